@@ -1,0 +1,12 @@
+//! Compiles the gRPC contract with a pure-Rust protobuf compiler, so building
+//! needs nothing but cargo.
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let files = ["proto/reshell/v1/routing_engine.proto", "proto/reshell/v1/peer.proto"];
+    for file in files {
+        println!("cargo:rerun-if-changed={file}");
+    }
+    let descriptors = protox::compile(files, ["proto"])?;
+    tonic_prost_build::configure().compile_fds(descriptors)?;
+    Ok(())
+}

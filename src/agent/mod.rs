@@ -1,0 +1,135 @@
+//! One Routing Engine: its identity and role, its view of the chassis, and the
+//! gRPC services through which shells and the other Routing Engine reach it.
+
+mod host;
+mod model;
+mod service;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tonic::transport::{Channel, Endpoint, Server};
+
+use crate::proto::peer_client::PeerClient;
+use crate::proto::peer_server::PeerServer;
+use crate::proto::routing_engine_server::RoutingEngineServer;
+use crate::proto::{MastershipState, RouteEngine};
+use crate::slot::Slot;
+use host::CpuHistory;
+
+/// What an agent needs to know at start.
+#[derive(Debug, Clone)]
+pub struct AgentOptions {
+    pub slot: Slot,
+    /// gRPC address of the other Routing Engine's agent.
+    pub peer: String,
+    /// Where this RE keeps everything it writes.
+    pub state_dir: PathBuf,
+}
+
+/// How long one call to the peer may take before it counts as unreachable.
+const PEER_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub(crate) struct Agent {
+    slot: Slot,
+    peer_address: String,
+    /// Connected on first use, so the peer may start after us.
+    peer: PeerClient<Channel>,
+    started_at: SystemTime,
+    started: Instant,
+    cpu: CpuHistory,
+}
+
+impl Agent {
+    fn new(options: &AgentOptions) -> anyhow::Result<Agent> {
+        let endpoint = Endpoint::from_shared(format!("http://{}", options.peer))
+            .with_context(|| format!("invalid peer address '{}'", options.peer))?
+            .connect_timeout(PEER_TIMEOUT)
+            .timeout(PEER_TIMEOUT);
+        Ok(Agent {
+            slot: options.slot,
+            peer_address: options.peer.clone(),
+            peer: PeerClient::new(endpoint.connect_lazy()),
+            started_at: SystemTime::now(),
+            started: Instant::now(),
+            cpu: CpuHistory::start(),
+        })
+    }
+
+    /// RE0 is master and RE1 backup until mastership election exists.
+    fn mastership(&self) -> MastershipState {
+        if self.slot == Slot::RE0 { MastershipState::Master } else { MastershipState::Backup }
+    }
+
+    fn host_name(&self) -> String {
+        model::default_host_name(self.slot)
+    }
+
+    /// This Routing Engine's status, from the host where it can tell.
+    fn local_route_engine(&self) -> RouteEngine {
+        let role = self.mastership();
+        let (temperature, cpu_temperature) = model::temperatures_celsius(self.slot);
+        let memory = host::Memory::read();
+        // A backup reports only its most recent CPU interval, as Junos does.
+        let intervals: &[u32] =
+            if role == MastershipState::Master { &host::CPU_INTERVALS } else { &host::CPU_INTERVALS[..1] };
+        let start_time =
+            self.started_at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+        RouteEngine {
+            slot: self.slot.number(),
+            mastership_state: role as i32,
+            mastership_priority: role as i32,
+            mastership_priority_configured: false,
+            status: "OK".into(),
+            temperature_celsius: temperature,
+            cpu_temperature_celsius: cpu_temperature,
+            memory_dram_size_mb: memory.map(|m| m.dram_mb),
+            memory_installed_size_mb: memory.map(|m| m.installed_mb),
+            memory_buffer_utilization: memory.map(|m| m.utilization_percent),
+            cpu_utilization: self.cpu.utilization(intervals),
+            model: model::RE_MODEL.into(),
+            serial_number: model::re_serial(self.slot),
+            start_time,
+            up_time_seconds: self.started.elapsed().as_secs(),
+            last_reboot_reason: model::LAST_REBOOT_REASON.into(),
+            load_averages: host::load_averages(),
+        }
+    }
+}
+
+/// Starts serving one Routing Engine on `listener` until `shutdown` resolves.
+/// Everything that can fail at start fails here, before the task is spawned.
+pub fn spawn(
+    listener: TcpListener,
+    options: AgentOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<JoinHandle<anyhow::Result<()>>> {
+    std::fs::create_dir_all(&options.state_dir)
+        .with_context(|| format!("cannot create state dir {}", options.state_dir.display()))?;
+    let agent = Arc::new(Agent::new(&options)?);
+    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    Ok(tokio::spawn(async move {
+        Server::builder()
+            .add_service(RoutingEngineServer::from_arc(agent.clone()))
+            .add_service(PeerServer::from_arc(agent))
+            .serve_with_incoming_shutdown(incoming, shutdown)
+            .await
+            .context("gRPC server failed")
+    }))
+}
+
+/// `reshell agent`: binds, says where, and serves until Ctrl-C or SIGTERM.
+pub async fn run(listen: SocketAddr, options: AgentOptions) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let address = listener.local_addr()?;
+    let server = spawn(listener, options, crate::shutdown::requested())?;
+    // Printed once the socket accepts connections: whoever started us waits for it.
+    println!("listening on {address}");
+    server.await?
+}

@@ -1,0 +1,118 @@
+//! The modelled parts of the router: what a real chassis reads from sensors
+//! and ID EEPROMs, and the software it runs. Values are stable so that scripts
+//! and tests see the same router every time.
+
+use crate::proto::{ChassisModule, SoftwarePackage};
+use crate::slot::Slot;
+
+pub const PRODUCT_MODEL: &str = "mx480";
+pub const PRODUCT_NAME: &str = "mx480";
+pub const RE_MODEL: &str = "RE-S-1800x4";
+pub const CHASSIS_SERIAL: &str = "JN11E4A1BAFA";
+pub const JUNOS_VERSION: &str = "23.4R2.13";
+const BUILD: &str = "20240612.5f6d4b1_builder_stable_13";
+pub const LAST_REBOOT_REASON: &str = "Router rebooted after a normal shutdown.";
+
+/// The host name an RE reports until configuration gives it one.
+pub fn default_host_name(slot: Slot) -> String {
+    slot.to_string()
+}
+
+/// Routing Engine serial numbers follow the chassis serial, one per slot.
+pub fn re_serial(slot: Slot) -> String {
+    format!("9009{}{:02}", &CHASSIS_SERIAL[2..6], 40 + slot.number())
+}
+
+/// Each RE sits in its own airflow, so the two read a little apart.
+pub fn temperatures_celsius(slot: Slot) -> (i32, i32) {
+    match slot.number() {
+        0 => (39, 37),
+        _ => (37, 35),
+    }
+}
+
+pub fn software_packages() -> Vec<SoftwarePackage> {
+    let package = |name: &str, comment: String| SoftwarePackage { name: name.into(), comment };
+    let mut packages = vec![package("junos-version", format!("Junos: {JUNOS_VERSION}"))];
+    for (name, label) in [
+        ("os-kernel", "JUNOS OS Kernel 64-bit "),
+        ("os-libs", "JUNOS OS libs"),
+        ("os-runtime", "JUNOS OS runtime"),
+        ("os-zoneinfo", "JUNOS OS time zone information"),
+        ("junos-runtime", "JUNOS Runtime Software Suite"),
+        ("junos-routing", "JUNOS Routing Software Suite"),
+        ("junos-redistributions", "JUNOS Redistributions"),
+        ("junos-mx", "JUNOS mx Runtime"),
+        ("jpfe-common", "JUNOS Packet Forwarding Engine Support (MX Common)"),
+    ] {
+        packages.push(package(name, format!("{label} [{BUILD}]")));
+    }
+    packages
+}
+
+/// The inventory of the modelled MX480: one line per field-replaceable unit.
+pub fn chassis_inventory() -> Vec<ChassisModule> {
+    let m =
+        |depth: u32, name: &str, version: &str, part: &str, serial: &str, description: &str| ChassisModule {
+            name: name.into(),
+            version: version.into(),
+            part_number: part.into(),
+            serial_number: serial.into(),
+            description: description.into(),
+            depth,
+        };
+    let mut modules = vec![
+        m(0, "Chassis", "", "", CHASSIS_SERIAL, "MX480"),
+        m(0, "Midplane", "REV 04", "750-047862", "ACRD1717", "Enhanced MX480 Midplane"),
+        m(0, "FPM Board", "REV 03", "710-017254", "KD7823", "Front Panel Display"),
+        m(0, "PEM 0", "Rev 10", "740-029970", "QCS1739U06N", "PS 1.4-2.52kW; 90-264V AC in"),
+        m(0, "PEM 1", "Rev 10", "740-029970", "QCS1739U07K", "PS 1.4-2.52kW; 90-264V AC in"),
+        m(0, "PEM 2", "Rev 10", "740-029970", "QCS1739U0A2", "PS 1.4-2.52kW; 90-264V AC in"),
+        m(0, "PEM 3", "Rev 10", "740-029970", "QCS1739U0B9", "PS 1.4-2.52kW; 90-264V AC in"),
+    ];
+    for slot in Slot::ALL {
+        modules.push(m(
+            0,
+            &format!("Routing Engine {}", slot.number()),
+            "REV 10",
+            "740-031116",
+            &re_serial(slot),
+            RE_MODEL,
+        ));
+    }
+    modules.extend([
+        m(0, "CB 0", "REV 24", "750-031391", "CAEA9005", "Enhanced MX SCB"),
+        m(0, "CB 1", "REV 24", "750-031391", "CAEA9011", "Enhanced MX SCB"),
+    ]);
+    for (fpc, serial) in [(0, "CAAB3421"), (1, "CAAB3467")] {
+        modules.extend([
+            m(0, &format!("FPC {fpc}"), "REV 42", "750-028467", serial, "MPC 3D 16x 10GE"),
+            m(1, "CPU", "REV 10", "711-029089", &format!("{serial}C"), "AMPC PMB"),
+        ]);
+        for pic in 0..4 {
+            modules.push(m(1, &format!("PIC {pic}"), "", "BUILTIN", "BUILTIN", "4x 10GE(LAN) SFP+"));
+            modules.push(m(2, "Xcvr 0", "REV 01", "740-021308", &format!("AS9{fpc}{pic}1KQ"), "SFP+-10G-SR"));
+        }
+    }
+    modules.push(m(0, "Fan Tray 0", "REV 04", "740-031521", "ACAC1075", "Enhanced Fan Tray"));
+    modules
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serials_are_per_slot_and_stable() {
+        assert_eq!(re_serial(Slot::RE0), "900911E440");
+        assert_ne!(re_serial(Slot::RE0), re_serial(Slot::RE1));
+    }
+
+    #[test]
+    fn inventory_lists_both_routing_engines() {
+        let names: Vec<String> = chassis_inventory().into_iter().map(|m| m.name).collect();
+        assert!(names.contains(&"Routing Engine 0".to_string()));
+        assert!(names.contains(&"Routing Engine 1".to_string()));
+        assert_eq!(names[0], "Chassis");
+    }
+}

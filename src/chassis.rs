@@ -1,0 +1,158 @@
+//! Both Routing Engines together: in this process (the embedded chassis that a
+//! plain `reshell` starts) or as two child processes (`reshell chassis`).
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::str::FromStr;
+
+use anyhow::Context;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::net::TcpListener;
+use tokio::process::Command;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::agent::{self, AgentOptions};
+use crate::slot::Slot;
+
+/// Where each Routing Engine's agent listens, as far as the shell knows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Addresses {
+    by_slot: [Option<String>; 2],
+}
+
+impl Addresses {
+    pub fn get(&self, slot: Slot) -> Option<&str> {
+        self.by_slot[slot.number() as usize].as_deref()
+    }
+
+    pub fn set(&mut self, slot: Slot, address: String) {
+        self.by_slot[slot.number() as usize] = Some(address);
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid address list '{0}': expected re0=ADDR,re1=ADDR")]
+pub struct InvalidAddresses(String);
+
+/// `re0=ADDR,re1=ADDR`; either may be left out.
+impl FromStr for Addresses {
+    type Err = InvalidAddresses;
+
+    fn from_str(spec: &str) -> Result<Addresses, InvalidAddresses> {
+        let invalid = || InvalidAddresses(spec.to_owned());
+        let mut addresses = Addresses::default();
+        for part in spec.split(',') {
+            let (slot, address) = part.split_once('=').ok_or_else(invalid)?;
+            let slot: Slot = slot.trim().parse().map_err(|_| invalid())?;
+            if address.trim().is_empty() || addresses.get(slot).is_some() {
+                return Err(invalid());
+            }
+            addresses.set(slot, address.trim().to_owned());
+        }
+        Ok(addresses)
+    }
+}
+
+impl fmt::Display for Addresses {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> =
+            Slot::ALL.iter().filter_map(|&s| self.get(s).map(|a| format!("{s}={a}"))).collect();
+        f.write_str(&parts.join(","))
+    }
+}
+
+/// Each RE keeps its state in a directory of its own under the chassis's.
+pub fn re_state_dir(chassis_dir: &Path, slot: Slot) -> PathBuf {
+    chassis_dir.join(slot.to_string())
+}
+
+/// Starts both agents on this runtime, each with its own gRPC server on a
+/// loopback port; they run until the runtime stops.
+pub async fn start_embedded(state_dir: &Path) -> anyhow::Result<Addresses> {
+    let listeners = [TcpListener::bind("127.0.0.1:0").await?, TcpListener::bind("127.0.0.1:0").await?];
+    let bound: Vec<SocketAddr> = listeners.iter().map(TcpListener::local_addr).collect::<Result<_, _>>()?;
+    let mut addresses = Addresses::default();
+    for (slot, listener) in Slot::ALL.into_iter().zip(listeners) {
+        let options = AgentOptions {
+            slot,
+            peer: bound[slot.other().number() as usize].to_string(),
+            state_dir: re_state_dir(state_dir, slot),
+        };
+        agent::spawn(listener, options, std::future::pending())?;
+        addresses.set(slot, bound[slot.number() as usize].to_string());
+    }
+    Ok(addresses)
+}
+
+/// A free loopback port, found by binding to port 0. The agents need each
+/// other's address before either starts, so the port is chosen here and
+/// released for the child to bind; on loopback the window is a few milliseconds.
+fn free_loopback_port() -> anyhow::Result<SocketAddr> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?)
+}
+
+/// `reshell chassis`: both agents as child processes, their output prefixed
+/// with the RE's name, until Ctrl-C or SIGTERM (which stop both).
+pub async fn run_children(state_dir: &Path) -> anyhow::Result<()> {
+    let exe = std::env::current_exe().context("cannot find the reshell binary")?;
+    let ports = [free_loopback_port()?, free_loopback_port()?];
+    let (exits_tx, mut exits) = mpsc::channel(2);
+    let mut watchers = Vec::new();
+    for slot in Slot::ALL {
+        let mut child = Command::new(&exe)
+            .arg("agent")
+            .args(["--slot", &slot.number().to_string()])
+            .args(["--listen", &ports[slot.number() as usize].to_string()])
+            .args(["--peer", &ports[slot.other().number() as usize].to_string()])
+            .arg("--state-dir")
+            .arg(re_state_dir(state_dir, slot))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("cannot start the {slot} agent"))?;
+        if let Some(stdout) = child.stdout.take() {
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stdout).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    println!("{slot}: {line}");
+                }
+            });
+        }
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let exits_tx = exits_tx.clone();
+        let watcher = tokio::spawn(async move {
+            tokio::select! {
+                status = child.wait() => {
+                    let _ = exits_tx.send((slot, status)).await;
+                }
+                _ = stop_rx => {
+                    let _ = child.kill().await;
+                }
+            }
+        });
+        watchers.push((stop_tx, watcher));
+    }
+    drop(exits_tx);
+    let stop = crate::shutdown::requested();
+    tokio::pin!(stop);
+    // An RE that dies is reported and the other keeps running: killing one RE
+    // is how failover is rehearsed.
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            exit = exits.recv() => match exit {
+                Some((slot, Ok(status))) => println!("{slot}: agent exited ({status})"),
+                Some((slot, Err(e))) => println!("{slot}: agent lost ({e})"),
+                None => break,
+            },
+        }
+    }
+    for (stop_tx, watcher) in watchers {
+        let _ = stop_tx.send(());
+        let _ = watcher.await;
+    }
+    Ok(())
+}

@@ -1,0 +1,93 @@
+//! The command language as data: a tree of keywords and typed arguments loaded
+//! from the files in `grammar/`, and the parser that reads a command line
+//! against it for execution, `?` help and completion.
+
+mod loader;
+mod parser;
+mod types;
+
+pub use loader::GrammarError;
+pub use parser::{Completion, Completions, ParseError, Parsed, in_quote};
+pub use types::ArgType;
+
+/// Index of a node in its [`Grammar`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeId(usize);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NodeKind {
+    Keyword,
+    Argument(ArgType),
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// The keyword itself, or the argument's placeholder name (without `<>`).
+    pub name: String,
+    pub kind: NodeKind,
+    pub help: String,
+    /// Set on a node where a command is complete: the handler it runs.
+    pub action: Option<String>,
+    pub children: Vec<NodeId>,
+}
+
+/// A loaded command tree. Nodes live in one arena and refer to each other by index.
+#[derive(Debug, Clone, Default)]
+pub struct Grammar {
+    nodes: Vec<Node>,
+    roots: Vec<NodeId>,
+}
+
+impl Grammar {
+    /// The operational-mode commands shipped in the binary.
+    pub fn operational() -> Result<Grammar, GrammarError> {
+        Grammar::load("grammar/operational.grammar", include_str!("../../grammar/operational.grammar"))
+    }
+
+    /// Reads a grammar file; `file` names it in error messages.
+    pub fn load(file: &str, text: &str) -> Result<Grammar, GrammarError> {
+        loader::load(file, text)
+    }
+
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.0]
+    }
+
+    pub fn roots(&self) -> &[NodeId] {
+        &self.roots
+    }
+
+    /// Every action named anywhere in the tree, so a front end can check that it
+    /// has a handler for each before it accepts commands.
+    pub fn actions(&self) -> impl Iterator<Item = &str> {
+        self.nodes.iter().filter_map(|n| n.action.as_deref())
+    }
+
+    /// Every complete command as its keyword path and help, in tree order; for
+    /// `help apropos`.
+    pub fn commands(&self) -> Vec<(String, &str)> {
+        let mut out = Vec::new();
+        let mut stack: Vec<(NodeId, String)> =
+            self.roots.iter().rev().map(|&id| (id, String::new())).collect();
+        while let Some((id, prefix)) = stack.pop() {
+            let node = self.node(id);
+            let word = match node.kind {
+                NodeKind::Keyword => node.name.clone(),
+                NodeKind::Argument(_) => format!("<{}>", node.name),
+            };
+            let path = if prefix.is_empty() { word } else { format!("{prefix} {word}") };
+            if node.action.is_some() {
+                out.push((path.clone(), node.help.as_str()));
+            }
+            for &child in node.children.iter().rev() {
+                stack.push((child, path.clone()));
+            }
+        }
+        out
+    }
+
+    fn push(&mut self, node: Node) -> NodeId {
+        self.nodes.push(node);
+        NodeId(self.nodes.len() - 1)
+    }
+}

@@ -1,0 +1,372 @@
+//! Reads a command line against a [`Grammar`].
+//!
+//! One walk over the tree serves three callers: execution ([`Grammar::parse`]),
+//! `?` ([`Grammar::completions`]) and TAB ([`Grammar::complete_word`]), so
+//! they can never disagree about what a line means.
+
+use super::{ArgType, Grammar, NodeId, NodeKind};
+
+/// One whitespace-separated word of a command line, with its byte span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// The word with quotes removed and escapes resolved.
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+    /// A quoted string that runs to the end of the line without its closing quote.
+    pub open_quote: bool,
+}
+
+/// Splits a line into words; `"..."` makes one word of text with spaces.
+pub fn tokenize(line: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut chars = line.char_indices().peekable();
+    while let Some(&(start, c)) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        let mut text = String::new();
+        let mut in_quote = false;
+        let mut end = line.len();
+        while let Some(&(i, c)) = chars.peek() {
+            if !in_quote && c.is_whitespace() {
+                end = i;
+                break;
+            }
+            chars.next();
+            match c {
+                '"' => in_quote = !in_quote,
+                '\\' if in_quote => {
+                    if let Some((_, escaped)) = chars.next() {
+                        text.push(escaped);
+                    }
+                }
+                _ => text.push(c),
+            }
+        }
+        tokens.push(Token { text, start, end, open_quote: in_quote });
+    }
+    tokens
+}
+
+/// Whether the line's last `"` is still open, so that a `?` typed now is text.
+pub fn in_quote(line: &str) -> bool {
+    tokenize(line).last().is_some_and(|t| t.open_quote)
+}
+
+/// A complete command: the action to run and the words that selected it.
+#[derive(Debug, Clone)]
+pub struct Parsed<'g> {
+    pub action: &'g str,
+    words: Vec<(&'g str, &'g NodeKind, String)>,
+}
+
+impl Parsed<'_> {
+    /// The value given for argument `<name>`.
+    pub fn arg(&self, name: &str) -> Option<&str> {
+        self.words
+            .iter()
+            .find(|(n, kind, _)| *n == name && matches!(kind, NodeKind::Argument(_)))
+            .map(|(_, _, value)| value.as_str())
+    }
+
+    /// Whether keyword `name` was given.
+    pub fn has(&self, name: &str) -> bool {
+        self.words.iter().any(|(n, kind, _)| *n == name && **kind == NodeKind::Keyword)
+    }
+}
+
+/// One line of a `Possible completions:` list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    pub name: String,
+    pub help: String,
+}
+
+/// What `?` shows at a point of a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completions {
+    /// The line as typed so far is a command that can run.
+    pub can_execute: bool,
+    pub items: Vec<Completion>,
+}
+
+/// Why a line is not a command. `column` counts characters from the start of the
+/// line; the caret goes there, shifted by the prompt's width.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("unknown command.")]
+    UnknownCommand { column: usize },
+    #[error("syntax error, expecting <command>.")]
+    Syntax { column: usize },
+    #[error("missing argument.")]
+    MissingArgument { column: usize },
+    #[error("'{token}' is ambiguous.")]
+    Ambiguous { column: usize, token: String, completions: Vec<Completion> },
+    #[error("{message}")]
+    InvalidValue { column: usize, message: String },
+    #[error("syntax error, unterminated quoted string.")]
+    UnterminatedQuote { column: usize },
+    #[error("No valid completions")]
+    NoCompletions,
+}
+
+impl ParseError {
+    /// Where the caret goes, if this error has one.
+    pub fn column(&self) -> Option<usize> {
+        match self {
+            ParseError::UnknownCommand { column }
+            | ParseError::Syntax { column }
+            | ParseError::MissingArgument { column }
+            | ParseError::Ambiguous { column, .. }
+            | ParseError::InvalidValue { column, .. }
+            | ParseError::UnterminatedQuote { column } => Some(*column),
+            ParseError::NoCompletions => None,
+        }
+    }
+}
+
+/// Where a walk down the tree stands after some words.
+struct Walk<'g> {
+    grammar: &'g Grammar,
+    /// The last node matched; `None` before the first word.
+    at: Option<NodeId>,
+    /// The innermost complete command passed; its children are its options.
+    scope: Option<NodeId>,
+    /// Options of `scope` already given: each may appear once.
+    used: Vec<NodeId>,
+    words: Vec<(&'g str, &'g NodeKind, String)>,
+}
+
+enum Mismatch {
+    Ambiguous(Vec<Completion>),
+    None { value_error: Option<String>, keywords_expected: bool },
+}
+
+impl<'g> Walk<'g> {
+    fn new(grammar: &'g Grammar) -> Self {
+        Walk { grammar, at: None, scope: None, used: Vec::new(), words: Vec::new() }
+    }
+
+    fn candidates(&self) -> Vec<NodeId> {
+        let Some(at) = self.at else {
+            return self.grammar.roots().to_vec();
+        };
+        let node = self.grammar.node(at);
+        if node.action.is_none() && !node.children.is_empty() {
+            return node.children.clone();
+        }
+        match self.scope {
+            Some(scope) => {
+                self.grammar.node(scope).children.iter().filter(|c| !self.used.contains(c)).copied().collect()
+            }
+            None => Vec::new(),
+        }
+    }
+
+    fn action(&self) -> Option<&'g str> {
+        let at = self.grammar.node(self.at?);
+        if let Some(action) = &at.action {
+            return Some(action);
+        }
+        if at.children.is_empty() {
+            return self.scope.and_then(|s| self.grammar.node(s).action.as_deref());
+        }
+        None
+    }
+
+    fn step(&mut self, id: NodeId, value: String) {
+        let grammar = self.grammar;
+        if let Some(scope) = self.scope {
+            if grammar.node(scope).children.contains(&id) {
+                self.used.push(id);
+            }
+        }
+        self.at = Some(id);
+        let node = grammar.node(id);
+        if node.action.is_some() {
+            self.scope = Some(id);
+            self.used.clear();
+        }
+        self.words.push((&node.name, &node.kind, value));
+    }
+
+    /// Words that `token` could abbreviate: keywords and enumerated values.
+    fn words_starting(&self, candidates: &[NodeId], prefix: &str) -> Vec<(NodeId, &'g str, &'g str)> {
+        let mut out = Vec::new();
+        for &id in candidates {
+            let node = self.grammar.node(id);
+            match &node.kind {
+                NodeKind::Keyword if node.name.starts_with(prefix) => {
+                    out.push((id, node.name.as_str(), node.help.as_str()));
+                }
+                NodeKind::Argument(ArgType::Enum(values)) => {
+                    for v in values.iter().filter(|v| v.starts_with(prefix)) {
+                        out.push((id, v.as_str(), node.help.as_str()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn match_token(&self, candidates: &[NodeId], token: &str) -> Result<(NodeId, String), Mismatch> {
+        let words = self.words_starting(candidates, token);
+        if let Some(&(id, word, _)) = words.iter().find(|(_, w, _)| *w == token) {
+            return Ok((id, word.to_owned()));
+        }
+        match words.as_slice() {
+            [(id, word, _)] => return Ok((*id, (*word).to_owned())),
+            [] => {}
+            _ => {
+                let mut completions: Vec<Completion> = words
+                    .iter()
+                    .map(|(_, w, h)| Completion { name: (*w).to_owned(), help: (*h).to_owned() })
+                    .collect();
+                completions.sort_by(|a, b| a.name.cmp(&b.name));
+                return Err(Mismatch::Ambiguous(completions));
+            }
+        }
+        let mut value_error = None;
+        for &id in candidates {
+            if let NodeKind::Argument(t) = &self.grammar.node(id).kind {
+                if matches!(t, ArgType::Enum(_)) {
+                    continue;
+                }
+                match t.check(token) {
+                    Ok(()) => return Ok((id, token.to_owned())),
+                    Err(message) => {
+                        value_error.get_or_insert(message);
+                    }
+                }
+            }
+        }
+        let keywords_expected = candidates.iter().any(|&id| {
+            matches!(self.grammar.node(id).kind, NodeKind::Keyword | NodeKind::Argument(ArgType::Enum(_)))
+        });
+        Err(Mismatch::None { value_error, keywords_expected })
+    }
+
+    /// Matches each token in turn; stops at the first that does not fit.
+    fn walk(&mut self, line: &str, tokens: &[Token]) -> Result<(), ParseError> {
+        for token in tokens {
+            if token.open_quote {
+                return Err(ParseError::UnterminatedQuote { column: column(line, token.start) });
+            }
+            let candidates = self.candidates();
+            match self.match_token(&candidates, &token.text) {
+                Ok((id, value)) => self.step(id, value),
+                Err(Mismatch::Ambiguous(completions)) => {
+                    return Err(ParseError::Ambiguous {
+                        column: column(line, token.end),
+                        token: token.text.clone(),
+                        completions,
+                    });
+                }
+                Err(Mismatch::None { value_error, keywords_expected }) => {
+                    let column = column(line, token.start);
+                    return Err(match value_error {
+                        _ if self.at.is_none() => ParseError::UnknownCommand { column },
+                        Some(message) if !keywords_expected => ParseError::InvalidValue { column, message },
+                        _ => ParseError::Syntax { column },
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The character column of byte offset `at` in `line`.
+fn column(line: &str, at: usize) -> usize {
+    line[..at].chars().count()
+}
+
+impl Grammar {
+    /// Reads a whole line as one command. An empty line is not a command.
+    pub fn parse<'g>(&'g self, line: &str) -> Result<Parsed<'g>, ParseError> {
+        let tokens = tokenize(line);
+        let mut walk = Walk::new(self);
+        walk.walk(line, &tokens)?;
+        if let Some(action) = walk.action() {
+            return Ok(Parsed { action, words: walk.words });
+        }
+        let end = tokens.last().map_or(0, |t| column(line, t.end) + 1);
+        let candidates = walk.candidates();
+        let only_arguments = !candidates.is_empty()
+            && candidates.iter().all(
+                |&id| matches!(&self.node(id).kind, NodeKind::Argument(t) if !matches!(t, ArgType::Enum(_))),
+            );
+        Err(if only_arguments {
+            ParseError::MissingArgument { column: end }
+        } else {
+            ParseError::Syntax { column: end }
+        })
+    }
+
+    /// What `?` lists after `line`: the words that may come next, or that
+    /// complete the word being typed.
+    pub fn completions(&self, line: &str) -> Result<Completions, ParseError> {
+        let tokens = tokenize(line);
+        let (done, partial) = split_partial(line, &tokens);
+        let mut walk = Walk::new(self);
+        walk.walk(line, done)?;
+        let partial_text = partial.map_or("", |t| t.text.as_str());
+        let candidates = walk.candidates();
+        let mut items: Vec<Completion> = walk
+            .words_starting(&candidates, partial_text)
+            .into_iter()
+            .map(|(_, w, h)| Completion { name: w.to_owned(), help: h.to_owned() })
+            .collect();
+        for &id in &candidates {
+            let node = self.node(id);
+            if let NodeKind::Argument(t) = &node.kind {
+                let takes_partial = partial_text.is_empty() || t.check(partial_text).is_ok();
+                if matches!(t, ArgType::Enum(_)) || !takes_partial {
+                    continue;
+                }
+                let help = match t.help_suffix() {
+                    Some(suffix) => format!("{} {suffix}", node.help),
+                    None => node.help.clone(),
+                };
+                items.push(Completion { name: format!("<{}>", node.name), help });
+            }
+        }
+        items.sort_by(|a, b| a.name.cmp(&b.name));
+        items.dedup_by(|a, b| a.name == b.name);
+        let can_execute = partial.is_none() && walk.action().is_some();
+        if items.is_empty() && !can_execute {
+            return Err(ParseError::NoCompletions);
+        }
+        Ok(Completions { can_execute, items })
+    }
+
+    /// TAB: the byte offset where the word being typed starts, and the words
+    /// it could become.
+    pub fn complete_word(&self, line: &str) -> (usize, Vec<String>) {
+        let tokens = tokenize(line);
+        let (done, partial) = split_partial(line, &tokens);
+        let mut walk = Walk::new(self);
+        if walk.walk(line, done).is_err() {
+            return (line.len(), Vec::new());
+        }
+        let (start, prefix) = partial.map_or((line.len(), ""), |t| (t.start, t.text.as_str()));
+        let candidates = walk.candidates();
+        let mut words: Vec<String> =
+            walk.words_starting(&candidates, prefix).into_iter().map(|(_, w, _)| w.to_owned()).collect();
+        words.sort();
+        words.dedup();
+        (start, words)
+    }
+}
+
+/// The finished words of a line, and the word still being typed if the line
+/// does not end in a space.
+fn split_partial<'t>(line: &str, tokens: &'t [Token]) -> (&'t [Token], Option<&'t Token>) {
+    match tokens.split_last() {
+        Some((last, done)) if !line.ends_with(char::is_whitespace) => (done, Some(last)),
+        _ => (tokens, None),
+    }
+}

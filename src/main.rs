@@ -1,0 +1,117 @@
+//! `reshell`: argument parsing and wiring; the work is in the library.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use reshell::agent::{self, AgentOptions};
+use reshell::chassis::{self, Addresses};
+use reshell::shell::{self, BatchOptions, ShellOptions};
+use reshell::slot::Slot;
+
+/// A Junos-style CLI for a router with two Routing Engines.
+///
+/// With no subcommand and no --connect, both Routing Engines run inside this
+/// process (the embedded chassis) and the shell attaches to RE0.
+#[derive(Parser)]
+#[command(version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Run>,
+    /// Where the embedded chassis keeps its state [default: the user's data dir]/reshell
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+    /// Attach to running agents instead: re0=ADDR,re1=ADDR
+    #[arg(long, value_name = "SPEC")]
+    connect: Option<Addresses>,
+    /// The user name in the prompt [default: the OS user]
+    #[arg(long)]
+    user: Option<String>,
+    /// Run this command (repeatable, in order) and exit
+    #[arg(short = 'c', long = "command", value_name = "CMD")]
+    commands: Vec<String>,
+    /// Run the commands in FILE and exit
+    #[arg(short = 'f', long = "file", value_name = "FILE", conflicts_with = "commands")]
+    file: Option<PathBuf>,
+    /// In batch mode, print the prompt and command before each command's output
+    #[arg(long)]
+    echo: bool,
+    /// In batch mode, go on after a command fails (the exit status still says so)
+    #[arg(long)]
+    keep_going: bool,
+}
+
+#[derive(Subcommand)]
+enum Run {
+    /// Serve one Routing Engine
+    Agent {
+        #[arg(long)]
+        slot: Slot,
+        /// gRPC listen address; port 0 picks a free port
+        #[arg(long, value_name = "ADDR")]
+        listen: SocketAddr,
+        /// gRPC address of the other Routing Engine
+        #[arg(long, value_name = "ADDR")]
+        peer: String,
+        #[arg(long, value_name = "DIR")]
+        state_dir: PathBuf,
+    },
+    /// Run both Routing Engines as child processes
+    Chassis {
+        #[arg(long, value_name = "DIR")]
+        state_dir: Option<PathBuf>,
+    },
+}
+
+fn default_state_dir() -> anyhow::Result<PathBuf> {
+    Ok(dirs::data_dir().context("no data directory for this user; give --state-dir")?.join("reshell"))
+}
+
+fn os_user() -> String {
+    ["USER", "LOGNAME"].iter().find_map(|v| std::env::var(v).ok()).unwrap_or_else(|| "root".into())
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    match cli.command {
+        Some(Run::Agent { slot, listen, peer, state_dir }) => {
+            rt.block_on(agent::run(listen, AgentOptions { slot, peer, state_dir }))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Run::Chassis { state_dir }) => {
+            let state_dir = match state_dir {
+                Some(dir) => dir,
+                None => default_state_dir()?,
+            };
+            rt.block_on(chassis::run_children(&state_dir))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            let state_dir = match cli.state_dir {
+                Some(dir) => dir,
+                None => default_state_dir()?,
+            };
+            let options = ShellOptions {
+                state_dir,
+                connect: cli.connect,
+                user: cli.user.unwrap_or_else(os_user),
+                commands: cli.commands,
+                file: cli.file,
+                batch: BatchOptions { echo: cli.echo, keep_going: cli.keep_going },
+            };
+            shell::run(rt.handle(), options)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("reshell: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! The batch front end: commands from `-c`, a file, or standard input, run in
+//! order with their output on stdout and failures on stderr.
+
+use std::io::{BufRead, Write};
+
+use anyhow::Context;
+
+use super::{Engine, ShellOptions};
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BatchOptions {
+    /// Print the role line, prompt and command before each, as a transcript.
+    pub echo: bool,
+    /// Run every command even after one fails.
+    pub keep_going: bool,
+}
+
+/// Runs the commands; `Ok(true)` when every one succeeded.
+pub fn run(engine: &mut Engine, options: &ShellOptions) -> anyhow::Result<bool> {
+    let mut lines: Box<dyn Iterator<Item = std::io::Result<String>>> = if !options.commands.is_empty() {
+        Box::new(options.commands.clone().into_iter().map(Ok))
+    } else if let Some(path) = &options.file {
+        let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        Box::new(std::io::BufReader::new(file).lines())
+    } else {
+        Box::new(std::io::stdin().lock().lines())
+    };
+    let mut all_ok = true;
+    let stdout = std::io::stdout();
+    for line in &mut lines {
+        let line = line.context("cannot read commands")?;
+        let command = line.trim();
+        if command.is_empty() || command.starts_with('#') {
+            continue;
+        }
+        let prompt = engine.prompt();
+        let mut out = stdout.lock();
+        if options.batch.echo {
+            writeln!(out, "{}\n{}{command}", prompt.role, prompt.text)?;
+        }
+        let reply = engine.execute(command);
+        out.write_all(reply.output.as_bytes())?;
+        if options.batch.echo {
+            writeln!(out)?;
+        }
+        out.flush()?;
+        drop(out);
+        if let Some(failure) = &reply.failure {
+            eprint!("{}", failure.render(&prompt.text, command, true));
+            all_ok = false;
+            if !options.batch.keep_going {
+                break;
+            }
+        }
+        if reply.exit {
+            break;
+        }
+    }
+    Ok(all_ok)
+}

@@ -1,0 +1,94 @@
+//! A blocking client for one agent. The shell is synchronous (rustyline), so
+//! each call is driven to completion on the process's runtime.
+
+use std::time::Duration;
+
+use tokio::runtime::Handle;
+use tonic::transport::{Channel, Endpoint};
+
+use crate::proto::routing_engine_client::RoutingEngineClient;
+use crate::proto::{
+    ChassisInventory, GetChassisInventoryRequest, GetIdentityRequest, GetRouteEngineInformationRequest,
+    GetSoftwareInformationRequest, Identity, RouteEngineInformation, SoftwareInformation,
+};
+
+/// Interactive commands answer in milliseconds; a call that takes this long
+/// has met a dead or wedged agent.
+const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Why a call to an agent failed, in the words the operator sees after `error: `.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    #[error("could not connect to {address} : {reason}")]
+    Unreachable { address: String, reason: String },
+    /// The agent refused; its message is Junos text.
+    #[error("{0}")]
+    Refused(String),
+}
+
+#[derive(Clone)]
+pub struct AgentClient {
+    address: String,
+    rt: Handle,
+    client: RoutingEngineClient<Channel>,
+}
+
+impl AgentClient {
+    /// Prepares a client; the connection is made by the first call.
+    pub fn new(rt: Handle, address: &str) -> Result<AgentClient, ClientError> {
+        let endpoint = Endpoint::from_shared(format!("http://{address}"))
+            .map_err(|e| ClientError::Unreachable { address: address.to_owned(), reason: e.to_string() })?
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(CALL_TIMEOUT);
+        let channel = {
+            // A lazy channel still needs a runtime to register with.
+            let _entered = rt.enter();
+            endpoint.connect_lazy()
+        };
+        Ok(AgentClient { address: address.to_owned(), rt, client: RoutingEngineClient::new(channel) })
+    }
+
+    fn call<T, F>(&self, f: impl FnOnce(RoutingEngineClient<Channel>) -> F) -> Result<T, ClientError>
+    where
+        F: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
+        let reply = self.rt.block_on(f(self.client.clone()));
+        reply.map(tonic::Response::into_inner).map_err(|status| match status.code() {
+            tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::Unknown => {
+                ClientError::Unreachable { address: self.address.clone(), reason: reason(&status) }
+            }
+            _ => ClientError::Refused(status.message().to_owned()),
+        })
+    }
+
+    pub fn identity(&self) -> Result<Identity, ClientError> {
+        self.call(|mut c| async move { c.get_identity(GetIdentityRequest {}).await })
+    }
+
+    pub fn route_engine_information(&self, slot: Option<u32>) -> Result<RouteEngineInformation, ClientError> {
+        self.call(|mut c| async move {
+            c.get_route_engine_information(GetRouteEngineInformationRequest { slot }).await
+        })
+    }
+
+    pub fn chassis_inventory(&self) -> Result<ChassisInventory, ClientError> {
+        self.call(|mut c| async move { c.get_chassis_inventory(GetChassisInventoryRequest {}).await })
+    }
+
+    pub fn software_information(&self) -> Result<SoftwareInformation, ClientError> {
+        self.call(|mut c| async move { c.get_software_information(GetSoftwareInformationRequest {}).await })
+    }
+}
+
+/// The innermost cause of a transport failure, which is the part worth reading
+/// ("Connection refused"), not tonic's wrapping of it.
+fn reason(status: &tonic::Status) -> String {
+    let mut cause: Option<&dyn std::error::Error> = std::error::Error::source(status);
+    let mut last = None;
+    while let Some(e) = cause {
+        last = Some(e.to_string());
+        cause = e.source();
+    }
+    last.unwrap_or_else(|| status.message().to_owned())
+}

@@ -163,14 +163,17 @@ pub(super) fn load(file: &str, text: &str) -> Result<Grammar, GrammarError> {
         return Err(located(rest, "expected a statement".into()));
     }
     let mut grammar = Grammar::default();
-    grammar.roots = place(&mut grammar, raw, &located)?;
+    grammar.roots = place(&mut grammar, raw, false, &located)?;
     Ok(grammar)
 }
 
 /// Moves read nodes into the arena, checking what the syntax alone cannot.
+/// `in_command` says whether an ancestor is a complete command, which a leaf
+/// without an action of its own then runs.
 fn place(
     grammar: &mut Grammar,
     raw: Vec<RawNode<'_>>,
+    in_command: bool,
     located: &dyn Fn(&str, String) -> GrammarError,
 ) -> Result<Vec<NodeId>, GrammarError> {
     let mut seen = HashSet::new();
@@ -185,7 +188,10 @@ fn place(
             }
             _ => {}
         }
-        let children = place(grammar, r.children, located)?;
+        if r.children.is_empty() && r.action.is_none() && !in_command {
+            return Err(located(r.at, format!("'{}' leads to no command: give it '=> action'", r.name)));
+        }
+        let children = place(grammar, r.children, in_command || r.action.is_some(), located)?;
         ids.push(grammar.push(Node {
             name: r.name.to_owned(),
             kind: r.kind,
@@ -227,11 +233,21 @@ mod tests {
     fn errors_name_file_line_and_column() {
         assert_eq!(error("show \"Show\" {\n  chassis \"C\"\n}\n"), "test.grammar:3:1: expected ';' or '{'");
         assert_eq!(error("show {\n}"), "test.grammar:1:6: expected quoted help text");
-        assert_eq!(error("a \"x\";\n  <n> int(3..x) \"n\";"), "test.grammar:2:14: expected argument type");
+        assert_eq!(
+            error("a \"x\" => a;\n  <n> int(3..x) \"n\";"),
+            "test.grammar:2:14: expected argument type"
+        );
         assert_eq!(error("<n> number \"n\";"), "test.grammar:1:5: expected argument type");
         assert_eq!(error("a \"x\" {\n b \"y\";"), "test.grammar:2:8: expected '}' or a statement");
-        assert_eq!(error("a \"x\";\na \"y\";"), "test.grammar:2:1: 'a' is defined twice at this level");
-        assert_eq!(error("<n> int(5..1) \"n\";"), "test.grammar:1:1: empty range (5..1)");
+        assert_eq!(
+            error("a \"x\" => a;\na \"y\" => a;"),
+            "test.grammar:2:1: 'a' is defined twice at this level"
+        );
+        assert_eq!(
+            error("a \"x\" {\n  b \"y\";\n}"),
+            "test.grammar:2:3: 'b' leads to no command: give it '=> action'"
+        );
+        assert_eq!(error("<n> int(5..1) \"n\" => n;"), "test.grammar:1:1: empty range (5..1)");
     }
 
     #[test]

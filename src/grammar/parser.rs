@@ -370,3 +370,174 @@ fn split_partial<'t>(line: &str, tokens: &'t [Token]) -> (&'t [Token], Option<&'
         _ => (tokens, None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GRAMMAR: &str = r#"
+        show "Show information" {
+            chassis "Show chassis information" {
+                hardware "Show hardware" => hardware;
+                routing-engine "Show Routing Engines" => routing-engine {
+                    <slot> int(0..1) "Routing Engine slot number";
+                }
+            }
+            cli "Show CLI settings" => cli;
+        }
+        request "Make requests" {
+            system "System requests" {
+                reboot "Reboot" => reboot {
+                    in "Delay" { <minutes> int(0..60) "Minutes"; }
+                    message "Message" { <text> string "Text"; }
+                    both-routing-engines "Both";
+                }
+            }
+            ping "Ping" { <host> ip "Host" => ping; }
+            route "Route" { <prefix> prefix "Prefix" => route; }
+            mode "Mode" { <mode> enum(master|backup) "Role" => mode; }
+        }
+    "#;
+
+    fn grammar() -> Grammar {
+        Grammar::load("test", GRAMMAR).unwrap()
+    }
+
+    /// Parses `line` and renders the outcome compactly: the action and its
+    /// words, or the error with a caret marker `^` in the line.
+    fn check(line: &str, expected: &str) {
+        let g = grammar();
+        let got = match g.parse(line) {
+            Ok(p) => {
+                let words: Vec<String> = p
+                    .words
+                    .iter()
+                    .map(|(n, k, v)| match k {
+                        NodeKind::Keyword => n.to_string(),
+                        NodeKind::Argument(_) => format!("{n}={v}"),
+                    })
+                    .collect();
+                format!("{}: {}", p.action, words.join(" "))
+            }
+            Err(e) => match e.column() {
+                Some(c) => format!("{}^ {e}", " ".repeat(c)),
+                None => e.to_string(),
+            },
+        };
+        assert_eq!(got, expected, "line: {line:?}");
+    }
+
+    #[test]
+    fn abbreviations_and_arguments() {
+        check("show chassis hardware", "hardware: show chassis hardware");
+        check("sh chas hard", "hardware: show chassis hardware");
+        check("sh ch r 1", "routing-engine: show chassis routing-engine slot=1");
+        check("request system reboot", "reboot: request system reboot");
+    }
+
+    #[test]
+    fn options_come_in_any_order_once_each() {
+        check(
+            r#"request system reboot message "going down now" in 5 both"#,
+            "reboot: request system reboot message text=going down now in minutes=5 both-routing-engines",
+        );
+        check(
+            "request system reboot in 5 in 6",
+            "                           ^ syntax error, expecting <command>.",
+        );
+        check("request system reboot in", "                         ^ missing argument.");
+    }
+
+    #[test]
+    fn typed_values() {
+        check("request ping 10.0.0.1", "ping: request ping host=10.0.0.1");
+        check("request ping 2001:db8::1", "ping: request ping host=2001:db8::1");
+        check("request ping 10.0.0.256", "             ^ invalid value '256' in ip address: '10.0.0.256'");
+        check(
+            "request route 10.0.0.0/33",
+            "              ^ prefix length '33' is larger than 32 in address '10.0.0.0/33'",
+        );
+        check(
+            "show chassis routing-engine 2",
+            "                            ^ Value 2 is not within range (0..1)",
+        );
+        check("request mode b", "mode: request mode mode=backup");
+        check("request mode primary", "             ^ syntax error, expecting <command>.");
+    }
+
+    #[test]
+    fn errors_put_the_caret_where_junos_does() {
+        check("foo", "^ unknown command.");
+        check("show foo", "     ^ syntax error, expecting <command>.");
+        // An ambiguous word is marked at its end.
+        check("show c", "      ^ 'c' is ambiguous.");
+        // Something missing is marked one past the end.
+        check("show chassis", "             ^ syntax error, expecting <command>.");
+        check("request ping", "             ^ missing argument.");
+        check("show chassis hardware extra", "                      ^ syntax error, expecting <command>.");
+        check(
+            r#"request system reboot message "open"#,
+            "                              ^ syntax error, unterminated quoted string.",
+        );
+    }
+
+    #[test]
+    fn ambiguity_lists_the_choices() {
+        let Err(ParseError::Ambiguous { completions, .. }) = grammar().parse("show c") else {
+            panic!("expected ambiguity");
+        };
+        let names: Vec<&str> = completions.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["chassis", "cli"]);
+        // An exact word wins over longer words it abbreviates.
+        check("show cli", "cli: show cli");
+    }
+
+    #[test]
+    fn question_mark_lists_what_may_follow() {
+        let g = grammar();
+        let c = g.completions("show chassis routing-engine ").unwrap();
+        assert!(c.can_execute);
+        let names: Vec<&str> = c.items.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["<slot>"]);
+        assert_eq!(c.items[0].help, "Routing Engine slot number (0..1)");
+        let c = g.completions("show ch").unwrap();
+        assert!(!c.can_execute);
+        assert_eq!(c.items.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["chassis"]);
+        let c = g.completions("request mode ").unwrap();
+        assert_eq!(c.items.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["backup", "master"]);
+        assert_eq!(g.completions("show x"), Err(ParseError::NoCompletions));
+        assert_eq!(g.completions("show x "), Err(ParseError::Syntax { column: 5 }));
+        // Options already given are not offered again.
+        let c = g.completions("request system reboot both ").unwrap();
+        assert_eq!(c.items.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["in", "message"]);
+    }
+
+    #[test]
+    fn tab_completes_the_word_being_typed() {
+        let g = grammar();
+        assert_eq!(g.complete_word("sh"), (0, vec!["show".to_string()]));
+        assert_eq!(g.complete_word("show c"), (5, vec!["chassis".to_string(), "cli".to_string()]));
+        assert_eq!(g.complete_word("show "), (5, vec!["chassis".into(), "cli".into()]));
+        assert_eq!(g.complete_word("show x "), (7, vec![]));
+    }
+
+    #[test]
+    fn tokens_keep_quoted_text_together() {
+        let t = tokenize(r#"a "b c" "d\"e"  f"#);
+        let words: Vec<&str> = t.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(words, ["a", "b c", "d\"e", "f"]);
+        assert_eq!((t[1].start, t[1].end), (2, 7));
+        assert!(in_quote(r#"show "abc"#));
+        assert!(!in_quote(r#"show "abc" "#));
+    }
+
+    #[test]
+    fn no_input_panics() {
+        let g = grammar();
+        for line in ["", " ", "\"", "\\", "show \"\\", "é ü", "show chassis routing-engine -0", "\u{0}"] {
+            let _ = g.parse(line);
+            let _ = g.completions(line);
+            let _ = g.complete_word(line);
+        }
+    }
+}

@@ -40,7 +40,8 @@ impl AgentClient {
         let endpoint = Endpoint::from_shared(format!("http://{address}"))
             .map_err(|e| ClientError::Unreachable { address: address.to_owned(), reason: e.to_string() })?
             .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(CALL_TIMEOUT);
+            .timeout(CALL_TIMEOUT)
+            .tcp_nodelay(true);
         let channel = {
             // A lazy channel still needs a runtime to register with.
             let _entered = rt.enter();

@@ -93,9 +93,8 @@ fn login(engine: &mut Engine, parsed: &Parsed<'_>) -> Result<String, Failure> {
     };
     let session: Session = Engine::open(&engine.rt, &address)
         .map_err(|e| Failure::Error(format!("could not connect to {target} : {}", unreachable_reason(&e))))?;
-    let software = session.client.software_information()?;
     engine.sessions.push(session);
-    Ok(format!("\n{}\n", render::login_banner(&software)))
+    Ok(format!("\n{}\n", engine.banner()?))
 }
 
 fn unreachable_reason(e: &super::ClientError) -> String {

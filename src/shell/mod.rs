@@ -184,6 +184,12 @@ impl Engine {
         }
     }
 
+    /// The banner a session on the current RE starts with.
+    pub fn banner(&self) -> Result<String, Failure> {
+        let software = self.session().client.software_information()?;
+        Ok(render::login_banner(&software))
+    }
+
     /// Runs one line: a command, or a `?` request at its end.
     pub fn execute(&mut self, line: &str) -> Reply {
         let trimmed = line.trim_end();

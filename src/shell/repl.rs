@@ -80,6 +80,9 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
         let _ = editor.load_history(path);
     }
 
+    if let Ok(banner) = engine.banner() {
+        println!("{banner}");
+    }
     let mut pending = (String::new(), String::new());
     loop {
         let prompt = engine.prompt();

@@ -1,0 +1,120 @@
+//! Routing Engine agents as their own processes, and the shell attached to them.
+
+mod common;
+
+use common::{Process, agent, free_port, reshell, shape, two_agents};
+use std::time::{Duration, Instant};
+
+#[test]
+fn an_agent_says_where_it_listens_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, address) = agent(0, "127.0.0.1:0", &free_port(), dir.path());
+    let port: u16 = address.strip_prefix("127.0.0.1:").unwrap().parse().unwrap();
+    assert_ne!(port, 0);
+    assert!(std::net::TcpStream::connect(&address).is_ok());
+}
+
+#[test]
+fn the_shell_attaches_to_running_agents() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, connect) = two_agents(dir.path());
+    let run: common::Run = reshell()
+        .args(["--connect", &connect, "-c", "show chassis routing-engine", "-c", "show chassis hardware"])
+        .output()
+        .unwrap()
+        .into();
+    assert!(run.ok, "{}", run.stderr);
+    assert!(run.stdout.contains("  Slot 0:\n    Current state                  Master\n"));
+    assert!(run.stdout.contains("  Slot 1:\n    Current state                  Backup\n"));
+    assert!(run.stdout.contains("Routing Engine 1 REV 10"));
+}
+
+#[test]
+fn login_finds_the_other_routing_engine_through_the_agent() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, connect) = two_agents(dir.path());
+    let re0_only = connect.split(',').next().unwrap();
+    let run: common::Run = reshell()
+        .args(["--connect", re0_only, "--echo"])
+        .args(["-c", "request routing-engine login other-routing-engine", "-c", "show chassis hardware"])
+        .output()
+        .unwrap()
+        .into();
+    assert!(run.stdout.contains("{backup}\nlab@re1> show chassis hardware\n"), "{}", run.stdout);
+    assert_eq!(run.stderr, "error: Aborted! This command can only be used on the master routing engine.\n");
+}
+
+#[test]
+fn a_routing_engine_whose_peer_is_down_reports_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, address) = agent(0, "127.0.0.1:0", &free_port(), dir.path());
+    let run: common::Run = reshell()
+        .args(["--connect", &format!("re0={address}"), "-c", "show chassis routing-engine"])
+        .output()
+        .unwrap()
+        .into();
+    assert!(run.ok, "{}", run.stderr);
+    assert!(run.stdout.contains("  Slot 0:") && !run.stdout.contains("  Slot 1:"), "{}", run.stdout);
+    let run: common::Run = reshell()
+        .args(["--connect", &format!("re0={address}"), "-c", "request routing-engine login re1"])
+        .output()
+        .unwrap()
+        .into();
+    assert!(!run.ok);
+    assert!(run.stderr.starts_with("error: could not connect to re1 : "), "{}", run.stderr);
+}
+
+#[test]
+fn attaching_to_nothing_fails_with_a_reason() {
+    let run: common::Run = reshell()
+        .args(["--connect", &format!("re0={}", free_port()), "-c", "show version"])
+        .output()
+        .unwrap()
+        .into();
+    assert!(!run.ok);
+    assert!(
+        run.stderr.starts_with("reshell: cannot attach to the Routing Engine: could not connect to"),
+        "{}",
+        run.stderr
+    );
+    let run: common::Run =
+        reshell().args(["--connect", "re7=x", "-c", "show version"]).output().unwrap().into();
+    assert!(!run.ok);
+    assert!(run.stderr.contains("invalid address list 're7=x'"), "{}", run.stderr);
+}
+
+#[test]
+fn chassis_runs_both_agents_as_processes_until_terminated() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut chassis = Process::spawn(reshell().arg("chassis").arg("--state-dir").arg(dir.path()));
+    let mut addresses = [String::new(), String::new()];
+    for _ in 0..2 {
+        let line = chassis.next_line();
+        let (slot, address) = line.split_once(": listening on ").unwrap_or_else(|| panic!("{line:?}"));
+        let slot = match slot {
+            "re0" => 0,
+            "re1" => 1,
+            other => panic!("unexpected prefix {other:?}"),
+        };
+        addresses[slot] = address.to_owned();
+    }
+    let connect = format!("re0={},re1={}", addresses[0], addresses[1]);
+    let run: common::Run =
+        reshell().args(["--connect", &connect, "-c", "show chassis routing-engine"]).output().unwrap().into();
+    assert!(run.ok, "{}", run.stderr);
+    assert!(shape(&run.stdout).contains("Slot #:\n Current state Backup"));
+
+    let terminated =
+        std::process::Command::new("kill").args(["-TERM", &chassis.child.id().to_string()]).status().unwrap();
+    assert!(terminated.success());
+    let status = chassis.wait_exit().expect("chassis exits on SIGTERM");
+    assert!(status.success(), "{status}");
+    // Both agents go with it.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for address in &addresses {
+        while std::net::TcpStream::connect(address).is_ok() {
+            assert!(Instant::now() < deadline, "{address} still accepts connections");
+            std::thread::yield_now();
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Helpers for tests that drive the real `reshell` binary and real agents.
+
+#![allow(dead_code)] // each test crate uses its own share of these
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// How long a process may take to say it is ready; generous for a loaded CI machine.
+pub const READY_WITHIN: Duration = Duration::from_secs(30);
+
+pub fn reshell() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_reshell"));
+    command.env("USER", "lab").stdin(Stdio::null());
+    command
+}
+
+/// What one batch run printed.
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+    pub ok: bool,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+            ok: o.status.success(),
+        }
+    }
+}
+
+/// Runs `reshell --state-dir DIR ARGS...` on its embedded chassis.
+pub fn batch(state_dir: &Path, args: &[&str]) -> Run {
+    reshell().arg("--state-dir").arg(state_dir).args(args).output().expect("run reshell").into()
+}
+
+/// Runs each command in turn with `-c`.
+pub fn commands(state_dir: &Path, commands: &[&str]) -> Run {
+    let mut args = Vec::new();
+    for c in commands {
+        args.extend(["-c", c]);
+    }
+    batch(state_dir, &args)
+}
+
+/// A child process whose stdout lines arrive on a channel, killed on drop.
+pub struct Process {
+    pub child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Process {
+    pub fn spawn(command: &mut Command) -> Process {
+        let mut child = command.stdout(Stdio::piped()).spawn().expect("spawn");
+        let stdout: ChildStdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Process { child, lines }
+    }
+
+    /// The next line of output, waiting at most `READY_WITHIN`.
+    pub fn next_line(&self) -> String {
+        self.lines.recv_timeout(READY_WITHIN).expect("a line of output in time")
+    }
+
+    /// Reads lines until one starts with `prefix`; returns the rest of it.
+    pub fn wait_for(&self, prefix: &str) -> String {
+        let deadline = Instant::now() + READY_WITHIN;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self.lines.recv_timeout(left).unwrap_or_else(|_| panic!("no '{prefix}' line in time"));
+            if let Some(rest) = line.strip_prefix(prefix) {
+                return rest.to_owned();
+            }
+        }
+    }
+
+    /// Waits for the process to exit by itself; `None` if it did not in time.
+    pub fn wait_exit(&mut self) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + READY_WITHIN;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            // Polling a child's exit has no blocking form with a deadline.
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A free loopback port, for an agent that must be told its peer's address
+/// before the peer starts.
+pub fn free_port() -> String {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string()
+}
+
+/// Starts `reshell agent` for `slot` and returns it with its real address.
+pub fn agent(slot: u32, listen: &str, peer: &str, state_dir: &Path) -> (Process, String) {
+    let p = Process::spawn(
+        reshell()
+            .args(["agent", "--slot", &slot.to_string(), "--listen", listen, "--peer", peer])
+            .arg("--state-dir")
+            .arg(state_dir),
+    );
+    let line = p.next_line();
+    let address = line.strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected line {line:?}"));
+    (p, address.to_owned())
+}
+
+/// Both agents as separate processes; returns them and `re0=..,re1=..`.
+pub fn two_agents(state_dir: &Path) -> (Process, Process, String) {
+    let re1_port = free_port();
+    let (re0, re0_address) = agent(0, "127.0.0.1:0", &re1_port, &state_dir.join("re0"));
+    let (re1, re1_address) = agent(1, &re1_port, &re0_address, &state_dir.join("re1"));
+    (re0, re1, format!("re0={re0_address},re1={re1_address}"))
+}
+
+/// The text's shape without its figures: digits become `#` and runs of spaces
+/// one space, so two readings of changing values compare equal.
+pub fn shape(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        let c = if c.is_ascii_digit() { '#' } else { c };
+        let last = out.chars().last();
+        if (c == '#' && last == Some('#')) || (c == ' ' && last == Some(' ')) {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}

@@ -144,6 +144,8 @@ fn question_mark_lists_possible_completions() {
         run.stdout,
         "Possible completions:\n\
         \x20 chassis              Show chassis information\n\
+        \x20 cli                  Show command-line interface settings\n\
+        \x20 system               Show system information\n\
         \x20 version              Show software process revision levels\n"
     );
     let run = commands(dir.path(), &["show chassis routing-engine ?"]);
@@ -151,7 +153,8 @@ fn question_mark_lists_possible_completions() {
         run.stdout,
         "Possible completions:\n\
         \x20 <[Enter]>            Execute this command\n\
-        \x20 <slot>               Routing Engine slot number (0..1)\n"
+        \x20 <slot>               Routing Engine slot number (0..1)\n\
+        \x20 |                    Pipe through a command\n"
     );
     let run = commands(dir.path(), &["sh ch?"]);
     assert!(run.stdout.contains("  chassis "), "{}", run.stdout);

@@ -1,9 +1,11 @@
 //! One Routing Engine: its identity and role, its view of the chassis, and the
 //! gRPC services through which shells and the other Routing Engine reach it.
 
+mod files;
 mod host;
 mod model;
 mod service;
+mod sessions;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -45,6 +47,8 @@ pub(crate) struct Agent {
     started_at: SystemTime,
     started: Instant,
     cpu: CpuHistory,
+    sessions: sessions::Sessions,
+    files: files::FileArea,
 }
 
 impl Agent {
@@ -61,6 +65,8 @@ impl Agent {
             started_at: SystemTime::now(),
             started: Instant::now(),
             cpu: CpuHistory::start(),
+            sessions: sessions::Sessions::default(),
+            files: files::FileArea::new(&options.state_dir),
         })
     }
 
@@ -81,8 +87,6 @@ impl Agent {
         // A backup reports only its most recent CPU interval, as Junos does.
         let intervals: &[u32] =
             if role == MastershipState::Master { &host::CPU_INTERVALS } else { &host::CPU_INTERVALS[..1] };
-        let start_time =
-            self.started_at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
         RouteEngine {
             slot: self.slot.number(),
             mastership_state: role as i32,
@@ -97,12 +101,16 @@ impl Agent {
             cpu_utilization: self.cpu.utilization(intervals),
             model: model::RE_MODEL.into(),
             serial_number: model::re_serial(self.slot),
-            start_time,
+            start_time: unix_seconds(self.started_at),
             up_time_seconds: self.started.elapsed().as_secs(),
             last_reboot_reason: model::LAST_REBOOT_REASON.into(),
             load_averages: host::load_averages(),
         }
     }
+}
+
+fn unix_seconds(t: SystemTime) -> i64 {
+    t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Starts serving one Routing Engine on `listener` until `shutdown` resolves.

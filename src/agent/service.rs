@@ -2,13 +2,17 @@
 
 use tonic::{Request, Response, Status};
 
-use super::{Agent, model};
+use super::files::FileError;
+use super::sessions::SessionStream;
+use super::{Agent, host, model, unix_seconds};
 use crate::proto::peer_server::Peer;
 use crate::proto::routing_engine_server::RoutingEngine;
 use crate::proto::{
-    ChassisInventory, GetChassisInventoryRequest, GetIdentityRequest, GetLocalRouteEngineRequest,
-    GetRouteEngineInformationRequest, GetSoftwareInformationRequest, Identity, MastershipState, RouteEngine,
-    RouteEngineInformation, SoftwareInformation,
+    AttachRequest, ChassisInventory, DirectoryList, FileContents, GetChassisInventoryRequest,
+    GetIdentityRequest, GetLocalRouteEngineRequest, GetRouteEngineInformationRequest,
+    GetSoftwareInformationRequest, GetSystemUptimeInformationRequest, Identity, ListFilesRequest,
+    MastershipState, ReadFileRequest, RouteEngine, RouteEngineInformation, SaveFileReply, SaveFileRequest,
+    SoftwareInformation, SystemUptimeInformation,
 };
 use crate::slot::Slot;
 
@@ -72,6 +76,59 @@ impl RoutingEngine for Agent {
             junos_version: model::JUNOS_VERSION.into(),
             packages: model::software_packages(),
         }))
+    }
+
+    async fn get_system_uptime_information(
+        &self,
+        _: Request<GetSystemUptimeInformationRequest>,
+    ) -> Result<Response<SystemUptimeInformation>, Status> {
+        let started = unix_seconds(self.started_at);
+        Ok(Response::new(SystemUptimeInformation {
+            current_time: unix_seconds(std::time::SystemTime::now()),
+            time_source: "LOCAL CLOCK".into(),
+            system_booted_time: started,
+            protocols_started_time: started,
+            active_user_count: self.sessions.count() as u32,
+            load_averages: host::load_averages(),
+        }))
+    }
+
+    type AttachStream = SessionStream;
+
+    async fn attach(&self, request: Request<AttachRequest>) -> Result<Response<SessionStream>, Status> {
+        let user = request.into_inner().user;
+        if user.is_empty() {
+            return Err(Status::invalid_argument("a session needs a user name"));
+        }
+        Ok(Response::new(self.sessions.attach(&user)))
+    }
+
+    async fn save_file(&self, request: Request<SaveFileRequest>) -> Result<Response<SaveFileReply>, Status> {
+        let r = request.into_inner();
+        let path = self.files.save(&r.user, &r.path, &r.content).map_err(file_status)?;
+        Ok(Response::new(SaveFileReply { path }))
+    }
+
+    async fn list_files(
+        &self,
+        request: Request<ListFilesRequest>,
+    ) -> Result<Response<DirectoryList>, Status> {
+        let r = request.into_inner();
+        Ok(Response::new(self.files.list(&r.user, &r.path).map_err(file_status)?))
+    }
+
+    async fn read_file(&self, request: Request<ReadFileRequest>) -> Result<Response<FileContents>, Status> {
+        let r = request.into_inner();
+        let (path, content) = self.files.read(&r.user, &r.path).map_err(file_status)?;
+        Ok(Response::new(FileContents { path, content }))
+    }
+}
+
+fn file_status(e: FileError) -> Status {
+    match e {
+        FileError::InvalidPath(_) => Status::invalid_argument(e.to_string()),
+        FileError::NotFound(_) => Status::not_found(e.to_string()),
+        FileError::Io { .. } => Status::internal(e.to_string()),
     }
 }
 

@@ -7,7 +7,7 @@ mod parser;
 mod types;
 
 pub use loader::GrammarError;
-pub use parser::{Completion, Completions, ParseError, Parsed, in_quote};
+pub use parser::{CommandLine, Completion, Completions, Language, ParseError, Parsed, in_quote};
 pub use types::ArgType;
 
 /// Index of a node in its [`Grammar`].
@@ -42,6 +42,11 @@ impl Grammar {
     /// The operational-mode commands shipped in the binary.
     pub fn operational() -> Result<Grammar, GrammarError> {
         Grammar::load("grammar/operational.grammar", include_str!("../../grammar/operational.grammar"))
+    }
+
+    /// The pipe commands that may follow an operational command.
+    pub fn pipes() -> Result<Grammar, GrammarError> {
+        Grammar::load("grammar/pipes.grammar", include_str!("../../grammar/pipes.grammar"))
     }
 
     /// Reads a grammar file; `file` names it in error messages.

@@ -1,12 +1,13 @@
 //! Reads a command line against a [`Grammar`].
 //!
-//! One walk over the tree serves three callers: execution ([`Grammar::parse`]),
-//! `?` ([`Grammar::completions`]) and TAB ([`Grammar::complete_word`]), so
-//! they can never disagree about what a line means.
+//! One walk over the tree serves three callers: execution ([`Language::parse`]),
+//! `?` ([`Language::completions`]) and TAB ([`Language::complete_word`]), so
+//! they can never disagree about what a line means. A line is a command and
+//! then, after each unquoted `|`, a pipe, each read in its own tree.
 
 use super::{ArgType, Grammar, NodeId, NodeKind};
 
-/// One whitespace-separated word of a command line, with its byte span.
+/// One word of a command line, with its byte span.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
     /// The word with quotes removed and escapes resolved.
@@ -15,9 +16,12 @@ pub struct Token {
     pub end: usize,
     /// A quoted string that runs to the end of the line without its closing quote.
     pub open_quote: bool,
+    /// An unquoted `|`: what follows is a pipe command.
+    pub pipe: bool,
 }
 
-/// Splits a line into words; `"..."` makes one word of text with spaces.
+/// Splits a line into words at whitespace and unquoted `|`; `"..."` makes one
+/// word of text with spaces (or a `|`) in it.
 pub fn tokenize(line: &str) -> Vec<Token> {
     let mut tokens = Vec::new();
     let mut chars = line.char_indices().peekable();
@@ -26,11 +30,16 @@ pub fn tokenize(line: &str) -> Vec<Token> {
             chars.next();
             continue;
         }
+        if c == '|' {
+            chars.next();
+            tokens.push(Token { text: "|".into(), start, end: start + 1, open_quote: false, pipe: true });
+            continue;
+        }
         let mut text = String::new();
         let mut in_quote = false;
         let mut end = line.len();
         while let Some(&(i, c)) = chars.peek() {
-            if !in_quote && c.is_whitespace() {
+            if !in_quote && (c.is_whitespace() || c == '|') {
                 end = i;
                 break;
             }
@@ -45,7 +54,7 @@ pub fn tokenize(line: &str) -> Vec<Token> {
                 _ => text.push(c),
             }
         }
-        tokens.push(Token { text, start, end, open_quote: in_quote });
+        tokens.push(Token { text, start, end, open_quote: in_quote, pipe: false });
     }
     tokens
 }
@@ -137,6 +146,7 @@ struct Walk<'g> {
     /// Options of `scope` already given: each may appear once.
     used: Vec<NodeId>,
     words: Vec<(&'g str, &'g NodeKind, String)>,
+    tree: Tree,
 }
 
 enum Mismatch {
@@ -145,8 +155,8 @@ enum Mismatch {
 }
 
 impl<'g> Walk<'g> {
-    fn new(grammar: &'g Grammar) -> Self {
-        Walk { grammar, at: None, scope: None, used: Vec::new(), words: Vec::new() }
+    fn new(grammar: &'g Grammar, tree: Tree) -> Self {
+        Walk { grammar, at: None, scope: None, used: Vec::new(), words: Vec::new(), tree }
     }
 
     fn candidates(&self) -> Vec<NodeId> {
@@ -268,7 +278,9 @@ impl<'g> Walk<'g> {
                 Err(Mismatch::None { value_error, keywords_expected }) => {
                     let column = column(line, token.start);
                     return Err(match value_error {
-                        _ if self.at.is_none() => ParseError::UnknownCommand { column },
+                        _ if self.at.is_none() && self.tree == Tree::Commands => {
+                            ParseError::UnknownCommand { column }
+                        }
                         Some(message) if !keywords_expected => ParseError::InvalidValue { column, message },
                         _ => ParseError::Syntax { column },
                     });
@@ -284,16 +296,30 @@ fn column(line: &str, at: usize) -> usize {
     line[..at].chars().count()
 }
 
+/// What an unknown first word of a segment is called: a command line's first
+/// word is a command, a pipe's is an option of the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tree {
+    Commands,
+    Pipes,
+}
+
 impl Grammar {
-    /// Reads a whole line as one command. An empty line is not a command.
-    pub fn parse<'g>(&'g self, line: &str) -> Result<Parsed<'g>, ParseError> {
-        let tokens = tokenize(line);
-        let mut walk = Walk::new(self);
-        walk.walk(line, &tokens)?;
+    /// Reads one segment of a line (the command, or one pipe) as a complete
+    /// command. `after` is where the segment starts, for one with no words.
+    fn parse_tokens<'g>(
+        &'g self,
+        line: &str,
+        tokens: &[Token],
+        after: usize,
+        tree: Tree,
+    ) -> Result<Parsed<'g>, ParseError> {
+        let mut walk = Walk::new(self, tree);
+        walk.walk(line, tokens)?;
         if let Some(action) = walk.action() {
             return Ok(Parsed { action, words: walk.words });
         }
-        let end = tokens.last().map_or(0, |t| column(line, t.end) + 1);
+        let end = column(line, tokens.last().map_or(after, |t| t.end)) + 1;
         let candidates = walk.candidates();
         let only_arguments = !candidates.is_empty()
             && candidates.iter().all(
@@ -306,12 +332,16 @@ impl Grammar {
         })
     }
 
-    /// What `?` lists after `line`: the words that may come next, or that
-    /// complete the word being typed.
-    pub fn completions(&self, line: &str) -> Result<Completions, ParseError> {
-        let tokens = tokenize(line);
-        let (done, partial) = split_partial(line, &tokens);
-        let mut walk = Walk::new(self);
+    /// `?` within one segment: the words that may follow `done`, or that
+    /// complete `partial`.
+    fn completions_after(
+        &self,
+        line: &str,
+        done: &[Token],
+        partial: Option<&Token>,
+        tree: Tree,
+    ) -> Result<Completions, ParseError> {
+        let mut walk = Walk::new(self, tree);
         walk.walk(line, done)?;
         let partial_text = partial.map_or("", |t| t.text.as_str());
         let candidates = walk.candidates();
@@ -337,18 +367,18 @@ impl Grammar {
         items.sort_by(|a, b| a.name.cmp(&b.name));
         items.dedup_by(|a, b| a.name == b.name);
         let can_execute = partial.is_none() && walk.action().is_some();
-        if items.is_empty() && !can_execute {
-            return Err(ParseError::NoCompletions);
-        }
         Ok(Completions { can_execute, items })
     }
 
-    /// TAB: the byte offset where the word being typed starts, and the words
-    /// it could become.
-    pub fn complete_word(&self, line: &str) -> (usize, Vec<String>) {
-        let tokens = tokenize(line);
-        let (done, partial) = split_partial(line, &tokens);
-        let mut walk = Walk::new(self);
+    /// TAB within one segment.
+    fn words_after(
+        &self,
+        line: &str,
+        done: &[Token],
+        partial: Option<&Token>,
+        tree: Tree,
+    ) -> (usize, Vec<String>) {
+        let mut walk = Walk::new(self, tree);
         if walk.walk(line, done).is_err() {
             return (line.len(), Vec::new());
         }
@@ -362,11 +392,82 @@ impl Grammar {
     }
 }
 
+/// A command line: the command and the pipes its output goes through.
+#[derive(Debug, Clone)]
+pub struct CommandLine<'g> {
+    pub command: Parsed<'g>,
+    pub pipes: Vec<Parsed<'g>>,
+}
+
+/// A mode's language: its command tree and the pipe tree that may follow a
+/// complete command.
+#[derive(Debug, Clone, Default)]
+pub struct Language {
+    pub commands: Grammar,
+    pub pipes: Grammar,
+}
+
+impl Language {
+    /// Reads a whole line as a command and its pipes.
+    pub fn parse(&self, line: &str) -> Result<CommandLine<'_>, ParseError> {
+        self.parse_tokens(line, &tokenize(line))
+    }
+
+    fn parse_tokens(&self, line: &str, tokens: &[Token]) -> Result<CommandLine<'_>, ParseError> {
+        let mut segments = tokens.split(|t| t.pipe);
+        let first = segments.next().unwrap_or_default();
+        let command = self.commands.parse_tokens(line, first, 0, Tree::Commands)?;
+        let pipe_ends = tokens.iter().filter(|t| t.pipe).map(|t| t.end);
+        let pipes = segments
+            .zip(pipe_ends)
+            .map(|(segment, after)| self.pipes.parse_tokens(line, segment, after, Tree::Pipes))
+            .collect::<Result<_, _>>()?;
+        Ok(CommandLine { command, pipes })
+    }
+
+    /// What `?` lists after `line`: the words that may come next, or that
+    /// complete the word being typed, and `|` where a pipe may start.
+    pub fn completions(&self, line: &str) -> Result<Completions, ParseError> {
+        let tokens = tokenize(line);
+        let (done, partial) = split_partial(line, &tokens);
+        let mut completions = match done.iter().rposition(|t| t.pipe) {
+            None => self.commands.completions_after(line, done, partial, Tree::Commands)?,
+            Some(last_pipe) => {
+                self.parse_tokens(line, &done[..last_pipe])?;
+                self.pipes.completions_after(line, &done[last_pipe + 1..], partial, Tree::Pipes)?
+            }
+        };
+        if completions.can_execute {
+            completions.items.push(Completion { name: "|".into(), help: "Pipe through a command".into() });
+        }
+        if completions.items.is_empty() && !completions.can_execute {
+            return Err(ParseError::NoCompletions);
+        }
+        Ok(completions)
+    }
+
+    /// TAB: the byte offset where the word being typed starts, and the words
+    /// it could become.
+    pub fn complete_word(&self, line: &str) -> (usize, Vec<String>) {
+        let tokens = tokenize(line);
+        let (done, partial) = split_partial(line, &tokens);
+        match done.iter().rposition(|t| t.pipe) {
+            None => self.commands.words_after(line, done, partial, Tree::Commands),
+            Some(last_pipe) => {
+                if self.parse_tokens(line, &done[..last_pipe]).is_err() {
+                    return (line.len(), Vec::new());
+                }
+                self.pipes.words_after(line, &done[last_pipe + 1..], partial, Tree::Pipes)
+            }
+        }
+    }
+}
+
 /// The finished words of a line, and the word still being typed if the line
-/// does not end in a space.
+/// does not end in a space. A `|` is always finished.
 fn split_partial<'t>(line: &str, tokens: &'t [Token]) -> (&'t [Token], Option<&'t Token>) {
     match tokens.split_last() {
-        Some((last, done)) if !line.ends_with(char::is_whitespace) => (done, Some(last)),
+        Some((last, done)) if !last.pipe && !line.ends_with(char::is_whitespace) => (done, Some(last)),
         _ => (tokens, None),
     }
 }
@@ -399,8 +500,29 @@ mod tests {
         }
     "#;
 
-    fn grammar() -> Grammar {
-        Grammar::load("test", GRAMMAR).unwrap()
+    const PIPES: &str = r#"
+        count "Count occurrences" => count;
+        match "Show only matching text" { <pattern> string "Pattern to match" => match; }
+        last "Display end of output only" => last { <lines> int(1..100) "Number of lines"; }
+    "#;
+
+    fn grammar() -> Language {
+        Language {
+            commands: Grammar::load("test", GRAMMAR).unwrap(),
+            pipes: Grammar::load("pipes", PIPES).unwrap(),
+        }
+    }
+
+    fn describe(p: &Parsed<'_>) -> String {
+        let words: Vec<String> = p
+            .words
+            .iter()
+            .map(|(n, k, v)| match k {
+                NodeKind::Keyword => n.to_string(),
+                NodeKind::Argument(_) => format!("{n}={v}"),
+            })
+            .collect();
+        format!("{}: {}", p.action, words.join(" "))
     }
 
     /// Parses `line` and renders the outcome compactly: the action and its
@@ -408,16 +530,10 @@ mod tests {
     fn check(line: &str, expected: &str) {
         let g = grammar();
         let got = match g.parse(line) {
-            Ok(p) => {
-                let words: Vec<String> = p
-                    .words
-                    .iter()
-                    .map(|(n, k, v)| match k {
-                        NodeKind::Keyword => n.to_string(),
-                        NodeKind::Argument(_) => format!("{n}={v}"),
-                    })
-                    .collect();
-                format!("{}: {}", p.action, words.join(" "))
+            Ok(line) => {
+                let mut parts = vec![describe(&line.command)];
+                parts.extend(line.pipes.iter().map(describe));
+                parts.join(" | ")
             }
             Err(e) => match e.column() {
                 Some(c) => format!("{}^ {e}", " ".repeat(c)),
@@ -483,7 +599,7 @@ mod tests {
 
     #[test]
     fn ambiguity_lists_the_choices() {
-        let Err(ParseError::Ambiguous { completions, .. }) = grammar().parse("show c") else {
+        let Err(ParseError::Ambiguous { completions, .. }) = grammar().parse("show c").map(|_| ()) else {
             panic!("expected ambiguity");
         };
         let names: Vec<&str> = completions.iter().map(|c| c.name.as_str()).collect();
@@ -498,7 +614,7 @@ mod tests {
         let c = g.completions("show chassis routing-engine ").unwrap();
         assert!(c.can_execute);
         let names: Vec<&str> = c.items.iter().map(|i| i.name.as_str()).collect();
-        assert_eq!(names, ["<slot>"]);
+        assert_eq!(names, ["<slot>", "|"]);
         assert_eq!(c.items[0].help, "Routing Engine slot number (0..1)");
         let c = g.completions("show ch").unwrap();
         assert!(!c.can_execute);
@@ -509,7 +625,29 @@ mod tests {
         assert_eq!(g.completions("show x "), Err(ParseError::Syntax { column: 5 }));
         // Options already given are not offered again.
         let c = g.completions("request system reboot both ").unwrap();
-        assert_eq!(c.items.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["in", "message"]);
+        assert_eq!(c.items.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["in", "message", "|"]);
+    }
+
+    #[test]
+    fn pipes_follow_a_complete_command() {
+        check("show cli | count", "cli: show cli | count: count");
+        check(
+            r#"show cli|match "a|b" | last 3 | count"#,
+            "cli: show cli | match: match pattern=a|b | last: last lines=3 | count: count",
+        );
+        check("show cli | last", "cli: show cli | last: last");
+        check("show cli | bogus", "           ^ syntax error, expecting <command>.");
+        check("show cli | match", "                 ^ missing argument.");
+        check("show cli | last x", "                ^ invalid numeric value: 'x'");
+        check("show cli |", "           ^ syntax error, expecting <command>.");
+        check("show | count", "     ^ syntax error, expecting <command>.");
+        let g = grammar();
+        let c = g.completions("show cli | ").unwrap();
+        assert_eq!(c.items.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["count", "last", "match"]);
+        let c = g.completions("show cli | last ").unwrap();
+        assert_eq!(c.items.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["<lines>", "|"]);
+        assert_eq!(g.completions("show | "), Err(ParseError::Syntax { column: 5 }));
+        assert_eq!(g.complete_word("show cli | co"), (11, vec!["count".to_string()]));
     }
 
     #[test]
@@ -529,6 +667,9 @@ mod tests {
         assert_eq!((t[1].start, t[1].end), (2, 7));
         assert!(in_quote(r#"show "abc"#));
         assert!(!in_quote(r#"show "abc" "#));
+        let t = tokenize(r#"a|b "c|d" |"#);
+        let shape: Vec<(&str, bool)> = t.iter().map(|t| (t.text.as_str(), t.pipe)).collect();
+        assert_eq!(shape, [("a", false), ("|", true), ("b", false), ("c|d", false), ("|", true)]);
     }
 
     #[test]

@@ -8,8 +8,10 @@ use tonic::transport::{Channel, Endpoint};
 
 use crate::proto::routing_engine_client::RoutingEngineClient;
 use crate::proto::{
-    ChassisInventory, GetChassisInventoryRequest, GetIdentityRequest, GetRouteEngineInformationRequest,
-    GetSoftwareInformationRequest, Identity, RouteEngineInformation, SoftwareInformation,
+    AttachRequest, ChassisInventory, DirectoryList, FileContents, GetChassisInventoryRequest,
+    GetIdentityRequest, GetRouteEngineInformationRequest, GetSoftwareInformationRequest,
+    GetSystemUptimeInformationRequest, Identity, ListFilesRequest, ReadFileRequest, RouteEngineInformation,
+    SaveFileRequest, SessionEvent, SoftwareInformation, SystemUptimeInformation,
 };
 
 /// Interactive commands answer in milliseconds; a call that takes this long
@@ -55,12 +57,16 @@ impl AgentClient {
         F: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     {
         let reply = self.rt.block_on(f(self.client.clone()));
-        reply.map(tonic::Response::into_inner).map_err(|status| match status.code() {
+        reply.map(tonic::Response::into_inner).map_err(|status| self.error(status))
+    }
+
+    fn error(&self, status: tonic::Status) -> ClientError {
+        match status.code() {
             tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::Unknown => {
                 ClientError::Unreachable { address: self.address.clone(), reason: reason(&status) }
             }
             _ => ClientError::Refused(status.message().to_owned()),
-        })
+        }
     }
 
     pub fn identity(&self) -> Result<Identity, ClientError> {
@@ -75,6 +81,40 @@ impl AgentClient {
 
     pub fn chassis_inventory(&self) -> Result<ChassisInventory, ClientError> {
         self.call(|mut c| async move { c.get_chassis_inventory(GetChassisInventoryRequest {}).await })
+    }
+
+    pub fn system_uptime_information(&self) -> Result<SystemUptimeInformation, ClientError> {
+        self.call(|mut c| async move {
+            c.get_system_uptime_information(GetSystemUptimeInformationRequest {}).await
+        })
+    }
+
+    /// Logs a session in; it stays logged in until the returned stream is dropped.
+    pub fn attach(&self, user: &str) -> Result<tonic::Streaming<SessionEvent>, ClientError> {
+        let request = AttachRequest { user: user.to_owned() };
+        let mut stream = self.call(|mut c| async move { c.attach(request).await })?;
+        // The first event confirms the registration, so a `users` count taken
+        // after this call includes the session.
+        match self.rt.block_on(stream.message()) {
+            Ok(Some(_)) => Ok(stream),
+            Ok(None) => Err(ClientError::Refused("session closed by the Routing Engine".into())),
+            Err(status) => Err(self.error(status)),
+        }
+    }
+
+    pub fn save_file(&self, user: &str, path: &str, content: String) -> Result<String, ClientError> {
+        let request = SaveFileRequest { user: user.to_owned(), path: path.to_owned(), content };
+        self.call(|mut c| async move { c.save_file(request).await }).map(|r| r.path)
+    }
+
+    pub fn list_files(&self, user: &str, path: &str) -> Result<DirectoryList, ClientError> {
+        let request = ListFilesRequest { user: user.to_owned(), path: path.to_owned() };
+        self.call(|mut c| async move { c.list_files(request).await })
+    }
+
+    pub fn read_file(&self, user: &str, path: &str) -> Result<FileContents, ClientError> {
+        let request = ReadFileRequest { user: user.to_owned(), path: path.to_owned() };
+        self.call(|mut c| async move { c.read_file(request).await })
     }
 
     pub fn software_information(&self) -> Result<SoftwareInformation, ClientError> {

@@ -1,75 +1,119 @@
-//! The handlers behind the grammar's actions, one per command family.
+//! The handlers behind the grammar's actions.
 
-use super::{Engine, Failure, Reply, Session, render};
+use super::view::View;
+use super::{Engine, Failure, Session, render};
 use crate::grammar::{Completion, Completions, Parsed};
 use crate::slot::Slot;
 
-/// Every action the grammar may name. A grammar action without a variant here
-/// is refused at start, and a test checks the shipped grammar.
+/// Every action the operational grammar may name. A grammar action without a
+/// variant here is refused at start, and a test checks the shipped grammar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Command {
     Exit,
+    FileList,
+    FileShow,
     Help,
     Login,
+    SetCliCompleteOnSpace,
+    SetCliIdleTimeout,
+    SetCliScreenLength,
+    SetCliScreenWidth,
+    SetCliTimestamp,
     ShowChassisHardware,
     ShowChassisRoutingEngine,
+    ShowCli,
+    ShowSystemUptime,
     ShowVersion,
+}
+
+/// What a command did: something to show, or the end of the session.
+pub(super) enum Outcome {
+    View(Box<dyn View>),
+    Exit,
+}
+
+fn show(view: impl View + 'static) -> Result<Outcome, Failure> {
+    Ok(Outcome::View(Box::new(view)))
 }
 
 impl Command {
     pub(super) fn from_action(action: &str) -> Option<Command> {
         Some(match action {
             "exit" => Command::Exit,
+            "file-list" => Command::FileList,
+            "file-show" => Command::FileShow,
             "help" => Command::Help,
             "login" => Command::Login,
+            "set-cli-complete-on-space" => Command::SetCliCompleteOnSpace,
+            "set-cli-idle-timeout" => Command::SetCliIdleTimeout,
+            "set-cli-screen-length" => Command::SetCliScreenLength,
+            "set-cli-screen-width" => Command::SetCliScreenWidth,
+            "set-cli-timestamp" => Command::SetCliTimestamp,
             "show-chassis-hardware" => Command::ShowChassisHardware,
             "show-chassis-routing-engine" => Command::ShowChassisRoutingEngine,
+            "show-cli" => Command::ShowCli,
+            "show-system-uptime" => Command::ShowSystemUptime,
             "show-version" => Command::ShowVersion,
             _ => return None,
         })
     }
 
-    pub(super) fn run(self, engine: &mut Engine, parsed: &Parsed<'_>) -> Reply {
-        let result = match self {
-            Command::Exit => return exit(engine),
-            Command::Help => Ok(help(engine, parsed)),
-            Command::Login => login(engine, parsed),
-            Command::ShowChassisHardware => engine
-                .session()
-                .client
-                .chassis_inventory()
-                .map(|inventory| render::hardware(&inventory))
-                .map_err(Failure::from),
-            Command::ShowChassisRoutingEngine => {
-                let slot = parsed.arg("slot").and_then(|s| s.parse().ok());
-                engine
-                    .session()
-                    .client
-                    .route_engine_information(slot)
-                    .map(|info| render::route_engines(&info))
-                    .map_err(Failure::from)
+    pub(super) fn run(self, engine: &mut Engine, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
+        let number = |name: &str| parsed.arg(name).and_then(|n| n.parse::<u32>().ok());
+        let client = &engine.session().client;
+        match self {
+            Command::Exit => Ok(exit(engine)),
+            Command::FileList => show(client.list_files(&engine.user, parsed.arg("path").unwrap_or(""))?),
+            Command::FileShow => show(client.read_file(&engine.user, parsed.arg("filename").unwrap_or(""))?),
+            Command::Help => show(help(engine, parsed)),
+            Command::Login => show(login(engine, parsed)?),
+            Command::ShowChassisHardware => show(client.chassis_inventory()?),
+            Command::ShowChassisRoutingEngine => show(client.route_engine_information(number("slot"))?),
+            Command::ShowSystemUptime => show(client.system_uptime_information()?),
+            Command::ShowVersion => show(client.software_information()?),
+            Command::ShowCli => show(engine.settings.show(engine.terminal)),
+            Command::SetCliCompleteOnSpace => {
+                let on = parsed.has("on");
+                engine.settings.complete_on_space = on;
+                show(format!("{} complete-on-space\n", if on { "Enabling" } else { "Disabling" }))
             }
-            Command::ShowVersion => engine
-                .session()
-                .client
-                .software_information()
-                .map(|info| render::version(&info))
-                .map_err(Failure::from),
-        };
-        match result {
-            Ok(output) => Reply::output(output),
-            Err(failure) => Reply::failed(failure),
+            Command::SetCliIdleTimeout => {
+                let minutes = number("minutes").filter(|&m| m > 0);
+                engine.settings.idle_timeout = minutes;
+                show(match minutes {
+                    Some(m) => format!("Idle timeout set to {m} minutes\n"),
+                    None => "Idle timeout disabled\n".to_owned(),
+                })
+            }
+            Command::SetCliScreenLength => {
+                let length = number("length").unwrap_or(0);
+                engine.settings.screen_length = Some(length);
+                show(format!("Screen length set to {length}\n"))
+            }
+            Command::SetCliScreenWidth => {
+                let width = number("width").unwrap_or(0);
+                engine.settings.screen_width = Some(width);
+                show(format!("Screen width set to {width}\n"))
+            }
+            Command::SetCliTimestamp => {
+                let on = !parsed.has("disable");
+                engine.settings.timestamp = on;
+                show(
+                    if on { "CLI timestamp set to: %b %d %T\n" } else { "CLI timestamp disabled\n" }
+                        .to_owned(),
+                )
+            }
         }
     }
 }
 
 /// `exit`/`quit`: back to the RE logged in from, or out of the shell.
-fn exit(engine: &mut Engine) -> Reply {
+fn exit(engine: &mut Engine) -> Outcome {
     if engine.sessions.len() > 1 {
         engine.sessions.pop();
-        return Reply::output("rlogin: connection closed\n".into());
+        return Outcome::View(Box::new("rlogin: connection closed\n".to_owned()));
     }
-    Reply { exit: true, ..Reply::default() }
+    Outcome::Exit
 }
 
 /// `request routing-engine login (other-routing-engine | re0 | re1)`.
@@ -91,7 +135,7 @@ fn login(engine: &mut Engine, parsed: &Parsed<'_>) -> Result<String, Failure> {
         Some(address) => address.to_owned(),
         None => engine.session().identity.peer_address.clone(),
     };
-    let session: Session = Engine::open(&engine.rt, &address)
+    let session: Session = Engine::open(&engine.rt, &address, &engine.user)
         .map_err(|e| Failure::Error(format!("could not connect to {target} : {}", unreachable_reason(&e))))?;
     engine.sessions.push(session);
     Ok(format!("\n{}\n", engine.banner()?))
@@ -107,7 +151,7 @@ fn unreachable_reason(e: &super::ClientError) -> String {
 /// `help`: the top-level commands; `help apropos STRING`: every command whose
 /// words or help mention STRING.
 fn help(engine: &Engine, parsed: &Parsed<'_>) -> String {
-    let grammar = engine.grammar();
+    let grammar = &engine.language().commands;
     let items: Vec<Completion> = match parsed.arg("string") {
         Some(wanted) => {
             let wanted = wanted.to_lowercase();

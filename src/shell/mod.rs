@@ -5,8 +5,13 @@
 mod batch;
 mod client;
 mod commands;
+mod pager;
+mod pipe;
 mod render;
 mod repl;
+mod settings;
+mod terminal;
+mod view;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,12 +21,15 @@ use anyhow::{Context, bail};
 use tokio::runtime::Handle;
 
 use crate::chassis::Addresses;
-use crate::grammar::{Grammar, ParseError};
-use crate::proto::Identity;
+use crate::grammar::{Grammar, Language, ParseError};
+use crate::proto::{Identity, SessionEvent};
 use crate::slot::Slot;
 pub use batch::BatchOptions;
 use client::{AgentClient, ClientError};
-use commands::Command;
+use commands::{Command, Outcome};
+use pipe::Pipeline;
+pub use settings::{CliSettings, TerminalSize};
+use view::View;
 
 /// How the shell was asked to run.
 #[derive(Debug, Clone)]
@@ -104,13 +112,11 @@ pub struct Reply {
     pub failure: Option<Failure>,
     /// The session is over.
     pub exit: bool,
+    /// The output may stop at the pager (a terminal front end decides).
+    pub paginate: bool,
 }
 
 impl Reply {
-    fn output(output: String) -> Reply {
-        Reply { output, ..Reply::default() }
-    }
-
     fn failed(failure: impl Into<Failure>) -> Reply {
         Reply { failure: Some(failure.into()), ..Reply::default() }
     }
@@ -130,41 +136,72 @@ struct Session {
     client: AgentClient,
     /// Refreshed after every command: the role and host name can change under us.
     identity: Identity,
+    /// Keeps the session logged in on the RE while it is held.
+    _attached: tonic::Streaming<SessionEvent>,
 }
 
 pub struct Engine {
     /// Shared with the line editor's completer.
-    grammar: Arc<Grammar>,
+    language: Arc<Language>,
     rt: Handle,
     user: String,
     /// Where the shell was told the agents are.
     addresses: Addresses,
     /// Logins nest: `exit` returns to the RE before. The current one is last.
     sessions: Vec<Session>,
+    settings: CliSettings,
+    /// The terminal the front end runs on; `None` in batch mode.
+    terminal: Option<TerminalSize>,
 }
 
 impl Engine {
     /// Attaches to the first Routing Engine in `addresses` (re0 if given).
     pub fn connect(rt: Handle, user: &str, addresses: Addresses) -> anyhow::Result<Engine> {
-        let grammar = Arc::new(Grammar::operational()?);
-        if let Some(action) = grammar.actions().find(|a| Command::from_action(a).is_none()) {
+        let language = Language { commands: Grammar::operational()?, pipes: Grammar::pipes()? };
+        if let Some(action) = language.commands.actions().find(|a| Command::from_action(a).is_none()) {
             bail!("grammar names action '{action}', which has no handler");
+        }
+        if let Some(action) = language.pipes.actions().find(|a| !Pipeline::handles(a)) {
+            bail!("grammar names pipe '{action}', which has no handler");
         }
         let Some(first) = Slot::ALL.into_iter().find_map(|s| addresses.get(s)) else {
             bail!("no Routing Engine address to connect to");
         };
-        let session = Engine::open(&rt, first).context("cannot attach to the Routing Engine")?;
-        Ok(Engine { grammar, rt, user: user.to_owned(), addresses, sessions: vec![session] })
+        let session = Engine::open(&rt, first, user).context("cannot attach to the Routing Engine")?;
+        Ok(Engine {
+            language: Arc::new(language),
+            rt,
+            user: user.to_owned(),
+            addresses,
+            sessions: vec![session],
+            settings: CliSettings::default(),
+            terminal: None,
+        })
     }
 
-    fn open(rt: &Handle, address: &str) -> Result<Session, ClientError> {
+    fn open(rt: &Handle, address: &str, user: &str) -> Result<Session, ClientError> {
         let client = AgentClient::new(rt.clone(), address)?;
         let identity = client.identity()?;
-        Ok(Session { client, identity })
+        let attached = client.attach(user)?;
+        Ok(Session { client, identity, _attached: attached })
     }
 
-    pub fn grammar(&self) -> &Arc<Grammar> {
-        &self.grammar
+    pub fn language(&self) -> &Arc<Language> {
+        &self.language
+    }
+
+    pub fn settings(&self) -> &CliSettings {
+        &self.settings
+    }
+
+    /// The front end's terminal, for the pager, wrapping and `show cli`.
+    pub fn set_terminal(&mut self, terminal: Option<TerminalSize>) {
+        self.terminal = terminal;
+    }
+
+    /// Lines per page in force; 0 when output is not paged.
+    pub fn page_length(&self) -> usize {
+        self.settings.effective_length(self.terminal) as usize
     }
 
     fn session(&self) -> &Session {
@@ -201,22 +238,49 @@ impl Engine {
         if trimmed.trim_start().is_empty() {
             return Reply::default();
         }
-        let grammar = Arc::clone(&self.grammar);
-        let reply = match grammar.parse(line) {
-            Ok(parsed) => match Command::from_action(parsed.action) {
-                Some(command) => command.run(self, &parsed),
-                None => Reply::failed(Failure::Error(format!("no handler for '{}'", parsed.action))),
-            },
-            Err(e) => Reply::failed(Failure::Parse(e)),
+        let language = Arc::clone(&self.language);
+        let parsed = match language.parse(line) {
+            Ok(parsed) => parsed,
+            Err(e) => return Reply::failed(Failure::Parse(e)),
+        };
+        let pipeline = match Pipeline::new(&parsed.pipes) {
+            Ok(pipeline) => pipeline,
+            Err(failure) => return Reply::failed(failure),
+        };
+        let Some(command) = Command::from_action(parsed.command.action) else {
+            return Reply::failed(Failure::Error(format!("no handler for '{}'", parsed.command.action)));
+        };
+        let reply = match command.run(self, &parsed.command) {
+            Ok(Outcome::Exit) => Reply { exit: true, ..Reply::default() },
+            Ok(Outcome::View(view)) => self.present(view.as_ref(), &pipeline),
+            Err(failure) => Reply::failed(failure),
         };
         self.refresh_identity();
         reply
     }
 
+    /// A command's reply through its pipes, then as the session's settings
+    /// want it: wrapped at the screen width, stamped with the time.
+    fn present(&self, view: &dyn View, pipeline: &Pipeline) -> Reply {
+        let mut text = pipeline.apply(view, &self.prompt().role, self.page_length());
+        if let Some(file) = &pipeline.save {
+            let lines = text.lines().count();
+            if let Err(e) = self.session().client.save_file(&self.user, file, text) {
+                return Reply::failed(e);
+            }
+            text = format!("Wrote {lines} lines of output to '{file}'\n");
+        }
+        text = settings::wrap(&text, self.settings.effective_width(self.terminal) as usize);
+        if self.settings.timestamp {
+            text = format!("{}\n{text}", chrono::Utc::now().format("%b %d %H:%M:%S"));
+        }
+        Reply { output: text, paginate: !pipeline.no_more, ..Reply::default() }
+    }
+
     /// `?` after `before`: what may come next.
     pub fn help(&self, before: &str) -> Reply {
-        match self.grammar.completions(before) {
-            Ok(c) => Reply::output(render::completions(&c)),
+        match self.language.completions(before) {
+            Ok(c) => Reply { output: render::completions(&c), ..Reply::default() },
             Err(e) => Reply::failed(Failure::Parse(e)),
         }
     }

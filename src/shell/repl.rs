@@ -1,7 +1,12 @@
 //! The interactive front end: rustyline with Junos keys. `?` lists completions
-//! at once and redraws the line; TAB completes from the grammar.
+//! at once and redraws the line, TAB completes from the grammar, Space
+//! completes a keyword (unless `set cli complete-on-space off`), and long
+//! output stops at the pager.
 
-use std::sync::{Arc, Mutex};
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use rustyline::completion::Completer;
 use rustyline::error::ReadlineError;
@@ -14,8 +19,9 @@ use rustyline::{
     Helper, KeyEvent, RepeatCount,
 };
 
-use super::Engine;
-use crate::grammar::{Grammar, in_quote};
+use super::pager::{ERASE, Key, Pager};
+use super::{Engine, Reply, terminal};
+use crate::grammar::{Language, in_quote};
 
 /// Where `?` was pressed, so the REPL can answer it once rustyline returns.
 type HelpAt = Arc<Mutex<Option<usize>>>;
@@ -35,15 +41,39 @@ impl ConditionalEventHandler for HelpKey {
     }
 }
 
+/// Space after a unique prefix of a keyword types the rest of it.
+struct SpaceKey {
+    language: Arc<Language>,
+    enabled: Arc<AtomicBool>,
+}
+
+impl ConditionalEventHandler for SpaceKey {
+    fn handle(&self, _: &Event, _: RepeatCount, _: bool, ctx: &EventContext<'_>) -> Option<Cmd> {
+        let before = &ctx.line()[..ctx.pos()];
+        if !self.enabled.load(Ordering::Relaxed) || before.ends_with(char::is_whitespace) || in_quote(before)
+        {
+            return None;
+        }
+        let (start, words) = self.language.complete_word(before);
+        let typed = &before[start..];
+        match words.as_slice() {
+            [word] if word.len() > typed.len() && word.starts_with(typed) => {
+                Some(Cmd::Insert(1, format!("{} ", &word[typed.len()..])))
+            }
+            _ => None,
+        }
+    }
+}
+
 struct ShellHelper {
-    grammar: Arc<Grammar>,
+    language: Arc<Language>,
 }
 
 impl Completer for ShellHelper {
     type Candidate = String;
 
     fn complete(&self, line: &str, pos: usize, _: &Context<'_>) -> rustyline::Result<(usize, Vec<String>)> {
-        let (start, words) = self.grammar.complete_word(&line[..pos]);
+        let (start, words) = self.language.complete_word(&line[..pos]);
         // A single choice completes with the space that ends the word.
         let words = match words.as_slice() {
             [only] => vec![format!("{only} ")],
@@ -69,17 +99,30 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
         .completion_type(CompletionType::List)
         .auto_add_history(false)
         .history_ignore_dups(true)?
+        // The prompt always starts on a fresh line; asking the terminal where
+        // the cursor is would swallow keys typed ahead of the prompt.
+        .check_cursor_position(false)
         .build();
     let mut editor: Editor<ShellHelper, DefaultHistory> = Editor::with_config(config)?;
-    editor.set_helper(Some(ShellHelper { grammar: engine.grammar().clone() }));
+    editor.set_helper(Some(ShellHelper { language: engine.language().clone() }));
     let help_at = HelpAt::default();
     editor.bind_sequence(KeyEvent::from('?'), EventHandler::Conditional(Box::new(HelpKey(help_at.clone()))));
+    let complete_on_space = Arc::new(AtomicBool::new(engine.settings().complete_on_space));
+    editor.bind_sequence(
+        KeyEvent::from(' '),
+        EventHandler::Conditional(Box::new(SpaceKey {
+            language: engine.language().clone(),
+            enabled: complete_on_space.clone(),
+        })),
+    );
     let history = history_path();
     if let Some(path) = &history {
         // A first run has no history yet.
         let _ = editor.load_history(path);
     }
+    let idle = IdleWatch::start();
 
+    engine.set_terminal(terminal::size());
     if let Ok(banner) = engine.banner() {
         println!("{banner}");
     }
@@ -87,7 +130,9 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
     loop {
         let prompt = engine.prompt();
         println!("\n{}", prompt.role);
+        idle.arm(engine.settings().idle_timeout);
         let read = editor.readline_with_initial(&prompt.text, (&pending.0, &pending.1));
+        idle.arm(None);
         pending = (String::new(), String::new());
         let line = match read {
             Ok(line) => line,
@@ -95,13 +140,11 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
             Err(ReadlineError::Eof) => break,
             Err(e) => return Err(e.into()),
         };
+        engine.set_terminal(terminal::size());
         if let Some(pos) = help_at.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let pos = pos.min(line.len());
             let reply = engine.help(&line[..pos]);
-            print!("{}", reply.output);
-            if let Some(failure) = &reply.failure {
-                print!("{}", failure.render(&prompt.text, &line[..pos], false));
-            }
+            show(engine, &reply, &prompt.text, &line[..pos]);
             pending = (line[..pos].to_owned(), line[pos..].to_owned());
             continue;
         }
@@ -109,10 +152,8 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
             let _ = editor.history_mut().add(&line);
         }
         let reply = engine.execute(&line);
-        print!("{}", reply.output);
-        if let Some(failure) = &reply.failure {
-            print!("{}", failure.render(&prompt.text, &line, false));
-        }
+        show(engine, &reply, &prompt.text, &line);
+        complete_on_space.store(engine.settings().complete_on_space, Ordering::Relaxed);
         if reply.exit {
             break;
         }
@@ -124,4 +165,86 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
         editor.save_history(path)?;
     }
     Ok(())
+}
+
+/// Prints a reply, through the pager when it is longer than a screen.
+fn show(engine: &Engine, reply: &Reply, prompt: &str, line: &str) {
+    let mut out = std::io::stdout().lock();
+    let pager = if reply.paginate { Pager::new(&reply.output, engine.page_length()) } else { None };
+    match pager {
+        None => {
+            let _ = out.write_all(reply.output.as_bytes());
+        }
+        Some(mut pager) => {
+            let print = |out: &mut std::io::StdoutLock<'_>, lines: Vec<&str>| {
+                for l in lines {
+                    let _ = writeln!(out, "{l}");
+                }
+            };
+            let first = pager.start();
+            print(&mut out, first);
+            while !pager.done() {
+                let _ = write!(out, "{}", pager.prompt());
+                let _ = out.flush();
+                // Without a readable terminal there is no one to page for.
+                let key = terminal::read_key().map_or(Key::Page, Key::from_byte);
+                let _ = write!(out, "{ERASE}");
+                match pager.press(key) {
+                    Some(lines) => print(&mut out, lines),
+                    None => break,
+                }
+            }
+        }
+    }
+    if let Some(failure) = &reply.failure {
+        let _ = out.write_all(failure.render(prompt, line, false).as_bytes());
+    }
+    let _ = out.flush();
+}
+
+/// Ends the session when the operator has typed nothing for the idle timeout,
+/// as Junos does. The read blocks in rustyline, so a watcher thread does it.
+struct IdleWatch {
+    deadline: Arc<(Mutex<Option<Instant>>, Condvar)>,
+}
+
+impl IdleWatch {
+    fn start() -> IdleWatch {
+        let deadline = Arc::new((Mutex::new(None::<Instant>), Condvar::new()));
+        let watched = deadline.clone();
+        // The terminal as it was before the line editor put it in raw mode.
+        let saved = rustix::termios::tcgetattr(rustix::stdio::stdin()).ok();
+        std::thread::spawn(move || {
+            let (lock, changed) = &*watched;
+            let mut guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+            loop {
+                guard = match *guard {
+                    None => changed.wait(guard).unwrap_or_else(|e| e.into_inner()),
+                    Some(at) if Instant::now() >= at => break,
+                    Some(at) => {
+                        let left = at.saturating_duration_since(Instant::now());
+                        changed.wait_timeout(guard, left).unwrap_or_else(|e| e.into_inner()).0
+                    }
+                };
+            }
+            if let Some(saved) = &saved {
+                let _ = rustix::termios::tcsetattr(
+                    rustix::stdio::stdin(),
+                    rustix::termios::OptionalActions::Now,
+                    saved,
+                );
+            }
+            println!("\r\nIdle timeout exceeded: closing session");
+            std::process::exit(0);
+        });
+        IdleWatch { deadline }
+    }
+
+    /// Starts counting `minutes` of silence, or stops counting.
+    fn arm(&self, minutes: Option<u32>) {
+        let (lock, changed) = &*self.deadline;
+        *lock.lock().unwrap_or_else(|e| e.into_inner()) =
+            minutes.map(|m| Instant::now() + Duration::from_secs(u64::from(m) * 60));
+        changed.notify_one();
+    }
 }

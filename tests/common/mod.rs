@@ -148,3 +148,69 @@ pub fn shape(text: &str) -> String {
     }
     out
 }
+
+/// The shell on a pseudo-terminal (through `script`), typed at like a person.
+pub struct Terminal {
+    child: Child,
+    input: std::process::ChildStdin,
+    output: mpsc::Receiver<Vec<u8>>,
+    /// Everything printed so far.
+    pub screen: String,
+}
+
+impl Terminal {
+    pub fn start(state_dir: &Path) -> Terminal {
+        let shell = format!(
+            "USER=lab HOME={home} {bin} --state-dir {dir}",
+            home = state_dir.display(),
+            bin = env!("CARGO_BIN_EXE_reshell"),
+            dir = state_dir.join("state").display(),
+        );
+        let mut child = Command::new("script")
+            .args(["-q", "-e", "-c", &shell, "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("script (util-linux) runs the shell on a pseudo-terminal");
+        let input = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let (tx, output) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut stdout, &mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Terminal { child, input, output, screen: String::new() }
+    }
+
+    pub fn type_keys(&mut self, keys: &str) {
+        std::io::Write::write_all(&mut self.input, keys.as_bytes()).unwrap();
+        std::io::Write::flush(&mut self.input).unwrap();
+    }
+
+    /// Waits until the screen, after what was already there at `from`,
+    /// shows `text`; returns the position just past it.
+    pub fn expect_after(&mut self, from: usize, text: &str) -> usize {
+        let deadline = Instant::now() + READY_WITHIN;
+        loop {
+            if let Some(at) = self.screen.get(from..).and_then(|s| s.find(text)) {
+                return from + at + text.len();
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.output.recv_timeout(left) {
+                Ok(chunk) => self.screen.push_str(&String::from_utf8_lossy(&chunk)),
+                Err(_) => panic!("{text:?} never appeared; the screen shows:\n{}", self.screen),
+            }
+        }
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,51 @@
+//! Writes that survive a crash: a reader, or the process after `kill -9`, sees
+//! the old file or the new one, never a part of either.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Distinguishes temporary files of concurrent writers in one process.
+static NEXT_TEMPORARY: AtomicU64 = AtomicU64::new(0);
+
+/// Writes `bytes` to `path`: a temporary file beside it, fsync, rename over
+/// the target, fsync the directory so the rename itself is on disk.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().ok_or_else(|| std::io::Error::other("path has no directory"))?;
+    let name = path.file_name().ok_or_else(|| std::io::Error::other("path has no file name"))?;
+    let n = NEXT_TEMPORARY.fetch_add(1, Ordering::Relaxed);
+    let temporary = dir.join(format!(".{}.{}.{n}.tmp", name.to_string_lossy(), std::process::id()));
+    let written = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written?;
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// Whether a directory entry is one of [`write_atomically`]'s temporaries.
+pub fn is_temporary(name: &str) -> bool {
+    name.starts_with('.') && name.ends_with(".tmp")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_the_whole_file_and_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        write_atomically(&path, b"one").unwrap();
+        write_atomically(&path, b"two").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["f"]);
+        assert!(write_atomically(&dir.path().join("missing/f"), b"x").is_err());
+    }
+}

@@ -1,0 +1,76 @@
+//! Junos renderings of the agents' replies, one module per command family,
+//! and the pieces they share.
+
+mod chassis;
+mod software;
+mod system;
+
+use chrono::DateTime;
+
+use crate::grammar::{Completion, Completions};
+pub use chassis::mastership_word;
+pub use software::login_banner;
+
+/// `2004-04-15 18:45:12 UTC`, from seconds since the epoch.
+pub fn junos_time(seconds: i64) -> String {
+    DateTime::from_timestamp(seconds, 0)
+        .map_or_else(|| seconds.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+}
+
+/// `3 days, 17 hours, 27 seconds`: units that are zero are left out.
+pub fn uptime(seconds: u64) -> String {
+    let units = [
+        ("day", seconds / 86_400),
+        ("hour", seconds / 3600 % 24),
+        ("minute", seconds / 60 % 60),
+        ("second", seconds % 60),
+    ];
+    let parts: Vec<String> = units
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(unit, n)| format!("{n} {unit}{}", if *n == 1 { "" } else { "s" }))
+        .collect();
+    if parts.is_empty() { "0 seconds".into() } else { parts.join(", ") }
+}
+
+/// A `Possible completions:` list: a two-column marker, the name padded so help
+/// text starts in column 23 (or two spaces after a long name).
+pub fn completions(c: &Completions) -> String {
+    let mut out = String::from("Possible completions:\n");
+    if c.can_execute {
+        completion_line(&mut out, "<[Enter]>", "Execute this command");
+    }
+    for Completion { name, help } in &c.items {
+        completion_line(&mut out, name, help);
+    }
+    out
+}
+
+pub fn completion_line(out: &mut String, name: &str, help: &str) {
+    let line = if name.len() <= 20 { format!("  {name:<21}{help}") } else { format!("  {name}  {help}") };
+    out.push_str(line.trim_end());
+    out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uptime_leaves_out_zero_units() {
+        assert_eq!(uptime(0), "0 seconds");
+        assert_eq!(uptime(61), "1 minute, 1 second");
+        assert_eq!(uptime(9 * 86_400 + 22 * 3600 + 27 * 60 + 12), "9 days, 22 hours, 27 minutes, 12 seconds");
+    }
+
+    #[test]
+    fn completion_help_starts_in_column_23() {
+        let mut out = String::new();
+        completion_line(&mut out, "chassis", "Show chassis information");
+        completion_line(&mut out, "multicast-snooping-options", "Multicast snooping option configuration");
+        assert_eq!(
+            out,
+            "  chassis              Show chassis information\n  multicast-snooping-options  Multicast snooping option configuration\n"
+        );
+    }
+}

@@ -1,0 +1,183 @@
+//! `show system uptime`, and the views of the RE's files (`file list`,
+//! `file show`).
+
+use std::fmt::Write;
+
+use chrono::DateTime;
+
+use super::junos_time;
+use crate::proto::{DirectoryList, FileContents, SystemUptimeInformation};
+use crate::shell::view::{Element, View};
+
+/// `00:29:13` under a day, `3d 04:05` under a week, `22w0d 19:16` beyond.
+pub fn time_since(seconds: u64) -> String {
+    let (weeks, days) = (seconds / 604_800, seconds / 86_400 % 7);
+    let (hours, minutes) = (seconds / 3600 % 24, seconds / 60 % 60);
+    if seconds < 86_400 {
+        format!("{hours:02}:{minutes:02}:{:02}", seconds % 60)
+    } else if weeks == 0 {
+        format!("{days}d {hours:02}:{minutes:02}")
+    } else {
+        format!("{weeks}w{days}d {hours:02}:{minutes:02}")
+    }
+}
+
+/// The `up ...` of BSD uptime: `154 days, 19:16`, `1:02`, `29 mins`, `45 secs`.
+pub fn up_time(seconds: u64) -> String {
+    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    let (days, hours, minutes) = (seconds / 86_400, seconds / 3600 % 24, seconds / 60 % 60);
+    let rest = if hours > 0 {
+        format!("{hours}:{minutes:02}")
+    } else if minutes > 0 || days > 0 {
+        plural(minutes, "min")
+    } else {
+        plural(seconds, "sec")
+    };
+    if days > 0 { format!("{}, {rest}", plural(days, "day")) } else { rest }
+}
+
+/// ` 8:48AM`, the clock as BSD uptime shows it.
+fn clock(seconds: i64) -> String {
+    DateTime::from_timestamp(seconds, 0).map_or_else(String::new, |t| t.format("%l:%M%p").to_string())
+}
+
+impl View for SystemUptimeInformation {
+    fn text(&self) -> String {
+        let since = |t: i64| time_since(self.current_time.saturating_sub(t).max(0) as u64);
+        let mut out = String::new();
+        let _ = writeln!(out, "Current time: {}", junos_time(self.current_time));
+        let _ = writeln!(out, "Time Source:  {}", self.time_source);
+        let _ = writeln!(
+            out,
+            "System booted: {} ({} ago)",
+            junos_time(self.system_booted_time),
+            since(self.system_booted_time)
+        );
+        let _ = writeln!(
+            out,
+            "Protocols started: {} ({} ago)",
+            junos_time(self.protocols_started_time),
+            since(self.protocols_started_time)
+        );
+        let up = self.current_time.saturating_sub(self.system_booted_time).max(0) as u64;
+        let users = self.active_user_count;
+        let _ = write!(
+            out,
+            "{}  up {}, {users} user{}",
+            clock(self.current_time),
+            up_time(up),
+            if users == 1 { "" } else { "s" }
+        );
+        if let Some(load) = &self.load_averages {
+            let _ = write!(out, ", load averages: {:.2}, {:.2}, {:.2}", load.one, load.five, load.fifteen);
+        }
+        out.push('\n');
+        out
+    }
+
+    fn element(&self) -> Element {
+        let date_time = |t: i64| Element::leaf("date-time", junos_time(t)).attr("junos:seconds", t);
+        let since = |name: &str, t: i64| {
+            let length = self.current_time.saturating_sub(t).max(0);
+            Element::new(name)
+                .child(date_time(t))
+                .child(Element::leaf("time-length", time_since(length as u64)).attr("junos:seconds", length))
+        };
+        let up = self.current_time.saturating_sub(self.system_booted_time).max(0);
+        let users = self.active_user_count;
+        let mut uptime = Element::new("uptime-information")
+            .child(
+                Element::leaf("date-time", clock(self.current_time).trim())
+                    .attr("junos:seconds", self.current_time),
+            )
+            .child(Element::leaf("up-time", up_time(up as u64)).attr("junos:seconds", up))
+            .child(Element::leaf("active-user-count", users).attr("junos:format", format!("{users} users")));
+        if let Some(load) = &self.load_averages {
+            uptime.push(Element::leaf("load-average-1", format!("{:.2}", load.one)));
+            uptime.push(Element::leaf("load-average-5", format!("{:.2}", load.five)));
+            uptime.push(Element::leaf("load-average-15", format!("{:.2}", load.fifteen)));
+        }
+        Element::reply_root("system-uptime-information", "junos")
+            .child(Element::new("current-time").child(date_time(self.current_time)))
+            .child(Element::leaf("time-source", format!(" {} ", self.time_source)))
+            .child(since("system-booted-time", self.system_booted_time))
+            .child(since("protocols-started-time", self.protocols_started_time))
+            .child(uptime)
+    }
+}
+
+impl View for DirectoryList {
+    /// The directory, then one name a line, directories with a trailing `/`.
+    fn text(&self) -> String {
+        let mut out = format!("{}:\n", self.path);
+        for entry in &self.entries {
+            let _ = writeln!(out, "{}{}", entry.name, if entry.directory { "/" } else { "" });
+        }
+        out
+    }
+
+    fn element(&self) -> Element {
+        let mut directory = Element::new("directory").attr("name", &self.path);
+        for entry in &self.entries {
+            let mut file = Element::new("file-information").child(Element::leaf("file-name", &entry.name));
+            if entry.directory {
+                file.push(Element::new("file-directory").attr("junos:format", "/"));
+            }
+            directory.push(file);
+        }
+        directory.push(Element::leaf("total-files", self.entries.iter().filter(|e| !e.directory).count()));
+        Element::new("directory-list").attr("root-path", &self.path).child(directory)
+    }
+}
+
+impl View for FileContents {
+    fn text(&self) -> String {
+        let mut text = self.content.clone();
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text
+    }
+
+    fn element(&self) -> Element {
+        Element::leaf("file-content", &self.content).attr("filename", &self.path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::LoadAverages;
+
+    #[test]
+    fn durations_read_as_junos_prints_them() {
+        assert_eq!(time_since(29 * 60 + 13), "00:29:13");
+        assert_eq!(time_since(3 * 86_400 + 4 * 3600 + 5 * 60), "3d 04:05");
+        assert_eq!(time_since(154 * 86_400 + 19 * 3600 + 16 * 60), "22w0d 19:16");
+        assert_eq!(up_time(45), "45 secs");
+        assert_eq!(up_time(60), "1 min");
+        assert_eq!(up_time(3720), "1:02");
+        assert_eq!(up_time(154 * 86_400 + 19 * 3600 + 16 * 60), "154 days, 19:16");
+        assert_eq!(up_time(86_400 + 120), "1 day, 2 mins");
+    }
+
+    #[test]
+    fn uptime_text_has_the_junos_lines() {
+        let booted = 1_700_000_000;
+        let info = SystemUptimeInformation {
+            current_time: booted + 29 * 60 + 13,
+            time_source: "LOCAL CLOCK".into(),
+            system_booted_time: booted,
+            protocols_started_time: booted,
+            active_user_count: 1,
+            load_averages: Some(LoadAverages { one: 0.04, five: 0.04, fifteen: 0.01 }),
+        };
+        assert_eq!(
+            info.text(),
+            "Current time: 2023-11-14 22:42:33 UTC\nTime Source:  LOCAL CLOCK\n\
+             System booted: 2023-11-14 22:13:20 UTC (00:29:13 ago)\n\
+             Protocols started: 2023-11-14 22:13:20 UTC (00:29:13 ago)\n\
+             10:42PM  up 29 mins, 1 user, load averages: 0.04, 0.04, 0.01\n"
+        );
+    }
+}

@@ -1,0 +1,30 @@
+//! The local terminal, for the pager: its size, and single key presses read
+//! without waiting for Enter.
+
+use std::io::Read;
+
+use rustix::termios::{self, LocalModes, OptionalActions, SpecialCodeIndex};
+
+use super::settings::TerminalSize;
+
+/// The size of the terminal on standard output, if it is one.
+pub fn size() -> Option<TerminalSize> {
+    let size = termios::tcgetwinsize(rustix::stdio::stdout()).ok()?;
+    (size.ws_row > 0 && size.ws_col > 0).then_some(TerminalSize { rows: size.ws_row, columns: size.ws_col })
+}
+
+/// Reads one key press from standard input, with echo and line editing off
+/// for just that read.
+pub fn read_key() -> std::io::Result<u8> {
+    let stdin = rustix::stdio::stdin();
+    let saved = termios::tcgetattr(stdin)?;
+    let mut raw = saved.clone();
+    raw.local_modes.remove(LocalModes::ICANON | LocalModes::ECHO | LocalModes::ISIG);
+    raw.special_codes[SpecialCodeIndex::VMIN] = 1;
+    raw.special_codes[SpecialCodeIndex::VTIME] = 0;
+    termios::tcsetattr(stdin, OptionalActions::Now, &raw)?;
+    let mut key = [0u8];
+    let read = std::io::stdin().lock().read_exact(&mut key);
+    termios::tcsetattr(stdin, OptionalActions::Now, &saved)?;
+    read.map(|()| key[0])
+}

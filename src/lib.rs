@@ -3,6 +3,7 @@
 
 pub mod agent;
 pub mod chassis;
+pub mod config;
 pub mod durable;
 pub mod grammar;
 pub mod shell;

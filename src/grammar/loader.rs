@@ -12,52 +12,16 @@
 
 use std::collections::HashSet;
 
+use nom::Parser;
 use nom::branch::alt;
-use nom::bytes::complete::{tag, take_till, take_while1};
-use nom::character::complete::{char, i64 as integer, multispace1, not_line_ending};
-use nom::combinator::{cut, map, opt, value};
-use nom::error::{ContextError, ErrorKind, ParseError};
-use nom::multi::{many0, separated_list1};
+use nom::bytes::complete::tag;
+use nom::character::complete::char;
+use nom::combinator::{cut, map, opt};
+use nom::multi::many0;
 use nom::sequence::{delimited, preceded};
-use nom::{IResult, Parser};
 
-use super::{ArgType, Grammar, Node, NodeId, NodeKind};
-
-/// A grammar file that cannot be used, located by file, line and column.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}:{column}: {message}")]
-pub struct GrammarError {
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
-
-/// A nom error that remembers what was expected where.
-#[derive(Debug)]
-struct Expected<'a> {
-    input: &'a str,
-    what: Option<&'static str>,
-}
-
-impl<'a> ParseError<&'a str> for Expected<'a> {
-    fn from_error_kind(input: &'a str, _kind: ErrorKind) -> Self {
-        Expected { input, what: None }
-    }
-
-    fn append(_input: &'a str, _kind: ErrorKind, other: Self) -> Self {
-        other
-    }
-}
-
-impl<'a> ContextError<&'a str> for Expected<'a> {
-    fn add_context(_input: &'a str, what: &'static str, mut other: Self) -> Self {
-        other.what.get_or_insert(what);
-        other
-    }
-}
-
-type Res<'a, T> = IResult<&'a str, T, Expected<'a>>;
+use super::syntax::{Res, arg_type, blank, expect, locate, parse_all, quoted, word};
+use super::{ArgType, Grammar, GrammarError, Node, NodeId, NodeKind};
 
 /// A node as read, before it is placed in the arena.
 struct RawNode<'a> {
@@ -67,46 +31,6 @@ struct RawNode<'a> {
     help: String,
     action: Option<&'a str>,
     children: Vec<RawNode<'a>>,
-}
-
-fn expect<'a, O>(
-    what: &'static str,
-    mut parser: impl Parser<&'a str, Output = O, Error = Expected<'a>>,
-) -> impl FnMut(&'a str) -> Res<'a, O> {
-    move |input| nom::error::context(what, |i| parser.parse(i)).parse(input)
-}
-
-/// Whitespace and `#` comments.
-fn blank(input: &str) -> Res<'_, ()> {
-    value((), many0(alt((value((), multispace1), value((), (char('#'), not_line_ending)))))).parse(input)
-}
-
-fn word(input: &str) -> Res<'_, &str> {
-    take_while1(|c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':')).parse(input)
-}
-
-fn quoted(input: &str) -> Res<'_, String> {
-    map(delimited(char('"'), take_till(|c| c == '"' || c == '\n'), char('"')), str::to_owned).parse(input)
-}
-
-fn arg_type(input: &str) -> Res<'_, ArgType> {
-    alt((
-        map(preceded(tag("int("), cut((integer, tag(".."), integer, char(')')))), |(min, _, max, _)| {
-            ArgType::Int { min, max }
-        }),
-        map(preceded(tag("enum("), cut((separated_list1(char('|'), word), char(')')))), |(values, _)| {
-            ArgType::Enum(values.into_iter().map(str::to_owned).collect())
-        }),
-        value(ArgType::Ipv4Prefix, tag("ipv4-prefix")),
-        value(ArgType::Ipv6Prefix, tag("ipv6-prefix")),
-        value(ArgType::Ipv4, tag("ipv4")),
-        value(ArgType::Ipv6, tag("ipv6")),
-        value(ArgType::Prefix, tag("prefix")),
-        value(ArgType::Ip, tag("ip")),
-        value(ArgType::String, tag("string")),
-        value(ArgType::Filename, tag("filename")),
-    ))
-    .parse(input)
 }
 
 fn node(input: &str) -> Res<'_, RawNode<'_>> {
@@ -141,27 +65,8 @@ fn node(input: &str) -> Res<'_, RawNode<'_>> {
 }
 
 pub(super) fn load(file: &str, text: &str) -> Result<Grammar, GrammarError> {
-    let located = |at: &str, message: String| {
-        let offset = text.len() - at.len();
-        let before = &text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        GrammarError { file: file.to_owned(), line, column, message }
-    };
-    let (rest, raw) = match many0(node).parse(text) {
-        Ok(parsed) => parsed,
-        Err(nom::Err::Error(e) | nom::Err::Failure(e)) => {
-            return Err(located(e.input, format!("expected {}", e.what.unwrap_or("a statement"))));
-        }
-        Err(nom::Err::Incomplete(_)) => return Err(located("", "unexpected end of file".into())),
-    };
-    let rest = match blank(rest) {
-        Ok((rest, ())) => rest,
-        Err(_) => rest,
-    };
-    if !rest.is_empty() {
-        return Err(located(rest, "expected a statement".into()));
-    }
+    let raw = parse_all(file, text, many0(node))?;
+    let located = |at: &str, message: String| locate(file, text, at, message);
     let mut grammar = Grammar::default();
     grammar.roots = place(&mut grammar, raw, false, &located)?;
     Ok(grammar)

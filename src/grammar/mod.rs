@@ -4,10 +4,11 @@
 
 mod loader;
 mod parser;
+pub(crate) mod syntax;
 mod types;
 
-pub use loader::GrammarError;
 pub use parser::{CommandLine, Completion, Completions, Language, ParseError, Parsed, in_quote};
+pub use syntax::GrammarError;
 pub use types::ArgType;
 
 /// Index of a node in its [`Grammar`].

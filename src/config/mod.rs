@@ -1,0 +1,4 @@
+//! The configuration: its schema, the tree of statements, and what is done
+//! with it (edits, text and set formats, comparison, validation, storage).
+
+pub mod schema;

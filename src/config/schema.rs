@@ -1,0 +1,338 @@
+//! The configuration schema: which statements exist, what they hold, and how
+//! they print. Loaded from `grammar/configuration.schema`:
+//!
+//! ```text
+//! system "System parameters" {                            # container
+//!     host-name string "Hostname for this router";        # leaf with a typed value
+//!     root-authentication "Root password" mandatory { ... }
+//!     processes "Process control" {
+//!         <process> string "Process name" oneliner {      # list entries named by value
+//!             disable "Disable process";                  # flag
+//!         }
+//!     }
+//! }
+//! interfaces "Interface configuration" {
+//!     <interface> string "Interface name" {
+//!         unit <unit> int(0..16385) "Logical unit" { ... }  # list behind a keyword
+//!     }
+//! }
+//! apply-groups [ string ] "Groups to inherit from";       # leaf-list
+//! routing-engine <slot> int(0..1) "Slot" oneliner {
+//!     <role> enum(master|backup|disabled) "Role";         # value written without keyword
+//! }
+//! ```
+//!
+//! Attributes after the help: `mandatory`, `presence` (a container that means
+//! something when empty), `oneliner` (printed on one line), `ordered` (entries
+//! keep the order the user gives), `secret`, `default VALUE`.
+
+use std::collections::HashSet;
+
+use nom::Parser;
+use nom::branch::alt;
+use nom::bytes::complete::tag;
+use nom::character::complete::char;
+use nom::combinator::{cut, map, value};
+use nom::multi::many0;
+use nom::sequence::{delimited, preceded};
+
+use crate::grammar::ArgType;
+use crate::grammar::GrammarError;
+use crate::grammar::syntax::{Res, arg_type, blank, expect, locate, parse_all, quoted, word};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SchemaId(usize);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// `name { ... }`
+    Container,
+    /// `name;`
+    Flag,
+    /// `name VALUE;`
+    Leaf(ArgType),
+    /// `name [ V1 V2 ];`
+    LeafList(ArgType),
+    /// `[name] KEY { ... }`: entries named by a value, behind a keyword or not.
+    List { keyword: bool, key: ArgType },
+    /// `VALUE;`: a value written without a keyword, inside a one-liner.
+    Value(ArgType),
+}
+
+#[derive(Debug, Clone)]
+pub struct SchemaNode {
+    /// The keyword; for lists without one and for values, the placeholder name.
+    pub name: String,
+    pub kind: Kind,
+    pub help: String,
+    pub children: Vec<SchemaId>,
+    pub mandatory: bool,
+    pub presence: bool,
+    pub oneliner: bool,
+    pub ordered: bool,
+    pub secret: bool,
+    pub default: Option<String>,
+}
+
+impl SchemaNode {
+    /// Whether this statement is named by a keyword typed before its value.
+    pub fn has_keyword(&self) -> bool {
+        !matches!(self.kind, Kind::List { keyword: false, .. } | Kind::Value(_))
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Schema {
+    nodes: Vec<SchemaNode>,
+    roots: Vec<SchemaId>,
+}
+
+impl Schema {
+    /// The schema shipped in the binary.
+    pub fn shipped() -> Result<Schema, GrammarError> {
+        Schema::load("grammar/configuration.schema", include_str!("../../grammar/configuration.schema"))
+    }
+
+    pub fn load(file: &str, text: &str) -> Result<Schema, GrammarError> {
+        let raw = parse_all(file, text, many0(statement))?;
+        let mut schema = Schema::default();
+        schema.roots = schema.place(raw, &|at, message| locate(file, text, at, message))?;
+        Ok(schema)
+    }
+
+    pub fn node(&self, id: SchemaId) -> &SchemaNode {
+        &self.nodes[id.0]
+    }
+
+    pub fn roots(&self) -> &[SchemaId] {
+        &self.roots
+    }
+
+    /// The statements that may appear under `parent` (the top level for `None`).
+    pub fn children(&self, parent: Option<SchemaId>) -> &[SchemaId] {
+        match parent {
+            None => &self.roots,
+            Some(id) => &self.nodes[id.0].children,
+        }
+    }
+
+    /// The keyword statement `name` directly under `parent`.
+    pub fn keyword(&self, parent: Option<SchemaId>, name: &str) -> Option<SchemaId> {
+        self.children(parent)
+            .iter()
+            .copied()
+            .find(|&c| self.node(c).has_keyword() && self.node(c).name == name)
+    }
+
+    /// The list without a keyword (or the value) directly under `parent`.
+    pub fn unnamed(&self, parent: Option<SchemaId>) -> Option<SchemaId> {
+        self.children(parent).iter().copied().find(|&c| !self.node(c).has_keyword())
+    }
+
+    /// Where a statement sorts among its siblings: Junos prints in schema order.
+    pub fn position(&self, parent: Option<SchemaId>, id: SchemaId) -> usize {
+        self.children(parent).iter().position(|&c| c == id).unwrap_or(usize::MAX)
+    }
+
+    fn place(
+        &mut self,
+        raw: Vec<Raw<'_>>,
+        located: &dyn Fn(&str, String) -> GrammarError,
+    ) -> Result<Vec<SchemaId>, GrammarError> {
+        let mut seen = HashSet::new();
+        let mut unnamed = 0;
+        let mut ids = Vec::new();
+        for r in raw {
+            let kind = r.kind(located)?;
+            let node_has_keyword = !matches!(kind, Kind::List { keyword: false, .. } | Kind::Value(_));
+            if node_has_keyword && !seen.insert(r.name) {
+                return Err(located(r.at, format!("'{}' is defined twice at this level", r.name)));
+            }
+            if !node_has_keyword {
+                unnamed += 1;
+                if unnamed > 1 {
+                    return Err(located(r.at, "only one statement without a keyword per level".into()));
+                }
+            }
+            let children = self.place(r.body.unwrap_or_default(), located)?;
+            let attribute = |a: &str| r.attributes.iter().any(|(name, _)| *name == a);
+            self.nodes.push(SchemaNode {
+                name: r.name.to_owned(),
+                kind,
+                help: r.help,
+                children,
+                mandatory: attribute("mandatory"),
+                presence: attribute("presence"),
+                oneliner: attribute("oneliner"),
+                ordered: attribute("ordered"),
+                secret: attribute("secret"),
+                default: r
+                    .attributes
+                    .iter()
+                    .find(|(name, _)| *name == "default")
+                    .and_then(|(_, v)| v.clone()),
+            });
+            ids.push(SchemaId(self.nodes.len() - 1));
+        }
+        Ok(ids)
+    }
+}
+
+/// What follows a statement's keyword, before its help.
+#[derive(Debug, Clone)]
+enum Shape {
+    Bare,
+    Typed(ArgType),
+    Keyed(ArgType),
+    Listed(ArgType),
+}
+
+/// A statement as read, before it is placed.
+struct Raw<'a> {
+    at: &'a str,
+    name: &'a str,
+    /// `<name>`: no keyword.
+    unnamed: bool,
+    shape: Shape,
+    help: String,
+    attributes: Vec<(&'a str, Option<String>)>,
+    body: Option<Vec<Raw<'a>>>,
+}
+
+impl Raw<'_> {
+    fn kind(&self, located: &dyn Fn(&str, String) -> GrammarError) -> Result<Kind, GrammarError> {
+        let body = self.body.is_some();
+        Ok(match (&self.shape, self.unnamed) {
+            (Shape::Typed(t), true) if body => Kind::List { keyword: false, key: t.clone() },
+            (Shape::Typed(t), true) => Kind::Value(t.clone()),
+            (Shape::Bare, false) if body => Kind::Container,
+            (Shape::Bare, false) => Kind::Flag,
+            (Shape::Typed(t), false) if !body => Kind::Leaf(t.clone()),
+            (Shape::Keyed(t), false) => Kind::List { keyword: true, key: t.clone() },
+            (Shape::Listed(t), false) if !body => Kind::LeafList(t.clone()),
+            _ => return Err(located(self.at, format!("'{}' cannot have this form", self.name))),
+        })
+    }
+}
+
+fn attribute(input: &str) -> Res<'_, (&str, Option<String>)> {
+    alt((
+        map(preceded((tag("default"), blank), cut(alt((quoted, map(word, str::to_owned))))), |v| {
+            ("default", Some(v))
+        }),
+        map(alt((tag("mandatory"), tag("presence"), tag("oneliner"), tag("ordered"), tag("secret"))), |a| {
+            (a, None)
+        }),
+    ))
+    .parse(input)
+}
+
+fn statement(input: &str) -> Res<'_, Raw<'_>> {
+    let (input, ()) = blank(input)?;
+    let at = input;
+    let (input, (name, unnamed)) =
+        alt((map(delimited(char('<'), cut(word), cut(char('>'))), |n| (n, true)), map(word, |n| (n, false))))
+            .parse(input)?;
+    let (input, ()) = blank(input)?;
+    let (input, shape) = if unnamed {
+        map(cut(expect("value type", arg_type)), Shape::Typed).parse(input)?
+    } else {
+        alt((
+            map(
+                preceded((char('<'), word, char('>'), blank), cut(expect("key type", arg_type))),
+                Shape::Keyed,
+            ),
+            map(delimited((char('['), blank), cut(arg_type), (blank, cut(char(']')))), Shape::Listed),
+            map(arg_type, Shape::Typed),
+            value(Shape::Bare, tag("")),
+        ))
+        .parse(input)?
+    };
+    let (input, ()) = blank(input)?;
+    let (input, help) = cut(expect("quoted help text", quoted)).parse(input)?;
+    let (input, attributes) = many0(preceded(blank, attribute)).parse(input)?;
+    let (input, ()) = blank(input)?;
+    let (input, body) = cut(expect(
+        "';' or '{'",
+        alt((
+            map(char(';'), |_| None),
+            map(
+                delimited(
+                    char('{'),
+                    many0(statement),
+                    preceded(blank, expect("'}' or a statement", char('}'))),
+                ),
+                Some,
+            ),
+        )),
+    ))
+    .parse(input)?;
+    Ok((input, Raw { at, name, unnamed, shape, help, attributes, body }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = r#"
+        system "System parameters" {
+            host-name string "Hostname" ;
+            root-authentication "Root password" mandatory {
+                encrypted-password string "Encrypted password" secret;
+            }
+            services "Services" { ssh "Allow ssh" presence { port int(1..65535) "Port" default 22; } }
+        }
+        interfaces "Interfaces" {
+            <interface> string "Interface name" {
+                disable "Disable";
+                unit <unit> int(0..16385) "Logical unit" { description string "Description"; }
+            }
+        }
+        apply-groups [ string ] "Groups";
+        routing-engine <slot> int(0..1) "Slot" oneliner { <role> enum(master|backup) "Role"; }
+    "#;
+
+    #[test]
+    fn reads_every_kind_of_statement() {
+        let s = Schema::load("t", TEXT).unwrap();
+        let system = s.keyword(None, "system").unwrap();
+        assert_eq!(s.node(system).kind, Kind::Container);
+        let host = s.keyword(Some(system), "host-name").unwrap();
+        assert_eq!(s.node(host).kind, Kind::Leaf(ArgType::String));
+        let root = s.keyword(Some(system), "root-authentication").unwrap();
+        assert!(s.node(root).mandatory);
+        let services = s.keyword(Some(system), "services").unwrap();
+        let ssh = s.keyword(Some(services), "ssh").unwrap();
+        assert!(s.node(ssh).presence);
+        let port = s.keyword(Some(ssh), "port").unwrap();
+        assert_eq!(s.node(port).default.as_deref(), Some("22"));
+        let interfaces = s.keyword(None, "interfaces").unwrap();
+        let entry = s.unnamed(Some(interfaces)).unwrap();
+        assert_eq!(s.node(entry).kind, Kind::List { keyword: false, key: ArgType::String });
+        let unit = s.keyword(Some(entry), "unit").unwrap();
+        assert_eq!(s.node(unit).kind, Kind::List { keyword: true, key: ArgType::Int { min: 0, max: 16385 } });
+        assert_eq!(s.node(s.keyword(Some(entry), "disable").unwrap()).kind, Kind::Flag);
+        assert_eq!(s.node(s.keyword(None, "apply-groups").unwrap()).kind, Kind::LeafList(ArgType::String));
+        let re = s.keyword(None, "routing-engine").unwrap();
+        assert!(s.node(re).oneliner);
+        assert!(matches!(s.node(s.unnamed(Some(re)).unwrap()).kind, Kind::Value(_)));
+    }
+
+    #[test]
+    fn errors_are_located() {
+        let e = |t: &str| Schema::load("s", t).unwrap_err().to_string();
+        assert_eq!(e("a string \"x\" { b \"y\"; }"), "s:1:1: 'a' cannot have this form");
+        assert_eq!(e("a \"x\";\na \"y\";"), "s:2:1: 'a' is defined twice at this level");
+        assert_eq!(
+            e("a \"x\" { <b> string \"y\" {} <c> string \"z\" {} }"),
+            "s:1:27: only one statement without a keyword per level"
+        );
+        assert_eq!(e("a \"x\""), "s:1:6: expected ';' or '{'");
+    }
+
+    #[test]
+    fn shipped_schema_loads() {
+        let s = Schema::shipped().unwrap();
+        assert!(s.keyword(None, "chassis").is_some());
+    }
+}

@@ -63,6 +63,8 @@ pub enum Kind {
 pub struct SchemaNode {
     /// The keyword; for lists without one and for values, the placeholder name.
     pub name: String,
+    /// How `?` names the value: `unit <logical-unit-number>`, `<interface-name>`.
+    pub placeholder: String,
     pub kind: Kind,
     pub help: String,
     pub children: Vec<SchemaId>,
@@ -156,8 +158,13 @@ impl Schema {
             }
             let children = self.place(r.body.unwrap_or_default(), located)?;
             let attribute = |a: &str| r.attributes.iter().any(|(name, _)| *name == a);
+            let placeholder = match &r.shape {
+                Shape::Keyed(key, _) => format!("<{key}>"),
+                _ => format!("<{}>", r.name),
+            };
             self.nodes.push(SchemaNode {
                 name: r.name.to_owned(),
+                placeholder,
                 kind,
                 help: r.help,
                 children,
@@ -183,7 +190,7 @@ impl Schema {
 enum Shape {
     Bare,
     Typed(ArgType),
-    Keyed(ArgType),
+    Keyed(String, ArgType),
     Listed(ArgType),
 }
 
@@ -208,7 +215,7 @@ impl Raw<'_> {
             (Shape::Bare, false) if body => Kind::Container,
             (Shape::Bare, false) => Kind::Flag,
             (Shape::Typed(t), false) if !body => Kind::Leaf(t.clone()),
-            (Shape::Keyed(t), false) => Kind::List { keyword: true, key: t.clone() },
+            (Shape::Keyed(_, t), false) => Kind::List { keyword: true, key: t.clone() },
             (Shape::Listed(t), false) if !body => Kind::LeafList(t.clone()),
             _ => return Err(located(self.at, format!("'{}' cannot have this form", self.name))),
         })
@@ -239,8 +246,8 @@ fn statement(input: &str) -> Res<'_, Raw<'_>> {
     } else {
         alt((
             map(
-                preceded((char('<'), word, char('>'), blank), cut(expect("key type", arg_type))),
-                Shape::Keyed,
+                (delimited(char('<'), word, char('>')), blank, cut(expect("key type", arg_type))),
+                |(k, (), t)| Shape::Keyed(k.to_owned(), t),
             ),
             map(delimited((char('['), blank), cut(arg_type), (blank, cut(char(']')))), Shape::Listed),
             map(arg_type, Shape::Typed),

@@ -7,7 +7,9 @@ mod parser;
 pub(crate) mod syntax;
 mod types;
 
-pub use parser::{CommandLine, Completion, Completions, Language, ParseError, Parsed, in_quote};
+pub use parser::{
+    CommandLine, Completion, Completions, Language, ParseError, Parsed, Token, in_quote, tokenize,
+};
 pub use syntax::GrammarError;
 pub use types::ArgType;
 

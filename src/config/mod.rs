@@ -1,6 +1,8 @@
 //! The configuration: its schema, the tree of statements, and what is done
 //! with it (edits, text and set formats, comparison, validation, storage).
 
+pub mod compare;
+pub mod load;
 pub mod path;
 pub mod schema;
 pub mod tree;

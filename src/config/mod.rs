@@ -5,4 +5,6 @@ pub mod compare;
 pub mod load;
 pub mod path;
 pub mod schema;
+pub mod store;
 pub mod tree;
+pub mod validate;

@@ -1,0 +1,136 @@
+//! Checks a whole configuration at commit: what a single `set` cannot see.
+
+use super::schema::{Kind, Schema, SchemaId};
+use super::tree::{Node, quote, sorted_children};
+
+/// One problem, printed in Junos's block form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckError {
+    /// `[edit system]`
+    pub path: String,
+    /// `'root-authentication'`
+    pub statement: String,
+    pub message: String,
+    /// Missing mandatory statements end the check with their own summary.
+    pub missing_mandatory: bool,
+}
+
+impl CheckError {
+    /// The block, then the summary line for a list of errors.
+    pub fn report(errors: &[CheckError], commit: bool) -> String {
+        let mut out = String::new();
+        for e in errors {
+            out.push_str(&format!("[edit{}]\n  '{}'\n    {}\n", e.path, e.statement, e.message));
+        }
+        let verb = if commit { "commit failed" } else { "configuration check-out failed" };
+        if errors.iter().all(|e| e.missing_mandatory) {
+            out.push_str(&format!("error: {verb}: (missing mandatory statements)\n"));
+        } else {
+            out.push_str("error: configuration check-out failed\n");
+        }
+        out
+    }
+}
+
+pub fn check(schema: &Schema, root: &Node) -> Vec<CheckError> {
+    let mut errors = Vec::new();
+    mandatory(schema, None, root, "", &mut errors);
+    redundancy(root, &mut errors);
+    errors
+}
+
+/// Every present container or entry must hold its mandatory statements.
+fn mandatory(schema: &Schema, at: Option<SchemaId>, node: &Node, path: &str, errors: &mut Vec<CheckError>) {
+    for (step, child) in sorted_children(schema, at, node) {
+        let s = schema.node(step.schema);
+        let (statement, inner, entries): (String, String, Vec<(&str, &Node)>) = match s.kind {
+            Kind::Container => (s.name.clone(), format!("{path} {}", s.name), vec![("", child)]),
+            Kind::List { keyword: true, .. } => (
+                String::new(),
+                path.to_owned(),
+                child.children.iter().map(|(name, entry)| (name.as_str(), entry)).collect(),
+            ),
+            Kind::List { keyword: false, .. } => {
+                (quote(&step.key), format!("{path} {}", quote(&step.key)), vec![("", child)])
+            }
+            _ => continue,
+        };
+        for (name, entry) in entries {
+            let (statement, inner) = if name.is_empty() {
+                (statement.clone(), inner.clone())
+            } else {
+                (format!("{} {}", s.name, quote(name)), format!("{inner} {} {}", s.name, quote(name)))
+            };
+            for &c in schema.children(Some(step.schema)) {
+                let required = schema.node(c);
+                if required.mandatory
+                    && required.has_keyword()
+                    && !entry.children.contains_key(&required.name)
+                {
+                    errors.push(CheckError {
+                        path: path.to_owned(),
+                        statement: statement.clone(),
+                        message: format!("Missing mandatory statement: '{}'", required.name),
+                        missing_mandatory: true,
+                    });
+                }
+            }
+            mandatory(schema, Some(step.schema), entry, &inner, errors);
+        }
+    }
+}
+
+/// Only one Routing Engine may be configured master.
+fn redundancy(root: &Node, errors: &mut Vec<CheckError>) {
+    let roles = ["chassis", "redundancy", "routing-engine"]
+        .iter()
+        .try_fold(root, |node, key| node.children.get(*key));
+    let Some(roles) = roles else { return };
+    let masters = roles
+        .children
+        .values()
+        .filter(|entry| entry.children.values().any(|role| role.values.iter().any(|v| v == "master")))
+        .count();
+    if masters > 1 {
+        errors.push(CheckError {
+            path: " chassis redundancy".into(),
+            statement: "routing-engine".into(),
+            message: "Both Routing Engines cannot be configured as master".into(),
+            missing_mandatory: false,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::tree::tests::build;
+
+    #[test]
+    fn missing_mandatory_statements_and_two_masters_are_refused() {
+        let schema = Schema::shipped().unwrap();
+        let root = build(&schema, &["system host-name lab1", "system login user lab full-name Lab"]);
+        let errors = check(&schema, &root);
+        assert_eq!(
+            CheckError::report(&errors, false),
+            "[edit]\n  'system'\n    Missing mandatory statement: 'root-authentication'\n\
+             [edit system login]\n  'user lab'\n    Missing mandatory statement: 'class'\n\
+             error: configuration check-out failed: (missing mandatory statements)\n"
+        );
+        let root = build(
+            &schema,
+            &[
+                "system root-authentication encrypted-password x",
+                "chassis redundancy routing-engine 0 master",
+                "chassis redundancy routing-engine 1 master",
+            ],
+        );
+        assert_eq!(
+            CheckError::report(&check(&schema, &root), true),
+            "[edit chassis redundancy]\n  'routing-engine'\n    Both Routing Engines cannot be configured as master\n\
+             error: configuration check-out failed\n"
+        );
+        let fine = build(&schema, &["system root-authentication encrypted-password x"]);
+        assert_eq!(check(&schema, &fine), []);
+    }
+}

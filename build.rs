@@ -2,7 +2,11 @@
 //! needs nothing but cargo.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let files = ["proto/reshell/v1/routing_engine.proto", "proto/reshell/v1/peer.proto"];
+    let files = [
+        "proto/reshell/v1/routing_engine.proto",
+        "proto/reshell/v1/peer.proto",
+        "proto/reshell/v1/configuration.proto",
+    ];
     for file in files {
         println!("cargo:rerun-if-changed={file}");
     }

@@ -1,6 +1,7 @@
 //! One Routing Engine: its identity and role, its view of the chassis, and the
 //! gRPC services through which shells and the other Routing Engine reach it.
 
+mod configuration;
 mod files;
 mod host;
 mod model;
@@ -10,7 +11,7 @@ mod sessions;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context;
@@ -19,6 +20,8 @@ use tokio::task::JoinHandle;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Channel, Endpoint, Server};
 
+use crate::config::schema::Schema;
+use crate::proto::configuration_server::ConfigurationServer;
 use crate::proto::peer_client::PeerClient;
 use crate::proto::peer_server::PeerServer;
 use crate::proto::routing_engine_server::RoutingEngineServer;
@@ -49,10 +52,11 @@ pub(crate) struct Agent {
     cpu: CpuHistory,
     sessions: sessions::Sessions,
     files: files::FileArea,
+    config: Arc<Mutex<configuration::ConfigDb>>,
 }
 
 impl Agent {
-    fn new(options: &AgentOptions) -> anyhow::Result<Agent> {
+    fn new(options: &AgentOptions, schema: Arc<Schema>) -> anyhow::Result<Agent> {
         let endpoint = Endpoint::from_shared(format!("http://{}", options.peer))
             .with_context(|| format!("invalid peer address '{}'", options.peer))?
             .connect_timeout(PEER_TIMEOUT)
@@ -67,6 +71,7 @@ impl Agent {
             cpu: CpuHistory::start(),
             sessions: sessions::Sessions::default(),
             files: files::FileArea::new(&options.state_dir),
+            config: Arc::new(Mutex::new(configuration::ConfigDb::open(schema, &options.state_dir)?)),
         })
     }
 
@@ -75,8 +80,26 @@ impl Agent {
         if self.slot == Slot::RE0 { MastershipState::Master } else { MastershipState::Backup }
     }
 
+    /// A value of the committed configuration, by its keys.
+    fn committed(&self, keys: &[&str]) -> Option<String> {
+        let db = self.config.lock().unwrap_or_else(|e| e.into_inner());
+        let node = keys.iter().try_fold(db.committed(), |node, key| node.children.get(*key))?;
+        node.values.first().cloned()
+    }
+
     fn host_name(&self) -> String {
-        model::default_host_name(self.slot)
+        self.committed(&["system", "host-name"]).unwrap_or_else(|| model::default_host_name(self.slot))
+    }
+
+    /// The role `chassis redundancy routing-engine N` asks for, if configured.
+    fn configured_role(&self) -> Option<MastershipState> {
+        let slot = self.slot.number().to_string();
+        match self.committed(&["chassis", "redundancy", "routing-engine", &slot, "role"])?.as_str() {
+            "master" => Some(MastershipState::Master),
+            "backup" => Some(MastershipState::Backup),
+            "disabled" => Some(MastershipState::Disabled),
+            _ => None,
+        }
     }
 
     /// This Routing Engine's status, from the host where it can tell.
@@ -90,8 +113,8 @@ impl Agent {
         RouteEngine {
             slot: self.slot.number(),
             mastership_state: role as i32,
-            mastership_priority: role as i32,
-            mastership_priority_configured: false,
+            mastership_priority: self.configured_role().unwrap_or(role) as i32,
+            mastership_priority_configured: self.configured_role().is_some(),
             status: "OK".into(),
             temperature_celsius: temperature,
             cpu_temperature_celsius: cpu_temperature,
@@ -122,7 +145,10 @@ pub fn spawn(
 ) -> anyhow::Result<JoinHandle<anyhow::Result<()>>> {
     std::fs::create_dir_all(&options.state_dir)
         .with_context(|| format!("cannot create state dir {}", options.state_dir.display()))?;
-    let agent = Arc::new(Agent::new(&options)?);
+    let schema = Arc::new(Schema::shipped()?);
+    let agent = Arc::new(Agent::new(&options, schema)?);
+    let configuration =
+        ConfigurationServer::new(configuration::ConfigurationService { db: agent.config.clone() });
     // Without TCP_NODELAY every small reply waits out the peer's delayed ACK
     // (about 40 ms a command).
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
@@ -130,6 +156,7 @@ pub fn spawn(
         Server::builder()
             .add_service(RoutingEngineServer::from_arc(agent.clone()))
             .add_service(PeerServer::from_arc(agent))
+            .add_service(configuration)
             .serve_with_incoming_shutdown(incoming, shutdown)
             .await
             .context("gRPC server failed")

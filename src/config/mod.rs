@@ -8,3 +8,4 @@ pub mod schema;
 pub mod store;
 pub mod tree;
 pub mod validate;
+pub mod wire;

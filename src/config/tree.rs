@@ -108,9 +108,9 @@ pub fn child_step(schema: &Schema, at: Option<SchemaId>, key: &str) -> Option<St
 /// Quotes a value the way Junos prints it: bare when it is one plain word.
 pub fn quote(value: &str) -> String {
     let plain = !value.is_empty()
-        && value
-            .chars()
-            .all(|c| !c.is_whitespace() && !matches!(c, '"' | ';' | '{' | '}' | '[' | ']' | '#' | '\\'));
+        && value.chars().all(|c| {
+            !c.is_whitespace() && !matches!(c, '"' | ';' | '{' | '}' | '[' | ']' | '#' | '\\' | '$')
+        });
     if plain { value.to_owned() } else { format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\"")) }
 }
 
@@ -322,7 +322,7 @@ system {
         routing failover other-routing-engine;
     }
     root-authentication {
-        encrypted-password $6$abc; ## SECRET-DATA
+        encrypted-password \"$6$abc\"; ## SECRET-DATA
     }
 }
 "
@@ -340,7 +340,7 @@ set interfaces ge-0/0/0 description \"uplink to core\"
 set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24
 set system host-name lab1
 set system processes routing failover other-routing-engine
-set system root-authentication encrypted-password $6$abc
+set system root-authentication encrypted-password \"$6$abc\"
 "
         );
     }

@@ -162,10 +162,10 @@ pub fn completion(schema: &Schema, id: SchemaId) -> Completion {
     let marker = match node.kind {
         Kind::Container | Kind::List { .. } => "> ",
         Kind::LeafList(_) => "+ ",
-        _ => "",
+        _ => "  ",
     };
     let name = if node.has_keyword() { node.name.clone() } else { node.placeholder.clone() };
-    Completion { name: format!("{marker}{name}"), help: node.help.clone() }
+    Completion { marker, name, help: node.help.clone() }
 }
 
 /// What `?` lists after `words`: the statements and values that may follow,
@@ -184,7 +184,7 @@ pub fn completions(
             match value_type(schema, id) {
                 Some(ArgType::Enum(values)) => {
                     for v in values.iter().filter(|v| v.starts_with(partial)) {
-                        items.push(Completion { name: v.clone(), help: node.help.clone() });
+                        items.push(Completion::new(v.clone(), node.help.clone()));
                     }
                 }
                 Some(t) => {
@@ -193,7 +193,7 @@ pub fn completions(
                         Some(suffix) => format!("{} {suffix}", node.help),
                         None => node.help.clone(),
                     };
-                    items.push(Completion { name: placeholder, help });
+                    items.push(Completion::new(placeholder, help));
                 }
                 None => {}
             }
@@ -217,7 +217,7 @@ pub fn completions(
                     }
                 } else if let Some(ArgType::Enum(values)) = value_type(schema, c) {
                     for v in values.iter().filter(|v| v.starts_with(partial)) {
-                        items.push(Completion { name: v.clone(), help: node.help.clone() });
+                        items.push(Completion::new(v.clone(), node.help.clone()));
                     }
                 } else if partial.is_empty() {
                     items.push(completion(schema, c));
@@ -225,11 +225,6 @@ pub fn completions(
             }
         }
     }
-    items.sort_by(|a, b| sort_name(&a.name).cmp(sort_name(&b.name)));
+    items.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(items)
-}
-
-/// Lists sort by name, whatever their marker.
-fn sort_name(name: &str) -> &str {
-    name.trim_start_matches(['>', '+', ' '])
 }

@@ -69,6 +69,8 @@ pub fn in_quote(line: &str) -> bool {
 pub struct Parsed<'g> {
     pub action: &'g str,
     words: Vec<(&'g str, &'g NodeKind, String)>,
+    /// The words of a `path` argument, for its handler to read.
+    pub path: Vec<Token>,
 }
 
 impl Parsed<'_> {
@@ -89,16 +91,27 @@ impl Parsed<'_> {
 /// One line of a `Possible completions:` list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Completion {
+    /// `> ` for a container, `+ ` for a list of values, blank otherwise.
+    pub marker: &'static str,
     pub name: String,
     pub help: String,
 }
 
+impl Completion {
+    pub fn new(name: impl Into<String>, help: impl Into<String>) -> Completion {
+        Completion { marker: "  ", name: name.into(), help: help.into() }
+    }
+}
+
 /// What `?` shows at a point of a line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Completions {
     /// The line as typed so far is a command that can run.
     pub can_execute: bool,
     pub items: Vec<Completion>,
+    /// The cursor is in a `path` argument: its finished words, and the word
+    /// being typed. Its handler adds what may come next.
+    pub path: Option<(Vec<Token>, Option<Token>)>,
 }
 
 /// Why a line is not a command. `column` counts characters from the start of the
@@ -147,6 +160,8 @@ struct Walk<'g> {
     used: Vec<NodeId>,
     words: Vec<(&'g str, &'g NodeKind, String)>,
     tree: Tree,
+    /// The words a `path` argument took.
+    path: Option<Vec<Token>>,
 }
 
 enum Mismatch {
@@ -156,7 +171,7 @@ enum Mismatch {
 
 impl<'g> Walk<'g> {
     fn new(grammar: &'g Grammar, tree: Tree) -> Self {
-        Walk { grammar, at: None, scope: None, used: Vec::new(), words: Vec::new(), tree }
+        Walk { grammar, at: None, scope: None, used: Vec::new(), words: Vec::new(), tree, path: None }
     }
 
     fn candidates(&self) -> Vec<NodeId> {
@@ -231,10 +246,8 @@ impl<'g> Walk<'g> {
             [(id, word, _)] => return Ok((*id, (*word).to_owned())),
             [] => {}
             _ => {
-                let mut completions: Vec<Completion> = words
-                    .iter()
-                    .map(|(_, w, h)| Completion { name: (*w).to_owned(), help: (*h).to_owned() })
-                    .collect();
+                let mut completions: Vec<Completion> =
+                    words.iter().map(|(_, w, h)| Completion::new(*w, *h)).collect();
                 completions.sort_by(|a, b| a.name.cmp(&b.name));
                 return Err(Mismatch::Ambiguous(completions));
             }
@@ -259,13 +272,30 @@ impl<'g> Walk<'g> {
         Err(Mismatch::None { value_error, keywords_expected })
     }
 
-    /// Matches each token in turn; stops at the first that does not fit.
+    /// The `path` argument among `candidates`, if there is one.
+    fn path_candidate(&self, candidates: &[NodeId]) -> Option<NodeId> {
+        candidates
+            .iter()
+            .copied()
+            .find(|&id| matches!(self.grammar.node(id).kind, NodeKind::Argument(ArgType::Path)))
+    }
+
+    /// Matches each token in turn; stops at the first that does not fit. A
+    /// `path` argument takes every word left.
     fn walk(&mut self, line: &str, tokens: &[Token]) -> Result<(), ParseError> {
-        for token in tokens {
+        for (i, token) in tokens.iter().enumerate() {
             if token.open_quote {
                 return Err(ParseError::UnterminatedQuote { column: column(line, token.start) });
             }
             let candidates = self.candidates();
+            if let Some(path) = self.path_candidate(&candidates) {
+                if self.words_starting(&candidates, &token.text).is_empty() {
+                    let text = tokens[i..].iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+                    self.step(path, text);
+                    self.path = Some(tokens[i..].to_vec());
+                    return Ok(());
+                }
+            }
             match self.match_token(&candidates, &token.text) {
                 Ok((id, value)) => self.step(id, value),
                 Err(Mismatch::Ambiguous(completions)) => {
@@ -317,7 +347,7 @@ impl Grammar {
         let mut walk = Walk::new(self, tree);
         walk.walk(line, tokens)?;
         if let Some(action) = walk.action() {
-            return Ok(Parsed { action, words: walk.words });
+            return Ok(Parsed { action, words: walk.words, path: walk.path.unwrap_or_default() });
         }
         let end = column(line, tokens.last().map_or(after, |t| t.end)) + 1;
         let candidates = walk.candidates();
@@ -343,31 +373,36 @@ impl Grammar {
     ) -> Result<Completions, ParseError> {
         let mut walk = Walk::new(self, tree);
         walk.walk(line, done)?;
+        if let Some(path) = walk.path.take() {
+            let can_execute = walk.action().is_some();
+            return Ok(Completions { can_execute, items: Vec::new(), path: Some((path, partial.cloned())) });
+        }
         let partial_text = partial.map_or("", |t| t.text.as_str());
         let candidates = walk.candidates();
+        let path = self_path(&walk, &candidates, partial);
         let mut items: Vec<Completion> = walk
             .words_starting(&candidates, partial_text)
             .into_iter()
-            .map(|(_, w, h)| Completion { name: w.to_owned(), help: h.to_owned() })
+            .map(|(_, w, h)| Completion::new(w, h))
             .collect();
         for &id in &candidates {
             let node = self.node(id);
             if let NodeKind::Argument(t) = &node.kind {
                 let takes_partial = partial_text.is_empty() || t.check(partial_text).is_ok();
-                if matches!(t, ArgType::Enum(_)) || !takes_partial {
+                if matches!(t, ArgType::Enum(_) | ArgType::Path) || !takes_partial {
                     continue;
                 }
                 let help = match t.help_suffix() {
                     Some(suffix) => format!("{} {suffix}", node.help),
                     None => node.help.clone(),
                 };
-                items.push(Completion { name: format!("<{}>", node.name), help });
+                items.push(Completion::new(format!("<{}>", node.name), help));
             }
         }
         items.sort_by(|a, b| a.name.cmp(&b.name));
         items.dedup_by(|a, b| a.name == b.name);
         let can_execute = partial.is_none() && walk.action().is_some();
-        Ok(Completions { can_execute, items })
+        Ok(Completions { can_execute, items, path })
     }
 
     /// TAB within one segment.
@@ -390,6 +425,15 @@ impl Grammar {
         words.dedup();
         (start, words)
     }
+}
+
+/// A `path` argument that may start at the cursor.
+fn self_path(
+    walk: &Walk<'_>,
+    candidates: &[NodeId],
+    partial: Option<&Token>,
+) -> Option<(Vec<Token>, Option<Token>)> {
+    walk.path_candidate(candidates).map(|_| (Vec::new(), partial.cloned()))
 }
 
 /// A command line: the command and the pipes its output goes through.
@@ -438,9 +482,9 @@ impl Language {
             }
         };
         if completions.can_execute {
-            completions.items.push(Completion { name: "|".into(), help: "Pipe through a command".into() });
+            completions.items.push(Completion::new("|", "Pipe through a command"));
         }
-        if completions.items.is_empty() && !completions.can_execute {
+        if completions.items.is_empty() && !completions.can_execute && completions.path.is_none() {
             return Err(ParseError::NoCompletions);
         }
         Ok(completions)

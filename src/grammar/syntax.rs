@@ -85,6 +85,7 @@ pub(crate) fn arg_type(input: &str) -> Res<'_, ArgType> {
         value(ArgType::Ip, tag("ip")),
         value(ArgType::String, tag("string")),
         value(ArgType::Filename, tag("filename")),
+        value(ArgType::Path, tag("path")),
     ))
     .parse(input)
 }

@@ -22,13 +22,16 @@ pub enum ArgType {
     Prefix,
     /// One of a fixed set of words; they complete and abbreviate like keywords.
     Enum(Vec<String>),
+    /// The rest of the command: a configuration path (or a command for `run`)
+    /// that its handler reads itself.
+    Path,
 }
 
 impl ArgType {
     /// Checks `value`, returning the Junos message for a value of the wrong shape.
     pub fn check(&self, value: &str) -> Result<(), String> {
         match self {
-            ArgType::String => Ok(()),
+            ArgType::String | ArgType::Path => Ok(()),
             ArgType::Filename => {
                 if value.is_empty() || value.contains('\0') {
                     Err(format!("invalid filename: '{value}'"))
@@ -121,6 +124,7 @@ impl fmt::Display for ArgType {
         match self {
             ArgType::String => f.write_str("string"),
             ArgType::Filename => f.write_str("filename"),
+            ArgType::Path => f.write_str("path"),
             ArgType::Int { min, max } => write!(f, "int({min}..{max})"),
             ArgType::Ipv4 => f.write_str("ipv4"),
             ArgType::Ipv6 => f.write_str("ipv6"),

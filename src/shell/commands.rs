@@ -161,20 +161,20 @@ fn help(engine: &Engine, parsed: &Parsed<'_>) -> String {
                 .filter(|(path, help)| {
                     path.to_lowercase().contains(&wanted) || help.to_lowercase().contains(&wanted)
                 })
-                .map(|(path, help)| Completion { name: path, help: help.to_owned() })
+                .map(|(path, help)| Completion::new(path, help))
                 .collect()
         }
         None => grammar
             .roots()
             .iter()
             .map(|&id| grammar.node(id))
-            .map(|n| Completion { name: n.name.clone(), help: n.help.clone() })
+            .map(|n| Completion::new(n.name.clone(), n.help.clone()))
             .collect(),
     };
     if items.is_empty() {
         return "No matching commands\n".into();
     }
-    render::completions(&Completions { can_execute: false, items })
+    render::completions(&Completions { items, ..Completions::default() })
 }
 
 #[cfg(test)]

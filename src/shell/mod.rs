@@ -95,7 +95,7 @@ impl Failure {
                 if let ParseError::Ambiguous { completions, .. } = e {
                     out.push_str("Possible completions:\n");
                     for c in completions {
-                        render::completion_line(&mut out, &c.name, &c.help);
+                        render::completion_line(&mut out, c);
                     }
                 }
                 out

@@ -38,16 +38,21 @@ pub fn uptime(seconds: u64) -> String {
 pub fn completions(c: &Completions) -> String {
     let mut out = String::from("Possible completions:\n");
     if c.can_execute {
-        completion_line(&mut out, "<[Enter]>", "Execute this command");
+        completion_line(&mut out, &Completion::new("<[Enter]>", "Execute this command"));
     }
-    for Completion { name, help } in &c.items {
-        completion_line(&mut out, name, help);
+    for item in &c.items {
+        completion_line(&mut out, item);
     }
     out
 }
 
-pub fn completion_line(out: &mut String, name: &str, help: &str) {
-    let line = if name.len() <= 20 { format!("  {name:<21}{help}") } else { format!("  {name}  {help}") };
+pub fn completion_line(out: &mut String, c: &Completion) {
+    let (marker, name, help) = (c.marker, &c.name, &c.help);
+    let line = if name.len() <= 20 {
+        format!("{marker}{name:<21}{help}")
+    } else {
+        format!("{marker}{name}  {help}")
+    };
     out.push_str(line.trim_end());
     out.push('\n');
 }
@@ -66,11 +71,15 @@ mod tests {
     #[test]
     fn completion_help_starts_in_column_23() {
         let mut out = String::new();
-        completion_line(&mut out, "chassis", "Show chassis information");
-        completion_line(&mut out, "multicast-snooping-options", "Multicast snooping option configuration");
+        completion_line(&mut out, &Completion::new("chassis", "Show chassis information"));
+        let long = Completion {
+            marker: "> ",
+            ..Completion::new("multicast-snooping-options", "Multicast snooping option configuration")
+        };
+        completion_line(&mut out, &long);
         assert_eq!(
             out,
-            "  chassis              Show chassis information\n  multicast-snooping-options  Multicast snooping option configuration\n"
+            "  chassis              Show chassis information\n> multicast-snooping-options  Multicast snooping option configuration\n"
         );
     }
 }

@@ -41,6 +41,9 @@ struct Cli {
     /// In batch mode, go on after a command fails (the exit status still says so)
     #[arg(long)]
     keep_going: bool,
+    /// In batch mode, answer yes to every [yes,no] question (otherwise its default)
+    #[arg(long)]
+    yes: bool,
 }
 
 #[derive(Subcommand)]
@@ -99,7 +102,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 user: cli.user.unwrap_or_else(os_user),
                 commands: cli.commands,
                 file: cli.file,
-                batch: BatchOptions { echo: cli.echo, keep_going: cli.keep_going },
+                batch: BatchOptions { echo: cli.echo, keep_going: cli.keep_going, yes: cli.yes },
             };
             shell::run(rt.handle(), options)
         }

@@ -34,6 +34,23 @@ impl CheckError {
 
 pub fn check(schema: &Schema, root: &Node) -> Vec<CheckError> {
     let mut errors = Vec::new();
+    // A top-level container that is absent still owes its mandatory
+    // statements: a configuration without `system` lacks root-authentication.
+    for &top in schema.roots() {
+        let node = schema.node(top);
+        if node.kind == Kind::Container && !root.children.contains_key(&node.name) {
+            for &c in &node.children {
+                if schema.node(c).mandatory {
+                    errors.push(CheckError {
+                        path: String::new(),
+                        statement: node.name.clone(),
+                        message: format!("Missing mandatory statement: '{}'", schema.node(c).name),
+                        missing_mandatory: true,
+                    });
+                }
+            }
+        }
+    }
     mandatory(schema, None, root, "", &mut errors);
     redundancy(root, &mut errors);
     errors
@@ -132,5 +149,8 @@ mod tests {
         );
         let fine = build(&schema, &["system root-authentication encrypted-password x"]);
         assert_eq!(check(&schema, &fine), []);
+        let empty = check(&schema, &Node::default());
+        assert_eq!(empty.len(), 1);
+        assert_eq!((empty[0].statement.as_str(), empty[0].path.as_str()), ("system", ""));
     }
 }

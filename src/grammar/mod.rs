@@ -47,6 +47,11 @@ impl Grammar {
         Grammar::load("grammar/operational.grammar", include_str!("../../grammar/operational.grammar"))
     }
 
+    /// The configuration-mode commands shipped in the binary.
+    pub fn configuration() -> Result<Grammar, GrammarError> {
+        Grammar::load("grammar/configuration.grammar", include_str!("../../grammar/configuration.grammar"))
+    }
+
     /// The pipe commands that may follow an operational command.
     pub fn pipes() -> Result<Grammar, GrammarError> {
         Grammar::load("grammar/pipes.grammar", include_str!("../../grammar/pipes.grammar"))

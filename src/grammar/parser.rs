@@ -481,7 +481,8 @@ impl Language {
                 self.pipes.completions_after(line, &done[last_pipe + 1..], partial, Tree::Pipes)?
             }
         };
-        if completions.can_execute {
+        // Inside a path the handler adds its items first; `|` comes last.
+        if completions.can_execute && completions.path.is_none() {
             completions.items.push(Completion::new("|", "Pipe through a command"));
         }
         if completions.items.is_empty() && !completions.can_execute && completions.path.is_none() {

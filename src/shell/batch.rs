@@ -13,6 +13,8 @@ pub struct BatchOptions {
     pub echo: bool,
     /// Run every command even after one fails.
     pub keep_going: bool,
+    /// Answer `yes` to every `[yes,no]` question (otherwise its default).
+    pub yes: bool,
 }
 
 /// Runs the commands; `Ok(true)` when every one succeeded.
@@ -25,6 +27,13 @@ pub fn run(engine: &mut Engine, options: &ShellOptions) -> anyhow::Result<bool> 
     } else {
         Box::new(std::io::stdin().lock().lines())
     };
+    // Nobody is there to answer: take --yes or the default, and say so.
+    let yes = options.batch.yes;
+    engine.set_asker(Box::new(move |before, question, default| {
+        let answer = yes || default;
+        println!("{before}{question} {}", if answer { "yes" } else { "no" });
+        answer
+    }));
     let mut all_ok = true;
     let stdout = std::io::stdout();
     for line in &mut lines {

@@ -6,12 +6,18 @@ use std::time::Duration;
 use tokio::runtime::Handle;
 use tonic::transport::{Channel, Endpoint};
 
+use crate::proto::configuration_client::ConfigurationClient;
 use crate::proto::routing_engine_client::RoutingEngineClient;
 use crate::proto::{
     AttachRequest, ChassisInventory, DirectoryList, FileContents, GetChassisInventoryRequest,
     GetIdentityRequest, GetRouteEngineInformationRequest, GetSoftwareInformationRequest,
     GetSystemUptimeInformationRequest, Identity, ListFilesRequest, ReadFileRequest, RouteEngineInformation,
     SaveFileRequest, SessionEvent, SoftwareInformation, SystemUptimeInformation,
+};
+use crate::proto::{
+    CommitError, CommitInformation, CommitRequest, CompareRequest, ConfigurationReply, EditRequest,
+    GetCommitInformationRequest, GetConfigurationRequest, LoadError, LoadRequest, RollbackRequest,
+    edit_request, load_request,
 };
 
 /// Interactive commands answer in milliseconds; a call that takes this long
@@ -34,6 +40,7 @@ pub struct AgentClient {
     address: String,
     rt: Handle,
     client: RoutingEngineClient<Channel>,
+    config: ConfigurationClient<Channel>,
 }
 
 impl AgentClient {
@@ -49,7 +56,12 @@ impl AgentClient {
             let _entered = rt.enter();
             endpoint.connect_lazy()
         };
-        Ok(AgentClient { address: address.to_owned(), rt, client: RoutingEngineClient::new(channel) })
+        Ok(AgentClient {
+            address: address.to_owned(),
+            rt,
+            client: RoutingEngineClient::new(channel.clone()),
+            config: ConfigurationClient::new(channel),
+        })
     }
 
     fn call<T, F>(&self, f: impl FnOnce(RoutingEngineClient<Channel>) -> F) -> Result<T, ClientError>
@@ -115,6 +127,48 @@ impl AgentClient {
     pub fn read_file(&self, user: &str, path: &str) -> Result<FileContents, ClientError> {
         let request = ReadFileRequest { user: user.to_owned(), path: path.to_owned() };
         self.call(|mut c| async move { c.read_file(request).await })
+    }
+
+    fn wait<T>(
+        &self,
+        reply: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    ) -> Result<T, ClientError> {
+        self.rt.block_on(reply).map(tonic::Response::into_inner).map_err(|status| self.error(status))
+    }
+
+    /// `set` or `delete` of `words`; the agent's warning, if the edit changed nothing.
+    pub fn edit(&self, set: bool, words: Vec<String>) -> Result<String, ClientError> {
+        let operation = if set { edit_request::Operation::Set } else { edit_request::Operation::Delete };
+        let request = EditRequest { operation: operation as i32, words };
+        self.wait(self.config.clone().edit(request)).map(|r| r.warning)
+    }
+
+    pub fn configuration(
+        &self,
+        candidate: bool,
+        words: Vec<String>,
+    ) -> Result<ConfigurationReply, ClientError> {
+        self.wait(self.config.clone().get_configuration(GetConfigurationRequest { candidate, words }))
+    }
+
+    pub fn compare(&self, rollback: Option<u32>) -> Result<String, ClientError> {
+        self.wait(self.config.clone().compare(CompareRequest { rollback })).map(|r| r.text)
+    }
+
+    pub fn commit(&self, request: CommitRequest) -> Result<Vec<CommitError>, ClientError> {
+        self.wait(self.config.clone().commit(request)).map(|r| r.errors)
+    }
+
+    pub fn rollback(&self, number: u32) -> Result<(), ClientError> {
+        self.wait(self.config.clone().rollback(RollbackRequest { number })).map(|_| ())
+    }
+
+    pub fn load(&self, action: load_request::Action, text: String) -> Result<Vec<LoadError>, ClientError> {
+        self.wait(self.config.clone().load(LoadRequest { action: action as i32, text })).map(|r| r.errors)
+    }
+
+    pub fn commit_information(&self) -> Result<CommitInformation, ClientError> {
+        self.wait(self.config.clone().get_commit_information(GetCommitInformationRequest {}))
     }
 
     pub fn software_information(&self) -> Result<SoftwareInformation, ClientError> {

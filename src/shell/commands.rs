@@ -1,5 +1,6 @@
 //! The handlers behind the grammar's actions.
 
+use super::pipe::Pipeline;
 use super::view::View;
 use super::{Engine, Failure, Session, render};
 use crate::grammar::{Completion, Completions, Parsed};
@@ -9,11 +10,20 @@ use crate::slot::Slot;
 /// variant here is refused at start, and a test checks the shipped grammar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Command {
+    Commit,
+    Configure,
+    Delete,
+    Edit,
     Exit,
     FileList,
     FileShow,
     Help,
+    Load,
     Login,
+    Quit,
+    Rollback,
+    Run,
+    Set,
     SetCliCompleteOnSpace,
     SetCliIdleTimeout,
     SetCliScreenLength,
@@ -21,9 +31,14 @@ pub(super) enum Command {
     SetCliTimestamp,
     ShowChassisHardware,
     ShowChassisRoutingEngine,
+    Show,
     ShowCli,
+    ShowConfiguration,
+    ShowSystemCommit,
     ShowSystemUptime,
     ShowVersion,
+    Top,
+    Up,
 }
 
 /// What a command did: something to show, or the end of the session.
@@ -39,11 +54,20 @@ fn show(view: impl View + 'static) -> Result<Outcome, Failure> {
 impl Command {
     pub(super) fn from_action(action: &str) -> Option<Command> {
         Some(match action {
+            "commit" => Command::Commit,
+            "configure" => Command::Configure,
+            "delete" => Command::Delete,
+            "edit" => Command::Edit,
             "exit" => Command::Exit,
             "file-list" => Command::FileList,
             "file-show" => Command::FileShow,
             "help" => Command::Help,
+            "load" => Command::Load,
             "login" => Command::Login,
+            "quit" => Command::Quit,
+            "rollback" => Command::Rollback,
+            "run" => Command::Run,
+            "set" => Command::Set,
             "set-cli-complete-on-space" => Command::SetCliCompleteOnSpace,
             "set-cli-idle-timeout" => Command::SetCliIdleTimeout,
             "set-cli-screen-length" => Command::SetCliScreenLength,
@@ -51,18 +75,46 @@ impl Command {
             "set-cli-timestamp" => Command::SetCliTimestamp,
             "show-chassis-hardware" => Command::ShowChassisHardware,
             "show-chassis-routing-engine" => Command::ShowChassisRoutingEngine,
+            "show" => Command::Show,
             "show-cli" => Command::ShowCli,
+            "show-configuration" => Command::ShowConfiguration,
+            "show-system-commit" => Command::ShowSystemCommit,
             "show-system-uptime" => Command::ShowSystemUptime,
             "show-version" => Command::ShowVersion,
+            "top" => Command::Top,
+            "up" => Command::Up,
             _ => return None,
         })
     }
 
-    pub(super) fn run(self, engine: &mut Engine, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
+    pub(super) fn run(
+        self,
+        engine: &mut Engine,
+        line: &str,
+        parsed: &Parsed<'_>,
+        pipeline: &Pipeline,
+    ) -> Result<Outcome, Failure> {
         let number = |name: &str| parsed.arg(name).and_then(|n| n.parse::<u32>().ok());
+        let in_configuration = engine.config.is_some();
         let client = &engine.session().client;
         match self {
-            Command::Exit => Ok(exit(engine)),
+            Command::Commit => engine.commit(parsed),
+            Command::Configure => engine.enter_configuration(),
+            Command::Delete => engine.edit_statement(line, parsed, false),
+            Command::Edit => engine.edit_level(line, parsed),
+            Command::Exit | Command::Quit if in_configuration => {
+                engine.exit_configuration(parsed.has("configuration-mode"))
+            }
+            Command::Exit | Command::Quit => Ok(exit(engine)),
+            Command::Load => engine.load(parsed),
+            Command::Rollback => engine.rollback(parsed),
+            Command::Run => run(engine, parsed),
+            Command::Set => engine.edit_statement(line, parsed, true),
+            Command::Show => engine.show_candidate(line, parsed, pipeline),
+            Command::ShowConfiguration => engine.show_committed(line, parsed, pipeline),
+            Command::ShowSystemCommit => show(client.commit_information()?),
+            Command::Top => engine.move_up(None),
+            Command::Up => engine.move_up(Some(number("levels").unwrap_or(1) as usize)),
             Command::FileList => show(client.list_files(&engine.user, parsed.arg("path").unwrap_or(""))?),
             Command::FileShow => show(client.read_file(&engine.user, parsed.arg("filename").unwrap_or(""))?),
             Command::Help => show(help(engine, parsed)),
@@ -104,6 +156,18 @@ impl Command {
                 )
             }
         }
+    }
+}
+
+/// `run COMMAND`: an operational command from configuration mode.
+fn run(engine: &mut Engine, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
+    let command: Vec<&str> = parsed.path.iter().map(|t| t.text.as_str()).collect();
+    let mode = engine.config.take();
+    let reply = engine.execute(&command.join(" "));
+    engine.config = mode;
+    match reply.failure {
+        Some(failure) => Err(failure),
+        None => show(reply.output),
     }
 }
 
@@ -183,10 +247,11 @@ mod tests {
     use crate::grammar::Grammar;
 
     #[test]
-    fn every_action_of_the_shipped_grammar_has_a_handler() {
-        let grammar = Grammar::operational().unwrap();
-        for action in grammar.actions() {
-            assert!(Command::from_action(action).is_some(), "no handler for {action}");
+    fn every_action_of_the_shipped_grammars_has_a_handler() {
+        for grammar in [Grammar::operational().unwrap(), Grammar::configuration().unwrap()] {
+            for action in grammar.actions() {
+                assert!(Command::from_action(action).is_some(), "no handler for {action}");
+            }
         }
     }
 }

@@ -5,6 +5,7 @@
 mod batch;
 mod client;
 mod commands;
+mod configure;
 mod pager;
 mod pipe;
 mod render;
@@ -21,12 +22,14 @@ use anyhow::{Context, bail};
 use tokio::runtime::Handle;
 
 use crate::chassis::Addresses;
+use crate::config::schema::Schema;
 use crate::grammar::{Grammar, Language, ParseError};
 use crate::proto::{Identity, SessionEvent};
 use crate::slot::Slot;
 pub use batch::BatchOptions;
 use client::{AgentClient, ClientError};
 use commands::{Command, Outcome};
+use configure::ConfigMode;
 use pipe::Pipeline;
 pub use settings::{CliSettings, TerminalSize};
 use view::View;
@@ -69,6 +72,8 @@ pub enum Failure {
     Parse(ParseError),
     /// The command ran and was refused: `error: ...`.
     Error(String),
+    /// A refusal that is already in Junos form, such as a commit's error blocks.
+    Text(String),
 }
 
 impl From<ClientError> for Failure {
@@ -83,6 +88,7 @@ impl Failure {
     pub fn render(&self, prompt: &str, line: &str, echo: bool) -> String {
         match self {
             Failure::Error(message) => format!("error: {message}\n"),
+            Failure::Text(text) => text.clone(),
             Failure::Parse(e) => {
                 let mut out = String::new();
                 if let Some(column) = e.column() {
@@ -140,9 +146,18 @@ struct Session {
     _attached: tonic::Streaming<SessionEvent>,
 }
 
+/// Answers a `[yes,no]` question: given the text before it, the question and
+/// its default answer.
+pub type Asker = Box<dyn FnMut(&str, &str, bool) -> bool>;
+
 pub struct Engine {
-    /// Shared with the line editor's completer.
-    language: Arc<Language>,
+    /// The commands of each mode; shared with the line editor's completer.
+    operational: Arc<Language>,
+    configuration: Arc<Language>,
+    schema: Arc<Schema>,
+    /// Set while the session is in configuration mode.
+    config: Option<ConfigMode>,
+    asker: Asker,
     rt: Handle,
     user: String,
     /// Where the shell was told the agents are.
@@ -157,19 +172,26 @@ pub struct Engine {
 impl Engine {
     /// Attaches to the first Routing Engine in `addresses` (re0 if given).
     pub fn connect(rt: Handle, user: &str, addresses: Addresses) -> anyhow::Result<Engine> {
-        let language = Language { commands: Grammar::operational()?, pipes: Grammar::pipes()? };
-        if let Some(action) = language.commands.actions().find(|a| Command::from_action(a).is_none()) {
-            bail!("grammar names action '{action}', which has no handler");
-        }
-        if let Some(action) = language.pipes.actions().find(|a| !Pipeline::handles(a)) {
-            bail!("grammar names pipe '{action}', which has no handler");
+        let operational = Language { commands: Grammar::operational()?, pipes: Grammar::pipes()? };
+        let configuration = Language { commands: Grammar::configuration()?, pipes: Grammar::pipes()? };
+        for language in [&operational, &configuration] {
+            if let Some(action) = language.commands.actions().find(|a| Command::from_action(a).is_none()) {
+                bail!("grammar names action '{action}', which has no handler");
+            }
+            if let Some(action) = language.pipes.actions().find(|a| !Pipeline::handles(a)) {
+                bail!("grammar names pipe '{action}', which has no handler");
+            }
         }
         let Some(first) = Slot::ALL.into_iter().find_map(|s| addresses.get(s)) else {
             bail!("no Routing Engine address to connect to");
         };
         let session = Engine::open(&rt, first, user).context("cannot attach to the Routing Engine")?;
         Ok(Engine {
-            language: Arc::new(language),
+            operational: Arc::new(operational),
+            configuration: Arc::new(configuration),
+            schema: Arc::new(Schema::shipped()?),
+            config: None,
+            asker: Box::new(|_, _, default| default),
             rt,
             user: user.to_owned(),
             addresses,
@@ -186,8 +208,18 @@ impl Engine {
         Ok(Session { client, identity, _attached: attached })
     }
 
+    /// The commands of the mode the session is in.
     pub fn language(&self) -> &Arc<Language> {
-        &self.language
+        if self.config.is_some() { &self.configuration } else { &self.operational }
+    }
+
+    /// How the front end answers `[yes,no]` questions.
+    pub fn set_asker(&mut self, asker: Asker) {
+        self.asker = asker;
+    }
+
+    fn ask(&mut self, before: &str, question: &str, default: bool) -> bool {
+        (self.asker)(before, question, default)
     }
 
     pub fn settings(&self) -> &CliSettings {
@@ -215,9 +247,13 @@ impl Engine {
 
     pub fn prompt(&self) -> Prompt {
         let identity = &self.session().identity;
-        Prompt {
-            role: format!("{{{}}}", render::mastership_word(identity.mastership_state).to_lowercase()),
-            text: format!("{}@{}> ", self.user, identity.host_name),
+        let role = format!("{{{}}}", render::mastership_word(identity.mastership_state).to_lowercase());
+        match &self.config {
+            None => Prompt { role, text: format!("{}@{}> ", self.user, identity.host_name) },
+            Some(mode) => Prompt {
+                role: format!("{role}{}", mode.banner()),
+                text: format!("{}@{}# ", self.user, identity.host_name),
+            },
         }
     }
 
@@ -238,7 +274,7 @@ impl Engine {
         if trimmed.trim_start().is_empty() {
             return Reply::default();
         }
-        let language = Arc::clone(&self.language);
+        let language = Arc::clone(self.language());
         let parsed = match language.parse(line) {
             Ok(parsed) => parsed,
             Err(e) => return Reply::failed(Failure::Parse(e)),
@@ -250,7 +286,7 @@ impl Engine {
         let Some(command) = Command::from_action(parsed.command.action) else {
             return Reply::failed(Failure::Error(format!("no handler for '{}'", parsed.command.action)));
         };
-        let reply = match command.run(self, &parsed.command) {
+        let reply = match command.run(self, line, &parsed.command, &pipeline) {
             Ok(Outcome::Exit) => Reply { exit: true, ..Reply::default() },
             Ok(Outcome::View(view)) => self.present(view.as_ref(), &pipeline),
             Err(failure) => Reply::failed(failure),
@@ -277,12 +313,37 @@ impl Engine {
         Reply { output: text, paginate: !pipeline.no_more, ..Reply::default() }
     }
 
-    /// `?` after `before`: what may come next.
+    /// `?` after `before`: what may come next. Inside a configuration path the
+    /// schema answers.
     pub fn help(&self, before: &str) -> Reply {
-        match self.language.completions(before) {
-            Ok(c) => Reply { output: render::completions(&c), ..Reply::default() },
-            Err(e) => Reply::failed(Failure::Parse(e)),
+        let mut completions = match self.language().completions(before) {
+            Ok(c) => c,
+            Err(e) => return Reply::failed(Failure::Parse(e)),
+        };
+        if let Some((done, partial)) = completions.path.take() {
+            let level = self.config.as_ref().map(|m| m.level.clone()).unwrap_or_default();
+            let column = |byte: usize| before[..byte].chars().count();
+            let words: Vec<crate::config::path::Word<'_>> = done
+                .iter()
+                .map(|t| crate::config::path::Word {
+                    text: &t.text,
+                    column: column(t.start),
+                    end: column(t.end),
+                })
+                .collect();
+            let partial = partial.as_ref().map_or("", |t| t.text.as_str());
+            match crate::config::path::completions(&self.schema, &level, &words, partial) {
+                Ok(items) => completions.items.extend(items),
+                Err(e) => return Reply::failed(Failure::Parse(e)),
+            }
+            if completions.items.is_empty() && !completions.can_execute {
+                return Reply::failed(Failure::Parse(ParseError::NoCompletions));
+            }
+            if completions.can_execute {
+                completions.items.push(crate::grammar::Completion::new("|", "Pipe through a command"));
+            }
         }
+        Reply { output: render::completions(&completions), ..Reply::default() }
     }
 
     fn refresh_identity(&mut self) {

@@ -15,6 +15,8 @@ pub enum Format {
     Text,
     Xml,
     Json,
+    /// Configuration as `set` commands.
+    Set,
 }
 
 #[derive(Debug, Clone)]
@@ -36,6 +38,8 @@ pub struct Pipeline {
     pub no_more: bool,
     /// `| save FILE`: the output goes to this file instead of the screen.
     pub save: Option<String>,
+    /// `| compare [rollback N]`: the configuration's changes instead of itself.
+    pub compare: Option<u32>,
 }
 
 /// Junos patterns are regular expressions that ignore case.
@@ -48,8 +52,20 @@ fn pattern(parsed: &Parsed<'_>) -> Result<Regex, Failure> {
 }
 
 /// The pipe actions [`Pipeline::new`] understands.
-const ACTIONS: [&str; 10] =
-    ["display-xml", "display-json", "no-more", "save", "match", "except", "find", "count", "last", "trim"];
+const ACTIONS: [&str; 12] = [
+    "compare",
+    "display-json",
+    "display-set",
+    "display-xml",
+    "no-more",
+    "save",
+    "match",
+    "except",
+    "find",
+    "count",
+    "last",
+    "trim",
+];
 
 impl Pipeline {
     /// Whether a pipe grammar action has a handler here.
@@ -64,6 +80,8 @@ impl Pipeline {
             match pipe.action {
                 "display-xml" => pipeline.format = Format::Xml,
                 "display-json" => pipeline.format = Format::Json,
+                "display-set" => pipeline.format = Format::Set,
+                "compare" => pipeline.compare = Some(number("number").unwrap_or(0) as u32),
                 "no-more" => pipeline.no_more = true,
                 "save" => pipeline.save = pipe.arg("filename").map(str::to_owned),
                 "match" => pipeline.filters.push(Filter::Match(pattern(pipe)?)),
@@ -86,6 +104,7 @@ impl Pipeline {
             Format::Text => view.text(),
             Format::Xml => to_xml(&view.element(), banner),
             Format::Json => to_json(&view.element()),
+            Format::Set => view.set_form().unwrap_or_else(|| view.text()),
         };
         for filter in &self.filters {
             text = filter.apply(&text, screen_length);

@@ -5,7 +5,7 @@
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use rustyline::completion::Completer;
@@ -41,9 +41,16 @@ impl ConditionalEventHandler for HelpKey {
     }
 }
 
+/// The commands of the session's current mode, which the keys complete from.
+type Current = Arc<RwLock<Arc<Language>>>;
+
+fn current(language: &Current) -> Arc<Language> {
+    language.read().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
 /// Space after a unique prefix of a keyword types the rest of it.
 struct SpaceKey {
-    language: Arc<Language>,
+    language: Current,
     enabled: Arc<AtomicBool>,
 }
 
@@ -54,7 +61,7 @@ impl ConditionalEventHandler for SpaceKey {
         {
             return None;
         }
-        let (start, words) = self.language.complete_word(before);
+        let (start, words) = current(&self.language).complete_word(before);
         let typed = &before[start..];
         match words.as_slice() {
             [word] if word.len() > typed.len() && word.starts_with(typed) => {
@@ -66,14 +73,14 @@ impl ConditionalEventHandler for SpaceKey {
 }
 
 struct ShellHelper {
-    language: Arc<Language>,
+    language: Current,
 }
 
 impl Completer for ShellHelper {
     type Candidate = String;
 
     fn complete(&self, line: &str, pos: usize, _: &Context<'_>) -> rustyline::Result<(usize, Vec<String>)> {
-        let (start, words) = self.language.complete_word(&line[..pos]);
+        let (start, words) = current(&self.language).complete_word(&line[..pos]);
         // A single choice completes with the space that ends the word.
         let words = match words.as_slice() {
             [only] => vec![format!("{only} ")],
@@ -104,14 +111,15 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
         .check_cursor_position(false)
         .build();
     let mut editor: Editor<ShellHelper, DefaultHistory> = Editor::with_config(config)?;
-    editor.set_helper(Some(ShellHelper { language: engine.language().clone() }));
+    let language: Current = Arc::new(RwLock::new(engine.language().clone()));
+    editor.set_helper(Some(ShellHelper { language: language.clone() }));
     let help_at = HelpAt::default();
     editor.bind_sequence(KeyEvent::from('?'), EventHandler::Conditional(Box::new(HelpKey(help_at.clone()))));
     let complete_on_space = Arc::new(AtomicBool::new(engine.settings().complete_on_space));
     editor.bind_sequence(
         KeyEvent::from(' '),
         EventHandler::Conditional(Box::new(SpaceKey {
-            language: engine.language().clone(),
+            language: language.clone(),
             enabled: complete_on_space.clone(),
         })),
     );
@@ -121,6 +129,18 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
         let _ = editor.load_history(path);
     }
     let idle = IdleWatch::start();
+    engine.set_asker(Box::new(|before, question, default| {
+        print!("{before}{question} ");
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        if std::io::stdin().read_line(&mut answer).is_err() {
+            return default;
+        }
+        match answer.trim() {
+            "" => default,
+            a => "yes".starts_with(a),
+        }
+    }));
 
     engine.set_terminal(terminal::size());
     if let Ok(banner) = engine.banner() {
@@ -154,6 +174,7 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
         let reply = engine.execute(&line);
         show(engine, &reply, &prompt.text, &line);
         complete_on_space.store(engine.settings().complete_on_space, Ordering::Relaxed);
+        *language.write().unwrap_or_else(|e| e.into_inner()) = engine.language().clone();
         if reply.exit {
             break;
         }

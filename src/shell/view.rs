@@ -12,6 +12,10 @@ pub trait View {
     fn text(&self) -> String;
     /// The reply's XML element (the child of `rpc-reply`).
     fn element(&self) -> Element;
+    /// The reply as `set` commands, for a configuration.
+    fn set_form(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Text with no structure behind it, such as a settings message.

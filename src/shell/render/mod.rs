@@ -2,6 +2,7 @@
 //! and the pieces they share.
 
 mod chassis;
+mod configuration;
 mod software;
 mod system;
 
@@ -9,6 +10,7 @@ use chrono::DateTime;
 
 use crate::grammar::{Completion, Completions};
 pub use chassis::mastership_word;
+pub use configuration::ConfigView;
 pub use software::login_banner;
 
 /// `2004-04-15 18:45:12 UTC`, from seconds since the epoch.

@@ -1,0 +1,182 @@
+//! Configuration mode against real agents: edit, compare, commit, rollback,
+//! load, and a commit that survives `kill -9`.
+
+mod common;
+
+use common::{agent, batch, commands, free_port, reshell};
+
+fn state_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+#[test]
+fn a_batch_file_configures_and_commits() {
+    let dir = state_dir();
+    let file = dir.path().join("change.txt");
+    std::fs::write(
+        &file,
+        "configure\n\
+         set system host-name lab1\n\
+         set chassis redundancy keepalive-time 1\n\
+         set chassis redundancy keepalive-time 30\n\
+         show | compare\n\
+         commit\n\
+         exit\n",
+    )
+    .unwrap();
+    let run = batch(dir.path(), &["--keep-going", "-f", file.to_str().unwrap()]);
+    assert!(!run.ok, "the refused value fails the run");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "lab@re0# set chassis redundancy keepalive-time 1\n{}^\nValue 1 is not within range (2..10000)\n",
+            " ".repeat(9 + 38)
+        )
+    );
+    assert_eq!(
+        run.stdout,
+        "Entering configuration mode\n\
+         [edit]\n\
+         +  chassis {\n\
+         +      redundancy {\n\
+         +          keepalive-time 30;\n\
+         +      }\n\
+         +  }\n\
+         [edit system]\n\
+         +  host-name lab1;\n\
+         commit complete\n\
+         Exiting configuration mode\n"
+    );
+    let run = batch(dir.path(), &["--echo", "-c", "show configuration chassis", "-c", "show system commit"]);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with(
+            "{master}\nlab@lab1> show configuration chassis\nredundancy {\n    keepalive-time 30;\n}\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    let history: Vec<&str> = run.stdout.lines().filter(|l| l.contains(" UTC by ")).collect();
+    assert_eq!(history.len(), 2, "{}", run.stdout);
+    assert!(history[0].starts_with("0   ") && history[0].ends_with(" by lab via cli"));
+    assert!(history[1].starts_with("1   ") && history[1].ends_with(" by root via other"));
+}
+
+#[test]
+fn rollback_restores_the_previous_configuration() {
+    let dir = state_dir();
+    let run = commands(
+        dir.path(),
+        &[
+            "configure",
+            "set system host-name first",
+            "commit",
+            "set system host-name second",
+            "commit",
+            "rollback 1",
+            "show | compare",
+            "commit",
+            "exit",
+        ],
+    );
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(
+            "load complete\n[edit system]\n-  host-name second;\n+  host-name first;\ncommit complete\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    let run = commands(dir.path(), &["show configuration system host-name"]);
+    assert_eq!(run.stdout, "host-name first;\n");
+}
+
+#[test]
+fn show_and_display_set_load_back_to_the_same_configuration() {
+    let dir = state_dir();
+    let setup = [
+        "configure",
+        "set interfaces ge-0/0/0 description \"to core; 100G\"",
+        "set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24",
+        "set chassis redundancy routing-engine 0 master",
+        "set system processes routing failover other-routing-engine",
+        "set protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive",
+        "set apply-groups [ re0 re1 ]",
+        "commit",
+        "show | save config.txt",
+        "show | display set | save config.set",
+        "exit",
+    ];
+    let run = commands(dir.path(), &setup);
+    assert!(run.ok, "{}", run.stderr);
+    let before = commands(dir.path(), &["show configuration | display set"]).stdout;
+    assert!(before.contains("set chassis redundancy routing-engine 0 master\n"), "{before}");
+    for load in ["load override config.txt", "load set config.set"] {
+        let run = commands(dir.path(), &["configure", "delete interfaces", load, "show | compare", "exit"]);
+        assert!(run.ok, "{load}: {}", run.stderr);
+        assert!(run.stdout.contains("load complete\n"), "{load}: {}", run.stdout);
+        assert!(
+            !run.stdout.contains('+') && !run.stdout.contains("-  "),
+            "{load} changed something: {}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn a_commit_that_failed_checks_changes_nothing() {
+    let dir = state_dir();
+    let run = commands(dir.path(), &["configure", "delete system root-authentication", "commit"]);
+    assert!(!run.ok);
+    assert_eq!(
+        run.stderr,
+        "[edit]\n  'system'\n    Missing mandatory statement: 'root-authentication'\n\
+         error: commit failed: (missing mandatory statements)\n"
+    );
+    let run = commands(dir.path(), &["show configuration system | display set"]);
+    assert!(run.stdout.contains("set system root-authentication encrypted-password"), "{}", run.stdout);
+}
+
+#[test]
+fn a_commit_survives_kill_9_of_the_agent() {
+    let dir = state_dir();
+    let peer = free_port();
+    let (mut re0, address) = agent(0, "127.0.0.1:0", &peer, dir.path());
+    let connect = format!("re0={address}");
+    let run: common::Run = reshell()
+        .args(["--connect", &connect])
+        .args(["-c", "configure", "-c", "set system host-name durable", "-c", "commit"])
+        .output()
+        .unwrap()
+        .into();
+    assert!(run.stdout.contains("commit complete"), "{}", run.stderr);
+    re0.child.kill().unwrap();
+    re0.child.wait().unwrap();
+    let (_re0, address) = agent(0, "127.0.0.1:0", &peer, dir.path());
+    let run: common::Run = reshell()
+        .args(["--connect", &format!("re0={address}"), "-c", "show configuration system host-name"])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(run.stdout, "host-name durable;\n");
+}
+
+#[test]
+fn question_mark_in_a_path_lists_the_schema() {
+    let dir = state_dir();
+    let run = commands(dir.path(), &["configure", "set chassis redundancy ?"]);
+    assert!(
+        run.stdout.contains("> failover             Failover to other Routing Engine\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("  keepalive-time       Time before Routing Engine failover (seconds)\n"));
+    assert!(run.stdout.ends_with("  |                    Pipe through a command\n"));
+    let run = commands(dir.path(), &["configure", "set chassis redundancy keepalive-time ?"]);
+    assert!(
+        run.stdout
+            .contains("  <keepalive-time>     Time before Routing Engine failover (seconds) (2..10000)\n"),
+        "{}",
+        run.stdout
+    );
+}

@@ -142,22 +142,15 @@ impl Engine {
         show(String::new())
     }
 
-    /// `show [PATH]` in configuration mode, with `| compare`.
+    /// `show [PATH]` in configuration mode: the candidate.
     pub(super) fn show_candidate(
         &self,
         line: &str,
         parsed: &Parsed<'_>,
         pipeline: &Pipeline,
     ) -> Result<Outcome, Failure> {
-        if let Some(rollback) = pipeline.compare {
-            let rollback = (rollback > 0).then_some(rollback);
-            return show(self.session().client.compare(rollback)?);
-        }
         let path = self.read_path(line, parsed)?;
-        let words: Vec<String> = path.steps.iter().map(|s| s.key.clone()).collect();
-        let reply = self.session().client.configuration(true, words)?;
-        let node = reply.root.as_ref().map(crate::config::wire::from_wire).unwrap_or_default();
-        show(ConfigView { schema: self.schema.clone(), steps: path.steps, node, header: None })
+        self.show_configuration(true, path.steps, pipeline)
     }
 
     /// Operational `show configuration [PATH]`: the committed configuration.
@@ -167,21 +160,31 @@ impl Engine {
         parsed: &Parsed<'_>,
         pipeline: &Pipeline,
     ) -> Result<Outcome, Failure> {
-        if let Some(rollback) = pipeline.compare {
-            let rollback = (rollback > 0).then_some(rollback);
-            return show(self.session().client.compare(rollback)?);
-        }
         let path = resolve(&self.schema, &[], &words(line, &parsed.path)).map_err(Failure::Parse)?;
-        let words: Vec<String> = path.steps.iter().map(|s| s.key.clone()).collect();
-        let reply = self.session().client.configuration(false, words)?;
+        self.show_configuration(false, path.steps, pipeline)
+    }
+
+    /// The configuration at `steps`, or with `| compare` the candidate's changes.
+    fn show_configuration(
+        &self,
+        candidate: bool,
+        steps: Vec<Step>,
+        pipeline: &Pipeline,
+    ) -> Result<Outcome, Failure> {
+        if let Some(rollback) = pipeline.compare {
+            return show(self.session().client.compare((rollback > 0).then_some(rollback))?);
+        }
+        let words: Vec<String> = steps.iter().map(|s| s.key.clone()).collect();
+        let reply = self.session().client.configuration(candidate, words)?;
         let node = reply.root.as_ref().map(crate::config::wire::from_wire).unwrap_or_default();
-        let header = match (&reply.last_commit, path.steps.is_empty()) {
-            (Some(c), true) => {
+        // The committed configuration, shown whole, says when it was committed.
+        let header = match (&reply.last_commit, candidate || !steps.is_empty()) {
+            (Some(c), false) => {
                 Some(format!("## Last commit: {} by {}", super::render::junos_time(c.time), c.user))
             }
             _ => None,
         };
-        show(ConfigView { schema: self.schema.clone(), steps: path.steps, node, header })
+        show(ConfigView { schema: self.schema.clone(), steps, node, header })
     }
 
     /// `commit [check] [comment TEXT] [and-quit]`.

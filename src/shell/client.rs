@@ -64,12 +64,12 @@ impl AgentClient {
         })
     }
 
-    fn call<T, F>(&self, f: impl FnOnce(RoutingEngineClient<Channel>) -> F) -> Result<T, ClientError>
-    where
-        F: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
-    {
-        let reply = self.rt.block_on(f(self.client.clone()));
-        reply.map(tonic::Response::into_inner).map_err(|status| self.error(status))
+    /// Drives one call to its reply on the process's runtime.
+    fn wait<T>(
+        &self,
+        reply: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    ) -> Result<T, ClientError> {
+        self.rt.block_on(reply).map(tonic::Response::into_inner).map_err(|status| self.error(status))
     }
 
     fn error(&self, status: tonic::Status) -> ClientError {
@@ -82,29 +82,25 @@ impl AgentClient {
     }
 
     pub fn identity(&self) -> Result<Identity, ClientError> {
-        self.call(|mut c| async move { c.get_identity(GetIdentityRequest {}).await })
+        self.wait(self.client.clone().get_identity(GetIdentityRequest {}))
     }
 
     pub fn route_engine_information(&self, slot: Option<u32>) -> Result<RouteEngineInformation, ClientError> {
-        self.call(|mut c| async move {
-            c.get_route_engine_information(GetRouteEngineInformationRequest { slot }).await
-        })
+        self.wait(self.client.clone().get_route_engine_information(GetRouteEngineInformationRequest { slot }))
     }
 
     pub fn chassis_inventory(&self) -> Result<ChassisInventory, ClientError> {
-        self.call(|mut c| async move { c.get_chassis_inventory(GetChassisInventoryRequest {}).await })
+        self.wait(self.client.clone().get_chassis_inventory(GetChassisInventoryRequest {}))
     }
 
     pub fn system_uptime_information(&self) -> Result<SystemUptimeInformation, ClientError> {
-        self.call(|mut c| async move {
-            c.get_system_uptime_information(GetSystemUptimeInformationRequest {}).await
-        })
+        self.wait(self.client.clone().get_system_uptime_information(GetSystemUptimeInformationRequest {}))
     }
 
     /// Logs a session in; it stays logged in until the returned stream is dropped.
     pub fn attach(&self, user: &str) -> Result<tonic::Streaming<SessionEvent>, ClientError> {
         let request = AttachRequest { user: user.to_owned() };
-        let mut stream = self.call(|mut c| async move { c.attach(request).await })?;
+        let mut stream = self.wait(self.client.clone().attach(request))?;
         // The first event confirms the registration, so a `users` count taken
         // after this call includes the session.
         match self.rt.block_on(stream.message()) {
@@ -116,24 +112,17 @@ impl AgentClient {
 
     pub fn save_file(&self, user: &str, path: &str, content: String) -> Result<String, ClientError> {
         let request = SaveFileRequest { user: user.to_owned(), path: path.to_owned(), content };
-        self.call(|mut c| async move { c.save_file(request).await }).map(|r| r.path)
+        self.wait(self.client.clone().save_file(request)).map(|r| r.path)
     }
 
     pub fn list_files(&self, user: &str, path: &str) -> Result<DirectoryList, ClientError> {
         let request = ListFilesRequest { user: user.to_owned(), path: path.to_owned() };
-        self.call(|mut c| async move { c.list_files(request).await })
+        self.wait(self.client.clone().list_files(request))
     }
 
     pub fn read_file(&self, user: &str, path: &str) -> Result<FileContents, ClientError> {
         let request = ReadFileRequest { user: user.to_owned(), path: path.to_owned() };
-        self.call(|mut c| async move { c.read_file(request).await })
-    }
-
-    fn wait<T>(
-        &self,
-        reply: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
-    ) -> Result<T, ClientError> {
-        self.rt.block_on(reply).map(tonic::Response::into_inner).map_err(|status| self.error(status))
+        self.wait(self.client.clone().read_file(request))
     }
 
     /// `set` or `delete` of `words`; the agent's warning, if the edit changed nothing.
@@ -172,7 +161,7 @@ impl AgentClient {
     }
 
     pub fn software_information(&self) -> Result<SoftwareInformation, ClientError> {
-        self.call(|mut c| async move { c.get_software_information(GetSoftwareInformationRequest {}).await })
+        self.wait(self.client.clone().get_software_information(GetSoftwareInformationRequest {}))
     }
 }
 

@@ -10,6 +10,10 @@ pub mod shell;
 pub mod shutdown;
 pub mod slot;
 
+/// The Junos release the modelled Routing Engines run: `show version`
+/// reports it and the XML namespaces of `| display xml` carry it.
+pub const JUNOS_VERSION: &str = "23.4R2.13";
+
 /// The gRPC contract in `proto/`, package `reshell.v1`.
 pub mod proto {
     tonic::include_proto!("reshell.v1");

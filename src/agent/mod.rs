@@ -83,8 +83,7 @@ impl Agent {
     /// A value of the committed configuration, by its keys.
     fn committed(&self, keys: &[&str]) -> Option<String> {
         let db = self.config.lock().unwrap_or_else(|e| e.into_inner());
-        let node = keys.iter().try_fold(db.committed(), |node, key| node.children.get(*key))?;
-        node.values.first().cloned()
+        db.committed().descend(keys.iter().copied())?.values.first().cloned()
     }
 
     fn host_name(&self) -> String {

@@ -2,6 +2,7 @@
 //! and ID EEPROMs, and the software it runs. Values are stable so that scripts
 //! and tests see the same router every time.
 
+use crate::JUNOS_VERSION;
 use crate::proto::{ChassisModule, SoftwarePackage};
 use crate::slot::Slot;
 
@@ -9,7 +10,6 @@ pub const PRODUCT_MODEL: &str = "mx480";
 pub const PRODUCT_NAME: &str = "mx480";
 pub const RE_MODEL: &str = "RE-S-1800x4";
 pub const CHASSIS_SERIAL: &str = "JN11E4A1BAFA";
-pub const JUNOS_VERSION: &str = "23.4R2.13";
 const BUILD: &str = "20240612.5f6d4b1_builder_stable_13";
 pub const LAST_REBOOT_REASON: &str = "Router rebooted after a normal shutdown.";
 

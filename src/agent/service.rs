@@ -73,7 +73,7 @@ impl RoutingEngine for Agent {
             host_name: self.host_name(),
             product_model: model::PRODUCT_MODEL.into(),
             product_name: model::PRODUCT_NAME.into(),
-            junos_version: model::JUNOS_VERSION.into(),
+            junos_version: crate::JUNOS_VERSION.into(),
             packages: model::software_packages(),
         }))
     }

@@ -26,7 +26,12 @@ impl Node {
 
     /// The node at `steps`, if the tree has it.
     pub fn get(&self, steps: &[Step]) -> Option<&Node> {
-        steps.iter().try_fold(self, |node, step| node.children.get(&step.key))
+        self.descend(steps.iter().map(|s| s.key.as_str()))
+    }
+
+    /// The node under these keys (keywords and entry names), if the tree has it.
+    pub fn descend<'k>(&self, keys: impl IntoIterator<Item = &'k str>) -> Option<&Node> {
+        keys.into_iter().try_fold(self, |node, key| node.children.get(key))
     }
 
     /// `set`: creates the path and sets its value (a leaf-list gains one).

@@ -99,10 +99,7 @@ fn mandatory(schema: &Schema, at: Option<SchemaId>, node: &Node, path: &str, err
 
 /// Only one Routing Engine may be configured master.
 fn redundancy(root: &Node, errors: &mut Vec<CheckError>) {
-    let roles = ["chassis", "redundancy", "routing-engine"]
-        .iter()
-        .try_fold(root, |node, key| node.children.get(*key));
-    let Some(roles) = roles else { return };
+    let Some(roles) = root.descend(["chassis", "redundancy", "routing-engine"]) else { return };
     let masters = roles
         .children
         .values()

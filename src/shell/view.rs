@@ -4,8 +4,7 @@
 
 use std::fmt::Write;
 
-/// The Junos release the XML namespaces name.
-pub const JUNOS_VERSION: &str = "23.4R2.13";
+use crate::JUNOS_VERSION;
 
 /// A command's reply, renderable as text or as elements.
 pub trait View {

@@ -104,6 +104,7 @@ impl Agent {
     /// This Routing Engine's status, from the host where it can tell.
     fn local_route_engine(&self) -> RouteEngine {
         let role = self.mastership();
+        let configured = self.configured_role();
         let (temperature, cpu_temperature) = model::temperatures_celsius(self.slot);
         let memory = host::Memory::read();
         // A backup reports only its most recent CPU interval, as Junos does.
@@ -112,8 +113,8 @@ impl Agent {
         RouteEngine {
             slot: self.slot.number(),
             mastership_state: role as i32,
-            mastership_priority: self.configured_role().unwrap_or(role) as i32,
-            mastership_priority_configured: self.configured_role().is_some(),
+            mastership_priority: configured.unwrap_or(role) as i32,
+            mastership_priority_configured: configured.is_some(),
             status: "OK".into(),
             temperature_celsius: temperature,
             cpu_temperature_celsius: cpu_temperature,

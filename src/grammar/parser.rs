@@ -379,7 +379,8 @@ impl Grammar {
         }
         let partial_text = partial.map_or("", |t| t.text.as_str());
         let candidates = walk.candidates();
-        let path = self_path(&walk, &candidates, partial);
+        // A `path` argument may start at the cursor.
+        let path = walk.path_candidate(&candidates).map(|_| (Vec::new(), partial.cloned()));
         let mut items: Vec<Completion> = walk
             .words_starting(&candidates, partial_text)
             .into_iter()
@@ -425,15 +426,6 @@ impl Grammar {
         words.dedup();
         (start, words)
     }
-}
-
-/// A `path` argument that may start at the cursor.
-fn self_path(
-    walk: &Walk<'_>,
-    candidates: &[NodeId],
-    partial: Option<&Token>,
-) -> Option<(Vec<Token>, Option<Token>)> {
-    walk.path_candidate(candidates).map(|_| (Vec::new(), partial.cloned()))
 }
 
 /// A command line: the command and the pipes its output goes through.

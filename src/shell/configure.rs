@@ -35,6 +35,10 @@ impl ConfigMode {
     }
 }
 
+fn not_configuring() -> Failure {
+    Failure::Error("not in configuration mode".into())
+}
+
 fn show<V: super::view::View + 'static>(view: V) -> Result<Outcome, Failure> {
     Ok(Outcome::View(Box::new(view)))
 }
@@ -47,7 +51,11 @@ fn words<'t>(line: &str, tokens: &'t [Token]) -> Vec<Word<'t>> {
 
 impl Engine {
     fn config_mode(&self) -> Result<&ConfigMode, Failure> {
-        self.config.as_ref().ok_or_else(|| Failure::Error("not in configuration mode".into()))
+        self.config.as_ref().ok_or_else(not_configuring)
+    }
+
+    fn config_mode_mut(&mut self) -> Result<&mut ConfigMode, Failure> {
+        self.config.as_mut().ok_or_else(not_configuring)
     }
 
     /// Reads a path from the current level.
@@ -70,7 +78,7 @@ impl Engine {
     /// `exit`/`quit`: back to the level `edit` came from, or out of
     /// configuration mode (asking first if changes are not committed).
     pub(super) fn exit_configuration(&mut self, whole: bool) -> Result<Outcome, Failure> {
-        let mode = self.config.as_mut().ok_or_else(|| Failure::Error("not in configuration mode".into()))?;
+        let mode = self.config_mode_mut()?;
         if !whole && !mode.level.is_empty() {
             mode.level = mode.previous.pop().unwrap_or_default();
             return show(String::new());
@@ -118,7 +126,7 @@ impl Engine {
             let end = parsed.path.last().map_or(0, |t| line[..t.end].chars().count());
             return Err(Failure::Parse(ParseError::Syntax { column: end + 1 }));
         }
-        let mode = self.config.as_mut().ok_or_else(|| Failure::Error("not in configuration mode".into()))?;
+        let mode = self.config_mode_mut()?;
         mode.previous.push(std::mem::replace(&mut mode.level, path.steps));
         show(String::new())
     }
@@ -126,7 +134,7 @@ impl Engine {
     /// `up [N]` and `top`. A keyword list's entry and its keyword are one level.
     pub(super) fn move_up(&mut self, levels: Option<usize>) -> Result<Outcome, Failure> {
         let schema = self.schema.clone();
-        let mode = self.config.as_mut().ok_or_else(|| Failure::Error("not in configuration mode".into()))?;
+        let mode = self.config_mode_mut()?;
         match levels {
             None => mode.level.clear(),
             Some(n) => {

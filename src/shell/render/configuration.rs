@@ -84,9 +84,7 @@ impl View for ConfigView {
             e
         }
         let (node, _, _) = self.printable();
-        let mut root = element("configuration", &node);
-        root.name = "configuration".into();
-        root
+        element("configuration", &node)
     }
 }
 

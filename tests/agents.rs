@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Process, agent, free_port, reshell, shape, two_agents};
+use common::{Process, agent, connected, free_port, reshell, shape, two_agents};
 use std::time::{Duration, Instant};
 
 #[test]
@@ -18,11 +18,7 @@ fn an_agent_says_where_it_listens_in_one_line() {
 fn the_shell_attaches_to_running_agents() {
     let dir = tempfile::tempdir().unwrap();
     let (_re0, _re1, connect) = two_agents(dir.path());
-    let run: common::Run = reshell()
-        .args(["--connect", &connect, "-c", "show chassis routing-engine", "-c", "show chassis hardware"])
-        .output()
-        .unwrap()
-        .into();
+    let run = connected(&connect, &["-c", "show chassis routing-engine", "-c", "show chassis hardware"]);
     assert!(run.ok, "{}", run.stderr);
     assert!(run.stdout.contains("  Slot 0:\n    Current state                  Master\n"));
     assert!(run.stdout.contains("  Slot 1:\n    Current state                  Backup\n"));
@@ -34,12 +30,10 @@ fn login_finds_the_other_routing_engine_through_the_agent() {
     let dir = tempfile::tempdir().unwrap();
     let (_re0, _re1, connect) = two_agents(dir.path());
     let re0_only = connect.split(',').next().unwrap();
-    let run: common::Run = reshell()
-        .args(["--connect", re0_only, "--echo"])
-        .args(["-c", "request routing-engine login other-routing-engine", "-c", "show chassis hardware"])
-        .output()
-        .unwrap()
-        .into();
+    let run = connected(
+        re0_only,
+        &["--echo", "-c", "request routing-engine login other-routing-engine", "-c", "show chassis hardware"],
+    );
     assert!(run.stdout.contains("{backup}\nlab@re1> show chassis hardware\n"), "{}", run.stdout);
     assert_eq!(run.stderr, "error: Aborted! This command can only be used on the master routing engine.\n");
 }
@@ -48,37 +42,24 @@ fn login_finds_the_other_routing_engine_through_the_agent() {
 fn a_routing_engine_whose_peer_is_down_reports_itself() {
     let dir = tempfile::tempdir().unwrap();
     let (_re0, address) = agent(0, "127.0.0.1:0", &free_port(), dir.path());
-    let run: common::Run = reshell()
-        .args(["--connect", &format!("re0={address}"), "-c", "show chassis routing-engine"])
-        .output()
-        .unwrap()
-        .into();
+    let run = connected(&format!("re0={address}"), &["-c", "show chassis routing-engine"]);
     assert!(run.ok, "{}", run.stderr);
     assert!(run.stdout.contains("  Slot 0:") && !run.stdout.contains("  Slot 1:"), "{}", run.stdout);
-    let run: common::Run = reshell()
-        .args(["--connect", &format!("re0={address}"), "-c", "request routing-engine login re1"])
-        .output()
-        .unwrap()
-        .into();
+    let run = connected(&format!("re0={address}"), &["-c", "request routing-engine login re1"]);
     assert!(!run.ok);
     assert!(run.stderr.starts_with("error: could not connect to re1 : "), "{}", run.stderr);
 }
 
 #[test]
 fn attaching_to_nothing_fails_with_a_reason() {
-    let run: common::Run = reshell()
-        .args(["--connect", &format!("re0={}", free_port()), "-c", "show version"])
-        .output()
-        .unwrap()
-        .into();
+    let run = connected(&format!("re0={}", free_port()), &["-c", "show version"]);
     assert!(!run.ok);
     assert!(
         run.stderr.starts_with("reshell: cannot attach to the Routing Engine: could not connect to"),
         "{}",
         run.stderr
     );
-    let run: common::Run =
-        reshell().args(["--connect", "re7=x", "-c", "show version"]).output().unwrap().into();
+    let run = connected("re7=x", &["-c", "show version"]);
     assert!(!run.ok);
     assert!(run.stderr.contains("invalid address list 're7=x'"), "{}", run.stderr);
 }
@@ -99,8 +80,7 @@ fn chassis_runs_both_agents_as_processes_until_terminated() {
         addresses[slot] = address.to_owned();
     }
     let connect = format!("re0={},re1={}", addresses[0], addresses[1]);
-    let run: common::Run =
-        reshell().args(["--connect", &connect, "-c", "show chassis routing-engine"]).output().unwrap().into();
+    let run = connected(&connect, &["-c", "show chassis routing-engine"]);
     assert!(run.ok, "{}", run.stderr);
     assert!(shape(&run.stdout).contains("Slot #:\n Current state Backup"));
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{agent, batch, commands, free_port, reshell};
+use common::{agent, batch, commands, connected, free_port};
 
 fn state_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
@@ -143,21 +143,12 @@ fn a_commit_survives_kill_9_of_the_agent() {
     let peer = free_port();
     let (mut re0, address) = agent(0, "127.0.0.1:0", &peer, dir.path());
     let connect = format!("re0={address}");
-    let run: common::Run = reshell()
-        .args(["--connect", &connect])
-        .args(["-c", "configure", "-c", "set system host-name durable", "-c", "commit"])
-        .output()
-        .unwrap()
-        .into();
+    let run = connected(&connect, &["-c", "configure", "-c", "set system host-name durable", "-c", "commit"]);
     assert!(run.stdout.contains("commit complete"), "{}", run.stderr);
     re0.child.kill().unwrap();
     re0.child.wait().unwrap();
     let (_re0, address) = agent(0, "127.0.0.1:0", &peer, dir.path());
-    let run: common::Run = reshell()
-        .args(["--connect", &format!("re0={address}"), "-c", "show configuration system host-name"])
-        .output()
-        .unwrap()
-        .into();
+    let run = connected(&format!("re0={address}"), &["-c", "show configuration system host-name"]);
     assert_eq!(run.stdout, "host-name durable;\n");
 }
 

@@ -215,11 +215,7 @@ fn uptime_counts_the_sessions_logged_in() {
     std::io::Write::write_all(&mut input, b"show version | match Hostname\n").unwrap();
     assert_eq!(held.next_line(), "Hostname: re0");
     let uptime = |connect: &str| -> String {
-        let run: common::Run = common::reshell()
-            .args(["--connect", connect, "-c", "show system uptime"])
-            .output()
-            .unwrap()
-            .into();
+        let run = common::connected(connect, &["-c", "show system uptime"]);
         assert!(run.ok, "{}", run.stderr);
         run.stdout
     };

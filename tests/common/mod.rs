@@ -39,6 +39,11 @@ pub fn batch(state_dir: &Path, args: &[&str]) -> Run {
     reshell().arg("--state-dir").arg(state_dir).args(args).output().expect("run reshell").into()
 }
 
+/// Runs `reshell --connect SPEC ARGS...` against running agents.
+pub fn connected(spec: &str, args: &[&str]) -> Run {
+    reshell().args(["--connect", spec]).args(args).output().expect("run reshell").into()
+}
+
 /// Runs each command in turn with `-c`.
 pub fn commands(state_dir: &Path, commands: &[&str]) -> Run {
     let mut args = Vec::new();

@@ -171,3 +171,34 @@ fn question_mark_in_a_path_lists_the_schema() {
         run.stdout
     );
 }
+
+#[test]
+fn configuration_xml_is_well_formed_and_junos_shaped() {
+    let dir = state_dir();
+    let run = commands(
+        dir.path(),
+        &[
+            "configure",
+            "set interfaces ge-0/0/0 unit 0 family inet address 10.1.1.1/24",
+            "set chassis redundancy routing-engine 0 master",
+            "commit",
+            "exit",
+            "show configuration interfaces ge-0/0/0 | display xml",
+        ],
+    );
+    assert!(run.ok, "{}", run.stderr);
+    let xml = &run.stdout[run.stdout.find("<rpc-reply").expect("an rpc-reply")..];
+    let doc = roxmltree::Document::parse(xml).expect("well-formed XML");
+    let path: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.is_element() && n.has_tag_name("name"))
+        .map(|n| n.text().unwrap_or(""))
+        .collect();
+    assert_eq!(path, ["ge-0/0/0", "0", "10.1.1.1/24"]);
+    let interface = doc.descendants().find(|n| n.has_tag_name("interface")).unwrap();
+    assert_eq!(interface.parent_element().unwrap().tag_name().name(), "interfaces");
+    assert_eq!(
+        interface.parent_element().unwrap().parent_element().unwrap().tag_name().name(),
+        "configuration"
+    );
+}

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use super::junos_time;
 use crate::config::path::Step;
-use crate::config::schema::{Kind, Schema};
-use crate::config::tree::{Node, to_set, to_text};
+use crate::config::schema::{Kind, Schema, SchemaId};
+use crate::config::tree::{Node, sorted_children, to_set, to_text};
 use crate::proto::CommitInformation;
 use crate::shell::view::{Element, View};
 
@@ -35,7 +35,7 @@ impl ConfigView {
     }
 
     /// The tree to print, the statement it hangs under, and the path before it.
-    fn printable(&self) -> (Node, Option<crate::config::schema::SchemaId>, &[Step]) {
+    fn printable(&self) -> (Node, Option<SchemaId>, &[Step]) {
         if self.shows_contents() {
             (self.node.clone(), self.steps.last().map(|s| s.schema), &self.steps)
         } else {
@@ -66,26 +66,67 @@ impl View for ConfigView {
         Some(to_set(&self.schema, at, &node, &prefix.join(" ")))
     }
 
+    /// Junos's configuration XML: list entries are elements named for their
+    /// list with a `<name>` child, flags empty elements, leaf-lists one
+    /// element per value; the path shown is wrapped in its ancestors.
     fn element(&self) -> Element {
-        fn element(name: &str, node: &Node) -> Element {
-            let mut e = Element::new(name);
-            match node.values.as_slice() {
-                [] => {}
-                [one] if node.children.is_empty() => e.text = Some(one.clone()),
-                values => {
-                    for v in values {
-                        e.push(Element::leaf("value", v));
-                    }
+        let (node, at, path) = self.printable();
+        let mut inner = statements(&self.schema, at, &node);
+        for step in path.iter().rev() {
+            let s = self.schema.node(step.schema);
+            let element = match s.kind {
+                // A keyword list's keyword step adds nothing: its entry does.
+                Kind::List { keyword: true, .. } if step.key == s.name => continue,
+                Kind::List { .. } => Element::new(&list_element(&self.schema, step.schema))
+                    .child(Element::leaf("name", &step.key)),
+                _ => Element::new(&s.name),
+            };
+            inner = vec![inner.into_iter().fold(element, Element::child)];
+        }
+        inner.into_iter().fold(Element::new("configuration"), Element::child)
+    }
+}
+
+/// The element name of a list's entries: its keyword, or for a list without
+/// one its placeholder less `-name` (`<interface-name>` entries are `interface`).
+fn list_element(schema: &Schema, id: SchemaId) -> String {
+    let node = schema.node(id);
+    if node.has_keyword() {
+        return node.name.clone();
+    }
+    let bare = node.placeholder.trim_start_matches('<').trim_end_matches('>');
+    bare.strip_suffix("-name").unwrap_or(bare).to_owned()
+}
+
+fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Vec<Element> {
+    let mut out = Vec::new();
+    for (step, child) in sorted_children(schema, at, node) {
+        let s = schema.node(step.schema);
+        match &s.kind {
+            Kind::Flag => out.push(Element::new(&s.name)),
+            Kind::Leaf(_) | Kind::LeafList(_) => {
+                out.extend(child.values.iter().map(|v| Element::leaf(&s.name, v)));
+            }
+            Kind::Value(_) => out.extend(child.values.iter().map(|v| Element::new(v))),
+            Kind::Container => out.push(
+                statements(schema, Some(step.schema), child)
+                    .into_iter()
+                    .fold(Element::new(&s.name), Element::child),
+            ),
+            Kind::List { keyword, .. } => {
+                let entries: Vec<(&String, &Node)> =
+                    if *keyword { child.children.iter().collect() } else { vec![(&step.key, child)] };
+                for (name, entry) in entries {
+                    let e =
+                        Element::new(&list_element(schema, step.schema)).child(Element::leaf("name", name));
+                    out.push(
+                        statements(schema, Some(step.schema), entry).into_iter().fold(e, Element::child),
+                    );
                 }
             }
-            for (key, child) in &node.children {
-                e.push(element(key, child));
-            }
-            e
         }
-        let (node, _, _) = self.printable();
-        element("configuration", &node)
     }
+    out
 }
 
 impl View for CommitInformation {

@@ -202,3 +202,28 @@ fn configuration_xml_is_well_formed_and_junos_shaped() {
         "configuration"
     );
 }
+
+#[test]
+fn load_merge_takes_the_loaded_values() {
+    let dir = state_dir();
+    let run = commands(
+        dir.path(),
+        &[
+            "configure",
+            "set system host-name one",
+            "commit",
+            "show | save one.conf",
+            "set system host-name two",
+            "set snmp location lab",
+            "commit",
+            "load merge one.conf",
+            "show | compare",
+        ],
+    );
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stdout.ends_with("load complete\n[edit system]\n-  host-name two;\n+  host-name one;\n"),
+        "{}",
+        run.stdout
+    );
+}

@@ -117,32 +117,13 @@ impl ConfigDb {
                 self.candidate = tree;
                 errors
             }
+            // `replace:` tags are not read yet, so `load replace` merges.
             load_request::Action::Merge | load_request::Action::Replace => {
                 let (tree, errors) = parse_text(&self.schema, text);
-                merge(&mut self.candidate, tree, action == load_request::Action::Replace);
+                self.candidate.merge(&self.schema, None, tree);
                 errors
             }
         }
-    }
-}
-
-/// `load merge`: the loaded statements join the candidate, values replacing
-/// values. `load replace` replaces each loaded top-level statement whole.
-fn merge(into: &mut Node, from: Node, replace_top: bool) {
-    for (key, child) in from.children {
-        if replace_top {
-            into.children.insert(key, child);
-            continue;
-        }
-        let target = into.children.entry(key).or_default();
-        if !child.values.is_empty() {
-            for v in child.values {
-                if !target.values.contains(&v) {
-                    target.values.push(v);
-                }
-            }
-        }
-        merge(target, Node { children: child.children, values: Vec::new() }, false);
     }
 }
 

@@ -55,6 +55,35 @@ impl Node {
         }
     }
 
+    /// `load merge`: `other`'s statements join this tree, where both are
+    /// statements of `at`. A leaf takes the loaded value; a leaf-list gains the
+    /// loaded values; containers and entries merge inside.
+    pub fn merge(&mut self, schema: &Schema, at: Option<SchemaId>, other: Node) {
+        for (key, child) in other.children {
+            let Some(step) = child_step(schema, at, &key) else { continue };
+            let target = self.children.entry(key).or_default();
+            match &schema.node(step.schema).kind {
+                Kind::LeafList(_) => {
+                    for value in child.values {
+                        if !target.values.contains(&value) {
+                            target.values.push(value);
+                        }
+                    }
+                }
+                Kind::Leaf(_) | Kind::Value(_) => target.values = child.values,
+                Kind::Flag => {}
+                Kind::List { keyword: true, .. } => {
+                    for (name, entry) in child.children {
+                        target.children.entry(name).or_default().merge(schema, Some(step.schema), entry);
+                    }
+                }
+                Kind::Container | Kind::List { keyword: false, .. } => {
+                    target.merge(schema, Some(step.schema), child)
+                }
+            }
+        }
+    }
+
     /// `delete`: removes the path (or one value of a leaf-list) and any
     /// containers it leaves empty. `false` when there was nothing to delete.
     pub fn delete(&mut self, schema: &Schema, path: &Resolved) -> bool {
@@ -370,6 +399,23 @@ set system root-authentication encrypted-password \"$6$abc\"
         assert_eq!(partial.steps.iter().map(|s| s.key.as_str()).collect::<Vec<_>>(), ["system", "host-name"]);
         assert!(partial.wanting.is_some());
         assert!(matches!(read(&schema, "system s"), Err(ParseError::Ambiguous { .. })));
+    }
+
+    #[test]
+    fn merge_replaces_leaves_and_joins_lists_and_entries() {
+        let schema = Schema::shipped().unwrap();
+        let mut root = build(
+            &schema,
+            &["system host-name two", "apply-groups a", "interfaces ge-0/0/0 unit 0 description x"],
+        );
+        let loaded =
+            build(&schema, &["system host-name one", "apply-groups b", "interfaces ge-0/0/0 unit 1 disable"]);
+        root.merge(&schema, None, loaded);
+        assert_eq!(
+            to_set(&schema, None, &root, ""),
+            "set apply-groups a\nset apply-groups b\nset interfaces ge-0/0/0 unit 0 description x\n\
+             set interfaces ge-0/0/0 unit 1 disable\nset system host-name one\n"
+        );
     }
 
     #[test]

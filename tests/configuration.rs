@@ -227,3 +227,36 @@ fn load_merge_takes_the_loaded_values() {
         run.stdout
     );
 }
+
+#[test]
+fn operational_compare_reads_the_committed_configuration() {
+    let dir = state_dir();
+    let run = commands(
+        dir.path(),
+        &[
+            "configure",
+            "set system host-name one",
+            "commit",
+            "set system host-name uncommitted",
+            "run show configuration | compare rollback 1",
+        ],
+    );
+    assert!(run.ok, "{}", run.stderr);
+    assert!(run.stdout.ends_with("commit complete\n[edit system]\n+  host-name one;\n"), "{}", run.stdout);
+}
+
+#[test]
+fn run_passes_its_pipes_to_the_operational_command_once() {
+    let dir = state_dir();
+    let run = commands(dir.path(), &["configure", "run show version | count"]);
+    assert_eq!(run.stdout, "Entering configuration mode\nCount: 12 lines\n");
+    let run = commands(dir.path(), &["configure", "run show chassis bogus"]);
+    // The caret lines up under the word in the whole line, prompt included.
+    assert_eq!(
+        run.stderr,
+        format!(
+            "lab@re0# run show chassis bogus\n{}^\nsyntax error, expecting <command>.\n",
+            " ".repeat(9 + 17)
+        )
+    );
+}

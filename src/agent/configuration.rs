@@ -168,10 +168,12 @@ impl Configuration for ConfigurationService {
     }
 
     async fn compare(&self, request: Request<CompareRequest>) -> Result<Response<CompareReply>, Status> {
+        let request = request.into_inner();
         let db = self.lock();
-        let text = match request.into_inner().rollback {
-            None | Some(0) => compare(&db.schema, &db.committed, &db.candidate),
-            Some(n) => compare(&db.schema, &db.rollback_tree(n)?, &db.candidate),
+        let shown = if request.candidate { &db.candidate } else { &db.committed };
+        let text = match request.rollback {
+            None | Some(0) => compare(&db.schema, &db.committed, shown),
+            Some(n) => compare(&db.schema, &db.rollback_tree(n)?, shown),
         };
         Ok(Response::new(CompareReply { text }))
     }

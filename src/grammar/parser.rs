@@ -135,6 +135,23 @@ pub enum ParseError {
 }
 
 impl ParseError {
+    /// The same error in a line that has `by` more characters before it.
+    pub fn shifted(self, by: usize) -> ParseError {
+        match self {
+            ParseError::UnknownCommand { column } => ParseError::UnknownCommand { column: column + by },
+            ParseError::Syntax { column } => ParseError::Syntax { column: column + by },
+            ParseError::MissingArgument { column } => ParseError::MissingArgument { column: column + by },
+            ParseError::Ambiguous { column, token, completions } => {
+                ParseError::Ambiguous { column: column + by, token, completions }
+            }
+            ParseError::InvalidValue { column, message } => {
+                ParseError::InvalidValue { column: column + by, message }
+            }
+            ParseError::UnterminatedQuote { column } => ParseError::UnterminatedQuote { column: column + by },
+            ParseError::NoCompletions => ParseError::NoCompletions,
+        }
+    }
+
     /// Where the caret goes, if this error has one.
     pub fn column(&self) -> Option<usize> {
         match self {

@@ -140,8 +140,8 @@ impl AgentClient {
         self.wait(self.config.clone().get_configuration(GetConfigurationRequest { candidate, words }))
     }
 
-    pub fn compare(&self, rollback: Option<u32>) -> Result<String, ClientError> {
-        self.wait(self.config.clone().compare(CompareRequest { rollback })).map(|r| r.text)
+    pub fn compare(&self, candidate: bool, rollback: Option<u32>) -> Result<String, ClientError> {
+        self.wait(self.config.clone().compare(CompareRequest { rollback, candidate })).map(|r| r.text)
     }
 
     pub fn commit(&self, request: CommitRequest) -> Result<Vec<CommitError>, ClientError> {

@@ -41,9 +41,11 @@ pub(super) enum Command {
     Up,
 }
 
-/// What a command did: something to show, or the end of the session.
+/// What a command did: something to show, output already through its own
+/// pipes (`run`), or the end of the session.
 pub(super) enum Outcome {
     View(Box<dyn View>),
+    Presented(String),
     Exit,
 }
 
@@ -108,7 +110,7 @@ impl Command {
             Command::Exit | Command::Quit => Ok(exit(engine)),
             Command::Load => engine.load(parsed),
             Command::Rollback => engine.rollback(parsed),
-            Command::Run => run(engine, parsed),
+            Command::Run => run(engine, line, parsed),
             Command::Set => engine.edit_statement(line, parsed, true),
             Command::Show => engine.show_candidate(line, parsed, pipeline),
             Command::ShowConfiguration => engine.show_committed(line, parsed, pipeline),
@@ -159,15 +161,17 @@ impl Command {
     }
 }
 
-/// `run COMMAND`: an operational command from configuration mode.
-fn run(engine: &mut Engine, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
-    let command: Vec<&str> = parsed.path.iter().map(|t| t.text.as_str()).collect();
+/// `run COMMAND`: an operational command from configuration mode. The rest
+/// of the line, pipes included, is that command's, and goes through them once.
+fn run(engine: &mut Engine, line: &str, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
+    let start = parsed.path.first().map_or(line.len(), |t| t.start);
     let mode = engine.config.take();
-    let reply = engine.execute(&command.join(" "));
+    let reply = engine.execute(&line[start..]);
     engine.config = mode;
     match reply.failure {
+        Some(Failure::Parse(e)) => Err(Failure::Parse(e.shifted(line[..start].chars().count()))),
         Some(failure) => Err(failure),
-        None => show(reply.output),
+        None => Ok(Outcome::Presented(reply.output)),
     }
 }
 

@@ -180,7 +180,7 @@ impl Engine {
         pipeline: &Pipeline,
     ) -> Result<Outcome, Failure> {
         if let Some(rollback) = pipeline.compare {
-            return show(self.session().client.compare((rollback > 0).then_some(rollback))?);
+            return show(self.session().client.compare(candidate, (rollback > 0).then_some(rollback))?);
         }
         let words: Vec<String> = steps.iter().map(|s| s.key.clone()).collect();
         let reply = self.session().client.configuration(candidate, words)?;

@@ -289,6 +289,7 @@ impl Engine {
         let reply = match command.run(self, line, &parsed.command, &pipeline) {
             Ok(Outcome::Exit) => Reply { exit: true, ..Reply::default() },
             Ok(Outcome::View(view)) => self.present(view.as_ref(), &pipeline),
+            Ok(Outcome::Presented(output)) => Reply { output, paginate: true, ..Reply::default() },
             Err(failure) => Reply::failed(failure),
         };
         self.refresh_identity();

@@ -260,3 +260,22 @@ fn run_passes_its_pipes_to_the_operational_command_once() {
         )
     );
 }
+
+#[test]
+fn leaving_with_uncommitted_changes_asks_first() {
+    let dir = state_dir();
+    let run = commands(dir.path(), &["configure", "set snmp location lab", "exit", "configure", "exit"]);
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "Entering configuration mode\n\
+         The configuration has been changed but not committed\n\
+         Exit with uncommitted changes? [yes,no] (yes) yes\n\
+         Exiting configuration mode\n\
+         Entering configuration mode\n\
+         The configuration has been changed but not committed\n\
+         The configuration has been changed but not committed\n\
+         Exit with uncommitted changes? [yes,no] (yes) yes\n\
+         Exiting configuration mode\n"
+    );
+}

@@ -23,6 +23,7 @@ use crate::proto::{
     ConfigurationReply, EditReply, EditRequest, GetCommitInformationRequest, GetConfigurationRequest,
     LoadReply, LoadRequest, RollbackReply, RollbackRequest, edit_request, load_request,
 };
+use crate::proto::{ConfigurationStatus, GetStatusRequest};
 
 pub struct ConfigDb {
     schema: Arc<Schema>,
@@ -160,11 +161,15 @@ impl Configuration for ConfigurationService {
         let tree = if r.candidate { &db.candidate } else { &db.committed };
         let node = tree.get(&path.steps).cloned().unwrap_or_default();
         let last_commit = db.store.history().ok().and_then(|h| h.into_iter().next()).map(|c| entry(0, c));
-        Ok(Response::new(ConfigurationReply {
-            root: Some(to_wire("", &node)),
-            changed: db.candidate != db.committed,
-            last_commit,
-        }))
+        Ok(Response::new(ConfigurationReply { root: Some(to_wire("", &node)), last_commit }))
+    }
+
+    async fn get_status(
+        &self,
+        _: Request<GetStatusRequest>,
+    ) -> Result<Response<ConfigurationStatus>, Status> {
+        let db = self.lock();
+        Ok(Response::new(ConfigurationStatus { changed: db.candidate != db.committed }))
     }
 
     async fn compare(&self, request: Request<CompareRequest>) -> Result<Response<CompareReply>, Status> {

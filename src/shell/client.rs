@@ -16,8 +16,8 @@ use crate::proto::{
 };
 use crate::proto::{
     CommitError, CommitInformation, CommitRequest, CompareRequest, ConfigurationReply, EditRequest,
-    GetCommitInformationRequest, GetConfigurationRequest, LoadError, LoadRequest, RollbackRequest,
-    edit_request, load_request,
+    GetCommitInformationRequest, GetConfigurationRequest, GetStatusRequest, LoadError, LoadRequest,
+    RollbackRequest, edit_request, load_request,
 };
 
 /// Interactive commands answer in milliseconds; a call that takes this long
@@ -138,6 +138,11 @@ impl AgentClient {
         words: Vec<String>,
     ) -> Result<ConfigurationReply, ClientError> {
         self.wait(self.config.clone().get_configuration(GetConfigurationRequest { candidate, words }))
+    }
+
+    /// Whether the candidate has changes not yet committed.
+    pub fn configuration_changed(&self) -> Result<bool, ClientError> {
+        self.wait(self.config.clone().get_status(GetStatusRequest {})).map(|r| r.changed)
     }
 
     pub fn compare(&self, candidate: bool, rollback: Option<u32>) -> Result<String, ClientError> {

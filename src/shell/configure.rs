@@ -66,7 +66,7 @@ impl Engine {
 
     /// `configure`.
     pub(super) fn enter_configuration(&mut self) -> Result<Outcome, Failure> {
-        let changed = self.session().client.configuration(true, Vec::new())?.changed;
+        let changed = self.session().client.configuration_changed()?;
         self.config = Some(ConfigMode::default());
         let mut out = String::from("Entering configuration mode\n");
         if changed {
@@ -84,7 +84,7 @@ impl Engine {
             return show(String::new());
         }
         let mut out = String::new();
-        if self.session().client.configuration(true, Vec::new())?.changed {
+        if self.session().client.configuration_changed()? {
             out.push_str("The configuration has been changed but not committed\n");
             if !self.ask(&out, "Exit with uncommitted changes? [yes,no] (yes)", true) {
                 return show(String::new());

@@ -1,7 +1,6 @@
 //! Both Routing Engines together: in this process (the embedded chassis that a
 //! plain `reshell` starts) or as two child processes (`reshell chassis`).
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -52,14 +51,6 @@ impl FromStr for Addresses {
             addresses.set(slot, address.trim().to_owned());
         }
         Ok(addresses)
-    }
-}
-
-impl fmt::Display for Addresses {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> =
-            Slot::ALL.iter().filter_map(|&s| self.get(s).map(|a| format!("{s}={a}"))).collect();
-        f.write_str(&parts.join(","))
     }
 }
 

@@ -279,3 +279,102 @@ fn leaving_with_uncommitted_changes_asks_first() {
          Exiting configuration mode\n"
     );
 }
+
+#[test]
+fn entries_are_renamed_copied_moved_deactivated_and_deleted_by_pattern() {
+    let dir = state_dir();
+    let file = dir.path().join("edits.txt");
+    std::fs::write(
+        &file,
+        "configure\n\
+         load set terminal\n\
+         set policy-options policy-statement P term a then accept\n\
+         set policy-options policy-statement P term b then reject\n\
+         set interfaces ge-0/0/0 unit 0 description core\n\
+         ^D\n\
+         insert policy-options policy-statement P term b before term a\n\
+         rename interfaces ge-0/0/0 unit 0 to unit 10\n\
+         copy interfaces ge-0/0/0 to ge-0/0/1\n\
+         copy interfaces ge-0/0/0 to xe-0/0/0\n\
+         deactivate interfaces ge-0/0/1\n\
+         annotate interfaces \"access ports\"\n\
+         rename interfaces ge-0/0/0 unit 10 to unit 99999\n\
+         show\n\
+         wildcard delete interfaces ge-.*\n\
+         show interfaces | display set\n",
+    )
+    .unwrap();
+    let run = batch(dir.path(), &["--keep-going", "--yes", "-f", file.to_str().unwrap()]);
+    assert!(run.stderr.ends_with("^\nValue 99999 is not within range (0..16385)\n"), "{}", run.stderr);
+    let expected = "\
+Entering configuration mode
+[Type ^D at a new line to end input]
+^Dload complete
+/* access ports */
+interfaces {
+    ge-0/0/0 {
+        unit 10 {
+            description core;
+        }
+    }
+    inactive: ge-0/0/1 {
+        unit 10 {
+            description core;
+        }
+    }
+    xe-0/0/0 {
+        unit 10 {
+            description core;
+        }
+    }
+}
+policy-options {
+    policy-statement P {
+        term b {
+            then {
+                reject;
+            }
+        }
+        term a {
+            then {
+                accept;
+            }
+        }
+    }
+}
+";
+    assert!(run.stdout.starts_with(expected), "{}", run.stdout);
+    assert!(
+        run.stdout.ends_with(
+            "  matched: ge-0/0/0\n  matched: ge-0/0/1\nDelete 2 objects? [yes,no] (no) yes\n\
+             set interfaces xe-0/0/0 unit 10 description core\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn show_system_rollback_shows_and_compares_old_configurations() {
+    let dir = state_dir();
+    let run = commands(
+        dir.path(),
+        &[
+            "configure",
+            "set system host-name one",
+            "commit",
+            "set system host-name two",
+            "commit",
+            "exit",
+            "show system rollback 1 compare 0",
+            "show system rollback 1",
+        ],
+    );
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("[edit system]\n-  host-name two;\n+  host-name one;\nsystem {\n    host-name one;\n"),
+        "{}",
+        run.stdout
+    );
+}

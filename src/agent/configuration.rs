@@ -1,35 +1,97 @@
-//! The configuration database of this Routing Engine: the candidate that its
-//! configuration sessions share, commits, rollbacks and history. The agent
-//! reads every edit against the schema itself; the shell's own reading is
-//! only for fast feedback.
+//! The configuration database of this Routing Engine: the shared candidate,
+//! private copies, the exclusive lock, commits (confirmed ones with their
+//! deadline), rollbacks and history. The agent reads every edit against the
+//! schema itself; the shell's own reading is only for fast feedback.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
+use tokio::sync::Notify;
 use tonic::{Request, Response, Status};
 
+use super::sessions::{Login, Sessions};
 use crate::config::compare::compare;
+use crate::config::editors::describe;
 use crate::config::load::{LoadError, apply_set_lines, parse_text};
 use crate::config::path::{Resolved, Word, resolve};
-use crate::config::schema::Schema;
+use crate::config::schema::{Kind, Schema};
 use crate::config::store::{CommitRecord, Store};
 use crate::config::tree::{Node, to_text};
 use crate::config::validate::{CheckError, check};
-use crate::config::wire::to_wire;
+use crate::config::wire::{keys_to_wire, to_wire};
 use crate::proto::configuration_server::Configuration;
 use crate::proto::{
-    CommitEntry, CommitError, CommitInformation, CommitReply, CommitRequest, CompareReply, CompareRequest,
-    ConfigurationReply, EditReply, EditRequest, GetCommitInformationRequest, GetConfigurationRequest,
-    LoadReply, LoadRequest, RollbackReply, RollbackRequest, edit_request, load_request,
+    CloseReply, CloseRequest, CommitEntry, CommitError, CommitInformation, CommitReply, CommitRequest,
+    CompareReply, CompareRequest, ConfigurationReply, ConfigurationStatus, EditReply, EditRequest, Editor,
+    GetCommitInformationRequest, GetConfigurationRequest, GetStatusRequest, LoadReply, LoadRequest,
+    OpenReply, OpenRequest, RollbackReply, RollbackRequest, SetLevelReply, SetLevelRequest, edit_request,
+    load_request, open_request,
 };
-use crate::proto::{ConfigurationStatus, GetStatusRequest};
+
+/// The metadata entry that names the calling session.
+pub const SESSION_KEY: &str = "reshell-session";
+
+/// A session in configuration mode.
+struct Session {
+    login: Login,
+    level: Vec<String>,
+    mode: Mode,
+}
+
+enum Mode {
+    Shared,
+    Exclusive,
+    Private(Private),
+}
+
+/// `configure private`: a copy of the committed configuration and the
+/// changes made to it, replayed onto whatever is committed when it commits.
+struct Private {
+    generation: u64,
+    candidate: Node,
+    changes: Vec<Change>,
+}
+
+#[derive(Clone)]
+enum Change {
+    Edit(EditRequest),
+    Load(load_request::Action, String),
+}
 
 pub struct ConfigDb {
     schema: Arc<Schema>,
     store: Store,
+    /// The committed configuration as written, inactive statements included.
     committed: Node,
-    candidate: Node,
+    /// What the RE acts on: the committed configuration's active statements.
+    effective: Node,
+    /// Counts commits, so a private copy can tell that it is out of date.
+    generation: u64,
+    shared: Node,
+    editors: BTreeMap<u64, Session>,
+    /// When a `commit confirmed` is rolled back, if one is pending.
+    deadline: Option<i64>,
+    /// Wakes the rollback timer when the deadline changes.
+    pub deadline_changed: Arc<Notify>,
+}
+
+fn locked(holder: &Session) -> Status {
+    let editor = editor(holder);
+    Status::failed_precondition(format!("configuration database locked by:\n{}", describe(&[editor])))
+}
+
+fn editor(session: &Session) -> Editor {
+    Editor {
+        user: session.login.user.clone(),
+        terminal: session.login.terminal.clone(),
+        pid: session.login.pid,
+        since: session.login.since,
+        level: session.level.clone(),
+        exclusive: matches!(session.mode, Mode::Exclusive),
+        private: matches!(session.mode, Mode::Private(_)),
+    }
 }
 
 impl ConfigDb {
@@ -40,21 +102,109 @@ impl ConfigDb {
             Some(text) => parse_text(&schema, &text).0,
             None => {
                 let (factory, _) = parse_text(&schema, include_str!("factory.conf"));
-                let record = CommitRecord {
-                    time: now(),
-                    user: "root".into(),
-                    client: "other".into(),
-                    comment: String::new(),
-                };
-                store.commit(&to_text(&schema, None, &factory), record)?;
+                store.commit(&to_text(&schema, None, &factory), record("root", "other", ""))?;
                 factory
             }
         };
-        Ok(ConfigDb { schema, store, candidate: committed.clone(), committed })
+        let deadline = store.history()?.first().and_then(CommitRecord::deadline);
+        Ok(ConfigDb {
+            schema,
+            store,
+            effective: committed.active(),
+            shared: committed.clone(),
+            committed,
+            generation: 0,
+            editors: BTreeMap::new(),
+            deadline,
+            deadline_changed: Arc::new(Notify::new()),
+        })
     }
 
-    pub fn committed(&self) -> &Node {
-        &self.committed
+    pub fn effective(&self) -> &Node {
+        &self.effective
+    }
+
+    pub fn deadline(&self) -> Option<i64> {
+        self.deadline
+    }
+
+    /// Another session's exclusive lock, which keeps `session` from changing
+    /// the shared candidate or committing.
+    fn lock_holder(&self, session: u64) -> Option<&Session> {
+        self.editors
+            .iter()
+            .find(|(id, s)| **id != session && matches!(s.mode, Mode::Exclusive))
+            .map(|(_, s)| s)
+    }
+
+    fn candidate(&self, session: u64) -> &Node {
+        match self.editors.get(&session).map(|s| &s.mode) {
+            Some(Mode::Private(p)) => &p.candidate,
+            _ => &self.shared,
+        }
+    }
+
+    /// The candidate `session` changes, after checking that it may.
+    fn candidate_mut(&mut self, session: u64) -> Result<&mut Node, Status> {
+        let private = matches!(self.editors.get(&session).map(|s| &s.mode), Some(Mode::Private(_)));
+        if !private {
+            if let Some(holder) = self.lock_holder(session) {
+                return Err(locked(holder));
+            }
+        }
+        let ConfigDb { editors, shared, .. } = self;
+        match editors.get_mut(&session) {
+            Some(Session { mode: Mode::Private(p), .. }) => Ok(&mut p.candidate),
+            _ => Ok(shared),
+        }
+    }
+
+    /// A private session remembers its changes to replay them at commit.
+    fn remember(&mut self, session: u64, change: Change) {
+        if let Some(Session { mode: Mode::Private(p), .. }) = self.editors.get_mut(&session) {
+            p.changes.push(change);
+        }
+    }
+
+    fn changed(&self, session: u64) -> bool {
+        *self.candidate(session) != self.committed
+    }
+
+    fn open_session(&mut self, session: u64, login: Login, mode: open_request::Mode) -> OpenReply {
+        let others: Vec<Editor> =
+            self.editors.iter().filter(|(id, _)| **id != session).map(|(_, s)| editor(s)).collect();
+        let changed = self.shared != self.committed;
+        let refused = match mode {
+            _ if self.lock_holder(session).is_some() && mode != open_request::Mode::Shared => {
+                self.lock_holder(session).map(|h| locked(h).message().to_owned()).unwrap_or_default()
+            }
+            open_request::Mode::Exclusive if changed => "configuration database modified".to_owned(),
+            open_request::Mode::Private if changed => "shared configuration database modified".to_owned(),
+            _ => String::new(),
+        };
+        if refused.is_empty() {
+            let mode = match mode {
+                open_request::Mode::Shared => Mode::Shared,
+                open_request::Mode::Exclusive => Mode::Exclusive,
+                open_request::Mode::Private => Mode::Private(Private {
+                    generation: self.generation,
+                    candidate: self.committed.clone(),
+                    changes: Vec::new(),
+                }),
+            };
+            self.editors.insert(session, Session { login, level: Vec::new(), mode });
+        }
+        OpenReply { refused, editors: others, changed }
+    }
+
+    /// A session leaves configuration mode (or ends): an exclusive session's
+    /// uncommitted changes go with it when it says so or is gone.
+    pub fn close_session(&mut self, session: u64, discard: bool) {
+        if let Some(Session { mode: Mode::Exclusive, .. }) = self.editors.remove(&session) {
+            if discard {
+                self.shared = self.committed.clone();
+            }
+        }
     }
 
     fn read(&self, words: &[String]) -> Result<Resolved, Status> {
@@ -62,43 +212,172 @@ impl ConfigDb {
         resolve(&self.schema, &[], &words).map_err(|e| Status::invalid_argument(e.to_string()))
     }
 
-    fn edit(&mut self, operation: edit_request::Operation, words: &[String]) -> Result<String, Status> {
-        let path = self.read(words)?;
-        match operation {
+    fn edit(&mut self, session: u64, request: &EditRequest) -> Result<String, Status> {
+        let path = self.read(&request.words)?;
+        let schema = self.schema.clone();
+        let candidate = self.candidate_mut(session)?;
+        let not_found = "statement not found".to_owned();
+        let outcome = match request.operation() {
             edit_request::Operation::Set => {
                 if path.wanting.is_some() {
                     return Err(Status::invalid_argument("missing argument."));
                 }
-                self.candidate.set(&self.schema, &path);
-                Ok(String::new())
+                candidate.set(&schema, &path);
+                String::new()
             }
             edit_request::Operation::Delete => {
-                if self.candidate.delete(&self.schema, &path) {
-                    Ok(String::new())
+                if candidate.delete(&schema, &path) {
+                    String::new()
                 } else {
-                    Ok("statement not found".into())
+                    not_found
                 }
             }
+            edit_request::Operation::Deactivate | edit_request::Operation::Activate => {
+                let inactive = request.operation() == edit_request::Operation::Deactivate;
+                if candidate.set_inactive(&path.steps, inactive) { String::new() } else { not_found }
+            }
+            edit_request::Operation::Annotate => {
+                if candidate.annotate(&path.steps, &request.target) {
+                    String::new()
+                } else {
+                    not_found
+                }
+            }
+            operation => {
+                let (steps, target) = (&path.steps, request.target.as_str());
+                let list = steps.last().map(|last| &schema.node(last.schema).kind);
+                if let Some(Kind::List { key, .. }) = list {
+                    key.check(target).map_err(Status::invalid_argument)?;
+                }
+                let done = match operation {
+                    edit_request::Operation::Rename => candidate.rename(&schema, steps, target),
+                    edit_request::Operation::Copy => candidate.copy(&schema, steps, target),
+                    edit_request::Operation::InsertBefore => candidate.insert(&schema, steps, true, target),
+                    _ => candidate.insert(&schema, steps, false, target),
+                };
+                done.map_err(|e| Status::failed_precondition(e.to_string()))?;
+                String::new()
+            }
+        };
+        self.remember(session, Change::Edit(request.clone()));
+        Ok(outcome)
+    }
+
+    fn load(
+        &mut self,
+        session: u64,
+        action: load_request::Action,
+        text: &str,
+    ) -> Result<Vec<LoadError>, Status> {
+        let schema = self.schema.clone();
+        let candidate = self.candidate_mut(session)?;
+        let errors = load_into(&schema, candidate, action, text);
+        self.remember(session, Change::Load(action, text.to_owned()));
+        Ok(errors)
+    }
+
+    fn commit(&mut self, session: u64, request: &CommitRequest) -> Result<Vec<CheckError>, Status> {
+        if let Some(holder) = self.lock_holder(session) {
+            return Err(locked(holder));
+        }
+        let private = matches!(self.editors.get(&session).map(|s| &s.mode), Some(Mode::Private(_)));
+        if private && request.confirmed_minutes.is_some() {
+            return Err(Status::failed_precondition("'commit confirmed' is not allowed in private mode"));
+        }
+        self.rebase(session);
+        let candidate = self.candidate(session).clone();
+        let errors = check(&self.schema, &candidate.active());
+        if !errors.is_empty() {
+            return Ok(errors);
+        }
+        // A commit, or only a check, confirms a pending `commit confirmed`.
+        if request.check {
+            self.store.confirm().map_err(|e| Status::internal(e.to_string()))?;
+            self.set_deadline(None);
+            return Ok(errors);
+        }
+        let client = if request.client.is_empty() { "cli" } else { &request.client };
+        let mut record = record(&request.user, client, &request.comment);
+        record.confirmed = request.confirmed_minutes;
+        record.pending = request.confirmed_minutes.is_some();
+        self.install(candidate, record)?;
+        if let Some(Session { mode: Mode::Private(p), .. }) = self.editors.get_mut(&session) {
+            *p = Private {
+                generation: self.generation,
+                candidate: self.committed.clone(),
+                changes: Vec::new(),
+            };
+        }
+        Ok(errors)
+    }
+
+    /// Brings a private copy made before the last commit up to date: its
+    /// changes again, on top of what is committed now.
+    fn rebase(&mut self, session: u64) {
+        let (schema, committed, generation) = (self.schema.clone(), self.committed.clone(), self.generation);
+        if let Some(Session { mode: Mode::Private(p), .. }) = self.editors.get_mut(&session) {
+            if p.generation == generation {
+                return;
+            }
+            let mut candidate = committed;
+            for change in &p.changes {
+                match change {
+                    Change::Edit(edit) => {
+                        let words: Vec<Word<'_>> =
+                            edit.words.iter().map(|w| Word { text: w, column: 0, end: 0 }).collect();
+                        if let Ok(path) = resolve(&schema, &[], &words) {
+                            replay(&schema, &mut candidate, edit, &path);
+                        }
+                    }
+                    Change::Load(action, text) => {
+                        load_into(&schema, &mut candidate, *action, text);
+                    }
+                }
+            }
+            p.candidate = candidate;
+            p.generation = generation;
         }
     }
 
-    fn commit(&mut self, request: &CommitRequest) -> Result<Vec<CheckError>, Status> {
-        let errors = check(&self.schema, &self.candidate);
-        if !errors.is_empty() || request.check {
-            return Ok(errors);
-        }
-        let record = CommitRecord {
-            time: now(),
-            user: request.user.clone(),
-            client: if request.client.is_empty() { "cli".into() } else { request.client.clone() },
-            comment: request.comment.clone(),
-        };
-        let text = to_text(&self.schema, None, &self.candidate);
+    /// Makes `tree` the committed configuration, on disk first.
+    fn install(&mut self, tree: Node, record: CommitRecord) -> Result<(), Status> {
+        let deadline = record.deadline();
+        let text = to_text(&self.schema, None, &tree);
         self.store
             .commit(&text, record)
             .map_err(|e| Status::internal(format!("could not write the configuration: {e}")))?;
-        self.committed = self.candidate.clone();
-        Ok(Vec::new())
+        // The shared candidate follows a commit made elsewhere if it held no changes.
+        if self.shared == self.committed {
+            self.shared = tree.clone();
+        }
+        self.effective = tree.active();
+        self.committed = tree;
+        self.generation += 1;
+        self.set_deadline(deadline);
+        Ok(())
+    }
+
+    fn set_deadline(&mut self, deadline: Option<i64>) {
+        if self.deadline != deadline {
+            self.deadline = deadline;
+            self.deadline_changed.notify_one();
+        }
+    }
+
+    /// The deadline of a `commit confirmed` passed: the configuration before
+    /// it is committed again, by `root` via `other`. `true` if it was rolled back.
+    pub fn roll_back_unconfirmed(&mut self, now: i64) -> anyhow::Result<bool> {
+        if self.deadline.is_none_or(|d| d > now) {
+            return Ok(false);
+        }
+        let previous = match self.store.rollback(1)? {
+            Some(text) => parse_text(&self.schema, &text).0,
+            None => self.committed.clone(),
+        };
+        self.shared = self.committed.clone();
+        self.install(previous, record("root", "other", ""))
+            .map_err(|s| anyhow::anyhow!("{}", s.message()))?;
+        Ok(true)
     }
 
     fn rollback_tree(&self, n: u32) -> Result<Node, Status> {
@@ -110,31 +389,105 @@ impl ConfigDb {
         Ok(parse_text(&self.schema, &text).0)
     }
 
-    fn load(&mut self, action: load_request::Action, text: &str) -> Vec<LoadError> {
-        match action {
-            load_request::Action::Set => apply_set_lines(&self.schema, &mut self.candidate, text),
-            load_request::Action::Override => {
-                let (tree, errors) = parse_text(&self.schema, text);
-                self.candidate = tree;
-                errors
+    fn rollback(&mut self, session: u64, n: u32) -> Result<(), Status> {
+        let tree = if n == 0 { self.committed.clone() } else { self.rollback_tree(n)? };
+        *self.candidate_mut(session)? = tree;
+        if let Some(Session { mode: Mode::Private(p), .. }) = self.editors.get_mut(&session) {
+            // Replayed onto a newer commit, the copy is rollback N again.
+            p.changes.clear();
+            if n > 0 {
+                let text = to_text(&self.schema, None, &p.candidate);
+                p.changes.push(Change::Load(load_request::Action::Override, text));
             }
-            // `replace:` tags are not read yet, so `load replace` merges.
-            load_request::Action::Merge | load_request::Action::Replace => {
-                let (tree, errors) = parse_text(&self.schema, text);
-                self.candidate.merge(&self.schema, None, tree);
-                errors
-            }
+        }
+        Ok(())
+    }
+}
+
+fn record(user: &str, client: &str, comment: &str) -> CommitRecord {
+    CommitRecord {
+        time: now(),
+        user: user.to_owned(),
+        client: client.to_owned(),
+        comment: comment.to_owned(),
+        confirmed: None,
+        pending: false,
+    }
+}
+
+fn load_into(
+    schema: &Schema,
+    candidate: &mut Node,
+    action: load_request::Action,
+    text: &str,
+) -> Vec<LoadError> {
+    match action {
+        load_request::Action::Set => apply_set_lines(schema, candidate, text),
+        load_request::Action::Override => {
+            let (tree, errors) = parse_text(schema, text);
+            *candidate = tree;
+            errors
+        }
+        // `replace:` tags are not read yet, so `load replace` merges.
+        load_request::Action::Merge | load_request::Action::Replace => {
+            let (tree, errors) = parse_text(schema, text);
+            candidate.merge(schema, None, tree);
+            errors
         }
     }
 }
 
-fn now() -> i64 {
+/// One remembered edit again, where it may no longer apply.
+fn replay(schema: &Schema, candidate: &mut Node, edit: &EditRequest, path: &Resolved) {
+    let (steps, target) = (&path.steps, edit.target.as_str());
+    match edit.operation() {
+        edit_request::Operation::Set if path.wanting.is_none() => candidate.set(schema, path),
+        edit_request::Operation::Set => {}
+        edit_request::Operation::Delete => {
+            candidate.delete(schema, path);
+        }
+        edit_request::Operation::Deactivate => {
+            candidate.set_inactive(steps, true);
+        }
+        edit_request::Operation::Activate => {
+            candidate.set_inactive(steps, false);
+        }
+        edit_request::Operation::Annotate => {
+            candidate.annotate(steps, target);
+        }
+        edit_request::Operation::Rename => {
+            let _ = candidate.rename(schema, steps, target);
+        }
+        edit_request::Operation::Copy => {
+            let _ = candidate.copy(schema, steps, target);
+        }
+        edit_request::Operation::InsertBefore => {
+            let _ = candidate.insert(schema, steps, true, target);
+        }
+        edit_request::Operation::InsertAfter => {
+            let _ = candidate.insert(schema, steps, false, target);
+        }
+    }
+}
+
+pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
 /// The gRPC face of the database.
 pub struct ConfigurationService {
     pub db: Arc<Mutex<ConfigDb>>,
+    pub sessions: Sessions,
+}
+
+/// The calling session's id; 0 for a caller that did not attach.
+fn session_of<T>(request: &Request<T>) -> u64 {
+    request
+        .metadata()
+        .get(SESSION_KEY)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 impl ConfigurationService {
@@ -145,9 +498,33 @@ impl ConfigurationService {
 
 #[tonic::async_trait]
 impl Configuration for ConfigurationService {
+    async fn open(&self, request: Request<OpenRequest>) -> Result<Response<OpenReply>, Status> {
+        let session = session_of(&request);
+        let login = self
+            .sessions
+            .login(session)
+            .ok_or_else(|| Status::failed_precondition("configuration mode needs a logged-in session"))?;
+        let mode = request.into_inner().mode();
+        Ok(Response::new(self.lock().open_session(session, login, mode)))
+    }
+
+    async fn close(&self, request: Request<CloseRequest>) -> Result<Response<CloseReply>, Status> {
+        let session = session_of(&request);
+        self.lock().close_session(session, request.into_inner().discard);
+        Ok(Response::new(CloseReply {}))
+    }
+
+    async fn set_level(&self, request: Request<SetLevelRequest>) -> Result<Response<SetLevelReply>, Status> {
+        let session = session_of(&request);
+        if let Some(s) = self.lock().editors.get_mut(&session) {
+            s.level = request.into_inner().level;
+        }
+        Ok(Response::new(SetLevelReply {}))
+    }
+
     async fn edit(&self, request: Request<EditRequest>) -> Result<Response<EditReply>, Status> {
-        let r = request.into_inner();
-        let warning = self.lock().edit(r.operation(), &r.words)?;
+        let session = session_of(&request);
+        let warning = self.lock().edit(session, &request.into_inner())?;
         Ok(Response::new(EditReply { warning }))
     }
 
@@ -155,27 +532,48 @@ impl Configuration for ConfigurationService {
         &self,
         request: Request<GetConfigurationRequest>,
     ) -> Result<Response<ConfigurationReply>, Status> {
+        let session = session_of(&request);
         let r = request.into_inner();
         let db = self.lock();
         let path = db.read(&r.words)?;
-        let tree = if r.candidate { &db.candidate } else { &db.committed };
+        let rollback;
+        let tree = match (r.rollback, r.candidate) {
+            (Some(n), _) => {
+                rollback = db.rollback_tree(n)?;
+                &rollback
+            }
+            (None, true) => db.candidate(session),
+            (None, false) => &db.committed,
+        };
         let node = tree.get(&path.steps).cloned().unwrap_or_default();
+        let root = if r.keys_only { keys_to_wire("", &node) } else { to_wire("", &node) };
         let last_commit = db.store.history().ok().and_then(|h| h.into_iter().next()).map(|c| entry(0, c));
-        Ok(Response::new(ConfigurationReply { root: Some(to_wire("", &node)), last_commit }))
+        Ok(Response::new(ConfigurationReply { root: Some(root), last_commit }))
     }
 
     async fn get_status(
         &self,
-        _: Request<GetStatusRequest>,
+        request: Request<GetStatusRequest>,
     ) -> Result<Response<ConfigurationStatus>, Status> {
+        let session = session_of(&request);
         let db = self.lock();
-        Ok(Response::new(ConfigurationStatus { changed: db.candidate != db.committed }))
+        let editors = db.editors.values().map(editor).collect();
+        Ok(Response::new(ConfigurationStatus { changed: db.changed(session), editors }))
     }
 
     async fn compare(&self, request: Request<CompareRequest>) -> Result<Response<CompareReply>, Status> {
+        let session = session_of(&request);
         let request = request.into_inner();
         let db = self.lock();
-        let shown = if request.candidate { &db.candidate } else { &db.committed };
+        let shown_rollback;
+        let shown = match (request.shown_rollback, request.candidate) {
+            (Some(n), _) => {
+                shown_rollback = db.rollback_tree(n)?;
+                &shown_rollback
+            }
+            (None, true) => db.candidate(session),
+            (None, false) => &db.committed,
+        };
         let text = match request.rollback {
             None | Some(0) => compare(&db.schema, &db.committed, shown),
             Some(n) => compare(&db.schema, &db.rollback_tree(n)?, shown),
@@ -184,7 +582,8 @@ impl Configuration for ConfigurationService {
     }
 
     async fn commit(&self, request: Request<CommitRequest>) -> Result<Response<CommitReply>, Status> {
-        let errors = self.lock().commit(&request.into_inner())?;
+        let session = session_of(&request);
+        let errors = self.lock().commit(session, &request.into_inner())?;
         let errors = errors
             .into_iter()
             .map(|e| CommitError {
@@ -198,14 +597,15 @@ impl Configuration for ConfigurationService {
     }
 
     async fn rollback(&self, request: Request<RollbackRequest>) -> Result<Response<RollbackReply>, Status> {
-        let mut db = self.lock();
-        db.candidate = db.rollback_tree(request.into_inner().number)?;
+        let session = session_of(&request);
+        self.lock().rollback(session, request.into_inner().number)?;
         Ok(Response::new(RollbackReply {}))
     }
 
     async fn load(&self, request: Request<LoadRequest>) -> Result<Response<LoadReply>, Status> {
+        let session = session_of(&request);
         let r = request.into_inner();
-        let errors = self.lock().load(r.action(), &r.text);
+        let errors = self.lock().load(session, r.action(), &r.text)?;
         let errors = errors
             .into_iter()
             .map(|e| crate::proto::LoadError {
@@ -228,5 +628,13 @@ impl Configuration for ConfigurationService {
 }
 
 fn entry(sequence: u32, c: CommitRecord) -> CommitEntry {
-    CommitEntry { sequence, time: c.time, user: c.user, client: c.client, comment: c.comment }
+    CommitEntry {
+        sequence,
+        time: c.time,
+        user: c.user,
+        client: c.client,
+        comment: c.comment,
+        confirmed_minutes: c.confirmed,
+        rollback_pending: c.pending,
+    }
 }

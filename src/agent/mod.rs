@@ -27,6 +27,7 @@ use crate::proto::peer_server::PeerServer;
 use crate::proto::routing_engine_server::RoutingEngineServer;
 use crate::proto::{MastershipState, RouteEngine};
 use crate::slot::Slot;
+pub use configuration::SESSION_KEY;
 use host::CpuHistory;
 
 /// What an agent needs to know at start.
@@ -57,6 +58,15 @@ pub(crate) struct Agent {
 
 impl Agent {
     fn new(options: &AgentOptions, schema: Arc<Schema>) -> anyhow::Result<Agent> {
+        let config = Arc::new(Mutex::new(configuration::ConfigDb::open(schema, &options.state_dir)?));
+        // A session that ends leaves configuration mode: its exclusive
+        // changes and private copy go with it.
+        let sessions = {
+            let config = config.clone();
+            sessions::Sessions::new(move |id| {
+                config.lock().unwrap_or_else(|e| e.into_inner()).close_session(id, true);
+            })
+        };
         let endpoint = Endpoint::from_shared(format!("http://{}", options.peer))
             .with_context(|| format!("invalid peer address '{}'", options.peer))?
             .connect_timeout(PEER_TIMEOUT)
@@ -69,10 +79,57 @@ impl Agent {
             started_at: SystemTime::now(),
             started: Instant::now(),
             cpu: CpuHistory::start(),
-            sessions: sessions::Sessions::default(),
+            sessions,
             files: files::FileArea::new(&options.state_dir),
-            config: Arc::new(Mutex::new(configuration::ConfigDb::open(schema, &options.state_dir)?)),
+            config,
         })
+    }
+
+    fn config(&self) -> std::sync::MutexGuard<'_, configuration::ConfigDb> {
+        self.config.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Seconds until a pending `commit confirmed` is rolled back.
+    fn rollback_pending_seconds(&self) -> Option<u64> {
+        let deadline = self.config().deadline()?;
+        Some((deadline - configuration::now()).max(0) as u64)
+    }
+
+    /// Rolls back a `commit confirmed` nobody confirmed, at its deadline,
+    /// also when the deadline passed while the agent was down.
+    async fn watch_confirmed_commits(self: Arc<Self>) {
+        let changed = self.config().deadline_changed.clone();
+        loop {
+            let deadline = self.config().deadline();
+            let Some(deadline) = deadline else {
+                changed.notified().await;
+                continue;
+            };
+            let wait = (deadline - configuration::now()).max(0) as u64;
+            if wait > 0 {
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(wait)) => {}
+                    () = changed.notified() => {}
+                }
+                continue;
+            }
+            let rolled_back = self.config().roll_back_unconfirmed(configuration::now());
+            match rolled_back {
+                Ok(true) => {
+                    let at = chrono::Utc::now().format("%H:%M UTC");
+                    self.sessions.broadcast(&format!(
+                        "\nBroadcast Message from root@{} (no tty) at {at}...\n\n\
+                         Commit was not confirmed; automatic rollback complete.\n",
+                        self.host_name()
+                    ));
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    eprintln!("{}: automatic rollback failed: {e:#}", self.slot);
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
     }
 
     /// RE0 is master and RE1 backup until mastership election exists.
@@ -80,10 +137,9 @@ impl Agent {
         if self.slot == Slot::RE0 { MastershipState::Master } else { MastershipState::Backup }
     }
 
-    /// A value of the committed configuration, by its keys.
+    /// A value of the effective configuration, by its keys.
     fn committed(&self, keys: &[&str]) -> Option<String> {
-        let db = self.config.lock().unwrap_or_else(|e| e.into_inner());
-        db.committed().descend(keys.iter().copied())?.values.first().cloned()
+        self.config().effective().descend(keys.iter().copied())?.values.first().cloned()
     }
 
     fn host_name(&self) -> String {
@@ -147,19 +203,24 @@ pub fn spawn(
         .with_context(|| format!("cannot create state dir {}", options.state_dir.display()))?;
     let schema = Arc::new(Schema::shipped()?);
     let agent = Arc::new(Agent::new(&options, schema)?);
-    let configuration =
-        ConfigurationServer::new(configuration::ConfigurationService { db: agent.config.clone() });
+    let configuration = ConfigurationServer::new(configuration::ConfigurationService {
+        db: agent.config.clone(),
+        sessions: agent.sessions.clone(),
+    });
+    let timer = tokio::spawn(agent.clone().watch_confirmed_commits());
     // Without TCP_NODELAY every small reply waits out the peer's delayed ACK
     // (about 40 ms a command).
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     Ok(tokio::spawn(async move {
-        Server::builder()
+        let served = Server::builder()
             .add_service(RoutingEngineServer::from_arc(agent.clone()))
             .add_service(PeerServer::from_arc(agent))
             .add_service(configuration)
             .serve_with_incoming_shutdown(incoming, shutdown)
             .await
-            .context("gRPC server failed")
+            .context("gRPC server failed");
+        timer.abort();
+        served
     }))
 }
 

@@ -3,7 +3,9 @@
 use tonic::{Request, Response, Status};
 
 use super::files::FileError;
-use super::sessions::SessionStream;
+use std::time::SystemTime;
+
+use super::sessions::{Login, SessionStream};
 use super::{Agent, host, model, unix_seconds};
 use crate::proto::peer_server::Peer;
 use crate::proto::routing_engine_server::RoutingEngine;
@@ -26,6 +28,7 @@ impl RoutingEngine for Agent {
             mastership_state: self.mastership() as i32,
             host_name: self.host_name(),
             peer_address: self.peer_address.clone(),
+            rollback_pending_seconds: self.rollback_pending_seconds(),
         }))
     }
 
@@ -96,11 +99,13 @@ impl RoutingEngine for Agent {
     type AttachStream = SessionStream;
 
     async fn attach(&self, request: Request<AttachRequest>) -> Result<Response<SessionStream>, Status> {
-        let user = request.into_inner().user;
-        if user.is_empty() {
+        let r = request.into_inner();
+        if r.user.is_empty() {
             return Err(Status::invalid_argument("a session needs a user name"));
         }
-        Ok(Response::new(self.sessions.attach(&user)))
+        let login =
+            Login { user: r.user, terminal: r.terminal, pid: r.pid, since: unix_seconds(SystemTime::now()) };
+        Ok(Response::new(self.sessions.attach(login)))
     }
 
     async fn save_file(&self, request: Request<SaveFileRequest>) -> Result<Response<SaveFileReply>, Status> {

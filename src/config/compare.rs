@@ -44,7 +44,13 @@ fn compare_level(
             (None, Some(n)) => mark(&mut lines, '+', &statement(schema, at, &step, n)),
             (Some(o), None) => mark(&mut lines, '-', &statement(schema, at, &step, o)),
             (Some(o), Some(n)) if o != n => match schema.node(step.schema).kind {
-                Kind::Container | Kind::List { .. } => deeper.push((step, o, n)),
+                Kind::Container | Kind::List { keyword: false, .. } => {
+                    let s = schema.node(step.schema);
+                    let head = if s.kind == Kind::Container { s.name.clone() } else { quote(&step.key) };
+                    activation(&mut lines, &head, o, n);
+                    deeper.push((step, o, n))
+                }
+                Kind::List { .. } => deeper.push((step, o, n)),
                 _ => {
                     mark(&mut lines, '-', &statement(schema, at, &step, o));
                     mark(&mut lines, '+', &statement(schema, at, &step, n));
@@ -67,6 +73,7 @@ fn compare_level(
                     match o.children.get(name) {
                         None => mark(&mut entries, '+', &entry_text(schema, at, &s.name, name, entry)),
                         Some(before) if before != entry => {
+                            activation(&mut entries, &format!("{} {}", s.name, quote(name)), before, entry);
                             let inner = format!("{path} {} {}", s.name, quote(name));
                             compare_level(out, schema, Some(step.schema), before, entry, &inner);
                         }
@@ -108,6 +115,15 @@ fn entry_text(schema: &Schema, at: Option<SchemaId>, keyword: &str, name: &str, 
     let mut holder = Node::default();
     holder.children.insert(keyword.to_owned(), inner);
     to_text(schema, at, &holder)
+}
+
+/// `!  inactive: HEAD { ... }` when a block was deactivated (or `active:`
+/// when activated); its contents are compared on their own.
+fn activation(out: &mut String, head: &str, old: &Node, new: &Node) {
+    if old.inactive != new.inactive {
+        let state = if new.inactive { "inactive" } else { "active" };
+        let _ = writeln!(out, "!  {state}: {head} {{ ... }}");
+    }
 }
 
 /// Each line of `text` behind the marker and two spaces.

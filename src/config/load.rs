@@ -31,12 +31,22 @@ struct Lexeme {
     text: String,
     line: usize,
     column: usize,
-    /// `{`, `}`, `;` (unquoted).
-    punctuation: bool,
+    kind: LexemeKind,
 }
 
-/// Splits curly text into words and punctuation, dropping `#` and `/* */`
-/// comments and the `inactive:` marker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LexemeKind {
+    Word,
+    /// `{`, `}`, `;` (unquoted).
+    Punctuation,
+    /// `inactive:` before a statement.
+    Inactive,
+    /// `/* text */` before a statement: its annotation.
+    Comment,
+}
+
+/// Splits curly text into words, punctuation, `inactive:` markers and
+/// `/* */` annotations, dropping `#` comments.
 fn lex(text: &str) -> Vec<Lexeme> {
     let mut out = Vec::new();
     let mut chars = text.chars().peekable();
@@ -71,19 +81,27 @@ fn lex(text: &str) -> Vec<Lexeme> {
                 ahead.peek() == Some(&'*')
             } =>
             {
-                let mut previous = ' ';
+                let mut comment = String::new();
                 for c in chars.by_ref() {
                     advance(c, &mut line, &mut column);
-                    if previous == '*' && c == '/' {
+                    comment.push(c);
+                    if comment.len() > 3 && comment.ends_with("*/") {
                         break;
                     }
-                    previous = c;
                 }
+                let inner = comment.trim_start_matches("/*").trim_end_matches("*/").trim();
+                out.push(Lexeme {
+                    text: inner.to_owned(),
+                    line: at_line,
+                    column: at_column,
+                    kind: LexemeKind::Comment,
+                });
             }
             '{' | '}' | ';' => {
                 chars.next();
                 advance(c, &mut line, &mut column);
-                out.push(Lexeme { text: c.to_string(), line: at_line, column: at_column, punctuation: true });
+                let kind = LexemeKind::Punctuation;
+                out.push(Lexeme { text: c.to_string(), line: at_line, column: at_column, kind });
             }
             '"' => {
                 chars.next();
@@ -102,7 +120,7 @@ fn lex(text: &str) -> Vec<Lexeme> {
                         c => word.push(c),
                     }
                 }
-                out.push(Lexeme { text: word, line: at_line, column: at_column, punctuation: false });
+                out.push(Lexeme { text: word, line: at_line, column: at_column, kind: LexemeKind::Word });
             }
             _ => {
                 let mut word = String::new();
@@ -114,9 +132,8 @@ fn lex(text: &str) -> Vec<Lexeme> {
                     advance(c, &mut line, &mut column);
                     word.push(c);
                 }
-                if word != "inactive:" {
-                    out.push(Lexeme { text: word, line: at_line, column: at_column, punctuation: false });
-                }
+                let kind = if word == "inactive:" { LexemeKind::Inactive } else { LexemeKind::Word };
+                out.push(Lexeme { text: word, line: at_line, column: at_column, kind });
             }
         }
     }
@@ -130,12 +147,27 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
     // The levels entered with `{`; `None` for a block being skipped after an error.
     let mut levels: Vec<Option<Vec<Step>>> = Vec::new();
     let mut words: Vec<Lexeme> = Vec::new();
+    // The markers of the statement being read.
+    let mut inactive = false;
+    let mut annotation = String::new();
     for lexeme in lex(text) {
-        if !lexeme.punctuation {
-            words.push(lexeme);
-            continue;
+        match lexeme.kind {
+            LexemeKind::Word => {
+                words.push(lexeme);
+                continue;
+            }
+            LexemeKind::Inactive => {
+                inactive = true;
+                continue;
+            }
+            LexemeKind::Comment => {
+                annotation = lexeme.text;
+                continue;
+            }
+            LexemeKind::Punctuation => {}
         }
         let statement = std::mem::take(&mut words);
+        let (inactive, annotation) = (std::mem::take(&mut inactive), std::mem::take(&mut annotation));
         match lexeme.text.as_str() {
             "}" => {
                 if levels.pop().is_none() {
@@ -165,6 +197,11 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
                         // set in it; a list entry or presence container does.
                         if !opens || path.steps.last().is_some_and(|s| meaningful_when_empty(schema, s)) {
                             root.set(schema, &path);
+                        }
+                        if inactive || !annotation.is_empty() {
+                            let node = root.entry(&path.steps);
+                            node.inactive = inactive;
+                            node.annotation = annotation;
                         }
                         if opens {
                             levels.push(Some(path.steps));
@@ -221,8 +258,8 @@ fn read_statement(schema: &Schema, level: &[Step], statement: &[Lexeme]) -> Resu
     })
 }
 
-/// Applies `set` and `delete` lines to `root`; `#` lines and blank lines are
-/// skipped. Other commands are errors.
+/// Applies `set`, `delete`, `deactivate` and `activate` lines to `root`; `#`
+/// lines and blank lines are skipped. Other commands are errors.
 pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<LoadError> {
     let mut errors = Vec::new();
     for (n, line) in text.lines().enumerate() {
@@ -244,14 +281,16 @@ pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<Load
             message: format!("syntax error: {}", verb.text),
         };
         match verb.text.as_str() {
-            "set" | "delete" => match resolve(schema, &[], &words) {
-                Ok(path) if path.wanting.is_none() || verb.text == "delete" => {
-                    if verb.text == "set" {
-                        root.set(schema, &path);
-                    } else {
+            "set" | "delete" | "deactivate" | "activate" => match resolve(schema, &[], &words) {
+                Ok(path) if path.wanting.is_none() || verb.text != "set" => match verb.text.as_str() {
+                    "set" => root.set(schema, &path),
+                    "delete" => {
                         root.delete(schema, &path);
                     }
-                }
+                    other => {
+                        root.set_inactive(&path.steps, other == "deactivate");
+                    }
+                },
                 Ok(_) => errors.push(LoadError {
                     line: n + 1,
                     column: column(line.trim_end().len()) + 1,
@@ -298,13 +337,19 @@ mod tests {
     #[test]
     fn text_and_set_forms_read_back_to_the_same_tree() {
         let schema = Schema::shipped().unwrap();
-        let tree = sample(&schema);
+        let mut tree = sample(&schema);
+        let steps = |line: &str| crate::config::tree::tests::read(&schema, line).unwrap().steps;
+        tree.set_inactive(&steps("interfaces ge-0/0/0 unit 1"), true);
+        tree.set_inactive(&steps("system processes"), true);
         let (read, errors) = parse_text(&schema, &to_text(&schema, None, &tree));
         assert_eq!(errors, []);
         assert_eq!(read, tree);
         let mut from_set = Node::default();
         assert_eq!(apply_set_lines(&schema, &mut from_set, &to_set(&schema, None, &tree, "")), []);
         assert_eq!(from_set, tree);
+        // The set form has no annotations; the text form keeps them.
+        tree.annotate(&steps("chassis redundancy"), "two REs");
+        assert_eq!(parse_text(&schema, &to_text(&schema, None, &tree)).0, tree);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! with it (edits, text and set formats, comparison, validation, storage).
 
 pub mod compare;
+pub mod editors;
 pub mod load;
 pub mod path;
 pub mod schema;

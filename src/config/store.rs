@@ -20,6 +20,18 @@ pub struct CommitRecord {
     /// `cli`, `netconf` or `other`.
     pub client: String,
     pub comment: String,
+    /// `commit confirmed N`: the minutes given.
+    pub confirmed: Option<u32>,
+    /// A confirmed commit not yet confirmed: it is rolled back at its deadline.
+    pub pending: bool,
+}
+
+impl CommitRecord {
+    /// When a pending `commit confirmed` is rolled back, in Unix seconds.
+    pub fn deadline(&self) -> Option<i64> {
+        let minutes = self.confirmed.filter(|_| self.pending)?;
+        Some(self.time + i64::from(minutes) * 60)
+    }
 }
 
 pub struct Store {
@@ -64,21 +76,52 @@ impl Store {
         Ok(text
             .lines()
             .filter_map(|line| {
-                let mut fields = line.splitn(4, '\t');
+                let mut fields = line.splitn(6, '\t');
                 Some(CommitRecord {
                     time: fields.next()?.parse().ok()?,
                     user: fields.next()?.to_owned(),
                     client: fields.next()?.to_owned(),
+                    confirmed: fields.next()?.parse().ok(),
+                    pending: fields.next()? == "pending",
                     comment: unescape(fields.next().unwrap_or("")),
                 })
             })
             .collect())
     }
 
+    fn write_history(&self, history: &[CommitRecord]) -> io::Result<()> {
+        let lines: String = history
+            .iter()
+            .map(|r| {
+                let confirmed = r.confirmed.map(|m| m.to_string()).unwrap_or_default();
+                let pending = if r.pending { "pending" } else { "" };
+                format!(
+                    "{}\t{}\t{}\t{confirmed}\t{pending}\t{}\n",
+                    r.time,
+                    r.user,
+                    r.client,
+                    escape(&r.comment)
+                )
+            })
+            .collect();
+        write_atomically(&self.dir.join("commits"), lines.as_bytes())
+    }
+
+    /// Confirms a pending `commit confirmed`: it will not be rolled back.
+    pub fn confirm(&self) -> io::Result<()> {
+        let mut history = self.history()?;
+        if history.iter().any(|r| r.pending) {
+            history.iter_mut().for_each(|r| r.pending = false);
+            self.write_history(&history)?;
+        }
+        Ok(())
+    }
+
     /// Makes `text` rollback 0: the older ones move up one and the 50th goes.
-    /// Returns once everything is on disk.
+    /// A new commit confirms any earlier one. Returns once everything is on disk.
     pub fn commit(&self, text: &str, record: CommitRecord) -> io::Result<()> {
         let mut history = self.history()?;
+        history.iter_mut().for_each(|r| r.pending = false);
         if self.file(0).exists() {
             let _ = std::fs::remove_file(self.file(KEPT - 1));
             for n in (0..KEPT - 1).rev() {
@@ -90,11 +133,7 @@ impl Store {
         write_atomically(&self.file(0), text.as_bytes())?;
         history.insert(0, record);
         history.truncate(KEPT);
-        let lines: String = history
-            .iter()
-            .map(|r| format!("{}\t{}\t{}\t{}\n", r.time, r.user, r.client, escape(&r.comment)))
-            .collect();
-        write_atomically(&self.dir.join("commits"), lines.as_bytes())
+        self.write_history(&history)
     }
 }
 
@@ -124,7 +163,28 @@ mod tests {
     use super::*;
 
     fn record(n: i64) -> CommitRecord {
-        CommitRecord { time: n, user: "lab".into(), client: "cli".into(), comment: format!("change\t{n}\n") }
+        CommitRecord {
+            time: n,
+            user: "lab".into(),
+            client: "cli".into(),
+            comment: format!("change\t{n}\n"),
+            confirmed: None,
+            pending: false,
+        }
+    }
+
+    #[test]
+    fn a_confirmed_commit_is_pending_until_confirmed_or_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let confirmed = CommitRecord { confirmed: Some(5), pending: true, ..record(100) };
+        store.commit("a\n", confirmed.clone()).unwrap();
+        assert_eq!(store.history().unwrap()[0].deadline(), Some(400));
+        store.confirm().unwrap();
+        assert_eq!(store.history().unwrap()[0], CommitRecord { pending: false, ..confirmed.clone() });
+        store.commit("b\n", confirmed).unwrap();
+        store.commit("c\n", record(200)).unwrap();
+        assert!(store.history().unwrap().iter().all(|r| r.deadline().is_none()));
     }
 
     #[test]

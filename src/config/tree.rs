@@ -17,11 +17,129 @@ pub struct Node {
     pub children: IndexMap<String, Node>,
     /// A leaf's value, or a leaf-list's values.
     pub values: Vec<String>,
+    /// `deactivate`d: kept and shown, but no part of the effective configuration.
+    pub inactive: bool,
+    /// `annotate`: printed above the statement as `/* text */`.
+    pub annotation: String,
+}
+
+/// Why an edit of the tree's structure could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    #[error("statement not found")]
+    NotFound,
+    #[error("statement not found: {0}")]
+    NoSuchEntry(String),
+    #[error("statement already exists: {0}")]
+    Exists(String),
+    #[error("only an entry of a list can be renamed, copied or moved")]
+    NotAnEntry,
+}
+
+/// Whether `steps` ends at an entry of a list (`interfaces ge-0/0/0`,
+/// `unit 0`) rather than at a keyword or statement.
+pub fn ends_at_entry(schema: &Schema, steps: &[Step]) -> bool {
+    let Some(last) = steps.last() else { return false };
+    match schema.node(last.schema).kind {
+        Kind::List { keyword: false, .. } => true,
+        // A keyword list's keyword and its entry are two steps of the same statement.
+        Kind::List { keyword: true, .. } => steps.len() >= 2 && steps[steps.len() - 2].schema == last.schema,
+        _ => false,
+    }
 }
 
 impl Node {
     pub fn is_empty(&self) -> bool {
         self.children.is_empty() && self.values.is_empty()
+    }
+
+    pub fn get_mut(&mut self, steps: &[Step]) -> Option<&mut Node> {
+        steps.iter().try_fold(self, |node, step| node.children.get_mut(&step.key))
+    }
+
+    /// The node at `steps`, created with the path to it if missing.
+    pub fn entry(&mut self, steps: &[Step]) -> &mut Node {
+        steps.iter().fold(self, |node, step| node.children.entry(step.key.clone()).or_default())
+    }
+
+    /// The configuration without its inactive statements: what takes effect.
+    pub fn active(&self) -> Node {
+        Node {
+            children: self
+                .children
+                .iter()
+                .filter(|(_, child)| !child.inactive)
+                .map(|(key, child)| (key.clone(), child.active()))
+                .collect(),
+            values: self.values.clone(),
+            inactive: false,
+            annotation: String::new(),
+        }
+    }
+
+    /// `deactivate`/`activate`. `false` when the statement is not there.
+    pub fn set_inactive(&mut self, steps: &[Step], inactive: bool) -> bool {
+        self.get_mut(steps).map(|node| node.inactive = inactive).is_some()
+    }
+
+    /// `annotate`; an empty text removes the comment.
+    pub fn annotate(&mut self, steps: &[Step], text: &str) -> bool {
+        self.get_mut(steps).map(|node| node.annotation = text.to_owned()).is_some()
+    }
+
+    /// The list holding the entry `steps` ends at, and the entry's name.
+    fn entry_parent(&mut self, schema: &Schema, steps: &[Step]) -> Result<(&mut Node, String), EditError> {
+        let Some((last, parent)) = steps.split_last() else { return Err(EditError::NotAnEntry) };
+        if !ends_at_entry(schema, steps) {
+            return Err(EditError::NotAnEntry);
+        }
+        let list = self.get_mut(parent).filter(|p| p.children.contains_key(&last.key));
+        Ok((list.ok_or(EditError::NotFound)?, last.key.clone()))
+    }
+
+    /// `rename PATH to NAME`: the entry keeps its place in the list.
+    pub fn rename(&mut self, schema: &Schema, steps: &[Step], to: &str) -> Result<(), EditError> {
+        let (list, name) = self.entry_parent(schema, steps)?;
+        if list.children.contains_key(to) {
+            return Err(EditError::Exists(to.to_owned()));
+        }
+        if let Some((index, _, entry)) = list.children.shift_remove_full(&name) {
+            list.children.shift_insert(index, to.to_owned(), entry);
+        }
+        Ok(())
+    }
+
+    /// `copy PATH to NAME`: a new entry, last in its list, with the same contents.
+    pub fn copy(&mut self, schema: &Schema, steps: &[Step], to: &str) -> Result<(), EditError> {
+        let (list, name) = self.entry_parent(schema, steps)?;
+        if list.children.contains_key(to) {
+            return Err(EditError::Exists(to.to_owned()));
+        }
+        let copy = list.children[&name].clone();
+        list.children.insert(to.to_owned(), copy);
+        Ok(())
+    }
+
+    /// `insert PATH (before|after) NAME`: moves an entry of an ordered list
+    /// (policy terms, filter terms) next to another.
+    pub fn insert(
+        &mut self,
+        schema: &Schema,
+        steps: &[Step],
+        before: bool,
+        other: &str,
+    ) -> Result<(), EditError> {
+        let (list, name) = self.entry_parent(schema, steps)?;
+        if !list.children.contains_key(other) {
+            return Err(EditError::NoSuchEntry(other.to_owned()));
+        }
+        if name == other {
+            return Ok(());
+        }
+        let Some(entry) = list.children.shift_remove(&name) else { return Err(EditError::NotFound) };
+        let at = list.children.get_index_of(other).unwrap_or(list.children.len());
+        list.children.shift_insert(if before { at } else { at + 1 }, name, entry);
+        Ok(())
     }
 
     /// The node at `steps`, if the tree has it.
@@ -162,45 +280,60 @@ fn write_statements(out: &mut String, schema: &Schema, at: Option<SchemaId>, nod
 }
 
 fn write_statement(out: &mut String, schema: &Schema, step: &Step, node: &Node, depth: usize) {
-    let indent = "    ".repeat(depth);
     let s = schema.node(step.schema);
+    if let Kind::List { keyword: true, .. } = s.kind {
+        // The keyword's node holds the entries: `unit 0 { ... }`, `unit 1 { ... }`.
+        for (name, entry) in &node.children {
+            let head = format!("{} {}", s.name, quote(name));
+            write_block(out, schema, step.schema, &head, entry, node.inactive, depth);
+        }
+        return;
+    }
+    if let Kind::List { .. } | Kind::Container = s.kind {
+        let head = if s.kind == Kind::Container { s.name.clone() } else { quote(&step.key) };
+        write_block(out, schema, step.schema, &head, node, false, depth);
+        return;
+    }
+    let indent = "    ".repeat(depth);
+    let inactive = marks(out, &indent, node, false);
     let secret = if s.secret { " ## SECRET-DATA" } else { "" };
-    match &s.kind {
-        Kind::Flag => {
-            let _ = writeln!(out, "{indent}{};", s.name);
-        }
-        Kind::Leaf(_) => {
-            let value = node.values.first().map(|v| quote(v)).unwrap_or_default();
-            let _ = writeln!(out, "{indent}{} {value};{secret}", s.name);
-        }
-        Kind::Value(_) => {
-            let value = node.values.first().map(|v| quote(v)).unwrap_or_default();
-            let _ = writeln!(out, "{indent}{value};");
-        }
-        Kind::LeafList(_) => {
+    let value = || node.values.first().map(|v| quote(v)).unwrap_or_default();
+    let _ = match &s.kind {
+        Kind::Flag => writeln!(out, "{indent}{inactive}{};", s.name),
+        Kind::Leaf(_) => writeln!(out, "{indent}{inactive}{} {};{secret}", s.name, value()),
+        Kind::Value(_) => writeln!(out, "{indent}{inactive}{};", value()),
+        _ => {
             let values: Vec<String> = node.values.iter().map(|v| quote(v)).collect();
             if values.len() == 1 {
-                let _ = writeln!(out, "{indent}{} {};", s.name, values[0]);
+                writeln!(out, "{indent}{inactive}{} {};", s.name, values[0])
             } else {
-                let _ = writeln!(out, "{indent}{} [ {} ];", s.name, values.join(" "));
+                writeln!(out, "{indent}{inactive}{} [ {} ];", s.name, values.join(" "))
             }
         }
-        Kind::List { keyword: true, .. } => {
-            // The keyword's node holds the entries: `unit 0 { ... }`, `unit 1 { ... }`.
-            for (name, entry) in &node.children {
-                write_block(out, schema, step.schema, &format!("{} {}", s.name, quote(name)), entry, depth);
-            }
-        }
-        Kind::List { keyword: false, .. } => {
-            write_block(out, schema, step.schema, &quote(&step.key), node, depth)
-        }
-        Kind::Container => write_block(out, schema, step.schema, &s.name, node, depth),
+    };
+}
+
+/// Writes a statement's annotation and returns its `inactive: ` marker.
+fn marks(out: &mut String, indent: &str, node: &Node, inactive_above: bool) -> &'static str {
+    if !node.annotation.is_empty() {
+        let _ = writeln!(out, "{indent}/* {} */", node.annotation);
     }
+    if node.inactive || inactive_above { "inactive: " } else { "" }
 }
 
 /// `head { ... }`, `head;` when empty, or `head words;` for a one-liner.
-fn write_block(out: &mut String, schema: &Schema, id: SchemaId, head: &str, node: &Node, depth: usize) {
+/// `inactive_above`: the entry's list keyword was deactivated as a whole.
+fn write_block(
+    out: &mut String,
+    schema: &Schema,
+    id: SchemaId,
+    head: &str,
+    node: &Node,
+    inactive_above: bool,
+    depth: usize,
+) {
     let indent = "    ".repeat(depth);
+    let head = format!("{}{head}", marks(out, &indent, node, inactive_above));
     if node.children.is_empty() {
         let _ = writeln!(out, "{indent}{head};");
         return;
@@ -222,6 +355,9 @@ fn one_line(schema: &Schema, id: SchemaId, node: &Node) -> Option<String> {
     let mut words = Vec::new();
     for (step, child) in sorted_children(schema, Some(id), node) {
         let s = schema.node(step.schema);
+        if child.inactive || !child.annotation.is_empty() {
+            return None;
+        }
         match &s.kind {
             Kind::Flag => words.push(s.name.clone()),
             Kind::Leaf(_) => words.push(format!("{} {}", s.name, quote(child.values.first()?))),
@@ -247,30 +383,46 @@ fn write_sets(out: &mut String, schema: &Schema, at: Option<SchemaId>, node: &No
     let join = |a: &str, b: &str| if a.is_empty() { b.to_owned() } else { format!("{a} {b}") };
     for (step, child) in sorted_children(schema, at, node) {
         let s = schema.node(step.schema);
-        match &s.kind {
+        let path = match &s.kind {
             Kind::Flag => {
                 let _ = writeln!(out, "set {}", join(prefix, &s.name));
+                join(prefix, &s.name)
             }
             Kind::Leaf(_) | Kind::LeafList(_) => {
                 for v in &child.values {
                     let _ = writeln!(out, "set {} {}", join(prefix, &s.name), quote(v));
                 }
+                join(prefix, &s.name)
             }
             Kind::Value(_) => {
                 for v in &child.values {
                     let _ = writeln!(out, "set {}", join(prefix, &quote(v)));
                 }
+                join(prefix, &quote(&step.key))
             }
             Kind::List { keyword: true, .. } => {
                 for (name, entry) in &child.children {
                     let path = join(prefix, &format!("{} {}", s.name, quote(name)));
                     write_container_sets(out, schema, step.schema, entry, &path);
+                    if entry.inactive {
+                        let _ = writeln!(out, "deactivate {path}");
+                    }
                 }
+                join(prefix, &s.name)
             }
             Kind::List { keyword: false, .. } => {
-                write_container_sets(out, schema, step.schema, child, &join(prefix, &quote(&step.key)))
+                let path = join(prefix, &quote(&step.key));
+                write_container_sets(out, schema, step.schema, child, &path);
+                path
             }
-            Kind::Container => write_container_sets(out, schema, step.schema, child, &join(prefix, &s.name)),
+            Kind::Container => {
+                let path = join(prefix, &s.name);
+                write_container_sets(out, schema, step.schema, child, &path);
+                path
+            }
+        };
+        if child.inactive {
+            let _ = writeln!(out, "deactivate {path}");
         }
     }
 }
@@ -432,5 +584,70 @@ set system root-authentication encrypted-password \"$6$abc\"
         assert!(root.delete(&schema, &read(&schema, "apply-groups b").unwrap()));
         assert!(!root.delete(&schema, &read(&schema, "system host-name other").unwrap()));
         assert_eq!(to_set(&schema, None, &root, ""), "set apply-groups a\nset system host-name lab1\n");
+    }
+
+    #[test]
+    fn entries_are_renamed_copied_and_moved_in_place() {
+        let schema = Schema::shipped().unwrap();
+        let mut root = build(
+            &schema,
+            &[
+                "policy-options policy-statement P term a then accept",
+                "policy-options policy-statement P term b then reject",
+                "policy-options policy-statement P term c then accept",
+            ],
+        );
+        let term = |name: &str| {
+            read(&schema, &format!("policy-options policy-statement P term {name}")).unwrap().steps
+        };
+        root.insert(&schema, &term("c"), true, "a").unwrap();
+        root.rename(&schema, &term("b"), "d").unwrap();
+        root.copy(&schema, &term("a"), "e").unwrap();
+        root.insert(&schema, &term("e"), false, "c").unwrap();
+        let names: Vec<&str> = root
+            .descend(["policy-options", "policy-statement", "P", "term"])
+            .unwrap()
+            .children
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(names, ["c", "e", "a", "d"]);
+        assert_eq!(root.rename(&schema, &term("a"), "d"), Err(EditError::Exists("d".into())));
+        assert_eq!(root.insert(&schema, &term("a"), true, "z"), Err(EditError::NoSuchEntry("z".into())));
+        assert_eq!(root.rename(&schema, &term("z"), "y"), Err(EditError::NotFound));
+        let keyword = read(&schema, "policy-options policy-statement P term").unwrap().steps;
+        assert_eq!(root.copy(&schema, &keyword, "x"), Err(EditError::NotAnEntry));
+    }
+
+    #[test]
+    fn inactive_statements_and_annotations_are_shown_and_left_out_of_effect() {
+        let schema = Schema::shipped().unwrap();
+        let mut root = build(
+            &schema,
+            &[
+                "system host-name lab1",
+                "interfaces ge-0/0/0 unit 0 description a",
+                "interfaces ge-0/0/1 disable",
+            ],
+        );
+        let steps = |line: &str| read(&schema, line).unwrap().steps;
+        assert!(root.set_inactive(&steps("interfaces ge-0/0/0 unit 0"), true));
+        assert!(root.set_inactive(&steps("system host-name"), true));
+        assert!(root.annotate(&steps("interfaces ge-0/0/1"), "spare port"));
+        assert!(!root.set_inactive(&steps("interfaces ge-0/0/9"), true));
+        assert_eq!(
+            to_text(&schema, None, &root),
+            "interfaces {\n    ge-0/0/0 {\n        inactive: unit 0 {\n            description a;\n        }\n    }\n    \
+             /* spare port */\n    ge-0/0/1 {\n        disable;\n    }\n}\nsystem {\n    inactive: host-name lab1;\n}\n"
+        );
+        assert_eq!(
+            to_set(&schema, None, &root, ""),
+            "set interfaces ge-0/0/0 unit 0 description a\ndeactivate interfaces ge-0/0/0 unit 0\n\
+             set interfaces ge-0/0/1 disable\nset system host-name lab1\ndeactivate system host-name\n"
+        );
+        assert_eq!(
+            to_set(&schema, None, &root.active(), ""),
+            "set interfaces ge-0/0/1 disable\nset system\n"
+        );
     }
 }

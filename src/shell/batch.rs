@@ -1,7 +1,9 @@
 //! The batch front end: commands from `-c`, a file, or standard input, run in
 //! order with their output on stdout and failures on stderr.
 
+use std::cell::RefCell;
 use std::io::{BufRead, Write};
+use std::rc::Rc;
 
 use anyhow::Context;
 
@@ -19,7 +21,7 @@ pub struct BatchOptions {
 
 /// Runs the commands; `Ok(true)` when every one succeeded.
 pub fn run(engine: &mut Engine, options: &ShellOptions) -> anyhow::Result<bool> {
-    let mut lines: Box<dyn Iterator<Item = std::io::Result<String>>> = if !options.commands.is_empty() {
+    let lines: Box<dyn Iterator<Item = std::io::Result<String>>> = if !options.commands.is_empty() {
         Box::new(options.commands.clone().into_iter().map(Ok))
     } else if let Some(path) = &options.file {
         let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -34,9 +36,26 @@ pub fn run(engine: &mut Engine, options: &ShellOptions) -> anyhow::Result<bool> 
         println!("{before}{question} {}", if answer { "yes" } else { "no" });
         answer
     }));
+    // `load ... terminal` takes the lines after it, up to one that is `^D`.
+    let lines = Rc::new(RefCell::new(lines));
+    let input = lines.clone();
+    engine.set_reader(Box::new(move |banner| {
+        print!("{banner}");
+        let mut text = String::new();
+        while let Some(Ok(line)) = input.borrow_mut().next() {
+            if line.trim() == "^D" {
+                break;
+            }
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    }));
     let mut all_ok = true;
     let stdout = std::io::stdout();
-    for line in &mut lines {
+    loop {
+        let next = lines.borrow_mut().next();
+        let Some(line) = next else { break };
         let line = line.context("cannot read commands")?;
         let command = line.trim();
         if command.is_empty() || command.starts_with('#') {
@@ -44,7 +63,11 @@ pub fn run(engine: &mut Engine, options: &ShellOptions) -> anyhow::Result<bool> 
         }
         let prompt = engine.prompt();
         let mut out = stdout.lock();
+        out.write_all(engine.broadcasts().as_bytes())?;
         if options.batch.echo {
+            if let Some(notice) = &prompt.notice {
+                writeln!(out, "{notice}")?;
+            }
             writeln!(out, "{}\n{}{command}", prompt.role, prompt.text)?;
         }
         let reply = engine.execute(command);

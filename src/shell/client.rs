@@ -6,6 +6,7 @@ use std::time::Duration;
 use tokio::runtime::Handle;
 use tonic::transport::{Channel, Endpoint};
 
+use crate::agent::SESSION_KEY;
 use crate::proto::configuration_client::ConfigurationClient;
 use crate::proto::routing_engine_client::RoutingEngineClient;
 use crate::proto::{
@@ -15,9 +16,10 @@ use crate::proto::{
     SaveFileRequest, SessionEvent, SoftwareInformation, SystemUptimeInformation,
 };
 use crate::proto::{
-    CommitError, CommitInformation, CommitRequest, CompareRequest, ConfigurationReply, EditRequest,
-    GetCommitInformationRequest, GetConfigurationRequest, GetStatusRequest, LoadError, LoadRequest,
-    RollbackRequest, edit_request, load_request,
+    CloseRequest, CommitError, CommitInformation, CommitRequest, CompareRequest, ConfigurationReply,
+    ConfigurationStatus, EditRequest, GetCommitInformationRequest, GetConfigurationRequest, GetStatusRequest,
+    LoadError, LoadRequest, OpenReply, OpenRequest, RollbackRequest, SetLevelRequest, edit_request,
+    load_request, open_request, session_event,
 };
 
 /// Interactive commands answer in milliseconds; a call that takes this long
@@ -35,12 +37,13 @@ pub enum ClientError {
     Refused(String),
 }
 
-#[derive(Clone)]
 pub struct AgentClient {
     address: String,
     rt: Handle,
     client: RoutingEngineClient<Channel>,
     config: ConfigurationClient<Channel>,
+    /// The id `attach` was given, sent with every configuration call.
+    session: u64,
 }
 
 impl AgentClient {
@@ -61,7 +64,17 @@ impl AgentClient {
             rt,
             client: RoutingEngineClient::new(channel.clone()),
             config: ConfigurationClient::new(channel),
+            session: 0,
         })
+    }
+
+    /// A configuration call, naming this client's session.
+    fn request<T>(&self, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        if let Ok(value) = self.session.to_string().parse() {
+            request.metadata_mut().insert(SESSION_KEY, value);
+        }
+        request
     }
 
     /// Drives one call to its reply on the process's runtime.
@@ -97,17 +110,48 @@ impl AgentClient {
         self.wait(self.client.clone().get_system_uptime_information(GetSystemUptimeInformationRequest {}))
     }
 
-    /// Logs a session in; it stays logged in until the returned stream is dropped.
-    pub fn attach(&self, user: &str) -> Result<tonic::Streaming<SessionEvent>, ClientError> {
-        let request = AttachRequest { user: user.to_owned() };
+    /// Logs a session in; it stays logged in until the returned stream is
+    /// dropped, and this client's configuration calls are that session's.
+    pub fn attach(&mut self, user: &str) -> Result<tonic::Streaming<SessionEvent>, ClientError> {
+        let request =
+            AttachRequest { user: user.to_owned(), terminal: terminal_name(), pid: std::process::id() };
         let mut stream = self.wait(self.client.clone().attach(request))?;
         // The first event confirms the registration, so a `users` count taken
         // after this call includes the session.
         match self.rt.block_on(stream.message()) {
-            Ok(Some(_)) => Ok(stream),
-            Ok(None) => Err(ClientError::Refused("session closed by the Routing Engine".into())),
+            Ok(Some(SessionEvent { event: Some(session_event::Event::Attached(a)) })) => {
+                self.session = a.session_id;
+                Ok(stream)
+            }
+            Ok(_) => Err(ClientError::Refused("session closed by the Routing Engine".into())),
             Err(status) => Err(self.error(status)),
         }
+    }
+
+    /// A broadcast the RE sent to this session since the last look, if any.
+    pub fn broadcasts(&self, stream: &mut tonic::Streaming<SessionEvent>) -> Vec<String> {
+        let mut messages = Vec::new();
+        // A zero timeout polls the stream once: what has arrived, never a wait.
+        while let Ok(Ok(Some(event))) =
+            self.rt.block_on(async { tokio::time::timeout(Duration::ZERO, stream.message()).await })
+        {
+            if let Some(session_event::Event::Broadcast(text)) = event.event {
+                messages.push(text);
+            }
+        }
+        messages
+    }
+
+    pub fn open(&self, mode: open_request::Mode) -> Result<OpenReply, ClientError> {
+        self.wait(self.config.clone().open(self.request(OpenRequest { mode: mode as i32 })))
+    }
+
+    pub fn close(&self, discard: bool) -> Result<(), ClientError> {
+        self.wait(self.config.clone().close(self.request(CloseRequest { discard }))).map(|_| ())
+    }
+
+    pub fn set_level(&self, level: Vec<String>) -> Result<(), ClientError> {
+        self.wait(self.config.clone().set_level(self.request(SetLevelRequest { level }))).map(|_| ())
     }
 
     pub fn save_file(&self, user: &str, path: &str, content: String) -> Result<String, ClientError> {
@@ -125,40 +169,42 @@ impl AgentClient {
         self.wait(self.client.clone().read_file(request))
     }
 
-    /// `set` or `delete` of `words`; the agent's warning, if the edit changed nothing.
-    pub fn edit(&self, set: bool, words: Vec<String>) -> Result<String, ClientError> {
-        let operation = if set { edit_request::Operation::Set } else { edit_request::Operation::Delete };
-        let request = EditRequest { operation: operation as i32, words };
-        self.wait(self.config.clone().edit(request)).map(|r| r.warning)
-    }
-
-    pub fn configuration(
+    /// An edit of `words`; the agent's warning, if the edit changed nothing.
+    pub fn edit(
         &self,
-        candidate: bool,
+        operation: edit_request::Operation,
         words: Vec<String>,
-    ) -> Result<ConfigurationReply, ClientError> {
-        self.wait(self.config.clone().get_configuration(GetConfigurationRequest { candidate, words }))
+        target: String,
+    ) -> Result<String, ClientError> {
+        let request = EditRequest { operation: operation as i32, words, target };
+        self.wait(self.config.clone().edit(self.request(request))).map(|r| r.warning)
     }
 
-    /// Whether the candidate has changes not yet committed.
-    pub fn configuration_changed(&self) -> Result<bool, ClientError> {
-        self.wait(self.config.clone().get_status(GetStatusRequest {})).map(|r| r.changed)
+    pub fn configuration(&self, request: GetConfigurationRequest) -> Result<ConfigurationReply, ClientError> {
+        self.wait(self.config.clone().get_configuration(self.request(request)))
     }
 
-    pub fn compare(&self, candidate: bool, rollback: Option<u32>) -> Result<String, ClientError> {
-        self.wait(self.config.clone().compare(CompareRequest { rollback, candidate })).map(|r| r.text)
+    /// Whether the session's candidate has changes not yet committed, and
+    /// who is in configuration mode.
+    pub fn configuration_status(&self) -> Result<ConfigurationStatus, ClientError> {
+        self.wait(self.config.clone().get_status(self.request(GetStatusRequest {})))
+    }
+
+    pub fn compare(&self, request: CompareRequest) -> Result<String, ClientError> {
+        self.wait(self.config.clone().compare(self.request(request))).map(|r| r.text)
     }
 
     pub fn commit(&self, request: CommitRequest) -> Result<Vec<CommitError>, ClientError> {
-        self.wait(self.config.clone().commit(request)).map(|r| r.errors)
+        self.wait(self.config.clone().commit(self.request(request))).map(|r| r.errors)
     }
 
     pub fn rollback(&self, number: u32) -> Result<(), ClientError> {
-        self.wait(self.config.clone().rollback(RollbackRequest { number })).map(|_| ())
+        self.wait(self.config.clone().rollback(self.request(RollbackRequest { number }))).map(|_| ())
     }
 
     pub fn load(&self, action: load_request::Action, text: String) -> Result<Vec<LoadError>, ClientError> {
-        self.wait(self.config.clone().load(LoadRequest { action: action as i32, text })).map(|r| r.errors)
+        let request = LoadRequest { action: action as i32, text };
+        self.wait(self.config.clone().load(self.request(request))).map(|r| r.errors)
     }
 
     pub fn commit_information(&self) -> Result<CommitInformation, ClientError> {
@@ -168,6 +214,17 @@ impl AgentClient {
     pub fn software_information(&self) -> Result<SoftwareInformation, ClientError> {
         self.wait(self.client.clone().get_software_information(GetSoftwareInformationRequest {}))
     }
+}
+
+/// The terminal this shell runs on (`pts/3`), as other users' `status` shows it.
+fn terminal_name() -> String {
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return "none".into();
+    }
+    std::fs::read_link("/proc/self/fd/0")
+        .ok()
+        .and_then(|p| p.to_str().map(|p| p.trim_start_matches("/dev/").to_owned()))
+        .unwrap_or_else(|| "none".into())
 }
 
 /// The innermost cause of a transport failure, which is the part worth reading

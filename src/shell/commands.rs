@@ -4,23 +4,30 @@ use super::pipe::Pipeline;
 use super::view::View;
 use super::{Engine, Failure, Session, render};
 use crate::grammar::{Completion, Completions, Parsed};
+use crate::proto::edit_request::Operation;
 use crate::slot::Slot;
 
 /// Every action the operational grammar may name. A grammar action without a
 /// variant here is refused at start, and a test checks the shipped grammar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Command {
+    Activate,
+    Annotate,
     Commit,
     Configure,
+    Copy,
+    Deactivate,
     Delete,
     Edit,
     Exit,
     FileList,
     FileShow,
     Help,
+    Insert,
     Load,
     Login,
     Quit,
+    Rename,
     Rollback,
     Run,
     Set,
@@ -35,10 +42,13 @@ pub(super) enum Command {
     ShowCli,
     ShowConfiguration,
     ShowSystemCommit,
+    ShowSystemRollback,
     ShowSystemUptime,
     ShowVersion,
+    Status,
     Top,
     Up,
+    WildcardDelete,
 }
 
 /// What a command did: something to show, output already through its own
@@ -56,17 +66,23 @@ fn show(view: impl View + 'static) -> Result<Outcome, Failure> {
 impl Command {
     pub(super) fn from_action(action: &str) -> Option<Command> {
         Some(match action {
+            "activate" => Command::Activate,
+            "annotate" => Command::Annotate,
             "commit" => Command::Commit,
             "configure" => Command::Configure,
+            "copy" => Command::Copy,
+            "deactivate" => Command::Deactivate,
             "delete" => Command::Delete,
             "edit" => Command::Edit,
             "exit" => Command::Exit,
             "file-list" => Command::FileList,
             "file-show" => Command::FileShow,
             "help" => Command::Help,
+            "insert" => Command::Insert,
             "load" => Command::Load,
             "login" => Command::Login,
             "quit" => Command::Quit,
+            "rename" => Command::Rename,
             "rollback" => Command::Rollback,
             "run" => Command::Run,
             "set" => Command::Set,
@@ -81,10 +97,13 @@ impl Command {
             "show-cli" => Command::ShowCli,
             "show-configuration" => Command::ShowConfiguration,
             "show-system-commit" => Command::ShowSystemCommit,
+            "show-system-rollback" => Command::ShowSystemRollback,
             "show-system-uptime" => Command::ShowSystemUptime,
             "show-version" => Command::ShowVersion,
+            "status" => Command::Status,
             "top" => Command::Top,
             "up" => Command::Up,
+            "wildcard-delete" => Command::WildcardDelete,
             _ => return None,
         })
     }
@@ -100,23 +119,32 @@ impl Command {
         let in_configuration = engine.config.is_some();
         let client = &engine.session().client;
         match self {
+            Command::Activate => engine.set_active(line, parsed, true),
+            Command::Annotate => engine.annotate(line, parsed),
             Command::Commit => engine.commit(parsed),
-            Command::Configure => engine.enter_configuration(),
+            Command::Configure => engine.enter_configuration(parsed),
+            Command::Copy => engine.move_entry(line, parsed, Operation::Copy),
+            Command::Deactivate => engine.set_active(line, parsed, false),
             Command::Delete => engine.edit_statement(line, parsed, false),
             Command::Edit => engine.edit_level(line, parsed),
             Command::Exit | Command::Quit if in_configuration => {
                 engine.exit_configuration(parsed.has("configuration-mode"))
             }
             Command::Exit | Command::Quit => Ok(exit(engine)),
+            Command::Insert => engine.move_entry(line, parsed, Operation::InsertBefore),
             Command::Load => engine.load(parsed),
+            Command::Rename => engine.move_entry(line, parsed, Operation::Rename),
             Command::Rollback => engine.rollback(parsed),
             Command::Run => run(engine, line, parsed),
             Command::Set => engine.edit_statement(line, parsed, true),
             Command::Show => engine.show_candidate(line, parsed, pipeline),
             Command::ShowConfiguration => engine.show_committed(line, parsed, pipeline),
             Command::ShowSystemCommit => show(client.commit_information()?),
+            Command::ShowSystemRollback => engine.show_rollback(parsed),
+            Command::Status => engine.status(),
             Command::Top => engine.move_up(None),
             Command::Up => engine.move_up(Some(number("levels").unwrap_or(1) as usize)),
+            Command::WildcardDelete => engine.wildcard_delete(line, parsed),
             Command::FileList => show(client.list_files(&engine.user, parsed.arg("path").unwrap_or(""))?),
             Command::FileShow => show(client.read_file(&engine.user, parsed.arg("filename").unwrap_or(""))?),
             Command::Help => show(help(engine, parsed)),

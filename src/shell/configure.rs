@@ -7,12 +7,15 @@ use super::commands::Outcome;
 use super::pipe::Pipeline;
 use super::render::ConfigView;
 use super::{Engine, Failure};
-use crate::config::path::{Resolved, Step, Word, resolve};
+use crate::config::editors::users_block;
+use crate::config::path::{Resolved, Step, Wanting, Word, resolve};
 use crate::config::schema::Kind;
-use crate::config::tree::quote;
+use crate::config::tree::{ends_at_entry, quote};
 use crate::config::validate::CheckError;
 use crate::grammar::{ParseError, Parsed, Token};
-use crate::proto::{CommitRequest, load_request};
+use crate::proto::{
+    CommitRequest, CompareRequest, GetConfigurationRequest, edit_request, load_request, open_request,
+};
 
 /// Where a configuration session is in the hierarchy.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +24,17 @@ pub struct ConfigMode {
     /// The levels `edit` left, for `exit` to return to (`top` and `up` move
     /// without leaving a way back).
     pub previous: Vec<Vec<Step>>,
+    /// `configure exclusive` or `configure private`: uncommitted changes
+    /// are discarded on the way out.
+    pub database: Database,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Database {
+    #[default]
+    Shared,
+    Exclusive,
+    Private,
 }
 
 impl ConfigMode {
@@ -60,16 +74,50 @@ impl Engine {
 
     /// Reads a path from the current level.
     fn read_path(&self, line: &str, parsed: &Parsed<'_>) -> Result<Resolved, Failure> {
-        let mode = self.config_mode()?;
-        resolve(&self.schema, &mode.level, &words(line, &parsed.path)).map_err(Failure::Parse)
+        self.read_tokens(line, &parsed.path)
     }
 
-    /// `configure`.
-    pub(super) fn enter_configuration(&mut self) -> Result<Outcome, Failure> {
-        let changed = self.session().client.configuration_changed()?;
-        self.config = Some(ConfigMode::default());
-        let mut out = String::from("Entering configuration mode\n");
-        if changed {
+    fn read_tokens(&self, line: &str, tokens: &[Token]) -> Result<Resolved, Failure> {
+        let mode = self.config_mode()?;
+        resolve(&self.schema, &mode.level, &words(line, tokens)).map_err(Failure::Parse)
+    }
+
+    /// The words the agent is sent for a path: the level, then the path's own.
+    fn path_words(&self, tokens: &[Token]) -> Result<Vec<String>, Failure> {
+        let mut words = self.config_mode()?.level_words();
+        words.extend(tokens.iter().map(|t| t.text.clone()));
+        Ok(words)
+    }
+
+    /// Tells the agent where the session now is, for other users' `status`.
+    fn moved(&self) -> Result<Outcome, Failure> {
+        let level = self.config_mode()?.level_words();
+        self.session().client.set_level(level)?;
+        show(String::new())
+    }
+
+    /// `configure [exclusive|private]`.
+    pub(super) fn enter_configuration(&mut self, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
+        let (database, mode) = match (parsed.has("exclusive"), parsed.has("private")) {
+            (true, true) => {
+                return Err(Failure::Error("'exclusive' and 'private' cannot be combined".into()));
+            }
+            (true, false) => (Database::Exclusive, open_request::Mode::Exclusive),
+            (false, true) => (Database::Private, open_request::Mode::Private),
+            (false, false) => (Database::Shared, open_request::Mode::Shared),
+        };
+        let reply = self.session().client.open(mode)?;
+        if !reply.refused.is_empty() {
+            return Err(Failure::Text(format!("{}error: {}\n", users_block(&reply.editors), reply.refused)));
+        }
+        self.config = Some(ConfigMode { database, ..ConfigMode::default() });
+        let mut out = String::new();
+        if database != Database::Shared {
+            out.push_str("warning: uncommitted changes will be discarded on exit\n");
+        }
+        out.push_str("Entering configuration mode\n");
+        out.push_str(&users_block(&reply.editors));
+        if reply.changed && database == Database::Shared {
             out.push_str("The configuration has been changed but not committed\n");
         }
         show(out)
@@ -81,19 +129,40 @@ impl Engine {
         let mode = self.config_mode_mut()?;
         if !whole && !mode.level.is_empty() {
             mode.level = mode.previous.pop().unwrap_or_default();
-            return show(String::new());
+            return self.moved();
         }
+        let database = mode.database;
         let mut out = String::new();
-        if self.session().client.configuration_changed()? {
+        let changed = self.session().client.configuration_status()?.changed;
+        let discard = changed && database != Database::Shared;
+        if changed {
             out.push_str("The configuration has been changed but not committed\n");
-            if !self.ask(&out, "Exit with uncommitted changes? [yes,no] (yes)", true) {
+            let question = match database {
+                Database::Shared => "Exit with uncommitted changes? [yes,no] (yes)",
+                Database::Exclusive => {
+                    out.push_str("warning: Auto rollback on exiting 'configure exclusive'\n");
+                    "Discard uncommitted changes? [yes,no] (yes)"
+                }
+                Database::Private => "Discard uncommitted changes? [yes,no] (yes)",
+            };
+            if !self.ask(&out, question, true) {
                 return show(String::new());
             }
             out.clear();
+            if discard {
+                out.push_str("warning: discarding uncommitted changes\nload complete\n");
+            }
         }
+        self.session().client.close(discard)?;
         self.config = None;
         out.push_str("Exiting configuration mode\n");
         show(out)
+    }
+
+    /// `status`: who is in configuration mode, and where.
+    pub(super) fn status(&self) -> Result<Outcome, Failure> {
+        let status = self.session().client.configuration_status()?;
+        show(users_block(&status.editors))
     }
 
     pub(super) fn edit_statement(
@@ -107,10 +176,136 @@ impl Engine {
             let end = parsed.path.last().map_or(line.chars().count(), |t| line[..t.end].chars().count());
             return Err(Failure::Parse(ParseError::MissingArgument { column: end + 1 }));
         }
-        let mut words = self.config_mode()?.level_words();
-        words.extend(parsed.path.iter().map(|t| t.text.clone()));
-        let warning = self.session().client.edit(set, words)?;
+        let operation = if set { edit_request::Operation::Set } else { edit_request::Operation::Delete };
+        self.send_edit(operation, self.path_words(&parsed.path)?, String::new())
+    }
+
+    fn send_edit(
+        &self,
+        operation: edit_request::Operation,
+        words: Vec<String>,
+        target: String,
+    ) -> Result<Outcome, Failure> {
+        let warning = self.session().client.edit(operation, words, target)?;
         show(if warning.is_empty() { String::new() } else { format!("warning: {warning}\n") })
+    }
+
+    /// `activate PATH` and `deactivate PATH`.
+    pub(super) fn set_active(
+        &mut self,
+        line: &str,
+        parsed: &Parsed<'_>,
+        active: bool,
+    ) -> Result<Outcome, Failure> {
+        self.read_path(line, parsed)?;
+        let operation =
+            if active { edit_request::Operation::Activate } else { edit_request::Operation::Deactivate };
+        self.send_edit(operation, self.path_words(&parsed.path)?, String::new())
+    }
+
+    /// `annotate PATH "comment"`.
+    pub(super) fn annotate(&mut self, line: &str, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
+        let Some((comment, path)) = parsed.path.split_last().filter(|(_, path)| !path.is_empty()) else {
+            return Err(Failure::Parse(ParseError::MissingArgument { column: line.chars().count() + 1 }));
+        };
+        self.read_tokens(line, path)?;
+        self.send_edit(edit_request::Operation::Annotate, self.path_words(path)?, comment.text.clone())
+    }
+
+    /// `rename PATH to NAME`, `copy PATH to NAME` and `insert PATH (before|after)
+    /// NAME`: the path names a list entry, and NAME another of that list (the
+    /// list's keyword may be repeated before it: `rename unit 0 to unit 1`).
+    pub(super) fn move_entry(
+        &mut self,
+        line: &str,
+        parsed: &Parsed<'_>,
+        verb: edit_request::Operation,
+    ) -> Result<Outcome, Failure> {
+        let separators: &[&str] = match verb {
+            edit_request::Operation::Rename | edit_request::Operation::Copy => &["to"],
+            _ => &["before", "after"],
+        };
+        let end = line.chars().count() + 1;
+        let Some(split) = parsed.path.iter().position(|t| separators.contains(&t.text.as_str())) else {
+            return Err(Failure::Parse(ParseError::MissingArgument { column: end }));
+        };
+        let (path, rest) = (&parsed.path[..split], &parsed.path[split + 1..]);
+        let resolved = self.read_tokens(line, path)?;
+        let column = |t: &Token| line[..t.start].chars().count();
+        if !ends_at_entry(&self.schema, &resolved.steps) {
+            let at = path.last().map_or(end, |t| line[..t.end].chars().count() + 1);
+            return Err(Failure::Parse(ParseError::Syntax { column: at }));
+        }
+        let list = self.schema.node(resolved.steps[resolved.steps.len() - 1].schema);
+        let name = match rest {
+            [name] => name,
+            [keyword, name] if keyword.text == list.name => name,
+            [] => return Err(Failure::Parse(ParseError::MissingArgument { column: end })),
+            [.., extra] => return Err(Failure::Parse(ParseError::Syntax { column: column(extra) })),
+        };
+        if let Kind::List { key, .. } = &list.kind {
+            key.check(&name.text).map_err(|message| {
+                Failure::Parse(ParseError::InvalidValue { column: column(name), message })
+            })?;
+        }
+        let verb = match (verb, rest.first().map(|_| parsed.path[split].text.as_str())) {
+            (edit_request::Operation::InsertBefore, Some("after")) => edit_request::Operation::InsertAfter,
+            (verb, _) => verb,
+        };
+        self.send_edit(verb, self.path_words(path)?, name.text.clone())
+    }
+
+    /// `wildcard delete LIST PATTERN`: every entry of the list whose name the
+    /// regular expression matches whole, after a question.
+    pub(super) fn wildcard_delete(&mut self, line: &str, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
+        let Some((pattern, path)) = parsed.path.split_last() else {
+            return Err(Failure::Parse(ParseError::MissingArgument { column: line.chars().count() + 1 }));
+        };
+        let resolved = self.read_tokens(line, path)?;
+        let lists_here = match &resolved.wanting {
+            Some(Wanting::Key(_)) => true,
+            Some(Wanting::Value(_)) => false,
+            None => self.schema.unnamed(resolved.steps.last().map(|s| s.schema)).is_some(),
+        };
+        if !lists_here {
+            let column = line[..pattern.start].chars().count();
+            return Err(Failure::Parse(ParseError::Syntax { column }));
+        }
+        let regex = regex::Regex::new(&format!("^(?:{})$", pattern.text))
+            .map_err(|_| Failure::Error(format!("invalid regular expression: {}", pattern.text)))?;
+        let words = self.path_words(path)?;
+        let request = GetConfigurationRequest {
+            candidate: true,
+            words: words.clone(),
+            keys_only: true,
+            rollback: None,
+        };
+        let reply = self.session().client.configuration(request)?;
+        let at = resolved.steps.last().map(|s| s.schema);
+        let keyword_list = matches!(resolved.wanting, Some(Wanting::Key(_)));
+        let matched: Vec<String> = reply
+            .root
+            .map(|root| root.children.into_iter().map(|c| c.name).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|name| keyword_list || self.schema.keyword(at, name).is_none())
+            .filter(|name| regex.is_match(name))
+            .collect();
+        if matched.is_empty() {
+            return show("warning: statement not found\n".to_owned());
+        }
+        let mut listing: String = matched.iter().map(|name| format!("  matched: {name}\n")).collect();
+        let question = format!("Delete {} objects? [yes,no] (no)", matched.len());
+        if !self.ask(&listing, &question, false) {
+            return show(String::new());
+        }
+        listing.clear();
+        for name in matched {
+            let mut words = words.clone();
+            words.push(name);
+            self.session().client.edit(edit_request::Operation::Delete, words, String::new())?;
+        }
+        show(listing)
     }
 
     /// `edit PATH`: a container or list entry becomes the current level.
@@ -128,7 +323,7 @@ impl Engine {
         }
         let mode = self.config_mode_mut()?;
         mode.previous.push(std::mem::replace(&mut mode.level, path.steps));
-        show(String::new())
+        self.moved()
     }
 
     /// `up [N]` and `top`. A keyword list's entry and its keyword are one level.
@@ -147,7 +342,7 @@ impl Engine {
                 }
             }
         }
-        show(String::new())
+        self.moved()
     }
 
     /// `show [PATH]` in configuration mode: the candidate.
@@ -180,10 +375,16 @@ impl Engine {
         pipeline: &Pipeline,
     ) -> Result<Outcome, Failure> {
         if let Some(rollback) = pipeline.compare {
-            return show(self.session().client.compare(candidate, (rollback > 0).then_some(rollback))?);
+            let request = CompareRequest {
+                rollback: (rollback > 0).then_some(rollback),
+                candidate,
+                shown_rollback: None,
+            };
+            return show(self.session().client.compare(request)?);
         }
         let words: Vec<String> = steps.iter().map(|s| s.key.clone()).collect();
-        let reply = self.session().client.configuration(candidate, words)?;
+        let request = GetConfigurationRequest { candidate, words, rollback: None, keys_only: false };
+        let reply = self.session().client.configuration(request)?;
         let node = reply.root.as_ref().map(crate::config::wire::from_wire).unwrap_or_default();
         // The committed configuration, shown whole, says when it was committed.
         let header = match (&reply.last_commit, candidate || !steps.is_empty()) {
@@ -195,14 +396,38 @@ impl Engine {
         show(ConfigView { schema: self.schema.clone(), steps, node, header })
     }
 
-    /// `commit [check] [comment TEXT] [and-quit]`.
+    /// `show system rollback N [compare M]`.
+    pub(super) fn show_rollback(&self, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
+        let number = |name: &str| parsed.arg(name).and_then(|n| n.parse::<u32>().ok());
+        let shown = number("number").unwrap_or(0);
+        if let Some(other) = number("other") {
+            let request =
+                CompareRequest { rollback: Some(other), candidate: false, shown_rollback: Some(shown) };
+            return show(self.session().client.compare(request)?);
+        }
+        let request = GetConfigurationRequest {
+            candidate: false,
+            words: Vec::new(),
+            rollback: Some(shown),
+            keys_only: false,
+        };
+        let reply = self.session().client.configuration(request)?;
+        let node = reply.root.as_ref().map(crate::config::wire::from_wire).unwrap_or_default();
+        show(ConfigView { schema: self.schema.clone(), steps: Vec::new(), node, header: None })
+    }
+
+    /// `commit [check] [comment TEXT] [confirmed [N]] [and-quit]`.
     pub(super) fn commit(&mut self, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
         let check = parsed.has("check");
+        // Junos's default wait for a confirmation is ten minutes.
+        let confirmed =
+            parsed.has("confirmed").then(|| parsed.arg("minutes").and_then(|m| m.parse().ok()).unwrap_or(10));
         let request = CommitRequest {
             check,
             comment: parsed.arg("comment").unwrap_or_default().to_owned(),
             user: self.user.clone(),
             client: "cli".into(),
+            confirmed_minutes: confirmed.filter(|_| !check),
         };
         let errors = self.session().client.commit(request)?;
         if !errors.is_empty() {
@@ -220,8 +445,16 @@ impl Engine {
         if check {
             return show("configuration check succeeds\n".to_owned());
         }
-        let mut out = String::from("commit complete\n");
+        let mut out = String::new();
+        if let Some(minutes) = confirmed {
+            out.push_str(&format!(
+                "configuration check succeeds\ncommit confirmed will be automatically rolled back in \
+                 {minutes} minutes unless confirmed\n"
+            ));
+        }
+        out.push_str("commit complete\n");
         if parsed.has("and-quit") {
+            self.session().client.close(false)?;
             self.config = None;
             out.push_str("Exiting configuration mode\n");
         }
@@ -235,8 +468,9 @@ impl Engine {
         show("load complete\n".to_owned())
     }
 
-    /// `load (merge|override|replace|set) FILE`, FILE in the RE's file area.
-    pub(super) fn load(&self, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
+    /// `load (merge|override|replace|set) (terminal|FILE)`, FILE in the RE's
+    /// file area; `terminal` reads lines from the front end until `^D`.
+    pub(super) fn load(&mut self, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
         let action = if parsed.has("override") {
             load_request::Action::Override
         } else if parsed.has("replace") {
@@ -246,10 +480,17 @@ impl Engine {
         } else {
             load_request::Action::Merge
         };
-        let file = parsed.arg("filename").unwrap_or_default();
-        let contents = self.session().client.read_file(&self.user, file)?;
-        let errors = self.session().client.load(action, contents.content)?;
         let mut out = String::new();
+        let (file, contents) = if parsed.has("terminal") {
+            let text = self.read_terminal("[Type ^D at a new line to end input]\n");
+            // The front end echoes `^D`; what follows is on its line.
+            out.push_str("^D");
+            ("terminal", text)
+        } else {
+            let file = parsed.arg("filename").unwrap_or_default();
+            (file, self.session().client.read_file(&self.user, file)?.content)
+        };
+        let errors = self.session().client.load(action, contents)?;
         for e in &errors {
             out.push_str(&format!("{file}:{}:({}) {}\n", e.line, e.column, e.message));
         }

@@ -128,9 +128,12 @@ impl Reply {
     }
 }
 
-/// The two lines printed before each command: the role line and the prompt.
+/// The lines printed before each command: a reminder while a `commit
+/// confirmed` waits, the role line and the prompt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prompt {
+    /// `# commit confirmed will be rolled back in N minutes`.
+    pub notice: Option<String>,
     /// `{master}` or `{backup}`.
     pub role: String,
     /// `user@host> `.
@@ -142,13 +145,18 @@ struct Session {
     client: AgentClient,
     /// Refreshed after every command: the role and host name can change under us.
     identity: Identity,
-    /// Keeps the session logged in on the RE while it is held.
-    _attached: tonic::Streaming<SessionEvent>,
+    /// Keeps the session logged in on the RE while it is held, and carries
+    /// the RE's broadcasts.
+    attached: tonic::Streaming<SessionEvent>,
 }
 
 /// Answers a `[yes,no]` question: given the text before it, the question and
 /// its default answer.
 pub type Asker = Box<dyn FnMut(&str, &str, bool) -> bool>;
+
+/// Reads text typed for `load ... terminal`: prints the banner it is given,
+/// then takes lines until `^D`.
+pub type Reader = Box<dyn FnMut(&str) -> String>;
 
 pub struct Engine {
     /// The commands of each mode; shared with the line editor's completer.
@@ -158,6 +166,7 @@ pub struct Engine {
     /// Set while the session is in configuration mode.
     config: Option<ConfigMode>,
     asker: Asker,
+    reader: Reader,
     rt: Handle,
     user: String,
     /// Where the shell was told the agents are.
@@ -192,6 +201,7 @@ impl Engine {
             schema: Arc::new(Schema::shipped()?),
             config: None,
             asker: Box::new(|_, _, default| default),
+            reader: Box::new(|_| String::new()),
             rt,
             user: user.to_owned(),
             addresses,
@@ -202,10 +212,21 @@ impl Engine {
     }
 
     fn open(rt: &Handle, address: &str, user: &str) -> Result<Session, ClientError> {
-        let client = AgentClient::new(rt.clone(), address)?;
+        let mut client = AgentClient::new(rt.clone(), address)?;
         let identity = client.identity()?;
         let attached = client.attach(user)?;
-        Ok(Session { client, identity, _attached: attached })
+        Ok(Session { client, identity, attached })
+    }
+
+    /// Messages the Routing Engines broadcast since the last look.
+    pub fn broadcasts(&mut self) -> String {
+        let mut out = String::new();
+        for session in &mut self.sessions {
+            for message in session.client.broadcasts(&mut session.attached) {
+                out.push_str(&message);
+            }
+        }
+        out
     }
 
     /// The commands of the mode the session is in.
@@ -220,6 +241,15 @@ impl Engine {
 
     fn ask(&mut self, before: &str, question: &str, default: bool) -> bool {
         (self.asker)(before, question, default)
+    }
+
+    /// How the front end takes `load ... terminal` input.
+    pub fn set_reader(&mut self, reader: Reader) {
+        self.reader = reader;
+    }
+
+    fn read_terminal(&mut self, banner: &str) -> String {
+        (self.reader)(banner)
     }
 
     pub fn settings(&self) -> &CliSettings {
@@ -248,9 +278,13 @@ impl Engine {
     pub fn prompt(&self) -> Prompt {
         let identity = &self.session().identity;
         let role = format!("{{{}}}", render::mastership_word(identity.mastership_state).to_lowercase());
+        let notice = identity.rollback_pending_seconds.map(|seconds| {
+            format!("# commit confirmed will be rolled back in {} minutes", seconds.div_ceil(60))
+        });
         match &self.config {
-            None => Prompt { role, text: format!("{}@{}> ", self.user, identity.host_name) },
+            None => Prompt { notice, role, text: format!("{}@{}> ", self.user, identity.host_name) },
             Some(mode) => Prompt {
+                notice,
                 role: format!("{role}{}", mode.banner()),
                 text: format!("{}@{}# ", self.user, identity.host_name),
             },

@@ -142,6 +142,23 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
         }
     }));
 
+    engine.set_reader(Box::new(|banner| {
+        print!("{banner}");
+        let _ = std::io::stdout().flush();
+        // The terminal is in line mode between prompts: Ctrl-D at the start
+        // of a line reads as the end of input.
+        let mut text = String::new();
+        let stdin = std::io::stdin();
+        loop {
+            let mut line = String::new();
+            match stdin.read_line(&mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => text.push_str(&line),
+            }
+        }
+        text
+    }));
+
     engine.set_terminal(terminal::size());
     if let Ok(banner) = engine.banner() {
         println!("{banner}");
@@ -149,6 +166,10 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
     let mut pending = (String::new(), String::new());
     loop {
         let prompt = engine.prompt();
+        print!("{}", engine.broadcasts());
+        if let Some(notice) = &prompt.notice {
+            print!("\n{notice}");
+        }
         println!("\n{}", prompt.role);
         idle.arm(engine.settings().idle_timeout);
         let read = editor.readline_with_initial(&prompt.text, (&pending.0, &pending.1));

@@ -91,6 +91,12 @@ impl Process {
         }
     }
 
+    /// Types a line at the process (spawned with a piped stdin).
+    pub fn send(&mut self, line: &str) {
+        let stdin = self.child.stdin.as_mut().expect("spawned with a piped stdin");
+        std::io::Write::write_all(stdin, format!("{line}\n").as_bytes()).expect("write to the process");
+    }
+
     /// Waits for the process to exit by itself; `None` if it did not in time.
     pub fn wait_exit(&mut self) -> Option<std::process::ExitStatus> {
         let deadline = Instant::now() + READY_WITHIN;
@@ -109,6 +115,21 @@ impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A shell in batch mode on running agents, reading commands as they are sent.
+pub fn shell(spec: &str) -> Process {
+    Process::spawn(reshell().args(["--connect", spec, "--keep-going", "--yes"]).stdin(Stdio::piped()))
+}
+
+/// Waits until `check` holds, trying again until the deadline.
+pub fn eventually(within: Duration, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !check() {
+        assert!(Instant::now() < deadline, "{what}: not within {within:?}");
+        // What is awaited happens in another process, which has no way to tell us.
+        std::thread::sleep(Duration::from_millis(200));
     }
 }
 

@@ -130,11 +130,19 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Vec<Element
 }
 
 impl View for CommitInformation {
-    /// `0   2016-12-07 00:25:10 UTC by root via netconf`, the comment below.
+    /// `0   2016-12-07 00:25:10 UTC by root via netconf`, the comment below;
+    /// a confirmed commit says so, and whether its rollback is still pending.
     fn text(&self) -> String {
         let mut out = String::new();
         for e in &self.entries {
-            let _ = writeln!(out, "{:<4}{} by {} via {}", e.sequence, junos_time(e.time), e.user, e.client);
+            let _ = write!(out, "{:<4}{} by {} via {}", e.sequence, junos_time(e.time), e.user, e.client);
+            if let Some(minutes) = e.confirmed_minutes {
+                let _ = write!(out, " commit confirmed, rollback in {minutes}mins");
+            }
+            out.push('\n');
+            if e.rollback_pending {
+                out.push_str("    rollback pending\n");
+            }
             if !e.comment.is_empty() {
                 let _ = writeln!(out, "    {}", e.comment);
             }
@@ -152,6 +160,9 @@ impl View for CommitInformation {
                 .child(Element::leaf("date-time", junos_time(e.time)).attr("junos:seconds", e.time));
             if !e.comment.is_empty() {
                 history.push(Element::leaf("log", &e.comment));
+            }
+            if let Some(minutes) = e.confirmed_minutes {
+                history.push(Element::leaf("confirm-timeout", minutes));
             }
             root.push(history);
         }

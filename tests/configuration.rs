@@ -378,3 +378,101 @@ fn show_system_rollback_shows_and_compares_old_configurations() {
         run.stdout
     );
 }
+
+#[test]
+fn names_in_the_configuration_complete_like_keywords() {
+    let dir = state_dir();
+    let run = commands(
+        dir.path(),
+        &[
+            "configure",
+            "set interfaces ge-0/0/0 unit 0 description a",
+            "set interfaces xe-1/0/0 unit 5 description b",
+            "show interfaces x?",
+            "delete interfaces xe-1/0/0 unit ?",
+        ],
+    );
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("Possible completions:\n  <[Enter]>            Execute this command\n  xe-1/0/0\n")
+    );
+    assert!(run.stdout.ends_with("  <logical-unit-number>  Logical interface (0..16385)\n  5\n  |                    Pipe through a command\n"), "{}", run.stdout);
+
+    let mut term = common::Terminal::start(dir.path());
+    let at = term.expect_after(0, "lab@re0> ");
+    term.type_keys("configure\rset interfaces xe-1/0/0 disable\redit interfaces x\t");
+    let at = term.expect_after(at, "lab@re0# edit interfaces xe-1/0/0 ");
+    term.type_keys("\r");
+    term.expect_after(at, "[edit interfaces xe-1/0/0]");
+}
+
+#[test]
+fn kill_9_during_commits_leaves_the_old_or_the_new_configuration() {
+    let dir = state_dir();
+    let peer = free_port();
+    let (mut re0, address) = agent(0, "127.0.0.1:0", &peer, dir.path());
+    // A configuration big enough that a commit takes a while to write.
+    let mut script = String::from("configure\nload set terminal\n");
+    for n in 0..4000 {
+        script.push_str(&format!(
+            "set interfaces ge-{}/0/{} unit 0 description \"port {n}\"\n",
+            n / 48,
+            n % 48
+        ));
+    }
+    script.push_str("^D\ncommit\n");
+    let file = dir.path().join("big.txt");
+    std::fs::write(&file, script).unwrap();
+    let loaded = connected(&format!("re0={address}"), &["-f", file.to_str().unwrap()]);
+    assert!(loaded.stdout.ends_with("commit complete\n"), "{}", loaded.stderr);
+
+    let commit_host = |address: &str, name: &str| {
+        let change = format!("set system host-name {name}");
+        common::reshell()
+            .args(["--connect", &format!("re0={address}")])
+            .args(["-c", "configure", "-c", &change, "-c", "commit"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // How long a whole commit takes from the shell's start, to aim the kills.
+    let started = std::time::Instant::now();
+    let output = commit_host(&address, "timed").wait_with_output().unwrap();
+    assert!(String::from_utf8_lossy(&output.stdout).contains("commit complete"));
+    let whole = started.elapsed();
+
+    let mut address = address;
+    let mut committed = String::from("timed");
+    for round in 0..10u32 {
+        let name = format!("round{round}");
+        let commit = commit_host(&address, &name);
+        // Kill at a different moment of the commit each round, from well
+        // before the end to just after it.
+        std::thread::sleep(whole * (50 + round * 7) / 100);
+        re0.child.kill().unwrap();
+        re0.child.wait().unwrap();
+        let output = commit.wait_with_output().unwrap();
+        let completed = String::from_utf8_lossy(&output.stdout).contains("commit complete");
+
+        let (restarted, new_address) = agent(0, "127.0.0.1:0", &peer, dir.path());
+        (re0, address) = (restarted, new_address);
+        let shown =
+            connected(&format!("re0={address}"), &["--echo", "-c", "show configuration interfaces | count"]);
+        assert!(shown.ok, "{}", shown.stderr);
+        let host = shown
+            .stdout
+            .lines()
+            .nth(1)
+            .and_then(|l| l.split(['@', '>']).nth(1))
+            .unwrap_or_default()
+            .to_owned();
+        assert!(host == committed || host == name, "round {round}: host {host}, before {committed}");
+        assert!(
+            !completed || host == name,
+            "round {round}: commit complete was printed but {host} is committed"
+        );
+        assert!(shown.stdout.contains("Count: 20000 lines"), "round {round}: {}", shown.stdout);
+        committed = host;
+    }
+}

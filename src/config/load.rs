@@ -4,7 +4,7 @@
 //! column and skipped; the rest still loads.
 
 use super::path::{Resolved, Step, Word, resolve};
-use super::schema::Schema;
+use super::schema::{Kind, Schema};
 use super::tree::Node;
 use crate::grammar::{ParseError, tokenize};
 
@@ -192,19 +192,27 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
                 };
                 let read = read_statement(schema, &level, &statement);
                 match read {
-                    Ok(path) if path.wanting.is_none() => {
-                        // An empty container means nothing until something is
-                        // set in it; a list entry or presence container does.
-                        if !opens || path.steps.last().is_some_and(|s| meaningful_when_empty(schema, s)) {
-                            root.set(schema, &path);
+                    Ok(paths) if paths.iter().all(|p| p.wanting.is_none()) => {
+                        for path in &paths {
+                            // An empty container means nothing until something is
+                            // set in it; a list entry or presence container does.
+                            if !opens || path.steps.last().is_some_and(|s| meaningful_when_empty(schema, s)) {
+                                root.set(schema, path);
+                            }
                         }
+                        let head = &paths[0].steps;
                         if inactive || !annotation.is_empty() {
-                            let node = root.entry(&path.steps);
+                            // The marks belong to the statement opened at this level,
+                            // not to the words of a one-liner after it.
+                            let first = head.get(level.len()).map(|s| &schema.node(s.schema).kind);
+                            let keyword_list = matches!(first, Some(Kind::List { keyword: true, .. }));
+                            let own = (level.len() + if keyword_list { 2 } else { 1 }).min(head.len());
+                            let node = root.entry(&head[..own]);
                             node.inactive = inactive;
                             node.annotation = annotation;
                         }
                         if opens {
-                            levels.push(Some(path.steps));
+                            levels.push(Some(head.clone()));
                         }
                     }
                     Ok(_) => {
@@ -241,21 +249,46 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
 
 fn meaningful_when_empty(schema: &Schema, step: &Step) -> bool {
     let node = schema.node(step.schema);
-    node.presence || matches!(node.kind, super::schema::Kind::List { .. })
+    node.presence || matches!(node.kind, Kind::List { .. })
 }
 
-fn read_statement(schema: &Schema, level: &[Step], statement: &[Lexeme]) -> Result<Resolved, LoadError> {
+/// One statement of curly text: usually one path, but a one-liner may hold
+/// several (`chassis-control disable failover alternate-media;`), each read
+/// from the one-liner's own level.
+fn read_statement(schema: &Schema, level: &[Step], statement: &[Lexeme]) -> Result<Vec<Resolved>, LoadError> {
     let words: Vec<Word<'_>> = statement
         .iter()
         .map(|l| Word { text: &l.text, column: l.column, end: l.column + l.text.chars().count() })
         .collect();
-    resolve(schema, level, &words).map_err(|e| {
+    let mut paths = Vec::new();
+    let mut start = level.to_vec();
+    let mut rest = &words[..];
+    loop {
+        let e = match resolve(schema, &start, rest) {
+            Ok(path) => {
+                paths.push(path);
+                return Ok(paths);
+            }
+            Err(e) => e,
+        };
+        let at = e.column().and_then(|c| rest.iter().position(|w| w.column == c));
+        if let (ParseError::Syntax { .. }, Some(i @ 1..)) = (&e, at) {
+            if let Ok(path) = resolve(schema, &start, &rest[..i]) {
+                let one_liner = path.steps.iter().rposition(|s| schema.node(s.schema).oneliner);
+                if let (None, Some(cut)) = (&path.wanting, one_liner.filter(|&cut| cut + 1 >= start.len())) {
+                    start = path.steps[..=cut].to_vec();
+                    paths.push(path);
+                    rest = &rest[i..];
+                    continue;
+                }
+            }
+        }
         let bad = e.column().and_then(|c| statement.iter().position(|l| l.column == c)).unwrap_or(0);
-        match statement.get(bad) {
+        return Err(match statement.get(bad) {
             Some(l) => LoadError::at(l.line, &words[bad], &e),
             None => LoadError { line: 0, column: 0, message: e.to_string() },
-        }
-    })
+        });
+    }
 }
 
 /// Applies `set`, `delete`, `deactivate` and `activate` lines to `root`; `#`
@@ -378,5 +411,46 @@ mod tests {
                 LoadError { line: 3, column: 1, message: "syntax error: show".into() },
             ]
         );
+    }
+
+    /// The annotations of a tree, which the set form does not carry, removed.
+    fn without_annotations(node: &Node) -> Node {
+        Node {
+            children: node.children.iter().map(|(k, c)| (k.clone(), without_annotations(c))).collect(),
+            annotation: String::new(),
+            ..node.clone()
+        }
+    }
+
+    #[test]
+    fn random_configurations_read_back_from_both_forms() {
+        use crate::config::compare::compare;
+        use crate::config::random::{Rng, configuration};
+        let schema = Schema::shipped().unwrap();
+        for seed in 0..300 {
+            let mut rng = Rng::new(seed);
+            let size = 1 + rng.below(60);
+            let tree = configuration(&schema, &mut rng, size);
+            let text = to_text(&schema, None, &tree);
+            let (read, errors) = parse_text(&schema, &text);
+            assert_eq!(errors, [], "seed {seed}:\n{text}");
+            assert_eq!(to_text(&schema, None, &read), text, "seed {seed}");
+            assert_eq!(read, tree, "seed {seed}:\n{text}");
+
+            let set = to_set(&schema, None, &tree, "");
+            let mut from_set = Node::default();
+            assert_eq!(apply_set_lines(&schema, &mut from_set, &set), [], "seed {seed}:\n{set}");
+            assert_eq!(from_set, without_annotations(&tree), "seed {seed}:\n{set}");
+
+            assert_eq!(compare(&schema, &tree, &read), "", "seed {seed}");
+            let other = configuration(&schema, &mut rng, 5);
+            let mut merged = tree.clone();
+            merged.merge(&schema, None, other.clone());
+            assert_eq!(
+                compare(&schema, &tree, &merged).is_empty(),
+                merged.active() == tree.active() && merged == tree,
+                "seed {seed}"
+            );
+        }
     }
 }

@@ -5,6 +5,8 @@ pub mod compare;
 pub mod editors;
 pub mod load;
 pub mod path;
+#[cfg(test)]
+pub mod random;
 pub mod schema;
 pub mod store;
 pub mod tree;

@@ -398,7 +398,7 @@ fn write_sets(out: &mut String, schema: &Schema, at: Option<SchemaId>, node: &No
                 for v in &child.values {
                     let _ = writeln!(out, "set {}", join(prefix, &quote(v)));
                 }
-                join(prefix, &quote(&step.key))
+                join(prefix, &child.values.first().map(|v| quote(v)).unwrap_or_default())
             }
             Kind::List { keyword: true, .. } => {
                 for (name, entry) in &child.children {

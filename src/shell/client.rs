@@ -37,6 +37,7 @@ pub enum ClientError {
     Refused(String),
 }
 
+#[derive(Clone)]
 pub struct AgentClient {
     address: String,
     rt: Handle,

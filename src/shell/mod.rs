@@ -5,6 +5,7 @@
 mod batch;
 mod client;
 mod commands;
+mod complete;
 mod configure;
 mod pager;
 mod pipe;
@@ -29,6 +30,7 @@ use crate::slot::Slot;
 pub use batch::BatchOptions;
 use client::{AgentClient, ClientError};
 use commands::{Command, Outcome};
+pub use complete::LineCompleter;
 use configure::ConfigMode;
 use pipe::Pipeline;
 pub use settings::{CliSettings, TerminalSize};
@@ -349,36 +351,23 @@ impl Engine {
     }
 
     /// `?` after `before`: what may come next. Inside a configuration path the
-    /// schema answers.
+    /// schema and the configuration answer.
     pub fn help(&self, before: &str) -> Reply {
-        let mut completions = match self.language().completions(before) {
-            Ok(c) => c,
-            Err(e) => return Reply::failed(Failure::Parse(e)),
-        };
-        if let Some((done, partial)) = completions.path.take() {
-            let level = self.config.as_ref().map(|m| m.level.clone()).unwrap_or_default();
-            let column = |byte: usize| before[..byte].chars().count();
-            let words: Vec<crate::config::path::Word<'_>> = done
-                .iter()
-                .map(|t| crate::config::path::Word {
-                    text: &t.text,
-                    column: column(t.start),
-                    end: column(t.end),
-                })
-                .collect();
-            let partial = partial.as_ref().map_or("", |t| t.text.as_str());
-            match crate::config::path::completions(&self.schema, &level, &words, partial) {
-                Ok(items) => completions.items.extend(items),
-                Err(e) => return Reply::failed(Failure::Parse(e)),
-            }
-            if completions.items.is_empty() && !completions.can_execute {
-                return Reply::failed(Failure::Parse(ParseError::NoCompletions));
-            }
-            if completions.can_execute {
-                completions.items.push(crate::grammar::Completion::new("|", "Pipe through a command"));
-            }
+        match self.completer().completions(before) {
+            Ok(completions) => Reply { output: render::completions(&completions), ..Reply::default() },
+            Err(e) => Reply::failed(Failure::Parse(e)),
         }
-        Reply { output: render::completions(&completions), ..Reply::default() }
+    }
+
+    /// What the line editor's keys complete from, as the session stands now.
+    pub fn completer(&self) -> LineCompleter {
+        LineCompleter {
+            language: self.language().clone(),
+            schema: self.schema.clone(),
+            level: self.config.as_ref().map(|m| m.level.clone()).unwrap_or_default(),
+            client: self.session().client.clone(),
+            candidate: self.config.is_some(),
+        }
     }
 
     fn refresh_identity(&mut self) {

@@ -1,5 +1,5 @@
 //! The interactive front end: rustyline with Junos keys. `?` lists completions
-//! at once and redraws the line, TAB completes from the grammar, Space
+//! at once and redraws the line, TAB completes from the grammar and the configuration, Space
 //! completes a keyword (unless `set cli complete-on-space off`), and long
 //! output stops at the pager.
 
@@ -19,9 +19,10 @@ use rustyline::{
     Helper, KeyEvent, RepeatCount,
 };
 
+use super::LineCompleter;
 use super::pager::{ERASE, Key, Pager};
 use super::{Engine, Reply, terminal};
-use crate::grammar::{Language, in_quote};
+use crate::grammar::in_quote;
 
 /// Where `?` was pressed, so the REPL can answer it once rustyline returns.
 type HelpAt = Arc<Mutex<Option<usize>>>;
@@ -41,11 +42,11 @@ impl ConditionalEventHandler for HelpKey {
     }
 }
 
-/// The commands of the session's current mode, which the keys complete from.
-type Current = Arc<RwLock<Arc<Language>>>;
+/// What the keys complete from, refreshed after every command.
+type Current = Arc<RwLock<LineCompleter>>;
 
-fn current(language: &Current) -> Arc<Language> {
-    language.read().unwrap_or_else(|e| e.into_inner()).clone()
+fn current(completer: &Current) -> LineCompleter {
+    completer.read().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
 /// Space after a unique prefix of a keyword types the rest of it.
@@ -111,7 +112,7 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
         .check_cursor_position(false)
         .build();
     let mut editor: Editor<ShellHelper, DefaultHistory> = Editor::with_config(config)?;
-    let language: Current = Arc::new(RwLock::new(engine.language().clone()));
+    let language: Current = Arc::new(RwLock::new(engine.completer()));
     editor.set_helper(Some(ShellHelper { language: language.clone() }));
     let help_at = HelpAt::default();
     editor.bind_sequence(KeyEvent::from('?'), EventHandler::Conditional(Box::new(HelpKey(help_at.clone()))));
@@ -195,7 +196,7 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
         let reply = engine.execute(&line);
         show(engine, &reply, &prompt.text, &line);
         complete_on_space.store(engine.settings().complete_on_space, Ordering::Relaxed);
-        *language.write().unwrap_or_else(|e| e.into_inner()) = engine.language().clone();
+        *language.write().unwrap_or_else(|e| e.into_inner()) = engine.completer();
         if reply.exit {
             break;
         }

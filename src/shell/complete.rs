@@ -1,0 +1,106 @@
+//! What `?`, TAB and Space complete from: the mode's commands, and inside a
+//! configuration path the schema, the session's level and the names already
+//! in its configuration (which the agent is asked for).
+
+use std::sync::Arc;
+
+use super::client::AgentClient;
+use crate::config::path::{self, Step, Wanting, Word, resolve};
+use crate::config::schema::{Kind, Schema};
+use crate::grammar::{Completion, Completions, Language, ParseError, Token};
+use crate::proto::GetConfigurationRequest;
+
+/// A snapshot of a session's state, cheap to clone, for the line editor's
+/// keys to consult while the engine waits for a line.
+#[derive(Clone)]
+pub struct LineCompleter {
+    pub(super) language: Arc<Language>,
+    pub(super) schema: Arc<Schema>,
+    pub(super) level: Vec<Step>,
+    pub(super) client: AgentClient,
+    /// In configuration mode names come from the candidate, otherwise from
+    /// the committed configuration.
+    pub(super) candidate: bool,
+}
+
+impl LineCompleter {
+    /// `?`: everything that may come next after `before`.
+    pub fn completions(&self, before: &str) -> Result<Completions, ParseError> {
+        let mut completions = self.language.completions(before)?;
+        let Some((done, partial)) = completions.path.take() else {
+            return Ok(completions);
+        };
+        let words = words(before, &done);
+        let partial = partial.as_ref().map_or("", |t| t.text.as_str());
+        completions.items.extend(path::completions(&self.schema, &self.level, &words, partial)?);
+        completions.items.extend(self.names(&words, partial));
+        if completions.items.is_empty() && !completions.can_execute {
+            return Err(ParseError::NoCompletions);
+        }
+        if completions.can_execute {
+            completions.items.push(Completion::new("|", "Pipe through a command"));
+        }
+        Ok(completions)
+    }
+
+    /// TAB and Space: the byte offset where the word being typed starts, and
+    /// the words it could become.
+    pub fn complete_word(&self, line: &str) -> (usize, Vec<String>) {
+        let in_path = self.language.completions(line).ok().and_then(|c| c.path);
+        let Some((_, partial)) = in_path else {
+            return self.language.complete_word(line);
+        };
+        let start = partial.as_ref().map_or(line.len(), |t| t.start);
+        let Ok(completions) = self.completions(line) else {
+            return (start, Vec::new());
+        };
+        let typed = partial.as_ref().map_or("", |t| t.text.as_str());
+        let words = completions
+            .items
+            .into_iter()
+            .map(|c| c.name)
+            .filter(|name| !name.starts_with('<') && name != "|" && name.starts_with(typed))
+            .collect();
+        (start, words)
+    }
+
+    /// The names of the entries that may come next, from the configuration.
+    fn names(&self, words: &[Word<'_>], partial: &str) -> Vec<Completion> {
+        let Ok(resolved) = resolve(&self.schema, &self.level, words) else {
+            return Vec::new();
+        };
+        let at = resolved.steps.last().map(|s| s.schema);
+        let keyword_list = matches!(resolved.wanting, Some(Wanting::Key(_)));
+        let entries_here = resolved.wanting.is_none()
+            && resolved.values.is_empty()
+            && self.schema.unnamed(at).is_some_and(|u| matches!(self.schema.node(u).kind, Kind::List { .. }));
+        if !keyword_list && !entries_here {
+            return Vec::new();
+        }
+        let request = GetConfigurationRequest {
+            candidate: self.candidate,
+            words: resolved.steps.iter().map(|s| s.key.clone()).collect(),
+            rollback: None,
+            keys_only: true,
+        };
+        let Ok(reply) = self.client.configuration(request) else {
+            return Vec::new();
+        };
+        reply
+            .root
+            .map(|root| root.children)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| c.name)
+            .filter(|name| keyword_list || self.schema.keyword(at, name).is_none())
+            .filter(|name| name.starts_with(partial))
+            .map(|name| Completion::new(name, ""))
+            .collect()
+    }
+}
+
+/// The finished words of a path with their columns.
+fn words<'t>(line: &str, tokens: &'t [Token]) -> Vec<Word<'t>> {
+    let column = |byte: usize| line[..byte].chars().count();
+    tokens.iter().map(|t| Word { text: &t.text, column: column(t.start), end: column(t.end) }).collect()
+}

@@ -14,6 +14,10 @@ pub mod slot;
 /// reports it and the XML namespaces of `| display xml` carry it.
 pub const JUNOS_VERSION: &str = "23.4R2.13";
 
+/// The largest gRPC message either side takes: configurations of a million
+/// lines (tens of megabytes) travel whole in `load` and `show`.
+pub const MAX_MESSAGE_BYTES: usize = 1 << 30;
+
 /// The gRPC contract in `proto/`, package `reshell.v1`.
 pub mod proto {
     tonic::include_proto!("reshell.v1");

@@ -206,14 +206,20 @@ pub fn spawn(
     let configuration = ConfigurationServer::new(configuration::ConfigurationService {
         db: agent.config.clone(),
         sessions: agent.sessions.clone(),
-    });
+    })
+    .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
+    .max_encoding_message_size(crate::MAX_MESSAGE_BYTES);
     let timer = tokio::spawn(agent.clone().watch_confirmed_commits());
     // Without TCP_NODELAY every small reply waits out the peer's delayed ACK
     // (about 40 ms a command).
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     Ok(tokio::spawn(async move {
         let served = Server::builder()
-            .add_service(RoutingEngineServer::from_arc(agent.clone()))
+            .add_service(
+                RoutingEngineServer::from_arc(agent.clone())
+                    .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
+                    .max_encoding_message_size(crate::MAX_MESSAGE_BYTES),
+            )
             .add_service(PeerServer::from_arc(agent))
             .add_service(configuration)
             .serve_with_incoming_shutdown(incoming, shutdown)

@@ -63,8 +63,12 @@ impl AgentClient {
         Ok(AgentClient {
             address: address.to_owned(),
             rt,
-            client: RoutingEngineClient::new(channel.clone()),
-            config: ConfigurationClient::new(channel),
+            client: RoutingEngineClient::new(channel.clone())
+                .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(crate::MAX_MESSAGE_BYTES),
+            config: ConfigurationClient::new(channel)
+                .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(crate::MAX_MESSAGE_BYTES),
             session: 0,
         })
     }

@@ -14,6 +14,7 @@ use tonic::{Request, Response, Status};
 use super::sessions::{Login, Sessions};
 use crate::config::compare::compare;
 use crate::config::editors::describe;
+use crate::config::inherit::expand;
 use crate::config::load::{LoadError, apply_set_lines, parse_text};
 use crate::config::path::{Resolved, Word, resolve};
 use crate::config::schema::{Kind, Schema};
@@ -29,6 +30,7 @@ use crate::proto::{
     OpenReply, OpenRequest, RollbackReply, RollbackRequest, SetLevelReply, SetLevelRequest, edit_request,
     load_request, open_request,
 };
+use crate::slot::Slot;
 
 /// The metadata entry that names the calling session.
 pub const SESSION_KEY: &str = "reshell-session";
@@ -62,10 +64,13 @@ enum Change {
 
 pub struct ConfigDb {
     schema: Arc<Schema>,
+    /// The groups `re0` or `re1` apply by it.
+    slot: Slot,
     store: Store,
     /// The committed configuration as written, inactive statements included.
     committed: Node,
-    /// What the RE acts on: the committed configuration's active statements.
+    /// What the RE acts on: the committed configuration's active statements,
+    /// with what its groups give it.
     effective: Node,
     /// Counts commits, so a private copy can tell that it is out of date.
     generation: u64,
@@ -96,7 +101,7 @@ fn editor(session: &Session) -> Editor {
 
 impl ConfigDb {
     /// Opens the RE's configuration, committing the factory default on first start.
-    pub fn open(schema: Arc<Schema>, state_dir: &Path) -> anyhow::Result<ConfigDb> {
+    pub fn open(schema: Arc<Schema>, slot: Slot, state_dir: &Path) -> anyhow::Result<ConfigDb> {
         let store = Store::open(state_dir).context("cannot open the configuration store")?;
         let committed = match store.rollback(0)? {
             Some(text) => parse_text(&schema, &text).0,
@@ -108,9 +113,10 @@ impl ConfigDb {
         };
         let deadline = store.history()?.first().and_then(CommitRecord::deadline);
         Ok(ConfigDb {
+            effective: expand(&schema, &committed.active(), slot),
             schema,
+            slot,
             store,
-            effective: committed.active(),
             shared: committed.clone(),
             committed,
             generation: 0,
@@ -126,6 +132,11 @@ impl ConfigDb {
 
     pub fn deadline(&self) -> Option<i64> {
         self.deadline
+    }
+
+    /// What `tree` means on this RE: its active statements and what its groups give.
+    fn effective_of(&self, tree: &Node) -> Node {
+        expand(&self.schema, &tree.active(), self.slot)
     }
 
     /// Another session's exclusive lock, which keeps `session` from changing
@@ -286,7 +297,7 @@ impl ConfigDb {
         }
         self.rebase(session);
         let candidate = self.candidate(session).clone();
-        let errors = check(&self.schema, &candidate.active());
+        let errors = check(&self.schema, &self.effective_of(&candidate));
         if !errors.is_empty() {
             return Ok(errors);
         }
@@ -350,7 +361,7 @@ impl ConfigDb {
         if self.shared == self.committed {
             self.shared = tree.clone();
         }
-        self.effective = tree.active();
+        self.effective = self.effective_of(&tree);
         self.committed = tree;
         self.generation += 1;
         self.set_deadline(deadline);
@@ -544,6 +555,13 @@ impl Configuration for ConfigurationService {
             }
             (None, true) => db.candidate(session),
             (None, false) => &db.committed,
+        };
+        let expanded;
+        let tree = if r.inheritance {
+            expanded = db.effective_of(tree);
+            &expanded
+        } else {
+            tree
         };
         let node = tree.get(&path.steps).cloned().unwrap_or_default();
         let root = if r.keys_only { keys_to_wire("", &node) } else { to_wire("", &node) };

@@ -58,7 +58,8 @@ pub(crate) struct Agent {
 
 impl Agent {
     fn new(options: &AgentOptions, schema: Arc<Schema>) -> anyhow::Result<Agent> {
-        let config = Arc::new(Mutex::new(configuration::ConfigDb::open(schema, &options.state_dir)?));
+        let config =
+            Arc::new(Mutex::new(configuration::ConfigDb::open(schema, options.slot, &options.state_dir)?));
         // A session that ends leaves configuration mode: its exclusive
         // changes and private copy go with it.
         let sessions = {

@@ -164,6 +164,9 @@ mod tests {
 +          keepalive-time 30;
 +      }
 +  }
+[edit system]
+-  host-name old;
++  host-name lab1;
 [edit interfaces]
 +  ge-0/0/1 {
 +      disable;
@@ -172,9 +175,6 @@ mod tests {
 +  unit 1 {
 +      description second;
 +  }
-[edit system]
--  host-name old;
-+  host-name lab1;
 "
         );
         assert_eq!(compare(&schema, &new, &new), "");

@@ -1,6 +1,7 @@
 //! Reads the words of `set`, `delete`, `edit` and `show` against the schema:
 //! which statements they name, under which keys in the tree, and the value.
 
+use super::inherit::is_pattern;
 use super::schema::{Kind, Schema, SchemaId};
 use crate::grammar::{ArgType, Completion, ParseError};
 
@@ -55,9 +56,11 @@ pub fn resolve(schema: &Schema, start: &[Step], words: &[Word<'_>]) -> Result<Re
     let mut at = At::Statements(start.last().map(|s| s.schema));
     let mut values = Vec::new();
     for word in words {
+        // Inside a group an entry may be named by a wildcard: `<ge-*>`.
+        let wildcard = steps.first().is_some_and(|s| s.key == "groups") && is_pattern(word.text);
         at = match at {
             At::Statements(parent) => {
-                let matched = match_statement(schema, parent, word)?;
+                let matched = match_statement(schema, parent, word, wildcard)?;
                 let node = schema.node(matched.schema);
                 steps.push(matched.clone());
                 match &node.kind {
@@ -73,7 +76,9 @@ pub fn resolve(schema: &Schema, start: &[Step], words: &[Word<'_>]) -> Result<Re
                 }
             }
             At::Key(list) => {
-                check(schema, list, word)?;
+                if !wildcard {
+                    check(schema, list, word)?;
+                }
                 steps.push(Step { schema: list, key: word.text.to_owned() });
                 At::Statements(Some(list))
             }
@@ -121,7 +126,12 @@ fn check(schema: &Schema, id: SchemaId, word: &Word<'_>) -> Result<(), ParseErro
 /// A keyword by unique prefix (an exact word wins); a word that abbreviates
 /// no keyword is the name of an entry of the level's keyword-less list, or
 /// its keyword-less value.
-fn match_statement(schema: &Schema, parent: Option<SchemaId>, word: &Word<'_>) -> Result<Step, ParseError> {
+fn match_statement(
+    schema: &Schema,
+    parent: Option<SchemaId>,
+    word: &Word<'_>,
+    wildcard: bool,
+) -> Result<Step, ParseError> {
     let keywords: Vec<SchemaId> = schema
         .children(parent)
         .iter()
@@ -132,7 +142,9 @@ fn match_statement(schema: &Schema, parent: Option<SchemaId>, word: &Word<'_>) -
         return Ok(Step { schema: exact, key: word.text.to_owned() });
     }
     if let (true, Some(unnamed)) = (keywords.is_empty(), schema.unnamed(parent)) {
-        check(schema, unnamed, word)?;
+        if !(wildcard && matches!(schema.node(unnamed).kind, Kind::List { .. })) {
+            check(schema, unnamed, word)?;
+        }
         let key = match schema.node(unnamed).kind {
             // A value is stored under its placeholder; an entry under its name.
             Kind::Value(_) => schema.node(unnamed).name.clone(),

@@ -24,7 +24,12 @@
 //!
 //! Attributes after the help: `mandatory`, `presence` (a container that means
 //! something when empty), `oneliner` (printed on one line), `ordered` (entries
-//! keep the order the user gives), `secret`, `default VALUE`.
+//! keep the order the user gives), `secret`, `default VALUE`, and `top-level`
+//! (the entries of `groups` hold any top-level statement).
+//!
+//! When the top level defines `apply-groups`, every container and list may
+//! hold `apply-groups` and `apply-groups-except` too, first among its
+//! statements, as Junos allows them at any level.
 
 use std::collections::HashSet;
 
@@ -98,8 +103,40 @@ impl Schema {
     pub fn load(file: &str, text: &str) -> Result<Schema, GrammarError> {
         let raw = parse_all(file, text, many0(statement))?;
         let mut schema = Schema::default();
-        schema.roots = schema.place(raw, &|at, message| locate(file, text, at, message))?;
+        let mut top_level = Vec::new();
+        schema.roots = schema.place(raw, &mut top_level, &|at, message| locate(file, text, at, message))?;
+        schema.add_inheritance_points(&top_level);
         Ok(schema)
+    }
+
+    /// `apply-groups` and `apply-groups-except` in every container and list,
+    /// and the top-level statements (but `groups` and `apply-groups`) in the
+    /// entries marked `top-level`. Statements are shared, not copied.
+    fn add_inheritance_points(&mut self, top_level: &[SchemaId]) {
+        let Some(apply) = self.keyword(None, "apply-groups") else { return };
+        let except = SchemaNode {
+            name: "apply-groups-except".into(),
+            placeholder: "<apply-groups-except>".into(),
+            help: "Don't inherit configuration data from these groups".into(),
+            ..self.node(apply).clone()
+        };
+        self.nodes.push(except);
+        let except = SchemaId(self.nodes.len() - 1);
+        let groups = self.keyword(None, "groups");
+        for n in 0..self.nodes.len() {
+            let id = SchemaId(n);
+            if Some(id) == groups || id == except || top_level.contains(&id) {
+                continue;
+            }
+            if matches!(self.nodes[n].kind, Kind::Container | Kind::List { .. }) {
+                self.nodes[n].children.splice(0..0, [apply, except]);
+            }
+        }
+        let contents: Vec<SchemaId> =
+            self.roots.iter().copied().filter(|&r| Some(r) != groups && r != apply).collect();
+        for &id in top_level {
+            self.nodes[id.0].children = contents.clone();
+        }
     }
 
     pub fn node(&self, id: SchemaId) -> &SchemaNode {
@@ -139,6 +176,7 @@ impl Schema {
     fn place(
         &mut self,
         raw: Vec<Raw<'_>>,
+        top_level: &mut Vec<SchemaId>,
         located: &dyn Fn(&str, String) -> GrammarError,
     ) -> Result<Vec<SchemaId>, GrammarError> {
         let mut seen = HashSet::new();
@@ -156,7 +194,7 @@ impl Schema {
                     return Err(located(r.at, "only one statement without a keyword per level".into()));
                 }
             }
-            let children = self.place(r.body.unwrap_or_default(), located)?;
+            let children = self.place(r.body.unwrap_or_default(), top_level, located)?;
             let attribute = |a: &str| r.attributes.iter().any(|(name, _)| *name == a);
             let placeholder = match &r.shape {
                 Shape::Keyed(key, _) => format!("<{key}>"),
@@ -180,6 +218,9 @@ impl Schema {
                     .and_then(|(_, v)| v.clone()),
             });
             ids.push(SchemaId(self.nodes.len() - 1));
+            if attribute("top-level") {
+                top_level.push(SchemaId(self.nodes.len() - 1));
+            }
         }
         Ok(ids)
     }
@@ -227,9 +268,17 @@ fn attribute(input: &str) -> Res<'_, (&str, Option<String>)> {
         map(preceded((tag("default"), blank), cut(alt((quoted, map(word, str::to_owned))))), |v| {
             ("default", Some(v))
         }),
-        map(alt((tag("mandatory"), tag("presence"), tag("oneliner"), tag("ordered"), tag("secret"))), |a| {
-            (a, None)
-        }),
+        map(
+            alt((
+                tag("mandatory"),
+                tag("presence"),
+                tag("oneliner"),
+                tag("ordered"),
+                tag("secret"),
+                tag("top-level"),
+            )),
+            |a| (a, None),
+        ),
     ))
     .parse(input)
 }
@@ -341,5 +390,21 @@ mod tests {
     fn shipped_schema_loads() {
         let s = Schema::shipped().unwrap();
         assert!(s.keyword(None, "chassis").is_some());
+    }
+
+    #[test]
+    fn groups_hold_the_top_level_and_every_level_may_apply_groups() {
+        let s = Schema::shipped().unwrap();
+        let groups = s.keyword(None, "groups").unwrap();
+        let group = s.unnamed(Some(groups)).unwrap();
+        assert_eq!(s.keyword(Some(group), "system"), s.keyword(None, "system"));
+        assert_eq!(s.keyword(Some(group), "groups"), None);
+        assert_eq!(s.keyword(Some(group), "apply-groups"), None);
+        let interfaces = s.keyword(None, "interfaces").unwrap();
+        let entry = s.unnamed(Some(interfaces)).unwrap();
+        assert_eq!(s.keyword(Some(entry), "apply-groups"), s.keyword(None, "apply-groups"));
+        assert!(s.keyword(Some(entry), "apply-groups-except").is_some());
+        assert_eq!(s.keyword(None, "apply-groups-except"), None);
+        assert_eq!(s.keyword(Some(groups), "apply-groups"), None);
     }
 }

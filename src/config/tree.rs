@@ -21,6 +21,9 @@ pub struct Node {
     pub inactive: bool,
     /// `annotate`: printed above the statement as `/* text */`.
     pub annotation: String,
+    /// In an effective configuration: the group the statement was inherited
+    /// from (empty when it was configured where it is).
+    pub group: String,
 }
 
 /// Why an edit of the tree's structure could not be made.
@@ -72,8 +75,7 @@ impl Node {
                 .map(|(key, child)| (key.clone(), child.active()))
                 .collect(),
             values: self.values.clone(),
-            inactive: false,
-            annotation: String::new(),
+            ..Node::default()
         }
     }
 
@@ -266,87 +268,135 @@ pub fn quote(value: &str) -> String {
     if plain { value.to_owned() } else { format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\"")) }
 }
 
+/// How `| display inheritance` marks the statements a group gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Inheritance {
+    /// No marks (also `| display inheritance no-comments`).
+    #[default]
+    Unmarked,
+    /// `##`, `## 'X' was inherited from group 'G'`, `##` above each.
+    Comments,
+    /// The middle line alone (`brief`, `terse`).
+    Brief,
+}
+
 /// The configuration under `node` in Junos curly-brace form, four spaces a level.
 pub fn to_text(schema: &Schema, at: Option<SchemaId>, node: &Node) -> String {
-    let mut out = String::new();
-    write_statements(&mut out, schema, at, node, 0);
-    out
+    to_text_marked(schema, at, node, Inheritance::Unmarked)
 }
 
-fn write_statements(out: &mut String, schema: &Schema, at: Option<SchemaId>, node: &Node, depth: usize) {
-    for (step, child) in sorted_children(schema, at, node) {
-        write_statement(out, schema, &step, child, depth);
-    }
-}
-
-fn write_statement(out: &mut String, schema: &Schema, step: &Step, node: &Node, depth: usize) {
-    let s = schema.node(step.schema);
-    if let Kind::List { keyword: true, .. } = s.kind {
-        // The keyword's node holds the entries: `unit 0 { ... }`, `unit 1 { ... }`.
-        for (name, entry) in &node.children {
-            let head = format!("{} {}", s.name, quote(name));
-            write_block(out, schema, step.schema, &head, entry, node.inactive, depth);
-        }
-        return;
-    }
-    if let Kind::List { .. } | Kind::Container = s.kind {
-        let head = if s.kind == Kind::Container { s.name.clone() } else { quote(&step.key) };
-        write_block(out, schema, step.schema, &head, node, false, depth);
-        return;
-    }
-    let indent = "    ".repeat(depth);
-    let inactive = marks(out, &indent, node, false);
-    let secret = if s.secret { " ## SECRET-DATA" } else { "" };
-    let value = || node.values.first().map(|v| quote(v)).unwrap_or_default();
-    let _ = match &s.kind {
-        Kind::Flag => writeln!(out, "{indent}{inactive}{};", s.name),
-        Kind::Leaf(_) => writeln!(out, "{indent}{inactive}{} {};{secret}", s.name, value()),
-        Kind::Value(_) => writeln!(out, "{indent}{inactive}{};", value()),
-        _ => {
-            let values: Vec<String> = node.values.iter().map(|v| quote(v)).collect();
-            if values.len() == 1 {
-                writeln!(out, "{indent}{inactive}{} {};", s.name, values[0])
-            } else {
-                writeln!(out, "{indent}{inactive}{} [ {} ];", s.name, values.join(" "))
-            }
-        }
-    };
-}
-
-/// Writes a statement's annotation and returns its `inactive: ` marker.
-fn marks(out: &mut String, indent: &str, node: &Node, inactive_above: bool) -> &'static str {
-    if !node.annotation.is_empty() {
-        let _ = writeln!(out, "{indent}/* {} */", node.annotation);
-    }
-    if node.inactive || inactive_above { "inactive: " } else { "" }
-}
-
-/// `head { ... }`, `head;` when empty, or `head words;` for a one-liner.
-/// `inactive_above`: the entry's list keyword was deactivated as a whole.
-fn write_block(
-    out: &mut String,
+/// The same, with inherited statements marked as `inheritance` asks.
+pub fn to_text_marked(
     schema: &Schema,
-    id: SchemaId,
-    head: &str,
+    at: Option<SchemaId>,
     node: &Node,
-    inactive_above: bool,
-    depth: usize,
-) {
-    let indent = "    ".repeat(depth);
-    let head = format!("{}{head}", marks(out, &indent, node, inactive_above));
-    if node.children.is_empty() {
-        let _ = writeln!(out, "{indent}{head};");
-        return;
+    inheritance: Inheritance,
+) -> String {
+    let mut printer = Printer { schema, inheritance, out: String::new() };
+    printer.statements(at, node, 0);
+    printer.out
+}
+
+struct Printer<'a> {
+    schema: &'a Schema,
+    inheritance: Inheritance,
+    out: String,
+}
+
+impl Printer<'_> {
+    fn statements(&mut self, at: Option<SchemaId>, node: &Node, depth: usize) {
+        for (step, child) in sorted_children(self.schema, at, node) {
+            self.statement(&step, child, depth);
+        }
     }
-    if schema.node(id).oneliner {
-        if let Some(words) = one_line(schema, id, node) {
-            let _ = writeln!(out, "{indent}{head} {words};");
+
+    fn statement(&mut self, step: &Step, node: &Node, depth: usize) {
+        let s = self.schema.node(step.schema);
+        if let Kind::List { keyword: true, .. } = s.kind {
+            // The keyword's node holds the entries: `unit 0 { ... }`, `unit 1 { ... }`.
+            for (name, entry) in &node.children {
+                let head = format!("{} {}", s.name, quote(name));
+                self.block(step.schema, &head, name, entry, node.inactive, depth);
+            }
             return;
         }
+        if let Kind::List { .. } | Kind::Container = s.kind {
+            let head = if s.kind == Kind::Container { s.name.clone() } else { quote(&step.key) };
+            let token = if s.kind == Kind::Container { &s.name } else { &step.key };
+            self.block(step.schema, &head, token, node, false, depth);
+            return;
+        }
+        let indent = "    ".repeat(depth);
+        let tokens: Vec<&str> = match s.kind {
+            Kind::Flag => vec![s.name.as_str()],
+            _ => node.values.iter().map(String::as_str).collect(),
+        };
+        let inactive = self.marks(&indent, node, &tokens, false);
+        let secret = if s.secret { " ## SECRET-DATA" } else { "" };
+        let value = || node.values.first().map(|v| quote(v)).unwrap_or_default();
+        let out = &mut self.out;
+        let _ = match &s.kind {
+            Kind::Flag => writeln!(out, "{indent}{inactive}{};", s.name),
+            Kind::Leaf(_) => writeln!(out, "{indent}{inactive}{} {};{secret}", s.name, value()),
+            Kind::Value(_) => writeln!(out, "{indent}{inactive}{};", value()),
+            _ => {
+                let values: Vec<String> = node.values.iter().map(|v| quote(v)).collect();
+                if values.len() == 1 {
+                    writeln!(out, "{indent}{inactive}{} {};", s.name, values[0])
+                } else {
+                    writeln!(out, "{indent}{inactive}{} [ {} ];", s.name, values.join(" "))
+                }
+            }
+        };
     }
-    let _ = writeln!(out, "{indent}{head} {{");
-    write_statements(out, schema, Some(id), node, depth + 1);
-    let _ = writeln!(out, "{indent}}}");
+
+    /// Writes a statement's inheritance comments (one per token: the name of
+    /// a block or flag, each value of a leaf) and annotation, and returns its
+    /// `inactive: ` marker.
+    fn marks(&mut self, indent: &str, node: &Node, tokens: &[&str], inactive_above: bool) -> &'static str {
+        if !node.group.is_empty() && self.inheritance != Inheritance::Unmarked {
+            for token in tokens {
+                let line = format!("{indent}## '{token}' was inherited from group '{}'\n", node.group);
+                if self.inheritance == Inheritance::Comments {
+                    let _ = write!(self.out, "{indent}##\n{line}{indent}##\n");
+                } else {
+                    self.out.push_str(&line);
+                }
+            }
+        }
+        if !node.annotation.is_empty() {
+            let _ = writeln!(self.out, "{indent}/* {} */", node.annotation);
+        }
+        if node.inactive || inactive_above { "inactive: " } else { "" }
+    }
+
+    /// `head { ... }`, `head;` when empty, or `head words;` for a one-liner.
+    /// `inactive_above`: the entry's list keyword was deactivated as a whole.
+    fn block(
+        &mut self,
+        id: SchemaId,
+        head: &str,
+        token: &str,
+        node: &Node,
+        inactive_above: bool,
+        depth: usize,
+    ) {
+        let indent = "    ".repeat(depth);
+        let head = format!("{}{head}", self.marks(&indent, node, &[token], inactive_above));
+        if node.children.is_empty() {
+            let _ = writeln!(self.out, "{indent}{head};");
+            return;
+        }
+        if self.schema.node(id).oneliner {
+            if let Some(words) = one_line(self.schema, id, node) {
+                let _ = writeln!(self.out, "{indent}{head} {words};");
+                return;
+            }
+        }
+        let _ = writeln!(self.out, "{indent}{head} {{");
+        self.statements(Some(id), node, depth + 1);
+        let _ = writeln!(self.out, "{indent}}}");
+    }
 }
 
 /// The words of a one-liner's contents (`failover other-routing-engine`), or
@@ -355,7 +405,7 @@ fn one_line(schema: &Schema, id: SchemaId, node: &Node) -> Option<String> {
     let mut words = Vec::new();
     for (step, child) in sorted_children(schema, Some(id), node) {
         let s = schema.node(step.schema);
-        if child.inactive || !child.annotation.is_empty() {
+        if child.inactive || !child.annotation.is_empty() || child.group != node.group {
             return None;
         }
         match &s.kind {
@@ -480,6 +530,15 @@ pub(crate) mod tests {
             to_text(&schema, None, &root),
             "\
 apply-groups [ re0 re1 ];
+system {
+    host-name lab1;
+    processes {
+        routing failover other-routing-engine;
+    }
+    root-authentication {
+        encrypted-password \"$6$abc\"; ## SECRET-DATA
+    }
+}
 chassis {
     redundancy {
         failover {
@@ -502,15 +561,6 @@ interfaces {
         }
     }
 }
-system {
-    host-name lab1;
-    processes {
-        routing failover other-routing-engine;
-    }
-    root-authentication {
-        encrypted-password \"$6$abc\"; ## SECRET-DATA
-    }
-}
 "
         );
         assert_eq!(
@@ -518,15 +568,15 @@ system {
             "\
 set apply-groups re0
 set apply-groups re1
+set system host-name lab1
+set system processes routing failover other-routing-engine
+set system root-authentication encrypted-password \"$6$abc\"
 set chassis redundancy failover on-loss-of-keepalives
 set chassis redundancy keepalive-time 30
 set chassis redundancy routing-engine 0 master
 set chassis redundancy routing-engine 1 backup
 set interfaces ge-0/0/0 description \"uplink to core\"
 set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24
-set system host-name lab1
-set system processes routing failover other-routing-engine
-set system root-authentication encrypted-password \"$6$abc\"
 "
         );
     }
@@ -565,8 +615,8 @@ set system root-authentication encrypted-password \"$6$abc\"
         root.merge(&schema, None, loaded);
         assert_eq!(
             to_set(&schema, None, &root, ""),
-            "set apply-groups a\nset apply-groups b\nset interfaces ge-0/0/0 unit 0 description x\n\
-             set interfaces ge-0/0/0 unit 1 disable\nset system host-name one\n"
+            "set apply-groups a\nset apply-groups b\nset system host-name one\n\
+             set interfaces ge-0/0/0 unit 0 description x\nset interfaces ge-0/0/0 unit 1 disable\n"
         );
     }
 
@@ -637,17 +687,17 @@ set system root-authentication encrypted-password \"$6$abc\"
         assert!(!root.set_inactive(&steps("interfaces ge-0/0/9"), true));
         assert_eq!(
             to_text(&schema, None, &root),
-            "interfaces {\n    ge-0/0/0 {\n        inactive: unit 0 {\n            description a;\n        }\n    }\n    \
-             /* spare port */\n    ge-0/0/1 {\n        disable;\n    }\n}\nsystem {\n    inactive: host-name lab1;\n}\n"
+            "system {\n    inactive: host-name lab1;\n}\ninterfaces {\n    ge-0/0/0 {\n        inactive: unit 0 {\n            \
+             description a;\n        }\n    }\n    /* spare port */\n    ge-0/0/1 {\n        disable;\n    }\n}\n"
         );
         assert_eq!(
             to_set(&schema, None, &root, ""),
-            "set interfaces ge-0/0/0 unit 0 description a\ndeactivate interfaces ge-0/0/0 unit 0\n\
-             set interfaces ge-0/0/1 disable\nset system host-name lab1\ndeactivate system host-name\n"
+            "set system host-name lab1\ndeactivate system host-name\nset interfaces ge-0/0/0 unit 0 description a\n\
+             deactivate interfaces ge-0/0/0 unit 0\nset interfaces ge-0/0/1 disable\n"
         );
         assert_eq!(
             to_set(&schema, None, &root.active(), ""),
-            "set interfaces ge-0/0/1 disable\nset system\n"
+            "set system\nset interfaces ge-0/0/1 disable\n"
         );
     }
 }

@@ -53,12 +53,51 @@ pub fn check(schema: &Schema, root: &Node) -> Vec<CheckError> {
     }
     mandatory(schema, None, root, "", &mut errors);
     redundancy(root, &mut errors);
+    groups(root, &mut errors);
     errors
+}
+
+/// Group names beginning `junos-` are Junos's own; every applied group must exist.
+fn groups(root: &Node, errors: &mut Vec<CheckError>) {
+    let defined = root.children.get("groups");
+    for name in defined.map(|g| g.children.keys()).into_iter().flatten() {
+        if name.starts_with("junos-") {
+            errors.push(CheckError {
+                path: " groups".into(),
+                statement: quote(name),
+                message: "Group names beginning with 'junos-' are reserved".into(),
+                missing_mandatory: false,
+            });
+        }
+    }
+    fn walk(node: &Node, path: &str, defined: Option<&Node>, errors: &mut Vec<CheckError>) {
+        for (key, child) in &node.children {
+            if key == "apply-groups" || key == "apply-groups-except" {
+                for name in
+                    child.values.iter().filter(|n| !defined.is_some_and(|d| d.children.contains_key(*n)))
+                {
+                    errors.push(CheckError {
+                        path: path.to_owned(),
+                        statement: key.clone(),
+                        message: format!("undefined group: {name}"),
+                        missing_mandatory: false,
+                    });
+                }
+            } else if !(path.is_empty() && key == "groups") {
+                walk(child, &format!("{path} {}", quote(key)), defined, errors);
+            }
+        }
+    }
+    walk(root, "", defined, errors);
 }
 
 /// Every present container or entry must hold its mandatory statements.
 fn mandatory(schema: &Schema, at: Option<SchemaId>, node: &Node, path: &str, errors: &mut Vec<CheckError>) {
     for (step, child) in sorted_children(schema, at, node) {
+        // A group is a fragment, complete only where it is applied.
+        if at.is_none() && step.key == "groups" {
+            continue;
+        }
         let s = schema.node(step.schema);
         let (statement, inner, entries): (String, String, Vec<(&str, &Node)>) = match s.kind {
             Kind::Container => (s.name.clone(), format!("{path} {}", s.name), vec![("", child)]),
@@ -146,6 +185,21 @@ mod tests {
         );
         let fine = build(&schema, &["system root-authentication encrypted-password x"]);
         assert_eq!(check(&schema, &fine), []);
+        let groups = build(
+            &schema,
+            &[
+                "system root-authentication encrypted-password x",
+                "groups junos-mine system host-name a",
+                "groups re0 system host-name b",
+                "interfaces ge-0/0/0 apply-groups [ re0 nowhere ]",
+            ],
+        );
+        assert_eq!(
+            CheckError::report(&check(&schema, &groups), true),
+            "[edit groups]\n  'junos-mine'\n    Group names beginning with 'junos-' are reserved\n\
+             [edit interfaces ge-0/0/0]\n  'apply-groups'\n    undefined group: nowhere\n\
+             error: configuration check-out failed\n"
+        );
         let empty = check(&schema, &Node::default());
         assert_eq!(empty.len(), 1);
         assert_eq!((empty[0].statement.as_str(), empty[0].path.as_str()), ("system", ""));

@@ -10,6 +10,7 @@ pub fn to_wire(name: &str, node: &Node) -> ConfigNode {
         children: node.children.iter().map(|(key, child)| to_wire(key, child)).collect(),
         inactive: node.inactive,
         annotation: node.annotation.clone(),
+        group: node.group.clone(),
     }
 }
 
@@ -32,5 +33,6 @@ pub fn from_wire(wire: &ConfigNode) -> Node {
         children: wire.children.iter().map(|c| (c.name.clone(), from_wire(c))).collect(),
         inactive: wire.inactive,
         annotation: wire.annotation.clone(),
+        group: wire.group.clone(),
     }
 }

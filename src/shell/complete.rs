@@ -82,6 +82,7 @@ impl LineCompleter {
             words: resolved.steps.iter().map(|s| s.key.clone()).collect(),
             rollback: None,
             keys_only: true,
+            inheritance: false,
         };
         let Ok(reply) = self.client.configuration(request) else {
             return Vec::new();

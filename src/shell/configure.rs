@@ -10,7 +10,7 @@ use super::{Engine, Failure};
 use crate::config::editors::users_block;
 use crate::config::path::{Resolved, Step, Wanting, Word, resolve};
 use crate::config::schema::Kind;
-use crate::config::tree::{ends_at_entry, quote};
+use crate::config::tree::{Inheritance, ends_at_entry, quote};
 use crate::config::validate::CheckError;
 use crate::grammar::{ParseError, Parsed, Token};
 use crate::proto::{
@@ -278,6 +278,7 @@ impl Engine {
             candidate: true,
             words: words.clone(),
             keys_only: true,
+            inheritance: false,
             rollback: None,
         };
         let reply = self.session().client.configuration(request)?;
@@ -383,7 +384,9 @@ impl Engine {
             return show(self.session().client.compare(request)?);
         }
         let words: Vec<String> = steps.iter().map(|s| s.key.clone()).collect();
-        let request = GetConfigurationRequest { candidate, words, rollback: None, keys_only: false };
+        let inheritance = pipeline.inheritance.is_some();
+        let request =
+            GetConfigurationRequest { candidate, words, rollback: None, keys_only: false, inheritance };
         let reply = self.session().client.configuration(request)?;
         let node = reply.root.as_ref().map(crate::config::wire::from_wire).unwrap_or_default();
         // The committed configuration, shown whole, says when it was committed.
@@ -393,7 +396,8 @@ impl Engine {
             }
             _ => None,
         };
-        show(ConfigView { schema: self.schema.clone(), steps, node, header })
+        let inheritance = pipeline.inheritance.unwrap_or_default();
+        show(ConfigView { schema: self.schema.clone(), steps, node, header, inheritance })
     }
 
     /// `show system rollback N [compare M]`.
@@ -410,10 +414,17 @@ impl Engine {
             words: Vec::new(),
             rollback: Some(shown),
             keys_only: false,
+            inheritance: false,
         };
         let reply = self.session().client.configuration(request)?;
         let node = reply.root.as_ref().map(crate::config::wire::from_wire).unwrap_or_default();
-        show(ConfigView { schema: self.schema.clone(), steps: Vec::new(), node, header: None })
+        show(ConfigView {
+            schema: self.schema.clone(),
+            steps: Vec::new(),
+            node,
+            header: None,
+            inheritance: Inheritance::Unmarked,
+        })
     }
 
     /// `commit [check] [comment TEXT] [confirmed [N]] [and-quit]`.

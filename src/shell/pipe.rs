@@ -6,6 +6,7 @@ use regex::{Regex, RegexBuilder};
 
 use super::Failure;
 use super::view::{View, to_json, to_xml};
+use crate::config::tree::Inheritance;
 use crate::grammar::Parsed;
 
 /// The rendering a `display` pipe asks for.
@@ -40,6 +41,8 @@ pub struct Pipeline {
     pub save: Option<String>,
     /// `| compare [rollback N]`: the configuration's changes instead of itself.
     pub compare: Option<u32>,
+    /// `| display inheritance`: the effective configuration, marked so.
+    pub inheritance: Option<Inheritance>,
 }
 
 /// Junos patterns are regular expressions that ignore case.
@@ -52,8 +55,9 @@ fn pattern(parsed: &Parsed<'_>) -> Result<Regex, Failure> {
 }
 
 /// The pipe actions [`Pipeline::new`] understands.
-const ACTIONS: [&str; 12] = [
+const ACTIONS: [&str; 13] = [
     "compare",
+    "display-inheritance",
     "display-json",
     "display-set",
     "display-xml",
@@ -81,6 +85,15 @@ impl Pipeline {
                 "display-xml" => pipeline.format = Format::Xml,
                 "display-json" => pipeline.format = Format::Json,
                 "display-set" => pipeline.format = Format::Set,
+                "display-inheritance" => {
+                    pipeline.inheritance = Some(if pipe.has("no-comments") {
+                        Inheritance::Unmarked
+                    } else if pipe.has("brief") || pipe.has("terse") {
+                        Inheritance::Brief
+                    } else {
+                        Inheritance::Comments
+                    })
+                }
                 "compare" => pipeline.compare = Some(number("number").unwrap_or(0) as u32),
                 "no-more" => pipeline.no_more = true,
                 "save" => pipeline.save = pipe.arg("filename").map(str::to_owned),

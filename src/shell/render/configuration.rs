@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::junos_time;
 use crate::config::path::Step;
 use crate::config::schema::{Kind, Schema, SchemaId};
-use crate::config::tree::{Node, sorted_children, to_set, to_text};
+use crate::config::tree::{Inheritance, Node, sorted_children, to_set, to_text_marked};
 use crate::proto::CommitInformation;
 use crate::shell::view::{Element, View};
 
@@ -18,6 +18,8 @@ pub struct ConfigView {
     pub node: Node,
     /// `## Last commit: ...` above the whole configuration.
     pub header: Option<String>,
+    /// How inherited statements are marked (`| display inheritance`).
+    pub inheritance: Inheritance,
 }
 
 impl ConfigView {
@@ -56,7 +58,7 @@ impl View for ConfigView {
         }
         let (node, at, _) = self.printable();
         let mut out = self.header.clone().map(|h| format!("{h}\n")).unwrap_or_default();
-        out.push_str(&to_text(&self.schema, at, &node));
+        out.push_str(&to_text_marked(&self.schema, at, &node, self.inheritance));
         out
     }
 
@@ -102,23 +104,26 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Vec<Element
     let mut out = Vec::new();
     for (step, child) in sorted_children(schema, at, node) {
         let s = schema.node(step.schema);
+        let inherited = |e: Element, node: &Node| {
+            if node.group.is_empty() { e } else { e.attr("group", &node.group) }
+        };
         match &s.kind {
-            Kind::Flag => out.push(Element::new(&s.name)),
+            Kind::Flag => out.push(inherited(Element::new(&s.name), child)),
             Kind::Leaf(_) | Kind::LeafList(_) => {
-                out.extend(child.values.iter().map(|v| Element::leaf(&s.name, v)));
+                out.extend(child.values.iter().map(|v| inherited(Element::leaf(&s.name, v), child)));
             }
-            Kind::Value(_) => out.extend(child.values.iter().map(|v| Element::new(v))),
+            Kind::Value(_) => out.extend(child.values.iter().map(|v| inherited(Element::new(v), child))),
             Kind::Container => out.push(
                 statements(schema, Some(step.schema), child)
                     .into_iter()
-                    .fold(Element::new(&s.name), Element::child),
+                    .fold(inherited(Element::new(&s.name), child), Element::child),
             ),
             Kind::List { keyword, .. } => {
                 let entries: Vec<(&String, &Node)> =
                     if *keyword { child.children.iter().collect() } else { vec![(&step.key, child)] };
                 for (name, entry) in entries {
-                    let e =
-                        Element::new(&list_element(schema, step.schema)).child(Element::leaf("name", name));
+                    let e = inherited(Element::new(&list_element(schema, step.schema)), entry)
+                        .child(inherited(Element::leaf("name", name), entry));
                     out.push(
                         statements(schema, Some(step.schema), entry).into_iter().fold(e, Element::child),
                     );

@@ -1,0 +1,357 @@
+//! Groups and inheritance: the effective configuration a Routing Engine acts
+//! on, built from the configuration as written. The rules are Junos's:
+//!
+//! - `apply-groups [ a b ]` at a level inherits what the groups hold at that
+//!   same level and below; what a group holds above it is ignored;
+//! - explicit configuration wins; among groups applied at one level the first
+//!   listed wins; a group applied deeper wins over one applied higher;
+//! - leaf-lists merge (inherited values first), and so do lists and containers;
+//! - `apply-groups-except [ c ]` stops `c` from being inherited there and below;
+//! - a group entry named `<pattern>` (shell globbing: `*`, `?`, `[a-z]`,
+//!   `[!0-9]`) matches the names the configuration has, never adds one;
+//! - the groups `re0` and `re1` apply only on the Routing Engine in that slot.
+//!
+//! Inherited statements carry the name of their group, for
+//! `| display inheritance` and the `group` attribute of `| display xml`.
+
+use super::schema::{Kind, Schema, SchemaId};
+use super::tree::Node;
+use crate::slot::Slot;
+
+/// The effective configuration of `root` on the RE in `slot`. `root` should
+/// hold only active statements (see [`Node::active`]).
+pub fn expand(schema: &Schema, root: &Node, slot: Slot) -> Node {
+    let groups = root.children.get("groups");
+    let context = Context { schema, groups, slot };
+    let mut out = context.level(None, Some(root), &[], &[], &[]);
+    // Groups are definitions, not configuration: kept as written.
+    if let Some(groups) = groups {
+        out.children.insert("groups".into(), groups.clone());
+    }
+    out
+}
+
+struct Context<'a> {
+    schema: &'a Schema,
+    groups: Option<&'a Node>,
+    slot: Slot,
+}
+
+/// A group's statements at the level being expanded.
+#[derive(Clone, Copy)]
+struct Source<'a> {
+    group: &'a str,
+    node: &'a Node,
+}
+
+impl<'a> Context<'a> {
+    /// Whether group `name` takes part on this RE.
+    fn applies(&self, name: &str) -> bool {
+        match name {
+            "re0" => self.slot == Slot::RE0,
+            "re1" => self.slot == Slot::RE1,
+            _ => true,
+        }
+    }
+
+    /// Group `name`'s statements at `path` (keys from the top), with its
+    /// wildcard entries matching where they may.
+    fn group_at(&self, name: &'a str, path: &[&str]) -> Vec<Source<'a>> {
+        let Some(group) = self.groups.and_then(|g| g.children.get(name)) else { return Vec::new() };
+        let mut found = vec![Source { group: name, node: group }];
+        for key in path {
+            found = found.iter().flat_map(|s| matching(s, key)).collect();
+        }
+        found
+    }
+
+    /// The effective node at `path` (whose statement is `at`): `explicit` with
+    /// what `inherited` (in precedence order) gives it.
+    fn level(
+        &self,
+        at: Option<SchemaId>,
+        explicit: Option<&'a Node>,
+        inherited: &[Source<'a>],
+        excluded: &[&'a str],
+        path: &[&str],
+    ) -> Node {
+        let values_of = |key: &str| explicit.and_then(|e| e.children.get(key)).map(|n| n.values.as_slice());
+        let mut excluded = excluded.to_vec();
+        excluded.extend(values_of("apply-groups-except").unwrap_or_default().iter().map(String::as_str));
+        // Groups applied here come before those applied above.
+        let mut sources: Vec<Source<'a>> = Vec::new();
+        for name in values_of("apply-groups").unwrap_or_default() {
+            if self.applies(name) && !excluded.contains(&name.as_str()) {
+                sources.extend(self.group_at(name, path));
+            }
+        }
+        sources.extend(inherited.iter().filter(|s| !excluded.contains(&s.group)));
+        self.merge(at, explicit, &sources, &excluded, path, false)
+    }
+
+    /// The children of one node: the explicit ones, then new ones from the
+    /// sources. `entries`: the node is a keyword list, whose children are
+    /// its entries.
+    fn merge(
+        &self,
+        at: Option<SchemaId>,
+        explicit: Option<&'a Node>,
+        sources: &[Source<'a>],
+        excluded: &[&'a str],
+        path: &[&str],
+        entries: bool,
+    ) -> Node {
+        let mut out =
+            Node { values: explicit.map(|e| e.values.clone()).unwrap_or_default(), ..Node::default() };
+        let mut keys: Vec<&str> =
+            explicit.map(|e| e.children.keys().map(String::as_str).collect()).unwrap_or_default();
+        for s in sources {
+            for key in s.node.children.keys() {
+                // Groups do not nest: what a group applies is not inherited.
+                let applies = key == "apply-groups" || key == "apply-groups-except";
+                if !is_pattern(key) && !applies && !keys.contains(&key.as_str()) {
+                    keys.push(key);
+                }
+            }
+        }
+        for key in keys {
+            if at.is_none() && key == "groups" {
+                continue;
+            }
+            let (schema_id, child_entries) = if entries {
+                (at, false)
+            } else {
+                let Some(step) = super::tree::child_step(self.schema, at, key) else { continue };
+                let keyword_list =
+                    matches!(self.schema.node(step.schema).kind, Kind::List { keyword: true, .. });
+                (Some(step.schema), keyword_list)
+            };
+            let Some(id) = schema_id else { continue };
+            let mine = explicit.and_then(|e| e.children.get(key));
+            let theirs: Vec<Source<'a>> = sources.iter().flat_map(|s| matching(s, key)).collect();
+            let mut child_path = path.to_vec();
+            child_path.push(key);
+            let child = match &self.schema.node(id).kind {
+                _ if child_entries => self.merge(Some(id), mine, &theirs, excluded, &child_path, true),
+                Kind::Container | Kind::List { .. } => {
+                    self.level(Some(id), mine, &theirs, excluded, &child_path)
+                }
+                Kind::LeafList(_) => {
+                    let mut node = Node::default();
+                    for s in theirs.iter().rev() {
+                        merge_values(&mut node.values, &s.node.values);
+                    }
+                    merge_values(&mut node.values, mine.map_or(&[][..], |m| &m.values));
+                    node
+                }
+                Kind::Leaf(_) | Kind::Value(_) | Kind::Flag => match (mine, theirs.first()) {
+                    (Some(m), _) => Node { values: m.values.clone(), ..Node::default() },
+                    (None, Some(s)) => Node { values: s.node.values.clone(), ..Node::default() },
+                    (None, None) => continue,
+                },
+            };
+            let group = match (mine, theirs.first()) {
+                (None, Some(s)) => s.group.to_owned(),
+                _ => String::new(),
+            };
+            out.children.insert(key.to_owned(), Node { group, ..child });
+        }
+        out
+    }
+}
+
+/// Leaf-list values of a lower-precedence source go first, as Junos lists
+/// inherited values before explicit ones; each value once.
+fn merge_values(into: &mut Vec<String>, values: &[String]) {
+    for v in values {
+        if !into.contains(v) {
+            into.push(v.clone());
+        }
+    }
+}
+
+/// `key`'s statements in a source: the exact one, then wildcard entries that match it.
+fn matching<'a>(source: &Source<'a>, key: &str) -> Vec<Source<'a>> {
+    let exact = source.node.children.get(key).map(|node| Source { group: source.group, node });
+    let wild = source
+        .node
+        .children
+        .iter()
+        .filter(|(k, _)| is_pattern(k) && glob(&k[1..k.len() - 1], key))
+        .map(|(_, node)| Source { group: source.group, node });
+    exact.into_iter().chain(wild).collect()
+}
+
+/// `<pattern>`: a wildcard entry name.
+pub fn is_pattern(key: &str) -> bool {
+    key.len() >= 2 && key.starts_with('<') && key.ends_with('>')
+}
+
+/// Shell-style matching: `*` any run, `?` one character, `[a-z0-9]` a class,
+/// `[!...]` its complement.
+pub fn glob(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    // Classic two-pointer matching with backtracking to the last `*`.
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        let step = match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ni));
+                pi += 1;
+                continue;
+            }
+            Some('?') => Some(pi + 1),
+            Some('[') => class(&p, pi, n[ni]),
+            Some(&c) if c == n[ni] => Some(pi + 1),
+            _ => None,
+        };
+        match (step, star) {
+            (Some(next), _) => {
+                pi = next;
+                ni += 1;
+            }
+            (None, Some((star_p, star_n))) => {
+                pi = star_p + 1;
+                ni = star_n + 1;
+                star = Some((star_p, star_n + 1));
+            }
+            (None, None) => return false,
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// Matches `c` against the class starting at `p[at] == '['`: the position
+/// after the class when it matches.
+fn class(p: &[char], at: usize, c: char) -> Option<usize> {
+    let mut i = at + 1;
+    let negated = matches!(p.get(i), Some('!' | '^'));
+    if negated {
+        i += 1;
+    }
+    let mut matched = false;
+    let mut first = true;
+    while let Some(&x) = p.get(i) {
+        if x == ']' && !first {
+            return (matched != negated).then_some(i + 1);
+        }
+        first = false;
+        if p.get(i + 1) == Some(&'-') && p.get(i + 2).is_some_and(|&y| y != ']') {
+            matched |= (x..=p[i + 2]).contains(&c);
+            i += 3;
+        } else {
+            matched |= x == c;
+            i += 1;
+        }
+    }
+    // No closing bracket: the `[` is a plain character.
+    (c == '[').then_some(at + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::tree::tests::build;
+    use crate::config::tree::to_set;
+
+    fn effective(lines: &[&str], slot: Slot) -> String {
+        let schema = Schema::shipped().unwrap();
+        let mut tree = expand(&schema, &build(&schema, lines), slot);
+        tree.children.shift_remove("groups");
+        to_set(&schema, None, &tree, "")
+    }
+
+    #[test]
+    fn globbing_follows_the_shell() {
+        assert!(glob("ge-*", "ge-0/0/1"));
+        assert!(!glob("ge-*", "xe-0/0/1"));
+        assert!(glob("*", ""));
+        assert!(glob("ge-0/0/[0-9]", "ge-0/0/7"));
+        assert!(!glob("ge-0/0/[0-9]", "ge-0/0/10"));
+        assert!(glob("ge-0/0/[!0-4]", "ge-0/0/7"));
+        assert!(!glob("ge-0/0/[!0-4]", "ge-0/0/3"));
+        assert!(glob("?e-*/1", "xe-1/0/1"));
+        assert!(glob("a*b*c", "aXXbYYc"));
+        assert!(!glob("a*b*c", "aXXbYY"));
+    }
+
+    #[test]
+    fn re_groups_apply_per_slot_and_explicit_values_win() {
+        let lines = [
+            "groups re0 system host-name foo-re0",
+            "groups re1 system host-name foo-re1",
+            "groups re0 interfaces fxp0 unit 0 family inet address 10.0.0.1/24",
+            "apply-groups [ re0 re1 ]",
+        ];
+        assert_eq!(
+            effective(&lines, Slot::RE0),
+            "set apply-groups re0\nset apply-groups re1\nset system host-name foo-re0\n\
+             set interfaces fxp0 unit 0 family inet address 10.0.0.1/24\n"
+        );
+        assert_eq!(
+            effective(&lines, Slot::RE1),
+            "set apply-groups re0\nset apply-groups re1\nset system host-name foo-re1\n"
+        );
+        let mut explicit = lines.to_vec();
+        explicit.push("system host-name mine");
+        assert!(effective(&explicit, Slot::RE1).contains("set system host-name mine\n"));
+    }
+
+    #[test]
+    fn first_group_wins_and_deeper_groups_win_over_higher_ones() {
+        let lines = [
+            "groups a interfaces ge-0/0/0 description from-a",
+            "groups a interfaces ge-0/0/0 mtu 1500",
+            "groups b interfaces ge-0/0/0 description from-b",
+            "groups b interfaces ge-0/0/0 mtu 9000",
+            "groups c interfaces ge-0/0/0 mtu 4000",
+            "groups c system host-name ignored",
+            "apply-groups [ a b ]",
+            "interfaces ge-0/0/0 apply-groups c",
+        ];
+        assert_eq!(
+            effective(&lines, Slot::RE0),
+            "set apply-groups a\nset apply-groups b\nset interfaces ge-0/0/0 apply-groups c\n\
+             set interfaces ge-0/0/0 description from-a\nset interfaces ge-0/0/0 mtu 4000\n"
+        );
+    }
+
+    #[test]
+    fn leaf_lists_merge_and_except_stops_a_group_below() {
+        let lines = [
+            "groups g protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive",
+            "groups g protocols ospf area 0.0.0.0 interface ge-0/0/1.0 passive",
+            "groups g policy-options prefix-list p 10.0.0.0/8",
+            "policy-options prefix-list p 192.168.0.0/16",
+            "apply-groups g",
+            "protocols ospf area 0.0.0.0 apply-groups-except g",
+        ];
+        assert_eq!(
+            effective(&lines, Slot::RE0),
+            "set apply-groups g\nset protocols ospf area 0.0.0.0 apply-groups-except g\n\
+             set policy-options prefix-list p 192.168.0.0/16\nset policy-options prefix-list p 10.0.0.0/8\n"
+        );
+    }
+
+    #[test]
+    fn wildcard_entries_match_names_the_configuration_has() {
+        let lines = [
+            "groups jumbo interfaces <ge-*> mtu 9000",
+            "groups jumbo interfaces \"<xe-0/0/[0-1]>\" mtu 1500",
+            "interfaces ge-0/0/0 description a",
+            "interfaces ge-1/0/0 description b",
+            "interfaces xe-0/0/1 description c",
+            "interfaces xe-0/0/2 description d",
+            "apply-groups jumbo",
+        ];
+        assert_eq!(
+            effective(&lines, Slot::RE0),
+            "set apply-groups jumbo\nset interfaces ge-0/0/0 description a\nset interfaces ge-0/0/0 mtu 9000\n\
+             set interfaces ge-1/0/0 description b\nset interfaces ge-1/0/0 mtu 9000\n\
+             set interfaces xe-0/0/1 description c\nset interfaces xe-0/0/1 mtu 1500\n\
+             set interfaces xe-0/0/2 description d\n"
+        );
+    }
+}

@@ -13,6 +13,8 @@ use tokio::process::Command;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::agent::{self, AgentOptions};
+use crate::proto::routing_engine_client::RoutingEngineClient;
+use crate::proto::{GetIdentityRequest, MastershipState};
 use crate::slot::Slot;
 
 /// Where each Routing Engine's agent listens, as far as the shell knows.
@@ -74,7 +76,28 @@ pub async fn start_embedded(state_dir: &Path) -> anyhow::Result<Addresses> {
         agent::spawn(listener, options, std::future::pending())?;
         addresses.set(slot, bound[slot.number() as usize].to_string());
     }
+    settle(&bound).await;
     Ok(addresses)
+}
+
+/// Waits (a few milliseconds, normally) until the election has made one RE
+/// master, so the first prompt shows the role the chassis will keep. With
+/// both REs configured backup there is none to wait for: the deadline ends it.
+async fn settle(agents: &[SocketAddr]) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(3);
+    while tokio::time::Instant::now() < deadline {
+        for address in agents {
+            let Ok(mut client) = RoutingEngineClient::connect(format!("http://{address}")).await else {
+                continue;
+            };
+            if let Ok(identity) = client.get_identity(GetIdentityRequest {}).await {
+                if identity.get_ref().mastership_state == MastershipState::Master as i32 {
+                    return;
+                }
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }
 
 /// A free loopback port, found by binding to port 0. The agents need each

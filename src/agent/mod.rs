@@ -2,8 +2,10 @@
 //! gRPC services through which shells and the other Routing Engine reach it.
 
 mod configuration;
+mod election;
 mod files;
 mod host;
+mod mastership;
 mod model;
 mod service;
 mod sessions;
@@ -54,6 +56,7 @@ pub(crate) struct Agent {
     sessions: sessions::Sessions,
     files: files::FileArea,
     config: Arc<Mutex<configuration::ConfigDb>>,
+    mastership: mastership::Mastership,
 }
 
 impl Agent {
@@ -83,6 +86,8 @@ impl Agent {
             sessions,
             files: files::FileArea::new(&options.state_dir),
             config,
+            mastership: mastership::Mastership::open(options.slot, &options.state_dir)
+                .context("cannot open the mastership state")?,
         })
     }
 
@@ -133,9 +138,14 @@ impl Agent {
         }
     }
 
-    /// RE0 is master and RE1 backup until mastership election exists.
+    /// The state as clients see it: a claim in progress is still backup,
+    /// a give-up in progress still master.
     fn mastership(&self) -> MastershipState {
-        if self.slot == Slot::RE0 { MastershipState::Master } else { MastershipState::Backup }
+        match self.mastership.role() {
+            MastershipState::Claim => MastershipState::Backup,
+            MastershipState::Giveup => MastershipState::Master,
+            role => role,
+        }
     }
 
     /// A value of the effective configuration, by its keys.
@@ -211,6 +221,7 @@ pub fn spawn(
     .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
     .max_encoding_message_size(crate::MAX_MESSAGE_BYTES);
     let timer = tokio::spawn(agent.clone().watch_confirmed_commits());
+    let election = tokio::spawn(agent.clone().run_mastership());
     // Without TCP_NODELAY every small reply waits out the peer's delayed ACK
     // (about 40 ms a command).
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
@@ -227,6 +238,7 @@ pub fn spawn(
             .await
             .context("gRPC server failed");
         timer.abort();
+        election.abort();
         served
     }))
 }

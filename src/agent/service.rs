@@ -16,6 +16,10 @@ use crate::proto::{
     MastershipState, ReadFileRequest, RouteEngine, RouteEngineInformation, SaveFileReply, SaveFileRequest,
     SoftwareInformation, SystemUptimeInformation,
 };
+use crate::proto::{
+    ChangeMastershipReply, ChangeMastershipRequest, ClaimRequest, GetMastershipLogRequest, MastershipLog,
+    PeerReply, PeerStatus,
+};
 use crate::slot::Slot;
 
 const MASTER_ONLY: &str = "Aborted! This command can only be used on the master routing engine.";
@@ -29,6 +33,7 @@ impl RoutingEngine for Agent {
             host_name: self.host_name(),
             peer_address: self.peer_address.clone(),
             rollback_pending_seconds: self.rollback_pending_seconds(),
+            graceful_switchover: self.redundancy().graceful_switchover,
         }))
     }
 
@@ -127,6 +132,21 @@ impl RoutingEngine for Agent {
         let (path, content) = self.files.read(&r.user, &r.path).map_err(file_status)?;
         Ok(Response::new(FileContents { path, content }))
     }
+
+    async fn change_mastership(
+        &self,
+        request: Request<ChangeMastershipRequest>,
+    ) -> Result<Response<ChangeMastershipReply>, Status> {
+        let master = self.change_mastership(request.into_inner().action()).await?;
+        Ok(Response::new(ChangeMastershipReply { master }))
+    }
+
+    async fn get_mastership_log(
+        &self,
+        _: Request<GetMastershipLogRequest>,
+    ) -> Result<Response<MastershipLog>, Status> {
+        Ok(Response::new(MastershipLog { text: self.mastership.log_text() }))
+    }
 }
 
 fn file_status(e: FileError) -> Status {
@@ -143,10 +163,32 @@ impl Peer for Agent {
         &self,
         request: Request<GetLocalRouteEngineRequest>,
     ) -> Result<Response<RouteEngine>, Status> {
-        let from = request.into_inner().from_slot;
-        if Slot::new(from) != Some(self.slot.other()) {
-            return Err(Status::invalid_argument(format!("{} is not the peer of re{from}", self.slot)));
-        }
+        self.check_peer(request.into_inner().from_slot)?;
         Ok(Response::new(self.local_route_engine()))
+    }
+
+    async fn keepalive(&self, request: Request<PeerStatus>) -> Result<Response<PeerStatus>, Status> {
+        let r = request.into_inner();
+        let from = self.check_peer(r.from_slot)?;
+        self.mastership.heard(from, r.term, r.state());
+        Ok(Response::new(PeerStatus {
+            from_slot: self.slot.number(),
+            term: self.mastership.term(),
+            state: self.mastership.role() as i32,
+        }))
+    }
+
+    async fn claim(&self, request: Request<ClaimRequest>) -> Result<Response<PeerReply>, Status> {
+        let r = request.into_inner();
+        let from = self.check_peer(r.from_slot)?;
+        let (ack, term) = self.mastership.claimed(from, r.term, r.command);
+        Ok(Response::new(PeerReply { ack, term }))
+    }
+
+    async fn give_up(&self, request: Request<PeerStatus>) -> Result<Response<PeerReply>, Status> {
+        let r = request.into_inner();
+        self.check_peer(r.from_slot)?;
+        let (ack, term) = self.mastership.given(r.term);
+        Ok(Response::new(PeerReply { ack, term }))
     }
 }

@@ -15,6 +15,7 @@ use crate::proto::{
     GetSystemUptimeInformationRequest, Identity, ListFilesRequest, ReadFileRequest, RouteEngineInformation,
     SaveFileRequest, SessionEvent, SoftwareInformation, SystemUptimeInformation,
 };
+use crate::proto::{ChangeMastershipRequest, GetMastershipLogRequest, change_mastership_request};
 use crate::proto::{
     CloseRequest, CommitError, CommitInformation, CommitRequest, CompareRequest, ConfigurationReply,
     ConfigurationStatus, EditRequest, GetCommitInformationRequest, GetConfigurationRequest, GetStatusRequest,
@@ -26,6 +27,7 @@ use crate::proto::{
 /// has met a dead or wedged agent.
 const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+const PATIENT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Why a call to an agent failed, in the words the operator sees after `error: `.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -43,6 +45,9 @@ pub struct AgentClient {
     rt: Handle,
     client: RoutingEngineClient<Channel>,
     config: ConfigurationClient<Channel>,
+    /// For calls that wait on the other RE (a mastership change retries for
+    /// seconds before it gives up).
+    patient: RoutingEngineClient<Channel>,
     /// The id `attach` was given, sent with every configuration call.
     session: u64,
 }
@@ -55,10 +60,10 @@ impl AgentClient {
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(CALL_TIMEOUT)
             .tcp_nodelay(true);
-        let channel = {
+        let (channel, patient) = {
             // A lazy channel still needs a runtime to register with.
             let _entered = rt.enter();
-            endpoint.connect_lazy()
+            (endpoint.connect_lazy(), endpoint.clone().timeout(PATIENT_TIMEOUT).connect_lazy())
         };
         Ok(AgentClient {
             address: address.to_owned(),
@@ -69,8 +74,19 @@ impl AgentClient {
             config: ConfigurationClient::new(channel)
                 .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(crate::MAX_MESSAGE_BYTES),
+            patient: RoutingEngineClient::new(patient),
             session: 0,
         })
+    }
+
+    /// `request chassis routing-engine master ...`: whether this RE is master afterwards.
+    pub fn change_mastership(&self, action: change_mastership_request::Action) -> Result<bool, ClientError> {
+        let request = ChangeMastershipRequest { action: action as i32 };
+        self.wait(self.patient.clone().change_mastership(request)).map(|r| r.master)
+    }
+
+    pub fn mastership_log(&self) -> Result<String, ClientError> {
+        self.wait(self.client.clone().get_mastership_log(GetMastershipLogRequest {})).map(|r| r.text)
     }
 
     /// A configuration call, naming this client's session.

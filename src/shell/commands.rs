@@ -4,6 +4,7 @@ use super::pipe::Pipeline;
 use super::view::View;
 use super::{Engine, Failure, Session, render};
 use crate::grammar::{Completion, Completions, Parsed};
+use crate::proto::change_mastership_request::Action;
 use crate::proto::edit_request::Operation;
 use crate::slot::Slot;
 
@@ -26,6 +27,9 @@ pub(super) enum Command {
     Insert,
     Load,
     Login,
+    MasterAcquire,
+    MasterRelease,
+    MasterSwitch,
     Quit,
     Rename,
     Rollback,
@@ -41,6 +45,7 @@ pub(super) enum Command {
     Show,
     ShowCli,
     ShowConfiguration,
+    ShowLogMastership,
     ShowSystemCommit,
     ShowSystemRollback,
     ShowSystemUptime,
@@ -81,6 +86,9 @@ impl Command {
             "insert" => Command::Insert,
             "load" => Command::Load,
             "login" => Command::Login,
+            "master-acquire" => Command::MasterAcquire,
+            "master-release" => Command::MasterRelease,
+            "master-switch" => Command::MasterSwitch,
             "quit" => Command::Quit,
             "rename" => Command::Rename,
             "rollback" => Command::Rollback,
@@ -96,6 +104,7 @@ impl Command {
             "show" => Command::Show,
             "show-cli" => Command::ShowCli,
             "show-configuration" => Command::ShowConfiguration,
+            "show-log-mastership" => Command::ShowLogMastership,
             "show-system-commit" => Command::ShowSystemCommit,
             "show-system-rollback" => Command::ShowSystemRollback,
             "show-system-uptime" => Command::ShowSystemUptime,
@@ -140,6 +149,10 @@ impl Command {
             Command::Show => engine.show_candidate(line, parsed, pipeline),
             Command::ShowConfiguration => engine.show_committed(line, parsed, pipeline),
             Command::ShowSystemCommit => show(client.commit_information()?),
+            Command::ShowLogMastership => show(client.mastership_log()?),
+            Command::MasterAcquire => show(change_mastership(engine, parsed, Action::Acquire)?),
+            Command::MasterRelease => show(change_mastership(engine, parsed, Action::Release)?),
+            Command::MasterSwitch => show(change_mastership(engine, parsed, Action::Switch)?),
             Command::ShowSystemRollback => engine.show_rollback(parsed),
             Command::Status => engine.status(),
             Command::Top => engine.move_up(None),
@@ -201,6 +214,42 @@ fn run(engine: &mut Engine, line: &str, parsed: &Parsed<'_>) -> Result<Outcome, 
         Some(failure) => Err(failure),
         None => Ok(Outcome::Presented(reply.output)),
     }
+}
+
+/// `request chassis routing-engine master acquire|release|switch [no-confirm]`.
+fn change_mastership(engine: &mut Engine, parsed: &Parsed<'_>, action: Action) -> Result<String, Failure> {
+    const WARNING: &str = "Traffic will be interrupted while the PFE is re-initialized";
+    let graceful = engine.session().identity.graceful_switchover;
+    let (before, question) = match action {
+        Action::Acquire => {
+            (format!("warning: {WARNING}\n"), "Attempt to become the master routing engine ? [yes,no] (no)")
+        }
+        Action::Release => {
+            (format!("{WARNING}\n"), "Request the other routing engine become master ? [yes,no] (no)")
+        }
+        Action::Switch => {
+            (format!("warning: {WARNING}\n"), "Toggle mastership between routing engines ? [yes,no] (no)")
+        }
+    };
+    // Graceful switchover keeps the forwarding plane: no warning then.
+    let before = if graceful { String::new() } else { before };
+    if !parsed.has("no-confirm") && !engine.ask(&before, question, false) {
+        return Ok(String::new());
+    }
+    let was_master =
+        engine.session().identity.mastership_state == crate::proto::MastershipState::Master as i32;
+    let master = engine.session().client.change_mastership(action)?;
+    let result = match (was_master, master) {
+        (false, true) => "Complete. The local routing engine becomes the master.",
+        (true, false) => "Complete. The other routing engine becomes the master.",
+        (true, true) => {
+            "Failed. The other routing engine did not answer; the local routing engine remains the master."
+        }
+        (false, false) => {
+            "Failed. The other routing engine did not give up mastership; the local routing engine remains backup."
+        }
+    };
+    Ok(format!("\nResolving mastership...\n{result}\n"))
 }
 
 /// `exit`/`quit`: back to the RE logged in from, or out of the shell.

@@ -1,0 +1,397 @@
+//! Mastership: which Routing Engine is master, how the two agree, and the
+//! mastership log that explains it.
+//!
+//! Each agent runs one state machine: master, backup or disabled, passing
+//! through `claim` (asking the other RE to accept it as master) and `giveup`
+//! (asking the other RE to take over). Every change of master raises the
+//! term, which both REs persist and carry in every message, so a stale master
+//! learns from the first keepalive it gets that it has been replaced. The
+//! events are the Junos ones (E_CFG_M, E_REQ_C, E_TMOUT, ...).
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::durable::write_atomically;
+use crate::proto::MastershipState;
+use crate::slot::Slot;
+
+/// How often each RE sends the other a keepalive.
+pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(1);
+/// A claim or give-up the other RE does not answer is retried this often...
+pub const RETRY_INTERVAL: Duration = Duration::from_secs(1);
+/// ...this many times, then abandoned (E_MAXTRY).
+pub const MAX_TRIES: u32 = 5;
+/// With graceful switchover, a switch waits this long after the previous one.
+pub const GRES_SWITCH_INTERVAL: Duration = Duration::from_secs(240);
+/// With graceful switchover the loss of keepalives is detected this fast.
+pub const GRES_DETECTION: Duration = Duration::from_secs(2);
+/// Missing keepalives are logged every this many seconds.
+const SILENCE_LOG_EVERY: u64 = 20;
+
+/// What the committed configuration says about redundancy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// `chassis redundancy routing-engine N master|backup|disabled`.
+    pub configured: Option<MastershipState>,
+    /// `failover on-loss-of-keepalives`.
+    pub failover: bool,
+    pub keepalive_time: Duration,
+    pub graceful_switchover: bool,
+}
+
+impl Settings {
+    /// The role asked for, or the default: RE0 master, RE1 backup.
+    pub fn role(&self, slot: Slot) -> MastershipState {
+        self.configured.unwrap_or(if slot == Slot::RE0 {
+            MastershipState::Master
+        } else {
+            MastershipState::Backup
+        })
+    }
+
+    /// How long a backup waits without a master's keepalive before it claims.
+    pub fn detection(&self) -> Duration {
+        if self.graceful_switchover { GRES_DETECTION } else { self.keepalive_time }
+    }
+}
+
+pub struct Mastership {
+    slot: Slot,
+    state: Mutex<State>,
+    log: Log,
+    term_file: PathBuf,
+}
+
+#[derive(Debug)]
+struct State {
+    role: MastershipState,
+    term: u64,
+    /// When the other RE last answered or sent anything, and when it last did so as master.
+    last_heard: Instant,
+    last_master: Instant,
+    /// The other RE's state, as its last message said.
+    peer: Option<MastershipState>,
+    /// Seconds of silence already logged.
+    silence_logged: u64,
+    /// The link to the other RE is down (E_NO_IPC logged).
+    link_down: bool,
+    last_switch: Option<Instant>,
+}
+
+pub fn state_name(state: MastershipState) -> &'static str {
+    match state {
+        MastershipState::Master => "master",
+        MastershipState::Backup => "backup",
+        MastershipState::Disabled => "disabled",
+        MastershipState::Claim => "claim",
+        MastershipState::Giveup => "giveup",
+        MastershipState::Unspecified => "none",
+    }
+}
+
+impl Mastership {
+    /// Starts as backup (nothing is master until the election says so), with
+    /// the term this RE persisted.
+    pub fn open(slot: Slot, state_dir: &Path) -> std::io::Result<Mastership> {
+        let dir = state_dir.join("mastership");
+        std::fs::create_dir_all(&dir)?;
+        let term_file = dir.join("term");
+        let term = std::fs::read_to_string(&term_file).ok().and_then(|t| t.trim().parse().ok()).unwrap_or(0);
+        let now = Instant::now();
+        Ok(Mastership {
+            slot,
+            state: Mutex::new(State {
+                role: MastershipState::Backup,
+                term,
+                last_heard: now,
+                last_master: now,
+                peer: None,
+                silence_logged: 0,
+                link_down: false,
+                last_switch: None,
+            }),
+            log: Log { path: dir.join("log") },
+            term_file,
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn role(&self) -> MastershipState {
+        self.lock().role
+    }
+
+    pub fn term(&self) -> u64 {
+        self.lock().term
+    }
+
+    /// The persisted log, for `show log mastership`.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log.path).unwrap_or_default()
+    }
+
+    pub fn note(&self, text: &str) {
+        self.log.line(text);
+    }
+
+    /// Logs `event` and, if `next` differs, the transition to it; becoming
+    /// master raises the term.
+    fn transition(&self, state: &mut State, event: &str, next: MastershipState) {
+        self.log.line(&format!("event = {event}, state = {}, param = 0x0", state_name(state.role)));
+        if next == state.role {
+            return;
+        }
+        self.log.line(&format!("Currentstate: {} NextState:{}", state_name(state.role), state_name(next)));
+        self.log.line("reason_code: 1");
+        self.log.line(&format!("new state = {}", state_name(next)));
+        if next == MastershipState::Master {
+            self.set_term(state, state.term + 1);
+            state.last_switch = Some(Instant::now());
+        }
+        if next == MastershipState::Backup {
+            // Waiting for a master starts now.
+            state.last_master = Instant::now();
+        }
+        state.role = next;
+    }
+
+    fn set_term(&self, state: &mut State, term: u64) {
+        if term > state.term {
+            state.term = term;
+            // A term forgotten in a crash is learnt again from the other RE.
+            let _ = write_atomically(&self.term_file, format!("{term}\n").as_bytes());
+        }
+    }
+
+    /// The configuration's role, logged as E_CFG_*; `disabled` takes effect
+    /// at once, the others through the election.
+    pub fn configured(&self, settings: &Settings) -> MastershipState {
+        let role = settings.role(self.slot);
+        let event = match role {
+            MastershipState::Master => "E_CFG_M",
+            MastershipState::Disabled => "E_CFG_D",
+            _ => "E_CFG_B",
+        };
+        let mut state = self.lock();
+        let next = if role == MastershipState::Disabled { MastershipState::Disabled } else { state.role };
+        self.transition(&mut state, event, next);
+        role
+    }
+
+    /// Enters `claim` for a claim about to be sent; the term it would be master in.
+    pub fn start_claim(&self, event: &str) -> u64 {
+        let mut state = self.lock();
+        self.transition(&mut state, event, MastershipState::Claim);
+        self.log.line("send \"claim mastership\" request");
+        state.term + 1
+    }
+
+    /// Enters `giveup` for a release about to be sent.
+    pub fn start_giveup(&self, event: &str) -> u64 {
+        let mut state = self.lock();
+        self.transition(&mut state, event, MastershipState::Giveup);
+        self.log.line("send \"you are the master\" request");
+        state.term
+    }
+
+    /// How a claim or give-up ended: `event` and the state it leads to.
+    pub fn resolve(&self, event: &str, next: MastershipState, peer_term: u64) {
+        let mut state = self.lock();
+        self.set_term(&mut state, peer_term);
+        self.transition(&mut state, event, next);
+    }
+
+    /// A retry after E_TMOUT: logged, state unchanged.
+    pub fn retry(&self, request: &str) {
+        let mut state = self.lock();
+        let role = state.role;
+        self.transition(&mut state, "E_TMOUT", role);
+        self.log.line(&format!("send \"{request}\" request"));
+        self.log.line("Failed to send RE mastership cmd. err = 65");
+    }
+
+    /// The other RE's keepalive or its answer to ours. A master that hears
+    /// of a master with a newer term (or, in the same term, the one in slot
+    /// 0) steps down.
+    pub fn heard(&self, from: Slot, term: u64, peer: MastershipState) {
+        let mut state = self.lock();
+        let now = Instant::now();
+        state.last_heard = now;
+        state.silence_logged = 0;
+        state.link_down = false;
+        if state.peer != Some(peer) {
+            let event = match peer {
+                MastershipState::Master => Some("E_ORE_M"),
+                MastershipState::Backup => Some("E_ORE_B"),
+                MastershipState::Disabled => Some("E_ORE_D"),
+                _ => None,
+            };
+            state.peer = Some(peer);
+            if let Some(event) = event {
+                let role = state.role;
+                let newer = term > state.term || (term == state.term && from == Slot::RE0);
+                let next = if peer == MastershipState::Master && role == MastershipState::Master && newer {
+                    MastershipState::Backup
+                } else {
+                    role
+                };
+                self.transition(&mut state, event, next);
+            }
+        } else if peer == MastershipState::Master && state.role == MastershipState::Master {
+            let newer = term > state.term || (term == state.term && from == Slot::RE0);
+            if newer {
+                self.transition(&mut state, "E_ORE_M", MastershipState::Backup);
+            }
+        }
+        if peer == MastershipState::Master {
+            state.last_master = now;
+        }
+        self.set_term(&mut state, term);
+    }
+
+    /// A keepalive could not be sent: the link is down (E_NO_IPC, once), and
+    /// every 20 seconds of silence is logged.
+    pub fn unheard(&self) {
+        let mut state = self.lock();
+        if !state.link_down {
+            state.link_down = true;
+            state.peer = None;
+            let role = state.role;
+            self.transition(&mut state, "E_NO_IPC", role);
+        }
+        let silent = state.last_heard.elapsed().as_secs();
+        let due = silent / SILENCE_LOG_EVERY * SILENCE_LOG_EVERY;
+        if due > state.silence_logged {
+            state.silence_logged = due;
+            self.log.line(&format!("failed to receive keepalives from other RE for the last {due} sec"));
+        }
+    }
+
+    /// Whether a backup with failover configured has waited out `detection`
+    /// without a master's keepalive.
+    pub fn master_lost(&self, settings: &Settings) -> bool {
+        let state = self.lock();
+        state.role == MastershipState::Backup
+            && settings.failover
+            && state.last_master.elapsed() >= settings.detection()
+    }
+
+    /// A claim from the other RE: refused by a master unless a command sent
+    /// it, by a disabled RE always, and by an RE in slot 0 that is itself
+    /// claiming (two claims at once: slot 0 goes first).
+    pub fn claimed(&self, from: Slot, term: u64, command: bool) -> (bool, u64) {
+        let mut state = self.lock();
+        let role = state.role;
+        let refuse = match role {
+            MastershipState::Disabled => true,
+            MastershipState::Master | MastershipState::Giveup => !command,
+            MastershipState::Claim => self.slot == Slot::RE0 && from != Slot::RE0,
+            _ => false,
+        };
+        if refuse {
+            self.transition(&mut state, "E_REQ_C", role);
+            self.log.line("claim refused");
+            return (false, state.term);
+        }
+        self.set_term(&mut state, term);
+        self.transition(&mut state, "E_REQ_C", MastershipState::Backup);
+        state.peer = Some(MastershipState::Master);
+        state.last_master = Instant::now();
+        (true, state.term)
+    }
+
+    /// "You are the master" from the other RE.
+    pub fn given(&self, term: u64) -> (bool, u64) {
+        let mut state = self.lock();
+        if state.role == MastershipState::Disabled {
+            let role = state.role;
+            self.transition(&mut state, "E_REQ_G", role);
+            return (false, state.term);
+        }
+        self.set_term(&mut state, term);
+        self.transition(&mut state, "E_REQ_G", MastershipState::Master);
+        state.peer = Some(MastershipState::Backup);
+        (true, state.term)
+    }
+
+    /// Seconds to wait before another switch is allowed, with graceful switchover.
+    pub fn switch_wait(&self, settings: &Settings) -> Option<u64> {
+        let state = self.lock();
+        let since = state.last_switch?.elapsed();
+        (settings.graceful_switchover && since < GRES_SWITCH_INTERVAL)
+            .then(|| (GRES_SWITCH_INTERVAL - since).as_secs().max(1))
+    }
+}
+
+/// `/var/log/mastership`: syslog-style lines, appended.
+struct Log {
+    path: PathBuf,
+}
+
+impl Log {
+    fn line(&self, text: &str) {
+        let stamp = chrono::Utc::now().format("%b %e %H:%M:%S");
+        // The log explains; losing a line to a full disk must not stop mastership.
+        if let Ok(mut file) = OpenOptions::new().create(true).append(true).open(&self.path) {
+            let _ = writeln!(file, "{stamp} {text}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings {
+            configured: None,
+            failover: true,
+            keepalive_time: Duration::from_secs(300),
+            graceful_switchover: false,
+        }
+    }
+
+    #[test]
+    fn a_claim_is_refused_by_a_master_unless_commanded() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = Mastership::open(Slot::RE1, dir.path()).unwrap();
+        m.configured(&settings());
+        m.resolve("E_NO_ORE", MastershipState::Master, 0);
+        assert_eq!((m.role(), m.term()), (MastershipState::Master, 1));
+        assert_eq!(m.claimed(Slot::RE0, 2, false), (false, 1));
+        assert_eq!(m.role(), MastershipState::Master);
+        assert_eq!(m.claimed(Slot::RE0, 2, true), (true, 2));
+        assert_eq!(m.role(), MastershipState::Backup);
+        let log = m.log_text();
+        assert!(log.contains("event = E_CFG_B, state = backup, param = 0x0\n"), "{log}");
+        assert!(log.contains("Currentstate: master NextState:backup\n"), "{log}");
+        // The term outlives the agent.
+        assert_eq!(Mastership::open(Slot::RE1, dir.path()).unwrap().term(), 2);
+    }
+
+    #[test]
+    fn a_stale_master_steps_down_when_it_hears_of_a_newer_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = Mastership::open(Slot::RE0, dir.path()).unwrap();
+        m.resolve("E_NO_ORE", MastershipState::Master, 0);
+        m.heard(Slot::RE1, 5, MastershipState::Master);
+        assert_eq!((m.role(), m.term()), (MastershipState::Backup, 5));
+        m.heard(Slot::RE1, 5, MastershipState::Master);
+        assert_eq!(m.role(), MastershipState::Backup);
+    }
+
+    #[test]
+    fn only_a_backup_with_failover_counts_the_master_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = Mastership::open(Slot::RE1, dir.path()).unwrap();
+        let quick = Settings { keepalive_time: Duration::ZERO, ..settings() };
+        assert!(m.master_lost(&quick));
+        assert!(!m.master_lost(&Settings { failover: false, ..quick }));
+        assert!(!m.master_lost(&settings()));
+    }
+}

@@ -1,0 +1,122 @@
+//! Mastership between two agents running as separate processes: election,
+//! failover on loss of keepalives, the switch commands and the mastership log.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{agent, connected, eventually, free_port};
+
+fn run(spec: &str, commands: &[&str]) -> common::Run {
+    let mut args = vec!["--keep-going", "--yes"];
+    for c in commands {
+        args.extend(["-c", c]);
+    }
+    connected(spec, &args)
+}
+
+/// `Master` or `Backup`, as `show chassis routing-engine N` says of the RE at `spec`.
+fn state(spec: &str) -> String {
+    let slot = if spec.starts_with("re0") { 0 } else { 1 };
+    let command = format!("show chassis routing-engine {slot} | match \"Current state\"");
+    let shown = run(spec, &[&command]);
+    shown.stdout.lines().next().and_then(|l| l.split_whitespace().last()).unwrap_or("down").to_owned()
+}
+
+fn configure_failover(spec: &str) {
+    let configured = run(
+        spec,
+        &[
+            "configure",
+            "set chassis redundancy failover on-loss-of-keepalives",
+            "set chassis redundancy keepalive-time 2",
+            "commit and-quit",
+        ],
+    );
+    assert!(configured.stdout.contains("commit complete"), "{}", configured.stderr);
+}
+
+#[test]
+fn the_backup_takes_over_when_the_master_dies_and_keeps_mastership() {
+    let dir = tempfile::tempdir().unwrap();
+    let re1_port = free_port();
+    let (mut re0, re0_address) = agent(0, "127.0.0.1:0", &re1_port, &dir.path().join("re0"));
+    let (_re1, re1_address) = agent(1, &re1_port, &re0_address, &dir.path().join("re1"));
+    let (spec0, spec1) = (format!("re0={re0_address}"), format!("re1={re1_address}"));
+    eventually(Duration::from_secs(10), "re0 is master", || state(&spec0) == "Master");
+    assert_eq!(state(&spec1), "Backup");
+    configure_failover(&spec0);
+    configure_failover(&spec1);
+
+    re0.child.kill().unwrap();
+    re0.child.wait().unwrap();
+    eventually(Duration::from_secs(10), "re1 takes over", || state(&spec1) == "Master");
+    let log = run(&spec1, &["show log mastership"]).stdout;
+    assert!(log.contains("event = E_NO_IPC, state = backup, param = 0x0\n"), "{log}");
+    assert!(log.contains("no keepalives from a master for 2 sec: claiming mastership\n"), "{log}");
+    assert!(log.contains("Currentstate: claim NextState:master\n"), "{log}");
+
+    // The old master comes back as backup: its claim is refused.
+    let (_re0, re0_address) = agent(0, "127.0.0.1:0", &re1_address, &dir.path().join("re0"));
+    let spec0 = format!("re0={re0_address}");
+    eventually(Duration::from_secs(10), "re0 is back", || state(&spec0) == "Backup");
+    assert_eq!(state(&spec1), "Master");
+    let log = run(&spec0, &["show log mastership"]).stdout;
+    assert!(log.contains("event = E_NAK_C, state = claim, param = 0x0\n"), "{log}");
+
+    // `switch` on the backup brings mastership back.
+    let switched = run(&spec0, &["request chassis routing-engine master switch"]);
+    assert!(
+        switched.stdout.ends_with(
+            "Toggle mastership between routing engines ? [yes,no] (no) yes\n\n\
+             Resolving mastership...\nComplete. The local routing engine becomes the master.\n"
+        ),
+        "{}{}",
+        switched.stdout,
+        switched.stderr
+    );
+    assert_eq!(state(&spec0), "Master");
+    eventually(Duration::from_secs(5), "re1 is backup", || state(&spec1) == "Backup");
+}
+
+#[test]
+fn release_with_the_other_re_unreachable_gives_up_and_stays_master() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, address) = agent(0, "127.0.0.1:0", &free_port(), dir.path());
+    let spec = format!("re0={address}");
+    eventually(Duration::from_secs(10), "re0 is master", || state(&spec) == "Master");
+    let released =
+        run(&spec, &["request chassis routing-engine master release no-confirm", "show log mastership"]);
+    assert!(
+        released.stdout.starts_with(
+            "\nResolving mastership...\n\
+             Failed. The other routing engine did not answer; the local routing engine remains the master.\n"
+        ),
+        "{}{}",
+        released.stdout,
+        released.stderr
+    );
+    let log = &released.stdout;
+    assert!(log.contains("event = E_NO_ORE, state = claim, param = 0x0\n"), "{log}");
+    assert_eq!(log.matches("event = E_TMOUT, state = giveup, param = 0x0\n").count(), 4, "{log}");
+    assert!(log.contains("event = E_MAXTRY, state = giveup, param = 0x0\n"), "{log}");
+    assert!(log.contains("Currentstate: giveup NextState:master\n"), "{log}");
+    assert_eq!(state(&spec), "Master");
+}
+
+#[test]
+fn a_disabled_routing_engine_refuses_to_switch_and_never_becomes_master() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, address) = agent(0, "127.0.0.1:0", &free_port(), dir.path());
+    let spec = format!("re0={address}");
+    let configured =
+        run(&spec, &["configure", "set chassis redundancy routing-engine 0 disabled", "commit and-quit"]);
+    assert!(configured.stdout.contains("commit complete"), "{}", configured.stderr);
+    // The role is read at start, as on a router's boot.
+    drop(_re0);
+    let (_re0, address) = agent(0, "127.0.0.1:0", &free_port(), dir.path());
+    let spec = format!("re0={address}");
+    let refused = run(&spec, &["request chassis routing-engine master switch no-confirm"]);
+    assert_eq!(refused.stderr, "error: Routing Engine is disabled; mastership cannot change\n");
+    assert_eq!(state(&spec), "Disabled");
+}

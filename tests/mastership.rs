@@ -120,3 +120,26 @@ fn a_disabled_routing_engine_refuses_to_switch_and_never_becomes_master() {
     assert_eq!(refused.stderr, "error: Routing Engine is disabled; mastership cannot change\n");
     assert_eq!(state(&spec), "Disabled");
 }
+
+#[test]
+fn of_two_configured_masters_the_first_up_stays_master() {
+    let dir = tempfile::tempdir().unwrap();
+    let (re0_port, re1_port) = (free_port(), free_port());
+    // RE1's own configuration asks for mastership too.
+    {
+        let (_re1, address) = agent(1, &re1_port, &free_port(), &dir.path().join("re1"));
+        let spec = format!("re1={address}");
+        let configured =
+            run(&spec, &["configure", "set chassis redundancy routing-engine 1 master", "commit and-quit"]);
+        assert!(configured.stdout.contains("commit complete"), "{}", configured.stderr);
+    }
+    let (_re0, re0_address) = agent(0, &re0_port, &re1_port, &dir.path().join("re0"));
+    let spec0 = format!("re0={re0_address}");
+    eventually(Duration::from_secs(10), "re0 is master", || state(&spec0) == "Master");
+    let (_re1, re1_address) = agent(1, &re1_port, &re0_address, &dir.path().join("re1"));
+    let spec1 = format!("re1={re1_address}");
+    eventually(Duration::from_secs(10), "re1 is backup", || state(&spec1) == "Backup");
+    let log = run(&spec1, &["show log mastership"]).stdout;
+    assert!(log.contains("event = E_NAK_C, state = claim, param = 0x0\n"), "{log}");
+    assert_eq!(state(&spec0), "Master");
+}

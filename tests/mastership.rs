@@ -5,15 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{agent, connected, eventually, free_port};
-
-fn run(spec: &str, commands: &[&str]) -> common::Run {
-    let mut args = vec!["--keep-going", "--yes"];
-    for c in commands {
-        args.extend(["-c", c]);
-    }
-    connected(spec, &args)
-}
+use common::{agent, connected_commands as run, eventually, free_port};
 
 /// `Master` or `Backup`, as `show chassis routing-engine N` says of the RE at `spec`.
 fn state(spec: &str) -> String {

@@ -6,20 +6,12 @@ mod common;
 
 use std::time::Duration;
 
-use common::{agent, connected, eventually, free_port, shell};
+use common::{agent, connected, connected_commands as run, eventually, free_port, shell};
 
 /// One agent with no peer, and the `--connect` spec for it.
 fn lone_agent(dir: &std::path::Path) -> (common::Process, String) {
     let (process, address) = agent(0, "127.0.0.1:0", &free_port(), dir);
     (process, format!("re0={address}"))
-}
-
-fn run(spec: &str, commands: &[&str]) -> common::Run {
-    let mut args = vec!["--keep-going", "--yes"];
-    for c in commands {
-        args.extend(["-c", c]);
-    }
-    connected(spec, &args)
 }
 
 #[test]

@@ -44,6 +44,16 @@ pub fn connected(spec: &str, args: &[&str]) -> Run {
     reshell().args(["--connect", spec]).args(args).output().expect("run reshell").into()
 }
 
+/// Runs each command in turn with `-c` against running agents, going on
+/// after a failure and answering `yes` to questions.
+pub fn connected_commands(spec: &str, commands: &[&str]) -> Run {
+    let mut args = vec!["--keep-going", "--yes"];
+    for c in commands {
+        args.extend(["-c", c]);
+    }
+    connected(spec, &args)
+}
+
 /// Runs each command in turn with `-c`.
 pub fn commands(state_dir: &Path, commands: &[&str]) -> Run {
     let mut args = Vec::new();

@@ -113,7 +113,7 @@ impl ConfigDb {
         };
         let deadline = store.history()?.first().and_then(CommitRecord::deadline);
         Ok(ConfigDb {
-            effective: expand(&schema, &committed.active(), slot),
+            effective: expand(&schema, &committed, slot),
             schema,
             slot,
             store,
@@ -136,7 +136,7 @@ impl ConfigDb {
 
     /// What `tree` means on this RE: its active statements and what its groups give.
     fn effective_of(&self, tree: &Node) -> Node {
-        expand(&self.schema, &tree.active(), self.slot)
+        expand(&self.schema, tree, self.slot)
     }
 
     /// Another session's exclusive lock, which keeps `session` from changing
@@ -219,57 +219,13 @@ impl ConfigDb {
     }
 
     fn read(&self, words: &[String]) -> Result<Resolved, Status> {
-        let words: Vec<Word<'_>> = words.iter().map(|w| Word { text: w, column: 0, end: 0 }).collect();
-        resolve(&self.schema, &[], &words).map_err(|e| Status::invalid_argument(e.to_string()))
+        read(&self.schema, words)
     }
 
     fn edit(&mut self, session: u64, request: &EditRequest) -> Result<String, Status> {
         let path = self.read(&request.words)?;
         let schema = self.schema.clone();
-        let candidate = self.candidate_mut(session)?;
-        let not_found = "statement not found".to_owned();
-        let outcome = match request.operation() {
-            edit_request::Operation::Set => {
-                if path.wanting.is_some() {
-                    return Err(Status::invalid_argument("missing argument."));
-                }
-                candidate.set(&schema, &path);
-                String::new()
-            }
-            edit_request::Operation::Delete => {
-                if candidate.delete(&schema, &path) {
-                    String::new()
-                } else {
-                    not_found
-                }
-            }
-            edit_request::Operation::Deactivate | edit_request::Operation::Activate => {
-                let inactive = request.operation() == edit_request::Operation::Deactivate;
-                if candidate.set_inactive(&path.steps, inactive) { String::new() } else { not_found }
-            }
-            edit_request::Operation::Annotate => {
-                if candidate.annotate(&path.steps, &request.target) {
-                    String::new()
-                } else {
-                    not_found
-                }
-            }
-            operation => {
-                let (steps, target) = (&path.steps, request.target.as_str());
-                let list = steps.last().map(|last| &schema.node(last.schema).kind);
-                if let Some(Kind::List { key, .. }) = list {
-                    key.check(target).map_err(Status::invalid_argument)?;
-                }
-                let done = match operation {
-                    edit_request::Operation::Rename => candidate.rename(&schema, steps, target),
-                    edit_request::Operation::Copy => candidate.copy(&schema, steps, target),
-                    edit_request::Operation::InsertBefore => candidate.insert(&schema, steps, true, target),
-                    _ => candidate.insert(&schema, steps, false, target),
-                };
-                done.map_err(|e| Status::failed_precondition(e.to_string()))?;
-                String::new()
-            }
-        };
+        let outcome = apply_edit(&schema, self.candidate_mut(session)?, request, &path)?;
         self.remember(session, Change::Edit(request.clone()));
         Ok(outcome)
     }
@@ -296,8 +252,8 @@ impl ConfigDb {
             return Err(Status::failed_precondition("'commit confirmed' is not allowed in private mode"));
         }
         self.rebase(session);
-        let candidate = self.candidate(session).clone();
-        let errors = check(&self.schema, &self.effective_of(&candidate));
+        let effective = self.effective_of(self.candidate(session));
+        let errors = check(&self.schema, &effective);
         if !errors.is_empty() {
             return Ok(errors);
         }
@@ -311,7 +267,13 @@ impl ConfigDb {
         let mut record = record(&request.user, client, &request.comment);
         record.confirmed = request.confirmed_minutes;
         record.pending = request.confirmed_minutes.is_some();
-        self.install(candidate, record)?;
+        let candidate = self.candidate(session).clone();
+        // The shared candidate follows a private commit if it held no changes.
+        let follow = private && self.shared == self.committed;
+        self.install(candidate, effective, record)?;
+        if follow {
+            self.shared = self.committed.clone();
+        }
         if let Some(Session { mode: Mode::Private(p), .. }) = self.editors.get_mut(&session) {
             *p = Private {
                 generation: self.generation,
@@ -325,43 +287,39 @@ impl ConfigDb {
     /// Brings a private copy made before the last commit up to date: its
     /// changes again, on top of what is committed now.
     fn rebase(&mut self, session: u64) {
-        let (schema, committed, generation) = (self.schema.clone(), self.committed.clone(), self.generation);
-        if let Some(Session { mode: Mode::Private(p), .. }) = self.editors.get_mut(&session) {
-            if p.generation == generation {
+        let ConfigDb { schema, committed, generation, editors, .. } = self;
+        if let Some(Session { mode: Mode::Private(p), .. }) = editors.get_mut(&session) {
+            if p.generation == *generation {
                 return;
             }
-            let mut candidate = committed;
+            let mut candidate = committed.clone();
             for change in &p.changes {
                 match change {
                     Change::Edit(edit) => {
-                        let words: Vec<Word<'_>> =
-                            edit.words.iter().map(|w| Word { text: w, column: 0, end: 0 }).collect();
-                        if let Ok(path) = resolve(&schema, &[], &words) {
-                            replay(&schema, &mut candidate, edit, &path);
+                        // An edit that no longer applies is left out, as Junos's update does.
+                        if let Ok(path) = read(schema, &edit.words) {
+                            let _ = apply_edit(schema, &mut candidate, edit, &path);
                         }
                     }
                     Change::Load(action, text) => {
-                        load_into(&schema, &mut candidate, *action, text);
+                        load_into(schema, &mut candidate, *action, text);
                     }
                 }
             }
             p.candidate = candidate;
-            p.generation = generation;
+            p.generation = *generation;
         }
     }
 
-    /// Makes `tree` the committed configuration, on disk first.
-    fn install(&mut self, tree: Node, record: CommitRecord) -> Result<(), Status> {
+    /// Makes `tree` the committed configuration, on disk first, and
+    /// `effective` (what it means on this RE) the one in effect.
+    fn install(&mut self, tree: Node, effective: Node, record: CommitRecord) -> Result<(), Status> {
         let deadline = record.deadline();
         let text = to_text(&self.schema, None, &tree);
         self.store
             .commit(&text, record)
             .map_err(|e| Status::internal(format!("could not write the configuration: {e}")))?;
-        // The shared candidate follows a commit made elsewhere if it held no changes.
-        if self.shared == self.committed {
-            self.shared = tree.clone();
-        }
-        self.effective = self.effective_of(&tree);
+        self.effective = effective;
         self.committed = tree;
         self.generation += 1;
         self.set_deadline(deadline);
@@ -385,9 +343,11 @@ impl ConfigDb {
             Some(text) => parse_text(&self.schema, &text).0,
             None => self.committed.clone(),
         };
-        self.shared = self.committed.clone();
-        self.install(previous, record("root", "other", ""))
+        let effective = self.effective_of(&previous);
+        self.install(previous, effective, record("root", "other", ""))
             .map_err(|s| anyhow::anyhow!("{}", s.message()))?;
+        // Uncommitted changes made on top of the unconfirmed commit go with it.
+        self.shared = self.committed.clone();
         Ok(true)
     }
 
@@ -413,6 +373,12 @@ impl ConfigDb {
         }
         Ok(())
     }
+}
+
+/// A path sent as words, read from the top.
+fn read(schema: &Schema, words: &[String]) -> Result<Resolved, Status> {
+    let words: Vec<Word<'_>> = words.iter().map(|w| Word { text: w, column: 0, end: 0 }).collect();
+    resolve(schema, &[], &words).map_err(|e| Status::invalid_argument(e.to_string()))
 }
 
 fn record(user: &str, client: &str, comment: &str) -> CommitRecord {
@@ -448,37 +414,43 @@ fn load_into(
     }
 }
 
-/// One remembered edit again, where it may no longer apply.
-fn replay(schema: &Schema, candidate: &mut Node, edit: &EditRequest, path: &Resolved) {
+/// One edit of a candidate: the warning when it changed nothing, or why it
+/// was refused. Edits as they are made and private edits replayed at commit
+/// both come here.
+fn apply_edit(
+    schema: &Schema,
+    candidate: &mut Node,
+    edit: &EditRequest,
+    path: &Resolved,
+) -> Result<String, Status> {
     let (steps, target) = (&path.steps, edit.target.as_str());
-    match edit.operation() {
-        edit_request::Operation::Set if path.wanting.is_none() => candidate.set(schema, path),
-        edit_request::Operation::Set => {}
-        edit_request::Operation::Delete => {
-            candidate.delete(schema, path);
+    let found = match edit.operation() {
+        edit_request::Operation::Set => {
+            if path.wanting.is_some() {
+                return Err(Status::invalid_argument("missing argument."));
+            }
+            candidate.set(schema, path);
+            true
         }
-        edit_request::Operation::Deactivate => {
-            candidate.set_inactive(steps, true);
+        edit_request::Operation::Delete => candidate.delete(schema, path),
+        edit_request::Operation::Deactivate => candidate.set_inactive(steps, true),
+        edit_request::Operation::Activate => candidate.set_inactive(steps, false),
+        edit_request::Operation::Annotate => candidate.annotate(steps, target),
+        operation => {
+            if let Some(Kind::List { key, .. }) = steps.last().map(|last| &schema.node(last.schema).kind) {
+                key.check(target).map_err(Status::invalid_argument)?;
+            }
+            match operation {
+                edit_request::Operation::Rename => candidate.rename(schema, steps, target),
+                edit_request::Operation::Copy => candidate.copy(schema, steps, target),
+                edit_request::Operation::InsertBefore => candidate.insert(schema, steps, true, target),
+                _ => candidate.insert(schema, steps, false, target),
+            }
+            .map_err(|e| Status::failed_precondition(e.to_string()))?;
+            true
         }
-        edit_request::Operation::Activate => {
-            candidate.set_inactive(steps, false);
-        }
-        edit_request::Operation::Annotate => {
-            candidate.annotate(steps, target);
-        }
-        edit_request::Operation::Rename => {
-            let _ = candidate.rename(schema, steps, target);
-        }
-        edit_request::Operation::Copy => {
-            let _ = candidate.copy(schema, steps, target);
-        }
-        edit_request::Operation::InsertBefore => {
-            let _ = candidate.insert(schema, steps, true, target);
-        }
-        edit_request::Operation::InsertAfter => {
-            let _ = candidate.insert(schema, steps, false, target);
-        }
-    }
+    };
+    Ok(if found { String::new() } else { "statement not found".into() })
 }
 
 pub fn now() -> i64 {

@@ -62,17 +62,23 @@ impl Agent {
         }
     }
 
+    /// A claim made by the election (at start, or when the master went
+    /// silent): refused by a master, and taken when nobody answers.
+    async fn claim_mastership(&self, event: &str) {
+        let term = self.mastership.start_claim(event);
+        match self.claim(term, false).await {
+            Answer::Ack(peer) => self.mastership.resolve("E_ACK_C", MastershipState::Master, peer),
+            Answer::Nak(peer) => self.mastership.resolve("E_NAK_C", MastershipState::Backup, peer),
+            Answer::Unreachable => self.mastership.resolve("E_NO_ORE", MastershipState::Master, 0),
+        }
+    }
+
     /// Runs for the agent's life: the election, then a keepalive a second
     /// and the failover check.
     pub(super) async fn run_mastership(self: Arc<Self>) {
         let settings = self.redundancy();
         if self.mastership.configured(&settings) == MastershipState::Master {
-            let term = self.mastership.start_claim("E_REQ_C");
-            match self.claim(term, false).await {
-                Answer::Ack(peer) => self.mastership.resolve("E_ACK_C", MastershipState::Master, peer),
-                Answer::Nak(peer) => self.mastership.resolve("E_NAK_C", MastershipState::Backup, peer),
-                Answer::Unreachable => self.mastership.resolve("E_NO_ORE", MastershipState::Master, 0),
-            }
+            self.claim_mastership("E_REQ_C").await;
         }
         let mut ticks = tokio::time::interval(KEEPALIVE_INTERVAL);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -91,12 +97,7 @@ impl Agent {
                     "no keepalives from a master for {} sec: claiming mastership",
                     settings.detection().as_secs()
                 ));
-                let term = self.mastership.start_claim("E_TMOUT");
-                match self.claim(term, false).await {
-                    Answer::Ack(peer) => self.mastership.resolve("E_ACK_C", MastershipState::Master, peer),
-                    Answer::Nak(peer) => self.mastership.resolve("E_NAK_C", MastershipState::Backup, peer),
-                    Answer::Unreachable => self.mastership.resolve("E_NO_ORE", MastershipState::Master, 0),
-                }
+                self.claim_mastership("E_TMOUT").await;
             }
         }
     }

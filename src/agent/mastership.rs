@@ -224,30 +224,20 @@ impl Mastership {
         state.last_heard = now;
         state.silence_logged = 0;
         state.link_down = false;
-        if state.peer != Some(peer) {
-            let event = match peer {
-                MastershipState::Master => Some("E_ORE_M"),
-                MastershipState::Backup => Some("E_ORE_B"),
-                MastershipState::Disabled => Some("E_ORE_D"),
-                _ => None,
-            };
-            state.peer = Some(peer);
-            if let Some(event) = event {
-                let role = state.role;
-                let newer = term > state.term || (term == state.term && from == Slot::RE0);
-                let next = if peer == MastershipState::Master && role == MastershipState::Master && newer {
-                    MastershipState::Backup
-                } else {
-                    role
-                };
-                self.transition(&mut state, event, next);
-            }
-        } else if peer == MastershipState::Master && state.role == MastershipState::Master {
-            let newer = term > state.term || (term == state.term && from == Slot::RE0);
-            if newer {
-                self.transition(&mut state, "E_ORE_M", MastershipState::Backup);
-            }
+        let newer = term > state.term || (term == state.term && from == Slot::RE0);
+        let step_down = peer == MastershipState::Master && state.role == MastershipState::Master && newer;
+        let event = match peer {
+            MastershipState::Master => Some("E_ORE_M"),
+            MastershipState::Backup => Some("E_ORE_B"),
+            MastershipState::Disabled => Some("E_ORE_D"),
+            _ => None,
+        };
+        // A change of the other RE's state is logged; a step down always is.
+        if let Some(event) = event.filter(|_| state.peer != Some(peer) || step_down) {
+            let next = if step_down { MastershipState::Backup } else { state.role };
+            self.transition(&mut state, event, next);
         }
+        state.peer = Some(peer);
         if peer == MastershipState::Master {
             state.last_master = now;
         }

@@ -14,12 +14,14 @@
 //! Inherited statements carry the name of their group, for
 //! `| display inheritance` and the `group` attribute of `| display xml`.
 
+use std::collections::HashSet;
+
 use super::schema::{Kind, Schema, SchemaId};
 use super::tree::Node;
 use crate::slot::Slot;
 
-/// The effective configuration of `root` on the RE in `slot`. `root` should
-/// hold only active statements (see [`Node::active`]).
+/// The effective configuration of `root` on the RE in `slot`: its active
+/// statements (in the body and in the groups) with what the groups give.
 pub fn expand(schema: &Schema, root: &Node, slot: Slot) -> Node {
     let groups = root.children.get("groups");
     let context = Context { schema, groups, slot };
@@ -57,7 +59,8 @@ impl<'a> Context<'a> {
     /// Group `name`'s statements at `path` (keys from the top), with its
     /// wildcard entries matching where they may.
     fn group_at(&self, name: &'a str, path: &[&str]) -> Vec<Source<'a>> {
-        let Some(group) = self.groups.and_then(|g| g.children.get(name)) else { return Vec::new() };
+        let group = self.groups.and_then(|g| g.children.get(name)).filter(|g| !g.inactive);
+        let Some(group) = group else { return Vec::new() };
         let mut found = vec![Source { group: name, node: group }];
         for key in path {
             found = found.iter().flat_map(|s| matching(s, key)).collect();
@@ -103,13 +106,15 @@ impl<'a> Context<'a> {
     ) -> Node {
         let mut out =
             Node { values: explicit.map(|e| e.values.clone()).unwrap_or_default(), ..Node::default() };
-        let mut keys: Vec<&str> =
-            explicit.map(|e| e.children.keys().map(String::as_str).collect()).unwrap_or_default();
+        let active =
+            |node: &'a Node| node.children.iter().filter(|(_, c)| !c.inactive).map(|(k, _)| k.as_str());
+        let mut keys: Vec<&str> = explicit.map(|e| active(e).collect()).unwrap_or_default();
+        let mut seen: HashSet<&str> = keys.iter().copied().collect();
         for s in sources {
-            for key in s.node.children.keys() {
+            for key in active(s.node) {
                 // Groups do not nest: what a group applies is not inherited.
                 let applies = key == "apply-groups" || key == "apply-groups-except";
-                if !is_pattern(key) && !applies && !keys.contains(&key.as_str()) {
+                if !is_pattern(key) && !applies && seen.insert(key) {
                     keys.push(key);
                 }
             }
@@ -127,7 +132,7 @@ impl<'a> Context<'a> {
                 (Some(step.schema), keyword_list)
             };
             let Some(id) = schema_id else { continue };
-            let mine = explicit.and_then(|e| e.children.get(key));
+            let mine = explicit.and_then(|e| e.children.get(key)).filter(|m| !m.inactive);
             let theirs: Vec<Source<'a>> = sources.iter().flat_map(|s| matching(s, key)).collect();
             let mut child_path = path.to_vec();
             child_path.push(key);
@@ -179,7 +184,7 @@ fn matching<'a>(source: &Source<'a>, key: &str) -> Vec<Source<'a>> {
         .iter()
         .filter(|(k, _)| is_pattern(k) && glob(&k[1..k.len() - 1], key))
         .map(|(_, node)| Source { group: source.group, node });
-    exact.into_iter().chain(wild).collect()
+    exact.into_iter().chain(wild).filter(|s| !s.node.inactive).collect()
 }
 
 /// `<pattern>`: a wildcard entry name.
@@ -352,6 +357,29 @@ mod tests {
              set interfaces ge-1/0/0 description b\nset interfaces ge-1/0/0 mtu 9000\n\
              set interfaces xe-0/0/1 description c\nset interfaces xe-0/0/1 mtu 1500\n\
              set interfaces xe-0/0/2 description d\n"
+        );
+    }
+
+    #[test]
+    fn inactive_statements_take_no_effect_in_the_body_or_in_groups() {
+        let schema = Schema::shipped().unwrap();
+        let mut tree = build(
+            &schema,
+            &[
+                "groups g system host-name from-g",
+                "groups g system domain-name example.net",
+                "system host-name mine",
+                "apply-groups g",
+            ],
+        );
+        let steps = |line: &str| crate::config::tree::tests::read(&schema, line).unwrap().steps;
+        tree.set_inactive(&steps("system host-name"), true);
+        tree.set_inactive(&steps("groups g system domain-name"), true);
+        let mut effective = expand(&schema, &tree, Slot::RE0);
+        effective.children.shift_remove("groups");
+        assert_eq!(
+            to_set(&schema, None, &effective, ""),
+            "set apply-groups g\nset system host-name from-g\n"
         );
     }
 }

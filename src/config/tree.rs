@@ -65,20 +65,6 @@ impl Node {
         steps.iter().fold(self, |node, step| node.children.entry(step.key.clone()).or_default())
     }
 
-    /// The configuration without its inactive statements: what takes effect.
-    pub fn active(&self) -> Node {
-        Node {
-            children: self
-                .children
-                .iter()
-                .filter(|(_, child)| !child.inactive)
-                .map(|(key, child)| (key.clone(), child.active()))
-                .collect(),
-            values: self.values.clone(),
-            ..Node::default()
-        }
-    }
-
     /// `deactivate`/`activate`. `false` when the statement is not there.
     pub fn set_inactive(&mut self, steps: &[Step], inactive: bool) -> bool {
         self.get_mut(steps).map(|node| node.inactive = inactive).is_some()
@@ -696,7 +682,12 @@ set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24
              deactivate interfaces ge-0/0/0 unit 0\nset interfaces ge-0/0/1 disable\n"
         );
         assert_eq!(
-            to_set(&schema, None, &root.active(), ""),
+            to_set(
+                &schema,
+                None,
+                &crate::config::inherit::expand(&schema, &root, crate::slot::Slot::RE0),
+                ""
+            ),
             "set system\nset interfaces ge-0/0/1 disable\n"
         );
     }

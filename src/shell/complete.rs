@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use super::client::AgentClient;
-use crate::config::path::{self, Step, Wanting, Word, resolve};
+use super::client::{AgentClient, ClientError};
+use crate::config::path::{self, Resolved, Step, Wanting, Word, resolve};
 use crate::config::schema::{Kind, Schema};
-use crate::grammar::{Completion, Completions, Language, ParseError, Token};
+use crate::grammar::{Completion, Completions, Language, ParseError};
 use crate::proto::GetConfigurationRequest;
 
 /// A snapshot of a session's state, cheap to clone, for the line editor's
@@ -30,7 +30,7 @@ impl LineCompleter {
         let Some((done, partial)) = completions.path.take() else {
             return Ok(completions);
         };
-        let words = words(before, &done);
+        let words = super::configure::words(before, &done);
         let partial = partial.as_ref().map_or("", |t| t.text.as_str());
         completions.items.extend(path::completions(&self.schema, &self.level, &words, partial)?);
         completions.items.extend(self.names(&words, partial));
@@ -69,39 +69,49 @@ impl LineCompleter {
         let Ok(resolved) = resolve(&self.schema, &self.level, words) else {
             return Vec::new();
         };
-        let at = resolved.steps.last().map(|s| s.schema);
-        let keyword_list = matches!(resolved.wanting, Some(Wanting::Key(_)));
-        let entries_here = resolved.wanting.is_none()
-            && resolved.values.is_empty()
-            && self.schema.unnamed(at).is_some_and(|u| matches!(self.schema.node(u).kind, Kind::List { .. }));
-        if !keyword_list && !entries_here {
-            return Vec::new();
-        }
-        let request = GetConfigurationRequest {
-            candidate: self.candidate,
-            words: resolved.steps.iter().map(|s| s.key.clone()).collect(),
-            rollback: None,
-            keys_only: true,
-            inheritance: false,
-        };
-        let Ok(reply) = self.client.configuration(request) else {
-            return Vec::new();
-        };
-        reply
-            .root
-            .map(|root| root.children)
+        let names = entry_names(&self.schema, &self.client, self.candidate, &resolved);
+        names
+            .ok()
+            .flatten()
             .unwrap_or_default()
             .into_iter()
-            .map(|c| c.name)
-            .filter(|name| keyword_list || self.schema.keyword(at, name).is_none())
             .filter(|name| name.starts_with(partial))
             .map(|name| Completion::new(name, ""))
             .collect()
     }
 }
 
-/// The finished words of a path with their columns.
-fn words<'t>(line: &str, tokens: &'t [Token]) -> Vec<Word<'t>> {
-    let column = |byte: usize| line[..byte].chars().count();
-    tokens.iter().map(|t| Word { text: &t.text, column: column(t.start), end: column(t.end) }).collect()
+/// The names of the list entries that may follow `resolved` in the candidate
+/// (or the committed configuration): `None` when what follows is no entry.
+pub(super) fn entry_names(
+    schema: &Schema,
+    client: &AgentClient,
+    candidate: bool,
+    resolved: &Resolved,
+) -> Result<Option<Vec<String>>, ClientError> {
+    let at = resolved.steps.last().map(|s| s.schema);
+    let keyword_list = matches!(resolved.wanting, Some(Wanting::Key(_)));
+    let entries_here = resolved.wanting.is_none()
+        && resolved.values.is_empty()
+        && schema.unnamed(at).is_some_and(|u| matches!(schema.node(u).kind, Kind::List { .. }));
+    if !keyword_list && !entries_here {
+        return Ok(None);
+    }
+    let request = GetConfigurationRequest {
+        candidate,
+        words: resolved.steps.iter().map(|s| s.key.clone()).collect(),
+        rollback: None,
+        keys_only: true,
+        inheritance: false,
+    };
+    let reply = client.configuration(request)?;
+    let children = reply.root.map(|root| root.children).unwrap_or_default();
+    // Under a container the keywords beside the entries are no names.
+    Ok(Some(
+        children
+            .into_iter()
+            .map(|c| c.name)
+            .filter(|name| keyword_list || schema.keyword(at, name).is_none())
+            .collect(),
+    ))
 }

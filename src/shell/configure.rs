@@ -4,11 +4,12 @@
 //! once.
 
 use super::commands::Outcome;
+use super::complete::entry_names;
 use super::pipe::Pipeline;
 use super::render::ConfigView;
 use super::{Engine, Failure};
 use crate::config::editors::users_block;
-use crate::config::path::{Resolved, Step, Wanting, Word, resolve};
+use crate::config::path::{Resolved, Step, Word, resolve};
 use crate::config::schema::Kind;
 use crate::config::tree::{Inheritance, ends_at_entry, quote};
 use crate::config::validate::CheckError;
@@ -58,7 +59,7 @@ fn show<V: super::view::View + 'static>(view: V) -> Result<Outcome, Failure> {
 }
 
 /// The typed words of a path argument, with their columns in the line.
-fn words<'t>(line: &str, tokens: &'t [Token]) -> Vec<Word<'t>> {
+pub(super) fn words<'t>(line: &str, tokens: &'t [Token]) -> Vec<Word<'t>> {
     let column = |byte: usize| line.get(..byte).map_or(byte, |s| s.chars().count());
     tokens.iter().map(|t| Word { text: &t.text, column: column(t.start), end: column(t.end) }).collect()
 }
@@ -262,36 +263,14 @@ impl Engine {
             return Err(Failure::Parse(ParseError::MissingArgument { column: line.chars().count() + 1 }));
         };
         let resolved = self.read_tokens(line, path)?;
-        let lists_here = match &resolved.wanting {
-            Some(Wanting::Key(_)) => true,
-            Some(Wanting::Value(_)) => false,
-            None => self.schema.unnamed(resolved.steps.last().map(|s| s.schema)).is_some(),
-        };
-        if !lists_here {
-            let column = line[..pattern.start].chars().count();
-            return Err(Failure::Parse(ParseError::Syntax { column }));
-        }
         let regex = regex::Regex::new(&format!("^(?:{})$", pattern.text))
             .map_err(|_| Failure::Error(format!("invalid regular expression: {}", pattern.text)))?;
-        let words = self.path_words(path)?;
-        let request = GetConfigurationRequest {
-            candidate: true,
-            words: words.clone(),
-            keys_only: true,
-            inheritance: false,
-            rollback: None,
+        let Some(names) = entry_names(&self.schema, &self.session().client, true, &resolved)? else {
+            let column = line[..pattern.start].chars().count();
+            return Err(Failure::Parse(ParseError::Syntax { column }));
         };
-        let reply = self.session().client.configuration(request)?;
-        let at = resolved.steps.last().map(|s| s.schema);
-        let keyword_list = matches!(resolved.wanting, Some(Wanting::Key(_)));
-        let matched: Vec<String> = reply
-            .root
-            .map(|root| root.children.into_iter().map(|c| c.name).collect::<Vec<_>>())
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|name| keyword_list || self.schema.keyword(at, name).is_none())
-            .filter(|name| regex.is_match(name))
-            .collect();
+        let words = self.path_words(path)?;
+        let matched: Vec<String> = names.into_iter().filter(|name| regex.is_match(name)).collect();
         if matched.is_empty() {
             return show("warning: statement not found\n".to_owned());
         }

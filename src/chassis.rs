@@ -21,6 +21,9 @@ use crate::slot::Slot;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Addresses {
     by_slot: [Option<String>; 2],
+    /// Attach to whichever RE is master, as a management address that
+    /// follows the master would.
+    pub master: bool,
 }
 
 impl Addresses {
@@ -34,10 +37,11 @@ impl Addresses {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid address list '{0}': expected re0=ADDR,re1=ADDR")]
+#[error("invalid address list '{0}': expected re0=ADDR,re1=ADDR[,master]")]
 pub struct InvalidAddresses(String);
 
-/// `re0=ADDR,re1=ADDR`; either may be left out.
+/// `re0=ADDR,re1=ADDR`; either may be left out; `master` anywhere in the
+/// list asks for the master.
 impl FromStr for Addresses {
     type Err = InvalidAddresses;
 
@@ -45,12 +49,19 @@ impl FromStr for Addresses {
         let invalid = || InvalidAddresses(spec.to_owned());
         let mut addresses = Addresses::default();
         for part in spec.split(',') {
+            if part.trim() == "master" && !addresses.master {
+                addresses.master = true;
+                continue;
+            }
             let (slot, address) = part.split_once('=').ok_or_else(invalid)?;
             let slot: Slot = slot.trim().parse().map_err(|_| invalid())?;
             if address.trim().is_empty() || addresses.get(slot).is_some() {
                 return Err(invalid());
             }
             addresses.set(slot, address.trim().to_owned());
+        }
+        if Slot::ALL.iter().all(|&slot| addresses.get(slot).is_none()) {
+            return Err(invalid());
         }
         Ok(addresses)
     }
@@ -61,17 +72,27 @@ pub fn re_state_dir(chassis_dir: &Path, slot: Slot) -> PathBuf {
     chassis_dir.join(slot.to_string())
 }
 
+/// The mastership lease both REs of one chassis share.
+fn lease_file(chassis_dir: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(chassis_dir)
+        .with_context(|| format!("cannot create state dir {}", chassis_dir.display()))?;
+    Ok(chassis_dir.join("mastership-lease"))
+}
+
 /// Starts both agents on this runtime, each with its own gRPC server on a
 /// loopback port; they run until the runtime stops.
 pub async fn start_embedded(state_dir: &Path) -> anyhow::Result<Addresses> {
     let listeners = [TcpListener::bind("127.0.0.1:0").await?, TcpListener::bind("127.0.0.1:0").await?];
     let bound: Vec<SocketAddr> = listeners.iter().map(TcpListener::local_addr).collect::<Result<_, _>>()?;
     let mut addresses = Addresses::default();
+    let lease = lease_file(state_dir)?;
     for (slot, listener) in Slot::ALL.into_iter().zip(listeners) {
         let options = AgentOptions {
             slot,
             peer: bound[slot.other().number() as usize].to_string(),
             state_dir: re_state_dir(state_dir, slot),
+            lease: Some(lease.clone()),
+            fault_injection: false,
         };
         agent::spawn(listener, options, std::future::pending())?;
         addresses.set(slot, bound[slot.number() as usize].to_string());
@@ -90,10 +111,10 @@ async fn settle(agents: &[SocketAddr]) {
             let Ok(mut client) = RoutingEngineClient::connect(format!("http://{address}")).await else {
                 continue;
             };
-            if let Ok(identity) = client.get_identity(GetIdentityRequest {}).await {
-                if identity.get_ref().mastership_state == MastershipState::Master as i32 {
-                    return;
-                }
+            if let Ok(identity) = client.get_identity(GetIdentityRequest {}).await
+                && identity.get_ref().mastership_state == MastershipState::Master as i32
+            {
+                return;
             }
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
@@ -109,8 +130,9 @@ fn free_loopback_port() -> anyhow::Result<SocketAddr> {
 
 /// `reshell chassis`: both agents as child processes, their output prefixed
 /// with the RE's name, until Ctrl-C or SIGTERM (which stop both).
-pub async fn run_children(state_dir: &Path) -> anyhow::Result<()> {
+pub async fn run_children(state_dir: &Path, fault_injection: bool) -> anyhow::Result<()> {
     let exe = std::env::current_exe().context("cannot find the reshell binary")?;
+    let lease = lease_file(state_dir)?;
     let ports = [free_loopback_port()?, free_loopback_port()?];
     let (exits_tx, mut exits) = mpsc::channel(2);
     let mut watchers = Vec::new();
@@ -122,6 +144,9 @@ pub async fn run_children(state_dir: &Path) -> anyhow::Result<()> {
             .args(["--peer", &ports[slot.other().number() as usize].to_string()])
             .arg("--state-dir")
             .arg(re_state_dir(state_dir, slot))
+            .arg("--lease")
+            .arg(&lease)
+            .args(fault_injection.then_some("--fault-injection"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .kill_on_drop(true)

@@ -5,6 +5,7 @@ pub mod agent;
 pub mod chassis;
 pub mod config;
 pub mod durable;
+pub mod fault;
 pub mod grammar;
 pub mod shell;
 pub mod shutdown;

@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use reshell::agent::{self, AgentOptions};
 use reshell::chassis::{self, Addresses};
+use reshell::fault;
 use reshell::shell::{self, BatchOptions, ShellOptions};
 use reshell::slot::Slot;
 
@@ -60,11 +61,28 @@ enum Run {
         peer: String,
         #[arg(long, value_name = "DIR")]
         state_dir: PathBuf,
+        /// Mastership lease file shared with the other Routing Engine on this host
+        #[arg(long, value_name = "FILE")]
+        lease: Option<PathBuf>,
+        /// Serve the fault injection service (`reshell fault`)
+        #[arg(long)]
+        fault_injection: bool,
     },
     /// Run both Routing Engines as child processes
     Chassis {
         #[arg(long, value_name = "DIR")]
         state_dir: Option<PathBuf>,
+        /// Let `reshell fault` inject faults into both agents
+        #[arg(long)]
+        fault_injection: bool,
+    },
+    /// Make an agent started with --fault-injection suffer a fault
+    Fault {
+        /// The agent's gRPC address
+        #[arg(long, value_name = "ADDR")]
+        connect: String,
+        #[command(subcommand)]
+        fault: fault::FaultCommand,
     },
 }
 
@@ -79,16 +97,20 @@ fn os_user() -> String {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     match cli.command {
-        Some(Run::Agent { slot, listen, peer, state_dir }) => {
-            rt.block_on(agent::run(listen, AgentOptions { slot, peer, state_dir }))?;
+        Some(Run::Agent { slot, listen, peer, state_dir, lease, fault_injection }) => {
+            rt.block_on(agent::run(listen, AgentOptions { slot, peer, state_dir, lease, fault_injection }))?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Run::Chassis { state_dir }) => {
+        Some(Run::Chassis { state_dir, fault_injection }) => {
             let state_dir = match state_dir {
                 Some(dir) => dir,
                 None => default_state_dir()?,
             };
-            rt.block_on(chassis::run_children(&state_dir))?;
+            rt.block_on(chassis::run_children(&state_dir, fault_injection))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Run::Fault { connect, fault }) => {
+            println!("{}", rt.block_on(fault::inject(&connect, fault))?);
             Ok(ExitCode::SUCCESS)
         }
         None => {

@@ -135,3 +135,88 @@ fn of_two_configured_masters_the_first_up_stays_master() {
     assert!(log.contains("event = E_NAK_C, state = claim, param = 0x0\n"), "{log}");
     assert_eq!(state(&spec0), "Master");
 }
+
+#[test]
+fn without_failover_the_backup_stays_backup_and_logs_the_silence() {
+    let dir = tempfile::tempdir().unwrap();
+    let re1_port = free_port();
+    let (mut re0, re0_address) = agent(0, "127.0.0.1:0", &re1_port, &dir.path().join("re0"));
+    let (_re1, re1_address) = agent(1, &re1_port, &re0_address, &dir.path().join("re1"));
+    let spec1 = format!("re1={re1_address}");
+    eventually(Duration::from_secs(10), "re0 is master", || state(&format!("re0={re0_address}")) == "Master");
+    re0.child.kill().unwrap();
+    re0.child.wait().unwrap();
+    let logged = "failed to receive keepalives from other RE for the last 20 sec\n";
+    eventually(Duration::from_secs(40), "the silence is logged", || {
+        run(&spec1, &["show log mastership"]).stdout.contains(logged)
+    });
+    assert_eq!(state(&spec1), "Backup");
+    let log = run(&spec1, &["show log mastership"]).stdout;
+    assert!(!log.contains("claiming mastership"), "{log}");
+}
+
+#[test]
+fn of_two_configured_backups_none_is_master_until_one_with_failover_times_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let (re0_port, re1_port) = (free_port(), free_port());
+    // Each RE's own configuration: both backup, only RE1 with failover.
+    for (slot, statements) in [
+        (0, vec!["set chassis redundancy routing-engine 0 backup"]),
+        (
+            1,
+            vec![
+                "set chassis redundancy routing-engine 1 backup",
+                "set chassis redundancy failover on-loss-of-keepalives",
+                "set chassis redundancy keepalive-time 3",
+            ],
+        ),
+    ] {
+        let (_re, address) = agent(slot, "127.0.0.1:0", &free_port(), &dir.path().join(format!("re{slot}")));
+        let mut commands = vec!["configure"];
+        commands.extend(statements);
+        commands.push("commit and-quit");
+        let configured = run(&format!("re{slot}={address}"), &commands);
+        assert!(configured.stdout.contains("commit complete"), "{}", configured.stderr);
+    }
+    let (_re0, re0_address) = agent(0, &re0_port, &re1_port, &dir.path().join("re0"));
+    let (_re1, re1_address) = agent(1, &re1_port, &re0_address, &dir.path().join("re1"));
+    let (spec0, spec1) = (format!("re0={re0_address}"), format!("re1={re1_address}"));
+    assert_eq!((state(&spec0), state(&spec1)), ("Backup".to_owned(), "Backup".to_owned()));
+    eventually(Duration::from_secs(15), "re1 claims after its keepalive time", || state(&spec1) == "Master");
+    assert_eq!(state(&spec0), "Backup");
+    let log = run(&spec1, &["show log mastership"]).stdout;
+    assert!(log.contains("no keepalives from a master for 3 sec: claiming mastership\n"), "{log}");
+    assert!(log.contains("event = E_ACK_C, state = claim, param = 0x0\n"), "{log}");
+}
+
+#[test]
+fn connect_master_finds_the_master_and_a_lost_session_can_log_in_to_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut re0, re1, spec) = common::two_agents(dir.path());
+    let _re1 = re1;
+    let master = |spec: &str| {
+        let shown = common::connected(spec, &["--echo", "-c", "show chassis routing-engine | count"]);
+        assert!(shown.ok, "{}", shown.stderr);
+        shown.stdout.lines().nth(1).unwrap_or_default().to_owned()
+    };
+    eventually(Duration::from_secs(10), "re0 is master", || state(&spec) == "Master");
+    assert_eq!(master(&format!("{spec},master")), "lab@re0> show chassis routing-engine | count");
+    let released = run(&spec, &["request chassis routing-engine master release no-confirm"]);
+    assert!(released.stdout.contains("Complete."), "{}{}", released.stdout, released.stderr);
+    // Told only one address, the shell learns the other from it.
+    let re0_only = spec.split(',').next().unwrap();
+    assert_eq!(master(&format!("master,{re0_only}")), "lab@re1> show chassis routing-engine | count");
+
+    let mut shell = common::shell(re0_only);
+    shell.send("show version | match Hostname");
+    assert_eq!(shell.wait_for("Hostname: "), "re0");
+    re0.child.kill().unwrap();
+    re0.child.wait().unwrap();
+    shell.send("show version | match Hostname");
+    let lost = shell.wait_for("error: re0 is not answering: ");
+    assert!(lost.starts_with("could not connect to "), "{lost}");
+    assert_eq!(shell.next_line(), "To reach re1: request routing-engine login other-routing-engine");
+    shell.send("request routing-engine login other-routing-engine");
+    shell.send("show version | match Hostname");
+    assert_eq!(shell.wait_for("Hostname: "), "re1");
+}

@@ -158,10 +158,8 @@ impl ConfigDb {
     /// The candidate `session` changes, after checking that it may.
     fn candidate_mut(&mut self, session: u64) -> Result<&mut Node, Status> {
         let private = matches!(self.editors.get(&session).map(|s| &s.mode), Some(Mode::Private(_)));
-        if !private {
-            if let Some(holder) = self.lock_holder(session) {
-                return Err(locked(holder));
-            }
+        if !private && let Some(holder) = self.lock_holder(session) {
+            return Err(locked(holder));
         }
         let ConfigDb { editors, shared, .. } = self;
         match editors.get_mut(&session) {
@@ -211,10 +209,10 @@ impl ConfigDb {
     /// A session leaves configuration mode (or ends): an exclusive session's
     /// uncommitted changes go with it when it says so or is gone.
     pub fn close_session(&mut self, session: u64, discard: bool) {
-        if let Some(Session { mode: Mode::Exclusive, .. }) = self.editors.remove(&session) {
-            if discard {
-                self.shared = self.committed.clone();
-            }
+        if let Some(Session { mode: Mode::Exclusive, .. }) = self.editors.remove(&session)
+            && discard
+        {
+            self.shared = self.committed.clone();
         }
     }
 

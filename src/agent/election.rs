@@ -4,9 +4,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tonic::Status;
+use tonic::{Response, Status};
 
 use super::Agent;
+use super::configuration::ConfigDb;
+use super::lease::{LEASE_TIME, RENEW_EVERY};
 use super::mastership::{KEEPALIVE_INTERVAL, MAX_TRIES, RETRY_INTERVAL, Settings};
 use crate::proto::{ClaimRequest, MastershipState, PeerStatus, change_mastership_request::Action};
 use crate::slot::Slot;
@@ -21,19 +23,26 @@ enum Answer {
 impl Agent {
     /// What the committed configuration says about redundancy.
     pub(super) fn redundancy(&self) -> Settings {
-        let seconds = self
-            .committed(&["chassis", "redundancy", "keepalive-time"])
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(300);
-        let configured = self.configured_role();
-        let config = self.config();
-        let redundancy = config.effective().descend(["chassis", "redundancy"]);
-        let has = |keys: &[&str]| redundancy.and_then(|r| r.descend(keys.iter().copied())).is_some();
+        self.redundancy_in(&self.config())
+    }
+
+    fn redundancy_in(&self, db: &ConfigDb) -> Settings {
+        let redundancy = db.effective().descend(["chassis", "redundancy"]);
+        let node = |keys: &[&str]| redundancy.and_then(|r| r.descend(keys.iter().copied()));
+        let value = |keys: &[&str]| node(keys).and_then(|n| n.values.first().cloned());
+        let seconds = value(&["keepalive-time"]).and_then(|s| s.parse().ok()).unwrap_or(300);
+        let slot = self.slot.number().to_string();
+        let configured = match value(&["routing-engine", &slot, "role"]).as_deref() {
+            Some("master") => Some(MastershipState::Master),
+            Some("backup") => Some(MastershipState::Backup),
+            Some("disabled") => Some(MastershipState::Disabled),
+            _ => None,
+        };
         Settings {
             configured,
-            failover: has(&["failover", "on-loss-of-keepalives"]),
+            failover: node(&["failover", "on-loss-of-keepalives"]).is_some(),
             keepalive_time: Duration::from_secs(seconds),
-            graceful_switchover: has(&["graceful-switchover"]),
+            graceful_switchover: node(&["graceful-switchover"]).is_some(),
         }
     }
 
@@ -45,20 +54,50 @@ impl Agent {
         }
     }
 
+    /// One message to the other RE, through whatever faults were injected.
+    pub(super) async fn to_peer<T>(
+        &self,
+        call: impl Future<Output = Result<Response<T>, Status>>,
+    ) -> Result<T, Status> {
+        self.faults.outgoing().await?;
+        call.await.map(Response::into_inner)
+    }
+
+    /// What every message from the other RE goes through first: a frozen
+    /// agent does not answer until thawed, and injected faults apply.
+    pub(super) async fn admit_from_peer(&self) -> Result<(), Status> {
+        self.unfrozen().await;
+        self.faults.incoming()
+    }
+
+    async fn unfrozen(&self) {
+        while let Some(left) = self.mastership.frozen_for() {
+            tokio::time::sleep(left).await;
+        }
+    }
+
     async fn claim(&self, term: u64, command: bool) -> Answer {
         let request = ClaimRequest { from_slot: self.slot.number(), term, command };
-        match self.peer.clone().claim(request).await {
-            Ok(reply) if reply.get_ref().ack => Answer::Ack(reply.get_ref().term),
-            Ok(reply) => Answer::Nak(reply.get_ref().term),
+        match self.to_peer(self.peer.clone().claim(request)).await {
+            Ok(reply) if reply.ack => Answer::Ack(reply.term),
+            Ok(reply) => Answer::Nak(reply.term),
             Err(_) => Answer::Unreachable,
         }
     }
 
     async fn give_up(&self) -> Answer {
-        match self.peer.clone().give_up(self.status()).await {
-            Ok(reply) if reply.get_ref().ack => Answer::Ack(reply.get_ref().term),
-            Ok(reply) => Answer::Nak(reply.get_ref().term),
+        match self.to_peer(self.peer.clone().give_up(self.status())).await {
+            Ok(reply) if reply.ack => Answer::Ack(reply.term),
+            Ok(reply) => Answer::Nak(reply.term),
             Err(_) => Answer::Unreachable,
+        }
+    }
+
+    /// Before taking mastership: if the other RE's lease has yet to run
+    /// out (it just died, or went quiet), waits for it to.
+    async fn lease_expired(&self) {
+        if let Some(left) = self.mastership.lease_wait() {
+            tokio::time::sleep(left.min(LEASE_TIME) + Duration::from_millis(5)).await;
         }
     }
 
@@ -67,31 +106,54 @@ impl Agent {
     async fn claim_mastership(&self, event: &str) {
         let term = self.mastership.start_claim(event);
         match self.claim(term, false).await {
-            Answer::Ack(peer) => self.mastership.resolve("E_ACK_C", MastershipState::Master, peer),
+            Answer::Ack(peer) => {
+                self.lease_expired().await;
+                self.mastership.resolve("E_ACK_C", MastershipState::Master, peer);
+            }
             Answer::Nak(peer) => self.mastership.resolve("E_NAK_C", MastershipState::Backup, peer),
-            Answer::Unreachable => self.mastership.resolve("E_NO_ORE", MastershipState::Master, 0),
+            Answer::Unreachable => {
+                self.lease_expired().await;
+                self.mastership.resolve("E_NO_ORE", MastershipState::Master, 0);
+            }
         }
     }
 
-    /// Runs for the agent's life: the election, then a keepalive a second
-    /// and the failover check.
+    /// Runs for the agent's life: the election, then keepalives, the lease
+    /// and the failover check, each on its own beat so a slow answer from
+    /// the other RE never delays a renewal.
     pub(super) async fn run_mastership(self: Arc<Self>) {
         let settings = self.redundancy();
         if self.mastership.configured(&settings) == MastershipState::Master {
             self.claim_mastership("E_REQ_C").await;
         }
+        tokio::join!(self.send_keepalives(), self.watch_mastership(settings));
+    }
+
+    async fn send_keepalives(&self) {
         let mut ticks = tokio::time::interval(KEEPALIVE_INTERVAL);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            match self.peer.clone().keepalive(self.status()).await {
-                Ok(reply) => {
-                    let reply = reply.into_inner();
-                    self.mastership.heard(self.slot.other(), reply.term, reply.state());
-                }
+            self.unfrozen().await;
+            match self.to_peer(self.peer.clone().keepalive(self.status())).await {
+                Ok(reply) => self.mastership.heard(self.slot.other(), reply.term, reply.state()),
                 Err(_) => self.mastership.unheard(),
             }
-            let settings = self.redundancy();
+        }
+    }
+
+    /// Renews the master's lease; on a backup, claims once the master is lost.
+    async fn watch_mastership(&self, mut settings: Settings) {
+        let mut ticks = tokio::time::interval(RENEW_EVERY);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            self.unfrozen().await;
+            self.mastership.renew();
+            // A long commit holds the configuration; the settings it had do meanwhile.
+            if let Ok(db) = self.config.try_lock() {
+                settings = self.redundancy_in(&db);
+            }
             if self.mastership.master_lost(&settings) {
                 self.mastership.note(&format!(
                     "no keepalives from a master for {} sec: claiming mastership",
@@ -139,16 +201,19 @@ impl Agent {
             };
             match answer {
                 Answer::Ack(peer) => {
+                    if acquire {
+                        self.lease_expired().await;
+                    }
                     self.mastership.resolve(if acquire { "E_ACK_C" } else { "E_ACK_G" }, won, peer);
-                    return Ok(acquire);
+                    return Ok(self.mastership.role() == MastershipState::Master);
                 }
                 Answer::Nak(peer) => {
                     self.mastership.resolve(if acquire { "E_NAK_C" } else { "E_NAK_Y" }, lost, peer);
-                    return Ok(!acquire);
+                    return Ok(self.mastership.role() == MastershipState::Master);
                 }
                 Answer::Unreachable if tries + 1 >= MAX_TRIES => {
                     self.mastership.resolve("E_MAXTRY", lost, 0);
-                    return Ok(!acquire);
+                    return Ok(self.mastership.role() == MastershipState::Master);
                 }
                 Answer::Unreachable => {
                     tries += 1;

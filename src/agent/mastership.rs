@@ -5,7 +5,10 @@
 //! through `claim` (asking the other RE to accept it as master) and `giveup`
 //! (asking the other RE to take over). Every change of master raises the
 //! term, which both REs persist and carry in every message, so a stale master
-//! learns from the first keepalive it gets that it has been replaced. The
+//! learns from the first keepalive it gets that it has been replaced. RE0 is
+//! master only in even terms and RE1 only in odd ones, so no term can ever
+//! have two masters, even when the two could not talk. On one host a shared
+//! [`Lease`] also keeps them from acting as master at the same moment. The
 //! events are the Junos ones (E_CFG_M, E_REQ_C, E_TMOUT, ...).
 
 use std::fs::OpenOptions;
@@ -14,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use super::lease::{Lease, Refusal};
 use crate::durable::write_atomically;
 use crate::proto::MastershipState;
 use crate::slot::Slot;
@@ -63,6 +67,8 @@ pub struct Mastership {
     state: Mutex<State>,
     log: Log,
     term_file: PathBuf,
+    /// Shared with the other RE when both run on this host.
+    lease: Option<Lease>,
 }
 
 #[derive(Debug)]
@@ -79,6 +85,18 @@ struct State {
     /// The link to the other RE is down (E_NO_IPC logged).
     link_down: bool,
     last_switch: Option<Instant>,
+    /// While master: until when the lease may be trusted without a look.
+    lease_until: Option<Instant>,
+    /// The other RE's lease that kept this backup from claiming, once logged.
+    lease_noted: Option<u64>,
+    /// Mastership work is frozen (fault injection) until then.
+    frozen_until: Option<Instant>,
+}
+
+/// The first term after `term` in which `slot` may be master.
+fn next_term(term: u64, slot: Slot) -> u64 {
+    let next = term + 1;
+    if next % 2 == u64::from(slot.number()) { next } else { next + 1 }
 }
 
 pub fn state_name(state: MastershipState) -> &'static str {
@@ -94,14 +112,15 @@ pub fn state_name(state: MastershipState) -> &'static str {
 
 impl Mastership {
     /// Starts as backup (nothing is master until the election says so), with
-    /// the term this RE persisted.
-    pub fn open(slot: Slot, state_dir: &Path) -> std::io::Result<Mastership> {
+    /// the term this RE persisted. A lease this RE held before it stopped is
+    /// released: it is not master now.
+    pub fn open(slot: Slot, state_dir: &Path, lease: Option<&Path>) -> std::io::Result<Mastership> {
         let dir = state_dir.join("mastership");
         std::fs::create_dir_all(&dir)?;
         let term_file = dir.join("term");
         let term = std::fs::read_to_string(&term_file).ok().and_then(|t| t.trim().parse().ok()).unwrap_or(0);
         let now = Instant::now();
-        Ok(Mastership {
+        let mastership = Mastership {
             slot,
             state: Mutex::new(State {
                 role: MastershipState::Backup,
@@ -112,18 +131,94 @@ impl Mastership {
                 silence_logged: 0,
                 link_down: false,
                 last_switch: None,
+                lease_until: None,
+                lease_noted: None,
+                frozen_until: None,
             }),
             log: Log { path: dir.join("log") },
             term_file,
-        })
+            lease: lease.map(|path| Lease::new(path, slot)),
+        };
+        if let Some(Err(Refusal::Io(e))) = mastership.lease.as_ref().map(Lease::release) {
+            return Err(e);
+        }
+        Ok(mastership)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The role this RE may act in now. A master whose lease lapsed looks
+    /// at it first: renews it if nobody took it, steps down if somebody did.
     pub fn role(&self) -> MastershipState {
-        self.lock().role
+        let mut state = self.lock();
+        let lapsed = state.lease_until.is_some_and(|until| Instant::now() >= until);
+        if state.role == MastershipState::Master && lapsed {
+            let frozen = state.frozen_until.is_some_and(|until| Instant::now() < until);
+            if frozen {
+                // Frozen work renews nothing; it may only find the lease gone.
+                if let Some(holder) = self.lease.as_ref().and_then(Lease::read)
+                    && holder.slot != self.slot
+                {
+                    self.lease_lost(&mut state, Refusal::Held(holder));
+                }
+            } else {
+                self.renew_locked(&mut state);
+            }
+        }
+        state.role
+    }
+
+    /// Renews the lease of a master; steps down if it was lost.
+    pub fn renew(&self) {
+        let mut state = self.lock();
+        if state.role == MastershipState::Master {
+            self.renew_locked(&mut state);
+        }
+    }
+
+    fn renew_locked(&self, state: &mut State) {
+        let Some(lease) = &self.lease else { return };
+        match lease.take(state.term) {
+            Ok(until) => state.lease_until = Some(until),
+            Err(why) => self.lease_lost(state, why),
+        }
+    }
+
+    fn lease_lost(&self, state: &mut State, why: Refusal) {
+        match why {
+            Refusal::Held(holder) => {
+                self.log.line(&format!("mastership lease taken by {} in term {}", holder.slot, holder.term));
+                self.set_term(state, holder.term);
+            }
+            Refusal::Io(e) => self.log.line(&format!("cannot renew the mastership lease: {e}")),
+        }
+        self.transition(state, "E_ORE_M", MastershipState::Backup);
+    }
+
+    /// Freezes mastership work (keepalives, lease renewal, answers to the
+    /// other RE) for `period`, as a wedged chassis daemon would.
+    pub fn freeze(&self, period: Duration) {
+        self.log.line(&format!("mastership work frozen for {} sec (fault injection)", period.as_secs()));
+        self.lock().frozen_until = Some(Instant::now() + period);
+    }
+
+    pub fn thaw(&self) {
+        self.lock().frozen_until = None;
+    }
+
+    /// How long mastership work stays frozen, if it is.
+    pub fn frozen_for(&self) -> Option<Duration> {
+        let until = self.lock().frozen_until?;
+        Some(until.saturating_duration_since(Instant::now())).filter(|d| !d.is_zero())
+    }
+
+    /// How long the other RE's lease has left, when it holds one: a claim
+    /// that wins waits this long before it can take over.
+    pub fn lease_wait(&self) -> Option<Duration> {
+        let holder = self.lease.as_ref()?.read()?;
+        (holder.slot != self.slot && !holder.expired()).then(|| holder.remaining())
     }
 
     pub fn term(&self) -> u64 {
@@ -146,11 +241,15 @@ impl Mastership {
         if next == state.role {
             return;
         }
+        let next = if next == MastershipState::Master { self.take_mastership(state) } else { next };
+        if state.role == MastershipState::Master {
+            self.release_lease(state);
+        }
         self.log.line(&format!("Currentstate: {} NextState:{}", state_name(state.role), state_name(next)));
         self.log.line("reason_code: 1");
         self.log.line(&format!("new state = {}", state_name(next)));
         if next == MastershipState::Master {
-            self.set_term(state, state.term + 1);
+            self.log.line(&format!("mastership term = {}", state.term));
             state.last_switch = Some(Instant::now());
         }
         if next == MastershipState::Backup {
@@ -158,6 +257,41 @@ impl Mastership {
             state.last_master = Instant::now();
         }
         state.role = next;
+    }
+
+    /// The term a new master takes, with the lease for it; backup when the
+    /// other RE's lease stands in the way.
+    fn take_mastership(&self, state: &mut State) -> MastershipState {
+        let Some(lease) = &self.lease else {
+            self.set_term(state, next_term(state.term, self.slot));
+            return MastershipState::Master;
+        };
+        let newest = lease.read().map_or(state.term, |holder| holder.term.max(state.term));
+        let term = next_term(newest, self.slot);
+        match lease.take(term) {
+            Ok(until) => {
+                self.set_term(state, term);
+                state.lease_until = Some(until);
+                MastershipState::Master
+            }
+            Err(Refusal::Held(holder)) => {
+                self.log.line(&format!("mastership lease held by {} in term {}", holder.slot, holder.term));
+                self.set_term(state, holder.term);
+                MastershipState::Backup
+            }
+            Err(Refusal::Io(e)) => {
+                self.log.line(&format!("cannot take the mastership lease: {e}"));
+                MastershipState::Backup
+            }
+        }
+    }
+
+    fn release_lease(&self, state: &mut State) {
+        state.lease_until = None;
+        if let Some(Err(Refusal::Io(e))) = self.lease.as_ref().map(Lease::release) {
+            // It expires by itself within the lease time.
+            self.log.line(&format!("cannot release the mastership lease: {e}"));
+        }
     }
 
     fn set_term(&self, state: &mut State, term: u64) {
@@ -188,7 +322,7 @@ impl Mastership {
         let mut state = self.lock();
         self.transition(&mut state, event, MastershipState::Claim);
         self.log.line("send \"claim mastership\" request");
-        state.term + 1
+        state.term
     }
 
     /// Enters `giveup` for a release about to be sent.
@@ -263,12 +397,28 @@ impl Mastership {
     }
 
     /// Whether a backup with failover configured has waited out `detection`
-    /// without a master's keepalive.
+    /// without a master's keepalive, and no live lease of the other RE says
+    /// the master is still there (as with a cut keepalive link).
     pub fn master_lost(&self, settings: &Settings) -> bool {
-        let state = self.lock();
-        state.role == MastershipState::Backup
+        let mut state = self.lock();
+        let silent = state.role == MastershipState::Backup
             && settings.failover
-            && state.last_master.elapsed() >= settings.detection()
+            && state.last_master.elapsed() >= settings.detection();
+        if !silent {
+            return false;
+        }
+        let Some(holder) = self.lease.as_ref().and_then(Lease::read) else { return true };
+        if holder.slot == self.slot || holder.expired() {
+            return true;
+        }
+        if state.lease_noted != Some(holder.term) {
+            state.lease_noted = Some(holder.term);
+            self.log.line(&format!(
+                "no keepalives from a master, but {} holds the mastership lease in term {}",
+                holder.slot, holder.term
+            ));
+        }
+        false
     }
 
     /// A claim from the other RE: refused by a master unless a command sent
@@ -295,18 +445,22 @@ impl Mastership {
         (true, state.term)
     }
 
-    /// "You are the master" from the other RE.
+    /// "You are the master" from the other RE: refused by a disabled RE,
+    /// and from a giver whose term is older than this RE's.
     pub fn given(&self, term: u64) -> (bool, u64) {
         let mut state = self.lock();
-        if state.role == MastershipState::Disabled {
+        if state.role == MastershipState::Disabled || term < state.term {
             let role = state.role;
             self.transition(&mut state, "E_REQ_G", role);
             return (false, state.term);
         }
         self.set_term(&mut state, term);
         self.transition(&mut state, "E_REQ_G", MastershipState::Master);
-        state.peer = Some(MastershipState::Backup);
-        (true, state.term)
+        let master = state.role == MastershipState::Master;
+        if master {
+            state.peer = Some(MastershipState::Backup);
+        }
+        (master, state.term)
     }
 
     /// Seconds to wait before another switch is allowed, with graceful switchover.
@@ -349,7 +503,7 @@ mod tests {
     #[test]
     fn a_claim_is_refused_by_a_master_unless_commanded() {
         let dir = tempfile::tempdir().unwrap();
-        let m = Mastership::open(Slot::RE1, dir.path()).unwrap();
+        let m = Mastership::open(Slot::RE1, dir.path(), None).unwrap();
         m.configured(&settings());
         m.resolve("E_NO_ORE", MastershipState::Master, 0);
         assert_eq!((m.role(), m.term()), (MastershipState::Master, 1));
@@ -361,13 +515,13 @@ mod tests {
         assert!(log.contains("event = E_CFG_B, state = backup, param = 0x0\n"), "{log}");
         assert!(log.contains("Currentstate: master NextState:backup\n"), "{log}");
         // The term outlives the agent.
-        assert_eq!(Mastership::open(Slot::RE1, dir.path()).unwrap().term(), 2);
+        assert_eq!(Mastership::open(Slot::RE1, dir.path(), None).unwrap().term(), 2);
     }
 
     #[test]
     fn a_stale_master_steps_down_when_it_hears_of_a_newer_one() {
         let dir = tempfile::tempdir().unwrap();
-        let m = Mastership::open(Slot::RE0, dir.path()).unwrap();
+        let m = Mastership::open(Slot::RE0, dir.path(), None).unwrap();
         m.resolve("E_NO_ORE", MastershipState::Master, 0);
         m.heard(Slot::RE1, 5, MastershipState::Master);
         assert_eq!((m.role(), m.term()), (MastershipState::Backup, 5));
@@ -378,7 +532,7 @@ mod tests {
     #[test]
     fn only_a_backup_with_failover_counts_the_master_lost() {
         let dir = tempfile::tempdir().unwrap();
-        let m = Mastership::open(Slot::RE1, dir.path()).unwrap();
+        let m = Mastership::open(Slot::RE1, dir.path(), None).unwrap();
         let quick = Settings { keepalive_time: Duration::ZERO, ..settings() };
         assert!(m.master_lost(&quick));
         assert!(!m.master_lost(&Settings { failover: false, ..quick }));

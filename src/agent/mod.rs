@@ -3,8 +3,10 @@
 
 mod configuration;
 mod election;
+mod faults;
 mod files;
 mod host;
+mod lease;
 mod mastership;
 mod model;
 mod service;
@@ -24,6 +26,7 @@ use tonic::transport::{Channel, Endpoint, Server};
 
 use crate::config::schema::Schema;
 use crate::proto::configuration_server::ConfigurationServer;
+use crate::proto::fault_server::FaultServer;
 use crate::proto::peer_client::PeerClient;
 use crate::proto::peer_server::PeerServer;
 use crate::proto::routing_engine_server::RoutingEngineServer;
@@ -40,6 +43,10 @@ pub struct AgentOptions {
     pub peer: String,
     /// Where this RE keeps everything it writes.
     pub state_dir: PathBuf,
+    /// The mastership lease shared with the other RE on this host, if any.
+    pub lease: Option<PathBuf>,
+    /// Serve the fault injection service.
+    pub fault_injection: bool,
 }
 
 /// How long one call to the peer may take before it counts as unreachable.
@@ -57,6 +64,7 @@ pub(crate) struct Agent {
     files: files::FileArea,
     config: Arc<Mutex<configuration::ConfigDb>>,
     mastership: mastership::Mastership,
+    faults: faults::Faults,
 }
 
 impl Agent {
@@ -86,8 +94,13 @@ impl Agent {
             sessions,
             files: files::FileArea::new(&options.state_dir),
             config,
-            mastership: mastership::Mastership::open(options.slot, &options.state_dir)
-                .context("cannot open the mastership state")?,
+            mastership: mastership::Mastership::open(
+                options.slot,
+                &options.state_dir,
+                options.lease.as_deref(),
+            )
+            .context("cannot open the mastership state")?,
+            faults: faults::Faults::default(),
         })
     }
 
@@ -157,21 +170,10 @@ impl Agent {
         self.committed(&["system", "host-name"]).unwrap_or_else(|| model::default_host_name(self.slot))
     }
 
-    /// The role `chassis redundancy routing-engine N` asks for, if configured.
-    fn configured_role(&self) -> Option<MastershipState> {
-        let slot = self.slot.number().to_string();
-        match self.committed(&["chassis", "redundancy", "routing-engine", &slot, "role"])?.as_str() {
-            "master" => Some(MastershipState::Master),
-            "backup" => Some(MastershipState::Backup),
-            "disabled" => Some(MastershipState::Disabled),
-            _ => None,
-        }
-    }
-
     /// This Routing Engine's status, from the host where it can tell.
     fn local_route_engine(&self) -> RouteEngine {
         let role = self.mastership();
-        let configured = self.configured_role();
+        let configured = self.redundancy().configured;
         let (temperature, cpu_temperature) = model::temperatures_celsius(self.slot);
         let memory = host::Memory::read();
         // A backup reports only its most recent CPU interval, as Junos does.
@@ -220,6 +222,7 @@ pub fn spawn(
     })
     .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
     .max_encoding_message_size(crate::MAX_MESSAGE_BYTES);
+    let fault_injection = options.fault_injection;
     let timer = tokio::spawn(agent.clone().watch_confirmed_commits());
     let election = tokio::spawn(agent.clone().run_mastership());
     // Without TCP_NODELAY every small reply waits out the peer's delayed ACK
@@ -232,8 +235,9 @@ pub fn spawn(
                     .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
                     .max_encoding_message_size(crate::MAX_MESSAGE_BYTES),
             )
-            .add_service(PeerServer::from_arc(agent))
+            .add_service(PeerServer::from_arc(agent.clone()))
             .add_service(configuration)
+            .add_optional_service(fault_injection.then(|| FaultServer::from_arc(agent)))
             .serve_with_incoming_shutdown(incoming, shutdown)
             .await
             .context("gRPC server failed");

@@ -54,10 +54,9 @@ impl RoutingEngine for Agent {
                 continue;
             }
             // An RE that does not answer is left out, as an empty slot would be.
-            let mut peer = self.peer.clone();
             let asked = GetLocalRouteEngineRequest { from_slot: self.slot.number() };
-            if let Ok(reply) = peer.get_local_route_engine(asked).await {
-                route_engines.push(reply.into_inner());
+            if let Ok(reply) = self.to_peer(self.peer.clone().get_local_route_engine(asked)).await {
+                route_engines.push(reply);
             }
         }
         Ok(Response::new(RouteEngineInformation { route_engines }))
@@ -163,11 +162,13 @@ impl Peer for Agent {
         &self,
         request: Request<GetLocalRouteEngineRequest>,
     ) -> Result<Response<RouteEngine>, Status> {
+        self.admit_from_peer().await?;
         self.check_peer(request.into_inner().from_slot)?;
         Ok(Response::new(self.local_route_engine()))
     }
 
     async fn keepalive(&self, request: Request<PeerStatus>) -> Result<Response<PeerStatus>, Status> {
+        self.admit_from_peer().await?;
         let r = request.into_inner();
         let from = self.check_peer(r.from_slot)?;
         self.mastership.heard(from, r.term, r.state());
@@ -179,6 +180,7 @@ impl Peer for Agent {
     }
 
     async fn claim(&self, request: Request<ClaimRequest>) -> Result<Response<PeerReply>, Status> {
+        self.admit_from_peer().await?;
         let r = request.into_inner();
         let from = self.check_peer(r.from_slot)?;
         let (ack, term) = self.mastership.claimed(from, r.term, r.command);
@@ -186,6 +188,7 @@ impl Peer for Agent {
     }
 
     async fn give_up(&self, request: Request<PeerStatus>) -> Result<Response<PeerReply>, Status> {
+        self.admit_from_peer().await?;
         let r = request.into_inner();
         self.check_peer(r.from_slot)?;
         let (ack, term) = self.mastership.given(r.term);

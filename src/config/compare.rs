@@ -29,10 +29,10 @@ fn compare_level(
         steps.push((step.clone(), old.children.get(&step.key), Some(n)));
     }
     for (key, o) in &old.children {
-        if !new.children.contains_key(key) {
-            if let Some(step) = child_step(schema, at, key) {
-                steps.push((step, Some(o), None));
-            }
+        if !new.children.contains_key(key)
+            && let Some(step) = child_step(schema, at, key)
+        {
+            steps.push((step, Some(o), None));
         }
     }
     steps.sort_by_key(|(step, _, _)| schema.position(at, step.schema));

@@ -272,15 +272,15 @@ fn read_statement(schema: &Schema, level: &[Step], statement: &[Lexeme]) -> Resu
             Err(e) => e,
         };
         let at = e.column().and_then(|c| rest.iter().position(|w| w.column == c));
-        if let (ParseError::Syntax { .. }, Some(i @ 1..)) = (&e, at) {
-            if let Ok(path) = resolve(schema, &start, &rest[..i]) {
-                let one_liner = path.steps.iter().rposition(|s| schema.node(s.schema).oneliner);
-                if let (None, Some(cut)) = (&path.wanting, one_liner.filter(|&cut| cut + 1 >= start.len())) {
-                    start = path.steps[..=cut].to_vec();
-                    paths.push(path);
-                    rest = &rest[i..];
-                    continue;
-                }
+        if let (ParseError::Syntax { .. }, Some(i @ 1..)) = (&e, at)
+            && let Ok(path) = resolve(schema, &start, &rest[..i])
+        {
+            let one_liner = path.steps.iter().rposition(|s| schema.node(s.schema).oneliner);
+            if let (None, Some(cut)) = (&path.wanting, one_liner.filter(|&cut| cut + 1 >= start.len())) {
+                start = path.steps[..=cut].to_vec();
+                paths.push(path);
+                rest = &rest[i..];
+                continue;
             }
         }
         let bad = e.column().and_then(|c| statement.iter().position(|l| l.column == c)).unwrap_or(0);

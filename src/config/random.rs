@@ -100,11 +100,11 @@ pub fn configuration(schema: &Schema, rng: &mut Rng, statements: usize) -> Node 
     for _ in 0..statements {
         let words = statement(schema, rng);
         let typed: Vec<Word<'_>> = words.iter().map(|w| Word { text: w, column: 0, end: 0 }).collect();
-        if let Ok(path) = resolve(schema, &[], &typed) {
-            if path.wanting.is_none() {
-                root.set(schema, &path);
-                placed.push(path.steps);
-            }
+        if let Ok(path) = resolve(schema, &[], &typed)
+            && path.wanting.is_none()
+        {
+            root.set(schema, &path);
+            placed.push(path.steps);
         }
     }
     for steps in &placed {

@@ -373,11 +373,11 @@ impl Printer<'_> {
             let _ = writeln!(self.out, "{indent}{head};");
             return;
         }
-        if self.schema.node(id).oneliner {
-            if let Some(words) = one_line(self.schema, id, node) {
-                let _ = writeln!(self.out, "{indent}{head} {words};");
-                return;
-            }
+        if self.schema.node(id).oneliner
+            && let Some(words) = one_line(self.schema, id, node)
+        {
+            let _ = writeln!(self.out, "{indent}{head} {words};");
+            return;
         }
         let _ = writeln!(self.out, "{indent}{head} {{");
         self.statements(Some(id), node, depth + 1);

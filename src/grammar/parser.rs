@@ -220,10 +220,10 @@ impl<'g> Walk<'g> {
 
     fn step(&mut self, id: NodeId, value: String) {
         let grammar = self.grammar;
-        if let Some(scope) = self.scope {
-            if grammar.node(scope).children.contains(&id) {
-                self.used.push(id);
-            }
+        if let Some(scope) = self.scope
+            && grammar.node(scope).children.contains(&id)
+        {
+            self.used.push(id);
         }
         self.at = Some(id);
         let node = grammar.node(id);
@@ -305,13 +305,13 @@ impl<'g> Walk<'g> {
                 return Err(ParseError::UnterminatedQuote { column: column(line, token.start) });
             }
             let candidates = self.candidates();
-            if let Some(path) = self.path_candidate(&candidates) {
-                if self.words_starting(&candidates, &token.text).is_empty() {
-                    let text = tokens[i..].iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
-                    self.step(path, text);
-                    self.path = Some(tokens[i..].to_vec());
-                    return Ok(());
-                }
+            if let Some(path) = self.path_candidate(&candidates)
+                && self.words_starting(&candidates, &token.text).is_empty()
+            {
+                let text = tokens[i..].iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+                self.step(path, text);
+                self.path = Some(tokens[i..].to_vec());
+                return Ok(());
             }
             match self.match_token(&candidates, &token.text) {
                 Ok((id, value)) => self.step(id, value),

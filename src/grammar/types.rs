@@ -89,10 +89,10 @@ fn check_ipv4(value: &str) -> Result<(), String> {
         return Ok(());
     }
     let octets: Vec<&str> = value.split('.').collect();
-    if octets.len() == 4 {
-        if let Some(bad) = octets.iter().find(|o| o.parse::<u8>().is_err()) {
-            return Err(format!("invalid value '{bad}' in ip address: '{value}'"));
-        }
+    if octets.len() == 4
+        && let Some(bad) = octets.iter().find(|o| o.parse::<u8>().is_err())
+    {
+        return Err(format!("invalid value '{bad}' in ip address: '{value}'"));
     }
     Err(format!("invalid ip address: '{value}'"))
 }

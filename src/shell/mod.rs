@@ -25,7 +25,7 @@ use tokio::runtime::Handle;
 use crate::chassis::Addresses;
 use crate::config::schema::Schema;
 use crate::grammar::{Grammar, Language, ParseError};
-use crate::proto::{Identity, SessionEvent};
+use crate::proto::{Identity, MastershipState, SessionEvent};
 use crate::slot::Slot;
 pub use batch::BatchOptions;
 use client::{AgentClient, ClientError};
@@ -67,6 +67,9 @@ pub fn run(rt: &Handle, options: ShellOptions) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// How long `--connect ...,master` waits for an election to make a master.
+const MASTER_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A failed command, as the operator is shown it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
@@ -76,11 +79,16 @@ pub enum Failure {
     Error(String),
     /// A refusal that is already in Junos form, such as a commit's error blocks.
     Text(String),
+    /// The Routing Engine did not answer.
+    Unreachable { address: String, reason: String },
 }
 
 impl From<ClientError> for Failure {
     fn from(e: ClientError) -> Failure {
-        Failure::Error(e.to_string())
+        match e {
+            ClientError::Unreachable { address, reason } => Failure::Unreachable { address, reason },
+            ClientError::Refused(message) => Failure::Error(message),
+        }
     }
 }
 
@@ -91,6 +99,9 @@ impl Failure {
         match self {
             Failure::Error(message) => format!("error: {message}\n"),
             Failure::Text(text) => text.clone(),
+            Failure::Unreachable { address, reason } => {
+                format!("error: could not connect to {address} : {reason}\n")
+            }
             Failure::Parse(e) => {
                 let mut out = String::new();
                 if let Some(column) = e.column() {
@@ -181,7 +192,8 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Attaches to the first Routing Engine in `addresses` (re0 if given).
+    /// Attaches to the first Routing Engine in `addresses` that answers (re0
+    /// first), or to the master if `addresses` asks for it.
     pub fn connect(rt: Handle, user: &str, addresses: Addresses) -> anyhow::Result<Engine> {
         let operational = Language { commands: Grammar::operational()?, pipes: Grammar::pipes()? };
         let configuration = Language { commands: Grammar::configuration()?, pipes: Grammar::pipes()? };
@@ -193,10 +205,7 @@ impl Engine {
                 bail!("grammar names pipe '{action}', which has no handler");
             }
         }
-        let Some(first) = Slot::ALL.into_iter().find_map(|s| addresses.get(s)) else {
-            bail!("no Routing Engine address to connect to");
-        };
-        let session = Engine::open(&rt, first, user).context("cannot attach to the Routing Engine")?;
+        let session = Engine::first_session(&rt, user, &addresses)?;
         Ok(Engine {
             operational: Arc::new(operational),
             configuration: Arc::new(configuration),
@@ -211,6 +220,48 @@ impl Engine {
             settings: CliSettings::default(),
             terminal: None,
         })
+    }
+
+    fn first_session(rt: &Handle, user: &str, addresses: &Addresses) -> anyhow::Result<Session> {
+        let mut last_error = None;
+        if !addresses.master {
+            for address in Slot::ALL.into_iter().filter_map(|s| addresses.get(s)) {
+                match Engine::open(rt, address, user) {
+                    Ok(session) => return Ok(session),
+                    Err(e) => last_error = Some(e),
+                }
+            }
+        } else {
+            // An election or a failover may be under way: wait for it a while.
+            let deadline = std::time::Instant::now() + MASTER_WAIT;
+            let mut known = addresses.clone();
+            while std::time::Instant::now() < deadline {
+                for slot in Slot::ALL {
+                    let Some(address) = known.get(slot).map(str::to_owned) else { continue };
+                    let identity = AgentClient::new(rt.clone(), &address).and_then(|c| c.identity());
+                    match identity {
+                        Ok(identity) if identity.mastership_state == MastershipState::Master as i32 => {
+                            return Engine::open(rt, &address, user)
+                                .context("cannot attach to the master Routing Engine");
+                        }
+                        Ok(identity) if known.get(slot.other()).is_none() => {
+                            // The shell was told one address; the RE knows the other.
+                            known.set(slot.other(), identity.peer_address);
+                        }
+                        Ok(_) => {}
+                        Err(e) => last_error = Some(e),
+                    }
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            match last_error {
+                Some(e) => bail!("no Routing Engine is master ({e})"),
+                None => bail!("no Routing Engine is master"),
+            }
+        }
+        let e =
+            last_error.map_or_else(|| anyhow::anyhow!("no Routing Engine address to connect to"), Into::into);
+        Err(e.context("cannot attach to the Routing Engine"))
     }
 
     fn open(rt: &Handle, address: &str, user: &str) -> Result<Session, ClientError> {
@@ -302,10 +353,10 @@ impl Engine {
     /// Runs one line: a command, or a `?` request at its end.
     pub fn execute(&mut self, line: &str) -> Reply {
         let trimmed = line.trim_end();
-        if let Some(before) = trimmed.strip_suffix('?') {
-            if !crate::grammar::in_quote(before) {
-                return self.help(before);
-            }
+        if let Some(before) = trimmed.strip_suffix('?')
+            && !crate::grammar::in_quote(before)
+        {
+            return self.help(before);
         }
         if trimmed.trim_start().is_empty() {
             return Reply::default();
@@ -326,6 +377,7 @@ impl Engine {
             Ok(Outcome::Exit) => Reply { exit: true, ..Reply::default() },
             Ok(Outcome::View(view)) => self.present(view.as_ref(), &pipeline),
             Ok(Outcome::Presented(output)) => Reply { output, paginate: true, ..Reply::default() },
+            Err(Failure::Unreachable { address, reason }) => Reply::failed(self.lost(&address, &reason)),
             Err(failure) => Reply::failed(failure),
         };
         self.refresh_identity();
@@ -368,6 +420,18 @@ impl Engine {
             client: self.session().client.clone(),
             candidate: self.config.is_some(),
         }
+    }
+
+    /// The session's RE stopped answering: says which, and how to reach the other.
+    fn lost(&self, address: &str, reason: &str) -> Failure {
+        let Some(slot) = self.current_slot() else {
+            return Failure::Unreachable { address: address.to_owned(), reason: reason.to_owned() };
+        };
+        Failure::Text(format!(
+            "error: {slot} is not answering: could not connect to {address} : {reason}\n\
+             To reach {}: request routing-engine login other-routing-engine\n",
+            slot.other()
+        ))
     }
 
     fn refresh_identity(&mut self) {

@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -63,7 +63,8 @@ pub fn commands(state_dir: &Path, commands: &[&str]) -> Run {
     batch(state_dir, &args)
 }
 
-/// A child process whose stdout lines arrive on a channel, killed on drop.
+/// A child process whose output lines (stdout and stderr, each in order)
+/// arrive on a channel, killed on drop.
 pub struct Process {
     pub child: Child,
     lines: mpsc::Receiver<String>,
@@ -71,16 +72,10 @@ pub struct Process {
 
 impl Process {
     pub fn spawn(command: &mut Command) -> Process {
-        let mut child = command.stdout(Stdio::piped()).spawn().expect("spawn");
-        let stdout: ChildStdout = child.stdout.take().expect("stdout");
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
         let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        forward(child.stdout.take().expect("stdout"), tx.clone());
+        forward(child.stderr.take().expect("stderr"), tx);
         Process { child, lines }
     }
 
@@ -121,6 +116,16 @@ impl Process {
     }
 }
 
+fn forward(output: impl std::io::Read + Send + 'static, tx: mpsc::Sender<String>) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(output).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+}
+
 impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -151,11 +156,17 @@ pub fn free_port() -> String {
 
 /// Starts `reshell agent` for `slot` and returns it with its real address.
 pub fn agent(slot: u32, listen: &str, peer: &str, state_dir: &Path) -> (Process, String) {
+    agent_with(slot, listen, peer, state_dir, &[])
+}
+
+/// `agent` with more arguments (`--lease FILE`, `--fault-injection`).
+pub fn agent_with(slot: u32, listen: &str, peer: &str, state_dir: &Path, more: &[&str]) -> (Process, String) {
     let p = Process::spawn(
         reshell()
             .args(["agent", "--slot", &slot.to_string(), "--listen", listen, "--peer", peer])
             .arg("--state-dir")
-            .arg(state_dir),
+            .arg(state_dir)
+            .args(more),
     );
     let line = p.next_line();
     let address = line.strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected line {line:?}"));

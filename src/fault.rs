@@ -1,0 +1,72 @@
+//! `reshell fault`: tells an agent started with `--fault-injection` to
+//! suffer a fault, for tests and for rehearsing failures.
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+
+use crate::proto::fault_client::FaultClient;
+use crate::proto::fault_request::Fault;
+use crate::proto::{Crash, CutLink, DelayMessages, DropMessages, FaultRequest, Freeze, Heal};
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum FaultCommand {
+    /// Cut the link to the other Routing Engine (keepalives and all)
+    CutLink {
+        /// For this long; until `heal` if left out
+        seconds: Option<u32>,
+    },
+    /// End every injected fault
+    Heal,
+    /// Lose this share of messages to and from the other Routing Engine
+    Drop {
+        #[arg(value_parser = clap::value_parser!(u32).range(0..=100))]
+        percent: u32,
+    },
+    /// Hold back messages to the other Routing Engine
+    Delay {
+        milliseconds: u32,
+        /// The share of messages held back
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(0..=100))]
+        percent: u32,
+    },
+    /// Stop mastership work (keepalives, lease, answers to the other RE)
+    Freeze {
+        #[arg(value_parser = clap::value_parser!(u32).range(1..))]
+        seconds: u32,
+    },
+    /// Kill the agent at once, as `kill -9` would
+    Crash,
+}
+
+impl FaultCommand {
+    fn request(self) -> FaultRequest {
+        let fault = match self {
+            FaultCommand::CutLink { seconds } => Fault::CutLink(CutLink { seconds: seconds.unwrap_or(0) }),
+            FaultCommand::Heal => Fault::Heal(Heal {}),
+            FaultCommand::Drop { percent } => Fault::Drop(DropMessages { percent }),
+            FaultCommand::Delay { milliseconds, percent } => {
+                Fault::Delay(DelayMessages { milliseconds, percent })
+            }
+            FaultCommand::Freeze { seconds } => Fault::Freeze(Freeze { seconds }),
+            FaultCommand::Crash => Fault::Crash(Crash {}),
+        };
+        FaultRequest { fault: Some(fault) }
+    }
+}
+
+/// Sends the fault; what the agent now suffers, in its words.
+pub async fn inject(address: &str, command: FaultCommand) -> anyhow::Result<String> {
+    let crash = matches!(command, FaultCommand::Crash);
+    let mut client = FaultClient::connect(format!("http://{address}"))
+        .await
+        .with_context(|| format!("cannot connect to {address}"))?;
+    match client.inject(command.request()).await {
+        Ok(reply) => Ok(reply.into_inner().text),
+        // The agent died before it could answer, as asked.
+        Err(_) if crash => Ok(format!("agent at {address} crashed")),
+        Err(status) if status.code() == tonic::Code::Unimplemented => {
+            bail!("fault injection is not enabled on {address}: start the agent with --fault-injection")
+        }
+        Err(status) => bail!("{}", status.message()),
+    }
+}

@@ -203,7 +203,10 @@ mod tests {
     #[test]
     fn an_address_list_names_slots_and_may_ask_for_the_master() {
         let both: Addresses = "re0=a:1,re1=b:2".parse().unwrap();
-        assert_eq!((both.get(Slot::RE0), both.get(Slot::RE1), both.master), (Some("a:1"), Some("b:2"), false));
+        assert_eq!(
+            (both.get(Slot::RE0), both.get(Slot::RE1), both.master),
+            (Some("a:1"), Some("b:2"), false)
+        );
         let master: Addresses = "master,re1=b:2".parse().unwrap();
         assert_eq!((master.get(Slot::RE0), master.get(Slot::RE1), master.master), (None, Some("b:2"), true));
         for bad in ["master", "re0=a,re0=b", "re2=a", "re0=", "a:1", "re0=a,master,master"] {

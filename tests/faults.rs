@@ -169,6 +169,12 @@ fn with_the_lease_a_cut_link_leaves_one_master() {
         "{log1}"
     );
     assert_eq!(fault(&pair.addresses[0], &["heal"]), ("all faults healed\n".to_owned(), true));
+    // Heard again, the master has its mastership confirmed.
+    eventually(Duration::from_secs(10), "re0 confirmed", || {
+        log(&pair.state_dir(0)).contains("event = E_ACK_Y, state = master, param = 0x0\n")
+    });
+    assert!(log(&pair.state_dir(0)).contains("event = E_REQ_Y, state = master, param = 0x0\n"));
+    assert_eq!(pair.masters(&roles), [0]);
 }
 
 #[test]
@@ -184,7 +190,9 @@ fn without_the_lease_a_cut_link_makes_two_masters_until_it_heals() {
     // The newer term wins: re1's, since it became master after re0.
     eventually(Duration::from_secs(10), "re0 steps down", || pair.masters(&roles) == [1]);
     let log0 = log(&pair.state_dir(0));
-    assert!(log0.contains("event = E_ORE_M, state = master, param = 0x0\n"), "{log0}");
+    assert!(log0.contains("event = E_REQ_Y, state = master, param = 0x0\n"), "{log0}");
+    assert!(log0.contains("event = E_NAK_Y, state = master, param = 0x0\n"), "{log0}");
+    assert!(log0.contains("Currentstate: master NextState:backup\n"), "{log0}");
 }
 
 /// A small generator for the fault schedule; the seed is printed so a

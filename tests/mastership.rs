@@ -220,3 +220,30 @@ fn connect_master_finds_the_master_and_a_lost_session_can_log_in_to_the_other() 
     shell.send("show version | match Hostname");
     assert_eq!(shell.wait_for("Hostname: "), "re1");
 }
+
+#[test]
+fn acquire_force_takes_mastership_when_the_master_does_not_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re1, address) = agent(1, "127.0.0.1:0", &free_port(), dir.path());
+    let spec = format!("re1={address}");
+    assert_eq!(state(&spec), "Backup");
+    let acquired = run(
+        &spec,
+        &["request chassis routing-engine master acquire force no-confirm", "show log mastership"],
+    );
+    assert!(
+        acquired.stdout.starts_with(
+            "\nResolving mastership...\nComplete. The local routing engine becomes the master.\n"
+        ),
+        "{}{}",
+        acquired.stdout,
+        acquired.stderr
+    );
+    assert!(
+        acquired.stdout.contains("event = E_CMD_F, state = backup, param = 0x0\n"),
+        "{}",
+        acquired.stdout
+    );
+    assert!(acquired.stdout.contains("mastership term = 1\n"), "{}", acquired.stdout);
+    assert_eq!(state(&spec), "Master");
+}

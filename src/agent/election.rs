@@ -136,7 +136,7 @@ impl Agent {
             ticks.tick().await;
             self.unfrozen().await;
             match self.to_peer(self.peer.clone().keepalive(self.status())).await {
-                Ok(reply) => self.mastership.heard(self.slot.other(), reply.term, reply.state()),
+                Ok(reply) => self.mastership.heard(reply.term, reply.state()),
                 Err(_) => self.mastership.unheard(),
             }
         }
@@ -164,9 +164,9 @@ impl Agent {
         }
     }
 
-    /// `request chassis routing-engine master acquire|release|switch`.
+    /// `request chassis routing-engine master acquire [force]|release|switch`.
     /// Returns whether this RE is master afterwards.
-    pub(super) async fn change_mastership(&self, action: Action) -> Result<bool, Status> {
+    pub(super) async fn change_mastership(&self, action: Action, force: bool) -> Result<bool, Status> {
         let settings = self.redundancy();
         let role = self.mastership.role();
         if role == MastershipState::Disabled {
@@ -185,6 +185,7 @@ impl Agent {
             Action::Release if !master => {
                 return Err(Status::failed_precondition("the local routing engine is not the master"));
             }
+            Action::Acquire if force => ("E_CMD_F", true),
             Action::Acquire => ("E_CMD_A", true),
             Action::Release => ("E_CMD_R", false),
             Action::Switch => ("E_CMD_S", !master),
@@ -209,6 +210,12 @@ impl Agent {
                 }
                 Answer::Nak(peer) => {
                     self.mastership.resolve(if acquire { "E_NAK_C" } else { "E_NAK_Y" }, lost, peer);
+                    return Ok(self.mastership.role() == MastershipState::Master);
+                }
+                // Forced: nobody to ask, so nobody to wait for (but the lease still must be free).
+                Answer::Unreachable if force && acquire => {
+                    self.lease_expired().await;
+                    self.mastership.resolve("E_NO_ORE", won, 0);
                     return Ok(self.mastership.role() == MastershipState::Master);
                 }
                 Answer::Unreachable if tries + 1 >= MAX_TRIES => {

@@ -350,32 +350,38 @@ impl Mastership {
     }
 
     /// The other RE's keepalive or its answer to ours. A master that hears
-    /// of a master with a newer term (or, in the same term, the one in slot
-    /// 0) steps down.
-    pub fn heard(&self, from: Slot, term: u64, peer: MastershipState) {
+    /// of a master with a newer term steps down. A master that hears the
+    /// other RE again after the link was lost logs this as the confirmation
+    /// of its mastership asked for (E_REQ_Y) and given or refused.
+    pub fn heard(&self, peer_term: u64, peer: MastershipState) {
         let mut state = self.lock();
         let now = Instant::now();
         state.last_heard = now;
         state.silence_logged = 0;
-        state.link_down = false;
-        let newer = term > state.term || (term == state.term && from == Slot::RE0);
-        let step_down = peer == MastershipState::Master && state.role == MastershipState::Master && newer;
-        let event = match peer {
-            MastershipState::Master => Some("E_ORE_M"),
-            MastershipState::Backup => Some("E_ORE_B"),
-            MastershipState::Disabled => Some("E_ORE_D"),
-            _ => None,
-        };
-        // A change of the other RE's state is logged; a step down always is.
-        if let Some(event) = event.filter(|_| state.peer != Some(peer) || step_down) {
-            let next = if step_down { MastershipState::Backup } else { state.role };
-            self.transition(&mut state, event, next);
+        let reconnected = std::mem::take(&mut state.link_down);
+        let master = state.role == MastershipState::Master;
+        let step_down = master && peer == MastershipState::Master && peer_term > state.term;
+        let next = if step_down { MastershipState::Backup } else { state.role };
+        if reconnected && master {
+            self.transition(&mut state, "E_REQ_Y", MastershipState::Master);
+            self.transition(&mut state, if step_down { "E_NAK_Y" } else { "E_ACK_Y" }, next);
+        } else {
+            let event = match peer {
+                MastershipState::Master => Some("E_ORE_M"),
+                MastershipState::Backup => Some("E_ORE_B"),
+                MastershipState::Disabled => Some("E_ORE_D"),
+                _ => None,
+            };
+            // A change of the other RE's state is logged; a step down always is.
+            if let Some(event) = event.filter(|_| state.peer != Some(peer) || step_down) {
+                self.transition(&mut state, event, next);
+            }
         }
         state.peer = Some(peer);
         if peer == MastershipState::Master {
             state.last_master = now;
         }
-        self.set_term(&mut state, term);
+        self.set_term(&mut state, peer_term);
     }
 
     /// A keepalive could not be sent: the link is down (E_NO_IPC, once), and
@@ -523,9 +529,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let m = Mastership::open(Slot::RE0, dir.path(), None).unwrap();
         m.resolve("E_NO_ORE", MastershipState::Master, 0);
-        m.heard(Slot::RE1, 5, MastershipState::Master);
+        m.heard(5, MastershipState::Master);
         assert_eq!((m.role(), m.term()), (MastershipState::Backup, 5));
-        m.heard(Slot::RE1, 5, MastershipState::Master);
+        m.heard(5, MastershipState::Master);
         assert_eq!(m.role(), MastershipState::Backup);
     }
 

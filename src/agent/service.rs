@@ -136,7 +136,8 @@ impl RoutingEngine for Agent {
         &self,
         request: Request<ChangeMastershipRequest>,
     ) -> Result<Response<ChangeMastershipReply>, Status> {
-        let master = self.change_mastership(request.into_inner().action()).await?;
+        let r = request.into_inner();
+        let master = self.change_mastership(r.action(), r.force).await?;
         Ok(Response::new(ChangeMastershipReply { master }))
     }
 
@@ -170,8 +171,8 @@ impl Peer for Agent {
     async fn keepalive(&self, request: Request<PeerStatus>) -> Result<Response<PeerStatus>, Status> {
         self.admit_from_peer().await?;
         let r = request.into_inner();
-        let from = self.check_peer(r.from_slot)?;
-        self.mastership.heard(from, r.term, r.state());
+        self.check_peer(r.from_slot)?;
+        self.mastership.heard(r.term, r.state());
         Ok(Response::new(PeerStatus {
             from_slot: self.slot.number(),
             term: self.mastership.term(),

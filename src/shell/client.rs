@@ -80,8 +80,12 @@ impl AgentClient {
     }
 
     /// `request chassis routing-engine master ...`: whether this RE is master afterwards.
-    pub fn change_mastership(&self, action: change_mastership_request::Action) -> Result<bool, ClientError> {
-        let request = ChangeMastershipRequest { action: action as i32 };
+    pub fn change_mastership(
+        &self,
+        action: change_mastership_request::Action,
+        force: bool,
+    ) -> Result<bool, ClientError> {
+        let request = ChangeMastershipRequest { action: action as i32, force };
         self.wait(self.patient.clone().change_mastership(request)).map(|r| r.master)
     }
 

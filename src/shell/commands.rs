@@ -216,7 +216,7 @@ fn run(engine: &mut Engine, line: &str, parsed: &Parsed<'_>) -> Result<Outcome, 
     }
 }
 
-/// `request chassis routing-engine master acquire|release|switch [no-confirm]`.
+/// `request chassis routing-engine master acquire [force]|release|switch [no-confirm]`.
 fn change_mastership(engine: &mut Engine, parsed: &Parsed<'_>, action: Action) -> Result<String, Failure> {
     const WARNING: &str = "Traffic will be interrupted while the PFE is re-initialized";
     let graceful = engine.session().identity.graceful_switchover;
@@ -238,7 +238,7 @@ fn change_mastership(engine: &mut Engine, parsed: &Parsed<'_>, action: Action) -
     }
     let was_master =
         engine.session().identity.mastership_state == crate::proto::MastershipState::Master as i32;
-    let master = engine.session().client.change_mastership(action)?;
+    let master = engine.session().client.change_mastership(action, parsed.has("force"))?;
     let result = match (was_master, master) {
         (false, true) => "Complete. The local routing engine becomes the master.",
         (true, false) => "Complete. The other routing engine becomes the master.",

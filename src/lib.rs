@@ -19,6 +19,18 @@ pub const JUNOS_VERSION: &str = "23.4R2.13";
 /// lines (tens of megabytes) travel whole in `load` and `show`.
 pub const MAX_MESSAGE_BYTES: usize = 1 << 30;
 
+/// Why a gRPC call failed, in the words of the deepest cause (a refused
+/// connection says `Connection refused`, not `transport error`).
+pub fn status_reason(status: &tonic::Status) -> String {
+    let mut cause: Option<&dyn std::error::Error> = std::error::Error::source(status);
+    let mut last = None;
+    while let Some(e) = cause {
+        last = Some(e.to_string());
+        cause = e.source();
+    }
+    last.unwrap_or_else(|| status.message().to_owned())
+}
+
 /// The gRPC contract in `proto/`, package `reshell.v1`.
 pub mod proto {
     tonic::include_proto!("reshell.v1");

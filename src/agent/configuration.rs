@@ -5,13 +5,14 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::sync::Notify;
 use tonic::{Request, Response, Status};
 
-use super::sessions::{Login, Sessions};
+use super::Agent;
+use super::sessions::Login;
 use crate::config::compare::compare;
 use crate::config::editors::describe;
 use crate::config::inherit::expand;
@@ -27,13 +28,19 @@ use crate::proto::{
     CloseReply, CloseRequest, CommitEntry, CommitError, CommitInformation, CommitReply, CommitRequest,
     CompareReply, CompareRequest, ConfigurationReply, ConfigurationStatus, EditReply, EditRequest, Editor,
     GetCommitInformationRequest, GetConfigurationRequest, GetStatusRequest, LoadReply, LoadRequest,
-    OpenReply, OpenRequest, RollbackReply, RollbackRequest, SetLevelReply, SetLevelRequest, edit_request,
-    load_request, open_request,
+    OpenReply, OpenRequest, RollbackReply, RollbackRequest, RoutingEngineCommit, SetLevelReply,
+    SetLevelRequest, SynchronizeRequest, edit_request, load_request, open_request,
 };
 use crate::slot::Slot;
 
 /// The metadata entry that names the calling session.
 pub const SESSION_KEY: &str = "reshell-session";
+
+/// A commit ready to be made, or the errors that stop it.
+pub(super) enum Prepared {
+    Refused(Vec<CheckError>),
+    Ready { tree: Node, effective: Node },
+}
 
 /// A session in configuration mode.
 struct Session {
@@ -80,6 +87,8 @@ pub struct ConfigDb {
     deadline: Option<i64>,
     /// Wakes the rollback timer when the deadline changes.
     pub deadline_changed: Arc<Notify>,
+    /// The other RE missed a synchronized commit.
+    peer_behind: bool,
 }
 
 fn locked(holder: &Session) -> Status {
@@ -112,7 +121,9 @@ impl ConfigDb {
             }
         };
         let deadline = store.history()?.first().and_then(CommitRecord::deadline);
+        let peer_behind = store.dir().join("peer-behind").exists();
         Ok(ConfigDb {
+            peer_behind,
             effective: expand(&schema, &committed, slot),
             schema,
             slot,
@@ -241,7 +252,9 @@ impl ConfigDb {
         Ok(errors)
     }
 
-    fn commit(&mut self, session: u64, request: &CommitRequest) -> Result<Vec<CheckError>, Status> {
+    /// Everything a commit does before it changes anything: the lock, the
+    /// candidate brought up to date, and the checks.
+    pub(super) fn prepare(&mut self, session: u64, request: &CommitRequest) -> Result<Prepared, Status> {
         if let Some(holder) = self.lock_holder(session) {
             return Err(locked(holder));
         }
@@ -253,22 +266,33 @@ impl ConfigDb {
         let effective = self.effective_of(self.candidate(session));
         let errors = check(&self.schema, &effective);
         if !errors.is_empty() {
-            return Ok(errors);
+            return Ok(Prepared::Refused(errors));
         }
-        // A commit, or only a check, confirms a pending `commit confirmed`.
+        Ok(Prepared::Ready { tree: self.candidate(session).clone(), effective })
+    }
+
+    /// Commits what `prepare` made ready (or, for a check, confirms a
+    /// pending `commit confirmed`, as a check does).
+    pub(super) fn finish(
+        &mut self,
+        session: u64,
+        tree: Node,
+        effective: Node,
+        request: &CommitRequest,
+    ) -> Result<(), Status> {
         if request.check {
             self.store.confirm().map_err(|e| Status::internal(e.to_string()))?;
             self.set_deadline(None);
-            return Ok(errors);
+            return Ok(());
         }
+        let private = matches!(self.editors.get(&session).map(|s| &s.mode), Some(Mode::Private(_)));
         let client = if request.client.is_empty() { "cli" } else { &request.client };
         let mut record = record(&request.user, client, &request.comment);
         record.confirmed = request.confirmed_minutes;
         record.pending = request.confirmed_minutes.is_some();
-        let candidate = self.candidate(session).clone();
         // The shared candidate follows a private commit if it held no changes.
         let follow = private && self.shared == self.committed;
-        self.install(candidate, effective, record)?;
+        self.install(tree, effective, record)?;
         if follow {
             self.shared = self.committed.clone();
         }
@@ -279,7 +303,83 @@ impl ConfigDb {
                 changes: Vec::new(),
             };
         }
-        Ok(errors)
+        Ok(())
+    }
+
+    /// A configuration the other RE sends with `commit synchronize`:
+    /// checked against this RE's own groups, and committed unless only
+    /// checked. Refused over a lock or uncommitted changes unless forced;
+    /// forced, it ends other sessions' exclusive locks and private copies.
+    pub(super) fn synchronized(&mut self, request: &SynchronizeRequest) -> Result<Vec<CheckError>, Status> {
+        if !request.force {
+            if let Some(holder) = self.editors.values().find(|s| matches!(s.mode, Mode::Exclusive)) {
+                return Err(locked(holder));
+            }
+            if self.shared != self.committed {
+                return Err(Status::failed_precondition("configuration database modified"));
+            }
+        }
+        let (tree, errors) = parse_text(&self.schema, &request.configuration);
+        if let Some(e) = errors.first() {
+            return Err(Status::invalid_argument(format!("line {}: {}", e.line, e.message)));
+        }
+        let effective = self.effective_of(&tree);
+        let errors = check(&self.schema, &effective);
+        if !errors.is_empty() {
+            return Ok(errors);
+        }
+        let request = CommitRequest {
+            check: request.check,
+            comment: request.comment.clone(),
+            user: request.user.clone(),
+            client: "cli".into(),
+            confirmed_minutes: request.confirmed_minutes,
+            synchronize: true,
+            force: request.force,
+        };
+        if request.force {
+            for session in self.editors.values_mut() {
+                session.mode = Mode::Shared;
+            }
+        }
+        let follow = self.shared == self.committed || request.force;
+        self.finish(0, tree, effective, &request)?;
+        if follow && !request.check {
+            self.shared = self.committed.clone();
+        }
+        Ok(Vec::new())
+    }
+
+    /// Whether commits here synchronize by default (`system commit synchronize`).
+    pub(super) fn synchronizes(&self, effective: &Node) -> bool {
+        effective.descend(["system", "commit", "synchronize"]).is_some()
+    }
+
+    /// The committed configuration as written, for the other RE.
+    pub(super) fn committed_text(&self) -> String {
+        self.text_of(&self.committed)
+    }
+
+    pub(super) fn text_of(&self, tree: &Node) -> String {
+        to_text(&self.schema, None, tree)
+    }
+
+    /// Whether the other RE missed a synchronized commit and must be caught up.
+    pub(super) fn peer_behind(&self) -> bool {
+        self.peer_behind
+    }
+
+    pub(super) fn set_peer_behind(&mut self, behind: bool) {
+        if self.peer_behind == behind {
+            return;
+        }
+        self.peer_behind = behind;
+        // Kept on disk so a restart of this RE still catches the other up.
+        let marker = self.store.dir().join("peer-behind");
+        let written = if behind { std::fs::write(&marker, b"") } else { std::fs::remove_file(&marker) };
+        if let Err(e) = written {
+            eprintln!("{}: cannot record that the other RE is behind: {e}", self.slot);
+        }
     }
 
     /// Brings a private copy made before the last commit up to date: its
@@ -455,10 +555,22 @@ pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
-/// The gRPC face of the database.
+/// The gRPC face of the database; a synchronized commit goes through the
+/// agent, which talks to the other RE.
 pub struct ConfigurationService {
-    pub db: Arc<Mutex<ConfigDb>>,
-    pub sessions: Sessions,
+    pub agent: Arc<Agent>,
+}
+
+pub(super) fn wire_errors(errors: Vec<CheckError>) -> Vec<CommitError> {
+    errors
+        .into_iter()
+        .map(|e| CommitError {
+            path: e.path,
+            statement: e.statement,
+            message: e.message,
+            missing_mandatory: e.missing_mandatory,
+        })
+        .collect()
 }
 
 /// The calling session's id; 0 for a caller that did not attach.
@@ -473,7 +585,7 @@ fn session_of<T>(request: &Request<T>) -> u64 {
 
 impl ConfigurationService {
     fn lock(&self) -> std::sync::MutexGuard<'_, ConfigDb> {
-        self.db.lock().unwrap_or_else(|e| e.into_inner())
+        self.agent.config()
     }
 }
 
@@ -482,6 +594,7 @@ impl Configuration for ConfigurationService {
     async fn open(&self, request: Request<OpenRequest>) -> Result<Response<OpenReply>, Status> {
         let session = session_of(&request);
         let login = self
+            .agent
             .sessions
             .login(session)
             .ok_or_else(|| Status::failed_precondition("configuration mode needs a logged-in session"))?;
@@ -571,17 +684,39 @@ impl Configuration for ConfigurationService {
 
     async fn commit(&self, request: Request<CommitRequest>) -> Result<Response<CommitReply>, Status> {
         let session = session_of(&request);
-        let errors = self.lock().commit(session, &request.into_inner())?;
-        let errors = errors
-            .into_iter()
-            .map(|e| CommitError {
-                path: e.path,
-                statement: e.statement,
-                message: e.message,
-                missing_mandatory: e.missing_mandatory,
-            })
-            .collect();
-        Ok(Response::new(CommitReply { errors }))
+        let request = request.into_inner();
+        let (prepared, synchronize) = {
+            let mut db = self.lock();
+            let prepared = db.prepare(session, &request)?;
+            let synchronize = request.synchronize
+                || match &prepared {
+                    Prepared::Ready { effective, .. } => db.synchronizes(effective),
+                    Prepared::Refused(_) => db.synchronizes(db.effective()),
+                };
+            (prepared, synchronize)
+        };
+        let reply = match prepared {
+            Prepared::Refused(errors) if synchronize => CommitReply {
+                routing_engines: vec![RoutingEngineCommit {
+                    name: self.agent.slot.to_string(),
+                    check: true,
+                    errors: wire_errors(errors),
+                    refusal: String::new(),
+                }],
+                ..CommitReply::default()
+            },
+            Prepared::Refused(errors) => {
+                CommitReply { errors: wire_errors(errors), ..CommitReply::default() }
+            }
+            Prepared::Ready { tree, effective } if synchronize => {
+                self.agent.commit_synchronized(session, &request, tree, effective).await?
+            }
+            Prepared::Ready { tree, effective } => {
+                self.lock().finish(session, tree, effective, &request)?;
+                CommitReply::default()
+            }
+        };
+        Ok(Response::new(reply))
     }
 
     async fn rollback(&self, request: Request<RollbackRequest>) -> Result<Response<RollbackReply>, Status> {

@@ -136,7 +136,10 @@ impl Agent {
             ticks.tick().await;
             self.unfrozen().await;
             match self.to_peer(self.peer.clone().keepalive(self.status())).await {
-                Ok(reply) => self.mastership.heard(reply.term, reply.state()),
+                Ok(reply) => {
+                    self.mastership.heard(reply.term, reply.state());
+                    self.catch_up_peer().await;
+                }
                 Err(_) => self.mastership.unheard(),
             }
         }

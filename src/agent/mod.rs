@@ -11,6 +11,7 @@ mod mastership;
 mod model;
 mod service;
 mod sessions;
+mod synchronize;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -216,12 +217,10 @@ pub fn spawn(
         .with_context(|| format!("cannot create state dir {}", options.state_dir.display()))?;
     let schema = Arc::new(Schema::shipped()?);
     let agent = Arc::new(Agent::new(&options, schema)?);
-    let configuration = ConfigurationServer::new(configuration::ConfigurationService {
-        db: agent.config.clone(),
-        sessions: agent.sessions.clone(),
-    })
-    .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
-    .max_encoding_message_size(crate::MAX_MESSAGE_BYTES);
+    let configuration =
+        ConfigurationServer::new(configuration::ConfigurationService { agent: agent.clone() })
+            .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(crate::MAX_MESSAGE_BYTES);
     let fault_injection = options.fault_injection;
     let timer = tokio::spawn(agent.clone().watch_confirmed_commits());
     let election = tokio::spawn(agent.clone().run_mastership());

@@ -18,7 +18,7 @@ use crate::proto::{
 };
 use crate::proto::{
     ChangeMastershipReply, ChangeMastershipRequest, ClaimRequest, GetMastershipLogRequest, MastershipLog,
-    PeerReply, PeerStatus,
+    PeerReply, PeerStatus, SynchronizeReply, SynchronizeRequest,
 };
 use crate::slot::Slot;
 
@@ -194,5 +194,15 @@ impl Peer for Agent {
         self.check_peer(r.from_slot)?;
         let (ack, term) = self.mastership.given(r.term);
         Ok(Response::new(PeerReply { ack, term }))
+    }
+
+    async fn synchronize(
+        &self,
+        request: Request<SynchronizeRequest>,
+    ) -> Result<Response<SynchronizeReply>, Status> {
+        self.admit_from_peer().await?;
+        let r = request.into_inner();
+        self.check_peer(r.from_slot)?;
+        Ok(Response::new(self.synchronized(&r)?))
     }
 }

@@ -39,6 +39,10 @@ pub struct Store {
 }
 
 impl Store {
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     pub fn open(state_dir: &Path) -> io::Result<Store> {
         let dir = state_dir.join("config");
         std::fs::create_dir_all(&dir)?;

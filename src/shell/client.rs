@@ -17,7 +17,7 @@ use crate::proto::{
 };
 use crate::proto::{ChangeMastershipRequest, GetMastershipLogRequest, change_mastership_request};
 use crate::proto::{
-    CloseRequest, CommitError, CommitInformation, CommitRequest, CompareRequest, ConfigurationReply,
+    CloseRequest, CommitInformation, CommitReply, CommitRequest, CompareRequest, ConfigurationReply,
     ConfigurationStatus, EditRequest, GetCommitInformationRequest, GetConfigurationRequest, GetStatusRequest,
     LoadError, LoadRequest, OpenReply, OpenRequest, RollbackRequest, SetLevelRequest, edit_request,
     load_request, open_request, session_event,
@@ -46,8 +46,9 @@ pub struct AgentClient {
     client: RoutingEngineClient<Channel>,
     config: ConfigurationClient<Channel>,
     /// For calls that wait on the other RE (a mastership change retries for
-    /// seconds before it gives up).
+    /// seconds before it gives up; a commit may synchronize).
     patient: RoutingEngineClient<Channel>,
+    patient_config: ConfigurationClient<Channel>,
     /// The id `attach` was given, sent with every configuration call.
     session: u64,
 }
@@ -74,7 +75,10 @@ impl AgentClient {
             config: ConfigurationClient::new(channel)
                 .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(crate::MAX_MESSAGE_BYTES),
-            patient: RoutingEngineClient::new(patient),
+            patient: RoutingEngineClient::new(patient.clone()),
+            patient_config: ConfigurationClient::new(patient)
+                .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(crate::MAX_MESSAGE_BYTES),
             session: 0,
         })
     }
@@ -113,7 +117,10 @@ impl AgentClient {
     fn error(&self, status: tonic::Status) -> ClientError {
         match status.code() {
             tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::Unknown => {
-                ClientError::Unreachable { address: self.address.clone(), reason: reason(&status) }
+                ClientError::Unreachable {
+                    address: self.address.clone(),
+                    reason: crate::status_reason(&status),
+                }
             }
             _ => ClientError::Refused(status.message().to_owned()),
         }
@@ -219,8 +226,9 @@ impl AgentClient {
         self.wait(self.config.clone().compare(self.request(request))).map(|r| r.text)
     }
 
-    pub fn commit(&self, request: CommitRequest) -> Result<Vec<CommitError>, ClientError> {
-        self.wait(self.config.clone().commit(self.request(request))).map(|r| r.errors)
+    /// A commit; synchronized, it waits on the other RE too.
+    pub fn commit(&self, request: CommitRequest) -> Result<CommitReply, ClientError> {
+        self.wait(self.patient_config.clone().commit(self.request(request)))
     }
 
     pub fn rollback(&self, number: u32) -> Result<(), ClientError> {
@@ -250,16 +258,4 @@ fn terminal_name() -> String {
         .ok()
         .and_then(|p| p.to_str().map(|p| p.trim_start_matches("/dev/").to_owned()))
         .unwrap_or_else(|| "none".into())
-}
-
-/// The innermost cause of a transport failure, which is the part worth reading
-/// ("Connection refused"), not tonic's wrapping of it.
-fn reason(status: &tonic::Status) -> String {
-    let mut cause: Option<&dyn std::error::Error> = std::error::Error::source(status);
-    let mut last = None;
-    while let Some(e) = cause {
-        last = Some(e.to_string());
-        cause = e.source();
-    }
-    last.unwrap_or_else(|| status.message().to_owned())
 }

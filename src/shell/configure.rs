@@ -15,7 +15,8 @@ use crate::config::tree::{Inheritance, ends_at_entry, quote};
 use crate::config::validate::CheckError;
 use crate::grammar::{ParseError, Parsed, Token};
 use crate::proto::{
-    CommitRequest, CompareRequest, GetConfigurationRequest, edit_request, load_request, open_request,
+    CommitError, CommitRequest, CompareRequest, GetConfigurationRequest, edit_request, load_request,
+    open_request,
 };
 
 /// Where a configuration session is in the hierarchy.
@@ -409,6 +410,13 @@ impl Engine {
     /// `commit [check] [comment TEXT] [confirmed [N]] [and-quit]`.
     pub(super) fn commit(&mut self, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
         let check = parsed.has("check");
+        let synchronize = parsed.has("synchronize");
+        if parsed.has("force") && !synchronize {
+            return Err(Failure::Error("'force' is allowed only with 'synchronize'".into()));
+        }
+        if parsed.has("force") && (check || parsed.has("confirmed")) {
+            return Err(Failure::Error("'force' cannot be combined with 'check' or 'confirmed'".into()));
+        }
         // Junos's default wait for a confirmation is ten minutes.
         let confirmed =
             parsed.has("confirmed").then(|| parsed.arg("minutes").and_then(|m| m.parse().ok()).unwrap_or(10));
@@ -418,31 +426,56 @@ impl Engine {
             user: self.user.clone(),
             client: "cli".into(),
             confirmed_minutes: confirmed.filter(|_| !check),
+            synchronize,
+            force: parsed.has("force"),
         };
-        let errors = self.session().client.commit(request)?;
-        if !errors.is_empty() {
-            let errors: Vec<CheckError> = errors
-                .into_iter()
-                .map(|e| CheckError {
-                    path: e.path,
-                    statement: e.statement,
-                    message: e.message,
-                    missing_mandatory: e.missing_mandatory,
-                })
-                .collect();
-            return Err(Failure::Text(CheckError::report(&errors, !check)));
+        let reply = self.session().client.commit(request)?;
+        let mut out: String = reply.warnings.iter().map(|w| format!("warning: {w}\n")).collect();
+        if !reply.errors.is_empty() {
+            return Err(Failure::Text(out + &commit_errors(reply.errors, !check)));
+        }
+        let refused = reply.routing_engines.iter().any(|re| !re.errors.is_empty() || !re.refusal.is_empty());
+        let local = reply.routing_engines.first().map(|re| re.name.clone()).unwrap_or_default();
+        for re in reply.routing_engines {
+            out.push_str(&format!("{}:\n", re.name));
+            let remote_failure = format!("error: remote commit-configuration failed on {}\n", re.name);
+            if !re.refusal.is_empty() {
+                out.push_str(&format!("error: {}\n{remote_failure}", re.refusal));
+            } else if !re.errors.is_empty() {
+                out.push_str(&commit_errors(re.errors, !re.check));
+                if re.name != local {
+                    out.push_str(&remote_failure);
+                }
+            } else if re.check {
+                out.push_str("configuration check succeeds\n");
+                if let Some(minutes) = confirmed.filter(|_| !check) {
+                    out.push_str(&format!(
+                        "commit confirmed will be automatically rolled back in {minutes} minutes unless confirmed\n"
+                    ));
+                }
+            } else {
+                out.push_str("commit complete\n");
+            }
+        }
+        if refused {
+            return Err(Failure::Text(out));
         }
         if check {
-            return show("configuration check succeeds\n".to_owned());
+            if out.is_empty() {
+                out.push_str("configuration check succeeds\n");
+            }
+            return show(out);
         }
-        let mut out = String::new();
-        if let Some(minutes) = confirmed {
+        let synchronized = out.contains(":\ncommit complete\n");
+        if let Some(minutes) = confirmed.filter(|_| !synchronized) {
             out.push_str(&format!(
                 "configuration check succeeds\ncommit confirmed will be automatically rolled back in \
                  {minutes} minutes unless confirmed\n"
             ));
         }
-        out.push_str("commit complete\n");
+        if !synchronized {
+            out.push_str("commit complete\n");
+        }
         if parsed.has("and-quit") {
             self.session().client.close(false)?;
             self.config = None;
@@ -491,4 +524,18 @@ impl Engine {
         }
         show(out)
     }
+}
+
+/// A commit's errors in Junos's layout.
+fn commit_errors(errors: Vec<CommitError>, commit: bool) -> String {
+    let errors: Vec<CheckError> = errors
+        .into_iter()
+        .map(|e| CheckError {
+            path: e.path,
+            statement: e.statement,
+            message: e.message,
+            missing_mandatory: e.missing_mandatory,
+        })
+        .collect();
+    CheckError::report(&errors, commit)
 }

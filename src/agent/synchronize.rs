@@ -1,0 +1,128 @@
+//! `commit synchronize`: one commit on both Routing Engines. The RE the
+//! operator is on checks, has the other check and then commit, and commits
+//! last, so `commit complete` is said for each RE only once it has the
+//! configuration on disk. An RE that cannot be reached is caught up when
+//! it is heard from again.
+
+use tonic::{Code, Status};
+
+use super::Agent;
+use super::configuration::wire_errors;
+use crate::config::tree::Node;
+use crate::proto::{CommitReply, CommitRequest, RoutingEngineCommit, SynchronizeReply, SynchronizeRequest};
+
+/// Whether a failed call to the other RE means it could not be reached,
+/// rather than that it refused.
+fn unreachable(status: &Status) -> bool {
+    matches!(status.code(), Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::Unknown)
+}
+
+impl Agent {
+    /// Commits `tree` (checked here already) on both REs, or on this one
+    /// alone with a warning when the other does not answer.
+    pub(super) async fn commit_synchronized(
+        &self,
+        session: u64,
+        request: &CommitRequest,
+        tree: Node,
+        effective: Node,
+    ) -> Result<CommitReply, Status> {
+        let (local, other) = (self.slot.to_string(), self.slot.other().to_string());
+        let step = |name: &str, check: bool| RoutingEngineCommit {
+            name: name.to_owned(),
+            check,
+            ..Default::default()
+        };
+        let mut steps = vec![step(&local, true)];
+        let ask = SynchronizeRequest {
+            from_slot: self.slot.number(),
+            configuration: self.config().text_of(&tree),
+            check: true,
+            force: request.force,
+            user: request.user.clone(),
+            comment: request.comment.clone(),
+            confirmed_minutes: request.confirmed_minutes,
+        };
+        let phases: &[bool] = if request.check { &[true] } else { &[true, false] };
+        for &check in phases {
+            let asked = SynchronizeRequest { check, ..ask.clone() };
+            match self.to_peer(self.peer.clone().synchronize(asked)).await {
+                Ok(SynchronizeReply { errors }) if errors.is_empty() => {}
+                Ok(SynchronizeReply { errors }) => {
+                    steps.push(RoutingEngineCommit { errors, ..step(&other, check) });
+                    return Ok(CommitReply { routing_engines: steps, ..CommitReply::default() });
+                }
+                Err(status) if unreachable(&status) => {
+                    return self.commit_alone(session, request, tree, effective, &status);
+                }
+                Err(status) => {
+                    let refusal = status.message().to_owned();
+                    steps.push(RoutingEngineCommit { refusal, ..step(&other, check) });
+                    return Ok(CommitReply { routing_engines: steps, ..CommitReply::default() });
+                }
+            }
+        }
+        steps.push(step(&other, request.check));
+        let mut db = self.config();
+        db.finish(session, tree, effective, request)?;
+        if !request.check {
+            db.set_peer_behind(false);
+            steps.push(step(&local, false));
+        }
+        Ok(CommitReply { routing_engines: steps, ..CommitReply::default() })
+    }
+
+    /// The other RE is away: the commit goes ahead here, and the other RE
+    /// gets the configuration when it is back.
+    fn commit_alone(
+        &self,
+        session: u64,
+        request: &CommitRequest,
+        tree: Node,
+        effective: Node,
+        status: &Status,
+    ) -> Result<CommitReply, Status> {
+        let mut db = self.config();
+        db.finish(session, tree, effective, request)?;
+        if !request.check {
+            db.set_peer_behind(true);
+        }
+        Ok(CommitReply {
+            warnings: vec![
+                format!("Could not connect to {} : {}", self.slot.other(), crate::status_reason(status)),
+                "Cannot connect to other RE, ignoring it".into(),
+            ],
+            ..CommitReply::default()
+        })
+    }
+
+    /// `commit synchronize` from the other RE.
+    pub(super) fn synchronized(&self, request: &SynchronizeRequest) -> Result<SynchronizeReply, Status> {
+        let errors = self.config().synchronized(request)?;
+        Ok(SynchronizeReply { errors: wire_errors(errors) })
+    }
+
+    /// Sends the committed configuration to the other RE if it missed a
+    /// synchronized commit; called whenever it answers a keepalive.
+    pub(super) async fn catch_up_peer(&self) {
+        let configuration = {
+            let db = self.config();
+            if !db.peer_behind() {
+                return;
+            }
+            db.committed_text()
+        };
+        let request = SynchronizeRequest {
+            from_slot: self.slot.number(),
+            configuration,
+            user: "root".into(),
+            comment: format!("synchronized from {}", self.slot),
+            ..SynchronizeRequest::default()
+        };
+        match self.to_peer(self.peer.clone().synchronize(request)).await {
+            Ok(reply) if reply.errors.is_empty() => self.config().set_peer_behind(false),
+            // Refused (its candidate is being edited): tried again at the next keepalive.
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! `commit synchronize`: one commit on both Routing Engines, each applying
+//! its own group; refused as a whole when the other RE refuses; alone, with
+//! warnings, when the other RE is away, which then catches up.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{agent, batch, commands, connected_commands as run, eventually, free_port, shell};
+
+const HOST_NAMES: [&str; 3] = [
+    "set groups re0 system host-name foo-re0",
+    "set groups re1 system host-name foo-re1",
+    "set apply-groups [ re0 re1 ]",
+];
+
+#[test]
+fn commit_synchronize_commits_on_both_each_with_its_own_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec!["--echo", "-c", "configure"];
+    for statement in HOST_NAMES {
+        args.extend(["-c", statement]);
+    }
+    args.extend([
+        "-c",
+        "commit synchronize and-quit",
+        "-c",
+        "request routing-engine login other-routing-engine",
+    ]);
+    args.extend(["-c", "show version | count"]);
+    let done = batch(dir.path(), &args);
+    assert!(done.ok, "{}", done.stderr);
+    assert!(
+        done.stdout.contains(
+            "lab@re0# commit synchronize and-quit\n\
+             re0:\nconfiguration check succeeds\nre1:\ncommit complete\nre0:\ncommit complete\n\
+             Exiting configuration mode\n\n{master}\nlab@foo-re0> request routing-engine login other-routing-engine\n"
+        ),
+        "{}",
+        done.stdout
+    );
+    assert!(done.stdout.contains("{backup}\nlab@foo-re1> show version | count\n"), "{}", done.stdout);
+    let shown = |re: &str| {
+        let mut commands = vec!["show configuration"];
+        if re == "re1" {
+            commands.insert(0, "request routing-engine login other-routing-engine");
+        }
+        let run = common::commands(dir.path(), &commands);
+        assert!(run.ok, "{}", run.stderr);
+        run.stdout[run.stdout.find("## Last commit").unwrap_or(0)..]
+            .lines()
+            .filter(|l| !l.starts_with("## Last commit"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(shown("re0"), shown("re1"));
+}
+
+#[test]
+fn a_configuration_the_other_re_rejects_is_committed_on_neither() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = commands(
+        dir.path(),
+        &[
+            "configure",
+            "set groups re1 system login user bob uid 2000",
+            "set apply-groups re1",
+            "commit synchronize",
+        ],
+    );
+    assert!(!refused.ok);
+    assert_eq!(
+        refused.stdout.lines().filter(|l| l.starts_with("re")).count(),
+        0,
+        "nothing on stdout but the session: {}",
+        refused.stdout
+    );
+    assert_eq!(
+        refused.stderr,
+        "re0:\nconfiguration check succeeds\nre1:\n[edit system login]\n  'user bob'\n    \
+         Missing mandatory statement: 'class'\n\
+         error: configuration check-out failed: (missing mandatory statements)\n\
+         error: remote commit-configuration failed on re1\n"
+    );
+    for commands in
+        [vec!["show system commit"], vec!["request routing-engine login re1", "show system commit"]]
+    {
+        let history = common::commands(dir.path(), &commands).stdout;
+        assert_eq!(history.matches(" by ").count(), 1, "only the factory commit: {history}");
+    }
+}
+
+#[test]
+fn commit_synchronize_without_the_other_re_warns_and_it_catches_up_on_return() {
+    let dir = tempfile::tempdir().unwrap();
+    let re1_port = free_port();
+    let (_re0, re0_address) = agent(0, "127.0.0.1:0", &re1_port, &dir.path().join("re0"));
+    let spec0 = format!("re0={re0_address}");
+    let mut commands = vec!["configure"];
+    commands.extend(HOST_NAMES);
+    commands.push("commit synchronize");
+    let alone = run(&spec0, &commands);
+    assert!(alone.ok, "{}", alone.stderr);
+    let warned = alone.stdout.split("Entering configuration mode\n").nth(1).unwrap_or(&alone.stdout);
+    assert!(warned.starts_with("warning: Could not connect to re1 : "), "{}", alone.stdout);
+    assert!(
+        warned.contains("\nwarning: Cannot connect to other RE, ignoring it\ncommit complete\n"),
+        "{}",
+        alone.stdout
+    );
+
+    let (_re1, re1_address) = agent(1, &re1_port, &re0_address, &dir.path().join("re1"));
+    let spec1 = format!("re1={re1_address}");
+    eventually(Duration::from_secs(15), "re1 caught up", || {
+        run(&spec1, &["show configuration apply-groups"]).stdout.contains("apply-groups [ re0 re1 ];")
+    });
+    let prompt = common::connected(&spec1, &["--echo", "-c", "show version | count"]).stdout;
+    assert!(prompt.contains("lab@foo-re1> "), "{prompt}");
+}
+
+#[test]
+fn the_other_re_being_edited_refuses_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = common::two_agents(dir.path());
+    let re1_only = spec.split(',').nth(1).unwrap().to_owned();
+    let mut editing = shell(&re1_only);
+    editing.send("configure");
+    editing.send("set system host-name elsewhere");
+    editing.send("show | compare | count");
+    editing.wait_for("Count: ");
+
+    let refused = run(&spec, &["configure", "set system domain-name example.net", "commit synchronize"]);
+    assert!(!refused.ok);
+    assert!(
+        refused.stderr.ends_with(
+            "re1:\nerror: configuration database modified\nerror: remote commit-configuration failed on re1\n"
+        ),
+        "{}",
+        refused.stderr
+    );
+    let forced = run(&spec, &["configure", "set system domain-name example.net", "commit synchronize force"]);
+    assert!(forced.ok, "{}", forced.stderr);
+    assert!(forced.stdout.contains("re1:\ncommit complete\nre0:\ncommit complete\n"), "{}", forced.stdout);
+    let on_re1 = run(&re1_only, &["show configuration system domain-name"]).stdout;
+    assert_eq!(on_re1, "domain-name example.net;\n");
+}
+
+#[test]
+fn system_commit_synchronize_makes_every_commit_synchronize() {
+    let dir = tempfile::tempdir().unwrap();
+    let configured = commands(
+        dir.path(),
+        &[
+            "configure",
+            "set system commit synchronize",
+            "commit",
+            "set system domain-name example.net",
+            "commit",
+        ],
+    );
+    assert!(configured.ok, "{}", configured.stderr);
+    assert!(
+        configured
+            .stdout
+            .ends_with("re0:\nconfiguration check succeeds\nre1:\ncommit complete\nre0:\ncommit complete\n"),
+        "{}",
+        configured.stdout
+    );
+    let on_re1 =
+        commands(dir.path(), &["request routing-engine login re1", "show configuration system domain-name"]);
+    assert!(on_re1.stdout.ends_with("domain-name example.net;\n"), "{}", on_re1.stdout);
+}

@@ -37,6 +37,8 @@ use crate::slot::Slot;
 pub const SESSION_KEY: &str = "reshell-session";
 
 /// A commit ready to be made, or the errors that stop it.
+// Made once per commit and consumed at once: its size costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Prepared {
     Refused(Vec<CheckError>),
     Ready { tree: Node, effective: Node },

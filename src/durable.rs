@@ -2,7 +2,7 @@
 //! the old file or the new one, never a part of either.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Distinguishes temporary files of concurrent writers in one process.
@@ -11,21 +11,58 @@ static NEXT_TEMPORARY: AtomicU64 = AtomicU64::new(0);
 /// Writes `bytes` to `path`: a temporary file beside it, fsync, rename over
 /// the target, fsync the directory so the rename itself is on disk.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().ok_or_else(|| std::io::Error::other("path has no directory"))?;
-    let name = path.file_name().ok_or_else(|| std::io::Error::other("path has no file name"))?;
-    let n = NEXT_TEMPORARY.fetch_add(1, Ordering::Relaxed);
-    let temporary = dir.join(format!(".{}.{}.{n}.tmp", name.to_string_lossy(), std::process::id()));
-    let written = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(bytes)?;
+    file.commit()
+}
+
+/// A file written in pieces that appears at its path whole, or not at all:
+/// dropped before [`AtomicFile::commit`], it leaves nothing behind.
+pub struct AtomicFile {
+    path: PathBuf,
+    temporary: PathBuf,
+    file: Option<std::fs::File>,
+}
+
+impl AtomicFile {
+    pub fn create(path: &Path) -> std::io::Result<AtomicFile> {
+        let dir = path.parent().ok_or_else(|| std::io::Error::other("path has no directory"))?;
+        let name = path.file_name().ok_or_else(|| std::io::Error::other("path has no file name"))?;
+        let n = NEXT_TEMPORARY.fetch_add(1, Ordering::Relaxed);
+        let temporary = dir.join(format!(".{}.{}.{n}.tmp", name.to_string_lossy(), std::process::id()));
+        let file = std::fs::File::create(&temporary)?;
+        Ok(AtomicFile { path: path.to_owned(), temporary, file: Some(file) })
     }
-    written?;
-    std::fs::File::open(dir)?.sync_all()
+
+    /// fsync, rename over the target, fsync the directory.
+    pub fn commit(mut self) -> std::io::Result<()> {
+        let file = self.file.take().ok_or_else(|| std::io::Error::other("already committed"))?;
+        let renamed = file.sync_all().and_then(|()| std::fs::rename(&self.temporary, &self.path));
+        if renamed.is_err() {
+            let _ = std::fs::remove_file(&self.temporary);
+        }
+        renamed?;
+        let dir = self.path.parent().ok_or_else(|| std::io::Error::other("path has no directory"))?;
+        std::fs::File::open(dir)?.sync_all()
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.file.as_mut().ok_or_else(|| std::io::Error::other("already committed"))?.write(bytes)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.as_mut().map_or(Ok(()), std::fs::File::flush)
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.temporary);
+        }
+    }
 }
 
 /// Whether a directory entry is one of [`write_atomically`]'s temporaries.

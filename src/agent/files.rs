@@ -1,10 +1,19 @@
 //! The Routing Engine's file area: a tree under the state dir that the CLI
-//! shows as the RE's own file system, with each user's home in /var/home.
+//! shows as the RE's own file system (`/var/tmp`, `/var/log`, `/config`,
+//! each user's home in `/var/home`). No path leaves it: `..` above the root
+//! and symbolic links are refused, never followed.
 
+use std::io::Read;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 
-use crate::durable::{is_temporary, write_atomically};
+use md5::Digest;
+
+use crate::durable::{AtomicFile, is_temporary, write_atomically};
 use crate::proto::{DirectoryEntry, DirectoryList};
+
+/// The directories every RE has.
+const LAYOUT: [&str; 4] = ["var/tmp", "var/log", "var/home", "config"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
@@ -27,13 +36,17 @@ struct Resolved {
 }
 
 impl FileArea {
-    pub fn new(state_dir: &Path) -> FileArea {
-        FileArea { root: state_dir.join("files") }
+    pub fn new(state_dir: &Path) -> std::io::Result<FileArea> {
+        let root = state_dir.join("files");
+        for dir in LAYOUT {
+            std::fs::create_dir_all(root.join(dir))?;
+        }
+        Ok(FileArea { root })
     }
 
     /// Resolves `path` as the RE sees it: absolute, or relative to the user's
-    /// home. As on any Unix, `..` at the root is the root, so no path leaves
-    /// the file area.
+    /// home. A path that climbs above the root, or passes through a
+    /// symbolic link, is refused.
     fn resolve(&self, user: &str, path: &str) -> Result<Resolved, FileError> {
         let invalid = || FileError::InvalidPath(path.to_owned());
         if user.is_empty() || user.contains('/') || user.starts_with('.') {
@@ -45,14 +58,83 @@ impl FileArea {
             match component {
                 Component::RootDir | Component::CurDir => {}
                 Component::ParentDir => {
-                    parts.pop();
+                    parts.pop().ok_or_else(invalid)?;
                 }
                 Component::Normal(part) => parts.push(part.to_str().ok_or_else(invalid)?.to_owned()),
                 Component::Prefix(_) => return Err(invalid()),
             }
         }
-        let host = parts.iter().fold(self.root.clone(), |p, part| p.join(part));
+        let mut host = self.root.clone();
+        for part in &parts {
+            host.push(part);
+            if std::fs::symlink_metadata(&host).is_ok_and(|m| m.file_type().is_symlink()) {
+                return Err(invalid());
+            }
+        }
         Ok(Resolved { shown: format!("/{}", parts.join("/")), host })
+    }
+
+    /// A file to read, for `file show`, `file copy` and checksums.
+    pub fn open(&self, user: &str, path: &str) -> Result<(String, std::fs::File), FileError> {
+        let target = self.resolve(user, path)?;
+        match std::fs::File::open(&target.host) {
+            Ok(file) if file.metadata().is_ok_and(|m| m.is_dir()) => {
+                Err(FileError::Io { path: target.shown, source: std::io::Error::other("Is a directory") })
+            }
+            Ok(file) => Ok((target.shown, file)),
+            Err(e) => Err(not_found_or(target.shown, e)),
+        }
+    }
+
+    /// A file to write whole: it appears at its path only once committed.
+    pub fn create(&self, user: &str, path: &str) -> Result<(String, AtomicFile), FileError> {
+        let target = self.resolve(user, path)?;
+        let io = |source| FileError::Io { path: target.shown.clone(), source };
+        if target.host.is_dir() {
+            return Err(io(std::io::Error::other("Is a directory")));
+        }
+        let dir = target.host.parent().ok_or_else(|| FileError::InvalidPath(path.to_owned()))?;
+        if !dir.is_dir() {
+            return Err(FileError::NotFound(parent_shown(&target.shown)));
+        }
+        let file = AtomicFile::create(&target.host).map_err(io)?;
+        Ok((target.shown, file))
+    }
+
+    pub fn delete(&self, user: &str, path: &str) -> Result<String, FileError> {
+        let target = self.resolve(user, path)?;
+        let removed = if target.host.is_dir() {
+            std::fs::remove_dir(&target.host)
+        } else {
+            std::fs::remove_file(&target.host)
+        };
+        removed.map_err(|e| not_found_or(target.shown.clone(), e))?;
+        Ok(target.shown)
+    }
+
+    pub fn rename(&self, user: &str, from: &str, to: &str) -> Result<String, FileError> {
+        let source = self.resolve(user, from)?;
+        let mut target = self.resolve(user, to)?;
+        if target.host.is_dir() {
+            let name = source.host.file_name().ok_or_else(|| FileError::InvalidPath(from.to_owned()))?;
+            target.host.push(name);
+            target.shown = format!("{}/{}", target.shown.trim_end_matches('/'), name.to_string_lossy());
+        }
+        std::fs::rename(&source.host, &target.host).map_err(|e| not_found_or(source.shown, e))?;
+        Ok(target.shown)
+    }
+
+    /// `file checksum md5|sha-256`: the digest in hex.
+    pub fn checksum(&self, user: &str, path: &str, algorithm: &str) -> Result<(String, String), FileError> {
+        let (shown, mut file) = self.open(user, path)?;
+        let io = |source| FileError::Io { path: shown.clone(), source };
+        let mut buffer = vec![0; CHUNK];
+        let digest = match algorithm {
+            "md5" => hex(&digest_of::<md5::Md5>(&mut file, &mut buffer).map_err(io)?),
+            "sha-256" => hex(&digest_of::<sha2::Sha256>(&mut file, &mut buffer).map_err(io)?),
+            other => return Err(FileError::InvalidPath(format!("{other}: unknown checksum"))),
+        };
+        Ok((shown, digest))
     }
 
     /// Writes a whole file at once: a reader sees the old file or the new one.
@@ -83,8 +165,14 @@ impl FileArea {
             if is_temporary(&name) {
                 continue;
             }
-            let directory = entry.file_type().map_err(io)?.is_dir();
-            entries.push(DirectoryEntry { name, directory });
+            let meta = entry.metadata().map_err(io)?;
+            entries.push(DirectoryEntry {
+                name,
+                directory: meta.is_dir(),
+                size: meta.len(),
+                modified: meta.mtime(),
+                mode: meta.permissions().mode() & 0o7777,
+            });
         }
         entries.sort_by(|a, b| a.name.cmp(&b.name));
         let shown =
@@ -93,12 +181,42 @@ impl FileArea {
     }
 
     pub fn read(&self, user: &str, path: &str) -> Result<(String, String), FileError> {
-        let target = self.resolve(user, path)?;
-        match std::fs::read(&target.host) {
-            Ok(bytes) => Ok((target.shown, String::from_utf8_lossy(&bytes).into_owned())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(FileError::NotFound(target.shown)),
-            Err(source) => Err(FileError::Io { path: target.shown, source }),
+        let (shown, mut file) = self.open(user, path)?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(|source| FileError::Io { path: shown.clone(), source })?;
+        Ok((shown, String::from_utf8_lossy(&bytes).into_owned()))
+    }
+}
+
+/// How much of a file is read or sent at a time.
+pub const CHUNK: usize = 64 * 1024;
+
+fn digest_of<D: Digest>(file: &mut std::fs::File, buffer: &mut [u8]) -> std::io::Result<Vec<u8>> {
+    let mut digest = D::new();
+    loop {
+        let n = file.read(buffer)?;
+        if n == 0 {
+            return Ok(digest.finalize().to_vec());
         }
+        digest.update(&buffer[..n]);
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn not_found_or(shown: String, e: std::io::Error) -> FileError {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => FileError::NotFound(shown),
+        _ => FileError::Io { path: shown, source: e },
+    }
+}
+
+fn parent_shown(shown: &str) -> String {
+    match shown.rsplit_once('/') {
+        Some(("", _)) | None => "/".into(),
+        Some((parent, _)) => parent.into(),
     }
 }
 
@@ -113,29 +231,56 @@ mod tests {
     #[test]
     fn relative_paths_are_in_the_home_and_cannot_escape_the_root() {
         let dir = tempfile::tempdir().unwrap();
-        let area = FileArea::new(dir.path());
+        let area = FileArea::new(dir.path()).unwrap();
         assert_eq!(area.resolve("lab", "out.txt").unwrap().shown, "/var/home/lab/out.txt");
         assert_eq!(area.resolve("lab", "/var/tmp/../log/x").unwrap().shown, "/var/log/x");
-        assert_eq!(area.resolve("lab", "../../../../etc").unwrap().shown, "/etc");
+        assert_eq!(area.resolve("lab", "../../../etc").unwrap().shown, "/etc");
+        assert!(area.resolve("lab", "../../../../etc/passwd").is_err());
+        assert!(area.resolve("lab", "/../etc/passwd").is_err());
         assert!(area.resolve("../x", "a").is_err());
         let resolved = area.resolve("lab", "../../../x").unwrap();
         assert_eq!(resolved.shown, "/x");
         assert!(resolved.host.starts_with(dir.path()));
+        // A link planted in the area is not followed.
+        std::os::unix::fs::symlink("/etc", dir.path().join("files/var/tmp/etc")).unwrap();
+        assert!(area.resolve("lab", "/var/tmp/etc/passwd").is_err());
+    }
+
+    #[test]
+    fn files_are_copied_renamed_checksummed_and_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let area = FileArea::new(dir.path()).unwrap();
+        area.save("lab", "/var/tmp/x", "hello\n").unwrap();
+        let (_, sum) = area.checksum("lab", "/var/tmp/x", "md5").unwrap();
+        assert_eq!(sum, "b1946ac92492d2347c6235b4d2611184");
+        let (_, sum) = area.checksum("lab", "/var/tmp/x", "sha-256").unwrap();
+        assert_eq!(sum, "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
+        assert_eq!(area.rename("lab", "/var/tmp/x", "/var/log").unwrap(), "/var/log/x");
+        assert!(matches!(area.open("lab", "/var/tmp/x"), Err(FileError::NotFound(_))));
+        let (_, mut file) = area.create("lab", "/var/tmp/y").unwrap();
+        std::io::Write::write_all(&mut file, b"partial").unwrap();
+        drop(file);
+        assert!(area.open("lab", "/var/tmp/y").is_err(), "an uncommitted file does not appear");
+        assert!(matches!(area.create("lab", "/nowhere/y"), Err(FileError::NotFound(p)) if p == "/nowhere"));
+        assert_eq!(area.delete("lab", "/var/log/x").unwrap(), "/var/log/x");
+        assert!(matches!(area.delete("lab", "/var/log/x"), Err(FileError::NotFound(_))));
     }
 
     #[test]
     fn saved_files_are_listed_and_read_back() {
         let dir = tempfile::tempdir().unwrap();
-        let area = FileArea::new(dir.path());
+        let area = FileArea::new(dir.path()).unwrap();
         assert_eq!(area.list("lab", "").unwrap().entries, []);
         assert_eq!(area.save("lab", "status.txt", "one\ntwo\n").unwrap(), "/var/home/lab/status.txt");
         area.save("lab", "/var/tmp/x", "x").unwrap();
         let list = area.list("lab", "").unwrap();
         assert_eq!(list.path, "/var/home/lab/");
-        assert_eq!(list.entries, [DirectoryEntry { name: "status.txt".into(), directory: false }]);
+        let names: Vec<(&str, bool, u64)> =
+            list.entries.iter().map(|e| (e.name.as_str(), e.directory, e.size)).collect();
+        assert_eq!(names, [("status.txt", false, 8)]);
         let var = area.list("lab", "/var").unwrap();
         let names: Vec<&str> = var.entries.iter().map(|e| e.name.as_str()).collect();
-        assert_eq!(names, ["home", "tmp"]);
+        assert_eq!(names, ["home", "log", "tmp"]);
         assert_eq!(area.read("lab", "status.txt").unwrap().1, "one\ntwo\n");
         assert!(
             matches!(area.read("lab", "nothing"), Err(FileError::NotFound(p)) if p == "/var/home/lab/nothing")

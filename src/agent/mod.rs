@@ -12,6 +12,7 @@ mod model;
 mod service;
 mod sessions;
 mod synchronize;
+mod transfer;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -93,7 +94,7 @@ impl Agent {
             started: Instant::now(),
             cpu: CpuHistory::start(),
             sessions,
-            files: files::FileArea::new(&options.state_dir),
+            files: files::FileArea::new(&options.state_dir).context("cannot create the file area")?,
             config,
             mastership: mastership::Mastership::open(
                 options.slot,

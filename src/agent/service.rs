@@ -1,8 +1,8 @@
 //! The gRPC faces of an agent: thin translations onto [`Agent`].
 
-use tonic::{Request, Response, Status};
+use tonic::{Request, Response, Status, Streaming};
 
-use super::files::FileError;
+use super::transfer::{Chunks, file_status};
 use std::time::SystemTime;
 
 use super::sessions::{Login, SessionStream};
@@ -19,6 +19,10 @@ use crate::proto::{
 use crate::proto::{
     ChangeMastershipReply, ChangeMastershipRequest, ClaimRequest, GetMastershipLogRequest, MastershipLog,
     PeerReply, PeerStatus, SynchronizeReply, SynchronizeRequest,
+};
+use crate::proto::{
+    ChecksumFileRequest, CopyFileRequest, FileChecksum, FileChunk, FilePathRequest, FileReply,
+    RenameFileRequest,
 };
 use crate::slot::Slot;
 
@@ -132,6 +136,33 @@ impl RoutingEngine for Agent {
         Ok(Response::new(FileContents { path, content }))
     }
 
+    async fn delete_file(&self, request: Request<FilePathRequest>) -> Result<Response<FileReply>, Status> {
+        let r = request.into_inner();
+        let path = self.files.delete(&r.user, &r.path).map_err(file_status)?;
+        Ok(Response::new(FileReply { path }))
+    }
+
+    async fn rename_file(&self, request: Request<RenameFileRequest>) -> Result<Response<FileReply>, Status> {
+        let r = request.into_inner();
+        let path = self.files.rename(&r.user, &r.from, &r.to).map_err(file_status)?;
+        Ok(Response::new(FileReply { path }))
+    }
+
+    async fn checksum_file(
+        &self,
+        request: Request<ChecksumFileRequest>,
+    ) -> Result<Response<FileChecksum>, Status> {
+        let r = request.into_inner();
+        let (path, digest) = self.files.checksum(&r.user, &r.path, &r.algorithm).map_err(file_status)?;
+        Ok(Response::new(FileChecksum { path, digest }))
+    }
+
+    async fn copy_file(&self, request: Request<CopyFileRequest>) -> Result<Response<FileReply>, Status> {
+        let r = request.into_inner();
+        let path = self.copy_file(&r.user, &r.source, &r.destination).await?;
+        Ok(Response::new(FileReply { path }))
+    }
+
     async fn change_mastership(
         &self,
         request: Request<ChangeMastershipRequest>,
@@ -146,14 +177,6 @@ impl RoutingEngine for Agent {
         _: Request<GetMastershipLogRequest>,
     ) -> Result<Response<MastershipLog>, Status> {
         Ok(Response::new(MastershipLog { text: self.mastership.log_text() }))
-    }
-}
-
-fn file_status(e: FileError) -> Status {
-    match e {
-        FileError::InvalidPath(_) => Status::invalid_argument(e.to_string()),
-        FileError::NotFound(_) => Status::not_found(e.to_string()),
-        FileError::Io { .. } => Status::internal(e.to_string()),
     }
 }
 
@@ -194,6 +217,22 @@ impl Peer for Agent {
         self.check_peer(r.from_slot)?;
         let (ack, term) = self.mastership.given(r.term);
         Ok(Response::new(PeerReply { ack, term }))
+    }
+
+    type GetFileStream = Chunks;
+
+    async fn get_file(&self, request: Request<FilePathRequest>) -> Result<Response<Chunks>, Status> {
+        self.admit_from_peer().await?;
+        let r = request.into_inner();
+        Ok(Response::new(self.read_chunks(&r.user, &r.path)?))
+    }
+
+    async fn put_file(&self, request: Request<Streaming<FileChunk>>) -> Result<Response<FileReply>, Status> {
+        self.admit_from_peer().await?;
+        let mut chunks = request.into_inner();
+        let first = chunks.message().await?.ok_or_else(|| Status::invalid_argument("no file named"))?;
+        let path = self.write_chunks(&first.user, &first.path, Box::pin(chunks)).await?;
+        Ok(Response::new(FileReply { path }))
     }
 
     async fn synchronize(

@@ -16,6 +16,7 @@ use crate::proto::{
     SaveFileRequest, SessionEvent, SoftwareInformation, SystemUptimeInformation,
 };
 use crate::proto::{ChangeMastershipRequest, GetMastershipLogRequest, change_mastership_request};
+use crate::proto::{ChecksumFileRequest, CopyFileRequest, FileChecksum, FilePathRequest, RenameFileRequest};
 use crate::proto::{
     CloseRequest, CommitInformation, CommitReply, CommitRequest, CompareRequest, ConfigurationReply,
     ConfigurationStatus, EditRequest, GetCommitInformationRequest, GetConfigurationRequest, GetStatusRequest,
@@ -194,6 +195,45 @@ impl AgentClient {
     pub fn list_files(&self, user: &str, path: &str) -> Result<DirectoryList, ClientError> {
         let request = ListFilesRequest { user: user.to_owned(), path: path.to_owned() };
         self.wait(self.client.clone().list_files(request))
+    }
+
+    pub fn delete_file(&self, user: &str, path: &str) -> Result<String, ClientError> {
+        let request = FilePathRequest { user: user.to_owned(), path: path.to_owned() };
+        self.wait(self.client.clone().delete_file(request)).map(|r| r.path)
+    }
+
+    pub fn rename_file(&self, user: &str, from: &str, to: &str) -> Result<String, ClientError> {
+        let request = RenameFileRequest { user: user.to_owned(), from: from.to_owned(), to: to.to_owned() };
+        self.wait(self.client.clone().rename_file(request)).map(|r| r.path)
+    }
+
+    pub fn checksum_file(
+        &self,
+        user: &str,
+        path: &str,
+        algorithm: &str,
+    ) -> Result<FileChecksum, ClientError> {
+        let request = ChecksumFileRequest {
+            user: user.to_owned(),
+            path: path.to_owned(),
+            algorithm: algorithm.to_owned(),
+        };
+        self.wait(self.patient.clone().checksum_file(request))
+    }
+
+    /// `file copy`; between REs the agents stream it, so it may take a while.
+    pub fn copy_file(&self, user: &str, source: &str, destination: &str) -> Result<String, ClientError> {
+        let request = CopyFileRequest {
+            user: user.to_owned(),
+            source: source.to_owned(),
+            destination: destination.to_owned(),
+        };
+        self.wait(self.patient.clone().copy_file(request)).map(|r| r.path)
+    }
+
+    /// The agent's address, as the shell was given it.
+    pub fn address(&self) -> &str {
+        &self.address
     }
 
     pub fn read_file(&self, user: &str, path: &str) -> Result<FileContents, ClientError> {

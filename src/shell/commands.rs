@@ -2,7 +2,7 @@
 
 use super::pipe::Pipeline;
 use super::view::View;
-use super::{Engine, Failure, Session, render};
+use super::{AgentClient, Engine, Failure, Session, render};
 use crate::grammar::{Completion, Completions, Parsed};
 use crate::proto::change_mastership_request::Action;
 use crate::proto::edit_request::Operation;
@@ -21,7 +21,11 @@ pub(super) enum Command {
     Delete,
     Edit,
     Exit,
+    FileChecksum,
+    FileCopy,
+    FileDelete,
     FileList,
+    FileRename,
     FileShow,
     Help,
     Insert,
@@ -80,7 +84,11 @@ impl Command {
             "delete" => Command::Delete,
             "edit" => Command::Edit,
             "exit" => Command::Exit,
+            "file-checksum" => Command::FileChecksum,
+            "file-copy" => Command::FileCopy,
+            "file-delete" => Command::FileDelete,
             "file-list" => Command::FileList,
+            "file-rename" => Command::FileRename,
             "file-show" => Command::FileShow,
             "help" => Command::Help,
             "insert" => Command::Insert,
@@ -158,8 +166,36 @@ impl Command {
             Command::Top => engine.move_up(None),
             Command::Up => engine.move_up(Some(number("levels").unwrap_or(1) as usize)),
             Command::WildcardDelete => engine.wildcard_delete(line, parsed),
-            Command::FileList => show(client.list_files(&engine.user, parsed.arg("path").unwrap_or(""))?),
-            Command::FileShow => show(client.read_file(&engine.user, parsed.arg("filename").unwrap_or(""))?),
+            Command::FileChecksum => show(file_checksum(engine, parsed)?),
+            Command::FileCopy => {
+                let (source, destination) =
+                    (parsed.arg("source").unwrap_or(""), parsed.arg("destination").unwrap_or(""));
+                client.copy_file(&engine.user, source, destination)?;
+                show(String::new())
+            }
+            Command::FileDelete => {
+                let (client, path) = engine.file_client(parsed.arg("filename").unwrap_or(""))?;
+                client.delete_file(&engine.user, path)?;
+                show(String::new())
+            }
+            Command::FileList => {
+                let (client, path) = engine.file_client(parsed.arg("path").unwrap_or(""))?;
+                let list = client.list_files(&engine.user, path)?;
+                if parsed.has("detail") {
+                    Ok(Outcome::View(Box::new(render::Detailed(list))))
+                } else {
+                    show(list)
+                }
+            }
+            Command::FileRename => {
+                let (client, source) = engine.file_client(parsed.arg("source").unwrap_or(""))?;
+                client.rename_file(&engine.user, source, parsed.arg("destination").unwrap_or(""))?;
+                show(String::new())
+            }
+            Command::FileShow => {
+                let (client, path) = engine.file_client(parsed.arg("filename").unwrap_or(""))?;
+                show(client.read_file(&engine.user, path)?)
+            }
             Command::Help => show(help(engine, parsed)),
             Command::Login => show(login(engine, parsed)?),
             Command::ShowChassisHardware => show(client.chassis_inventory()?),
@@ -284,6 +320,32 @@ fn login(engine: &mut Engine, parsed: &Parsed<'_>) -> Result<String, Failure> {
         .map_err(|e| Failure::Error(format!("could not connect to {target} : {}", unreachable_reason(&e))))?;
     engine.sessions.push(session);
     Ok(format!("\n{}\n", engine.banner()?))
+}
+
+/// `file checksum md5|sha-256 FILE`: `MD5 (/var/tmp/x) = ...`.
+fn file_checksum(engine: &Engine, parsed: &Parsed<'_>) -> Result<String, Failure> {
+    let (algorithm, label) = if parsed.has("md5") { ("md5", "MD5") } else { ("sha-256", "SHA256") };
+    let (client, path) = engine.file_client(parsed.arg("filename").unwrap_or(""))?;
+    let sum = client.checksum_file(&engine.user, path, algorithm)?;
+    Ok(format!("{label} ({}) = {}\n", sum.path, sum.digest))
+}
+
+impl Engine {
+    /// The RE a file argument names (`re1:/var/tmp/x`), and its path there.
+    fn file_client<'a>(&self, spec: &'a str) -> Result<(AgentClient, &'a str), Failure> {
+        let Some((slot, path)) = spec.split_once(':').and_then(|(s, p)| Some((s.parse::<Slot>().ok()?, p)))
+        else {
+            return Ok((self.session().client.clone(), spec));
+        };
+        if Some(slot) == self.current_slot() {
+            return Ok((self.session().client.clone(), path));
+        }
+        let address = match self.addresses.get(slot) {
+            Some(address) => address.to_owned(),
+            None => self.session().identity.peer_address.clone(),
+        };
+        Ok((AgentClient::new(self.rt.clone(), &address)?, path))
+    }
 }
 
 fn unreachable_reason(e: &super::ClientError) -> String {

@@ -422,11 +422,15 @@ impl Engine {
         }
     }
 
-    /// The session's RE stopped answering: says which, and how to reach the other.
+    /// The session's RE stopped answering: says which, and how to reach the
+    /// other. (The other RE not answering is said plainly.)
     fn lost(&self, address: &str, reason: &str) -> Failure {
         let Some(slot) = self.current_slot() else {
             return Failure::Unreachable { address: address.to_owned(), reason: reason.to_owned() };
         };
+        if address != self.session().client.address() {
+            return Failure::Error(format!("could not connect to {} : {reason}", slot.other()));
+        }
         Failure::Text(format!(
             "error: {slot} is not answering: could not connect to {address} : {reason}\n\
              To reach {}: request routing-engine login other-routing-engine\n",

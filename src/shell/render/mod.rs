@@ -12,6 +12,7 @@ use crate::grammar::{Completion, Completions};
 pub use chassis::mastership_word;
 pub use configuration::ConfigView;
 pub use software::login_banner;
+pub use system::Detailed;
 
 /// `2004-04-15 18:45:12 UTC`, from seconds since the epoch.
 pub fn junos_time(seconds: i64) -> String {

@@ -130,6 +130,42 @@ impl View for DirectoryList {
     }
 }
 
+/// `file list detail`: `ls -l` lines between a block count and a file count.
+pub struct Detailed(pub DirectoryList);
+
+impl View for Detailed {
+    fn text(&self) -> String {
+        let list = &self.0;
+        let blocks: u64 = list.entries.iter().map(|e| e.size.div_ceil(512)).sum();
+        let mut out = format!("{}:\ntotal blocks: {blocks}\n", list.path);
+        for entry in &list.entries {
+            let kind = if entry.directory { 'd' } else { '-' };
+            let modified = chrono::DateTime::from_timestamp(entry.modified, 0)
+                .map(|t| t.format("%b %e %H:%M").to_string())
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{kind}{}  1 root  wheel  {:>10} {modified} {}{}",
+                permissions(entry.mode),
+                entry.size,
+                entry.name,
+                if entry.directory { "/" } else { "" }
+            );
+        }
+        let _ = writeln!(out, "total files: {}", list.entries.iter().filter(|e| !e.directory).count());
+        out
+    }
+
+    fn element(&self) -> Element {
+        self.0.element()
+    }
+}
+
+/// `rwxr-xr-x` from permission bits.
+fn permissions(mode: u32) -> String {
+    (0..9).map(|i| if mode & (0o400 >> i) != 0 { ['r', 'w', 'x'][i % 3] } else { '-' }).collect()
+}
+
 impl View for FileContents {
     fn text(&self) -> String {
         let mut text = self.content.clone();

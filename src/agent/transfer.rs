@@ -1,0 +1,166 @@
+//! `file copy` between the Routing Engines: the file goes in chunks over the
+//! agents' peer link with its SHA-256, and appears at its destination whole
+//! (written aside, checked, then renamed) or not at all.
+
+use std::io::{Read, Write};
+use std::pin::Pin;
+
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::{Stream, StreamExt};
+use tonic::Status;
+
+use super::Agent;
+use super::files::{CHUNK, FileError};
+use crate::proto::{FileChunk, FilePathRequest};
+use crate::slot::Slot;
+
+/// A file's bytes on their way, ending with its digest.
+pub type Chunks = Pin<Box<dyn Stream<Item = Result<FileChunk, Status>> + Send>>;
+
+/// `re1:/var/tmp/x` names a file on re1; a path alone one on this RE.
+fn locate(spec: &str, here: Slot) -> (Slot, &str) {
+    match spec.split_once(':') {
+        Some((slot, path)) => match slot.parse() {
+            Ok(slot) => (slot, path),
+            Err(_) => (here, spec),
+        },
+        None => (here, spec),
+    }
+}
+
+pub fn file_status(e: FileError) -> Status {
+    match e {
+        FileError::InvalidPath(_) => Status::invalid_argument(e.to_string()),
+        FileError::NotFound(_) => Status::not_found(e.to_string()),
+        FileError::Io { .. } => Status::internal(e.to_string()),
+    }
+}
+
+impl Agent {
+    /// `file copy SOURCE DESTINATION`, either of which may be on the other RE.
+    pub(super) async fn copy_file(
+        &self,
+        user: &str,
+        source: &str,
+        destination: &str,
+    ) -> Result<String, Status> {
+        let (from, source) = locate(source, self.slot);
+        let (to, destination) = locate(destination, self.slot);
+        let chunks = if from == self.slot {
+            self.read_chunks(user, source)?
+        } else {
+            let request = FilePathRequest { user: user.to_owned(), path: source.to_owned() };
+            self.faults.outgoing().await.map_err(|s| peer_failed(from, s))?;
+            let mut peer = self.peer.clone();
+            let stream = peer.get_file(request).await.map_err(|s| peer_failed(from, s))?;
+            Box::pin(stream.into_inner())
+        };
+        if to == self.slot {
+            return self.write_chunks(user, destination, chunks).await;
+        }
+        // Forwarded through a channel: the first message names the file.
+        let (tx, rx) = mpsc::channel(4);
+        let first = FileChunk { user: user.to_owned(), path: destination.to_owned(), ..FileChunk::default() };
+        tokio::spawn(async move {
+            let mut chunks = chunks;
+            if tx.send(first).await.is_err() {
+                return;
+            }
+            while let Some(Ok(chunk)) = chunks.next().await {
+                if tx.send(chunk).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let outgoing = ReceiverStream::new(rx);
+        self.faults.outgoing().await.map_err(|s| peer_failed(to, s))?;
+        let mut peer = self.peer.clone();
+        let reply = peer.put_file(outgoing).await.map_err(|s| peer_failed(to, s))?;
+        Ok(format!("{to}:{}", reply.into_inner().path))
+    }
+
+    /// A local file as chunks, read on a blocking thread, the last with
+    /// the digest of all.
+    pub(super) fn read_chunks(&self, user: &str, path: &str) -> Result<Chunks, Status> {
+        let (_, mut file) = self.files.open(user, path).map_err(file_status)?;
+        let (tx, rx) = mpsc::channel(4);
+        tokio::task::spawn_blocking(move || {
+            let mut digest = Sha256::new();
+            let mut buffer = vec![0; CHUNK];
+            loop {
+                match file.read(&mut buffer) {
+                    Ok(0) => {
+                        let last = FileChunk { sha256: digest.finalize().to_vec(), ..FileChunk::default() };
+                        let _ = tx.blocking_send(Ok(last));
+                        return;
+                    }
+                    Ok(n) => {
+                        digest.update(&buffer[..n]);
+                        let chunk = FileChunk { data: buffer[..n].to_vec(), ..FileChunk::default() };
+                        if tx.blocking_send(Ok(chunk)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.blocking_send(Err(Status::internal(e.to_string())));
+                        return;
+                    }
+                }
+            }
+        });
+        Ok(Box::pin(ReceiverStream::new(rx)))
+    }
+
+    /// Writes chunks to a local file, which appears only if they were all
+    /// there and their digest matches.
+    pub(super) async fn write_chunks(
+        &self,
+        user: &str,
+        path: &str,
+        mut chunks: Chunks,
+    ) -> Result<String, Status> {
+        let (shown, mut file) = self.files.create(user, path).map_err(file_status)?;
+        let mut digest = Sha256::new();
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk?;
+            if !chunk.sha256.is_empty() {
+                if chunk.sha256 != digest.finalize().as_slice() {
+                    return Err(Status::data_loss(format!("{shown}: checksum mismatch; file not copied")));
+                }
+                file.commit().map_err(|e| Status::internal(format!("{shown}: {e}")))?;
+                return Ok(shown);
+            }
+            digest.update(&chunk.data);
+            file.write_all(&chunk.data).map_err(|e| Status::internal(format!("{shown}: {e}")))?;
+        }
+        Err(Status::aborted(format!("{shown}: transfer cut short; file not copied")))
+    }
+}
+
+/// A failure on the other RE, said as Junos says it. Not `unavailable`:
+/// that would tell the shell its own RE is gone.
+fn peer_failed(slot: Slot, status: Status) -> Status {
+    match status.code() {
+        tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::Unknown => {
+            Status::failed_precondition(format!(
+                "could not connect to {slot} : {}",
+                crate::status_reason(&status)
+            ))
+        }
+        _ => status,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slot_prefix_names_the_re() {
+        assert_eq!(locate("re1:/var/tmp/x", Slot::RE0), (Slot::RE1, "/var/tmp/x"));
+        assert_eq!(locate("/var/tmp/x", Slot::RE0), (Slot::RE0, "/var/tmp/x"));
+        assert_eq!(locate("a:b", Slot::RE1), (Slot::RE1, "a:b"));
+    }
+}

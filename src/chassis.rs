@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use tokio::process::Command;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::agent::{self, AgentOptions};
+use crate::agent::{self, AgentOptions, Exit};
 use crate::proto::routing_engine_client::RoutingEngineClient;
 use crate::proto::{GetIdentityRequest, MastershipState};
 use crate::slot::Slot;
@@ -94,11 +94,35 @@ pub async fn start_embedded(state_dir: &Path) -> anyhow::Result<Addresses> {
             lease: Some(lease.clone()),
             fault_injection: false,
         };
-        agent::spawn(listener, options, std::future::pending())?;
-        addresses.set(slot, bound[slot.number() as usize].to_string());
+        let address = bound[slot.number() as usize];
+        let server = agent::spawn(listener, options.clone(), std::future::pending())?;
+        tokio::spawn(serve_until_halted(server, address, options));
+        addresses.set(slot, address.to_string());
     }
     settle(&bound).await;
     Ok(addresses)
+}
+
+/// An embedded RE that reboots comes back on its address with its state
+/// on disk; one that halts stays down.
+async fn serve_until_halted(
+    mut server: tokio::task::JoinHandle<anyhow::Result<Exit>>,
+    address: SocketAddr,
+    options: AgentOptions,
+) {
+    while let Ok(Ok(Exit::Rebooted)) = server.await {
+        let restarted = match TcpListener::bind(address).await {
+            Ok(listener) => agent::spawn(listener, options.clone(), std::future::pending()),
+            Err(e) => Err(e.into()),
+        };
+        server = match restarted {
+            Ok(server) => server,
+            Err(e) => {
+                eprintln!("{}: cannot restart after reboot: {e:#}", options.slot);
+                return;
+            }
+        };
+    }
 }
 
 /// Waits (a few milliseconds, normally) until the election has made one RE

@@ -9,6 +9,7 @@ mod host;
 mod lease;
 mod mastership;
 mod model;
+mod power;
 mod service;
 mod sessions;
 mod synchronize;
@@ -36,6 +37,7 @@ use crate::proto::{MastershipState, RouteEngine};
 use crate::slot::Slot;
 pub use configuration::SESSION_KEY;
 use host::CpuHistory;
+pub use power::Exit;
 
 /// What an agent needs to know at start.
 #[derive(Debug, Clone)]
@@ -67,10 +69,11 @@ pub(crate) struct Agent {
     config: Arc<Mutex<configuration::ConfigDb>>,
     mastership: mastership::Mastership,
     faults: faults::Faults,
+    power: power::Power,
 }
 
 impl Agent {
-    fn new(options: &AgentOptions, schema: Arc<Schema>) -> anyhow::Result<Agent> {
+    fn new(options: &AgentOptions, schema: Arc<Schema>, power: power::Power) -> anyhow::Result<Agent> {
         let config =
             Arc::new(Mutex::new(configuration::ConfigDb::open(schema, options.slot, &options.state_dir)?));
         // A session that ends leaves configuration mode: its exclusive
@@ -103,6 +106,7 @@ impl Agent {
             )
             .context("cannot open the mastership state")?,
             faults: faults::Faults::default(),
+            power,
         })
     }
 
@@ -207,17 +211,19 @@ fn unix_seconds(t: SystemTime) -> i64 {
     t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
-/// Starts serving one Routing Engine on `listener` until `shutdown` resolves.
+/// Starts serving one Routing Engine on `listener` until `shutdown` resolves
+/// or the RE is halted or rebooted; the task ends saying which.
 /// Everything that can fail at start fails here, before the task is spawned.
 pub fn spawn(
     listener: TcpListener,
     options: AgentOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<JoinHandle<anyhow::Result<()>>> {
+) -> anyhow::Result<JoinHandle<anyhow::Result<Exit>>> {
     std::fs::create_dir_all(&options.state_dir)
         .with_context(|| format!("cannot create state dir {}", options.state_dir.display()))?;
     let schema = Arc::new(Schema::shipped()?);
-    let agent = Arc::new(Agent::new(&options, schema)?);
+    let (power, exits) = power::Power::new();
+    let agent = Arc::new(Agent::new(&options, schema, power)?);
     let configuration =
         ConfigurationServer::new(configuration::ConfigurationService { agent: agent.clone() })
             .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
@@ -225,6 +231,14 @@ pub fn spawn(
     let fault_injection = options.fault_injection;
     let timer = tokio::spawn(agent.clone().watch_confirmed_commits());
     let election = tokio::spawn(agent.clone().run_mastership());
+    let shutdowns = tokio::spawn(agent.clone().watch_shutdowns());
+    let mut asked = exits.clone();
+    let stop = async move {
+        tokio::select! {
+            () = shutdown => {}
+            _ = asked.wait_for(Option::is_some) => {}
+        }
+    };
     // Without TCP_NODELAY every small reply waits out the peer's delayed ACK
     // (about 40 ms a command).
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
@@ -238,21 +252,36 @@ pub fn spawn(
             .add_service(PeerServer::from_arc(agent.clone()))
             .add_service(configuration)
             .add_optional_service(fault_injection.then(|| FaultServer::from_arc(agent)))
-            .serve_with_incoming_shutdown(incoming, shutdown)
+            .serve_with_incoming_shutdown(incoming, stop)
             .await
             .context("gRPC server failed");
         timer.abort();
         election.abort();
-        served
+        shutdowns.abort();
+        served?;
+        let exit = *exits.borrow();
+        Ok(exit.unwrap_or(Exit::Stopped))
     }))
 }
 
-/// `reshell agent`: binds, says where, and serves until Ctrl-C or SIGTERM.
+/// `reshell agent`: binds, says where, and serves until Ctrl-C, SIGTERM or
+/// a halt; a reboot serves again on the same address with the state on disk.
 pub async fn run(listen: SocketAddr, options: AgentOptions) -> anyhow::Result<()> {
-    let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-    let address = listener.local_addr()?;
-    let server = spawn(listener, options, crate::shutdown::requested())?;
-    // Printed once the socket accepts connections: whoever started us waits for it.
-    println!("listening on {address}");
-    server.await?
+    let mut listen = listen;
+    loop {
+        let listener =
+            TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+        listen = listener.local_addr()?;
+        let server = spawn(listener, options.clone(), crate::shutdown::requested())?;
+        // Printed once the socket accepts connections: whoever started us waits for it.
+        println!("listening on {listen}");
+        match server.await?? {
+            Exit::Rebooted => println!("rebooting"),
+            Exit::Halted => {
+                println!("halted");
+                return Ok(());
+            }
+            Exit::Stopped => return Ok(()),
+        }
+    }
 }

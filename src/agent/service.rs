@@ -24,6 +24,10 @@ use crate::proto::{
     ChecksumFileRequest, CopyFileRequest, FileChecksum, FileChunk, FilePathRequest, FileReply,
     RenameFileRequest,
 };
+use crate::proto::{
+    ClearShutdownReply, ClearShutdownRequest, GetShutdownRequest, ShutdownReply, ShutdownRequest,
+    ShutdownSchedule, shutdown_request,
+};
 use crate::slot::Slot;
 
 const MASTER_ONLY: &str = "Aborted! This command can only be used on the master routing engine.";
@@ -163,6 +167,24 @@ impl RoutingEngine for Agent {
         Ok(Response::new(FileReply { path }))
     }
 
+    async fn shutdown(&self, request: Request<ShutdownRequest>) -> Result<Response<ShutdownReply>, Status> {
+        Ok(Response::new(self.shut_down(request.into_inner()).await?))
+    }
+
+    async fn get_shutdown(
+        &self,
+        _: Request<GetShutdownRequest>,
+    ) -> Result<Response<ShutdownSchedule>, Status> {
+        Ok(Response::new(ShutdownSchedule { pending: self.pending_shutdown() }))
+    }
+
+    async fn clear_shutdown(
+        &self,
+        request: Request<ClearShutdownRequest>,
+    ) -> Result<Response<ClearShutdownReply>, Status> {
+        Ok(Response::new(self.clear_shutdown(request.into_inner()).await))
+    }
+
     async fn change_mastership(
         &self,
         request: Request<ChangeMastershipRequest>,
@@ -217,6 +239,25 @@ impl Peer for Agent {
         self.check_peer(r.from_slot)?;
         let (ack, term) = self.mastership.given(r.term);
         Ok(Response::new(PeerReply { ack, term }))
+    }
+
+    async fn shutdown(&self, request: Request<ShutdownRequest>) -> Result<Response<ShutdownReply>, Status> {
+        self.admit_from_peer().await?;
+        let r = request.into_inner();
+        if r.target() != shutdown_request::Target::Local {
+            return Err(Status::invalid_argument("the other RE asks only for this RE's part"));
+        }
+        Ok(Response::new(self.shut_down(r).await?))
+    }
+
+    async fn clear_shutdown(
+        &self,
+        request: Request<ClearShutdownRequest>,
+    ) -> Result<Response<ClearShutdownReply>, Status> {
+        self.admit_from_peer().await?;
+        // Only this RE's part: the asker clears its own.
+        drop(request);
+        Ok(Response::new(self.clear_shutdown(ClearShutdownRequest { both: false }).await))
     }
 
     type GetFileStream = Chunks;

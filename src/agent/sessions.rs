@@ -71,6 +71,12 @@ impl Sessions {
         self.lock().active.get(&id).map(|(login, _)| login.clone())
     }
 
+    /// Ends every session's stream, as an RE going down drops its logins.
+    pub fn end_all(&self) {
+        let ended = std::mem::take(&mut self.lock().active);
+        drop(ended);
+    }
+
     /// Sends `text` to every session; one too slow to take it misses it.
     pub fn broadcast(&self, text: &str) {
         for (_, tx) in self.lock().active.values() {

@@ -18,6 +18,9 @@ use crate::proto::{
 use crate::proto::{ChangeMastershipRequest, GetMastershipLogRequest, change_mastership_request};
 use crate::proto::{ChecksumFileRequest, CopyFileRequest, FileChecksum, FilePathRequest, RenameFileRequest};
 use crate::proto::{
+    ClearShutdownRequest, GetShutdownRequest, PendingShutdown, ShutdownReply, ShutdownRequest,
+};
+use crate::proto::{
     CloseRequest, CommitInformation, CommitReply, CommitRequest, CompareRequest, ConfigurationReply,
     ConfigurationStatus, EditRequest, GetCommitInformationRequest, GetConfigurationRequest, GetStatusRequest,
     LoadError, LoadRequest, OpenReply, OpenRequest, RollbackRequest, SetLevelRequest, edit_request,
@@ -229,6 +232,18 @@ impl AgentClient {
             destination: destination.to_owned(),
         };
         self.wait(self.patient.clone().copy_file(request)).map(|r| r.path)
+    }
+
+    pub fn shutdown(&self, request: ShutdownRequest) -> Result<ShutdownReply, ClientError> {
+        self.wait(self.patient.clone().shutdown(request))
+    }
+
+    pub fn pending_shutdown(&self) -> Result<Option<PendingShutdown>, ClientError> {
+        self.wait(self.client.clone().get_shutdown(GetShutdownRequest {})).map(|s| s.pending)
+    }
+
+    pub fn clear_shutdown(&self, both: bool) -> Result<bool, ClientError> {
+        self.wait(self.client.clone().clear_shutdown(ClearShutdownRequest { both })).map(|r| r.cleared)
     }
 
     /// The agent's address, as the shell was given it.

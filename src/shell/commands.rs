@@ -6,6 +6,7 @@ use super::{AgentClient, Engine, Failure, Session, render};
 use crate::grammar::{Completion, Completions, Parsed};
 use crate::proto::change_mastership_request::Action;
 use crate::proto::edit_request::Operation;
+use crate::proto::shutdown_request::Kind;
 use crate::slot::Slot;
 
 /// Every action the operational grammar may name. A grammar action without a
@@ -51,10 +52,15 @@ pub(super) enum Command {
     ShowConfiguration,
     ShowLogMastership,
     ShowSystemCommit,
+    ShowSystemReboot,
     ShowSystemRollback,
     ShowSystemUptime,
     ShowVersion,
     Status,
+    SystemHalt,
+    SystemPowerOff,
+    SystemReboot,
+    ClearSystemReboot,
     Top,
     Up,
     WildcardDelete,
@@ -85,6 +91,11 @@ impl Command {
             "edit" => Command::Edit,
             "exit" => Command::Exit,
             "file-checksum" => Command::FileChecksum,
+            "system-halt" => Command::SystemHalt,
+            "system-power-off" => Command::SystemPowerOff,
+            "system-reboot" => Command::SystemReboot,
+            "show-system-reboot" => Command::ShowSystemReboot,
+            "clear-system-reboot" => Command::ClearSystemReboot,
             "file-copy" => Command::FileCopy,
             "file-delete" => Command::FileDelete,
             "file-list" => Command::FileList,
@@ -167,6 +178,11 @@ impl Command {
             Command::Up => engine.move_up(Some(number("levels").unwrap_or(1) as usize)),
             Command::WildcardDelete => engine.wildcard_delete(line, parsed),
             Command::FileChecksum => show(file_checksum(engine, parsed)?),
+            Command::SystemHalt => engine.system_shutdown(parsed, Kind::Halt),
+            Command::SystemPowerOff => engine.system_shutdown(parsed, Kind::PowerOff),
+            Command::SystemReboot => engine.system_shutdown(parsed, Kind::Reboot),
+            Command::ShowSystemReboot => engine.show_shutdown(),
+            Command::ClearSystemReboot => engine.clear_shutdown(parsed),
             Command::FileCopy => {
                 let (source, destination) =
                     (parsed.arg("source").unwrap_or(""), parsed.arg("destination").unwrap_or(""));

@@ -9,6 +9,7 @@ mod complete;
 mod configure;
 mod pager;
 mod pipe;
+mod power;
 mod render;
 mod repl;
 mod settings;

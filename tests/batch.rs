@@ -146,7 +146,9 @@ fn question_mark_lists_possible_completions() {
         \x20 chassis              Show chassis information\n\
         \x20 cli                  Show command-line interface settings\n\
         \x20 configuration        Show current configuration\n\
+        \x20 interfaces           Show interface information\n\
         \x20 log                  Show contents of log files\n\
+        \x20 route                Show routing table information\n\
         \x20 system               Show system information\n\
         \x20 version              Show software process revision levels\n"
     );

@@ -103,7 +103,7 @@ impl Agent {
 
     /// A claim made by the election (at start, or when the master went
     /// silent): refused by a master, and taken when nobody answers.
-    async fn claim_mastership(&self, event: &str) {
+    async fn claim_mastership(&self, event: &'static str) {
         let term = self.mastership.start_claim(event);
         match self.claim(term, false).await {
             Answer::Ack(peer) => {

@@ -91,6 +91,11 @@ struct State {
     lease_noted: Option<u64>,
     /// Mastership work is frozen (fault injection) until then.
     frozen_until: Option<Instant>,
+    /// While master: since when, in Unix seconds, and whether it took over
+    /// from the other RE (rather than being elected at start).
+    master_since: Option<(i64, bool)>,
+    /// The event that began the claim in progress.
+    claim_event: &'static str,
 }
 
 /// The first term after `term` in which `slot` may be master.
@@ -134,6 +139,8 @@ impl Mastership {
                 lease_until: None,
                 lease_noted: None,
                 frozen_until: None,
+                master_since: None,
+                claim_event: "",
             }),
             log: Log { path: dir.join("log") },
             term_file,
@@ -225,6 +232,12 @@ impl Mastership {
         self.lock().term
     }
 
+    /// Since when this RE has been master (Unix seconds), if it is, and
+    /// whether it took over from the other RE.
+    pub fn master_since(&self) -> Option<(i64, bool)> {
+        self.lock().master_since
+    }
+
     /// The persisted log, for `show log mastership`.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log.path).unwrap_or_default()
@@ -251,6 +264,12 @@ impl Mastership {
         if next == MastershipState::Master {
             self.log.line(&format!("mastership term = {}", state.term));
             state.last_switch = Some(Instant::now());
+            // Back from a give-up that failed, the plane it ran goes on.
+            let elected = state.role == MastershipState::Claim && state.claim_event == "E_REQ_C";
+            let took_over = !elected;
+            state.master_since.get_or_insert_with(|| (chrono::Utc::now().timestamp(), took_over));
+        } else if !matches!(next, MastershipState::Giveup) {
+            state.master_since = None;
         }
         if next == MastershipState::Backup {
             // Waiting for a master starts now.
@@ -318,15 +337,16 @@ impl Mastership {
     }
 
     /// Enters `claim` for a claim about to be sent; the term it would be master in.
-    pub fn start_claim(&self, event: &str) -> u64 {
+    pub fn start_claim(&self, event: &'static str) -> u64 {
         let mut state = self.lock();
+        state.claim_event = event;
         self.transition(&mut state, event, MastershipState::Claim);
         self.log.line("send \"claim mastership\" request");
         state.term
     }
 
     /// Enters `giveup` for a release about to be sent.
-    pub fn start_giveup(&self, event: &str) -> u64 {
+    pub fn start_giveup(&self, event: &'static str) -> u64 {
         let mut state = self.lock();
         self.transition(&mut state, event, MastershipState::Giveup);
         self.log.line("send \"you are the master\" request");

@@ -5,6 +5,7 @@ mod configuration;
 mod election;
 mod faults;
 mod files;
+mod forwarding;
 mod host;
 mod lease;
 mod mastership;

@@ -84,7 +84,7 @@ pub fn chassis_inventory() -> Vec<ChassisModule> {
         m(0, "CB 0", "REV 24", "750-031391", "CAEA9005", "Enhanced MX SCB"),
         m(0, "CB 1", "REV 24", "750-031391", "CAEA9011", "Enhanced MX SCB"),
     ]);
-    for (fpc, serial) in [(0, "CAAB3421"), (1, "CAAB3467")] {
+    for (fpc, serial) in super::forwarding::FPC_SLOTS.into_iter().zip(["CAAB3421", "CAAB3467"]) {
         modules.extend([
             m(0, &format!("FPC {fpc}"), "REV 42", "750-028467", serial, "MPC 3D 16x 10GE"),
             m(1, "CPU", "REV 10", "711-029089", &format!("{serial}C"), "AMPC PMB"),

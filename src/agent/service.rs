@@ -6,7 +6,7 @@ use super::transfer::{Chunks, file_status};
 use std::time::SystemTime;
 
 use super::sessions::{Login, SessionStream};
-use super::{Agent, host, model, unix_seconds};
+use super::{Agent, forwarding, host, model, unix_seconds};
 use crate::proto::peer_server::Peer;
 use crate::proto::routing_engine_server::RoutingEngine;
 use crate::proto::{
@@ -28,9 +28,24 @@ use crate::proto::{
     ClearShutdownReply, ClearShutdownRequest, GetShutdownRequest, ShutdownReply, ShutdownRequest,
     ShutdownSchedule, shutdown_request,
 };
+use crate::proto::{
+    FpcInformation, GetFpcInformationRequest, GetInterfaceInformationRequest, GetRouteInformationRequest,
+    InterfaceInformation, RouteInformation,
+};
 use crate::slot::Slot;
 
 const MASTER_ONLY: &str = "Aborted! This command can only be used on the master routing engine.";
+
+impl Agent {
+    /// When the master's forwarding plane came up (when it became master),
+    /// and whether it did so taking over from the other RE. A backup runs none.
+    fn forwarding_since(&self) -> Result<(i64, bool), Status> {
+        match self.mastership.master_since() {
+            Some(since) if self.mastership() == MastershipState::Master => Ok(since),
+            _ => Err(Status::failed_precondition(MASTER_ONLY)),
+        }
+    }
+}
 
 #[tonic::async_trait]
 impl RoutingEngine for Agent {
@@ -78,6 +93,36 @@ impl RoutingEngine for Agent {
             return Err(Status::failed_precondition(MASTER_ONLY));
         }
         Ok(Response::new(ChassisInventory { modules: model::chassis_inventory() }))
+    }
+
+    async fn get_fpc_information(
+        &self,
+        _: Request<GetFpcInformationRequest>,
+    ) -> Result<Response<FpcInformation>, Status> {
+        let (since, _) = self.forwarding_since()?;
+        Ok(Response::new(FpcInformation { fpcs: forwarding::fpcs(since) }))
+    }
+
+    async fn get_interface_information(
+        &self,
+        _: Request<GetInterfaceInformationRequest>,
+    ) -> Result<Response<InterfaceInformation>, Status> {
+        self.forwarding_since()?;
+        Ok(Response::new(InterfaceInformation {
+            interfaces: forwarding::interfaces(self.config().effective()),
+        }))
+    }
+
+    async fn get_route_information(
+        &self,
+        _: Request<GetRouteInformationRequest>,
+    ) -> Result<Response<RouteInformation>, Status> {
+        let (since, took_over) = self.forwarding_since()?;
+        // Routes come back a moment after a takeover; at start they are there.
+        let installed = if took_over { since + forwarding::ROUTE_DELAY_SECONDS } else { since };
+        let tables =
+            forwarding::routes(self.config().effective(), installed, unix_seconds(SystemTime::now()));
+        Ok(Response::new(RouteInformation { tables }))
     }
 
     async fn get_software_information(

@@ -26,6 +26,10 @@ use crate::proto::{
     LoadError, LoadRequest, OpenReply, OpenRequest, RollbackRequest, SetLevelRequest, edit_request,
     load_request, open_request, session_event,
 };
+use crate::proto::{
+    FpcInformation, GetFpcInformationRequest, GetInterfaceInformationRequest, GetRouteInformationRequest,
+    InterfaceInformation, RouteInformation,
+};
 
 /// Interactive commands answer in milliseconds; a call that takes this long
 /// has met a dead or wedged agent.
@@ -140,6 +144,18 @@ impl AgentClient {
 
     pub fn chassis_inventory(&self) -> Result<ChassisInventory, ClientError> {
         self.wait(self.client.clone().get_chassis_inventory(GetChassisInventoryRequest {}))
+    }
+
+    pub fn fpc_information(&self) -> Result<FpcInformation, ClientError> {
+        self.wait(self.client.clone().get_fpc_information(GetFpcInformationRequest {}))
+    }
+
+    pub fn interface_information(&self) -> Result<InterfaceInformation, ClientError> {
+        self.wait(self.client.clone().get_interface_information(GetInterfaceInformationRequest {}))
+    }
+
+    pub fn route_information(&self) -> Result<RouteInformation, ClientError> {
+        self.wait(self.client.clone().get_route_information(GetRouteInformationRequest {}))
     }
 
     pub fn system_uptime_information(&self) -> Result<SystemUptimeInformation, ClientError> {

@@ -45,7 +45,10 @@ pub(super) enum Command {
     SetCliScreenLength,
     SetCliScreenWidth,
     SetCliTimestamp,
+    ShowChassisFpc,
     ShowChassisHardware,
+    ShowInterfacesTerse,
+    ShowRoute,
     ShowChassisRoutingEngine,
     Show,
     ShowCli,
@@ -91,6 +94,9 @@ impl Command {
             "edit" => Command::Edit,
             "exit" => Command::Exit,
             "file-checksum" => Command::FileChecksum,
+            "show-chassis-fpc" => Command::ShowChassisFpc,
+            "show-interfaces-terse" => Command::ShowInterfacesTerse,
+            "show-route" => Command::ShowRoute,
             "system-halt" => Command::SystemHalt,
             "system-power-off" => Command::SystemPowerOff,
             "system-reboot" => Command::SystemReboot,
@@ -215,6 +221,12 @@ impl Command {
             Command::Help => show(help(engine, parsed)),
             Command::Login => show(login(engine, parsed)?),
             Command::ShowChassisHardware => show(client.chassis_inventory()?),
+            Command::ShowChassisFpc if parsed.has("detail") => {
+                show(render::FpcDetail(client.fpc_information()?))
+            }
+            Command::ShowChassisFpc => show(client.fpc_information()?),
+            Command::ShowInterfacesTerse => show(client.interface_information()?),
+            Command::ShowRoute => show(client.route_information()?),
             Command::ShowChassisRoutingEngine => show(client.route_engine_information(number("slot"))?),
             Command::ShowSystemUptime => show(client.system_uptime_information()?),
             Command::ShowVersion => show(client.software_information()?),

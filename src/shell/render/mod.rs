@@ -3,6 +3,7 @@
 
 mod chassis;
 mod configuration;
+mod forwarding;
 mod software;
 mod system;
 
@@ -11,6 +12,7 @@ use chrono::DateTime;
 use crate::grammar::{Completion, Completions};
 pub use chassis::mastership_word;
 pub use configuration::ConfigView;
+pub use forwarding::FpcDetail;
 pub use software::login_banner;
 pub use system::Detailed;
 

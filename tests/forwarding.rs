@@ -67,3 +67,56 @@ fn the_master_shows_its_plane_and_a_new_master_starts_it_afresh() {
         run(re1, &["show route | match \"^[0-9]\""]).stdout.lines().count() == 3
     });
 }
+
+#[test]
+fn with_graceful_switchover_the_new_master_takes_the_plane_over_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = two_agents(dir.path());
+    let (re0, re1) = spec.split_once(',').unwrap();
+    eventually(Duration::from_secs(10), "re0 is master", || {
+        run(re0, &["show chassis routing-engine 0 | match \"Current state\""]).stdout.ends_with("Master\n")
+    });
+    let off = run(re0, &["request chassis routing-engine master switch check"]);
+    assert_eq!(off.stdout, "Switchover Not Ready: graceful switchover is not configured\n");
+    let configured = run(
+        re0,
+        &[
+            "configure",
+            "set chassis redundancy graceful-switchover",
+            "set interfaces xe-0/0/0 unit 0 family inet address 10.0.0.1/24",
+            "set routing-options static route 0.0.0.0/0 next-hop 10.0.0.254",
+            "commit synchronize and-quit",
+        ],
+    );
+    assert!(configured.ok, "{}", configured.stderr);
+    eventually(Duration::from_secs(10), "the backup holds the master's state", || {
+        run(re1, &["show system switchover"]).stdout
+            == "Graceful switchover: On\nConfiguration database: Ready\nKernel database: Ready\nPeer state: Steady State\n"
+    });
+    assert_eq!(
+        run(re0, &["request chassis routing-engine master switch check"]).stdout,
+        "Switchover Ready\n"
+    );
+    let refused = run(re0, &["show system switchover"]);
+    assert_eq!(
+        refused.stderr,
+        "error: Aborted! This command can only be used on the backup routing engine.\n"
+    );
+
+    let started = |address: &str| run(address, &["show chassis fpc detail | match \"Start time\""]).stdout;
+    let before = started(re0);
+    let switched = run(re0, &["request chassis routing-engine master switch"]);
+    assert!(
+        switched.stdout.starts_with("Toggle mastership between routing engines ? [yes,no] (no) yes\n"),
+        "no PFE warning with graceful switchover: {}",
+        switched.stdout
+    );
+    assert_eq!(started(re1), before);
+    let routes = run(re1, &["show route | match \"^[0-9]\""]).stdout;
+    assert_eq!(routes.lines().count(), 3, "the routes stay: {routes}");
+    let again = run(re1, &["request chassis routing-engine master switch check"]).stdout;
+    assert!(
+        again.starts_with("Switchover Not Ready: Not ready for mastership switch, try after "),
+        "{again}"
+    );
+}

@@ -46,11 +46,16 @@ impl Agent {
         }
     }
 
-    fn status(&self) -> PeerStatus {
+    /// What each keepalive says of this RE: with graceful switchover, a
+    /// master's also carries its forwarding plane's state to the backup.
+    pub(super) fn status(&self) -> PeerStatus {
+        let role = self.mastership.role();
+        let graceful = role == MastershipState::Master && self.mastership.graceful();
         PeerStatus {
             from_slot: self.slot.number(),
             term: self.mastership.term(),
-            state: self.mastership.role() as i32,
+            state: role as i32,
+            plane_since: self.mastership.master_since().map(|(since, _)| since).filter(|_| graceful),
         }
     }
 
@@ -137,7 +142,7 @@ impl Agent {
             self.unfrozen().await;
             match self.to_peer(self.peer.clone().keepalive(self.status())).await {
                 Ok(reply) => {
-                    self.mastership.heard(reply.term, reply.state());
+                    self.mastership.heard(reply.term, reply.state(), reply.plane_since);
                     self.catch_up_peer().await;
                 }
                 Err(_) => self.mastership.unheard(),
@@ -156,6 +161,7 @@ impl Agent {
             // A long commit holds the configuration; the settings it had do meanwhile.
             if let Ok(db) = self.config.try_lock() {
                 settings = self.redundancy_in(&db);
+                self.mastership.set_graceful(settings.graceful_switchover);
             }
             if self.mastership.master_lost(&settings) {
                 self.mastership.note(&format!(

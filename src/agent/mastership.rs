@@ -96,6 +96,11 @@ struct State {
     master_since: Option<(i64, bool)>,
     /// The event that began the claim in progress.
     claim_event: &'static str,
+    /// `graceful-switchover` is configured.
+    graceful: bool,
+    /// From the master, with graceful switchover: when its forwarding
+    /// plane came up. A backup that takes over carries it on.
+    checkpoint: Option<i64>,
 }
 
 /// The first term after `term` in which `slot` may be master.
@@ -141,6 +146,8 @@ impl Mastership {
                 frozen_until: None,
                 master_since: None,
                 claim_event: "",
+                graceful: false,
+                checkpoint: None,
             }),
             log: Log { path: dir.join("log") },
             term_file,
@@ -232,6 +239,27 @@ impl Mastership {
         self.lock().term
     }
 
+    pub fn set_graceful(&self, graceful: bool) {
+        self.lock().graceful = graceful;
+    }
+
+    pub fn graceful(&self) -> bool {
+        self.lock().graceful
+    }
+
+    /// What a backup holds for a graceful switchover: the master's plane
+    /// start, and whether it hears the master now.
+    pub fn standby(&self) -> (Option<i64>, bool) {
+        let state = self.lock();
+        (state.checkpoint, !state.link_down && state.peer == Some(MastershipState::Master))
+    }
+
+    /// Whether the other RE is heard now, as backup.
+    pub fn backup_present(&self) -> bool {
+        let state = self.lock();
+        !state.link_down && state.peer == Some(MastershipState::Backup)
+    }
+
     /// Since when this RE has been master (Unix seconds), if it is, and
     /// whether it took over from the other RE.
     pub fn master_since(&self) -> Option<(i64, bool)> {
@@ -263,11 +291,19 @@ impl Mastership {
         self.log.line(&format!("new state = {}", state_name(next)));
         if next == MastershipState::Master {
             self.log.line(&format!("mastership term = {}", state.term));
-            state.last_switch = Some(Instant::now());
             // Back from a give-up that failed, the plane it ran goes on.
             let elected = state.role == MastershipState::Claim && state.claim_event == "E_REQ_C";
-            let took_over = !elected;
-            state.master_since.get_or_insert_with(|| (chrono::Utc::now().timestamp(), took_over));
+            // The election at start is no switch to wait after.
+            if !elected {
+                state.last_switch = Some(Instant::now());
+            }
+            // With graceful switchover the plane the old master ran goes on here.
+            let since = match state.checkpoint.filter(|_| state.graceful && !elected) {
+                Some(checkpoint) => (checkpoint, false),
+                None => (chrono::Utc::now().timestamp(), !elected),
+            };
+            state.master_since.get_or_insert(since);
+            state.checkpoint = None;
         } else if !matches!(next, MastershipState::Giveup) {
             state.master_since = None;
         }
@@ -373,8 +409,11 @@ impl Mastership {
     /// of a master with a newer term steps down. A master that hears the
     /// other RE again after the link was lost logs this as the confirmation
     /// of its mastership asked for (E_REQ_Y) and given or refused.
-    pub fn heard(&self, peer_term: u64, peer: MastershipState) {
+    pub fn heard(&self, peer_term: u64, peer: MastershipState, plane_since: Option<i64>) {
         let mut state = self.lock();
+        if peer == MastershipState::Master {
+            state.checkpoint = plane_since;
+        }
         let now = Instant::now();
         state.last_heard = now;
         state.silence_logged = 0;
@@ -549,9 +588,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let m = Mastership::open(Slot::RE0, dir.path(), None).unwrap();
         m.resolve("E_NO_ORE", MastershipState::Master, 0);
-        m.heard(5, MastershipState::Master);
+        m.heard(5, MastershipState::Master, None);
         assert_eq!((m.role(), m.term()), (MastershipState::Backup, 5));
-        m.heard(5, MastershipState::Master);
+        m.heard(5, MastershipState::Master, None);
         assert_eq!(m.role(), MastershipState::Backup);
     }
 

@@ -32,6 +32,7 @@ use crate::proto::{
     FpcInformation, GetFpcInformationRequest, GetInterfaceInformationRequest, GetRouteInformationRequest,
     InterfaceInformation, RouteInformation,
 };
+use crate::proto::{GetSwitchoverRequest, SwitchoverStatus};
 use crate::slot::Slot;
 
 const MASTER_ONLY: &str = "Aborted! This command can only be used on the master routing engine.";
@@ -93,6 +94,23 @@ impl RoutingEngine for Agent {
             return Err(Status::failed_precondition(MASTER_ONLY));
         }
         Ok(Response::new(ChassisInventory { modules: model::chassis_inventory() }))
+    }
+
+    async fn get_switchover(
+        &self,
+        _: Request<GetSwitchoverRequest>,
+    ) -> Result<Response<SwitchoverStatus>, Status> {
+        let state = self.mastership();
+        let settings = self.redundancy();
+        let (checkpoint, hears_master) = self.mastership.standby();
+        let master = state == MastershipState::Master;
+        Ok(Response::new(SwitchoverStatus {
+            state: state as i32,
+            graceful_switchover: settings.graceful_switchover,
+            kernel_ready: !master && checkpoint.is_some(),
+            peer_steady: if master { self.mastership.backup_present() } else { hears_master },
+            switch_wait: self.mastership.switch_wait(&settings).unwrap_or(0),
+        }))
     }
 
     async fn get_fpc_information(
@@ -262,12 +280,8 @@ impl Peer for Agent {
         self.admit_from_peer().await?;
         let r = request.into_inner();
         self.check_peer(r.from_slot)?;
-        self.mastership.heard(r.term, r.state());
-        Ok(Response::new(PeerStatus {
-            from_slot: self.slot.number(),
-            term: self.mastership.term(),
-            state: self.mastership.role() as i32,
-        }))
+        self.mastership.heard(r.term, r.state(), r.plane_since);
+        Ok(Response::new(self.status()))
     }
 
     async fn claim(&self, request: Request<ClaimRequest>) -> Result<Response<PeerReply>, Status> {

@@ -30,6 +30,7 @@ use crate::proto::{
     FpcInformation, GetFpcInformationRequest, GetInterfaceInformationRequest, GetRouteInformationRequest,
     InterfaceInformation, RouteInformation,
 };
+use crate::proto::{GetSwitchoverRequest, SwitchoverStatus};
 
 /// Interactive commands answer in milliseconds; a call that takes this long
 /// has met a dead or wedged agent.
@@ -144,6 +145,10 @@ impl AgentClient {
 
     pub fn chassis_inventory(&self) -> Result<ChassisInventory, ClientError> {
         self.wait(self.client.clone().get_chassis_inventory(GetChassisInventoryRequest {}))
+    }
+
+    pub fn switchover(&self) -> Result<SwitchoverStatus, ClientError> {
+        self.wait(self.client.clone().get_switchover(GetSwitchoverRequest {}))
     }
 
     pub fn fpc_information(&self) -> Result<FpcInformation, ClientError> {

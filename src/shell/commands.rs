@@ -7,6 +7,7 @@ use crate::grammar::{Completion, Completions, Parsed};
 use crate::proto::change_mastership_request::Action;
 use crate::proto::edit_request::Operation;
 use crate::proto::shutdown_request::Kind;
+use crate::proto::{MastershipState, SwitchoverStatus};
 use crate::slot::Slot;
 
 /// Every action the operational grammar may name. A grammar action without a
@@ -56,6 +57,7 @@ pub(super) enum Command {
     ShowLogMastership,
     ShowSystemCommit,
     ShowSystemReboot,
+    ShowSystemSwitchover,
     ShowSystemRollback,
     ShowSystemUptime,
     ShowVersion,
@@ -101,6 +103,7 @@ impl Command {
             "system-power-off" => Command::SystemPowerOff,
             "system-reboot" => Command::SystemReboot,
             "show-system-reboot" => Command::ShowSystemReboot,
+            "show-system-switchover" => Command::ShowSystemSwitchover,
             "clear-system-reboot" => Command::ClearSystemReboot,
             "file-copy" => Command::FileCopy,
             "file-delete" => Command::FileDelete,
@@ -177,6 +180,7 @@ impl Command {
             Command::ShowLogMastership => show(client.mastership_log()?),
             Command::MasterAcquire => show(change_mastership(engine, parsed, Action::Acquire)?),
             Command::MasterRelease => show(change_mastership(engine, parsed, Action::Release)?),
+            Command::MasterSwitch if parsed.has("check") => show(switch_check(&client.switchover()?)),
             Command::MasterSwitch => show(change_mastership(engine, parsed, Action::Switch)?),
             Command::ShowSystemRollback => engine.show_rollback(parsed),
             Command::Status => engine.status(),
@@ -188,6 +192,7 @@ impl Command {
             Command::SystemPowerOff => engine.system_shutdown(parsed, Kind::PowerOff),
             Command::SystemReboot => engine.system_shutdown(parsed, Kind::Reboot),
             Command::ShowSystemReboot => engine.show_shutdown(),
+            Command::ShowSystemSwitchover => show(show_switchover(&client.switchover()?)?),
             Command::ClearSystemReboot => engine.clear_shutdown(parsed),
             Command::FileCopy => {
                 let (source, destination) =
@@ -348,6 +353,45 @@ fn login(engine: &mut Engine, parsed: &Parsed<'_>) -> Result<String, Failure> {
         .map_err(|e| Failure::Error(format!("could not connect to {target} : {}", unreachable_reason(&e))))?;
     engine.sessions.push(session);
     Ok(format!("\n{}\n", engine.banner()?))
+}
+
+/// `show system switchover`, on the backup: what it holds of the master's state.
+fn show_switchover(status: &SwitchoverStatus) -> Result<String, Failure> {
+    if status.state == MastershipState::Master as i32 {
+        return Err(Failure::Error(
+            "Aborted! This command can only be used on the backup routing engine.".into(),
+        ));
+    }
+    let ready = |ready: bool| if ready { "Ready" } else { "Not Ready" };
+    Ok(format!(
+        "Graceful switchover: {}\nConfiguration database: Ready\nKernel database: {}\nPeer state: {}\n",
+        if status.graceful_switchover { "On" } else { "Off" },
+        ready(status.graceful_switchover && status.kernel_ready),
+        if status.peer_steady { "Steady State" } else { "Not Ready" }
+    ))
+}
+
+/// `request chassis routing-engine master switch check`: `Switchover Ready`, or why not.
+fn switch_check(status: &SwitchoverStatus) -> String {
+    let master = status.state == MastershipState::Master as i32;
+    let why = if !status.graceful_switchover {
+        Some("graceful switchover is not configured".to_owned())
+    } else if !status.peer_steady {
+        Some(
+            if master { "the other routing engine is not present" } else { "the master is not heard" }
+                .to_owned(),
+        )
+    } else if !master && !status.kernel_ready {
+        Some("the master's state has not been received".to_owned())
+    } else if status.switch_wait > 0 {
+        Some(format!("Not ready for mastership switch, try after {} secs.", status.switch_wait))
+    } else {
+        None
+    };
+    match why {
+        None => "Switchover Ready\n".into(),
+        Some(why) => format!("Switchover Not Ready: {why}\n"),
+    }
 }
 
 /// `file checksum md5|sha-256 FILE`: `MD5 (/var/tmp/x) = ...`.

@@ -31,6 +31,13 @@ pub fn status_reason(status: &tonic::Status) -> String {
     last.unwrap_or_else(|| status.message().to_owned())
 }
 
+/// Whether a failed call never reached an agent that could answer (no
+/// connection, no answer in time), as opposed to one that refused.
+pub fn is_unreachable(status: &tonic::Status) -> bool {
+    use tonic::Code;
+    matches!(status.code(), Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::Unknown)
+}
+
 /// The gRPC contract in `proto/`, package `reshell.v1`.
 pub mod proto {
     tonic::include_proto!("reshell.v1");

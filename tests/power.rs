@@ -106,3 +106,23 @@ fn a_scheduled_reboot_is_listed_and_cleared() {
     assert_eq!(shown[6..9], [shown[4], shown[5], "Terminating..."]);
     assert_eq!(shown[9], "No shutdown/reboot scheduled.");
 }
+
+#[test]
+fn an_re_going_down_takes_no_new_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = batch(
+        dir.path(),
+        &[
+            "--yes",
+            "--keep-going",
+            "-c",
+            "request system power-off other-routing-engine",
+            "-c",
+            "request system reboot both-routing-engines in 10",
+        ],
+    );
+    assert!(run.stdout.contains("Powering off re1\n"), "{}", run.stdout);
+    // Refused by re1 (or re1 already gone): its power-off is not turned into a reboot.
+    assert!(!run.stdout.contains("re1: Shutdown at"), "{}", run.stdout);
+    assert!(run.stdout.contains("\nShutdown at "), "re0's own reboot is scheduled: {}", run.stdout);
+}

@@ -10,6 +10,7 @@ use tonic::Status;
 
 use super::Agent;
 use super::configuration::now;
+use super::transfer::peer_failed;
 use crate::proto::shutdown_request::{Kind, Target};
 use crate::proto::{
     ClearShutdownReply, ClearShutdownRequest, MastershipState, PendingShutdown, ShutdownReply,
@@ -60,18 +61,17 @@ impl Agent {
     /// both-routing-engines]`: the other RE is asked first.
     pub(super) async fn shut_down(&self, request: ShutdownRequest) -> Result<ShutdownReply, Status> {
         let target = request.target();
+        // Once going down, an RE takes no new request: a later one must not
+        // turn a halt under way into a reboot in ten minutes.
+        if target != Target::Other && self.going_down() {
+            return Err(Status::failed_precondition("the system is already going down"));
+        }
         let mut other_reached = false;
         if target != Target::Local {
             let asked = ShutdownRequest { target: Target::Local as i32, ..request.clone() };
             match self.to_peer(self.peer.clone().shutdown(asked)).await {
                 Ok(_) => other_reached = true,
-                Err(status) if target == Target::Other => {
-                    return Err(Status::failed_precondition(format!(
-                        "could not connect to {} : {}",
-                        self.slot.other(),
-                        crate::status_reason(&status)
-                    )));
-                }
+                Err(status) if target == Target::Other => return Err(peer_failed(self.slot.other(), status)),
                 Err(_) => {}
             }
         }
@@ -79,6 +79,10 @@ impl Agent {
             self.schedule(&request);
         }
         Ok(ShutdownReply { pid: std::process::id(), other_reached })
+    }
+
+    fn going_down(&self) -> bool {
+        self.power.pending().as_ref().is_some_and(|p| p.at <= now())
     }
 
     fn schedule(&self, request: &ShutdownRequest) {

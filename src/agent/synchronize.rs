@@ -4,18 +4,12 @@
 //! configuration on disk. An RE that cannot be reached is caught up when
 //! it is heard from again.
 
-use tonic::{Code, Status};
+use tonic::Status;
 
 use super::Agent;
 use super::configuration::wire_errors;
 use crate::config::tree::Node;
 use crate::proto::{CommitReply, CommitRequest, RoutingEngineCommit, SynchronizeReply, SynchronizeRequest};
-
-/// Whether a failed call to the other RE means it could not be reached,
-/// rather than that it refused.
-fn unreachable(status: &Status) -> bool {
-    matches!(status.code(), Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::Unknown)
-}
 
 impl Agent {
     /// Commits `tree` (checked here already) on both REs, or on this one
@@ -52,7 +46,7 @@ impl Agent {
                     steps.push(RoutingEngineCommit { errors, ..step(&other, check) });
                     return Ok(CommitReply { routing_engines: steps, ..CommitReply::default() });
                 }
-                Err(status) if unreachable(&status) => {
+                Err(status) if crate::is_unreachable(&status) => {
                     return self.commit_alone(session, request, tree, effective, &status);
                 }
                 Err(status) => {

@@ -141,15 +141,14 @@ impl Agent {
 
 /// A failure on the other RE, said as Junos says it. Not `unavailable`:
 /// that would tell the shell its own RE is gone.
-fn peer_failed(slot: Slot, status: Status) -> Status {
-    match status.code() {
-        tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::Unknown => {
-            Status::failed_precondition(format!(
-                "could not connect to {slot} : {}",
-                crate::status_reason(&status)
-            ))
-        }
-        _ => status,
+pub fn peer_failed(slot: Slot, status: Status) -> Status {
+    if crate::is_unreachable(&status) {
+        Status::failed_precondition(format!(
+            "could not connect to {slot} : {}",
+            crate::status_reason(&status)
+        ))
+    } else {
+        status
     }
 }
 

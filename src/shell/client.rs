@@ -124,14 +124,10 @@ impl AgentClient {
     }
 
     fn error(&self, status: tonic::Status) -> ClientError {
-        match status.code() {
-            tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::Unknown => {
-                ClientError::Unreachable {
-                    address: self.address.clone(),
-                    reason: crate::status_reason(&status),
-                }
-            }
-            _ => ClientError::Refused(status.message().to_owned()),
+        if crate::is_unreachable(&status) {
+            ClientError::Unreachable { address: self.address.clone(), reason: crate::status_reason(&status) }
+        } else {
+            ClientError::Refused(status.message().to_owned())
         }
     }
 

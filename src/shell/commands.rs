@@ -344,11 +344,7 @@ fn login(engine: &mut Engine, parsed: &Parsed<'_>) -> Result<String, Failure> {
     if target == current {
         return Err(Failure::Error(format!("already logged in to {target}")));
     }
-    // The shell may have been told only one address; the RE knows its peer's.
-    let address = match engine.addresses.get(target) {
-        Some(address) => address.to_owned(),
-        None => engine.session().identity.peer_address.clone(),
-    };
+    let address = engine.address_of(target);
     let session: Session = Engine::open(&engine.rt, &address, &engine.user)
         .map_err(|e| Failure::Error(format!("could not connect to {target} : {}", unreachable_reason(&e))))?;
     engine.sessions.push(session);
@@ -412,11 +408,16 @@ impl Engine {
         if Some(slot) == self.current_slot() {
             return Ok((self.session().client.clone(), path));
         }
-        let address = match self.addresses.get(slot) {
+        Ok((AgentClient::new(self.rt.clone(), &self.address_of(slot))?, path))
+    }
+
+    /// Where an RE's agent is: as the shell was told, or, told only one
+    /// address, as this RE knows its peer.
+    fn address_of(&self, slot: Slot) -> String {
+        match self.addresses.get(slot) {
             Some(address) => address.to_owned(),
             None => self.session().identity.peer_address.clone(),
-        };
-        Ok((AgentClient::new(self.rt.clone(), &address)?, path))
+        }
     }
 }
 

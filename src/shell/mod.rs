@@ -235,19 +235,25 @@ impl Engine {
         } else {
             // An election or a failover may be under way: wait for it a while.
             let deadline = std::time::Instant::now() + MASTER_WAIT;
-            let mut known = addresses.clone();
+            // Made once: each holds its connection across the polls.
+            let mut clients: [Option<AgentClient>; 2] = [None, None];
+            for slot in Slot::ALL {
+                if let Some(address) = addresses.get(slot) {
+                    clients[slot.number() as usize] = Some(AgentClient::new(rt.clone(), address)?);
+                }
+            }
             while std::time::Instant::now() < deadline {
                 for slot in Slot::ALL {
-                    let Some(address) = known.get(slot).map(str::to_owned) else { continue };
-                    let identity = AgentClient::new(rt.clone(), &address).and_then(|c| c.identity());
-                    match identity {
+                    let Some(client) = clients[slot.number() as usize].clone() else { continue };
+                    match client.identity() {
                         Ok(identity) if identity.mastership_state == MastershipState::Master as i32 => {
-                            return Engine::open(rt, &address, user)
+                            return Engine::open(rt, client.address(), user)
                                 .context("cannot attach to the master Routing Engine");
                         }
-                        Ok(identity) if known.get(slot.other()).is_none() => {
+                        Ok(identity) if clients[slot.other().number() as usize].is_none() => {
                             // The shell was told one address; the RE knows the other.
-                            known.set(slot.other(), identity.peer_address);
+                            let other = AgentClient::new(rt.clone(), &identity.peer_address)?;
+                            clients[slot.other().number() as usize] = Some(other);
                         }
                         Ok(_) => {}
                         Err(e) => last_error = Some(e),

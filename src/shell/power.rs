@@ -92,7 +92,11 @@ impl Engine {
                 Kind::Halt => "Halting",
                 Kind::PowerOff => "Powering off",
             };
-            out.push_str(&format!("{going} {other}\n"));
+            if at == 0 {
+                out.push_str(&format!("{going} {other}\n"));
+            } else {
+                out.push_str(&format!("{other}: Shutdown at {}\n", long_date(at)));
+            }
         }
         if target != Target::Other {
             // The FINAL message itself reaches every session as a broadcast.

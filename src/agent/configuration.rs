@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 use tonic::{Request, Response, Status};
 
 use super::Agent;
@@ -89,6 +89,8 @@ pub struct ConfigDb {
     deadline: Option<i64>,
     /// Wakes the rollback timer when the deadline changes.
     pub deadline_changed: Arc<Notify>,
+    /// The generation in effect, for the daemons that act on each commit.
+    installed: watch::Sender<u64>,
     /// The other RE missed a synchronized commit.
     peer_behind: bool,
 }
@@ -136,11 +138,22 @@ impl ConfigDb {
             editors: BTreeMap::new(),
             deadline,
             deadline_changed: Arc::new(Notify::new()),
+            installed: watch::channel(0).0,
         })
     }
 
     pub fn effective(&self) -> &Node {
         &self.effective
+    }
+
+    /// The size of the committed configuration as written.
+    pub fn committed_bytes(&self) -> usize {
+        self.store.committed_bytes()
+    }
+
+    /// Changes at every commit.
+    pub fn installed(&self) -> watch::Receiver<u64> {
+        self.installed.subscribe()
     }
 
     pub fn deadline(&self) -> Option<i64> {
@@ -422,6 +435,7 @@ impl ConfigDb {
         self.effective = effective;
         self.committed = tree;
         self.generation += 1;
+        self.installed.send_replace(self.generation);
         self.set_deadline(deadline);
         Ok(())
     }

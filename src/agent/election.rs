@@ -123,12 +123,14 @@ impl Agent {
         }
     }
 
-    /// Runs for the agent's life: the election, then keepalives, the lease
+    /// Runs as chassis-control: the election at start, then keepalives, the lease
     /// and the failover check, each on its own beat so a slow answer from
     /// the other RE never delays a renewal.
     pub(super) async fn run_mastership(self: Arc<Self>) {
         let settings = self.redundancy();
-        if self.mastership.configured(&settings) == MastershipState::Master {
+        if !self.elected.swap(true, std::sync::atomic::Ordering::Relaxed)
+            && self.mastership.configured(&settings) == MastershipState::Master
+        {
             self.claim_mastership("E_REQ_C").await;
         }
         tokio::join!(self.send_keepalives(), self.watch_mastership(settings));

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tonic::{Request, Response, Status};
 
 use super::Agent;
+use super::processes::Daemon;
 use crate::proto::fault_request::Fault as Kind;
 use crate::proto::fault_server::Fault;
 use crate::proto::{FaultReply, FaultRequest};
@@ -152,6 +153,14 @@ impl Fault for Agent {
                 }
                 self.mastership.freeze(Duration::from_secs(freeze.seconds.into()));
                 format!("mastership work frozen for {}", seconds(freeze.seconds))
+            }
+            Kind::CrashProcess(crash) => {
+                let daemon = Daemon::parse(&crash.name)
+                    .ok_or_else(|| Status::invalid_argument(format!("no process '{}'", crash.name)))?;
+                let pid = self.processes.crash(daemon).ok_or_else(|| {
+                    Status::failed_precondition(format!("{} is not running", daemon.name()))
+                })?;
+                format!("{} (PID {pid}) killed", daemon.name())
             }
             Kind::Crash(_) => {
                 eprintln!("{}: crashing (fault injection)", self.slot);

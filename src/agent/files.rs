@@ -44,6 +44,11 @@ impl FileArea {
         Ok(FileArea { root })
     }
 
+    /// Where the file area is on the host.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// Resolves `path` as the RE sees it: absolute, or relative to the user's
     /// home. A path that climbs above the root, or passes through a
     /// symbolic link, is refused.

@@ -123,14 +123,10 @@ impl std::fmt::Display for Prefix {
     }
 }
 
-/// The routes installed from `effective` at `installed`: direct and local
-/// routes for the addresses of interfaces that are up, and the static routes
-/// whose next hop is on one of them (or that discard or reject). Nothing
-/// before then.
-pub fn routes(effective: &Node, installed: i64, now: i64) -> Vec<RouteTable> {
-    if now < installed {
-        return Vec::new();
-    }
+/// The routes `effective` gives: direct and local routes for the addresses
+/// of interfaces that are up, and the static routes whose next hop is on one
+/// of them (or that discard or reject).
+pub fn routes(effective: &Node) -> Vec<RouteTable> {
     let mut tables: BTreeMap<&str, BTreeMap<Prefix, Route>> = BTreeMap::new();
     let mut connected = Vec::new();
     for unit in interfaces(effective).iter().flat_map(|i| &i.units).filter(|u| u.link_up) {
@@ -139,7 +135,6 @@ pub fn routes(effective: &Node, installed: i64, now: i64) -> Vec<RouteTable> {
             connected.push((prefix, unit.name.clone()));
             let route = |protocol: &str| Route {
                 protocol: protocol.into(),
-                since: installed,
                 via: unit.name.clone(),
                 ..Route::default()
             };
@@ -159,8 +154,7 @@ pub fn routes(effective: &Node, installed: i64, now: i64) -> Vec<RouteTable> {
                     Some((hop.clone(), via.clone()))
                 })
             });
-            let route =
-                Route { protocol: "Static".into(), preference: 5, since: installed, ..Route::default() };
+            let route = Route { protocol: "Static".into(), preference: 5, ..Route::default() };
             let route = match (action, hop) {
                 (Some(action), _) => {
                     let mut action = action.to_owned();
@@ -183,6 +177,16 @@ pub fn routes(effective: &Node, installed: i64, now: i64) -> Vec<RouteTable> {
         .collect()
 }
 
+/// `tables` as installed at `since`: nothing before then.
+pub fn installed(tables: &[RouteTable], since: i64, now: i64) -> Vec<RouteTable> {
+    if now < since {
+        return Vec::new();
+    }
+    let mut tables = tables.to_vec();
+    tables.iter_mut().flat_map(|t| &mut t.routes).for_each(|r| r.since = since);
+    tables
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,8 +204,7 @@ mod tests {
              route 198.51.100.0/24 next-hop 10.9.0.9; } }\n",
         );
         assert!(errors.is_empty(), "{errors:?}");
-        assert!(routes(&config, 102, 101).is_empty(), "not installed yet");
-        let tables = routes(&config, 102, 102);
+        let tables = routes(&config);
         let inet: Vec<(&str, &str, &str, &str)> = tables[0]
             .routes
             .iter()

@@ -2,6 +2,7 @@
 //! gRPC services through which shells and the other Routing Engine reach it.
 
 mod configuration;
+mod daemons;
 mod election;
 mod faults;
 mod files;
@@ -11,20 +12,25 @@ mod lease;
 mod mastership;
 mod model;
 mod power;
+mod processes;
 mod service;
 mod sessions;
+mod snapshot;
 mod synchronize;
+mod syslog;
 mod transfer;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Channel, Endpoint, Server};
 
@@ -71,6 +77,13 @@ pub(crate) struct Agent {
     mastership: mastership::Mastership,
     faults: faults::Faults,
     power: power::Power,
+    processes: processes::Processes,
+    plane: daemons::Plane,
+    messages: syslog::Messages,
+    /// The election at start is over: a restarted chassis-control goes on
+    /// in the role it left.
+    elected: AtomicBool,
+    snapshots: snapshot::Snapshots,
 }
 
 impl Agent {
@@ -90,7 +103,14 @@ impl Agent {
             .connect_timeout(PEER_TIMEOUT)
             .timeout(PEER_TIMEOUT)
             .tcp_nodelay(true);
+        let files = files::FileArea::new(&options.state_dir).context("cannot create the file area")?;
         Ok(Agent {
+            messages: syslog::Messages::new(files.root()),
+            files,
+            processes: processes::Processes::new(),
+            plane: daemons::Plane::default(),
+            elected: AtomicBool::new(false),
+            snapshots: snapshot::Snapshots::new(&options.state_dir),
             slot: options.slot,
             peer_address: options.peer.clone(),
             peer: PeerClient::new(endpoint.connect_lazy()),
@@ -98,7 +118,6 @@ impl Agent {
             started: Instant::now(),
             cpu: CpuHistory::start(),
             sessions,
-            files: files::FileArea::new(&options.state_dir).context("cannot create the file area")?,
             config,
             mastership: mastership::Mastership::open(
                 options.slot,
@@ -222,17 +241,33 @@ pub fn spawn(
 ) -> anyhow::Result<JoinHandle<anyhow::Result<Exit>>> {
     std::fs::create_dir_all(&options.state_dir)
         .with_context(|| format!("cannot create state dir {}", options.state_dir.display()))?;
+    let recovered = snapshot::recover_if_asked(&options.state_dir)
+        .with_context(|| format!("cannot recover {} from its snapshot", options.slot))?;
     let schema = Arc::new(Schema::shipped()?);
     let (power, exits) = power::Power::new();
     let agent = Arc::new(Agent::new(&options, schema, power)?);
-    let configuration =
-        ConfigurationServer::new(configuration::ConfigurationService { agent: agent.clone() })
+    if let Some(taken) = recovered {
+        agent.log_message(
+            "vmhost",
+            &format!("recovered from the snapshot taken {}", snapshot::describe_time(taken)),
+        );
+    }
+    let configuration = {
+        let agent = agent.clone();
+        let server = ConfigurationServer::new(configuration::ConfigurationService { agent: agent.clone() })
             .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
             .max_encoding_message_size(crate::MAX_MESSAGE_BYTES);
+        // The configuration is the management process's to serve.
+        InterceptedService::new(server, move |request| {
+            agent.processes.require(processes::Daemon::Management).map(|()| request)
+        })
+    };
     let fault_injection = options.fault_injection;
-    let timer = tokio::spawn(agent.clone().watch_confirmed_commits());
-    let election = tokio::spawn(agent.clone().run_mastership());
-    let shutdowns = tokio::spawn(agent.clone().watch_shutdowns());
+    let mut tasks: Vec<JoinHandle<()>> = processes::Daemon::ALL
+        .into_iter()
+        .map(|daemon| tokio::spawn(agent.clone().supervise(daemon)))
+        .collect();
+    tasks.push(tokio::spawn(agent.clone().watch_shutdowns()));
     let mut asked = exits.clone();
     let stop = async move {
         tokio::select! {
@@ -243,6 +278,7 @@ pub fn spawn(
     // Without TCP_NODELAY every small reply waits out the peer's delayed ACK
     // (about 40 ms a command).
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let owner = agent.clone();
     Ok(tokio::spawn(async move {
         let served = Server::builder()
             .add_service(
@@ -256,9 +292,9 @@ pub fn spawn(
             .serve_with_incoming_shutdown(incoming, stop)
             .await
             .context("gRPC server failed");
-        timer.abort();
-        election.abort();
-        shutdowns.abort();
+        tasks.iter().for_each(JoinHandle::abort);
+        // The watchdogs first, so that nothing starts the daemons again.
+        owner.processes.stop_all();
         served?;
         let exit = *exits.borrow();
         Ok(exit.unwrap_or(Exit::Stopped))

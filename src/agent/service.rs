@@ -5,6 +5,8 @@ use tonic::{Request, Response, Status, Streaming};
 use super::transfer::{Chunks, file_status};
 use std::time::SystemTime;
 
+use super::configuration::now;
+use super::processes::{Daemon, not_running};
 use super::sessions::{Login, SessionStream};
 use super::{Agent, forwarding, host, model, unix_seconds};
 use crate::proto::peer_server::Peer;
@@ -32,8 +34,14 @@ use crate::proto::{
     FpcInformation, GetFpcInformationRequest, GetInterfaceInformationRequest, GetRouteInformationRequest,
     InterfaceInformation, RouteInformation,
 };
+use crate::proto::{GetProcessesRequest, ProcessInformation, RestartProcessReply, RestartProcessRequest};
+use crate::proto::{
+    GetSnapshotRequest, RecoverSnapshotReply, RecoverSnapshotRequest, SnapshotInformation, SnapshotProgress,
+    TakeSnapshotRequest,
+};
 use crate::proto::{GetSwitchoverRequest, SwitchoverStatus};
 use crate::slot::Slot;
+use tokio_stream::wrappers::ReceiverStream;
 
 const MASTER_ONLY: &str = "Aborted! This command can only be used on the master routing engine.";
 
@@ -90,6 +98,7 @@ impl RoutingEngine for Agent {
         &self,
         _: Request<GetChassisInventoryRequest>,
     ) -> Result<Response<ChassisInventory>, Status> {
+        self.processes.require(Daemon::ChassisControl)?;
         if self.mastership() != MastershipState::Master {
             return Err(Status::failed_precondition(MASTER_ONLY));
         }
@@ -117,8 +126,9 @@ impl RoutingEngine for Agent {
         &self,
         _: Request<GetFpcInformationRequest>,
     ) -> Result<Response<FpcInformation>, Status> {
-        let (since, _) = self.forwarding_since()?;
-        Ok(Response::new(FpcInformation { fpcs: forwarding::fpcs(since) }))
+        let (master_since, _) = self.forwarding_since()?;
+        let online = self.plane.fpcs_since.get().ok_or_else(|| not_running(Daemon::Pfe))?;
+        Ok(Response::new(FpcInformation { fpcs: forwarding::fpcs(master_since.max(online)) }))
     }
 
     async fn get_interface_information(
@@ -126,9 +136,8 @@ impl RoutingEngine for Agent {
         _: Request<GetInterfaceInformationRequest>,
     ) -> Result<Response<InterfaceInformation>, Status> {
         self.forwarding_since()?;
-        Ok(Response::new(InterfaceInformation {
-            interfaces: forwarding::interfaces(self.config().effective()),
-        }))
+        let interfaces = self.plane.interfaces.get().ok_or_else(|| not_running(Daemon::InterfaceControl))?;
+        Ok(Response::new(InterfaceInformation { interfaces: interfaces.to_vec() }))
     }
 
     async fn get_route_information(
@@ -136,10 +145,10 @@ impl RoutingEngine for Agent {
         _: Request<GetRouteInformationRequest>,
     ) -> Result<Response<RouteInformation>, Status> {
         let (since, took_over) = self.forwarding_since()?;
+        let routes = self.plane.routes.get().ok_or_else(|| not_running(Daemon::Routing))?;
         // Routes come back a moment after a takeover; at start they are there.
         let installed = if took_over { since + forwarding::ROUTE_DELAY_SECONDS } else { since };
-        let tables =
-            forwarding::routes(self.config().effective(), installed, unix_seconds(SystemTime::now()));
+        let tables = forwarding::installed(&routes.tables, installed.max(routes.since), now());
         Ok(Response::new(RouteInformation { tables }))
     }
 
@@ -252,6 +261,7 @@ impl RoutingEngine for Agent {
         &self,
         request: Request<ChangeMastershipRequest>,
     ) -> Result<Response<ChangeMastershipReply>, Status> {
+        self.processes.require(Daemon::ChassisControl)?;
         let r = request.into_inner();
         let master = self.change_mastership(r.action(), r.force).await?;
         Ok(Response::new(ChangeMastershipReply { master }))
@@ -262,6 +272,46 @@ impl RoutingEngine for Agent {
         _: Request<GetMastershipLogRequest>,
     ) -> Result<Response<MastershipLog>, Status> {
         Ok(Response::new(MastershipLog { text: self.mastership.log_text() }))
+    }
+
+    async fn get_processes(
+        &self,
+        _: Request<GetProcessesRequest>,
+    ) -> Result<Response<ProcessInformation>, Status> {
+        Ok(Response::new(self.process_information()))
+    }
+
+    async fn restart_process(
+        &self,
+        request: Request<RestartProcessRequest>,
+    ) -> Result<Response<RestartProcessReply>, Status> {
+        let r = request.into_inner();
+        Ok(Response::new(RestartProcessReply { text: self.restart_process(&r.name, r.mode()).await? }))
+    }
+
+    type TakeSnapshotStream = ReceiverStream<Result<SnapshotProgress, Status>>;
+
+    async fn take_snapshot(
+        &self,
+        _: Request<TakeSnapshotRequest>,
+    ) -> Result<Response<Self::TakeSnapshotStream>, Status> {
+        Ok(Response::new(self.take_snapshot()?))
+    }
+
+    async fn get_snapshot(
+        &self,
+        _: Request<GetSnapshotRequest>,
+    ) -> Result<Response<SnapshotInformation>, Status> {
+        let snapshot = self.snapshots.current().map_err(|e| Status::internal(e.to_string()))?;
+        Ok(Response::new(SnapshotInformation { snapshot }))
+    }
+
+    async fn recover_snapshot(
+        &self,
+        request: Request<RecoverSnapshotRequest>,
+    ) -> Result<Response<RecoverSnapshotReply>, Status> {
+        self.recover_snapshot(request.into_inner().user).await?;
+        Ok(Response::new(RecoverSnapshotReply {}))
     }
 }
 

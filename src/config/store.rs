@@ -121,6 +121,11 @@ impl Store {
         Ok(())
     }
 
+    /// The size of rollback 0 on disk.
+    pub fn committed_bytes(&self) -> usize {
+        std::fs::metadata(self.file(0)).map_or(0, |m| m.len() as usize)
+    }
+
     /// Makes `text` rollback 0: the older ones move up one and the 50th goes.
     /// A new commit confirms any earlier one. Returns once everything is on disk.
     pub fn commit(&self, text: &str, record: CommitRecord) -> io::Result<()> {

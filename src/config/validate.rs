@@ -53,6 +53,7 @@ pub fn check(schema: &Schema, root: &Node) -> Vec<CheckError> {
     }
     mandatory(schema, None, root, "", &mut errors);
     redundancy(root, &mut errors);
+    processes(root, &mut errors);
     groups(root, &mut errors);
     errors
 }
@@ -154,6 +155,23 @@ fn redundancy(root: &Node, errors: &mut Vec<CheckError>) {
     }
 }
 
+/// The processes an RE cannot be managed or keep its role without.
+const ESSENTIAL_PROCESSES: [&str; 2] = ["chassis-control", "management"];
+
+fn processes(root: &Node, errors: &mut Vec<CheckError>) {
+    let Some(processes) = root.descend(["system", "processes"]) else { return };
+    for name in ESSENTIAL_PROCESSES {
+        if processes.descend([name, "disable"]).is_some() {
+            errors.push(CheckError {
+                path: " system processes".into(),
+                statement: name.into(),
+                message: "Process cannot be disabled: the Routing Engine needs it to be managed".into(),
+                missing_mandatory: false,
+            });
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +216,20 @@ mod tests {
             CheckError::report(&check(&schema, &groups), true),
             "[edit groups]\n  'junos-mine'\n    Group names beginning with 'junos-' are reserved\n\
              [edit interfaces ge-0/0/0]\n  'apply-groups'\n    undefined group: nowhere\n\
+             error: configuration check-out failed\n"
+        );
+        let disabled = build(
+            &schema,
+            &[
+                "system root-authentication encrypted-password x",
+                "system processes routing disable",
+                "system processes management disable",
+            ],
+        );
+        assert_eq!(
+            CheckError::report(&check(&schema, &disabled), true),
+            "[edit system processes]\n  'management'\n    \
+             Process cannot be disabled: the Routing Engine needs it to be managed\n\
              error: configuration check-out failed\n"
         );
         let empty = check(&schema, &Node::default());

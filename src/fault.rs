@@ -6,7 +6,7 @@ use clap::Subcommand;
 
 use crate::proto::fault_client::FaultClient;
 use crate::proto::fault_request::Fault;
-use crate::proto::{Crash, CutLink, DelayMessages, DropMessages, FaultRequest, Freeze, Heal};
+use crate::proto::{Crash, CrashProcess, CutLink, DelayMessages, DropMessages, FaultRequest, Freeze, Heal};
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum FaultCommand {
@@ -36,6 +36,9 @@ pub enum FaultCommand {
     },
     /// Kill the agent at once, as `kill -9` would
     Crash,
+    /// Kill one of the agent's processes (routing or rpd, chassis-control, ...);
+    /// its watchdog restarts it
+    CrashProcess { name: String },
 }
 
 impl FaultCommand {
@@ -49,6 +52,7 @@ impl FaultCommand {
             }
             FaultCommand::Freeze { seconds } => Fault::Freeze(Freeze { seconds }),
             FaultCommand::Crash => Fault::Crash(Crash {}),
+            FaultCommand::CrashProcess { name } => Fault::CrashProcess(CrashProcess { name }),
         };
         FaultRequest { fault: Some(fault) }
     }

@@ -150,7 +150,8 @@ fn question_mark_lists_possible_completions() {
         \x20 log                  Show contents of log files\n\
         \x20 route                Show routing table information\n\
         \x20 system               Show system information\n\
-        \x20 version              Show software process revision levels\n"
+        \x20 version              Show software process revision levels\n\
+        \x20 vmhost               Show VM host information\n"
     );
     let run = commands(dir.path(), &["show chassis routing-engine ?"]);
     assert_eq!(

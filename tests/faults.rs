@@ -7,17 +7,10 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{Process, agent, agent_with, connected_commands as run, eventually, free_port, reshell};
+use common::{Process, agent, agent_with, connected_commands as run, eventually, fault, free_port};
 use reshell::proto::routing_engine_client::RoutingEngineClient;
 use reshell::proto::{GetIdentityRequest, MastershipState};
 use rustix::process::{Pid, Signal, kill_process};
-
-/// `reshell fault --connect ADDR ARGS...`: what it printed, and whether it succeeded.
-fn fault(address: &str, args: &[&str]) -> (String, bool) {
-    let out = reshell().args(["fault", "--connect", address]).args(args).output().expect("run reshell fault");
-    let text = String::from_utf8_lossy(if out.status.success() { &out.stdout } else { &out.stderr });
-    (text.into_owned(), out.status.success())
-}
 
 /// Asks agents for their role directly over gRPC, with a short deadline:
 /// a stopped agent does not answer.

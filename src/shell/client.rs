@@ -30,6 +30,10 @@ use crate::proto::{
     FpcInformation, GetFpcInformationRequest, GetInterfaceInformationRequest, GetRouteInformationRequest,
     InterfaceInformation, RouteInformation,
 };
+use crate::proto::{
+    GetProcessesRequest, GetSnapshotRequest, ProcessInformation, RecoverSnapshotRequest,
+    RestartProcessRequest, SnapshotInformation, TakeSnapshotRequest, restart_process_request,
+};
 use crate::proto::{GetSwitchoverRequest, SwitchoverStatus};
 
 /// Interactive commands answer in milliseconds; a call that takes this long
@@ -100,6 +104,38 @@ impl AgentClient {
     ) -> Result<bool, ClientError> {
         let request = ChangeMastershipRequest { action: action as i32, force };
         self.wait(self.patient.clone().change_mastership(request)).map(|r| r.master)
+    }
+
+    pub fn processes(&self) -> Result<ProcessInformation, ClientError> {
+        self.wait(self.client.clone().get_processes(GetProcessesRequest {}))
+    }
+
+    /// `restart PROCESS`: what Junos prints once it runs again.
+    pub fn restart_process(
+        &self,
+        name: &str,
+        mode: restart_process_request::Mode,
+    ) -> Result<String, ClientError> {
+        let request = RestartProcessRequest { name: name.to_owned(), mode: mode as i32 };
+        self.wait(self.patient.clone().restart_process(request)).map(|r| r.text)
+    }
+
+    /// `request vmhost snapshot`: each line of progress to `progress` as it comes.
+    pub fn take_snapshot(&self, progress: &mut dyn FnMut(&str)) -> Result<(), ClientError> {
+        let mut lines = self.wait(self.patient.clone().take_snapshot(TakeSnapshotRequest {}))?;
+        while let Some(line) = self.rt.block_on(lines.message()).map_err(|status| self.error(status))? {
+            progress(&line.line);
+        }
+        Ok(())
+    }
+
+    pub fn snapshot(&self) -> Result<SnapshotInformation, ClientError> {
+        self.wait(self.client.clone().get_snapshot(GetSnapshotRequest {}))
+    }
+
+    pub fn recover_snapshot(&self, user: &str) -> Result<(), ClientError> {
+        self.wait(self.client.clone().recover_snapshot(RecoverSnapshotRequest { user: user.to_owned() }))
+            .map(drop)
     }
 
     pub fn mastership_log(&self) -> Result<String, ClientError> {

@@ -7,6 +7,7 @@ mod client;
 mod commands;
 mod complete;
 mod configure;
+mod maintenance;
 mod pager;
 mod pipe;
 mod power;
@@ -168,6 +169,9 @@ struct Session {
 /// its default answer.
 pub type Asker = Box<dyn FnMut(&str, &str, bool) -> bool>;
 
+/// Shows a line of a command's progress as it happens.
+pub type Teller = Box<dyn FnMut(&str)>;
+
 /// Reads text typed for `load ... terminal`: prints the banner it is given,
 /// then takes lines until `^D`.
 pub type Reader = Box<dyn FnMut(&str) -> String>;
@@ -181,6 +185,7 @@ pub struct Engine {
     config: Option<ConfigMode>,
     asker: Asker,
     reader: Reader,
+    teller: Teller,
     rt: Handle,
     user: String,
     /// Where the shell was told the agents are.
@@ -213,6 +218,7 @@ impl Engine {
             schema: Arc::new(Schema::shipped()?),
             config: None,
             asker: Box::new(|_, _, default| default),
+            teller: Box::new(|line| println!("{line}")),
             reader: Box::new(|_| String::new()),
             rt,
             user: user.to_owned(),

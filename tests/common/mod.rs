@@ -175,10 +175,22 @@ pub fn agent_with(slot: u32, listen: &str, peer: &str, state_dir: &Path, more: &
 
 /// Both agents as separate processes; returns them and `re0=..,re1=..`.
 pub fn two_agents(state_dir: &Path) -> (Process, Process, String) {
+    two_agents_with(state_dir, &[])
+}
+
+/// `two_agents`, each with more arguments.
+pub fn two_agents_with(state_dir: &Path, more: &[&str]) -> (Process, Process, String) {
     let re1_port = free_port();
-    let (re0, re0_address) = agent(0, "127.0.0.1:0", &re1_port, &state_dir.join("re0"));
-    let (re1, re1_address) = agent(1, &re1_port, &re0_address, &state_dir.join("re1"));
+    let (re0, re0_address) = agent_with(0, "127.0.0.1:0", &re1_port, &state_dir.join("re0"), more);
+    let (re1, re1_address) = agent_with(1, &re1_port, &re0_address, &state_dir.join("re1"), more);
     (re0, re1, format!("re0={re0_address},re1={re1_address}"))
+}
+
+/// `reshell fault --connect ADDR ARGS...`: what it printed, and whether it succeeded.
+pub fn fault(address: &str, args: &[&str]) -> (String, bool) {
+    let out = reshell().args(["fault", "--connect", address]).args(args).output().expect("run reshell fault");
+    let text = String::from_utf8_lossy(if out.status.success() { &out.stdout } else { &out.stderr });
+    (text.into_owned(), out.status.success())
 }
 
 /// The text's shape without its figures: digits become `#` and runs of spaces

@@ -4,6 +4,7 @@
 mod chassis;
 mod configuration;
 mod forwarding;
+mod processes;
 mod software;
 mod system;
 
@@ -13,6 +14,7 @@ use crate::grammar::{Completion, Completions};
 pub use chassis::mastership_word;
 pub use configuration::ConfigView;
 pub use forwarding::FpcDetail;
+pub use processes::{Detail, Processes};
 pub use software::login_banner;
 pub use system::Detailed;
 

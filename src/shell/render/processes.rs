@@ -1,0 +1,236 @@
+//! `show system processes [brief|extensive]` and `show vmhost snapshot`.
+
+use std::fmt::Write;
+
+use chrono::DateTime;
+
+use super::junos_time;
+use crate::proto::{Process, ProcessInformation, SnapshotInformation, process};
+use crate::shell::view::{Element, View};
+
+/// How much of the process table to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// `ps` style.
+    Standard,
+    /// `top`'s summary.
+    Brief,
+    /// `top` with every process, and the watchdog's counts.
+    Extensive,
+}
+
+pub struct Processes(pub ProcessInformation, pub Detail);
+
+/// The processes that run, in the order they were started.
+fn running(info: &ProcessInformation) -> Vec<&Process> {
+    let mut running: Vec<&Process> = info.processes.iter().filter(|p| p.pid != 0).collect();
+    running.sort_by_key(|p| p.pid);
+    running
+}
+
+/// `0:00.12`: minutes, seconds and hundredths.
+fn cpu_time(micros: u64) -> String {
+    let hundredths = micros / 10_000;
+    format!("{}:{:02}.{:02}", hundredths / 6000, hundredths / 100 % 60, hundredths % 100)
+}
+
+/// The share of its life a process spent on a CPU.
+fn cpu_share(p: &Process, now: i64) -> f64 {
+    let lived = (now - p.started).max(1) as f64 * 1e6;
+    (p.cpu_micros as f64 / lived * 100.0).min(100.0)
+}
+
+/// `1234K`.
+fn kilobytes(bytes: u64) -> String {
+    format!("{}K", bytes.div_ceil(1024))
+}
+
+/// top's first lines: `last pid: ...`, the process count, memory.
+fn summary(info: &ProcessInformation) -> String {
+    let mut out = String::new();
+    let loads = info.load_averages.unwrap_or_default();
+    let up = (info.now - info.booted).max(0);
+    let clock =
+        DateTime::from_timestamp(info.now, 0).map_or_else(String::new, |t| t.format("%H:%M:%S").to_string());
+    let _ = writeln!(
+        out,
+        "last pid: {:>5};  load averages: {:>5.2}, {:>5.2}, {:>5.2}  up {}+{:02}:{:02}:{:02}    {clock}",
+        info.last_pid,
+        loads.one,
+        loads.five,
+        loads.fifteen,
+        up / 86_400,
+        up / 3600 % 24,
+        up / 60 % 60,
+        up % 60
+    );
+    let count = running(info).len();
+    let _ = writeln!(out, "{count} processes: {count} sleeping");
+    out.push('\n');
+    if info.memory_mb > 0 {
+        let used = info.memory_mb * u64::from(info.memory_utilization) / 100;
+        let _ = writeln!(out, "Mem: {used}M Active, {}M Free", info.memory_mb - used);
+    }
+    out
+}
+
+impl View for Processes {
+    fn text(&self) -> String {
+        let info = &self.0;
+        match self.1 {
+            Detail::Standard => {
+                let mut out = String::from("  PID  TT  STAT      TIME COMMAND\n");
+                for p in running(info) {
+                    let _ = writeln!(
+                        out,
+                        "{:>5}  ??  S    {:>9} /usr/sbin/{} -N",
+                        p.pid,
+                        cpu_time(p.cpu_micros),
+                        p.command
+                    );
+                }
+                out
+            }
+            Detail::Brief => summary(info),
+            Detail::Extensive => {
+                let mut out = summary(info);
+                out.push_str(
+                    "\n  PID USERNAME  PRI NICE   SIZE    RES STATE    TIME   WCPU    CPU COMMAND\n",
+                );
+                for p in running(info) {
+                    let share = cpu_share(p, info.now);
+                    let seconds = p.cpu_micros / 1_000_000;
+                    let _ = writeln!(
+                        out,
+                        "{:>5} root        8    0 {:>6} {:>6} select {:>4}:{:02} {:>5.2}% {:>5.2}% {}",
+                        p.pid,
+                        kilobytes(p.resident_bytes),
+                        kilobytes(p.resident_bytes),
+                        seconds / 60,
+                        seconds % 60,
+                        share,
+                        share,
+                        p.command
+                    );
+                }
+                out.push_str(
+                    "\nProcess              State         PID  Started                   Restarts  Failures  Failover\n",
+                );
+                for p in &info.processes {
+                    let state = match p.state() {
+                        process::State::Running => "running",
+                        process::State::Down => "restarting",
+                        process::State::Disabled => "disabled",
+                    };
+                    let pid = if p.pid == 0 { "-".to_owned() } else { p.pid.to_string() };
+                    let failover = if p.failover.is_empty() { "-" } else { &p.failover };
+                    let _ = writeln!(
+                        out,
+                        "{:<20} {:<10} {:>6}  {:<24} {:>9} {:>9}  {failover}",
+                        p.name,
+                        state,
+                        pid,
+                        if p.started == 0 { "-".into() } else { junos_time(p.started) },
+                        p.restarts,
+                        p.recent_failures
+                    );
+                }
+                out.push_str("(Failures: unexpected exits in the last 30 seconds.)\n");
+                out
+            }
+        }
+    }
+
+    /// Junos gives the text itself, in `<output>`.
+    fn element(&self) -> Element {
+        Element::reply_root("system-process-information", "junos")
+            .child(Element::leaf("output", self.text().trim_end_matches('\n')))
+    }
+}
+
+impl View for SnapshotInformation {
+    fn text(&self) -> String {
+        let Some(s) = &self.snapshot else {
+            return "Backup Disk: no snapshot\n".into();
+        };
+        let taken = DateTime::from_timestamp(s.taken, 0)
+            .map_or_else(|| s.taken.to_string(), |t| t.format("%a %b %e %H:%M:%S %Y").to_string());
+        let mut out = String::new();
+        let _ = writeln!(out, "Backup Disk, Snapshot Time: {taken}");
+        let _ = writeln!(out, "Version: set b");
+        let _ = writeln!(out, "Junos Disk: junos-install-x86-64-{}.tgz", s.junos_version);
+        let _ = writeln!(out, "Host name: {}", s.host_name);
+        let _ = writeln!(out, "Contents: {} files, {} bytes", s.files, s.bytes);
+        out
+    }
+
+    fn element(&self) -> Element {
+        let mut root = Element::reply_root("vmhost-snapshot-information", "junos");
+        if let Some(s) = &self.snapshot {
+            root.push(
+                Element::new("snapshot")
+                    .child(Element::leaf("disk", "backup"))
+                    .child(Element::leaf("snapshot-time", junos_time(s.taken)).attr("junos:seconds", s.taken))
+                    .child(Element::leaf("junos-version", &s.junos_version))
+                    .child(Element::leaf("host-name", &s.host_name))
+                    .child(Element::leaf("files", s.files))
+                    .child(Element::leaf("bytes", s.bytes)),
+            );
+        }
+        root
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info() -> ProcessInformation {
+        let process = |name: &str, command: &str, pid: u32| Process {
+            name: name.into(),
+            command: command.into(),
+            pid,
+            started: 1_700_000_000,
+            cpu_micros: 1_230_000,
+            resident_bytes: 5000,
+            ..Process::default()
+        };
+        ProcessInformation {
+            processes: vec![
+                process("management", "mgd", 1001),
+                Process {
+                    state: process::State::Disabled as i32,
+                    started: 0,
+                    ..process("routing", "rpd", 0)
+                },
+            ],
+            last_pid: 1004,
+            booted: 1_700_000_000,
+            now: 1_700_000_100,
+            ..ProcessInformation::default()
+        }
+    }
+
+    #[test]
+    fn the_ps_view_lists_what_runs() {
+        assert_eq!(
+            Processes(info(), Detail::Standard).text(),
+            "  PID  TT  STAT      TIME COMMAND\n 1001  ??  S      0:01.23 /usr/sbin/mgd -N\n"
+        );
+    }
+
+    #[test]
+    fn the_top_view_has_its_summary_and_the_watchdog_counts() {
+        let text = Processes(info(), Detail::Extensive).text();
+        assert!(
+            text.starts_with("last pid:  1004;  load averages:  0.00,  0.00,  0.00  up 0+00:01:40"),
+            "{text}"
+        );
+        assert!(text.contains("\n1 processes: 1 sleeping\n"), "{text}");
+        assert!(
+            text.contains(" 1001 root        8    0     5K     5K select    0:01  1.23%  1.23% mgd\n"),
+            "{text}"
+        );
+        assert!(text.contains("\nrouting              disabled        -  -"), "{text}");
+    }
+}

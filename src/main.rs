@@ -67,6 +67,9 @@ enum Run {
         /// Serve the fault injection service (`reshell fault`)
         #[arg(long)]
         fault_injection: bool,
+        /// Serve an address other than loopback without TLS
+        #[arg(long)]
+        insecure: bool,
     },
     /// Run both Routing Engines as child processes
     Chassis {
@@ -97,7 +100,8 @@ fn os_user() -> String {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     match cli.command {
-        Some(Run::Agent { slot, listen, peer, state_dir, lease, fault_injection }) => {
+        Some(Run::Agent { slot, listen, peer, state_dir, lease, fault_injection, insecure }) => {
+            agent::check_exposure(listen, insecure)?;
             rt.block_on(agent::run(listen, AgentOptions { slot, peer, state_dir, lease, fault_injection }))?;
             Ok(ExitCode::SUCCESS)
         }

@@ -98,3 +98,22 @@ fn chassis_runs_both_agents_as_processes_until_terminated() {
         }
     }
 }
+
+#[test]
+fn an_agent_serves_beyond_loopback_only_when_told_it_is_insecure() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["agent", "--slot", "0", "--listen", "0.0.0.0:0", "--peer", "127.0.0.1:1", "--state-dir"];
+    let refused = reshell().args(args).arg(dir.path()).output().expect("run reshell agent");
+    assert!(!refused.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&refused.stderr),
+        "reshell: refusing to serve 0.0.0.0:0 without TLS: only loopback addresses are served in the clear \
+         (--insecure to serve it anyway)\n"
+    );
+    let insecure = Process::spawn(reshell().args(args).arg(dir.path()).arg("--insecure"));
+    assert_eq!(
+        insecure.next_line(),
+        "warning: serving 0.0.0.0:0 without TLS: anyone who can reach it can run any command"
+    );
+    assert!(insecure.wait_for("listening on ").starts_with("0.0.0.0:"));
+}

@@ -301,6 +301,22 @@ pub fn spawn(
     }))
 }
 
+/// Anyone who reaches an agent can ask it anything, so without TLS only this
+/// host may: an address other than loopback needs `--insecure`, and a warning.
+pub fn check_exposure(listen: SocketAddr, insecure: bool) -> anyhow::Result<()> {
+    if listen.ip().is_loopback() {
+        return Ok(());
+    }
+    if !insecure {
+        anyhow::bail!(
+            "refusing to serve {listen} without TLS: only loopback addresses are served in the clear \
+             (--insecure to serve it anyway)"
+        );
+    }
+    eprintln!("warning: serving {listen} without TLS: anyone who can reach it can run any command");
+    Ok(())
+}
+
 /// `reshell agent`: binds, says where, and serves until Ctrl-C, SIGTERM or
 /// a halt; a reboot serves again on the same address with the state on disk.
 pub async fn run(listen: SocketAddr, options: AgentOptions) -> anyhow::Result<()> {

@@ -54,6 +54,7 @@ pub fn check(schema: &Schema, root: &Node) -> Vec<CheckError> {
     mandatory(schema, None, root, "", &mut errors);
     redundancy(root, &mut errors);
     processes(root, &mut errors);
+    passwords(root, &mut errors);
     groups(root, &mut errors);
     errors
 }
@@ -155,6 +156,33 @@ fn redundancy(root: &Node, errors: &mut Vec<CheckError>) {
     }
 }
 
+/// `plain-text-password` is a request to the CLI to ask for one; only its
+/// hash is ever stored, so one that arrives some other way (a loaded file)
+/// is refused rather than kept.
+fn passwords(root: &Node, errors: &mut Vec<CheckError>) {
+    let mut places =
+        vec![(" system root-authentication".to_owned(), root.descend(["system", "root-authentication"]))];
+    if let Some(users) = root.descend(["system", "login", "user"]) {
+        for (name, user) in &users.children {
+            places.push((
+                format!(" system login user {} authentication", quote(name)),
+                user.descend(["authentication"]),
+            ));
+        }
+    }
+    for (path, node) in places {
+        if node.is_some_and(|n| n.children.contains_key("plain-text-password")) {
+            errors.push(CheckError {
+                path,
+                statement: "plain-text-password".into(),
+                message: "A password is entered at the CLI prompt and stored only as encrypted-password"
+                    .into(),
+                missing_mandatory: false,
+            });
+        }
+    }
+}
+
 /// The processes an RE cannot be managed or keep its role without.
 const ESSENTIAL_PROCESSES: [&str; 2] = ["chassis-control", "management"];
 
@@ -230,6 +258,13 @@ mod tests {
             CheckError::report(&check(&schema, &disabled), true),
             "[edit system processes]\n  'management'\n    \
              Process cannot be disabled: the Routing Engine needs it to be managed\n\
+             error: configuration check-out failed\n"
+        );
+        let loaded = build(&schema, &["system root-authentication plain-text-password"]);
+        assert_eq!(
+            CheckError::report(&check(&schema, &loaded), true),
+            "[edit system root-authentication]\n  'plain-text-password'\n    \
+             A password is entered at the CLI prompt and stored only as encrypted-password\n\
              error: configuration check-out failed\n"
         );
         let empty = check(&schema, &Node::default());

@@ -51,6 +51,21 @@ pub fn run(engine: &mut Engine, options: &ShellOptions) -> anyhow::Result<bool> 
         }
         text
     }));
+    // Passwords come from standard input: the next line of it, when the
+    // commands come from there too.
+    let from_stdin = options.commands.is_empty() && options.file.is_none();
+    let passwords = lines.clone();
+    engine.set_secret_reader(Box::new(move |prompt| {
+        println!("{prompt}");
+        if from_stdin {
+            return passwords.borrow_mut().next().and_then(Result::ok);
+        }
+        let mut line = String::new();
+        match std::io::stdin().read_line(&mut line) {
+            Ok(n) if n > 0 => Some(line.trim_end_matches(['\r', '\n']).to_owned()),
+            _ => None,
+        }
+    }));
     let mut all_ok = true;
     let stdout = std::io::stdout();
     loop {

@@ -65,6 +65,11 @@ pub(super) fn words<'t>(line: &str, tokens: &'t [Token]) -> Vec<Word<'t>> {
     tokens.iter().map(|t| Word { text: &t.text, column: column(t.start), end: column(t.end) }).collect()
 }
 
+/// The statement `set` asks a password for instead of taking it.
+const PLAIN_TEXT_PASSWORD: &str = "plain-text-password";
+/// Junos's default for `system login password minimum-length`.
+const MIN_PASSWORD_LENGTH: usize = 6;
+
 impl Engine {
     fn config_mode(&self) -> Result<&ConfigMode, Failure> {
         self.config.as_ref().ok_or_else(not_configuring)
@@ -179,7 +184,31 @@ impl Engine {
             return Err(Failure::Parse(ParseError::MissingArgument { column: end + 1 }));
         }
         let operation = if set { edit_request::Operation::Set } else { edit_request::Operation::Delete };
-        self.send_edit(operation, self.path_words(&parsed.path)?, String::new())
+        let mut words = self.path_words(&parsed.path)?;
+        // Only the hash leaves the shell: the password is asked for here.
+        if set && words.last().is_some_and(|w| w == PLAIN_TEXT_PASSWORD) {
+            let hash = self.new_password()?;
+            words.pop();
+            words.extend(["encrypted-password".to_owned(), hash]);
+        }
+        self.send_edit(operation, words, String::new())
+    }
+
+    /// `New password:`, `Retype new password:`: the password's SHA-512 crypt hash.
+    fn new_password(&mut self) -> Result<String, Failure> {
+        let mut ask =
+            |prompt: &str| (self.secret)(prompt).ok_or_else(|| Failure::Error("no password given".into()));
+        let password = ask("New password:")?;
+        if ask("Retype new password:")? != password {
+            return Err(Failure::Error("passwords do not match".into()));
+        }
+        if password.chars().count() < MIN_PASSWORD_LENGTH {
+            return Err(Failure::Error(format!("minimum password length is {MIN_PASSWORD_LENGTH}")));
+        }
+        let params = sha_crypt::Sha512Params::new(sha_crypt::ROUNDS_DEFAULT)
+            .map_err(|e| Failure::Error(format!("cannot hash the password: {e:?}")))?;
+        sha_crypt::sha512_simple(&password, &params)
+            .map_err(|e| Failure::Error(format!("cannot hash the password: {e:?}")))
     }
 
     fn send_edit(

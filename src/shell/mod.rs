@@ -172,6 +172,10 @@ pub type Asker = Box<dyn FnMut(&str, &str, bool) -> bool>;
 /// Shows a line of a command's progress as it happens.
 pub type Teller = Box<dyn FnMut(&str)>;
 
+/// Reads a password: prints the prompt it is given, then takes one line
+/// without echo; `None` when there is none to read.
+pub type SecretReader = Box<dyn FnMut(&str) -> Option<String>>;
+
 /// Reads text typed for `load ... terminal`: prints the banner it is given,
 /// then takes lines until `^D`.
 pub type Reader = Box<dyn FnMut(&str) -> String>;
@@ -186,6 +190,7 @@ pub struct Engine {
     asker: Asker,
     reader: Reader,
     teller: Teller,
+    secret: SecretReader,
     rt: Handle,
     user: String,
     /// Where the shell was told the agents are.
@@ -219,6 +224,7 @@ impl Engine {
             config: None,
             asker: Box::new(|_, _, default| default),
             teller: Box::new(|line| println!("{line}")),
+            secret: Box::new(|_| None),
             reader: Box::new(|_| String::new()),
             rt,
             user: user.to_owned(),
@@ -307,6 +313,11 @@ impl Engine {
 
     fn ask(&mut self, before: &str, question: &str, default: bool) -> bool {
         (self.asker)(before, question, default)
+    }
+
+    /// How the front end reads a password for `plain-text-password`.
+    pub fn set_secret_reader(&mut self, secret: SecretReader) {
+        self.secret = secret;
     }
 
     /// How the front end takes `load ... terminal` input.

@@ -143,6 +143,12 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
         }
     }));
 
+    engine.set_secret_reader(Box::new(|prompt| {
+        print!("{prompt}");
+        let _ = std::io::stdout().flush();
+        super::terminal::read_hidden_line().ok().flatten()
+    }));
+
     engine.set_reader(Box::new(|banner| {
         print!("{banner}");
         let _ = std::io::stdout().flush();

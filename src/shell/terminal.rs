@@ -13,6 +13,25 @@ pub fn size() -> Option<TerminalSize> {
     (size.ws_row > 0 && size.ws_col > 0).then_some(TerminalSize { rows: size.ws_row, columns: size.ws_col })
 }
 
+/// Reads a line from standard input without echoing it (a password); the
+/// line end is echoed, so what follows starts on a line of its own.
+pub fn read_hidden_line() -> std::io::Result<Option<String>> {
+    let stdin = rustix::stdio::stdin();
+    let saved = termios::tcgetattr(stdin).ok();
+    if let Some(saved) = &saved {
+        let mut quiet = saved.clone();
+        quiet.local_modes.remove(LocalModes::ECHO);
+        termios::tcsetattr(stdin, OptionalActions::Now, &quiet)?;
+    }
+    let mut line = String::new();
+    let read = std::io::stdin().read_line(&mut line);
+    if let Some(saved) = &saved {
+        termios::tcsetattr(stdin, OptionalActions::Now, saved)?;
+        println!();
+    }
+    Ok((read? > 0).then(|| line.trim_end_matches(['\r', '\n']).to_owned()))
+}
+
 /// Reads one key press from standard input, with echo and line editing off
 /// for just that read.
 pub fn read_key() -> std::io::Result<u8> {

@@ -151,6 +151,11 @@ impl ConfigDb {
         self.store.committed_bytes()
     }
 
+    /// Counts commits.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// Changes at every commit.
     pub fn installed(&self) -> watch::Receiver<u64> {
         self.installed.subscribe()

@@ -7,9 +7,10 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use super::Agent;
+use super::configuration::ConfigDb;
 use super::configuration::now;
-use super::forwarding;
 use super::processes::Daemon;
+use crate::config::tree::Node;
 use crate::proto::{PhysicalInterface, RouteTable};
 
 /// A daemon's state as others may read it: absent while the daemon is down.
@@ -19,7 +20,9 @@ impl<T: Clone> Published<T> {
     pub fn get(&self) -> Option<T> {
         self.lock().clone()
     }
+}
 
+impl<T> Published<T> {
     fn set(&self, value: T) {
         *self.lock() = Some(value);
     }
@@ -44,20 +47,59 @@ impl<T> Drop for Held<'_, T> {
     }
 }
 
-/// The routes `rpd` computed, and when it started computing them.
-#[derive(Clone)]
-pub struct Routes {
-    pub tables: Arc<Vec<RouteTable>>,
+/// What a daemon derives from the committed configuration: built when first
+/// asked for after a commit, not at every commit, so a commit costs nothing
+/// more for it; dropped with the daemon.
+pub struct Derived<T> {
+    /// When the daemon started.
     pub since: i64,
+    /// The generation of the configuration it was built from, and it.
+    built: Option<(u64, Arc<T>)>,
+}
+
+impl<T> Derived<T> {
+    fn fresh() -> Derived<T> {
+        Derived { since: now(), built: None }
+    }
+}
+
+impl<T> Published<Derived<T>> {
+    /// The daemon's value for the configuration in effect, and when the
+    /// daemon started; `None` while it is down.
+    pub fn current(&self, db: &ConfigDb, build: impl FnOnce(&Node) -> T) -> Option<(Arc<T>, i64)> {
+        let mut slot = self.lock();
+        let derived = slot.as_mut()?;
+        let generation = db.generation();
+        if let Some((built, value)) = &derived.built
+            && *built == generation
+        {
+            return Some((value.clone(), derived.since));
+        }
+        let value = Arc::new(build(db.effective()));
+        derived.built = Some((generation, value.clone()));
+        Some((value, derived.since))
+    }
+
+    /// What it built last, if anything, for `show system processes`.
+    pub fn built(&self) -> Option<Arc<T>> {
+        self.lock().as_ref()?.built.as_ref().map(|(_, value)| value.clone())
+    }
+
+    /// `restart ... soft`: built again when next asked for.
+    fn forget(&self) {
+        if let Some(derived) = self.lock().as_mut() {
+            derived.built = None;
+        }
+    }
 }
 
 /// The modelled forwarding plane, as its daemons publish it.
 #[derive(Default)]
 pub struct Plane {
     /// `dcd`: the configured interfaces.
-    pub interfaces: Published<Arc<Vec<PhysicalInterface>>>,
+    pub interfaces: Published<Derived<Vec<PhysicalInterface>>>,
     /// `rpd`: the route tables.
-    pub routes: Published<Routes>,
+    pub routes: Published<Derived<Vec<RouteTable>>>,
     /// `pfed`: when the FPCs came online.
     pub fpcs_since: Published<i64>,
 }
@@ -75,27 +117,24 @@ impl Agent {
         }
     }
 
-    /// `dcd`: the interfaces of the committed configuration, again at every
-    /// commit or `restart interface-control soft`.
+    /// `dcd`: the interfaces of the committed configuration.
     async fn interface_control(self: Arc<Self>) {
-        let _held = Held(&self.plane.interfaces);
-        let mut installed = self.config().installed();
-        loop {
-            let interfaces = forwarding::interfaces(self.config().effective());
-            self.plane.interfaces.set(Arc::new(interfaces));
-            self.next_configuration(Daemon::InterfaceControl, &mut installed).await;
-        }
+        self.serve_derived(Daemon::InterfaceControl, &self.plane.interfaces).await;
     }
 
-    /// `rpd`: the route table, again at every commit or `restart routing soft`.
+    /// `rpd`: the route table.
     async fn routing(self: Arc<Self>) {
-        let _held = Held(&self.plane.routes);
-        let since = now();
-        let mut installed = self.config().installed();
+        self.serve_derived(Daemon::Routing, &self.plane.routes).await;
+    }
+
+    /// Holds a daemon's derived state while it runs; a soft restart makes it
+    /// build the state again.
+    async fn serve_derived<T>(&self, daemon: Daemon, published: &Published<Derived<T>>) {
+        let _held = Held(published);
+        published.set(Derived::fresh());
         loop {
-            let tables = forwarding::routes(self.config().effective());
-            self.plane.routes.set(Routes { tables: Arc::new(tables), since });
-            self.next_configuration(Daemon::Routing, &mut installed).await;
+            self.processes.reloaded(daemon).notified().await;
+            published.forget();
         }
     }
 
@@ -104,18 +143,6 @@ impl Agent {
         let _held = Held(&self.plane.fpcs_since);
         self.plane.fpcs_since.set(now());
         std::future::pending::<()>().await;
-    }
-
-    /// Waits for a commit, or a soft restart of `daemon`.
-    async fn next_configuration(&self, daemon: Daemon, installed: &mut tokio::sync::watch::Receiver<u64>) {
-        tokio::select! {
-            changed = installed.changed() => {
-                if changed.is_err() {
-                    std::future::pending::<()>().await;
-                }
-            }
-            () = self.processes.reloaded(daemon).notified() => {}
-        }
     }
 }
 
@@ -132,5 +159,24 @@ mod tests {
             assert_eq!(published.get(), Some(7));
         }
         assert_eq!(published.get(), None);
+    }
+
+    #[test]
+    fn derived_state_is_built_once_per_commit_and_only_while_the_daemon_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let schema = Arc::new(crate::config::schema::Schema::shipped().unwrap());
+        let db = ConfigDb::open(schema, crate::slot::Slot::RE0, dir.path()).unwrap();
+        let published: Published<Derived<usize>> = Published::default();
+        let mut builds = 0;
+        let mut build = |_: &Node| {
+            builds += 1;
+            builds
+        };
+        assert!(published.current(&db, &mut build).is_none(), "down: nothing");
+        published.set(Derived::fresh());
+        assert_eq!(*published.current(&db, &mut build).unwrap().0, 1);
+        assert_eq!(*published.current(&db, &mut build).unwrap().0, 1, "no commit since: kept");
+        published.forget();
+        assert_eq!(*published.current(&db, &mut build).unwrap().0, 2, "a soft restart builds again");
     }
 }

@@ -11,8 +11,6 @@
 //! [`Lease`] also keeps them from acting as master at the same moment. The
 //! events are the Junos ones (E_CFG_M, E_REQ_C, E_TMOUT, ...).
 
-use std::fs::OpenOptions;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -544,11 +542,7 @@ struct Log {
 
 impl Log {
     fn line(&self, text: &str) {
-        let stamp = chrono::Utc::now().format("%b %e %H:%M:%S");
-        // The log explains; losing a line to a full disk must not stop mastership.
-        if let Ok(mut file) = OpenOptions::new().create(true).append(true).open(&self.path) {
-            let _ = writeln!(file, "{stamp} {text}");
-        }
+        super::syslog::append_stamped(&self.path, text);
     }
 }
 

@@ -421,10 +421,10 @@ impl Agent {
             Daemon::Management => self.config().committed_bytes(),
             Daemon::ChassisControl => ChassisInventory { modules: model::chassis_inventory() }.encoded_len(),
             Daemon::InterfaceControl => {
-                self.plane.interfaces.get().map_or(0, |i| i.iter().map(Message::encoded_len).sum())
+                self.plane.interfaces.built().map_or(0, |i| i.iter().map(Message::encoded_len).sum())
             }
             Daemon::Routing => {
-                self.plane.routes.get().map_or(0, |r| r.tables.iter().map(Message::encoded_len).sum())
+                self.plane.routes.built().map_or(0, |r| r.iter().map(Message::encoded_len).sum())
             }
             Daemon::Pfe => FpcInformation { fpcs: forwarding::fpcs(0) }.encoded_len(),
         };

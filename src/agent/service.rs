@@ -136,7 +136,8 @@ impl RoutingEngine for Agent {
         _: Request<GetInterfaceInformationRequest>,
     ) -> Result<Response<InterfaceInformation>, Status> {
         self.forwarding_since()?;
-        let interfaces = self.plane.interfaces.get().ok_or_else(|| not_running(Daemon::InterfaceControl))?;
+        let (interfaces, _) = (self.plane.interfaces.current(&self.config(), forwarding::interfaces))
+            .ok_or_else(|| not_running(Daemon::InterfaceControl))?;
         Ok(Response::new(InterfaceInformation { interfaces: interfaces.to_vec() }))
     }
 
@@ -145,10 +146,11 @@ impl RoutingEngine for Agent {
         _: Request<GetRouteInformationRequest>,
     ) -> Result<Response<RouteInformation>, Status> {
         let (since, took_over) = self.forwarding_since()?;
-        let routes = self.plane.routes.get().ok_or_else(|| not_running(Daemon::Routing))?;
+        let (tables, started) = (self.plane.routes.current(&self.config(), forwarding::routes))
+            .ok_or_else(|| not_running(Daemon::Routing))?;
         // Routes come back a moment after a takeover; at start they are there.
         let installed = if took_over { since + forwarding::ROUTE_DELAY_SECONDS } else { since };
-        let tables = forwarding::installed(&routes.tables, installed.max(routes.since), now());
+        let tables = forwarding::installed(&tables, installed.max(started), now());
         Ok(Response::new(RouteInformation { tables }))
     }
 

@@ -17,11 +17,16 @@ impl Messages {
 
     /// Appends `Nov 22 10:15:02  HOST PROCESS: TEXT`, as Junos's syslog writes.
     pub fn line(&self, host: &str, process: &str, text: &str) {
-        let stamp = chrono::Utc::now().format("%b %e %H:%M:%S");
-        // The log explains; a full disk must not stop what it explains.
-        if let Ok(mut file) = OpenOptions::new().create(true).append(true).open(&self.path) {
-            let _ = writeln!(file, "{stamp}  {host} {process}: {text}");
-        }
+        append_stamped(&self.path, &format!(" {host} {process}: {text}"));
+    }
+}
+
+/// Appends `Nov 22 10:15:02 TEXT` to the log at `path`.
+pub fn append_stamped(path: &Path, text: &str) {
+    let stamp = chrono::Utc::now().format("%b %e %H:%M:%S");
+    // A log explains; a full disk must not stop what it explains.
+    if let Ok(mut file) = OpenOptions::new().create(true).append(true).open(path) {
+        let _ = writeln!(file, "{stamp} {text}");
     }
 }
 

@@ -7,6 +7,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/reshell/v1/peer.proto",
         "proto/reshell/v1/configuration.proto",
         "proto/reshell/v1/fault.proto",
+        "proto/reshell/v1/authentication.proto",
     ];
     for file in files {
         println!("cargo:rerun-if-changed={file}");

@@ -11,8 +11,9 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::process::Command;
 use tokio::sync::{mpsc, oneshot};
+use tonic::transport::Endpoint;
 
-use crate::agent::{self, AgentOptions, Exit};
+use crate::agent::{self, AgentOptions, ChassisSecret, Exit};
 use crate::proto::routing_engine_client::RoutingEngineClient;
 use crate::proto::{GetIdentityRequest, MastershipState};
 use crate::slot::Slot;
@@ -72,6 +73,11 @@ pub fn re_state_dir(chassis_dir: &Path, slot: Slot) -> PathBuf {
     chassis_dir.join(slot.to_string())
 }
 
+/// The secret both REs of one chassis prove themselves to each other with.
+pub fn secret_file(chassis_dir: &Path) -> PathBuf {
+    chassis_dir.join("chassis-secret")
+}
+
 /// The mastership lease both REs of one chassis share.
 fn lease_file(chassis_dir: &Path) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(chassis_dir)
@@ -86,6 +92,7 @@ pub async fn start_embedded(state_dir: &Path) -> anyhow::Result<Addresses> {
     let bound: Vec<SocketAddr> = listeners.iter().map(TcpListener::local_addr).collect::<Result<_, _>>()?;
     let mut addresses = Addresses::default();
     let lease = lease_file(state_dir)?;
+    let secret = ChassisSecret::open_or_create(&secret_file(state_dir))?;
     for (slot, listener) in Slot::ALL.into_iter().zip(listeners) {
         let options = AgentOptions {
             slot,
@@ -93,13 +100,14 @@ pub async fn start_embedded(state_dir: &Path) -> anyhow::Result<Addresses> {
             state_dir: re_state_dir(state_dir, slot),
             lease: Some(lease.clone()),
             fault_injection: false,
+            secret: secret_file(state_dir),
         };
         let address = bound[slot.number() as usize];
         let server = agent::spawn(listener, options.clone(), std::future::pending())?;
         tokio::spawn(serve_until_halted(server, address, options));
         addresses.set(slot, address.to_string());
     }
-    settle(&bound).await;
+    settle(&bound, &secret).await;
     Ok(addresses)
 }
 
@@ -128,13 +136,13 @@ async fn serve_until_halted(
 /// Waits (a few milliseconds, normally) until the election has made one RE
 /// master, so the first prompt shows the role the chassis will keep. With
 /// both REs configured backup there is none to wait for: the deadline ends it.
-async fn settle(agents: &[SocketAddr]) {
+async fn settle(agents: &[SocketAddr], secret: &ChassisSecret) {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(3);
     while tokio::time::Instant::now() < deadline {
         for address in agents {
-            let Ok(mut client) = RoutingEngineClient::connect(format!("http://{address}")).await else {
-                continue;
-            };
+            let Ok(channel) = Endpoint::from_shared(format!("http://{address}")) else { return };
+            let Ok(channel) = channel.connect().await else { continue };
+            let mut client = RoutingEngineClient::with_interceptor(channel, secret.credential());
             if let Ok(identity) = client.get_identity(GetIdentityRequest {}).await
                 && identity.get_ref().mastership_state == MastershipState::Master as i32
             {
@@ -170,6 +178,8 @@ pub async fn run_children(state_dir: &Path, fault_injection: bool) -> anyhow::Re
             .arg(re_state_dir(state_dir, slot))
             .arg("--lease")
             .arg(&lease)
+            .arg("--secret")
+            .arg(secret_file(state_dir))
             .args(fault_injection.then_some("--fault-injection"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -4,6 +4,10 @@
 use anyhow::{Context, bail};
 use clap::Subcommand;
 
+use tonic::transport::Endpoint;
+
+use crate::proto::LoginRequest;
+use crate::proto::authentication_client::AuthenticationClient;
 use crate::proto::fault_client::FaultClient;
 use crate::proto::fault_request::Fault;
 use crate::proto::{Crash, CrashProcess, CutLink, DelayMessages, DropMessages, FaultRequest, Freeze, Heal};
@@ -58,13 +62,28 @@ impl FaultCommand {
     }
 }
 
-/// Sends the fault; what the agent now suffers, in its words.
-pub async fn inject(address: &str, command: FaultCommand) -> anyhow::Result<String> {
+/// Sends the fault, logged in as `user` (a super-user's work); what the
+/// agent now suffers, in its words.
+pub async fn inject(
+    address: &str,
+    user: &str,
+    password: Option<String>,
+    command: FaultCommand,
+) -> anyhow::Result<String> {
     let crash = matches!(command, FaultCommand::Crash);
-    let mut client = FaultClient::connect(format!("http://{address}"))
+    let channel = Endpoint::from_shared(format!("http://{address}"))?
+        .connect()
         .await
         .with_context(|| format!("cannot connect to {address}"))?;
-    match client.inject(command.request()).await {
+    let login = LoginRequest { user: user.to_owned(), password };
+    let granted = AuthenticationClient::new(channel.clone())
+        .login(login)
+        .await
+        .map_err(|status| anyhow::anyhow!("cannot log in to {address} as {user}: {}", status.message()))?;
+    let mut client = FaultClient::new(channel);
+    let mut request = tonic::Request::new(command.request());
+    request.metadata_mut().insert(crate::agent::TOKEN_KEY, granted.into_inner().token.parse()?);
+    match client.inject(request).await {
         Ok(reply) => Ok(reply.into_inner().text),
         // The agent died before it could answer, as asked.
         Err(_) if crash => Ok(format!("agent at {address} crashed")),

@@ -7,6 +7,7 @@ pub mod config;
 pub mod durable;
 pub mod fault;
 pub mod grammar;
+pub mod permissions;
 pub mod shell;
 pub mod shutdown;
 pub mod slot;

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use reshell::agent::{self, AgentOptions};
 use reshell::chassis::{self, Addresses};
 use reshell::fault;
-use reshell::shell::{self, BatchOptions, ShellOptions};
+use reshell::shell::{self, BatchOptions, Credentials, ShellOptions};
 use reshell::slot::Slot;
 
 /// A Junos-style CLI for a router with two Routing Engines.
@@ -27,7 +27,8 @@ struct Cli {
     /// Attach to running agents instead: re0=ADDR,re1=ADDR
     #[arg(long, value_name = "SPEC")]
     connect: Option<Addresses>,
-    /// The user name in the prompt [default: the OS user]
+    /// Log in as this user [default: the OS user]. Once `system login` has
+    /// users, the password is asked for, or taken from RESHELL_PASSWORD
     #[arg(long)]
     user: Option<String>,
     /// Run this command (repeatable, in order) and exit
@@ -70,6 +71,10 @@ enum Run {
         /// Serve an address other than loopback without TLS
         #[arg(long)]
         insecure: bool,
+        /// The chassis secret both Routing Engines share, made if missing
+        /// [default: STATE_DIR/chassis-secret]
+        #[arg(long, value_name = "FILE")]
+        secret: Option<PathBuf>,
     },
     /// Run both Routing Engines as child processes
     Chassis {
@@ -84,6 +89,9 @@ enum Run {
         /// The agent's gRPC address
         #[arg(long, value_name = "ADDR")]
         connect: String,
+        /// Log in as this super-user [default: the OS user; password from RESHELL_PASSWORD]
+        #[arg(long)]
+        user: Option<String>,
         #[command(subcommand)]
         fault: fault::FaultCommand,
     },
@@ -97,12 +105,19 @@ fn os_user() -> String {
     ["USER", "LOGNAME"].iter().find_map(|v| std::env::var(v).ok()).unwrap_or_else(|| "root".into())
 }
 
+/// The password for batch use, where none can be asked for.
+fn password() -> Option<String> {
+    std::env::var("RESHELL_PASSWORD").ok()
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     match cli.command {
-        Some(Run::Agent { slot, listen, peer, state_dir, lease, fault_injection, insecure }) => {
+        Some(Run::Agent { slot, listen, peer, state_dir, lease, fault_injection, insecure, secret }) => {
             agent::check_exposure(listen, insecure)?;
-            rt.block_on(agent::run(listen, AgentOptions { slot, peer, state_dir, lease, fault_injection }))?;
+            let secret = secret.unwrap_or_else(|| chassis::secret_file(&state_dir));
+            let options = AgentOptions { slot, peer, state_dir, lease, fault_injection, secret };
+            rt.block_on(agent::run(listen, options))?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Run::Chassis { state_dir, fault_injection }) => {
@@ -113,8 +128,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             rt.block_on(chassis::run_children(&state_dir, fault_injection))?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Run::Fault { connect, fault }) => {
-            println!("{}", rt.block_on(fault::inject(&connect, fault))?);
+        Some(Run::Fault { connect, user, fault }) => {
+            let user = user.unwrap_or_else(os_user);
+            println!("{}", rt.block_on(fault::inject(&connect, &user, password(), fault))?);
             Ok(ExitCode::SUCCESS)
         }
         None => {
@@ -125,7 +141,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let options = ShellOptions {
                 state_dir,
                 connect: cli.connect,
-                user: cli.user.unwrap_or_else(os_user),
+                credentials: Credentials { user: cli.user.unwrap_or_else(os_user), password: password() },
                 commands: cli.commands,
                 file: cli.file,
                 batch: BatchOptions { echo: cli.echo, keep_going: cli.keep_going, yes: cli.yes },

@@ -8,9 +8,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::{Process, agent, agent_with, connected_commands as run, eventually, fault, free_port};
+use reshell::proto::authentication_client::AuthenticationClient;
 use reshell::proto::routing_engine_client::RoutingEngineClient;
-use reshell::proto::{GetIdentityRequest, MastershipState};
+use reshell::proto::{GetIdentityRequest, LoginRequest, MastershipState};
 use rustix::process::{Pid, Signal, kill_process};
+use tonic::transport::Endpoint;
 
 /// Asks agents for their role directly over gRPC, with a short deadline:
 /// a stopped agent does not answer.
@@ -26,8 +28,15 @@ impl Roles {
     fn of(&self, address: &str) -> Option<MastershipState> {
         self.rt.block_on(async {
             let ask = async {
-                let mut client = RoutingEngineClient::connect(format!("http://{address}")).await.ok()?;
-                let identity = client.get_identity(GetIdentityRequest {}).await.ok()?.into_inner();
+                let channel =
+                    Endpoint::from_shared(format!("http://{address}")).ok()?.connect().await.ok()?;
+                let login = LoginRequest { user: "lab".into(), password: None };
+                let token =
+                    AuthenticationClient::new(channel.clone()).login(login).await.ok()?.into_inner().token;
+                let mut request = tonic::Request::new(GetIdentityRequest {});
+                request.metadata_mut().insert(reshell::agent::TOKEN_KEY, token.parse().ok()?);
+                let identity =
+                    RoutingEngineClient::new(channel).get_identity(request).await.ok()?.into_inner();
                 Some(identity.mastership_state())
             };
             tokio::time::timeout(Duration::from_millis(300), ask).await.ok().flatten()

@@ -1,6 +1,7 @@
 //! One Routing Engine: its identity and role, its view of the chassis, and the
 //! gRPC services through which shells and the other Routing Engine reach it.
 
+mod auth;
 mod configuration;
 mod daemons;
 mod election;
@@ -9,6 +10,7 @@ mod files;
 mod forwarding;
 mod host;
 mod lease;
+mod logins;
 mod mastership;
 mod model;
 mod power;
@@ -35,6 +37,7 @@ use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Channel, Endpoint, Server};
 
 use crate::config::schema::Schema;
+use crate::proto::authentication_server::AuthenticationServer;
 use crate::proto::configuration_server::ConfigurationServer;
 use crate::proto::fault_server::FaultServer;
 use crate::proto::peer_client::PeerClient;
@@ -42,6 +45,7 @@ use crate::proto::peer_server::PeerServer;
 use crate::proto::routing_engine_server::RoutingEngineServer;
 use crate::proto::{MastershipState, RouteEngine};
 use crate::slot::Slot;
+pub use auth::{CHASSIS_KEY, ChassisSecret, TOKEN_KEY};
 pub use configuration::SESSION_KEY;
 use host::CpuHistory;
 pub use power::Exit;
@@ -58,6 +62,9 @@ pub struct AgentOptions {
     pub lease: Option<PathBuf>,
     /// Serve the fault injection service.
     pub fault_injection: bool,
+    /// The secret the two REs of the chassis prove themselves to each
+    /// other with; made at the first start if missing.
+    pub secret: PathBuf,
 }
 
 /// How long one call to the peer may take before it counts as unreachable.
@@ -67,7 +74,8 @@ pub(crate) struct Agent {
     slot: Slot,
     peer_address: String,
     /// Connected on first use, so the peer may start after us.
-    peer: PeerClient<Channel>,
+    peer: PeerClient<InterceptedService<Channel, auth::ChassisCredential>>,
+    authority: Arc<auth::Authority>,
     started_at: SystemTime,
     started: Instant,
     cpu: CpuHistory,
@@ -90,12 +98,17 @@ impl Agent {
     fn new(options: &AgentOptions, schema: Arc<Schema>, power: power::Power) -> anyhow::Result<Agent> {
         let config =
             Arc::new(Mutex::new(configuration::ConfigDb::open(schema, options.slot, &options.state_dir)?));
+        let secret = auth::ChassisSecret::open_or_create(&options.secret)
+            .with_context(|| format!("cannot set up the chassis secret {}", options.secret.display()))?;
+        let authority = Arc::new(auth::Authority::new(secret.clone()));
         // A session that ends leaves configuration mode: its exclusive
-        // changes and private copy go with it.
+        // changes and private copy go with it, and so does its login.
         let sessions = {
             let config = config.clone();
-            sessions::Sessions::new(move |id| {
+            let authority = authority.clone();
+            sessions::Sessions::new(move |id, login| {
                 config.lock().unwrap_or_else(|e| e.into_inner()).close_session(id, true);
+                authority.revoke(&login.token);
             })
         };
         let endpoint = Endpoint::from_shared(format!("http://{}", options.peer))
@@ -113,7 +126,8 @@ impl Agent {
             snapshots: snapshot::Snapshots::new(&options.state_dir),
             slot: options.slot,
             peer_address: options.peer.clone(),
-            peer: PeerClient::new(endpoint.connect_lazy()),
+            peer: PeerClient::with_interceptor(endpoint.connect_lazy(), secret.credential()),
+            authority,
             started_at: SystemTime::now(),
             started: Instant::now(),
             cpu: CpuHistory::start(),
@@ -279,8 +293,11 @@ pub fn spawn(
     // (about 40 ms a command).
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let owner = agent.clone();
+    let guard = auth::Guard(agent.authority.clone());
     Ok(tokio::spawn(async move {
         let served = Server::builder()
+            .layer(guard)
+            .add_service(AuthenticationServer::from_arc(agent.clone()))
             .add_service(
                 RoutingEngineServer::from_arc(agent.clone())
                     .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)

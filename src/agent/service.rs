@@ -5,12 +5,16 @@ use tonic::{Request, Response, Status, Streaming};
 use super::transfer::{Chunks, file_status};
 use std::time::SystemTime;
 
+use super::auth::{Principal, principal_of, user_of};
 use super::configuration::now;
 use super::processes::{Daemon, not_running};
 use super::sessions::{Login, SessionStream};
 use super::{Agent, forwarding, host, model, unix_seconds};
 use crate::proto::peer_server::Peer;
 use crate::proto::routing_engine_server::RoutingEngine;
+use crate::proto::{
+    AdmitRequest, GetUsersRequest, LoginOtherRequest, LoginReply, LogoutReply, LogoutRequest, UserList,
+};
 use crate::proto::{
     AttachRequest, ChassisInventory, DirectoryList, FileContents, GetChassisInventoryRequest,
     GetIdentityRequest, GetLocalRouteEngineRequest, GetRouteEngineInformationRequest,
@@ -185,18 +189,26 @@ impl RoutingEngine for Agent {
     type AttachStream = SessionStream;
 
     async fn attach(&self, request: Request<AttachRequest>) -> Result<Response<SessionStream>, Status> {
+        let Some(Principal { user, from, token: Some(token), .. }) = principal_of(&request) else {
+            return Err(Status::unauthenticated("a session needs a login"));
+        };
         let r = request.into_inner();
-        if r.user.is_empty() {
-            return Err(Status::invalid_argument("a session needs a user name"));
-        }
-        let login =
-            Login { user: r.user, terminal: r.terminal, pid: r.pid, since: unix_seconds(SystemTime::now()) };
-        Ok(Response::new(self.sessions.attach(login)))
+        self.authority.attach(&token);
+        let login = Login {
+            user,
+            terminal: r.terminal,
+            pid: r.pid,
+            since: unix_seconds(SystemTime::now()),
+            from,
+            token,
+        };
+        Ok(Response::new(self.sessions.attach(login)?))
     }
 
     async fn save_file(&self, request: Request<SaveFileRequest>) -> Result<Response<SaveFileReply>, Status> {
+        let user = user_of(&request, &request.get_ref().user);
         let r = request.into_inner();
-        let path = self.files.save(&r.user, &r.path, &r.content).map_err(file_status)?;
+        let path = self.files.save(&user, &r.path, &r.content).map_err(file_status)?;
         Ok(Response::new(SaveFileReply { path }))
     }
 
@@ -204,25 +216,29 @@ impl RoutingEngine for Agent {
         &self,
         request: Request<ListFilesRequest>,
     ) -> Result<Response<DirectoryList>, Status> {
+        let user = user_of(&request, &request.get_ref().user);
         let r = request.into_inner();
-        Ok(Response::new(self.files.list(&r.user, &r.path).map_err(file_status)?))
+        Ok(Response::new(self.files.list(&user, &r.path).map_err(file_status)?))
     }
 
     async fn read_file(&self, request: Request<ReadFileRequest>) -> Result<Response<FileContents>, Status> {
+        let user = user_of(&request, &request.get_ref().user);
         let r = request.into_inner();
-        let (path, content) = self.files.read(&r.user, &r.path).map_err(file_status)?;
+        let (path, content) = self.files.read(&user, &r.path).map_err(file_status)?;
         Ok(Response::new(FileContents { path, content }))
     }
 
     async fn delete_file(&self, request: Request<FilePathRequest>) -> Result<Response<FileReply>, Status> {
+        let user = user_of(&request, &request.get_ref().user);
         let r = request.into_inner();
-        let path = self.files.delete(&r.user, &r.path).map_err(file_status)?;
+        let path = self.files.delete(&user, &r.path).map_err(file_status)?;
         Ok(Response::new(FileReply { path }))
     }
 
     async fn rename_file(&self, request: Request<RenameFileRequest>) -> Result<Response<FileReply>, Status> {
+        let user = user_of(&request, &request.get_ref().user);
         let r = request.into_inner();
-        let path = self.files.rename(&r.user, &r.from, &r.to).map_err(file_status)?;
+        let path = self.files.rename(&user, &r.from, &r.to).map_err(file_status)?;
         Ok(Response::new(FileReply { path }))
     }
 
@@ -230,19 +246,22 @@ impl RoutingEngine for Agent {
         &self,
         request: Request<ChecksumFileRequest>,
     ) -> Result<Response<FileChecksum>, Status> {
+        let user = user_of(&request, &request.get_ref().user);
         let r = request.into_inner();
-        let (path, digest) = self.files.checksum(&r.user, &r.path, &r.algorithm).map_err(file_status)?;
+        let (path, digest) = self.files.checksum(&user, &r.path, &r.algorithm).map_err(file_status)?;
         Ok(Response::new(FileChecksum { path, digest }))
     }
 
     async fn copy_file(&self, request: Request<CopyFileRequest>) -> Result<Response<FileReply>, Status> {
+        let user = user_of(&request, &request.get_ref().user);
         let r = request.into_inner();
-        let path = self.copy_file(&r.user, &r.source, &r.destination).await?;
+        let path = self.copy_file(&user, &r.source, &r.destination).await?;
         Ok(Response::new(FileReply { path }))
     }
 
     async fn shutdown(&self, request: Request<ShutdownRequest>) -> Result<Response<ShutdownReply>, Status> {
-        Ok(Response::new(self.shut_down(request.into_inner()).await?))
+        let user = user_of(&request, &request.get_ref().user);
+        Ok(Response::new(self.shut_down(ShutdownRequest { user, ..request.into_inner() }).await?))
     }
 
     async fn get_shutdown(
@@ -312,13 +331,30 @@ impl RoutingEngine for Agent {
         &self,
         request: Request<RecoverSnapshotRequest>,
     ) -> Result<Response<RecoverSnapshotReply>, Status> {
-        self.recover_snapshot(request.into_inner().user).await?;
+        self.recover_snapshot(user_of(&request, &request.get_ref().user)).await?;
         Ok(Response::new(RecoverSnapshotReply {}))
+    }
+
+    async fn login_other(&self, request: Request<LoginOtherRequest>) -> Result<Response<LoginReply>, Status> {
+        Ok(Response::new(self.login_other(principal_of(&request)).await?))
+    }
+
+    async fn get_users(&self, _: Request<GetUsersRequest>) -> Result<Response<UserList>, Status> {
+        Ok(Response::new(self.users()))
+    }
+
+    async fn logout(&self, request: Request<LogoutRequest>) -> Result<Response<LogoutReply>, Status> {
+        Ok(Response::new(LogoutReply { sessions: self.logout(&request.into_inner().user)? }))
     }
 }
 
 #[tonic::async_trait]
 impl Peer for Agent {
+    async fn admit(&self, request: Request<AdmitRequest>) -> Result<Response<LoginReply>, Status> {
+        self.admit_from_peer().await?;
+        Ok(Response::new(self.admit(request.into_inner())?))
+    }
+
     async fn get_local_route_engine(
         &self,
         request: Request<GetLocalRouteEngineRequest>,

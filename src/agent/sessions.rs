@@ -16,6 +16,9 @@ use crate::proto::{Attached, SessionEvent, session_event};
 
 type Event = Result<SessionEvent, Status>;
 
+/// CLI sessions one RE serves at once.
+pub const MAX_SESSIONS: usize = 64;
+
 /// Who a session is, as `status` and lock messages name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Login {
@@ -24,13 +27,19 @@ pub struct Login {
     pub pid: u32,
     /// Seconds since the Unix epoch.
     pub since: i64,
+    /// The client's address.
+    pub from: String,
+    /// The login the session holds; it ends with the session.
+    pub token: Arc<str>,
 }
+
+/// Called with a session's id and login when it ends.
+type OnEnd = dyn Fn(u64, &Login) + Send + Sync;
 
 #[derive(Clone)]
 pub struct Sessions {
     inner: Arc<Mutex<Registry>>,
-    /// Called with a session's id when it ends.
-    on_end: Arc<dyn Fn(u64) + Send + Sync>,
+    on_end: Arc<OnEnd>,
 }
 
 #[derive(Default)]
@@ -41,7 +50,7 @@ struct Registry {
 }
 
 impl Sessions {
-    pub fn new(on_end: impl Fn(u64) + Send + Sync + 'static) -> Sessions {
+    pub fn new(on_end: impl Fn(u64, &Login) + Send + Sync + 'static) -> Sessions {
         Sessions { inner: Arc::default(), on_end: Arc::new(on_end) }
     }
 
@@ -50,9 +59,14 @@ impl Sessions {
     }
 
     /// Registers a session; it ends when the returned stream is dropped.
-    pub fn attach(&self, login: Login) -> SessionStream {
+    pub fn attach(&self, login: Login) -> Result<SessionStream, Status> {
         let (tx, rx) = mpsc::channel(8);
         let mut registry = self.lock();
+        if registry.active.len() >= MAX_SESSIONS {
+            return Err(Status::resource_exhausted(format!(
+                "too many sessions: {MAX_SESSIONS} are logged in to this Routing Engine"
+            )));
+        }
         registry.next_id += 1;
         let id = registry.next_id;
         // The channel is new and empty, so the first event always fits.
@@ -60,7 +74,7 @@ impl Sessions {
             event: Some(session_event::Event::Attached(Attached { session_id: id })),
         }));
         registry.active.insert(id, (login, tx));
-        SessionStream { rx, sessions: self.clone(), id }
+        Ok(SessionStream { rx, sessions: self.clone(), id })
     }
 
     pub fn count(&self) -> usize {
@@ -69,6 +83,25 @@ impl Sessions {
 
     pub fn login(&self, id: u64) -> Option<Login> {
         self.lock().active.get(&id).map(|(login, _)| login.clone())
+    }
+
+    /// Every session, oldest first.
+    pub fn logins(&self) -> Vec<Login> {
+        self.lock().active.values().map(|(login, _)| login.clone()).collect()
+    }
+
+    /// `request system logout USER`: ends the user's sessions; how many.
+    pub fn end_user(&self, user: &str) -> usize {
+        let ended: Vec<_> = {
+            let mut registry = self.lock();
+            let ids: Vec<u64> =
+                registry.active.iter().filter(|(_, (l, _))| l.user == user).map(|(&id, _)| id).collect();
+            ids.into_iter().filter_map(|id| registry.active.remove_entry(&id)).collect()
+        };
+        for (id, (login, _)) in &ended {
+            (self.on_end)(*id, login);
+        }
+        ended.len()
     }
 
     /// Ends every session's stream, as an RE going down drops its logins.
@@ -102,8 +135,11 @@ impl Stream for SessionStream {
 
 impl Drop for SessionStream {
     fn drop(&mut self) {
-        self.sessions.lock().active.remove(&self.id);
-        (self.sessions.on_end)(self.id);
+        // Already gone when the user was logged out.
+        let ended = self.sessions.lock().active.remove(&self.id);
+        if let Some((login, _)) = ended {
+            (self.sessions.on_end)(self.id, &login);
+        }
     }
 }
 
@@ -112,16 +148,23 @@ mod tests {
     use super::*;
 
     fn login(user: &str) -> Login {
-        Login { user: user.into(), terminal: "pts/0".into(), pid: 1, since: 0 }
+        Login {
+            user: user.into(),
+            terminal: "pts/0".into(),
+            pid: 1,
+            since: 0,
+            from: "-".into(),
+            token: user.into(),
+        }
     }
 
     #[test]
     fn a_session_lasts_as_long_as_its_stream() {
         let ended = Arc::new(Mutex::new(Vec::new()));
         let record = ended.clone();
-        let sessions = Sessions::new(move |id| record.lock().unwrap().push(id));
-        let first = sessions.attach(login("lab"));
-        let second = sessions.attach(login("ops"));
+        let sessions = Sessions::new(move |id, _| record.lock().unwrap().push(id));
+        let first = sessions.attach(login("lab")).unwrap();
+        let second = sessions.attach(login("ops")).unwrap();
         assert_eq!(sessions.count(), 2);
         assert_eq!(sessions.login(2).map(|l| l.user).as_deref(), Some("ops"));
         drop(first);
@@ -129,5 +172,37 @@ mod tests {
         drop(second);
         assert_eq!(sessions.count(), 0);
         assert_eq!(*ended.lock().unwrap(), [1, 2]);
+    }
+}
+
+#[cfg(test)]
+mod limits {
+    use super::*;
+
+    #[test]
+    fn a_logout_ends_the_users_sessions_once() {
+        let ended = Arc::new(Mutex::new(Vec::new()));
+        let record = ended.clone();
+        let sessions =
+            Sessions::new(move |id, login: &Login| record.lock().unwrap().push((id, login.user.clone())));
+        let login = |user: &str| Login {
+            user: user.into(),
+            terminal: "pts/0".into(),
+            pid: 1,
+            since: 0,
+            from: "-".into(),
+            token: user.into(),
+        };
+        let streams: Vec<_> = (0..MAX_SESSIONS - 1).map(|_| sessions.attach(login("ops")).unwrap()).collect();
+        let lab = sessions.attach(login("lab")).unwrap();
+        assert_eq!(
+            sessions.attach(login("one-more")).err().map(|s| s.code()),
+            Some(tonic::Code::ResourceExhausted)
+        );
+        assert_eq!(sessions.end_user("ops"), MAX_SESSIONS - 1);
+        drop(streams);
+        assert_eq!(ended.lock().unwrap().len(), MAX_SESSIONS - 1, "each ended session is reported once");
+        assert_eq!(sessions.logins().iter().map(|l| l.user.as_str()).collect::<Vec<_>>(), ["lab"]);
+        drop(lab);
     }
 }

@@ -17,11 +17,12 @@ use nom::branch::alt;
 use nom::bytes::complete::tag;
 use nom::character::complete::char;
 use nom::combinator::{cut, map, opt};
-use nom::multi::many0;
+use nom::multi::{many0, separated_list1};
 use nom::sequence::{delimited, preceded};
 
 use super::syntax::{Res, arg_type, blank, expect, locate, parse_all, quoted, word};
 use super::{ArgType, Grammar, GrammarError, Node, NodeId, NodeKind};
+use crate::permissions::Permission;
 
 /// A node as read, before it is placed in the arena.
 struct RawNode<'a> {
@@ -29,6 +30,7 @@ struct RawNode<'a> {
     name: &'a str,
     kind: NodeKind,
     help: String,
+    needs: Option<(&'a str, Vec<&'a str>)>,
     action: Option<&'a str>,
     children: Vec<RawNode<'a>>,
 }
@@ -51,6 +53,14 @@ fn node(input: &str) -> Res<'_, RawNode<'_>> {
     let (input, ()) = blank(input)?;
     let (input, help) = cut(expect("quoted help text", quoted)).parse(input)?;
     let (input, ()) = blank(input)?;
+    let (input, needs) = opt(|i| {
+        let (rest, _) = tag("needs(").parse(i)?;
+        let (rest, flags) = cut(expect("permission flags", separated_list1(char('|'), word))).parse(rest)?;
+        let (rest, _) = cut(expect("')'", char(')'))).parse(rest)?;
+        Ok((rest, (i, flags)))
+    })
+    .parse(input)?;
+    let (input, ()) = blank(input)?;
     let (input, action) = opt(preceded((tag("=>"), blank), cut(expect("action name", word)))).parse(input)?;
     let (input, ()) = blank(input)?;
     let (input, children) = cut(expect(
@@ -61,7 +71,7 @@ fn node(input: &str) -> Res<'_, RawNode<'_>> {
         )),
     ))
     .parse(input)?;
-    Ok((input, RawNode { at, name, kind, help, action, children }))
+    Ok((input, RawNode { at, name, kind, help, needs, action, children }))
 }
 
 pub(super) fn load(file: &str, text: &str) -> Result<Grammar, GrammarError> {
@@ -96,11 +106,18 @@ fn place(
         if r.children.is_empty() && r.action.is_none() && !in_command {
             return Err(located(r.at, format!("'{}' leads to no command: give it '=> action'", r.name)));
         }
+        let mut needs = Vec::new();
+        if let Some((at, flags)) = &r.needs {
+            for flag in flags {
+                needs.push(flag.parse::<Permission>().map_err(|e| located(at, e.to_string()))?);
+            }
+        }
         let children = place(grammar, r.children, in_command || r.action.is_some(), located)?;
         ids.push(grammar.push(Node {
             name: r.name.to_owned(),
             kind: r.kind,
             help: r.help,
+            needs,
             action: r.action.map(str::to_owned),
             children,
         }));
@@ -153,6 +170,26 @@ mod tests {
             "test.grammar:2:3: 'b' leads to no command: give it '=> action'"
         );
         assert_eq!(error("<n> int(5..1) \"n\" => n;"), "test.grammar:1:1: empty range (5..1)");
+    }
+
+    #[test]
+    fn needs_hides_what_a_class_may_not_run() {
+        use crate::permissions::Permissions;
+        let text = "show \"Show\" needs(view) => show;\n\
+                    request \"Request\" {\n  halt \"Halt\" needs(maintenance|reboot) => halt {\n    now \"Now\";\n  }\n}\n\
+                    exit \"Exit\" => exit;\n";
+        let g = load("t", text).unwrap();
+        let names = |g: &Grammar| g.roots().iter().map(|&id| g.node(id).name.clone()).collect::<Vec<_>>();
+        let viewer = g.permitted(&Permissions::of([Permission::View]));
+        assert_eq!(names(&viewer), ["show", "exit"], "request led only to halt");
+        let rebooter = g.permitted(&Permissions::of([Permission::Reboot]));
+        assert_eq!(names(&rebooter), ["request", "exit"]);
+        let halt = rebooter.node(rebooter.node(rebooter.roots()[0]).children[0]);
+        assert_eq!(rebooter.node(halt.children[0]).name, "now", "options of a permitted command stay");
+        assert_eq!(
+            error("a \"x\" needs(wizard) => a;"),
+            "t:1:7: unknown permission 'wizard'".replace("t:", "test.grammar:")
+        );
     }
 
     #[test]

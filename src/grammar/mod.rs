@@ -11,6 +11,8 @@ pub use parser::{
     CommandLine, Completion, Completions, Language, ParseError, Parsed, Token, in_quote, tokenize,
 };
 pub use syntax::GrammarError;
+
+use crate::permissions::{Permission, Permissions};
 pub use types::ArgType;
 
 /// Index of a node in its [`Grammar`].
@@ -29,6 +31,8 @@ pub struct Node {
     pub name: String,
     pub kind: NodeKind,
     pub help: String,
+    /// A user needs one of these flags for the node to exist for them.
+    pub needs: Vec<Permission>,
     /// Set on a node where a command is complete: the handler it runs.
     pub action: Option<String>,
     pub children: Vec<NodeId>,
@@ -97,6 +101,32 @@ impl Grammar {
             }
         }
         out
+    }
+
+    /// The tree as a user with `permissions` sees it: a command their class
+    /// does not allow is not there at all, as on Junos, so it is neither
+    /// completed nor shown by `?`, and typing it is a syntax error.
+    pub fn permitted(&self, permissions: &Permissions) -> Grammar {
+        let mut out = Grammar::default();
+        out.roots = self.copy_permitted(&self.roots, permissions, &mut out);
+        out
+    }
+
+    fn copy_permitted(&self, ids: &[NodeId], permissions: &Permissions, out: &mut Grammar) -> Vec<NodeId> {
+        let mut kept = Vec::new();
+        for &id in ids {
+            let node = self.node(id);
+            if !permissions.allows_any(&node.needs) {
+                continue;
+            }
+            let children = self.copy_permitted(&node.children, permissions, out);
+            // A word that led only to commands the user may not run leads nowhere.
+            if node.action.is_none() && !node.children.is_empty() && children.is_empty() {
+                continue;
+            }
+            kept.push(out.push(Node { children, ..node.clone() }));
+        }
+        kept
     }
 
     fn push(&mut self, node: Node) -> NodeId {

@@ -1,12 +1,16 @@
 //! A blocking client for one agent. The shell is synchronous (rustyline), so
 //! each call is driven to completion on the process's runtime.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tokio::runtime::Handle;
+use tonic::metadata::AsciiMetadataValue;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 
-use crate::agent::SESSION_KEY;
+use crate::agent::{SESSION_KEY, TOKEN_KEY};
+use crate::proto::authentication_client::AuthenticationClient;
 use crate::proto::configuration_client::ConfigurationClient;
 use crate::proto::routing_engine_client::RoutingEngineClient;
 use crate::proto::{
@@ -35,6 +39,7 @@ use crate::proto::{
     RestartProcessRequest, SnapshotInformation, TakeSnapshotRequest, restart_process_request,
 };
 use crate::proto::{GetSwitchoverRequest, SwitchoverStatus};
+use crate::proto::{GetUsersRequest, LoginOtherRequest, LoginReply, LoginRequest, LogoutRequest, UserList};
 
 /// Interactive commands answer in milliseconds; a call that takes this long
 /// has met a dead or wedged agent.
@@ -50,18 +55,40 @@ pub enum ClientError {
     /// The agent refused; its message is Junos text.
     #[error("{0}")]
     Refused(String),
+    /// The agent does not know the caller: a login failed or has ended.
+    #[error("{0}")]
+    Unauthenticated(String),
 }
+
+/// The login a client's calls are made under: its token goes with each.
+#[derive(Clone, Default)]
+pub struct Token(Arc<OnceLock<AsciiMetadataValue>>);
+
+impl tonic::service::Interceptor for Token {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(token) = self.0.get() {
+            request.metadata_mut().insert(TOKEN_KEY, token.clone());
+        }
+        Ok(request)
+    }
+}
+
+type Authed = InterceptedService<Channel, Token>;
 
 #[derive(Clone)]
 pub struct AgentClient {
     address: String,
     rt: Handle,
-    client: RoutingEngineClient<Channel>,
-    config: ConfigurationClient<Channel>,
+    client: RoutingEngineClient<Authed>,
+    config: ConfigurationClient<Authed>,
     /// For calls that wait on the other RE (a mastership change retries for
     /// seconds before it gives up; a commit may synchronize).
-    patient: RoutingEngineClient<Channel>,
-    patient_config: ConfigurationClient<Channel>,
+    patient: RoutingEngineClient<Authed>,
+    patient_config: ConfigurationClient<Authed>,
+    authentication: AuthenticationClient<Channel>,
+    token: Token,
+    /// What the login granted, once made.
+    granted: Arc<OnceLock<LoginReply>>,
     /// The id `attach` was given, sent with every configuration call.
     session: u64,
 }
@@ -79,21 +106,60 @@ impl AgentClient {
             let _entered = rt.enter();
             (endpoint.connect_lazy(), endpoint.clone().timeout(PATIENT_TIMEOUT).connect_lazy())
         };
+        let token = Token::default();
         Ok(AgentClient {
             address: address.to_owned(),
             rt,
-            client: RoutingEngineClient::new(channel.clone())
+            client: RoutingEngineClient::with_interceptor(channel.clone(), token.clone())
                 .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(crate::MAX_MESSAGE_BYTES),
-            config: ConfigurationClient::new(channel)
+            config: ConfigurationClient::with_interceptor(channel.clone(), token.clone())
                 .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(crate::MAX_MESSAGE_BYTES),
-            patient: RoutingEngineClient::new(patient.clone()),
-            patient_config: ConfigurationClient::new(patient)
+            authentication: AuthenticationClient::new(channel),
+            patient: RoutingEngineClient::with_interceptor(patient.clone(), token.clone()),
+            patient_config: ConfigurationClient::with_interceptor(patient, token.clone())
                 .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(crate::MAX_MESSAGE_BYTES),
+            token,
+            granted: Arc::default(),
             session: 0,
         })
+    }
+
+    /// Logs in (once: later calls return the first login's grant).
+    pub fn login(&self, user: &str, password: Option<&str>) -> Result<LoginReply, ClientError> {
+        if let Some(granted) = self.granted.get() {
+            return Ok(granted.clone());
+        }
+        let request = LoginRequest { user: user.to_owned(), password: password.map(str::to_owned) };
+        let reply = self.wait(self.authentication.clone().login(request))?;
+        self.use_login(reply)
+    }
+
+    /// Makes this client's calls under a login made elsewhere (the other
+    /// RE's word for the user).
+    pub fn use_login(&self, reply: LoginReply) -> Result<LoginReply, ClientError> {
+        let token = reply
+            .token
+            .parse()
+            .map_err(|_| ClientError::Refused("the Routing Engine sent an unusable login token".into()))?;
+        let _ = self.token.0.set(token);
+        Ok(self.granted.get_or_init(|| reply).clone())
+    }
+
+    /// A login on the other RE for this client's user, vouched for by this RE.
+    pub fn login_other(&self) -> Result<LoginReply, ClientError> {
+        self.wait(self.client.clone().login_other(LoginOtherRequest {}))
+    }
+
+    pub fn users(&self) -> Result<UserList, ClientError> {
+        self.wait(self.client.clone().get_users(GetUsersRequest {}))
+    }
+
+    /// `request system logout USER`: how many sessions ended.
+    pub fn logout(&self, user: &str) -> Result<u32, ClientError> {
+        self.wait(self.client.clone().logout(LogoutRequest { user: user.to_owned() })).map(|r| r.sessions)
     }
 
     /// `request chassis routing-engine master ...`: whether this RE is master afterwards.
@@ -162,6 +228,8 @@ impl AgentClient {
     fn error(&self, status: tonic::Status) -> ClientError {
         if crate::is_unreachable(&status) {
             ClientError::Unreachable { address: self.address.clone(), reason: crate::status_reason(&status) }
+        } else if status.code() == tonic::Code::Unauthenticated {
+            ClientError::Unauthenticated(status.message().to_owned())
         } else {
             ClientError::Refused(status.message().to_owned())
         }
@@ -201,9 +269,8 @@ impl AgentClient {
 
     /// Logs a session in; it stays logged in until the returned stream is
     /// dropped, and this client's configuration calls are that session's.
-    pub fn attach(&mut self, user: &str) -> Result<tonic::Streaming<SessionEvent>, ClientError> {
-        let request =
-            AttachRequest { user: user.to_owned(), terminal: terminal_name(), pid: std::process::id() };
+    pub fn attach(&mut self) -> Result<tonic::Streaming<SessionEvent>, ClientError> {
+        let request = AttachRequest { terminal: terminal_name(), pid: std::process::id() };
         let mut stream = self.wait(self.client.clone().attach(request))?;
         // The first event confirms the registration, so a `users` count taken
         // after this call includes the session.

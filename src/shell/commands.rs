@@ -2,7 +2,7 @@
 
 use super::pipe::Pipeline;
 use super::view::View;
-use super::{AgentClient, Engine, Failure, Session, render};
+use super::{AgentClient, ClientError, Engine, Failure, Session, render};
 use crate::grammar::{Completion, Completions, Parsed};
 use crate::proto::change_mastership_request::Action;
 use crate::proto::edit_request::Operation;
@@ -63,10 +63,12 @@ pub(super) enum Command {
     ShowSystemSwitchover,
     ShowSystemRollback,
     ShowSystemUptime,
+    ShowSystemUsers,
     ShowVersion,
     ShowVmhostSnapshot,
     Status,
     SystemHalt,
+    SystemLogout,
     SystemPowerOff,
     SystemReboot,
     ClearSystemReboot,
@@ -146,6 +148,8 @@ impl Command {
             "show-system-commit" => Command::ShowSystemCommit,
             "show-system-rollback" => Command::ShowSystemRollback,
             "show-system-uptime" => Command::ShowSystemUptime,
+            "show-system-users" => Command::ShowSystemUsers,
+            "system-logout" => Command::SystemLogout,
             "show-version" => Command::ShowVersion,
             "status" => Command::Status,
             "top" => Command::Top,
@@ -249,6 +253,11 @@ impl Command {
             Command::ShowRoute => show(client.route_information()?),
             Command::ShowChassisRoutingEngine => show(client.route_engine_information(number("slot"))?),
             Command::ShowSystemUptime => show(client.system_uptime_information()?),
+            Command::ShowSystemUsers => show(client.users()?),
+            Command::SystemLogout => {
+                client.logout(parsed.arg("user").unwrap_or(""))?;
+                show(String::new())
+            }
             Command::ShowVersion => show(client.software_information()?),
             Command::ShowCli => show(engine.settings.show(engine.terminal)),
             Command::SetCliCompleteOnSpace => {
@@ -359,8 +368,9 @@ fn login(engine: &mut Engine, parsed: &Parsed<'_>) -> Result<String, Failure> {
     if target == current {
         return Err(Failure::Error(format!("already logged in to {target}")));
     }
-    let address = engine.address_of(target);
-    let session: Session = Engine::open(&engine.rt, &address, &engine.user)
+    let session: Session = engine
+        .other_client(target)
+        .and_then(Engine::open)
         .map_err(|e| Failure::Error(format!("could not connect to {target} : {}", unreachable_reason(&e))))?;
     engine.sessions.push(session);
     Ok(format!("\n{}\n", engine.banner()?))
@@ -423,7 +433,25 @@ impl Engine {
         if Some(slot) == self.current_slot() {
             return Ok((self.session().client.clone(), path));
         }
-        Ok((AgentClient::new(self.rt.clone(), &self.address_of(slot))?, path))
+        Ok((self.other_client(slot)?, path))
+    }
+
+    /// A client of the RE in `slot`, logged in on the word of the current
+    /// one: the chassis trusts its own REs, so no password is asked again.
+    fn other_client(&self, slot: Slot) -> Result<AgentClient, ClientError> {
+        let address = self.address_of(slot);
+        let client = AgentClient::new(self.rt.clone(), &address)?;
+        match self.session().client.login_other() {
+            Ok(granted) => client.use_login(granted)?,
+            // With the current RE (or its link to the other) gone there is
+            // nobody to vouch: the user logs in again, as they would at the
+            // other RE's console.
+            Err(ClientError::Unreachable { .. }) => {
+                client.login(&self.credentials.user, self.credentials.password.as_deref())?
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(client)
     }
 
     /// Where an RE's agent is: as the shell was told, or, told only one
@@ -439,7 +467,9 @@ impl Engine {
 fn unreachable_reason(e: &super::ClientError) -> String {
     match e {
         super::ClientError::Unreachable { reason, .. } => reason.clone(),
-        super::ClientError::Refused(message) => message.clone(),
+        super::ClientError::Refused(message) | super::ClientError::Unauthenticated(message) => {
+            message.clone()
+        }
     }
 }
 

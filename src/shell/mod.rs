@@ -27,7 +27,8 @@ use tokio::runtime::Handle;
 use crate::chassis::Addresses;
 use crate::config::schema::Schema;
 use crate::grammar::{Grammar, Language, ParseError};
-use crate::proto::{Identity, MastershipState, SessionEvent};
+use crate::permissions::Permissions;
+use crate::proto::{Identity, LoginReply, MastershipState, SessionEvent};
 use crate::slot::Slot;
 pub use batch::BatchOptions;
 use client::{AgentClient, ClientError};
@@ -45,12 +46,25 @@ pub struct ShellOptions {
     pub state_dir: PathBuf,
     /// Running agents to attach to instead of starting an embedded chassis.
     pub connect: Option<Addresses>,
-    pub user: String,
+    pub credentials: Credentials,
     /// Commands given with `-c`, run in order.
     pub commands: Vec<String>,
     /// A file of commands given with `-f`.
     pub file: Option<PathBuf>,
     pub batch: BatchOptions,
+}
+
+/// Who the shell logs in as. The password is never printed.
+#[derive(Clone)]
+pub struct Credentials {
+    pub user: String,
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials").field("user", &self.user).finish_non_exhaustive()
+    }
 }
 
 /// Starts (or attaches to) the chassis and runs the REPL or the batch runner.
@@ -59,14 +73,35 @@ pub fn run(rt: &Handle, options: ShellOptions) -> anyhow::Result<ExitCode> {
         Some(addresses) => addresses.clone(),
         None => rt.block_on(crate::chassis::start_embedded(&options.state_dir))?,
     };
-    let mut engine = Engine::connect(rt.clone(), &options.user, addresses)?;
     let stdin_is_terminal = std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let mut credentials = options.credentials.clone();
+    let mut engine = loop {
+        match Engine::connect(rt.clone(), &credentials, addresses.clone()) {
+            Ok(engine) => break engine,
+            // Asked once, on a terminal, as a router's login asks.
+            Err(e) if stdin_is_terminal && credentials.password.is_none() && needs_password(&e) => {
+                eprint!("Password:");
+                credentials.password = Some(terminal::read_hidden_line()?.unwrap_or_default());
+            }
+            Err(e) if needs_password(&e) => {
+                bail!(
+                    "cannot log in as {}: password required (give it in RESHELL_PASSWORD)",
+                    credentials.user
+                )
+            }
+            Err(e) => return Err(e),
+        }
+    };
     if !options.commands.is_empty() || options.file.is_some() || !stdin_is_terminal {
         let ok = batch::run(&mut engine, &options)?;
         return Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE });
     }
     repl::run(&mut engine)?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn needs_password(e: &anyhow::Error) -> bool {
+    matches!(e.downcast_ref::<ClientError>(), Some(ClientError::Unauthenticated(m)) if m == "password required")
 }
 
 /// How long `--connect ...,master` waits for an election to make a master.
@@ -83,6 +118,9 @@ pub enum Failure {
     Text(String),
     /// The Routing Engine did not answer.
     Unreachable { address: String, reason: String },
+    /// The RE no longer knows the session (its user was logged out, or the
+    /// RE restarted): the shell ends.
+    LoggedOut(String),
 }
 
 impl From<ClientError> for Failure {
@@ -90,6 +128,7 @@ impl From<ClientError> for Failure {
         match e {
             ClientError::Unreachable { address, reason } => Failure::Unreachable { address, reason },
             ClientError::Refused(message) => Failure::Error(message),
+            ClientError::Unauthenticated(message) => Failure::LoggedOut(message),
         }
     }
 }
@@ -99,7 +138,7 @@ impl Failure {
     /// caret when the terminal does not already show them (batch logs).
     pub fn render(&self, prompt: &str, line: &str, echo: bool) -> String {
         match self {
-            Failure::Error(message) => format!("error: {message}\n"),
+            Failure::Error(message) | Failure::LoggedOut(message) => format!("error: {message}\n"),
             Failure::Text(text) => text.clone(),
             Failure::Unreachable { address, reason } => {
                 format!("error: could not connect to {address} : {reason}\n")
@@ -192,7 +231,11 @@ pub struct Engine {
     teller: Teller,
     secret: SecretReader,
     rt: Handle,
+    /// The name the RE knows the user by, for the prompt.
     user: String,
+    /// To log in to the other RE when the current one cannot vouch for the
+    /// user any more.
+    credentials: Credentials,
     /// Where the shell was told the agents are.
     addresses: Addresses,
     /// Logins nest: `exit` returns to the RE before. The current one is last.
@@ -205,7 +248,7 @@ pub struct Engine {
 impl Engine {
     /// Attaches to the first Routing Engine in `addresses` that answers (re0
     /// first), or to the master if `addresses` asks for it.
-    pub fn connect(rt: Handle, user: &str, addresses: Addresses) -> anyhow::Result<Engine> {
+    pub fn connect(rt: Handle, credentials: &Credentials, addresses: Addresses) -> anyhow::Result<Engine> {
         let operational = Language { commands: Grammar::operational()?, pipes: Grammar::pipes()? };
         let configuration = Language { commands: Grammar::configuration()?, pipes: Grammar::pipes()? };
         for language in [&operational, &configuration] {
@@ -216,10 +259,16 @@ impl Engine {
                 bail!("grammar names pipe '{action}', which has no handler");
             }
         }
-        let session = Engine::first_session(&rt, user, &addresses)?;
+        let (session, granted) = Engine::first_session(&rt, credentials, &addresses)?;
+        // What the class does not allow does not exist for this user.
+        let permissions = Permissions::parse(granted.permissions.iter().map(String::as_str));
+        let permitted = |language: Language| Language {
+            commands: language.commands.permitted(&permissions),
+            pipes: language.pipes,
+        };
         Ok(Engine {
-            operational: Arc::new(operational),
-            configuration: Arc::new(configuration),
+            operational: Arc::new(permitted(operational)),
+            configuration: Arc::new(permitted(configuration)),
             schema: Arc::new(Schema::shipped()?),
             config: None,
             asker: Box::new(|_, _, default| default),
@@ -227,7 +276,8 @@ impl Engine {
             secret: Box::new(|_| None),
             reader: Box::new(|_| String::new()),
             rt,
-            user: user.to_owned(),
+            user: granted.user,
+            credentials: credentials.clone(),
             addresses,
             sessions: vec![session],
             settings: CliSettings::default(),
@@ -235,12 +285,20 @@ impl Engine {
         })
     }
 
-    fn first_session(rt: &Handle, user: &str, addresses: &Addresses) -> anyhow::Result<Session> {
+    fn first_session(
+        rt: &Handle,
+        credentials: &Credentials,
+        addresses: &Addresses,
+    ) -> anyhow::Result<(Session, LoginReply)> {
+        let login = |client: &AgentClient| client.login(&credentials.user, credentials.password.as_deref());
         let mut last_error = None;
         if !addresses.master {
             for address in Slot::ALL.into_iter().filter_map(|s| addresses.get(s)) {
-                match Engine::open(rt, address, user) {
-                    Ok(session) => return Ok(session),
+                let client = AgentClient::new(rt.clone(), address)?;
+                match login(&client).and_then(|granted| Ok((Engine::open(client)?, granted))) {
+                    Ok(opened) => return Ok(opened),
+                    // A wrong password is wrong on the other RE too.
+                    Err(e @ ClientError::Unauthenticated(_)) => return Err(e.into()),
                     Err(e) => last_error = Some(e),
                 }
             }
@@ -257,10 +315,19 @@ impl Engine {
             while std::time::Instant::now() < deadline {
                 for slot in Slot::ALL {
                     let Some(client) = clients[slot.number() as usize].clone() else { continue };
+                    let granted = match login(&client) {
+                        Ok(granted) => granted,
+                        Err(e @ ClientError::Unauthenticated(_)) => return Err(e.into()),
+                        Err(e) => {
+                            last_error = Some(e);
+                            continue;
+                        }
+                    };
                     match client.identity() {
                         Ok(identity) if identity.mastership_state == MastershipState::Master as i32 => {
-                            return Engine::open(rt, client.address(), user)
-                                .context("cannot attach to the master Routing Engine");
+                            let session =
+                                Engine::open(client).context("cannot attach to the master Routing Engine")?;
+                            return Ok((session, granted));
                         }
                         Ok(identity) if clients[slot.other().number() as usize].is_none() => {
                             // The shell was told one address; the RE knows the other.
@@ -283,10 +350,10 @@ impl Engine {
         Err(e.context("cannot attach to the Routing Engine"))
     }
 
-    fn open(rt: &Handle, address: &str, user: &str) -> Result<Session, ClientError> {
-        let mut client = AgentClient::new(rt.clone(), address)?;
+    /// A session on the RE `client` is logged in to.
+    fn open(mut client: AgentClient) -> Result<Session, ClientError> {
         let identity = client.identity()?;
-        let attached = client.attach(user)?;
+        let attached = client.attach()?;
         Ok(Session { client, identity, attached })
     }
 
@@ -402,6 +469,7 @@ impl Engine {
             Ok(Outcome::View(view)) => self.present(view.as_ref(), &pipeline),
             Ok(Outcome::Presented(output)) => Reply { output, paginate: true, ..Reply::default() },
             Err(Failure::Unreachable { address, reason }) => Reply::failed(self.lost(&address, &reason)),
+            Err(failure @ Failure::LoggedOut(_)) => Reply { exit: true, ..Reply::failed(failure) },
             Err(failure) => Reply::failed(failure),
         };
         self.refresh_identity();

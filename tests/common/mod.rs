@@ -159,13 +159,17 @@ pub fn agent(slot: u32, listen: &str, peer: &str, state_dir: &Path) -> (Process,
     agent_with(slot, listen, peer, state_dir, &[])
 }
 
-/// `agent` with more arguments (`--lease FILE`, `--fault-injection`).
+/// `agent` with more arguments (`--lease FILE`, `--fault-injection`). The
+/// agents of one test share the chassis secret beside their state dirs.
 pub fn agent_with(slot: u32, listen: &str, peer: &str, state_dir: &Path, more: &[&str]) -> (Process, String) {
+    let secret = state_dir.parent().unwrap_or(state_dir).join("chassis-secret");
     let p = Process::spawn(
         reshell()
             .args(["agent", "--slot", &slot.to_string(), "--listen", listen, "--peer", peer])
             .arg("--state-dir")
             .arg(state_dir)
+            .arg("--secret")
+            .arg(secret)
             .args(more),
     );
     let line = p.next_line();

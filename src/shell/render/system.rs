@@ -6,7 +6,7 @@ use std::fmt::Write;
 use chrono::DateTime;
 
 use super::junos_time;
-use crate::proto::{DirectoryList, FileContents, SystemUptimeInformation};
+use crate::proto::{DirectoryList, FileContents, SystemUptimeInformation, UserList};
 use crate::shell::view::{Element, View};
 
 /// `00:29:13` under a day, `3d 04:05` under a week, `22w0d 19:16` beyond.
@@ -103,6 +103,72 @@ impl View for SystemUptimeInformation {
             .child(since("system-booted-time", self.system_booted_time))
             .child(since("protocols-started-time", self.protocols_started_time))
             .child(uptime)
+    }
+}
+
+/// `show system users`: the uptime line, then one row a session.
+impl View for UserList {
+    fn text(&self) -> String {
+        let mut out = String::new();
+        let users = self.sessions.len();
+        let up = self.now.saturating_sub(self.booted).max(0) as u64;
+        let _ = write!(
+            out,
+            "{}  up {}, {users} user{}",
+            clock(self.now),
+            up_time(up),
+            if users == 1 { "" } else { "s" }
+        );
+        if let Some(load) = &self.load_averages {
+            let _ = write!(out, ", load averages: {:.2}, {:.2}, {:.2}", load.one, load.five, load.fifteen);
+        }
+        out.push_str("\nUSER     TTY      FROM                              LOGIN@  IDLE WHAT\n");
+        for s in &self.sessions {
+            let _ = writeln!(
+                out,
+                "{:<9}{:<9}{:<34}{:>6}{:>6} {}",
+                s.user,
+                s.terminal,
+                s.from,
+                clock(s.login_time).trim(),
+                idle(s.idle_seconds),
+                s.what
+            );
+        }
+        out
+    }
+
+    fn element(&self) -> Element {
+        let mut root = Element::reply_root("system-users-information", "junos");
+        let mut table = Element::new("user-table");
+        for s in &self.sessions {
+            table.push(
+                Element::new("user-entry")
+                    .child(Element::leaf("user", &s.user))
+                    .child(Element::leaf("tty", &s.terminal))
+                    .child(Element::leaf("from", &s.from))
+                    .child(
+                        Element::leaf("login-time", clock(s.login_time).trim())
+                            .attr("junos:seconds", s.login_time),
+                    )
+                    .child(
+                        Element::leaf("idle-time", idle(s.idle_seconds))
+                            .attr("junos:seconds", s.idle_seconds),
+                    )
+                    .child(Element::leaf("command", &s.what)),
+            );
+        }
+        root.push(Element::new("uptime-information").child(table));
+        root
+    }
+}
+
+/// Idle time as BSD `w` gives it: `-` under a minute, minutes, then `h:mm`.
+fn idle(seconds: u64) -> String {
+    match seconds / 60 {
+        0 => "-".into(),
+        m if m < 60 => m.to_string(),
+        m => format!("{}:{:02}", m / 60, m % 60),
     }
 }
 

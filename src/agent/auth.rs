@@ -1,0 +1,503 @@
+//! Who may ask this agent what. Anyone who reaches its port could skip the
+//! shell, so every call is checked here, in one layer in front of all the
+//! services: a login hands out a token, every other call carries it, and each
+//! RPC needs a permission flag of the caller's class; a call the table below
+//! does not name is refused. The other Routing Engine proves itself with the
+//! chassis secret instead.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use tonic::Status;
+use tonic::metadata::AsciiMetadataValue;
+
+use crate::config::tree::Node;
+use crate::permissions::{self, Permission, Permissions};
+
+/// The metadata entry a logged-in caller's token travels in.
+pub const TOKEN_KEY: &str = "reshell-token";
+/// The metadata entry carrying the chassis secret between the REs.
+pub const CHASSIS_KEY: &str = "reshell-chassis";
+
+/// Calls one session may make in a second: far above what a person or a
+/// script on the per-line path makes, low enough that one runaway client
+/// cannot starve the others.
+pub const REQUESTS_PER_SECOND: u32 = 100_000;
+
+/// Logins kept at once; beyond it the longest-idle one that no session
+/// holds is forgotten.
+const MAX_LOGINS: usize = 1024;
+
+/// Who is calling, as the layer found them; handlers read it from the
+/// request's extensions.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user: String,
+    pub class: String,
+    pub permissions: Permissions,
+    /// The client's address, `-` where unknown.
+    pub from: String,
+    /// Set for a logged-in user, not for the other RE.
+    pub token: Option<Arc<str>>,
+}
+
+impl Principal {
+    /// The other Routing Engine: trusted with everything, acting for
+    /// whichever user it names.
+    fn chassis() -> Principal {
+        Principal {
+            user: "root".into(),
+            class: "super-user".into(),
+            permissions: Permissions::of([Permission::All]),
+            from: "-".into(),
+            token: None,
+        }
+    }
+
+    pub fn is_chassis(&self) -> bool {
+        self.token.is_none()
+    }
+}
+
+/// The user a request acts for: the caller, or, when the other RE calls on
+/// a user's behalf, the user it names.
+pub fn user_of<T>(request: &tonic::Request<T>, named: &str) -> String {
+    match request.extensions().get::<Principal>() {
+        Some(p) if !p.is_chassis() => p.user.clone(),
+        _ => named.to_owned(),
+    }
+}
+
+pub fn principal_of<T>(request: &tonic::Request<T>) -> Option<Principal> {
+    request.extensions().get::<Principal>().cloned()
+}
+
+/// What an RPC needs: any one of these flags (none: a login is enough).
+/// `None` for a call only the other RE may make, or one not known here.
+fn required(path: &str) -> Option<&'static [Permission]> {
+    use Permission::*;
+    let (service, method) = path.trim_start_matches('/').split_once('/')?;
+    let needs: &'static [Permission] = match (service, method) {
+        ("reshell.v1.RoutingEngine", method) => match method {
+            "GetIdentity" | "GetSoftwareInformation" | "Attach" | "LoginOther" => &[],
+            "GetRouteEngineInformation"
+            | "GetChassisInventory"
+            | "GetSystemUptimeInformation"
+            | "SaveFile"
+            | "ListFiles"
+            | "ReadFile"
+            | "ChecksumFile"
+            | "GetMastershipLog"
+            | "GetFpcInformation"
+            | "GetInterfaceInformation"
+            | "GetRouteInformation"
+            | "GetSwitchover"
+            | "GetShutdown"
+            | "GetProcesses"
+            | "GetSnapshot"
+            | "GetUsers" => &[View],
+            "DeleteFile" | "RenameFile" | "CopyFile" | "ChangeMastership" | "TakeSnapshot"
+            | "RecoverSnapshot" | "Logout" => &[Maintenance],
+            "Shutdown" | "ClearShutdown" => &[Maintenance, Reboot],
+            "RestartProcess" => &[Reset],
+            _ => return None,
+        },
+        ("reshell.v1.Configuration", method) => match method {
+            "Close" => &[],
+            "GetConfiguration" | "GetStatus" | "Compare" | "GetCommitInformation" => &[View, Configure],
+            "Open" | "SetLevel" | "Edit" | "Commit" | "Rollback" | "Load" => &[Configure],
+            _ => return None,
+        },
+        ("reshell.v1.Fault", "Inject") => &[All],
+        _ => return None,
+    };
+    Some(needs)
+}
+
+const LOGIN_PATH: &str = "/reshell.v1.Authentication/Login";
+
+/// The secret both REs of a chassis share, made once at the first start.
+#[derive(Clone)]
+pub struct ChassisSecret(Arc<str>);
+
+impl ChassisSecret {
+    /// Reads the secret at `path`, or makes it (readable by its owner only).
+    /// Two agents starting together agree: the file appears whole or not at all.
+    pub fn open_or_create(path: &Path) -> anyhow::Result<ChassisSecret> {
+        if let Some(secret) = ChassisSecret::read(path)? {
+            return Ok(secret);
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let staging = path.with_extension(format!("new-{}", std::process::id()));
+        {
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&staging)
+                .with_context(|| format!("cannot create {}", staging.display()))?;
+            file.write_all(random_hex(32)?.as_bytes())?;
+            file.sync_all()?;
+        }
+        // A hard link never replaces: whoever links first made the secret.
+        let linked = std::fs::hard_link(&staging, path);
+        let _ = std::fs::remove_file(&staging);
+        match linked {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot create {}", path.display())),
+        }
+        ChassisSecret::read(path)?.with_context(|| format!("{} vanished", path.display()))
+    }
+
+    fn read(path: &Path) -> anyhow::Result<Option<ChassisSecret>> {
+        match std::fs::read_to_string(path) {
+            Ok(text) if text.trim().len() >= 32 => Ok(Some(ChassisSecret(text.trim().into()))),
+            Ok(_) => anyhow::bail!("{} holds no chassis secret", path.display()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    fn matches(&self, presented: &[u8]) -> bool {
+        let ours = self.0.as_bytes();
+        // Compared in full whatever differs, so the time taken tells nothing.
+        ours.len() == presented.len()
+            && ours.iter().zip(presented).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    }
+
+    /// What a client of the other RE sends with every call.
+    pub fn credential(&self) -> ChassisCredential {
+        ChassisCredential(self.0.parse().ok())
+    }
+}
+
+/// Adds the chassis secret to each call (a tonic interceptor).
+#[derive(Clone)]
+pub struct ChassisCredential(Option<AsciiMetadataValue>);
+
+impl tonic::service::Interceptor for ChassisCredential {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, Status> {
+        if let Some(value) = &self.0 {
+            request.metadata_mut().insert(CHASSIS_KEY, value.clone());
+        }
+        Ok(request)
+    }
+}
+
+pub fn random_hex(bytes: usize) -> anyhow::Result<String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(|e| anyhow::anyhow!("no randomness from the OS: {e}"))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// One login: who, and how busy.
+struct Entry {
+    principal: Principal,
+    last_used: Instant,
+    /// Held by a CLI session's stream: never forgotten while it lasts.
+    attached: bool,
+    window: Instant,
+    calls: u32,
+}
+
+/// The logins this agent handed out, and the check every call passes.
+pub struct Authority {
+    secret: ChassisSecret,
+    logins: Mutex<HashMap<Arc<str>, Entry>>,
+}
+
+impl Authority {
+    pub fn new(secret: ChassisSecret) -> Authority {
+        Authority { secret, logins: Mutex::default() }
+    }
+
+    fn logins(&self) -> std::sync::MutexGuard<'_, HashMap<Arc<str>, Entry>> {
+        self.logins.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A new login for `principal`; its token.
+    pub fn issue(&self, mut principal: Principal) -> Result<Arc<str>, Status> {
+        let token: Arc<str> =
+            random_hex(16).map_err(|e| Status::internal(format!("cannot make a token: {e}")))?.into();
+        principal.token = Some(token.clone());
+        let now = Instant::now();
+        let mut logins = self.logins();
+        if logins.len() >= MAX_LOGINS {
+            let idlest = logins.iter().filter(|(_, e)| !e.attached).min_by_key(|(_, e)| e.last_used);
+            match idlest.map(|(token, _)| token.clone()) {
+                Some(token) => {
+                    logins.remove(&token);
+                }
+                None => return Err(Status::resource_exhausted(format!("too many logins ({MAX_LOGINS})"))),
+            }
+        }
+        logins.insert(
+            token.clone(),
+            Entry { principal, last_used: now, attached: false, window: now, calls: 0 },
+        );
+        Ok(token)
+    }
+
+    pub fn revoke(&self, token: &str) {
+        self.logins().remove(token);
+    }
+
+    /// A CLI session now holds the login.
+    pub fn attach(&self, token: &str) {
+        if let Some(entry) = self.logins().get_mut(token) {
+            entry.attached = true;
+        }
+    }
+
+    /// Seconds since the login made a call.
+    pub fn idle_seconds(&self, token: &str) -> u64 {
+        self.logins().get(token).map_or(0, |e| e.last_used.elapsed().as_secs())
+    }
+
+    /// The check in front of every call: who the caller is (nobody yet for
+    /// a login), or why the call is refused.
+    pub fn admit(&self, path: &str, headers: &http::HeaderMap) -> Result<Option<Principal>, Status> {
+        if path == LOGIN_PATH {
+            return Ok(None);
+        }
+        if let Some(presented) = headers.get(CHASSIS_KEY) {
+            if self.secret.matches(presented.as_bytes()) {
+                return Ok(Some(Principal::chassis()));
+            }
+            return Err(Status::unauthenticated("the chassis secret does not match"));
+        }
+        let Some(token) = headers.get(TOKEN_KEY).and_then(|v| v.to_str().ok()) else {
+            return Err(Status::unauthenticated("login required"));
+        };
+        let mut logins = self.logins();
+        let Some(entry) = logins.get_mut(token) else {
+            return Err(Status::unauthenticated("login required: the session has ended"));
+        };
+        let now = Instant::now();
+        entry.last_used = now;
+        if now.duration_since(entry.window).as_secs() >= 1 {
+            entry.window = now;
+            entry.calls = 0;
+        }
+        entry.calls += 1;
+        if entry.calls > REQUESTS_PER_SECOND {
+            return Err(Status::resource_exhausted(format!(
+                "too many requests: at most {REQUESTS_PER_SECOND} a second per session"
+            )));
+        }
+        let allowed = required(path).is_some_and(|needs| entry.principal.permissions.allows_any(needs));
+        if !allowed {
+            return Err(Status::permission_denied("permission denied"));
+        }
+        Ok(Some(entry.principal.clone()))
+    }
+}
+
+/// A client's address as `show system users` gives it.
+pub fn from_text(from: Option<std::net::SocketAddr>) -> String {
+    from.map_or_else(|| "-".to_owned(), |a| a.ip().to_string())
+}
+
+/// Why a login fails.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoginError {
+    #[error("password required")]
+    PasswordRequired,
+    #[error("login incorrect")]
+    Incorrect,
+}
+
+/// Checks a login against the committed configuration: the user's class, or
+/// why not. While no `system login user` exists anyone gets in as a
+/// super-user, as on a new router's console.
+pub fn authenticate(
+    config: &Node,
+    user: &str,
+    password: Option<&str>,
+) -> Result<(String, Permissions), LoginError> {
+    let users = config.descend(["system", "login", "user"]);
+    if users.is_none_or(|u| u.children.is_empty()) {
+        return Ok(("super-user".into(), Permissions::of([Permission::All])));
+    }
+    let (hash, class) = if user == "root" {
+        (config.descend(["system", "root-authentication", "encrypted-password"]), "super-user".to_owned())
+    } else {
+        let Some(account) = config.descend(["system", "login", "user", user]) else {
+            return Err(password.map_or(LoginError::PasswordRequired, |_| LoginError::Incorrect));
+        };
+        let class = account.descend(["class"]).and_then(|c| c.values.first().cloned()).unwrap_or_default();
+        (account.descend(["authentication", "encrypted-password"]), class)
+    };
+    let Some(password) = password else { return Err(LoginError::PasswordRequired) };
+    let hash = hash.and_then(|h| h.values.first()).ok_or(LoginError::Incorrect)?;
+    let matches = if hash.starts_with("$6$") {
+        sha_crypt::sha512_check(password, hash).is_ok()
+    } else if hash.starts_with("$5$") {
+        sha_crypt::sha256_check(password, hash).is_ok()
+    } else {
+        false
+    };
+    if !matches {
+        return Err(LoginError::Incorrect);
+    }
+    let permissions = class_permissions(config, &class).ok_or(LoginError::Incorrect)?;
+    Ok((class, permissions))
+}
+
+/// A class's flags: predefined, or from `system login class NAME permissions`.
+pub fn class_permissions(config: &Node, class: &str) -> Option<Permissions> {
+    if let Some(p) = permissions::predefined(class) {
+        return Some(p);
+    }
+    let defined = config.descend(["system", "login", "class", class])?;
+    let flags = defined.descend(["permissions"]).map(|p| p.values.clone()).unwrap_or_default();
+    Some(Permissions::parse(flags.iter().map(String::as_str)))
+}
+
+/// The layer that puts [`Authority::admit`] in front of every service.
+#[derive(Clone)]
+pub struct Guard(pub Arc<Authority>);
+
+impl<S> tower::Layer<S> for Guard {
+    type Service = Guarded<S>;
+
+    fn layer(&self, inner: S) -> Guarded<S> {
+        Guarded { authority: self.0.clone(), inner }
+    }
+}
+
+#[derive(Clone)]
+pub struct Guarded<S> {
+    authority: Arc<Authority>,
+    inner: S,
+}
+
+type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
+
+impl<S, B, R> tower::Service<http::Request<B>> for Guarded<S>
+where
+    S: tower::Service<http::Request<B>, Response = http::Response<R>>,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+    R: Default + Send + 'static,
+{
+    type Response = http::Response<R>;
+    type Error = S::Error;
+    type Future = BoxFuture<http::Response<R>, S::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        match self.authority.admit(request.uri().path(), request.headers()) {
+            Ok(principal) => {
+                if let Some(principal) = principal {
+                    request.extensions_mut().insert(principal);
+                }
+                Box::pin(self.inner.call(request))
+            }
+            Err(status) => Box::pin(std::future::ready(Ok(status.into_http()))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::load::parse_text;
+    use crate::config::schema::Schema;
+
+    fn config(text: &str) -> Node {
+        let (node, errors) = parse_text(&Schema::shipped().unwrap(), text);
+        assert!(errors.is_empty(), "{errors:?}");
+        node
+    }
+
+    #[test]
+    fn anyone_is_a_super_user_until_users_are_configured() {
+        let bare = config("system { host-name r1; }");
+        assert_eq!(authenticate(&bare, "lab", None).map(|(c, _)| c), Ok("super-user".into()));
+    }
+
+    #[test]
+    fn users_need_their_password_and_get_their_class() {
+        let hash =
+            sha_crypt::sha512_simple("Secret-42x", &sha_crypt::Sha512Params::new(1000).unwrap()).unwrap();
+        let c = config(&format!(
+            "system {{ login {{ class ops {{ permissions [ view maintenance ]; }} \
+             user ro {{ class read-only; authentication {{ encrypted-password \"{hash}\"; }} }} \
+             user op {{ class ops; authentication {{ encrypted-password \"{hash}\"; }} }} \
+             user nopw {{ class super-user; }} }} }}"
+        ));
+        assert_eq!(authenticate(&c, "ro", None), Err(LoginError::PasswordRequired));
+        assert_eq!(authenticate(&c, "ro", Some("wrong")), Err(LoginError::Incorrect));
+        assert_eq!(authenticate(&c, "ghost", Some("Secret-42x")), Err(LoginError::Incorrect));
+        assert_eq!(authenticate(&c, "nopw", Some("")), Err(LoginError::Incorrect));
+        let (class, p) = authenticate(&c, "ro", Some("Secret-42x")).unwrap();
+        assert_eq!((class.as_str(), p.names()), ("read-only", vec!["view".to_owned()]));
+        let (_, p) = authenticate(&c, "op", Some("Secret-42x")).unwrap();
+        assert!(p.allows(Permission::Maintenance) && !p.allows(Permission::Configure));
+        assert_eq!(authenticate(&c, "root", Some("Secret-42x")), Err(LoginError::Incorrect));
+    }
+
+    #[test]
+    fn every_call_is_checked_against_the_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let authority = Authority::new(ChassisSecret::open_or_create(&dir.path().join("s")).unwrap());
+        let token = authority
+            .issue(Principal {
+                user: "ro".into(),
+                class: "read-only".into(),
+                permissions: Permissions::of([Permission::View]),
+                from: "-".into(),
+                token: None,
+            })
+            .unwrap();
+        let mut headers = http::HeaderMap::new();
+        let path = "/reshell.v1.RoutingEngine/GetRouteEngineInformation";
+        assert_eq!(authority.admit(path, &headers).unwrap_err().code(), tonic::Code::Unauthenticated);
+        headers.insert(TOKEN_KEY, token.parse().unwrap());
+        assert_eq!(authority.admit(path, &headers).unwrap().unwrap().user, "ro");
+        for denied in [
+            "/reshell.v1.Configuration/Commit",
+            "/reshell.v1.RoutingEngine/Shutdown",
+            "/reshell.v1.Peer/Claim",
+            "/x/y",
+        ] {
+            assert_eq!(
+                authority.admit(denied, &headers).unwrap_err().code(),
+                tonic::Code::PermissionDenied,
+                "{denied}"
+            );
+        }
+        authority.revoke(&token);
+        assert_eq!(authority.admit(path, &headers).unwrap_err().code(), tonic::Code::Unauthenticated);
+    }
+
+    #[test]
+    fn the_chassis_secret_is_made_once_and_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chassis-secret");
+        let first = ChassisSecret::open_or_create(&path).unwrap();
+        let second = ChassisSecret::open_or_create(&path).unwrap();
+        assert_eq!(first.0, second.0);
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        let mut headers = http::HeaderMap::new();
+        headers.insert(CHASSIS_KEY, first.0.parse().unwrap());
+        assert!(Authority::new(second).admit("/reshell.v1.Peer/Claim", &headers).is_ok());
+    }
+}

@@ -1,0 +1,229 @@
+//! The agent trusts no client: every call is authenticated and checked
+//! against the caller's login class, whether it comes from the shell or from
+//! a raw gRPC client; and the shell shows each user only what their class
+//! allows.
+
+mod common;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::{Run, connected_commands, eventually, reshell, two_agents};
+use reshell::proto::authentication_client::AuthenticationClient;
+use reshell::proto::change_mastership_request::Action;
+use reshell::proto::configuration_client::ConfigurationClient;
+use reshell::proto::routing_engine_client::RoutingEngineClient;
+use reshell::proto::shutdown_request::Kind;
+use reshell::proto::{
+    ChangeMastershipRequest, CommitRequest, GetRouteEngineInformationRequest, LoginRequest, ShutdownRequest,
+};
+use tonic::Code;
+use tonic::transport::{Channel, Endpoint};
+
+const PASSWORD: &str = "Secret-42x";
+
+/// Users of each kind: `bob` read-only, `olga` operator, `mia` a class with
+/// maintenance, `alice` super-user; all with the same password.
+fn add_users(spec: &str) {
+    let hash = sha_crypt::sha512_simple(PASSWORD, &sha_crypt::Sha512Params::new(5000).unwrap()).unwrap();
+    let mut commands = vec![
+        "configure".to_owned(),
+        "set system login class switcher permissions [ view maintenance ]".to_owned(),
+    ];
+    for (user, class) in
+        [("alice", "super-user"), ("bob", "read-only"), ("olga", "operator"), ("mia", "switcher")]
+    {
+        commands.push(format!("set system login user {user} class {class}"));
+        commands.push(format!("set system login user {user} authentication encrypted-password \"{hash}\""));
+    }
+    commands.push("commit synchronize and-quit".into());
+    let commands: Vec<&str> = commands.iter().map(String::as_str).collect();
+    let run = connected_commands(spec, &commands);
+    assert!(run.stdout.contains("commit complete"), "{}{}", run.stdout, run.stderr);
+}
+
+/// `reshell --connect SPEC --user USER` with `RESHELL_PASSWORD` and the commands.
+fn as_user(spec: &str, user: &str, password: Option<&str>, commands: &[&str]) -> Run {
+    let mut command = reshell();
+    command.args(["--connect", spec, "--user", user, "--keep-going", "--yes"]);
+    if let Some(password) = password {
+        command.env("RESHELL_PASSWORD", password);
+    }
+    for c in commands {
+        command.args(["-c", c]);
+    }
+    command.output().expect("run reshell").into()
+}
+
+fn address_of(spec: &str, slot: usize) -> String {
+    spec.split(',').nth(slot).and_then(|p| p.split_once('=')).map(|(_, a)| a.to_owned()).unwrap()
+}
+
+struct Raw {
+    rt: tokio::runtime::Runtime,
+    channel: Channel,
+}
+
+impl Raw {
+    fn new(address: &str) -> Raw {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let channel =
+            rt.block_on(Endpoint::from_shared(format!("http://{address}")).unwrap().connect()).unwrap();
+        Raw { rt, channel }
+    }
+
+    fn login(&self, user: &str, password: &str) -> Result<String, Code> {
+        let request = LoginRequest { user: user.into(), password: Some(password.into()) };
+        self.rt
+            .block_on(AuthenticationClient::new(self.channel.clone()).login(request))
+            .map(|r| r.into_inner().token)
+            .map_err(|s| s.code())
+    }
+
+    fn with<T>(&self, token: Option<&str>, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        if let Some(token) = token {
+            request.metadata_mut().insert(reshell::agent::TOKEN_KEY, token.parse().unwrap());
+        }
+        request
+    }
+
+    /// The codes of: show chassis routing-engine, commit, switch, halt.
+    fn attempts(&self, token: Option<&str>) -> [Code; 4] {
+        let re = RoutingEngineClient::new(self.channel.clone());
+        let show = self.rt.block_on(
+            re.clone()
+                .get_route_engine_information(self.with(token, GetRouteEngineInformationRequest::default())),
+        );
+        let commit = self.rt.block_on(
+            ConfigurationClient::new(self.channel.clone()).commit(self.with(token, CommitRequest::default())),
+        );
+        let switch = self.rt.block_on(re.clone().change_mastership(
+            self.with(token, ChangeMastershipRequest { action: Action::Switch as i32, force: false }),
+        ));
+        let halt =
+            self.rt.block_on(re.clone().shutdown(
+                self.with(token, ShutdownRequest { kind: Kind::Halt as i32, ..Default::default() }),
+            ));
+        [code(show), code(commit), code(switch), code(halt)]
+    }
+}
+
+fn code<T>(reply: Result<T, tonic::Status>) -> Code {
+    match reply {
+        Ok(_) => Code::Ok,
+        Err(status) => status.code(),
+    }
+}
+
+#[test]
+fn a_raw_grpc_client_needs_a_login_and_the_class_for_each_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = two_agents(dir.path());
+    add_users(&spec);
+    let raw = Raw::new(&address_of(&spec, 0));
+    assert_eq!(raw.attempts(None), [Code::Unauthenticated; 4]);
+    assert_eq!(raw.attempts(Some("forged")), [Code::Unauthenticated; 4]);
+    assert_eq!(raw.login("bob", "wrong"), Err(Code::Unauthenticated));
+    assert_eq!(raw.login("nobody", PASSWORD), Err(Code::Unauthenticated));
+    let bob = raw.login("bob", PASSWORD).unwrap();
+    assert_eq!(
+        raw.attempts(Some(&bob)),
+        [Code::Ok, Code::PermissionDenied, Code::PermissionDenied, Code::PermissionDenied]
+    );
+    // The peer service is the other RE's alone, whoever asks.
+    let alice = raw.login("alice", PASSWORD).unwrap();
+    let peer = reshell::proto::peer_client::PeerClient::new(raw.channel.clone());
+    let admit =
+        raw.with(Some(&alice), reshell::proto::AdmitRequest { user: "eve".into(), ..Default::default() });
+    assert_eq!(raw.rt.block_on(peer.clone().admit(admit)).unwrap_err().code(), Code::PermissionDenied);
+}
+
+#[test]
+fn the_shell_shows_each_class_only_its_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = two_agents(dir.path());
+    add_users(&spec);
+
+    let without = as_user(&spec, "bob", None, &["show version"]);
+    assert!(!without.ok);
+    assert_eq!(
+        without.stderr,
+        "reshell: cannot log in as bob: password required (give it in RESHELL_PASSWORD)\n"
+    );
+    let wrong = as_user(&spec, "bob", Some("nope-nope"), &["show version"]);
+    assert!(wrong.stderr.contains("login incorrect"), "{}", wrong.stderr);
+
+    let bob =
+        as_user(&spec, "bob", Some(PASSWORD), &["configure", "show chassis routing-engine | match Current"]);
+    assert!(bob.stderr.starts_with("bob@re0> configure\n         ^\nunknown command.\n"), "{}", bob.stderr);
+    assert!(bob.stdout.contains("Current state"), "{}", bob.stdout);
+    let help = as_user(&spec, "bob", Some(PASSWORD), &["request ?"]);
+    assert!(help.stdout.contains("routing-engine") && !help.stdout.contains("chassis"), "{}", help.stdout);
+
+    let switch = "request chassis routing-engine master switch no-confirm";
+    let olga = as_user(&spec, "olga", Some(PASSWORD), &["show system uptime | match load", switch]);
+    assert!(olga.stdout.contains("load averages"), "{}", olga.stdout);
+    assert!(olga.stderr.contains("syntax error, expecting <command>.\n"), "{}", olga.stderr);
+    let mia = as_user(&spec, "mia", Some(PASSWORD), &[switch]);
+    assert!(
+        mia.stdout.contains("Complete. The other routing engine becomes the master."),
+        "{}{}",
+        mia.stdout,
+        mia.stderr
+    );
+}
+
+#[test]
+fn the_other_re_takes_the_users_login_without_a_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = two_agents(dir.path());
+    add_users(&spec);
+    let run = as_user(
+        &spec,
+        "bob",
+        Some(PASSWORD),
+        &["request routing-engine login other-routing-engine", "show system users", "configure"],
+    );
+    assert!(run.stdout.contains("\nUSER     TTY      FROM"), "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("\nbob      "), "{}", run.stdout);
+    assert!(run.stderr.contains("bob@re1> configure\n         ^\nunknown command.\n"), "{}", run.stderr);
+    let secret = dir.path().join("chassis-secret");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777, 0o600);
+}
+
+/// A session held open by a shell on standard input.
+fn held_session(spec: &str, user: &str) -> common::Process {
+    let mut command = reshell();
+    command.args(["--connect", spec, "--user", user]).env("RESHELL_PASSWORD", PASSWORD).stdin(Stdio::piped());
+    let mut shell = common::Process::spawn(&mut command);
+    shell.send("show version | match Hostname");
+    assert_eq!(shell.wait_for("Hostname: "), "re0");
+    shell
+}
+
+#[test]
+fn a_user_can_be_logged_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = two_agents(dir.path());
+    add_users(&spec);
+    let re0 = spec.split(',').next().unwrap();
+    let mut olga = held_session(re0, "olga");
+    let users = |who: &str| as_user(re0, who, Some(PASSWORD), &["show system users"]).stdout;
+    eventually(Duration::from_secs(10), "olga is listed", || users("alice").contains("\nolga     "));
+    let denied = as_user(re0, "olga", Some(PASSWORD), &["request system logout olga"]);
+    assert!(denied.stderr.contains("syntax error"), "{}", denied.stderr);
+    let done = as_user(re0, "alice", Some(PASSWORD), &["request system logout olga"]);
+    assert!(done.ok, "{}", done.stderr);
+    assert!(!users("alice").contains("\nolga     "));
+    olga.send("show version");
+    assert!(olga.wait_exit().is_some(), "the logged-out shell ends");
+}
+
+#[test]
+fn a_fresh_chassis_admits_the_console_user_until_users_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let shown = common::commands(dir.path(), &["show system users"]);
+    assert!(shown.stdout.contains("\nlab      "), "{}{}", shown.stdout, shown.stderr);
+}

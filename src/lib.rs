@@ -16,9 +16,18 @@ pub mod slot;
 /// reports it and the XML namespaces of `| display xml` carry it.
 pub const JUNOS_VERSION: &str = "23.4R2.13";
 
-/// The largest gRPC message either side takes: configurations of a million
-/// lines (tens of megabytes) travel whole in `load` and `show`.
-pub const MAX_MESSAGE_BYTES: usize = 1 << 30;
+/// The largest configuration text an agent takes in one `load`, and the
+/// largest file it reads whole (`file show`, `load FILE`): a million-line
+/// configuration is about 50 MB, so this leaves five times that.
+pub const MAX_CONFIGURATION_BYTES: usize = 256 << 20;
+
+/// The largest gRPC message either side takes: a configuration of the
+/// largest size, with room for the message around it.
+pub const MAX_MESSAGE_BYTES: usize = MAX_CONFIGURATION_BYTES + (1 << 20);
+
+/// The longest command line the shell reads; a `set` of any real value fits
+/// many times over.
+pub const MAX_LINE_BYTES: usize = 64 << 10;
 
 /// Why a gRPC call failed, in the words of the deepest cause (a refused
 /// connection says `Connection refused`, not `transport error`).

@@ -12,6 +12,7 @@ use tokio::sync::{Notify, watch};
 use tonic::{Request, Response, Status};
 
 use super::Agent;
+use super::auth::{principal_of, user_of};
 use super::sessions::Login;
 use crate::config::compare::compare;
 use crate::config::editors::describe;
@@ -594,17 +595,23 @@ pub(super) fn wire_errors(errors: Vec<CheckError>) -> Vec<CommitError> {
         .collect()
 }
 
-/// The calling session's id; 0 for a caller that did not attach.
-fn session_of<T>(request: &Request<T>) -> u64 {
-    request
-        .metadata()
-        .get(SESSION_KEY)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
 impl ConfigurationService {
+    /// The calling session's id; 0 for a caller that did not attach, or that
+    /// names a session not its own.
+    fn session_of<T>(&self, request: &Request<T>) -> u64 {
+        let id = request
+            .metadata()
+            .get(SESSION_KEY)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let caller = principal_of(request).and_then(|p| p.token);
+        match self.agent.sessions.login(id) {
+            Some(login) if caller.is_some_and(|token| token == login.token) => id,
+            _ => 0,
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, ConfigDb> {
         self.agent.config()
     }
@@ -613,7 +620,7 @@ impl ConfigurationService {
 #[tonic::async_trait]
 impl Configuration for ConfigurationService {
     async fn open(&self, request: Request<OpenRequest>) -> Result<Response<OpenReply>, Status> {
-        let session = session_of(&request);
+        let session = self.session_of(&request);
         let login = self
             .agent
             .sessions
@@ -624,13 +631,13 @@ impl Configuration for ConfigurationService {
     }
 
     async fn close(&self, request: Request<CloseRequest>) -> Result<Response<CloseReply>, Status> {
-        let session = session_of(&request);
+        let session = self.session_of(&request);
         self.lock().close_session(session, request.into_inner().discard);
         Ok(Response::new(CloseReply {}))
     }
 
     async fn set_level(&self, request: Request<SetLevelRequest>) -> Result<Response<SetLevelReply>, Status> {
-        let session = session_of(&request);
+        let session = self.session_of(&request);
         if let Some(s) = self.lock().editors.get_mut(&session) {
             s.level = request.into_inner().level;
         }
@@ -638,8 +645,16 @@ impl Configuration for ConfigurationService {
     }
 
     async fn edit(&self, request: Request<EditRequest>) -> Result<Response<EditReply>, Status> {
-        let session = session_of(&request);
-        let warning = self.lock().edit(session, &request.into_inner())?;
+        let session = self.session_of(&request);
+        let edit = request.into_inner();
+        let size = edit.words.iter().map(String::len).sum::<usize>() + edit.target.len();
+        if size > crate::MAX_LINE_BYTES {
+            return Err(Status::invalid_argument(format!(
+                "statement too long ({size} bytes; at most {})",
+                crate::MAX_LINE_BYTES
+            )));
+        }
+        let warning = self.lock().edit(session, &edit)?;
         Ok(Response::new(EditReply { warning }))
     }
 
@@ -647,7 +662,7 @@ impl Configuration for ConfigurationService {
         &self,
         request: Request<GetConfigurationRequest>,
     ) -> Result<Response<ConfigurationReply>, Status> {
-        let session = session_of(&request);
+        let session = self.session_of(&request);
         let r = request.into_inner();
         let db = self.lock();
         let path = db.read(&r.words)?;
@@ -677,14 +692,14 @@ impl Configuration for ConfigurationService {
         &self,
         request: Request<GetStatusRequest>,
     ) -> Result<Response<ConfigurationStatus>, Status> {
-        let session = session_of(&request);
+        let session = self.session_of(&request);
         let db = self.lock();
         let editors = db.editors.values().map(editor).collect();
         Ok(Response::new(ConfigurationStatus { changed: db.changed(session), editors }))
     }
 
     async fn compare(&self, request: Request<CompareRequest>) -> Result<Response<CompareReply>, Status> {
-        let session = session_of(&request);
+        let session = self.session_of(&request);
         let request = request.into_inner();
         let db = self.lock();
         let shown_rollback;
@@ -704,8 +719,10 @@ impl Configuration for ConfigurationService {
     }
 
     async fn commit(&self, request: Request<CommitRequest>) -> Result<Response<CommitReply>, Status> {
-        let session = session_of(&request);
-        let request = request.into_inner();
+        let session = self.session_of(&request);
+        // The commit is recorded as the caller's, whatever name it sends.
+        let user = user_of(&request, &request.get_ref().user);
+        let request = CommitRequest { user, ..request.into_inner() };
         let (prepared, synchronize) = {
             let mut db = self.lock();
             let prepared = db.prepare(session, &request)?;
@@ -741,14 +758,21 @@ impl Configuration for ConfigurationService {
     }
 
     async fn rollback(&self, request: Request<RollbackRequest>) -> Result<Response<RollbackReply>, Status> {
-        let session = session_of(&request);
+        let session = self.session_of(&request);
         self.lock().rollback(session, request.into_inner().number)?;
         Ok(Response::new(RollbackReply {}))
     }
 
     async fn load(&self, request: Request<LoadRequest>) -> Result<Response<LoadReply>, Status> {
-        let session = session_of(&request);
+        let session = self.session_of(&request);
         let r = request.into_inner();
+        if r.text.len() > crate::MAX_CONFIGURATION_BYTES {
+            return Err(Status::resource_exhausted(format!(
+                "configuration too large ({} bytes; at most {})",
+                r.text.len(),
+                crate::MAX_CONFIGURATION_BYTES
+            )));
+        }
         let errors = self.lock().load(session, r.action(), &r.text)?;
         let errors = errors
             .into_iter()

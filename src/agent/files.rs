@@ -23,6 +23,8 @@ pub enum FileError {
     NotFound(String),
     #[error("{path}: {source}")]
     Io { path: String, source: std::io::Error },
+    #[error("{path}: file too large ({size} bytes; at most {limit} are read whole)")]
+    TooLarge { path: String, size: u64, limit: usize },
 }
 
 pub struct FileArea {
@@ -186,9 +188,19 @@ impl FileArea {
     }
 
     pub fn read(&self, user: &str, path: &str) -> Result<(String, String), FileError> {
-        let (shown, mut file) = self.open(user, path)?;
+        let (shown, file) = self.open(user, path)?;
+        let limit = crate::MAX_CONFIGURATION_BYTES;
+        let size = file.metadata().map_err(|source| FileError::Io { path: shown.clone(), source })?.len();
+        if size > limit as u64 {
+            return Err(FileError::TooLarge { path: shown, size, limit });
+        }
         let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(|source| FileError::Io { path: shown.clone(), source })?;
+        // A file that grows while it is read stops at the limit all the same.
+        let read = file.take(limit as u64 + 1).read_to_end(&mut bytes);
+        read.map_err(|source| FileError::Io { path: shown.clone(), source })?;
+        if bytes.len() > limit {
+            return Err(FileError::TooLarge { path: shown, size: bytes.len() as u64, limit });
+        }
         Ok((shown, String::from_utf8_lossy(&bytes).into_owned()))
     }
 }

@@ -35,6 +35,7 @@ pub fn file_status(e: FileError) -> Status {
         FileError::InvalidPath(_) => Status::invalid_argument(e.to_string()),
         FileError::NotFound(_) => Status::not_found(e.to_string()),
         FileError::Io { .. } => Status::internal(e.to_string()),
+        FileError::TooLarge { .. } => Status::resource_exhausted(e.to_string()),
     }
 }
 

@@ -55,8 +55,40 @@ pub fn check(schema: &Schema, root: &Node) -> Vec<CheckError> {
     redundancy(root, &mut errors);
     processes(root, &mut errors);
     passwords(root, &mut errors);
+    login_classes(root, &mut errors);
     groups(root, &mut errors);
     errors
+}
+
+/// A user of a class nobody defined could never log in; a class named like
+/// a predefined one would shadow it.
+fn login_classes(root: &Node, errors: &mut Vec<CheckError>) {
+    let Some(login) = root.descend(["system", "login"]) else { return };
+    let defined = login.descend(["class"]);
+    if let Some(classes) = defined {
+        for name in classes.children.keys().filter(|n| crate::permissions::predefined(n).is_some()) {
+            errors.push(CheckError {
+                path: " system login class".into(),
+                statement: quote(name),
+                message: format!("'{name}' is a predefined class name"),
+                missing_mandatory: false,
+            });
+        }
+    }
+    let Some(users) = login.descend(["user"]) else { return };
+    for (name, user) in &users.children {
+        let Some(class) = user.descend(["class"]).and_then(|c| c.values.first()) else { continue };
+        let known = crate::permissions::predefined(class).is_some()
+            || defined.is_some_and(|d| d.children.contains_key(class));
+        if !known {
+            errors.push(CheckError {
+                path: format!(" system login user {}", quote(name)),
+                statement: format!("class {}", quote(class)),
+                message: format!("Undefined login class: '{class}'"),
+                missing_mandatory: false,
+            });
+        }
+    }
 }
 
 /// Group names beginning `junos-` are Junos's own; every applied group must exist.
@@ -265,6 +297,21 @@ mod tests {
             CheckError::report(&check(&schema, &loaded), true),
             "[edit system root-authentication]\n  'plain-text-password'\n    \
              A password is entered at the CLI prompt and stored only as encrypted-password\n\
+             error: configuration check-out failed\n"
+        );
+        let classes = build(
+            &schema,
+            &[
+                "system root-authentication encrypted-password x",
+                "system login class operator permissions view",
+                "system login user ann class noc",
+                "system login user bob class read-only",
+            ],
+        );
+        assert_eq!(
+            CheckError::report(&check(&schema, &classes), true),
+            "[edit system login class]\n  'operator'\n    'operator' is a predefined class name\n\
+             [edit system login user ann]\n  'class noc'\n    Undefined login class: 'noc'\n\
              error: configuration check-out failed\n"
         );
         let empty = check(&schema, &Node::default());

@@ -46,8 +46,8 @@ pub fn run(engine: &mut Engine, options: &ShellOptions) -> anyhow::Result<bool> 
             if line.trim() == "^D" {
                 break;
             }
-            text.push_str(&line);
-            text.push('\n');
+            super::take_typed(&mut text, &line);
+            super::take_typed(&mut text, "\n");
         }
         text
     }));

@@ -542,6 +542,12 @@ impl Engine {
             let file = parsed.arg("filename").unwrap_or_default();
             (file, self.session().client.read_file(&self.user, file)?.content)
         };
+        if contents.len() > crate::MAX_CONFIGURATION_BYTES {
+            return Err(Failure::Error(format!(
+                "configuration too large (more than {} bytes)",
+                crate::MAX_CONFIGURATION_BYTES
+            )));
+        }
         let errors = self.session().client.load(action, contents)?;
         for e in &errors {
             out.push_str(&format!("{file}:{}:({}) {}\n", e.line, e.column, e.message));

@@ -100,6 +100,14 @@ pub fn run(rt: &Handle, options: ShellOptions) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Adds a line typed for `load ... terminal`, until there is more than a
+/// load may hold: the rest is read but not kept, and the load is refused.
+fn take_typed(text: &mut String, line: &str) {
+    if text.len() <= crate::MAX_CONFIGURATION_BYTES {
+        text.push_str(line);
+    }
+}
+
 fn needs_password(e: &anyhow::Error) -> bool {
     matches!(e.downcast_ref::<ClientError>(), Some(ClientError::Unauthenticated(m)) if m == "password required")
 }
@@ -443,6 +451,13 @@ impl Engine {
 
     /// Runs one line: a command, or a `?` request at its end.
     pub fn execute(&mut self, line: &str) -> Reply {
+        if line.len() > crate::MAX_LINE_BYTES {
+            return Reply::failed(Failure::Error(format!(
+                "command line too long ({} bytes; at most {})",
+                line.len(),
+                crate::MAX_LINE_BYTES
+            )));
+        }
         let trimmed = line.trim_end();
         if let Some(before) = trimmed.strip_suffix('?')
             && !crate::grammar::in_quote(before)

@@ -160,7 +160,7 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
             let mut line = String::new();
             match stdin.read_line(&mut line) {
                 Ok(0) | Err(_) => break,
-                Ok(_) => text.push_str(&line),
+                Ok(_) => super::take_typed(&mut text, &line),
             }
         }
         text

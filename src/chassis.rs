@@ -101,6 +101,7 @@ pub async fn start_embedded(state_dir: &Path) -> anyhow::Result<Addresses> {
             lease: Some(lease.clone()),
             fault_injection: false,
             secret: secret_file(state_dir),
+            tls: None,
         };
         let address = bound[slot.number() as usize];
         let server = agent::spawn(listener, options.clone(), std::future::pending())?;

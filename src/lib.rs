@@ -11,6 +11,7 @@ pub mod permissions;
 pub mod shell;
 pub mod shutdown;
 pub mod slot;
+pub mod tls;
 
 /// The Junos release the modelled Routing Engines run: `show version`
 /// reports it and the XML namespaces of `| display xml` carry it.

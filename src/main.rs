@@ -11,6 +11,7 @@ use reshell::chassis::{self, Addresses};
 use reshell::fault;
 use reshell::shell::{self, BatchOptions, Credentials, ShellOptions};
 use reshell::slot::Slot;
+use reshell::tls::{self, AgentTls};
 
 /// A Junos-style CLI for a router with two Routing Engines.
 ///
@@ -46,6 +47,9 @@ struct Cli {
     /// In batch mode, answer yes to every [yes,no] question (otherwise its default)
     #[arg(long)]
     yes: bool,
+    /// Reach the agents of --connect over TLS, checking them against this CA (PEM)
+    #[arg(long, value_name = "FILE", requires = "connect")]
+    tls_ca: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -75,6 +79,15 @@ enum Run {
         /// [default: STATE_DIR/chassis-secret]
         #[arg(long, value_name = "FILE")]
         secret: Option<PathBuf>,
+        /// Serve TLS with this certificate (PEM), and reach the peer over TLS
+        #[arg(long, value_name = "FILE", requires_all = ["tls_key", "tls_ca"])]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM)
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// The CA that signed both Routing Engines' certificates (PEM)
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_ca: Option<PathBuf>,
     },
     /// Run both Routing Engines as child processes
     Chassis {
@@ -113,10 +126,26 @@ fn password() -> Option<String> {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     match cli.command {
-        Some(Run::Agent { slot, listen, peer, state_dir, lease, fault_injection, insecure, secret }) => {
-            agent::check_exposure(listen, insecure)?;
+        Some(Run::Agent {
+            slot,
+            listen,
+            peer,
+            state_dir,
+            lease,
+            fault_injection,
+            insecure,
+            secret,
+            tls_cert,
+            tls_key,
+            tls_ca,
+        }) => {
+            let tls = match (tls_cert, tls_key, tls_ca) {
+                (Some(cert), Some(key), Some(ca)) => Some(AgentTls { cert, key, ca }),
+                _ => None,
+            };
+            agent::check_exposure(listen, tls.is_some(), insecure)?;
             let secret = secret.unwrap_or_else(|| chassis::secret_file(&state_dir));
-            let options = AgentOptions { slot, peer, state_dir, lease, fault_injection, secret };
+            let options = AgentOptions { slot, peer, state_dir, lease, fault_injection, secret, tls };
             rt.block_on(agent::run(listen, options))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -142,6 +171,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 state_dir,
                 connect: cli.connect,
                 credentials: Credentials { user: cli.user.unwrap_or_else(os_user), password: password() },
+                tls: cli.tls_ca.as_deref().map(tls::client).transpose()?,
                 commands: cli.commands,
                 file: cli.file,
                 batch: BatchOptions { echo: cli.echo, keep_going: cli.keep_going, yes: cli.yes },

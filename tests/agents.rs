@@ -108,12 +108,12 @@ fn an_agent_serves_beyond_loopback_only_when_told_it_is_insecure() {
     assert_eq!(
         String::from_utf8_lossy(&refused.stderr),
         "reshell: refusing to serve 0.0.0.0:0 without TLS: only loopback addresses are served in the clear \
-         (--insecure to serve it anyway)\n"
+         (give --tls-cert, --tls-key and --tls-ca, or --insecure to serve it anyway)\n"
     );
     let insecure = Process::spawn(reshell().args(args).arg(dir.path()).arg("--insecure"));
     assert_eq!(
         insecure.next_line(),
-        "warning: serving 0.0.0.0:0 without TLS: anyone who can reach it can run any command"
+        "warning: serving 0.0.0.0:0 without TLS: logins and everything else cross the network in the clear"
     );
     assert!(insecure.wait_for("listening on ").starts_with("0.0.0.0:"));
 }

@@ -34,7 +34,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::server::TcpIncoming;
-use tonic::transport::{Channel, Endpoint, Server};
+use tonic::transport::{Channel, Server};
 
 use crate::config::schema::Schema;
 use crate::proto::authentication_server::AuthenticationServer;
@@ -65,6 +65,8 @@ pub struct AgentOptions {
     /// The secret the two REs of the chassis prove themselves to each
     /// other with; made at the first start if missing.
     pub secret: PathBuf,
+    /// Serve (and reach the peer) over TLS.
+    pub tls: Option<crate::tls::AgentTls>,
 }
 
 /// How long one call to the peer may take before it counts as unreachable.
@@ -111,7 +113,8 @@ impl Agent {
                 authority.revoke(&login.token);
             })
         };
-        let endpoint = Endpoint::from_shared(format!("http://{}", options.peer))
+        let peer_tls = options.tls.as_ref().map(crate::tls::AgentTls::client).transpose()?;
+        let endpoint = crate::tls::endpoint(&options.peer, peer_tls.as_ref())
             .with_context(|| format!("invalid peer address '{}'", options.peer))?
             .connect_timeout(PEER_TIMEOUT)
             .timeout(PEER_TIMEOUT)
@@ -294,8 +297,12 @@ pub fn spawn(
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let owner = agent.clone();
     let guard = auth::Guard(agent.authority.clone());
+    let mut server = Server::builder();
+    if let Some(tls) = &options.tls {
+        server = server.tls_config(tls.server()?).context("cannot set up TLS")?;
+    }
     Ok(tokio::spawn(async move {
-        let served = Server::builder()
+        let served = server
             .layer(guard)
             .add_service(AuthenticationServer::from_arc(agent.clone()))
             .add_service(
@@ -318,19 +325,22 @@ pub fn spawn(
     }))
 }
 
-/// Anyone who reaches an agent can ask it anything, so without TLS only this
-/// host may: an address other than loopback needs `--insecure`, and a warning.
-pub fn check_exposure(listen: SocketAddr, insecure: bool) -> anyhow::Result<()> {
-    if listen.ip().is_loopback() {
+/// Logins and their tokens travel in every call, so without TLS only this
+/// host may reach an agent: an address other than loopback needs TLS, or
+/// `--insecure` and a warning.
+pub fn check_exposure(listen: SocketAddr, tls: bool, insecure: bool) -> anyhow::Result<()> {
+    if listen.ip().is_loopback() || tls {
         return Ok(());
     }
     if !insecure {
         anyhow::bail!(
             "refusing to serve {listen} without TLS: only loopback addresses are served in the clear \
-             (--insecure to serve it anyway)"
+             (give --tls-cert, --tls-key and --tls-ca, or --insecure to serve it anyway)"
         );
     }
-    eprintln!("warning: serving {listen} without TLS: anyone who can reach it can run any command");
+    eprintln!(
+        "warning: serving {listen} without TLS: logins and everything else cross the network in the clear"
+    );
     Ok(())
 }
 

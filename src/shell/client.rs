@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::runtime::Handle;
 use tonic::metadata::AsciiMetadataValue;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Channel, ClientTlsConfig};
 
 use crate::agent::{SESSION_KEY, TOKEN_KEY};
 use crate::proto::authentication_client::AuthenticationClient;
@@ -95,8 +95,8 @@ pub struct AgentClient {
 
 impl AgentClient {
     /// Prepares a client; the connection is made by the first call.
-    pub fn new(rt: Handle, address: &str) -> Result<AgentClient, ClientError> {
-        let endpoint = Endpoint::from_shared(format!("http://{address}"))
+    pub fn new(rt: Handle, address: &str, tls: Option<&ClientTlsConfig>) -> Result<AgentClient, ClientError> {
+        let endpoint = crate::tls::endpoint(address, tls)
             .map_err(|e| ClientError::Unreachable { address: address.to_owned(), reason: e.to_string() })?
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(CALL_TIMEOUT)

@@ -440,7 +440,7 @@ impl Engine {
     /// one: the chassis trusts its own REs, so no password is asked again.
     fn other_client(&self, slot: Slot) -> Result<AgentClient, ClientError> {
         let address = self.address_of(slot);
-        let client = AgentClient::new(self.rt.clone(), &address)?;
+        let client = AgentClient::new(self.rt.clone(), &address, self.tls.as_ref())?;
         match self.session().client.login_other() {
             Ok(granted) => client.use_login(granted)?,
             // With the current RE (or its link to the other) gone there is

@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use tokio::runtime::Handle;
+use tonic::transport::ClientTlsConfig;
 
 use crate::chassis::Addresses;
 use crate::config::schema::Schema;
@@ -47,6 +48,8 @@ pub struct ShellOptions {
     /// Running agents to attach to instead of starting an embedded chassis.
     pub connect: Option<Addresses>,
     pub credentials: Credentials,
+    /// Reach the agents over TLS, checking them with this.
+    pub tls: Option<ClientTlsConfig>,
     /// Commands given with `-c`, run in order.
     pub commands: Vec<String>,
     /// A file of commands given with `-f`.
@@ -76,7 +79,7 @@ pub fn run(rt: &Handle, options: ShellOptions) -> anyhow::Result<ExitCode> {
     let stdin_is_terminal = std::io::IsTerminal::is_terminal(&std::io::stdin());
     let mut credentials = options.credentials.clone();
     let mut engine = loop {
-        match Engine::connect(rt.clone(), &credentials, addresses.clone()) {
+        match Engine::connect(rt.clone(), &credentials, addresses.clone(), options.tls.clone()) {
             Ok(engine) => break engine,
             // Asked once, on a terminal, as a router's login asks.
             Err(e) if stdin_is_terminal && credentials.password.is_none() && needs_password(&e) => {
@@ -244,6 +247,7 @@ pub struct Engine {
     /// To log in to the other RE when the current one cannot vouch for the
     /// user any more.
     credentials: Credentials,
+    tls: Option<ClientTlsConfig>,
     /// Where the shell was told the agents are.
     addresses: Addresses,
     /// Logins nest: `exit` returns to the RE before. The current one is last.
@@ -256,7 +260,12 @@ pub struct Engine {
 impl Engine {
     /// Attaches to the first Routing Engine in `addresses` that answers (re0
     /// first), or to the master if `addresses` asks for it.
-    pub fn connect(rt: Handle, credentials: &Credentials, addresses: Addresses) -> anyhow::Result<Engine> {
+    pub fn connect(
+        rt: Handle,
+        credentials: &Credentials,
+        addresses: Addresses,
+        tls: Option<ClientTlsConfig>,
+    ) -> anyhow::Result<Engine> {
         let operational = Language { commands: Grammar::operational()?, pipes: Grammar::pipes()? };
         let configuration = Language { commands: Grammar::configuration()?, pipes: Grammar::pipes()? };
         for language in [&operational, &configuration] {
@@ -267,7 +276,7 @@ impl Engine {
                 bail!("grammar names pipe '{action}', which has no handler");
             }
         }
-        let (session, granted) = Engine::first_session(&rt, credentials, &addresses)?;
+        let (session, granted) = Engine::first_session(&rt, credentials, &addresses, tls.as_ref())?;
         // What the class does not allow does not exist for this user.
         let permissions = Permissions::parse(granted.permissions.iter().map(String::as_str));
         let permitted = |language: Language| Language {
@@ -286,6 +295,7 @@ impl Engine {
             rt,
             user: granted.user,
             credentials: credentials.clone(),
+            tls,
             addresses,
             sessions: vec![session],
             settings: CliSettings::default(),
@@ -297,12 +307,13 @@ impl Engine {
         rt: &Handle,
         credentials: &Credentials,
         addresses: &Addresses,
+        tls: Option<&ClientTlsConfig>,
     ) -> anyhow::Result<(Session, LoginReply)> {
         let login = |client: &AgentClient| client.login(&credentials.user, credentials.password.as_deref());
         let mut last_error = None;
         if !addresses.master {
             for address in Slot::ALL.into_iter().filter_map(|s| addresses.get(s)) {
-                let client = AgentClient::new(rt.clone(), address)?;
+                let client = AgentClient::new(rt.clone(), address, tls)?;
                 match login(&client).and_then(|granted| Ok((Engine::open(client)?, granted))) {
                     Ok(opened) => return Ok(opened),
                     // A wrong password is wrong on the other RE too.
@@ -317,7 +328,7 @@ impl Engine {
             let mut clients: [Option<AgentClient>; 2] = [None, None];
             for slot in Slot::ALL {
                 if let Some(address) = addresses.get(slot) {
-                    clients[slot.number() as usize] = Some(AgentClient::new(rt.clone(), address)?);
+                    clients[slot.number() as usize] = Some(AgentClient::new(rt.clone(), address, tls)?);
                 }
             }
             while std::time::Instant::now() < deadline {
@@ -339,7 +350,7 @@ impl Engine {
                         }
                         Ok(identity) if clients[slot.other().number() as usize].is_none() => {
                             // The shell was told one address; the RE knows the other.
-                            let other = AgentClient::new(rt.clone(), &identity.peer_address)?;
+                            let other = AgentClient::new(rt.clone(), &identity.peer_address, tls)?;
                             clients[slot.other().number() as usize] = Some(other);
                         }
                         Ok(_) => {}

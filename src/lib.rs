@@ -6,6 +6,8 @@ pub mod chassis;
 pub mod config;
 pub mod durable;
 pub mod fault;
+#[doc(hidden)]
+pub mod fuzz_targets;
 pub mod grammar;
 pub mod permissions;
 pub mod shell;

@@ -40,7 +40,8 @@ fn agents_serve_tls_to_the_shell_and_to_each_other() {
     let (_re0, _re1, spec) = two_agents_with(dir.path(), &args);
     let ca = paths[0].to_str().unwrap();
     // Both slots answer: re0 asked re1 for its half over TLS.
-    let shown = connected(&spec, &["--tls-ca", ca, "-c", "show chassis routing-engine | match \"Slot|state\""]);
+    let shown =
+        connected(&spec, &["--tls-ca", ca, "-c", "show chassis routing-engine | match \"Slot|state\""]);
     assert_eq!(
         common::shape(&shown.stdout),
         " Slot #:\n Current state Master\n Slot #:\n Current state Backup\n",

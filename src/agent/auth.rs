@@ -68,14 +68,14 @@ impl Principal {
 /// The user a request acts for: the caller, or, when the other RE calls on
 /// a user's behalf, the user it names.
 pub fn user_of<T>(request: &tonic::Request<T>, named: &str) -> String {
-    match request.extensions().get::<Principal>() {
+    match request.extensions().get::<Arc<Principal>>() {
         Some(p) if !p.is_chassis() => p.user.clone(),
         _ => named.to_owned(),
     }
 }
 
-pub fn principal_of<T>(request: &tonic::Request<T>) -> Option<Principal> {
-    request.extensions().get::<Principal>().cloned()
+pub fn principal_of<T>(request: &tonic::Request<T>) -> Option<Arc<Principal>> {
+    request.extensions().get::<Arc<Principal>>().cloned()
 }
 
 /// What an RPC needs: any one of these flags (none: a login is enough).
@@ -204,7 +204,7 @@ pub fn random_hex(bytes: usize) -> anyhow::Result<String> {
 
 /// One login: who, and how busy.
 struct Entry {
-    principal: Principal,
+    principal: Arc<Principal>,
     last_used: Instant,
     /// Held by a CLI session's stream: never forgotten while it lasts.
     attached: bool,
@@ -243,10 +243,9 @@ impl Authority {
                 None => return Err(Status::resource_exhausted(format!("too many logins ({MAX_LOGINS})"))),
             }
         }
-        logins.insert(
-            token.clone(),
-            Entry { principal, last_used: now, attached: false, window: now, calls: 0 },
-        );
+        let entry =
+            Entry { principal: Arc::new(principal), last_used: now, attached: false, window: now, calls: 0 };
+        logins.insert(token.clone(), entry);
         Ok(token)
     }
 
@@ -268,13 +267,13 @@ impl Authority {
 
     /// The check in front of every call: who the caller is (nobody yet for
     /// a login), or why the call is refused.
-    pub fn admit(&self, path: &str, headers: &http::HeaderMap) -> Result<Option<Principal>, Status> {
+    pub fn admit(&self, path: &str, headers: &http::HeaderMap) -> Result<Option<Arc<Principal>>, Status> {
         if path == LOGIN_PATH {
             return Ok(None);
         }
         if let Some(presented) = headers.get(CHASSIS_KEY) {
             if self.secret.matches(presented.as_bytes()) {
-                return Ok(Some(Principal::chassis()));
+                return Ok(Some(Arc::new(Principal::chassis())));
             }
             return Err(Status::unauthenticated("the chassis secret does not match"));
         }
@@ -301,7 +300,7 @@ impl Authority {
         if !allowed {
             return Err(Status::permission_denied("permission denied"));
         }
-        Ok(Some(entry.principal.clone()))
+        Ok(Some(Arc::clone(&entry.principal)))
     }
 }
 
@@ -317,19 +316,26 @@ pub enum LoginError {
     PasswordRequired,
     #[error("login incorrect")]
     Incorrect,
+    #[error("login incorrect: no users are configured yet; add one from this router's own host first")]
+    NoUsers,
 }
 
 /// Checks a login against the committed configuration: the user's class, or
-/// why not. While no `system login user` exists anyone gets in as a
-/// super-user, as on a new router's console.
+/// why not. While no `system login user` exists anyone on this host (`local`)
+/// gets in as a super-user, as on a new router's console; nobody else does.
 pub fn authenticate(
     config: &Node,
     user: &str,
     password: Option<&str>,
+    local: bool,
 ) -> Result<(String, Permissions), LoginError> {
     let users = config.descend(["system", "login", "user"]);
     if users.is_none_or(|u| u.children.is_empty()) {
-        return Ok(("super-user".into(), Permissions::of([Permission::All])));
+        return if local {
+            Ok(("super-user".into(), Permissions::of([Permission::All])))
+        } else {
+            Err(LoginError::NoUsers)
+        };
     }
     let (hash, class) = if user == "root" {
         (config.descend(["system", "root-authentication", "encrypted-password"]), "super-user".to_owned())
@@ -429,7 +435,8 @@ mod tests {
     #[test]
     fn anyone_is_a_super_user_until_users_are_configured() {
         let bare = config("system { host-name r1; }");
-        assert_eq!(authenticate(&bare, "lab", None).map(|(c, _)| c), Ok("super-user".into()));
+        assert_eq!(authenticate(&bare, "lab", None, true).map(|(c, _)| c), Ok("super-user".into()));
+        assert_eq!(authenticate(&bare, "lab", None, false), Err(LoginError::NoUsers), "only on this host");
     }
 
     #[test]
@@ -442,15 +449,15 @@ mod tests {
              user op {{ class ops; authentication {{ encrypted-password \"{hash}\"; }} }} \
              user nopw {{ class super-user; }} }} }}"
         ));
-        assert_eq!(authenticate(&c, "ro", None), Err(LoginError::PasswordRequired));
-        assert_eq!(authenticate(&c, "ro", Some("wrong")), Err(LoginError::Incorrect));
-        assert_eq!(authenticate(&c, "ghost", Some("Secret-42x")), Err(LoginError::Incorrect));
-        assert_eq!(authenticate(&c, "nopw", Some("")), Err(LoginError::Incorrect));
-        let (class, p) = authenticate(&c, "ro", Some("Secret-42x")).unwrap();
+        assert_eq!(authenticate(&c, "ro", None, false), Err(LoginError::PasswordRequired));
+        assert_eq!(authenticate(&c, "ro", Some("wrong"), false), Err(LoginError::Incorrect));
+        assert_eq!(authenticate(&c, "ghost", Some("Secret-42x"), false), Err(LoginError::Incorrect));
+        assert_eq!(authenticate(&c, "nopw", Some(""), false), Err(LoginError::Incorrect));
+        let (class, p) = authenticate(&c, "ro", Some("Secret-42x"), false).unwrap();
         assert_eq!((class.as_str(), p.names()), ("read-only", vec!["view".to_owned()]));
-        let (_, p) = authenticate(&c, "op", Some("Secret-42x")).unwrap();
+        let (_, p) = authenticate(&c, "op", Some("Secret-42x"), false).unwrap();
         assert!(p.allows(Permission::Maintenance) && !p.allows(Permission::Configure));
-        assert_eq!(authenticate(&c, "root", Some("Secret-42x")), Err(LoginError::Incorrect));
+        assert_eq!(authenticate(&c, "root", Some("Secret-42x"), false), Err(LoginError::Incorrect));
     }
 
     #[test]
@@ -485,6 +492,25 @@ mod tests {
         }
         authority.revoke(&token);
         assert_eq!(authority.admit(path, &headers).unwrap_err().code(), tonic::Code::Unauthenticated);
+    }
+
+    #[test]
+    fn a_login_making_too_many_calls_is_slowed_down() {
+        let dir = tempfile::tempdir().unwrap();
+        let authority = Authority::new(ChassisSecret::open_or_create(&dir.path().join("s")).unwrap());
+        let principal = Principal {
+            user: "ops".into(),
+            class: "super-user".into(),
+            permissions: Permissions::of([Permission::All]),
+            from: "-".into(),
+            token: None,
+        };
+        let token = authority.issue(principal).unwrap();
+        let mut headers = http::HeaderMap::new();
+        headers.insert(TOKEN_KEY, token.parse().unwrap());
+        let path = "/reshell.v1.RoutingEngine/GetIdentity";
+        let refused = (0..=REQUESTS_PER_SECOND).filter(|_| authority.admit(path, &headers).is_err()).count();
+        assert_eq!(refused, 1, "the call past the limit in one second");
     }
 
     #[test]

@@ -605,7 +605,7 @@ impl ConfigurationService {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
-        let caller = principal_of(request).and_then(|p| p.token);
+        let caller = principal_of(request).and_then(|p| p.token.clone());
         match self.agent.sessions.login(id) {
             Some(login) if caller.is_some_and(|token| token == login.token) => id,
             _ => 0,

@@ -1,6 +1,7 @@
 //! Logging in: with a password, on the other RE's word, and out again; and
 //! the list of who is logged in.
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use tonic::{Request, Response, Status};
@@ -17,7 +18,9 @@ const MAX_CREDENTIAL_BYTES: usize = 1024;
 #[tonic::async_trait]
 impl Authentication for Agent {
     async fn login(&self, request: Request<LoginRequest>) -> Result<Response<LoginReply>, Status> {
-        let from = auth::from_text(request.remote_addr());
+        let remote = request.remote_addr();
+        let local = remote.is_some_and(|a| a.ip().is_loopback());
+        let from = auth::from_text(remote);
         let r = request.into_inner();
         if r.user.is_empty() || r.user.len() > MAX_CREDENTIAL_BYTES {
             return Err(Status::invalid_argument("a login needs a user name"));
@@ -27,7 +30,7 @@ impl Authentication for Agent {
         }
         let checked = {
             let config = self.config();
-            auth::authenticate(config.effective(), &r.user, r.password.as_deref())
+            auth::authenticate(config.effective(), &r.user, r.password.as_deref(), local)
         };
         let (class, permissions) = checked.map_err(|e| Status::unauthenticated(e.to_string()))?;
         self.log_message("login", &format!("{} logged in from {from} (class {class})", r.user));
@@ -49,15 +52,15 @@ impl Agent {
 
     /// `request routing-engine login other-routing-engine`: the caller,
     /// logged in on the other RE by this one.
-    pub(super) async fn login_other(&self, caller: Option<Principal>) -> Result<LoginReply, Status> {
+    pub(super) async fn login_other(&self, caller: Option<Arc<Principal>>) -> Result<LoginReply, Status> {
         let Some(principal) = caller.filter(|p| !p.is_chassis()) else {
             return Err(Status::unauthenticated("login required"));
         };
         let admit = AdmitRequest {
-            user: principal.user,
-            class: principal.class,
+            user: principal.user.clone(),
+            class: principal.class.clone(),
             permissions: principal.permissions.names(),
-            from: principal.from,
+            from: principal.from.clone(),
         };
         // Unreachable says why in the peer's own words: the caller tells it
         // apart from this RE not answering by the address it asked.

@@ -189,9 +189,11 @@ impl RoutingEngine for Agent {
     type AttachStream = SessionStream;
 
     async fn attach(&self, request: Request<AttachRequest>) -> Result<Response<SessionStream>, Status> {
-        let Some(Principal { user, from, token: Some(token), .. }) = principal_of(&request) else {
+        let caller = principal_of(&request);
+        let Some(Principal { user, from, token: Some(token), .. }) = caller.as_deref() else {
             return Err(Status::unauthenticated("a session needs a login"));
         };
+        let (user, from, token) = (user.clone(), from.clone(), token.clone());
         let r = request.into_inner();
         self.authority.attach(&token);
         let login = Login {

@@ -173,11 +173,6 @@ mod tests {
         assert_eq!(sessions.count(), 0);
         assert_eq!(*ended.lock().unwrap(), [1, 2]);
     }
-}
-
-#[cfg(test)]
-mod limits {
-    use super::*;
 
     #[test]
     fn a_logout_ends_the_users_sessions_once() {
@@ -185,14 +180,6 @@ mod limits {
         let record = ended.clone();
         let sessions =
             Sessions::new(move |id, login: &Login| record.lock().unwrap().push((id, login.user.clone())));
-        let login = |user: &str| Login {
-            user: user.into(),
-            terminal: "pts/0".into(),
-            pid: 1,
-            since: 0,
-            from: "-".into(),
-            token: user.into(),
-        };
         let streams: Vec<_> = (0..MAX_SESSIONS - 1).map(|_| sessions.attach(login("ops")).unwrap()).collect();
         let lab = sessions.attach(login("lab")).unwrap();
         assert_eq!(

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use chrono::DateTime;
 
 use super::junos_time;
-use crate::proto::{DirectoryList, FileContents, SystemUptimeInformation, UserList};
+use crate::proto::{DirectoryList, FileContents, LoadAverages, SystemUptimeInformation, UserList};
 use crate::shell::view::{Element, View};
 
 /// `00:29:13` under a day, `3d 04:05` under a week, `22w0d 19:16` beyond.
@@ -41,6 +41,18 @@ fn clock(seconds: i64) -> String {
     DateTime::from_timestamp(seconds, 0).map_or_else(String::new, |t| t.format("%l:%M%p").to_string())
 }
 
+/// BSD uptime's line: ` 8:48AM  up 154 days, 19:16, 2 users, load averages: ...`.
+fn uptime_line(now: i64, booted: i64, users: u32, load: Option<&LoadAverages>) -> String {
+    let up = now.saturating_sub(booted).max(0) as u64;
+    let mut out =
+        format!("{}  up {}, {users} user{}", clock(now), up_time(up), if users == 1 { "" } else { "s" });
+    if let Some(load) = load {
+        let _ = write!(out, ", load averages: {:.2}, {:.2}, {:.2}", load.one, load.five, load.fifteen);
+    }
+    out.push('\n');
+    out
+}
+
 impl View for SystemUptimeInformation {
     fn text(&self) -> String {
         let since = |t: i64| time_since(self.current_time.saturating_sub(t).max(0) as u64);
@@ -59,19 +71,12 @@ impl View for SystemUptimeInformation {
             junos_time(self.protocols_started_time),
             since(self.protocols_started_time)
         );
-        let up = self.current_time.saturating_sub(self.system_booted_time).max(0) as u64;
-        let users = self.active_user_count;
-        let _ = write!(
-            out,
-            "{}  up {}, {users} user{}",
-            clock(self.current_time),
-            up_time(up),
-            if users == 1 { "" } else { "s" }
-        );
-        if let Some(load) = &self.load_averages {
-            let _ = write!(out, ", load averages: {:.2}, {:.2}, {:.2}", load.one, load.five, load.fifteen);
-        }
-        out.push('\n');
+        out.push_str(&uptime_line(
+            self.current_time,
+            self.system_booted_time,
+            self.active_user_count,
+            self.load_averages.as_ref(),
+        ));
         out
     }
 
@@ -109,20 +114,9 @@ impl View for SystemUptimeInformation {
 /// `show system users`: the uptime line, then one row a session.
 impl View for UserList {
     fn text(&self) -> String {
-        let mut out = String::new();
-        let users = self.sessions.len();
-        let up = self.now.saturating_sub(self.booted).max(0) as u64;
-        let _ = write!(
-            out,
-            "{}  up {}, {users} user{}",
-            clock(self.now),
-            up_time(up),
-            if users == 1 { "" } else { "s" }
-        );
-        if let Some(load) = &self.load_averages {
-            let _ = write!(out, ", load averages: {:.2}, {:.2}, {:.2}", load.one, load.five, load.fifteen);
-        }
-        out.push_str("\nUSER     TTY      FROM                              LOGIN@  IDLE WHAT\n");
+        let mut out =
+            uptime_line(self.now, self.booted, self.sessions.len() as u32, self.load_averages.as_ref());
+        out.push_str("USER     TTY      FROM                              LOGIN@  IDLE WHAT\n");
         for s in &self.sessions {
             let _ = writeln!(
                 out,

@@ -320,46 +320,65 @@ pub enum LoginError {
     NoUsers,
 }
 
-/// Checks a login against the committed configuration: the user's class, or
-/// why not. While no `system login user` exists anyone on this host (`local`)
-/// gets in as a super-user, as on a new router's console; nobody else does.
-pub fn authenticate(
-    config: &Node,
-    user: &str,
-    password: Option<&str>,
-    local: bool,
-) -> Result<(String, Permissions), LoginError> {
+/// What the committed configuration says of one login name: read under the
+/// configuration lock, checked against the password after it is released
+/// (a crypt check takes milliseconds, and commits should not wait on it).
+#[derive(Debug)]
+pub enum Account {
+    /// No `system login user` yet and the caller is on this host: in as a
+    /// super-user, as on a new router's console.
+    Console,
+    /// A name that needs a password: its hash and class, where known.
+    Password { hash: Option<String>, class: String, permissions: Option<Permissions> },
+}
+
+/// The account `user` logs in to; nobody from elsewhere while no user exists.
+pub fn account(config: &Node, user: &str, local: bool) -> Result<Account, LoginError> {
     let users = config.descend(["system", "login", "user"]);
     if users.is_none_or(|u| u.children.is_empty()) {
-        return if local {
-            Ok(("super-user".into(), Permissions::of([Permission::All])))
-        } else {
-            Err(LoginError::NoUsers)
-        };
+        return if local { Ok(Account::Console) } else { Err(LoginError::NoUsers) };
     }
+    let first = |node: Option<&Node>| node.and_then(|n| n.values.first().cloned());
     let (hash, class) = if user == "root" {
-        (config.descend(["system", "root-authentication", "encrypted-password"]), "super-user".to_owned())
+        (
+            first(config.descend(["system", "root-authentication", "encrypted-password"])),
+            "super-user".to_owned(),
+        )
     } else {
-        let Some(account) = config.descend(["system", "login", "user", user]) else {
-            return Err(password.map_or(LoginError::PasswordRequired, |_| LoginError::Incorrect));
+        match config.descend(["system", "login", "user", user]) {
+            // An unknown name still owes a password: nothing tells it apart.
+            None => (None, String::new()),
+            Some(account) => (
+                first(account.descend(["authentication", "encrypted-password"])),
+                first(account.descend(["class"])).unwrap_or_default(),
+            ),
+        }
+    };
+    let permissions = class_permissions(config, &class);
+    Ok(Account::Password { hash, class, permissions })
+}
+
+impl Account {
+    /// The class and its flags if `password` opens the account.
+    pub fn check(self, password: Option<&str>) -> Result<(String, Permissions), LoginError> {
+        let (hash, class, permissions) = match self {
+            Account::Console => return Ok(("super-user".into(), Permissions::of([Permission::All]))),
+            Account::Password { hash, class, permissions } => (hash, class, permissions),
         };
-        let class = account.descend(["class"]).and_then(|c| c.values.first().cloned()).unwrap_or_default();
-        (account.descend(["authentication", "encrypted-password"]), class)
-    };
-    let Some(password) = password else { return Err(LoginError::PasswordRequired) };
-    let hash = hash.and_then(|h| h.values.first()).ok_or(LoginError::Incorrect)?;
-    let matches = if hash.starts_with("$6$") {
-        sha_crypt::sha512_check(password, hash).is_ok()
-    } else if hash.starts_with("$5$") {
-        sha_crypt::sha256_check(password, hash).is_ok()
-    } else {
-        false
-    };
-    if !matches {
-        return Err(LoginError::Incorrect);
+        let Some(password) = password else { return Err(LoginError::PasswordRequired) };
+        let hash = hash.ok_or(LoginError::Incorrect)?;
+        let matches = if hash.starts_with("$6$") {
+            sha_crypt::sha512_check(password, &hash).is_ok()
+        } else if hash.starts_with("$5$") {
+            sha_crypt::sha256_check(password, &hash).is_ok()
+        } else {
+            false
+        };
+        match (matches, permissions) {
+            (true, Some(permissions)) => Ok((class, permissions)),
+            _ => Err(LoginError::Incorrect),
+        }
     }
-    let permissions = class_permissions(config, &class).ok_or(LoginError::Incorrect)?;
-    Ok((class, permissions))
 }
 
 /// A class's flags: predefined, or from `system login class NAME permissions`.
@@ -430,6 +449,15 @@ mod tests {
         let (node, errors) = parse_text(&Schema::shipped().unwrap(), text);
         assert!(errors.is_empty(), "{errors:?}");
         node
+    }
+
+    fn authenticate(
+        config: &Node,
+        user: &str,
+        password: Option<&str>,
+        local: bool,
+    ) -> Result<(String, Permissions), LoginError> {
+        account(config, user, local)?.check(password)
     }
 
     #[test]

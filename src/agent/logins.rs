@@ -28,10 +28,11 @@ impl Authentication for Agent {
         if r.password.as_ref().is_some_and(|p| p.len() > MAX_CREDENTIAL_BYTES) {
             return Err(Status::unauthenticated(LoginError::Incorrect.to_string()));
         }
-        let checked = {
-            let config = self.config();
-            auth::authenticate(config.effective(), &r.user, r.password.as_deref(), local)
-        };
+        let account = auth::account(self.config().effective(), &r.user, local);
+        let password = r.password;
+        let checked = tokio::task::spawn_blocking(move || account?.check(password.as_deref()))
+            .await
+            .map_err(|e| Status::internal(format!("password check failed: {e}")))?;
         let (class, permissions) = checked.map_err(|e| Status::unauthenticated(e.to_string()))?;
         self.log_message("login", &format!("{} logged in from {from} (class {class})", r.user));
         Ok(Response::new(self.issue(Principal { user: r.user, class, permissions, from, token: None })?))

@@ -45,7 +45,7 @@ use crate::proto::peer_server::PeerServer;
 use crate::proto::routing_engine_server::RoutingEngineServer;
 use crate::proto::{MastershipState, RouteEngine};
 use crate::slot::Slot;
-pub use auth::{CHASSIS_KEY, ChassisSecret, TOKEN_KEY};
+pub use auth::{CHASSIS_KEY, ChassisSecret, LoginError, TOKEN_KEY};
 pub use configuration::SESSION_KEY;
 use host::CpuHistory;
 pub use power::Exit;

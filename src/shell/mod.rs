@@ -112,7 +112,8 @@ fn take_typed(text: &mut String, line: &str) {
 }
 
 fn needs_password(e: &anyhow::Error) -> bool {
-    matches!(e.downcast_ref::<ClientError>(), Some(ClientError::Unauthenticated(m)) if m == "password required")
+    matches!(e.downcast_ref::<ClientError>(),
+        Some(ClientError::Unauthenticated(m)) if *m == crate::agent::LoginError::PasswordRequired.to_string())
 }
 
 /// How long `--connect ...,master` waits for an election to make a master.

@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::Agent;
@@ -100,8 +101,12 @@ pub struct Plane {
     pub interfaces: Published<Derived<Vec<PhysicalInterface>>>,
     /// `rpd`: the route tables.
     pub routes: Published<Derived<Vec<RouteTable>>>,
-    /// `pfed`: when the FPCs came online.
+    /// `pfed`: when the FPCs came online; 0 while they have run since the RE
+    /// booted, so that only mastership dates them.
     pub fpcs_since: Published<i64>,
+    /// Whether `pfed` has run before: its first start comes with the RE's,
+    /// which a backup that takes over the plane gracefully must not show.
+    pfe_started: AtomicBool,
 }
 
 type Body = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -141,7 +146,8 @@ impl Agent {
     /// The Packet Forwarding Engine: its FPCs are online while it runs.
     async fn forwarding_engine(self: Arc<Self>) {
         let _held = Held(&self.plane.fpcs_since);
-        self.plane.fpcs_since.set(now());
+        let restarted = self.plane.pfe_started.swap(true, Ordering::Relaxed);
+        self.plane.fpcs_since.set(if restarted { now() } else { 0 });
         std::future::pending::<()>().await;
     }
 }

@@ -72,11 +72,17 @@ pub struct AgentOptions {
 /// How long one call to the peer may take before it counts as unreachable.
 const PEER_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How long the peer may take over a synchronized commit: it reads and
+/// checks the whole configuration, which is seconds at a million lines.
+const SYNCHRONIZE_TIMEOUT: Duration = Duration::from_secs(120);
+
 pub(crate) struct Agent {
     slot: Slot,
     peer_address: String,
     /// Connected on first use, so the peer may start after us.
     peer: PeerClient<InterceptedService<Channel, auth::ChassisCredential>>,
+    /// The same peer, for synchronized commits.
+    peer_synchronizing: PeerClient<InterceptedService<Channel, auth::ChassisCredential>>,
     authority: Arc<auth::Authority>,
     started_at: SystemTime,
     started: Instant,
@@ -130,6 +136,13 @@ impl Agent {
             slot: options.slot,
             peer_address: options.peer.clone(),
             peer: PeerClient::with_interceptor(endpoint.connect_lazy(), secret.credential()),
+            // A synchronized commit carries the whole configuration.
+            peer_synchronizing: PeerClient::with_interceptor(
+                endpoint.clone().timeout(SYNCHRONIZE_TIMEOUT).connect_lazy(),
+                secret.credential(),
+            )
+            .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(crate::MAX_MESSAGE_BYTES),
             authority,
             started_at: SystemTime::now(),
             started: Instant::now(),
@@ -310,7 +323,11 @@ pub fn spawn(
                     .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
                     .max_encoding_message_size(crate::MAX_MESSAGE_BYTES),
             )
-            .add_service(PeerServer::from_arc(agent.clone()))
+            .add_service(
+                PeerServer::from_arc(agent.clone())
+                    .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
+                    .max_encoding_message_size(crate::MAX_MESSAGE_BYTES),
+            )
             .add_service(configuration)
             .add_optional_service(fault_injection.then(|| FaultServer::from_arc(agent)))
             .serve_with_incoming_shutdown(incoming, stop)

@@ -40,7 +40,7 @@ impl Agent {
         let phases: &[bool] = if request.check { &[true] } else { &[true, false] };
         for &check in phases {
             let asked = SynchronizeRequest { check, ..ask.clone() };
-            match self.to_peer(self.peer.clone().synchronize(asked)).await {
+            match self.to_peer(self.peer_synchronizing.clone().synchronize(asked)).await {
                 Ok(SynchronizeReply { errors }) if errors.is_empty() => {}
                 Ok(SynchronizeReply { errors }) => {
                     steps.push(RoutingEngineCommit { errors, ..step(&other, check) });
@@ -113,7 +113,7 @@ impl Agent {
             comment: format!("synchronized from {}", self.slot),
             ..SynchronizeRequest::default()
         };
-        match self.to_peer(self.peer.clone().synchronize(request)).await {
+        match self.to_peer(self.peer_synchronizing.clone().synchronize(request)).await {
             Ok(reply) if reply.errors.is_empty() => self.config().set_peer_behind(false),
             // Refused (its candidate is being edited): tried again at the next keepalive.
             _ => {}

@@ -82,7 +82,8 @@ pub struct AgentClient {
     client: RoutingEngineClient<Authed>,
     config: ConfigurationClient<Authed>,
     /// For calls that wait on the other RE (a mastership change retries for
-    /// seconds before it gives up; a commit may synchronize).
+    /// seconds before it gives up; a commit may synchronize), and for those
+    /// that carry a whole configuration (a load, a `show`, a comparison).
     patient: RoutingEngineClient<Authed>,
     patient_config: ConfigurationClient<Authed>,
     authentication: AuthenticationClient<Channel>,
@@ -388,7 +389,7 @@ impl AgentClient {
     }
 
     pub fn configuration(&self, request: GetConfigurationRequest) -> Result<ConfigurationReply, ClientError> {
-        self.wait(self.config.clone().get_configuration(self.request(request)))
+        self.wait(self.patient_config.clone().get_configuration(self.request(request)))
     }
 
     /// Whether the session's candidate has changes not yet committed, and
@@ -398,7 +399,7 @@ impl AgentClient {
     }
 
     pub fn compare(&self, request: CompareRequest) -> Result<String, ClientError> {
-        self.wait(self.config.clone().compare(self.request(request))).map(|r| r.text)
+        self.wait(self.patient_config.clone().compare(self.request(request))).map(|r| r.text)
     }
 
     /// A commit; synchronized, it waits on the other RE too.
@@ -412,7 +413,7 @@ impl AgentClient {
 
     pub fn load(&self, action: load_request::Action, text: String) -> Result<Vec<LoadError>, ClientError> {
         let request = LoadRequest { action: action as i32, text };
-        self.wait(self.config.clone().load(self.request(request))).map(|r| r.errors)
+        self.wait(self.patient_config.clone().load(self.request(request))).map(|r| r.errors)
     }
 
     pub fn commit_information(&self) -> Result<CommitInformation, ClientError> {

@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub mod editors;
+pub mod generate;
 pub mod inherit;
 pub mod load;
 pub mod path;

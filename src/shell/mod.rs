@@ -3,7 +3,7 @@
 //! and print what it returns, so a command behaves the same in each.
 
 mod batch;
-mod client;
+pub mod client;
 mod commands;
 mod complete;
 mod configure;

@@ -1,0 +1,622 @@
+//! End-to-end benchmarks: real agents and real shells, each scenario of
+//! BENCHMARKS.md measured with the floor it is held against (a byte scan, a
+//! write and fsync, a raw TCP echo) in the same run.
+//!
+//! `cargo bench --bench e2e` runs the full sizes; `-- --quick` runs every
+//! scenario small, in under a minute; other words pick scenarios by name.
+//! Each figure is one line: `name value unit`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reshell::config::generate;
+use reshell::config::inherit::expand;
+use reshell::config::load::{apply_set_lines, parse_text};
+use reshell::config::schema::Schema;
+use reshell::config::tree::Node;
+use reshell::config::validate::check;
+use reshell::proto::change_mastership_request::Action;
+use reshell::proto::{
+    CommitRequest, CompareRequest, MastershipState, edit_request, load_request, open_request,
+};
+use reshell::shell::client::AgentClient;
+use reshell::slot::Slot;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_reshell");
+
+/// How long anything awaited may take before the benchmark gives up.
+const PATIENCE: Duration = Duration::from_secs(600);
+
+struct Sizes {
+    /// Lines of the smaller and the larger configuration.
+    small: usize,
+    large: usize,
+    /// Round trips timed for the percentiles.
+    round_trips: usize,
+    /// Lines of the batch file.
+    batch_lines: usize,
+    /// Shell starts timed.
+    starts: usize,
+    failovers: usize,
+    switches: usize,
+    /// Commits made to fill the rollbacks.
+    rollbacks: usize,
+}
+
+const FULL: Sizes = Sizes {
+    small: 100_000,
+    large: 1_000_000,
+    round_trips: 2000,
+    batch_lines: 10_000,
+    starts: 20,
+    failovers: 20,
+    switches: 3,
+    rollbacks: 49,
+};
+
+const QUICK: Sizes = Sizes {
+    small: 2_000,
+    large: 20_000,
+    round_trips: 300,
+    batch_lines: 1000,
+    starts: 5,
+    failovers: 2,
+    switches: 1,
+    rollbacks: 5,
+};
+
+type Scenario = fn(&Sizes);
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let sizes = if args.iter().any(|a| a == "--quick") { &QUICK } else { &FULL };
+    let picked: Vec<&str> = args.iter().filter(|a| !a.starts_with('-')).map(String::as_str).collect();
+    let wanted = |name: &str| picked.is_empty() || picked.iter().any(|p| name.contains(p));
+    let scenarios: [(&str, Scenario); 8] = [
+        ("parse", parse),
+        ("commit", commits),
+        ("round_trip", round_trip),
+        ("batch", batch),
+        ("shell_start", shell_start),
+        ("failover", failover),
+        ("switch", switch),
+        ("memory", memory),
+    ];
+    for (name, run) in scenarios {
+        if wanted(name) {
+            run(sizes);
+        }
+    }
+}
+
+fn report(name: &str, value: f64, unit: &str) {
+    let digits = if value >= 100.0 {
+        0
+    } else if value >= 1.0 {
+        2
+    } else {
+        4
+    };
+    println!("{name} {value:.digits$} {unit}");
+}
+
+/// `1M`, `100k`, `2k`: a size as the figure's name carries it.
+fn label(lines: usize) -> String {
+    match lines {
+        n if n >= 1_000_000 && n % 1_000_000 == 0 => format!("{}M", n / 1_000_000),
+        n if n >= 1000 && n % 1000 == 0 => format!("{}k", n / 1000),
+        n => n.to_string(),
+    }
+}
+
+fn megabytes_per_second(bytes: usize, took: Duration) -> f64 {
+    bytes as f64 / 1e6 / took.as_secs_f64()
+}
+
+fn seconds(took: Duration) -> f64 {
+    took.as_secs_f64()
+}
+
+fn millis(took: Duration) -> f64 {
+    took.as_secs_f64() * 1e3
+}
+
+fn micros(took: Duration) -> f64 {
+    took.as_secs_f64() * 1e6
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let start = Instant::now();
+    let out = f();
+    (out, start.elapsed())
+}
+
+/// The floor of reading: one pass over the bytes looking at each.
+fn byte_scan(text: &str) -> Duration {
+    let (lines, took) =
+        timed(|| std::hint::black_box(text.as_bytes()).iter().filter(|&&b| b == b'\n').count());
+    std::hint::black_box(lines);
+    took
+}
+
+/// The floor of a durable commit: the bytes written and fsynced.
+fn write_fsync(dir: &Path, text: &str) -> Duration {
+    let path = dir.join("floor");
+    let took = timed(|| {
+        let mut file = std::fs::File::create(&path).expect("create");
+        file.write_all(text.as_bytes()).expect("write");
+        file.sync_all().expect("fsync");
+    })
+    .1;
+    let _ = std::fs::remove_file(path);
+    took
+}
+
+/// Parsing and validating both forms, in process, against a scan of the same bytes.
+fn parse(sizes: &Sizes) {
+    let schema = Schema::shipped().expect("schema");
+    let lines = sizes.large;
+    let set = generate::set_lines(lines);
+    let curly = generate::curly(&schema, lines);
+    for (form, text) in [("set", &set), ("curly", &curly)] {
+        let scan = byte_scan(text);
+        let (errors, took) = timed(|| {
+            let (tree, mut errors) = match form {
+                "set" => {
+                    let mut root = Node::default();
+                    let errors = apply_set_lines(&schema, &mut root, text);
+                    (root, errors)
+                }
+                _ => parse_text(&schema, text),
+            };
+            errors.extend(
+                check(&schema, &expand(&schema, &tree, Slot::RE0))
+                    .into_iter()
+                    .map(|e| reshell::config::load::LoadError { line: 0, column: 0, message: e.message }),
+            );
+            errors
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        let name = format!("parse_validate_{form}_{}", label(lines));
+        report(&format!("byte_scan_{form}_{}", label(lines)), megabytes_per_second(text.len(), scan), "MB/s");
+        report(&name, megabytes_per_second(text.len(), took), "MB/s");
+        report(&format!("{name}_vs_scan"), scan.as_secs_f64() / took.as_secs_f64(), "x");
+    }
+}
+
+/// An agent process, killed when dropped.
+struct Agent {
+    child: Child,
+    address: String,
+}
+
+impl Agent {
+    fn start(slot: u32, listen: &str, peer: &str, dir: &Path) -> Agent {
+        let mut child = Command::new(BINARY)
+            .args(["agent", "--slot", &slot.to_string(), "--listen", listen, "--peer", peer])
+            .arg("--state-dir")
+            .arg(dir.join(format!("re{slot}")))
+            .arg("--secret")
+            .arg(dir.join("chassis-secret"))
+            .env("USER", "lab")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start an agent");
+        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        out.read_line(&mut line).expect("the agent's first line");
+        let address = line.trim().strip_prefix("listening on ").expect("listening on ADDR").to_owned();
+        // Drained, so that an agent that writes more never blocks on the pipe.
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        Agent { child, address }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn free_port() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("address").to_string()
+}
+
+/// Two agents on fixed loopback ports (so either can be restarted where it
+/// was), in a state dir of their own, with re0 master.
+struct Pair {
+    dir: tempfile::TempDir,
+    agents: [Agent; 2],
+    ports: [String; 2],
+    rt: tokio::runtime::Runtime,
+}
+
+impl Pair {
+    fn start() -> Pair {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ports = [free_port(), free_port()];
+        let agents = [
+            Agent::start(0, &ports[0], &ports[1], dir.path()),
+            Agent::start(1, &ports[1], &ports[0], dir.path()),
+        ];
+        let rt =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("rt");
+        let pair = Pair { dir, agents, ports, rt };
+        pair.wait_master(0, Instant::now() + PATIENCE);
+        pair
+    }
+
+    fn spec(&self) -> String {
+        format!("re0={},re1={}", self.agents[0].address, self.agents[1].address)
+    }
+
+    /// A logged-in client of `slot` with a session, as a shell has.
+    fn session(&self, slot: usize) -> Session {
+        let mut client = self.client(slot);
+        let events = client.attach().expect("attach");
+        Session { client, _events: events }
+    }
+
+    fn client(&self, slot: usize) -> AgentClient {
+        let client =
+            AgentClient::new(self.rt.handle().clone(), &self.agents[slot].address, None).expect("client");
+        client.login("lab", None).expect("login");
+        client
+    }
+
+    fn restart(&mut self, slot: usize) {
+        self.agents[slot].kill();
+        self.agents[slot] =
+            Agent::start(slot as u32, &self.ports[slot], &self.ports[1 - slot], self.dir.path());
+    }
+
+    /// Waits until `slot` says it is master; returns when it first did.
+    fn wait_master(&self, slot: usize, deadline: Instant) -> Instant {
+        let client =
+            AgentClient::new(self.rt.handle().clone(), &self.agents[slot].address, None).expect("client");
+        loop {
+            if client.login("lab", None).is_ok()
+                && client.identity().is_ok_and(|i| i.mastership_state() == MastershipState::Master)
+            {
+                return Instant::now();
+            }
+            assert!(Instant::now() < deadline, "re{slot} did not become master");
+            // Another process's state: polled, finely, as the figure needs.
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// Runs the shell on this pair with `-c` commands; the time it took.
+    fn shell(&self, commands: &[&str]) -> Duration {
+        let mut shell = Command::new(BINARY);
+        shell.args(["--connect", &self.spec(), "--yes"]).env("USER", "lab");
+        for c in commands {
+            shell.args(["-c", c]);
+        }
+        let (out, took) =
+            timed(|| shell.stdin(Stdio::null()).stderr(Stdio::inherit()).output().expect("shell"));
+        assert!(out.status.success(), "{commands:?} failed");
+        took
+    }
+}
+
+struct Session {
+    client: AgentClient,
+    _events: tonic::Streaming<reshell::proto::SessionEvent>,
+}
+
+impl Session {
+    fn open(&self) {
+        let reply = self.client.open(open_request::Mode::Shared).expect("configure");
+        assert!(reply.refused.is_empty(), "{}", reply.refused);
+    }
+
+    fn load_set(&self, text: String) {
+        let errors = self.client.load(load_request::Action::Set, text).expect("load");
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    fn set(&self, line: &str) {
+        let words = line.split(' ').map(str::to_owned).collect();
+        self.client.edit(edit_request::Operation::Set, words, String::new()).expect("set");
+    }
+
+    fn commit(&self, synchronize: bool) {
+        let reply = self
+            .client
+            .commit(CommitRequest { synchronize, user: "lab".into(), ..CommitRequest::default() })
+            .expect("commit");
+        assert!(reply.errors.is_empty(), "{:?}", reply.errors);
+        for re in &reply.routing_engines {
+            assert!(
+                re.errors.is_empty() && re.refusal.is_empty(),
+                "{}: {:?} {}",
+                re.name,
+                re.errors,
+                re.refusal
+            );
+        }
+    }
+}
+
+/// Loads and commits of both sizes; a one-statement commit, a synchronized
+/// one, `show | compare` and `show | display set` on the larger.
+fn commits(sizes: &Sizes) {
+    for lines in [sizes.small, sizes.large] {
+        let pair = Pair::start();
+        let session = pair.session(0);
+        session.open();
+        let text = generate::set_lines(lines);
+        let bytes = text.len();
+        let (_, took) = timed(|| {
+            session.load_set(text);
+            session.commit(false);
+        });
+        report(&format!("load_set_commit_{}", label(lines)), seconds(took), "s");
+        if lines != sizes.large {
+            continue;
+        }
+        let floor = write_fsync(pair.dir.path(), &generate::set_lines(lines));
+        report(&format!("write_fsync_{}", label(lines)), seconds(floor), "s");
+        let mut local = Vec::new();
+        for n in 0..3 {
+            let (_, took) = timed(|| {
+                session.set(&format!("system domain-name d{n}.example.net"));
+                session.commit(false);
+            });
+            local.push(took);
+        }
+        local.sort();
+        let local = local[1];
+        report(&format!("commit_one_statement_{}", label(lines)), millis(local), "ms");
+        let (_, synchronized) = timed(|| {
+            session.set("system domain-name synchronized.example.net");
+            session.commit(true);
+        });
+        report(&format!("commit_synchronize_{}", label(lines)), seconds(synchronized), "s");
+        report(
+            &format!("commit_synchronize_{}_vs_local", label(lines)),
+            seconds(synchronized) / seconds(local),
+            "x",
+        );
+
+        session.set("system domain-name pending.example.net");
+        let compared =
+            session.client.compare(CompareRequest { candidate: true, ..CompareRequest::default() });
+        assert!(compared.expect("compare").contains("pending.example.net"));
+        let took = pair.shell(&["configure", "show | compare"]);
+        report(&format!("show_compare_{}", label(lines)), seconds(took), "s");
+        let took = pair.shell(&["show configuration | display set | count"]);
+        report(&format!("show_display_set_{}", label(lines)), seconds(took), "s");
+        report(&format!("configuration_bytes_{}", label(lines)), bytes as f64 / 1e6, "MB");
+    }
+}
+
+/// `show chassis routing-engine`'s gRPC call, against a raw TCP echo of a
+/// similar size measured beside it.
+fn round_trip(sizes: &Sizes) {
+    let pair = Pair::start();
+    let client = pair.client(0);
+    let mut calls: Vec<Duration> = (0..sizes.round_trips)
+        .map(|_| timed(|| client.route_engine_information(None).expect("show chassis routing-engine")).1)
+        .collect();
+    calls.sort();
+    let echo = tcp_echo(sizes.round_trips);
+    report("grpc_show_chassis_routing_engine_p50", micros(percentile(&calls, 0.5)), "us");
+    report("grpc_show_chassis_routing_engine_p99", micros(percentile(&calls, 0.99)), "us");
+    report("tcp_echo_p50", micros(percentile(&echo, 0.5)), "us");
+    report(
+        "grpc_show_chassis_routing_engine_p50_vs_tcp_echo",
+        percentile(&calls, 0.5).as_secs_f64() / percentile(&echo, 0.5).as_secs_f64(),
+        "x",
+    );
+}
+
+/// Round trips of 512 bytes through an echo thread on loopback.
+fn tcp_echo(count: usize) -> Vec<Duration> {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("address");
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().expect("accept");
+        stream.set_nodelay(true).expect("nodelay");
+        let mut buffer = [0u8; 512];
+        while stream.read_exact(&mut buffer).is_ok() {
+            if stream.write_all(&buffer).is_err() {
+                break;
+            }
+        }
+    });
+    let mut stream = TcpStream::connect(address).expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    let mut buffer = [7u8; 512];
+    let mut times: Vec<Duration> = (0..count)
+        .map(|_| {
+            timed(|| {
+                stream.write_all(&buffer).expect("write");
+                stream.read_exact(&mut buffer).expect("read");
+            })
+            .1
+        })
+        .collect();
+    drop(stream);
+    let _ = server.join();
+    times.sort();
+    times
+}
+
+/// A batch file of `set` lines, each its own edit, as a script would send them.
+fn batch(sizes: &Sizes) {
+    let pair = Pair::start();
+    let file = pair.dir.path().join("batch.txt");
+    let mut text = String::from("configure\n");
+    for n in 0..sizes.batch_lines {
+        text.push_str(&format!(
+            "set interfaces ge-{}/{}/{} description \"batch {n}\"\n",
+            n / 480,
+            n / 48 % 10,
+            n % 48
+        ));
+    }
+    std::fs::write(&file, text).expect("write the batch file");
+    let mut shell = Command::new(BINARY);
+    shell.args(["--connect", &pair.spec(), "--yes", "-f"]).arg(&file).env("USER", "lab");
+    let (out, took) = timed(|| shell.stdin(Stdio::null()).output().expect("shell"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    report(
+        &format!("batch_set_lines_{}", label(sizes.batch_lines)),
+        sizes.batch_lines as f64 / seconds(took),
+        "lines/s",
+    );
+}
+
+/// From starting the shell to its first output: on running agents, and on
+/// the embedded chassis it starts itself.
+fn shell_start(sizes: &Sizes) {
+    let pair = Pair::start();
+    let mut connected: Vec<Duration> =
+        (0..sizes.starts).map(|_| first_output(&["--connect", &pair.spec()])).collect();
+    connected.sort();
+    report("shell_start_connect_p50", millis(percentile(&connected, 0.5)), "ms");
+    let state = pair.dir.path().join("embedded");
+    let state = state.to_str().expect("a UTF-8 temp dir");
+    let mut embedded: Vec<Duration> =
+        (0..=sizes.starts).map(|_| first_output(&["--state-dir", state])).skip(1).collect();
+    embedded.sort();
+    report("shell_start_embedded_p50", millis(percentile(&embedded, 0.5)), "ms");
+}
+
+/// Time until the first byte of `show version` output.
+fn first_output(args: &[&str]) -> Duration {
+    let start = Instant::now();
+    let mut child = Command::new(BINARY)
+        .args(args)
+        .args(["-c", "show version"])
+        .env("USER", "lab")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("shell");
+    let mut first = [0u8; 1];
+    child.stdout.as_mut().expect("stdout").read_exact(&mut first).expect("output");
+    let took = start.elapsed();
+    let _ = child.wait();
+    took
+}
+
+/// The master killed: how long past keepalive-time until the backup is master.
+fn failover(sizes: &Sizes) {
+    const KEEPALIVE: Duration = Duration::from_secs(2);
+    let mut pair = Pair::start();
+    let session = pair.session(0);
+    session.open();
+    session.set("chassis redundancy failover on-loss-of-keepalives");
+    session.set("chassis redundancy keepalive-time 2");
+    session.commit(true);
+    drop(session);
+    let mut overshoot = Vec::new();
+    let mut master = 0;
+    for _ in 0..sizes.failovers {
+        let backup = 1 - master;
+        wait_backup_ready(&pair, backup);
+        let killed = Instant::now();
+        pair.agents[master].kill();
+        let took = pair.wait_master(backup, killed + PATIENCE) - killed;
+        overshoot.push(took.saturating_sub(KEEPALIVE));
+        pair.restart(master);
+        master = backup;
+    }
+    overshoot.sort();
+    report("failover_overshoot_p50", millis(percentile(&overshoot, 0.5)), "ms");
+    report("failover_overshoot_max", millis(*overshoot.last().expect("one failover")), "ms");
+}
+
+/// Waits until `slot` is a backup that hears its master.
+fn wait_backup_ready(pair: &Pair, slot: usize) {
+    let deadline = Instant::now() + PATIENCE;
+    let client =
+        AgentClient::new(pair.rt.handle().clone(), &pair.agents[slot].address, None).expect("client");
+    loop {
+        let ready = client.login("lab", None).is_ok()
+            && client.switchover().is_ok_and(|s| s.state() == MastershipState::Backup && s.peer_steady);
+        if ready {
+            return;
+        }
+        assert!(Instant::now() < deadline, "re{slot} never became a steady backup");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `request chassis routing-engine master switch` with graceful switchover:
+/// from the request until the new master answers as master.
+fn switch(sizes: &Sizes) {
+    let mut times = Vec::new();
+    for _ in 0..sizes.switches {
+        let pair = Pair::start();
+        let session = pair.session(0);
+        session.open();
+        session.set("chassis redundancy graceful-switchover");
+        session.commit(true);
+        let deadline = Instant::now() + PATIENCE;
+        let backup = pair.client(1);
+        while !backup.switchover().is_ok_and(|s| s.kernel_ready && s.peer_steady) {
+            assert!(Instant::now() < deadline, "the backup never became ready");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let master = pair.client(0);
+        let start = Instant::now();
+        master.change_mastership(Action::Switch, false).expect("switch");
+        times.push(pair.wait_master(1, start + PATIENCE) - start);
+    }
+    times.sort();
+    report("switch_graceful_p50", millis(percentile(&times, 0.5)), "ms");
+}
+
+/// An agent holding the larger configuration and its rollbacks: its peak
+/// resident memory, and the rollbacks' size on disk against one configuration.
+fn memory(sizes: &Sizes) {
+    let pair = Pair::start();
+    let session = pair.session(0);
+    session.open();
+    session.load_set(generate::set_lines(sizes.large));
+    session.commit(false);
+    for n in 0..sizes.rollbacks {
+        session.set(&format!("system domain-name r{n}.example.net"));
+        session.commit(false);
+    }
+    let status = std::fs::read_to_string(format!("/proc/{}/status", pair.agents[0].pid())).expect("status");
+    let peak_kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .expect("VmHWM");
+    let config = pair.dir.path().join("re0/config");
+    let size = |path: PathBuf| std::fs::metadata(path).map_or(0, |m| m.len());
+    let current = size(config.join("juniper.conf"));
+    let rollbacks: u64 = (1..=sizes.rollbacks).map(|n| size(config.join(format!("juniper.conf.{n}")))).sum();
+    report(&format!("agent_peak_rss_{}", label(sizes.large)), peak_kb / 1024.0, "MB");
+    report(
+        &format!("rollbacks_{}_on_disk_vs_config", sizes.rollbacks),
+        rollbacks as f64 / current.max(1) as f64,
+        "x",
+    );
+}

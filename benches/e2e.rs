@@ -420,6 +420,11 @@ fn round_trip(sizes: &Sizes) {
         .map(|_| timed(|| client.route_engine_information(None).expect("show chassis routing-engine")).1)
         .collect();
     calls.sort();
+    // The simplest call, for the cost of one hop without the peer's.
+    let mut simplest: Vec<Duration> =
+        (0..sizes.round_trips).map(|_| timed(|| client.identity().expect("identity")).1).collect();
+    simplest.sort();
+    report("grpc_identity_p50", micros(percentile(&simplest, 0.5)), "us");
     let echo = tcp_echo(sizes.round_trips);
     report("grpc_show_chassis_routing_engine_p50", micros(percentile(&calls, 0.5)), "us");
     report("grpc_show_chassis_routing_engine_p99", micros(percentile(&calls, 0.99)), "us");

@@ -83,18 +83,19 @@ impl RoutingEngine for Agent {
             }
             None => Slot::ALL.to_vec(),
         };
-        let mut route_engines = Vec::new();
-        for slot in wanted {
-            if slot == self.slot {
-                route_engines.push(self.local_route_engine());
-                continue;
+        // The other RE is asked first, and this one read while it answers.
+        let other = async {
+            if !wanted.contains(&self.slot.other()) {
+                return None;
             }
-            // An RE that does not answer is left out, as an empty slot would be.
             let asked = GetLocalRouteEngineRequest { from_slot: self.slot.number() };
-            if let Ok(reply) = self.to_peer(self.peer.clone().get_local_route_engine(asked)).await {
-                route_engines.push(reply);
-            }
-        }
+            // An RE that does not answer is left out, as an empty slot would be.
+            self.to_peer(self.peer.clone().get_local_route_engine(asked)).await.ok()
+        };
+        let local = async { wanted.contains(&self.slot).then(|| self.local_route_engine()) };
+        let (other, local) = tokio::join!(other, local);
+        let mut route_engines: Vec<RouteEngine> = local.into_iter().chain(other).collect();
+        route_engines.sort_by_key(|re| re.slot);
         Ok(Response::new(RouteEngineInformation { route_engines }))
     }
 

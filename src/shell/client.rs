@@ -1,10 +1,13 @@
 //! A blocking client for one agent. The shell is synchronous (rustyline), so
 //! each call is driven to completion on the process's runtime.
 
+use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
+use std::task::Poll;
 use std::time::Duration;
 
 use tokio::runtime::Handle;
+use tokio_stream::Stream;
 use tonic::metadata::AsciiMetadataValue;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, ClientTlsConfig};
@@ -288,10 +291,15 @@ impl AgentClient {
     /// A broadcast the RE sent to this session since the last look, if any.
     pub fn broadcasts(&self, stream: &mut tonic::Streaming<SessionEvent>) -> Vec<String> {
         let mut messages = Vec::new();
-        // A zero timeout polls the stream once: what has arrived, never a wait.
-        while let Ok(Ok(Some(event))) =
-            self.rt.block_on(async { tokio::time::timeout(Duration::ZERO, stream.message()).await })
-        {
+        // Polled once: what has arrived, never a wait. (A zero timeout would
+        // wait for the timer's next millisecond tick, at every command.)
+        let poll_once = |stream: &mut tonic::Streaming<SessionEvent>| {
+            self.rt.block_on(std::future::poll_fn(|cx| match Pin::new(&mut *stream).poll_next(cx) {
+                Poll::Ready(item) => Poll::Ready(item),
+                Poll::Pending => Poll::Ready(None),
+            }))
+        };
+        while let Some(Ok(event)) = poll_once(stream) {
             if let Some(session_event::Event::Broadcast(text)) = event.event {
                 messages.push(text);
             }

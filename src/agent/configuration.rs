@@ -16,13 +16,13 @@ use super::auth::{principal_of, user_of};
 use super::sessions::Login;
 use crate::config::compare::compare;
 use crate::config::editors::describe;
-use crate::config::inherit::expand;
+use crate::config::inherit::{expand, expand_from};
 use crate::config::load::{LoadError, apply_set_lines, parse_text};
 use crate::config::path::{Resolved, Word, resolve};
 use crate::config::schema::{Kind, Schema};
 use crate::config::store::{CommitRecord, Store};
 use crate::config::tree::{Node, to_text};
-use crate::config::validate::{CheckError, check};
+use crate::config::validate::{CheckError, check_from};
 use crate::config::wire::{keys_to_wire, to_wire};
 use crate::proto::configuration_server::Configuration;
 use crate::proto::{
@@ -166,9 +166,11 @@ impl ConfigDb {
         self.deadline
     }
 
-    /// What `tree` means on this RE: its active statements and what its groups give.
+    /// What `tree` means on this RE: its active statements and what its
+    /// groups give. What it shares with the committed configuration is taken
+    /// from the committed expansion.
     fn effective_of(&self, tree: &Node) -> Node {
-        expand(&self.schema, tree, self.slot)
+        expand_from(&self.schema, tree, self.slot, Some((&self.committed, &self.effective)))
     }
 
     /// Another session's exclusive lock, which keeps `session` from changing
@@ -285,7 +287,7 @@ impl ConfigDb {
         }
         self.rebase(session);
         let effective = self.effective_of(self.candidate(session));
-        let errors = check(&self.schema, &effective);
+        let errors = check_from(&self.schema, &effective, Some(&self.effective));
         if !errors.is_empty() {
             return Ok(Prepared::Refused(errors));
         }
@@ -345,7 +347,7 @@ impl ConfigDb {
             return Err(Status::invalid_argument(format!("line {}: {}", e.line, e.message)));
         }
         let effective = self.effective_of(&tree);
-        let errors = check(&self.schema, &effective);
+        let errors = check_from(&self.schema, &effective, Some(&self.effective));
         if !errors.is_empty() {
             return Ok(errors);
         }

@@ -3,6 +3,7 @@
 //! statements marked `-` (gone) and `+` (new).
 
 use std::fmt::Write;
+use std::sync::Arc;
 
 use super::path::Step;
 use super::schema::{Kind, Schema, SchemaId};
@@ -26,7 +27,7 @@ fn compare_level(
     // Statements in schema order, those only in `old` included.
     let mut steps: Vec<(Step, Option<&Node>, Option<&Node>)> = Vec::new();
     for (step, n) in sorted_children(schema, at, new) {
-        steps.push((step.clone(), old.children.get(&step.key), Some(n)));
+        steps.push((step.clone(), old.child(&step.key), Some(n)));
     }
     for (key, o) in &old.children {
         if !new.children.contains_key(key)
@@ -104,16 +105,16 @@ fn compare_level(
 /// One statement of `at` as `show` prints it.
 fn statement(schema: &Schema, at: Option<SchemaId>, step: &Step, node: &Node) -> String {
     let mut holder = Node::default();
-    holder.children.insert(step.key.clone(), node.clone());
+    holder.children.insert(step.key.clone(), Arc::new(node.clone()));
     to_text(schema, at, &holder)
 }
 
 /// One entry of a keyword list under `at`: `unit 1 { ... }`.
 fn entry_text(schema: &Schema, at: Option<SchemaId>, keyword: &str, name: &str, entry: &Node) -> String {
     let mut inner = Node::default();
-    inner.children.insert(name.to_owned(), entry.clone());
+    inner.children.insert(name.to_owned(), Arc::new(entry.clone()));
     let mut holder = Node::default();
-    holder.children.insert(keyword.to_owned(), inner);
+    holder.children.insert(keyword.to_owned(), Arc::new(inner));
     to_text(schema, at, &holder)
 }
 

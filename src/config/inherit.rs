@@ -13,8 +13,14 @@
 //!
 //! Inherited statements carry the name of their group, for
 //! `| display inheritance` and the `group` attribute of `| display xml`.
+//!
+//! A commit usually changes a few statements of a large configuration, so
+//! expansion can start from the last one: a subtree the edit left alone (the
+//! same `Arc`), under the same groups applied the same way, expands to what
+//! it expanded to before, which is taken as it is.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use super::schema::{Kind, Schema, SchemaId};
 use super::tree::Node;
@@ -23,12 +29,24 @@ use crate::slot::Slot;
 /// The effective configuration of `root` on the RE in `slot`: its active
 /// statements (in the body and in the groups) with what the groups give.
 pub fn expand(schema: &Schema, root: &Node, slot: Slot) -> Node {
-    let groups = root.children.get("groups");
+    expand_from(schema, root, slot, None)
+}
+
+/// `expand`, reusing what `previous` (a configuration and its expansion on
+/// the same RE) has in common with `root`.
+pub fn expand_from(schema: &Schema, root: &Node, slot: Slot, previous: Option<(&Node, &Node)>) -> Node {
+    let groups = root.child("groups");
     let context = Context { schema, groups, slot };
-    let mut out = context.level(None, Some(root), &[], &[], &[]);
+    let same_groups =
+        |(before, _): &(&Node, &Node)| match (root.children.get("groups"), before.children.get("groups")) {
+            (Some(now), Some(then)) => Arc::ptr_eq(now, then),
+            (now, then) => now.is_none() && then.is_none(),
+        };
+    let previous = previous.filter(same_groups).map(|(explicit, effective)| Previous { explicit, effective });
+    let mut out = context.level(None, Some(root), &[], &[], &[], previous);
     // Groups are definitions, not configuration: kept as written.
-    if let Some(groups) = groups {
-        out.children.insert("groups".into(), groups.clone());
+    if let Some(groups) = root.children.get("groups") {
+        out.children.insert("groups".into(), Arc::clone(groups));
     }
     out
 }
@@ -37,6 +55,27 @@ struct Context<'a> {
     schema: &'a Schema,
     groups: Option<&'a Node>,
     slot: Slot,
+}
+
+/// The last expansion at the place being expanded: the node as it was
+/// written then, and what it expanded to.
+#[derive(Clone, Copy)]
+struct Previous<'a> {
+    explicit: &'a Node,
+    effective: &'a Node,
+}
+
+impl<'a> Previous<'a> {
+    fn child(self, key: &str) -> Option<Previous<'a>> {
+        Some(Previous { explicit: self.explicit.child(key)?, effective: self.effective.child(key)? })
+    }
+
+    /// What `key` expanded to, if it is still the very subtree it was.
+    fn unchanged(self, explicit: &Node, key: &str) -> Option<&'a Arc<Node>> {
+        let now = explicit.children.get(key)?;
+        let then = self.explicit.children.get(key)?;
+        Arc::ptr_eq(now, then).then(|| self.effective.children.get(key)).flatten()
+    }
 }
 
 /// A group's statements at the level being expanded.
@@ -77,8 +116,19 @@ impl<'a> Context<'a> {
         inherited: &[Source<'a>],
         excluded: &[&'a str],
         path: &[&str],
+        previous: Option<Previous<'a>>,
     ) -> Node {
         let values_of = |key: &str| explicit.and_then(|e| e.children.get(key)).map(|n| n.values.as_slice());
+        // What was expanded before holds only if the same groups apply here.
+        let applied_alike = |p: &Previous<'a>| {
+            let applied = |node: &Node, key: &str| node.child(key).map(|n| n.values.clone());
+            explicit.is_some_and(|e| {
+                ["apply-groups", "apply-groups-except"]
+                    .iter()
+                    .all(|k| applied(e, k) == applied(p.explicit, k))
+            })
+        };
+        let previous = previous.filter(applied_alike);
         let mut excluded = excluded.to_vec();
         excluded.extend(values_of("apply-groups-except").unwrap_or_default().iter().map(String::as_str));
         // Groups applied here come before those applied above.
@@ -89,12 +139,15 @@ impl<'a> Context<'a> {
             }
         }
         sources.extend(inherited.iter().filter(|s| !excluded.contains(&s.group)));
-        self.merge(at, explicit, &sources, &excluded, path, false)
+        self.merge(at, explicit, &sources, &excluded, path, false, previous)
     }
 
     /// The children of one node: the explicit ones, then new ones from the
     /// sources. `entries`: the node is a keyword list, whose children are
     /// its entries.
+    // The walk's state at one level, passed down as it is; a struct for it
+    // would be rebuilt at every level for nothing.
+    #[allow(clippy::too_many_arguments)]
     fn merge(
         &self,
         at: Option<SchemaId>,
@@ -103,6 +156,7 @@ impl<'a> Context<'a> {
         excluded: &[&'a str],
         path: &[&str],
         entries: bool,
+        previous: Option<Previous<'a>>,
     ) -> Node {
         let mut out =
             Node { values: explicit.map(|e| e.values.clone()).unwrap_or_default(), ..Node::default() };
@@ -132,14 +186,21 @@ impl<'a> Context<'a> {
                 (Some(step.schema), keyword_list)
             };
             let Some(id) = schema_id else { continue };
-            let mine = explicit.and_then(|e| e.children.get(key)).filter(|m| !m.inactive);
+            if let Some(made) = previous.zip(explicit).and_then(|(p, e)| p.unchanged(e, key)) {
+                out.children.insert(key.to_owned(), Arc::clone(made));
+                continue;
+            }
+            let previous = previous.and_then(|p| p.child(key));
+            let mine = explicit.and_then(|e| e.child(key)).filter(|m| !m.inactive);
             let theirs: Vec<Source<'a>> = sources.iter().flat_map(|s| matching(s, key)).collect();
             let mut child_path = path.to_vec();
             child_path.push(key);
             let child = match &self.schema.node(id).kind {
-                _ if child_entries => self.merge(Some(id), mine, &theirs, excluded, &child_path, true),
+                _ if child_entries => {
+                    self.merge(Some(id), mine, &theirs, excluded, &child_path, true, previous)
+                }
                 Kind::Container | Kind::List { .. } => {
-                    self.level(Some(id), mine, &theirs, excluded, &child_path)
+                    self.level(Some(id), mine, &theirs, excluded, &child_path, previous)
                 }
                 Kind::LeafList(_) => {
                     let mut node = Node::default();
@@ -159,7 +220,7 @@ impl<'a> Context<'a> {
                 (None, Some(s)) => s.group.to_owned(),
                 _ => String::new(),
             };
-            out.children.insert(key.to_owned(), Node { group, ..child });
+            out.children.insert(key.to_owned(), Arc::new(Node { group, ..child }));
         }
         out
     }
@@ -258,6 +319,28 @@ fn class(p: &[char], at: usize, c: char) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expanding_from_a_previous_expansion_gives_the_same_as_from_scratch() {
+        use crate::config::random::{Rng, configuration};
+        let schema = Schema::shipped().unwrap();
+        for seed in 0..300 {
+            let mut rng = Rng::new(seed);
+            let size = 1 + rng.below(60);
+            let before = configuration(&schema, &mut rng, size);
+            let mut after = before.clone();
+            let size = 1 + rng.below(5);
+            after.merge(&schema, None, configuration(&schema, &mut rng, size));
+            for slot in [Slot::RE0, Slot::RE1] {
+                let expanded = expand(&schema, &before, slot);
+                assert_eq!(
+                    expand_from(&schema, &after, slot, Some((&before, &expanded))),
+                    expand(&schema, &after, slot),
+                    "seed {seed}"
+                );
+            }
+        }
+    }
     use crate::config::tree::tests::build;
     use crate::config::tree::to_set;
 

@@ -416,7 +416,11 @@ mod tests {
     /// The annotations of a tree, which the set form does not carry, removed.
     fn without_annotations(node: &Node) -> Node {
         Node {
-            children: node.children.iter().map(|(k, c)| (k.clone(), without_annotations(c))).collect(),
+            children: node
+                .children
+                .iter()
+                .map(|(k, c)| (k.clone(), std::sync::Arc::new(without_annotations(c))))
+                .collect(),
             annotation: String::new(),
             ..node.clone()
         }

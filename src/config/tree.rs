@@ -2,8 +2,14 @@
 //! `set` commands. Children are kept in an insertion-ordered map, so a lookup
 //! is one hash per level and an edit costs the depth of its path, not the size
 //! of the configuration; printing sorts siblings into schema order.
+//!
+//! Children are shared (`Arc`) and copied on write: a copy of a whole
+//! configuration (the committed one for a candidate, a candidate for a
+//! commit) costs its top level, an edit copies only the nodes on its path,
+//! and two configurations that share a subtree compare it by pointer.
 
 use std::fmt::Write;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 
@@ -14,7 +20,7 @@ use super::schema::{Kind, Schema, SchemaId};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Node {
     /// Keyed by keyword, or by entry name under a list.
-    pub children: IndexMap<String, Node>,
+    pub children: IndexMap<String, Arc<Node>>,
     /// A leaf's value, or a leaf-list's values.
     pub values: Vec<String>,
     /// `deactivate`d: kept and shown, but no part of the effective configuration.
@@ -57,12 +63,33 @@ impl Node {
     }
 
     pub fn get_mut(&mut self, steps: &[Step]) -> Option<&mut Node> {
-        steps.iter().try_fold(self, |node, step| node.children.get_mut(&step.key))
+        steps.iter().try_fold(self, |node, step| node.child_mut(&step.key))
+    }
+
+    pub fn child(&self, key: &str) -> Option<&Node> {
+        self.children.get(key).map(|child| &**child)
+    }
+
+    /// The child under `key`, made this tree's own to change.
+    pub fn child_mut(&mut self, key: &str) -> Option<&mut Node> {
+        self.children.get_mut(key).map(Arc::make_mut)
+    }
+
+    /// The child under `key`, created if missing, made this tree's own.
+    pub fn child_entry(&mut self, key: &str) -> &mut Node {
+        // Looked up before inserting, so that a key present costs no allocation.
+        if !self.children.contains_key(key) {
+            self.children.insert(key.to_owned(), Arc::default());
+        }
+        match self.children.get_mut(key) {
+            Some(child) => Arc::make_mut(child),
+            None => unreachable!("inserted above"),
+        }
     }
 
     /// The node at `steps`, created with the path to it if missing.
     pub fn entry(&mut self, steps: &[Step]) -> &mut Node {
-        steps.iter().fold(self, |node, step| node.children.entry(step.key.clone()).or_default())
+        steps.iter().fold(self, |node, step| node.child_entry(&step.key))
     }
 
     /// `deactivate`/`activate`. `false` when the statement is not there.
@@ -137,14 +164,14 @@ impl Node {
 
     /// The node under these keys (keywords and entry names), if the tree has it.
     pub fn descend<'k>(&self, keys: impl IntoIterator<Item = &'k str>) -> Option<&Node> {
-        keys.into_iter().try_fold(self, |node, key| node.children.get(key))
+        keys.into_iter().try_fold(self, |node, key| node.child(key))
     }
 
     /// `set`: creates the path and sets its value (a leaf-list gains one).
     pub fn set(&mut self, schema: &Schema, path: &Resolved) {
         let mut node = self;
         for step in &path.steps {
-            node = node.children.entry(step.key.clone()).or_default();
+            node = node.child_entry(&step.key);
         }
         if let Some(last) = path.steps.last() {
             match schema.node(last.schema).kind {
@@ -167,7 +194,8 @@ impl Node {
     pub fn merge(&mut self, schema: &Schema, at: Option<SchemaId>, other: Node) {
         for (key, child) in other.children {
             let Some(step) = child_step(schema, at, &key) else { continue };
-            let target = self.children.entry(key).or_default();
+            let target = self.child_entry(&key);
+            let child = Arc::unwrap_or_clone(child);
             match &schema.node(step.schema).kind {
                 Kind::LeafList(_) => {
                     for value in child.values {
@@ -180,7 +208,11 @@ impl Node {
                 Kind::Flag => {}
                 Kind::List { keyword: true, .. } => {
                     for (name, entry) in child.children {
-                        target.children.entry(name).or_default().merge(schema, Some(step.schema), entry);
+                        target.child_entry(&name).merge(
+                            schema,
+                            Some(step.schema),
+                            Arc::unwrap_or_clone(entry),
+                        );
                     }
                 }
                 Kind::Container | Kind::List { keyword: false, .. } => {
@@ -197,7 +229,7 @@ impl Node {
             let Some((first, rest)) = steps.split_first() else {
                 return false;
             };
-            let Some(child) = node.children.get_mut(&first.key) else {
+            let Some(child) = node.child_mut(&first.key) else {
                 return false;
             };
             let removed = if rest.is_empty() {
@@ -231,8 +263,11 @@ impl Node {
 /// The statements under `node` (whose statement is `at`) as steps, in the
 /// order Junos prints them: schema order, then insertion order within a list.
 pub fn sorted_children<'a>(schema: &Schema, at: Option<SchemaId>, node: &'a Node) -> Vec<(Step, &'a Node)> {
-    let mut children: Vec<(Step, &Node)> =
-        node.children.iter().filter_map(|(key, child)| Some((child_step(schema, at, key)?, child))).collect();
+    let mut children: Vec<(Step, &Node)> = node
+        .children
+        .iter()
+        .filter_map(|(key, child)| Some((child_step(schema, at, key)?, &**child)))
+        .collect();
     children.sort_by_key(|(step, _)| schema.position(at, step.schema));
     children
 }

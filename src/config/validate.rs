@@ -33,6 +33,12 @@ impl CheckError {
 }
 
 pub fn check(schema: &Schema, root: &Node) -> Vec<CheckError> {
+    check_from(schema, root, None)
+}
+
+/// `check`, taking as checked the subtrees `root` shares with `passed` (a
+/// configuration that passed: the one committed).
+pub fn check_from(schema: &Schema, root: &Node, passed: Option<&Node>) -> Vec<CheckError> {
     let mut errors = Vec::new();
     // A top-level container that is absent still owes its mandatory
     // statements: a configuration without `system` lacks root-authentication.
@@ -51,7 +57,7 @@ pub fn check(schema: &Schema, root: &Node) -> Vec<CheckError> {
             }
         }
     }
-    mandatory(schema, None, root, "", &mut errors);
+    mandatory(schema, None, root, passed, "", &mut errors);
     redundancy(root, &mut errors);
     processes(root, &mut errors);
     passwords(root, &mut errors);
@@ -93,7 +99,7 @@ fn login_classes(root: &Node, errors: &mut Vec<CheckError>) {
 
 /// Group names beginning `junos-` are Junos's own; every applied group must exist.
 fn groups(root: &Node, errors: &mut Vec<CheckError>) {
-    let defined = root.children.get("groups");
+    let defined = root.child("groups");
     for name in defined.map(|g| g.children.keys()).into_iter().flatten() {
         if name.starts_with("junos-") {
             errors.push(CheckError {
@@ -126,10 +132,21 @@ fn groups(root: &Node, errors: &mut Vec<CheckError>) {
 }
 
 /// Every present container or entry must hold its mandatory statements.
-fn mandatory(schema: &Schema, at: Option<SchemaId>, node: &Node, path: &str, errors: &mut Vec<CheckError>) {
+fn mandatory(
+    schema: &Schema,
+    at: Option<SchemaId>,
+    node: &Node,
+    passed: Option<&Node>,
+    path: &str,
+    errors: &mut Vec<CheckError>,
+) {
     for (step, child) in sorted_children(schema, at, node) {
         // A group is a fragment, complete only where it is applied.
         if at.is_none() && step.key == "groups" {
+            continue;
+        }
+        let passed = passed.and_then(|p| p.child(&step.key));
+        if passed.is_some_and(|p| std::ptr::eq(p, child)) {
             continue;
         }
         let s = schema.node(step.schema);
@@ -138,7 +155,7 @@ fn mandatory(schema: &Schema, at: Option<SchemaId>, node: &Node, path: &str, err
             Kind::List { keyword: true, .. } => (
                 String::new(),
                 path.to_owned(),
-                child.children.iter().map(|(name, entry)| (name.as_str(), entry)).collect(),
+                child.children.iter().map(|(name, entry)| (name.as_str(), &**entry)).collect(),
             ),
             Kind::List { keyword: false, .. } => {
                 (quote(&step.key), format!("{path} {}", quote(&step.key)), vec![("", child)])
@@ -146,6 +163,10 @@ fn mandatory(schema: &Schema, at: Option<SchemaId>, node: &Node, path: &str, err
             _ => continue,
         };
         for (name, entry) in entries {
+            let passed = if name.is_empty() { passed } else { passed.and_then(|p| p.child(name)) };
+            if !name.is_empty() && passed.is_some_and(|p| std::ptr::eq(p, entry)) {
+                continue;
+            }
             let (statement, inner) = if name.is_empty() {
                 (statement.clone(), inner.clone())
             } else {
@@ -165,7 +186,7 @@ fn mandatory(schema: &Schema, at: Option<SchemaId>, node: &Node, path: &str, err
                     });
                 }
             }
-            mandatory(schema, Some(step.schema), entry, &inner, errors);
+            mandatory(schema, Some(step.schema), entry, passed, &inner, errors);
         }
     }
 }
@@ -236,6 +257,31 @@ fn processes(root: &Node, errors: &mut Vec<CheckError>) {
 mod tests {
     use super::*;
     use crate::config::tree::tests::build;
+
+    #[test]
+    fn checking_from_a_configuration_that_passed_finds_what_a_whole_check_finds() {
+        use crate::config::inherit::expand;
+        use crate::config::random::{Rng, configuration};
+        use crate::slot::Slot;
+        let schema = Schema::shipped().unwrap();
+        let mut compared = 0;
+        for seed in 0..3000 {
+            let mut rng = Rng::new(seed);
+            let size = 1 + rng.below(8);
+            let mut before = build(&schema, &["system root-authentication encrypted-password \"$6$x\""]);
+            before.merge(&schema, None, configuration(&schema, &mut rng, size));
+            let before = expand(&schema, &before, Slot::RE0);
+            if !check(&schema, &before).is_empty() {
+                continue;
+            }
+            let mut after = before.clone();
+            let size = 1 + rng.below(5);
+            after.merge(&schema, None, configuration(&schema, &mut rng, size));
+            assert_eq!(check_from(&schema, &after, Some(&before)), check(&schema, &after), "seed {seed}");
+            compared += 1;
+        }
+        assert!(compared > 30, "only {compared} random configurations passed a check");
+    }
 
     #[test]
     fn missing_mandatory_statements_and_two_masters_are_refused() {

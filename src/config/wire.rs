@@ -1,5 +1,7 @@
 //! The tree as it crosses gRPC.
 
+use std::sync::Arc;
+
 use super::tree::Node;
 use crate::proto::ConfigNode;
 
@@ -30,7 +32,7 @@ pub fn keys_to_wire(name: &str, node: &Node) -> ConfigNode {
 pub fn from_wire(wire: &ConfigNode) -> Node {
     Node {
         values: wire.values.clone(),
-        children: wire.children.iter().map(|c| (c.name.clone(), from_wire(c))).collect(),
+        children: wire.children.iter().map(|c| (c.name.clone(), Arc::new(from_wire(c)))).collect(),
         inactive: wire.inactive,
         annotation: wire.annotation.clone(),
         group: wire.group.clone(),

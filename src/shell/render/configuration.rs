@@ -44,7 +44,7 @@ impl ConfigView {
             let parent = &self.steps[..self.steps.len() - 1];
             let mut holder = Node::default();
             if let Some(last) = self.steps.last() {
-                holder.children.insert(last.key.clone(), self.node.clone());
+                holder.children.insert(last.key.clone(), Arc::new(self.node.clone()));
             }
             (holder, parent.last().map(|s| s.schema), parent)
         }
@@ -119,8 +119,11 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Vec<Element
                     .fold(inherited(Element::new(&s.name), child), Element::child),
             ),
             Kind::List { keyword, .. } => {
-                let entries: Vec<(&String, &Node)> =
-                    if *keyword { child.children.iter().collect() } else { vec![(&step.key, child)] };
+                let entries: Vec<(&String, &Node)> = if *keyword {
+                    child.children.iter().map(|(k, c)| (k, &**c)).collect()
+                } else {
+                    vec![(&step.key, child)]
+                };
                 for (name, entry) in entries {
                     let e = inherited(Element::new(&list_element(schema, step.schema)), entry)
                         .child(inherited(Element::leaf("name", name), entry));

@@ -78,13 +78,11 @@ impl Node {
     /// The child under `key`, created if missing, made this tree's own.
     pub fn child_entry(&mut self, key: &str) -> &mut Node {
         // Looked up before inserting, so that a key present costs no allocation.
-        if !self.children.contains_key(key) {
-            self.children.insert(key.to_owned(), Arc::default());
-        }
-        match self.children.get_mut(key) {
-            Some(child) => Arc::make_mut(child),
-            None => unreachable!("inserted above"),
-        }
+        let index = match self.children.get_index_of(key) {
+            Some(index) => index,
+            None => self.children.insert_full(key.to_owned(), Arc::default()).0,
+        };
+        Arc::make_mut(&mut self.children[index])
     }
 
     /// The node at `steps`, created with the path to it if missing.

@@ -213,7 +213,11 @@ impl Agent {
             .expect("start an agent");
         let mut out = BufReader::new(child.stdout.take().expect("stdout"));
         let mut line = String::new();
-        out.read_line(&mut line).expect("the agent's first line");
+        // The SSH listeners are announced first.
+        while !line.starts_with("listening on ") {
+            line.clear();
+            assert!(out.read_line(&mut line).expect("the agent's output") > 0, "no 'listening on' line");
+        }
         let address = line.trim().strip_prefix("listening on ").expect("listening on ADDR").to_owned();
         // Drained, so that an agent that writes more never blocks on the pipe.
         std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));

@@ -6,17 +6,14 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::str::FromStr;
 
+use crate::agent::{self, AgentOptions, ChassisSecret, Exit};
+use crate::management::{self, RoleProbe};
+use crate::slot::Slot;
 use anyhow::Context;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::process::Command;
 use tokio::sync::{mpsc, oneshot};
-use tonic::transport::Endpoint;
-
-use crate::agent::{self, AgentOptions, ChassisSecret, Exit};
-use crate::proto::routing_engine_client::RoutingEngineClient;
-use crate::proto::{GetIdentityRequest, MastershipState};
-use crate::slot::Slot;
 
 /// Where each Routing Engine's agent listens, as far as the shell knows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -85,16 +82,62 @@ fn lease_file(chassis_dir: &Path) -> anyhow::Result<PathBuf> {
     Ok(chassis_dir.join("mastership-lease"))
 }
 
+/// The management addresses a chassis may serve: SSH and NETCONF, each
+/// leading to whichever Routing Engine is master.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Management {
+    pub ssh: Option<SocketAddr>,
+    pub netconf: Option<SocketAddr>,
+}
+
+impl Management {
+    /// Binds each address asked for and relays it to the master of the REs
+    /// whose gRPC and SSH (or NETCONF) addresses are given, by slot; says
+    /// where on `say`.
+    async fn serve(
+        self,
+        grpc: [String; 2],
+        ssh: [Option<SocketAddr>; 2],
+        netconf: [Option<SocketAddr>; 2],
+        secret: ChassisSecret,
+        say: fn(&str),
+    ) -> anyhow::Result<()> {
+        for (name, address, services) in [("ssh", self.ssh, ssh), ("netconf", self.netconf, netconf)] {
+            let Some(address) = address else { continue };
+            let [Some(re0), Some(re1)] = services else { continue };
+            let listener =
+                TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address}"))?;
+            say(&format!("{name} listening on {}", listener.local_addr()?));
+            let engines = [re0, re1]
+                .into_iter()
+                .zip(grpc.clone())
+                .map(|(service, grpc)| management::Engine { grpc, service });
+            let engines: Vec<management::Engine> = engines.collect();
+            let engines: [management::Engine; 2] =
+                engines.try_into().map_err(|_| anyhow::anyhow!("two REs"))?;
+            tokio::spawn(management::serve(listener, engines, secret.clone()));
+        }
+        Ok(())
+    }
+
+    fn any(&self) -> bool {
+        self.ssh.is_some() || self.netconf.is_some()
+    }
+}
+
 /// Starts both agents on this runtime, each with its own gRPC server on a
-/// loopback port; they run until the runtime stops.
-pub async fn start_embedded(state_dir: &Path) -> anyhow::Result<Addresses> {
+/// loopback port, and the management addresses asked for; they run until
+/// the runtime stops.
+pub async fn start_embedded(state_dir: &Path, management: Management) -> anyhow::Result<Addresses> {
     let listeners = [TcpListener::bind("127.0.0.1:0").await?, TcpListener::bind("127.0.0.1:0").await?];
-    let bound: Vec<SocketAddr> = listeners.iter().map(TcpListener::local_addr).collect::<Result<_, _>>()?;
+    let bound = [listeners[0].local_addr()?, listeners[1].local_addr()?];
     let mut addresses = Addresses::default();
     let lease = lease_file(state_dir)?;
     let secret = ChassisSecret::open_or_create(&secret_file(state_dir))?;
+    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+    let (mut ssh, mut netconf) = ([None; 2], [None; 2]);
     for (slot, listener) in Slot::ALL.into_iter().zip(listeners) {
-        let options = AgentOptions {
+        let mut options = AgentOptions {
             slot,
             peer: bound[slot.other().number() as usize].to_string(),
             state_dir: re_state_dir(state_dir, slot),
@@ -102,12 +145,20 @@ pub async fn start_embedded(state_dir: &Path) -> anyhow::Result<Addresses> {
             fault_injection: false,
             secret: secret_file(state_dir),
             tls: None,
+            ssh: management.ssh.map(|_| loopback),
+            netconf: management.netconf.map(|_| loopback),
         };
         let address = bound[slot.number() as usize];
-        let server = agent::spawn(listener, options.clone(), std::future::pending())?;
-        tokio::spawn(serve_until_halted(server, address, options));
+        let started = agent::spawn(listener, options.clone(), std::future::pending())?;
+        let n = slot.number() as usize;
+        (ssh[n], netconf[n]) = (started.ssh, started.netconf);
+        // A reboot serves SSH again where the management address relays.
+        (options.ssh, options.netconf) = (started.ssh, started.netconf);
+        tokio::spawn(serve_until_halted(started.task, address, options));
         addresses.set(slot, address.to_string());
     }
+    let grpc = bound.map(|a| a.to_string());
+    management.serve(grpc, ssh, netconf, secret.clone(), |line| eprintln!("{line}")).await?;
     settle(&bound, &secret).await;
     Ok(addresses)
 }
@@ -121,7 +172,7 @@ async fn serve_until_halted(
 ) {
     while let Ok(Ok(Exit::Rebooted)) = server.await {
         let restarted = match TcpListener::bind(address).await {
-            Ok(listener) => agent::spawn(listener, options.clone(), std::future::pending()),
+            Ok(listener) => agent::spawn(listener, options.clone(), std::future::pending()).map(|s| s.task),
             Err(e) => Err(e.into()),
         };
         server = match restarted {
@@ -139,14 +190,10 @@ async fn serve_until_halted(
 /// both REs configured backup there is none to wait for: the deadline ends it.
 async fn settle(agents: &[SocketAddr], secret: &ChassisSecret) {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(3);
+    let mut probes: Vec<RoleProbe> = agents.iter().map(|a| RoleProbe::new(&a.to_string(), secret)).collect();
     while tokio::time::Instant::now() < deadline {
-        for address in agents {
-            let Ok(channel) = Endpoint::from_shared(format!("http://{address}")) else { return };
-            let Ok(channel) = channel.connect().await else { continue };
-            let mut client = RoutingEngineClient::with_interceptor(channel, secret.credential());
-            if let Ok(identity) = client.get_identity(GetIdentityRequest {}).await
-                && identity.get_ref().mastership_state == MastershipState::Master as i32
-            {
+        for probe in &mut probes {
+            if probe.is_master().await {
                 return;
             }
         }
@@ -163,10 +210,16 @@ fn free_loopback_port() -> anyhow::Result<SocketAddr> {
 
 /// `reshell chassis`: both agents as child processes, their output prefixed
 /// with the RE's name, until Ctrl-C or SIGTERM (which stop both).
-pub async fn run_children(state_dir: &Path, fault_injection: bool) -> anyhow::Result<()> {
+pub async fn run_children(
+    state_dir: &Path,
+    fault_injection: bool,
+    management: Management,
+) -> anyhow::Result<()> {
     let exe = std::env::current_exe().context("cannot find the reshell binary")?;
     let lease = lease_file(state_dir)?;
     let ports = [free_loopback_port()?, free_loopback_port()?];
+    let ssh = [free_loopback_port()?, free_loopback_port()?];
+    let netconf = [free_loopback_port()?, free_loopback_port()?];
     let (exits_tx, mut exits) = mpsc::channel(2);
     let mut watchers = Vec::new();
     for slot in Slot::ALL {
@@ -175,6 +228,8 @@ pub async fn run_children(state_dir: &Path, fault_injection: bool) -> anyhow::Re
             .args(["--slot", &slot.number().to_string()])
             .args(["--listen", &ports[slot.number() as usize].to_string()])
             .args(["--peer", &ports[slot.other().number() as usize].to_string()])
+            .args(["--ssh-listen", &ssh[slot.number() as usize].to_string()])
+            .args(["--netconf-listen", &netconf[slot.number() as usize].to_string()])
             .arg("--state-dir")
             .arg(re_state_dir(state_dir, slot))
             .arg("--lease")
@@ -210,6 +265,11 @@ pub async fn run_children(state_dir: &Path, fault_injection: bool) -> anyhow::Re
         watchers.push((stop_tx, watcher));
     }
     drop(exits_tx);
+    if management.any() {
+        let secret = ChassisSecret::open_or_create(&secret_file(state_dir))?;
+        let grpc = ports.map(|a| a.to_string());
+        management.serve(grpc, ssh.map(Some), netconf.map(Some), secret, |line| println!("{line}")).await?;
+    }
     let stop = crate::shutdown::requested();
     tokio::pin!(stop);
     // An RE that dies is reported and the other keeps running: killing one RE

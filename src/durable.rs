@@ -65,6 +65,30 @@ impl Drop for AtomicFile {
     }
 }
 
+/// Makes a file readable by its owner only, holding `bytes`, unless `path`
+/// already exists. Two processes starting together agree: the file appears
+/// whole or not at all, and whoever links it first made it.
+pub fn create_private_once(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let staging = path.with_extension(format!("new-{}", std::process::id()));
+    {
+        let mut file =
+            std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&staging)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    // A hard link never replaces an existing file.
+    let linked = std::fs::hard_link(&staging, path);
+    let _ = std::fs::remove_file(&staging);
+    match linked {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(e),
+        _ => Ok(()),
+    }
+}
+
 /// Whether a directory entry is one of [`write_atomically`]'s temporaries.
 pub fn is_temporary(name: &str) -> bool {
     name.starts_with('.') && name.ends_with(".tmp")

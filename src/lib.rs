@@ -9,6 +9,8 @@ pub mod fault;
 #[doc(hidden)]
 pub mod fuzz_targets;
 pub mod grammar;
+pub mod management;
+pub mod netconf;
 pub mod permissions;
 pub mod shell;
 pub mod shutdown;

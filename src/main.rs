@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use reshell::agent::{self, AgentOptions};
-use reshell::chassis::{self, Addresses};
+use reshell::chassis::{self, Addresses, Management};
 use reshell::fault;
 use reshell::shell::{self, BatchOptions, Credentials, ShellOptions};
 use reshell::slot::Slot;
@@ -50,6 +50,12 @@ struct Cli {
     /// Reach the agents of --connect over TLS, checking them against this CA (PEM)
     #[arg(long, value_name = "FILE", requires = "connect")]
     tls_ca: Option<PathBuf>,
+    /// Serve the embedded chassis's CLI over SSH here, always on the master
+    #[arg(long, value_name = "ADDR", conflicts_with = "connect")]
+    ssh_listen: Option<SocketAddr>,
+    /// Serve the embedded chassis's NETCONF over SSH here, always on the master
+    #[arg(long, value_name = "ADDR", conflicts_with = "connect")]
+    netconf_listen: Option<SocketAddr>,
 }
 
 #[derive(Subcommand)]
@@ -88,6 +94,12 @@ enum Run {
         /// The CA that signed both Routing Engines' certificates (PEM)
         #[arg(long, value_name = "FILE", requires = "tls_cert")]
         tls_ca: Option<PathBuf>,
+        /// SSH listen address for the CLI (and the netconf subsystem)
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+        ssh_listen: SocketAddr,
+        /// SSH listen address for NETCONF
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+        netconf_listen: SocketAddr,
     },
     /// Run both Routing Engines as child processes
     Chassis {
@@ -96,6 +108,12 @@ enum Run {
         /// Let `reshell fault` inject faults into both agents
         #[arg(long)]
         fault_injection: bool,
+        /// Serve SSH here, always leading to the master Routing Engine
+        #[arg(long, value_name = "ADDR")]
+        ssh_listen: Option<SocketAddr>,
+        /// Serve NETCONF over SSH here, always leading to the master Routing Engine
+        #[arg(long, value_name = "ADDR")]
+        netconf_listen: Option<SocketAddr>,
     },
     /// Make an agent started with --fault-injection suffer a fault
     Fault {
@@ -138,6 +156,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tls_cert,
             tls_key,
             tls_ca,
+            ssh_listen,
+            netconf_listen,
         }) => {
             let tls = match (tls_cert, tls_key, tls_ca) {
                 (Some(cert), Some(key), Some(ca)) => Some(AgentTls { cert, key, ca }),
@@ -145,16 +165,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             agent::check_exposure(listen, tls.is_some(), insecure)?;
             let secret = secret.unwrap_or_else(|| chassis::secret_file(&state_dir));
-            let options = AgentOptions { slot, peer, state_dir, lease, fault_injection, secret, tls };
+            let options = AgentOptions {
+                slot,
+                peer,
+                state_dir,
+                lease,
+                fault_injection,
+                secret,
+                tls,
+                ssh: Some(ssh_listen),
+                netconf: Some(netconf_listen),
+            };
             rt.block_on(agent::run(listen, options))?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Run::Chassis { state_dir, fault_injection }) => {
+        Some(Run::Chassis { state_dir, fault_injection, ssh_listen, netconf_listen }) => {
             let state_dir = match state_dir {
                 Some(dir) => dir,
                 None => default_state_dir()?,
             };
-            rt.block_on(chassis::run_children(&state_dir, fault_injection))?;
+            let management = Management { ssh: ssh_listen, netconf: netconf_listen };
+            rt.block_on(chassis::run_children(&state_dir, fault_injection, management))?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Run::Fault { connect, user, fault }) => {
@@ -170,6 +201,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let options = ShellOptions {
                 state_dir,
                 connect: cli.connect,
+                management: Management { ssh: cli.ssh_listen, netconf: cli.netconf_listen },
                 credentials: Credentials { user: cli.user.unwrap_or_else(os_user), password: password() },
                 tls: cli.tls_ca.as_deref().map(tls::client).transpose()?,
                 commands: cli.commands,

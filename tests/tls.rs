@@ -60,5 +60,5 @@ fn with_tls_an_agent_serves_beyond_loopback() {
     command.args(["agent", "--slot", "0", "--listen", "0.0.0.0:0", "--peer", &free_port(), "--state-dir"]);
     command.arg(dir.path().join("re0")).args(tls_args(&paths));
     let agent = Process::spawn(&mut command);
-    assert!(agent.next_line().starts_with("listening on 0.0.0.0:"));
+    assert!(agent.wait_for("listening on ").starts_with("0.0.0.0:"));
 }

@@ -133,31 +133,8 @@ impl ChassisSecret {
         if let Some(secret) = ChassisSecret::read(path)? {
             return Ok(secret);
         }
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-        let staging = path.with_extension(format!("new-{}", std::process::id()));
-        {
-            use std::io::Write;
-            use std::os::unix::fs::OpenOptionsExt;
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&staging)
-                .with_context(|| format!("cannot create {}", staging.display()))?;
-            file.write_all(random_hex(32)?.as_bytes())?;
-            file.sync_all()?;
-        }
-        // A hard link never replaces: whoever links first made the secret.
-        let linked = std::fs::hard_link(&staging, path);
-        let _ = std::fs::remove_file(&staging);
-        match linked {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e).with_context(|| format!("cannot create {}", path.display())),
-        }
+        crate::durable::create_private_once(path, random_hex(32)?.as_bytes())
+            .with_context(|| format!("cannot create {}", path.display()))?;
         ChassisSecret::read(path)?.with_context(|| format!("{} vanished", path.display()))
     }
 

@@ -18,6 +18,7 @@ mod processes;
 mod service;
 mod sessions;
 mod snapshot;
+mod ssh;
 mod synchronize;
 mod syslog;
 mod transfer;
@@ -45,7 +46,7 @@ use crate::proto::peer_server::PeerServer;
 use crate::proto::routing_engine_server::RoutingEngineServer;
 use crate::proto::{MastershipState, RouteEngine};
 use crate::slot::Slot;
-pub use auth::{CHASSIS_KEY, ChassisSecret, LoginError, TOKEN_KEY};
+pub use auth::{CHASSIS_KEY, ChassisCredential, ChassisSecret, LoginError, TOKEN_KEY};
 pub use configuration::SESSION_KEY;
 use host::CpuHistory;
 pub use power::Exit;
@@ -67,6 +68,17 @@ pub struct AgentOptions {
     pub secret: PathBuf,
     /// Serve (and reach the peer) over TLS.
     pub tls: Option<crate::tls::AgentTls>,
+    /// Where to serve the CLI over SSH, and NETCONF over SSH.
+    pub ssh: Option<SocketAddr>,
+    pub netconf: Option<SocketAddr>,
+}
+
+/// A Routing Engine being served: the task that ends with it, and where its
+/// SSH listeners were bound.
+pub struct Started {
+    pub task: JoinHandle<anyhow::Result<Exit>>,
+    pub ssh: Option<SocketAddr>,
+    pub netconf: Option<SocketAddr>,
 }
 
 /// How long one call to the peer may take before it counts as unreachable.
@@ -217,6 +229,15 @@ impl Agent {
         }
     }
 
+    /// Whether an SSH listener's service is in the committed configuration.
+    fn serves(&self, listener: ssh::Listener) -> bool {
+        let keys: &[&str] = match listener {
+            ssh::Listener::Ssh => &["system", "services", "ssh"],
+            ssh::Listener::Netconf => &["system", "services", "netconf", "ssh"],
+        };
+        self.config().effective().descend(keys.iter().copied()).is_some()
+    }
+
     /// A value of the effective configuration, by its keys.
     fn committed(&self, keys: &[&str]) -> Option<String> {
         self.config().effective().descend(keys.iter().copied())?.values.first().cloned()
@@ -268,7 +289,7 @@ pub fn spawn(
     listener: TcpListener,
     options: AgentOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<JoinHandle<anyhow::Result<Exit>>> {
+) -> anyhow::Result<Started> {
     std::fs::create_dir_all(&options.state_dir)
         .with_context(|| format!("cannot create state dir {}", options.state_dir.display()))?;
     let recovered = snapshot::recover_if_asked(&options.state_dir)
@@ -307,14 +328,30 @@ pub fn spawn(
     };
     // Without TCP_NODELAY every small reply waits out the peer's delayed ACK
     // (about 40 ms a command).
+    let grpc = listener.local_addr()?;
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let owner = agent.clone();
     let guard = auth::Guard(agent.authority.clone());
+    let (mut ssh, mut netconf) = (None, None);
+    if options.ssh.is_some() || options.netconf.is_some() {
+        let key = ssh::host_key(&options.state_dir)?;
+        let client_tls = options.tls.as_ref().map(crate::tls::AgentTls::client).transpose()?;
+        let service = Arc::new(ssh::SshService::new(agent.clone(), key, grpc, client_tls));
+        for (address, kind, bound) in [
+            (options.ssh, ssh::Listener::Ssh, &mut ssh),
+            (options.netconf, ssh::Listener::Netconf, &mut netconf),
+        ] {
+            let Some(address) = address else { continue };
+            let listener = ssh::bind(address)?;
+            *bound = Some(listener.local_addr()?);
+            tasks.push(tokio::spawn(service.clone().serve(listener, kind)));
+        }
+    }
     let mut server = Server::builder();
     if let Some(tls) = &options.tls {
         server = server.tls_config(tls.server()?).context("cannot set up TLS")?;
     }
-    Ok(tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         let served = server
             .layer(guard)
             .add_service(AuthenticationServer::from_arc(agent.clone()))
@@ -339,7 +376,8 @@ pub fn spawn(
         served?;
         let exit = *exits.borrow();
         Ok(exit.unwrap_or(Exit::Stopped))
-    }))
+    });
+    Ok(Started { task, ssh, netconf })
 }
 
 /// Logins and their tokens travel in every call, so without TLS only this
@@ -365,14 +403,23 @@ pub fn check_exposure(listen: SocketAddr, tls: bool, insecure: bool) -> anyhow::
 /// a halt; a reboot serves again on the same address with the state on disk.
 pub async fn run(listen: SocketAddr, options: AgentOptions) -> anyhow::Result<()> {
     let mut listen = listen;
+    let mut options = options;
     loop {
         let listener =
             TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
         listen = listener.local_addr()?;
-        let server = spawn(listener, options.clone(), crate::shutdown::requested())?;
-        // Printed once the socket accepts connections: whoever started us waits for it.
+        let started = spawn(listener, options.clone(), crate::shutdown::requested())?;
+        // A reboot serves again where clients last found us.
+        (options.ssh, options.netconf) = (started.ssh, started.netconf);
+        // Printed once the sockets accept connections: whoever started us waits for them.
+        if let Some(ssh) = started.ssh {
+            println!("ssh listening on {ssh}");
+        }
+        if let Some(netconf) = started.netconf {
+            println!("netconf listening on {netconf}");
+        }
         println!("listening on {listen}");
-        match server.await?? {
+        match started.task.await?? {
             Exit::Rebooted => println!("rebooting"),
             Exit::Halted => {
                 println!("halted");

@@ -14,3 +14,4 @@ pub mod store;
 pub mod tree;
 pub mod validate;
 pub mod wire;
+pub mod xml;

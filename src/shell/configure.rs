@@ -453,7 +453,7 @@ impl Engine {
             check,
             comment: parsed.arg("comment").unwrap_or_default().to_owned(),
             user: self.user.clone(),
-            client: "cli".into(),
+            client: self.client.into(),
             confirmed_minutes: confirmed.filter(|_| !check),
             synchronize,
             force: parsed.has("force"),

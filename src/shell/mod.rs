@@ -3,6 +3,7 @@
 //! and print what it returns, so a command behaves the same in each.
 
 mod batch;
+pub mod channel;
 pub mod client;
 mod commands;
 mod complete;
@@ -47,6 +48,8 @@ pub struct ShellOptions {
     pub state_dir: PathBuf,
     /// Running agents to attach to instead of starting an embedded chassis.
     pub connect: Option<Addresses>,
+    /// The embedded chassis's management addresses, if it serves them.
+    pub management: crate::chassis::Management,
     pub credentials: Credentials,
     /// Reach the agents over TLS, checking them with this.
     pub tls: Option<ClientTlsConfig>,
@@ -74,7 +77,7 @@ impl std::fmt::Debug for Credentials {
 pub fn run(rt: &Handle, options: ShellOptions) -> anyhow::Result<ExitCode> {
     let addresses = match &options.connect {
         Some(addresses) => addresses.clone(),
-        None => rt.block_on(crate::chassis::start_embedded(&options.state_dir))?,
+        None => rt.block_on(crate::chassis::start_embedded(&options.state_dir, options.management))?,
     };
     let stdin_is_terminal = std::io::IsTerminal::is_terminal(&std::io::stdin());
     let mut credentials = options.credentials.clone();
@@ -256,6 +259,8 @@ pub struct Engine {
     settings: CliSettings,
     /// The terminal the front end runs on; `None` in batch mode.
     terminal: Option<TerminalSize>,
+    /// How the commit history records this session's commits: `cli`, `netconf`.
+    client: &'static str,
 }
 
 impl Engine {
@@ -301,6 +306,7 @@ impl Engine {
             sessions: vec![session],
             settings: CliSettings::default(),
             terminal: None,
+            client: "cli",
         })
     }
 
@@ -407,9 +413,19 @@ impl Engine {
         self.secret = secret;
     }
 
+    /// What the commit history says the session's commits came by (`via netconf`).
+    pub fn set_client(&mut self, client: &'static str) {
+        self.client = client;
+    }
+
     /// How the front end takes `load ... terminal` input.
     pub fn set_reader(&mut self, reader: Reader) {
         self.reader = reader;
+    }
+
+    /// How the front end shows a command's progress lines.
+    pub fn set_teller(&mut self, teller: Teller) {
+        self.teller = teller;
     }
 
     fn read_terminal(&mut self, banner: &str) -> String {
@@ -435,7 +451,8 @@ impl Engine {
         &self.sessions[self.sessions.len() - 1]
     }
 
-    fn current_slot(&self) -> Option<Slot> {
+    /// The slot of the RE the session is on.
+    pub fn current_slot(&self) -> Option<Slot> {
         Slot::new(self.session().identity.slot)
     }
 

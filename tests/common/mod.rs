@@ -162,6 +162,26 @@ pub fn agent(slot: u32, listen: &str, peer: &str, state_dir: &Path) -> (Process,
 /// `agent` with more arguments (`--lease FILE`, `--fault-injection`). The
 /// agents of one test share the chassis secret beside their state dirs.
 pub fn agent_with(slot: u32, listen: &str, peer: &str, state_dir: &Path, more: &[&str]) -> (Process, String) {
+    let (p, serving) = agent_serving(slot, listen, peer, state_dir, more);
+    (p, serving.grpc)
+}
+
+/// Where an agent serves.
+#[derive(Debug, Clone)]
+pub struct Serving {
+    pub grpc: String,
+    pub ssh: String,
+    pub netconf: String,
+}
+
+/// `agent_with`, with every address the agent said it listens on.
+pub fn agent_serving(
+    slot: u32,
+    listen: &str,
+    peer: &str,
+    state_dir: &Path,
+    more: &[&str],
+) -> (Process, Serving) {
     let secret = state_dir.parent().unwrap_or(state_dir).join("chassis-secret");
     let p = Process::spawn(
         reshell()
@@ -172,9 +192,20 @@ pub fn agent_with(slot: u32, listen: &str, peer: &str, state_dir: &Path, more: &
             .arg(secret)
             .args(more),
     );
-    let line = p.next_line();
-    let address = line.strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected line {line:?}"));
-    (p, address.to_owned())
+    let mut serving = Serving { grpc: String::new(), ssh: String::new(), netconf: String::new() };
+    while serving.grpc.is_empty() {
+        let line = p.next_line();
+        let (what, address) =
+            line.split_once("listening on ").unwrap_or_else(|| panic!("unexpected line {line:?}"));
+        let field = match what {
+            "ssh " => &mut serving.ssh,
+            "netconf " => &mut serving.netconf,
+            "" => &mut serving.grpc,
+            _ => panic!("unexpected line {line:?}"),
+        };
+        *field = address.to_owned();
+    }
+    (p, serving)
 }
 
 /// Both agents as separate processes; returns them and `re0=..,re1=..`.

@@ -1,0 +1,411 @@
+//! The Routing Engine's SSH server: the CLI for operators and scripts, and the
+//! `netconf` subsystem for automation. Each listener is bound for the agent's
+//! life but serves only while its service is in this RE's committed
+//! configuration (`system services ssh`, `system services netconf ssh`), as
+//! a router's sshd runs only while configured. A session is a client of this
+//! agent like any shell: it logs in over gRPC with the password the SSH
+//! client gave, so the agent authorizes it as it does every caller.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::Context;
+use russh::keys::ssh_key::private::Ed25519Keypair;
+use russh::keys::{PrivateKey, ssh_key::LineEnding};
+use russh::server::{Auth, Msg, Session};
+use russh::{Channel, ChannelId, MethodKind, MethodSet};
+use tokio::net::TcpListener;
+use tokio::runtime::Handle;
+use tonic::transport::ClientTlsConfig;
+
+use super::{Agent, auth};
+use crate::chassis::Addresses;
+use crate::shell::channel::{self, Keys, SharedSize, Terminal};
+use crate::shell::{Credentials, Engine, TerminalSize};
+
+/// Which of the two listeners a connection came in on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listener {
+    /// The CLI port (22 on a router); it also carries the netconf subsystem.
+    Ssh,
+    /// The NETCONF port (830): the netconf subsystem only.
+    Netconf,
+}
+
+/// The host key's file in the RE's state dir.
+const HOST_KEY_FILE: &str = "ssh_host_ed25519_key";
+
+/// How long a client may stay silent before its connection is dropped: as
+/// long as a CLI session's idle limit can be at most.
+const INACTIVITY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The RE's Ed25519 host key, made at the first start (readable by its owner
+/// only) so that clients see the same key across restarts.
+pub fn host_key(state_dir: &Path) -> anyhow::Result<PrivateKey> {
+    let path = state_dir.join(HOST_KEY_FILE);
+    if !path.exists() {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness for a host key: {e}"))?;
+        let key = PrivateKey::from(Ed25519Keypair::from_seed(&seed));
+        let text = key.to_openssh(LineEnding::LF).context("cannot encode the host key")?;
+        crate::durable::create_private_once(&path, text.as_bytes())
+            .with_context(|| format!("cannot create {}", path.display()))?;
+    }
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    PrivateKey::from_openssh(&text).with_context(|| format!("{} holds no host key", path.display()))
+}
+
+/// What every connection of one agent shares.
+pub struct SshService {
+    agent: Arc<Agent>,
+    config: Arc<russh::server::Config>,
+    /// Where the agent's gRPC server listens: sessions log in there.
+    grpc: SocketAddr,
+    tls: Option<ClientTlsConfig>,
+    rt: Handle,
+    sessions: std::sync::atomic::AtomicU32,
+}
+
+impl SshService {
+    pub fn new(
+        agent: Arc<Agent>,
+        key: PrivateKey,
+        grpc: SocketAddr,
+        tls: Option<ClientTlsConfig>,
+    ) -> SshService {
+        let config = russh::server::Config {
+            server_id: russh::SshId::Standard("SSH-2.0-OpenSSH_8.6".into()),
+            methods: MethodSet::from(&[MethodKind::Password, MethodKind::KeyboardInteractive][..]),
+            // OpenSSH probes with `none` first; that answer need not wait.
+            auth_rejection_time: Duration::from_secs(1),
+            auth_rejection_time_initial: Some(Duration::ZERO),
+            keys: vec![key],
+            inactivity_timeout: Some(INACTIVITY),
+            nodelay: true,
+            ..Default::default()
+        };
+        SshService {
+            agent,
+            config: Arc::new(config),
+            grpc,
+            tls,
+            rt: Handle::current(),
+            sessions: std::sync::atomic::AtomicU32::new(0),
+        }
+    }
+
+    /// Accepts connections until the task is dropped; one that arrives
+    /// while the service is not configured is closed at once.
+    pub async fn serve(self: Arc<Self>, listener: TcpListener, kind: Listener) {
+        // Dropped with this task: a halted RE's connections end with it.
+        let mut connections = tokio::task::JoinSet::new();
+        loop {
+            let Ok((stream, from)) = listener.accept().await else { continue };
+            while connections.try_join_next().is_some() {}
+            if !self.agent.serves(kind) {
+                continue;
+            }
+            let _ = stream.set_nodelay(true);
+            let connection =
+                Connection { service: self.clone(), kind, from, login: None, channels: HashMap::new() };
+            let config = self.config.clone();
+            connections.spawn(async move {
+                if let Ok(session) = russh::server::run_stream(config, stream, connection).await {
+                    let _ = session.await;
+                }
+            });
+        }
+    }
+}
+
+/// One client connection.
+struct Connection {
+    service: Arc<SshService>,
+    kind: Listener,
+    from: SocketAddr,
+    /// Who authenticated, with the password the session logs in with.
+    login: Option<Credentials>,
+    channels: HashMap<ChannelId, ChannelState>,
+}
+
+/// A session channel: what its requests have set up so far.
+struct ChannelState {
+    size: SharedSize,
+    /// Feeds what the client sends to the session's thread, once started.
+    input: Option<mpsc::Sender<Vec<u8>>>,
+}
+
+/// What a session channel runs.
+enum Program {
+    Cli,
+    Command(String),
+    Netconf,
+}
+
+impl Connection {
+    /// Checks the password against the committed `system login`, off the
+    /// runtime (a crypt check takes milliseconds).
+    async fn authenticate(&mut self, user: &str, password: &str) -> Auth {
+        let account = auth::account(self.service.agent.config().effective(), user, false);
+        let given = password.to_owned();
+        let checked = tokio::task::spawn_blocking(move || account?.check(Some(&given))).await;
+        if let Ok(Ok(_)) = checked {
+            self.login = Some(Credentials { user: user.to_owned(), password: Some(password.to_owned()) });
+            self.service
+                .agent
+                .log_message("sshd", &format!("Accepted password for {user} from {}", self.from));
+            return Auth::Accept;
+        }
+        self.service.agent.log_message("sshd", &format!("Failed password for {user} from {}", self.from));
+        Auth::reject()
+    }
+
+    /// Starts the channel's program on a thread of its own: the shell engine
+    /// blocks on its calls to the agent, which the runtime must not.
+    fn start(&mut self, channel: ChannelId, program: Program, session: &mut Session) -> bool {
+        let (Some(state), Some(credentials)) = (self.channels.get_mut(&channel), self.login.clone()) else {
+            return false;
+        };
+        if state.input.is_some() {
+            return false;
+        }
+        let (tx, rx) = mpsc::channel();
+        state.input = Some(tx);
+        let size = state.size.clone();
+        let service = self.service.clone();
+        let handle = session.handle();
+        let id = service.sessions.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let spawned = std::thread::Builder::new().name(format!("ssh-{channel}")).spawn(move || {
+            let mut out = ChannelWriter { rt: service.rt.clone(), handle: handle.clone(), channel };
+            let status = match service.engine(&credentials) {
+                Ok(mut engine) => match program {
+                    Program::Cli => {
+                        channel::run(&mut engine, Terminal::new(Keys::new(rx), Box::new(out)), size);
+                        0
+                    }
+                    Program::Command(command) => {
+                        u32::from(!channel::run_command(&mut engine, &mut out, &command))
+                    }
+                    Program::Netconf => {
+                        let mut keys = Keys::new(rx);
+                        match crate::netconf::run_session(&mut engine, id, &mut keys, &mut out) {
+                            Ok(()) => 0,
+                            Err(_) => 1,
+                        }
+                    }
+                },
+                Err(e) => {
+                    let _ = std::io::Write::write_all(&mut out, format!("error: {e:#}\r\n").as_bytes());
+                    1
+                }
+            };
+            service.rt.block_on(async {
+                let _ = handle.exit_status_request(channel, status).await;
+                let _ = handle.eof(channel).await;
+                let _ = handle.close(channel).await;
+            });
+        });
+        spawned.is_ok()
+    }
+
+    fn answer(session: &mut Session, channel: ChannelId, ok: bool) -> Result<(), russh::Error> {
+        if ok { session.channel_success(channel) } else { session.channel_failure(channel) }
+    }
+}
+
+impl SshService {
+    /// A shell engine logged in to this RE as the SSH user.
+    fn engine(&self, credentials: &Credentials) -> anyhow::Result<Engine> {
+        let mut addresses = Addresses::default();
+        addresses.set(self.agent.slot, self.grpc.to_string());
+        Engine::connect(self.rt.clone(), credentials, addresses, self.tls.clone())
+    }
+}
+
+/// Output of a session's thread, sent on its channel.
+struct ChannelWriter {
+    rt: Handle,
+    handle: russh::server::Handle,
+    channel: ChannelId,
+}
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let data = bytes.to_vec();
+        self.rt
+            .block_on(self.handle.data(self.channel, data))
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))?;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The request that ends an exec of `xml-mode netconf need-trailer`: how
+/// some clients ask for NETCONF when the subsystem is refused.
+const NETCONF_EXEC: &str = "xml-mode netconf need-trailer";
+
+impl russh::server::Handler for Connection {
+    type Error = russh::Error;
+
+    async fn auth_none(&mut self, _user: &str) -> Result<Auth, Self::Error> {
+        Ok(Auth::reject())
+    }
+
+    async fn auth_publickey_offered(
+        &mut self,
+        _user: &str,
+        _key: russh::server::PublicKeyOffer<'_>,
+    ) -> Result<Auth, Self::Error> {
+        Ok(Auth::reject())
+    }
+
+    async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
+        Ok(self.authenticate(user, password).await)
+    }
+
+    async fn auth_keyboard_interactive<'a>(
+        &'a mut self,
+        user: &str,
+        _submethods: &str,
+        response: Option<russh::server::Response<'a>>,
+    ) -> Result<Auth, Self::Error> {
+        let Some(mut response) = response else {
+            return Ok(Auth::Partial {
+                name: "".into(),
+                instructions: "".into(),
+                prompts: vec![("Password:".into(), false)].into(),
+            });
+        };
+        let password = response.next().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        Ok(self.authenticate(user, &password).await)
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        channel: Channel<Msg>,
+        reply: russh::server::ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.channels.insert(channel.id(), ChannelState { size: SharedSize::default(), input: None });
+        reply.accept().await;
+        Ok(())
+    }
+
+    async fn pty_request(
+        &mut self,
+        channel: ChannelId,
+        _term: &str,
+        columns: u32,
+        rows: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _modes: &[(russh::Pty, u32)],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let known = self.channels.get(&channel).map(|state| set_size(&state.size, columns, rows));
+        Connection::answer(session, channel, known.is_some())
+    }
+
+    async fn window_change_request(
+        &mut self,
+        channel: ChannelId,
+        columns: u32,
+        rows: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let known = self.channels.get(&channel).map(|state| set_size(&state.size, columns, rows));
+        Connection::answer(session, channel, known.is_some())
+    }
+
+    async fn env_request(
+        &mut self,
+        channel: ChannelId,
+        _name: &str,
+        _value: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        // The CLI takes nothing from the client's environment.
+        Connection::answer(session, channel, true)
+    }
+
+    async fn shell_request(&mut self, channel: ChannelId, session: &mut Session) -> Result<(), Self::Error> {
+        let ok = self.kind == Listener::Ssh && self.start(channel, Program::Cli, session);
+        Connection::answer(session, channel, ok)
+    }
+
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let command = String::from_utf8_lossy(data).trim().to_owned();
+        let program = if command == NETCONF_EXEC {
+            self.service.agent.serves(Listener::Netconf).then_some(Program::Netconf)
+        } else {
+            (self.kind == Listener::Ssh).then_some(Program::Command(command))
+        };
+        let ok = program.is_some_and(|program| self.start(channel, program, session));
+        Connection::answer(session, channel, ok)
+    }
+
+    async fn subsystem_request(
+        &mut self,
+        channel: ChannelId,
+        name: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let ok = name == "netconf"
+            && self.service.agent.serves(Listener::Netconf)
+            && self.start(channel, Program::Netconf, session);
+        Connection::answer(session, channel, ok)
+    }
+
+    async fn data(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(input) = self.channels.get(&channel).and_then(|state| state.input.as_ref()) {
+            let _ = input.send(data.to_vec());
+        }
+        Ok(())
+    }
+
+    async fn channel_eof(&mut self, channel: ChannelId, _session: &mut Session) -> Result<(), Self::Error> {
+        // The session reads to the end of what came, then ends.
+        if let Some(state) = self.channels.get_mut(&channel) {
+            state.input = None;
+        }
+        Ok(())
+    }
+
+    async fn channel_close(&mut self, channel: ChannelId, _session: &mut Session) -> Result<(), Self::Error> {
+        self.channels.remove(&channel);
+        Ok(())
+    }
+}
+
+fn set_size(size: &SharedSize, columns: u32, rows: u32) {
+    let fit = |n: u32| u16::try_from(n).unwrap_or(u16::MAX);
+    *size.lock().unwrap_or_else(|e| e.into_inner()) =
+        (columns > 0 && rows > 0).then(|| TerminalSize { rows: fit(rows), columns: fit(columns) });
+}
+
+/// Binds a listener on `address` (port 0 picks one).
+pub fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
+    let listener =
+        std::net::TcpListener::bind(address).with_context(|| format!("cannot listen on {address}"))?;
+    listener.set_nonblocking(true)?;
+    Ok(TcpListener::from_std(listener)?)
+}

@@ -1,0 +1,476 @@
+//! Junos configuration XML read back into statements: the inverse of what
+//! `| display xml` writes. A list's entries are elements named for the list
+//! with a `<name>` key child, a flag is an empty element, a leaf-list has one
+//! element per value, and a value written without a keyword is an element
+//! named by the value. The statements come out as `set`/`delete` lines,
+//! walked against the schema so that they read as the CLI expects them.
+
+use roxmltree::Node as Element;
+
+use super::schema::{Kind, Schema, SchemaId};
+use super::tree::quote;
+
+/// Why an element cannot be read as configuration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum XmlError {
+    /// No statement of that name at that level.
+    #[error("syntax error: unknown element <{element}> at [edit{path}]")]
+    UnknownElement { element: String, path: String },
+    /// A list entry without its `<name>`.
+    #[error("missing <name> in <{0}>")]
+    MissingName(String),
+    /// A value the `set` line cannot carry.
+    #[error("invalid value in <{element}>: {message}")]
+    BadValue { element: String, message: String },
+    /// An `operation` (or Junos `delete`/`replace`) attribute that means nothing.
+    #[error("unknown operation '{operation}' on <{element}>")]
+    BadOperation { element: String, operation: String },
+}
+
+impl XmlError {
+    /// The element the error is about, for `<bad-element>`.
+    pub fn element(&self) -> &str {
+        match self {
+            XmlError::UnknownElement { element, .. }
+            | XmlError::BadValue { element, .. }
+            | XmlError::BadOperation { element, .. } => element,
+            XmlError::MissingName(element) => element,
+        }
+    }
+}
+
+/// What is done with an element and what is under it (NETCONF's
+/// `operation`, or the Junos `delete="delete"`/`replace="replace"` marks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// Set what the element holds.
+    Merge,
+    /// Delete the statement, then set what the element holds.
+    Replace,
+    /// Delete the statement.
+    Delete,
+    /// Set nothing: only elements with an operation of their own act
+    /// (`<default-operation>none</default-operation>`).
+    None,
+}
+
+/// What one element stands for.
+struct Statement {
+    id: SchemaId,
+    /// The element's words in a `set` line: `unit 0`, `ge-0/0/0`, `master`.
+    words: Vec<String>,
+}
+
+/// The `set`, `delete`, `deactivate` and `activate` lines for the
+/// statements under `configuration` (the `<configuration>` element), each
+/// applied as its marks say or else as `default` says.
+pub fn to_statements(
+    schema: &Schema,
+    configuration: Element<'_, '_>,
+    default: Operation,
+) -> Result<Vec<String>, XmlError> {
+    let mut lines = Vec::new();
+    walk(schema, None, configuration, &[], default, &mut lines)?;
+    Ok(lines)
+}
+
+fn walk(
+    schema: &Schema,
+    at: Option<SchemaId>,
+    parent: Element<'_, '_>,
+    prefix: &[String],
+    inherited: Operation,
+    lines: &mut Vec<String>,
+) -> Result<(), XmlError> {
+    for element in statements_in(schema, at, parent) {
+        let statement = statement(schema, at, element, prefix)?;
+        let operation = operation(element)?.unwrap_or(inherited);
+        let mut words = prefix.to_vec();
+        words.extend(statement.words);
+        let path = words.join(" ");
+        match operation {
+            Operation::Delete => {
+                lines.push(format!("delete {path}"));
+                continue;
+            }
+            // A leaf's value replaces the old one by itself.
+            Operation::Replace if !is_leaf(schema, statement.id) => lines.push(format!("delete {path}")),
+            _ => {}
+        }
+        let setting = operation != Operation::None;
+        let holds = matches!(schema.node(statement.id).kind, Kind::Container | Kind::List { .. });
+        if holds && !statements_in(schema, Some(statement.id), element).is_empty() {
+            let inner = if setting { Operation::Merge } else { Operation::None };
+            walk(schema, Some(statement.id), element, &words, inner, lines)?;
+        } else if setting {
+            // A leaf, or an empty container or entry: a statement of its own.
+            lines.push(format!("set {path}"));
+        }
+        match (element.attribute("inactive"), element.attribute("active")) {
+            (Some(_), _) => lines.push(format!("deactivate {path}")),
+            (None, Some(_)) => lines.push(format!("activate {path}")),
+            (None, None) => {}
+        }
+    }
+    Ok(())
+}
+
+fn is_leaf(schema: &Schema, id: SchemaId) -> bool {
+    matches!(schema.node(id).kind, Kind::Leaf(_) | Kind::LeafList(_) | Kind::Value(_) | Kind::Flag)
+}
+
+/// The element children of `parent` that are statements: all, less a list
+/// entry's `<name>` key.
+fn statements_in<'a, 'input>(
+    schema: &Schema,
+    at: Option<SchemaId>,
+    parent: Element<'a, 'input>,
+) -> Vec<Element<'a, 'input>> {
+    let entry = at.is_some_and(|id| matches!(schema.node(id).kind, Kind::List { .. }));
+    let mut children: Vec<Element<'a, 'input>> = parent.children().filter(Element::is_element).collect();
+    if entry && let Some(key) = children.iter().position(|c| c.tag_name().name() == "name") {
+        children.remove(key);
+    }
+    children
+}
+
+/// The statement of `at` an element named `name` stands for: a keyword,
+/// an entry of the level's keyword-less list, or its keyword-less value.
+fn schema_id(schema: &Schema, at: Option<SchemaId>, name: &str) -> Option<SchemaId> {
+    if let Some(id) = schema.keyword(at, name) {
+        return Some(id);
+    }
+    let id = schema.unnamed(at)?;
+    match schema.node(id).kind {
+        Kind::Value(_) => Some(id),
+        Kind::List { keyword: false, .. } if entry_element(schema, id) == name => Some(id),
+        _ => None,
+    }
+}
+
+/// The statement of `at` that `element` stands for, and its words.
+fn statement(
+    schema: &Schema,
+    at: Option<SchemaId>,
+    element: Element<'_, '_>,
+    prefix: &[String],
+) -> Result<Statement, XmlError> {
+    let name = element.tag_name().name();
+    let id = schema_id(schema, at, name)
+        .ok_or_else(|| XmlError::UnknownElement { element: name.to_owned(), path: edit_path(prefix) })?;
+    let words = match &schema.node(id).kind {
+        Kind::Container | Kind::Flag => vec![name.to_owned()],
+        Kind::Value(_) => vec![cli_word(name)],
+        // A leaf without a value names the leaf (to delete it, or in a filter).
+        Kind::Leaf(_) | Kind::LeafList(_) if element.text().is_none() => vec![name.to_owned()],
+        Kind::Leaf(_) | Kind::LeafList(_) => vec![name.to_owned(), cli_word(&value(element)?)],
+        Kind::List { keyword: true, .. } => vec![name.to_owned(), cli_word(&key(element)?)],
+        Kind::List { keyword: false, .. } => vec![cli_word(&key(element)?)],
+    };
+    Ok(Statement { id, words })
+}
+
+/// A value as one word of a command line: quoted as Junos prints it, and
+/// also when it holds a `|`, which would otherwise start a pipe.
+pub fn cli_word(value: &str) -> String {
+    if value.contains('|') {
+        format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+    } else {
+        quote(value)
+    }
+}
+
+/// ` interfaces ge-0/0/0`: the level as `[edit ...]` names it.
+fn edit_path(prefix: &[String]) -> String {
+    prefix.iter().map(|w| format!(" {w}")).collect()
+}
+
+/// The text of a leaf, which one `set` line must hold.
+fn value(element: Element<'_, '_>) -> Result<String, XmlError> {
+    let text = element.text().unwrap_or_default();
+    if text.contains(['\n', '\r']) {
+        return Err(XmlError::BadValue {
+            element: element.tag_name().name().to_owned(),
+            message: "a value cannot span lines".into(),
+        });
+    }
+    Ok(text.to_owned())
+}
+
+/// A list entry's `<name>`.
+fn key(element: Element<'_, '_>) -> Result<String, XmlError> {
+    let name = element
+        .children()
+        .find(|c| c.is_element() && c.tag_name().name() == "name")
+        .ok_or_else(|| XmlError::MissingName(element.tag_name().name().to_owned()))?;
+    value(name)
+}
+
+/// The element name of a keyword-less list's entries: its placeholder less
+/// `-name` (`<interface-name>` entries are `<interface>`), as `| display
+/// xml` names them.
+fn entry_element(schema: &Schema, id: SchemaId) -> &str {
+    let bare = schema.node(id).placeholder.trim_start_matches('<').trim_end_matches('>');
+    bare.strip_suffix("-name").unwrap_or(bare)
+}
+
+/// The element's own operation, if it carries one.
+fn operation(element: Element<'_, '_>) -> Result<Option<Operation>, XmlError> {
+    let bad = |operation: &str| XmlError::BadOperation {
+        element: element.tag_name().name().to_owned(),
+        operation: operation.to_owned(),
+    };
+    // Junos marks: `delete="delete"`, `replace="replace"`.
+    if element.attribute("delete").is_some() {
+        return Ok(Some(Operation::Delete));
+    }
+    if element.attribute("replace").is_some() {
+        return Ok(Some(Operation::Replace));
+    }
+    // RFC 6241 `operation`, in the base namespace or written bare.
+    let Some(attribute) = element.attributes().find(|a| a.name() == "operation") else {
+        return Ok(None);
+    };
+    match attribute.value() {
+        "merge" | "create" => Ok(Some(Operation::Merge)),
+        "replace" => Ok(Some(Operation::Replace)),
+        "delete" | "remove" => Ok(Some(Operation::Delete)),
+        other => Err(bad(other)),
+    }
+}
+
+/// The words of the statement a subtree filter selects, for `show`: the
+/// filter is followed down while each level holds one element; where it
+/// holds several, or a list without a `<name>`, the level is shown whole.
+pub fn filter_path(schema: &Schema, configuration: Element<'_, '_>) -> Result<Vec<String>, XmlError> {
+    let mut words: Vec<String> = Vec::new();
+    let mut at = None;
+    let mut parent = configuration;
+    loop {
+        let [element] = statements_in(schema, at, parent)[..] else { return Ok(words) };
+        let name = element.tag_name().name();
+        let named = element.children().any(|c| c.is_element() && c.tag_name().name() == "name");
+        // A list without an entry named selects the whole list.
+        if !named && let Some(id) = schema_id(schema, at, name) {
+            match schema.node(id).kind {
+                Kind::List { keyword: true, .. } => {
+                    words.push(name.to_owned());
+                    return Ok(words);
+                }
+                Kind::List { keyword: false, .. } => return Ok(words),
+                _ => {}
+            }
+        }
+        let statement = statement(schema, at, element, &words)?;
+        match schema.node(statement.id).kind {
+            Kind::Container | Kind::List { .. } => words.extend(statement.words),
+            // A leaf selects itself, whatever value the filter gives it.
+            Kind::Leaf(_) | Kind::LeafList(_) => {
+                words.push(name.to_owned());
+                return Ok(words);
+            }
+            Kind::Flag | Kind::Value(_) => {
+                words.extend(statement.words);
+                return Ok(words);
+            }
+        }
+        at = Some(statement.id);
+        parent = element;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::load::apply_set_lines;
+    use crate::config::tree::{Node, to_set};
+
+    fn lines(xml: &str, default: Operation) -> Result<Vec<String>, XmlError> {
+        let schema = Schema::shipped().unwrap();
+        let document = roxmltree::Document::parse(xml).unwrap();
+        to_statements(&schema, document.root_element(), default)
+    }
+
+    /// The XML `| display xml` writes for a configuration with each shape
+    /// of statement: keyword and keyword-less lists, flags, a leaf-list, a
+    /// value without a keyword, groups with a wildcard entry, and quoting.
+    const SHAPES: &str = r#"<configuration>
+    <groups>
+        <group>
+            <name>re0</name>
+            <system>
+                <host-name>r1-re0</host-name>
+            </system>
+        </group>
+        <group>
+            <name>jumbo</name>
+            <interfaces>
+                <interface>
+                    <name>&lt;ge-*&gt;</name>
+                    <mtu>9192</mtu>
+                </interface>
+            </interfaces>
+        </group>
+    </groups>
+    <apply-groups>re0</apply-groups>
+    <apply-groups>jumbo</apply-groups>
+    <system>
+        <commit>
+            <synchronize/>
+        </commit>
+        <location>
+            <building>two "words" here</building>
+        </location>
+        <services>
+            <ssh/>
+        </services>
+    </system>
+    <chassis>
+        <redundancy>
+            <routing-engine>
+                <name>0</name>
+                <master/>
+            </routing-engine>
+            <routing-engine>
+                <name>1</name>
+                <backup/>
+            </routing-engine>
+        </redundancy>
+    </chassis>
+    <interfaces>
+        <interface>
+            <name>ge-0/0/0</name>
+            <description>uplink; main</description>
+            <unit>
+                <name>0</name>
+                <family>
+                    <inet>
+                        <address>
+                            <name>10.0.0.1/30</name>
+                        </address>
+                    </inet>
+                </family>
+            </unit>
+        </interface>
+    </interfaces>
+    <policy-options>
+        <prefix-list>
+            <name>customers</name>
+            <prefix>
+                <name>100.0.0.0/24</name>
+            </prefix>
+        </prefix-list>
+    </policy-options>
+</configuration>"#;
+
+    #[test]
+    fn every_shape_reads_back_to_the_set_lines_that_made_it() {
+        let schema = Schema::shipped().unwrap();
+        let read = lines(SHAPES, Operation::Merge).unwrap();
+        let mut tree = Node::default();
+        assert_eq!(apply_set_lines(&schema, &mut tree, &read.join("\n")), [], "{read:#?}");
+        let expected = [
+            "set groups re0 system host-name r1-re0",
+            "set groups jumbo interfaces <ge-*> mtu 9192",
+            "set apply-groups re0",
+            "set apply-groups jumbo",
+            "set system commit synchronize",
+            "set system location building \"two \\\"words\\\" here\"",
+            "set system services ssh",
+            "set chassis redundancy routing-engine 0 master",
+            "set chassis redundancy routing-engine 1 backup",
+            "set interfaces ge-0/0/0 description \"uplink; main\"",
+            "set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/30",
+            "set policy-options prefix-list customers 100.0.0.0/24",
+        ];
+        let mut wanted = Node::default();
+        assert_eq!(apply_set_lines(&schema, &mut wanted, &expected.join("\n")), []);
+        assert_eq!(to_set(&schema, None, &tree, ""), to_set(&schema, None, &wanted, ""));
+    }
+
+    #[test]
+    fn operations_delete_replace_and_mark() {
+        let xml = r#"<configuration xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0">
+            <system>
+                <location nc:operation="replace"><building>b</building></location>
+                <host-name delete="delete"/>
+                <services inactive="inactive"><ssh/></services>
+                <domain-name nc:operation="delete">example.net</domain-name>
+            </system>
+            <interfaces><interface replace="replace"><name>ge-0/0/1</name></interface></interfaces>
+        </configuration>"#;
+        assert_eq!(
+            lines(xml, Operation::Merge).unwrap(),
+            [
+                "delete system location",
+                "set system location building b",
+                "delete system host-name",
+                "set system services ssh",
+                "deactivate system services",
+                "delete system domain-name example.net",
+                "delete interfaces ge-0/0/1",
+                "set interfaces ge-0/0/1",
+            ]
+        );
+    }
+
+    #[test]
+    fn with_no_default_operation_only_marked_elements_act() {
+        let xml = r#"<configuration><system>
+            <host-name>ignored</host-name>
+            <location operation="merge"><floor>3</floor></location>
+            <domain-name operation="remove"/>
+        </system></configuration>"#;
+        assert_eq!(
+            lines(xml, Operation::None).unwrap(),
+            ["set system location floor 3", "delete system domain-name"]
+        );
+    }
+
+    #[test]
+    fn unknown_elements_and_bad_marks_are_named() {
+        let unknown =
+            lines("<configuration><system><bogus>1</bogus></system></configuration>", Operation::Merge);
+        let error = unknown.unwrap_err();
+        assert_eq!(error.element(), "bogus");
+        assert_eq!(error.to_string(), "syntax error: unknown element <bogus> at [edit system]");
+        let nameless =
+            lines("<configuration><interfaces><interface/></interfaces></configuration>", Operation::Merge);
+        assert_eq!(nameless.unwrap_err(), XmlError::MissingName("interface".into()));
+        let bad = lines("<configuration><system operation=\"frob\"/></configuration>", Operation::Merge);
+        assert_eq!(bad.unwrap_err().element(), "system");
+        let multiline = lines(
+            "<configuration><system><host-name>a\nb</host-name></system></configuration>",
+            Operation::Merge,
+        );
+        assert!(matches!(multiline.unwrap_err(), XmlError::BadValue { .. }));
+    }
+
+    #[test]
+    fn a_subtree_filter_names_the_level_it_selects() {
+        let schema = Schema::shipped().unwrap();
+        let path = |xml: &str| {
+            let document = roxmltree::Document::parse(xml).unwrap();
+            filter_path(&schema, document.root_element()).unwrap()
+        };
+        assert_eq!(
+            path("<configuration><system><domain-name/></system></configuration>"),
+            ["system", "domain-name"]
+        );
+        assert_eq!(
+            path(
+                "<configuration><interfaces><interface><name>ge-0/0/0</name><unit><name>0</name></unit></interface></interfaces></configuration>"
+            ),
+            ["interfaces", "ge-0/0/0", "unit", "0"]
+        );
+        assert_eq!(
+            path("<configuration><interfaces><interface/></interfaces></configuration>"),
+            ["interfaces"]
+        );
+        assert_eq!(path("<configuration><system/><chassis/></configuration>"), Vec::<String>::new());
+        assert_eq!(
+            path("<configuration><system><login><user/></login></system></configuration>"),
+            ["system", "login", "user"]
+        );
+    }
+}

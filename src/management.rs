@@ -1,0 +1,108 @@
+//! The chassis's management address: one address for SSH (and one for
+//! NETCONF) that always leads to the master Routing Engine, as a router's
+//! master-only address moves with mastership. A connection is relayed to the
+//! RE that is master when it arrives, and cut when that RE stops being
+//! master or stops answering, so a client's next command fails and its next
+//! connection reaches the new master.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::{TcpListener, TcpStream};
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Channel, Endpoint};
+
+use crate::agent::{ChassisCredential, ChassisSecret};
+use crate::proto::routing_engine_client::RoutingEngineClient;
+use crate::proto::{GetIdentityRequest, MastershipState};
+use crate::slot::Slot;
+
+/// How often a relayed connection checks that its RE is still master.
+const WATCH_EVERY: Duration = Duration::from_millis(200);
+
+/// How long a new connection waits for a master (an election or failover
+/// may be under way) before it is closed.
+const MASTER_WAIT: Duration = Duration::from_secs(10);
+
+/// Where one Routing Engine answers.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    /// Its gRPC address, to ask its role.
+    pub grpc: String,
+    /// The address connections are relayed to (its SSH or NETCONF listener).
+    pub service: SocketAddr,
+}
+
+/// Asks one RE its role, over a connection kept between questions.
+#[derive(Clone)]
+pub struct RoleProbe(Option<RoutingEngineClient<InterceptedService<Channel, ChassisCredential>>>);
+
+impl RoleProbe {
+    pub fn new(grpc: &str, secret: &ChassisSecret) -> RoleProbe {
+        let endpoint = Endpoint::from_shared(format!("http://{grpc}"))
+            .map(|e| e.connect_timeout(Duration::from_secs(1)).timeout(Duration::from_secs(1)));
+        RoleProbe(
+            endpoint
+                .ok()
+                .map(|e| RoutingEngineClient::with_interceptor(e.connect_lazy(), secret.credential())),
+        )
+    }
+
+    /// Whether the RE says it is master; `false` if it does not answer.
+    pub async fn is_master(&mut self) -> bool {
+        let Some(client) = &mut self.0 else { return false };
+        client
+            .get_identity(GetIdentityRequest {})
+            .await
+            .is_ok_and(|identity| identity.get_ref().mastership_state == MastershipState::Master as i32)
+    }
+}
+
+/// Relays every connection to `listener` to the master of `engines` (by slot).
+pub async fn serve(listener: TcpListener, engines: [Engine; 2], secret: ChassisSecret) {
+    let engines = Arc::new(engines);
+    loop {
+        let Ok((client, _)) = listener.accept().await else { continue };
+        let engines = engines.clone();
+        let secret = secret.clone();
+        tokio::spawn(async move {
+            if let Some(master) = find_master(&engines, &secret).await {
+                relay(client, &engines[master.number() as usize], &secret).await;
+            }
+        });
+    }
+}
+
+async fn find_master(engines: &[Engine; 2], secret: &ChassisSecret) -> Option<Slot> {
+    let deadline = tokio::time::Instant::now() + MASTER_WAIT;
+    let mut probes = engines.clone().map(|e| RoleProbe::new(&e.grpc, secret));
+    while tokio::time::Instant::now() < deadline {
+        for slot in Slot::ALL {
+            if probes[slot.number() as usize].is_master().await {
+                return Some(slot);
+            }
+        }
+        tokio::time::sleep(WATCH_EVERY).await;
+    }
+    None
+}
+
+/// Copies both ways until either side closes or the RE is master no more.
+async fn relay(mut client: TcpStream, engine: &Engine, secret: &ChassisSecret) {
+    let Ok(mut upstream) = TcpStream::connect(engine.service).await else { return };
+    let _ = (client.set_nodelay(true), upstream.set_nodelay(true));
+    let mut probe = RoleProbe::new(&engine.grpc, secret);
+    let still_master = async {
+        loop {
+            tokio::time::sleep(WATCH_EVERY).await;
+            if !probe.is_master().await {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::io::copy_bidirectional(&mut client, &mut upstream) => {}
+        () = still_master => {}
+    }
+}

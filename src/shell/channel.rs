@@ -1,0 +1,460 @@
+//! The CLI over a byte stream: an SSH channel's session. Keys arrive as bytes
+//! and are echoed at once, output leaves with `\r\n` line ends and no escape
+//! sequences, and every prompt is preceded by the role line, so that
+//! automation reading the stream (netmiko, scrapli) sees what a router sends.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+use std::rc::Rc;
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
+
+use super::pager::{ERASE, Key, Pager};
+use super::{Engine, LineCompleter, Reply, TerminalSize};
+use crate::grammar::in_quote;
+
+/// What the client typed, as it arrives; ends when the channel does.
+pub struct Keys {
+    input: Receiver<Vec<u8>>,
+    buffered: VecDeque<u8>,
+}
+
+impl Keys {
+    pub fn new(input: Receiver<Vec<u8>>) -> Keys {
+        Keys { input, buffered: VecDeque::new() }
+    }
+
+    /// The next byte, waiting for it; `None` once the client has closed.
+    fn byte(&mut self) -> Option<u8> {
+        while self.buffered.is_empty() {
+            self.buffered.extend(self.input.recv().ok()?);
+        }
+        self.buffered.pop_front()
+    }
+}
+
+impl Read for Keys {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.buffered.is_empty() {
+            match self.input.recv() {
+                Ok(bytes) => self.buffered.extend(bytes),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.buffered.len());
+        for (slot, byte) in buf.iter_mut().zip(self.buffered.drain(..n)) {
+            *slot = byte;
+        }
+        Ok(n)
+    }
+}
+
+/// The size the client's terminal has now: set by its pty request and
+/// changed by its window-change requests.
+pub type SharedSize = Arc<Mutex<Option<TerminalSize>>>;
+
+/// `\n` as the terminal wants it.
+fn crlf(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    let mut previous = '\0';
+    for c in text.chars() {
+        if c == '\n' && previous != '\r' {
+            out.push('\r');
+        }
+        out.push(c);
+        previous = c;
+    }
+    out
+}
+
+/// How a line being edited ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Edited {
+    Line(String),
+    /// `?` was typed (outside quotes) after this text.
+    Help(String),
+    /// Ctrl-C: the line is abandoned.
+    Interrupted,
+    /// The client closed the channel, or typed Ctrl-D on an empty line.
+    End,
+}
+
+/// Both directions of the channel, with the line editor between them.
+pub struct Terminal {
+    keys: Keys,
+    out: Box<dyn Write>,
+    /// A `\r` ended the last line: a `\n` or NUL right after it belongs to it.
+    after_cr: bool,
+}
+
+const BACKSPACE: &str = "\x08 \x08";
+
+impl Terminal {
+    pub fn new(keys: Keys, out: Box<dyn Write>) -> Terminal {
+        Terminal { keys, out, after_cr: false }
+    }
+
+    /// Writes text, `\n` made `\r\n`. A client that has gone away is noticed
+    /// at the next read.
+    pub fn write(&mut self, text: &str) {
+        let _ = self.out.write_all(crlf(text).as_bytes());
+        let _ = self.out.flush();
+    }
+
+    /// The next key, with the line feed of a `\r\n` (or `\r\0`) left out.
+    fn key(&mut self) -> Option<u8> {
+        loop {
+            let byte = self.keys.byte()?;
+            let follows_cr = std::mem::replace(&mut self.after_cr, byte == b'\r');
+            if follows_cr && (byte == b'\n' || byte == 0) {
+                continue;
+            }
+            return Some(byte);
+        }
+    }
+
+    /// Skips the rest of an escape sequence (arrow keys and the like): the
+    /// line is edited at its end only.
+    fn skip_escape(&mut self) {
+        match self.key() {
+            Some(b'[') => {
+                while let Some(b) = self.key() {
+                    if (0x40..=0x7e).contains(&b) {
+                        break;
+                    }
+                }
+            }
+            Some(b'O') => {
+                self.key();
+            }
+            _ => {}
+        }
+    }
+
+    /// Removes the last character of `line`, and from the screen if shown.
+    fn rub_out(&mut self, line: &mut String, echo: bool) -> bool {
+        let Some(c) = line.pop() else { return false };
+        if echo && !c.is_control() {
+            self.write(BACKSPACE);
+        }
+        true
+    }
+
+    /// Ctrl-W: the word before the cursor, and the spaces after it.
+    fn rub_out_word(&mut self, line: &mut String, echo: bool) {
+        while line.ends_with(' ') && self.rub_out(line, echo) {}
+        while !line.is_empty() && !line.ends_with(' ') && self.rub_out(line, echo) {}
+    }
+
+    /// Reads a line: echoed or not, with Backspace and Ctrl-U. `None` when
+    /// the channel ends or Ctrl-D is typed on an empty line.
+    pub fn read_line(&mut self, echo: bool) -> Option<String> {
+        let mut line = String::new();
+        let mut pending = Vec::new();
+        loop {
+            match self.key()? {
+                b'\r' | b'\n' => {
+                    self.write("\n");
+                    return Some(line);
+                }
+                0x04 if line.is_empty() => return None,
+                0x03 => {
+                    self.write("^C\n");
+                    return Some(String::new());
+                }
+                0x7f | 0x08 => {
+                    self.rub_out(&mut line, echo);
+                }
+                0x15 => while self.rub_out(&mut line, echo) {},
+                0x17 => self.rub_out_word(&mut line, echo),
+                0x1b => self.skip_escape(),
+                b => {
+                    if let Some(typed) = self.take_utf8(&mut pending, b) {
+                        if echo {
+                            self.write(typed.encode_utf8(&mut [0; 4]));
+                        }
+                        line.push(typed);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Gathers the bytes of one character; the character once whole.
+    /// Control bytes that edit nothing are dropped.
+    fn take_utf8(&self, pending: &mut Vec<u8>, byte: u8) -> Option<char> {
+        if byte < 0x20 && pending.is_empty() {
+            return (byte == b'\t').then_some(' ');
+        }
+        pending.push(byte);
+        match std::str::from_utf8(pending) {
+            Ok(text) => {
+                let c = text.chars().next();
+                pending.clear();
+                c
+            }
+            Err(e) if e.error_len().is_some() || pending.len() >= 4 => {
+                pending.clear();
+                None
+            }
+            Err(_) => None,
+        }
+    }
+
+    /// Edits a command line after `prompt` (already shown), starting from
+    /// `initial` (shown here): `?` asks for help, TAB completes, Space
+    /// completes a keyword when `complete_on_space`.
+    fn edit(&mut self, initial: &str, completer: &LineCompleter, complete_on_space: bool) -> Edited {
+        let mut line = initial.to_owned();
+        self.write(&line);
+        let mut pending = Vec::new();
+        loop {
+            let Some(key) = self.key() else { return Edited::End };
+            match key {
+                b'\r' | b'\n' => {
+                    self.write("\n");
+                    return Edited::Line(line);
+                }
+                b'?' if !in_quote(&line) => {
+                    self.write("?\n");
+                    return Edited::Help(line);
+                }
+                b'\t' => self.complete(&mut line, completer, false),
+                b' ' if complete_on_space && !line.ends_with(char::is_whitespace) && !in_quote(&line) => {
+                    self.complete(&mut line, completer, true);
+                    if !line.ends_with(' ') {
+                        line.push(' ');
+                        self.write(" ");
+                    }
+                }
+                0x03 => {
+                    self.write("^C\n");
+                    return Edited::Interrupted;
+                }
+                0x04 if line.is_empty() => return Edited::End,
+                0x7f | 0x08 => {
+                    self.rub_out(&mut line, true);
+                }
+                0x15 => while self.rub_out(&mut line, true) {},
+                0x17 => self.rub_out_word(&mut line, true),
+                0x1b => self.skip_escape(),
+                b => {
+                    if let Some(typed) = self.take_utf8(&mut pending, b) {
+                        self.write(typed.encode_utf8(&mut [0; 4]));
+                        line.push(typed);
+                    }
+                }
+            }
+        }
+    }
+
+    /// TAB: the word being typed completed as far as it is unambiguous, the
+    /// choices listed when it is not. Space (`quiet`) only completes.
+    fn complete(&mut self, line: &mut String, completer: &LineCompleter, quiet: bool) {
+        let (start, words) = completer.complete_word(line);
+        let typed = line[start.min(line.len())..].to_owned();
+        let common = common_prefix(&words);
+        let addition = match words.as_slice() {
+            [only] => format!("{} ", only.strip_prefix(typed.as_str()).unwrap_or(only)),
+            _ => common.strip_prefix(typed.as_str()).unwrap_or("").to_owned(),
+        };
+        if !addition.is_empty() && (words.len() == 1 || common.starts_with(typed.as_str())) {
+            if !words[0].starts_with(typed.as_str()) {
+                // Typed in another case: the word replaces what was typed.
+                for _ in typed.chars() {
+                    self.rub_out(line, true);
+                }
+            }
+            line.push_str(&addition);
+            self.write(&addition);
+            return;
+        }
+        if !quiet && words.len() > 1 {
+            self.write(&format!("\n{}\n", words.join(" ")));
+            self.write(line);
+        }
+    }
+}
+
+fn common_prefix(words: &[String]) -> String {
+    let Some((first, rest)) = words.split_first() else { return String::new() };
+    let mut prefix = first.as_str();
+    for w in rest {
+        let same = prefix
+            .char_indices()
+            .zip(w.chars())
+            .find(|((_, a), b)| a != b)
+            .map_or(prefix.len().min(w.len()), |((i, _), _)| i);
+        prefix = &prefix[..same];
+    }
+    prefix.to_owned()
+}
+
+/// Runs the CLI session until `exit`, the end of the channel, or a logout.
+pub fn run(engine: &mut Engine, terminal: Terminal, size: SharedSize) {
+    let terminal = Rc::new(RefCell::new(terminal));
+    let asking = terminal.clone();
+    engine.set_asker(Box::new(move |before, question, default| {
+        let mut t = asking.borrow_mut();
+        t.write(&format!("{before}{question} "));
+        match t.read_line(true).as_deref().map(str::trim) {
+            None | Some("") => default,
+            Some(answer) => "yes".starts_with(answer),
+        }
+    }));
+    let secrets = terminal.clone();
+    engine.set_secret_reader(Box::new(move |prompt| {
+        let mut t = secrets.borrow_mut();
+        t.write(prompt);
+        t.read_line(false)
+    }));
+    let loads = terminal.clone();
+    engine.set_reader(Box::new(move |banner| {
+        let mut t = loads.borrow_mut();
+        t.write(banner);
+        let mut text = String::new();
+        while let Some(line) = t.read_line(true) {
+            super::take_typed(&mut text, &line);
+            super::take_typed(&mut text, "\n");
+        }
+        text
+    }));
+    let telling = terminal.clone();
+    engine.set_teller(Box::new(move |line| telling.borrow_mut().write(&format!("{line}\n"))));
+
+    let size_now = || *size.lock().unwrap_or_else(|e| e.into_inner());
+    engine.set_terminal(size_now());
+    if let Ok(banner) = engine.banner() {
+        terminal.borrow_mut().write(&format!("{banner}\n"));
+    }
+    let mut pending = String::new();
+    loop {
+        let prompt = engine.prompt();
+        let mut before = engine.broadcasts();
+        if let Some(notice) = &prompt.notice {
+            before.push_str(&format!("\n{notice}"));
+        }
+        terminal.borrow_mut().write(&format!("{before}\n{}\n{}", prompt.role, prompt.text));
+        let completer = engine.completer();
+        let on_space = engine.settings().complete_on_space;
+        let edited = terminal.borrow_mut().edit(&std::mem::take(&mut pending), &completer, on_space);
+        engine.set_terminal(size_now());
+        let (reply, line) = match edited {
+            Edited::End => break,
+            Edited::Interrupted => continue,
+            Edited::Help(before) => {
+                let reply = engine.help(&before);
+                pending = before.clone();
+                (reply, before)
+            }
+            Edited::Line(line) => (engine.execute(&line), line),
+        };
+        show(engine, &mut terminal.borrow_mut(), &reply, &prompt.text, &line);
+        if reply.exit {
+            break;
+        }
+    }
+}
+
+/// A reply, through the pager when longer than the client's screen.
+fn show(engine: &Engine, t: &mut Terminal, reply: &Reply, prompt: &str, line: &str) {
+    let pager = if reply.paginate { Pager::new(&reply.output, engine.page_length()) } else { None };
+    match pager {
+        None => t.write(&reply.output),
+        Some(mut pager) => {
+            let first = pager.start();
+            t.write(&lines(&first));
+            while !pager.done() {
+                t.write(&pager.prompt());
+                let key = t.key().map_or(Key::Quit, Key::from_byte);
+                t.write(ERASE);
+                match pager.press(key) {
+                    Some(shown) => t.write(&lines(&shown)),
+                    None => break,
+                }
+            }
+        }
+    }
+    if let Some(failure) = &reply.failure {
+        t.write(&failure.render(prompt, line, false));
+    }
+}
+
+fn lines(lines: &[&str]) -> String {
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+/// `ssh router "show version"`: the command's output, then the session
+/// ends; `false` if it failed.
+pub fn run_command(engine: &mut Engine, out: &mut dyn Write, command: &str) -> bool {
+    let reply = engine.execute(command);
+    let mut text = reply.output.clone();
+    if let Some(failure) = &reply.failure {
+        text.push_str(&failure.render(&engine.prompt().text, command, true));
+    }
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+    reply.failure.is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terminal(input: &[&[u8]]) -> (Terminal, Arc<Mutex<Vec<u8>>>) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        for chunk in input {
+            tx.send(chunk.to_vec()).unwrap();
+        }
+        let written = Arc::new(Mutex::new(Vec::new()));
+        struct Sink(Arc<Mutex<Vec<u8>>>);
+        impl Write for Sink {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        (Terminal::new(Keys::new(rx), Box::new(Sink(written.clone()))), written)
+    }
+
+    #[test]
+    fn lines_end_in_crlf_once() {
+        assert_eq!(crlf("a\nb\r\nc\n"), "a\r\nb\r\nc\r\n");
+    }
+
+    #[test]
+    fn a_line_is_echoed_as_typed_and_a_crlf_ends_it_once() {
+        let (mut t, written) = terminal(&[b"shw", b"\x7fow\r", b"\nnext\n"]);
+        assert_eq!(t.read_line(true).as_deref(), Some("show"));
+        assert_eq!(t.read_line(true).as_deref(), Some("next"));
+        assert_eq!(t.read_line(true), None);
+        assert_eq!(String::from_utf8_lossy(&written.lock().unwrap()), "shw\x08 \x08ow\r\nnext\r\n");
+    }
+
+    #[test]
+    fn a_hidden_line_echoes_only_its_end() {
+        let (mut t, written) = terminal(&[b"secret\r"]);
+        assert_eq!(t.read_line(false).as_deref(), Some("secret"));
+        assert_eq!(String::from_utf8_lossy(&written.lock().unwrap()), "\r\n");
+    }
+
+    #[test]
+    fn arrows_and_controls_change_nothing_and_ctrl_u_clears() {
+        let (mut t, _) = terminal(&[b"ab\x1b[Dc\x01\x15xyz\x17q\r", "é\r".as_bytes()]);
+        assert_eq!(t.read_line(true).as_deref(), Some("q"));
+        assert_eq!(t.read_line(true).as_deref(), Some("é"));
+    }
+
+    #[test]
+    fn common_prefixes() {
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(common_prefix(&words(&["chassis", "cli"])), "c");
+        assert_eq!(common_prefix(&words(&["routing-engine", "routing-options"])), "routing-");
+        assert_eq!(common_prefix(&words(&["only"])), "only");
+        assert_eq!(common_prefix(&[]), "");
+    }
+}

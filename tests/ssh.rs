@@ -1,0 +1,224 @@
+//! The CLI and NETCONF over SSH, driven by the OpenSSH client: served only
+//! while configured, logged in against `system login`, with the terminal
+//! behaviour automation relies on; and the chassis's management address,
+//! which follows the master.
+
+mod common;
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{Process, Serving, agent_serving, eventually, free_port, reshell};
+
+const PASSWORD: &str = "lab-Secret-1";
+
+/// An OpenSSH client that types `password` at every prompt, and trusts any
+/// host key (each test's agents make new ones).
+struct Ssh {
+    askpass: PathBuf,
+}
+
+impl Ssh {
+    fn new(dir: &Path, password: &str) -> Ssh {
+        let askpass = dir.join(format!("askpass-{}", password.len()));
+        std::fs::write(&askpass, format!("#!/bin/sh\necho '{password}'\n")).unwrap();
+        std::fs::set_permissions(&askpass, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Ssh { askpass }
+    }
+
+    fn command(&self, address: &str) -> Command {
+        let (host, port) = address.rsplit_once(':').unwrap();
+        let mut command = Command::new("ssh");
+        command
+            .args(["-F", "/dev/null", "-p", port, "-l", "lab"])
+            .args(["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"])
+            .args([
+                "-o",
+                "LogLevel=ERROR",
+                "-o",
+                "PubkeyAuthentication=no",
+                "-o",
+                "NumberOfPasswordPrompts=1",
+            ])
+            .args(["-o", "ConnectTimeout=20"])
+            .env("SSH_ASKPASS", &self.askpass)
+            .env("SSH_ASKPASS_REQUIRE", "force")
+            .env_remove("SSH_AUTH_SOCK")
+            .arg(host);
+        command
+    }
+
+    /// Runs `ssh ARGS` with `input` typed at it; its output and exit code.
+    fn run(&self, address: &str, args: &[&str], input: &str) -> (String, Option<i32>) {
+        let mut child = self
+            .command(address)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run ssh");
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let text =
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (text, out.status.code())
+    }
+}
+
+/// Two agents with user `lab` (a super-user with PASSWORD); SSH and NETCONF
+/// are configured only when `services` is set.
+fn chassis(dir: &Path, services: bool) -> (Process, Process, Serving, Serving, String) {
+    let re1_port = free_port();
+    let (re0, s0) = agent_serving(0, "127.0.0.1:0", &re1_port, &dir.join("re0"), &[]);
+    let (re1, s1) = agent_serving(1, &re1_port, &s0.grpc, &dir.join("re1"), &[]);
+    let spec = format!("re0={},re1={}", s0.grpc, s1.grpc);
+    configure(&spec, services, None);
+    (re0, re1, s0, s1, spec)
+}
+
+fn configure(spec: &str, services: bool, password: Option<&str>) {
+    let hash = sha_crypt::sha512_simple(PASSWORD, &sha_crypt::Sha512Params::new(5000).unwrap()).unwrap();
+    let user = format!("set system login user lab authentication encrypted-password \"{hash}\"");
+    let mut commands = vec!["configure", "set system login user lab class super-user", &user];
+    if services {
+        commands.extend(["set system services ssh", "set system services netconf ssh"]);
+    }
+    commands.push("commit synchronize and-quit");
+    let mut command = reshell();
+    command.args(["--connect", spec]);
+    if let Some(password) = password {
+        command.env("RESHELL_PASSWORD", password);
+    }
+    for c in commands {
+        command.args(["-c", c]);
+    }
+    let out = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("commit complete"), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn the_cli_over_ssh_behaves_as_a_router_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, s0, s1, _) = chassis(dir.path(), true);
+    let ssh = Ssh::new(dir.path(), PASSWORD);
+    // Typed ahead of the first prompt, as automation does.
+    let typed = "show chassis routing-engine | match state\n\
+                 \n\
+                 configure\n\
+                 set system location building b1\n\
+                 exit configuration-mode\n\
+                 yes\n\
+                 request routing-engine login other-routing-engine\n\
+                 exit\n\
+                 exit\n";
+    let (out, code) = ssh.run(&s0.ssh, &["-tt"], typed);
+    assert_eq!(code, Some(0), "{out}");
+    let expected = [
+        "{master}\r\nlab@re0> ",
+        "show chassis routing-engine | match state\r\n    Current state                  Master\r\n    Current state                  Backup\r\n\r\n{master}\r\nlab@re0> \r\n\r\n{master}\r\nlab@re0> ",
+        "configure\r\nEntering configuration mode\r\n\r\n{master}[edit]\r\nlab@re0# ",
+        "exit configuration-mode\r\nThe configuration has been changed but not committed\r\nExit with uncommitted changes? [yes,no] (yes) yes\r\nExiting configuration mode\r\n",
+        "{backup}\r\nlab@re1> exit\r\n",
+    ];
+    let mut from = 0;
+    for part in expected {
+        let at = out[from..].find(part).unwrap_or_else(|| panic!("{part:?} not after {from} in:\n{out}"));
+        from += at + part.len();
+    }
+    assert!(!out.contains('\x1b'), "escape sequences in:\n{out}");
+
+    // One command, as `ssh router "show version"` runs it, on either RE.
+    let (out, code) = ssh.run(&s1.ssh, &["show version"], "");
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("Hostname: re1\n"), "{out}");
+    let (out, code) = ssh.run(&s0.ssh, &["show chassis nonsense"], "");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("syntax error"), "{out}");
+
+    let (out, code) = Ssh::new(dir.path(), "wrong-password").run(&s0.ssh, &["show version"], "");
+    assert_eq!(code, Some(255), "{out}");
+    assert!(out.contains("Permission denied"), "{out}");
+}
+
+#[test]
+fn ssh_and_netconf_are_served_only_while_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, s0, _s1, spec) = chassis(dir.path(), false);
+    let ssh = Ssh::new(dir.path(), PASSWORD);
+    for address in [&s0.ssh, &s0.netconf] {
+        let (out, code) = ssh.run(address, &["show version"], "");
+        assert_eq!(code, Some(255), "{out}");
+    }
+    configure(&spec, true, Some(PASSWORD));
+    let hello = "<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><capabilities>\
+                 <capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>]]>]]>\
+                 <rpc message-id=\"7\"><close-session/></rpc>]]>]]>";
+    for address in [&s0.ssh, &s0.netconf] {
+        let (out, code) = ssh.run(address, &["-s", "netconf"], hello);
+        assert_eq!(code, Some(0), "{out}");
+        assert!(out.contains("<capability>urn:ietf:params:netconf:base:1.0</capability>"), "{out}");
+        assert!(
+            out.contains("<rpc-reply") && out.contains("message-id=\"7\"") && out.contains("<ok/>"),
+            "{out}"
+        );
+    }
+    // The NETCONF port has no CLI.
+    let (out, code) = ssh.run(&s0.netconf, &["-tt"], "show version\nexit\n");
+    assert_ne!(code, Some(0), "{out}");
+}
+
+#[test]
+fn the_management_address_leads_to_the_master_and_follows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut chassis = Process::spawn(reshell().arg("chassis").arg("--state-dir").arg(dir.path()).args([
+        "--ssh-listen",
+        "127.0.0.1:0",
+        "--fault-injection",
+    ]));
+    let (mut management, mut grpc) = (String::new(), [String::new(), String::new()]);
+    while management.is_empty() || grpc.iter().any(String::is_empty) {
+        let line = chassis.next_line();
+        if let Some(address) = line.strip_prefix("ssh listening on ") {
+            management = address.to_owned();
+        }
+        for (slot, found) in grpc.iter_mut().enumerate() {
+            if let Some(address) = line.strip_prefix(&format!("re{slot}: listening on ")) {
+                *found = address.to_owned();
+            }
+        }
+    }
+    let spec = format!("re0={},re1={}", grpc[0], grpc[1]);
+    configure(&spec, true, None);
+    let run = reshell()
+        .args(["--connect", &spec])
+        .env("RESHELL_PASSWORD", PASSWORD)
+        .args(["-c", "configure", "-c", "set chassis redundancy failover on-loss-of-keepalives"])
+        .args(["-c", "set chassis redundancy keepalive-time 2", "-c", "commit synchronize and-quit"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+
+    let ssh = Ssh::new(dir.path(), PASSWORD);
+    let (out, code) = ssh.run(&management, &["show version | match Hostname"], "");
+    assert_eq!((out.as_str(), code), ("Hostname: re0\n", Some(0)));
+
+    // A session on the master when it dies ends; the next reaches re1.
+    let mut held = Process::spawn(ssh.command(&management).arg("-tt").stdin(Stdio::piped()));
+    held.wait_for("{master}");
+    let crash = reshell()
+        .args(["fault", "--connect", &grpc[0], "crash"])
+        .env("RESHELL_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(crash.status.success(), "{}", String::from_utf8_lossy(&crash.stderr));
+    assert!(held.wait_exit().is_some(), "the session on the dead master did not end");
+    eventually(Duration::from_secs(20), "the management address reaches re1", || {
+        ssh.run(&management, &["show version | match Hostname"], "").0 == "Hostname: re1\n"
+    });
+    let _ = chassis.child.kill();
+}

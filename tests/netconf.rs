@@ -328,6 +328,9 @@ fn configuration_is_loaded_compared_and_committed_on_both_routing_engines() {
     backup.receive();
     let running = backup.rpc("<get-config><source><running/></source></get-config>");
     assert_eq!(texts(&running, "building"), ["netconf-lab"], "{running}");
+    let history = backup.rpc("<command format=\"text\">show system commit</command>");
+    let history = texts(&history, "output").join("");
+    assert!(history.lines().next().is_some_and(|l| l.ends_with(" by lab via netconf")), "{history}");
     let private = backup.rpc(
         "<get-interface-information><routing-instance>__juniper_private1__</routing-instance></get-interface-information>",
     );

@@ -355,7 +355,7 @@ impl ConfigDb {
             check: request.check,
             comment: request.comment.clone(),
             user: request.user.clone(),
-            client: "cli".into(),
+            client: request.client.clone(),
             confirmed_minutes: request.confirmed_minutes,
             synchronize: true,
             force: request.force,

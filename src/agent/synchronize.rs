@@ -36,6 +36,7 @@ impl Agent {
             user: request.user.clone(),
             comment: request.comment.clone(),
             confirmed_minutes: request.confirmed_minutes,
+            client: request.client.clone(),
         };
         let phases: &[bool] = if request.check { &[true] } else { &[true, false] };
         for &check in phases {

@@ -7,8 +7,9 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::rc::Rc;
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use super::pager::{ERASE, Key, Pager};
 use super::{Engine, LineCompleter, Reply, TerminalSize};
@@ -18,17 +19,30 @@ use crate::grammar::in_quote;
 pub struct Keys {
     input: Receiver<Vec<u8>>,
     buffered: VecDeque<u8>,
+    /// The last wait for a key ran out (rather than the client closing).
+    timed_out: bool,
 }
 
 impl Keys {
     pub fn new(input: Receiver<Vec<u8>>) -> Keys {
-        Keys { input, buffered: VecDeque::new() }
+        Keys { input, buffered: VecDeque::new(), timed_out: false }
     }
 
-    /// The next byte, waiting for it; `None` once the client has closed.
-    fn byte(&mut self) -> Option<u8> {
+    /// The next byte, waiting for it (at most `idle`, if given); `None` once
+    /// the client has closed or the wait ran out.
+    fn byte(&mut self, idle: Option<Duration>) -> Option<u8> {
         while self.buffered.is_empty() {
-            self.buffered.extend(self.input.recv().ok()?);
+            let chunk = match idle {
+                None => self.input.recv().ok()?,
+                Some(idle) => match self.input.recv_timeout(idle) {
+                    Ok(chunk) => chunk,
+                    Err(e) => {
+                        self.timed_out = e == mpsc::RecvTimeoutError::Timeout;
+                        return None;
+                    }
+                },
+            };
+            self.buffered.extend(chunk);
         }
         self.buffered.pop_front()
     }
@@ -86,13 +100,15 @@ pub struct Terminal {
     out: Box<dyn Write>,
     /// A `\r` ended the last line: a `\n` or NUL right after it belongs to it.
     after_cr: bool,
+    /// How long the prompt waits for a key (`set cli idle-timeout`).
+    idle: Option<Duration>,
 }
 
 const BACKSPACE: &str = "\x08 \x08";
 
 impl Terminal {
     pub fn new(keys: Keys, out: Box<dyn Write>) -> Terminal {
-        Terminal { keys, out, after_cr: false }
+        Terminal { keys, out, after_cr: false, idle: None }
     }
 
     /// Writes text, `\n` made `\r\n`. A client that has gone away is noticed
@@ -105,7 +121,7 @@ impl Terminal {
     /// The next key, with the line feed of a `\r\n` (or `\r\0`) left out.
     fn key(&mut self) -> Option<u8> {
         loop {
-            let byte = self.keys.byte()?;
+            let byte = self.keys.byte(self.idle)?;
             let follows_cr = std::mem::replace(&mut self.after_cr, byte == b'\r');
             if follows_cr && (byte == b'\n' || byte == 0) {
                 continue;
@@ -338,9 +354,20 @@ pub fn run(engine: &mut Engine, terminal: Terminal, size: SharedSize) {
         terminal.borrow_mut().write(&format!("{before}\n{}\n{}", prompt.role, prompt.text));
         let completer = engine.completer();
         let on_space = engine.settings().complete_on_space;
-        let edited = terminal.borrow_mut().edit(&std::mem::take(&mut pending), &completer, on_space);
+        let idle = engine.settings().idle_timeout.map(|minutes| Duration::from_secs(u64::from(minutes) * 60));
+        let edited = {
+            let mut t = terminal.borrow_mut();
+            t.idle = idle;
+            let edited = t.edit(&std::mem::take(&mut pending), &completer, on_space);
+            t.idle = None;
+            edited
+        };
         engine.set_terminal(size_now());
         let (reply, line) = match edited {
+            Edited::End if terminal.borrow().keys.timed_out => {
+                terminal.borrow_mut().write("\nIdle timeout exceeded: closing session\n");
+                break;
+            }
             Edited::End => break,
             Edited::Interrupted => continue,
             Edited::Help(before) => {
@@ -447,6 +474,19 @@ mod tests {
         let (mut t, _) = terminal(&[b"ab\x1b[Dc\x01\x15xyz\x17q\r", "é\r".as_bytes()]);
         assert_eq!(t.read_line(true).as_deref(), Some("q"));
         assert_eq!(t.read_line(true).as_deref(), Some("é"));
+    }
+
+    #[test]
+    fn a_silent_client_times_out_and_a_closed_one_does_not() {
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        let mut keys = Keys::new(rx);
+        assert_eq!(keys.byte(Some(Duration::from_millis(1))), None);
+        assert!(keys.timed_out);
+        tx.send(b"x".to_vec()).unwrap();
+        drop(tx);
+        assert_eq!(keys.byte(Some(Duration::from_millis(1))), Some(b'x'));
+        assert_eq!(keys.byte(Some(Duration::from_secs(60))), None);
+        assert!(!keys.timed_out);
     }
 
     #[test]

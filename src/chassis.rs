@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::str::FromStr;
 
 use crate::agent::{self, AgentOptions, ChassisSecret, Exit};
-use crate::management::{self, RoleProbe};
+use crate::management;
 use crate::slot::Slot;
 use anyhow::Context;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -75,6 +75,12 @@ pub fn secret_file(chassis_dir: &Path) -> PathBuf {
     chassis_dir.join("chassis-secret")
 }
 
+/// The SSH host key both REs of one chassis present, so that the management
+/// address shows one host whichever RE is master.
+fn host_key_file(chassis_dir: &Path) -> PathBuf {
+    chassis_dir.join(agent::HOST_KEY_FILE)
+}
+
 /// The mastership lease both REs of one chassis share.
 fn lease_file(chassis_dir: &Path) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(chassis_dir)
@@ -104,17 +110,16 @@ impl Management {
     ) -> anyhow::Result<()> {
         for (name, address, services) in [("ssh", self.ssh, ssh), ("netconf", self.netconf, netconf)] {
             let Some(address) = address else { continue };
-            let [Some(re0), Some(re1)] = services else { continue };
+            let [Some(re0), Some(re1)] = services else {
+                anyhow::bail!("the Routing Engines serve no {name} to relay {address} to")
+            };
             let listener =
                 TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address}"))?;
             say(&format!("{name} listening on {}", listener.local_addr()?));
-            let engines = [re0, re1]
-                .into_iter()
-                .zip(grpc.clone())
-                .map(|(service, grpc)| management::Engine { grpc, service });
-            let engines: Vec<management::Engine> = engines.collect();
-            let engines: [management::Engine; 2] =
-                engines.try_into().map_err(|_| anyhow::anyhow!("two REs"))?;
+            let engines = [
+                management::Engine { grpc: grpc[0].clone(), service: re0 },
+                management::Engine { grpc: grpc[1].clone(), service: re1 },
+            ];
             tokio::spawn(management::serve(listener, engines, secret.clone()));
         }
         Ok(())
@@ -147,6 +152,7 @@ pub async fn start_embedded(state_dir: &Path, management: Management) -> anyhow:
             tls: None,
             ssh: management.ssh.map(|_| loopback),
             netconf: management.netconf.map(|_| loopback),
+            ssh_host_key: host_key_file(state_dir),
         };
         let address = bound[slot.number() as usize];
         let started = agent::spawn(listener, options.clone(), std::future::pending())?;
@@ -188,17 +194,10 @@ async fn serve_until_halted(
 /// Waits (a few milliseconds, normally) until the election has made one RE
 /// master, so the first prompt shows the role the chassis will keep. With
 /// both REs configured backup there is none to wait for: the deadline ends it.
-async fn settle(agents: &[SocketAddr], secret: &ChassisSecret) {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(3);
-    let mut probes: Vec<RoleProbe> = agents.iter().map(|a| RoleProbe::new(&a.to_string(), secret)).collect();
-    while tokio::time::Instant::now() < deadline {
-        for probe in &mut probes {
-            if probe.is_master().await {
-                return;
-            }
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+async fn settle(agents: &[SocketAddr; 2], secret: &ChassisSecret) {
+    let grpc = agents.map(|a| a.to_string());
+    let settled = std::time::Duration::from_secs(3);
+    management::find_master(&grpc, secret, settled, std::time::Duration::from_millis(10)).await;
 }
 
 /// A free loopback port, found by binding to port 0. The agents need each
@@ -230,6 +229,8 @@ pub async fn run_children(
             .args(["--peer", &ports[slot.other().number() as usize].to_string()])
             .args(["--ssh-listen", &ssh[slot.number() as usize].to_string()])
             .args(["--netconf-listen", &netconf[slot.number() as usize].to_string()])
+            .arg("--ssh-host-key")
+            .arg(host_key_file(state_dir))
             .arg("--state-dir")
             .arg(re_state_dir(state_dir, slot))
             .arg("--lease")

@@ -61,46 +61,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Run {
     /// Serve one Routing Engine
-    Agent {
-        #[arg(long)]
-        slot: Slot,
-        /// gRPC listen address; port 0 picks a free port
-        #[arg(long, value_name = "ADDR")]
-        listen: SocketAddr,
-        /// gRPC address of the other Routing Engine
-        #[arg(long, value_name = "ADDR")]
-        peer: String,
-        #[arg(long, value_name = "DIR")]
-        state_dir: PathBuf,
-        /// Mastership lease file shared with the other Routing Engine on this host
-        #[arg(long, value_name = "FILE")]
-        lease: Option<PathBuf>,
-        /// Serve the fault injection service (`reshell fault`)
-        #[arg(long)]
-        fault_injection: bool,
-        /// Serve an address other than loopback without TLS
-        #[arg(long)]
-        insecure: bool,
-        /// The chassis secret both Routing Engines share, made if missing
-        /// [default: STATE_DIR/chassis-secret]
-        #[arg(long, value_name = "FILE")]
-        secret: Option<PathBuf>,
-        /// Serve TLS with this certificate (PEM), and reach the peer over TLS
-        #[arg(long, value_name = "FILE", requires_all = ["tls_key", "tls_ca"])]
-        tls_cert: Option<PathBuf>,
-        /// The certificate's private key (PEM)
-        #[arg(long, value_name = "FILE", requires = "tls_cert")]
-        tls_key: Option<PathBuf>,
-        /// The CA that signed both Routing Engines' certificates (PEM)
-        #[arg(long, value_name = "FILE", requires = "tls_cert")]
-        tls_ca: Option<PathBuf>,
-        /// SSH listen address for the CLI (and the netconf subsystem)
-        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
-        ssh_listen: SocketAddr,
-        /// SSH listen address for NETCONF
-        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
-        netconf_listen: SocketAddr,
-    },
+    Agent(Box<AgentArgs>),
     /// Run both Routing Engines as child processes
     Chassis {
         #[arg(long, value_name = "DIR")]
@@ -128,6 +89,52 @@ enum Run {
     },
 }
 
+/// `reshell agent`: one Routing Engine.
+#[derive(clap::Args)]
+struct AgentArgs {
+    #[arg(long)]
+    slot: Slot,
+    /// gRPC listen address; port 0 picks a free port
+    #[arg(long, value_name = "ADDR")]
+    listen: SocketAddr,
+    /// gRPC address of the other Routing Engine
+    #[arg(long, value_name = "ADDR")]
+    peer: String,
+    #[arg(long, value_name = "DIR")]
+    state_dir: PathBuf,
+    /// Mastership lease file shared with the other Routing Engine on this host
+    #[arg(long, value_name = "FILE")]
+    lease: Option<PathBuf>,
+    /// Serve the fault injection service (`reshell fault`)
+    #[arg(long)]
+    fault_injection: bool,
+    /// Serve an address other than loopback without TLS
+    #[arg(long)]
+    insecure: bool,
+    /// The chassis secret both Routing Engines share, made if missing
+    /// [default: STATE_DIR/chassis-secret]
+    #[arg(long, value_name = "FILE")]
+    secret: Option<PathBuf>,
+    /// Serve TLS with this certificate (PEM), and reach the peer over TLS
+    #[arg(long, value_name = "FILE", requires_all = ["tls_key", "tls_ca"])]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM)
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// The CA that signed both Routing Engines' certificates (PEM)
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_ca: Option<PathBuf>,
+    /// SSH listen address for the CLI (and the netconf subsystem)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    ssh_listen: SocketAddr,
+    /// SSH listen address for NETCONF
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    netconf_listen: SocketAddr,
+    /// The SSH host key, made if missing [default: STATE_DIR/ssh_host_ed25519_key]
+    #[arg(long, value_name = "FILE")]
+    ssh_host_key: Option<PathBuf>,
+}
+
 fn default_state_dir() -> anyhow::Result<PathBuf> {
     Ok(dirs::data_dir().context("no data directory for this user; give --state-dir")?.join("reshell"))
 }
@@ -144,27 +151,30 @@ fn password() -> Option<String> {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     match cli.command {
-        Some(Run::Agent {
-            slot,
-            listen,
-            peer,
-            state_dir,
-            lease,
-            fault_injection,
-            insecure,
-            secret,
-            tls_cert,
-            tls_key,
-            tls_ca,
-            ssh_listen,
-            netconf_listen,
-        }) => {
+        Some(Run::Agent(args)) => {
+            let AgentArgs {
+                slot,
+                listen,
+                peer,
+                state_dir,
+                lease,
+                fault_injection,
+                insecure,
+                secret,
+                tls_cert,
+                tls_key,
+                tls_ca,
+                ssh_listen,
+                netconf_listen,
+                ssh_host_key,
+            } = *args;
             let tls = match (tls_cert, tls_key, tls_ca) {
                 (Some(cert), Some(key), Some(ca)) => Some(AgentTls { cert, key, ca }),
                 _ => None,
             };
             agent::check_exposure(listen, tls.is_some(), insecure)?;
             let secret = secret.unwrap_or_else(|| chassis::secret_file(&state_dir));
+            let ssh_host_key = ssh_host_key.unwrap_or_else(|| state_dir.join(agent::HOST_KEY_FILE));
             let options = AgentOptions {
                 slot,
                 peer,
@@ -175,6 +185,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 tls,
                 ssh: Some(ssh_listen),
                 netconf: Some(netconf_listen),
+                ssh_host_key,
             };
             rt.block_on(agent::run(listen, options))?;
             Ok(ExitCode::SUCCESS)

@@ -21,6 +21,10 @@ use crate::slot::Slot;
 /// How often a relayed connection checks that its RE is still master.
 const WATCH_EVERY: Duration = Duration::from_millis(200);
 
+/// How many checks in a row must find the RE not master before its
+/// connections are cut.
+const MISSES_TO_CUT: u32 = 2;
+
 /// How long a new connection waits for a master (an election or failover
 /// may be under way) before it is closed.
 const MASTER_WAIT: Duration = Duration::from_secs(10);
@@ -63,27 +67,39 @@ impl RoleProbe {
 pub async fn serve(listener: TcpListener, engines: [Engine; 2], secret: ChassisSecret) {
     let engines = Arc::new(engines);
     loop {
-        let Ok((client, _)) = listener.accept().await else { continue };
+        let Ok((client, _)) = listener.accept().await else {
+            // Out of descriptors, say: wait for some to be given back.
+            tokio::time::sleep(crate::agent::ACCEPT_BACKOFF).await;
+            continue;
+        };
         let engines = engines.clone();
         let secret = secret.clone();
         tokio::spawn(async move {
-            if let Some(master) = find_master(&engines, &secret).await {
+            let grpc = [engines[0].grpc.clone(), engines[1].grpc.clone()];
+            if let Some(master) = find_master(&grpc, &secret, MASTER_WAIT, WATCH_EVERY).await {
                 relay(client, &engines[master.number() as usize], &secret).await;
             }
         });
     }
 }
 
-async fn find_master(engines: &[Engine; 2], secret: &ChassisSecret) -> Option<Slot> {
-    let deadline = tokio::time::Instant::now() + MASTER_WAIT;
-    let mut probes = engines.clone().map(|e| RoleProbe::new(&e.grpc, secret));
+/// The RE (by its gRPC address, by slot) that says it is master, asking
+/// both `every` so long until `within` has passed.
+pub async fn find_master(
+    grpc: &[String; 2],
+    secret: &ChassisSecret,
+    within: Duration,
+    every: Duration,
+) -> Option<Slot> {
+    let deadline = tokio::time::Instant::now() + within;
+    let mut probes = grpc.clone().map(|address| RoleProbe::new(&address, secret));
     while tokio::time::Instant::now() < deadline {
         for slot in Slot::ALL {
             if probes[slot.number() as usize].is_master().await {
                 return Some(slot);
             }
         }
-        tokio::time::sleep(WATCH_EVERY).await;
+        tokio::time::sleep(every).await;
     }
     None
 }
@@ -94,11 +110,11 @@ async fn relay(mut client: TcpStream, engine: &Engine, secret: &ChassisSecret) {
     let _ = (client.set_nodelay(true), upstream.set_nodelay(true));
     let mut probe = RoleProbe::new(&engine.grpc, secret);
     let still_master = async {
-        loop {
+        let mut misses = 0;
+        // One slow answer is not a lost master: a failover takes seconds.
+        while misses < MISSES_TO_CUT {
             tokio::time::sleep(WATCH_EVERY).await;
-            if !probe.is_master().await {
-                return;
-            }
+            misses = if probe.is_master().await { 0 } else { misses + 1 };
         }
     };
     tokio::select! {

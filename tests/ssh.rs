@@ -15,10 +15,11 @@ use common::{Process, Serving, agent_serving, eventually, free_port, reshell};
 
 const PASSWORD: &str = "lab-Secret-1";
 
-/// An OpenSSH client that types `password` at every prompt, and trusts any
-/// host key (each test's agents make new ones).
+/// An OpenSSH client that types `password` at every prompt, and takes a
+/// host's key the first time it sees it but refuses a changed one.
 struct Ssh {
     askpass: PathBuf,
+    known_hosts: PathBuf,
 }
 
 impl Ssh {
@@ -26,7 +27,7 @@ impl Ssh {
         let askpass = dir.join(format!("askpass-{}", password.len()));
         std::fs::write(&askpass, format!("#!/bin/sh\necho '{password}'\n")).unwrap();
         std::fs::set_permissions(&askpass, std::fs::Permissions::from_mode(0o755)).unwrap();
-        Ssh { askpass }
+        Ssh { askpass, known_hosts: dir.join("known_hosts") }
     }
 
     fn command(&self, address: &str) -> Command {
@@ -34,7 +35,8 @@ impl Ssh {
         let mut command = Command::new("ssh");
         command
             .args(["-F", "/dev/null", "-p", port, "-l", "lab"])
-            .args(["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"])
+            .args(["-o", "StrictHostKeyChecking=accept-new", "-o"])
+            .arg(format!("UserKnownHostsFile={}", self.known_hosts.display()))
             .args([
                 "-o",
                 "LogLevel=ERROR",
@@ -217,8 +219,11 @@ fn the_management_address_leads_to_the_master_and_follows_it() {
         .unwrap();
     assert!(crash.status.success(), "{}", String::from_utf8_lossy(&crash.stderr));
     assert!(held.wait_exit().is_some(), "the session on the dead master did not end");
+    // The same host key: the REs of a chassis share one.
     eventually(Duration::from_secs(20), "the management address reaches re1", || {
         ssh.run(&management, &["show version | match Hostname"], "").0 == "Hostname: re1\n"
     });
+    let key = std::fs::metadata(dir.path().join("ssh_host_ed25519_key")).unwrap();
+    assert_eq!(key.permissions().mode() & 0o777, 0o600);
     let _ = chassis.child.kill();
 }

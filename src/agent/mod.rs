@@ -50,6 +50,7 @@ pub use auth::{CHASSIS_KEY, ChassisCredential, ChassisSecret, LoginError, TOKEN_
 pub use configuration::SESSION_KEY;
 use host::CpuHistory;
 pub use power::Exit;
+pub use ssh::{ACCEPT_BACKOFF, HOST_KEY_FILE};
 
 /// What an agent needs to know at start.
 #[derive(Debug, Clone)]
@@ -71,6 +72,8 @@ pub struct AgentOptions {
     /// Where to serve the CLI over SSH, and NETCONF over SSH.
     pub ssh: Option<SocketAddr>,
     pub netconf: Option<SocketAddr>,
+    /// The SSH host key, made at the first start if missing.
+    pub ssh_host_key: PathBuf,
 }
 
 /// A Routing Engine being served: the task that ends with it, and where its
@@ -230,10 +233,10 @@ impl Agent {
     }
 
     /// Whether an SSH listener's service is in the committed configuration.
-    fn serves(&self, listener: ssh::Listener) -> bool {
-        let keys: &[&str] = match listener {
-            ssh::Listener::Ssh => &["system", "services", "ssh"],
-            ssh::Listener::Netconf => &["system", "services", "netconf", "ssh"],
+    fn serves(&self, port: ssh::Port) -> bool {
+        let keys: &[&str] = match port {
+            ssh::Port::Ssh => &["system", "services", "ssh"],
+            ssh::Port::Netconf => &["system", "services", "netconf", "ssh"],
         };
         self.config().effective().descend(keys.iter().copied()).is_some()
     }
@@ -334,13 +337,12 @@ pub fn spawn(
     let guard = auth::Guard(agent.authority.clone());
     let (mut ssh, mut netconf) = (None, None);
     if options.ssh.is_some() || options.netconf.is_some() {
-        let key = ssh::host_key(&options.state_dir)?;
+        let key = ssh::host_key(&options.ssh_host_key)?;
         let client_tls = options.tls.as_ref().map(crate::tls::AgentTls::client).transpose()?;
         let service = Arc::new(ssh::SshService::new(agent.clone(), key, grpc, client_tls));
-        for (address, kind, bound) in [
-            (options.ssh, ssh::Listener::Ssh, &mut ssh),
-            (options.netconf, ssh::Listener::Netconf, &mut netconf),
-        ] {
+        for (address, kind, bound) in
+            [(options.ssh, ssh::Port::Ssh, &mut ssh), (options.netconf, ssh::Port::Netconf, &mut netconf)]
+        {
             let Some(address) = address else { continue };
             let listener = ssh::bind(address)?;
             *bound = Some(listener.local_addr()?);
@@ -371,6 +373,10 @@ pub fn spawn(
             .await
             .context("gRPC server failed");
         tasks.iter().for_each(JoinHandle::abort);
+        // Their listeners are closed once they are gone: a reboot binds the same ports.
+        for task in tasks {
+            let _ = task.await;
+        }
         // The watchdogs first, so that nothing starts the daemons again.
         owner.processes.stop_all();
         served?;

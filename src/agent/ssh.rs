@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -24,50 +23,58 @@ use tonic::transport::ClientTlsConfig;
 
 use super::{Agent, auth};
 use crate::chassis::Addresses;
-use crate::shell::channel::{self, Keys, SharedSize, Terminal};
+use crate::shell::channel::{self, SharedSize, Terminal, Typed};
 use crate::shell::{Credentials, Engine, TerminalSize};
 
-/// Which of the two listeners a connection came in on.
+/// Which of the two SSH ports a connection came in on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Listener {
+pub enum Port {
     /// The CLI port (22 on a router); it also carries the netconf subsystem.
     Ssh,
     /// The NETCONF port (830): the netconf subsystem only.
     Netconf,
 }
 
-/// The host key's file in the RE's state dir.
-const HOST_KEY_FILE: &str = "ssh_host_ed25519_key";
+/// How long a listener waits after a failed accept before trying again.
+pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// The host key's file name, in a standalone RE's state dir or beside a
+/// chassis's REs (one key for both, so that a client of the management
+/// address sees the same host whichever RE is master).
+pub const HOST_KEY_FILE: &str = "ssh_host_ed25519_key";
 
 /// How long a client may stay silent before its connection is dropped: as
 /// long as a CLI session's idle limit can be at most.
 const INACTIVITY: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// The RE's Ed25519 host key, made at the first start (readable by its owner
-/// only) so that clients see the same key across restarts.
-pub fn host_key(state_dir: &Path) -> anyhow::Result<PrivateKey> {
-    let path = state_dir.join(HOST_KEY_FILE);
+/// The Ed25519 host key at `path`, made at the first start (readable by its
+/// owner only) so that clients see the same key across restarts.
+pub fn host_key(path: &Path) -> anyhow::Result<PrivateKey> {
     if !path.exists() {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness for a host key: {e}"))?;
         let key = PrivateKey::from(Ed25519Keypair::from_seed(&seed));
         let text = key.to_openssh(LineEnding::LF).context("cannot encode the host key")?;
-        crate::durable::create_private_once(&path, text.as_bytes())
+        crate::durable::create_private_once(path, text.as_bytes())
             .with_context(|| format!("cannot create {}", path.display()))?;
     }
-    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     PrivateKey::from_openssh(&text).with_context(|| format!("{} holds no host key", path.display()))
 }
 
 /// What every connection of one agent shares.
 pub struct SshService {
     agent: Arc<Agent>,
+    /// The SSH server's settings and host key.
     config: Arc<russh::server::Config>,
     /// Where the agent's gRPC server listens: sessions log in there.
     grpc: SocketAddr,
+    /// How sessions reach it when it serves TLS.
     tls: Option<ClientTlsConfig>,
+    /// The agent's runtime, which session threads block on.
     rt: Handle,
-    sessions: std::sync::atomic::AtomicU32,
+    /// The last session id given out (NETCONF's `<session-id>`).
+    last_session_id: std::sync::atomic::AtomicU32,
 }
 
 impl SshService {
@@ -78,7 +85,7 @@ impl SshService {
         tls: Option<ClientTlsConfig>,
     ) -> SshService {
         let config = russh::server::Config {
-            server_id: russh::SshId::Standard("SSH-2.0-OpenSSH_8.6".into()),
+            server_id: russh::SshId::Standard(concat!("SSH-2.0-reshell_", env!("CARGO_PKG_VERSION")).into()),
             methods: MethodSet::from(&[MethodKind::Password, MethodKind::KeyboardInteractive][..]),
             // OpenSSH probes with `none` first; that answer need not wait.
             auth_rejection_time: Duration::from_secs(1),
@@ -88,23 +95,33 @@ impl SshService {
             nodelay: true,
             ..Default::default()
         };
+        // Bound to every address, the agent is reached on this host's own.
+        let grpc = match grpc.ip() {
+            ip if ip.is_unspecified() && ip.is_ipv4() => SocketAddr::from(([127, 0, 0, 1], grpc.port())),
+            ip if ip.is_unspecified() => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, grpc.port())),
+            _ => grpc,
+        };
         SshService {
             agent,
             config: Arc::new(config),
             grpc,
             tls,
             rt: Handle::current(),
-            sessions: std::sync::atomic::AtomicU32::new(0),
+            last_session_id: std::sync::atomic::AtomicU32::new(0),
         }
     }
 
     /// Accepts connections until the task is dropped; one that arrives
     /// while the service is not configured is closed at once.
-    pub async fn serve(self: Arc<Self>, listener: TcpListener, kind: Listener) {
+    pub async fn serve(self: Arc<Self>, listener: TcpListener, kind: Port) {
         // Dropped with this task: a halted RE's connections end with it.
         let mut connections = tokio::task::JoinSet::new();
         loop {
-            let Ok((stream, from)) = listener.accept().await else { continue };
+            let Ok((stream, from)) = listener.accept().await else {
+                // Out of descriptors, say: wait for some to be given back.
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+                continue;
+            };
             while connections.try_join_next().is_some() {}
             if !self.agent.serves(kind) {
                 continue;
@@ -125,7 +142,7 @@ impl SshService {
 /// One client connection.
 struct Connection {
     service: Arc<SshService>,
-    kind: Listener,
+    kind: Port,
     from: SocketAddr,
     /// Who authenticated, with the password the session logs in with.
     login: Option<Credentials>,
@@ -136,7 +153,7 @@ struct Connection {
 struct ChannelState {
     size: SharedSize,
     /// Feeds what the client sends to the session's thread, once started.
-    input: Option<mpsc::Sender<Vec<u8>>>,
+    input: Option<Typed>,
 }
 
 /// What a session channel runs.
@@ -160,6 +177,7 @@ impl Connection {
                 .log_message("sshd", &format!("Accepted password for {user} from {}", self.from));
             return Auth::Accept;
         }
+        let user = user.escape_debug();
         self.service.agent.log_message("sshd", &format!("Failed password for {user} from {}", self.from));
         Auth::reject()
     }
@@ -173,28 +191,31 @@ impl Connection {
         if state.input.is_some() {
             return false;
         }
-        let (tx, rx) = mpsc::channel();
-        state.input = Some(tx);
+        let (typed, keys) = channel::input();
+        state.input = Some(typed);
         let size = state.size.clone();
         let service = self.service.clone();
         let handle = session.handle();
-        let id = service.sessions.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let id = service.last_session_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         let spawned = std::thread::Builder::new().name(format!("ssh-{channel}")).spawn(move || {
             let mut out = ChannelWriter { rt: service.rt.clone(), handle: handle.clone(), channel };
             let status = match service.engine(&credentials) {
                 Ok(mut engine) => match program {
                     Program::Cli => {
-                        channel::run(&mut engine, Terminal::new(Keys::new(rx), Box::new(out)), size);
+                        channel::run(&mut engine, Terminal::new(keys, Box::new(out)), size);
                         0
                     }
                     Program::Command(command) => {
-                        u32::from(!channel::run_command(&mut engine, &mut out, &command))
+                        u32::from(!channel::run_command(&mut engine, Box::new(out), &command))
                     }
                     Program::Netconf => {
-                        let mut keys = Keys::new(rx);
+                        let mut keys = keys;
                         match crate::netconf::run_session(&mut engine, id, &mut keys, &mut out) {
                             Ok(()) => 0,
-                            Err(_) => 1,
+                            Err(e) => {
+                                service.agent.log_message("netconf", &format!("session {id} ended: {e:#}"));
+                                1
+                            }
                         }
                     }
                 },
@@ -338,7 +359,7 @@ impl russh::server::Handler for Connection {
     }
 
     async fn shell_request(&mut self, channel: ChannelId, session: &mut Session) -> Result<(), Self::Error> {
-        let ok = self.kind == Listener::Ssh && self.start(channel, Program::Cli, session);
+        let ok = self.kind == Port::Ssh && self.start(channel, Program::Cli, session);
         Connection::answer(session, channel, ok)
     }
 
@@ -350,9 +371,9 @@ impl russh::server::Handler for Connection {
     ) -> Result<(), Self::Error> {
         let command = String::from_utf8_lossy(data).trim().to_owned();
         let program = if command == NETCONF_EXEC {
-            self.service.agent.serves(Listener::Netconf).then_some(Program::Netconf)
+            self.service.agent.serves(Port::Netconf).then_some(Program::Netconf)
         } else {
-            (self.kind == Listener::Ssh).then_some(Program::Command(command))
+            (self.kind == Port::Ssh).then_some(Program::Command(command))
         };
         let ok = program.is_some_and(|program| self.start(channel, program, session));
         Connection::answer(session, channel, ok)
@@ -365,7 +386,7 @@ impl russh::server::Handler for Connection {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         let ok = name == "netconf"
-            && self.service.agent.serves(Listener::Netconf)
+            && self.service.agent.serves(Port::Netconf)
             && self.start(channel, Program::Netconf, session);
         Connection::answer(session, channel, ok)
     }
@@ -377,7 +398,7 @@ impl russh::server::Handler for Connection {
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
         if let Some(input) = self.channels.get(&channel).and_then(|state| state.input.as_ref()) {
-            let _ = input.send(data.to_vec());
+            input.send(data).await;
         }
         Ok(())
     }

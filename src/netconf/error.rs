@@ -144,8 +144,10 @@ pub fn from_text(text: &str) -> Vec<RpcError> {
         }
         errors.push(error);
     }
-    if errors.iter().all(|e| e.warning) && !text.trim().is_empty() {
-        errors.push(RpcError::failed(text.trim()));
+    // A refusal always says something, even when the CLI printed nothing.
+    if errors.iter().all(|e| e.warning) {
+        let said = text.trim();
+        errors.push(RpcError::failed(if said.is_empty() { "the command failed" } else { said }));
     }
     errors
 }

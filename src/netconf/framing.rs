@@ -146,6 +146,11 @@ impl<'a> FrameReader<'a> {
                 break;
             }
             self.position += 1;
+            // Skipped whitespace is not kept: a client may send it forever.
+            if self.position == self.buffer.len() {
+                self.buffer.clear();
+                self.position = 0;
+            }
         }
         let mut message = Vec::new();
         let mut oversized = false;

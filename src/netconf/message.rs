@@ -105,15 +105,19 @@ pub fn classify<'a, 'input>(document: &'a Document<'input>) -> Incoming<'a, 'inp
 /// reply), with the namespace declarations a prefixed one needs.
 fn echoed_attributes(rpc: Node<'_, '_>) -> String {
     let mut out = String::new();
+    let mut declared = Vec::new();
     for attribute in rpc.attributes() {
         let value = escape(attribute.value());
         match attribute.namespace().and_then(|ns| Some((ns, rpc.lookup_prefix(ns)?))) {
             Some((_, "xml")) => out.push_str(&format!(" xml:{}=\"{value}\"", attribute.name())),
-            Some((namespace, prefix)) if prefix != "junos" => out.push_str(&format!(
-                " xmlns:{prefix}=\"{}\" {prefix}:{}=\"{value}\"",
-                escape(namespace),
-                attribute.name()
-            )),
+            Some((namespace, prefix)) if prefix != "junos" => {
+                // Declared once, however many attributes share it.
+                if !declared.contains(&prefix) {
+                    declared.push(prefix);
+                    out.push_str(&format!(" xmlns:{prefix}=\"{}\"", escape(namespace)));
+                }
+                out.push_str(&format!(" {prefix}:{}=\"{value}\"", attribute.name()));
+            }
             // `junos:` is declared on every reply already.
             Some((_, prefix)) => out.push_str(&format!(" {prefix}:{}=\"{value}\"", attribute.name())),
             None => out.push_str(&format!(" {}=\"{value}\"", attribute.name())),
@@ -194,6 +198,9 @@ mod tests {
             " message-id=\"urn:uuid:1&amp;2\" xmlns:x=\"urn:x\" x:tag=\"a\""
         );
         assert_eq!(rpc_attributes("<rpc><command>show version</command></rpc>"), "");
+        let two = "<rpc xmlns:x=\"urn:x\" x:a=\"1\" x:b=\"2\"><get/></rpc>";
+        assert_eq!(rpc_attributes(two), " xmlns:x=\"urn:x\" x:a=\"1\" x:b=\"2\"");
+        assert!(parse(&reply(&rpc_attributes(two), "<ok/>")).is_ok());
     }
 
     #[test]

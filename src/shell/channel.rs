@@ -8,12 +8,52 @@ use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::rc::Rc;
 use std::sync::mpsc::{self, Receiver};
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 use super::pager::{ERASE, Key, Pager};
 use super::{Engine, LineCompleter, Reply, TerminalSize};
 use crate::grammar::in_quote;
+
+/// How much a session may have been sent and not read yet. Past it its
+/// connection stops taking more from the client, as a full TCP window would,
+/// so a client cannot fill the agent's memory faster than the session reads.
+pub const INPUT_WINDOW: usize = 4 << 20;
+
+/// The bytes of the window a chunk takes (one larger than the window takes
+/// all of it, so that it still passes).
+fn window_cost(chunk: usize) -> u32 {
+    chunk.min(INPUT_WINDOW) as u32
+}
+
+/// A session's input: what the connection hands it, and what it reads.
+pub fn input() -> (Typed, Keys) {
+    let (tx, rx) = mpsc::channel();
+    let window = Arc::new(Semaphore::new(INPUT_WINDOW));
+    (
+        Typed { tx, window: window.clone() },
+        Keys { input: rx, buffered: VecDeque::new(), timed_out: false, window },
+    )
+}
+
+/// The connection's end of a session's input.
+pub struct Typed {
+    tx: mpsc::Sender<Vec<u8>>,
+    window: Arc<Semaphore>,
+}
+
+impl Typed {
+    /// Hands bytes to the session, once the window has room for them;
+    /// dropped if the session has ended.
+    pub async fn send(&self, bytes: &[u8]) {
+        if let Ok(room) = self.window.acquire_many(window_cost(bytes.len())).await {
+            room.forget();
+            let _ = self.tx.send(bytes.to_vec());
+        }
+    }
+}
 
 /// What the client typed, as it arrives; ends when the channel does.
 pub struct Keys {
@@ -21,11 +61,22 @@ pub struct Keys {
     buffered: VecDeque<u8>,
     /// The last wait for a key ran out (rather than the client closing).
     timed_out: bool,
+    /// Given back as chunks are taken from `input`.
+    window: Arc<Semaphore>,
+}
+
+impl Drop for Keys {
+    fn drop(&mut self) {
+        // Nobody reads any more: the connection must not wait for room.
+        self.window.close();
+    }
 }
 
 impl Keys {
-    pub fn new(input: Receiver<Vec<u8>>) -> Keys {
-        Keys { input, buffered: VecDeque::new(), timed_out: false }
+    /// A chunk taken off the input, its room given back.
+    fn take(&mut self, chunk: Vec<u8>) {
+        self.window.add_permits(window_cost(chunk.len()) as usize);
+        self.buffered.extend(chunk);
     }
 
     /// The next byte, waiting for it (at most `idle`, if given); `None` once
@@ -42,7 +93,7 @@ impl Keys {
                     }
                 },
             };
-            self.buffered.extend(chunk);
+            self.take(chunk);
         }
         self.buffered.pop_front()
     }
@@ -52,7 +103,7 @@ impl Read for Keys {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if self.buffered.is_empty() {
             match self.input.recv() {
-                Ok(bytes) => self.buffered.extend(bytes),
+                Ok(bytes) => self.take(bytes),
                 Err(_) => return Ok(0),
             }
         }
@@ -414,12 +465,18 @@ fn lines(lines: &[&str]) -> String {
 
 /// `ssh router "show version"`: the command's output, then the session
 /// ends; `false` if it failed.
-pub fn run_command(engine: &mut Engine, out: &mut dyn Write, command: &str) -> bool {
+pub fn run_command(engine: &mut Engine, out: Box<dyn Write>, command: &str) -> bool {
+    let out = Rc::new(RefCell::new(out));
+    let telling = out.clone();
+    engine.set_teller(Box::new(move |line| {
+        let _ = writeln!(telling.borrow_mut(), "{line}");
+    }));
     let reply = engine.execute(command);
     let mut text = reply.output.clone();
     if let Some(failure) = &reply.failure {
         text.push_str(&failure.render(&engine.prompt().text, command, true));
     }
+    let mut out = out.borrow_mut();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
     reply.failure.is_none()
@@ -430,9 +487,10 @@ mod tests {
     use super::*;
 
     fn terminal(input: &[&[u8]]) -> (Terminal, Arc<Mutex<Vec<u8>>>) {
-        let (tx, rx) = std::sync::mpsc::channel();
+        let (typed, keys) = super::input();
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
         for chunk in input {
-            tx.send(chunk.to_vec()).unwrap();
+            rt.block_on(typed.send(chunk));
         }
         let written = Arc::new(Mutex::new(Vec::new()));
         struct Sink(Arc<Mutex<Vec<u8>>>);
@@ -445,7 +503,7 @@ mod tests {
                 Ok(())
             }
         }
-        (Terminal::new(Keys::new(rx), Box::new(Sink(written.clone()))), written)
+        (Terminal::new(keys, Box::new(Sink(written.clone()))), written)
     }
 
     #[test]
@@ -478,15 +536,29 @@ mod tests {
 
     #[test]
     fn a_silent_client_times_out_and_a_closed_one_does_not() {
-        let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
-        let mut keys = Keys::new(rx);
+        let (typed, mut keys) = super::input();
         assert_eq!(keys.byte(Some(Duration::from_millis(1))), None);
         assert!(keys.timed_out);
-        tx.send(b"x".to_vec()).unwrap();
-        drop(tx);
+        tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(typed.send(b"x"));
+        drop(typed);
         assert_eq!(keys.byte(Some(Duration::from_millis(1))), Some(b'x'));
         assert_eq!(keys.byte(Some(Duration::from_secs(60))), None);
         assert!(!keys.timed_out);
+    }
+
+    #[test]
+    fn a_sender_waits_for_room_until_the_session_reads_or_ends() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        let (typed, mut keys) = super::input();
+        let full = vec![b'x'; INPUT_WINDOW];
+        rt.block_on(typed.send(&full));
+        let waits =
+            rt.block_on(async { tokio::time::timeout(Duration::from_millis(20), typed.send(b"y")).await });
+        assert!(waits.is_err(), "a full window took more");
+        assert_eq!(keys.byte(None), Some(b'x'));
+        rt.block_on(typed.send(b"y"));
+        drop(keys);
+        rt.block_on(typed.send(&full));
     }
 
     #[test]

@@ -145,6 +145,15 @@ enum Edited {
     End,
 }
 
+/// What a line being edited is, and so which keys do more than type.
+#[derive(Clone, Copy)]
+enum LineKind<'a> {
+    /// An answer, a password (not echoed), or a line of text to load.
+    Plain { echo: bool },
+    /// A command line: `?`, TAB and Space complete from `completer`.
+    Command { completer: &'a LineCompleter, complete_on_space: bool },
+}
+
 /// Both directions of the channel, with the line editor between them.
 pub struct Terminal {
     keys: Keys,
@@ -217,34 +226,10 @@ impl Terminal {
     /// Reads a line: echoed or not, with Backspace and Ctrl-U. `None` when
     /// the channel ends or Ctrl-D is typed on an empty line.
     pub fn read_line(&mut self, echo: bool) -> Option<String> {
-        let mut line = String::new();
-        let mut pending = Vec::new();
-        loop {
-            match self.key()? {
-                b'\r' | b'\n' => {
-                    self.write("\n");
-                    return Some(line);
-                }
-                0x04 if line.is_empty() => return None,
-                0x03 => {
-                    self.write("^C\n");
-                    return Some(String::new());
-                }
-                0x7f | 0x08 => {
-                    self.rub_out(&mut line, echo);
-                }
-                0x15 => while self.rub_out(&mut line, echo) {},
-                0x17 => self.rub_out_word(&mut line, echo),
-                0x1b => self.skip_escape(),
-                b => {
-                    if let Some(typed) = self.take_utf8(&mut pending, b) {
-                        if echo {
-                            self.write(typed.encode_utf8(&mut [0; 4]));
-                        }
-                        line.push(typed);
-                    }
-                }
-            }
+        match self.edit("", LineKind::Plain { echo }) {
+            Edited::Line(line) | Edited::Help(line) => Some(line),
+            Edited::Interrupted => Some(String::new()),
+            Edited::End => None,
         }
     }
 
@@ -269,46 +254,55 @@ impl Terminal {
         }
     }
 
-    /// Edits a command line after `prompt` (already shown), starting from
-    /// `initial` (shown here): `?` asks for help, TAB completes, Space
-    /// completes a keyword when `complete_on_space`.
-    fn edit(&mut self, initial: &str, completer: &LineCompleter, complete_on_space: bool) -> Edited {
+    /// Edits a line after a prompt already shown, starting from `initial`
+    /// (shown here). A command line also takes `?` (help), TAB and Space
+    /// (completion, Space only when `complete_on_space`).
+    fn edit(&mut self, initial: &str, keys: LineKind<'_>) -> Edited {
         let mut line = initial.to_owned();
         self.write(&line);
+        let echo = !matches!(keys, LineKind::Plain { echo: false });
         let mut pending = Vec::new();
         loop {
             let Some(key) = self.key() else { return Edited::End };
-            match key {
-                b'\r' | b'\n' => {
+            let command = match keys {
+                LineKind::Command { completer, complete_on_space } if !in_quote(&line) => {
+                    Some((completer, complete_on_space))
+                }
+                _ => None,
+            };
+            match (key, command) {
+                (b'\r' | b'\n', _) => {
                     self.write("\n");
                     return Edited::Line(line);
                 }
-                b'?' if !in_quote(&line) => {
+                (b'?', Some(_)) => {
                     self.write("?\n");
                     return Edited::Help(line);
                 }
-                b'\t' => self.complete(&mut line, completer, false),
-                b' ' if complete_on_space && !line.ends_with(char::is_whitespace) && !in_quote(&line) => {
+                (b'\t', Some((completer, _))) => self.complete(&mut line, completer, false),
+                (b' ', Some((completer, true))) if !line.ends_with(char::is_whitespace) => {
                     self.complete(&mut line, completer, true);
                     if !line.ends_with(' ') {
                         line.push(' ');
                         self.write(" ");
                     }
                 }
-                0x03 => {
+                (0x03, _) => {
                     self.write("^C\n");
                     return Edited::Interrupted;
                 }
-                0x04 if line.is_empty() => return Edited::End,
-                0x7f | 0x08 => {
-                    self.rub_out(&mut line, true);
+                (0x04, _) if line.is_empty() => return Edited::End,
+                (0x7f | 0x08, _) => {
+                    self.rub_out(&mut line, echo);
                 }
-                0x15 => while self.rub_out(&mut line, true) {},
-                0x17 => self.rub_out_word(&mut line, true),
-                0x1b => self.skip_escape(),
-                b => {
+                (0x15, _) => while self.rub_out(&mut line, echo) {},
+                (0x17, _) => self.rub_out_word(&mut line, echo),
+                (0x1b, _) => self.skip_escape(),
+                (b, _) => {
                     if let Some(typed) = self.take_utf8(&mut pending, b) {
-                        self.write(typed.encode_utf8(&mut [0; 4]));
+                        if echo {
+                            self.write(typed.encode_utf8(&mut [0; 4]));
+                        }
                         line.push(typed);
                     }
                 }
@@ -409,7 +403,10 @@ pub fn run(engine: &mut Engine, terminal: Terminal, size: SharedSize) {
         let edited = {
             let mut t = terminal.borrow_mut();
             t.idle = idle;
-            let edited = t.edit(&std::mem::take(&mut pending), &completer, on_space);
+            let edited = t.edit(
+                &std::mem::take(&mut pending),
+                LineKind::Command { completer: &completer, complete_on_space: on_space },
+            );
             t.idle = None;
             edited
         };

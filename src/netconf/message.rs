@@ -134,24 +134,9 @@ pub fn reply(attributes: &str, body: &str) -> String {
     )
 }
 
-/// Text as XML character data or an attribute value: the markup characters
-/// escaped, and characters XML 1.0 cannot carry replaced, so that whatever
-/// a command printed, the reply stays well-formed.
+/// Text as XML character data or a double-quoted attribute value.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::shell::escape_xml(text, true)
 }
 
 /// A leaf element with escaped text.
@@ -228,10 +213,7 @@ mod tests {
 
     #[test]
     fn escaping_keeps_replies_well_formed() {
-        assert_eq!(
-            escape("a<b>&\"c\"'\u{1}]]>]]>"),
-            "a&lt;b&gt;&amp;&quot;c&quot;&apos;\u{fffd}]]&gt;]]&gt;"
-        );
+        assert_eq!(escape("a<b>&\"c\"'\u{1}]]>]]>"), "a&lt;b&gt;&amp;&quot;c&quot;'\u{fffd}]]&gt;]]&gt;");
         let reply = reply(" message-id=\"1\"", &leaf("output", "x < y\u{0}"));
         assert!(Document::parse(&reply).is_ok(), "{reply}");
     }

@@ -40,6 +40,7 @@ use configure::ConfigMode;
 use pipe::Pipeline;
 pub use settings::{CliSettings, TerminalSize};
 use view::View;
+pub use view::escape_xml;
 
 /// How the shell was asked to run.
 #[derive(Debug, Clone)]

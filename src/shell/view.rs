@@ -97,7 +97,10 @@ fn write_xml(out: &mut String, e: &Element, depth: usize) {
     }
 }
 
-fn escape_xml(text: &str, attribute: bool) -> String {
+/// Text as XML character data (or, `attribute`, a double-quoted attribute
+/// value): the markup characters escaped, and characters XML 1.0 cannot
+/// carry replaced, so that whatever a command printed stays well-formed.
+pub fn escape_xml(text: &str, attribute: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -105,6 +108,8 @@ fn escape_xml(text: &str, attribute: bool) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' if attribute => out.push_str("&quot;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
             _ => out.push(c),
         }
     }

@@ -109,6 +109,24 @@ def quietly(fn, *args, **kwargs):
         pass
 
 
+def netmiko_session(address, log_file, timeout):
+    """A netmiko session as `lab`, logged to `log_file`."""
+    from netmiko import ConnectHandler
+
+    host, port = address
+    return ConnectHandler(
+        device_type="juniper_junos",
+        host=host,
+        port=port,
+        username=USER,
+        password=PASSWORD,
+        conn_timeout=timeout,
+        auth_timeout=timeout,
+        banner_timeout=timeout,
+        session_log=str(log_file),
+    )
+
+
 def statement(n, client, sync=False):
     """A statement of this client's own: an interface description."""
     if sync:
@@ -188,20 +206,7 @@ class Clients(ClientTest):
     # ---------------------------------------------------------------- netmiko
 
     def netmiko(self, re_, log_name):
-        from netmiko import ConnectHandler
-
-        host, port = serving(re_, "ssh")
-        return ConnectHandler(
-            device_type="juniper_junos",
-            host=host,
-            port=port,
-            username=USER,
-            password=PASSWORD,
-            conn_timeout=20,
-            auth_timeout=20,
-            banner_timeout=20,
-            session_log=str(self.log_file(log_name)),
-        )
+        return netmiko_session(serving(re_, "ssh"), self.log_file(log_name), timeout=20)
 
     @bounded(240)
     def test_1_netmiko(self):
@@ -444,8 +449,6 @@ class Failover(ClientTest):
 
     @bounded(300)
     def test_9_failover_on_the_management_address(self):
-        from netmiko import ConnectHandler
-
         CHASSIS.configure(
             [
                 "set chassis redundancy failover on-loss-of-keepalives",
@@ -455,17 +458,7 @@ class Failover(ClientTest):
         host, port = serving(None, "ssh")
 
         def connect(log_name):
-            return ConnectHandler(
-                device_type="juniper_junos",
-                host=host,
-                port=port,
-                username=USER,
-                password=PASSWORD,
-                conn_timeout=15,
-                auth_timeout=15,
-                banner_timeout=15,
-                session_log=str(self.log_file(log_name)),
-            )
+            return netmiko_session((host, port), self.log_file(log_name), timeout=15)
 
         conn = connect("netmiko-before.log")
         try:

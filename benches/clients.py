@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """What the automation clients wait for: login to first prompt, one command
 over the CLI, one NETCONF RPC, on an RE's own address and through the
-management address. Prints `name value unit`, as benches/e2e.rs does.
+management address; and the same round trips over a bare SSH channel
+(paramiko), which is what the server takes, without the clients' own
+polling. Prints `name value unit`, as benches/e2e.rs does.
 
     target/clients-venv/bin/python benches/clients.py --reshell target/release/reshell [--count N]
 
@@ -19,6 +21,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "clients"))
 
 import harness  # noqa: E402
+import paramiko  # noqa: E402
 from ncclient import manager  # noqa: E402
 from netmiko import ConnectHandler  # noqa: E402
 
@@ -60,6 +63,47 @@ def netconf(address):
     )
 
 
+class Bare:
+    """A paramiko channel, read up to a marker."""
+
+    def __init__(self, address, subsystem):
+        self.transport = paramiko.Transport(address)
+        self.transport.connect(username=harness.USER, password=harness.PASSWORD)
+        self.channel = self.transport.open_session()
+        if subsystem:
+            self.channel.invoke_subsystem(subsystem)
+        else:
+            self.channel.get_pty(width=511, height=1000)
+            self.channel.invoke_shell()
+        self.buffer = b""
+
+    def until(self, marker):
+        while marker not in self.buffer:
+            self.buffer += self.channel.recv(65536)
+        end = self.buffer.index(marker) + len(marker)
+        self.buffer = self.buffer[end:]
+
+    def close(self):
+        self.transport.close()
+
+
+def bare_rounds(address, count):
+    """Milliseconds of a CLI command and of a NETCONF RPC, each to its end."""
+    cli = Bare(address("ssh"), None)
+    cli.until(b"> ")
+    commands = timed(lambda: (cli.channel.sendall(b"show version\n"), cli.until(b"> ")), count)
+    cli.close()
+    netconf = Bare(address("netconf"), "netconf")
+    netconf.until(b"]]>]]>")
+    base = b"<capability>urn:ietf:params:netconf:base:1.0</capability>"
+    netconf.channel.sendall(b'<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilities>' + base)
+    netconf.channel.sendall(b"</capabilities></hello>]]>]]>")
+    rpc = b"<rpc message-id='1'><get-route-engine-information/></rpc>]]>]]>"
+    rpcs = timed(lambda: (netconf.channel.sendall(rpc), netconf.until(b"]]>]]>")), count)
+    netconf.close()
+    return commands, rpcs
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--reshell", required=True)
@@ -98,6 +142,9 @@ def main():
                     timed(lambda: rpc.rpc("<get-route-engine-information/>"), args.count),
                 )
                 rpc.close_session()
+                commands, rpcs = bare_rounds(lambda kind: chassis.address(re_, kind), args.count)
+                report(f"bare_cli_show_version_{where}", commands)
+                report(f"bare_netconf_route_engine_information_{where}", rpcs)
         finally:
             chassis.stop()
 

@@ -245,19 +245,22 @@ impl<'a> FrameWriter<'a> {
         self.chunked = true;
     }
 
-    /// Sends one message whole: a client acts on it only when its end arrives.
+    /// Sends one message whole, in one write (one SSH packet when it fits):
+    /// a client acts on it only when its end arrives.
     pub fn send(&mut self, message: &str) -> std::io::Result<()> {
+        let mut framed = Vec::with_capacity(message.len() + 16);
         if self.chunked {
             // Sent as one chunk: the messages are never empty.
-            write!(self.output, "\n#{}\n", message.len())?;
-            self.output.write_all(message.as_bytes())?;
-            self.output.write_all(b"\n##\n")?;
+            framed.extend_from_slice(format!("\n#{}\n", message.len()).as_bytes());
+            framed.extend_from_slice(message.as_bytes());
+            framed.extend_from_slice(b"\n##\n");
         } else {
-            self.output.write_all(message.as_bytes())?;
+            framed.extend_from_slice(message.as_bytes());
             // Nothing after the marker: a client that moves to chunks
             // after the hellos must find the first chunk header next.
-            self.output.write_all(END_OF_MESSAGE)?;
+            framed.extend_from_slice(END_OF_MESSAGE);
         }
+        self.output.write_all(&framed)?;
         self.output.flush()
     }
 }

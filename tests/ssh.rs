@@ -111,6 +111,7 @@ fn the_cli_over_ssh_behaves_as_a_router_terminal() {
     // Typed ahead of the first prompt, as automation does.
     let typed = "show chassis routing-engine | match state\n\
                  \n\
+                 show ver?\x15show chassis rou\t| match Current\n\
                  configure\n\
                  set system location building b1\n\
                  exit configuration-mode\n\
@@ -123,6 +124,9 @@ fn the_cli_over_ssh_behaves_as_a_router_terminal() {
     let expected = [
         "{master}\r\nlab@re0> ",
         "show chassis routing-engine | match state\r\n    Current state                  Master\r\n    Current state                  Backup\r\n\r\n{master}\r\nlab@re0> \r\n\r\n{master}\r\nlab@re0> ",
+        "show ver?\r\nPossible completions:\r\n  version ",
+        "{master}\r\nlab@re0> show ver\x08 \x08\x08 \x08\x08 \x08\x08 \x08\x08 \x08\x08 \x08\x08 \x08\x08 \x08",
+        "show chassis routing-engine | match Current\r\n    Current state",
         "configure\r\nEntering configuration mode\r\n\r\n{master}[edit]\r\nlab@re0# ",
         "exit configuration-mode\r\nThe configuration has been changed but not committed\r\nExit with uncommitted changes? [yes,no] (yes) yes\r\nExiting configuration mode\r\n",
         "{backup}\r\nlab@re1> exit\r\n",

@@ -127,6 +127,22 @@ def netmiko_session(address, log_file, timeout):
     )
 
 
+def scrapli_options(host, port, channel_log):
+    """What scrapli's drivers (CLI and NETCONF) are given: `lab`, OpenSSH, any host key."""
+    return dict(
+        host=host,
+        port=port,
+        auth_username=USER,
+        auth_password=PASSWORD,
+        auth_strict_key=False,
+        transport="system",
+        timeout_socket=20,
+        timeout_transport=OPS_TIMEOUT,
+        timeout_ops=OPS_TIMEOUT,
+        channel_log=str(channel_log),
+    )
+
+
 def statement(n, client, sync=False):
     """A statement of this client's own: an interface description."""
     if sync:
@@ -264,18 +280,7 @@ class Clients(ClientTest):
 
         host, port = serving(None, "ssh")  # the management address: re0 is master
         stmt = statement(2, "scrapli")
-        conn = JunosDriver(
-            host=host,
-            port=port,
-            auth_username=USER,
-            auth_password=PASSWORD,
-            auth_strict_key=False,
-            transport="system",
-            timeout_socket=20,
-            timeout_transport=OPS_TIMEOUT,
-            timeout_ops=OPS_TIMEOUT,
-            channel_log=str(self.log_file("scrapli-channel.log")),
-        )
+        conn = JunosDriver(**scrapli_options(host, port, self.log_file("scrapli-channel.log")))
         self.python_log("scrapli", "scrapli.log")
         conn.open()
         try:
@@ -304,17 +309,7 @@ class Clients(ClientTest):
 
         host, port = serving("re0", "netconf")
         conn = NetconfDriver(
-            host=host,
-            port=port,
-            auth_username=USER,
-            auth_password=PASSWORD,
-            auth_strict_key=False,
-            transport="system",
-            strip_namespaces=True,
-            timeout_socket=20,
-            timeout_transport=OPS_TIMEOUT,
-            timeout_ops=OPS_TIMEOUT,
-            channel_log=str(self.log_file("scrapli-netconf-channel.log")),
+            strip_namespaces=True, **scrapli_options(host, port, self.log_file("scrapli-netconf-channel.log"))
         )
         self.python_log("scrapli_netconf", "scrapli-netconf.log")
         self.python_log("scrapli", "scrapli.log")

@@ -213,7 +213,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 state_dir,
                 connect: cli.connect,
                 management: Management { ssh: cli.ssh_listen, netconf: cli.netconf_listen },
-                credentials: Credentials { user: cli.user.unwrap_or_else(os_user), password: password() },
+                credentials: Credentials {
+                    user: cli.user.unwrap_or_else(os_user),
+                    password: password(),
+                    ..Credentials::default()
+                },
                 tls: cli.tls_ca.as_deref().map(tls::client).transpose()?,
                 commands: cli.commands,
                 file: cli.file,

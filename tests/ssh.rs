@@ -142,6 +142,11 @@ fn the_cli_over_ssh_behaves_as_a_router_terminal() {
     let (out, code) = ssh.run(&s1.ssh, &["show version"], "");
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("Hostname: re1\n"), "{out}");
+    // The session is listed with its own terminal and the client's address.
+    let (out, code) = ssh.run(&s0.ssh, &["show system users"], "");
+    assert_eq!(code, Some(0), "{out}");
+    let listed = out.lines().find(|l| l.starts_with("lab ")).unwrap_or_else(|| panic!("{out}"));
+    assert!(listed.contains(" pts/") && listed.contains(" 127.0.0.1 "), "{out}");
     let (out, code) = ssh.run(&s0.ssh, &["show chassis nonsense"], "");
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("syntax error"), "{out}");

@@ -40,7 +40,7 @@ impl Authentication for Agent {
 }
 
 impl Agent {
-    fn issue(&self, principal: Principal) -> Result<LoginReply, Status> {
+    pub(super) fn issue(&self, principal: Principal) -> Result<LoginReply, Status> {
         let reply = LoginReply {
             token: String::new(),
             user: principal.user.clone(),

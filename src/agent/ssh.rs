@@ -144,8 +144,8 @@ struct Connection {
     service: Arc<SshService>,
     kind: Port,
     from: SocketAddr,
-    /// Who authenticated, with the password the session logs in with.
-    login: Option<Credentials>,
+    /// Who authenticated.
+    login: Option<Login>,
     channels: HashMap<ChannelId, ChannelState>,
 }
 
@@ -154,6 +154,17 @@ struct ChannelState {
     size: SharedSize,
     /// Feeds what the client sends to the session's thread, once started.
     input: Option<Typed>,
+}
+
+/// Who authenticated on a connection: each session channel logs in as them.
+#[derive(Clone)]
+struct Login {
+    user: String,
+    /// Kept for the shell to log in to the other RE itself should this one
+    /// stop answering, as it does with the password it was started with.
+    password: String,
+    class: String,
+    permissions: crate::permissions::Permissions,
 }
 
 /// What a session channel runs.
@@ -170,14 +181,16 @@ impl Connection {
         let account = auth::account(self.service.agent.config().effective(), user, false);
         let given = password.to_owned();
         let checked = tokio::task::spawn_blocking(move || account?.check(Some(&given))).await;
-        if let Ok(Ok(_)) = checked {
-            self.login = Some(Credentials { user: user.to_owned(), password: Some(password.to_owned()) });
+        let user_name = user.escape_debug();
+        if let Ok(Ok((class, permissions))) = checked {
+            self.login =
+                Some(Login { user: user.to_owned(), password: password.to_owned(), class, permissions });
             self.service
                 .agent
-                .log_message("sshd", &format!("Accepted password for {user} from {}", self.from));
+                .log_message("sshd", &format!("Accepted password for {user_name} from {}", self.from));
             return Auth::Accept;
         }
-        let user = user.escape_debug();
+        let user = user_name;
         self.service.agent.log_message("sshd", &format!("Failed password for {user} from {}", self.from));
         Auth::reject()
     }
@@ -185,18 +198,34 @@ impl Connection {
     /// Starts the channel's program on a thread of its own: the shell engine
     /// blocks on its calls to the agent, which the runtime must not.
     fn start(&mut self, channel: ChannelId, program: Program, session: &mut Session) -> bool {
-        let (Some(state), Some(credentials)) = (self.channels.get_mut(&channel), self.login.clone()) else {
+        let (Some(state), Some(login)) = (self.channels.get_mut(&channel), self.login.clone()) else {
             return false;
         };
         if state.input.is_some() {
             return false;
         }
+        let service = self.service.clone();
+        let id = service.last_session_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        // Logged in here, where the client's address is known; a session a
+        // channel of its own, ended with it.
+        let principal = auth::Principal {
+            user: login.user.clone(),
+            class: login.class,
+            permissions: login.permissions,
+            from: auth::from_text(Some(self.from)),
+            token: None,
+        };
+        let Ok(made) = service.agent.issue(principal) else { return false };
+        let credentials = Credentials {
+            user: login.user,
+            password: Some(login.password),
+            login: Some(made),
+            terminal: Some(format!("pts/{id}")),
+        };
         let (typed, keys) = channel::input();
         state.input = Some(typed);
         let size = state.size.clone();
-        let service = self.service.clone();
         let handle = session.handle();
-        let id = service.last_session_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         let spawned = std::thread::Builder::new().name(format!("ssh-{channel}")).spawn(move || {
             let mut out = ChannelWriter { rt: service.rt.clone(), handle: handle.clone(), channel };
             let status = match service.engine(&credentials) {

@@ -271,10 +271,12 @@ impl AgentClient {
         self.wait(self.client.clone().get_system_uptime_information(GetSystemUptimeInformationRequest {}))
     }
 
-    /// Logs a session in; it stays logged in until the returned stream is
-    /// dropped, and this client's configuration calls are that session's.
-    pub fn attach(&mut self) -> Result<tonic::Streaming<SessionEvent>, ClientError> {
-        let request = AttachRequest { terminal: terminal_name(), pid: std::process::id() };
+    /// Logs a session in, on `terminal` (default: this process's own); it
+    /// stays logged in until the returned stream is dropped, and this
+    /// client's configuration calls are that session's.
+    pub fn attach(&mut self, terminal: Option<&str>) -> Result<tonic::Streaming<SessionEvent>, ClientError> {
+        let terminal = terminal.map_or_else(terminal_name, str::to_owned);
+        let request = AttachRequest { terminal, pid: std::process::id() };
         let mut stream = self.wait(self.client.clone().attach(request))?;
         // The first event confirms the registration, so a `users` count taken
         // after this call includes the session.

@@ -370,7 +370,7 @@ fn login(engine: &mut Engine, parsed: &Parsed<'_>) -> Result<String, Failure> {
     }
     let session: Session = engine
         .other_client(target)
-        .and_then(Engine::open)
+        .and_then(|client| Engine::open(client, engine.credentials.terminal.as_deref()))
         .map_err(|e| Failure::Error(format!("could not connect to {target} : {}", unreachable_reason(&e))))?;
     engine.sessions.push(session);
     Ok(format!("\n{}\n", engine.banner()?))

@@ -62,10 +62,16 @@ pub struct ShellOptions {
 }
 
 /// Who the shell logs in as. The password is never printed.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct Credentials {
     pub user: String,
     pub password: Option<String>,
+    /// A login the RE already made for the user (its SSH server checked the
+    /// password), taken instead of logging in again.
+    pub login: Option<LoginReply>,
+    /// The terminal the sessions are listed under in `show system users`
+    /// [default: the shell's own].
+    pub terminal: Option<String>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -317,12 +323,16 @@ impl Engine {
         addresses: &Addresses,
         tls: Option<&ClientTlsConfig>,
     ) -> anyhow::Result<(Session, LoginReply)> {
-        let login = |client: &AgentClient| client.login(&credentials.user, credentials.password.as_deref());
+        let login = |client: &AgentClient| match &credentials.login {
+            Some(made) => client.use_login(made.clone()),
+            None => client.login(&credentials.user, credentials.password.as_deref()),
+        };
+        let terminal = credentials.terminal.as_deref();
         let mut last_error = None;
         if !addresses.master {
             for address in Slot::ALL.into_iter().filter_map(|s| addresses.get(s)) {
                 let client = AgentClient::new(rt.clone(), address, tls)?;
-                match login(&client).and_then(|granted| Ok((Engine::open(client)?, granted))) {
+                match login(&client).and_then(|granted| Ok((Engine::open(client, terminal)?, granted))) {
                     Ok(opened) => return Ok(opened),
                     // A wrong password is wrong on the other RE too.
                     Err(e @ ClientError::Unauthenticated(_)) => return Err(e.into()),
@@ -352,8 +362,8 @@ impl Engine {
                     };
                     match client.identity() {
                         Ok(identity) if identity.mastership_state == MastershipState::Master as i32 => {
-                            let session =
-                                Engine::open(client).context("cannot attach to the master Routing Engine")?;
+                            let session = Engine::open(client, terminal)
+                                .context("cannot attach to the master Routing Engine")?;
                             return Ok((session, granted));
                         }
                         Ok(identity) if clients[slot.other().number() as usize].is_none() => {
@@ -378,9 +388,9 @@ impl Engine {
     }
 
     /// A session on the RE `client` is logged in to.
-    fn open(mut client: AgentClient) -> Result<Session, ClientError> {
+    fn open(mut client: AgentClient, terminal: Option<&str>) -> Result<Session, ClientError> {
         let identity = client.identity()?;
-        let attached = client.attach()?;
+        let attached = client.attach(terminal)?;
         Ok(Session { client, identity, attached })
     }
 

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 
@@ -18,12 +19,14 @@ use crate::proto::routing_engine_client::RoutingEngineClient;
 use crate::proto::{GetIdentityRequest, MastershipState};
 use crate::slot::Slot;
 
-/// How often a relayed connection checks that its RE is still master.
+/// How often the REs are asked which is master.
 const WATCH_EVERY: Duration = Duration::from_millis(200);
 
-/// How many checks in a row must find the RE not master before its
-/// connections are cut.
+/// How many checks in a row must find no master before connections are cut.
 const MISSES_TO_CUT: u32 = 2;
+
+/// Connections relayed at once.
+const MAX_RELAYED: usize = 256;
 
 /// How long a new connection waits for a master (an election or failover
 /// may be under way) before it is closed.
@@ -63,23 +66,61 @@ impl RoleProbe {
     }
 }
 
-/// Relays every connection to `listener` to the master of `engines` (by slot).
+/// Relays every connection to `listener` to the master of `engines` (by
+/// slot). One watcher asks the REs their roles for all the connections.
 pub async fn serve(listener: TcpListener, engines: [Engine; 2], secret: ChassisSecret) {
     let engines = Arc::new(engines);
+    let (found, master) = watch::channel(None);
+    let grpc = [engines[0].grpc.clone(), engines[1].grpc.clone()];
+    let watcher = tokio::spawn(watch_master(grpc, secret, found));
+    // Dropped with this task: the watcher is of no use without it.
+    let _watcher = AbortOnDrop(watcher);
+    let room = Arc::new(Semaphore::new(MAX_RELAYED));
     loop {
         let Ok((client, _)) = listener.accept().await else {
             // Out of descriptors, say: wait for some to be given back.
             tokio::time::sleep(crate::agent::ACCEPT_BACKOFF).await;
             continue;
         };
+        // Beyond the limit a connection is closed at once, as sshd's
+        // MaxStartups would.
+        let Ok(place) = room.clone().try_acquire_owned() else { continue };
         let engines = engines.clone();
-        let secret = secret.clone();
+        let master = master.clone();
         tokio::spawn(async move {
-            let grpc = [engines[0].grpc.clone(), engines[1].grpc.clone()];
-            if let Some(master) = find_master(&grpc, &secret, MASTER_WAIT, WATCH_EVERY).await {
-                relay(client, &engines[master.number() as usize], &secret).await;
-            }
+            relay(client, &engines, master).await;
+            drop(place);
         });
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Publishes which RE is master, asking both every `WATCH_EVERY`. A master
+/// that does not answer stays the master for one more check: one slow
+/// answer is not a lost master (a failover takes seconds).
+async fn watch_master(grpc: [String; 2], secret: ChassisSecret, found: watch::Sender<Option<Slot>>) {
+    let mut probes = grpc.map(|address| RoleProbe::new(&address, &secret));
+    let mut misses = 0;
+    loop {
+        let mut master = None;
+        for slot in Slot::ALL {
+            if probes[slot.number() as usize].is_master().await {
+                master = Some(slot);
+                break;
+            }
+        }
+        misses = if master.is_some() { 0 } else { misses + 1 };
+        if master.is_some() || misses >= MISSES_TO_CUT {
+            found.send_if_modified(|known| std::mem::replace(known, master) != master);
+        }
+        tokio::time::sleep(WATCH_EVERY).await;
     }
 }
 
@@ -104,21 +145,15 @@ pub async fn find_master(
     None
 }
 
-/// Copies both ways until either side closes or the RE is master no more.
-async fn relay(mut client: TcpStream, engine: &Engine, secret: &ChassisSecret) {
-    let Ok(mut upstream) = TcpStream::connect(engine.service).await else { return };
+/// Copies both ways between the client and the master until either side
+/// closes or that RE is master no more.
+async fn relay(mut client: TcpStream, engines: &[Engine; 2], mut master: watch::Receiver<Option<Slot>>) {
+    let waited = tokio::time::timeout(MASTER_WAIT, master.wait_for(Option::is_some)).await;
+    let Ok(Ok(Some(slot))) = waited.map(|found| found.map(|slot| *slot)) else { return };
+    let Ok(mut upstream) = TcpStream::connect(engines[slot.number() as usize].service).await else { return };
     let _ = (client.set_nodelay(true), upstream.set_nodelay(true));
-    let mut probe = RoleProbe::new(&engine.grpc, secret);
-    let still_master = async {
-        let mut misses = 0;
-        // One slow answer is not a lost master: a failover takes seconds.
-        while misses < MISSES_TO_CUT {
-            tokio::time::sleep(WATCH_EVERY).await;
-            misses = if probe.is_master().await { 0 } else { misses + 1 };
-        }
-    };
     tokio::select! {
         _ = tokio::io::copy_bidirectional(&mut client, &mut upstream) => {}
-        () = still_master => {}
+        _ = master.wait_for(|now| *now != Some(slot)) => {}
     }
 }

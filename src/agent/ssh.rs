@@ -43,8 +43,9 @@ pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// address sees the same host whichever RE is master).
 pub const HOST_KEY_FILE: &str = "ssh_host_ed25519_key";
 
-/// How long a client may stay silent before its connection is dropped: as
-/// long as a CLI session's idle limit can be at most.
+/// How long a connection may stay silent before it is dropped as dead. A
+/// session left at its prompt ends sooner by `set cli idle-timeout`; NETCONF
+/// clients may hold a session open, idle, for hours.
 const INACTIVITY: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// The Ed25519 host key at `path`, made at the first start (readable by its

@@ -231,6 +231,7 @@ pub async fn run_children(
             .args(["--netconf-listen", &netconf[slot.number() as usize].to_string()])
             .arg("--ssh-host-key")
             .arg(host_key_file(state_dir))
+            .arg("--exit-with-parent")
             .arg("--state-dir")
             .arg(re_state_dir(state_dir, slot))
             .arg("--lease")

@@ -130,6 +130,10 @@ struct AgentArgs {
     /// SSH listen address for NETCONF
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     netconf_listen: SocketAddr,
+    /// Stop when the process that started this one ends (`reshell chassis`
+    /// passes it, so that its REs never outlive it)
+    #[arg(long, hide = true)]
+    exit_with_parent: bool,
     /// The SSH host key, made if missing [default: STATE_DIR/ssh_host_ed25519_key]
     #[arg(long, value_name = "FILE")]
     ssh_host_key: Option<PathBuf>,
@@ -167,7 +171,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ssh_listen,
                 netconf_listen,
                 ssh_host_key,
+                exit_with_parent,
             } = *args;
+            if exit_with_parent {
+                agent::exit_with_parent()?;
+            }
             let tls = match (tls_cert, tls_key, tls_ca) {
                 (Some(cert), Some(key), Some(ca)) => Some(AgentTls { cert, key, ca }),
                 _ => None,

@@ -386,6 +386,19 @@ pub fn spawn(
     Ok(Started { task, ssh, netconf })
 }
 
+/// Asks for SIGTERM (a graceful stop) when the process that started this
+/// one ends, even by SIGKILL; and stops at once if it already has.
+pub fn exit_with_parent() -> anyhow::Result<()> {
+    let parent = rustix::process::getppid();
+    rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::TERM))
+        .context("cannot ask to stop with the parent process")?;
+    // The parent may have gone before the request was made.
+    if rustix::process::getppid() != parent {
+        anyhow::bail!("the process that started this agent has ended");
+    }
+    Ok(())
+}
+
 /// Logins and their tokens travel in every call, so without TLS only this
 /// host may reach an agent: an address other than loopback needs TLS, or
 /// `--insecure` and a warning.

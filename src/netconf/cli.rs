@@ -66,7 +66,7 @@ impl<'e> Cli<'e> {
     }
 
     pub fn in_configuration(&self) -> bool {
-        self.engine.prompt().text.ends_with("# ")
+        self.engine.in_configuration()
     }
 
     /// The database open now, if any.

@@ -38,7 +38,7 @@ pub fn run_session(
     input: &mut dyn Read,
     output: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let schema = Schema::shipped()?;
+    let schema = engine.schema().clone();
     let mut writer = FrameWriter::new(output);
     writer.send(&message::hello(session_id)).context("cannot send the hello")?;
     let mut reader = FrameReader::new(input);

@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
-use super::pager::{ERASE, Key, Pager};
-use super::{Engine, LineCompleter, Reply, TerminalSize};
+use super::pager::{self, Key, Screen};
+use super::{Engine, LineCompleter, TerminalSize};
 use crate::grammar::in_quote;
 
 /// How much a session may have been sent and not read yet. Past it its
@@ -425,39 +425,22 @@ pub fn run(engine: &mut Engine, terminal: Terminal, size: SharedSize) {
             }
             Edited::Line(line) => (engine.execute(&line), line),
         };
-        show(engine, &mut terminal.borrow_mut(), &reply, &prompt.text, &line);
+        pager::show(&mut *terminal.borrow_mut(), &reply, engine.page_length(), &prompt.text, &line);
         if reply.exit {
             break;
         }
     }
 }
 
-/// A reply, through the pager when longer than the client's screen.
-fn show(engine: &Engine, t: &mut Terminal, reply: &Reply, prompt: &str, line: &str) {
-    let pager = if reply.paginate { Pager::new(&reply.output, engine.page_length()) } else { None };
-    match pager {
-        None => t.write(&reply.output),
-        Some(mut pager) => {
-            let first = pager.start();
-            t.write(&lines(&first));
-            while !pager.done() {
-                t.write(&pager.prompt());
-                let key = t.key().map_or(Key::Quit, Key::from_byte);
-                t.write(ERASE);
-                match pager.press(key) {
-                    Some(shown) => t.write(&lines(&shown)),
-                    None => break,
-                }
-            }
-        }
+impl Screen for Terminal {
+    fn put(&mut self, text: &str) {
+        self.write(text);
     }
-    if let Some(failure) = &reply.failure {
-        t.write(&failure.render(prompt, line, false));
-    }
-}
 
-fn lines(lines: &[&str]) -> String {
-    lines.iter().map(|l| format!("{l}\n")).collect()
+    /// A client that has gone has nothing more to read.
+    fn key(&mut self) -> Key {
+        Terminal::key(self).map_or(Key::Quit, Key::from_byte)
+    }
 }
 
 /// `ssh router "show version"`: the command's output, then the session

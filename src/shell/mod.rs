@@ -462,6 +462,16 @@ impl Engine {
         &self.sessions[self.sessions.len() - 1]
     }
 
+    /// Whether the session is in configuration mode.
+    pub fn in_configuration(&self) -> bool {
+        self.config.is_some()
+    }
+
+    /// The configuration schema the session reads statements against.
+    pub fn schema(&self) -> &Arc<Schema> {
+        &self.schema
+    }
+
     /// The slot of the RE the session is on.
     pub fn current_slot(&self) -> Option<Slot> {
         Slot::new(self.session().identity.slot)

@@ -2,6 +2,40 @@
 //! more. The pager is a state machine over lines so that any front end (the
 //! local terminal, an SSH channel) can drive it with its own keys.
 
+use super::Reply;
+
+/// A front end's screen, as [`show`] uses it: where text goes, and the key
+/// the reader presses at the `---(more)---` prompt.
+pub trait Screen {
+    fn put(&mut self, text: &str);
+    fn key(&mut self) -> Key;
+}
+
+/// Shows a command's reply: its output, through the pager when longer than
+/// `length` rows (and the reply may be paged), then its failure, with the
+/// caret under `line` typed after `prompt`.
+pub fn show(screen: &mut dyn Screen, reply: &Reply, length: usize, prompt: &str, line: &str) {
+    let lines = |lines: Vec<&str>| lines.iter().map(|l| format!("{l}\n")).collect::<String>();
+    match reply.paginate.then(|| Pager::new(&reply.output, length)).flatten() {
+        None => screen.put(&reply.output),
+        Some(mut pager) => {
+            screen.put(&lines(pager.start()));
+            while !pager.done() {
+                screen.put(&pager.prompt());
+                let key = screen.key();
+                screen.put(ERASE);
+                match pager.press(key) {
+                    Some(shown) => screen.put(&lines(shown)),
+                    None => break,
+                }
+            }
+        }
+    }
+    if let Some(failure) = &reply.failure {
+        screen.put(&failure.render(prompt, line, false));
+    }
+}
+
 /// What the reader pressed at the `---(more)---` prompt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Key {
@@ -28,7 +62,7 @@ impl Key {
 
 /// The prompt's erasure: Junos overwrites it with spaces, and automation
 /// strips exactly this sequence.
-pub const ERASE: &str = "\r                                        \r";
+const ERASE: &str = "\r                                        \r";
 
 pub struct Pager<'a> {
     lines: Vec<&'a str>,

@@ -20,8 +20,8 @@ use rustyline::{
 };
 
 use super::LineCompleter;
-use super::pager::{ERASE, Key, Pager};
-use super::{Engine, Reply, terminal};
+use super::pager::{self, Key, Screen};
+use super::{Engine, terminal};
 use crate::grammar::in_quote;
 
 /// Where `?` was pressed, so the REPL can answer it once rustyline returns.
@@ -192,7 +192,7 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
         if let Some(pos) = help_at.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let pos = pos.min(line.len());
             let reply = engine.help(&line[..pos]);
-            show(engine, &reply, &prompt.text, &line[..pos]);
+            pager::show(&mut Stdout, &reply, engine.page_length(), &prompt.text, &line[..pos]);
             pending = (line[..pos].to_owned(), line[pos..].to_owned());
             continue;
         }
@@ -200,7 +200,7 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
             let _ = editor.history_mut().add(&line);
         }
         let reply = engine.execute(&line);
-        show(engine, &reply, &prompt.text, &line);
+        pager::show(&mut Stdout, &reply, engine.page_length(), &prompt.text, &line);
         complete_on_space.store(engine.settings().complete_on_space, Ordering::Relaxed);
         *language.write().unwrap_or_else(|e| e.into_inner()) = engine.completer();
         if reply.exit {
@@ -216,39 +216,20 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Prints a reply, through the pager when it is longer than a screen.
-fn show(engine: &Engine, reply: &Reply, prompt: &str, line: &str) {
-    let mut out = std::io::stdout().lock();
-    let pager = if reply.paginate { Pager::new(&reply.output, engine.page_length()) } else { None };
-    match pager {
-        None => {
-            let _ = out.write_all(reply.output.as_bytes());
-        }
-        Some(mut pager) => {
-            let print = |out: &mut std::io::StdoutLock<'_>, lines: Vec<&str>| {
-                for l in lines {
-                    let _ = writeln!(out, "{l}");
-                }
-            };
-            let first = pager.start();
-            print(&mut out, first);
-            while !pager.done() {
-                let _ = write!(out, "{}", pager.prompt());
-                let _ = out.flush();
-                // Without a readable terminal there is no one to page for.
-                let key = terminal::read_key().map_or(Key::Page, Key::from_byte);
-                let _ = write!(out, "{ERASE}");
-                match pager.press(key) {
-                    Some(lines) => print(&mut out, lines),
-                    None => break,
-                }
-            }
-        }
+/// The local terminal as the pager's screen.
+struct Stdout;
+
+impl Screen for Stdout {
+    fn put(&mut self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
     }
-    if let Some(failure) = &reply.failure {
-        let _ = out.write_all(failure.render(prompt, line, false).as_bytes());
+
+    /// Without a readable terminal there is no one to page for.
+    fn key(&mut self) -> Key {
+        terminal::read_key().map_or(Key::Page, Key::from_byte)
     }
-    let _ = out.flush();
 }
 
 /// Ends the session when the operator has typed nothing for the idle timeout,

@@ -198,7 +198,8 @@ fn load(cli: &mut Cli<'_>, schema: &Schema, operation: Node<'_, '_>) -> Result<V
         return Ok(load_errors(&cli.load("set", text.to_owned())?));
     }
     if let Some(configuration) = child(operation, "configuration") {
-        return load_xml(cli, schema, configuration, action == "override");
+        let operation = if action == "override" { Operation::Replace } else { Operation::Merge };
+        return load_xml(cli, schema, configuration, operation);
     }
     match operation.children().find(Node::is_element) {
         Some(other) => Err(vec![RpcError::syntax(other.tag_name().name())]),
@@ -214,10 +215,16 @@ fn load_xml(
     cli: &mut Cli<'_>,
     schema: &Schema,
     configuration: Node<'_, '_>,
-    overriding: bool,
+    operation: Operation,
 ) -> Result<Vec<RpcError>, Vec<RpcError>> {
-    let lines = to_statements(schema, configuration, Operation::Merge).map_err(|e| vec![xml_error(&e)])?;
-    if !overriding {
+    // Replacing the whole configuration is an override of what the XML says;
+    // anything else is its statements as set (or delete) lines.
+    let (replace, marks) = match operation {
+        Operation::Replace => (true, Operation::Merge),
+        other => (false, other),
+    };
+    let lines = to_statements(schema, configuration, marks).map_err(|e| vec![xml_error(&e)])?;
+    if !replace {
         return Ok(load_errors(&cli.load("set", lines.join("\n"))?));
     }
     let mut tree = Tree::default();
@@ -347,13 +354,7 @@ pub fn edit_config(cli: &mut Cli<'_>, schema: &Schema, operation: Node<'_, '_>) 
             RpcError::failed("missing <config><configuration>").tagged("missing-element").element("config"),
         ]);
     };
-    let errors = match default {
-        Operation::Replace => load_xml(cli, schema, configuration, true)?,
-        default => {
-            let lines = to_statements(schema, configuration, default).map_err(|e| vec![xml_error(&e)])?;
-            load_errors(&cli.load("set", lines.join("\n"))?)
-        }
-    };
+    let errors = load_xml(cli, schema, configuration, default)?;
     if errors.is_empty() { Ok(OK.into()) } else { Err(errors) }
 }
 

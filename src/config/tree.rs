@@ -282,7 +282,7 @@ pub fn child_step(schema: &Schema, at: Option<SchemaId>, key: &str) -> Option<St
 pub fn quote(value: &str) -> String {
     let plain = !value.is_empty()
         && value.chars().all(|c| {
-            !c.is_whitespace() && !matches!(c, '"' | ';' | '{' | '}' | '[' | ']' | '#' | '\\' | '$')
+            !c.is_whitespace() && !matches!(c, '"' | ';' | '{' | '}' | '[' | ']' | '#' | '\\' | '$' | '|')
         });
     if plain { value.to_owned() } else { format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\"")) }
 }
@@ -524,6 +524,14 @@ pub(crate) mod tests {
             root.set(schema, &read(schema, line).unwrap());
         }
         root
+    }
+
+    #[test]
+    fn values_that_a_command_line_would_split_are_quoted() {
+        assert_eq!(quote("ge-0/0/0"), "ge-0/0/0");
+        assert_eq!(quote("a|b"), "\"a|b\"");
+        assert_eq!(quote("say \"hi\""), "\"say \\\"hi\\\"\"");
+        assert_eq!(quote(""), "\"\"");
     }
 
     #[test]

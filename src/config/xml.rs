@@ -160,24 +160,14 @@ fn statement(
         .ok_or_else(|| XmlError::UnknownElement { element: name.to_owned(), path: edit_path(prefix) })?;
     let words = match &schema.node(id).kind {
         Kind::Container | Kind::Flag => vec![name.to_owned()],
-        Kind::Value(_) => vec![cli_word(name)],
+        Kind::Value(_) => vec![quote(name)],
         // A leaf without a value names the leaf (to delete it, or in a filter).
         Kind::Leaf(_) | Kind::LeafList(_) if element.text().is_none() => vec![name.to_owned()],
-        Kind::Leaf(_) | Kind::LeafList(_) => vec![name.to_owned(), cli_word(&value(element)?)],
-        Kind::List { keyword: true, .. } => vec![name.to_owned(), cli_word(&key(element)?)],
-        Kind::List { keyword: false, .. } => vec![cli_word(&key(element)?)],
+        Kind::Leaf(_) | Kind::LeafList(_) => vec![name.to_owned(), quote(&value(element)?)],
+        Kind::List { keyword: true, .. } => vec![name.to_owned(), quote(&key(element)?)],
+        Kind::List { keyword: false, .. } => vec![quote(&key(element)?)],
     };
     Ok(Statement { id, words })
-}
-
-/// A value as one word of a command line: quoted as Junos prints it, and
-/// also when it holds a `|`, which would otherwise start a pipe.
-pub fn cli_word(value: &str) -> String {
-    if value.contains('|') {
-        format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
-    } else {
-        quote(value)
-    }
 }
 
 /// ` interfaces ge-0/0/0`: the level as `[edit ...]` names it.

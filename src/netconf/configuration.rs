@@ -14,8 +14,9 @@ use super::message::{child, child_text, escape, has_child, leaf};
 use super::rpc::XNM_NAMESPACE;
 use crate::config::load::apply_set_lines;
 use crate::config::schema::Schema;
+use crate::config::tree::quote;
 use crate::config::tree::{Node as Tree, to_text};
-use crate::config::xml::{Operation, XmlError, cli_word, filter_path, to_statements};
+use crate::config::xml::{Operation, XmlError, filter_path, to_statements};
 use crate::slot::Slot;
 
 type Reply = Result<String, Vec<RpcError>>;
@@ -189,7 +190,7 @@ fn load(cli: &mut Cli<'_>, schema: &Schema, operation: Node<'_, '_>) -> Result<V
         other => return Err(vec![bad_attribute("action", other)]),
     };
     if let Some(url) = operation.attribute("url") {
-        return Ok(load_errors(&cli.configuration(&format!("load {action} {}", cli_word(url)))?));
+        return Ok(load_errors(&cli.configuration(&format!("load {action} {}", quote(url)))?));
     }
     if let Some(text) = child_text(operation, "configuration-text") {
         return Ok(load_errors(&cli.load(action, text.to_owned())?));
@@ -287,7 +288,7 @@ pub fn commit_configuration(cli: &mut Cli<'_>, operation: Node<'_, '_>) -> Reply
         }
     }
     if let Some(log) = child_text(operation, "log") {
-        line.push_str(&format!(" comment {}", cli_word(log)));
+        line.push_str(&format!(" comment {}", quote(log)));
     }
     let output = cli.configuration(&line)?;
     Ok(commit_results(&output, cli.slot(), check))

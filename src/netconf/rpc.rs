@@ -8,7 +8,7 @@ use super::configuration;
 use super::error::{RpcError, errors_xml};
 use super::message::{child_text, escape, leaf};
 use crate::config::schema::Schema;
-use crate::config::xml::cli_word;
+use crate::config::tree::quote;
 use crate::slot::Slot;
 
 /// What an RPC answers: the body of its `<rpc-reply>`, and whether the
@@ -86,7 +86,7 @@ fn with_arguments(command: &str, operation: Node<'_, '_>) -> String {
         line.push_str(argument.tag_name().name());
         if let Some(value) = argument.text().map(str::trim).filter(|v| !v.is_empty()) {
             line.push(' ');
-            line.push_str(&cli_word(value));
+            line.push_str(&quote(value));
         }
     }
     line
@@ -205,7 +205,7 @@ fn file_show(cli: &mut Cli<'_>, operation: Node<'_, '_>) -> Result<String, Vec<R
         }
         return Ok(format!("<file-content filename=\"{HOSTS_FILE}\">\n{}</file-content>\n", escape(&hosts)));
     }
-    cli.elements(&format!("file show {}", cli_word(filename)))
+    cli.elements(&format!("file show {}", quote(filename)))
 }
 
 /// `<get-interface-information>`: `show interfaces terse`; for the internal

@@ -115,6 +115,9 @@ def main():
         try:
             chassis.configure(
                 [
+                    "set system root-authentication plain-text-password",
+                    harness.PASSWORD,
+                    harness.PASSWORD,
                     f"set system login user {harness.USER} class super-user",
                     f"set system login user {harness.USER} authentication plain-text-password",
                     harness.PASSWORD,

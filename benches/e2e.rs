@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use reshell::agent::ChassisSecret;
 use reshell::config::generate;
 use reshell::config::inherit::expand;
 use reshell::config::load::{apply_set_lines, parse_text};
@@ -22,6 +23,7 @@ use reshell::proto::change_mastership_request::Action;
 use reshell::proto::{
     CommitRequest, CompareRequest, MastershipState, edit_request, load_request, open_request,
 };
+use reshell::shell::Credentials;
 use reshell::shell::client::AgentClient;
 use reshell::slot::Slot;
 
@@ -191,6 +193,28 @@ fn parse(sizes: &Sizes) {
     }
 }
 
+/// A root password, as the first commit needs one: made for this run, its
+/// hash written beside the agents' state dirs.
+fn startup_config(dir: &Path) -> PathBuf {
+    let path = dir.join("startup.conf");
+    if !path.exists() {
+        let password = format!("{:x}", std::process::id() as u64 * 0x9e37_79b9_7f4a_7c15);
+        let params = sha_crypt::Sha512Params::new(sha_crypt::ROUNDS_MIN).expect("rounds");
+        let hash = sha_crypt::sha512_simple(&password, &params).expect("hash");
+        let text = format!("set system root-authentication encrypted-password \"{hash}\"\n");
+        std::fs::write(&path, text).expect("write the startup configuration");
+    }
+    path
+}
+
+/// The bench owns the agents' state: it logs in at the console, with the
+/// chassis secret.
+fn console(dir: &Path) -> Credentials {
+    let secret =
+        ChassisSecret::read(&dir.join("chassis-secret")).expect("read the secret").expect("a secret");
+    Credentials { user: "lab".into(), console: Some(secret), ..Credentials::default() }
+}
+
 /// An agent process, killed when dropped.
 struct Agent {
     child: Child,
@@ -205,6 +229,8 @@ impl Agent {
             .arg(dir.join(format!("re{slot}")))
             .arg("--secret")
             .arg(dir.join("chassis-secret"))
+            .arg("--startup-config")
+            .arg(startup_config(dir))
             .env("USER", "lab")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -273,6 +299,10 @@ impl Pair {
         format!("re0={},re1={}", self.agents[0].address, self.agents[1].address)
     }
 
+    fn secret(&self) -> PathBuf {
+        self.dir.path().join("chassis-secret")
+    }
+
     /// A logged-in client of `slot` with a session, as a shell has.
     fn session(&self, slot: usize) -> Session {
         let mut client = self.client(slot);
@@ -283,7 +313,7 @@ impl Pair {
     fn client(&self, slot: usize) -> AgentClient {
         let client =
             AgentClient::new(self.rt.handle().clone(), &self.agents[slot].address, None).expect("client");
-        client.login("lab", None).expect("login");
+        client.login(&console(self.dir.path())).expect("login");
         client
     }
 
@@ -298,7 +328,7 @@ impl Pair {
         let client =
             AgentClient::new(self.rt.handle().clone(), &self.agents[slot].address, None).expect("client");
         loop {
-            if client.login("lab", None).is_ok()
+            if client.login(&console(self.dir.path())).is_ok()
                 && client.identity().is_ok_and(|i| i.mastership_state() == MastershipState::Master)
             {
                 return Instant::now();
@@ -312,7 +342,11 @@ impl Pair {
     /// Runs the shell on this pair with `-c` commands; the time it took.
     fn shell(&self, commands: &[&str]) -> Duration {
         let mut shell = Command::new(BINARY);
-        shell.args(["--connect", &self.spec(), "--yes"]).env("USER", "lab");
+        shell
+            .args(["--connect", &self.spec(), "--yes"])
+            .arg("--secret")
+            .arg(self.secret())
+            .env("USER", "lab");
         for c in commands {
             shell.args(["-c", c]);
         }
@@ -487,7 +521,8 @@ fn batch(sizes: &Sizes) {
     }
     std::fs::write(&file, text).expect("write the batch file");
     let mut shell = Command::new(BINARY);
-    shell.args(["--connect", &pair.spec(), "--yes", "-f"]).arg(&file).env("USER", "lab");
+    shell.args(["--connect", &pair.spec(), "--yes", "-f"]).arg(&file).arg("--secret").arg(pair.secret());
+    shell.env("USER", "lab");
     let (out, took) = timed(|| shell.stdin(Stdio::null()).output().expect("shell"));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     report(
@@ -501,8 +536,10 @@ fn batch(sizes: &Sizes) {
 /// the embedded chassis it starts itself.
 fn shell_start(sizes: &Sizes) {
     let pair = Pair::start();
+    let secret = pair.secret();
+    let secret = secret.to_str().expect("a UTF-8 temp dir");
     let mut connected: Vec<Duration> =
-        (0..sizes.starts).map(|_| first_output(&["--connect", &pair.spec()])).collect();
+        (0..sizes.starts).map(|_| first_output(&["--connect", &pair.spec(), "--secret", secret])).collect();
     connected.sort();
     report("shell_start_connect_p50", millis(percentile(&connected, 0.5)), "ms");
     let state = pair.dir.path().join("embedded");
@@ -565,7 +602,7 @@ fn wait_backup_ready(pair: &Pair, slot: usize) {
     let client =
         AgentClient::new(pair.rt.handle().clone(), &pair.agents[slot].address, None).expect("client");
     loop {
-        let ready = client.login("lab", None).is_ok()
+        let ready = client.login(&console(pair.dir.path())).is_ok()
             && client.switchover().is_ok_and(|s| s.state() == MastershipState::Backup && s.peer_steady);
         if ready {
             return;

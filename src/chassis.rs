@@ -1,6 +1,7 @@
 //! Both Routing Engines together: in this process (the embedded chassis that a
 //! plain `reshell` starts) or as two child processes (`reshell chassis`).
 
+use std::ffi::OsStr;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -133,7 +134,11 @@ impl Management {
 /// Starts both agents on this runtime, each with its own gRPC server on a
 /// loopback port, and the management addresses asked for; they run until
 /// the runtime stops.
-pub async fn start_embedded(state_dir: &Path, management: Management) -> anyhow::Result<Addresses> {
+pub async fn start_embedded(
+    state_dir: &Path,
+    management: Management,
+    startup_config: Option<&Path>,
+) -> anyhow::Result<(Addresses, ChassisSecret)> {
     let listeners = [TcpListener::bind("127.0.0.1:0").await?, TcpListener::bind("127.0.0.1:0").await?];
     let bound = [listeners[0].local_addr()?, listeners[1].local_addr()?];
     let mut addresses = Addresses::default();
@@ -153,6 +158,7 @@ pub async fn start_embedded(state_dir: &Path, management: Management) -> anyhow:
             ssh: management.ssh.map(|_| loopback),
             netconf: management.netconf.map(|_| loopback),
             ssh_host_key: host_key_file(state_dir),
+            startup_config: startup_config.map(Path::to_path_buf),
         };
         let address = bound[slot.number() as usize];
         let started = agent::spawn(listener, options.clone(), std::future::pending())?;
@@ -166,7 +172,7 @@ pub async fn start_embedded(state_dir: &Path, management: Management) -> anyhow:
     let grpc = bound.map(|a| a.to_string());
     management.serve(grpc, ssh, netconf, secret.clone(), |line| eprintln!("{line}")).await?;
     settle(&bound, &secret).await;
-    Ok(addresses)
+    Ok((addresses, secret))
 }
 
 /// An embedded RE that reboots comes back on its address with its state
@@ -213,6 +219,7 @@ pub async fn run_children(
     state_dir: &Path,
     fault_injection: bool,
     management: Management,
+    startup_config: Option<&Path>,
 ) -> anyhow::Result<()> {
     let exe = std::env::current_exe().context("cannot find the reshell binary")?;
     let lease = lease_file(state_dir)?;
@@ -239,6 +246,12 @@ pub async fn run_children(
             .arg("--secret")
             .arg(secret_file(state_dir))
             .args(fault_injection.then_some("--fault-injection"))
+            .args(
+                startup_config
+                    .map(|file| [OsStr::new("--startup-config"), file.as_os_str()])
+                    .into_iter()
+                    .flatten(),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .kill_on_drop(true)

@@ -6,6 +6,7 @@ use clap::Subcommand;
 
 use tonic::transport::Endpoint;
 
+use crate::agent::ChassisSecret;
 use crate::proto::LoginRequest;
 use crate::proto::authentication_client::AuthenticationClient;
 use crate::proto::fault_client::FaultClient;
@@ -68,6 +69,7 @@ pub async fn inject(
     address: &str,
     user: &str,
     password: Option<String>,
+    console: Option<ChassisSecret>,
     command: FaultCommand,
 ) -> anyhow::Result<String> {
     let crash = matches!(command, FaultCommand::Crash);
@@ -75,7 +77,8 @@ pub async fn inject(
         .connect()
         .await
         .with_context(|| format!("cannot connect to {address}"))?;
-    let login = LoginRequest { user: user.to_owned(), password };
+    let console = console.map(|secret| secret.expose().to_owned());
+    let login = LoginRequest { user: user.to_owned(), password, console };
     let granted = AuthenticationClient::new(channel.clone())
         .login(login)
         .await

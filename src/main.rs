@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use reshell::agent::{self, AgentOptions};
+use reshell::agent::{self, AgentOptions, ChassisSecret};
 use reshell::chassis::{self, Addresses, Management};
 use reshell::fault;
 use reshell::shell::{self, BatchOptions, Credentials, ShellOptions};
@@ -28,10 +28,19 @@ struct Cli {
     /// Attach to running agents instead: re0=ADDR,re1=ADDR
     #[arg(long, value_name = "SPEC")]
     connect: Option<Addresses>,
-    /// Log in as this user [default: the OS user]. Once `system login` has
-    /// users, the password is asked for, or taken from RESHELL_PASSWORD
+    /// Log in as this user [default: the OS user]. The embedded chassis's
+    /// shell is at the console and needs no password; with --connect it is
+    /// asked for, or taken from RESHELL_PASSWORD
     #[arg(long)]
     user: Option<String>,
+    /// With --connect, log in at the console with the chassis secret in FILE
+    /// (STATE_DIR/chassis-secret of `reshell chassis`): no password needed
+    #[arg(long, value_name = "FILE", requires = "connect")]
+    secret: Option<PathBuf>,
+    /// Commit this configuration (Junos text or set lines) on top of the
+    /// factory default when the state dir is new
+    #[arg(long, value_name = "FILE", conflicts_with = "connect")]
+    startup_config: Option<PathBuf>,
     /// Run this command (repeatable, in order) and exit
     #[arg(short = 'c', long = "command", value_name = "CMD")]
     commands: Vec<String>,
@@ -75,6 +84,10 @@ enum Run {
         /// Serve NETCONF over SSH here, always leading to the master Routing Engine
         #[arg(long, value_name = "ADDR")]
         netconf_listen: Option<SocketAddr>,
+        /// Commit this configuration (Junos text or set lines) on top of the
+        /// factory default when the state dir is new
+        #[arg(long, value_name = "FILE")]
+        startup_config: Option<PathBuf>,
     },
     /// Make an agent started with --fault-injection suffer a fault
     Fault {
@@ -84,6 +97,9 @@ enum Run {
         /// Log in as this super-user [default: the OS user; password from RESHELL_PASSWORD]
         #[arg(long)]
         user: Option<String>,
+        /// Log in at the console with the chassis secret in FILE instead
+        #[arg(long, value_name = "FILE")]
+        secret: Option<PathBuf>,
         #[command(subcommand)]
         fault: fault::FaultCommand,
     },
@@ -137,6 +153,10 @@ struct AgentArgs {
     /// The SSH host key, made if missing [default: STATE_DIR/ssh_host_ed25519_key]
     #[arg(long, value_name = "FILE")]
     ssh_host_key: Option<PathBuf>,
+    /// Commit this configuration (Junos text or set lines) on top of the
+    /// factory default when the state dir is new
+    #[arg(long, value_name = "FILE")]
+    startup_config: Option<PathBuf>,
 }
 
 fn default_state_dir() -> anyhow::Result<PathBuf> {
@@ -150,6 +170,11 @@ fn os_user() -> String {
 /// The password for batch use, where none can be asked for.
 fn password() -> Option<String> {
     std::env::var("RESHELL_PASSWORD").ok()
+}
+
+/// The chassis secret an owner of the chassis's state logs in with.
+fn console_secret(file: &std::path::Path) -> anyhow::Result<ChassisSecret> {
+    ChassisSecret::read(file)?.with_context(|| format!("{} holds no chassis secret", file.display()))
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -172,6 +197,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 netconf_listen,
                 ssh_host_key,
                 exit_with_parent,
+                startup_config,
             } = *args;
             if exit_with_parent {
                 agent::exit_with_parent()?;
@@ -194,22 +220,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ssh: Some(ssh_listen),
                 netconf: Some(netconf_listen),
                 ssh_host_key,
+                startup_config,
             };
             rt.block_on(agent::run(listen, options))?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Run::Chassis { state_dir, fault_injection, ssh_listen, netconf_listen }) => {
+        Some(Run::Chassis { state_dir, fault_injection, ssh_listen, netconf_listen, startup_config }) => {
             let state_dir = match state_dir {
                 Some(dir) => dir,
                 None => default_state_dir()?,
             };
             let management = Management { ssh: ssh_listen, netconf: netconf_listen };
-            rt.block_on(chassis::run_children(&state_dir, fault_injection, management))?;
+            rt.block_on(chassis::run_children(
+                &state_dir,
+                fault_injection,
+                management,
+                startup_config.as_deref(),
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Run::Fault { connect, user, fault }) => {
+        Some(Run::Fault { connect, user, secret, fault }) => {
             let user = user.unwrap_or_else(os_user);
-            println!("{}", rt.block_on(fault::inject(&connect, &user, password(), fault))?);
+            let console = secret.as_deref().map(console_secret).transpose()?;
+            println!("{}", rt.block_on(fault::inject(&connect, &user, password(), console, fault))?);
             Ok(ExitCode::SUCCESS)
         }
         None => {
@@ -221,9 +254,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 state_dir,
                 connect: cli.connect,
                 management: Management { ssh: cli.ssh_listen, netconf: cli.netconf_listen },
+                startup_config: cli.startup_config,
                 credentials: Credentials {
                     user: cli.user.unwrap_or_else(os_user),
                     password: password(),
+                    console: cli.secret.as_deref().map(console_secret).transpose()?,
                     ..Credentials::default()
                 },
                 tls: cli.tls_ca.as_deref().map(tls::client).transpose()?,

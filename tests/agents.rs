@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Process, agent, connected, free_port, reshell, shape, two_agents};
+use common::{Process, agent, connected, free_port, reshell, shape, startup_config, two_agents};
 use std::time::{Duration, Instant};
 
 #[test]
@@ -67,7 +67,14 @@ fn attaching_to_nothing_fails_with_a_reason() {
 #[test]
 fn chassis_runs_both_agents_as_processes_until_terminated() {
     let dir = tempfile::tempdir().unwrap();
-    let mut chassis = Process::spawn(reshell().arg("chassis").arg("--state-dir").arg(dir.path()));
+    let mut chassis = Process::spawn(
+        reshell()
+            .arg("chassis")
+            .arg("--state-dir")
+            .arg(dir.path())
+            .arg("--startup-config")
+            .arg(startup_config()),
+    );
     let mut addresses = [String::new(), String::new()];
     while addresses.iter().any(String::is_empty) {
         let line = chassis.next_line();

@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -46,9 +47,10 @@ fn add_users(spec: &str) {
 fn as_user(spec: &str, user: &str, password: Option<&str>, commands: &[&str]) -> Run {
     let mut command = reshell();
     command.args(["--connect", spec, "--user", user, "--keep-going", "--yes"]);
-    if let Some(password) = password {
-        command.env("RESHELL_PASSWORD", password);
-    }
+    match password {
+        Some(password) => command.env("RESHELL_PASSWORD", password),
+        None => command.env_remove("RESHELL_PASSWORD"),
+    };
     for c in commands {
         command.args(["-c", c]);
     }
@@ -73,7 +75,7 @@ impl Raw {
     }
 
     fn login(&self, user: &str, password: &str) -> Result<String, Code> {
-        let request = LoginRequest { user: user.into(), password: Some(password.into()) };
+        let request = LoginRequest { user: user.into(), password: Some(password.into()), console: None };
         self.rt
             .block_on(AuthenticationClient::new(self.channel.clone()).login(request))
             .map(|r| r.into_inner().token)
@@ -221,9 +223,137 @@ fn a_user_can_be_logged_out() {
     assert!(olga.wait_exit().is_some(), "the logged-out shell ends");
 }
 
+/// `reshell chassis` on a state dir of its own, without the tests' startup
+/// configuration: as a new user starts one. Its gRPC spec.
+fn fresh_chassis(dir: &Path) -> (common::Process, String) {
+    let chassis = common::Process::spawn(reshell().arg("chassis").arg("--state-dir").arg(dir));
+    let mut grpc = [String::new(), String::new()];
+    while grpc.iter().any(String::is_empty) {
+        let line = chassis.next_line();
+        for (slot, found) in grpc.iter_mut().enumerate() {
+            if let Some(address) = line.strip_prefix(&format!("re{slot}: listening on ")) {
+                *found = address.to_owned();
+            }
+        }
+    }
+    let spec = format!("re0={},re1={}", grpc[0], grpc[1]);
+    (chassis, spec)
+}
+
 #[test]
-fn a_fresh_chassis_admits_the_console_user_until_users_exist() {
+fn a_fresh_chassis_lets_in_only_its_console_until_a_password_is_set() {
     let dir = tempfile::tempdir().unwrap();
-    let shown = common::commands(dir.path(), &["show system users"]);
-    assert!(shown.stdout.contains("\nlab      "), "{}{}", shown.stdout, shown.stderr);
+    let (_chassis, spec) = fresh_chassis(dir.path());
+    let refused = "reshell: cannot log in as lab: login refused: no password is configured yet; at the \
+                   chassis's console, set system root-authentication or a system login user with authentication\n";
+    for user in ["lab", "root"] {
+        let run = as_user(&spec, user, Some(PASSWORD), &["show version"]);
+        assert_eq!(run.stderr, refused.replace("as lab", &format!("as {user}")), "{user}");
+    }
+    assert_eq!(Raw::new(&address_of(&spec, 0)).login("root", PASSWORD), Err(Code::Unauthenticated));
+
+    // At the console (the owner of the chassis's state, with its secret) the
+    // OS user is in as a super-user, and sets the first password.
+    let secret = dir.path().join("chassis-secret");
+    let console = |commands: &[&str]| -> Run {
+        let mut command = reshell();
+        command
+            .args(["--connect", &spec, "--keep-going"])
+            .arg("--secret")
+            .arg(&secret)
+            .env_remove("RESHELL_PASSWORD");
+        for c in commands {
+            command.args(["-c", c]);
+        }
+        command.output().expect("run reshell").into()
+    };
+    let users = console(&["show system users"]);
+    assert!(users.stdout.contains("\nlab      "), "{}{}", users.stdout, users.stderr);
+    let commit = console(&["configure", "set system host-name r1", "commit"]);
+    let said = format!("{}{}", commit.stdout, commit.stderr);
+    assert!(said.contains("Missing mandatory statement: 'root-authentication'"), "{said}");
+    let hash = sha_crypt::sha512_simple(PASSWORD, &sha_crypt::Sha512Params::new(5000).unwrap()).unwrap();
+    let set = format!("set system root-authentication encrypted-password \"{hash}\"");
+    let commit = console(&["configure", &set, "commit synchronize"]);
+    assert!(commit.ok, "{}{}", commit.stdout, commit.stderr);
+
+    let root = as_user(&spec, "root", Some(PASSWORD), &["show system users"]);
+    assert!(root.ok && root.stdout.contains("\nroot     "), "{}{}", root.stdout, root.stderr);
+    let lab = as_user(&spec, "lab", Some(PASSWORD), &["show version"]);
+    assert!(lab.stderr.contains("login incorrect"), "only root has a password: {}", lab.stderr);
+    let wrong_secret = dir.path().join("not-the-secret");
+    std::fs::write(&wrong_secret, "0".repeat(64)).unwrap();
+    let forged = reshell()
+        .args(["--connect", &spec, "-c", "show version", "--secret"])
+        .arg(&wrong_secret)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&forged.stderr).contains("the chassis secret does not match"));
+}
+
+#[test]
+fn failed_passwords_lock_the_account_until_the_period_ends_or_it_is_cleared() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = two_agents(dir.path());
+    add_users(&spec);
+    let retry = "set system login retry-options";
+    let run = connected_commands(
+        &spec,
+        &[
+            "configure",
+            &format!("{retry} tries-before-disconnect 2"),
+            &format!("{retry} backoff-threshold 3"),
+            &format!("{retry} lockout-period 1"),
+            "commit and-quit",
+        ],
+    );
+    assert!(run.stdout.contains("commit complete"), "{}{}", run.stdout, run.stderr);
+    let raw = Raw::new(&address_of(&spec, 0));
+    for _ in 0..2 {
+        assert_eq!(raw.login("bob", "not-his-password"), Err(Code::Unauthenticated));
+    }
+    assert_eq!(raw.login("bob", PASSWORD), Err(Code::Unauthenticated), "locked: even his password fails");
+    assert!(raw.login("alice", PASSWORD).is_ok(), "one account's lock is its own");
+
+    let shown = connected_commands(&spec, &["show system login lockout", "show log messages | match bob"]);
+    let lockout = shown.stdout.lines().skip_while(|l| !l.starts_with("User ")).nth(1).unwrap_or_default();
+    assert!(lockout.starts_with("bob "), "{}", shown.stdout);
+    assert!(shown.stdout.contains("LOGIN_FAILED: Login failed for user 'bob' from host '127.0.0.1'"));
+    assert!(shown.stdout.contains("LIBJNX_LOGIN_ACCOUNT_LOCKED: Account for user 'bob' has been locked out"));
+
+    let olga = as_user(&spec, "olga", Some(PASSWORD), &["clear system login lockout user bob"]);
+    assert!(olga.ok, "an operator may clear: {}", olga.stderr);
+    assert!(raw.login("bob", PASSWORD).is_ok());
+    let again = as_user(&spec, "olga", Some(PASSWORD), &["clear system login lockout user bob"]);
+    assert!(again.stderr.contains("user bob is not locked out"), "{}", again.stderr);
+}
+
+#[test]
+fn a_wrong_password_past_the_threshold_is_answered_late() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = two_agents(dir.path());
+    add_users(&spec);
+    let retry = "set system login retry-options";
+    let run = connected_commands(
+        &spec,
+        &[
+            "configure",
+            &format!("{retry} backoff-threshold 1"),
+            &format!("{retry} backoff-factor 5"),
+            "commit and-quit",
+        ],
+    );
+    assert!(run.stdout.contains("commit complete"), "{}{}", run.stdout, run.stderr);
+    let raw = Raw::new(&address_of(&spec, 0));
+    // An unknown name waits as long as a known one: nothing tells them apart.
+    for user in ["bob", "nobody"] {
+        let started = std::time::Instant::now();
+        assert_eq!(raw.login(user, "guess-1"), Err(Code::Unauthenticated));
+        assert!(
+            started.elapsed() >= Duration::from_secs(5),
+            "{user}: answered after {:?}",
+            started.elapsed()
+        );
+    }
+    assert!(raw.login("bob", PASSWORD).is_ok(), "the right password is not held back");
 }

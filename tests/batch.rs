@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{batch, commands, reshell, shape};
+use common::{batch, commands, embedded, shape};
 use std::io::Write;
 use std::process::Stdio;
 
@@ -255,9 +255,7 @@ fn a_file_of_commands_skips_blank_lines_and_comments() {
 #[test]
 fn commands_on_standard_input_run_in_order() {
     let dir = state_dir();
-    let mut child = reshell()
-        .arg("--state-dir")
-        .arg(dir.path())
+    let mut child = embedded(dir.path())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

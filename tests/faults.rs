@@ -30,7 +30,11 @@ impl Roles {
             let ask = async {
                 let channel =
                     Endpoint::from_shared(format!("http://{address}")).ok()?.connect().await.ok()?;
-                let login = LoginRequest { user: "lab".into(), password: None };
+                let login = LoginRequest {
+                    user: "lab".into(),
+                    password: Some(common::PASSWORD.into()),
+                    console: None,
+                };
                 let token =
                     AuthenticationClient::new(channel.clone()).login(login).await.ok()?.into_inner().token;
                 let mut request = tonic::Request::new(GetIdentityRequest {});

@@ -6,13 +6,11 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 
-use common::{Run, reshell};
+use common::{Run, embedded};
 
 /// Runs the shell on its embedded chassis with `input` as standard input.
 fn typed(state_dir: &Path, input: &str) -> Run {
-    let mut child = reshell()
-        .arg("--state-dir")
-        .arg(state_dir)
+    let mut child = embedded(state_dir)
         .arg("--keep-going")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

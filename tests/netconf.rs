@@ -49,7 +49,11 @@ impl Client {
         let addresses: Addresses = spec.parse().unwrap();
         let server = std::thread::spawn(move || {
             let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-            let credentials = Credentials { user: "lab".into(), ..Credentials::default() };
+            let credentials = Credentials {
+                user: "lab".into(),
+                password: Some(common::PASSWORD.into()),
+                ..Credentials::default()
+            };
             let mut engine = Engine::connect(rt.handle().clone(), &credentials, addresses, None)
                 .map_err(|e| format!("{e:#}"))?;
             reshell::netconf::run_session(&mut engine, session_id, &mut server_in, &mut server_out)

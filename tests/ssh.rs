@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{Process, Serving, agent_serving, eventually, free_port, reshell};
+use common::{Process, Serving, agent_serving, eventually, free_port, reshell, startup_config};
 
 const PASSWORD: &str = "lab-Secret-1";
 
@@ -186,11 +186,15 @@ fn ssh_and_netconf_are_served_only_while_configured() {
 #[test]
 fn the_management_address_leads_to_the_master_and_follows_it() {
     let dir = tempfile::tempdir().unwrap();
-    let mut chassis = Process::spawn(reshell().arg("chassis").arg("--state-dir").arg(dir.path()).args([
-        "--ssh-listen",
-        "127.0.0.1:0",
-        "--fault-injection",
-    ]));
+    let mut chassis = Process::spawn(
+        reshell()
+            .arg("chassis")
+            .arg("--state-dir")
+            .arg(dir.path())
+            .arg("--startup-config")
+            .arg(startup_config())
+            .args(["--ssh-listen", "127.0.0.1:0", "--fault-injection"]),
+    );
     let (mut management, mut grpc) = (String::new(), [String::new(), String::new()]);
     while management.is_empty() || grpc.iter().any(String::is_empty) {
         let line = chassis.next_line();

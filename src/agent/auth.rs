@@ -101,11 +101,13 @@ fn required(path: &str) -> Option<&'static [Permission]> {
             | "GetShutdown"
             | "GetProcesses"
             | "GetSnapshot"
-            | "GetUsers" => &[View],
+            | "GetUsers"
+            | "GetLockouts" => &[View],
             "DeleteFile" | "RenameFile" | "CopyFile" | "ChangeMastership" | "TakeSnapshot"
             | "RecoverSnapshot" | "Logout" => &[Maintenance],
             "Shutdown" | "ClearShutdown" => &[Maintenance, Reboot],
             "RestartProcess" => &[Reset],
+            "ClearLockout" => &[Clear],
             _ => return None,
         },
         ("reshell.v1.Configuration", method) => match method {
@@ -138,7 +140,8 @@ impl ChassisSecret {
         ChassisSecret::read(path)?.with_context(|| format!("{} vanished", path.display()))
     }
 
-    fn read(path: &Path) -> anyhow::Result<Option<ChassisSecret>> {
+    /// Reads the secret at `path`, if there is one.
+    pub fn read(path: &Path) -> anyhow::Result<Option<ChassisSecret>> {
         match std::fs::read_to_string(path) {
             Ok(text) if text.trim().len() >= 32 => Ok(Some(ChassisSecret(text.trim().into()))),
             Ok(_) => anyhow::bail!("{} holds no chassis secret", path.display()),
@@ -152,6 +155,11 @@ impl ChassisSecret {
         // Compared in full whatever differs, so the time taken tells nothing.
         ours.len() == presented.len()
             && ours.iter().zip(presented).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    }
+
+    /// What a login at the console presents.
+    pub fn expose(&self) -> &str {
+        &self.0
     }
 
     /// What a client of the other RE sends with every call.
@@ -226,6 +234,11 @@ impl Authority {
         Ok(token)
     }
 
+    /// Whether a login at the console presented this chassis's secret.
+    pub fn is_chassis_secret(&self, presented: &str) -> bool {
+        self.secret.matches(presented.as_bytes())
+    }
+
     pub fn revoke(&self, token: &str) {
         self.logins().remove(token);
     }
@@ -293,8 +306,11 @@ pub enum LoginError {
     PasswordRequired,
     #[error("login incorrect")]
     Incorrect,
-    #[error("login incorrect: no users are configured yet; add one from this router's own host first")]
-    NoUsers,
+    #[error(
+        "login refused: no password is configured yet; at the chassis's console, set \
+         system root-authentication or a system login user with authentication"
+    )]
+    NoCredentials,
 }
 
 /// What the committed configuration says of one login name: read under the
@@ -302,60 +318,93 @@ pub enum LoginError {
 /// (a crypt check takes milliseconds, and commits should not wait on it).
 #[derive(Debug)]
 pub enum Account {
-    /// No `system login user` yet and the caller is on this host: in as a
-    /// super-user, as on a new router's console.
-    Console,
+    /// At the console: no password asked, as the user named.
+    Console { class: String, permissions: Option<Permissions> },
     /// A name that needs a password: its hash and class, where known.
     Password { hash: Option<String>, class: String, permissions: Option<Permissions> },
 }
 
-/// The account `user` logs in to; nobody from elsewhere while no user exists.
-pub fn account(config: &Node, user: &str, local: bool) -> Result<Account, LoginError> {
-    let users = config.descend(["system", "login", "user"]);
-    if users.is_none_or(|u| u.children.is_empty()) {
-        return if local { Ok(Account::Console) } else { Err(LoginError::NoUsers) };
-    }
+/// The account `user` logs in to. At the console that is the configured
+/// user of that name, or a super-user (the OS user who owns the chassis);
+/// from anywhere else a password is needed, and nobody gets in before one
+/// is configured.
+pub fn account(config: &Node, user: &str, console: bool) -> Result<Account, LoginError> {
+    let configured = config.descend(["system", "login", "user", user]);
     let first = |node: Option<&Node>| node.and_then(|n| n.values.first().cloned());
+    let class_of = |account: &Node| first(account.descend(["class"])).unwrap_or_default();
+    if console {
+        let class = match configured {
+            Some(account) if user != "root" => class_of(account),
+            _ => "super-user".to_owned(),
+        };
+        return Ok(Account::Console { permissions: class_permissions(config, &class), class });
+    }
+    if !has_credentials(config) {
+        return Err(LoginError::NoCredentials);
+    }
     let (hash, class) = if user == "root" {
         (
             first(config.descend(["system", "root-authentication", "encrypted-password"])),
             "super-user".to_owned(),
         )
     } else {
-        match config.descend(["system", "login", "user", user]) {
+        match configured {
             // An unknown name still owes a password: nothing tells it apart.
             None => (None, String::new()),
-            Some(account) => (
-                first(account.descend(["authentication", "encrypted-password"])),
-                first(account.descend(["class"])).unwrap_or_default(),
-            ),
+            Some(account) => {
+                (first(account.descend(["authentication", "encrypted-password"])), class_of(account))
+            }
         }
     };
     let permissions = class_permissions(config, &class);
     Ok(Account::Password { hash, class, permissions })
 }
 
+/// Whether anyone can log in from outside: a root password, or a user with
+/// a password or an SSH key.
+pub fn has_credentials(config: &Node) -> bool {
+    let opens = |auth: Option<&Node>| auth.is_some_and(|a| !a.children.is_empty());
+    opens(config.descend(["system", "root-authentication"]))
+        || config
+            .descend(["system", "login", "user"])
+            .is_some_and(|users| users.children.values().any(|u| opens(u.descend(["authentication"]))))
+}
+
 impl Account {
-    /// The class and its flags if `password` opens the account.
+    /// The class and its flags if `password` opens the account. An account
+    /// without a hash is checked against a stand-in all the same, so the
+    /// time a refusal takes tells nothing of which names exist.
     pub fn check(self, password: Option<&str>) -> Result<(String, Permissions), LoginError> {
         let (hash, class, permissions) = match self {
-            Account::Console => return Ok(("super-user".into(), Permissions::of([Permission::All]))),
+            Account::Console { class, permissions } => {
+                return permissions.map(|p| (class, p)).ok_or(LoginError::Incorrect);
+            }
             Account::Password { hash, class, permissions } => (hash, class, permissions),
         };
         let Some(password) = password else { return Err(LoginError::PasswordRequired) };
-        let hash = hash.ok_or(LoginError::Incorrect)?;
-        let matches = if hash.starts_with("$6$") {
-            sha_crypt::sha512_check(password, &hash).is_ok()
-        } else if hash.starts_with("$5$") {
-            sha_crypt::sha256_check(password, &hash).is_ok()
-        } else {
-            false
+        let matches = match hash.as_deref() {
+            Some(hash) if hash.starts_with("$6$") => sha_crypt::sha512_check(password, hash).is_ok(),
+            Some(hash) if hash.starts_with("$5$") => sha_crypt::sha256_check(password, hash).is_ok(),
+            _ => {
+                let _ = sha_crypt::sha512_check(password, stand_in_hash());
+                false
+            }
         };
         match (matches, permissions) {
             (true, Some(permissions)) => Ok((class, permissions)),
             _ => Err(LoginError::Incorrect),
         }
     }
+}
+
+/// A hash of a random password with the default rounds, made once per
+/// process: what a name without a password is checked against.
+fn stand_in_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        let password = random_hex(16).unwrap_or_default();
+        sha_crypt::sha512_simple(&password, &sha_crypt::Sha512Params::default()).unwrap_or_default()
+    })
 }
 
 /// A class's flags: predefined, or from `system login class NAME permissions`.
@@ -438,10 +487,20 @@ mod tests {
     }
 
     #[test]
-    fn anyone_is_a_super_user_until_users_are_configured() {
-        let bare = config("system { host-name r1; }");
+    fn the_console_needs_no_password_and_nobody_else_gets_in_before_one_exists() {
+        let bare = config("system { host-name r1; login { user nopw { class super-user; } } }");
         assert_eq!(authenticate(&bare, "lab", None, true).map(|(c, _)| c), Ok("super-user".into()));
-        assert_eq!(authenticate(&bare, "lab", None, false), Err(LoginError::NoUsers), "only on this host");
+        assert_eq!(authenticate(&bare, "lab", Some("x"), false), Err(LoginError::NoCredentials));
+        assert_eq!(authenticate(&bare, "nopw", None, false), Err(LoginError::NoCredentials));
+        let hash =
+            sha_crypt::sha512_simple("Secret-42x", &sha_crypt::Sha512Params::new(1000).unwrap()).unwrap();
+        let rooted = config(&format!(
+            "system {{ root-authentication {{ encrypted-password \"{hash}\"; }} \
+             login {{ user ro {{ class read-only; }} }} }}"
+        ));
+        assert!(authenticate(&rooted, "root", Some("Secret-42x"), false).is_ok(), "a root password opens it");
+        assert_eq!(authenticate(&rooted, "ro", None, true).map(|(c, _)| c), Ok("read-only".into()));
+        assert_eq!(authenticate(&rooted, "ro", Some("Secret-42x"), false), Err(LoginError::Incorrect));
     }
 
     #[test]
@@ -463,6 +522,32 @@ mod tests {
         let (_, p) = authenticate(&c, "op", Some("Secret-42x"), false).unwrap();
         assert!(p.allows(Permission::Maintenance) && !p.allows(Permission::Configure));
         assert_eq!(authenticate(&c, "root", Some("Secret-42x"), false), Err(LoginError::Incorrect));
+    }
+
+    #[test]
+    fn the_factory_default_holds_no_credential() {
+        assert!(!has_credentials(&config(include_str!("factory.conf"))));
+    }
+
+    #[test]
+    fn an_unknown_name_takes_as_long_to_refuse_as_a_wrong_password() {
+        let hash = sha_crypt::sha512_simple("Secret-42x", &sha_crypt::Sha512Params::default()).unwrap();
+        let c = config(&format!(
+            "system {{ login {{ user ro {{ class read-only; authentication {{ encrypted-password \"{hash}\"; }} }} }} }}"
+        ));
+        // The quickest of several tries: what the work costs, not the load.
+        let quickest = |user: &str| {
+            (0..5)
+                .map(|_| {
+                    let started = std::time::Instant::now();
+                    assert_eq!(authenticate(&c, user, Some("wrong"), false), Err(LoginError::Incorrect));
+                    started.elapsed()
+                })
+                .min()
+                .unwrap()
+        };
+        let (known, unknown) = (quickest("ro"), quickest("ghost"));
+        assert!(unknown * 2 > known && known * 2 > unknown, "known {known:?}, unknown {unknown:?}");
     }
 
     #[test]

@@ -114,15 +114,22 @@ fn editor(session: &Session) -> Editor {
 }
 
 impl ConfigDb {
-    /// Opens the RE's configuration, committing the factory default on first start.
-    pub fn open(schema: Arc<Schema>, slot: Slot, state_dir: &Path) -> anyhow::Result<ConfigDb> {
+    /// Opens the RE's configuration. On first start it commits the factory
+    /// default, with the startup configuration (text or `set` lines) on
+    /// top where one is given.
+    pub fn open(
+        schema: Arc<Schema>,
+        slot: Slot,
+        state_dir: &Path,
+        startup: Option<&str>,
+    ) -> anyhow::Result<ConfigDb> {
         let store = Store::open(state_dir).context("cannot open the configuration store")?;
         let committed = match store.rollback(0)? {
             Some(text) => parse_text(&schema, &text).0,
             None => {
-                let (factory, _) = parse_text(&schema, include_str!("factory.conf"));
-                store.commit(&to_text(&schema, None, &factory), record("root", "other", ""))?;
-                factory
+                let first = first_configuration(&schema, slot, startup)?;
+                store.commit(&to_text(&schema, None, &first), record("root", "other", ""))?;
+                first
             }
         };
         let deadline = store.history()?.first().and_then(CommitRecord::deadline);
@@ -501,6 +508,29 @@ impl ConfigDb {
 fn read(schema: &Schema, words: &[String]) -> Result<Resolved, Status> {
     let words: Vec<Word<'_>> = words.iter().map(|w| Word { text: w, column: 0, end: 0 }).collect();
     resolve(schema, &[], &words).map_err(|e| Status::invalid_argument(e.to_string()))
+}
+
+/// The factory default, and the startup configuration on top of it, which
+/// must pass the commit check as any commit would.
+fn first_configuration(schema: &Schema, slot: Slot, startup: Option<&str>) -> anyhow::Result<Node> {
+    let (mut first, _) = parse_text(schema, include_str!("factory.conf"));
+    let Some(text) = startup else { return Ok(first) };
+    let is_set = text.lines().map(str::trim_start).any(|l| l.starts_with("set ") || l.starts_with("delete "));
+    let errors = if is_set {
+        apply_set_lines(schema, &mut first, text)
+    } else {
+        let (loaded, errors) = parse_text(schema, text);
+        first.merge(schema, None, loaded);
+        errors
+    };
+    if let Some(e) = errors.first() {
+        anyhow::bail!("startup configuration: line {}, column {}: {}", e.line, e.column, e.message);
+    }
+    let errors = check_from(schema, &expand(schema, &first, slot), None);
+    if !errors.is_empty() {
+        anyhow::bail!("startup configuration:\n{}", CheckError::report(&errors, true).trim_end());
+    }
+    Ok(first)
 }
 
 fn record(user: &str, client: &str, comment: &str) -> CommitRecord {

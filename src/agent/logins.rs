@@ -7,10 +7,11 @@ use std::time::SystemTime;
 use tonic::{Request, Response, Status};
 
 use super::auth::{self, LoginError, Principal};
+use super::retry::RetryOptions;
 use super::{Agent, host, unix_seconds};
 use crate::permissions::Permissions;
 use crate::proto::authentication_server::Authentication;
-use crate::proto::{AdmitRequest, LoginReply, LoginRequest, UserList, UserSession};
+use crate::proto::{AdmitRequest, Lockout, LockoutList, LoginReply, LoginRequest, UserList, UserSession};
 
 /// Longest user name and password a login takes.
 const MAX_CREDENTIAL_BYTES: usize = 1024;
@@ -18,9 +19,7 @@ const MAX_CREDENTIAL_BYTES: usize = 1024;
 #[tonic::async_trait]
 impl Authentication for Agent {
     async fn login(&self, request: Request<LoginRequest>) -> Result<Response<LoginReply>, Status> {
-        let remote = request.remote_addr();
-        let local = remote.is_some_and(|a| a.ip().is_loopback());
-        let from = auth::from_text(remote);
+        let from = auth::from_text(request.remote_addr());
         let r = request.into_inner();
         if r.user.is_empty() || r.user.len() > MAX_CREDENTIAL_BYTES {
             return Err(Status::invalid_argument("a login needs a user name"));
@@ -28,18 +27,79 @@ impl Authentication for Agent {
         if r.password.as_ref().is_some_and(|p| p.len() > MAX_CREDENTIAL_BYTES) {
             return Err(Status::unauthenticated(LoginError::Incorrect.to_string()));
         }
-        let account = auth::account(self.config().effective(), &r.user, local);
-        let password = r.password;
-        let checked = tokio::task::spawn_blocking(move || account?.check(password.as_deref()))
+        let console = match &r.console {
+            Some(secret) if self.authority.is_chassis_secret(secret) => true,
+            Some(_) => return Err(Status::unauthenticated("the chassis secret does not match")),
+            None => false,
+        };
+        let (class, permissions) = self
+            .authenticate(&r.user, r.password, console, &from, "login")
             .await
-            .map_err(|e| Status::internal(format!("password check failed: {e}")))?;
-        let (class, permissions) = checked.map_err(|e| Status::unauthenticated(e.to_string()))?;
-        self.log_message("login", &format!("{} logged in from {from} (class {class})", r.user));
+            .map_err(|e| Status::unauthenticated(e.to_string()))?;
+        self.log_message("login", &format!("{} logged in from {from} (class {class})", escaped(&r.user)));
         Ok(Response::new(self.issue(Principal { user: r.user, class, permissions, from, token: None })?))
     }
 }
 
+/// A name as a log line shows it: whatever a client sent, on one line.
+fn escaped(user: &str) -> String {
+    user.escape_debug().to_string()
+}
+
 impl Agent {
+    /// Checks a login as every way in does: against the committed
+    /// `system login`, with `retry-options` (a failure past the backoff
+    /// threshold is answered late; enough of them lock the account), and
+    /// each failure in `messages` under `process`. The console is neither
+    /// delayed nor locked out: it is how the chassis's owner gets back in.
+    pub(super) async fn authenticate(
+        &self,
+        user: &str,
+        password: Option<String>,
+        console: bool,
+        from: &str,
+        process: &str,
+    ) -> Result<(String, Permissions), LoginError> {
+        let (account, options) = {
+            let config = self.config();
+            (auth::account(config.effective(), user, console), RetryOptions::of(config.effective()))
+        };
+        let account = account?;
+        let locked = !console && self.attempts.is_locked(user);
+        let checked = {
+            // Closed never: the agent holds it as long as it lives.
+            let _permit = self.password_checks.acquire().await;
+            tokio::task::spawn_blocking(move || account.check(password.as_deref()))
+                .await
+                .unwrap_or(Err(LoginError::Incorrect))
+        };
+        let name = escaped(user);
+        match checked {
+            Ok(granted) if !locked => {
+                self.attempts.succeeded(user);
+                Ok(granted)
+            }
+            Err(LoginError::PasswordRequired) => Err(LoginError::PasswordRequired),
+            _ if console => Err(LoginError::Incorrect),
+            _ => {
+                let failed = self.attempts.failed(user, &options);
+                let tag = if process == "sshd" { "SSHD_LOGIN_FAILED" } else { "LOGIN_FAILED" };
+                self.log_message(
+                    process,
+                    &format!("{tag}: Login failed for user '{name}' from host '{from}'"),
+                );
+                if failed.locked {
+                    self.log_message(
+                        process,
+                        &format!("LIBJNX_LOGIN_ACCOUNT_LOCKED: Account for user '{name}' has been locked out from logins"),
+                    );
+                }
+                tokio::time::sleep(failed.backoff).await;
+                Err(LoginError::Incorrect)
+            }
+        }
+    }
+
     pub(super) fn issue(&self, principal: Principal) -> Result<LoginReply, Status> {
         let reply = LoginReply {
             token: String::new(),
@@ -107,6 +167,36 @@ impl Agent {
             booted: unix_seconds(self.started_at),
             load_averages: host::load_averages(),
         }
+    }
+
+    /// `show system login lockout`.
+    pub(super) fn lockouts(&self) -> LockoutList {
+        let lockouts = self
+            .attempts
+            .locked()
+            .into_iter()
+            .map(|l| Lockout { user: l.user, start: unix_seconds(l.start), end: unix_seconds(l.end) })
+            .collect();
+        LockoutList { lockouts }
+    }
+
+    /// `clear system login lockout user NAME` (or `all`, with no name).
+    pub(super) fn clear_lockout(&self, user: Option<&str>) -> Result<Vec<String>, Status> {
+        let unlocked = match user {
+            Some(user) if self.attempts.unlock(user) => vec![user.to_owned()],
+            Some(user) => return Err(Status::not_found(format!("user {} is not locked out", escaped(user)))),
+            None => self.attempts.unlock_all(),
+        };
+        for user in &unlocked {
+            self.log_message(
+                "mgd",
+                &format!(
+                    "LIBJNX_LOGIN_ACCOUNT_UNLOCKED: Account for user '{}' has been unlocked",
+                    escaped(user)
+                ),
+            );
+        }
+        Ok(unlocked)
     }
 
     /// `request system logout USER`.

@@ -15,6 +15,7 @@ mod mastership;
 mod model;
 mod power;
 mod processes;
+mod retry;
 mod service;
 mod sessions;
 mod snapshot;
@@ -74,6 +75,8 @@ pub struct AgentOptions {
     pub netconf: Option<SocketAddr>,
     /// The SSH host key, made at the first start if missing.
     pub ssh_host_key: PathBuf,
+    /// Committed with the factory default when the state dir is new.
+    pub startup_config: Option<PathBuf>,
 }
 
 /// A Routing Engine being served: the task that ends with it, and where its
@@ -83,6 +86,9 @@ pub struct Started {
     pub ssh: Option<SocketAddr>,
     pub netconf: Option<SocketAddr>,
 }
+
+/// Password checks an agent runs at once.
+const PASSWORD_CHECKS: usize = 2;
 
 /// How long one call to the peer may take before it counts as unreachable.
 const PEER_TIMEOUT: Duration = Duration::from_secs(2);
@@ -115,12 +121,24 @@ pub(crate) struct Agent {
     /// in the role it left.
     elected: AtomicBool,
     snapshots: snapshot::Snapshots,
+    /// Failed passwords by login name.
+    attempts: retry::Attempts,
+    /// Password checks run at once: each is milliseconds of CPU, and a
+    /// flood of logins must not take the cores keepalives need.
+    password_checks: tokio::sync::Semaphore,
 }
 
 impl Agent {
     fn new(options: &AgentOptions, schema: Arc<Schema>, power: power::Power) -> anyhow::Result<Agent> {
+        let startup = match &options.startup_config {
+            Some(path) => Some(
+                std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?,
+            ),
+            None => None,
+        };
         let config =
-            Arc::new(Mutex::new(configuration::ConfigDb::open(schema, options.slot, &options.state_dir)?));
+            configuration::ConfigDb::open(schema, options.slot, &options.state_dir, startup.as_deref())?;
+        let config = Arc::new(Mutex::new(config));
         let secret = auth::ChassisSecret::open_or_create(&options.secret)
             .with_context(|| format!("cannot set up the chassis secret {}", options.secret.display()))?;
         let authority = Arc::new(auth::Authority::new(secret.clone()));
@@ -148,6 +166,8 @@ impl Agent {
             plane: daemons::Plane::default(),
             elected: AtomicBool::new(false),
             snapshots: snapshot::Snapshots::new(&options.state_dir),
+            attempts: retry::Attempts::default(),
+            password_checks: tokio::sync::Semaphore::new(PASSWORD_CHECKS),
             slot: options.slot,
             peer_address: options.peer.clone(),
             peer: PeerClient::with_interceptor(endpoint.connect_lazy(), secret.credential()),

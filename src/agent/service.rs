@@ -13,7 +13,8 @@ use super::{Agent, forwarding, host, model, unix_seconds};
 use crate::proto::peer_server::Peer;
 use crate::proto::routing_engine_server::RoutingEngine;
 use crate::proto::{
-    AdmitRequest, GetUsersRequest, LoginOtherRequest, LoginReply, LogoutReply, LogoutRequest, UserList,
+    AdmitRequest, ClearLockoutReply, ClearLockoutRequest, GetLockoutsRequest, GetUsersRequest, LockoutList,
+    LoginOtherRequest, LoginReply, LogoutReply, LogoutRequest, UserList,
 };
 use crate::proto::{
     AttachRequest, ChassisInventory, DirectoryList, FileContents, GetChassisInventoryRequest,
@@ -348,6 +349,19 @@ impl RoutingEngine for Agent {
 
     async fn logout(&self, request: Request<LogoutRequest>) -> Result<Response<LogoutReply>, Status> {
         Ok(Response::new(LogoutReply { sessions: self.logout(&request.into_inner().user)? }))
+    }
+
+    async fn get_lockouts(&self, _: Request<GetLockoutsRequest>) -> Result<Response<LockoutList>, Status> {
+        Ok(Response::new(self.lockouts()))
+    }
+
+    async fn clear_lockout(
+        &self,
+        request: Request<ClearLockoutRequest>,
+    ) -> Result<Response<ClearLockoutReply>, Status> {
+        Ok(Response::new(ClearLockoutReply {
+            users: self.clear_lockout(request.into_inner().user.as_deref())?,
+        }))
     }
 }
 

@@ -21,6 +21,7 @@ use tokio::net::TcpListener;
 use tokio::runtime::Handle;
 use tonic::transport::ClientTlsConfig;
 
+use super::retry::RetryOptions;
 use super::{Agent, auth};
 use crate::chassis::Addresses;
 use crate::shell::channel::{self, SharedSize, Terminal, Typed};
@@ -128,8 +129,14 @@ impl SshService {
                 continue;
             }
             let _ = stream.set_nodelay(true);
-            let connection =
-                Connection { service: self.clone(), kind, from, login: None, channels: HashMap::new() };
+            let connection = Connection {
+                service: self.clone(),
+                kind,
+                from,
+                login: None,
+                failures: 0,
+                channels: HashMap::new(),
+            };
             let config = self.config.clone();
             connections.spawn(async move {
                 if let Ok(session) = russh::server::run_stream(config, stream, connection).await {
@@ -147,6 +154,8 @@ struct Connection {
     from: SocketAddr,
     /// Who authenticated.
     login: Option<Login>,
+    /// Passwords refused on this connection.
+    failures: u32,
     channels: HashMap<ChannelId, ChannelState>,
 }
 
@@ -176,24 +185,27 @@ enum Program {
 }
 
 impl Connection {
-    /// Checks the password against the committed `system login`, off the
-    /// runtime (a crypt check takes milliseconds).
-    async fn authenticate(&mut self, user: &str, password: &str) -> Auth {
-        let account = auth::account(self.service.agent.config().effective(), user, false);
-        let given = password.to_owned();
-        let checked = tokio::task::spawn_blocking(move || account?.check(Some(&given))).await;
+    /// Checks the password as every login is checked; after
+    /// `retry-options tries-before-disconnect` failures the connection is
+    /// closed, as Junos's sshd does.
+    async fn authenticate(&mut self, user: &str, password: &str) -> Result<Auth, russh::Error> {
+        let agent = &self.service.agent;
+        let from = auth::from_text(Some(self.from));
         let user_name = user.escape_debug();
-        if let Ok(Ok((class, permissions))) = checked {
-            self.login =
-                Some(Login { user: user.to_owned(), password: password.to_owned(), class, permissions });
-            self.service
-                .agent
-                .log_message("sshd", &format!("Accepted password for {user_name} from {}", self.from));
-            return Auth::Accept;
+        match agent.authenticate(user, Some(password.to_owned()), false, &from, "sshd").await {
+            Ok((class, permissions)) => {
+                self.login =
+                    Some(Login { user: user.to_owned(), password: password.to_owned(), class, permissions });
+                agent.log_message("sshd", &format!("Accepted password for {user_name} from {}", self.from));
+                Ok(Auth::Accept)
+            }
+            Err(_) => {
+                agent.log_message("sshd", &format!("Failed password for {user_name} from {}", self.from));
+                self.failures += 1;
+                let tries = RetryOptions::of(agent.config().effective()).tries_before_disconnect;
+                if self.failures >= tries { Err(russh::Error::Disconnect) } else { Ok(Auth::reject()) }
+            }
         }
-        let user = user_name;
-        self.service.agent.log_message("sshd", &format!("Failed password for {user} from {}", self.from));
-        Auth::reject()
     }
 
     /// Starts the channel's program on a thread of its own: the shell engine
@@ -222,6 +234,7 @@ impl Connection {
             password: Some(login.password),
             login: Some(made),
             terminal: Some(format!("pts/{id}")),
+            console: None,
         };
         let (typed, keys) = channel::input();
         state.input = Some(typed);
@@ -318,7 +331,7 @@ impl russh::server::Handler for Connection {
     }
 
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
-        Ok(self.authenticate(user, password).await)
+        self.authenticate(user, password).await
     }
 
     async fn auth_keyboard_interactive<'a>(
@@ -335,7 +348,7 @@ impl russh::server::Handler for Connection {
             });
         };
         let password = response.next().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
-        Ok(self.authenticate(user, &password).await)
+        self.authenticate(user, &password).await
     }
 
     async fn channel_open_session(

@@ -12,6 +12,7 @@ use tonic::metadata::AsciiMetadataValue;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, ClientTlsConfig};
 
+use super::Credentials;
 use crate::agent::{SESSION_KEY, TOKEN_KEY};
 use crate::proto::authentication_client::AuthenticationClient;
 use crate::proto::configuration_client::ConfigurationClient;
@@ -24,6 +25,7 @@ use crate::proto::{
 };
 use crate::proto::{ChangeMastershipRequest, GetMastershipLogRequest, change_mastership_request};
 use crate::proto::{ChecksumFileRequest, CopyFileRequest, FileChecksum, FilePathRequest, RenameFileRequest};
+use crate::proto::{ClearLockoutRequest, GetLockoutsRequest, LockoutList};
 use crate::proto::{
     ClearShutdownRequest, GetShutdownRequest, PendingShutdown, ShutdownReply, ShutdownRequest,
 };
@@ -120,7 +122,8 @@ impl AgentClient {
             config: ConfigurationClient::with_interceptor(channel.clone(), token.clone())
                 .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(crate::MAX_MESSAGE_BYTES),
-            authentication: AuthenticationClient::new(channel),
+            // A refused password may be answered late (retry-options).
+            authentication: AuthenticationClient::new(patient.clone()),
             patient: RoutingEngineClient::with_interceptor(patient.clone(), token.clone()),
             patient_config: ConfigurationClient::with_interceptor(patient, token.clone())
                 .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
@@ -132,11 +135,15 @@ impl AgentClient {
     }
 
     /// Logs in (once: later calls return the first login's grant).
-    pub fn login(&self, user: &str, password: Option<&str>) -> Result<LoginReply, ClientError> {
+    pub fn login(&self, credentials: &Credentials) -> Result<LoginReply, ClientError> {
         if let Some(granted) = self.granted.get() {
             return Ok(granted.clone());
         }
-        let request = LoginRequest { user: user.to_owned(), password: password.map(str::to_owned) };
+        let request = LoginRequest {
+            user: credentials.user.clone(),
+            password: credentials.password.clone(),
+            console: credentials.console.as_ref().map(|s| s.expose().to_owned()),
+        };
         let reply = self.wait(self.authentication.clone().login(request))?;
         self.use_login(reply)
     }
@@ -159,6 +166,17 @@ impl AgentClient {
 
     pub fn users(&self) -> Result<UserList, ClientError> {
         self.wait(self.client.clone().get_users(GetUsersRequest {}))
+    }
+
+    /// `show system login lockout`.
+    pub fn lockouts(&self) -> Result<LockoutList, ClientError> {
+        self.wait(self.client.clone().get_lockouts(GetLockoutsRequest {}))
+    }
+
+    /// `clear system login lockout`: of `user`, or of all without one.
+    pub fn clear_lockout(&self, user: Option<&str>) -> Result<Vec<String>, ClientError> {
+        let request = ClearLockoutRequest { user: user.map(str::to_owned) };
+        self.wait(self.client.clone().clear_lockout(request)).map(|r| r.users)
     }
 
     /// `request system logout USER`: how many sessions ended.

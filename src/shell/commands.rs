@@ -69,6 +69,8 @@ pub(super) enum Command {
     Status,
     SystemHalt,
     SystemLogout,
+    ShowSystemLoginLockout,
+    ClearSystemLoginLockout,
     SystemPowerOff,
     SystemReboot,
     ClearSystemReboot,
@@ -150,6 +152,8 @@ impl Command {
             "show-system-uptime" => Command::ShowSystemUptime,
             "show-system-users" => Command::ShowSystemUsers,
             "system-logout" => Command::SystemLogout,
+            "show-system-login-lockout" => Command::ShowSystemLoginLockout,
+            "clear-system-login-lockout" => Command::ClearSystemLoginLockout,
             "show-version" => Command::ShowVersion,
             "status" => Command::Status,
             "top" => Command::Top,
@@ -256,6 +260,11 @@ impl Command {
             Command::ShowSystemUsers => show(client.users()?),
             Command::SystemLogout => {
                 client.logout(parsed.arg("user").unwrap_or(""))?;
+                show(String::new())
+            }
+            Command::ShowSystemLoginLockout => show(client.lockouts()?),
+            Command::ClearSystemLoginLockout => {
+                client.clear_lockout(parsed.arg("user"))?;
                 show(String::new())
             }
             Command::ShowVersion => show(client.software_information()?),
@@ -446,9 +455,7 @@ impl Engine {
             // With the current RE (or its link to the other) gone there is
             // nobody to vouch: the user logs in again, as they would at the
             // other RE's console.
-            Err(ClientError::Unreachable { .. }) => {
-                client.login(&self.credentials.user, self.credentials.password.as_deref())?
-            }
+            Err(ClientError::Unreachable { .. }) => client.login(&self.credentials)?,
             Err(e) => return Err(e),
         };
         Ok(client)

@@ -26,6 +26,7 @@ use anyhow::{Context, bail};
 use tokio::runtime::Handle;
 use tonic::transport::ClientTlsConfig;
 
+use crate::agent::ChassisSecret;
 use crate::chassis::Addresses;
 use crate::config::schema::Schema;
 use crate::grammar::{Grammar, Language, ParseError};
@@ -51,6 +52,8 @@ pub struct ShellOptions {
     pub connect: Option<Addresses>,
     /// The embedded chassis's management addresses, if it serves them.
     pub management: crate::chassis::Management,
+    /// What the embedded chassis commits when its state dir is new.
+    pub startup_config: Option<PathBuf>,
     pub credentials: Credentials,
     /// Reach the agents over TLS, checking them with this.
     pub tls: Option<ClientTlsConfig>,
@@ -72,6 +75,9 @@ pub struct Credentials {
     /// The terminal the sessions are listed under in `show system users`
     /// [default: the shell's own].
     pub terminal: Option<String>,
+    /// The chassis secret, for a login at the console: the embedded
+    /// chassis's own, or one its owner gave with --secret.
+    pub console: Option<ChassisSecret>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -82,12 +88,22 @@ impl std::fmt::Debug for Credentials {
 
 /// Starts (or attaches to) the chassis and runs the REPL or the batch runner.
 pub fn run(rt: &Handle, options: ShellOptions) -> anyhow::Result<ExitCode> {
+    let mut credentials = options.credentials.clone();
     let addresses = match &options.connect {
         Some(addresses) => addresses.clone(),
-        None => rt.block_on(crate::chassis::start_embedded(&options.state_dir, options.management))?,
+        None => {
+            let chassis = &options.state_dir;
+            let (addresses, secret) = rt.block_on(crate::chassis::start_embedded(
+                chassis,
+                options.management,
+                options.startup_config.as_deref(),
+            ))?;
+            // The chassis runs in this process: its shell is at the console.
+            credentials.console = Some(secret);
+            addresses
+        }
     };
     let stdin_is_terminal = std::io::IsTerminal::is_terminal(&std::io::stdin());
-    let mut credentials = options.credentials.clone();
     let mut engine = loop {
         match Engine::connect(rt.clone(), &credentials, addresses.clone(), options.tls.clone()) {
             Ok(engine) => break engine,
@@ -101,6 +117,9 @@ pub fn run(rt: &Handle, options: ShellOptions) -> anyhow::Result<ExitCode> {
                     "cannot log in as {}: password required (give it in RESHELL_PASSWORD)",
                     credentials.user
                 )
+            }
+            Err(e) if is_refused_login(&e) => {
+                return Err(e.context(format!("cannot log in as {}", credentials.user)));
             }
             Err(e) => return Err(e),
         }
@@ -119,6 +138,10 @@ fn take_typed(text: &mut String, line: &str) {
     if text.len() <= crate::MAX_CONFIGURATION_BYTES {
         text.push_str(line);
     }
+}
+
+fn is_refused_login(e: &anyhow::Error) -> bool {
+    matches!(e.downcast_ref::<ClientError>(), Some(ClientError::Unauthenticated(_)))
 }
 
 fn needs_password(e: &anyhow::Error) -> bool {
@@ -325,7 +348,7 @@ impl Engine {
     ) -> anyhow::Result<(Session, LoginReply)> {
         let login = |client: &AgentClient| match &credentials.login {
             Some(made) => client.use_login(made.clone()),
-            None => client.login(&credentials.user, credentials.password.as_deref()),
+            None => client.login(credentials),
         };
         let terminal = credentials.terminal.as_deref();
         let mut last_error = None;

@@ -17,8 +17,8 @@ from pathlib import Path
 
 USER = "lab"
 PASSWORD = "lab123"
-# The OS user the first, password-less shell run logs in as (a new chassis
-# admits the local user as super-user); anything but USER.
+# The OS user the first shell run logs in as, at the console (with the
+# chassis secret, no password: a new chassis has none); anything but USER.
 BOOTSTRAP_USER = "admin"
 
 
@@ -329,13 +329,14 @@ class Chassis:
     def shell(self, commands, slot=0, user=USER, password=PASSWORD, within=60, typed=False):
         """`reshell --connect reN=ADDR [--user USER] -c CMD ...`: its standard
         output; RuntimeError with both outputs if it fails. user=None runs as
-        the OS user BOOTSTRAP_USER without a password (a chassis without users).
+        the OS user BOOTSTRAP_USER at the console (the chassis secret, no password).
         typed=True types the commands at its standard input instead, where a
         `plain-text-password` reads the password from the next two lines."""
         argv = [self.reshell, "--connect", f"re{slot}={self.grpc(slot)}"]
         env = {k: v for k, v in os.environ.items() if k != "RESHELL_PASSWORD"}
         if user is None:
             env["USER"] = BOOTSTRAP_USER
+            argv += ["--secret", str(self.state_dir / "chassis-secret")]
         else:
             argv += ["--user", user]
             env["RESHELL_PASSWORD"] = password

@@ -45,11 +45,14 @@ def setUpModule():
     CHASSIS = Chassis(harness.Options.reshell, harness.Options.work_dir)
     unittest.addModuleCleanup(CHASSIS.stop)
     CHASSIS.start()
-    # A new chassis has no users: the local OS user gets in without a
-    # password. Create `lab` (its password typed twice, as the CLI asks for
-    # it) and turn the services on, on both REs.
+    # A new chassis has no password: only its console gets in. There, set
+    # root's password and create `lab` (each password typed twice, as the CLI
+    # asks for it) and turn the services on, on both REs.
     CHASSIS.configure(
         [
+            "set system root-authentication plain-text-password",
+            PASSWORD,
+            PASSWORD,
             f"set system login user {USER} class super-user",
             f"set system login user {USER} authentication plain-text-password",
             PASSWORD,

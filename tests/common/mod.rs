@@ -3,18 +3,42 @@
 #![allow(dead_code)] // each test crate uses its own share of these
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::sync::{OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 /// How long a process may take to say it is ready; generous for a loaded CI machine.
 pub const READY_WITHIN: Duration = Duration::from_secs(30);
 
+/// The password of `lab` and of root on every chassis a test starts.
+pub const PASSWORD: &str = "lab-Secret-1";
+
+/// `reshell`, run by the OS user `lab`, who logs in with `PASSWORD` where
+/// a password is needed (the embedded chassis's shell is at the console).
 pub fn reshell() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_reshell"));
-    command.env("USER", "lab").stdin(Stdio::null());
+    command.env("USER", "lab").env("RESHELL_PASSWORD", PASSWORD).stdin(Stdio::null());
     command
+}
+
+/// What every chassis a test starts commits first: a root password and
+/// the super-user `lab`, as an operator sets them up before anything else.
+/// The hash is made here, per run: no credential is kept in the tree.
+pub fn startup_config() -> &'static Path {
+    static FILE: OnceLock<PathBuf> = OnceLock::new();
+    FILE.get_or_init(|| {
+        let params = sha_crypt::Sha512Params::new(sha_crypt::ROUNDS_MIN).expect("rounds");
+        let hash = sha_crypt::sha512_simple(PASSWORD, &params).expect("hash");
+        let text = format!(
+            "system {{\n    root-authentication {{\n        encrypted-password \"{hash}\";\n    }}\n    \
+             login {{\n        user lab {{\n            uid 2000;\n            class super-user;\n            \
+             authentication {{\n                encrypted-password \"{hash}\";\n            }}\n        }}\n    }}\n}}\n"
+        );
+        let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("startup-{}.conf", std::process::id()));
+        std::fs::write(&path, text).expect("write the startup configuration");
+        path
+    })
 }
 
 /// What one batch run printed.
@@ -36,7 +60,15 @@ impl From<Output> for Run {
 
 /// Runs `reshell --state-dir DIR ARGS...` on its embedded chassis.
 pub fn batch(state_dir: &Path, args: &[&str]) -> Run {
-    reshell().arg("--state-dir").arg(state_dir).args(args).output().expect("run reshell").into()
+    embedded(state_dir).args(args).output().expect("run reshell").into()
+}
+
+/// `reshell --state-dir DIR` on its embedded chassis, set up as tests set
+/// every chassis up.
+pub fn embedded(state_dir: &Path) -> Command {
+    let mut command = reshell();
+    command.arg("--state-dir").arg(state_dir).arg("--startup-config").arg(startup_config());
+    command
 }
 
 /// Runs `reshell --connect SPEC ARGS...` against running agents.
@@ -190,6 +222,8 @@ pub fn agent_serving(
             .arg(state_dir)
             .arg("--secret")
             .arg(secret)
+            .arg("--startup-config")
+            .arg(startup_config())
             .args(more),
     );
     let mut serving = Serving { grpc: String::new(), ssh: String::new(), netconf: String::new() };

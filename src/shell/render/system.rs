@@ -6,7 +6,9 @@ use std::fmt::Write;
 use chrono::DateTime;
 
 use super::junos_time;
-use crate::proto::{DirectoryList, FileContents, LoadAverages, SystemUptimeInformation, UserList};
+use crate::proto::{
+    DirectoryList, FileContents, LoadAverages, LockoutList, SystemUptimeInformation, UserList,
+};
 use crate::shell::view::{Element, View};
 
 /// `00:29:13` under a day, `3d 04:05` under a week, `22w0d 19:16` beyond.
@@ -153,6 +155,30 @@ impl View for UserList {
             );
         }
         root.push(Element::new("uptime-information").child(table));
+        root
+    }
+}
+
+/// `show system login lockout`: one row a locked user.
+impl View for LockoutList {
+    fn text(&self) -> String {
+        let mut out = format!("{:<21}{:<30}{}\n", "User", "Lockout start", "Lockout end");
+        for l in &self.lockouts {
+            let _ = writeln!(out, "{:<21}{:<30}{}", l.user, junos_time(l.start), junos_time(l.end));
+        }
+        out
+    }
+
+    fn element(&self) -> Element {
+        let mut root = Element::reply_root("login-lockout-information", "junos");
+        for l in &self.lockouts {
+            root.push(
+                Element::new("login-lockout-user-information")
+                    .child(Element::leaf("user-name", &l.user))
+                    .child(Element::leaf("lockout-start", junos_time(l.start)).attr("junos:seconds", l.start))
+                    .child(Element::leaf("lockout-end", junos_time(l.end)).attr("junos:seconds", l.end)),
+            );
+        }
         root
     }
 }

@@ -227,3 +227,43 @@ fn a_fresh_chassis_admits_the_console_user_until_users_exist() {
     let shown = common::commands(dir.path(), &["show system users"]);
     assert!(shown.stdout.contains("\nlab      "), "{}{}", shown.stdout, shown.stderr);
 }
+
+#[test]
+fn only_a_class_with_secret_sees_password_hashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = two_agents(dir.path());
+    add_users(&spec);
+    let saved = as_user(&spec, "alice", Some(PASSWORD), &["show configuration system | save /var/tmp/conf"]);
+    assert!(saved.ok, "{}", saved.stderr);
+    let shows = [
+        "show configuration system login user alice",
+        "show configuration | display set | match encrypted",
+        "show configuration system root-authentication | display xml",
+        "show configuration system login | display json",
+        "show configuration | compare rollback 1",
+        "show system rollback 1 | match encrypted",
+        "file show /var/tmp/conf",
+    ];
+    let bob = as_user(&spec, "bob", Some(PASSWORD), &shows);
+    assert!(bob.ok, "{}", bob.stderr);
+    assert!(!bob.stdout.contains("$6$"), "{}", bob.stdout);
+    for shown in [
+        "    encrypted-password /* SECRET-DATA */; ## SECRET-DATA\n",
+        "set system login user alice authentication encrypted-password /* SECRET-DATA */\n",
+        "<encrypted-password>/* SECRET-DATA */</encrypted-password>",
+        "\"data\" : \"/* SECRET-DATA */\"",
+        "+              encrypted-password /* SECRET-DATA */; ## SECRET-DATA\n",
+    ] {
+        assert!(bob.stdout.contains(shown), "{shown} in {}", bob.stdout);
+    }
+    // A class with `secret` sees them, as the super-user does.
+    let alice = as_user(&spec, "alice", Some(PASSWORD), &shows);
+    assert!(alice.ok, "{}", alice.stderr);
+    assert!(!alice.stdout.contains("SECRET-DATA */"), "{}", alice.stdout);
+    assert_eq!(
+        alice.stdout.matches("$6$").count(),
+        bob.stdout.matches("SECRET-DATA */").count(),
+        "{}",
+        alice.stdout
+    );
+}

@@ -6,10 +6,11 @@ use super::transfer::{Chunks, file_status};
 use std::time::SystemTime;
 
 use super::auth::{Principal, principal_of, user_of};
-use super::configuration::now;
+use super::configuration::{now, sees_secrets};
 use super::processes::{Daemon, not_running};
 use super::sessions::{Login, SessionStream};
 use super::{Agent, forwarding, host, model, unix_seconds};
+use crate::config::conceal::conceal_text;
 use crate::proto::peer_server::Peer;
 use crate::proto::routing_engine_server::RoutingEngine;
 use crate::proto::{
@@ -226,8 +227,11 @@ impl RoutingEngine for Agent {
 
     async fn read_file(&self, request: Request<ReadFileRequest>) -> Result<Response<FileContents>, Status> {
         let user = user_of(&request, &request.get_ref().user);
+        let secrets = sees_secrets(&request);
         let r = request.into_inner();
         let (path, content) = self.files.read(&user, &r.path).map_err(file_status)?;
+        // A saved configuration shows its secrets only to whom `show configuration` would.
+        let content = if secrets { content } else { conceal_text(&self.config().schema(), &content) };
         Ok(Response::new(FileContents { path, content }))
     }
 

@@ -113,7 +113,6 @@ fn required(path: &str) -> Option<&'static [Permission]> {
             "GetRouteEngineInformation"
             | "GetChassisInventory"
             | "GetSystemUptimeInformation"
-            | "SaveFile"
             | "ListFiles"
             | "ReadFile"
             | "ChecksumFile"
@@ -126,7 +125,8 @@ fn required(path: &str) -> Option<&'static [Permission]> {
             | "GetProcesses"
             | "GetSnapshot"
             | "GetUsers" => &[View],
-            "DeleteFile" | "RenameFile" | "CopyFile" | "ChangeMastership" | "TakeSnapshot"
+            // Junos: a read-only class cannot save, nor change files.
+            "SaveFile" | "DeleteFile" | "RenameFile" | "CopyFile" | "ChangeMastership" | "TakeSnapshot"
             | "RecoverSnapshot" | "Logout" => &[Maintenance],
             "Shutdown" | "ClearShutdown" => &[Maintenance, Reboot],
             "RestartProcess" => &[Reset],

@@ -414,3 +414,27 @@ fn chunked_framing_and_configuration_xml_read_back() {
     client.send_raw(b"\n#x\n");
     assert!(client.expect_end().is_err());
 }
+
+#[test]
+fn control_characters_in_values_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = two_agents(dir.path());
+    let mut client = Client::open(&spec, 5);
+    client.receive();
+    client.send(&client_hello(&["urn:ietf:params:netconf:base:1.0"]));
+    for load in [
+        "<load-configuration action=\"merge\" format=\"text\"><configuration-text>system { host-name \"r1\nevil\"; }</configuration-text></load-configuration>",
+        "<load-configuration action=\"set\" format=\"text\"><configuration-set>set system host-name \"r1\tevil\"</configuration-set></load-configuration>",
+        "<load-configuration><configuration><system><host-name>r1&#9;evil</host-name></system></configuration></load-configuration>",
+        "<edit-config><target><candidate/></target><config><configuration><system><location><building>b&#9;1</building></location></system></configuration></config></edit-config>",
+    ] {
+        let refused = client.rpc(load);
+        let messages = texts(&refused, "error-message");
+        assert!(
+            messages.iter().any(|m| m.ends_with("control characters are not allowed")),
+            "{load}: {refused}"
+        );
+    }
+    let candidate = client.rpc("<get-configuration format=\"set\"/>");
+    assert!(!candidate.contains("evil") && !candidate.contains("building"), "{candidate}");
+}

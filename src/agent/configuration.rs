@@ -661,6 +661,14 @@ impl Configuration for ConfigurationService {
                 crate::MAX_LINE_BYTES
             )));
         }
+        // Values are checked against their types; an annotation is free text,
+        // but no more able to carry a control character into a listing.
+        if edit.target.chars().any(char::is_control) {
+            return Err(Status::invalid_argument(format!(
+                "invalid value: '{}': control characters are not allowed",
+                edit.target.escape_debug()
+            )));
+        }
         let warning = self.lock().edit(session, &edit)?;
         Ok(Response::new(EditReply { warning }))
     }

@@ -18,6 +18,10 @@ pub enum Permission {
     Network,
     Reboot,
     Reset,
+    /// Sees secret statements (password hashes, keys) in the configuration.
+    Secret,
+    /// Sees and changes them.
+    SecretControl,
     Shell,
     Trace,
     View,
@@ -25,7 +29,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 15] = [
         Permission::All,
         Permission::Clear,
         Permission::Configure,
@@ -35,6 +39,8 @@ impl Permission {
         Permission::Network,
         Permission::Reboot,
         Permission::Reset,
+        Permission::Secret,
+        Permission::SecretControl,
         Permission::Shell,
         Permission::Trace,
         Permission::View,
@@ -52,6 +58,8 @@ impl Permission {
             Permission::Network => "network",
             Permission::Reboot => "reboot",
             Permission::Reset => "reset",
+            Permission::Secret => "secret",
+            Permission::SecretControl => "secret-control",
             Permission::Shell => "shell",
             Permission::Trace => "trace",
             Permission::View => "view",
@@ -103,6 +111,12 @@ impl Permissions {
         flags.is_empty() || flags.iter().any(|&f| self.allows(f))
     }
 
+    /// Whether secret values may be shown: `secret`, or `secret-control`,
+    /// which changes them and so sees them too.
+    pub fn sees_secrets(&self) -> bool {
+        self.allows(Permission::Secret) || self.allows(Permission::SecretControl)
+    }
+
     pub fn names(&self) -> Vec<String> {
         self.0.iter().map(|p| p.name().to_owned()).collect()
     }
@@ -133,6 +147,11 @@ mod tests {
         assert!(!predefined("unauthorized").unwrap().allows_any(&[Permission::View]));
         assert!(predefined("unauthorized").unwrap().allows_any(&[]));
         assert_eq!(predefined("ops"), None);
+        assert!(predefined("super-user").unwrap().sees_secrets());
+        for class in ["operator", "read-only", "unauthorized"] {
+            assert!(!predefined(class).unwrap().sees_secrets(), "{class}");
+        }
+        assert!(Permissions::parse(["view", "secret-control"]).sees_secrets());
     }
 
     #[test]

@@ -357,3 +357,108 @@ fn a_wrong_password_past_the_threshold_is_answered_late() {
     }
     assert!(raw.login("bob", PASSWORD).is_ok(), "the right password is not held back");
 }
+
+#[test]
+fn only_a_class_with_secret_sees_password_hashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = two_agents(dir.path());
+    add_users(&spec);
+    let saved = as_user(&spec, "alice", Some(PASSWORD), &["show configuration system | save /var/tmp/conf"]);
+    assert!(saved.ok, "{}", saved.stderr);
+    let shows = [
+        "show configuration system login user alice",
+        "show configuration | display set | match encrypted",
+        "show configuration system root-authentication | display xml",
+        "show configuration system login | display json",
+        "show configuration | compare rollback 1",
+        "show system rollback 1 | match encrypted",
+        "file show /var/tmp/conf",
+    ];
+    let bob = as_user(&spec, "bob", Some(PASSWORD), &shows);
+    assert!(bob.ok, "{}", bob.stderr);
+    assert!(!bob.stdout.contains("$6$"), "{}", bob.stdout);
+    for shown in [
+        "    encrypted-password /* SECRET-DATA */; ## SECRET-DATA\n",
+        "set system login user alice authentication encrypted-password /* SECRET-DATA */\n",
+        "<encrypted-password>/* SECRET-DATA */</encrypted-password>",
+        "\"data\" : \"/* SECRET-DATA */\"",
+        "+              encrypted-password /* SECRET-DATA */; ## SECRET-DATA\n",
+    ] {
+        assert!(bob.stdout.contains(shown), "{shown} in {}", bob.stdout);
+    }
+    // A class with `secret` sees them, as the super-user does.
+    let alice = as_user(&spec, "alice", Some(PASSWORD), &shows);
+    assert!(alice.ok, "{}", alice.stderr);
+    assert!(!alice.stdout.contains("SECRET-DATA */"), "{}", alice.stdout);
+    assert_eq!(
+        alice.stdout.matches("$6$").count(),
+        bob.stdout.matches("SECRET-DATA */").count(),
+        "{}",
+        alice.stdout
+    );
+}
+
+#[test]
+fn files_are_written_only_where_the_class_allows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = two_agents(dir.path());
+    add_users(&spec);
+    let messages = dir.path().join("re0/files/var/log/messages");
+    let log = std::fs::read_to_string(&messages).unwrap();
+    assert!(log.contains("logged in"), "{log}");
+
+    // A read-only class has no `| save`, and the agent refuses it too.
+    let bob = as_user(&spec, "bob", Some(PASSWORD), &["show version | save /var/log/messages"]);
+    assert!(bob.stderr.contains("syntax error"), "{}", bob.stderr);
+    let raw = Raw::new(&address_of(&spec, 0));
+    let token = raw.login("bob", PASSWORD).unwrap();
+    let save = |token: &str, path: &str| {
+        let request =
+            reshell::proto::SaveFileRequest { user: String::new(), path: path.into(), content: "x\n".into() };
+        code(raw.rt.block_on(
+            RoutingEngineClient::new(raw.channel.clone()).save_file(raw.with(Some(token), request)),
+        ))
+    };
+    assert_eq!(save(&token, "/var/log/messages"), Code::PermissionDenied);
+
+    // A class that may save does so in its home and /var/tmp, not over the system's files.
+    let mia = as_user(
+        &spec,
+        "mia",
+        Some(PASSWORD),
+        &[
+            "show version | save /var/log/messages",
+            "show version | save out",
+            "file copy out /var/tmp/out",
+            "file copy out re1:/config/out",
+            "file rename out /var/log/out",
+            "file delete /var/log/messages",
+            "file list",
+        ],
+    );
+    assert_eq!(
+        mia.stderr.lines().filter(|l| l.starts_with("error: ")).collect::<Vec<_>>(),
+        [
+            "error: /var/log/messages: Permission denied",
+            "error: /config/out: Permission denied",
+            "error: /var/log/out: Permission denied",
+            "error: /var/log/messages: Permission denied",
+        ],
+        "{}",
+        mia.stderr
+    );
+    assert!(
+        mia.stdout.contains("lines of output to 'out'") && mia.stdout.contains("/var/home/mia/:\nout\n"),
+        "{}",
+        mia.stdout
+    );
+    assert!(std::fs::read_to_string(&messages).unwrap().starts_with(&log));
+
+    // Nobody writes over a directory, or to a name that is no file's.
+    let alice = raw.login("alice", PASSWORD).unwrap();
+    assert_eq!(save(&alice, ""), Code::InvalidArgument);
+    assert_eq!(save(&alice, "/var/tmp/"), Code::InvalidArgument);
+    assert_ne!(save(&alice, "/var/log"), Code::Ok);
+    assert_eq!(save(&alice, "/var/log/mine"), Code::Ok, "a super-user writes anywhere in the area");
+    assert!(dir.path().join("re0/files/var/log").is_dir());
+}

@@ -477,3 +477,46 @@ fn kill_9_during_commits_leaves_the_old_or_the_new_configuration() {
         committed = host;
     }
 }
+
+#[test]
+fn control_characters_are_refused_in_values() {
+    let dir = state_dir();
+    let run = batch(
+        dir.path(),
+        &[
+            "--keep-going",
+            "-c",
+            "configure",
+            "-c",
+            "set system host-name \"r1\x1b[2J\"",
+            "-c",
+            "set system location building b\x07",
+            "-c",
+            "annotate system \"\x1b[31mred\"",
+            "-c",
+            "commit and-quit",
+            "-c",
+            "show version | match Hostname",
+            "-c",
+            "show configuration system | match \"host-name|building|red\"",
+        ],
+    );
+    let refusals: Vec<&str> =
+        run.stderr.lines().filter_map(|l| l.split_once("invalid value")).map(|(_, m)| m).collect();
+    assert_eq!(
+        refusals,
+        [
+            ": 'r1\\u{1b}[2J': control characters are not allowed",
+            ": 'b\\u{7}': control characters are not allowed",
+            ": '\\u{1b}[31mred': control characters are not allowed",
+        ],
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.ends_with("commit complete\nExiting configuration mode\nHostname: re0\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains('\x1b'));
+}

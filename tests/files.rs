@@ -56,8 +56,9 @@ fn paths_outside_the_file_area_are_refused() {
         let shown = path.trim_start_matches("re1:");
         assert_eq!(run.stderr, format!("error: invalid path '{shown}'\n"));
     }
+    // The destination is checked before anything is read.
     let run = commands(dir.path(), &["file copy /var/tmp/x /../x"]);
-    assert_eq!(run.stderr, "error: could not resolve file: /var/tmp/x\n");
+    assert_eq!(run.stderr, "error: invalid path '/../x'\n");
     let run = commands(dir.path(), &["show version | save /var/tmp/x", "file copy /var/tmp/x re1:/../x"]);
     assert_eq!(run.stderr, "error: invalid path '/../x'\n");
 }

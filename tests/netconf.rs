@@ -44,16 +44,20 @@ struct Client {
 impl Client {
     /// Opens a session on the REs `spec` names (re0 first), as user `lab`.
     fn open(spec: &str, session_id: u32) -> Client {
+        let credentials = Credentials {
+            user: "lab".into(),
+            password: Some(common::PASSWORD.into()),
+            ..Credentials::default()
+        };
+        Client::open_as(spec, session_id, credentials)
+    }
+
+    fn open_as(spec: &str, session_id: u32, credentials: Credentials) -> Client {
         let (mut server_in, to_server) = std::io::pipe().unwrap();
         let (from_server, mut server_out) = std::io::pipe().unwrap();
         let addresses: Addresses = spec.parse().unwrap();
         let server = std::thread::spawn(move || {
             let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-            let credentials = Credentials {
-                user: "lab".into(),
-                password: Some(common::PASSWORD.into()),
-                ..Credentials::default()
-            };
             let mut engine = Engine::connect(rt.handle().clone(), &credentials, addresses, None)
                 .map_err(|e| format!("{e:#}"))?;
             reshell::netconf::run_session(&mut engine, session_id, &mut server_in, &mut server_out)
@@ -417,4 +421,58 @@ fn chunked_framing_and_configuration_xml_read_back() {
     // A broken chunk header ends the session.
     client.send_raw(b"\n#x\n");
     assert!(client.expect_end().is_err());
+}
+
+#[test]
+fn control_characters_in_values_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = two_agents(dir.path());
+    let mut client = Client::open(&spec, 5);
+    client.receive();
+    client.send(&client_hello(&["urn:ietf:params:netconf:base:1.0"]));
+    for load in [
+        "<load-configuration action=\"merge\" format=\"text\"><configuration-text>system { host-name \"r1\nevil\"; }</configuration-text></load-configuration>",
+        "<load-configuration action=\"set\" format=\"text\"><configuration-set>set system host-name \"r1\tevil\"</configuration-set></load-configuration>",
+        "<load-configuration><configuration><system><host-name>r1&#9;evil</host-name></system></configuration></load-configuration>",
+        "<edit-config><target><candidate/></target><config><configuration><system><location><building>b&#9;1</building></location></system></configuration></config></edit-config>",
+    ] {
+        let refused = client.rpc(load);
+        let messages = texts(&refused, "error-message");
+        assert!(
+            messages.iter().any(|m| m.ends_with("control characters are not allowed")),
+            "{load}: {refused}"
+        );
+    }
+    let candidate = client.rpc("<get-configuration format=\"set\"/>");
+    assert!(!candidate.contains("evil") && !candidate.contains("building"), "{candidate}");
+}
+
+#[test]
+fn a_read_only_user_gets_no_password_hashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = two_agents(dir.path());
+    let password = "Secret-42x";
+    let hash = sha_crypt::sha512_simple(password, &sha_crypt::Sha512Params::new(5000).unwrap()).unwrap();
+    let run = common::connected_commands(
+        &spec,
+        &[
+            "configure",
+            "set system login user bob class read-only",
+            &format!("set system login user bob authentication encrypted-password \"{hash}\""),
+            "commit synchronize and-quit",
+        ],
+    );
+    assert!(run.stdout.contains("commit complete"), "{}{}", run.stdout, run.stderr);
+    let bob = Credentials { user: "bob".into(), password: Some(password.into()), ..Credentials::default() };
+    let mut client = Client::open_as(&spec, 3, bob);
+    client.receive();
+    client.send(&client_hello(&["urn:ietf:params:netconf:base:1.0"]));
+    for get in [
+        "<get-configuration database=\"committed\"/>",
+        "<get-configuration database=\"committed\" format=\"text\"/>",
+        "<get-config><source><running/></source></get-config>",
+    ] {
+        let reply = client.rpc(get);
+        assert!(!reply.contains("$6$") && reply.contains("/* SECRET-DATA */"), "{get}: {reply}");
+    }
 }

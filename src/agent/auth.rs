@@ -11,7 +11,7 @@ use std::path::Path;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use tonic::Status;
@@ -33,6 +33,30 @@ pub const REQUESTS_PER_SECOND: u32 = 100_000;
 /// Logins kept at once; beyond it the longest-idle one that no session
 /// holds is forgotten.
 const MAX_LOGINS: usize = 1024;
+
+/// How long a login no CLI session holds lasts without a call, when its
+/// class sets no `idle-timeout`: a script's token, or one that leaked, is
+/// worthless an hour after its last use.
+pub const IDLE_LIFETIME: Duration = Duration::from_secs(60 * 60);
+
+/// How long a login no CLI session holds lasts at most, however busy. A
+/// session's own login is not cut by it: it ends with the session (logout,
+/// `idle-timeout`, disconnection), so an active session never loses its
+/// login in the middle of a command.
+pub const ABSOLUTE_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// What a refused, ended login is told.
+const ENDED: &str = "login required: the session has ended";
+
+/// A class's `idle-timeout`, looked up when a login is issued.
+pub type IdleTimeouts = Box<dyn Fn(&str) -> Option<Duration> + Send + Sync>;
+
+/// `system login class CLASS idle-timeout` (minutes; 0 or absent: none).
+pub fn idle_timeout(config: &Node, class: &str) -> Option<Duration> {
+    let minutes = config.descend(["system", "login", "class", class, "idle-timeout"])?.values.first()?;
+    let minutes: u64 = minutes.parse().ok().filter(|m| *m > 0)?;
+    Some(Duration::from_secs(minutes * 60))
+}
 
 /// Who is calling, as the layer found them; handlers read it from the
 /// request's extensions.
@@ -89,7 +113,6 @@ fn required(path: &str) -> Option<&'static [Permission]> {
             "GetRouteEngineInformation"
             | "GetChassisInventory"
             | "GetSystemUptimeInformation"
-            | "SaveFile"
             | "ListFiles"
             | "ReadFile"
             | "ChecksumFile"
@@ -103,7 +126,8 @@ fn required(path: &str) -> Option<&'static [Permission]> {
             | "GetSnapshot"
             | "GetUsers"
             | "GetLockouts" => &[View],
-            "DeleteFile" | "RenameFile" | "CopyFile" | "ChangeMastership" | "TakeSnapshot"
+            // Junos: a read-only class cannot save, nor change files.
+            "SaveFile" | "DeleteFile" | "RenameFile" | "CopyFile" | "ChangeMastership" | "TakeSnapshot"
             | "RecoverSnapshot" | "Logout" => &[Maintenance],
             "Shutdown" | "ClearShutdown" => &[Maintenance, Reboot],
             "RestartProcess" => &[Reset],
@@ -187,25 +211,45 @@ pub fn random_hex(bytes: usize) -> anyhow::Result<String> {
     Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// One login: who, and how busy.
+/// One login: who, how busy, and how long it may last.
 struct Entry {
     principal: Arc<Principal>,
+    issued: Instant,
     last_used: Instant,
+    /// The class's `idle-timeout`.
+    idle_timeout: Option<Duration>,
     /// Held by a CLI session's stream: never forgotten while it lasts.
     attached: bool,
     window: Instant,
     calls: u32,
 }
 
+impl Entry {
+    /// Whether the login is over at `now`: idle past its class's
+    /// `idle-timeout`, or, when no session holds it, idle past
+    /// [`IDLE_LIFETIME`] or older than [`ABSOLUTE_LIFETIME`].
+    fn ended(&self, now: Instant) -> bool {
+        let idle = now.saturating_duration_since(self.last_used);
+        if let Some(limit) = self.idle_timeout
+            && idle > limit
+        {
+            return true;
+        }
+        !self.attached
+            && (idle > IDLE_LIFETIME || now.saturating_duration_since(self.issued) > ABSOLUTE_LIFETIME)
+    }
+}
+
 /// The logins this agent handed out, and the check every call passes.
 pub struct Authority {
     secret: ChassisSecret,
+    idle_timeouts: IdleTimeouts,
     logins: Mutex<HashMap<Arc<str>, Entry>>,
 }
 
 impl Authority {
-    pub fn new(secret: ChassisSecret) -> Authority {
-        Authority { secret, logins: Mutex::default() }
+    pub fn new(secret: ChassisSecret, idle_timeouts: IdleTimeouts) -> Authority {
+        Authority { secret, idle_timeouts, logins: Mutex::default() }
     }
 
     fn logins(&self) -> std::sync::MutexGuard<'_, HashMap<Arc<str>, Entry>> {
@@ -217,6 +261,7 @@ impl Authority {
         let token: Arc<str> =
             random_hex(16).map_err(|e| Status::internal(format!("cannot make a token: {e}")))?.into();
         principal.token = Some(token.clone());
+        let idle_timeout = (self.idle_timeouts)(&principal.class);
         let now = Instant::now();
         let mut logins = self.logins();
         if logins.len() >= MAX_LOGINS {
@@ -228,8 +273,15 @@ impl Authority {
                 None => return Err(Status::resource_exhausted(format!("too many logins ({MAX_LOGINS})"))),
             }
         }
-        let entry =
-            Entry { principal: Arc::new(principal), last_used: now, attached: false, window: now, calls: 0 };
+        let entry = Entry {
+            principal: Arc::new(principal),
+            issued: now,
+            last_used: now,
+            idle_timeout,
+            attached: false,
+            window: now,
+            calls: 0,
+        };
         logins.insert(token.clone(), entry);
         Ok(token)
     }
@@ -258,6 +310,15 @@ impl Authority {
     /// The check in front of every call: who the caller is (nobody yet for
     /// a login), or why the call is refused.
     pub fn admit(&self, path: &str, headers: &http::HeaderMap) -> Result<Option<Arc<Principal>>, Status> {
+        self.admit_at(path, headers, Instant::now())
+    }
+
+    fn admit_at(
+        &self,
+        path: &str,
+        headers: &http::HeaderMap,
+        now: Instant,
+    ) -> Result<Option<Arc<Principal>>, Status> {
         if path == LOGIN_PATH {
             return Ok(None);
         }
@@ -272,9 +333,12 @@ impl Authority {
         };
         let mut logins = self.logins();
         let Some(entry) = logins.get_mut(token) else {
-            return Err(Status::unauthenticated("login required: the session has ended"));
+            return Err(Status::unauthenticated(ENDED));
         };
-        let now = Instant::now();
+        if entry.ended(now) {
+            logins.remove(token);
+            return Err(Status::unauthenticated(ENDED));
+        }
         entry.last_used = now;
         if now.duration_since(entry.window).as_secs() >= 1 {
             entry.window = now;
@@ -524,6 +588,64 @@ mod tests {
         assert_eq!(authenticate(&c, "root", Some("Secret-42x"), false), Err(LoginError::Incorrect));
     }
 
+    fn authority(dir: &Path) -> Authority {
+        let config = config("system { login { class brief { idle-timeout 5; permissions view; } } }");
+        let secret = ChassisSecret::open_or_create(&dir.join("s")).unwrap();
+        Authority::new(secret, Box::new(move |class| idle_timeout(&config, class)))
+    }
+
+    fn login(authority: &Authority, class: &str) -> http::HeaderMap {
+        let principal = Principal {
+            user: "u".into(),
+            class: class.into(),
+            permissions: Permissions::of([Permission::View]),
+            from: "-".into(),
+            token: None,
+        };
+        let mut headers = http::HeaderMap::new();
+        headers.insert(TOKEN_KEY, authority.issue(principal).unwrap().parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn logins_end_when_idle_or_old_unless_a_session_holds_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let authority = authority(dir.path());
+        let path = "/reshell.v1.RoutingEngine/GetRouteEngineInformation";
+        let ended = |headers: &http::HeaderMap, at: Instant| {
+            authority.admit_at(path, headers, at).err().map(|s| (s.code(), s.message().to_owned()))
+        };
+        let refused = Some((tonic::Code::Unauthenticated, ENDED.to_owned()));
+        let start = Instant::now();
+        let minute = Duration::from_secs(60);
+
+        // Idle: an hour without a call ends a script's login; calls keep it.
+        let idle = login(&authority, "read-only");
+        assert_eq!(ended(&idle, start + IDLE_LIFETIME - minute), None);
+        assert_eq!(ended(&idle, start + 2 * IDLE_LIFETIME - 2 * minute), None);
+        assert_eq!(ended(&idle, start + 3 * IDLE_LIFETIME), refused);
+        assert_eq!(ended(&idle, start), refused, "an ended login stays ended");
+
+        // Old: a day after the login, however busy.
+        let busy = login(&authority, "read-only");
+        let mut at = start;
+        while at < start + ABSOLUTE_LIFETIME {
+            assert_eq!(ended(&busy, at), None);
+            at += IDLE_LIFETIME - minute;
+        }
+        assert_eq!(ended(&busy, at), refused);
+
+        // A session's login lasts as long as the session, idle or old...
+        let held = login(&authority, "read-only");
+        authority.attach(held[TOKEN_KEY].to_str().unwrap());
+        assert_eq!(ended(&held, start + 2 * ABSOLUTE_LIFETIME), None);
+        // ...but not past its class's idle-timeout (5 minutes).
+        let brief = login(&authority, "brief");
+        authority.attach(brief[TOKEN_KEY].to_str().unwrap());
+        assert_eq!(ended(&brief, start + 4 * minute), None);
+        assert_eq!(ended(&brief, start + 10 * minute), refused);
+    }
+
     #[test]
     fn the_factory_default_holds_no_credential() {
         assert!(!has_credentials(&config(include_str!("factory.conf"))));
@@ -553,7 +675,7 @@ mod tests {
     #[test]
     fn every_call_is_checked_against_the_table() {
         let dir = tempfile::tempdir().unwrap();
-        let authority = Authority::new(ChassisSecret::open_or_create(&dir.path().join("s")).unwrap());
+        let authority = authority(dir.path());
         let token = authority
             .issue(Principal {
                 user: "ro".into(),
@@ -587,7 +709,7 @@ mod tests {
     #[test]
     fn a_login_making_too_many_calls_is_slowed_down() {
         let dir = tempfile::tempdir().unwrap();
-        let authority = Authority::new(ChassisSecret::open_or_create(&dir.path().join("s")).unwrap());
+        let authority = authority(dir.path());
         let principal = Principal {
             user: "ops".into(),
             class: "super-user".into(),
@@ -614,6 +736,6 @@ mod tests {
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         let mut headers = http::HeaderMap::new();
         headers.insert(CHASSIS_KEY, first.0.parse().unwrap());
-        assert!(Authority::new(second).admit("/reshell.v1.Peer/Claim", &headers).is_ok());
+        assert!(Authority::new(second, Box::new(|_| None)).admit("/reshell.v1.Peer/Claim", &headers).is_ok());
     }
 }

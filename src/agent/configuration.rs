@@ -15,6 +15,7 @@ use super::Agent;
 use super::auth::{principal_of, user_of};
 use super::sessions::Login;
 use crate::config::compare::compare;
+use crate::config::conceal::{conceal, conceal_text};
 use crate::config::editors::describe;
 use crate::config::inherit::{expand, expand_from};
 use crate::config::load::{LoadError, apply_set_lines, parse_text};
@@ -152,6 +153,10 @@ impl ConfigDb {
 
     pub fn effective(&self) -> &Node {
         &self.effective
+    }
+
+    pub fn schema(&self) -> Arc<Schema> {
+        self.schema.clone()
     }
 
     /// The size of the committed configuration as written.
@@ -686,6 +691,14 @@ impl Configuration for ConfigurationService {
                 crate::MAX_LINE_BYTES
             )));
         }
+        // Values are checked against their types; an annotation is free text,
+        // but no more able to carry a control character into a listing.
+        if edit.target.chars().any(char::is_control) {
+            return Err(Status::invalid_argument(format!(
+                "invalid value: '{}': control characters are not allowed",
+                edit.target.escape_debug()
+            )));
+        }
         let warning = self.lock().edit(session, &edit)?;
         Ok(Response::new(EditReply { warning }))
     }
@@ -695,6 +708,7 @@ impl Configuration for ConfigurationService {
         request: Request<GetConfigurationRequest>,
     ) -> Result<Response<ConfigurationReply>, Status> {
         let session = self.session_of(&request);
+        let secrets = sees_secrets(&request);
         let r = request.into_inner();
         let db = self.lock();
         let path = db.read(&r.words)?;
@@ -714,7 +728,10 @@ impl Configuration for ConfigurationService {
         } else {
             tree
         };
-        let node = tree.get(&path.steps).cloned().unwrap_or_default();
+        let mut node = tree.get(&path.steps).cloned().unwrap_or_default();
+        if !secrets && !r.keys_only {
+            node = conceal(&db.schema, &path.steps, node);
+        }
         let root = if r.keys_only { keys_to_wire("", &node) } else { to_wire("", &node) };
         let last_commit = db.store.history().ok().and_then(|h| h.into_iter().next()).map(|c| entry(0, c));
         Ok(Response::new(ConfigurationReply { root: Some(root), last_commit }))
@@ -732,6 +749,7 @@ impl Configuration for ConfigurationService {
 
     async fn compare(&self, request: Request<CompareRequest>) -> Result<Response<CompareReply>, Status> {
         let session = self.session_of(&request);
+        let secrets = sees_secrets(&request);
         let request = request.into_inner();
         let db = self.lock();
         let shown_rollback;
@@ -747,6 +765,8 @@ impl Configuration for ConfigurationService {
             None | Some(0) => compare(&db.schema, &db.committed, shown),
             Some(n) => compare(&db.schema, &db.rollback_tree(n)?, shown),
         };
+        // A changed secret still shows as changed, its values hidden.
+        let text = if secrets { text } else { conceal_text(&db.schema, &text) };
         Ok(Response::new(CompareReply { text }))
     }
 
@@ -825,6 +845,11 @@ impl Configuration for ConfigurationService {
         let entries = history.into_iter().enumerate().map(|(n, c)| entry(n as u32, c)).collect();
         Ok(Response::new(CommitInformation { entries }))
     }
+}
+
+/// Whether the caller's class may see secret values (the other RE may).
+pub(super) fn sees_secrets<T>(request: &Request<T>) -> bool {
+    principal_of(request).is_some_and(|p| p.permissions.sees_secrets())
 }
 
 fn entry(sequence: u32, c: CommitRecord) -> CommitEntry {

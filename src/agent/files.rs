@@ -15,6 +15,14 @@ use crate::proto::{DirectoryEntry, DirectoryList};
 /// The directories every RE has.
 const LAYOUT: [&str; 4] = ["var/tmp", "var/log", "var/home", "config"];
 
+/// Where a user who is not a super-user may write, as on Junos, where the
+/// rest (the logs, `/config`) belongs to the system: `/var/tmp`, and the
+/// user's own home.
+fn writable_by(user: &str, shown: &str) -> bool {
+    let home = format!("{}/", home(user).display());
+    shown.strip_prefix("/var/tmp/").or_else(|| shown.strip_prefix(&home)).is_some_and(|rest| !rest.is_empty())
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
     #[error("invalid path '{0}'")]
@@ -25,6 +33,8 @@ pub enum FileError {
     Io { path: String, source: std::io::Error },
     #[error("{path}: file too large ({size} bytes; at most {limit} are read whole)")]
     TooLarge { path: String, size: u64, limit: usize },
+    #[error("{0}: Permission denied")]
+    Denied(String),
 }
 
 pub struct FileArea {
@@ -79,6 +89,20 @@ impl FileArea {
             }
         }
         Ok(Resolved { shown: format!("/{}", parts.join("/")), host })
+    }
+
+    /// Refuses a write at `path` that is not the user's to make: a name that
+    /// is no file's (empty, or ending in `/`), or, unless `everywhere` (a
+    /// super-user), a place outside `/var/tmp` and the user's home.
+    pub fn check_write(&self, user: &str, path: &str, everywhere: bool) -> Result<(), FileError> {
+        if path.is_empty() || path.ends_with('/') {
+            return Err(FileError::InvalidPath(path.to_owned()));
+        }
+        let target = self.resolve(user, path)?;
+        if !everywhere && !writable_by(user, &target.shown) {
+            return Err(FileError::Denied(target.shown));
+        }
+        Ok(())
     }
 
     /// A file to read, for `file show`, `file copy` and checksums.
@@ -146,8 +170,14 @@ impl FileArea {
 
     /// Writes a whole file at once: a reader sees the old file or the new one.
     pub fn save(&self, user: &str, path: &str, content: &str) -> Result<String, FileError> {
+        if path.is_empty() || path.ends_with('/') {
+            return Err(FileError::InvalidPath(path.to_owned()));
+        }
         let target = self.resolve(user, path)?;
         let io = |source| FileError::Io { path: target.shown.clone(), source };
+        if target.host.is_dir() {
+            return Err(io(std::io::Error::other("Is a directory")));
+        }
         let dir = target.host.parent().ok_or_else(|| FileError::InvalidPath(path.to_owned()))?;
         std::fs::create_dir_all(dir).map_err(io)?;
         write_atomically(&target.host, content.as_bytes()).map_err(io)?;
@@ -261,6 +291,32 @@ mod tests {
         // A link planted in the area is not followed.
         std::os::unix::fs::symlink("/etc", dir.path().join("files/var/tmp/etc")).unwrap();
         assert!(area.resolve("lab", "/var/tmp/etc/passwd").is_err());
+    }
+
+    #[test]
+    fn a_write_names_a_file_the_user_may_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let area = FileArea::new(dir.path()).unwrap();
+        area.save("lab", "/var/log/messages", "kept\n").unwrap();
+        for (path, everywhere) in [("", true), ("/var/tmp/", true), ("x/", true)] {
+            assert!(
+                matches!(area.check_write("lab", path, everywhere), Err(FileError::InvalidPath(_))),
+                "{path:?}"
+            );
+            assert!(matches!(area.save("lab", path, "x"), Err(FileError::InvalidPath(_))), "{path:?}");
+        }
+        assert!(area.save("lab", "/var/log", "x").is_err(), "a directory is not replaced");
+        assert!(area.list("lab", "/var/log").is_ok());
+        for denied in ["/var/log/messages", "/config/juniper.conf", "/var/home/ops/x", "/var/tmp", "../ops/x"]
+        {
+            assert!(matches!(area.check_write("lab", denied, false), Err(FileError::Denied(_))), "{denied}");
+            assert!(area.check_write("lab", denied, true).is_ok(), "{denied}");
+        }
+        for allowed in ["out.txt", "/var/home/lab/a/b", "/var/tmp/x"] {
+            assert!(area.check_write("lab", allowed, false).is_ok(), "{allowed}");
+        }
+        assert!(matches!(area.check_write("lab", "../../../../x", true), Err(FileError::InvalidPath(_))));
+        assert_eq!(area.read("lab", "/var/log/messages").unwrap().1, "kept\n");
     }
 
     #[test]

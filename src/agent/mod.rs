@@ -141,7 +141,14 @@ impl Agent {
         let config = Arc::new(Mutex::new(config));
         let secret = auth::ChassisSecret::open_or_create(&options.secret)
             .with_context(|| format!("cannot set up the chassis secret {}", options.secret.display()))?;
-        let authority = Arc::new(auth::Authority::new(secret.clone()));
+        // A login's idle-timeout is its class's when it logs in.
+        let idle_timeouts: auth::IdleTimeouts = {
+            let config = config.clone();
+            Box::new(move |class| {
+                auth::idle_timeout(config.lock().unwrap_or_else(|e| e.into_inner()).effective(), class)
+            })
+        };
+        let authority = Arc::new(auth::Authority::new(secret.clone(), idle_timeouts));
         // A session that ends leaves configuration mode: its exclusive
         // changes and private copy go with it, and so does its login.
         let sessions = {

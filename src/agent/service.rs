@@ -6,10 +6,11 @@ use super::transfer::{Chunks, file_status};
 use std::time::SystemTime;
 
 use super::auth::{Principal, principal_of, user_of};
-use super::configuration::now;
+use super::configuration::{now, sees_secrets};
 use super::processes::{Daemon, not_running};
 use super::sessions::{Login, SessionStream};
 use super::{Agent, forwarding, host, model, unix_seconds};
+use crate::config::conceal::conceal_text;
 use crate::proto::peer_server::Peer;
 use crate::proto::routing_engine_server::RoutingEngine;
 use crate::proto::{
@@ -211,7 +212,9 @@ impl RoutingEngine for Agent {
 
     async fn save_file(&self, request: Request<SaveFileRequest>) -> Result<Response<SaveFileReply>, Status> {
         let user = user_of(&request, &request.get_ref().user);
+        let everywhere = writes_everywhere(&request);
         let r = request.into_inner();
+        self.files.check_write(&user, &r.path, everywhere).map_err(file_status)?;
         let path = self.files.save(&user, &r.path, &r.content).map_err(file_status)?;
         Ok(Response::new(SaveFileReply { path }))
     }
@@ -227,21 +230,30 @@ impl RoutingEngine for Agent {
 
     async fn read_file(&self, request: Request<ReadFileRequest>) -> Result<Response<FileContents>, Status> {
         let user = user_of(&request, &request.get_ref().user);
+        let secrets = sees_secrets(&request);
         let r = request.into_inner();
         let (path, content) = self.files.read(&user, &r.path).map_err(file_status)?;
+        // A saved configuration shows its secrets only to whom `show configuration` would.
+        let content = if secrets { content } else { conceal_text(&self.config().schema(), &content) };
         Ok(Response::new(FileContents { path, content }))
     }
 
     async fn delete_file(&self, request: Request<FilePathRequest>) -> Result<Response<FileReply>, Status> {
         let user = user_of(&request, &request.get_ref().user);
+        let everywhere = writes_everywhere(&request);
         let r = request.into_inner();
+        self.files.check_write(&user, &r.path, everywhere).map_err(file_status)?;
         let path = self.files.delete(&user, &r.path).map_err(file_status)?;
         Ok(Response::new(FileReply { path }))
     }
 
     async fn rename_file(&self, request: Request<RenameFileRequest>) -> Result<Response<FileReply>, Status> {
         let user = user_of(&request, &request.get_ref().user);
+        let everywhere = writes_everywhere(&request);
         let r = request.into_inner();
+        for path in [&r.from, &r.to] {
+            self.files.check_write(&user, path, everywhere).map_err(file_status)?;
+        }
         let path = self.files.rename(&user, &r.from, &r.to).map_err(file_status)?;
         Ok(Response::new(FileReply { path }))
     }
@@ -258,8 +270,9 @@ impl RoutingEngine for Agent {
 
     async fn copy_file(&self, request: Request<CopyFileRequest>) -> Result<Response<FileReply>, Status> {
         let user = user_of(&request, &request.get_ref().user);
+        let everywhere = writes_everywhere(&request);
         let r = request.into_inner();
-        let path = self.copy_file(&user, &r.source, &r.destination).await?;
+        let path = self.copy_file(&user, &r.source, &r.destination, everywhere).await?;
         Ok(Response::new(FileReply { path }))
     }
 
@@ -449,4 +462,10 @@ impl Peer for Agent {
         self.check_peer(r.from_slot)?;
         Ok(Response::new(self.synchronized(&r)?))
     }
+}
+
+/// Whether the caller may write anywhere in the file area: a super-user,
+/// or the other RE, which checked the user it acts for.
+fn writes_everywhere<T>(request: &Request<T>) -> bool {
+    principal_of(request).is_some_and(|p| p.permissions.allows(crate::permissions::Permission::All))
 }

@@ -36,19 +36,24 @@ pub fn file_status(e: FileError) -> Status {
         FileError::NotFound(_) => Status::not_found(e.to_string()),
         FileError::Io { .. } => Status::internal(e.to_string()),
         FileError::TooLarge { .. } => Status::resource_exhausted(e.to_string()),
+        FileError::Denied(_) => Status::permission_denied(e.to_string()),
     }
 }
 
 impl Agent {
     /// `file copy SOURCE DESTINATION`, either of which may be on the other RE.
+    /// The destination is checked here, where the user is known: both REs
+    /// lay out their file areas alike.
     pub(super) async fn copy_file(
         &self,
         user: &str,
         source: &str,
         destination: &str,
+        everywhere: bool,
     ) -> Result<String, Status> {
         let (from, source) = locate(source, self.slot);
         let (to, destination) = locate(destination, self.slot);
+        self.files.check_write(user, destination, everywhere).map_err(file_status)?;
         let chunks = if from == self.slot {
             self.read_chunks(user, source)?
         } else {

@@ -2,6 +2,7 @@
 //! with it (edits, text and set formats, comparison, validation, storage).
 
 pub mod compare;
+pub mod conceal;
 pub mod editors;
 pub mod generate;
 pub mod inherit;

@@ -143,6 +143,14 @@ impl Schema {
         &self.nodes[id.0]
     }
 
+    /// The names of the statements marked `secret`, each once.
+    pub fn secret_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.nodes.iter().filter(|n| n.secret).map(|n| n.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
     pub fn roots(&self) -> &[SchemaId] {
         &self.roots
     }

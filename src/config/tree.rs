@@ -287,6 +287,11 @@ pub fn quote(value: &str) -> String {
     if plain { value.to_owned() } else { format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\"")) }
 }
 
+/// A leaf's value as printed: a concealed secret as Junos prints it, bare.
+fn shown_value(secret: bool, value: &str) -> String {
+    if secret && value == super::conceal::SECRET_DATA { value.to_owned() } else { quote(value) }
+}
+
 /// How `| display inheritance` marks the statements a group gave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Inheritance {
@@ -352,7 +357,7 @@ impl Printer<'_> {
         };
         let inactive = self.marks(&indent, node, &tokens, false);
         let secret = if s.secret { " ## SECRET-DATA" } else { "" };
-        let value = || node.values.first().map(|v| quote(v)).unwrap_or_default();
+        let value = || node.values.first().map(|v| shown_value(s.secret, v)).unwrap_or_default();
         let out = &mut self.out;
         let _ = match &s.kind {
             Kind::Flag => writeln!(out, "{indent}{inactive}{};", s.name),
@@ -459,7 +464,7 @@ fn write_sets(out: &mut String, schema: &Schema, at: Option<SchemaId>, node: &No
             }
             Kind::Leaf(_) | Kind::LeafList(_) => {
                 for v in &child.values {
-                    let _ = writeln!(out, "set {} {}", join(prefix, &s.name), quote(v));
+                    let _ = writeln!(out, "set {} {}", join(prefix, &s.name), shown_value(s.secret, v));
                 }
                 join(prefix, &s.name)
             }

@@ -30,10 +30,18 @@ pub enum ArgType {
 impl ArgType {
     /// Checks `value`, returning the Junos message for a value of the wrong shape.
     pub fn check(&self, value: &str) -> Result<(), String> {
+        // An escape sequence or a line break in a value would land in every
+        // prompt, log line and listing that prints it.
+        if value.chars().any(char::is_control) {
+            return Err(format!(
+                "invalid value: '{}': control characters are not allowed",
+                value.escape_debug()
+            ));
+        }
         match self {
             ArgType::String | ArgType::Path => Ok(()),
             ArgType::Filename => {
-                if value.is_empty() || value.contains('\0') {
+                if value.is_empty() {
                     Err(format!("invalid filename: '{value}'"))
                 } else {
                     Ok(())
@@ -148,6 +156,21 @@ mod tests {
         assert_eq!(t.check("1"), Err("Value 1 is not within range (2..10000)".into()));
         assert_eq!(t.check("x1"), Err("invalid numeric value: 'x1'".into()));
         assert_eq!(t.help_suffix().as_deref(), Some("(2..10000)"));
+    }
+
+    #[test]
+    fn control_characters_are_refused_in_every_value() {
+        for t in [ArgType::String, ArgType::Filename, ArgType::Path, ArgType::Enum(vec!["a\nb".into()])] {
+            assert_eq!(
+                t.check("r1\x1b[2J\n"),
+                Err("invalid value: 'r1\\u{1b}[2J\\n': control characters are not allowed".into())
+            );
+            assert_eq!(
+                t.check("r1\tx"),
+                Err("invalid value: 'r1\\tx': control characters are not allowed".into())
+            );
+        }
+        assert_eq!(ArgType::String.check("ré-1 \"quoted\""), Ok(()));
     }
 
     #[test]

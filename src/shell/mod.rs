@@ -317,7 +317,7 @@ impl Engine {
         let permissions = Permissions::parse(granted.permissions.iter().map(String::as_str));
         let permitted = |language: Language| Language {
             commands: language.commands.permitted(&permissions),
-            pipes: language.pipes,
+            pipes: language.pipes.permitted(&permissions),
         };
         Ok(Engine {
             operational: Arc::new(permitted(operational)),

@@ -1,0 +1,175 @@
+//! What a user whose class lacks the `secret` permission sees of secret
+//! statements (password hashes, keys): the statement, with its value
+//! replaced by `/* SECRET-DATA */`, as Junos prints it for such a user.
+//! The agent conceals before a configuration leaves it, so every way of
+//! showing one (text, set, XML, JSON, compare, files) hides the same values.
+
+use std::sync::Arc;
+
+use regex::Regex;
+
+use super::path::Step;
+use super::schema::{Kind, Schema, SchemaId};
+use super::tree::{Node, child_step, ends_at_entry};
+
+/// The value shown in place of a secret.
+pub const SECRET_DATA: &str = "/* SECRET-DATA */";
+
+/// The configuration `node` found at `steps`, its secret values replaced.
+/// Only the nodes on the way to a secret are copied.
+pub fn conceal(schema: &Schema, steps: &[Step], node: Node) -> Node {
+    let concealed = match steps.last() {
+        None => statements(schema, None, &node),
+        Some(last) if ends_at_entry(schema, steps) => statements(schema, Some(last.schema), &node),
+        Some(last) => statement(schema, last.schema, &node),
+    };
+    concealed.unwrap_or(node)
+}
+
+/// The statements under `at`, if any of them changed.
+fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Option<Node> {
+    let mut changed: Option<Node> = None;
+    for (key, child) in &node.children {
+        let Some(step) = child_step(schema, at, key) else { continue };
+        if let Some(new) = statement(schema, step.schema, child) {
+            changed.get_or_insert_with(|| node.clone()).children.insert(key.clone(), Arc::new(new));
+        }
+    }
+    changed
+}
+
+fn statement(schema: &Schema, id: SchemaId, node: &Node) -> Option<Node> {
+    let s = schema.node(id);
+    if s.secret {
+        return node
+            .values
+            .iter()
+            .any(|v| v != SECRET_DATA)
+            .then(|| Node { values: vec![SECRET_DATA.to_owned(); node.values.len()], ..node.clone() });
+    }
+    match s.kind {
+        // The keyword's node holds the entries.
+        Kind::List { keyword: true, .. } => {
+            let mut changed: Option<Node> = None;
+            for (name, entry) in &node.children {
+                if let Some(new) = statements(schema, Some(id), entry) {
+                    changed.get_or_insert_with(|| node.clone()).children.insert(name.clone(), Arc::new(new));
+                }
+            }
+            changed
+        }
+        Kind::Container | Kind::List { keyword: false, .. } => statements(schema, Some(id), node),
+        _ => None,
+    }
+}
+
+/// Text that may hold configuration (a saved `show configuration`, a
+/// comparison) with the value of every secret statement replaced, in each
+/// form it may be printed in: curly braces or `set` commands
+/// (`encrypted-password "$6$...";`), XML and JSON. Over-eager at worst: a
+/// description that quotes a secret statement's name loses the word after it.
+pub fn conceal_text(schema: &Schema, text: &str) -> String {
+    let names = schema.secret_names();
+    if names.is_empty() {
+        return text.to_owned();
+    }
+    let names = names.iter().map(|n| regex::escape(n)).collect::<Vec<_>>().join("|");
+    let quoted = r#""(?:[^"\\\n]|\\.)*""#;
+    // Text concealed once stays as it is.
+    let shown = regex::escape(SECRET_DATA);
+    let forms = [
+        (format!(r#"(\b(?:{names})[ \t]+)(?:{shown}|{quoted}|[^\s;"]+)"#), format!("${{1}}{SECRET_DATA}")),
+        (format!(r"(<(?:{names})>)[^<]*(</(?:{names})>)"), format!("${{1}}{SECRET_DATA}${{2}}")),
+        (
+            format!(r#"("(?:{names})"\s*:\s*(?:\[\s*\{{\s*"data"\s*:\s*)?){quoted}"#),
+            format!("${{1}}\"{SECRET_DATA}\""),
+        ),
+    ];
+    let mut text = text.to_owned();
+    for (pattern, replacement) in forms {
+        // Built from names the schema checked: the patterns are valid.
+        if let Ok(re) = Regex::new(&pattern) {
+            text = re.replace_all(&text, replacement.as_str()).into_owned();
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::tree::tests::{build, read};
+    use crate::config::tree::{to_set, to_text};
+
+    const HASH: &str = "$6$abc$def";
+
+    fn sample(schema: &Schema) -> Node {
+        build(
+            schema,
+            &[
+                "system host-name r1",
+                "chassis redundancy keepalive-time 30",
+                "system root-authentication encrypted-password \"$6$abc$def\"",
+                "system login user bob class read-only",
+                "system login user bob authentication encrypted-password \"$6$abc$def\"",
+                "groups g1 system root-authentication encrypted-password \"$6$abc$def\"",
+            ],
+        )
+    }
+
+    #[test]
+    fn secret_values_are_replaced_wherever_they_are() {
+        let schema = Schema::shipped().unwrap();
+        let root = sample(&schema);
+        let shown = conceal(&schema, &[], root.clone());
+        let text = to_text(&schema, None, &shown);
+        assert!(!text.contains(HASH), "{text}");
+        assert!(text.contains("encrypted-password /* SECRET-DATA */; ## SECRET-DATA\n"), "{text}");
+        assert_eq!(text.matches("SECRET-DATA */").count(), 3, "{text}");
+        assert!(text.contains("host-name r1;"));
+        let set = to_set(&schema, None, &shown, "");
+        assert!(
+            set.contains("set system root-authentication encrypted-password /* SECRET-DATA */\n"),
+            "{set}"
+        );
+        // What holds no secret is shared, not copied.
+        assert!(Arc::ptr_eq(&root.children["chassis"], &shown.children["chassis"]));
+        assert_eq!(conceal(&schema, &[], shown.clone()), shown, "concealing twice changes nothing");
+    }
+
+    #[test]
+    fn a_subtree_is_concealed_from_where_it_hangs() {
+        let schema = Schema::shipped().unwrap();
+        let root = sample(&schema);
+        for path in [
+            "system login user",
+            "system login user bob",
+            "system login user bob authentication",
+            "system login user bob authentication encrypted-password",
+            "system root-authentication encrypted-password",
+        ] {
+            let steps = read(&schema, path).unwrap().steps;
+            let node = root.get(&steps).cloned().unwrap();
+            let shown = conceal(&schema, &steps, node);
+            assert!(!format!("{shown:?}").contains(HASH), "{path}: {shown:?}");
+        }
+    }
+
+    #[test]
+    fn secrets_in_text_are_replaced_in_every_form() {
+        let schema = Schema::shipped().unwrap();
+        let root = sample(&schema);
+        let text = to_text(&schema, None, &root) + &to_set(&schema, None, &root, "");
+        let text = format!(
+            "{text}<encrypted-password>{HASH}</encrypted-password>\n\"encrypted-password\" : \"{HASH}\"\n\
+             \"encrypted-password\" : [\n    {{\n        \"data\" : \"{HASH}\"\n\
+             +   encrypted-password \"{HASH}\"; ## SECRET-DATA\n"
+        );
+        let shown = conceal_text(&schema, &text);
+        assert!(!shown.contains("$6$"), "{shown}");
+        assert!(shown.contains("<encrypted-password>/* SECRET-DATA */</encrypted-password>"), "{shown}");
+        assert!(shown.contains("\"encrypted-password\" : \"/* SECRET-DATA */\""), "{shown}");
+        assert!(shown.contains("host-name r1;"));
+        assert_eq!(conceal_text(&schema, &shown), shown, "concealing twice changes nothing");
+    }
+}

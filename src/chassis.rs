@@ -153,6 +153,7 @@ pub async fn start_embedded(state_dir: &Path, management: Management) -> anyhow:
             ssh: management.ssh.map(|_| loopback),
             netconf: management.netconf.map(|_| loopback),
             ssh_host_key: host_key_file(state_dir),
+            login_grace_time: agent::LOGIN_GRACE_TIME,
         };
         let address = bound[slot.number() as usize];
         let started = agent::spawn(listener, options.clone(), std::future::pending())?;

@@ -137,6 +137,9 @@ struct AgentArgs {
     /// The SSH host key, made if missing [default: STATE_DIR/ssh_host_ed25519_key]
     #[arg(long, value_name = "FILE")]
     ssh_host_key: Option<PathBuf>,
+    /// How long an SSH connection may take to log in (tests shorten it)
+    #[arg(long, hide = true, value_name = "SECONDS")]
+    login_grace_time: Option<u64>,
 }
 
 fn default_state_dir() -> anyhow::Result<PathBuf> {
@@ -172,6 +175,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 netconf_listen,
                 ssh_host_key,
                 exit_with_parent,
+                login_grace_time,
             } = *args;
             if exit_with_parent {
                 agent::exit_with_parent()?;
@@ -194,6 +198,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ssh: Some(ssh_listen),
                 netconf: Some(netconf_listen),
                 ssh_host_key,
+                login_grace_time: login_grace_time
+                    .map_or(agent::LOGIN_GRACE_TIME, std::time::Duration::from_secs),
             };
             rt.block_on(agent::run(listen, options))?;
             Ok(ExitCode::SUCCESS)

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{Process, Serving, agent_serving, eventually, free_port, reshell};
+use common::{
+    Process, Serving, agent_serving, agent_serving_with_open_files, eventually, free_port, reshell,
+};
 
 const PASSWORD: &str = "lab-Secret-1";
 
@@ -235,4 +237,85 @@ fn the_management_address_leads_to_the_master_and_follows_it() {
     let key = std::fs::metadata(dir.path().join("ssh_host_ed25519_key")).unwrap();
     assert_eq!(key.permissions().mode() & 0o777, 0o600);
     let _ = chassis.child.kill();
+}
+
+/// Whether the server still holds a raw connection open (it may have sent
+/// its SSH banner; it has not closed).
+fn still_open(mut stream: &std::net::TcpStream) -> bool {
+    use std::io::Read;
+    stream.set_nonblocking(true).unwrap();
+    let mut buf = [0u8; 256];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return false,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return true,
+            Err(_) => return false,
+        }
+    }
+}
+
+#[test]
+fn a_flood_of_idle_connections_is_bounded_and_the_master_stays_master() {
+    // Each RE may hold 256 descriptors, fewer than the flood would take;
+    // the lease is renewed by opening its file four times a second.
+    const OPEN_FILES: u32 = 256;
+    const FLOOD: usize = 300;
+    const CONNECTION_LIMIT: usize = 75;
+    let dir = tempfile::tempdir().unwrap();
+    let lease = dir.path().join("lease");
+    let more = ["--lease", lease.to_str().unwrap(), "--login-grace-time", "3"];
+    let re1_port = free_port();
+    let (_re0, s0) = agent_serving_with_open_files(
+        0,
+        "127.0.0.1:0",
+        &re1_port,
+        &dir.path().join("re0"),
+        &more,
+        OPEN_FILES,
+    );
+    let (_re1, s1) =
+        agent_serving_with_open_files(1, &re1_port, &s0.grpc, &dir.path().join("re1"), &more, OPEN_FILES);
+    let spec = format!("re0={},re1={}", s0.grpc, s1.grpc);
+    configure(&spec, true, None);
+    let run = reshell()
+        .args(["--connect", &spec])
+        .env("RESHELL_PASSWORD", PASSWORD)
+        .args(["-c", "configure", "-c", "set chassis redundancy failover on-loss-of-keepalives"])
+        .args(["-c", "set chassis redundancy keepalive-time 2", "-c", "commit synchronize and-quit"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let mastership = || {
+        let shown = reshell()
+            .args(["--connect", &spec, "-c", "show chassis routing-engine | match state", "-c"])
+            .arg("show log mastership")
+            .env("RESHELL_PASSWORD", PASSWORD)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&shown.stdout).into_owned()
+    };
+    let before = mastership();
+    assert!(before.contains("Current state                  Master"), "{before}");
+
+    let flood: Vec<std::net::TcpStream> = (0..FLOOD)
+        .filter_map(|_| {
+            std::net::TcpStream::connect_timeout(&s0.ssh.parse().unwrap(), Duration::from_secs(5)).ok()
+        })
+        .collect();
+    // Past `connection-limit`, and past MaxStartups's early drop, a
+    // connection is closed as soon as it is accepted.
+    eventually(Duration::from_secs(20), "at most connection-limit idle connections held", || {
+        flood.iter().filter(|c| still_open(c)).count() <= CONNECTION_LIMIT
+    });
+    // Those held are closed once the login grace time has passed.
+    eventually(Duration::from_secs(20), "the idle connections closed after the grace time", || {
+        flood.iter().all(|c| !still_open(c))
+    });
+    // Through all of it the master kept its lease and the backup heard its
+    // keepalives: nobody changed role.
+    assert_eq!(mastership(), before);
+    drop(flood);
+    let (out, code) = Ssh::new(dir.path(), PASSWORD).run(&s0.ssh, &["show version | match Hostname"], "");
+    assert_eq!((out.as_str(), code), ("Hostname: re0\n", Some(0)));
 }

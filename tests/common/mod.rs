@@ -308,3 +308,42 @@ impl Drop for Terminal {
         let _ = self.child.wait();
     }
 }
+
+/// `agent_serving`, in a process that may hold at most `open_files` file
+/// descriptors (its `ulimit -n`), as a small Routing Engine would.
+pub fn agent_serving_with_open_files(
+    slot: u32,
+    listen: &str,
+    peer: &str,
+    state_dir: &Path,
+    more: &[&str],
+    open_files: u32,
+) -> (Process, Serving) {
+    let secret = state_dir.parent().unwrap_or(state_dir).join("chassis-secret");
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", &format!("ulimit -n {open_files} && exec \"$0\" \"$@\""), env!("CARGO_BIN_EXE_reshell")])
+        .args(["agent", "--slot", &slot.to_string(), "--listen", listen, "--peer", peer])
+        .arg("--state-dir")
+        .arg(state_dir)
+        .arg("--secret")
+        .arg(secret)
+        .args(more)
+        .env("USER", "lab")
+        .stdin(Stdio::null());
+    let p = Process::spawn(&mut command);
+    let mut serving = Serving { grpc: String::new(), ssh: String::new(), netconf: String::new() };
+    while serving.grpc.is_empty() {
+        let line = p.next_line();
+        let (what, address) =
+            line.split_once("listening on ").unwrap_or_else(|| panic!("unexpected line {line:?}"));
+        let field = match what {
+            "ssh " => &mut serving.ssh,
+            "netconf " => &mut serving.netconf,
+            "" => &mut serving.grpc,
+            _ => panic!("unexpected line {line:?}"),
+        };
+        *field = address.to_owned();
+    }
+    (p, serving)
+}

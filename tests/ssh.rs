@@ -319,3 +319,86 @@ fn a_flood_of_idle_connections_is_bounded_and_the_master_stays_master() {
     let (out, code) = Ssh::new(dir.path(), PASSWORD).run(&s0.ssh, &["show version | match Hostname"], "");
     assert_eq!((out.as_str(), code), ("Hostname: re0\n", Some(0)));
 }
+
+const HELLO: &str = "<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><capabilities>\
+                     <capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>]]>]]>";
+
+#[test]
+fn a_user_holds_at_most_eight_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, s0, _s1, spec) = chassis(dir.path(), true);
+    let ssh = Ssh::new(dir.path(), PASSWORD);
+    let open = || {
+        let session = Process::spawn(ssh.command(&s0.netconf).args(["-s", "netconf"]).stdin(Stdio::piped()));
+        session.wait_for("  <session-id>");
+        session
+    };
+    let mut sessions: Vec<Process> = (0..8).map(|_| open()).collect();
+    let close = format!("{HELLO}<rpc message-id=\"1\"><close-session/></rpc>]]>]]>");
+    let (out, code) = ssh.run(&s0.ssh, &["-s", "netconf"], &close);
+    assert_eq!(code, Some(255), "{out}");
+    assert!(!out.contains("<capabilities>"), "{out}");
+    let logged = reshell()
+        .args(["--connect", &spec, "-c", "show log messages | match refused"])
+        .env("RESHELL_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    let logged = String::from_utf8_lossy(&logged.stdout);
+    assert!(logged.contains(" sshd: session refused for lab: 8 sessions already open\n"), "{logged}");
+    // A session that ends gives its place back.
+    sessions.pop();
+    eventually(Duration::from_secs(20), "a ninth session once one ended", || {
+        ssh.run(&s0.ssh, &["-s", "netconf"], &close).1 == Some(0)
+    });
+}
+
+/// A process's memory figure (`VmRSS`, `VmHWM`) in KiB.
+fn memory_kib(pid: u32, figure: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with(figure)).unwrap_or_else(|| panic!("{status}"));
+    line.split_whitespace().nth(1).and_then(|kib| kib.parse().ok()).unwrap()
+}
+
+#[test]
+fn an_oversized_netconf_message_is_refused_without_growing_the_agent() {
+    const SENT: usize = 64 << 20;
+    let dir = tempfile::tempdir().unwrap();
+    let (re0, _re1, s0, _s1, _) = chassis(dir.path(), true);
+    let pid = re0.child.id();
+    let before = memory_kib(pid, "VmRSS");
+    let mut child = Ssh::new(dir.path(), PASSWORD)
+        .command(&s0.netconf)
+        .args(["-s", "netconf"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        input.write_all(HELLO.as_bytes())?;
+        input.write_all(b"<rpc message-id=\"1\"><get-software-information/>")?;
+        let spaces = vec![b' '; 1 << 20];
+        for _ in 0..SENT >> 20 {
+            input.write_all(&spaces)?;
+        }
+        input.write_all(b"</rpc>]]>]]>")?;
+        input.write_all(b"<rpc message-id=\"2\"><get-software-information/></rpc>]]>]]>")?;
+        input.write_all(b"<rpc message-id=\"3\"><close-session/></rpc>]]>]]>")
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    // The oversized message is answered with an error; the session goes on.
+    let replies: Vec<&str> = text.split("]]>]]>").collect();
+    assert!(replies[1].contains("<error-tag>too-big</error-tag>"), "{text}");
+    assert!(
+        replies[2].contains("message-id=\"2\"") && replies[2].contains("<host-name>re0</host-name>"),
+        "{text}"
+    );
+    assert!(replies[3].contains("message-id=\"3\"") && replies[3].contains("<ok/>"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // It cost the agent its input window and one message's worth, not its size.
+    let grown = memory_kib(pid, "VmHWM").saturating_sub(before) << 10;
+    assert!(grown < SENT as u64 / 2, "the agent grew by {} MiB", grown >> 20);
+}

@@ -13,10 +13,13 @@ const END_OF_MESSAGE: &[u8] = b"]]>]]>";
 /// The largest chunk RFC 6242 allows (its `chunk-size` is at most 4294967295).
 const MAX_CHUNK: u64 = 4_294_967_295;
 
-/// The largest message read. A `load-configuration` may carry the largest
-/// configuration an agent takes, so a NETCONF message may be as large as the
-/// largest gRPC message; beyond it the message is refused, never buffered.
-pub const MAX_MESSAGE_BYTES: usize = crate::MAX_MESSAGE_BYTES;
+/// The largest message read; beyond it the message is refused, never
+/// buffered. Each session may hold one such message, its parse, and its
+/// input window, so this bounds a session's memory: 4 MiB (tonic's default
+/// for a gRPC message) holds any RPC and a configuration of tens of
+/// thousands of lines, and a larger one is loaded from a file with
+/// `<load-configuration url=...>`. Junos has no statement to change it.
+pub const MAX_MESSAGE_BYTES: usize = 4 << 20;
 
 /// Why no message could be read.
 #[derive(Debug, thiserror::Error)]

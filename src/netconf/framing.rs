@@ -53,7 +53,7 @@ impl<'a> FrameReader<'a> {
         FrameReader::with_limit(input, MAX_MESSAGE_BYTES)
     }
 
-    fn with_limit(input: &'a mut dyn Read, limit: usize) -> FrameReader<'a> {
+    pub(crate) fn with_limit(input: &'a mut dyn Read, limit: usize) -> FrameReader<'a> {
         FrameReader { input, buffer: Vec::new(), position: 0, chunked: false, limit }
     }
 

@@ -99,7 +99,8 @@ impl<'a> FrameReader<'a> {
             if let Some(at) = find(&self.buffer[from..], END_OF_MESSAGE) {
                 let end = from + at;
                 self.position = end + END_OF_MESSAGE.len();
-                if oversized {
+                // One read may bring a whole message past the limit.
+                if oversized || end > self.limit {
                     return Err(FramingError::TooLarge(self.limit));
                 }
                 return Ok(Some(self.buffer[..end].to_vec()));
@@ -332,6 +333,14 @@ mod tests {
             messages(input, true, 10),
             [Err("message too large (more than 10 bytes)".into()), Ok("<rpc/>".into())]
         );
+    }
+
+    #[test]
+    fn a_message_past_the_limit_in_one_read_is_refused_too() {
+        let mut input = &b"<rpc>0123456789</rpc>]]>]]><rpc/>]]>]]>"[..];
+        let mut reader = FrameReader::with_limit(&mut input, 10);
+        assert!(matches!(reader.next_message(), Err(FramingError::TooLarge(10))));
+        assert_eq!(reader.next_message().unwrap(), Some(b"<rpc/>".to_vec()));
     }
 
     #[test]

@@ -159,6 +159,7 @@ pub async fn start_embedded(
             netconf: management.netconf.map(|_| loopback),
             ssh_host_key: host_key_file(state_dir),
             startup_config: startup_config.map(Path::to_path_buf),
+            login_grace_time: agent::LOGIN_GRACE_TIME,
         };
         let address = bound[slot.number() as usize];
         let started = agent::spawn(listener, options.clone(), std::future::pending())?;

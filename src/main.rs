@@ -157,6 +157,9 @@ struct AgentArgs {
     /// factory default when the state dir is new
     #[arg(long, value_name = "FILE")]
     startup_config: Option<PathBuf>,
+    /// How long an SSH connection may take to log in (tests shorten it)
+    #[arg(long, hide = true, value_name = "SECONDS")]
+    login_grace_time: Option<u64>,
 }
 
 fn default_state_dir() -> anyhow::Result<PathBuf> {
@@ -198,6 +201,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ssh_host_key,
                 exit_with_parent,
                 startup_config,
+                login_grace_time,
             } = *args;
             if exit_with_parent {
                 agent::exit_with_parent()?;
@@ -221,6 +225,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 netconf: Some(netconf_listen),
                 ssh_host_key,
                 startup_config,
+                login_grace_time: login_grace_time
+                    .map_or(agent::LOGIN_GRACE_TIME, std::time::Duration::from_secs),
             };
             rt.block_on(agent::run(listen, options))?;
             Ok(ExitCode::SUCCESS)

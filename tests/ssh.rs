@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{Process, Serving, agent_serving, eventually, free_port, reshell, startup_config};
+use common::{
+    Process, Serving, agent_serving, agent_serving_with_open_files, eventually, free_port, reshell,
+    startup_config,
+};
 
 const PASSWORD: &str = "lab-Secret-1";
 
@@ -239,4 +242,168 @@ fn the_management_address_leads_to_the_master_and_follows_it() {
     let key = std::fs::metadata(dir.path().join("ssh_host_ed25519_key")).unwrap();
     assert_eq!(key.permissions().mode() & 0o777, 0o600);
     let _ = chassis.child.kill();
+}
+
+/// Whether the server still holds a raw connection open (it may have sent
+/// its SSH banner; it has not closed).
+fn still_open(mut stream: &std::net::TcpStream) -> bool {
+    use std::io::Read;
+    stream.set_nonblocking(true).unwrap();
+    let mut buf = [0u8; 256];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return false,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return true,
+            Err(_) => return false,
+        }
+    }
+}
+
+#[test]
+fn a_flood_of_idle_connections_is_bounded_and_the_master_stays_master() {
+    // Each RE may hold 256 descriptors, fewer than the flood would take;
+    // the lease is renewed by opening its file four times a second.
+    const OPEN_FILES: u32 = 256;
+    const FLOOD: usize = 300;
+    const CONNECTION_LIMIT: usize = 75;
+    let dir = tempfile::tempdir().unwrap();
+    let lease = dir.path().join("lease");
+    let more = ["--lease", lease.to_str().unwrap(), "--login-grace-time", "3"];
+    let re1_port = free_port();
+    let (_re0, s0) = agent_serving_with_open_files(
+        0,
+        "127.0.0.1:0",
+        &re1_port,
+        &dir.path().join("re0"),
+        &more,
+        OPEN_FILES,
+    );
+    let (_re1, s1) =
+        agent_serving_with_open_files(1, &re1_port, &s0.grpc, &dir.path().join("re1"), &more, OPEN_FILES);
+    let spec = format!("re0={},re1={}", s0.grpc, s1.grpc);
+    configure(&spec, true, None);
+    let run = reshell()
+        .args(["--connect", &spec])
+        .env("RESHELL_PASSWORD", PASSWORD)
+        .args(["-c", "configure", "-c", "set chassis redundancy failover on-loss-of-keepalives"])
+        .args(["-c", "set chassis redundancy keepalive-time 2", "-c", "commit synchronize and-quit"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let mastership = || {
+        let shown = reshell()
+            .args(["--connect", &spec, "-c", "show chassis routing-engine | match state", "-c"])
+            .arg("show log mastership")
+            .env("RESHELL_PASSWORD", PASSWORD)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&shown.stdout).into_owned()
+    };
+    let before = mastership();
+    assert!(before.contains("Current state                  Master"), "{before}");
+
+    let flood: Vec<std::net::TcpStream> = (0..FLOOD)
+        .filter_map(|_| {
+            std::net::TcpStream::connect_timeout(&s0.ssh.parse().unwrap(), Duration::from_secs(5)).ok()
+        })
+        .collect();
+    // Past `connection-limit`, and past MaxStartups's early drop, a
+    // connection is closed as soon as it is accepted.
+    eventually(Duration::from_secs(20), "at most connection-limit idle connections held", || {
+        flood.iter().filter(|c| still_open(c)).count() <= CONNECTION_LIMIT
+    });
+    // Those held are closed once the login grace time has passed.
+    eventually(Duration::from_secs(20), "the idle connections closed after the grace time", || {
+        flood.iter().all(|c| !still_open(c))
+    });
+    // Through all of it the master kept its lease and the backup heard its
+    // keepalives: nobody changed role.
+    assert_eq!(mastership(), before);
+    drop(flood);
+    let (out, code) = Ssh::new(dir.path(), PASSWORD).run(&s0.ssh, &["show version | match Hostname"], "");
+    assert_eq!((out.as_str(), code), ("Hostname: re0\n", Some(0)));
+}
+
+const HELLO: &str = "<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><capabilities>\
+                     <capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>]]>]]>";
+
+#[test]
+fn a_user_holds_at_most_eight_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, s0, _s1, spec) = chassis(dir.path(), true);
+    let ssh = Ssh::new(dir.path(), PASSWORD);
+    let open = || {
+        let session = Process::spawn(ssh.command(&s0.netconf).args(["-s", "netconf"]).stdin(Stdio::piped()));
+        session.wait_for("  <session-id>");
+        session
+    };
+    let mut sessions: Vec<Process> = (0..8).map(|_| open()).collect();
+    let close = format!("{HELLO}<rpc message-id=\"1\"><close-session/></rpc>]]>]]>");
+    let (out, code) = ssh.run(&s0.ssh, &["-s", "netconf"], &close);
+    assert_eq!(code, Some(255), "{out}");
+    assert!(!out.contains("<capabilities>"), "{out}");
+    let logged = reshell()
+        .args(["--connect", &spec, "-c", "show log messages | match refused"])
+        .env("RESHELL_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    let logged = String::from_utf8_lossy(&logged.stdout);
+    assert!(logged.contains(" sshd: session refused for lab: 8 sessions already open\n"), "{logged}");
+    // A session that ends gives its place back.
+    sessions.pop();
+    eventually(Duration::from_secs(20), "a ninth session once one ended", || {
+        ssh.run(&s0.ssh, &["-s", "netconf"], &close).1 == Some(0)
+    });
+}
+
+/// A process's memory figure (`VmRSS`, `VmHWM`) in KiB.
+fn memory_kib(pid: u32, figure: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with(figure)).unwrap_or_else(|| panic!("{status}"));
+    line.split_whitespace().nth(1).and_then(|kib| kib.parse().ok()).unwrap()
+}
+
+#[test]
+fn an_oversized_netconf_message_is_refused_without_growing_the_agent() {
+    const SENT: usize = 64 << 20;
+    let dir = tempfile::tempdir().unwrap();
+    let (re0, _re1, s0, _s1, _) = chassis(dir.path(), true);
+    let pid = re0.child.id();
+    let before = memory_kib(pid, "VmRSS");
+    let mut child = Ssh::new(dir.path(), PASSWORD)
+        .command(&s0.netconf)
+        .args(["-s", "netconf"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        input.write_all(HELLO.as_bytes())?;
+        input.write_all(b"<rpc message-id=\"1\"><get-software-information/>")?;
+        let spaces = vec![b' '; 1 << 20];
+        for _ in 0..SENT >> 20 {
+            input.write_all(&spaces)?;
+        }
+        input.write_all(b"</rpc>]]>]]>")?;
+        input.write_all(b"<rpc message-id=\"2\"><get-software-information/></rpc>]]>]]>")?;
+        input.write_all(b"<rpc message-id=\"3\"><close-session/></rpc>]]>]]>")
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    // The oversized message is answered with an error; the session goes on.
+    let replies: Vec<&str> = text.split("]]>]]>").collect();
+    assert!(replies[1].contains("<error-tag>too-big</error-tag>"), "{text}");
+    assert!(
+        replies[2].contains("message-id=\"2\"") && replies[2].contains("<host-name>re0</host-name>"),
+        "{text}"
+    );
+    assert!(replies[3].contains("message-id=\"3\"") && replies[3].contains("<ok/>"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // It cost the agent its input window and one message's worth, not its size.
+    let grown = memory_kib(pid, "VmHWM").saturating_sub(before) << 10;
+    assert!(grown < SENT as u64 / 2, "the agent grew by {} MiB", grown >> 20);
 }

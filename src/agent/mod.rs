@@ -1,6 +1,7 @@
 //! One Routing Engine: its identity and role, its view of the chassis, and the
 //! gRPC services through which shells and the other Routing Engine reach it.
 
+mod admission;
 mod auth;
 mod configuration;
 mod daemons;
@@ -47,6 +48,7 @@ use crate::proto::peer_server::PeerServer;
 use crate::proto::routing_engine_server::RoutingEngineServer;
 use crate::proto::{MastershipState, RouteEngine};
 use crate::slot::Slot;
+pub use admission::LOGIN_GRACE_TIME;
 pub use auth::{CHASSIS_KEY, ChassisCredential, ChassisSecret, LoginError, TOKEN_KEY};
 pub use configuration::SESSION_KEY;
 use host::CpuHistory;
@@ -77,6 +79,8 @@ pub struct AgentOptions {
     pub ssh_host_key: PathBuf,
     /// Committed with the factory default when the state dir is new.
     pub startup_config: Option<PathBuf>,
+    /// How long an SSH connection may take to log in.
+    pub login_grace_time: Duration,
 }
 
 /// A Routing Engine being served: the task that ends with it, and where its
@@ -261,11 +265,22 @@ impl Agent {
 
     /// Whether an SSH listener's service is in the committed configuration.
     fn serves(&self, port: ssh::Port) -> bool {
-        let keys: &[&str] = match port {
-            ssh::Port::Ssh => &["system", "services", "ssh"],
-            ssh::Port::Netconf => &["system", "services", "netconf", "ssh"],
+        self.config().effective().descend(port.service().iter().copied()).is_some()
+    }
+
+    /// The limits of an SSH listener's service as committed; `None` while
+    /// the service is not configured.
+    fn ssh_limits(&self, port: ssh::Port) -> Option<admission::Limits> {
+        let config = self.config();
+        let service = config.effective().descend(port.service().iter().copied())?;
+        let limit = |name: &str| {
+            service.child(name).and_then(|n| n.values.first()).and_then(|v| v.parse::<usize>().ok())
         };
-        self.config().effective().descend(keys.iter().copied()).is_some()
+        let defaults = admission::Limits::default();
+        Some(admission::Limits {
+            connections: limit("connection-limit").unwrap_or(defaults.connections),
+            per_minute: limit("rate-limit").unwrap_or(defaults.per_minute),
+        })
     }
 
     /// A value of the effective configuration, by its keys.
@@ -366,7 +381,8 @@ pub fn spawn(
     if options.ssh.is_some() || options.netconf.is_some() {
         let key = ssh::host_key(&options.ssh_host_key)?;
         let client_tls = options.tls.as_ref().map(crate::tls::AgentTls::client).transpose()?;
-        let service = Arc::new(ssh::SshService::new(agent.clone(), key, grpc, client_tls));
+        let service =
+            Arc::new(ssh::SshService::new(agent.clone(), key, grpc, client_tls, options.login_grace_time));
         for (address, kind, bound) in
             [(options.ssh, ssh::Port::Ssh, &mut ssh), (options.netconf, ssh::Port::Netconf, &mut netconf)]
         {

@@ -9,18 +9,19 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use russh::keys::ssh_key::private::Ed25519Keypair;
 use russh::keys::{PrivateKey, ssh_key::LineEnding};
 use russh::server::{Auth, Msg, Session};
-use russh::{Channel, ChannelId, MethodKind, MethodSet};
+use russh::{Channel, ChannelId, ChannelOpenFailure, MethodKind, MethodSet};
 use tokio::net::TcpListener;
 use tokio::runtime::Handle;
 use tonic::transport::ClientTlsConfig;
 
+use super::admission::{Admission, Graced, Ticket};
 use super::retry::RetryOptions;
 use super::{Agent, auth};
 use crate::chassis::Addresses;
@@ -36,6 +37,16 @@ pub enum Port {
     Netconf,
 }
 
+impl Port {
+    /// The service statement that turns the listener on.
+    pub fn service(self) -> &'static [&'static str] {
+        match self {
+            Port::Ssh => &["system", "services", "ssh"],
+            Port::Netconf => &["system", "services", "netconf", "ssh"],
+        }
+    }
+}
+
 /// How long a listener waits after a failed accept before trying again.
 pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
@@ -48,6 +59,13 @@ pub const HOST_KEY_FILE: &str = "ssh_host_ed25519_key";
 /// session left at its prompt ends sooner by `set cli idle-timeout`; NETCONF
 /// clients may hold a session open, idle, for hours.
 const INACTIVITY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How many sessions (CLI, command or NETCONF channels) one user may have
+/// open on this RE at once, over all their connections. Junos has no
+/// statement for it; each session may hold its input window and a NETCONF
+/// message of the largest size, so this bounds what one login can make the
+/// agent hold, well above what an operator or a tool opens.
+pub const SESSIONS_PER_USER: usize = 8;
 
 /// The Ed25519 host key at `path`, made at the first start (readable by its
 /// owner only) so that clients see the same key across restarts.
@@ -77,6 +95,12 @@ pub struct SshService {
     rt: Handle,
     /// The last session id given out (NETCONF's `<session-id>`).
     last_session_id: std::sync::atomic::AtomicU32,
+    /// The connections of each listener, by `Port`.
+    admission: [Admission; 2],
+    /// How long a connection may take to log in.
+    grace: Duration,
+    /// Sessions open, by user.
+    sessions: Arc<Mutex<HashMap<String, usize>>>,
 }
 
 impl SshService {
@@ -85,6 +109,7 @@ impl SshService {
         key: PrivateKey,
         grpc: SocketAddr,
         tls: Option<ClientTlsConfig>,
+        grace: Duration,
     ) -> SshService {
         let config = russh::server::Config {
             server_id: russh::SshId::Standard(concat!("SSH-2.0-reshell_", env!("CARGO_PKG_VERSION")).into()),
@@ -110,11 +135,27 @@ impl SshService {
             tls,
             rt: Handle::current(),
             last_session_id: std::sync::atomic::AtomicU32::new(0),
+            admission: Default::default(),
+            grace,
+            sessions: Arc::default(),
         }
     }
 
+    /// A place for one more session of `user`, if they have fewer than
+    /// `SESSIONS_PER_USER`.
+    fn session_place(&self, user: &str) -> Option<Arc<SessionPlace>> {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let open = sessions.entry(user.to_owned()).or_default();
+        if *open >= SESSIONS_PER_USER {
+            return None;
+        }
+        *open += 1;
+        Some(Arc::new(SessionPlace { sessions: self.sessions.clone(), user: user.to_owned() }))
+    }
+
     /// Accepts connections until the task is dropped; one that arrives
-    /// while the service is not configured is closed at once.
+    /// while the service is not configured, or past its limits, is closed
+    /// at once.
     pub async fn serve(self: Arc<Self>, listener: TcpListener, kind: Port) {
         // Dropped with this task: a halted RE's connections end with it.
         let mut connections = tokio::task::JoinSet::new();
@@ -125,14 +166,20 @@ impl SshService {
                 continue;
             };
             while connections.try_join_next().is_some() {}
-            if !self.agent.serves(kind) {
+            let Some(limits) = self.agent.ssh_limits(kind) else { continue };
+            let draw = getrandom::u32().unwrap_or(0);
+            let Some(ticket) = self.admission[kind as usize].admit(limits, Instant::now(), draw) else {
                 continue;
-            }
+            };
             let _ = stream.set_nodelay(true);
+            // `retry-options maximum-time`, within the agent's own bound.
+            let grace = self.grace.min(RetryOptions::of(self.agent.config().effective()).maximum_time);
+            let stream = Graced::new(stream, ticket.clone(), grace);
             let connection = Connection {
                 service: self.clone(),
                 kind,
                 from,
+                ticket,
                 login: None,
                 failures: 0,
                 channels: HashMap::new(),
@@ -152,6 +199,8 @@ struct Connection {
     service: Arc<SshService>,
     kind: Port,
     from: SocketAddr,
+    /// Its place among its listener's connections.
+    ticket: Arc<Ticket>,
     /// Who authenticated.
     login: Option<Login>,
     /// Passwords refused on this connection.
@@ -164,6 +213,26 @@ struct ChannelState {
     size: SharedSize,
     /// Feeds what the client sends to the session's thread, once started.
     input: Option<Typed>,
+    /// Its user's place, held by the channel and its session's thread.
+    place: Arc<SessionPlace>,
+}
+
+/// One of a user's `SESSIONS_PER_USER`, given back when dropped.
+struct SessionPlace {
+    sessions: Arc<Mutex<HashMap<String, usize>>>,
+    user: String,
+}
+
+impl Drop for SessionPlace {
+    fn drop(&mut self) {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(open) = sessions.get_mut(&self.user) {
+            *open -= 1;
+            if *open == 0 {
+                sessions.remove(&self.user);
+            }
+        }
+    }
 }
 
 /// Who authenticated on a connection: each session channel logs in as them.
@@ -239,8 +308,10 @@ impl Connection {
         let (typed, keys) = channel::input();
         state.input = Some(typed);
         let size = state.size.clone();
+        let place = state.place.clone();
         let handle = session.handle();
         let spawned = std::thread::Builder::new().name(format!("ssh-{channel}")).spawn(move || {
+            let _place = place;
             let mut out = ChannelWriter { rt: service.rt.clone(), handle: handle.clone(), channel };
             let status = match service.engine(&credentials) {
                 Ok(mut engine) => match program {
@@ -318,6 +389,11 @@ const NETCONF_EXEC: &str = "xml-mode netconf need-trailer";
 impl russh::server::Handler for Connection {
     type Error = russh::Error;
 
+    async fn auth_succeeded(&mut self, _session: &mut Session) -> Result<(), Self::Error> {
+        self.ticket.authenticated();
+        Ok(())
+    }
+
     async fn auth_none(&mut self, _user: &str) -> Result<Auth, Self::Error> {
         Ok(Auth::reject())
     }
@@ -357,7 +433,19 @@ impl russh::server::Handler for Connection {
         reply: russh::server::ChannelOpenHandle,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        self.channels.insert(channel.id(), ChannelState { size: SharedSize::default(), input: None });
+        let user = self.login.as_ref().map(|login| login.user.clone()).unwrap_or_default();
+        let Some(place) = self.service.session_place(&user) else {
+            self.service.agent.log_message(
+                "sshd",
+                &format!(
+                    "session refused for {}: {SESSIONS_PER_USER} sessions already open",
+                    user.escape_debug()
+                ),
+            );
+            reply.reject(ChannelOpenFailure::AdministrativelyProhibited).await;
+            return Ok(());
+        };
+        self.channels.insert(channel.id(), ChannelState { size: SharedSize::default(), input: None, place });
         reply.accept().await;
         Ok(())
     }

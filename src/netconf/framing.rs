@@ -13,10 +13,13 @@ const END_OF_MESSAGE: &[u8] = b"]]>]]>";
 /// The largest chunk RFC 6242 allows (its `chunk-size` is at most 4294967295).
 const MAX_CHUNK: u64 = 4_294_967_295;
 
-/// The largest message read. A `load-configuration` may carry the largest
-/// configuration an agent takes, so a NETCONF message may be as large as the
-/// largest gRPC message; beyond it the message is refused, never buffered.
-pub const MAX_MESSAGE_BYTES: usize = crate::MAX_MESSAGE_BYTES;
+/// The largest message read; beyond it the message is refused, never
+/// buffered. Each session may hold one such message, its parse, and its
+/// input window, so this bounds a session's memory: 4 MiB (tonic's default
+/// for a gRPC message) holds any RPC and a configuration of tens of
+/// thousands of lines, and a larger one is loaded from a file with
+/// `<load-configuration url=...>`. Junos has no statement to change it.
+pub const MAX_MESSAGE_BYTES: usize = 4 << 20;
 
 /// Why no message could be read.
 #[derive(Debug, thiserror::Error)]
@@ -50,7 +53,7 @@ impl<'a> FrameReader<'a> {
         FrameReader::with_limit(input, MAX_MESSAGE_BYTES)
     }
 
-    fn with_limit(input: &'a mut dyn Read, limit: usize) -> FrameReader<'a> {
+    pub(crate) fn with_limit(input: &'a mut dyn Read, limit: usize) -> FrameReader<'a> {
         FrameReader { input, buffer: Vec::new(), position: 0, chunked: false, limit }
     }
 
@@ -96,7 +99,8 @@ impl<'a> FrameReader<'a> {
             if let Some(at) = find(&self.buffer[from..], END_OF_MESSAGE) {
                 let end = from + at;
                 self.position = end + END_OF_MESSAGE.len();
-                if oversized {
+                // One read may bring a whole message past the limit.
+                if oversized || end > self.limit {
                     return Err(FramingError::TooLarge(self.limit));
                 }
                 return Ok(Some(self.buffer[..end].to_vec()));
@@ -329,6 +333,14 @@ mod tests {
             messages(input, true, 10),
             [Err("message too large (more than 10 bytes)".into()), Ok("<rpc/>".into())]
         );
+    }
+
+    #[test]
+    fn a_message_past_the_limit_in_one_read_is_refused_too() {
+        let mut input = &b"<rpc>0123456789</rpc>]]>]]><rpc/>]]>]]>"[..];
+        let mut reader = FrameReader::with_limit(&mut input, 10);
+        assert!(matches!(reader.next_message(), Err(FramingError::TooLarge(10))));
+        assert_eq!(reader.next_message().unwrap(), Some(b"<rpc/>".to_vec()));
     }
 
     #[test]

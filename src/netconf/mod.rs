@@ -11,8 +11,8 @@
 mod cli;
 mod configuration;
 mod error;
-mod framing;
-mod message;
+pub(crate) mod framing;
+pub(crate) mod message;
 mod rpc;
 
 use std::io::{Read, Write};

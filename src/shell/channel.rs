@@ -262,6 +262,7 @@ impl Terminal {
         self.write(&line);
         let echo = !matches!(keys, LineKind::Plain { echo: false });
         let mut pending = Vec::new();
+        let mut full = false;
         loop {
             let Some(key) = self.key() else { return Edited::End };
             let command = match keys {
@@ -299,12 +300,19 @@ impl Terminal {
                 (0x17, _) => self.rub_out_word(&mut line, echo),
                 (0x1b, _) => self.skip_escape(),
                 (b, _) => {
-                    if let Some(typed) = self.take_utf8(&mut pending, b) {
-                        if echo {
-                            self.write(typed.encode_utf8(&mut [0; 4]));
+                    let Some(typed) = self.take_utf8(&mut pending, b) else { continue };
+                    // A full line takes no more, as a terminal's line
+                    // discipline drops what passes MAX_CANON: it rings once.
+                    if line.len() + typed.len_utf8() > crate::MAX_LINE_BYTES {
+                        if !std::mem::replace(&mut full, true) {
+                            self.write("\x07");
                         }
-                        line.push(typed);
+                        continue;
                     }
+                    if echo {
+                        self.write(typed.encode_utf8(&mut [0; 4]));
+                    }
+                    line.push(typed);
                 }
             }
         }
@@ -539,6 +547,18 @@ mod tests {
         rt.block_on(typed.send(b"y"));
         drop(keys);
         rt.block_on(typed.send(&full));
+    }
+
+    #[test]
+    fn a_line_stops_growing_at_the_longest_command_line() {
+        let mut typed = vec![b'a'; 2 * crate::MAX_LINE_BYTES];
+        typed.extend_from_slice(b"\rshow\r");
+        let (mut t, written) = terminal(&[&typed]);
+        assert_eq!(t.read_line(true).map(|l| l.len()), Some(crate::MAX_LINE_BYTES));
+        assert_eq!(t.read_line(true).as_deref(), Some("show"));
+        let echoed = written.lock().unwrap();
+        assert_eq!(echoed.iter().filter(|&&b| b == 0x07).count(), 1, "the bell rings once");
+        assert_eq!(echoed.len(), crate::MAX_LINE_BYTES + 1 + 2 + 6);
     }
 
     #[test]

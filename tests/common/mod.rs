@@ -214,18 +214,29 @@ pub fn agent_serving(
     state_dir: &Path,
     more: &[&str],
 ) -> (Process, Serving) {
+    served(Process::spawn(reshell().arg("agent").args(agent_args(slot, listen, peer, state_dir, more))))
+}
+
+/// What `reshell agent` is given after `agent`: its slot and addresses, the
+/// chassis secret beside its state dir, and the tests' startup configuration.
+fn agent_args(
+    slot: u32,
+    listen: &str,
+    peer: &str,
+    state_dir: &Path,
+    more: &[&str],
+) -> Vec<std::ffi::OsString> {
     let secret = state_dir.parent().unwrap_or(state_dir).join("chassis-secret");
-    let p = Process::spawn(
-        reshell()
-            .args(["agent", "--slot", &slot.to_string(), "--listen", listen, "--peer", peer])
-            .arg("--state-dir")
-            .arg(state_dir)
-            .arg("--secret")
-            .arg(secret)
-            .arg("--startup-config")
-            .arg(startup_config())
-            .args(more),
-    );
+    let mut args: Vec<std::ffi::OsString> =
+        ["--slot", &slot.to_string(), "--listen", listen, "--peer", peer].map(Into::into).into();
+    args.extend(["--state-dir".into(), state_dir.into(), "--secret".into(), secret.into()]);
+    args.extend(["--startup-config".into(), startup_config().into()]);
+    args.extend(more.iter().map(Into::into));
+    args
+}
+
+/// Reads where a starting agent says it serves.
+fn served(p: Process) -> (Process, Serving) {
     let mut serving = Serving { grpc: String::new(), ssh: String::new(), netconf: String::new() };
     while serving.grpc.is_empty() {
         let line = p.next_line();
@@ -341,4 +352,25 @@ impl Drop for Terminal {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `agent_serving`, in a process that may hold at most `open_files` file
+/// descriptors (its `ulimit -n`), as a small Routing Engine would.
+pub fn agent_serving_with_open_files(
+    slot: u32,
+    listen: &str,
+    peer: &str,
+    state_dir: &Path,
+    more: &[&str],
+    open_files: u32,
+) -> (Process, Serving) {
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", &format!("ulimit -n {open_files} && exec \"$0\" \"$@\""), env!("CARGO_BIN_EXE_reshell")])
+        .arg("agent")
+        .args(agent_args(slot, listen, peer, state_dir, more))
+        .env("USER", "lab")
+        .env("RESHELL_PASSWORD", PASSWORD)
+        .stdin(Stdio::null());
+    served(Process::spawn(&mut command))
 }

@@ -165,7 +165,9 @@ impl Agent {
                 settings = self.redundancy_in(&db);
                 self.mastership.set_graceful(settings.graceful_switchover);
             }
-            if self.mastership.master_lost(&settings) {
+            if self.mastership.alone_in_election() {
+                self.claim_mastership("E_REQ_C").await;
+            } else if self.mastership.master_lost(&settings) {
                 self.mastership.note(&format!(
                     "no keepalives from a master for {} sec: claiming mastership",
                     settings.detection().as_secs()

@@ -725,6 +725,7 @@ impl Configuration for ConfigurationService {
         // The commit is recorded as the caller's, whatever name it sends.
         let user = user_of(&request, &request.get_ref().user);
         let request = CommitRequest { user, ..request.into_inner() };
+        let _committing = self.agent.committing.lock().await;
         let (prepared, synchronize) = {
             let mut db = self.lock();
             let prepared = db.prepare(session, &request)?;

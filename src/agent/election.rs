@@ -133,7 +133,7 @@ impl Agent {
         {
             self.claim_mastership("E_REQ_C").await;
         }
-        tokio::join!(self.send_keepalives(), self.watch_mastership(settings));
+        tokio::join!(self.send_keepalives(), self.watch_mastership(settings), self.keep_peer_caught_up());
     }
 
     async fn send_keepalives(&self) {
@@ -143,10 +143,7 @@ impl Agent {
             ticks.tick().await;
             self.unfrozen().await;
             match self.to_peer(self.peer.clone().keepalive(self.status())).await {
-                Ok(reply) => {
-                    self.mastership.heard(reply.term, reply.state(), reply.plane_since);
-                    self.catch_up_peer().await;
-                }
+                Ok(reply) => self.mastership.heard(reply.term, reply.state(), reply.plane_since),
                 Err(_) => self.mastership.unheard(),
             }
         }

@@ -261,6 +261,11 @@ impl Mastership {
             && state.peer == Some(MastershipState::Disabled)
     }
 
+    /// When the other RE last answered or sent anything.
+    pub fn last_heard(&self) -> Instant {
+        self.lock().last_heard
+    }
+
     /// Whether the other RE is heard now, as backup.
     pub fn backup_present(&self) -> bool {
         let state = self.lock();

@@ -87,10 +87,6 @@ pub struct Started {
 /// How long one call to the peer may take before it counts as unreachable.
 const PEER_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// How long the peer may take over a synchronized commit: it reads and
-/// checks the whole configuration, which is seconds at a million lines.
-const SYNCHRONIZE_TIMEOUT: Duration = Duration::from_secs(120);
-
 pub(crate) struct Agent {
     slot: Slot,
     peer_address: String,
@@ -105,6 +101,9 @@ pub(crate) struct Agent {
     sessions: sessions::Sessions,
     files: files::FileArea,
     config: Arc<Mutex<configuration::ConfigDb>>,
+    /// The database lock: one commit at a time, held from a commit's checks
+    /// to its last `commit complete`, across both REs' phases.
+    committing: tokio::sync::Mutex<()>,
     mastership: mastership::Mastership,
     faults: faults::Faults,
     power: power::Power,
@@ -138,7 +137,6 @@ impl Agent {
         let endpoint = crate::tls::endpoint(&options.peer, peer_tls.as_ref())
             .with_context(|| format!("invalid peer address '{}'", options.peer))?
             .connect_timeout(PEER_TIMEOUT)
-            .timeout(PEER_TIMEOUT)
             .tcp_nodelay(true);
         let files = files::FileArea::new(&options.state_dir).context("cannot create the file area")?;
         Ok(Agent {
@@ -150,20 +148,22 @@ impl Agent {
             snapshots: snapshot::Snapshots::new(&options.state_dir),
             slot: options.slot,
             peer_address: options.peer.clone(),
-            peer: PeerClient::with_interceptor(endpoint.connect_lazy(), secret.credential()),
-            // A synchronized commit carries the whole configuration.
-            peer_synchronizing: PeerClient::with_interceptor(
-                endpoint.clone().timeout(SYNCHRONIZE_TIMEOUT).connect_lazy(),
+            peer: PeerClient::with_interceptor(
+                endpoint.clone().timeout(PEER_TIMEOUT).connect_lazy(),
                 secret.credential(),
-            )
-            .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
-            .max_encoding_message_size(crate::MAX_MESSAGE_BYTES),
+            ),
+            // A synchronized commit carries the whole configuration, and
+            // takes as long as the other RE needs while it answers keepalives.
+            peer_synchronizing: PeerClient::with_interceptor(endpoint.connect_lazy(), secret.credential())
+                .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(crate::MAX_MESSAGE_BYTES),
             authority,
             started_at: SystemTime::now(),
             started: Instant::now(),
             cpu: CpuHistory::start(),
             sessions,
             config,
+            committing: tokio::sync::Mutex::new(()),
             mastership: mastership::Mastership::open(
                 options.slot,
                 &options.state_dir,
@@ -203,7 +203,9 @@ impl Agent {
                 }
                 continue;
             }
+            let committing = self.committing.lock().await;
             let rolled_back = self.config().roll_back_unconfirmed(configuration::now());
+            drop(committing);
             match rolled_back {
                 Ok(true) => {
                     let at = chrono::Utc::now().format("%H:%M UTC");

@@ -4,16 +4,25 @@
 //! configuration on disk. An RE that cannot be reached is caught up when
 //! it is heard from again.
 
+use std::time::{Duration, Instant};
+
 use tonic::Status;
 
 use super::Agent;
 use super::configuration::wire_errors;
+use super::mastership::KEEPALIVE_INTERVAL;
 use crate::config::tree::Node;
 use crate::proto::{CommitReply, CommitRequest, RoutingEngineCommit, SynchronizeReply, SynchronizeRequest};
 
+/// How long the other RE may go without a keepalive answered before a
+/// call that waits on it is given up: it answers one every second, each
+/// allowed the peer timeout (2 s).
+const PEER_SILENCE: Duration = Duration::from_secs(3);
+
 impl Agent {
     /// Commits `tree` (checked here already) on both REs, or on this one
-    /// alone with a warning when the other does not answer.
+    /// alone with a warning when the other is not there. The caller holds
+    /// the database lock.
     pub(super) async fn commit_synchronized(
         &self,
         session: u64,
@@ -41,7 +50,7 @@ impl Agent {
         let phases: &[bool] = if request.check { &[true] } else { &[true, false] };
         for &check in phases {
             let asked = SynchronizeRequest { check, ..ask.clone() };
-            match self.to_peer(self.peer_synchronizing.clone().synchronize(asked)).await {
+            match self.while_peer_answers(self.peer_synchronizing.clone().synchronize(asked)).await {
                 Ok(SynchronizeReply { errors }) if errors.is_empty() => {}
                 Ok(SynchronizeReply { errors }) => {
                     steps.push(RoutingEngineCommit { errors, ..step(&other, check) });
@@ -91,15 +100,62 @@ impl Agent {
         })
     }
 
-    /// `commit synchronize` from the other RE.
+    /// `commit synchronize` from the other RE. Refused while this RE
+    /// commits, rather than waited for: its commit may itself be waiting
+    /// on the other RE.
     pub(super) fn synchronized(&self, request: &SynchronizeRequest) -> Result<SynchronizeReply, Status> {
+        let Ok(_committing) = self.committing.try_lock() else {
+            return Err(Status::failed_precondition("configuration database locked by a commit in progress"));
+        };
         let errors = self.config().synchronized(request)?;
         Ok(SynchronizeReply { errors: wire_errors(errors) })
     }
 
-    /// Sends the committed configuration to the other RE if it missed a
-    /// synchronized commit; called whenever it answers a keepalive.
-    pub(super) async fn catch_up_peer(&self) {
+    /// A call to the other RE that takes as long as it needs while the
+    /// other RE answers keepalives, and fails once it has gone silent: a
+    /// large transfer goes on, a frozen peer stalls nothing for long.
+    async fn while_peer_answers<T>(
+        &self,
+        call: impl Future<Output = Result<tonic::Response<T>, Status>>,
+    ) -> Result<T, Status> {
+        let asked = Instant::now();
+        let silent = async {
+            loop {
+                let heard = self.mastership.last_heard().max(asked);
+                match PEER_SILENCE.checked_sub(heard.elapsed()) {
+                    Some(left) if !left.is_zero() => tokio::time::sleep(left).await,
+                    _ => return,
+                }
+            }
+        };
+        tokio::select! {
+            answer = self.to_peer(call) => answer,
+            () = silent => Err(Status::aborted(format!(
+                "{} is not answering (no keepalives for {} seconds)",
+                self.slot.other(),
+                PEER_SILENCE.as_secs()
+            ))),
+        }
+    }
+
+    /// Sends the committed configuration to the other RE while it is behind
+    /// (it missed a synchronized commit), each second that it is heard.
+    pub(super) async fn keep_peer_caught_up(&self) {
+        let mut ticks = tokio::time::interval(KEEPALIVE_INTERVAL);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if self.mastership.last_heard().elapsed() < PEER_SILENCE
+                && let Ok(_committing) = self.committing.try_lock()
+            {
+                self.catch_up_peer().await;
+            }
+        }
+    }
+
+    /// Called with the database lock held, so no commit comes between the
+    /// configuration sent and the mark cleared.
+    async fn catch_up_peer(&self) {
         let configuration = {
             let db = self.config();
             if !db.peer_behind() {
@@ -114,9 +170,9 @@ impl Agent {
             comment: format!("synchronized from {}", self.slot),
             ..SynchronizeRequest::default()
         };
-        match self.to_peer(self.peer_synchronizing.clone().synchronize(request)).await {
+        match self.while_peer_answers(self.peer_synchronizing.clone().synchronize(request)).await {
             Ok(reply) if reply.errors.is_empty() => self.config().set_peer_behind(false),
-            // Refused (its candidate is being edited): tried again at the next keepalive.
+            // Refused (its candidate is being edited): tried again in a second.
             _ => {}
         }
     }

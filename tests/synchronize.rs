@@ -233,3 +233,48 @@ fn a_frozen_other_re_fails_commit_synchronize_and_nothing_is_committed() {
         assert_eq!(history.matches(" by ").count(), 1, "only the factory commit on {re}: {history}");
     }
 }
+
+#[test]
+fn the_old_masters_catch_up_does_not_overwrite_what_the_new_master_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (re0_port, re1_port) = (free_port(), free_port());
+    let (re0_dir, re1_dir) = (dir.path().join("re0"), dir.path().join("re1"));
+    let (spec0, spec1) = (format!("re0={re0_port}"), format!("re1={re1_port}"));
+    let (re0, _) = agent(0, &re0_port, &re1_port, &re0_dir);
+    let (re1, _) = agent(1, &re1_port, &re0_port, &re1_dir);
+    eventually(Duration::from_secs(10), "re1 hears re0 as master", || {
+        run(&spec1, &["show log mastership"]).stdout.contains("event = E_ORE_M")
+    });
+
+    // RE1 goes away; RE0 commits without it, and owes it that commit.
+    drop(re1);
+    let alone = run(&spec0, &["configure", "set system domain-name old.example.net", "commit synchronize"]);
+    assert!(
+        alone.stdout.contains("warning: Cannot connect to other RE, ignoring it\ncommit complete\n"),
+        "{}",
+        alone.stdout
+    );
+    // Then RE0 fails, RE1 takes over and commits a newer configuration.
+    drop(re0);
+    let (_re1, _) = agent(1, &re1_port, &re0_port, &re1_dir);
+    let newer = run(
+        &spec1,
+        &[
+            "request chassis routing-engine master acquire force no-confirm",
+            "configure",
+            "set system domain-name new.example.net",
+            "commit",
+        ],
+    );
+    assert!(newer.stdout.contains("commit complete"), "{}{}", newer.stdout, newer.stderr);
+
+    // RE0 is back: what it owed RE1 is older than what RE1 has.
+    let (_re0, _) = agent(0, &re0_port, &re1_port, &re0_dir);
+    eventually(Duration::from_secs(15), "re0 finds re1 newer", || {
+        run(&spec0, &["show log messages"])
+            .stdout
+            .contains("re1 has a configuration newer (term 3, commit 1)")
+    });
+    let kept = run(&spec1, &["show configuration system domain-name"]).stdout;
+    assert_eq!(kept, "domain-name new.example.net;\n");
+}

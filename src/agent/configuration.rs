@@ -14,6 +14,7 @@ use tonic::{Request, Response, Status};
 use super::Agent;
 use super::auth::{principal_of, user_of};
 use super::sessions::Login;
+use super::version::{Version, VersionFile};
 use crate::config::compare::compare;
 use crate::config::editors::describe;
 use crate::config::inherit::{expand, expand_from};
@@ -94,6 +95,9 @@ pub struct ConfigDb {
     installed: watch::Sender<u64>,
     /// The other RE missed a synchronized commit.
     peer_behind: bool,
+    /// The committed configuration's, kept in `version_file`.
+    version: Version,
+    version_file: VersionFile,
 }
 
 fn locked(holder: &Session) -> Status {
@@ -127,8 +131,11 @@ impl ConfigDb {
         };
         let deadline = store.history()?.first().and_then(CommitRecord::deadline);
         let peer_behind = store.dir().join("peer-behind").exists();
+        let version_file = VersionFile::new(store.dir());
         Ok(ConfigDb {
             peer_behind,
+            version: version_file.read(),
+            version_file,
             effective: expand(&schema, &committed, slot),
             schema,
             slot,
@@ -150,6 +157,11 @@ impl ConfigDb {
     /// The size of the committed configuration as written.
     pub fn committed_bytes(&self) -> usize {
         self.store.committed_bytes()
+    }
+
+    /// The committed configuration's version.
+    pub(super) fn version(&self) -> Version {
+        self.version
     }
 
     /// Counts commits.
@@ -294,14 +306,15 @@ impl ConfigDb {
         Ok(Prepared::Ready { tree: self.candidate(session).clone(), effective })
     }
 
-    /// Commits what `prepare` made ready (or, for a check, confirms a
-    /// pending `commit confirmed`, as a check does).
+    /// Commits what `prepare` made ready as `version` (or, for a check,
+    /// confirms a pending `commit confirmed`, as a check does).
     pub(super) fn finish(
         &mut self,
         session: u64,
         tree: Node,
         effective: Node,
         request: &CommitRequest,
+        version: Version,
     ) -> Result<(), Status> {
         if request.check {
             self.store.confirm().map_err(|e| Status::internal(e.to_string()))?;
@@ -315,7 +328,7 @@ impl ConfigDb {
         record.pending = request.confirmed_minutes.is_some();
         // The shared candidate follows a private commit if it held no changes.
         let follow = private && self.shared == self.committed;
-        self.install(tree, effective, record)?;
+        self.install(tree, effective, record, version)?;
         if follow {
             self.shared = self.committed.clone();
         }
@@ -333,6 +346,8 @@ impl ConfigDb {
     /// checked against this RE's own groups, and committed unless only
     /// checked. Refused over a lock or uncommitted changes unless forced;
     /// forced, it ends other sessions' exclusive locks and private copies.
+    /// A commit is refused unless its version is newer than this RE's: a
+    /// synchronize only ever moves an RE forward.
     pub(super) fn synchronized(&mut self, request: &SynchronizeRequest) -> Result<Vec<CheckError>, Status> {
         if !request.force {
             if let Some(holder) = self.editors.values().find(|s| matches!(s.mode, Mode::Exclusive)) {
@@ -341,6 +356,13 @@ impl ConfigDb {
             if self.shared != self.committed {
                 return Err(Status::failed_precondition("configuration database modified"));
             }
+        }
+        let version = request.version.map(Version::from).unwrap_or_default();
+        if !request.check && version <= self.version {
+            return Err(Status::failed_precondition(format!(
+                "configuration not newer than the one committed ({version}; committed: {})",
+                self.version
+            )));
         }
         let (tree, errors) = parse_text(&self.schema, &request.configuration);
         if let Some(e) = errors.first() {
@@ -366,7 +388,7 @@ impl ConfigDb {
             }
         }
         let follow = self.shared == self.committed || request.force;
-        self.finish(0, tree, effective, &request)?;
+        self.finish(0, tree, effective, &request, version)?;
         if follow && !request.check {
             self.shared = self.committed.clone();
         }
@@ -434,9 +456,19 @@ impl ConfigDb {
 
     /// Makes `tree` the committed configuration, on disk first, and
     /// `effective` (what it means on this RE) the one in effect.
-    fn install(&mut self, tree: Node, effective: Node, record: CommitRecord) -> Result<(), Status> {
+    fn install(
+        &mut self,
+        tree: Node,
+        effective: Node,
+        record: CommitRecord,
+        version: Version,
+    ) -> Result<(), Status> {
         let deadline = record.deadline();
         let text = to_text(&self.schema, None, &tree);
+        self.version_file
+            .write(version)
+            .map_err(|e| Status::internal(format!("could not write the configuration's version: {e}")))?;
+        self.version = version;
         self.store
             .commit(&text, record)
             .map_err(|e| Status::internal(format!("could not write the configuration: {e}")))?;
@@ -456,8 +488,9 @@ impl ConfigDb {
     }
 
     /// The deadline of a `commit confirmed` passed: the configuration before
-    /// it is committed again, by `root` via `other`. `true` if it was rolled back.
-    pub fn roll_back_unconfirmed(&mut self, now: i64) -> anyhow::Result<bool> {
+    /// it is committed again, by `root` via `other`, in mastership `term`.
+    /// `true` if it was rolled back.
+    pub fn roll_back_unconfirmed(&mut self, now: i64, term: u64) -> anyhow::Result<bool> {
         if self.deadline.is_none_or(|d| d > now) {
             return Ok(false);
         }
@@ -466,7 +499,8 @@ impl ConfigDb {
             None => self.committed.clone(),
         };
         let effective = self.effective_of(&previous);
-        self.install(previous, effective, record("root", "other", ""))
+        let version = self.version.next(term, None);
+        self.install(previous, effective, record("root", "other", ""), version)
             .map_err(|s| anyhow::anyhow!("{}", s.message()))?;
         // Uncommitted changes made on top of the unconfirmed commit go with it.
         self.shared = self.committed.clone();
@@ -753,7 +787,9 @@ impl Configuration for ConfigurationService {
                 self.agent.commit_synchronized(session, &request, tree, effective).await?
             }
             Prepared::Ready { tree, effective } => {
-                self.lock().finish(session, tree, effective, &request)?;
+                let mut db = self.lock();
+                let version = db.version().next(self.agent.mastership.term(), None);
+                db.finish(session, tree, effective, &request, version)?;
                 CommitReply::default()
             }
         };

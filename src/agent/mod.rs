@@ -22,6 +22,7 @@ mod ssh;
 mod synchronize;
 mod syslog;
 mod transfer;
+mod version;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -204,7 +205,8 @@ impl Agent {
                 continue;
             }
             let committing = self.committing.lock().await;
-            let rolled_back = self.config().roll_back_unconfirmed(configuration::now());
+            let term = self.mastership.term();
+            let rolled_back = self.config().roll_back_unconfirmed(configuration::now(), term);
             drop(committing);
             match rolled_back {
                 Ok(true) => {

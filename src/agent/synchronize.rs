@@ -11,6 +11,7 @@ use tonic::Status;
 use super::Agent;
 use super::configuration::wire_errors;
 use super::mastership::KEEPALIVE_INTERVAL;
+use super::version::Version;
 use crate::config::tree::Node;
 use crate::proto::{CommitReply, CommitRequest, RoutingEngineCommit, SynchronizeReply, SynchronizeRequest};
 
@@ -46,13 +47,22 @@ impl Agent {
             comment: request.comment.clone(),
             confirmed_minutes: request.confirmed_minutes,
             client: request.client.clone(),
+            version: None,
         };
+        // Set by the check: newer than what either RE has.
+        let mut version = Version::default();
         let phases: &[bool] = if request.check { &[true] } else { &[true, false] };
         for &check in phases {
-            let asked = SynchronizeRequest { check, ..ask.clone() };
+            let asked =
+                SynchronizeRequest { check, version: (!check).then(|| version.into()), ..ask.clone() };
             match self.while_peer_answers(self.peer_synchronizing.clone().synchronize(asked)).await {
-                Ok(SynchronizeReply { errors }) if errors.is_empty() => {}
-                Ok(SynchronizeReply { errors }) => {
+                Ok(SynchronizeReply { errors, version: theirs }) if errors.is_empty() => {
+                    if check {
+                        let theirs = theirs.map(Version::from);
+                        version = self.config().version().next(self.mastership.term(), theirs);
+                    }
+                }
+                Ok(SynchronizeReply { errors, .. }) => {
                     steps.push(RoutingEngineCommit { errors, ..step(&other, check) });
                     return Ok(CommitReply { routing_engines: steps, ..CommitReply::default() });
                 }
@@ -68,7 +78,7 @@ impl Agent {
         }
         steps.push(step(&other, request.check));
         let mut db = self.config();
-        db.finish(session, tree, effective, request)?;
+        db.finish(session, tree, effective, request, version)?;
         if !request.check {
             db.set_peer_behind(false);
             steps.push(step(&local, false));
@@ -87,7 +97,8 @@ impl Agent {
         status: &Status,
     ) -> Result<CommitReply, Status> {
         let mut db = self.config();
-        db.finish(session, tree, effective, request)?;
+        let version = db.version().next(self.mastership.term(), None);
+        db.finish(session, tree, effective, request, version)?;
         if !request.check {
             db.set_peer_behind(true);
         }
@@ -107,8 +118,9 @@ impl Agent {
         let Ok(_committing) = self.committing.try_lock() else {
             return Err(Status::failed_precondition("configuration database locked by a commit in progress"));
         };
-        let errors = self.config().synchronized(request)?;
-        Ok(SynchronizeReply { errors: wire_errors(errors) })
+        let mut db = self.config();
+        let errors = db.synchronized(request)?;
+        Ok(SynchronizeReply { errors: wire_errors(errors), version: Some(db.version().into()) })
     }
 
     /// A call to the other RE that takes as long as it needs while the
@@ -154,25 +166,47 @@ impl Agent {
     }
 
     /// Called with the database lock held, so no commit comes between the
-    /// configuration sent and the mark cleared.
+    /// configuration sent and the mark cleared. The other RE checks the
+    /// configuration first and says what it has: one that went on without
+    /// this RE (it took over and committed) is not behind, and is left as it is.
     async fn catch_up_peer(&self) {
-        let configuration = {
+        let (configuration, mine) = {
             let db = self.config();
             if !db.peer_behind() {
                 return;
             }
-            db.committed_text()
+            (db.committed_text(), db.version())
         };
-        let request = SynchronizeRequest {
+        let ask = SynchronizeRequest {
             from_slot: self.slot.number(),
             configuration,
+            check: true,
             user: "root".into(),
             comment: format!("synchronized from {}", self.slot),
+            version: Some(mine.into()),
             ..SynchronizeRequest::default()
         };
-        match self.while_peer_answers(self.peer_synchronizing.clone().synchronize(request)).await {
+        // Refused (its candidate is being edited, or it is committing): tried again in a second.
+        let checked = self.while_peer_answers(self.peer_synchronizing.clone().synchronize(ask.clone())).await;
+        let Ok(SynchronizeReply { errors, version: Some(theirs) }) = checked else { return };
+        let theirs = Version::from(theirs);
+        if !errors.is_empty() {
+            return;
+        }
+        if theirs >= mine {
+            self.log_message(
+                "mgd",
+                &format!(
+                    "{} has a configuration newer ({theirs}) than this RE's ({mine}): it is not caught up",
+                    self.slot.other()
+                ),
+            );
+            self.config().set_peer_behind(false);
+            return;
+        }
+        let commit = SynchronizeRequest { check: false, ..ask };
+        match self.while_peer_answers(self.peer_synchronizing.clone().synchronize(commit)).await {
             Ok(reply) if reply.errors.is_empty() => self.config().set_peer_behind(false),
-            // Refused (its candidate is being edited): tried again in a second.
             _ => {}
         }
     }

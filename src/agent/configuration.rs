@@ -11,10 +11,10 @@ use anyhow::Context;
 use tokio::sync::{Notify, watch};
 use tonic::{Request, Response, Status};
 
-use super::Agent;
 use super::auth::{principal_of, user_of};
 use super::sessions::Login;
 use super::version::{Version, VersionFile};
+use super::{Agent, blocking};
 use crate::config::compare::compare;
 use crate::config::editors::describe;
 use crate::config::inherit::{expand, expand_from};
@@ -651,6 +651,55 @@ impl ConfigurationService {
     fn lock(&self) -> std::sync::MutexGuard<'_, ConfigDb> {
         self.agent.config()
     }
+
+    /// The configuration asked for; a big one takes a while to gather.
+    fn configuration_reply(
+        &self,
+        session: u64,
+        r: &GetConfigurationRequest,
+    ) -> Result<ConfigurationReply, Status> {
+        let db = self.lock();
+        let path = db.read(&r.words)?;
+        let rollback;
+        let tree = match (r.rollback, r.candidate) {
+            (Some(n), _) => {
+                rollback = db.rollback_tree(n)?;
+                &rollback
+            }
+            (None, true) => db.candidate(session),
+            (None, false) => &db.committed,
+        };
+        let expanded;
+        let tree = if r.inheritance {
+            expanded = db.effective_of(tree);
+            &expanded
+        } else {
+            tree
+        };
+        let node = tree.get(&path.steps).cloned().unwrap_or_default();
+        let root = if r.keys_only { keys_to_wire("", &node) } else { to_wire("", &node) };
+        let last_commit = db.store.history().ok().and_then(|h| h.into_iter().next()).map(|c| entry(0, c));
+        Ok(ConfigurationReply { root: Some(root), last_commit })
+    }
+
+    /// `show | compare`; a big difference takes a while to find.
+    fn comparison(&self, session: u64, request: &CompareRequest) -> Result<CompareReply, Status> {
+        let db = self.lock();
+        let shown_rollback;
+        let shown = match (request.shown_rollback, request.candidate) {
+            (Some(n), _) => {
+                shown_rollback = db.rollback_tree(n)?;
+                &shown_rollback
+            }
+            (None, true) => db.candidate(session),
+            (None, false) => &db.committed,
+        };
+        let text = match request.rollback {
+            None | Some(0) => compare(&db.schema, &db.committed, shown),
+            Some(n) => compare(&db.schema, &db.rollback_tree(n)?, shown),
+        };
+        Ok(CompareReply { text })
+    }
 }
 
 #[tonic::async_trait]
@@ -700,28 +749,7 @@ impl Configuration for ConfigurationService {
     ) -> Result<Response<ConfigurationReply>, Status> {
         let session = self.session_of(&request);
         let r = request.into_inner();
-        let db = self.lock();
-        let path = db.read(&r.words)?;
-        let rollback;
-        let tree = match (r.rollback, r.candidate) {
-            (Some(n), _) => {
-                rollback = db.rollback_tree(n)?;
-                &rollback
-            }
-            (None, true) => db.candidate(session),
-            (None, false) => &db.committed,
-        };
-        let expanded;
-        let tree = if r.inheritance {
-            expanded = db.effective_of(tree);
-            &expanded
-        } else {
-            tree
-        };
-        let node = tree.get(&path.steps).cloned().unwrap_or_default();
-        let root = if r.keys_only { keys_to_wire("", &node) } else { to_wire("", &node) };
-        let last_commit = db.store.history().ok().and_then(|h| h.into_iter().next()).map(|c| entry(0, c));
-        Ok(Response::new(ConfigurationReply { root: Some(root), last_commit }))
+        blocking(|| self.configuration_reply(session, &r)).map(Response::new)
     }
 
     async fn get_status(
@@ -737,21 +765,7 @@ impl Configuration for ConfigurationService {
     async fn compare(&self, request: Request<CompareRequest>) -> Result<Response<CompareReply>, Status> {
         let session = self.session_of(&request);
         let request = request.into_inner();
-        let db = self.lock();
-        let shown_rollback;
-        let shown = match (request.shown_rollback, request.candidate) {
-            (Some(n), _) => {
-                shown_rollback = db.rollback_tree(n)?;
-                &shown_rollback
-            }
-            (None, true) => db.candidate(session),
-            (None, false) => &db.committed,
-        };
-        let text = match request.rollback {
-            None | Some(0) => compare(&db.schema, &db.committed, shown),
-            Some(n) => compare(&db.schema, &db.rollback_tree(n)?, shown),
-        };
-        Ok(Response::new(CompareReply { text }))
+        blocking(|| self.comparison(session, &request)).map(Response::new)
     }
 
     async fn commit(&self, request: Request<CommitRequest>) -> Result<Response<CommitReply>, Status> {
@@ -760,7 +774,7 @@ impl Configuration for ConfigurationService {
         let user = user_of(&request, &request.get_ref().user);
         let request = CommitRequest { user, ..request.into_inner() };
         let _committing = self.agent.committing.lock().await;
-        let (prepared, synchronize) = {
+        let (prepared, synchronize) = blocking(|| {
             let mut db = self.lock();
             let prepared = db.prepare(session, &request)?;
             let synchronize = request.synchronize
@@ -768,8 +782,8 @@ impl Configuration for ConfigurationService {
                     Prepared::Ready { effective, .. } => db.synchronizes(effective),
                     Prepared::Refused(_) => db.synchronizes(db.effective()),
                 };
-            (prepared, synchronize)
-        };
+            Ok::<_, Status>((prepared, synchronize))
+        })?;
         let reply = match prepared {
             Prepared::Refused(errors) if synchronize => CommitReply {
                 routing_engines: vec![RoutingEngineCommit {
@@ -786,12 +800,12 @@ impl Configuration for ConfigurationService {
             Prepared::Ready { tree, effective } if synchronize => {
                 self.agent.commit_synchronized(session, &request, tree, effective).await?
             }
-            Prepared::Ready { tree, effective } => {
+            Prepared::Ready { tree, effective } => blocking(|| {
                 let mut db = self.lock();
                 let version = db.version().next(self.agent.mastership.term(), None);
                 db.finish(session, tree, effective, &request, version)?;
-                CommitReply::default()
-            }
+                Ok::<_, Status>(CommitReply::default())
+            })?,
         };
         Ok(Response::new(reply))
     }
@@ -812,7 +826,7 @@ impl Configuration for ConfigurationService {
                 crate::MAX_CONFIGURATION_BYTES
             )));
         }
-        let errors = self.lock().load(session, r.action(), &r.text)?;
+        let errors = blocking(|| self.lock().load(session, r.action(), &r.text))?;
         let errors = errors
             .into_iter()
             .map(|e| crate::proto::LoadError {

@@ -133,7 +133,7 @@ impl Agent {
         {
             self.claim_mastership("E_REQ_C").await;
         }
-        tokio::join!(self.send_keepalives(), self.watch_mastership(settings), self.keep_peer_caught_up());
+        tokio::join!(self.send_keepalives(), self.watch_mastership(settings));
     }
 
     async fn send_keepalives(&self) {

@@ -176,8 +176,16 @@ impl Agent {
         })
     }
 
+    /// The configuration database. Waiting for it while a commit holds it
+    /// is waiting behind heavy work, so it is done off the runtime's workers.
     fn config(&self) -> std::sync::MutexGuard<'_, configuration::ConfigDb> {
-        self.config.lock().unwrap_or_else(|e| e.into_inner())
+        match self.config.try_lock() {
+            Ok(db) => db,
+            Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                blocking(|| self.config.lock().unwrap_or_else(|e| e.into_inner()))
+            }
+        }
     }
 
     /// Seconds until a pending `commit confirmed` is rolled back.
@@ -206,7 +214,7 @@ impl Agent {
             }
             let committing = self.committing.lock().await;
             let term = self.mastership.term();
-            let rolled_back = self.config().roll_back_unconfirmed(configuration::now(), term);
+            let rolled_back = blocking(|| self.config().roll_back_unconfirmed(configuration::now(), term));
             drop(committing);
             match rolled_back {
                 Ok(true) => {
@@ -282,6 +290,20 @@ impl Agent {
             last_reboot_reason: model::LAST_REBOOT_REASON.into(),
             load_averages: host::load_averages(),
         }
+    }
+}
+
+/// Runs `work`, which may take long (a big parse, a commit, a wait for the
+/// configuration database), without holding up the runtime's other tasks:
+/// the worker thread first hands them to another, so mastership timing
+/// never waits behind it. Inline where there is no other worker.
+fn blocking<R>(work: impl FnOnce() -> R) -> R {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(runtime) if runtime.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
     }
 }
 

@@ -1,17 +1,18 @@
 //! `commit synchronize`: one commit on both Routing Engines. The RE the
 //! operator is on checks, has the other check and then commit, and commits
 //! last, so `commit complete` is said for each RE only once it has the
-//! configuration on disk. An RE that cannot be reached is caught up when
-//! it is heard from again.
+//! configuration on disk. An RE that is not there is caught up when it is
+//! heard from again, unless it went on to a newer configuration meanwhile;
+//! an RE that is there but stops answering fails the commit everywhere.
 
 use std::time::{Duration, Instant};
 
 use tonic::Status;
 
-use super::Agent;
 use super::configuration::wire_errors;
 use super::mastership::KEEPALIVE_INTERVAL;
 use super::version::Version;
+use super::{Agent, blocking};
 use crate::config::tree::Node;
 use crate::proto::{CommitReply, CommitRequest, RoutingEngineCommit, SynchronizeReply, SynchronizeRequest};
 
@@ -40,7 +41,7 @@ impl Agent {
         let mut steps = vec![step(&local, true)];
         let ask = SynchronizeRequest {
             from_slot: self.slot.number(),
-            configuration: self.config().text_of(&tree),
+            configuration: blocking(|| self.config().text_of(&tree)),
             check: true,
             force: request.force,
             user: request.user.clone(),
@@ -77,13 +78,15 @@ impl Agent {
             }
         }
         steps.push(step(&other, request.check));
-        let mut db = self.config();
-        db.finish(session, tree, effective, request, version)?;
-        if !request.check {
-            db.set_peer_behind(false);
-            steps.push(step(&local, false));
-        }
-        Ok(CommitReply { routing_engines: steps, ..CommitReply::default() })
+        blocking(|| {
+            let mut db = self.config();
+            db.finish(session, tree, effective, request, version)?;
+            if !request.check {
+                db.set_peer_behind(false);
+                steps.push(step(&local, false));
+            }
+            Ok(CommitReply { routing_engines: steps, ..CommitReply::default() })
+        })
     }
 
     /// The other RE is away: the commit goes ahead here, and the other RE
@@ -96,12 +99,15 @@ impl Agent {
         effective: Node,
         status: &Status,
     ) -> Result<CommitReply, Status> {
-        let mut db = self.config();
-        let version = db.version().next(self.mastership.term(), None);
-        db.finish(session, tree, effective, request, version)?;
-        if !request.check {
-            db.set_peer_behind(true);
-        }
+        blocking(|| {
+            let mut db = self.config();
+            let version = db.version().next(self.mastership.term(), None);
+            db.finish(session, tree, effective, request, version)?;
+            if !request.check {
+                db.set_peer_behind(true);
+            }
+            Ok::<_, Status>(())
+        })?;
         Ok(CommitReply {
             warnings: vec![
                 format!("Could not connect to {} : {}", self.slot.other(), crate::status_reason(status)),
@@ -118,9 +124,11 @@ impl Agent {
         let Ok(_committing) = self.committing.try_lock() else {
             return Err(Status::failed_precondition("configuration database locked by a commit in progress"));
         };
-        let mut db = self.config();
-        let errors = db.synchronized(request)?;
-        Ok(SynchronizeReply { errors: wire_errors(errors), version: Some(db.version().into()) })
+        blocking(|| {
+            let mut db = self.config();
+            let errors = db.synchronized(request)?;
+            Ok(SynchronizeReply { errors: wire_errors(errors), version: Some(db.version().into()) })
+        })
     }
 
     /// A call to the other RE that takes as long as it needs while the
@@ -170,12 +178,11 @@ impl Agent {
     /// configuration first and says what it has: one that went on without
     /// this RE (it took over and committed) is not behind, and is left as it is.
     async fn catch_up_peer(&self) {
-        let (configuration, mine) = {
+        let Some((configuration, mine)) = blocking(|| {
             let db = self.config();
-            if !db.peer_behind() {
-                return;
-            }
-            (db.committed_text(), db.version())
+            db.peer_behind().then(|| (db.committed_text(), db.version()))
+        }) else {
+            return;
         };
         let ask = SynchronizeRequest {
             from_slot: self.slot.number(),

@@ -22,10 +22,7 @@ impl Version {
     /// and than `other` (the other RE's, when it is to commit it too).
     pub fn next(self, term: u64, other: Option<Version>) -> Version {
         let other = other.unwrap_or_default();
-        Version {
-            term: term.max(self.term).max(other.term),
-            sequence: self.sequence.max(other.sequence) + 1,
-        }
+        Version { term: term.max(self.term).max(other.term), sequence: self.sequence.max(other.sequence) + 1 }
     }
 }
 

@@ -295,3 +295,49 @@ fn randomized_faults_never_make_two_masters_and_always_leave_one() {
         assert!(terms.windows(2).all(|w| w[0] < w[1]), "re{slot} terms not increasing: {terms:?}");
     }
 }
+
+/// A big load and commit synchronize, with operators waiting on the
+/// database meanwhile, holds up no keepalive and no lease renewal.
+#[test]
+fn a_big_commit_leaves_mastership_where_it_was() {
+    // Big enough to hold the database for seconds in a debug build.
+    let lines = 60_000;
+    let pair = Pair::new(true);
+    let roles = Roles::new();
+    eventually(Duration::from_secs(10), "re0 is master", || pair.masters(&roles) == [0]);
+    configure_failover(&pair.addresses[0], 0);
+    configure_failover(&pair.addresses[1], 1);
+    // A root password would take the lab's password-less login away.
+    let text: String = reshell::config::generate::set_lines(lines)
+        .lines()
+        .filter(|l| !l.contains("root-authentication"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(pair.state_dir(0).join("files/var/tmp/big.set"), text).unwrap();
+    let spec0 = format!("re0={}", pair.addresses[0]);
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let committed = std::thread::scope(|scope| {
+        // Operators look at the configuration meanwhile, waiting for the database.
+        for _ in 0..2 {
+            scope.spawn(|| {
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    run(&spec0, &["show configuration system domain-name"]);
+                }
+            });
+        }
+        let committed = run(&spec0, &["configure", "load set /var/tmp/big.set", "commit synchronize"]);
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        committed
+    });
+    assert!(
+        committed.stdout.contains("re1:\ncommit complete\nre0:\ncommit complete\n"),
+        "{}{}",
+        committed.stdout,
+        committed.stderr
+    );
+    assert_eq!(pair.masters(&roles), [0]);
+    let log1 = log(&pair.state_dir(1));
+    assert!(!log1.contains("claiming mastership"), "{log1}");
+    let log0 = log(&pair.state_dir(0));
+    assert!(!log0.contains("new state = backup"), "{log0}");
+}

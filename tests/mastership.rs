@@ -247,3 +247,40 @@ fn acquire_force_takes_mastership_when_the_master_does_not_answer() {
     assert!(acquired.stdout.contains("mastership term = 1\n"), "{}", acquired.stdout);
     assert_eq!(state(&spec), "Master");
 }
+
+/// Both REs configured with `statement`, each alone first, as their own
+/// configurations would have it after a `commit synchronize`.
+fn configure_both(dir: &std::path::Path, statement: &str) {
+    for slot in 0..2 {
+        let (_re, address) = agent(slot, "127.0.0.1:0", &free_port(), &dir.join(format!("re{slot}")));
+        let configured = run(&format!("re{slot}={address}"), &["configure", statement, "commit and-quit"]);
+        assert!(configured.stdout.contains("commit complete"), "{}", configured.stderr);
+    }
+}
+
+#[test]
+fn a_disabled_routing_engine_takes_no_part_and_the_other_wins_the_election_alone() {
+    // RE1 disabled, and up first: RE0's claim is not its to refuse.
+    let dir = tempfile::tempdir().unwrap();
+    configure_both(dir.path(), "set chassis redundancy routing-engine 1 disabled");
+    let (re0_port, re1_port) = (free_port(), free_port());
+    let (_re1, re1_address) = agent(1, &re1_port, &re0_port, &dir.path().join("re1"));
+    let spec1 = format!("re1={re1_address}");
+    assert_eq!(state(&spec1), "Disabled");
+    let (_re0, re0_address) = agent(0, &re0_port, &re1_port, &dir.path().join("re0"));
+    let spec0 = format!("re0={re0_address}");
+    eventually(Duration::from_secs(10), "re0 is master", || state(&spec0) == "Master");
+    assert_eq!(state(&spec1), "Disabled");
+    let log = run(&spec0, &["show log mastership"]).stdout;
+    assert!(log.contains("event = E_ACK_C, state = claim, param = 0x0\n"), "{log}");
+
+    // RE0 disabled: RE1, backup by default, is the only one left to be master.
+    let dir = tempfile::tempdir().unwrap();
+    configure_both(dir.path(), "set chassis redundancy routing-engine 0 disabled");
+    let (re0_port, re1_port) = (free_port(), free_port());
+    let (_re0, re0_address) = agent(0, &re0_port, &re1_port, &dir.path().join("re0"));
+    let (_re1, re1_address) = agent(1, &re1_port, &re0_address, &dir.path().join("re1"));
+    let (spec0, spec1) = (format!("re0={re0_address}"), format!("re1={re1_address}"));
+    eventually(Duration::from_secs(10), "re1 is master", || state(&spec1) == "Master");
+    assert_eq!(state(&spec0), "Disabled");
+}

@@ -170,3 +170,111 @@ fn system_commit_synchronize_makes_every_commit_synchronize() {
         commands(dir.path(), &["request routing-engine login re1", "show configuration system domain-name"]);
     assert!(on_re1.stdout.ends_with("domain-name example.net;\n"), "{}", on_re1.stdout);
 }
+
+#[test]
+fn concurrent_commit_synchronize_loses_no_acknowledged_commit() {
+    const SESSIONS: usize = 16;
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = common::two_agents(dir.path());
+    let committed: Vec<String> = std::thread::scope(|scope| {
+        let sessions: Vec<_> = (0..SESSIONS)
+            .map(|n| {
+                let spec = &spec;
+                scope.spawn(move || {
+                    // Each adds its own interface (a user would need the lab's password from then on).
+                    let interface = format!("ge-0/0/{n}");
+                    let set = format!("set interfaces {interface} description session-{n}");
+                    let done = run(spec, &["configure private", &set, "commit synchronize"]);
+                    assert!(done.ok, "{interface}: {}", done.stderr);
+                    assert!(
+                        done.stdout.contains("re1:\ncommit complete\nre0:\ncommit complete\n"),
+                        "{}",
+                        done.stdout
+                    );
+                    interface
+                })
+            })
+            .collect();
+        sessions.into_iter().map(|s| s.join().unwrap()).collect()
+    });
+    let re1_only = spec.split(',').nth(1).unwrap();
+    let re0_only = spec.split(',').next().unwrap();
+    for re in [re0_only, re1_only] {
+        let shown = run(re, &["show configuration interfaces | display set"]);
+        assert!(shown.ok, "{}", shown.stderr);
+        for interface in &committed {
+            let set = format!("set interfaces {interface} description");
+            assert!(shown.stdout.contains(&set), "{interface} missing on {re}:\n{}", shown.stdout);
+        }
+    }
+}
+
+#[test]
+fn a_frozen_other_re_fails_commit_synchronize_and_nothing_is_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, re1, spec) = common::two_agents(dir.path());
+    let re0_only = spec.split(',').next().unwrap();
+    let pid = rustix::process::Pid::from_raw(re1.child.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::STOP).unwrap();
+    let refused = run(re0_only, &["configure", "set system domain-name example.net", "commit synchronize"]);
+    rustix::process::kill_process(pid, rustix::process::Signal::CONT).unwrap();
+    assert!(!refused.ok, "{}", refused.stdout);
+    assert!(
+        refused.stderr.ends_with(
+            "re0:\nconfiguration check succeeds\nre1:\n\
+             error: re1 is not answering (no keepalives for 3 seconds)\n\
+             error: remote commit-configuration failed on re1\n"
+        ),
+        "{}",
+        refused.stderr
+    );
+    for re in [re0_only, spec.split(',').nth(1).unwrap()] {
+        let history = run(re, &["show system commit"]).stdout;
+        assert_eq!(history.matches(" by ").count(), 1, "only the factory commit on {re}: {history}");
+    }
+}
+
+#[test]
+fn the_old_masters_catch_up_does_not_overwrite_what_the_new_master_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (re0_port, re1_port) = (free_port(), free_port());
+    let (re0_dir, re1_dir) = (dir.path().join("re0"), dir.path().join("re1"));
+    let (spec0, spec1) = (format!("re0={re0_port}"), format!("re1={re1_port}"));
+    let (re0, _) = agent(0, &re0_port, &re1_port, &re0_dir);
+    let (re1, _) = agent(1, &re1_port, &re0_port, &re1_dir);
+    eventually(Duration::from_secs(10), "re1 hears re0 as master", || {
+        run(&spec1, &["show log mastership"]).stdout.contains("event = E_ORE_M")
+    });
+
+    // RE1 goes away; RE0 commits without it, and owes it that commit.
+    drop(re1);
+    let alone = run(&spec0, &["configure", "set system domain-name old.example.net", "commit synchronize"]);
+    assert!(
+        alone.stdout.contains("warning: Cannot connect to other RE, ignoring it\ncommit complete\n"),
+        "{}",
+        alone.stdout
+    );
+    // Then RE0 fails, RE1 takes over and commits a newer configuration.
+    drop(re0);
+    let (_re1, _) = agent(1, &re1_port, &re0_port, &re1_dir);
+    let newer = run(
+        &spec1,
+        &[
+            "request chassis routing-engine master acquire force no-confirm",
+            "configure",
+            "set system domain-name new.example.net",
+            "commit",
+        ],
+    );
+    assert!(newer.stdout.contains("commit complete"), "{}{}", newer.stdout, newer.stderr);
+
+    // RE0 is back: what it owed RE1 is older than what RE1 has.
+    let (_re0, _) = agent(0, &re0_port, &re1_port, &re0_dir);
+    eventually(Duration::from_secs(15), "re0 finds re1 newer", || {
+        run(&spec0, &["show log messages"])
+            .stdout
+            .contains("re1 has a configuration newer (term 3, commit 1)")
+    });
+    let kept = run(&spec1, &["show configuration system domain-name"]).stdout;
+    assert_eq!(kept, "domain-name new.example.net;\n");
+}

@@ -11,9 +11,10 @@ use anyhow::Context;
 use tokio::sync::{Notify, watch};
 use tonic::{Request, Response, Status};
 
-use super::Agent;
 use super::auth::{principal_of, user_of};
 use super::sessions::Login;
+use super::version::{Version, VersionFile};
+use super::{Agent, blocking};
 use crate::config::compare::compare;
 use crate::config::conceal::{conceal, conceal_text};
 use crate::config::editors::describe;
@@ -95,6 +96,9 @@ pub struct ConfigDb {
     installed: watch::Sender<u64>,
     /// The other RE missed a synchronized commit.
     peer_behind: bool,
+    /// The committed configuration's, kept in `version_file`.
+    version: Version,
+    version_file: VersionFile,
 }
 
 fn locked(holder: &Session) -> Status {
@@ -135,8 +139,11 @@ impl ConfigDb {
         };
         let deadline = store.history()?.first().and_then(CommitRecord::deadline);
         let peer_behind = store.dir().join("peer-behind").exists();
+        let version_file = VersionFile::new(store.dir());
         Ok(ConfigDb {
             peer_behind,
+            version: version_file.read(),
+            version_file,
             effective: expand(&schema, &committed, slot),
             schema,
             slot,
@@ -162,6 +169,11 @@ impl ConfigDb {
     /// The size of the committed configuration as written.
     pub fn committed_bytes(&self) -> usize {
         self.store.committed_bytes()
+    }
+
+    /// The committed configuration's version.
+    pub(super) fn version(&self) -> Version {
+        self.version
     }
 
     /// Counts commits.
@@ -306,14 +318,15 @@ impl ConfigDb {
         Ok(Prepared::Ready { tree: self.candidate(session).clone(), effective })
     }
 
-    /// Commits what `prepare` made ready (or, for a check, confirms a
-    /// pending `commit confirmed`, as a check does).
+    /// Commits what `prepare` made ready as `version` (or, for a check,
+    /// confirms a pending `commit confirmed`, as a check does).
     pub(super) fn finish(
         &mut self,
         session: u64,
         tree: Node,
         effective: Node,
         request: &CommitRequest,
+        version: Version,
     ) -> Result<(), Status> {
         if request.check {
             self.store.confirm().map_err(|e| Status::internal(e.to_string()))?;
@@ -327,7 +340,7 @@ impl ConfigDb {
         record.pending = request.confirmed_minutes.is_some();
         // The shared candidate follows a private commit if it held no changes.
         let follow = private && self.shared == self.committed;
-        self.install(tree, effective, record)?;
+        self.install(tree, effective, record, version)?;
         if follow {
             self.shared = self.committed.clone();
         }
@@ -345,6 +358,8 @@ impl ConfigDb {
     /// checked against this RE's own groups, and committed unless only
     /// checked. Refused over a lock or uncommitted changes unless forced;
     /// forced, it ends other sessions' exclusive locks and private copies.
+    /// A commit is refused unless its version is newer than this RE's: a
+    /// synchronize only ever moves an RE forward.
     pub(super) fn synchronized(&mut self, request: &SynchronizeRequest) -> Result<Vec<CheckError>, Status> {
         if !request.force {
             if let Some(holder) = self.editors.values().find(|s| matches!(s.mode, Mode::Exclusive)) {
@@ -353,6 +368,13 @@ impl ConfigDb {
             if self.shared != self.committed {
                 return Err(Status::failed_precondition("configuration database modified"));
             }
+        }
+        let version = request.version.map(Version::from).unwrap_or_default();
+        if !request.check && version <= self.version {
+            return Err(Status::failed_precondition(format!(
+                "configuration not newer than the one committed ({version}; committed: {})",
+                self.version
+            )));
         }
         let (tree, errors) = parse_text(&self.schema, &request.configuration);
         if let Some(e) = errors.first() {
@@ -378,7 +400,7 @@ impl ConfigDb {
             }
         }
         let follow = self.shared == self.committed || request.force;
-        self.finish(0, tree, effective, &request)?;
+        self.finish(0, tree, effective, &request, version)?;
         if follow && !request.check {
             self.shared = self.committed.clone();
         }
@@ -446,9 +468,19 @@ impl ConfigDb {
 
     /// Makes `tree` the committed configuration, on disk first, and
     /// `effective` (what it means on this RE) the one in effect.
-    fn install(&mut self, tree: Node, effective: Node, record: CommitRecord) -> Result<(), Status> {
+    fn install(
+        &mut self,
+        tree: Node,
+        effective: Node,
+        record: CommitRecord,
+        version: Version,
+    ) -> Result<(), Status> {
         let deadline = record.deadline();
         let text = to_text(&self.schema, None, &tree);
+        self.version_file
+            .write(version)
+            .map_err(|e| Status::internal(format!("could not write the configuration's version: {e}")))?;
+        self.version = version;
         self.store
             .commit(&text, record)
             .map_err(|e| Status::internal(format!("could not write the configuration: {e}")))?;
@@ -468,8 +500,9 @@ impl ConfigDb {
     }
 
     /// The deadline of a `commit confirmed` passed: the configuration before
-    /// it is committed again, by `root` via `other`. `true` if it was rolled back.
-    pub fn roll_back_unconfirmed(&mut self, now: i64) -> anyhow::Result<bool> {
+    /// it is committed again, by `root` via `other`, in mastership `term`.
+    /// `true` if it was rolled back.
+    pub fn roll_back_unconfirmed(&mut self, now: i64, term: u64) -> anyhow::Result<bool> {
         if self.deadline.is_none_or(|d| d > now) {
             return Ok(false);
         }
@@ -478,7 +511,8 @@ impl ConfigDb {
             None => self.committed.clone(),
         };
         let effective = self.effective_of(&previous);
-        self.install(previous, effective, record("root", "other", ""))
+        let version = self.version.next(term, None);
+        self.install(previous, effective, record("root", "other", ""), version)
             .map_err(|s| anyhow::anyhow!("{}", s.message()))?;
         // Uncommitted changes made on top of the unconfirmed commit go with it.
         self.shared = self.committed.clone();
@@ -652,6 +686,66 @@ impl ConfigurationService {
     fn lock(&self) -> std::sync::MutexGuard<'_, ConfigDb> {
         self.agent.config()
     }
+
+    /// The configuration asked for; a big one takes a while to gather.
+    fn configuration_reply(
+        &self,
+        session: u64,
+        r: &GetConfigurationRequest,
+        secrets: bool,
+    ) -> Result<ConfigurationReply, Status> {
+        let db = self.lock();
+        let path = db.read(&r.words)?;
+        let rollback;
+        let tree = match (r.rollback, r.candidate) {
+            (Some(n), _) => {
+                rollback = db.rollback_tree(n)?;
+                &rollback
+            }
+            (None, true) => db.candidate(session),
+            (None, false) => &db.committed,
+        };
+        let expanded;
+        let tree = if r.inheritance {
+            expanded = db.effective_of(tree);
+            &expanded
+        } else {
+            tree
+        };
+        let mut node = tree.get(&path.steps).cloned().unwrap_or_default();
+        if !secrets && !r.keys_only {
+            node = conceal(&db.schema, &path.steps, node);
+        }
+        let root = if r.keys_only { keys_to_wire("", &node) } else { to_wire("", &node) };
+        let last_commit = db.store.history().ok().and_then(|h| h.into_iter().next()).map(|c| entry(0, c));
+        Ok(ConfigurationReply { root: Some(root), last_commit })
+    }
+
+    /// `show | compare`; a big difference takes a while to find.
+    fn comparison(
+        &self,
+        session: u64,
+        request: &CompareRequest,
+        secrets: bool,
+    ) -> Result<CompareReply, Status> {
+        let db = self.lock();
+        let shown_rollback;
+        let shown = match (request.shown_rollback, request.candidate) {
+            (Some(n), _) => {
+                shown_rollback = db.rollback_tree(n)?;
+                &shown_rollback
+            }
+            (None, true) => db.candidate(session),
+            (None, false) => &db.committed,
+        };
+        let text = match request.rollback {
+            None | Some(0) => compare(&db.schema, &db.committed, shown),
+            Some(n) => compare(&db.schema, &db.rollback_tree(n)?, shown),
+        };
+        // A changed secret still shows as changed, its values hidden.
+        let text = if secrets { text } else { conceal_text(&db.schema, &text) };
+        Ok(CompareReply { text })
+    }
 }
 
 #[tonic::async_trait]
@@ -710,31 +804,7 @@ impl Configuration for ConfigurationService {
         let session = self.session_of(&request);
         let secrets = sees_secrets(&request);
         let r = request.into_inner();
-        let db = self.lock();
-        let path = db.read(&r.words)?;
-        let rollback;
-        let tree = match (r.rollback, r.candidate) {
-            (Some(n), _) => {
-                rollback = db.rollback_tree(n)?;
-                &rollback
-            }
-            (None, true) => db.candidate(session),
-            (None, false) => &db.committed,
-        };
-        let expanded;
-        let tree = if r.inheritance {
-            expanded = db.effective_of(tree);
-            &expanded
-        } else {
-            tree
-        };
-        let mut node = tree.get(&path.steps).cloned().unwrap_or_default();
-        if !secrets && !r.keys_only {
-            node = conceal(&db.schema, &path.steps, node);
-        }
-        let root = if r.keys_only { keys_to_wire("", &node) } else { to_wire("", &node) };
-        let last_commit = db.store.history().ok().and_then(|h| h.into_iter().next()).map(|c| entry(0, c));
-        Ok(Response::new(ConfigurationReply { root: Some(root), last_commit }))
+        blocking(|| self.configuration_reply(session, &r, secrets)).map(Response::new)
     }
 
     async fn get_status(
@@ -751,23 +821,7 @@ impl Configuration for ConfigurationService {
         let session = self.session_of(&request);
         let secrets = sees_secrets(&request);
         let request = request.into_inner();
-        let db = self.lock();
-        let shown_rollback;
-        let shown = match (request.shown_rollback, request.candidate) {
-            (Some(n), _) => {
-                shown_rollback = db.rollback_tree(n)?;
-                &shown_rollback
-            }
-            (None, true) => db.candidate(session),
-            (None, false) => &db.committed,
-        };
-        let text = match request.rollback {
-            None | Some(0) => compare(&db.schema, &db.committed, shown),
-            Some(n) => compare(&db.schema, &db.rollback_tree(n)?, shown),
-        };
-        // A changed secret still shows as changed, its values hidden.
-        let text = if secrets { text } else { conceal_text(&db.schema, &text) };
-        Ok(Response::new(CompareReply { text }))
+        blocking(|| self.comparison(session, &request, secrets)).map(Response::new)
     }
 
     async fn commit(&self, request: Request<CommitRequest>) -> Result<Response<CommitReply>, Status> {
@@ -775,7 +829,8 @@ impl Configuration for ConfigurationService {
         // The commit is recorded as the caller's, whatever name it sends.
         let user = user_of(&request, &request.get_ref().user);
         let request = CommitRequest { user, ..request.into_inner() };
-        let (prepared, synchronize) = {
+        let _committing = self.agent.committing.lock().await;
+        let (prepared, synchronize) = blocking(|| {
             let mut db = self.lock();
             let prepared = db.prepare(session, &request)?;
             let synchronize = request.synchronize
@@ -783,8 +838,8 @@ impl Configuration for ConfigurationService {
                     Prepared::Ready { effective, .. } => db.synchronizes(effective),
                     Prepared::Refused(_) => db.synchronizes(db.effective()),
                 };
-            (prepared, synchronize)
-        };
+            Ok::<_, Status>((prepared, synchronize))
+        })?;
         let reply = match prepared {
             Prepared::Refused(errors) if synchronize => CommitReply {
                 routing_engines: vec![RoutingEngineCommit {
@@ -801,10 +856,12 @@ impl Configuration for ConfigurationService {
             Prepared::Ready { tree, effective } if synchronize => {
                 self.agent.commit_synchronized(session, &request, tree, effective).await?
             }
-            Prepared::Ready { tree, effective } => {
-                self.lock().finish(session, tree, effective, &request)?;
-                CommitReply::default()
-            }
+            Prepared::Ready { tree, effective } => blocking(|| {
+                let mut db = self.lock();
+                let version = db.version().next(self.agent.mastership.term(), None);
+                db.finish(session, tree, effective, &request, version)?;
+                Ok::<_, Status>(CommitReply::default())
+            })?,
         };
         Ok(Response::new(reply))
     }
@@ -825,7 +882,7 @@ impl Configuration for ConfigurationService {
                 crate::MAX_CONFIGURATION_BYTES
             )));
         }
-        let errors = self.lock().load(session, r.action(), &r.text)?;
+        let errors = blocking(|| self.lock().load(session, r.action(), &r.text))?;
         let errors = errors
             .into_iter()
             .map(|e| crate::proto::LoadError {

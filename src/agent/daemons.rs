@@ -114,7 +114,11 @@ type Body = Pin<Box<dyn Future<Output = ()> + Send>>;
 impl Agent {
     pub(super) fn daemon_body(self: Arc<Self>, daemon: Daemon) -> Body {
         match daemon {
-            Daemon::Management => Box::pin(self.watch_confirmed_commits()),
+            // Catching the other RE up is the management process's, as
+            // `commit synchronize` is, and no part of mastership timing.
+            Daemon::Management => Box::pin(async move {
+                tokio::join!(self.clone().watch_confirmed_commits(), self.keep_peer_caught_up());
+            }),
             Daemon::ChassisControl => Box::pin(self.run_mastership()),
             Daemon::InterfaceControl => Box::pin(self.interface_control()),
             Daemon::Routing => Box::pin(self.routing()),

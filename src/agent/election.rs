@@ -143,10 +143,7 @@ impl Agent {
             ticks.tick().await;
             self.unfrozen().await;
             match self.to_peer(self.peer.clone().keepalive(self.status())).await {
-                Ok(reply) => {
-                    self.mastership.heard(reply.term, reply.state(), reply.plane_since);
-                    self.catch_up_peer().await;
-                }
+                Ok(reply) => self.mastership.heard(reply.term, reply.state(), reply.plane_since),
                 Err(_) => self.mastership.unheard(),
             }
         }
@@ -165,7 +162,9 @@ impl Agent {
                 settings = self.redundancy_in(&db);
                 self.mastership.set_graceful(settings.graceful_switchover);
             }
-            if self.mastership.master_lost(&settings) {
+            if self.mastership.alone_in_election() {
+                self.claim_mastership("E_REQ_C").await;
+            } else if self.mastership.master_lost(&settings) {
                 self.mastership.note(&format!(
                     "no keepalives from a master for {} sec: claiming mastership",
                     settings.detection().as_secs()

@@ -252,6 +252,20 @@ impl Mastership {
         (state.checkpoint, !state.link_down && state.peer == Some(MastershipState::Master))
     }
 
+    /// Whether this RE is a backup that hears the other RE disabled: with
+    /// nobody else to take part, it wins the election alone.
+    pub fn alone_in_election(&self) -> bool {
+        let state = self.lock();
+        state.role == MastershipState::Backup
+            && !state.link_down
+            && state.peer == Some(MastershipState::Disabled)
+    }
+
+    /// When the other RE last answered or sent anything.
+    pub fn last_heard(&self) -> Instant {
+        self.lock().last_heard
+    }
+
     /// Whether the other RE is heard now, as backup.
     pub fn backup_present(&self) -> bool {
         let state = self.lock();
@@ -485,13 +499,13 @@ impl Mastership {
     }
 
     /// A claim from the other RE: refused by a master unless a command sent
-    /// it, by a disabled RE always, and by an RE in slot 0 that is itself
-    /// claiming (two claims at once: slot 0 goes first).
+    /// it, and by an RE in slot 0 that is itself claiming (two claims at
+    /// once: slot 0 goes first). A disabled RE takes no part in the
+    /// election: it lets the other be master and stays disabled.
     pub fn claimed(&self, from: Slot, term: u64, command: bool) -> (bool, u64) {
         let mut state = self.lock();
         let role = state.role;
         let refuse = match role {
-            MastershipState::Disabled => true,
             MastershipState::Master | MastershipState::Giveup => !command,
             MastershipState::Claim => self.slot == Slot::RE0 && from != Slot::RE0,
             _ => false,
@@ -502,7 +516,8 @@ impl Mastership {
             return (false, state.term);
         }
         self.set_term(&mut state, term);
-        self.transition(&mut state, "E_REQ_C", MastershipState::Backup);
+        let next = if role == MastershipState::Disabled { role } else { MastershipState::Backup };
+        self.transition(&mut state, "E_REQ_C", next);
         state.peer = Some(MastershipState::Master);
         state.last_master = Instant::now();
         (true, state.term)
@@ -575,6 +590,26 @@ mod tests {
         assert!(log.contains("Currentstate: master NextState:backup\n"), "{log}");
         // The term outlives the agent.
         assert_eq!(Mastership::open(Slot::RE1, dir.path(), None).unwrap().term(), 2);
+    }
+
+    #[test]
+    fn a_disabled_re_lets_a_claim_through_and_stays_disabled() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = Mastership::open(Slot::RE1, dir.path(), None).unwrap();
+        m.configured(&Settings { configured: Some(MastershipState::Disabled), ..settings() });
+        assert_eq!(m.claimed(Slot::RE0, 2, false), (true, 2));
+        assert_eq!(m.role(), MastershipState::Disabled);
+        assert_eq!(m.given(2), (false, 2), "nor does it take mastership given");
+    }
+
+    #[test]
+    fn a_backup_hearing_a_disabled_re_is_alone_in_the_election() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = Mastership::open(Slot::RE1, dir.path(), None).unwrap();
+        m.heard(0, MastershipState::Disabled, None);
+        assert!(m.alone_in_election());
+        m.unheard();
+        assert!(!m.alone_in_election(), "an RE not heard may yet come up as master");
     }
 
     #[test]

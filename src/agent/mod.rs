@@ -24,6 +24,7 @@ mod ssh;
 mod synchronize;
 mod syslog;
 mod transfer;
+mod version;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -97,10 +98,6 @@ const PASSWORD_CHECKS: usize = 2;
 /// How long one call to the peer may take before it counts as unreachable.
 const PEER_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// How long the peer may take over a synchronized commit: it reads and
-/// checks the whole configuration, which is seconds at a million lines.
-const SYNCHRONIZE_TIMEOUT: Duration = Duration::from_secs(120);
-
 pub(crate) struct Agent {
     slot: Slot,
     peer_address: String,
@@ -115,6 +112,9 @@ pub(crate) struct Agent {
     sessions: sessions::Sessions,
     files: files::FileArea,
     config: Arc<Mutex<configuration::ConfigDb>>,
+    /// The database lock: one commit at a time, held from a commit's checks
+    /// to its last `commit complete`, across both REs' phases.
+    committing: tokio::sync::Mutex<()>,
     mastership: mastership::Mastership,
     faults: faults::Faults,
     power: power::Power,
@@ -167,7 +167,6 @@ impl Agent {
         let endpoint = crate::tls::endpoint(&options.peer, peer_tls.as_ref())
             .with_context(|| format!("invalid peer address '{}'", options.peer))?
             .connect_timeout(PEER_TIMEOUT)
-            .timeout(PEER_TIMEOUT)
             .tcp_nodelay(true);
         let files = files::FileArea::new(&options.state_dir).context("cannot create the file area")?;
         Ok(Agent {
@@ -181,20 +180,22 @@ impl Agent {
             password_checks: tokio::sync::Semaphore::new(PASSWORD_CHECKS),
             slot: options.slot,
             peer_address: options.peer.clone(),
-            peer: PeerClient::with_interceptor(endpoint.connect_lazy(), secret.credential()),
-            // A synchronized commit carries the whole configuration.
-            peer_synchronizing: PeerClient::with_interceptor(
-                endpoint.clone().timeout(SYNCHRONIZE_TIMEOUT).connect_lazy(),
+            peer: PeerClient::with_interceptor(
+                endpoint.clone().timeout(PEER_TIMEOUT).connect_lazy(),
                 secret.credential(),
-            )
-            .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
-            .max_encoding_message_size(crate::MAX_MESSAGE_BYTES),
+            ),
+            // A synchronized commit carries the whole configuration, and
+            // takes as long as the other RE needs while it answers keepalives.
+            peer_synchronizing: PeerClient::with_interceptor(endpoint.connect_lazy(), secret.credential())
+                .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(crate::MAX_MESSAGE_BYTES),
             authority,
             started_at: SystemTime::now(),
             started: Instant::now(),
             cpu: CpuHistory::start(),
             sessions,
             config,
+            committing: tokio::sync::Mutex::new(()),
             mastership: mastership::Mastership::open(
                 options.slot,
                 &options.state_dir,
@@ -206,8 +207,16 @@ impl Agent {
         })
     }
 
+    /// The configuration database. Waiting for it while a commit holds it
+    /// is waiting behind heavy work, so it is done off the runtime's workers.
     fn config(&self) -> std::sync::MutexGuard<'_, configuration::ConfigDb> {
-        self.config.lock().unwrap_or_else(|e| e.into_inner())
+        match self.config.try_lock() {
+            Ok(db) => db,
+            Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                blocking(|| self.config.lock().unwrap_or_else(|e| e.into_inner()))
+            }
+        }
     }
 
     /// Seconds until a pending `commit confirmed` is rolled back.
@@ -234,7 +243,10 @@ impl Agent {
                 }
                 continue;
             }
-            let rolled_back = self.config().roll_back_unconfirmed(configuration::now());
+            let committing = self.committing.lock().await;
+            let term = self.mastership.term();
+            let rolled_back = blocking(|| self.config().roll_back_unconfirmed(configuration::now(), term));
+            drop(committing);
             match rolled_back {
                 Ok(true) => {
                     let at = chrono::Utc::now().format("%H:%M UTC");
@@ -320,6 +332,20 @@ impl Agent {
             last_reboot_reason: model::LAST_REBOOT_REASON.into(),
             load_averages: host::load_averages(),
         }
+    }
+}
+
+/// Runs `work`, which may take long (a big parse, a commit, a wait for the
+/// configuration database), without holding up the runtime's other tasks:
+/// the worker thread first hands them to another, so mastership timing
+/// never waits behind it. Inline where there is no other worker.
+fn blocking<R>(work: impl FnOnce() -> R) -> R {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(runtime) if runtime.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
     }
 }
 

@@ -1,19 +1,30 @@
 //! `commit synchronize`: one commit on both Routing Engines. The RE the
 //! operator is on checks, has the other check and then commit, and commits
 //! last, so `commit complete` is said for each RE only once it has the
-//! configuration on disk. An RE that cannot be reached is caught up when
-//! it is heard from again.
+//! configuration on disk. An RE that is not there is caught up when it is
+//! heard from again, unless it went on to a newer configuration meanwhile;
+//! an RE that is there but stops answering fails the commit everywhere.
+
+use std::time::{Duration, Instant};
 
 use tonic::Status;
 
-use super::Agent;
 use super::configuration::wire_errors;
+use super::mastership::KEEPALIVE_INTERVAL;
+use super::version::Version;
+use super::{Agent, blocking};
 use crate::config::tree::Node;
 use crate::proto::{CommitReply, CommitRequest, RoutingEngineCommit, SynchronizeReply, SynchronizeRequest};
 
+/// How long the other RE may go without a keepalive answered before a
+/// call that waits on it is given up: it answers one every second, each
+/// allowed the peer timeout (2 s).
+const PEER_SILENCE: Duration = Duration::from_secs(3);
+
 impl Agent {
     /// Commits `tree` (checked here already) on both REs, or on this one
-    /// alone with a warning when the other does not answer.
+    /// alone with a warning when the other is not there. The caller holds
+    /// the database lock.
     pub(super) async fn commit_synchronized(
         &self,
         session: u64,
@@ -30,20 +41,29 @@ impl Agent {
         let mut steps = vec![step(&local, true)];
         let ask = SynchronizeRequest {
             from_slot: self.slot.number(),
-            configuration: self.config().text_of(&tree),
+            configuration: blocking(|| self.config().text_of(&tree)),
             check: true,
             force: request.force,
             user: request.user.clone(),
             comment: request.comment.clone(),
             confirmed_minutes: request.confirmed_minutes,
             client: request.client.clone(),
+            version: None,
         };
+        // Set by the check: newer than what either RE has.
+        let mut version = Version::default();
         let phases: &[bool] = if request.check { &[true] } else { &[true, false] };
         for &check in phases {
-            let asked = SynchronizeRequest { check, ..ask.clone() };
-            match self.to_peer(self.peer_synchronizing.clone().synchronize(asked)).await {
-                Ok(SynchronizeReply { errors }) if errors.is_empty() => {}
-                Ok(SynchronizeReply { errors }) => {
+            let asked =
+                SynchronizeRequest { check, version: (!check).then(|| version.into()), ..ask.clone() };
+            match self.while_peer_answers(self.peer_synchronizing.clone().synchronize(asked)).await {
+                Ok(SynchronizeReply { errors, version: theirs }) if errors.is_empty() => {
+                    if check {
+                        let theirs = theirs.map(Version::from);
+                        version = self.config().version().next(self.mastership.term(), theirs);
+                    }
+                }
+                Ok(SynchronizeReply { errors, .. }) => {
                     steps.push(RoutingEngineCommit { errors, ..step(&other, check) });
                     return Ok(CommitReply { routing_engines: steps, ..CommitReply::default() });
                 }
@@ -58,13 +78,15 @@ impl Agent {
             }
         }
         steps.push(step(&other, request.check));
-        let mut db = self.config();
-        db.finish(session, tree, effective, request)?;
-        if !request.check {
-            db.set_peer_behind(false);
-            steps.push(step(&local, false));
-        }
-        Ok(CommitReply { routing_engines: steps, ..CommitReply::default() })
+        blocking(|| {
+            let mut db = self.config();
+            db.finish(session, tree, effective, request, version)?;
+            if !request.check {
+                db.set_peer_behind(false);
+                steps.push(step(&local, false));
+            }
+            Ok(CommitReply { routing_engines: steps, ..CommitReply::default() })
+        })
     }
 
     /// The other RE is away: the commit goes ahead here, and the other RE
@@ -77,11 +99,15 @@ impl Agent {
         effective: Node,
         status: &Status,
     ) -> Result<CommitReply, Status> {
-        let mut db = self.config();
-        db.finish(session, tree, effective, request)?;
-        if !request.check {
-            db.set_peer_behind(true);
-        }
+        blocking(|| {
+            let mut db = self.config();
+            let version = db.version().next(self.mastership.term(), None);
+            db.finish(session, tree, effective, request, version)?;
+            if !request.check {
+                db.set_peer_behind(true);
+            }
+            Ok::<_, Status>(())
+        })?;
         Ok(CommitReply {
             warnings: vec![
                 format!("Could not connect to {} : {}", self.slot.other(), crate::status_reason(status)),
@@ -91,32 +117,103 @@ impl Agent {
         })
     }
 
-    /// `commit synchronize` from the other RE.
+    /// `commit synchronize` from the other RE. Refused while this RE
+    /// commits, rather than waited for: its commit may itself be waiting
+    /// on the other RE.
     pub(super) fn synchronized(&self, request: &SynchronizeRequest) -> Result<SynchronizeReply, Status> {
-        let errors = self.config().synchronized(request)?;
-        Ok(SynchronizeReply { errors: wire_errors(errors) })
+        let Ok(_committing) = self.committing.try_lock() else {
+            return Err(Status::failed_precondition("configuration database locked by a commit in progress"));
+        };
+        blocking(|| {
+            let mut db = self.config();
+            let errors = db.synchronized(request)?;
+            Ok(SynchronizeReply { errors: wire_errors(errors), version: Some(db.version().into()) })
+        })
     }
 
-    /// Sends the committed configuration to the other RE if it missed a
-    /// synchronized commit; called whenever it answers a keepalive.
-    pub(super) async fn catch_up_peer(&self) {
-        let configuration = {
-            let db = self.config();
-            if !db.peer_behind() {
-                return;
+    /// A call to the other RE that takes as long as it needs while the
+    /// other RE answers keepalives, and fails once it has gone silent: a
+    /// large transfer goes on, a frozen peer stalls nothing for long.
+    async fn while_peer_answers<T>(
+        &self,
+        call: impl Future<Output = Result<tonic::Response<T>, Status>>,
+    ) -> Result<T, Status> {
+        let asked = Instant::now();
+        let silent = async {
+            loop {
+                let heard = self.mastership.last_heard().max(asked);
+                match PEER_SILENCE.checked_sub(heard.elapsed()) {
+                    Some(left) if !left.is_zero() => tokio::time::sleep(left).await,
+                    _ => return,
+                }
             }
-            db.committed_text()
         };
-        let request = SynchronizeRequest {
+        tokio::select! {
+            answer = self.to_peer(call) => answer,
+            () = silent => Err(Status::aborted(format!(
+                "{} is not answering (no keepalives for {} seconds)",
+                self.slot.other(),
+                PEER_SILENCE.as_secs()
+            ))),
+        }
+    }
+
+    /// Sends the committed configuration to the other RE while it is behind
+    /// (it missed a synchronized commit), each second that it is heard.
+    pub(super) async fn keep_peer_caught_up(&self) {
+        let mut ticks = tokio::time::interval(KEEPALIVE_INTERVAL);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if self.mastership.last_heard().elapsed() < PEER_SILENCE
+                && let Ok(_committing) = self.committing.try_lock()
+            {
+                self.catch_up_peer().await;
+            }
+        }
+    }
+
+    /// Called with the database lock held, so no commit comes between the
+    /// configuration sent and the mark cleared. The other RE checks the
+    /// configuration first and says what it has: one that went on without
+    /// this RE (it took over and committed) is not behind, and is left as it is.
+    async fn catch_up_peer(&self) {
+        let Some((configuration, mine)) = blocking(|| {
+            let db = self.config();
+            db.peer_behind().then(|| (db.committed_text(), db.version()))
+        }) else {
+            return;
+        };
+        let ask = SynchronizeRequest {
             from_slot: self.slot.number(),
             configuration,
+            check: true,
             user: "root".into(),
             comment: format!("synchronized from {}", self.slot),
+            version: Some(mine.into()),
             ..SynchronizeRequest::default()
         };
-        match self.to_peer(self.peer_synchronizing.clone().synchronize(request)).await {
+        // Refused (its candidate is being edited, or it is committing): tried again in a second.
+        let checked = self.while_peer_answers(self.peer_synchronizing.clone().synchronize(ask.clone())).await;
+        let Ok(SynchronizeReply { errors, version: Some(theirs) }) = checked else { return };
+        let theirs = Version::from(theirs);
+        if !errors.is_empty() {
+            return;
+        }
+        if theirs >= mine {
+            self.log_message(
+                "mgd",
+                &format!(
+                    "{} has a configuration newer ({theirs}) than this RE's ({mine}): it is not caught up",
+                    self.slot.other()
+                ),
+            );
+            self.config().set_peer_behind(false);
+            return;
+        }
+        let commit = SynchronizeRequest { check: false, ..ask };
+        match self.while_peer_answers(self.peer_synchronizing.clone().synchronize(commit)).await {
             Ok(reply) if reply.errors.is_empty() => self.config().set_peer_behind(false),
-            // Refused (its candidate is being edited): tried again at the next keepalive.
             _ => {}
         }
     }

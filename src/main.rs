@@ -137,6 +137,10 @@ struct AgentArgs {
     /// The SSH host key, made if missing [default: STATE_DIR/ssh_host_ed25519_key]
     #[arg(long, value_name = "FILE")]
     ssh_host_key: Option<PathBuf>,
+    /// Die as by `kill -9` at this step of the first commit or file
+    /// transfer that reaches it (fault injection, for tests)
+    #[arg(long, value_name = "STEP", hide = true, requires = "fault_injection")]
+    crash_at: Option<reshell::durable::CrashPoint>,
 }
 
 fn default_state_dir() -> anyhow::Result<PathBuf> {
@@ -172,7 +176,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 netconf_listen,
                 ssh_host_key,
                 exit_with_parent,
+                crash_at,
             } = *args;
+            if let Some(point) = crash_at {
+                reshell::durable::crash_at(point);
+            }
             if exit_with_parent {
                 agent::exit_with_parent()?;
             }

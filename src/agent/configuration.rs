@@ -116,7 +116,7 @@ fn editor(session: &Session) -> Editor {
 impl ConfigDb {
     /// Opens the RE's configuration, committing the factory default on first start.
     pub fn open(schema: Arc<Schema>, slot: Slot, state_dir: &Path) -> anyhow::Result<ConfigDb> {
-        let store = Store::open(state_dir).context("cannot open the configuration store")?;
+        let mut store = Store::open(state_dir).context("cannot open the configuration store")?;
         let committed = match store.rollback(0)? {
             Some(text) => parse_text(&schema, &text).0,
             None => {
@@ -125,7 +125,7 @@ impl ConfigDb {
                 factory
             }
         };
-        let deadline = store.history()?.first().and_then(CommitRecord::deadline);
+        let deadline = store.history().first().and_then(CommitRecord::deadline);
         let peer_behind = store.dir().join("peer-behind").exists();
         Ok(ConfigDb {
             peer_behind,
@@ -686,7 +686,7 @@ impl Configuration for ConfigurationService {
         };
         let node = tree.get(&path.steps).cloned().unwrap_or_default();
         let root = if r.keys_only { keys_to_wire("", &node) } else { to_wire("", &node) };
-        let last_commit = db.store.history().ok().and_then(|h| h.into_iter().next()).map(|c| entry(0, c));
+        let last_commit = db.store.history().into_iter().next().map(|c| entry(0, c));
         Ok(Response::new(ConfigurationReply { root: Some(root), last_commit }))
     }
 
@@ -791,7 +791,7 @@ impl Configuration for ConfigurationService {
         &self,
         _: Request<GetCommitInformationRequest>,
     ) -> Result<Response<CommitInformation>, Status> {
-        let history = self.lock().store.history().map_err(|e| Status::internal(e.to_string()))?;
+        let history = self.lock().store.history();
         let entries = history.into_iter().enumerate().map(|(n, c)| entry(n as u32, c)).collect();
         Ok(Response::new(CommitInformation { entries }))
     }

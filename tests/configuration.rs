@@ -1,13 +1,14 @@
 //! Configuration mode against real agents: edit, compare, commit, rollback,
-//! load, and what survives `kill -9`: a commit, and the history and
-//! rollbacks in step.
+//! load, and what survives `kill -9`: a commit, the history and rollbacks in
+//! step, and the shared candidate.
 
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::time::Duration;
 
-use common::{agent, agent_with, batch, commands, connected, connected_commands, free_port};
+use common::{agent, agent_with, batch, commands, connected, connected_commands, eventually, free_port};
 
 fn state_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
@@ -545,6 +546,41 @@ fn a_commit_cut_short_at_any_step_keeps_history_and_rollbacks_in_step() {
         re0.child.kill().unwrap();
         re0.child.wait().unwrap();
     }
+}
+
+#[test]
+fn the_shared_candidate_survives_kill_9_and_goes_once_committed() {
+    let dir = state_dir();
+    let peer = free_port();
+    let (mut re0, address) = agent(0, "127.0.0.1:0", &peer, dir.path());
+    let run =
+        connected_commands(&format!("re0={address}"), &["configure", "set system host-name uncommitted"]);
+    assert!(run.ok, "{}", run.stderr);
+    // Saved within a second, off the path of edits.
+    eventually(Duration::from_secs(10), "the candidate saved", || {
+        dir.path().join("config/candidate").exists()
+    });
+    re0.child.kill().unwrap();
+    re0.child.wait().unwrap();
+
+    let (mut re0, address) = agent(0, "127.0.0.1:0", &peer, dir.path());
+    let connect = format!("re0={address}");
+    let run = connected_commands(&connect, &["configure", "show | compare"]);
+    assert!(run.stdout.contains("The configuration has been changed but not committed\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("[edit system]\n+  host-name uncommitted;\n"), "{}", run.stdout);
+    // Committed at once after a change not yet saved: after a crash the
+    // saved candidate does not come back as changes undoing it.
+    let run = connected_commands(&connect, &["configure", "set system domain-name example.net", "commit"]);
+    assert!(run.stdout.contains("commit complete"), "{}", run.stderr);
+    re0.child.kill().unwrap();
+    re0.child.wait().unwrap();
+
+    let (_re0, address) = agent(0, "127.0.0.1:0", &peer, dir.path());
+    let run = connected_commands(&format!("re0={address}"), &["configure", "show | compare"]);
+    assert_eq!(run.stdout, "Entering configuration mode\n", "{}", run.stderr);
+    let run = connected_commands(&format!("re0={address}"), &["show configuration system"]);
+    assert!(run.stdout.contains("host-name uncommitted;"), "{}", run.stdout);
+    assert!(run.stdout.contains("domain-name example.net;"), "{}", run.stdout);
 }
 
 /// Every file under `dir`, with its mode.

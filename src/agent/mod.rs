@@ -329,6 +329,7 @@ pub fn spawn(
         .map(|daemon| tokio::spawn(agent.clone().supervise(daemon)))
         .collect();
     tasks.push(tokio::spawn(agent.clone().watch_shutdowns()));
+    tasks.push(tokio::spawn(agent.clone().save_candidate_regularly()));
     let mut asked = exits.clone();
     let stop = async move {
         tokio::select! {
@@ -384,6 +385,8 @@ pub fn spawn(
         for task in tasks {
             let _ = task.await;
         }
+        // The shared candidate as it is now, not as of the last round.
+        owner.save_candidate();
         // The watchdogs first, so that nothing starts the daemons again.
         owner.processes.stop_all();
         served?;

@@ -1,6 +1,6 @@
 //! The configuration store of one Routing Engine: the configurations
-//! committed (rollback 0 is the one in effect, 1..49 the ones before it)
-//! and their history.
+//! committed (rollback 0 is the one in effect, 1..49 the ones before it),
+//! their history, and the shared candidate between commits.
 //!
 //! Each commit's configuration is a file of its own, `commit.SEQUENCE`,
 //! written once and never changed; the history names the fifty kept, newest
@@ -22,6 +22,7 @@ use crate::durable::{AtomicFile, CrashPoint, crash_point, is_temporary, write_at
 pub const KEPT: usize = 50;
 
 const HISTORY: &str = "history";
+const CANDIDATE: &str = "candidate";
 const CHECKPOINT: &str = "commit.";
 
 /// Who committed, when, how, and why.
@@ -196,6 +197,23 @@ impl Store {
             let _ = std::fs::remove_file(self.checkpoint(entry.sequence));
         }
         Ok(())
+    }
+
+    /// The shared candidate as last saved, if it held changes.
+    pub fn candidate(&self) -> io::Result<Option<String>> {
+        read_if_there(&self.dir.join(CANDIDATE))
+    }
+
+    /// Saves the shared candidate, or forgets it when it holds no changes.
+    pub fn save_candidate(&self, text: Option<&str>) -> io::Result<()> {
+        let path = self.dir.join(CANDIDATE);
+        match text {
+            Some(text) => write_atomically(&path, text.as_bytes()),
+            None => match std::fs::remove_file(path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            },
+        }
     }
 }
 
@@ -471,5 +489,17 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(rollbacks(&store), ["d\n", "c\n", "b\n", "a\n"]);
         assert_eq!(store.history()[0].time, 4);
+    }
+
+    #[test]
+    fn the_shared_candidate_is_kept_until_it_holds_no_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.candidate().unwrap(), None);
+        store.save_candidate(Some("x\n")).unwrap();
+        assert_eq!(Store::open(dir.path()).unwrap().candidate().unwrap().as_deref(), Some("x\n"));
+        store.save_candidate(None).unwrap();
+        store.save_candidate(None).unwrap();
+        assert_eq!(store.candidate().unwrap(), None);
     }
 }

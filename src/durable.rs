@@ -1,8 +1,11 @@
 //! Writes that survive a crash: a reader, or the process after `kill -9`, sees
-//! the old file or the new one, never a part of either.
+//! the old file or the new one, never a part of either. Files are readable by
+//! their owner only: they hold configurations and secrets.
 
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Distinguishes temporary files of concurrent writers in one process.
@@ -30,7 +33,12 @@ impl AtomicFile {
         let name = path.file_name().ok_or_else(|| std::io::Error::other("path has no file name"))?;
         let n = NEXT_TEMPORARY.fetch_add(1, Ordering::Relaxed);
         let temporary = dir.join(format!(".{}.{}.{n}.tmp", name.to_string_lossy(), std::process::id()));
-        let file = std::fs::File::create(&temporary)?;
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&temporary)?;
         Ok(AtomicFile { path: path.to_owned(), temporary, file: Some(file) })
     }
 
@@ -69,7 +77,6 @@ impl Drop for AtomicFile {
 /// already exists. Two processes starting together agree: the file appears
 /// whole or not at all, and whoever links it first made it.
 pub fn create_private_once(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -89,9 +96,66 @@ pub fn create_private_once(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
 }
 
-/// Whether a directory entry is one of [`write_atomically`]'s temporaries.
+/// Whether a directory entry is one of [`AtomicFile`]'s temporaries:
+/// `.NAME.PID.N.tmp`.
 pub fn is_temporary(name: &str) -> bool {
-    name.starts_with('.') && name.ends_with(".tmp")
+    let Some(inner) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else { return false };
+    let mut parts = inner.rsplitn(3, '.');
+    let digits =
+        |part: Option<&str>| part.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    digits(parts.next()) && digits(parts.next()) && parts.next().is_some_and(|name| !name.is_empty())
+}
+
+/// Removes the temporaries a crash left anywhere under `dir`, which nobody
+/// may be writing: at start, before anything is opened. Symbolic links are
+/// not followed. Returns how many went.
+pub fn remove_temporaries(dir: &Path) -> std::io::Result<usize> {
+    let mut removed = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            removed += remove_temporaries(&entry.path())?;
+        } else if kind.is_file() && is_temporary(&entry.file_name().to_string_lossy()) {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Steps of a write where the process can be made to die as by `kill -9`
+/// (`reshell agent --fault-injection --crash-at STEP`), so that a test
+/// stops a commit or a transfer at an exact point instead of racing a kill
+/// against it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CrashPoint {
+    /// A commit's configuration is written aside, not yet renamed into place.
+    Checkpoint,
+    /// A commit's configuration is in place; the history does not name it yet.
+    History,
+    /// A commit is on disk, not yet acknowledged; the configuration it
+    /// pushed out of those kept is not yet removed.
+    Pruning,
+    /// The first piece of a transferred file is written.
+    Transfer,
+}
+
+static CRASH_AT: OnceLock<CrashPoint> = OnceLock::new();
+
+/// Makes the process die when it reaches `point`.
+pub fn crash_at(point: CrashPoint) {
+    let _ = CRASH_AT.set(point);
+}
+
+/// Dies here if told to (see [`crash_at`]).
+pub fn crash_point(point: CrashPoint) {
+    if CRASH_AT.get() == Some(&point) {
+        eprintln!("crashing at {point:?} (fault injection)");
+        // As abrupt as `kill -9`: nothing is flushed, closed or cleaned up.
+        let _ = rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::KILL);
+        std::process::abort();
+    }
 }
 
 #[cfg(test)]
@@ -108,5 +172,36 @@ mod tests {
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, ["f"]);
         assert!(write_atomically(&dir.path().join("missing/f"), b"x").is_err());
+    }
+
+    #[test]
+    fn files_are_private_to_their_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        write_atomically(&path, b"secret").unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn temporaries_left_by_a_crash_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir.path().join("a/b");
+        std::fs::create_dir_all(&deep).unwrap();
+        let mut left = AtomicFile::create(&deep.join("f")).unwrap();
+        left.write_all(b"half").unwrap();
+        // As a crash leaves it: never committed, never dropped.
+        std::mem::forget(left);
+        for kept in [".vimrc.tmp", "x.1.2.tmp", "..1.2.tmp", ".f.1.tmp", "g"] {
+            std::fs::write(deep.join(kept), b"").unwrap();
+        }
+        assert!(is_temporary(".f.123.0.tmp") && is_temporary(".juniper.conf.9.12.tmp"));
+        assert_eq!(remove_temporaries(dir.path()).unwrap(), 1);
+        let mut names: Vec<_> = std::fs::read_dir(&deep)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["..1.2.tmp", ".f.1.tmp", ".vimrc.tmp", "g", "x.1.2.tmp"]);
     }
 }

@@ -160,6 +160,10 @@ struct AgentArgs {
     /// How long an SSH connection may take to log in (tests shorten it)
     #[arg(long, hide = true, value_name = "SECONDS")]
     login_grace_time: Option<u64>,
+    /// Die as by `kill -9` at this step of the first commit or file
+    /// transfer that reaches it (fault injection, for tests)
+    #[arg(long, value_name = "STEP", hide = true, requires = "fault_injection")]
+    crash_at: Option<reshell::durable::CrashPoint>,
 }
 
 fn default_state_dir() -> anyhow::Result<PathBuf> {
@@ -202,7 +206,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 exit_with_parent,
                 startup_config,
                 login_grace_time,
+                crash_at,
             } = *args;
+            if let Some(point) = crash_at {
+                reshell::durable::crash_at(point);
+            }
             if exit_with_parent {
                 agent::exit_with_parent()?;
             }

@@ -1,9 +1,14 @@
 //! Configuration mode against real agents: edit, compare, commit, rollback,
-//! load, and a commit that survives `kill -9`.
+//! load, and what survives `kill -9`: a commit, the history and rollbacks in
+//! step, and the shared candidate.
 
 mod common;
 
-use common::{agent, batch, commands, connected, free_port};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::Duration;
+
+use common::{agent, agent_with, batch, commands, connected, connected_commands, eventually, free_port};
 
 fn state_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
@@ -519,4 +524,164 @@ fn control_characters_are_refused_in_values() {
         run.stdout
     );
     assert!(!run.stdout.contains('\x1b'));
+}
+
+/// What `show system commit` and `show system rollback N` say on `connect`:
+/// each commit's comment, newest first, and the host name in each rollback.
+fn history_and_rollbacks(connect: &str) -> (Vec<String>, Vec<String>) {
+    let history = connected_commands(connect, &["show system commit"]);
+    assert!(history.ok, "{}", history.stderr);
+    let comments = history.stdout.lines().filter_map(|l| l.strip_prefix("    ")).map(str::to_owned).collect();
+    let shows: Vec<String> = (0..50).map(|n| format!("show system rollback {n} | match host-name")).collect();
+    let shows: Vec<&str> = shows.iter().map(String::as_str).collect();
+    let rollbacks = connected_commands(connect, &shows);
+    assert!(rollbacks.ok, "{}", rollbacks.stderr);
+    (comments, rollbacks.stdout.lines().map(|l| l.trim().to_owned()).collect())
+}
+
+#[test]
+fn a_commit_cut_short_at_any_step_keeps_history_and_rollbacks_in_step() {
+    let dir = state_dir();
+    let peer = free_port();
+    let state = dir.path().join("re0");
+    let (mut re0, address) = agent(0, "127.0.0.1:0", &peer, &state);
+    // Fifty commits, so that each further one pushes the oldest out.
+    let mut script = vec!["configure".to_owned()];
+    for n in 1..=50 {
+        script.extend([format!("set system host-name h{n}"), format!("commit comment c{n}")]);
+    }
+    let script: Vec<&str> = script.iter().map(String::as_str).collect();
+    let run = connected_commands(&format!("re0={address}"), &script);
+    assert_eq!(run.stdout.matches("commit complete").count(), 50, "{}", run.stderr);
+    re0.child.kill().unwrap();
+    re0.child.wait().unwrap();
+
+    // The commits there are, oldest first.
+    let mut there: Vec<usize> = (1..=50).collect();
+    for (n, (step, kept)) in
+        [("checkpoint", false), ("history", false), ("pruning", true)].into_iter().enumerate()
+    {
+        let n = 51 + n;
+        let more = ["--fault-injection", "--crash-at", step];
+        let (mut crashing, address) = agent_with(0, "127.0.0.1:0", &peer, &state, &more);
+        let change = format!("set system host-name h{n}");
+        let comment = format!("commit comment c{n}");
+        let run = connected_commands(&format!("re0={address}"), &["configure", &change, &comment]);
+        assert!(!run.stdout.contains("commit complete"), "{step}: {}", run.stdout);
+        assert!(crashing.wait_exit().is_some(), "{step}: the agent did not crash");
+        if kept {
+            there.push(n);
+        }
+
+        let (mut re0, address) = agent(0, "127.0.0.1:0", &peer, &state);
+        let (comments, rollbacks) = history_and_rollbacks(&format!("re0={address}"));
+        let kept = there.iter().rev().take(50);
+        let expected: Vec<String> = kept.clone().map(|k| format!("c{k}")).collect();
+        assert_eq!(comments, expected, "{step}");
+        let expected: Vec<String> = kept.map(|k| format!("host-name h{k};")).collect();
+        assert_eq!(rollbacks, expected, "{step}");
+        let left: Vec<_> = std::fs::read_dir(state.join("config"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|name| name.starts_with('.'))
+            .collect();
+        assert_eq!(left, Vec::<String>::new(), "{step}: a crash's temporary is left");
+        re0.child.kill().unwrap();
+        re0.child.wait().unwrap();
+    }
+}
+
+#[test]
+fn the_shared_candidate_survives_kill_9_and_goes_once_committed() {
+    let dir = state_dir();
+    let peer = free_port();
+    let (mut re0, address) = agent(0, "127.0.0.1:0", &peer, dir.path());
+    let run =
+        connected_commands(&format!("re0={address}"), &["configure", "set system host-name uncommitted"]);
+    assert!(run.ok, "{}", run.stderr);
+    // Saved within a second, off the path of edits.
+    eventually(Duration::from_secs(10), "the candidate saved", || {
+        dir.path().join("config/candidate").exists()
+    });
+    re0.child.kill().unwrap();
+    re0.child.wait().unwrap();
+
+    let (mut re0, address) = agent(0, "127.0.0.1:0", &peer, dir.path());
+    let connect = format!("re0={address}");
+    let run = connected_commands(&connect, &["configure", "show | compare"]);
+    assert!(run.stdout.contains("The configuration has been changed but not committed\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("[edit system]\n+  host-name uncommitted;\n"), "{}", run.stdout);
+    // Committed at once after a change not yet saved: after a crash the
+    // saved candidate does not come back as changes undoing it.
+    let run = connected_commands(&connect, &["configure", "set system domain-name example.net", "commit"]);
+    assert!(run.stdout.contains("commit complete"), "{}", run.stderr);
+    re0.child.kill().unwrap();
+    re0.child.wait().unwrap();
+
+    let (_re0, address) = agent(0, "127.0.0.1:0", &peer, dir.path());
+    let run = connected_commands(&format!("re0={address}"), &["configure", "show | compare"]);
+    assert_eq!(run.stdout, "Entering configuration mode\n", "{}", run.stderr);
+    let run = connected_commands(&format!("re0={address}"), &["show configuration system"]);
+    assert!(run.stdout.contains("host-name uncommitted;"), "{}", run.stdout);
+    assert!(run.stdout.contains("domain-name example.net;"), "{}", run.stdout);
+}
+
+/// Every file under `dir`, with its mode.
+fn modes(dir: &Path, found: &mut Vec<(String, u32)>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
+        found.push((entry.path().display().to_string(), mode));
+        if entry.file_type().unwrap().is_dir() {
+            modes(&entry.path(), found);
+        }
+    }
+}
+
+#[test]
+fn a_state_dir_of_the_layout_before_opens_and_becomes_private() {
+    let dir = state_dir();
+    let state = dir.path().join("re0");
+    let config = state.join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    // As the layout before left it, readable by all, with the tests' user.
+    let lab = std::fs::read_to_string(common::startup_config()).unwrap();
+    let lab = lab.strip_prefix("system {\n").unwrap();
+    let old = |name: &str| format!("system {{\n    host-name {name};\n{lab}");
+    std::fs::write(config.join("juniper.conf"), old("two")).unwrap();
+    std::fs::write(config.join("juniper.conf.1"), old("one")).unwrap();
+    std::fs::write(
+        config.join("commits"),
+        "1700000100\tlab\tcli\t\t\tsecond\n1700000000\troot\tother\t\t\t\n",
+    )
+    .unwrap();
+    for path in [&state, &config] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    let peer = free_port();
+    let (_re0, address) = agent(0, "127.0.0.1:0", &peer, &state);
+    let connect = format!("re0={address}");
+    let run = connected_commands(
+        &connect,
+        &[
+            "show system commit",
+            "show system rollback 1 | match host-name",
+            "configure",
+            "set system domain-name example.net",
+            "commit",
+        ],
+    );
+    assert!(run.ok, "{}", run.stderr);
+    assert!(run.stdout.contains(" by lab via cli\n    second\n1 "), "{}", run.stdout);
+    assert!(run.stdout.contains("    host-name one;\n"), "{}", run.stdout);
+    let run = connected_commands(&connect, &["show configuration system host-name"]);
+    assert_eq!(run.stdout, "host-name two;\n");
+
+    let mut found = Vec::new();
+    modes(&state, &mut found);
+    assert!(found.len() > 5, "{found:?}");
+    let readable: Vec<_> = found.iter().filter(|(_, mode)| mode & 0o077 != 0).collect();
+    assert!(readable.is_empty(), "readable by others: {readable:?}");
+    assert_eq!(std::fs::metadata(&state).unwrap().permissions().mode() & 0o777, 0o700);
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{agent, commands, connected_commands, free_port};
+use common::{agent, agent_with, commands, connected_commands, free_port};
 
 #[test]
 fn a_file_copied_to_the_other_re_arrives_whole() {
@@ -73,4 +73,35 @@ fn a_copy_to_an_re_that_is_away_fails_plainly() {
     );
     assert!(!run.ok);
     assert!(run.stderr.starts_with("error: could not connect to re1 : "), "{}", run.stderr);
+}
+
+/// Names under the file area's /var/tmp on the host, hidden ones included.
+fn on_disk(state_dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(state_dir.join("files/var/tmp"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_copy_cut_short_by_a_crash_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("re0");
+    let peer = free_port();
+    let more = ["--fault-injection", "--crash-at", "transfer"];
+    let (mut re0, address) = agent_with(0, "127.0.0.1:0", &peer, &state, &more);
+    let run = connected_commands(
+        &format!("re0={address}"),
+        &["show version | save /var/tmp/x", "file copy /var/tmp/x /var/tmp/y"],
+    );
+    assert!(!run.ok);
+    assert!(re0.wait_exit().is_some(), "the agent did not crash");
+    assert_eq!(on_disk(&state).len(), 2, "the copy's temporary file is left: {:?}", on_disk(&state));
+
+    let (_re0, address) = agent(0, "127.0.0.1:0", &peer, &state);
+    assert_eq!(on_disk(&state), ["x"]);
+    let run = connected_commands(&format!("re0={address}"), &["file list /var/tmp"]);
+    assert_eq!(run.stdout, "/var/tmp/:\nx\n");
 }

@@ -99,7 +99,25 @@ pub struct ConfigDb {
     /// The committed configuration's, kept in `version_file`.
     version: Version,
     version_file: VersionFile,
+    /// Counts what may have changed the shared candidate, so that it is
+    /// saved only when it changed.
+    shared_changes: u64,
+    /// The shared candidate as last saved.
+    saved: Edition,
 }
+
+/// Which shared candidate: after how many commits, and how many changes;
+/// a later one compares greater.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Edition {
+    generation: u64,
+    shared_changes: u64,
+}
+
+/// How often the shared candidate is saved while it changes: an edit
+/// acknowledged this long before `kill -9` may be lost. Saving costs the
+/// candidate's text and a write, so it is not done at every edit.
+const CANDIDATE_SAVED_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 fn locked(holder: &Session) -> Status {
     let editor = editor(holder);
@@ -119,16 +137,16 @@ fn editor(session: &Session) -> Editor {
 }
 
 impl ConfigDb {
-    /// Opens the RE's configuration. On first start it commits the factory
-    /// default, with the startup configuration (text or `set` lines) on
-    /// top where one is given.
+    /// Opens the RE's configuration, with the shared candidate as it was
+    /// last saved. On first start it commits the factory default, with the
+    /// startup configuration (text or `set` lines) on top where one is given.
     pub fn open(
         schema: Arc<Schema>,
         slot: Slot,
         state_dir: &Path,
         startup: Option<&str>,
     ) -> anyhow::Result<ConfigDb> {
-        let store = Store::open(state_dir).context("cannot open the configuration store")?;
+        let mut store = Store::open(state_dir).context("cannot open the configuration store")?;
         let committed = match store.rollback(0)? {
             Some(text) => parse_text(&schema, &text).0,
             None => {
@@ -137,9 +155,19 @@ impl ConfigDb {
                 first
             }
         };
-        let deadline = store.history()?.first().and_then(CommitRecord::deadline);
+        let deadline = store.history().first().and_then(CommitRecord::deadline);
         let peer_behind = store.dir().join("peer-behind").exists();
         let version_file = VersionFile::new(store.dir());
+        let shared = match store.candidate()? {
+            Some(text) => {
+                let (tree, errors) = parse_text(&schema, &text);
+                for e in errors {
+                    eprintln!("{slot}: saved candidate, line {}: {} (left out)", e.line, e.message);
+                }
+                tree
+            }
+            None => committed.clone(),
+        };
         Ok(ConfigDb {
             peer_behind,
             version: version_file.read(),
@@ -148,8 +176,10 @@ impl ConfigDb {
             schema,
             slot,
             store,
-            shared: committed.clone(),
+            shared,
             committed,
+            shared_changes: 0,
+            saved: Edition { generation: 0, shared_changes: 0 },
             generation: 0,
             editors: BTreeMap::new(),
             deadline,
@@ -219,10 +249,13 @@ impl ConfigDb {
         if !private && let Some(holder) = self.lock_holder(session) {
             return Err(locked(holder));
         }
-        let ConfigDb { editors, shared, .. } = self;
+        let ConfigDb { editors, shared, shared_changes, .. } = self;
         match editors.get_mut(&session) {
             Some(Session { mode: Mode::Private(p), .. }) => Ok(&mut p.candidate),
-            _ => Ok(shared),
+            _ => {
+                *shared_changes += 1;
+                Ok(shared)
+            }
         }
     }
 
@@ -267,6 +300,8 @@ impl ConfigDb {
     /// A session leaves configuration mode (or ends): an exclusive session's
     /// uncommitted changes go with it when it says so or is gone.
     pub fn close_session(&mut self, session: u64, discard: bool) {
+        // An exclusive session's changes are saved once it is gone.
+        self.shared_changes += 1;
         if let Some(Session { mode: Mode::Exclusive, .. }) = self.editors.remove(&session)
             && discard
         {
@@ -484,12 +519,51 @@ impl ConfigDb {
         self.store
             .commit(&text, record)
             .map_err(|e| Status::internal(format!("could not write the configuration: {e}")))?;
+        if tree == self.shared {
+            // Committed, the shared candidate holds no changes; one saved
+            // before would come back after a crash as changes undoing this
+            // commit.
+            let _ = self.save_shared(None);
+        }
         self.effective = effective;
         self.committed = tree;
         self.generation += 1;
         self.installed.send_replace(self.generation);
         self.set_deadline(deadline);
         Ok(())
+    }
+
+    fn edition(&self) -> Edition {
+        Edition { generation: self.generation, shared_changes: self.shared_changes }
+    }
+
+    /// The shared candidate if it changed since it was saved: `None` inside
+    /// when it holds no changes, or only an exclusive session's, which go
+    /// with the session. The copy costs little: it shares its structure.
+    pub(super) fn unsaved_candidate(&self) -> Option<(Edition, Option<Node>)> {
+        let edition = self.edition();
+        if edition == self.saved {
+            return None;
+        }
+        let exclusive = self.editors.values().any(|s| matches!(s.mode, Mode::Exclusive));
+        let changed = !exclusive && self.shared != self.committed;
+        Some((edition, changed.then(|| self.shared.clone())))
+    }
+
+    /// Saves `text`, the shared candidate as of `edition`, unless a newer
+    /// one was saved or a commit came since (which may have forgotten it).
+    pub(super) fn save_candidate(&mut self, edition: Edition, text: Option<&str>) {
+        if edition.generation == self.generation && edition > self.saved && self.save_shared(text) {
+            self.saved = edition;
+        }
+    }
+
+    fn save_shared(&self, text: Option<&str>) -> bool {
+        let saved = self.store.save_candidate(text);
+        if let Err(e) = &saved {
+            eprintln!("{}: cannot save the candidate configuration: {e}", self.slot);
+        }
+        saved.is_ok()
     }
 
     fn set_deadline(&mut self, deadline: Option<i64>) {
@@ -666,6 +740,33 @@ pub(super) fn wire_errors(errors: Vec<CheckError>) -> Vec<CommitError> {
         .collect()
 }
 
+impl Agent {
+    /// Saves the shared candidate every [`CANDIDATE_SAVED_EVERY`] while it
+    /// changes, off the path of edits.
+    pub(super) async fn save_candidate_regularly(self: Arc<Self>) {
+        let mut tick = tokio::time::interval(CANDIDATE_SAVED_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let agent = self.clone();
+            let _ = tokio::task::spawn_blocking(move || agent.save_candidate()).await;
+        }
+    }
+
+    /// Saves the shared candidate if it changed. Its text, the costly part,
+    /// is made without the database locked; the write is made with it, so
+    /// that no commit comes between.
+    pub(super) fn save_candidate(&self) {
+        let (schema, unsaved) = {
+            let db = self.config();
+            (db.schema.clone(), db.unsaved_candidate())
+        };
+        let Some((edition, tree)) = unsaved else { return };
+        let text = tree.map(|tree| to_text(&schema, None, &tree));
+        self.config().save_candidate(edition, text.as_deref());
+    }
+}
+
 impl ConfigurationService {
     /// The calling session's id; 0 for a caller that did not attach, or that
     /// names a session not its own.
@@ -717,7 +818,7 @@ impl ConfigurationService {
             node = conceal(&db.schema, &path.steps, node);
         }
         let root = if r.keys_only { keys_to_wire("", &node) } else { to_wire("", &node) };
-        let last_commit = db.store.history().ok().and_then(|h| h.into_iter().next()).map(|c| entry(0, c));
+        let last_commit = db.store.history().into_iter().next().map(|c| entry(0, c));
         Ok(ConfigurationReply { root: Some(root), last_commit })
     }
 
@@ -898,7 +999,7 @@ impl Configuration for ConfigurationService {
         &self,
         _: Request<GetCommitInformationRequest>,
     ) -> Result<Response<CommitInformation>, Status> {
-        let history = self.lock().store.history().map_err(|e| Status::internal(e.to_string()))?;
+        let history = self.lock().store.history();
         let entries = history.into_iter().enumerate().map(|(n, c)| entry(n as u32, c)).collect();
         Ok(Response::new(CommitInformation { entries }))
     }

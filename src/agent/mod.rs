@@ -361,10 +361,17 @@ pub fn spawn(
     options: AgentOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<Started> {
+    // The RE's state (configurations, secrets, logs) is its own.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     std::fs::create_dir_all(&options.state_dir)
         .with_context(|| format!("cannot create state dir {}", options.state_dir.display()))?;
+    std::fs::set_permissions(&options.state_dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .with_context(|| format!("cannot make state dir {} private", options.state_dir.display()))?;
     let recovered = snapshot::recover_if_asked(&options.state_dir)
         .with_context(|| format!("cannot recover {} from its snapshot", options.slot))?;
+    // What a crash cut short, in commits and file transfers: nothing writes yet.
+    crate::durable::remove_temporaries(&options.state_dir)
+        .with_context(|| format!("cannot clean up state dir {}", options.state_dir.display()))?;
     let schema = Arc::new(Schema::shipped()?);
     let (power, exits) = power::Power::new();
     let agent = Arc::new(Agent::new(&options, schema, power)?);
@@ -390,6 +397,7 @@ pub fn spawn(
         .map(|daemon| tokio::spawn(agent.clone().supervise(daemon)))
         .collect();
     tasks.push(tokio::spawn(agent.clone().watch_shutdowns()));
+    tasks.push(tokio::spawn(agent.clone().save_candidate_regularly()));
     let mut asked = exits.clone();
     let stop = async move {
         tokio::select! {
@@ -446,6 +454,8 @@ pub fn spawn(
         for task in tasks {
             let _ = task.await;
         }
+        // The shared candidate as it is now, not as of the last round.
+        owner.save_candidate();
         // The watchdogs first, so that nothing starts the daemons again.
         owner.processes.stop_all();
         served?;

@@ -28,8 +28,9 @@ const RECOVERY_ASKED: &str = "recovery-asked";
 const CONFIG: &str = "config";
 const FILES: &str = "files";
 const MASTERSHIP_LOG: &str = "mastership/log";
-/// The store's mark that the other RE missed a commit describes now, not then.
-const NOT_KEPT: [&str; 1] = ["peer-behind"];
+/// The store's mark that the other RE missed a commit, and the shared
+/// candidate, describe now, not then.
+const NOT_KEPT: [&str; 2] = ["peer-behind", "candidate"];
 
 pub struct Snapshots {
     state_dir: PathBuf,
@@ -358,6 +359,7 @@ mod tests {
         let state = dir.path();
         write(&state.join("config/juniper.conf"), "old");
         write(&state.join("config/peer-behind"), "");
+        write(&state.join("config/candidate"), "uncommitted");
         write(&state.join("files/var/tmp/a"), "a");
         write(&state.join("mastership/log"), "log before\n");
         write(&state.join("mastership/term"), "4");
@@ -378,6 +380,7 @@ mod tests {
         assert_eq!(recover_if_asked(state).unwrap(), Some(taken.taken));
         assert_eq!(read(&state.join("config/juniper.conf")), "old");
         assert!(!state.join("config/peer-behind").exists());
+        assert!(!state.join("config/candidate").exists());
         assert!(state.join("files/var/tmp/a").exists() && !state.join("files/var/tmp/b").exists());
         assert_eq!(read(&state.join("mastership/term")), "6", "terms only grow");
         assert_eq!(recover_if_asked(state).unwrap(), None, "done once");

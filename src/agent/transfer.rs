@@ -13,6 +13,7 @@ use tonic::Status;
 
 use super::Agent;
 use super::files::{CHUNK, FileError};
+use crate::durable::{CrashPoint, crash_point};
 use crate::proto::{FileChunk, FilePathRequest};
 use crate::slot::Slot;
 
@@ -140,6 +141,7 @@ impl Agent {
             }
             digest.update(&chunk.data);
             file.write_all(&chunk.data).map_err(|e| Status::internal(format!("{shown}: {e}")))?;
+            crash_point(CrashPoint::Transfer);
         }
         Err(Status::aborted(format!("{shown}: transfer cut short; file not copied")))
     }

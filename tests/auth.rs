@@ -462,3 +462,17 @@ fn files_are_written_only_where_the_class_allows() {
     assert_eq!(save(&alice, "/var/log/mine"), Code::Ok, "a super-user writes anywhere in the area");
     assert!(dir.path().join("re0/files/var/log").is_dir());
 }
+
+#[test]
+fn the_agent_refuses_a_commit_comment_with_a_control_character() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = two_agents(dir.path());
+    let raw = Raw::new(&address_of(&spec, 0));
+    let lab = raw.login("lab", common::PASSWORD).unwrap();
+    let commit = CommitRequest { comment: "fine\u{1b}[2J".into(), ..Default::default() };
+    let reply =
+        raw.rt.block_on(ConfigurationClient::new(raw.channel.clone()).commit(raw.with(Some(&lab), commit)));
+    let status = reply.unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(status.message(), "invalid value: 'fine\\u{1b}[2J': control characters are not allowed");
+}

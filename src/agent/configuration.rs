@@ -26,6 +26,7 @@ use crate::config::store::{CommitRecord, Store};
 use crate::config::tree::{Node, to_text};
 use crate::config::validate::{CheckError, check_from};
 use crate::config::wire::{keys_to_wire, to_wire};
+use crate::grammar::free_of_control;
 use crate::proto::configuration_server::Configuration;
 use crate::proto::{
     CloseReply, CloseRequest, CommitEntry, CommitError, CommitInformation, CommitReply, CommitRequest,
@@ -888,12 +889,7 @@ impl Configuration for ConfigurationService {
         }
         // Values are checked against their types; an annotation is free text,
         // but no more able to carry a control character into a listing.
-        if edit.target.chars().any(char::is_control) {
-            return Err(Status::invalid_argument(format!(
-                "invalid value: '{}': control characters are not allowed",
-                edit.target.escape_debug()
-            )));
-        }
+        free_of_control(&edit.target).map_err(Status::invalid_argument)?;
         let warning = self.lock().edit(session, &edit)?;
         Ok(Response::new(EditReply { warning }))
     }
@@ -930,6 +926,7 @@ impl Configuration for ConfigurationService {
         // The commit is recorded as the caller's, whatever name it sends.
         let user = user_of(&request, &request.get_ref().user);
         let request = CommitRequest { user, ..request.into_inner() };
+        free_of_control(&request.comment).map_err(Status::invalid_argument)?;
         let _committing = self.agent.committing.lock().await;
         let (prepared, synchronize) = blocking(|| {
             let mut db = self.lock();

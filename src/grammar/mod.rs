@@ -13,7 +13,7 @@ pub use parser::{
 pub use syntax::GrammarError;
 
 use crate::permissions::{Permission, Permissions};
-pub use types::ArgType;
+pub use types::{ArgType, free_of_control};
 
 /// Index of a node in its [`Grammar`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

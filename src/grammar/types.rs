@@ -27,17 +27,20 @@ pub enum ArgType {
     Path,
 }
 
+/// Refuses text with a control character: an escape sequence or a line break
+/// in a value, an annotation or a commit comment would land in every prompt,
+/// log line and listing that prints it.
+pub fn free_of_control(value: &str) -> Result<(), String> {
+    if value.chars().any(char::is_control) {
+        return Err(format!("invalid value: '{}': control characters are not allowed", value.escape_debug()));
+    }
+    Ok(())
+}
+
 impl ArgType {
     /// Checks `value`, returning the Junos message for a value of the wrong shape.
     pub fn check(&self, value: &str) -> Result<(), String> {
-        // An escape sequence or a line break in a value would land in every
-        // prompt, log line and listing that prints it.
-        if value.chars().any(char::is_control) {
-            return Err(format!(
-                "invalid value: '{}': control characters are not allowed",
-                value.escape_debug()
-            ));
-        }
+        free_of_control(value)?;
         match self {
             ArgType::String | ArgType::Path => Ok(()),
             ArgType::Filename => {

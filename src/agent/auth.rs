@@ -407,27 +407,52 @@ pub fn account(config: &Node, user: &str, console: bool) -> Result<Account, Logi
         return Err(LoginError::NoCredentials);
     }
     let (hash, class) = if user == "root" {
-        (
-            first(config.descend(["system", "root-authentication", "encrypted-password"])),
-            "super-user".to_owned(),
-        )
+        (password_hash(config.descend(["system", "root-authentication"])), "super-user".to_owned())
     } else {
         match configured {
             // An unknown name still owes a password: nothing tells it apart.
             None => (None, String::new()),
-            Some(account) => {
-                (first(account.descend(["authentication", "encrypted-password"])), class_of(account))
-            }
+            Some(account) => (password_hash(account.descend(["authentication"])), class_of(account)),
         }
     };
     let permissions = class_permissions(config, &class);
     Ok(Account::Password { hash, class, permissions })
 }
 
+/// The SHA-256 of the root password hash that earlier versions shipped in
+/// their factory default. A state dir made then still holds it, and it
+/// must open nothing: its password is known to whoever read the source.
+const SHIPPED_ROOT_HASH_SHA256: &str = "4089cf25b0014f49da42d2c7d0a94d1a164f59111ee3fe0fd70d9d844040988f";
+
+fn was_shipped(hash: &str) -> bool {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(hash.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect::<String>() == SHIPPED_ROOT_HASH_SHA256
+}
+
+/// Whether `system root-authentication` holds the hash earlier versions
+/// shipped, which opens nothing: the operator is told to set a password.
+pub fn holds_shipped_password(config: &Node) -> bool {
+    config
+        .descend(["system", "root-authentication", "encrypted-password"])
+        .and_then(|n| n.values.first())
+        .is_some_and(|hash| was_shipped(hash))
+}
+
+/// The password hash an `authentication` or `root-authentication` holds,
+/// unless it is the one that shipped.
+fn password_hash(auth: Option<&Node>) -> Option<String> {
+    let hash = auth?.descend(["encrypted-password"])?.values.first()?;
+    (!was_shipped(hash)).then(|| hash.clone())
+}
+
 /// Whether anyone can log in from outside: a root password, or a user with
 /// a password or an SSH key.
 pub fn has_credentials(config: &Node) -> bool {
-    let opens = |auth: Option<&Node>| auth.is_some_and(|a| !a.children.is_empty());
+    let opens = |auth: Option<&Node>| {
+        password_hash(auth).is_some()
+            || auth.is_some_and(|a| a.children.keys().any(|k| k != "encrypted-password"))
+    };
     opens(config.descend(["system", "root-authentication"]))
         || config
             .descend(["system", "login", "user"])
@@ -649,6 +674,19 @@ mod tests {
     #[test]
     fn the_factory_default_holds_no_credential() {
         assert!(!has_credentials(&config(include_str!("factory.conf"))));
+    }
+
+    #[test]
+    fn the_root_password_that_once_shipped_opens_nothing() {
+        // Its hash is not kept in the tree; its digest is.
+        let digest_of = |hash: &str| {
+            use sha2::Digest;
+            sha2::Sha256::digest(hash.as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>()
+        };
+        let hash = "$6$x$y";
+        assert_ne!(digest_of(hash), SHIPPED_ROOT_HASH_SHA256);
+        let c = config(&format!("system {{ root-authentication {{ encrypted-password \"{hash}\"; }} }}"));
+        assert!(has_credentials(&c) && !holds_shipped_password(&c));
     }
 
     #[test]

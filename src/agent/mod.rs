@@ -142,6 +142,13 @@ impl Agent {
         };
         let config =
             configuration::ConfigDb::open(schema, options.slot, &options.state_dir, startup.as_deref())?;
+        if auth::holds_shipped_password(config.effective()) {
+            eprintln!(
+                "{}: warning: system root-authentication holds the password hash earlier versions shipped; \
+                 it opens nothing: set a password of your own",
+                options.slot
+            );
+        }
         let config = Arc::new(Mutex::new(config));
         let secret = auth::ChassisSecret::open_or_create(&options.secret)
             .with_context(|| format!("cannot set up the chassis secret {}", options.secret.display()))?;

@@ -476,3 +476,38 @@ fn the_agent_refuses_a_commit_comment_with_a_control_character() {
     assert_eq!(status.code(), Code::InvalidArgument);
     assert_eq!(status.message(), "invalid value: 'fine\\u{1b}[2J': control characters are not allowed");
 }
+
+#[test]
+fn tries_sent_side_by_side_are_no_faster_than_one_after_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = two_agents(dir.path());
+    add_users(&spec);
+    let retry = "set system login retry-options";
+    let run = connected_commands(
+        &spec,
+        &[
+            "configure",
+            &format!("{retry} backoff-threshold 1"),
+            &format!("{retry} backoff-factor 5"),
+            "commit and-quit",
+        ],
+    );
+    assert!(run.stdout.contains("commit complete"), "{}{}", run.stdout, run.stderr);
+    let address = address_of(&spec, 0);
+    let guesses: Vec<Result<String, Code>> = std::thread::scope(|scope| {
+        let tries: Vec<_> = (0..20)
+            .map(|n| {
+                let address = &address;
+                scope.spawn(move || Raw::new(address).login("bob", &format!("guess-{n}")))
+            })
+            .chain(std::iter::once(scope.spawn(|| Raw::new(&address).login("evil\u{1b}[2J", "x"))))
+            .collect();
+        tries.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    assert!(guesses.iter().all(|g| *g == Err(Code::Unauthenticated)), "{guesses:?}");
+    // Two checks run at once; once one failed, the rest wait their turn.
+    let log = connected_commands(&spec, &["show log messages | match LOGIN_FAILED"]);
+    let checked = log.stdout.matches("Login failed for user 'bob'").count();
+    assert!((1..=2).contains(&checked), "{checked} of 20 checked:\n{}", log.stdout);
+    assert!(!log.stdout.contains("evil"), "a name with an escape is neither counted nor logged");
+}

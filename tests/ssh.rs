@@ -34,10 +34,14 @@ impl Ssh {
     }
 
     fn command(&self, address: &str) -> Command {
+        self.command_as(address, "lab")
+    }
+
+    fn command_as(&self, address: &str, user: &str) -> Command {
         let (host, port) = address.rsplit_once(':').unwrap();
         let mut command = Command::new("ssh");
         command
-            .args(["-F", "/dev/null", "-p", port, "-l", "lab"])
+            .args(["-F", "/dev/null", "-p", port, "-l", user])
             .args(["-o", "StrictHostKeyChecking=accept-new", "-o"])
             .arg(format!("UserKnownHostsFile={}", self.known_hosts.display()))
             .args([
@@ -406,4 +410,25 @@ fn an_oversized_netconf_message_is_refused_without_growing_the_agent() {
     // It cost the agent its input window and one message's worth, not its size.
     let grown = memory_kib(pid, "VmHWM").saturating_sub(before) << 10;
     assert!(grown < SENT as u64 / 2, "the agent grew by {} MiB", grown >> 20);
+}
+
+#[test]
+fn root_logs_in_over_ssh_only_where_root_login_allows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, s0, _, spec) = chassis(dir.path(), true);
+    let ssh = Ssh::new(dir.path(), PASSWORD);
+    let as_root = || {
+        let out = ssh.command_as(&s0.ssh, "root").arg("show version | match Hostname").output().unwrap();
+        (String::from_utf8_lossy(&out.stdout).into_owned(), out.status.code())
+    };
+    assert_eq!(as_root(), ("Hostname: re0\n".to_owned(), Some(0)));
+    let deny = common::connected_commands(
+        &spec,
+        &["configure", "set system services ssh root-login deny", "commit synchronize and-quit"],
+    );
+    assert!(deny.stdout.contains("commit complete"), "{}{}", deny.stdout, deny.stderr);
+    let (out, code) = as_root();
+    assert_eq!((out.as_str(), code), ("", Some(255)), "refused, with root's right password");
+    let log = common::connected_commands(&spec, &["show log messages | match ROOT"]);
+    assert!(log.stdout.contains("sshd: ROOT LOGIN REFUSED FROM 127.0.0.1"), "{}", log.stdout);
 }

@@ -7,8 +7,11 @@ use std::time::SystemTime;
 use tonic::{Request, Response, Status};
 
 use super::auth::{self, LoginError, Principal};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use super::retry::RetryOptions;
 use super::{Agent, host, unix_seconds};
+use crate::grammar::free_of_control;
 use crate::permissions::Permissions;
 use crate::proto::authentication_server::Authentication;
 use crate::proto::{AdmitRequest, Lockout, LockoutList, LoginReply, LoginRequest, UserList, UserSession};
@@ -35,7 +38,7 @@ impl Authentication for Agent {
         let (class, permissions) = self
             .authenticate(&r.user, r.password, console, &from, "login")
             .await
-            .map_err(|e| Status::unauthenticated(e.to_string()))?;
+            .map_err(|refused| Status::unauthenticated(refused.error.to_string()))?;
         self.log_message("login", &format!("{} logged in from {from} (class {class})", escaped(&r.user)));
         Ok(Response::new(self.issue(Principal { user: r.user, class, permissions, from, token: None })?))
     }
@@ -46,12 +49,44 @@ fn escaped(user: &str) -> String {
     user.escape_debug().to_string()
 }
 
+/// Password checks waiting for their turn; past it a login is refused at
+/// once, so a flood queues no further.
+const MAX_WAITING_CHECKS: usize = 64;
+
+/// Longest login name: Junos's own limit.
+const MAX_NAME_BYTES: usize = 64;
+
+/// Why a login was refused, and the options it was refused under.
+#[derive(Debug)]
+pub(super) struct Refused {
+    pub error: LoginError,
+    pub options: RetryOptions,
+}
+
+/// Counts a login waiting for a password check while it lives.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn enter(count: &'a AtomicUsize) -> Option<Waiting<'a>> {
+        let waiting = Waiting(count);
+        (count.fetch_add(1, Ordering::AcqRel) < MAX_WAITING_CHECKS).then_some(waiting)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 impl Agent {
     /// Checks a login as every way in does: against the committed
     /// `system login`, with `retry-options` (a failure past the backoff
-    /// threshold is answered late; enough of them lock the account), and
-    /// each failure in `messages` under `process`. The console is neither
-    /// delayed nor locked out: it is how the chassis's owner gets back in.
+    /// threshold is answered late, and the name is not checked again before
+    /// then; enough failures lock the account), and each failure in
+    /// `messages` under `process`. The console checks no password: it waits
+    /// for no one, and is neither delayed nor locked out, being how the
+    /// chassis's owner gets back in.
     pub(super) async fn authenticate(
         &self,
         user: &str,
@@ -59,28 +94,42 @@ impl Agent {
         console: bool,
         from: &str,
         process: &str,
-    ) -> Result<(String, Permissions), LoginError> {
+    ) -> Result<(String, Permissions), Refused> {
         let (account, options) = {
             let config = self.config();
             (auth::account(config.effective(), user, console), RetryOptions::of(config.effective()))
         };
-        let account = account?;
-        let locked = !console && self.attempts.is_locked(user);
+        let refuse = |error| Refused { error, options };
+        let account = account.map_err(refuse)?;
+        if console {
+            return account.check(password.as_deref()).map_err(refuse);
+        }
+        // A name no account can have is not counted (nor shown, nor logged).
+        if user.len() > MAX_NAME_BYTES || free_of_control(user).is_err() {
+            return Err(refuse(LoginError::Incorrect));
+        }
         let checked = {
+            let Some(_waiting) = Waiting::enter(&self.checks_waiting) else {
+                return Err(refuse(LoginError::Incorrect));
+            };
             // Closed never: the agent holds it as long as it lives.
             let _permit = self.password_checks.acquire().await;
+            if self.attempts.too_early(user) {
+                return Err(refuse(LoginError::Incorrect));
+            }
             tokio::task::spawn_blocking(move || account.check(password.as_deref()))
                 .await
                 .unwrap_or(Err(LoginError::Incorrect))
         };
+        // Decided after the check: a lock set while it ran holds for it too.
+        let locked = self.attempts.is_locked(user);
         let name = escaped(user);
         match checked {
             Ok(granted) if !locked => {
                 self.attempts.succeeded(user);
                 Ok(granted)
             }
-            Err(LoginError::PasswordRequired) => Err(LoginError::PasswordRequired),
-            _ if console => Err(LoginError::Incorrect),
+            Err(LoginError::PasswordRequired) => Err(refuse(LoginError::PasswordRequired)),
             _ => {
                 let failed = self.attempts.failed(user, &options);
                 let tag = if process == "sshd" { "SSHD_LOGIN_FAILED" } else { "LOGIN_FAILED" };
@@ -95,7 +144,7 @@ impl Agent {
                     );
                 }
                 tokio::time::sleep(failed.backoff).await;
-                Err(LoginError::Incorrect)
+                Err(refuse(LoginError::Incorrect))
             }
         }
     }
@@ -107,7 +156,9 @@ impl Agent {
             class: principal.class.clone(),
             permissions: principal.permissions.names(),
         };
-        let token = self.authority.issue(principal)?;
+        // A login's idle-timeout is its class's when it logs in.
+        let idle_timeout = auth::idle_timeout(self.config().effective(), &principal.class);
+        let token = self.authority.issue(principal, idle_timeout)?;
         Ok(LoginReply { token: token.to_string(), ..reply })
     }
 

@@ -130,6 +130,8 @@ pub(crate) struct Agent {
     /// Password checks run at once: each is milliseconds of CPU, and a
     /// flood of logins must not take the cores keepalives need.
     password_checks: tokio::sync::Semaphore,
+    /// Logins waiting for a password check.
+    checks_waiting: std::sync::atomic::AtomicUsize,
 }
 
 impl Agent {
@@ -152,14 +154,7 @@ impl Agent {
         let config = Arc::new(Mutex::new(config));
         let secret = auth::ChassisSecret::open_or_create(&options.secret)
             .with_context(|| format!("cannot set up the chassis secret {}", options.secret.display()))?;
-        // A login's idle-timeout is its class's when it logs in.
-        let idle_timeouts: auth::IdleTimeouts = {
-            let config = config.clone();
-            Box::new(move |class| {
-                auth::idle_timeout(config.lock().unwrap_or_else(|e| e.into_inner()).effective(), class)
-            })
-        };
-        let authority = Arc::new(auth::Authority::new(secret.clone(), idle_timeouts));
+        let authority = Arc::new(auth::Authority::new(secret.clone()));
         // A session that ends leaves configuration mode: its exclusive
         // changes and private copy go with it, and so does its login.
         let sessions = {
@@ -185,6 +180,7 @@ impl Agent {
             snapshots: snapshot::Snapshots::new(&options.state_dir),
             attempts: retry::Attempts::default(),
             password_checks: tokio::sync::Semaphore::new(PASSWORD_CHECKS),
+            checks_waiting: std::sync::atomic::AtomicUsize::new(0),
             slot: options.slot,
             peer_address: options.peer.clone(),
             peer: PeerClient::with_interceptor(

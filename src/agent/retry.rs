@@ -24,6 +24,8 @@ pub struct RetryOptions {
     pub lockout_period: Option<Duration>,
     /// How long a connection may take to log in.
     pub maximum_time: Duration,
+    /// How long a connection whose tries all failed stays open at least.
+    pub minimum_time: Duration,
 }
 
 impl Default for RetryOptions {
@@ -34,6 +36,7 @@ impl Default for RetryOptions {
             backoff_factor: Duration::from_secs(5),
             lockout_period: None,
             maximum_time: Duration::from_secs(120),
+            minimum_time: Duration::from_secs(20),
         }
     }
 }
@@ -53,12 +56,13 @@ impl RetryOptions {
             backoff_factor: number("backoff-factor").map_or(defaults.backoff_factor, Duration::from_secs),
             lockout_period: number("lockout-period").map(|minutes| Duration::from_secs(minutes * 60)),
             maximum_time: number("maximum-time").map_or(defaults.maximum_time, Duration::from_secs),
+            minimum_time: number("minimum-time").map_or(defaults.minimum_time, Duration::from_secs),
         }
     }
 
     /// How late the answer to the `failures`th failure in a row comes.
     pub fn backoff(&self, failures: u32) -> Duration {
-        let past = (failures + 1).saturating_sub(self.backoff_threshold);
+        let past = failures.saturating_add(1).saturating_sub(self.backoff_threshold);
         self.backoff_factor * past.min(MAX_BACKOFF_STEPS)
     }
 }
@@ -72,15 +76,22 @@ const MAX_BACKOFF_STEPS: u32 = 5;
 /// lockout lasts longer.
 const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
 
-/// Names tracked at once; past it the ones that failed longest ago go.
+/// Names whose failures are counted at once; past it the one that failed
+/// longest ago goes, but never a locked one.
 const MAX_NAMES: usize = 4096;
+
+/// Locked names kept at once. Past it nobody new is counted, and a name
+/// that is not counted is taken as locked: a flood of made-up names fails
+/// closed rather than wiping real locks out.
+const MAX_LOCKED: usize = 65_536;
 
 /// What a failed password brought about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Failed {
     /// Failures in a row for the name, this one included.
     pub failures: u32,
-    /// How long to wait before answering.
+    /// How long to wait before answering; the name is not checked again
+    /// before then.
     pub backoff: Duration,
     /// The account was locked by this failure.
     pub locked: bool,
@@ -90,15 +101,31 @@ pub struct Failed {
 struct Record {
     failures: u32,
     last: Instant,
+    /// Until then a new try for the name is refused unchecked.
+    next_try: Instant,
     locked_until: Option<Instant>,
     /// When the lock began, as the clock on the wall says.
     locked_at: SystemTime,
 }
 
+impl Record {
+    fn is_locked(&self, now: Instant) -> bool {
+        self.locked_until.is_some_and(|until| until > now)
+    }
+}
+
 /// The failure counts of one Routing Engine.
-#[derive(Default)]
 pub struct Attempts {
     names: Mutex<HashMap<String, Record>>,
+    /// `MAX_NAMES` and `MAX_LOCKED`; smaller in tests.
+    max_names: usize,
+    max_locked: usize,
+}
+
+impl Default for Attempts {
+    fn default() -> Attempts {
+        Attempts { names: Mutex::default(), max_names: MAX_NAMES, max_locked: MAX_LOCKED }
+    }
 }
 
 /// A locked account, for `show system login lockout`.
@@ -114,28 +141,50 @@ impl Attempts {
         self.names.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Whether `user` is locked out now.
+    /// Whether `user` is locked out now (or cannot be counted at all).
     pub fn is_locked(&self, user: &str) -> bool {
         let now = Instant::now();
-        self.names().get(user).and_then(|r| r.locked_until).is_some_and(|until| until > now)
+        let names = self.names();
+        match names.get(user) {
+            Some(record) => record.is_locked(now),
+            None => names.len() >= self.max_locked,
+        }
+    }
+
+    /// Whether a try for `user` comes before the last failure's backoff
+    /// has passed: refused unchecked, so that tries sent side by side are
+    /// no faster than tries sent one after another.
+    pub fn too_early(&self, user: &str) -> bool {
+        let now = Instant::now();
+        self.names().get(user).is_some_and(|r| r.next_try > now)
     }
 
     /// Counts a failed password for `user`.
     pub fn failed(&self, user: &str, options: &RetryOptions) -> Failed {
         let now = Instant::now();
         let mut names = self.names();
-        if names.len() >= MAX_NAMES && !names.contains_key(user) {
+        if !names.contains_key(user) && names.len() >= self.max_names {
             forget_oldest(&mut names, now);
+            if names.len() >= self.max_locked {
+                return Failed { failures: 1, backoff: options.backoff(u32::MAX), locked: false };
+            }
         }
-        let fresh = Record { failures: 0, last: now, locked_until: None, locked_at: SystemTime::now() };
+        let fresh = Record {
+            failures: 0,
+            last: now,
+            next_try: now,
+            locked_until: None,
+            locked_at: SystemTime::now(),
+        };
         let record = names.entry(user.to_owned()).or_insert(fresh);
-        if record.locked_until.is_some_and(|until| until <= now)
-            || now.duration_since(record.last) > FORGET_AFTER
-        {
+        let lock_ended = record.locked_until.is_some_and(|until| until <= now);
+        if lock_ended || (!record.is_locked(now) && now.duration_since(record.last) > FORGET_AFTER) {
             *record = fresh;
         }
         record.failures = record.failures.saturating_add(1);
         record.last = now;
+        let backoff = options.backoff(record.failures);
+        record.next_try = now + backoff;
         let locked = match options.lockout_period {
             Some(period)
                 if record.locked_until.is_none() && record.failures >= options.tries_before_disconnect =>
@@ -146,7 +195,7 @@ impl Attempts {
             }
             _ => false,
         };
-        Failed { failures: record.failures, backoff: options.backoff(record.failures), locked }
+        Failed { failures: record.failures, backoff, locked }
     }
 
     /// A good password: the name starts afresh.
@@ -157,7 +206,7 @@ impl Attempts {
     /// `clear system login lockout user NAME`: whether it was locked.
     pub fn unlock(&self, user: &str) -> bool {
         let now = Instant::now();
-        self.names().remove(user).and_then(|r| r.locked_until).is_some_and(|until| until > now)
+        self.names().remove(user).is_some_and(|r| r.is_locked(now))
     }
 
     /// `clear system login lockout all`: the names that were locked.
@@ -191,11 +240,10 @@ impl Attempts {
     }
 }
 
+/// Forgets the name that failed longest ago, of those not locked.
 fn forget_oldest(names: &mut HashMap<String, Record>, now: Instant) {
-    let unlocked = names.iter().filter(|(_, r)| r.locked_until.is_none_or(|until| until <= now));
+    let unlocked = names.iter().filter(|(_, r)| !r.is_locked(now));
     if let Some(oldest) = unlocked.min_by_key(|(_, r)| r.last).map(|(user, _)| user.clone()) {
-        names.remove(&oldest);
-    } else if let Some(oldest) = names.iter().min_by_key(|(_, r)| r.last).map(|(user, _)| user.clone()) {
         names.remove(&oldest);
     }
 }
@@ -260,12 +308,40 @@ mod tests {
     }
 
     #[test]
-    fn the_table_of_names_is_bounded() {
+    fn a_name_is_not_tried_again_before_its_backoff_has_passed() {
+        let attempts = Attempts::default();
+        let options = RetryOptions { backoff_threshold: 1, ..RetryOptions::default() };
+        assert!(!attempts.too_early("bob"));
+        assert_eq!(attempts.failed("bob", &options).backoff, Duration::from_secs(5));
+        assert!(attempts.too_early("bob") && !attempts.too_early("alice"));
+    }
+
+    #[test]
+    fn the_table_of_names_is_bounded_and_never_drops_a_lock() {
         let attempts = Attempts::default();
         let options = RetryOptions::default();
         for n in 0..MAX_NAMES + 10 {
             attempts.failed(&format!("user{n}"), &options);
         }
         assert_eq!(attempts.names().len(), MAX_NAMES);
+
+        let locking = RetryOptions {
+            tries_before_disconnect: 2,
+            lockout_period: Some(Duration::from_secs(60)),
+            ..RetryOptions::default()
+        };
+        let attempts = Attempts { max_names: 16, max_locked: 64, ..Attempts::default() };
+        attempts.failed("root", &locking);
+        assert!(attempts.failed("root", &locking).locked);
+        // Made-up names past every bound: root stays locked, and once no
+        // name can be counted a new one is taken as locked.
+        for n in 0..100 {
+            let name = format!("x{n}");
+            attempts.failed(&name, &locking);
+            attempts.failed(&name, &locking);
+        }
+        assert!(attempts.is_locked("root"));
+        assert_eq!(attempts.names().len(), 64);
+        assert!(attempts.is_locked("someone-new"));
     }
 }

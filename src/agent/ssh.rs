@@ -182,6 +182,7 @@ impl SshService {
                 ticket,
                 login: None,
                 failures: 0,
+                opened: Instant::now(),
                 channels: HashMap::new(),
             };
             let config = self.config.clone();
@@ -205,6 +206,8 @@ struct Connection {
     login: Option<Login>,
     /// Passwords refused on this connection.
     failures: u32,
+    /// When the connection was accepted.
+    opened: Instant,
     channels: HashMap<ChannelId, ChannelState>,
 }
 
@@ -254,25 +257,42 @@ enum Program {
 }
 
 impl Connection {
-    /// Checks the password as every login is checked; after
-    /// `retry-options tries-before-disconnect` failures the connection is
-    /// closed, as Junos's sshd does.
+    /// Checks the password as every login is checked (root only where
+    /// `system services ssh root-login` allows it); after `retry-options
+    /// tries-before-disconnect` failures the connection is closed, no sooner
+    /// than `minimum-time` after it opened, as Junos's sshd does.
     async fn authenticate(&mut self, user: &str, password: &str) -> Result<Auth, russh::Error> {
         let agent = &self.service.agent;
         let from = auth::from_text(Some(self.from));
         let user_name = user.escape_debug();
-        match agent.authenticate(user, Some(password.to_owned()), false, &from, "sshd").await {
+        let root_refused = user == "root"
+            && agent
+                .committed(&["system", "services", "ssh", "root-login"])
+                .is_some_and(|how| how == "deny" || how == "deny-password");
+        let checked = if root_refused {
+            agent.log_message("sshd", &format!("ROOT LOGIN REFUSED FROM {}", self.from.ip()));
+            Err(RetryOptions::of(agent.config().effective()))
+        } else {
+            agent
+                .authenticate(user, Some(password.to_owned()), false, &from, "sshd")
+                .await
+                .map_err(|r| r.options)
+        };
+        match checked {
             Ok((class, permissions)) => {
                 self.login =
                     Some(Login { user: user.to_owned(), password: password.to_owned(), class, permissions });
                 agent.log_message("sshd", &format!("Accepted password for {user_name} from {}", self.from));
                 Ok(Auth::Accept)
             }
-            Err(_) => {
+            Err(options) => {
                 agent.log_message("sshd", &format!("Failed password for {user_name} from {}", self.from));
                 self.failures += 1;
-                let tries = RetryOptions::of(agent.config().effective()).tries_before_disconnect;
-                if self.failures >= tries { Err(russh::Error::Disconnect) } else { Ok(Auth::reject()) }
+                if self.failures < options.tries_before_disconnect {
+                    return Ok(Auth::reject());
+                }
+                tokio::time::sleep_until((self.opened + options.minimum_time).into()).await;
+                Err(russh::Error::Disconnect)
             }
         }
     }

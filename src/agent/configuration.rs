@@ -13,7 +13,6 @@ use tonic::{Request, Response, Status};
 
 use super::auth::{principal_of, user_of};
 use super::sessions::Login;
-use super::version::{Version, VersionFile};
 use super::{Agent, blocking};
 use crate::config::compare::compare;
 use crate::config::conceal::{conceal, conceal_text};
@@ -25,6 +24,7 @@ use crate::config::schema::{Kind, Schema};
 use crate::config::store::{CommitRecord, Store};
 use crate::config::tree::{Node, to_text};
 use crate::config::validate::{CheckError, check_from};
+use crate::config::version::Version;
 use crate::config::wire::{keys_to_wire, to_wire};
 use crate::grammar::free_of_control;
 use crate::proto::configuration_server::Configuration;
@@ -97,9 +97,8 @@ pub struct ConfigDb {
     installed: watch::Sender<u64>,
     /// The other RE missed a synchronized commit.
     peer_behind: bool,
-    /// The committed configuration's, kept in `version_file`.
+    /// The committed configuration's, as its history record holds it.
     version: Version,
-    version_file: VersionFile,
     /// Counts what may have changed the shared candidate, so that it is
     /// saved only when it changed.
     shared_changes: u64,
@@ -152,13 +151,13 @@ impl ConfigDb {
             Some(text) => parse_text(&schema, &text).0,
             None => {
                 let first = first_configuration(&schema, slot, startup)?;
-                store.commit(&to_text(&schema, None, &first), record("root", "other", ""))?;
+                let record = record("root", "other", "", Version::default());
+                store.commit(&to_text(&schema, None, &first), record)?;
                 first
             }
         };
         let deadline = store.history().first().and_then(CommitRecord::deadline);
         let peer_behind = store.dir().join("peer-behind").exists();
-        let version_file = VersionFile::new(store.dir());
         let shared = match store.candidate()? {
             Some(text) => {
                 let (tree, errors) = parse_text(&schema, &text);
@@ -171,8 +170,7 @@ impl ConfigDb {
         };
         Ok(ConfigDb {
             peer_behind,
-            version: version_file.read(),
-            version_file,
+            version: store.version(),
             effective: expand(&schema, &committed, slot),
             schema,
             slot,
@@ -371,12 +369,12 @@ impl ConfigDb {
         }
         let private = matches!(self.editors.get(&session).map(|s| &s.mode), Some(Mode::Private(_)));
         let client = if request.client.is_empty() { "cli" } else { &request.client };
-        let mut record = record(&request.user, client, &request.comment);
+        let mut record = record(&request.user, client, &request.comment, version);
         record.confirmed = request.confirmed_minutes;
         record.pending = request.confirmed_minutes.is_some();
         // The shared candidate follows a private commit if it held no changes.
         let follow = private && self.shared == self.committed;
-        self.install(tree, effective, record, version)?;
+        self.install(tree, effective, record)?;
         if follow {
             self.shared = self.committed.clone();
         }
@@ -502,24 +500,17 @@ impl ConfigDb {
         }
     }
 
-    /// Makes `tree` the committed configuration, on disk first, and
-    /// `effective` (what it means on this RE) the one in effect.
-    fn install(
-        &mut self,
-        tree: Node,
-        effective: Node,
-        record: CommitRecord,
-        version: Version,
-    ) -> Result<(), Status> {
+    /// Makes `tree` the committed configuration, on disk first (with its
+    /// version, in `record`), and `effective` (what it means on this RE) the
+    /// one in effect.
+    fn install(&mut self, tree: Node, effective: Node, record: CommitRecord) -> Result<(), Status> {
         let deadline = record.deadline();
+        let version = record.version.unwrap_or_default();
         let text = to_text(&self.schema, None, &tree);
-        self.version_file
-            .write(version)
-            .map_err(|e| Status::internal(format!("could not write the configuration's version: {e}")))?;
-        self.version = version;
         self.store
             .commit(&text, record)
             .map_err(|e| Status::internal(format!("could not write the configuration: {e}")))?;
+        self.version = version;
         if tree == self.shared {
             // Committed, the shared candidate holds no changes; one saved
             // before would come back after a crash as changes undoing this
@@ -587,7 +578,7 @@ impl ConfigDb {
         };
         let effective = self.effective_of(&previous);
         let version = self.version.next(term, None);
-        self.install(previous, effective, record("root", "other", ""), version)
+        self.install(previous, effective, record("root", "other", "", version))
             .map_err(|s| anyhow::anyhow!("{}", s.message()))?;
         // Uncommitted changes made on top of the unconfirmed commit go with it.
         self.shared = self.committed.clone();
@@ -647,7 +638,7 @@ fn first_configuration(schema: &Schema, slot: Slot, startup: Option<&str>) -> an
     Ok(first)
 }
 
-fn record(user: &str, client: &str, comment: &str) -> CommitRecord {
+fn record(user: &str, client: &str, comment: &str, version: Version) -> CommitRecord {
     CommitRecord {
         time: now(),
         user: user.to_owned(),
@@ -655,6 +646,7 @@ fn record(user: &str, client: &str, comment: &str) -> CommitRecord {
         comment: comment.to_owned(),
         confirmed: None,
         pending: false,
+        version: Some(version),
     }
 }
 

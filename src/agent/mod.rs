@@ -24,7 +24,6 @@ mod ssh;
 mod synchronize;
 mod syslog;
 mod transfer;
-mod version;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -319,3 +319,30 @@ fn a_commit_cut_short_by_a_crash_does_not_keep_the_re_from_being_caught_up() {
     let location = run(&spec1, &["show configuration system location"]).stdout;
     assert_eq!(location, "", "the commit cut short is not there");
 }
+
+/// A forced synchronize discards the other RE's uncommitted changes, the
+/// copy it saved against a crash too: `kill -9` right after brings none back.
+#[test]
+fn changes_a_forced_synchronize_discarded_do_not_come_back_after_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let re1_port = free_port();
+    let re1_dir = dir.path().join("re1");
+    let (_re0, re0_address) = agent(0, "127.0.0.1:0", &re1_port, &dir.path().join("re0"));
+    let (mut re1, _) = agent(1, &re1_port, &re0_address, &re1_dir);
+    let spec1 = format!("re1={re1_port}");
+    let edited = run(&spec1, &["configure", "set system host-name discarded"]);
+    assert!(edited.ok, "{}", edited.stderr);
+    eventually(Duration::from_secs(10), "re1's candidate saved", || {
+        re1_dir.join("config/candidate").exists()
+    });
+
+    let spec = format!("re0={re0_address},{spec1}");
+    let forced = run(&spec, &["configure", "set system domain-name example.net", "commit synchronize force"]);
+    assert!(forced.stdout.contains("re1:\ncommit complete\n"), "{}{}", forced.stdout, forced.stderr);
+    re1.child.kill().unwrap();
+    re1.child.wait().unwrap();
+
+    let (_re1, _) = agent(1, &re1_port, &re0_address, &re1_dir);
+    let compare = run(&spec1, &["configure", "show | compare"]);
+    assert_eq!(compare.stdout, "Entering configuration mode\n", "{}", compare.stderr);
+}

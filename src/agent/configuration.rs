@@ -433,11 +433,14 @@ impl ConfigDb {
                 session.mode = Mode::Shared;
             }
         }
-        let follow = self.shared == self.committed || request.force;
-        self.finish(0, tree, effective, &request, version)?;
-        if follow && !request.check {
-            self.shared = self.committed.clone();
+        // The shared candidate follows before the commit, so that the commit
+        // forgets the one saved: it would bring discarded changes back after
+        // a crash.
+        if (self.shared == self.committed || request.force) && !request.check {
+            self.shared = tree.clone();
+            self.shared_changes += 1;
         }
+        self.finish(0, tree, effective, &request, version)?;
         Ok(Vec::new())
     }
 
@@ -578,10 +581,12 @@ impl ConfigDb {
         };
         let effective = self.effective_of(&previous);
         let version = self.version.next(term, None);
+        // Uncommitted changes made on top of the unconfirmed commit go with
+        // it, the saved candidate too (see `synchronized`).
+        self.shared = previous.clone();
+        self.shared_changes += 1;
         self.install(previous, effective, record("root", "other", "", version))
             .map_err(|s| anyhow::anyhow!("{}", s.message()))?;
-        // Uncommitted changes made on top of the unconfirmed commit go with it.
-        self.shared = self.committed.clone();
         Ok(true)
     }
 

@@ -15,7 +15,7 @@ use super::auth::{principal_of, user_of};
 use super::sessions::Login;
 use super::{Agent, blocking};
 use crate::config::compare::compare;
-use crate::config::conceal::{conceal, conceal_text};
+use crate::config::conceal::{conceal, conceal_text, secrets_differ};
 use crate::config::editors::describe;
 use crate::config::inherit::{expand, expand_from};
 use crate::config::load::{LoadError, apply_set_lines, parse_text};
@@ -27,6 +27,7 @@ use crate::config::validate::{CheckError, check_from};
 use crate::config::version::Version;
 use crate::config::wire::{keys_to_wire, to_wire};
 use crate::grammar::free_of_control;
+use crate::permissions::Permission;
 use crate::proto::configuration_server::Configuration;
 use crate::proto::{
     CloseReply, CloseRequest, CommitEntry, CommitError, CommitInformation, CommitReply, CommitRequest,
@@ -36,6 +37,10 @@ use crate::proto::{
     SetLevelRequest, SynchronizeRequest, edit_request, load_request, open_request,
 };
 use crate::slot::Slot;
+
+/// Why a commit that changes a secret value is refused to a class without
+/// `secret-control`.
+const SECRETS_NEED_CONTROL: &str = "permission denied: changing secret statements needs secret-control";
 
 /// The metadata entry that names the calling session.
 pub const SESSION_KEY: &str = "reshell-session";
@@ -922,12 +927,23 @@ impl Configuration for ConfigurationService {
         let session = self.session_of(&request);
         // The commit is recorded as the caller's, whatever name it sends.
         let user = user_of(&request, &request.get_ref().user);
+        // Checked here, where every change comes to be committed (edit, load,
+        // rollback, NETCONF): `secret` shows secrets, only `secret-control`
+        // changes them.
+        let secret_control =
+            principal_of(&request).is_some_and(|p| p.permissions.allows(Permission::SecretControl));
         let request = CommitRequest { user, ..request.into_inner() };
         free_of_control(&request.comment).map_err(Status::invalid_argument)?;
         let _committing = self.agent.committing.lock().await;
         let (prepared, synchronize) = blocking(|| {
             let mut db = self.lock();
             let prepared = db.prepare(session, &request)?;
+            if let Prepared::Ready { tree, .. } = &prepared
+                && !secret_control
+                && secrets_differ(&db.schema, &db.committed, tree)
+            {
+                return Err(Status::permission_denied(SECRETS_NEED_CONTROL));
+            }
             let synchronize = request.synchronize
                 || match &prepared {
                     Prepared::Ready { effective, .. } => db.synchronizes(effective),

@@ -63,6 +63,51 @@ fn statement(schema: &Schema, id: SchemaId, node: &Node) -> Option<Node> {
     }
 }
 
+/// Whether a secret value differs between two whole configurations (one
+/// added or removed counts). What the two share (a subtree the same `Arc`)
+/// is not looked into, so a small change to a big configuration costs
+/// little.
+pub fn secrets_differ(schema: &Schema, a: &Node, b: &Node) -> bool {
+    statements_differ(schema, None, a, b)
+}
+
+fn statements_differ(schema: &Schema, at: Option<SchemaId>, a: &Node, b: &Node) -> bool {
+    let empty = Node::default();
+    let keys = a.children.keys().chain(b.children.keys().filter(|k| !a.children.contains_key(*k)));
+    keys.into_iter().any(|key| {
+        let (x, y) = (a.children.get(key), b.children.get(key));
+        if let (Some(x), Some(y)) = (x, y)
+            && Arc::ptr_eq(x, y)
+        {
+            return false;
+        }
+        child_step(schema, at, key).is_some_and(|step| {
+            statement_differs(schema, step.schema, x.map_or(&empty, |x| x), y.map_or(&empty, |y| y))
+        })
+    })
+}
+
+fn statement_differs(schema: &Schema, id: SchemaId, a: &Node, b: &Node) -> bool {
+    let s = schema.node(id);
+    if s.secret {
+        return a.values != b.values;
+    }
+    match s.kind {
+        Kind::List { keyword: true, .. } => {
+            let empty = Node::default();
+            let names = a.children.keys().chain(b.children.keys().filter(|k| !a.children.contains_key(*k)));
+            names.into_iter().any(|name| match (a.children.get(name), b.children.get(name)) {
+                (Some(x), Some(y)) if Arc::ptr_eq(x, y) => false,
+                (x, y) => {
+                    statements_differ(schema, Some(id), x.map_or(&empty, |x| x), y.map_or(&empty, |y| y))
+                }
+            })
+        }
+        Kind::Container | Kind::List { keyword: false, .. } => statements_differ(schema, Some(id), a, b),
+        _ => false,
+    }
+}
+
 /// Text that may hold configuration (a saved `show configuration`, a
 /// comparison) with the value of every secret statement replaced, in each
 /// form it may be printed in: curly braces or `set` commands
@@ -153,6 +198,32 @@ mod tests {
             let shown = conceal(&schema, &steps, node);
             assert!(!format!("{shown:?}").contains(HASH), "{path}: {shown:?}");
         }
+    }
+
+    #[test]
+    fn a_secret_changed_added_or_removed_differs_and_nothing_else_does() {
+        let schema = Schema::shipped().unwrap();
+        let root = sample(&schema);
+        let change = |line: &str| {
+            let mut tree = root.clone();
+            tree.set(&schema, &read(&schema, line).unwrap());
+            tree
+        };
+        assert!(!secrets_differ(&schema, &root, &change("system host-name r2")));
+        assert!(!secrets_differ(&schema, &root, &change("system login user ann class read-only")));
+        for line in [
+            "system root-authentication encrypted-password \"$6$new\"",
+            "system login user bob authentication encrypted-password \"$6$new\"",
+            "system login user ann authentication encrypted-password \"$6$new\"",
+            "groups g2 system root-authentication encrypted-password \"$6$new\"",
+        ] {
+            let changed = change(line);
+            assert!(secrets_differ(&schema, &root, &changed), "{line}");
+            assert!(secrets_differ(&schema, &changed, &root), "{line}, undone");
+        }
+        let mut gone = root.clone();
+        gone.delete(&schema, &read(&schema, "system login user bob").unwrap());
+        assert!(secrets_differ(&schema, &root, &gone));
     }
 
     #[test]

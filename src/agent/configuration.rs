@@ -832,22 +832,26 @@ impl ConfigurationService {
         request: &CompareRequest,
         secrets: bool,
     ) -> Result<CompareReply, Status> {
-        let db = self.lock();
-        let shown_rollback;
-        let shown = match (request.shown_rollback, request.candidate) {
-            (Some(n), _) => {
-                shown_rollback = db.rollback_tree(n)?;
-                &shown_rollback
-            }
-            (None, true) => db.candidate(session),
-            (None, false) => &db.committed,
+        let (schema, text) = {
+            let db = self.lock();
+            let shown_rollback;
+            let shown = match (request.shown_rollback, request.candidate) {
+                (Some(n), _) => {
+                    shown_rollback = db.rollback_tree(n)?;
+                    &shown_rollback
+                }
+                (None, true) => db.candidate(session),
+                (None, false) => &db.committed,
+            };
+            let text = match request.rollback {
+                None | Some(0) => compare(&db.schema, &db.committed, shown),
+                Some(n) => compare(&db.schema, &db.rollback_tree(n)?, shown),
+            };
+            (db.schema.clone(), text)
         };
-        let text = match request.rollback {
-            None | Some(0) => compare(&db.schema, &db.committed, shown),
-            Some(n) => compare(&db.schema, &db.rollback_tree(n)?, shown),
-        };
-        // A changed secret still shows as changed, its values hidden.
-        let text = if secrets { text } else { conceal_text(&db.schema, &text) };
+        // A changed secret still shows as changed, its values hidden; masked
+        // with the database unlocked.
+        let text = if secrets { text } else { conceal_text(&schema, &text) };
         Ok(CompareReply { text })
     }
 }

@@ -114,9 +114,19 @@ fn statement_differs(schema: &Schema, id: SchemaId, a: &Node, b: &Node) -> bool 
 /// (`encrypted-password "$6$...";`), XML and JSON. Over-eager at worst: a
 /// description that quotes a secret statement's name loses the word after it.
 pub fn conceal_text(schema: &Schema, text: &str) -> String {
+    let mut text = text.to_owned();
+    for (re, replacement) in schema.secret_patterns.get_or_init(|| secret_patterns(schema)) {
+        text = re.replace_all(&text, replacement.as_str()).into_owned();
+    }
+    text
+}
+
+/// The patterns of `conceal_text`, each with its replacement; compiled once
+/// per schema, as they depend on its secret statements.
+fn secret_patterns(schema: &Schema) -> Vec<(Regex, String)> {
     let names = schema.secret_names();
     if names.is_empty() {
-        return text.to_owned();
+        return Vec::new();
     }
     let names = names.iter().map(|n| regex::escape(n)).collect::<Vec<_>>().join("|");
     let quoted = r#""(?:[^"\\\n]|\\.)*""#;
@@ -130,14 +140,11 @@ pub fn conceal_text(schema: &Schema, text: &str) -> String {
             format!("${{1}}\"{SECRET_DATA}\""),
         ),
     ];
-    let mut text = text.to_owned();
-    for (pattern, replacement) in forms {
-        // Built from names the schema checked: the patterns are valid.
-        if let Ok(re) = Regex::new(&pattern) {
-            text = re.replace_all(&text, replacement.as_str()).into_owned();
-        }
-    }
-    text
+    // Built from names the schema checked: the patterns are valid.
+    forms
+        .into_iter()
+        .filter_map(|(pattern, replacement)| Some((Regex::new(&pattern).ok()?, replacement)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -242,5 +249,9 @@ mod tests {
         assert!(shown.contains("\"encrypted-password\" : \"/* SECRET-DATA */\""), "{shown}");
         assert!(shown.contains("host-name r1;"));
         assert_eq!(conceal_text(&schema, &shown), shown, "concealing twice changes nothing");
+        let compiled = schema.secret_patterns.get().map(Vec::as_ptr);
+        assert!(compiled.is_some(), "the patterns are kept");
+        conceal_text(&schema, &text);
+        assert_eq!(schema.secret_patterns.get().map(Vec::as_ptr), compiled, "and not made again");
     }
 }

@@ -16,7 +16,8 @@ use reshell::proto::configuration_client::ConfigurationClient;
 use reshell::proto::routing_engine_client::RoutingEngineClient;
 use reshell::proto::shutdown_request::Kind;
 use reshell::proto::{
-    ChangeMastershipRequest, CommitRequest, GetRouteEngineInformationRequest, LoginRequest, ShutdownRequest,
+    AttachRequest, ChangeMastershipRequest, CommitRequest, GetRouteEngineInformationRequest, LoginRequest,
+    ShutdownRequest,
 };
 use tonic::Code;
 use tonic::transport::{Channel, Endpoint};
@@ -463,18 +464,29 @@ fn files_are_written_only_where_the_class_allows() {
     assert!(dir.path().join("re0/files/var/log").is_dir());
 }
 
+/// A commit's comment and client, and a session's terminal, are printed by
+/// `show system commit` and `show system users`: a gRPC caller, which skips
+/// the shell's parser, cannot put a control character there either.
 #[test]
-fn the_agent_refuses_a_commit_comment_with_a_control_character() {
+fn the_agent_refuses_a_control_character_in_what_listings_print() {
     let dir = tempfile::tempdir().unwrap();
     let (_re0, _re1, spec) = two_agents(dir.path());
     let raw = Raw::new(&address_of(&spec, 0));
     let lab = raw.login("lab", common::PASSWORD).unwrap();
-    let commit = CommitRequest { comment: "fine\u{1b}[2J".into(), ..Default::default() };
+    let configuration = ConfigurationClient::new(raw.channel.clone());
+    for commit in [
+        CommitRequest { comment: "fine\u{1b}[2J".into(), ..Default::default() },
+        CommitRequest { client: "fine\u{1b}[2J".into(), ..Default::default() },
+    ] {
+        let reply = raw.rt.block_on(configuration.clone().commit(raw.with(Some(&lab), commit)));
+        let status = reply.unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert_eq!(status.message(), "invalid value: 'fine\\u{1b}[2J': control characters are not allowed");
+    }
+    let attach = AttachRequest { terminal: "pts/1\r\u{1b}[2J".into(), pid: 1 };
     let reply =
-        raw.rt.block_on(ConfigurationClient::new(raw.channel.clone()).commit(raw.with(Some(&lab), commit)));
-    let status = reply.unwrap_err();
-    assert_eq!(status.code(), Code::InvalidArgument);
-    assert_eq!(status.message(), "invalid value: 'fine\\u{1b}[2J': control characters are not allowed");
+        raw.rt.block_on(RoutingEngineClient::new(raw.channel.clone()).attach(raw.with(Some(&lab), attach)));
+    assert_eq!(reply.err().map(|s| s.code()), Some(Code::InvalidArgument));
 }
 
 /// `secret-control` is what changes a secret (a password hash, a key),

@@ -937,7 +937,9 @@ impl Configuration for ConfigurationService {
         let secret_control =
             principal_of(&request).is_some_and(|p| p.permissions.allows(Permission::SecretControl));
         let request = CommitRequest { user, ..request.into_inner() };
+        // Both are printed by `show system commit`.
         free_of_control(&request.comment).map_err(Status::invalid_argument)?;
+        free_of_control(&request.client).map_err(Status::invalid_argument)?;
         let _committing = self.agent.committing.lock().await;
         let (prepared, synchronize) = blocking(|| {
             let mut db = self.lock();

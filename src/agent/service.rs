@@ -11,6 +11,7 @@ use super::processes::{Daemon, not_running};
 use super::sessions::{Login, SessionStream};
 use super::{Agent, forwarding, host, model, unix_seconds};
 use crate::config::conceal::conceal_text;
+use crate::grammar::free_of_control;
 use crate::proto::peer_server::Peer;
 use crate::proto::routing_engine_server::RoutingEngine;
 use crate::proto::{
@@ -198,6 +199,8 @@ impl RoutingEngine for Agent {
         };
         let (user, from, token) = (user.clone(), from.clone(), token.clone());
         let r = request.into_inner();
+        // Printed by `show system users`.
+        free_of_control(&r.terminal).map_err(Status::invalid_argument)?;
         self.authority.attach(&token);
         let login = Login {
             user,

@@ -3,6 +3,7 @@
 //! deadline), rollbacks and history. The agent reads every edit against the
 //! schema itself; the shell's own reading is only for fast feedback.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -595,6 +596,16 @@ impl ConfigDb {
         Ok(true)
     }
 
+    /// The configuration a `show` names: rollback `n`, else the session's
+    /// candidate or the committed one.
+    fn shown(&self, session: u64, rollback: Option<u32>, candidate: bool) -> Result<Cow<'_, Node>, Status> {
+        Ok(match rollback {
+            Some(n) => Cow::Owned(self.rollback_tree(n)?),
+            None if candidate => Cow::Borrowed(self.candidate(session)),
+            None => Cow::Borrowed(&self.committed),
+        })
+    }
+
     fn rollback_tree(&self, n: u32) -> Result<Node, Status> {
         let text = self
             .store
@@ -800,21 +811,13 @@ impl ConfigurationService {
     ) -> Result<ConfigurationReply, Status> {
         let db = self.lock();
         let path = db.read(&r.words)?;
-        let rollback;
-        let tree = match (r.rollback, r.candidate) {
-            (Some(n), _) => {
-                rollback = db.rollback_tree(n)?;
-                &rollback
-            }
-            (None, true) => db.candidate(session),
-            (None, false) => &db.committed,
-        };
+        let tree = db.shown(session, r.rollback, r.candidate)?;
         let expanded;
         let tree = if r.inheritance {
-            expanded = db.effective_of(tree);
+            expanded = db.effective_of(&tree);
             &expanded
         } else {
-            tree
+            &*tree
         };
         let mut node = tree.get(&path.steps).cloned().unwrap_or_default();
         if !secrets && !r.keys_only {
@@ -834,18 +837,10 @@ impl ConfigurationService {
     ) -> Result<CompareReply, Status> {
         let (schema, text) = {
             let db = self.lock();
-            let shown_rollback;
-            let shown = match (request.shown_rollback, request.candidate) {
-                (Some(n), _) => {
-                    shown_rollback = db.rollback_tree(n)?;
-                    &shown_rollback
-                }
-                (None, true) => db.candidate(session),
-                (None, false) => &db.committed,
-            };
+            let shown = db.shown(session, request.shown_rollback, request.candidate)?;
             let text = match request.rollback {
-                None | Some(0) => compare(&db.schema, &db.committed, shown),
-                Some(n) => compare(&db.schema, &db.rollback_tree(n)?, shown),
+                None | Some(0) => compare(&db.schema, &db.committed, &shown),
+                Some(n) => compare(&db.schema, &db.rollback_tree(n)?, &shown),
             };
             (db.schema.clone(), text)
         };

@@ -16,7 +16,8 @@ use reshell::proto::configuration_client::ConfigurationClient;
 use reshell::proto::routing_engine_client::RoutingEngineClient;
 use reshell::proto::shutdown_request::Kind;
 use reshell::proto::{
-    ChangeMastershipRequest, CommitRequest, GetRouteEngineInformationRequest, LoginRequest, ShutdownRequest,
+    AttachRequest, ChangeMastershipRequest, CommitRequest, GetRouteEngineInformationRequest, LoginRequest,
+    ShutdownRequest,
 };
 use tonic::Code;
 use tonic::transport::{Channel, Endpoint};
@@ -463,18 +464,78 @@ fn files_are_written_only_where_the_class_allows() {
     assert!(dir.path().join("re0/files/var/log").is_dir());
 }
 
+/// A commit's comment and client, and a session's terminal, are printed by
+/// `show system commit` and `show system users`: a gRPC caller, which skips
+/// the shell's parser, cannot put a control character there either.
 #[test]
-fn the_agent_refuses_a_commit_comment_with_a_control_character() {
+fn the_agent_refuses_a_control_character_in_what_listings_print() {
     let dir = tempfile::tempdir().unwrap();
     let (_re0, _re1, spec) = two_agents(dir.path());
     let raw = Raw::new(&address_of(&spec, 0));
     let lab = raw.login("lab", common::PASSWORD).unwrap();
-    let commit = CommitRequest { comment: "fine\u{1b}[2J".into(), ..Default::default() };
+    let configuration = ConfigurationClient::new(raw.channel.clone());
+    for commit in [
+        CommitRequest { comment: "fine\u{1b}[2J".into(), ..Default::default() },
+        CommitRequest { client: "fine\u{1b}[2J".into(), ..Default::default() },
+    ] {
+        let reply = raw.rt.block_on(configuration.clone().commit(raw.with(Some(&lab), commit)));
+        let status = reply.unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert_eq!(status.message(), "invalid value: 'fine\\u{1b}[2J': control characters are not allowed");
+    }
+    let attach = AttachRequest { terminal: "pts/1\r\u{1b}[2J".into(), pid: 1 };
     let reply =
-        raw.rt.block_on(ConfigurationClient::new(raw.channel.clone()).commit(raw.with(Some(&lab), commit)));
-    let status = reply.unwrap_err();
-    assert_eq!(status.code(), Code::InvalidArgument);
-    assert_eq!(status.message(), "invalid value: 'fine\\u{1b}[2J': control characters are not allowed");
+        raw.rt.block_on(RoutingEngineClient::new(raw.channel.clone()).attach(raw.with(Some(&lab), attach)));
+    assert_eq!(reply.err().map(|s| s.code()), Some(Code::InvalidArgument));
+}
+
+/// `secret-control` is what changes a secret (a password hash, a key),
+/// however the change is made; `secret` only shows them.
+#[test]
+fn only_a_class_with_secret_control_commits_a_changed_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, address) = common::agent(0, "127.0.0.1:0", &common::free_port(), dir.path());
+    let spec = format!("re0={address}");
+    let hash = sha_crypt::sha512_simple(PASSWORD, &sha_crypt::Sha512Params::new(5000).unwrap()).unwrap();
+    let mut commands = vec!["configure".to_owned()];
+    for (user, permissions) in
+        [("ed", "configure view"), ("sam", "configure view secret"), ("kim", "configure view secret-control")]
+    {
+        commands.push(format!("set system login class {user}-class permissions [ {permissions} ]"));
+        commands.push(format!("set system login user {user} class {user}-class"));
+        commands.push(format!("set system login user {user} authentication encrypted-password \"{hash}\""));
+    }
+    commands.push("commit and-quit".into());
+    let commands: Vec<&str> = commands.iter().map(String::as_str).collect();
+    let run = connected_commands(&spec, &commands);
+    assert!(run.stdout.contains("commit complete"), "{}{}", run.stdout, run.stderr);
+
+    let change = |user: &str, hash: &str| {
+        let set = format!("set system root-authentication encrypted-password \"{hash}\"");
+        as_user(
+            &spec,
+            user,
+            Some(PASSWORD),
+            &["configure", "set system location building b1", &set, "commit"],
+        )
+    };
+    let refused_message = "error: permission denied: changing secret statements needs secret-control\n";
+    for user in ["ed", "sam"] {
+        let refused = change(user, "$6$abc$refused");
+        assert!(!refused.ok, "{user}: {}", refused.stdout);
+        assert!(refused.stderr.contains(refused_message), "{user}: {}{}", refused.stdout, refused.stderr);
+    }
+    let committed = connected_commands(&spec, &["show configuration system"]).stdout;
+    assert!(!committed.contains("$6$abc$refused") && !committed.contains("b1"), "{committed}");
+
+    // What changes no secret commits for any of them, once the refused change is undone.
+    let plain = ["configure", "rollback", "set system domain-name example.net", "commit"];
+    let plain = as_user(&spec, "ed", Some(PASSWORD), &plain);
+    assert!(plain.stdout.contains("commit complete"), "{}{}", plain.stdout, plain.stderr);
+    let allowed = change("kim", "$6$abc$allowed");
+    assert!(allowed.stdout.contains("commit complete"), "{}{}", allowed.stdout, allowed.stderr);
+    let committed = connected_commands(&spec, &["show configuration system root-authentication"]).stdout;
+    assert!(committed.contains("$6$abc$allowed"), "{committed}");
 }
 
 #[test]

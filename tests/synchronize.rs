@@ -278,3 +278,71 @@ fn the_old_masters_catch_up_does_not_overwrite_what_the_new_master_committed() {
     let kept = run(&spec1, &["show configuration system domain-name"]).stdout;
     assert_eq!(kept, "domain-name new.example.net;\n");
 }
+
+/// A commit cut short by a crash leaves the RE on its old configuration
+/// with its old version: the other RE, which owes it a newer one, still
+/// catches it up.
+#[test]
+fn a_commit_cut_short_by_a_crash_does_not_keep_the_re_from_being_caught_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let (re0_port, re1_port) = (free_port(), free_port());
+    let (re0_dir, re1_dir) = (dir.path().join("re0"), dir.path().join("re1"));
+    let (spec0, spec1) = (format!("re0={re0_port}"), format!("re1={re1_port}"));
+    let (re0, _) = agent(0, &re0_port, &re1_port, &re0_dir);
+    let (re1, _) = agent(1, &re1_port, &re0_port, &re1_dir);
+    eventually(Duration::from_secs(10), "re1 hears re0 as master", || {
+        run(&spec1, &["show log mastership"]).stdout.contains("event = E_ORE_M")
+    });
+
+    // RE1 goes away; RE0 commits without it, and owes it that commit.
+    drop(re1);
+    let alone = run(&spec0, &["configure", "set system domain-name owed.example.net", "commit synchronize"]);
+    assert!(
+        alone.stdout.contains("Cannot connect to other RE, ignoring it\ncommit complete\n"),
+        "{}",
+        alone.stdout
+    );
+    drop(re0);
+
+    // RE1, alone, dies in a commit before the commit is made.
+    let more = ["--fault-injection", "--crash-at", "history"];
+    let (mut crashing, _) = common::agent_with(1, &re1_port, &re0_port, &re1_dir, &more);
+    let cut = run(&spec1, &["configure", "set system location building b1", "commit"]);
+    assert!(!cut.stdout.contains("commit complete"), "{}", cut.stdout);
+    assert!(crashing.wait_exit().is_some(), "re1 did not crash");
+
+    let (_re1, _) = agent(1, &re1_port, &re0_port, &re1_dir);
+    let (_re0, _) = agent(0, &re0_port, &re1_port, &re0_dir);
+    eventually(Duration::from_secs(15), "re1 caught up", || {
+        run(&spec1, &["show configuration system domain-name"]).stdout == "domain-name owed.example.net;\n"
+    });
+    let location = run(&spec1, &["show configuration system location"]).stdout;
+    assert_eq!(location, "", "the commit cut short is not there");
+}
+
+/// A forced synchronize discards the other RE's uncommitted changes, the
+/// copy it saved against a crash too: `kill -9` right after brings none back.
+#[test]
+fn changes_a_forced_synchronize_discarded_do_not_come_back_after_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let re1_port = free_port();
+    let re1_dir = dir.path().join("re1");
+    let (_re0, re0_address) = agent(0, "127.0.0.1:0", &re1_port, &dir.path().join("re0"));
+    let (mut re1, _) = agent(1, &re1_port, &re0_address, &re1_dir);
+    let spec1 = format!("re1={re1_port}");
+    let edited = run(&spec1, &["configure", "set system host-name discarded"]);
+    assert!(edited.ok, "{}", edited.stderr);
+    eventually(Duration::from_secs(10), "re1's candidate saved", || {
+        re1_dir.join("config/candidate").exists()
+    });
+
+    let spec = format!("re0={re0_address},{spec1}");
+    let forced = run(&spec, &["configure", "set system domain-name example.net", "commit synchronize force"]);
+    assert!(forced.stdout.contains("re1:\ncommit complete\n"), "{}{}", forced.stdout, forced.stderr);
+    re1.child.kill().unwrap();
+    re1.child.wait().unwrap();
+
+    let (_re1, _) = agent(1, &re1_port, &re0_address, &re1_dir);
+    let compare = run(&spec1, &["configure", "show | compare"]);
+    assert_eq!(compare.stdout, "Entering configuration mode\n", "{}", compare.stderr);
+}

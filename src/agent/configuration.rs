@@ -3,6 +3,7 @@
 //! deadline), rollbacks and history. The agent reads every edit against the
 //! schema itself; the shell's own reading is only for fast feedback.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -13,10 +14,9 @@ use tonic::{Request, Response, Status};
 
 use super::auth::{principal_of, user_of};
 use super::sessions::Login;
-use super::version::{Version, VersionFile};
 use super::{Agent, blocking};
 use crate::config::compare::compare;
-use crate::config::conceal::{conceal, conceal_text};
+use crate::config::conceal::{conceal, conceal_text, secrets_differ};
 use crate::config::editors::describe;
 use crate::config::inherit::{expand, expand_from};
 use crate::config::load::{LoadError, apply_set_lines, parse_text};
@@ -25,8 +25,10 @@ use crate::config::schema::{Kind, Schema};
 use crate::config::store::{CommitRecord, Store};
 use crate::config::tree::{Node, to_text};
 use crate::config::validate::{CheckError, check_from};
+use crate::config::version::Version;
 use crate::config::wire::{keys_to_wire, to_wire};
 use crate::grammar::free_of_control;
+use crate::permissions::Permission;
 use crate::proto::configuration_server::Configuration;
 use crate::proto::{
     CloseReply, CloseRequest, CommitEntry, CommitError, CommitInformation, CommitReply, CommitRequest,
@@ -36,6 +38,10 @@ use crate::proto::{
     SetLevelRequest, SynchronizeRequest, edit_request, load_request, open_request,
 };
 use crate::slot::Slot;
+
+/// Why a commit that changes a secret value is refused to a class without
+/// `secret-control`.
+const SECRETS_NEED_CONTROL: &str = "permission denied: changing secret statements needs secret-control";
 
 /// The metadata entry that names the calling session.
 pub const SESSION_KEY: &str = "reshell-session";
@@ -97,9 +103,8 @@ pub struct ConfigDb {
     installed: watch::Sender<u64>,
     /// The other RE missed a synchronized commit.
     peer_behind: bool,
-    /// The committed configuration's, kept in `version_file`.
+    /// The committed configuration's, as its history record holds it.
     version: Version,
-    version_file: VersionFile,
     /// Counts what may have changed the shared candidate, so that it is
     /// saved only when it changed.
     shared_changes: u64,
@@ -152,13 +157,13 @@ impl ConfigDb {
             Some(text) => parse_text(&schema, &text).0,
             None => {
                 let first = first_configuration(&schema, slot, startup)?;
-                store.commit(&to_text(&schema, None, &first), record("root", "other", ""))?;
+                let record = record("root", "other", "", Version::default());
+                store.commit(&to_text(&schema, None, &first), record)?;
                 first
             }
         };
         let deadline = store.history().first().and_then(CommitRecord::deadline);
         let peer_behind = store.dir().join("peer-behind").exists();
-        let version_file = VersionFile::new(store.dir());
         let shared = match store.candidate()? {
             Some(text) => {
                 let (tree, errors) = parse_text(&schema, &text);
@@ -171,8 +176,7 @@ impl ConfigDb {
         };
         Ok(ConfigDb {
             peer_behind,
-            version: version_file.read(),
-            version_file,
+            version: store.version(),
             effective: expand(&schema, &committed, slot),
             schema,
             slot,
@@ -371,12 +375,12 @@ impl ConfigDb {
         }
         let private = matches!(self.editors.get(&session).map(|s| &s.mode), Some(Mode::Private(_)));
         let client = if request.client.is_empty() { "cli" } else { &request.client };
-        let mut record = record(&request.user, client, &request.comment);
+        let mut record = record(&request.user, client, &request.comment, version);
         record.confirmed = request.confirmed_minutes;
         record.pending = request.confirmed_minutes.is_some();
         // The shared candidate follows a private commit if it held no changes.
         let follow = private && self.shared == self.committed;
-        self.install(tree, effective, record, version)?;
+        self.install(tree, effective, record)?;
         if follow {
             self.shared = self.committed.clone();
         }
@@ -435,11 +439,14 @@ impl ConfigDb {
                 session.mode = Mode::Shared;
             }
         }
-        let follow = self.shared == self.committed || request.force;
-        self.finish(0, tree, effective, &request, version)?;
-        if follow && !request.check {
-            self.shared = self.committed.clone();
+        // The shared candidate follows before the commit, so that the commit
+        // forgets the one saved: it would bring discarded changes back after
+        // a crash.
+        if (self.shared == self.committed || request.force) && !request.check {
+            self.shared = tree.clone();
+            self.shared_changes += 1;
         }
+        self.finish(0, tree, effective, &request, version)?;
         Ok(Vec::new())
     }
 
@@ -502,24 +509,17 @@ impl ConfigDb {
         }
     }
 
-    /// Makes `tree` the committed configuration, on disk first, and
-    /// `effective` (what it means on this RE) the one in effect.
-    fn install(
-        &mut self,
-        tree: Node,
-        effective: Node,
-        record: CommitRecord,
-        version: Version,
-    ) -> Result<(), Status> {
+    /// Makes `tree` the committed configuration, on disk first (with its
+    /// version, in `record`), and `effective` (what it means on this RE) the
+    /// one in effect.
+    fn install(&mut self, tree: Node, effective: Node, record: CommitRecord) -> Result<(), Status> {
         let deadline = record.deadline();
+        let version = record.version.unwrap_or_default();
         let text = to_text(&self.schema, None, &tree);
-        self.version_file
-            .write(version)
-            .map_err(|e| Status::internal(format!("could not write the configuration's version: {e}")))?;
-        self.version = version;
         self.store
             .commit(&text, record)
             .map_err(|e| Status::internal(format!("could not write the configuration: {e}")))?;
+        self.version = version;
         if tree == self.shared {
             // Committed, the shared candidate holds no changes; one saved
             // before would come back after a crash as changes undoing this
@@ -587,11 +587,23 @@ impl ConfigDb {
         };
         let effective = self.effective_of(&previous);
         let version = self.version.next(term, None);
-        self.install(previous, effective, record("root", "other", ""), version)
+        // Uncommitted changes made on top of the unconfirmed commit go with
+        // it, the saved candidate too (see `synchronized`).
+        self.shared = previous.clone();
+        self.shared_changes += 1;
+        self.install(previous, effective, record("root", "other", "", version))
             .map_err(|s| anyhow::anyhow!("{}", s.message()))?;
-        // Uncommitted changes made on top of the unconfirmed commit go with it.
-        self.shared = self.committed.clone();
         Ok(true)
+    }
+
+    /// The configuration a `show` names: rollback `n`, else the session's
+    /// candidate or the committed one.
+    fn shown(&self, session: u64, rollback: Option<u32>, candidate: bool) -> Result<Cow<'_, Node>, Status> {
+        Ok(match rollback {
+            Some(n) => Cow::Owned(self.rollback_tree(n)?),
+            None if candidate => Cow::Borrowed(self.candidate(session)),
+            None => Cow::Borrowed(&self.committed),
+        })
     }
 
     fn rollback_tree(&self, n: u32) -> Result<Node, Status> {
@@ -647,7 +659,7 @@ fn first_configuration(schema: &Schema, slot: Slot, startup: Option<&str>) -> an
     Ok(first)
 }
 
-fn record(user: &str, client: &str, comment: &str) -> CommitRecord {
+fn record(user: &str, client: &str, comment: &str, version: Version) -> CommitRecord {
     CommitRecord {
         time: now(),
         user: user.to_owned(),
@@ -655,6 +667,7 @@ fn record(user: &str, client: &str, comment: &str) -> CommitRecord {
         comment: comment.to_owned(),
         confirmed: None,
         pending: false,
+        version: Some(version),
     }
 }
 
@@ -798,21 +811,13 @@ impl ConfigurationService {
     ) -> Result<ConfigurationReply, Status> {
         let db = self.lock();
         let path = db.read(&r.words)?;
-        let rollback;
-        let tree = match (r.rollback, r.candidate) {
-            (Some(n), _) => {
-                rollback = db.rollback_tree(n)?;
-                &rollback
-            }
-            (None, true) => db.candidate(session),
-            (None, false) => &db.committed,
-        };
+        let tree = db.shown(session, r.rollback, r.candidate)?;
         let expanded;
         let tree = if r.inheritance {
-            expanded = db.effective_of(tree);
+            expanded = db.effective_of(&tree);
             &expanded
         } else {
-            tree
+            &*tree
         };
         let mut node = tree.get(&path.steps).cloned().unwrap_or_default();
         if !secrets && !r.keys_only {
@@ -830,22 +835,18 @@ impl ConfigurationService {
         request: &CompareRequest,
         secrets: bool,
     ) -> Result<CompareReply, Status> {
-        let db = self.lock();
-        let shown_rollback;
-        let shown = match (request.shown_rollback, request.candidate) {
-            (Some(n), _) => {
-                shown_rollback = db.rollback_tree(n)?;
-                &shown_rollback
-            }
-            (None, true) => db.candidate(session),
-            (None, false) => &db.committed,
+        let (schema, text) = {
+            let db = self.lock();
+            let shown = db.shown(session, request.shown_rollback, request.candidate)?;
+            let text = match request.rollback {
+                None | Some(0) => compare(&db.schema, &db.committed, &shown),
+                Some(n) => compare(&db.schema, &db.rollback_tree(n)?, &shown),
+            };
+            (db.schema.clone(), text)
         };
-        let text = match request.rollback {
-            None | Some(0) => compare(&db.schema, &db.committed, shown),
-            Some(n) => compare(&db.schema, &db.rollback_tree(n)?, shown),
-        };
-        // A changed secret still shows as changed, its values hidden.
-        let text = if secrets { text } else { conceal_text(&db.schema, &text) };
+        // A changed secret still shows as changed, its values hidden; masked
+        // with the database unlocked.
+        let text = if secrets { text } else { conceal_text(&schema, &text) };
         Ok(CompareReply { text })
     }
 }
@@ -925,12 +926,25 @@ impl Configuration for ConfigurationService {
         let session = self.session_of(&request);
         // The commit is recorded as the caller's, whatever name it sends.
         let user = user_of(&request, &request.get_ref().user);
+        // Checked here, where every change comes to be committed (edit, load,
+        // rollback, NETCONF): `secret` shows secrets, only `secret-control`
+        // changes them.
+        let secret_control =
+            principal_of(&request).is_some_and(|p| p.permissions.allows(Permission::SecretControl));
         let request = CommitRequest { user, ..request.into_inner() };
+        // Both are printed by `show system commit`.
         free_of_control(&request.comment).map_err(Status::invalid_argument)?;
+        free_of_control(&request.client).map_err(Status::invalid_argument)?;
         let _committing = self.agent.committing.lock().await;
         let (prepared, synchronize) = blocking(|| {
             let mut db = self.lock();
             let prepared = db.prepare(session, &request)?;
+            if let Prepared::Ready { tree, .. } = &prepared
+                && !secret_control
+                && secrets_differ(&db.schema, &db.committed, tree)
+            {
+                return Err(Status::permission_denied(SECRETS_NEED_CONTROL));
+            }
             let synchronize = request.synchronize
                 || match &prepared {
                     Prepared::Ready { effective, .. } => db.synchronizes(effective),

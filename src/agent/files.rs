@@ -91,14 +91,20 @@ impl FileArea {
         Ok(Resolved { shown: format!("/{}", parts.join("/")), host })
     }
 
+    /// `resolve` for a file to write, which needs a name: not empty, not
+    /// ending in `/`.
+    fn resolve_file(&self, user: &str, path: &str) -> Result<Resolved, FileError> {
+        if path.is_empty() || path.ends_with('/') {
+            return Err(FileError::InvalidPath(path.to_owned()));
+        }
+        self.resolve(user, path)
+    }
+
     /// Refuses a write at `path` that is not the user's to make: a name that
     /// is no file's (empty, or ending in `/`), or, unless `everywhere` (a
     /// super-user), a place outside `/var/tmp` and the user's home.
     pub fn check_write(&self, user: &str, path: &str, everywhere: bool) -> Result<(), FileError> {
-        if path.is_empty() || path.ends_with('/') {
-            return Err(FileError::InvalidPath(path.to_owned()));
-        }
-        let target = self.resolve(user, path)?;
+        let target = self.resolve_file(user, path)?;
         if !everywhere && !writable_by(user, &target.shown) {
             return Err(FileError::Denied(target.shown));
         }
@@ -170,10 +176,7 @@ impl FileArea {
 
     /// Writes a whole file at once: a reader sees the old file or the new one.
     pub fn save(&self, user: &str, path: &str, content: &str) -> Result<String, FileError> {
-        if path.is_empty() || path.ends_with('/') {
-            return Err(FileError::InvalidPath(path.to_owned()));
-        }
-        let target = self.resolve(user, path)?;
+        let target = self.resolve_file(user, path)?;
         let io = |source| FileError::Io { path: target.shown.clone(), source };
         if target.host.is_dir() {
             return Err(io(std::io::Error::other("Is a directory")));

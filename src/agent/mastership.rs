@@ -401,10 +401,13 @@ impl Mastership {
         state.term
     }
 
-    /// How a claim or give-up ended: `event` and the state it leads to.
+    /// How a claim or give-up ended: `event` and the state it leads to. An
+    /// RE that a commit disabled while its claim was in flight stays
+    /// disabled, whatever the answer.
     pub fn resolve(&self, event: &str, next: MastershipState, peer_term: u64) {
         let mut state = self.lock();
         self.set_term(&mut state, peer_term);
+        let next = if state.role == MastershipState::Disabled { state.role } else { next };
         self.transition(&mut state, event, next);
     }
 
@@ -600,6 +603,19 @@ mod tests {
         assert_eq!(m.claimed(Slot::RE0, 2, false), (true, 2));
         assert_eq!(m.role(), MastershipState::Disabled);
         assert_eq!(m.given(2), (false, 2), "nor does it take mastership given");
+    }
+
+    #[test]
+    fn a_claim_answered_after_a_commit_disabled_the_re_leaves_it_disabled() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = Mastership::open(Slot::RE1, dir.path(), None).unwrap();
+        m.configured(&settings());
+        m.start_claim("E_NO_MSTR");
+        m.configured(&Settings { configured: Some(MastershipState::Disabled), ..settings() });
+        m.resolve("E_ACK_C", MastershipState::Master, 0);
+        assert_eq!(m.role(), MastershipState::Disabled);
+        m.resolve("E_NO_ORE", MastershipState::Master, 0);
+        assert_eq!(m.role(), MastershipState::Disabled);
     }
 
     #[test]

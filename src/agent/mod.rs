@@ -24,7 +24,6 @@ mod ssh;
 mod synchronize;
 mod syslog;
 mod transfer;
-mod version;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -97,6 +96,12 @@ const PASSWORD_CHECKS: usize = 2;
 
 /// How long one call to the peer may take before it counts as unreachable.
 const PEER_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How often the connection that carries synchronized commits is pinged
+/// (HTTP/2 PING), and how long an answer may take before the connection is
+/// taken for dead: a transfer that progresses is not limited.
+const SYNCHRONIZING_PING_EVERY: Duration = Duration::from_secs(1);
+const SYNCHRONIZING_PING_TIMEOUT: Duration = Duration::from_secs(3);
 
 pub(crate) struct Agent {
     slot: Slot,
@@ -189,9 +194,18 @@ impl Agent {
             ),
             // A synchronized commit carries the whole configuration, and
             // takes as long as the other RE needs while it answers keepalives.
-            peer_synchronizing: PeerClient::with_interceptor(endpoint.connect_lazy(), secret.credential())
-                .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
-                .max_encoding_message_size(crate::MAX_MESSAGE_BYTES),
+            // Its own connection is pinged too: one that went dead (half
+            // open) fails the call instead of leaving it waiting.
+            peer_synchronizing: PeerClient::with_interceptor(
+                endpoint
+                    .http2_keep_alive_interval(SYNCHRONIZING_PING_EVERY)
+                    .keep_alive_timeout(SYNCHRONIZING_PING_TIMEOUT)
+                    .keep_alive_while_idle(true)
+                    .connect_lazy(),
+                secret.credential(),
+            )
+            .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(crate::MAX_MESSAGE_BYTES),
             authority,
             started_at: SystemTime::now(),
             started: Instant::now(),

@@ -11,6 +11,7 @@ use super::processes::{Daemon, not_running};
 use super::sessions::{Login, SessionStream};
 use super::{Agent, forwarding, host, model, unix_seconds};
 use crate::config::conceal::conceal_text;
+use crate::grammar::free_of_control;
 use crate::proto::peer_server::Peer;
 use crate::proto::routing_engine_server::RoutingEngine;
 use crate::proto::{
@@ -198,6 +199,8 @@ impl RoutingEngine for Agent {
         };
         let (user, from, token) = (user.clone(), from.clone(), token.clone());
         let r = request.into_inner();
+        // Printed by `show system users`.
+        free_of_control(&r.terminal).map_err(Status::invalid_argument)?;
         self.authority.attach(&token);
         let login = Login {
             user,
@@ -234,7 +237,13 @@ impl RoutingEngine for Agent {
         let r = request.into_inner();
         let (path, content) = self.files.read(&user, &r.path).map_err(file_status)?;
         // A saved configuration shows its secrets only to whom `show configuration` would.
-        let content = if secrets { content } else { conceal_text(&self.config().schema(), &content) };
+        // Masked with the database unlocked: a big file takes a while.
+        let content = if secrets {
+            content
+        } else {
+            let schema = self.config().schema();
+            conceal_text(&schema, &content)
+        };
         Ok(Response::new(FileContents { path, content }))
     }
 

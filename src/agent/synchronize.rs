@@ -11,9 +11,9 @@ use tonic::Status;
 
 use super::configuration::wire_errors;
 use super::mastership::KEEPALIVE_INTERVAL;
-use super::version::Version;
 use super::{Agent, blocking};
 use crate::config::tree::Node;
+use crate::config::version::Version;
 use crate::proto::{CommitReply, CommitRequest, RoutingEngineCommit, SynchronizeReply, SynchronizeRequest};
 
 /// How long the other RE may go without a keepalive answered before a

@@ -63,15 +63,70 @@ fn statement(schema: &Schema, id: SchemaId, node: &Node) -> Option<Node> {
     }
 }
 
+/// Whether a secret value differs between two whole configurations (one
+/// added or removed counts). What the two share (a subtree the same `Arc`)
+/// is not looked into, so a small change to a big configuration costs
+/// little.
+pub fn secrets_differ(schema: &Schema, a: &Node, b: &Node) -> bool {
+    statements_differ(schema, None, a, b)
+}
+
+fn statements_differ(schema: &Schema, at: Option<SchemaId>, a: &Node, b: &Node) -> bool {
+    let empty = Node::default();
+    let keys = a.children.keys().chain(b.children.keys().filter(|k| !a.children.contains_key(*k)));
+    keys.into_iter().any(|key| {
+        let (x, y) = (a.children.get(key), b.children.get(key));
+        if let (Some(x), Some(y)) = (x, y)
+            && Arc::ptr_eq(x, y)
+        {
+            return false;
+        }
+        child_step(schema, at, key).is_some_and(|step| {
+            statement_differs(schema, step.schema, x.map_or(&empty, |x| x), y.map_or(&empty, |y| y))
+        })
+    })
+}
+
+fn statement_differs(schema: &Schema, id: SchemaId, a: &Node, b: &Node) -> bool {
+    let s = schema.node(id);
+    if s.secret {
+        return a.values != b.values;
+    }
+    match s.kind {
+        Kind::List { keyword: true, .. } => {
+            let empty = Node::default();
+            let names = a.children.keys().chain(b.children.keys().filter(|k| !a.children.contains_key(*k)));
+            names.into_iter().any(|name| match (a.children.get(name), b.children.get(name)) {
+                (Some(x), Some(y)) if Arc::ptr_eq(x, y) => false,
+                (x, y) => {
+                    statements_differ(schema, Some(id), x.map_or(&empty, |x| x), y.map_or(&empty, |y| y))
+                }
+            })
+        }
+        Kind::Container | Kind::List { keyword: false, .. } => statements_differ(schema, Some(id), a, b),
+        _ => false,
+    }
+}
+
 /// Text that may hold configuration (a saved `show configuration`, a
 /// comparison) with the value of every secret statement replaced, in each
 /// form it may be printed in: curly braces or `set` commands
 /// (`encrypted-password "$6$...";`), XML and JSON. Over-eager at worst: a
 /// description that quotes a secret statement's name loses the word after it.
 pub fn conceal_text(schema: &Schema, text: &str) -> String {
+    let mut text = text.to_owned();
+    for (re, replacement) in schema.secret_patterns.get_or_init(|| secret_patterns(schema)) {
+        text = re.replace_all(&text, replacement.as_str()).into_owned();
+    }
+    text
+}
+
+/// The patterns of `conceal_text`, each with its replacement; compiled once
+/// per schema, as they depend on its secret statements.
+fn secret_patterns(schema: &Schema) -> Vec<(Regex, String)> {
     let names = schema.secret_names();
     if names.is_empty() {
-        return text.to_owned();
+        return Vec::new();
     }
     let names = names.iter().map(|n| regex::escape(n)).collect::<Vec<_>>().join("|");
     let quoted = r#""(?:[^"\\\n]|\\.)*""#;
@@ -85,14 +140,11 @@ pub fn conceal_text(schema: &Schema, text: &str) -> String {
             format!("${{1}}\"{SECRET_DATA}\""),
         ),
     ];
-    let mut text = text.to_owned();
-    for (pattern, replacement) in forms {
-        // Built from names the schema checked: the patterns are valid.
-        if let Ok(re) = Regex::new(&pattern) {
-            text = re.replace_all(&text, replacement.as_str()).into_owned();
-        }
-    }
-    text
+    // Built from names the schema checked: the patterns are valid.
+    forms
+        .into_iter()
+        .filter_map(|(pattern, replacement)| Some((Regex::new(&pattern).ok()?, replacement)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -156,6 +208,32 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_changed_added_or_removed_differs_and_nothing_else_does() {
+        let schema = Schema::shipped().unwrap();
+        let root = sample(&schema);
+        let change = |line: &str| {
+            let mut tree = root.clone();
+            tree.set(&schema, &read(&schema, line).unwrap());
+            tree
+        };
+        assert!(!secrets_differ(&schema, &root, &change("system host-name r2")));
+        assert!(!secrets_differ(&schema, &root, &change("system login user ann class read-only")));
+        for line in [
+            "system root-authentication encrypted-password \"$6$new\"",
+            "system login user bob authentication encrypted-password \"$6$new\"",
+            "system login user ann authentication encrypted-password \"$6$new\"",
+            "groups g2 system root-authentication encrypted-password \"$6$new\"",
+        ] {
+            let changed = change(line);
+            assert!(secrets_differ(&schema, &root, &changed), "{line}");
+            assert!(secrets_differ(&schema, &changed, &root), "{line}, undone");
+        }
+        let mut gone = root.clone();
+        gone.delete(&schema, &read(&schema, "system login user bob").unwrap());
+        assert!(secrets_differ(&schema, &root, &gone));
+    }
+
+    #[test]
     fn secrets_in_text_are_replaced_in_every_form() {
         let schema = Schema::shipped().unwrap();
         let root = sample(&schema);
@@ -171,5 +249,9 @@ mod tests {
         assert!(shown.contains("\"encrypted-password\" : \"/* SECRET-DATA */\""), "{shown}");
         assert!(shown.contains("host-name r1;"));
         assert_eq!(conceal_text(&schema, &shown), shown, "concealing twice changes nothing");
+        let compiled = schema.secret_patterns.get().map(Vec::as_ptr);
+        assert!(compiled.is_some(), "the patterns are kept");
+        conceal_text(&schema, &text);
+        assert_eq!(schema.secret_patterns.get().map(Vec::as_ptr), compiled, "and not made again");
     }
 }

@@ -6,7 +6,7 @@
 use super::path::{Resolved, Step, Word, resolve};
 use super::schema::{Kind, Schema};
 use super::tree::Node;
-use crate::grammar::{ParseError, tokenize};
+use crate::grammar::{ParseError, free_of_control, tokenize};
 
 /// A statement that did not load: `terminal:4:(18) syntax error: metric`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,7 +161,13 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
                 continue;
             }
             LexemeKind::Comment => {
-                annotation = lexeme.text;
+                // An annotation is printed in every listing of the statement.
+                match free_of_control(&lexeme.text) {
+                    Ok(()) => annotation = lexeme.text,
+                    Err(message) => {
+                        errors.push(LoadError { line: lexeme.line, column: lexeme.column + 1, message })
+                    }
+                }
                 continue;
             }
             LexemeKind::Punctuation => {}
@@ -424,6 +430,30 @@ mod tests {
             annotation: String::new(),
             ..node.clone()
         }
+    }
+
+    #[test]
+    fn an_annotation_with_a_control_character_is_an_error_and_left_out() {
+        let schema = Schema::shipped().unwrap();
+        let text =
+            "system {\n    /* fine \u{1b}[2J */\n    host-name r1;\n    /* kept */\n    domain-name d;\n}\n";
+        let (tree, errors) = parse_text(&schema, text);
+        assert_eq!(
+            errors,
+            [LoadError {
+                line: 2,
+                column: 5,
+                message: "invalid value: 'fine \\u{1b}[2J': control characters are not allowed".into()
+            }]
+        );
+        let system = &tree.children["system"];
+        assert_eq!(
+            (
+                system.children["host-name"].annotation.as_str(),
+                system.children["domain-name"].annotation.as_str()
+            ),
+            ("", "kept")
+        );
     }
 
     #[test]

@@ -14,5 +14,6 @@ pub mod schema;
 pub mod store;
 pub mod tree;
 pub mod validate;
+pub mod version;
 pub mod wire;
 pub mod xml;

@@ -92,6 +92,9 @@ impl SchemaNode {
 pub struct Schema {
     nodes: Vec<SchemaNode>,
     roots: Vec<SchemaId>,
+    /// What finds secret values in text, made from this schema's secret
+    /// statements the first time it is needed.
+    pub(super) secret_patterns: std::sync::OnceLock<Vec<(regex::Regex, String)>>,
 }
 
 impl Schema {

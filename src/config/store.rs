@@ -9,13 +9,16 @@
 //! commit wholly there or wholly absent, never the history and the rollbacks
 //! out of step. Files no history names are what a crash cut short, removed
 //! when the store is opened, which also checks that every commit the history
-//! names is there. Everything is readable by its owner only.
+//! names is there. The history record of a commit carries its version, so
+//! the version and the configuration are made in that same step. Everything
+//! is readable by its owner only.
 
 use std::collections::HashSet;
 use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use super::version::Version;
 use crate::durable::{AtomicFile, CrashPoint, crash_point, is_temporary, write_atomically};
 
 /// Configurations kept: rollback 0 (the committed one) through 49.
@@ -24,6 +27,8 @@ pub const KEPT: usize = 50;
 const HISTORY: &str = "history";
 const CANDIDATE: &str = "candidate";
 const CHECKPOINT: &str = "commit.";
+/// Where the version was kept, apart from the history, before it was in it.
+const OLD_VERSION: &str = "version";
 
 /// Who committed, when, how, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +43,8 @@ pub struct CommitRecord {
     pub confirmed: Option<u32>,
     /// A confirmed commit not yet confirmed: it is rolled back at its deadline.
     pub pending: bool,
+    /// `None` in a record written before versions were kept in the history.
+    pub version: Option<Version>,
 }
 
 impl CommitRecord {
@@ -131,6 +138,16 @@ impl Store {
         }
     }
 
+    /// The committed configuration's version: its record's, or for one
+    /// committed before records held it, the file it was kept in then. None
+    /// (a configuration never synchronized) is the oldest.
+    pub fn version(&self) -> Version {
+        match self.entries.first().and_then(|e| e.record.version) {
+            Some(version) => version,
+            None => old_version(&self.dir),
+        }
+    }
+
     /// The commits kept, newest first.
     pub fn history(&self) -> Vec<CommitRecord> {
         self.entries.iter().map(|e| e.record.clone()).collect()
@@ -143,8 +160,10 @@ impl Store {
             .map(|Entry { sequence, record: r }| {
                 let confirmed = r.confirmed.map(|m| m.to_string()).unwrap_or_default();
                 let pending = if r.pending { "pending" } else { "" };
+                // After the comment, so that a record without it reads as before.
+                let version = r.version.map(|v| format!("\t{}\t{}", v.term, v.sequence)).unwrap_or_default();
                 format!(
-                    "{sequence}\t{}\t{}\t{}\t{confirmed}\t{pending}\t{}\n",
+                    "{sequence}\t{}\t{}\t{}\t{confirmed}\t{pending}\t{}{version}\n",
                     r.time,
                     escape(&r.user),
                     escape(&r.client),
@@ -196,6 +215,10 @@ impl Store {
             // One left behind goes when the store is next opened.
             let _ = std::fs::remove_file(self.checkpoint(entry.sequence));
         }
+        if self.entries[0].record.version.is_some() {
+            // Read no more: the record has the version now.
+            let _ = std::fs::remove_file(self.dir.join(OLD_VERSION));
+        }
         Ok(())
     }
 
@@ -240,17 +263,39 @@ fn parse_entry(line: &str, dir: &Path) -> Option<Entry> {
     entry
 }
 
-/// Time, user, client, confirmed minutes, `pending`, comment; tab-separated.
+/// Time, user, client, confirmed minutes, `pending`, comment, and the
+/// version's term and sequence where there is one; tab-separated (a tab in
+/// a field is escaped).
 fn parse_record(line: &str) -> Option<CommitRecord> {
-    let mut fields = line.splitn(6, '\t');
-    Some(CommitRecord {
+    let mut fields = line.split('\t');
+    let record = CommitRecord {
         time: fields.next()?.parse().ok()?,
         user: unescape(fields.next()?),
         client: unescape(fields.next()?),
         confirmed: fields.next()?.parse().ok(),
         pending: fields.next()? == "pending",
         comment: unescape(fields.next().unwrap_or("")),
-    })
+        version: None,
+    };
+    let version = match (fields.next(), fields.next()) {
+        (None, _) => None,
+        (Some(term), Some(sequence)) => {
+            Some(Version { term: term.parse().ok()?, sequence: sequence.parse().ok()? })
+        }
+        (Some(_), None) => return None,
+    };
+    Some(CommitRecord { version, ..record })
+}
+
+/// `TERM SEQUENCE` in the file the version was kept in before the history
+/// held it; none, or one unreadable, is the oldest.
+fn old_version(dir: &Path) -> Version {
+    let text = std::fs::read_to_string(dir.join(OLD_VERSION)).unwrap_or_default();
+    let mut words = text.split_whitespace().map(str::parse);
+    match (words.next(), words.next()) {
+        (Some(Ok(term)), Some(Ok(sequence))) => Version { term, sequence },
+        _ => Version::default(),
+    }
 }
 
 /// The layout before this one: rollback N in `juniper.conf` (0) or
@@ -345,6 +390,7 @@ mod tests {
             comment: format!("change\t{n}\n"),
             confirmed: None,
             pending: false,
+            version: Some(Version { term: 2, sequence: n as u64 }),
         }
     }
 
@@ -465,7 +511,10 @@ mod tests {
         std::fs::write(config.join("commit.1"), "junk").unwrap();
         let mut store = Store::open(dir.path()).unwrap();
         assert_eq!(rollbacks(&store), ["c\n", "b\n", "a\n"]);
-        assert_eq!(store.history()[0], CommitRecord { comment: "change 3".into(), ..record(3) });
+        assert_eq!(
+            store.history()[0],
+            CommitRecord { comment: "change 3".into(), version: None, ..record(3) }
+        );
         assert_eq!(names(&config), ["commit.1", "commit.2", "commit.3", "history"]);
         let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&config), 0o700);
@@ -489,6 +538,34 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(rollbacks(&store), ["d\n", "c\n", "b\n", "a\n"]);
         assert_eq!(store.history()[0].time, 4);
+    }
+
+    /// A crash before the history names a commit leaves the version
+    /// with the configuration it versions: neither moved on.
+    #[test]
+    fn the_version_is_the_committed_configurations_even_after_a_crash() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.version(), Version::default());
+        store.commit("a\n", record(1)).unwrap();
+        std::fs::write(checkpoint(store.dir(), 2), "b\n").unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(
+            (store.rollback(0).unwrap().as_deref(), store.version()),
+            (Some("a\n"), record(1).version.unwrap())
+        );
+    }
+
+    #[test]
+    fn a_store_whose_version_was_kept_apart_reads_it_until_the_next_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = old_layout(dir.path(), &[(0, "a\n")], &[1]);
+        std::fs::write(config.join(OLD_VERSION), "4 7\n").unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.version(), Version { term: 4, sequence: 7 });
+        store.commit("b\n", record(8)).unwrap();
+        assert_eq!(Store::open(dir.path()).unwrap().version(), Version { term: 2, sequence: 8 });
+        assert!(!config.join(OLD_VERSION).exists());
     }
 
     #[test]

@@ -3,12 +3,12 @@
 //! newer master's commits are newer than anything committed before its
 //! term, so after a failover the old master's configuration never
 //! replaces what the new one committed. Synchronizing moves the other RE
-//! only forward: to a version newer than the one it has.
+//! only forward: to a version newer than the one it has. The version is
+//! kept in the commit's history record, so that it is on disk exactly when
+//! the configuration it versions is.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
 
-use crate::durable::write_atomically;
 use crate::proto::ConfigurationVersion;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -44,34 +44,6 @@ impl From<Version> for ConfigurationVersion {
     }
 }
 
-/// The version of the committed configuration, kept beside it.
-pub struct VersionFile {
-    path: PathBuf,
-}
-
-impl VersionFile {
-    pub fn new(config_dir: &Path) -> VersionFile {
-        VersionFile { path: config_dir.join("version") }
-    }
-
-    /// `TERM SEQUENCE`; none yet (a configuration never synchronized) is the oldest.
-    pub fn read(&self) -> Version {
-        let text = std::fs::read_to_string(&self.path).unwrap_or_default();
-        let mut words = text.split_whitespace().map(str::parse);
-        match (words.next(), words.next()) {
-            (Some(Ok(term)), Some(Ok(sequence))) => Version { term, sequence },
-            _ => Version::default(),
-        }
-    }
-
-    /// Written before the configuration it versions: a crash between the
-    /// two leaves a version newer than the configuration, which refuses
-    /// more than it must but never lets an older one in.
-    pub fn write(&self, version: Version) -> std::io::Result<()> {
-        write_atomically(&self.path, format!("{} {}\n", version.term, version.sequence).as_bytes())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,14 +55,5 @@ mod tests {
         assert!(new_master > old_master);
         assert_eq!(old_master.next(2, Some(new_master)), Version { term: 3, sequence: 10 });
         assert_eq!(Version::default().next(2, None), Version { term: 2, sequence: 1 });
-    }
-
-    #[test]
-    fn the_version_outlives_the_agent_and_a_missing_one_is_the_oldest() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = VersionFile::new(dir.path());
-        assert_eq!(file.read(), Version::default());
-        file.write(Version { term: 4, sequence: 7 }).unwrap();
-        assert_eq!(file.read(), Version { term: 4, sequence: 7 });
     }
 }

@@ -3,7 +3,12 @@
 
 mod common;
 
-use common::{batch, commands};
+use std::time::Duration;
+
+use common::{batch, commands, two_agents};
+use reshell::proto::authentication_client::AuthenticationClient;
+use reshell::proto::configuration_client::ConfigurationClient;
+use reshell::proto::{LoadRequest, LoginRequest};
 
 #[test]
 fn a_ten_megabyte_command_line_is_refused_and_the_next_command_runs() {
@@ -53,4 +58,70 @@ fn a_two_gigabyte_load_is_refused_and_the_re_keeps_serving() {
     assert!(run.stdout.contains("Hostname: re0"), "{}", run.stdout);
     let shown = commands(dir.path(), &["file show /var/tmp/big.conf"]);
     assert!(shown.stderr.contains("file too large"), "{}", shown.stderr);
+}
+
+/// The agent's gRPC address for `slot` in a `re0=..,re1=..` spec.
+fn address_of(spec: &str, slot: usize) -> String {
+    spec.split(',').nth(slot).and_then(|p| p.split_once('=')).unwrap().1.to_owned()
+}
+
+#[test]
+fn a_grpc_call_not_logged_in_is_refused_before_its_body_is_kept() {
+    const EACH: usize = 3 << 20;
+    const CALLS: usize = 16;
+    let dir = tempfile::tempdir().unwrap();
+    let (re0, _re1, spec) = two_agents(dir.path());
+    let pid = re0.child.id();
+    let address = format!("http://{}", address_of(&spec, 0));
+    let before = memory_kib(pid, "VmRSS");
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let codes = rt.block_on(async {
+        let channel = tonic::transport::Endpoint::from_shared(address)
+            .unwrap()
+            .timeout(Duration::from_secs(30))
+            .connect()
+            .await
+            .unwrap();
+        let mut calls = tokio::task::JoinSet::new();
+        for call in 0..CALLS {
+            let channel = channel.clone();
+            calls.spawn(async move {
+                let status = if call % 2 == 0 {
+                    // A password of megabytes: a login decodes a few KiB at most.
+                    let request =
+                        LoginRequest { user: "lab".into(), password: Some("x".repeat(EACH)), console: None };
+                    AuthenticationClient::new(channel).login(request).await.unwrap_err()
+                } else {
+                    // Without a login, a call's body is not read at all.
+                    let request = LoadRequest { text: "x".repeat(EACH), ..Default::default() };
+                    ConfigurationClient::new(channel)
+                        .max_encoding_message_size(usize::MAX)
+                        .load(request)
+                        .await
+                        .unwrap_err()
+                };
+                (call % 2, status.code(), status.message().to_owned())
+            });
+        }
+        calls.join_all().await
+    });
+    for (kind, code, message) in codes {
+        match kind {
+            0 => assert!(
+                code == tonic::Code::OutOfRange && message.ends_with("the limit is: 4096 bytes"),
+                "{code:?} {message}"
+            ),
+            _ => assert_eq!((code, message.as_str()), (tonic::Code::Unauthenticated, "login required")),
+        }
+    }
+    // It cost the agent its input windows, not what was sent.
+    let grown = memory_kib(pid, "VmHWM").saturating_sub(before) << 10;
+    assert!(grown < (EACH * CALLS) as u64 / 2, "the agent grew by {} MiB", grown >> 20);
+}
+
+/// A process's memory figure (`VmRSS`, `VmHWM`) in KiB.
+fn memory_kib(pid: u32, figure: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with(figure)).unwrap_or_else(|| panic!("{status}"));
+    line.split_whitespace().nth(1).and_then(|kib| kib.parse().ok()).unwrap()
 }

@@ -98,6 +98,10 @@ const PASSWORD_CHECKS: usize = 2;
 /// How long one call to the peer may take before it counts as unreachable.
 const PEER_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// A login's request: a name, a password and the chassis secret fit with
+/// room to spare; anyone may send one, so it may not be big.
+const LOGIN_MESSAGE_BYTES: usize = 4 << 10;
+
 pub(crate) struct Agent {
     slot: Slot,
     peer_address: String,
@@ -440,7 +444,9 @@ pub fn spawn(
     let task = tokio::spawn(async move {
         let served = server
             .layer(guard)
-            .add_service(AuthenticationServer::from_arc(agent.clone()))
+            .add_service(
+                AuthenticationServer::from_arc(agent.clone()).max_decoding_message_size(LOGIN_MESSAGE_BYTES),
+            )
             .add_service(
                 RoutingEngineServer::from_arc(agent.clone())
                     .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)

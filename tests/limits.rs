@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{batch, commands, two_agents};
+use common::{batch, commands, connected, connected_commands, eventually, two_agents, two_agents_with};
 use reshell::proto::authentication_client::AuthenticationClient;
 use reshell::proto::configuration_client::ConfigurationClient;
 use reshell::proto::{LoadRequest, LoginRequest};
@@ -60,9 +60,72 @@ fn a_two_gigabyte_load_is_refused_and_the_re_keeps_serving() {
     assert!(shown.stderr.contains("file too large"), "{}", shown.stderr);
 }
 
+/// Whether the server still holds a raw connection open.
+fn still_open(mut stream: &std::net::TcpStream) -> bool {
+    use std::io::Read;
+    stream.set_nonblocking(true).unwrap();
+    let mut buf = [0u8; 256];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return false,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return true,
+            Err(_) => return false,
+        }
+    }
+}
+
 /// The agent's gRPC address for `slot` in a `re0=..,re1=..` spec.
 fn address_of(spec: &str, slot: usize) -> String {
     spec.split(',').nth(slot).and_then(|p| p.split_once('=')).unwrap().1.to_owned()
+}
+
+#[test]
+fn a_flood_of_grpc_connections_not_logged_in_is_bounded_and_the_master_stays_master() {
+    // The agent holds 256 connections not logged in; the flood stays well
+    // below this process's descriptors.
+    const STARTUPS: usize = 256;
+    const FLOOD: usize = 300;
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = two_agents_with(dir.path(), &["--login-grace-time", "15"]);
+    let failover = connected_commands(
+        &spec,
+        &[
+            "configure",
+            "set chassis redundancy failover on-loss-of-keepalives",
+            "set chassis redundancy keepalive-time 2",
+            "commit synchronize and-quit",
+        ],
+    );
+    assert!(failover.stdout.contains("commit complete"), "{}{}", failover.stdout, failover.stderr);
+    let mastership = || {
+        let shown = connected(
+            &spec,
+            &["-c", "show chassis routing-engine | match state", "-c", "show log mastership"],
+        );
+        assert!(shown.ok, "{}", shown.stderr);
+        shown.stdout
+    };
+    let before = mastership();
+    assert!(before.contains("Current state                  Master"), "{before}");
+
+    let re0: std::net::SocketAddr = address_of(&spec, 0).parse().unwrap();
+    let flood: Vec<std::net::TcpStream> = (0..FLOOD)
+        .filter_map(|_| std::net::TcpStream::connect_timeout(&re0, Duration::from_secs(5)).ok())
+        .collect();
+    assert_eq!(flood.len(), FLOOD);
+    let held = || flood.iter().filter(|c| still_open(c)).count();
+    // Past the cap the oldest are closed, as soon as the newest are accepted.
+    eventually(Duration::from_secs(20), "at most 256 connections not logged in held", || held() <= STARTUPS);
+    // A shell still gets in, taking the place of the oldest of the flood.
+    let run = connected(&spec, &["-c", "show version | match Hostname"]);
+    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("Hostname: re0\n", ""));
+    assert!(held() > STARTUPS - 16, "the flood was over before the shell ran: {} held", held());
+    // Those held are closed once the login grace time has passed.
+    eventually(Duration::from_secs(40), "the idle connections closed after the grace time", || held() == 0);
+    // Through all of it the backup heard the master's keepalives: nobody
+    // changed role.
+    assert_eq!(mastership(), before);
 }
 
 #[test]

@@ -157,7 +157,7 @@ struct AgentArgs {
     /// factory default when the state dir is new
     #[arg(long, value_name = "FILE")]
     startup_config: Option<PathBuf>,
-    /// How long an SSH connection may take to log in (tests shorten it)
+    /// How long an SSH or gRPC connection may take to log in (tests shorten it)
     #[arg(long, hide = true, value_name = "SECONDS")]
     login_grace_time: Option<u64>,
     /// Die as by `kill -9` at this step of the first commit or file

@@ -17,6 +17,7 @@ use anyhow::Context as _;
 use tonic::Status;
 use tonic::metadata::AsciiMetadataValue;
 
+use super::gate::Link;
 use crate::config::tree::Node;
 use crate::permissions::{self, Permission, Permissions};
 
@@ -506,7 +507,8 @@ pub fn class_permissions(config: &Node, class: &str) -> Option<Permissions> {
     Some(Permissions::parse(flags.iter().map(String::as_str)))
 }
 
-/// The layer that puts [`Authority::admit`] in front of every service.
+/// The layer that puts [`Authority::admit`] in front of every service, and
+/// tells the connection's gate once it is logged in.
 #[derive(Clone)]
 pub struct Guard(pub Arc<Authority>);
 
@@ -542,12 +544,32 @@ where
     }
 
     fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        // Where the call comes from, where handlers look for it.
+        let pass = request.extensions().get::<Link>().cloned().map(|link| {
+            request.extensions_mut().insert(link.tcp);
+            link.pass
+        });
         match self.authority.admit(request.uri().path(), request.headers()) {
-            Ok(principal) => {
-                if let Some(principal) = principal {
-                    request.extensions_mut().insert(principal);
+            Ok(Some(principal)) => {
+                if let Some(pass) = pass {
+                    pass.authenticated();
                 }
+                request.extensions_mut().insert(principal);
                 Box::pin(self.inner.call(request))
+            }
+            Ok(None) => {
+                let login = self.inner.call(request);
+                Box::pin(async move {
+                    let response = login.await?;
+                    // A refused login is answered at once, its status in the
+                    // headers; a granted one has its status in the trailers.
+                    if let Some(pass) = pass
+                        && !response.headers().contains_key("grpc-status")
+                    {
+                        pass.authenticated();
+                    }
+                    Ok(response)
+                })
             }
             Err(status) => Box::pin(std::future::ready(Ok(status.into_http()))),
         }
@@ -751,6 +773,55 @@ mod tests {
         let path = "/reshell.v1.RoutingEngine/GetIdentity";
         let refused = (0..=REQUESTS_PER_SECOND).filter(|_| authority.admit(path, &headers).is_err()).count();
         assert_eq!(refused, 1, "the call past the limit in one second");
+    }
+
+    /// Answers every call, granted (its status left to the trailers) or refused.
+    #[derive(Clone)]
+    struct Answer {
+        granted: bool,
+    }
+
+    impl tower::Service<http::Request<()>> for Answer {
+        type Response = http::Response<()>;
+        type Error = std::convert::Infallible;
+        type Future = std::future::Ready<Result<http::Response<()>, std::convert::Infallible>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, _: http::Request<()>) -> Self::Future {
+            let status = if self.granted { None } else { Some(Status::unauthenticated("login incorrect")) };
+            std::future::ready(Ok(status.map_or_else(http::Response::default, |s| s.into_http())))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_connection_is_logged_in_by_an_authenticated_call_or_a_granted_login() {
+        use tower::{Layer, Service};
+        let dir = tempfile::tempdir().unwrap();
+        let authority = Arc::new(authority(dir.path()));
+        let token = login(&authority, "read-only");
+        let mut secret = http::HeaderMap::new();
+        secret.insert(CHASSIS_KEY, authority.secret.0.parse().unwrap());
+        let gate = super::super::gate::Gate::default();
+        let info = "/reshell.v1.RoutingEngine/GetRouteEngineInformation";
+        let cases = [
+            (LOGIN_PATH, http::HeaderMap::new(), true, true),
+            (LOGIN_PATH, http::HeaderMap::new(), false, false),
+            (info, http::HeaderMap::new(), true, false),
+            (info, token, true, true),
+            ("/reshell.v1.Peer/Claim", secret, true, true),
+        ];
+        for (path, headers, granted, logged_in) in cases {
+            let (ours, _theirs) = tokio::io::duplex(64);
+            let connection = gate.admit(ours, Duration::from_secs(120));
+            let mut request = http::Request::builder().uri(path).body(()).unwrap();
+            *request.headers_mut() = headers;
+            request.extensions_mut().insert(connection.link());
+            Guard(authority.clone()).layer(Answer { granted }).call(request).await.unwrap();
+            assert_eq!(connection.link().pass.is_authenticated(), logged_in, "{path} granted {granted}");
+        }
     }
 
     #[test]

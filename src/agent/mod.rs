@@ -9,6 +9,7 @@ mod election;
 mod faults;
 mod files;
 mod forwarding;
+mod gate;
 mod host;
 mod lease;
 mod logins;
@@ -35,6 +36,7 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use tokio_stream::StreamExt;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Channel, Server};
@@ -79,7 +81,7 @@ pub struct AgentOptions {
     pub ssh_host_key: PathBuf,
     /// Committed with the factory default when the state dir is new.
     pub startup_config: Option<PathBuf>,
-    /// How long an SSH connection may take to log in.
+    /// How long an SSH or gRPC connection may take to log in.
     pub login_grace_time: Duration,
 }
 
@@ -102,6 +104,22 @@ const PEER_TIMEOUT: Duration = Duration::from_secs(2);
 /// taken for dead: a transfer that progresses is not limited.
 const SYNCHRONIZING_PING_EVERY: Duration = Duration::from_secs(1);
 const SYNCHRONIZING_PING_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// A login's request: a name, a password and the chassis secret fit with
+/// room to spare. Before a login this is what one call may make the agent
+/// hold: at most `STARTUPS * STREAMS * LOGIN_MESSAGE_BYTES` (64 MiB) all told.
+const LOGIN_MESSAGE_BYTES: usize = 4 << 10;
+
+/// Calls in progress on one connection: far more than a shell (a command
+/// and its session's stream) or the other RE (keepalives, a commit
+/// synchronize) makes; a client past it waits for one to end.
+const STREAMS: u32 = 64;
+
+/// How often a connection with nothing to say is asked to prove it is
+/// there, and how long it has to answer before it is closed: a client that
+/// went away without a word holds nothing for long.
+const HTTP2_KEEPALIVE_INTERVAL: Duration = Duration::from_secs(30);
+const HTTP2_KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub(crate) struct Agent {
     slot: Slot,
@@ -425,7 +443,11 @@ pub fn spawn(
     // Without TCP_NODELAY every small reply waits out the peer's delayed ACK
     // (about 40 ms a command).
     let grpc = listener.local_addr()?;
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let gate = gate::Gate::default();
+    let grace = options.login_grace_time;
+    let incoming = TcpIncoming::from(listener)
+        .with_nodelay(Some(true))
+        .map(move |accepted| accepted.map(|stream| gate.admit(stream, grace)));
     let owner = agent.clone();
     let guard = auth::Guard(agent.authority.clone());
     let (mut ssh, mut netconf) = (None, None);
@@ -443,14 +465,19 @@ pub fn spawn(
             tasks.push(tokio::spawn(service.clone().serve(listener, kind)));
         }
     }
-    let mut server = Server::builder();
+    let mut server = Server::builder()
+        .max_concurrent_streams(STREAMS)
+        .http2_keepalive_interval(Some(HTTP2_KEEPALIVE_INTERVAL))
+        .http2_keepalive_timeout(Some(HTTP2_KEEPALIVE_TIMEOUT));
     if let Some(tls) = &options.tls {
         server = server.tls_config(tls.server()?).context("cannot set up TLS")?;
     }
     let task = tokio::spawn(async move {
         let served = server
             .layer(guard)
-            .add_service(AuthenticationServer::from_arc(agent.clone()))
+            .add_service(
+                AuthenticationServer::from_arc(agent.clone()).max_decoding_message_size(LOGIN_MESSAGE_BYTES),
+            )
             .add_service(
                 RoutingEngineServer::from_arc(agent.clone())
                     .max_decoding_message_size(crate::MAX_MESSAGE_BYTES)

@@ -147,6 +147,11 @@ fn required(path: &str) -> Option<&'static [Permission]> {
 
 const LOGIN_PATH: &str = "/reshell.v1.Authentication/Login";
 
+/// Marks the reply to a login that was granted, for the layer that stops
+/// counting the connection as not logged in.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginGranted;
+
 /// The secret both REs of a chassis share, made once at the first start.
 #[derive(Clone)]
 pub struct ChassisSecret(Arc<str>);
@@ -561,10 +566,8 @@ where
                 let login = self.inner.call(request);
                 Box::pin(async move {
                     let response = login.await?;
-                    // A refused login is answered at once, its status in the
-                    // headers; a granted one has its status in the trailers.
                     if let Some(pass) = pass
-                        && !response.headers().contains_key("grpc-status")
+                        && response.extensions().get::<LoginGranted>().is_some()
                     {
                         pass.authenticated();
                     }
@@ -775,7 +778,7 @@ mod tests {
         assert_eq!(refused, 1, "the call past the limit in one second");
     }
 
-    /// Answers every call, granted (its status left to the trailers) or refused.
+    /// Answers every call, granted (marked so) or refused.
     #[derive(Clone)]
     struct Answer {
         granted: bool,
@@ -791,8 +794,14 @@ mod tests {
         }
 
         fn call(&mut self, _: http::Request<()>) -> Self::Future {
-            let status = if self.granted { None } else { Some(Status::unauthenticated("login incorrect")) };
-            std::future::ready(Ok(status.map_or_else(http::Response::default, |s| s.into_http())))
+            let response = if self.granted {
+                let mut granted = http::Response::default();
+                granted.extensions_mut().insert(LoginGranted);
+                granted
+            } else {
+                Status::unauthenticated("login incorrect").into_http()
+            };
+            std::future::ready(Ok(response))
         }
     }
 

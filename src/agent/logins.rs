@@ -40,7 +40,10 @@ impl Authentication for Agent {
             .await
             .map_err(|refused| Status::unauthenticated(refused.error.to_string()))?;
         self.log_message("login", &format!("{} logged in from {from} (class {class})", escaped(&r.user)));
-        Ok(Response::new(self.issue(Principal { user: r.user, class, permissions, from, token: None })?))
+        let mut reply =
+            Response::new(self.issue(Principal { user: r.user, class, permissions, from, token: None })?);
+        reply.extensions_mut().insert(auth::LoginGranted);
+        Ok(reply)
     }
 }
 

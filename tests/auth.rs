@@ -58,6 +58,16 @@ fn as_user(spec: &str, user: &str, password: Option<&str>, commands: &[&str]) ->
     command.output().expect("run reshell").into()
 }
 
+/// Commits `system login retry-options` with `options` on re0.
+fn retry_options(spec: &str, options: &[&str]) {
+    let lines: Vec<String> = options.iter().map(|o| format!("set system login retry-options {o}")).collect();
+    let mut commands = vec!["configure"];
+    commands.extend(lines.iter().map(String::as_str));
+    commands.push("commit and-quit");
+    let run = connected_commands(spec, &commands);
+    assert!(run.stdout.contains("commit complete"), "{}{}", run.stdout, run.stderr);
+}
+
 fn address_of(spec: &str, slot: usize) -> String {
     spec.split(',').nth(slot).and_then(|p| p.split_once('=')).map(|(_, a)| a.to_owned()).unwrap()
 }
@@ -297,18 +307,7 @@ fn failed_passwords_lock_the_account_until_the_period_ends_or_it_is_cleared() {
     let dir = tempfile::tempdir().unwrap();
     let (_re0, _re1, spec) = two_agents(dir.path());
     add_users(&spec);
-    let retry = "set system login retry-options";
-    let run = connected_commands(
-        &spec,
-        &[
-            "configure",
-            &format!("{retry} tries-before-disconnect 2"),
-            &format!("{retry} backoff-threshold 3"),
-            &format!("{retry} lockout-period 1"),
-            "commit and-quit",
-        ],
-    );
-    assert!(run.stdout.contains("commit complete"), "{}{}", run.stdout, run.stderr);
+    retry_options(&spec, &["tries-before-disconnect 2", "backoff-threshold 3", "lockout-period 1"]);
     let raw = Raw::new(&address_of(&spec, 0));
     for _ in 0..2 {
         assert_eq!(raw.login("bob", "not-his-password"), Err(Code::Unauthenticated));
@@ -334,17 +333,7 @@ fn a_wrong_password_past_the_threshold_is_answered_late() {
     let dir = tempfile::tempdir().unwrap();
     let (_re0, _re1, spec) = two_agents(dir.path());
     add_users(&spec);
-    let retry = "set system login retry-options";
-    let run = connected_commands(
-        &spec,
-        &[
-            "configure",
-            &format!("{retry} backoff-threshold 1"),
-            &format!("{retry} backoff-factor 5"),
-            "commit and-quit",
-        ],
-    );
-    assert!(run.stdout.contains("commit complete"), "{}{}", run.stdout, run.stderr);
+    retry_options(&spec, &["backoff-threshold 1", "backoff-factor 5"]);
     let raw = Raw::new(&address_of(&spec, 0));
     // An unknown name waits as long as a known one: nothing tells them apart.
     for user in ["bob", "nobody"] {
@@ -543,17 +532,7 @@ fn tries_sent_side_by_side_are_no_faster_than_one_after_another() {
     let dir = tempfile::tempdir().unwrap();
     let (_re0, _re1, spec) = two_agents(dir.path());
     add_users(&spec);
-    let retry = "set system login retry-options";
-    let run = connected_commands(
-        &spec,
-        &[
-            "configure",
-            &format!("{retry} backoff-threshold 1"),
-            &format!("{retry} backoff-factor 5"),
-            "commit and-quit",
-        ],
-    );
-    assert!(run.stdout.contains("commit complete"), "{}{}", run.stdout, run.stderr);
+    retry_options(&spec, &["backoff-threshold 1", "backoff-factor 5"]);
     let address = address_of(&spec, 0);
     let guesses: Vec<Result<String, Code>> = std::thread::scope(|scope| {
         let tries: Vec<_> = (0..20)

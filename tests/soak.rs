@@ -486,6 +486,10 @@ fn soak(iterations: usize, longest_fault: Duration) {
                 if found.0 == found.1 {
                     figures.double_masters.push(format!("{context}: both masters in term {}", found.0));
                 } else {
+                    eprintln!(
+                        "soak: OVERLAP {context}: both said master, re0 in term {}, re1 in {}",
+                        found.0, found.1
+                    );
                     figures.overlaps += 1;
                 }
             }

@@ -68,7 +68,7 @@ impl Agent {
                     return Ok(CommitReply { routing_engines: steps, ..CommitReply::default() });
                 }
                 Err(status) if crate::is_unreachable(&status) => {
-                    return self.commit_alone(session, request, tree, effective, &status);
+                    return self.commit_alone(session, request, tree, effective, version, &status);
                 }
                 Err(status) => {
                     let refusal = status.message().to_owned();
@@ -90,18 +90,22 @@ impl Agent {
     }
 
     /// The other RE is away: the commit goes ahead here, and the other RE
-    /// gets the configuration when it is back.
+    /// gets the configuration when it is back. Its version is newer than the
+    /// one `offered` to the other RE by this commit's check, which was newer
+    /// than the other RE's own: a version only this RE's may fall below
+    /// the other RE's, which would then never be caught up.
     fn commit_alone(
         &self,
         session: u64,
         request: &CommitRequest,
         tree: Node,
         effective: Node,
+        offered: Version,
         status: &Status,
     ) -> Result<CommitReply, Status> {
         blocking(|| {
             let mut db = self.config();
-            let version = db.version().next(self.mastership.term(), None);
+            let version = db.version().next(self.mastership.term(), Some(offered));
             db.finish(session, tree, effective, request, version)?;
             if !request.check {
                 db.set_peer_behind(true);

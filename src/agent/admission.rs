@@ -124,39 +124,63 @@ impl Drop for Ticket {
     }
 }
 
-/// A connection's stream that fails its reads once the grace time has
-/// passed without a login, whatever stage the SSH handshake is at; the
-/// SSH session then ends and its socket is closed.
-pub struct Graced<S> {
-    stream: S,
-    ticket: Arc<Ticket>,
-    deadline: Pin<Box<Sleep>>,
-}
+/// What a connection's place tells its stream: whether the client has
+/// logged in, and whether the place was taken back before that.
+pub trait Place {
+    fn is_authenticated(&self) -> bool;
 
-impl<S> Graced<S> {
-    pub fn new(stream: S, ticket: Arc<Ticket>, grace: Duration) -> Graced<S> {
-        Graced { stream, ticket, deadline: Box::pin(tokio::time::sleep(grace)) }
+    /// Why the connection was closed early, if it was; `cx` is woken when
+    /// it is.
+    fn closed(&self, _cx: &Context<'_>) -> Option<std::io::Error> {
+        None
     }
 }
 
-impl<S: AsyncRead + Unpin> AsyncRead for Graced<S> {
+impl Place for Ticket {
+    fn is_authenticated(&self) -> bool {
+        Ticket::is_authenticated(self)
+    }
+}
+
+/// A connection's stream whose reads fail once the grace time has passed
+/// without a login (or its place was taken back), whatever stage the
+/// handshake is at (SSH, TLS, HTTP/2); the session then ends and its socket
+/// is closed.
+pub struct Graced<S, P> {
+    pub(super) stream: S,
+    pub(super) place: Arc<P>,
+    deadline: Pin<Box<Sleep>>,
+}
+
+impl<S, P> Graced<S, P> {
+    pub fn new(stream: S, place: Arc<P>, grace: Duration) -> Graced<S, P> {
+        Graced { stream, place, deadline: Box::pin(tokio::time::sleep(grace)) }
+    }
+}
+
+impl<S: AsyncRead + Unpin, P: Place> AsyncRead for Graced<S, P> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
         let this = &mut *self;
-        if !this.ticket.is_authenticated() && this.deadline.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(Err(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                "login grace time exceeded",
-            )));
+        if !this.place.is_authenticated() {
+            if let Some(closed) = this.place.closed(cx) {
+                return Poll::Ready(Err(closed));
+            }
+            if this.deadline.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "login grace time exceeded",
+                )));
+            }
         }
         Pin::new(&mut this.stream).poll_read(cx, buf)
     }
 }
 
-impl<S: AsyncWrite + Unpin> AsyncWrite for Graced<S> {
+impl<S: AsyncWrite + Unpin, P: Unpin> AsyncWrite for Graced<S, P> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

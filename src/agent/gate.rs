@@ -10,17 +10,15 @@
 //! and the connections already logged in are not counted at all.
 
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Waker};
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::time::Sleep;
 use tonic::transport::server::{Connected, TcpConnectInfo};
+
+use super::admission::{Graced, Place};
 
 /// Connections not logged in yet, held at once.
 pub const STARTUPS: usize = 256;
@@ -64,7 +62,7 @@ impl Gate {
             startups: self.startups.clone(),
             authenticated: AtomicBool::new(false),
         });
-        Admitted { stream, pass, deadline: Box::pin(tokio::time::sleep(grace)) }
+        Graced::new(stream, pass, grace)
     }
 
     #[cfg(test)]
@@ -124,19 +122,33 @@ pub struct Link {
     pub pass: Arc<Pass>,
 }
 
-/// A connection whose reads fail once it is closed as a startup; the HTTP/2
-/// connection (or the TLS handshake) then ends and the socket is closed.
-pub struct Admitted<S> {
-    stream: S,
-    pass: Arc<Pass>,
-    deadline: Pin<Box<Sleep>>,
+impl Place for Pass {
+    fn is_authenticated(&self) -> bool {
+        Pass::is_authenticated(self)
+    }
+
+    fn closed(&self, cx: &Context<'_>) -> Option<std::io::Error> {
+        // Registered before the check, so a close in between still wakes us.
+        *self.closer.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
+        self.closer.closed.load(Ordering::Acquire).then(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::ConnectionAborted,
+                "closed for a newer connection: too many not logged in",
+            )
+        })
+    }
 }
+
+/// A gRPC connection: closed as a startup when its grace time passes or a
+/// newer one takes its place; the HTTP/2 connection (or the TLS handshake)
+/// then ends and the socket is closed.
+pub type Admitted<S> = Graced<S, Pass>;
 
 impl<S> Admitted<S> {
     /// What calls on a connection from nowhere in particular carry.
     #[cfg(test)]
     pub fn link(&self) -> Link {
-        Link { tcp: TcpConnectInfo { local_addr: None, remote_addr: None }, pass: self.pass.clone() }
+        Link { tcp: TcpConnectInfo { local_addr: None, remote_addr: None }, pass: self.place.clone() }
     }
 }
 
@@ -144,53 +156,7 @@ impl Connected for Admitted<TcpStream> {
     type ConnectInfo = Link;
 
     fn connect_info(&self) -> Link {
-        Link { tcp: self.stream.connect_info(), pass: self.pass.clone() }
-    }
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for Admitted<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        let this = &mut *self;
-        if !this.pass.is_authenticated() {
-            let closer = &this.pass.closer;
-            // Registered before the check, so a close in between still wakes us.
-            *closer.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
-            if closer.closed.load(Ordering::Acquire) {
-                return Poll::Ready(Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionAborted,
-                    "closed for a newer connection: too many not logged in",
-                )));
-            }
-            if this.deadline.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(Err(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    "login grace time exceeded",
-                )));
-            }
-        }
-        Pin::new(&mut this.stream).poll_read(cx, buf)
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for Admitted<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
+        Link { tcp: self.stream.connect_info(), pass: self.place.clone() }
     }
 }
 
@@ -224,7 +190,7 @@ mod tests {
             gate.admit(ours, GRACE)
         };
         let mut logged_in = admit();
-        logged_in.pass.authenticated();
+        logged_in.place.authenticated();
         let mut startups: Vec<_> = (0..STARTUPS).map(|_| admit()).collect();
         assert_eq!(gate.waiting(), STARTUPS);
         let mut newest = admit();
@@ -236,7 +202,7 @@ mod tests {
         assert_eq!(read(&mut logged_in, second).await, None);
         // A startup that ends or logs in gives its place back.
         startups.truncate(STARTUPS - 2);
-        newest.pass.authenticated();
+        newest.place.authenticated();
         assert_eq!(gate.waiting(), STARTUPS - 3);
     }
 
@@ -247,7 +213,7 @@ mod tests {
         let mut startup = gate.admit(ours, GRACE);
         let (ours, _theirs) = tokio::io::duplex(64);
         let mut logged_in = gate.admit(ours, GRACE);
-        logged_in.pass.authenticated();
+        logged_in.place.authenticated();
         assert_eq!(read(&mut startup, GRACE * 2).await, Some(std::io::ErrorKind::TimedOut));
         assert_eq!(read(&mut logged_in, GRACE * 2).await, None, "a logged-in connection may stay silent");
     }

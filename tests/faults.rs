@@ -7,46 +7,12 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{Process, agent, agent_with, connected_commands as run, eventually, fault, free_port};
-use reshell::proto::authentication_client::AuthenticationClient;
-use reshell::proto::routing_engine_client::RoutingEngineClient;
-use reshell::proto::{GetIdentityRequest, LoginRequest, MastershipState};
+use common::{Process, Roles, agent, agent_with, connected_commands as run, eventually, fault, free_port};
+use reshell::proto::MastershipState;
 use rustix::process::{Pid, Signal, kill_process};
-use tonic::transport::Endpoint;
 
-/// Asks agents for their role directly over gRPC, with a short deadline:
-/// a stopped agent does not answer.
-struct Roles {
-    rt: tokio::runtime::Runtime,
-}
-
-impl Roles {
-    fn new() -> Roles {
-        Roles { rt: tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap() }
-    }
-
-    fn of(&self, address: &str) -> Option<MastershipState> {
-        self.rt.block_on(async {
-            let ask = async {
-                let channel =
-                    Endpoint::from_shared(format!("http://{address}")).ok()?.connect().await.ok()?;
-                let login = LoginRequest {
-                    user: "lab".into(),
-                    password: Some(common::PASSWORD.into()),
-                    console: None,
-                };
-                let token =
-                    AuthenticationClient::new(channel.clone()).login(login).await.ok()?.into_inner().token;
-                let mut request = tonic::Request::new(GetIdentityRequest {});
-                request.metadata_mut().insert(reshell::agent::TOKEN_KEY, token.parse().ok()?);
-                let identity =
-                    RoutingEngineClient::new(channel).get_identity(request).await.ok()?.into_inner();
-                Some(identity.mastership_state())
-            };
-            tokio::time::timeout(Duration::from_millis(300), ask).await.ok().flatten()
-        })
-    }
-}
+/// How long a role is waited for: a stopped agent does not answer.
+const ROLE_WITHIN: Duration = Duration::from_millis(300);
 
 fn configure_failover(address: &str, slot: usize) {
     let configured = run(
@@ -128,7 +94,9 @@ impl Pair {
     }
 
     fn masters(&self, roles: &Roles) -> Vec<usize> {
-        (0..2).filter(|&s| roles.of(&self.addresses[s]) == Some(MastershipState::Master)).collect()
+        (0..2)
+            .filter(|&s| roles.of(&self.addresses[s], ROLE_WITHIN) == Some(MastershipState::Master))
+            .collect()
     }
 
     /// Fails if both REs act as master at once: one says master before and
@@ -137,7 +105,10 @@ impl Pair {
         for first in 0..2 {
             let [a, b] = [&self.addresses[first], &self.addresses[1 - first]];
             let master = Some(MastershipState::Master);
-            if roles.of(a) == master && roles.of(b) == master && roles.of(a) == master {
+            if roles.of(a, ROLE_WITHIN) == master
+                && roles.of(b, ROLE_WITHIN) == master
+                && roles.of(a, ROLE_WITHIN) == master
+            {
                 panic!(
                     "two masters at once {context}\nre0:\n{}\nre1:\n{}",
                     log(&self.state_dir(0)),

@@ -16,12 +16,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{Process, agent_with, free_port};
-use reshell::proto::authentication_client::AuthenticationClient;
-use reshell::proto::routing_engine_client::RoutingEngineClient;
-use reshell::proto::{GetIdentityRequest, LoginRequest, MastershipState};
+use common::{Process, Roles, agent_with, free_port};
+use reshell::proto::MastershipState;
 use rustix::process::{Pid, Signal, kill_process};
-use tonic::transport::Endpoint;
 
 /// Long enough for a failover (keepalive time, then the lease's life), a
 /// restart and a catch-up on a loaded machine; longer is a stuck chassis.
@@ -168,39 +165,7 @@ impl Chassis {
     }
 }
 
-/// Asks agents for their role over gRPC with a deadline: a stopped agent
-/// does not answer.
-struct Roles {
-    rt: tokio::runtime::Runtime,
-}
-
 impl Roles {
-    fn new() -> Roles {
-        Roles { rt: tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap() }
-    }
-
-    fn of(&self, address: &str, within: Duration) -> Option<MastershipState> {
-        self.rt.block_on(async {
-            let ask = async {
-                let channel =
-                    Endpoint::from_shared(format!("http://{address}")).ok()?.connect().await.ok()?;
-                let login = LoginRequest {
-                    user: "lab".into(),
-                    password: Some(common::PASSWORD.into()),
-                    console: None,
-                };
-                let token =
-                    AuthenticationClient::new(channel.clone()).login(login).await.ok()?.into_inner().token;
-                let mut request = tonic::Request::new(GetIdentityRequest {});
-                request.metadata_mut().insert(reshell::agent::TOKEN_KEY, token.parse().ok()?);
-                let identity =
-                    RoutingEngineClient::new(channel).get_identity(request).await.ok()?.into_inner();
-                Some(identity.mastership_state())
-            };
-            tokio::time::timeout(within, ask).await.ok().flatten()
-        })
-    }
-
     /// The master, when one RE says master and the other backup.
     fn settled_master(&self, chassis: &Chassis) -> Option<usize> {
         let within = Duration::from_secs(2);

@@ -4,9 +4,10 @@
 
 mod common;
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{agent, batch, commands, connected_commands as run, eventually, free_port, shell};
+use common::{Process, agent, batch, commands, connected_commands as run, eventually, free_port, shell};
 
 const HOST_NAMES: [&str; 3] = [
     "set groups re0 system host-name foo-re0",
@@ -234,26 +235,43 @@ fn a_frozen_other_re_fails_commit_synchronize_and_nothing_is_committed() {
     }
 }
 
-#[test]
-fn the_old_masters_catch_up_does_not_overwrite_what_the_new_master_committed() {
-    let dir = tempfile::tempdir().unwrap();
+/// Two agents of which RE0 is left running, owing RE1 a synchronized commit
+/// of `domain` made while RE1 was away.
+struct Owing {
+    re0: Process,
+    re0_port: String,
+    re1_port: String,
+    re0_dir: PathBuf,
+    re1_dir: PathBuf,
+    spec0: String,
+    spec1: String,
+}
+
+fn re0_owes_re1(dir: &Path, domain: &str) -> Owing {
     let (re0_port, re1_port) = (free_port(), free_port());
-    let (re0_dir, re1_dir) = (dir.path().join("re0"), dir.path().join("re1"));
+    let (re0_dir, re1_dir) = (dir.join("re0"), dir.join("re1"));
     let (spec0, spec1) = (format!("re0={re0_port}"), format!("re1={re1_port}"));
     let (re0, _) = agent(0, &re0_port, &re1_port, &re0_dir);
     let (re1, _) = agent(1, &re1_port, &re0_port, &re1_dir);
     eventually(Duration::from_secs(10), "re1 hears re0 as master", || {
         run(&spec1, &["show log mastership"]).stdout.contains("event = E_ORE_M")
     });
-
-    // RE1 goes away; RE0 commits without it, and owes it that commit.
     drop(re1);
-    let alone = run(&spec0, &["configure", "set system domain-name old.example.net", "commit synchronize"]);
+    let change = format!("set system domain-name {domain}");
+    let alone = run(&spec0, &["configure", &change, "commit synchronize"]);
     assert!(
         alone.stdout.contains("warning: Cannot connect to other RE, ignoring it\ncommit complete\n"),
         "{}",
         alone.stdout
     );
+    Owing { re0, re0_port, re1_port, re0_dir, re1_dir, spec0, spec1 }
+}
+
+#[test]
+fn the_old_masters_catch_up_does_not_overwrite_what_the_new_master_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let Owing { re0, re0_port, re1_port, re0_dir, re1_dir, spec0, spec1 } =
+        re0_owes_re1(dir.path(), "old.example.net");
     // Then RE0 fails, RE1 takes over and commits a newer configuration.
     drop(re0);
     let (_re1, _) = agent(1, &re1_port, &re0_port, &re1_dir);
@@ -285,23 +303,8 @@ fn the_old_masters_catch_up_does_not_overwrite_what_the_new_master_committed() {
 #[test]
 fn a_commit_cut_short_by_a_crash_does_not_keep_the_re_from_being_caught_up() {
     let dir = tempfile::tempdir().unwrap();
-    let (re0_port, re1_port) = (free_port(), free_port());
-    let (re0_dir, re1_dir) = (dir.path().join("re0"), dir.path().join("re1"));
-    let (spec0, spec1) = (format!("re0={re0_port}"), format!("re1={re1_port}"));
-    let (re0, _) = agent(0, &re0_port, &re1_port, &re0_dir);
-    let (re1, _) = agent(1, &re1_port, &re0_port, &re1_dir);
-    eventually(Duration::from_secs(10), "re1 hears re0 as master", || {
-        run(&spec1, &["show log mastership"]).stdout.contains("event = E_ORE_M")
-    });
-
-    // RE1 goes away; RE0 commits without it, and owes it that commit.
-    drop(re1);
-    let alone = run(&spec0, &["configure", "set system domain-name owed.example.net", "commit synchronize"]);
-    assert!(
-        alone.stdout.contains("Cannot connect to other RE, ignoring it\ncommit complete\n"),
-        "{}",
-        alone.stdout
-    );
+    let Owing { re0, re0_port, re1_port, re0_dir, re1_dir, spec0: _, spec1 } =
+        re0_owes_re1(dir.path(), "owed.example.net");
     drop(re0);
 
     // RE1, alone, dies in a commit before the commit is made.

@@ -374,3 +374,40 @@ pub fn agent_serving_with_open_files(
         .stdin(Stdio::null());
     served(Process::spawn(&mut command))
 }
+
+/// Asks agents for their role directly over gRPC, logged in as `lab`, with
+/// a deadline: a stopped agent does not answer.
+pub struct Roles {
+    rt: tokio::runtime::Runtime,
+}
+
+impl Roles {
+    pub fn new() -> Roles {
+        Roles { rt: tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap() }
+    }
+
+    pub fn of(&self, address: &str, within: Duration) -> Option<reshell::proto::MastershipState> {
+        use reshell::proto::authentication_client::AuthenticationClient;
+        use reshell::proto::routing_engine_client::RoutingEngineClient;
+        use reshell::proto::{GetIdentityRequest, LoginRequest};
+        self.rt.block_on(async {
+            let ask = async {
+                let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+                    .ok()?
+                    .connect()
+                    .await
+                    .ok()?;
+                let login =
+                    LoginRequest { user: "lab".into(), password: Some(PASSWORD.into()), console: None };
+                let token =
+                    AuthenticationClient::new(channel.clone()).login(login).await.ok()?.into_inner().token;
+                let mut request = tonic::Request::new(GetIdentityRequest {});
+                request.metadata_mut().insert(reshell::agent::TOKEN_KEY, token.parse().ok()?);
+                let identity =
+                    RoutingEngineClient::new(channel).get_identity(request).await.ok()?.into_inner();
+                Some(identity.mastership_state())
+            };
+            tokio::time::timeout(within, ask).await.ok().flatten()
+        })
+    }
+}

@@ -5,7 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{batch, commands, connected, connected_commands, eventually, two_agents, two_agents_with};
+use common::{
+    batch, commands, connected, connected_commands, eventually, still_open, two_agents, two_agents_with,
+};
 use reshell::proto::authentication_client::AuthenticationClient;
 use reshell::proto::configuration_client::ConfigurationClient;
 use reshell::proto::{LoadRequest, LoginRequest};
@@ -58,21 +60,6 @@ fn a_two_gigabyte_load_is_refused_and_the_re_keeps_serving() {
     assert!(run.stdout.contains("Hostname: re0"), "{}", run.stdout);
     let shown = commands(dir.path(), &["file show /var/tmp/big.conf"]);
     assert!(shown.stderr.contains("file too large"), "{}", shown.stderr);
-}
-
-/// Whether the server still holds a raw connection open.
-fn still_open(mut stream: &std::net::TcpStream) -> bool {
-    use std::io::Read;
-    stream.set_nonblocking(true).unwrap();
-    let mut buf = [0u8; 256];
-    loop {
-        match stream.read(&mut buf) {
-            Ok(0) => return false,
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return true,
-            Err(_) => return false,
-        }
-    }
 }
 
 /// The agent's gRPC address for `slot` in a `re0=..,re1=..` spec.

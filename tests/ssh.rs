@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use common::{
     Process, Serving, agent_serving, agent_serving_with_open_files, eventually, free_port, reshell,
-    startup_config,
+    startup_config, still_open,
 };
 
 const PASSWORD: &str = "lab-Secret-1";
@@ -108,6 +108,18 @@ fn configure(spec: &str, services: bool, password: Option<&str>) {
     let out = command.output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("commit complete"), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Failover on loss of keepalives after 2 s, on both REs.
+fn fail_over_in_two_seconds(spec: &str) {
+    let run = reshell()
+        .args(["--connect", spec])
+        .env("RESHELL_PASSWORD", PASSWORD)
+        .args(["-c", "configure", "-c", "set chassis redundancy failover on-loss-of-keepalives"])
+        .args(["-c", "set chassis redundancy keepalive-time 2", "-c", "commit synchronize and-quit"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
 }
 
 #[test]
@@ -216,14 +228,7 @@ fn the_management_address_leads_to_the_master_and_follows_it() {
     }
     let spec = format!("re0={},re1={}", grpc[0], grpc[1]);
     configure(&spec, true, None);
-    let run = reshell()
-        .args(["--connect", &spec])
-        .env("RESHELL_PASSWORD", PASSWORD)
-        .args(["-c", "configure", "-c", "set chassis redundancy failover on-loss-of-keepalives"])
-        .args(["-c", "set chassis redundancy keepalive-time 2", "-c", "commit synchronize and-quit"])
-        .output()
-        .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    fail_over_in_two_seconds(&spec);
 
     let ssh = Ssh::new(dir.path(), PASSWORD);
     let (out, code) = ssh.run(&management, &["show version | match Hostname"], "");
@@ -249,20 +254,6 @@ fn the_management_address_leads_to_the_master_and_follows_it() {
 }
 
 /// Whether the server still holds a raw connection open (it may have sent
-/// its SSH banner; it has not closed).
-fn still_open(mut stream: &std::net::TcpStream) -> bool {
-    use std::io::Read;
-    stream.set_nonblocking(true).unwrap();
-    let mut buf = [0u8; 256];
-    loop {
-        match stream.read(&mut buf) {
-            Ok(0) => return false,
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return true,
-            Err(_) => return false,
-        }
-    }
-}
 
 #[test]
 fn a_flood_of_idle_connections_is_bounded_and_the_master_stays_master() {
@@ -287,14 +278,7 @@ fn a_flood_of_idle_connections_is_bounded_and_the_master_stays_master() {
         agent_serving_with_open_files(1, &re1_port, &s0.grpc, &dir.path().join("re1"), &more, OPEN_FILES);
     let spec = format!("re0={},re1={}", s0.grpc, s1.grpc);
     configure(&spec, true, None);
-    let run = reshell()
-        .args(["--connect", &spec])
-        .env("RESHELL_PASSWORD", PASSWORD)
-        .args(["-c", "configure", "-c", "set chassis redundancy failover on-loss-of-keepalives"])
-        .args(["-c", "set chassis redundancy keepalive-time 2", "-c", "commit synchronize and-quit"])
-        .output()
-        .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    fail_over_in_two_seconds(&spec);
     let mastership = || {
         let shown = reshell()
             .args(["--connect", &spec, "-c", "show chassis routing-engine | match state", "-c"])

@@ -124,10 +124,13 @@ fn required(path: &str) -> Option<&'static [Permission]> {
             | "GetProcesses"
             | "GetSnapshot"
             | "GetUsers"
-            | "GetLockouts" => &[View],
+            | "GetLockouts"
+            | "MonitorFile" => &[View],
             // Junos: a read-only class cannot save, nor change files.
             "SaveFile" | "DeleteFile" | "RenameFile" | "CopyFile" | "ChangeMastership" | "TakeSnapshot"
             | "RecoverSnapshot" | "Logout" => &[Maintenance],
+            // Writing on other users' terminals is an operator's act, as `wall` is root's.
+            "SendMessage" => &[Maintenance],
             "Shutdown" | "ClearShutdown" => &[Maintenance, Reboot],
             "RestartProcess" => &[Reset],
             "ClearLockout" => &[Clear],

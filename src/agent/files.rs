@@ -37,6 +37,7 @@ pub enum FileError {
     Denied(String),
 }
 
+#[derive(Clone)]
 pub struct FileArea {
     root: PathBuf,
 }

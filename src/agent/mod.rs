@@ -14,6 +14,7 @@ mod host;
 mod lease;
 mod logins;
 mod mastership;
+mod messages;
 mod model;
 mod power;
 mod processes;

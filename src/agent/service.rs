@@ -47,6 +47,7 @@ use crate::proto::{
     TakeSnapshotRequest,
 };
 use crate::proto::{GetSwitchoverRequest, SwitchoverStatus};
+use crate::proto::{MonitorFileRequest, SendMessageReply, SendMessageRequest};
 use crate::slot::Slot;
 use tokio_stream::wrappers::ReceiverStream;
 
@@ -384,6 +385,23 @@ impl RoutingEngine for Agent {
         Ok(Response::new(ClearLockoutReply {
             users: self.clear_lockout(request.into_inner().user.as_deref())?,
         }))
+    }
+
+    async fn send_message(
+        &self,
+        request: Request<SendMessageRequest>,
+    ) -> Result<Response<SendMessageReply>, Status> {
+        Ok(Response::new(SendMessageReply { sessions: self.send_message(request)? }))
+    }
+
+    type MonitorFileStream = super::messages::Following;
+
+    async fn monitor_file(
+        &self,
+        request: Request<MonitorFileRequest>,
+    ) -> Result<Response<Self::MonitorFileStream>, Status> {
+        let user = user_of(&request, &request.get_ref().user);
+        Ok(Response::new(self.monitor_file(&user, &request.get_ref().path)?))
     }
 }
 

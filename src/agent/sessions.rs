@@ -112,10 +112,22 @@ impl Sessions {
 
     /// Sends `text` to every session; one too slow to take it misses it.
     pub fn broadcast(&self, text: &str) {
-        for (_, tx) in self.lock().active.values() {
+        self.send(text, |_| true);
+    }
+
+    /// Sends `text` to the sessions `to` picks; how many it reached.
+    pub fn send(&self, text: &str, to: impl Fn(&Login) -> bool) -> usize {
+        let mut reached = 0;
+        for (login, tx) in self.lock().active.values() {
+            if !to(login) {
+                continue;
+            }
             let event = session_event::Event::Broadcast(text.to_owned());
-            let _ = tx.try_send(Ok(SessionEvent { event: Some(event) }));
+            if tx.try_send(Ok(SessionEvent { event: Some(event) })).is_ok() {
+                reached += 1;
+            }
         }
+        reached
     }
 }
 
@@ -172,6 +184,24 @@ mod tests {
         drop(second);
         assert_eq!(sessions.count(), 0);
         assert_eq!(*ended.lock().unwrap(), [1, 2]);
+    }
+
+    #[test]
+    fn a_message_reaches_the_sessions_it_is_sent_to() {
+        let sessions = Sessions::new(|_, _| {});
+        let mut lab = sessions.attach(login("lab")).unwrap();
+        let mut ops = sessions.attach(login("ops")).unwrap();
+        assert_eq!(sessions.send("to ops\n", |l| l.user == "ops"), 1);
+        assert_eq!(sessions.send("to nobody\n", |l| l.user == "root"), 0);
+        let next = |stream: &mut SessionStream| match stream.rx.try_recv() {
+            Ok(Ok(SessionEvent { event: Some(session_event::Event::Broadcast(text)) })) => Some(text),
+            _ => None,
+        };
+        // Past the greeting each stream starts with.
+        lab.rx.try_recv().unwrap().unwrap();
+        ops.rx.try_recv().unwrap().unwrap();
+        assert_eq!(next(&mut ops).as_deref(), Some("to ops\n"));
+        assert_eq!(next(&mut lab), None);
     }
 
     #[test]

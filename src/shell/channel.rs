@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 
 use super::pager::{self, Key, Screen};
-use super::{Engine, LineCompleter, TerminalSize};
+use super::{Engine, LineCompleter, TerminalSize, live};
 use crate::grammar::in_quote;
 
 /// How much a session may have been sent and not read yet. Past it its
@@ -434,6 +434,9 @@ pub fn run(engine: &mut Engine, terminal: Terminal, size: SharedSize) {
             Edited::Line(line) => (engine.execute(&line), line),
         };
         pager::show(&mut *terminal.borrow_mut(), &reply, engine.page_length(), &prompt.text, &line);
+        if let Some(live) = &reply.live {
+            live::follow(engine, &mut *terminal.borrow_mut(), live);
+        }
         if reply.exit {
             break;
         }
@@ -448,6 +451,28 @@ impl Screen for Terminal {
     /// A client that has gone has nothing more to read.
     fn key(&mut self) -> Key {
         Terminal::key(self).map_or(Key::Quit, Key::from_byte)
+    }
+
+    fn line(&mut self) -> Option<String> {
+        match self.edit("", LineKind::Plain { echo: true }) {
+            Edited::Line(line) | Edited::Help(line) => Some(line),
+            Edited::Interrupted | Edited::End => None,
+        }
+    }
+}
+
+impl live::Watch for Terminal {
+    fn put(&mut self, text: &str) {
+        self.write(text);
+    }
+
+    /// A client that has gone has pressed `q`.
+    fn key_within(&mut self, wait: Duration) -> Option<Key> {
+        match self.keys.byte(Some(wait)) {
+            Some(byte) => Some(Key::from_byte(byte)),
+            None if self.keys.timed_out => None,
+            None => Some(Key::Quit),
+        }
     }
 }
 

@@ -45,6 +45,7 @@ use crate::proto::{
 };
 use crate::proto::{GetSwitchoverRequest, SwitchoverStatus};
 use crate::proto::{GetUsersRequest, LoginOtherRequest, LoginReply, LoginRequest, LogoutRequest, UserList};
+use crate::proto::{MonitorFileRequest, MonitoredLines, SendMessageRequest, send_message_request};
 
 /// Interactive commands answer in milliseconds; a call that takes this long
 /// has met a dead or wedged agent.
@@ -310,21 +311,55 @@ impl AgentClient {
 
     /// A broadcast the RE sent to this session since the last look, if any.
     pub fn broadcasts(&self, stream: &mut tonic::Streaming<SessionEvent>) -> Vec<String> {
-        let mut messages = Vec::new();
-        // Polled once: what has arrived, never a wait. (A zero timeout would
-        // wait for the timer's next millisecond tick, at every command.)
-        let poll_once = |stream: &mut tonic::Streaming<SessionEvent>| {
-            self.rt.block_on(std::future::poll_fn(|cx| match Pin::new(&mut *stream).poll_next(cx) {
-                Poll::Ready(item) => Poll::Ready(item),
-                Poll::Pending => Poll::Ready(None),
-            }))
-        };
-        while let Some(Ok(event)) = poll_once(stream) {
-            if let Some(session_event::Event::Broadcast(text)) = event.event {
-                messages.push(text);
+        let (events, _) = self.poll(stream);
+        events
+            .into_iter()
+            .filter_map(|event| match event.event {
+                Some(session_event::Event::Broadcast(text)) => Some(text),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// What has arrived on `stream` since the last look, and whether it is
+    /// still open. Polled, never waited for. (A zero timeout would wait for
+    /// the timer's next millisecond tick, at every command.)
+    pub fn poll<T>(&self, stream: &mut tonic::Streaming<T>) -> (Vec<T>, bool) {
+        let mut arrived = Vec::new();
+        loop {
+            let next =
+                self.rt.block_on(std::future::poll_fn(|cx| match Pin::new(&mut *stream).poll_next(cx) {
+                    Poll::Ready(item) => Poll::Ready(Some(item)),
+                    Poll::Pending => Poll::Ready(None),
+                }));
+            match next {
+                None => return (arrived, true),
+                Some(Some(Ok(item))) => arrived.push(item),
+                Some(None | Some(Err(_))) => return (arrived, false),
             }
         }
-        messages
+    }
+
+    /// `request message ...`: how many sessions it reached.
+    pub fn send_message(&self, to: send_message_request::To, text: &str) -> Result<u32, ClientError> {
+        let request = SendMessageRequest { text: text.to_owned(), to: Some(to) };
+        self.wait(self.client.clone().send_message(self.request(request))).map(|r| r.sessions)
+    }
+
+    /// `monitor start FILE`: the lines added to the file from now on, the
+    /// first message (the file's state) already read.
+    pub fn monitor_file(
+        &self,
+        user: &str,
+        path: &str,
+    ) -> Result<(tonic::Streaming<MonitoredLines>, MonitoredLines), ClientError> {
+        let request = MonitorFileRequest { user: user.to_owned(), path: path.to_owned() };
+        let mut lines = self.wait(self.client.clone().monitor_file(request))?;
+        match self.rt.block_on(lines.message()) {
+            Ok(Some(first)) => Ok((lines, first)),
+            Ok(None) => Err(ClientError::Refused(format!("could not monitor {path}"))),
+            Err(status) => Err(self.error(status)),
+        }
     }
 
     pub fn open(&self, mode: open_request::Mode) -> Result<OpenReply, ClientError> {

@@ -6,6 +6,7 @@ use super::{AgentClient, ClientError, Engine, Failure, Session, render};
 use crate::grammar::{Completion, Completions, Parsed};
 use crate::proto::change_mastership_request::Action;
 use crate::proto::edit_request::Operation;
+use crate::proto::send_message_request::To;
 use crate::proto::shutdown_request::Kind;
 use crate::proto::{MastershipState, SwitchoverStatus};
 use crate::slot::Slot;
@@ -36,14 +37,20 @@ pub(super) enum Command {
     MasterAcquire,
     MasterRelease,
     MasterSwitch,
+    MonitorInterfaceTraffic,
+    MonitorList,
+    MonitorStart,
+    MonitorStop,
     Quit,
     Rename,
+    RequestMessage,
     Restart,
     Rollback,
     Run,
     Set,
     SetCliCompleteOnSpace,
     SetCliIdleTimeout,
+    SetCliPrompt,
     SetCliScreenLength,
     SetCliScreenWidth,
     SetCliTimestamp,
@@ -54,6 +61,7 @@ pub(super) enum Command {
     ShowChassisRoutingEngine,
     Show,
     ShowCli,
+    ShowCliHistory,
     ShowConfiguration,
     ShowLog,
     ShowLogMastership,
@@ -81,10 +89,11 @@ pub(super) enum Command {
 }
 
 /// What a command did: something to show, output already through its own
-/// pipes (`run`), or the end of the session.
+/// pipes (`run`), a display that goes on, or the end of the session.
 pub(super) enum Outcome {
     View(Box<dyn View>),
     Presented(String),
+    Live(super::live::Live),
     Exit,
 }
 
@@ -126,6 +135,13 @@ impl Command {
             "master-acquire" => Command::MasterAcquire,
             "master-release" => Command::MasterRelease,
             "master-switch" => Command::MasterSwitch,
+            "monitor-interface-traffic" => Command::MonitorInterfaceTraffic,
+            "monitor-list" => Command::MonitorList,
+            "monitor-start" => Command::MonitorStart,
+            "monitor-stop" => Command::MonitorStop,
+            "request-message" => Command::RequestMessage,
+            "set-cli-prompt" => Command::SetCliPrompt,
+            "show-cli-history" => Command::ShowCliHistory,
             "quit" => Command::Quit,
             "rename" => Command::Rename,
             "restart" => Command::Restart,
@@ -269,6 +285,32 @@ impl Command {
             }
             Command::ShowVersion => show(client.software_information()?),
             Command::ShowCli => show(engine.settings.show(engine.terminal)),
+            Command::ShowCliHistory => show(engine.history.show(number("count").map(|n| n as usize))),
+            Command::SetCliPrompt => {
+                engine.settings.prompt = Some(parsed.arg("prompt").unwrap_or_default().to_owned());
+                show(String::new())
+            }
+            Command::RequestMessage => {
+                let text = parsed.arg("text").unwrap_or_default();
+                let to = match (parsed.arg("user"), parsed.arg("terminal")) {
+                    (Some(user), _) => To::User(user.to_owned()),
+                    (None, Some(terminal)) => To::Terminal(terminal.to_owned()),
+                    (None, None) => To::All(true),
+                };
+                client.send_message(to, text)?;
+                show(String::new())
+            }
+            Command::MonitorStart => engine.monitor_start(parsed.arg("filename").unwrap_or_default()),
+            Command::MonitorStop => {
+                let file = parsed.arg("filename");
+                engine.monitors.retain(|m| file.is_some_and(|f| f != m.file));
+                show(String::new())
+            }
+            Command::MonitorList => show(engine.monitor_list()),
+            Command::MonitorInterfaceTraffic => Ok(Outcome::Live(super::live::Live {
+                every: std::time::Duration::from_secs(1),
+                what: super::live::Watched::Traffic(std::time::Instant::now()),
+            })),
             Command::SetCliCompleteOnSpace => {
                 let on = parsed.has("on");
                 engine.settings.complete_on_space = on;

@@ -67,4 +67,29 @@ impl Engine {
         client.take_snapshot(&mut |line| teller(line))?;
         Ok(Outcome::Presented(String::new()))
     }
+
+    /// `monitor start FILE`: the file's new lines are shown as they come
+    /// ([`Engine::broadcasts`]) until `monitor stop`. A bare name is a log
+    /// in /var/log.
+    pub(super) fn monitor_start(&mut self, file: &str) -> Result<Outcome, Failure> {
+        let path = if file.contains('/') { file.to_owned() } else { format!("/var/log/{file}") };
+        let (lines, first) = self.session().client.monitor_file(&self.user, &path)?;
+        self.monitors.retain(|m| m.file != file);
+        self.monitors.push(super::Monitor { file: file.to_owned(), lines, modified: first.modified });
+        Ok(Outcome::View(Box::new(String::new())))
+    }
+
+    /// `monitor list`: each monitored file, and when it last changed.
+    pub(super) fn monitor_list(&self) -> String {
+        let mut out = String::new();
+        for monitor in &self.monitors {
+            let changed = chrono::DateTime::from_timestamp(monitor.modified, 0).unwrap_or_default();
+            out.push_str(&format!(
+                "monitor start \"{}\" (Last changed {})\n",
+                monitor.file,
+                changed.format("%b %d %H:%M:%S")
+            ));
+        }
+        out
+    }
 }

@@ -8,6 +8,8 @@ pub mod client;
 mod commands;
 mod complete;
 mod configure;
+mod history;
+pub mod live;
 mod maintenance;
 mod pager;
 mod pipe;
@@ -219,6 +221,9 @@ pub struct Reply {
     pub exit: bool,
     /// The output may stop at the pager (a terminal front end decides).
     pub paginate: bool,
+    /// The display goes on: a terminal front end shows it again every so
+    /// often until the reader stops it ([`live::follow`]); batch shows it once.
+    pub live: Option<live::Live>,
 }
 
 impl Reply {
@@ -291,6 +296,19 @@ pub struct Engine {
     terminal: Option<TerminalSize>,
     /// How the commit history records this session's commits: `cli`, `netconf`.
     client: &'static str,
+    /// What the session ran, for `show cli history`.
+    history: history::History,
+    /// Log files `monitor start` follows.
+    monitors: Vec<Monitor>,
+}
+
+/// A log file followed by `monitor start`.
+struct Monitor {
+    /// As the operator named it.
+    file: String,
+    lines: tonic::Streaming<crate::proto::MonitoredLines>,
+    /// When the file last changed, in seconds since the Unix epoch.
+    modified: i64,
 }
 
 impl Engine {
@@ -337,6 +355,8 @@ impl Engine {
             settings: CliSettings::default(),
             terminal: None,
             client: "cli",
+            history: history::History::default(),
+            monitors: Vec::new(),
         })
     }
 
@@ -417,7 +437,8 @@ impl Engine {
         Ok(Session { client, identity, attached })
     }
 
-    /// Messages the Routing Engines broadcast since the last look.
+    /// Messages the Routing Engines broadcast since the last look, and the
+    /// lines added to monitored files, each file's under its name.
     pub fn broadcasts(&mut self) -> String {
         let mut out = String::new();
         for session in &mut self.sessions {
@@ -425,6 +446,17 @@ impl Engine {
                 out.push_str(&message);
             }
         }
+        let client = self.session().client.clone();
+        self.monitors.retain_mut(|monitor| {
+            let (arrived, open) = client.poll(&mut monitor.lines);
+            for lines in arrived {
+                monitor.modified = lines.modified;
+                if !lines.text.is_empty() {
+                    out.push_str(&format!("\n*** {} ***\n{}", monitor.file, lines.text));
+                }
+            }
+            open
+        });
         out
     }
 
@@ -506,13 +538,13 @@ impl Engine {
         let notice = identity.rollback_pending_seconds.map(|seconds| {
             format!("# commit confirmed will be rolled back in {} minutes", seconds.div_ceil(60))
         });
+        let text = |mark: char| match &self.settings.prompt {
+            Some(prompt) => prompt.clone(),
+            None => format!("{}@{}{mark} ", self.user, identity.host_name),
+        };
         match &self.config {
-            None => Prompt { notice, role, text: format!("{}@{}> ", self.user, identity.host_name) },
-            Some(mode) => Prompt {
-                notice,
-                role: format!("{role}{}", mode.banner()),
-                text: format!("{}@{}# ", self.user, identity.host_name),
-            },
+            None => Prompt { notice, role, text: text('>') },
+            Some(mode) => Prompt { notice, role: format!("{role}{}", mode.banner()), text: text('#') },
         }
     }
 
@@ -522,8 +554,35 @@ impl Engine {
         Ok(render::login_banner(&software))
     }
 
-    /// Runs one line: a command, or a `?` request at its end.
+    /// Runs one line: a command, or a `?` request at its end. A command is
+    /// kept in the session's history.
     pub fn execute(&mut self, line: &str) -> Reply {
+        if !line.trim().is_empty() && !line.trim_end().ends_with('?') && line.len() <= crate::MAX_LINE_BYTES {
+            self.history.add(chrono::Utc::now(), line);
+        }
+        self.run_line(line)
+    }
+
+    /// The next display of a live one.
+    pub fn display(&mut self, live: &live::Live) -> Reply {
+        match &live.what {
+            live::Watched::Command(line) => Reply { live: None, ..self.run_line(line) },
+            live::Watched::Traffic(since) => match self.session().client.interface_information() {
+                Ok(info) => Reply {
+                    output: live::traffic(
+                        &self.session().identity.host_name,
+                        *since,
+                        chrono::Utc::now(),
+                        &info,
+                    ),
+                    ..Reply::default()
+                },
+                Err(e) => Reply::failed(e),
+            },
+        }
+    }
+
+    fn run_line(&mut self, line: &str) -> Reply {
         if line.len() > crate::MAX_LINE_BYTES {
             return Reply::failed(Failure::Error(format!(
                 "command line too long ({} bytes; at most {})",
@@ -552,14 +611,27 @@ impl Engine {
         let Some(command) = Command::from_action(parsed.command.action) else {
             return Reply::failed(Failure::Error(format!("no handler for '{}'", parsed.command.action)));
         };
-        let reply = match command.run(self, line, &parsed.command, &pipeline) {
+        let mut reply = match command.run(self, line, &parsed.command, &pipeline) {
             Ok(Outcome::Exit) => Reply { exit: true, ..Reply::default() },
             Ok(Outcome::View(view)) => self.present(view.as_ref(), &pipeline),
             Ok(Outcome::Presented(output)) => Reply { output, paginate: true, ..Reply::default() },
+            Ok(Outcome::Live(live)) => {
+                let first = self.display(&live);
+                Reply { live: Some(live), ..first }
+            }
             Err(Failure::Unreachable { address, reason }) => Reply::failed(self.lost(&address, &reason)),
             Err(failure @ Failure::LoggedOut(_)) => Reply { exit: true, ..Reply::failed(failure) },
             Err(failure) => Reply::failed(failure),
         };
+        if let Some(seconds) = pipeline.refresh
+            && reply.failure.is_none()
+            && !reply.exit
+        {
+            reply.output = live::refreshed_at(chrono::Utc::now()) + &reply.output;
+            reply.paginate = false;
+            let every = std::time::Duration::from_secs(seconds);
+            reply.live = Some(live::Live { every, what: live::Watched::Command(line.to_owned()) });
+        }
         self.refresh_identity();
         reply
     }

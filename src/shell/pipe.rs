@@ -43,6 +43,8 @@ pub struct Pipeline {
     pub compare: Option<u32>,
     /// `| display inheritance`: the effective configuration, marked so.
     pub inheritance: Option<Inheritance>,
+    /// `| refresh [SECONDS]`: the command again every so many seconds.
+    pub refresh: Option<u64>,
 }
 
 /// Junos patterns are regular expressions that ignore case.
@@ -55,13 +57,14 @@ fn pattern(parsed: &Parsed<'_>) -> Result<Regex, Failure> {
 }
 
 /// The pipe actions [`Pipeline::new`] understands.
-const ACTIONS: [&str; 13] = [
+const ACTIONS: [&str; 14] = [
     "compare",
     "display-inheritance",
     "display-json",
     "display-set",
     "display-xml",
     "no-more",
+    "refresh",
     "save",
     "match",
     "except",
@@ -96,6 +99,8 @@ impl Pipeline {
                 }
                 "compare" => pipeline.compare = Some(number("number").unwrap_or(0) as u32),
                 "no-more" => pipeline.no_more = true,
+                // Junos refreshes every second unless told otherwise.
+                "refresh" => pipeline.refresh = Some(number("interval").unwrap_or(1) as u64),
                 "save" => pipeline.save = pipe.arg("filename").map(str::to_owned),
                 "match" => pipeline.filters.push(Filter::Match(pattern(pipe)?)),
                 "except" => pipeline.filters.push(Filter::Except(pattern(pipe)?)),
@@ -170,6 +175,29 @@ mod tests {
         for action in pipes.actions() {
             assert!(Pipeline::handles(action), "no handler for pipe {action}");
         }
+    }
+
+    fn pipeline(line: &str) -> Pipeline {
+        let language = crate::grammar::Language {
+            commands: crate::grammar::Grammar::operational().unwrap(),
+            pipes: crate::grammar::Grammar::pipes().unwrap(),
+        };
+        let parsed = language.parse(line).unwrap();
+        Pipeline::new(&parsed.pipes).unwrap()
+    }
+
+    #[test]
+    fn refresh_takes_seconds_and_defaults_to_one() {
+        assert_eq!(pipeline("show system uptime | refresh").refresh, Some(1));
+        assert_eq!(pipeline("show system uptime | refresh 5").refresh, Some(5));
+        let filtered = pipeline("show chassis routing-engine | match state | refresh 2");
+        assert_eq!((filtered.refresh, filtered.filters.len()), (Some(2), 1));
+        assert_eq!(pipeline("show system uptime").refresh, None);
+        let language = crate::grammar::Language {
+            commands: crate::grammar::Grammar::operational().unwrap(),
+            pipes: crate::grammar::Grammar::pipes().unwrap(),
+        };
+        assert!(language.parse("show system uptime | refresh 0").is_err(), "at least a second");
     }
 
     #[test]

@@ -21,7 +21,7 @@ use rustyline::{
 
 use super::LineCompleter;
 use super::pager::{self, Key, Screen};
-use super::{Engine, terminal};
+use super::{Engine, live, terminal};
 use crate::grammar::in_quote;
 
 /// Where `?` was pressed, so the REPL can answer it once rustyline returns.
@@ -201,6 +201,9 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
         }
         let reply = engine.execute(&line);
         pager::show(&mut Stdout, &reply, engine.page_length(), &prompt.text, &line);
+        if let (Some(live), Ok(keys)) = (&reply.live, terminal::Keys::take()) {
+            live::follow(engine, &mut Watching(keys), live);
+        }
         complete_on_space.store(engine.settings().complete_on_space, Ordering::Relaxed);
         *language.write().unwrap_or_else(|e| e.into_inner()) = engine.completer();
         if reply.exit {
@@ -229,6 +232,26 @@ impl Screen for Stdout {
     /// Without a readable terminal there is no one to page for.
     fn key(&mut self) -> Key {
         terminal::read_key().map_or(Key::Page, Key::from_byte)
+    }
+
+    fn line(&mut self) -> Option<String> {
+        terminal::read_echoed_line()
+    }
+}
+
+/// The local terminal while a live display runs, its keys held.
+struct Watching(terminal::Keys);
+
+impl live::Watch for Watching {
+    fn put(&mut self, text: &str) {
+        Stdout.put(text);
+    }
+
+    fn key_within(&mut self, wait: Duration) -> Option<Key> {
+        match self.0.within(Some(wait)) {
+            Ok(key) => key.map(Key::from_byte),
+            Err(_) => Some(Key::Quit),
+        }
     }
 }
 

@@ -20,6 +20,8 @@ pub struct CliSettings {
     pub timestamp: bool,
     /// Minutes of silence before the session ends; `None` never.
     pub idle_timeout: Option<u32>,
+    /// `set cli prompt`: shown instead of `user@host> `.
+    pub prompt: Option<String>,
 }
 
 impl Default for CliSettings {
@@ -30,6 +32,7 @@ impl Default for CliSettings {
             complete_on_space: true,
             timestamp: false,
             idle_timeout: None,
+            prompt: None,
         }
     }
 }

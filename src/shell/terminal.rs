@@ -47,3 +47,90 @@ pub fn read_key() -> std::io::Result<u8> {
     termios::tcsetattr(stdin, OptionalActions::Now, &saved)?;
     read.map(|()| key[0])
 }
+
+/// The terminal with keys read one at a time and Ctrl-C a key, not a
+/// signal, for as long as this is held: a live view reads `q` or Ctrl-C
+/// between its refreshes, and a Ctrl-C typed while it fetches the next one
+/// still ends it.
+pub struct Keys {
+    saved: termios::Termios,
+}
+
+impl Keys {
+    pub fn take() -> std::io::Result<Keys> {
+        let stdin = rustix::stdio::stdin();
+        let saved = termios::tcgetattr(stdin)?;
+        let mut raw = saved.clone();
+        raw.local_modes.remove(LocalModes::ICANON | LocalModes::ECHO | LocalModes::ISIG);
+        raw.special_codes[SpecialCodeIndex::VMIN] = 1;
+        raw.special_codes[SpecialCodeIndex::VTIME] = 0;
+        termios::tcsetattr(stdin, OptionalActions::Now, &raw)?;
+        Ok(Keys { saved })
+    }
+
+    /// The next key pressed within `wait` (without one, however long it
+    /// takes); `None` when none was.
+    pub fn within(&self, wait: Option<std::time::Duration>) -> std::io::Result<Option<u8>> {
+        let stdin = rustix::stdio::stdin();
+        let timeout = wait.map(|wait| rustix::event::Timespec {
+            tv_sec: wait.as_secs().try_into().unwrap_or(i64::MAX),
+            tv_nsec: wait.subsec_nanos().into(),
+        });
+        let mut fds = [rustix::event::PollFd::new(&stdin, rustix::event::PollFlags::IN)];
+        match rustix::event::poll(&mut fds, timeout.as_ref()) {
+            Ok(0) => return Ok(None),
+            Ok(_) => {}
+            // A window resized: no key yet.
+            Err(rustix::io::Errno::INTR) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        }
+        let mut key = [0u8];
+        std::io::stdin().lock().read_exact(&mut key)?;
+        Ok(Some(key[0]))
+    }
+}
+
+impl Drop for Keys {
+    fn drop(&mut self) {
+        let _ = termios::tcsetattr(rustix::stdio::stdin(), OptionalActions::Now, &self.saved);
+    }
+}
+
+/// Reads a line typed at the pager's `/`, echoed as typed; `None` on Ctrl-C
+/// (or when there is nothing to read).
+pub fn read_echoed_line() -> Option<String> {
+    use std::io::Write;
+    let keys = Keys::take().ok()?;
+    let mut line = String::new();
+    let mut bytes = Vec::new();
+    let echo = |text: &str| {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    };
+    loop {
+        match keys.within(None).ok()?? {
+            b'\r' | b'\n' => {
+                echo("\n");
+                return Some(line);
+            }
+            0x03 => return None,
+            0x7f | 0x08 => {
+                if line.pop().is_some() {
+                    echo("\x08 \x08");
+                }
+            }
+            b if b < 0x20 => {}
+            b => {
+                bytes.push(b);
+                if let Ok(text) = std::str::from_utf8(&bytes) {
+                    echo(text);
+                    line.push_str(text);
+                    bytes.clear();
+                } else if bytes.len() >= 4 {
+                    bytes.clear();
+                }
+            }
+        }
+    }
+}

@@ -36,7 +36,9 @@ impl Agent {
             .and_then(|v| v.parse().ok())
             .and_then(|id| self.sessions.login(id))
             .filter(|login| caller.token.as_ref().is_some_and(|token| *token == login.token));
-        let tty = session.map_or_else(|| "no tty".to_owned(), |login| login.terminal);
+        // A shell without a terminal is listed under `none`; `wall` says so.
+        let tty =
+            session.map(|login| login.terminal).filter(|t| t != "none").unwrap_or_else(|| "no tty".into());
         let r = request.into_inner();
         if r.text.len() > MAX_MESSAGE_BYTES {
             return Err(Status::invalid_argument(format!(

@@ -1,8 +1,6 @@
 //! The local terminal, for the pager: its size, and single key presses read
 //! without waiting for Enter.
 
-use std::io::Read;
-
 use rustix::termios::{self, LocalModes, OptionalActions, SpecialCodeIndex};
 
 use super::settings::TerminalSize;
@@ -42,10 +40,23 @@ pub fn read_key() -> std::io::Result<u8> {
     raw.special_codes[SpecialCodeIndex::VMIN] = 1;
     raw.special_codes[SpecialCodeIndex::VTIME] = 0;
     termios::tcsetattr(stdin, OptionalActions::Now, &raw)?;
-    let mut key = [0u8];
-    let read = std::io::stdin().lock().read_exact(&mut key);
+    let read = byte();
     termios::tcsetattr(stdin, OptionalActions::Now, &saved)?;
-    read.map(|()| key[0])
+    read
+}
+
+/// One byte from standard input, read past its buffer: keys typed ahead stay
+/// with the terminal, where a wait for the next key (`poll`) sees them.
+fn byte() -> std::io::Result<u8> {
+    let mut key = [0u8];
+    loop {
+        match rustix::io::read(rustix::stdio::stdin(), &mut key) {
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Ok(_) => return Ok(key[0]),
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 /// The terminal with keys read one at a time and Ctrl-C a key, not a
@@ -84,9 +95,7 @@ impl Keys {
             Err(rustix::io::Errno::INTR) => return Ok(None),
             Err(e) => return Err(e.into()),
         }
-        let mut key = [0u8];
-        std::io::stdin().lock().read_exact(&mut key)?;
-        Ok(Some(key[0]))
+        byte().map(Some)
     }
 }
 

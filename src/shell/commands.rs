@@ -236,7 +236,10 @@ impl Command {
             Command::FileCopy => {
                 let (source, destination) =
                     (parsed.arg("source").unwrap_or(""), parsed.arg("destination").unwrap_or(""));
-                client.copy_file(&engine.user, source, destination)?;
+                let (client, user) = (client.clone(), engine.user.clone());
+                engine.busy_with(&format!("Copying {source}"), || {
+                    client.copy_file(&user, source, destination)
+                })?;
                 show(String::new())
             }
             Command::FileDelete => {

@@ -548,7 +548,8 @@ impl Engine {
                 crate::MAX_CONFIGURATION_BYTES
             )));
         }
-        let errors = self.session().client.load(action, contents)?;
+        let client = self.session().client.clone();
+        let errors = self.busy_with("Loading", || client.load(action, contents))?;
         for e in &errors {
             out.push_str(&format!("{file}:{}:({}) {}\n", e.line, e.column, e.message));
         }

@@ -63,8 +63,17 @@ impl Engine {
                 "Recovering from the snapshot: the Routing Engine is rebooting\n".into(),
             ));
         }
-        let teller = &mut self.teller;
-        client.take_snapshot(&mut |line| teller(line))?;
+        let (teller, busy) = (&mut self.teller, &mut self.busy);
+        const TAKING: &str = "Taking the snapshot";
+        busy(Some(TAKING));
+        // Each progress line is printed with the spinner off its line.
+        let taken = client.take_snapshot(&mut |line| {
+            busy(None);
+            teller(line);
+            busy(Some(TAKING));
+        });
+        busy(None);
+        taken?;
         Ok(Outcome::Presented(String::new()))
     }
 

@@ -17,6 +17,7 @@ mod power;
 mod render;
 mod repl;
 mod settings;
+mod spinner;
 mod terminal;
 mod view;
 
@@ -126,6 +127,11 @@ pub fn run(rt: &Handle, options: ShellOptions) -> anyhow::Result<ExitCode> {
             Err(e) => return Err(e),
         }
     };
+    // Progress goes where a person watches and a script's output does not.
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        let mut spinner = spinner::Spinner::on_stderr();
+        engine.set_busy(Box::new(move |what| spinner.busy(what)));
+    }
     if !options.commands.is_empty() || options.file.is_some() || !stdin_is_terminal {
         let ok = batch::run(&mut engine, &options)?;
         return Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE });
@@ -261,6 +267,10 @@ pub type Asker = Box<dyn FnMut(&str, &str, bool) -> bool>;
 /// Shows a line of a command's progress as it happens.
 pub type Teller = Box<dyn FnMut(&str)>;
 
+/// Told when long work begins (what it is) and ends (`None`), for a front
+/// end to show that it goes on.
+pub type Busy = Box<dyn FnMut(Option<&str>)>;
+
 /// Reads a password: prints the prompt it is given, then takes one line
 /// without echo; `None` when there is none to read.
 pub type SecretReader = Box<dyn FnMut(&str) -> Option<String>>;
@@ -279,6 +289,7 @@ pub struct Engine {
     asker: Asker,
     reader: Reader,
     teller: Teller,
+    busy: Busy,
     secret: SecretReader,
     rt: Handle,
     /// The name the RE knows the user by, for the prompt.
@@ -344,6 +355,7 @@ impl Engine {
             config: None,
             asker: Box::new(|_, _, default| default),
             teller: Box::new(|line| println!("{line}")),
+            busy: Box::new(|_| {}),
             secret: Box::new(|_| None),
             reader: Box::new(|_| String::new()),
             rt,
@@ -492,6 +504,19 @@ impl Engine {
     /// How the front end shows a command's progress lines.
     pub fn set_teller(&mut self, teller: Teller) {
         self.teller = teller;
+    }
+
+    /// How the front end shows that long work goes on.
+    pub fn set_busy(&mut self, busy: Busy) {
+        self.busy = busy;
+    }
+
+    /// Runs `work`, the front end told it is under way meanwhile.
+    fn busy_with<T>(&mut self, what: &str, work: impl FnOnce() -> T) -> T {
+        (self.busy)(Some(what));
+        let done = work();
+        (self.busy)(None);
+        done
     }
 
     fn read_terminal(&mut self, banner: &str) -> String {

@@ -94,9 +94,8 @@ fn chassis_runs_both_agents_as_processes_until_terminated() {
     assert!(run.ok, "{}", run.stderr);
     assert!(shape(&run.stdout).contains("Slot #:\n Current state Backup"));
 
-    let terminated =
-        std::process::Command::new("kill").args(["-TERM", &chassis.child.id().to_string()]).status().unwrap();
-    assert!(terminated.success());
+    let pid = i32::try_from(chassis.child.id()).ok().and_then(rustix::process::Pid::from_raw).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
     let status = chassis.wait_exit().expect("chassis exits on SIGTERM");
     assert!(status.success(), "{status}");
     // Both agents go with it.

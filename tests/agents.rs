@@ -44,7 +44,12 @@ fn a_routing_engine_whose_peer_is_down_reports_itself() {
     let (_re0, address) = agent(0, "127.0.0.1:0", &free_port(), dir.path());
     let run = connected(&format!("re0={address}"), &["-c", "show chassis routing-engine"]);
     assert!(run.ok, "{}", run.stderr);
-    assert!(run.stdout.contains("  Slot 0:") && !run.stdout.contains("  Slot 1:"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("  Slot 0:")
+            && run.stdout.ends_with("\n  Slot 1:\n    Current state                  Present\n"),
+        "{}",
+        run.stdout
+    );
     let run = connected(&format!("re0={address}"), &["-c", "request routing-engine login re1"]);
     assert!(!run.ok);
     assert!(run.stderr.starts_with("error: could not connect to re1 : "), "{}", run.stderr);

@@ -225,7 +225,8 @@ fn uptime_counts_the_sessions_logged_in() {
     assert_eq!(lines[1], "Time Source:  LOCAL CLOCK");
     assert!(lines[2].starts_with("System booted: ") && lines[2].ends_with(" ago)"));
     assert!(lines[3].starts_with("Protocols started: "));
-    assert!(lines[4].contains("  up ") && lines[4].contains(", 2 users, load averages: "), "{}", lines[4]);
+    assert!(lines[4].starts_with("Last configured: "));
+    assert!(lines[5].contains("  up ") && lines[5].contains(", 2 users, load averages: "), "{}", lines[5]);
     drop(input);
     assert!(held.wait_exit().is_some());
     assert!(uptime(&connect).contains(", 1 user, "));

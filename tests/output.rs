@@ -225,7 +225,8 @@ fn uptime_counts_the_sessions_logged_in() {
     assert_eq!(lines[1], "Time Source:  LOCAL CLOCK");
     assert!(lines[2].starts_with("System booted: ") && lines[2].ends_with(" ago)"));
     assert!(lines[3].starts_with("Protocols started: "));
-    assert!(lines[4].contains("  up ") && lines[4].contains(", 2 users, load averages: "), "{}", lines[4]);
+    assert!(lines[4].starts_with("Last configured: "));
+    assert!(lines[5].contains("  up ") && lines[5].contains(", 2 users, load averages: "), "{}", lines[5]);
     drop(input);
     assert!(held.wait_exit().is_some());
     assert!(uptime(&connect).contains(", 1 user, "));
@@ -239,12 +240,12 @@ fn long_output_stops_at_the_pager_and_q_returns_to_the_prompt() {
     term.type_keys("set cli screen-length 10\r");
     let at = term.expect_after(at, "Screen length set to 10");
     term.type_keys("show chassis hardware\r");
-    let at = term.expect_after(at, "---(more 26%)---");
+    let at = term.expect_after(at, "---(more 23%)---");
     term.type_keys(" ");
-    let at = term.expect_after(at, "\r                                        \rRouting Engine 0");
-    let at = term.expect_after(at, "---(more 52%)---");
+    let at = term.expect_after(at, "\r                                        \rPEM 2");
+    let at = term.expect_after(at, "---(more 47%)---");
     term.type_keys("\r");
-    let at = term.expect_after(at, "---(more 55%)---");
+    let at = term.expect_after(at, "---(more 50%)---");
     term.type_keys("q");
     let at = term.expect_after(at, "lab@re0> ");
     assert!(!term.screen[at..].contains("Fan Tray"));

@@ -8,17 +8,18 @@ use std::time::Duration;
 
 use common::{batch, connected_commands as run, eventually, two_agents};
 
-fn slots(spec: &str) -> Vec<String> {
-    let shown = run(spec, &["show chassis routing-engine | match Slot"]).stdout;
-    shown.lines().map(|l| l.trim().to_owned()).collect()
+/// `Current state` of the RE in `slot`, as seen from the first RE of `spec`.
+fn state(spec: &str, slot: u32) -> String {
+    let shown = run(spec, &[&format!("show chassis routing-engine {slot} | match \"Current state\"")]).stdout;
+    shown.split_whitespace().last().unwrap_or_default().to_owned()
 }
 
 #[test]
-fn a_halted_backup_stops_serving_and_the_master_sees_it_gone() {
+fn a_halted_backup_stops_serving_and_the_master_shows_it_present_only() {
     let dir = tempfile::tempdir().unwrap();
     let (_re0, mut re1, spec) = two_agents(dir.path());
     let re1_only = spec.split(',').nth(1).unwrap().to_owned();
-    eventually(Duration::from_secs(10), "both present", || slots(&spec) == ["Slot 0:", "Slot 1:"]);
+    eventually(Duration::from_secs(10), "re1 answers as backup", || state(&spec, 1) == "Backup");
     let halted = run(&re1_only, &["request system halt"]);
     assert!(halted.ok, "{}", halted.stderr);
     assert!(
@@ -32,7 +33,25 @@ fn a_halted_backup_stops_serving_and_the_master_sees_it_gone() {
     );
     re1.wait_for("halted");
     assert!(re1.wait_exit().is_some_and(|s| s.success()));
-    assert_eq!(slots(&spec), ["Slot 0:"]);
+    // The RE is still in its slot, but says nothing of itself: Junos's
+    // `Present`, and no error.
+    let shown = run(&spec, &["show chassis routing-engine", "show chassis routing-engine 1 | display xml"]);
+    assert!(shown.ok, "{}", shown.stderr);
+    let text = &shown.stdout[..shown.stdout.find("<rpc-reply").unwrap()];
+    assert!(
+        text.starts_with("Routing Engine status:\n  Slot 0:\n    Current state                  Master\n")
+    );
+    assert!(
+        text.ends_with("\nRouting Engine status:\n  Slot 1:\n    Current state                  Present\n"),
+        "{text}"
+    );
+    let xml: String = shown.stdout[text.len()..].split_whitespace().collect();
+    assert!(
+        xml.contains(
+            "<route-engine><slot>1</slot><mastership-state>present</mastership-state></route-engine>"
+        ),
+        "{xml}"
+    );
 }
 
 #[test]

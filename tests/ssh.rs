@@ -1,82 +1,19 @@
-//! The CLI and NETCONF over SSH, driven by the OpenSSH client: served only
+//! The CLI and NETCONF over SSH, driven by an SSH client: served only
 //! while configured, logged in against `system login`, with the terminal
 //! behaviour automation relies on; and the chassis's management address,
 //! which follows the master.
 
 mod common;
 
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
 
+use common::ssh::{Program, Refused, Reply, Ssh};
 use common::{
-    Process, Serving, agent_serving, agent_serving_with_open_files, eventually, free_port, reshell,
+    PASSWORD, Process, Serving, agent_serving, agent_serving_with_open_files, eventually, free_port, reshell,
     startup_config, still_open,
 };
-
-const PASSWORD: &str = "lab-Secret-1";
-
-/// An OpenSSH client that types `password` at every prompt, and takes a
-/// host's key the first time it sees it but refuses a changed one.
-struct Ssh {
-    askpass: PathBuf,
-    known_hosts: PathBuf,
-}
-
-impl Ssh {
-    fn new(dir: &Path, password: &str) -> Ssh {
-        let askpass = dir.join(format!("askpass-{}", password.len()));
-        std::fs::write(&askpass, format!("#!/bin/sh\necho '{password}'\n")).unwrap();
-        std::fs::set_permissions(&askpass, std::fs::Permissions::from_mode(0o755)).unwrap();
-        Ssh { askpass, known_hosts: dir.join("known_hosts") }
-    }
-
-    fn command(&self, address: &str) -> Command {
-        self.command_as(address, "lab")
-    }
-
-    fn command_as(&self, address: &str, user: &str) -> Command {
-        let (host, port) = address.rsplit_once(':').unwrap();
-        let mut command = Command::new("ssh");
-        command
-            .args(["-F", "/dev/null", "-p", port, "-l", user])
-            .args(["-o", "StrictHostKeyChecking=accept-new", "-o"])
-            .arg(format!("UserKnownHostsFile={}", self.known_hosts.display()))
-            .args([
-                "-o",
-                "LogLevel=ERROR",
-                "-o",
-                "PubkeyAuthentication=no",
-                "-o",
-                "NumberOfPasswordPrompts=1",
-            ])
-            .args(["-o", "ConnectTimeout=20"])
-            .env("SSH_ASKPASS", &self.askpass)
-            .env("SSH_ASKPASS_REQUIRE", "force")
-            .env_remove("SSH_AUTH_SOCK")
-            .arg(host);
-        command
-    }
-
-    /// Runs `ssh ARGS` with `input` typed at it; its output and exit code.
-    fn run(&self, address: &str, args: &[&str], input: &str) -> (String, Option<i32>) {
-        let mut child = self
-            .command(address)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run ssh");
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
-        let text =
-            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        (text, out.status.code())
-    }
-}
 
 /// Two agents with user `lab` (a super-user with PASSWORD); SSH and NETCONF
 /// are configured only when `services` is set.
@@ -126,7 +63,7 @@ fn fail_over_in_two_seconds(spec: &str) {
 fn the_cli_over_ssh_behaves_as_a_router_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let (_re0, _re1, s0, s1, _) = chassis(dir.path(), true);
-    let ssh = Ssh::new(dir.path(), PASSWORD);
+    let ssh = Ssh::new(dir.path());
     // Typed ahead of the first prompt, as automation does.
     let typed = "show chassis routing-engine | match state\n\
                  \n\
@@ -138,8 +75,8 @@ fn the_cli_over_ssh_behaves_as_a_router_terminal() {
                  request routing-engine login other-routing-engine\n\
                  exit\n\
                  exit\n";
-    let (out, code) = ssh.run(&s0.ssh, &["-tt"], typed);
-    assert_eq!(code, Some(0), "{out}");
+    let Reply { output: out, exit_status } = ssh.run(&s0.ssh, Program::Shell, typed).unwrap();
+    assert_eq!(exit_status, Some(0), "{out}");
     let expected = [
         "{master}\r\nlab@re0> ",
         "show chassis routing-engine | match state\r\n    Current state                  Master\r\n    Current state                  Backup\r\n\r\n{master}\r\nlab@re0> \r\n\r\n{master}\r\nlab@re0> ",
@@ -158,39 +95,38 @@ fn the_cli_over_ssh_behaves_as_a_router_terminal() {
     assert!(!out.contains('\x1b'), "escape sequences in:\n{out}");
 
     // One command, as `ssh router "show version"` runs it, on either RE.
-    let (out, code) = ssh.run(&s1.ssh, &["show version"], "");
-    assert_eq!(code, Some(0), "{out}");
+    let Reply { output: out, exit_status } = ssh.exec(&s1.ssh, "show version").unwrap();
+    assert_eq!(exit_status, Some(0), "{out}");
     assert!(out.contains("Hostname: re1\n"), "{out}");
     // The session is listed with its own terminal and the client's address.
-    let (out, code) = ssh.run(&s0.ssh, &["show system users"], "");
-    assert_eq!(code, Some(0), "{out}");
+    let Reply { output: out, exit_status } = ssh.exec(&s0.ssh, "show system users").unwrap();
+    assert_eq!(exit_status, Some(0), "{out}");
     let listed = out.lines().find(|l| l.starts_with("lab ")).unwrap_or_else(|| panic!("{out}"));
     assert!(listed.contains(" pts/") && listed.contains(" 127.0.0.1 "), "{out}");
-    let (out, code) = ssh.run(&s0.ssh, &["show chassis nonsense"], "");
-    assert_eq!(code, Some(1), "{out}");
+    let Reply { output: out, exit_status } = ssh.exec(&s0.ssh, "show chassis nonsense").unwrap();
+    assert_eq!(exit_status, Some(1), "{out}");
     assert!(out.contains("syntax error"), "{out}");
 
-    let (out, code) = Ssh::new(dir.path(), "wrong-password").run(&s0.ssh, &["show version"], "");
-    assert_eq!(code, Some(255), "{out}");
-    assert!(out.contains("Permission denied"), "{out}");
+    let wrong = Ssh::new(dir.path()).login("lab", "wrong-password");
+    assert_eq!(wrong.exec(&s0.ssh, "show version"), Err(Refused::Login));
 }
 
 #[test]
 fn ssh_and_netconf_are_served_only_while_configured() {
     let dir = tempfile::tempdir().unwrap();
     let (_re0, _re1, s0, _s1, spec) = chassis(dir.path(), false);
-    let ssh = Ssh::new(dir.path(), PASSWORD);
+    let ssh = Ssh::new(dir.path());
     for address in [&s0.ssh, &s0.netconf] {
-        let (out, code) = ssh.run(address, &["show version"], "");
-        assert_eq!(code, Some(255), "{out}");
+        let refused = ssh.exec(address, "show version");
+        assert!(matches!(refused, Err(Refused::Connection(_))), "{refused:?}");
     }
     configure(&spec, true, Some(PASSWORD));
     let hello = "<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><capabilities>\
                  <capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>]]>]]>\
                  <rpc message-id=\"7\"><close-session/></rpc>]]>]]>";
     for address in [&s0.ssh, &s0.netconf] {
-        let (out, code) = ssh.run(address, &["-s", "netconf"], hello);
-        assert_eq!(code, Some(0), "{out}");
+        let Reply { output: out, exit_status } = ssh.run(address, Program::Netconf, hello).unwrap();
+        assert_eq!(exit_status, Some(0), "{out}");
         assert!(out.contains("<capability>urn:ietf:params:netconf:base:1.0</capability>"), "{out}");
         assert!(
             out.contains("<rpc-reply") && out.contains("message-id=\"7\"") && out.contains("<ok/>"),
@@ -198,8 +134,7 @@ fn ssh_and_netconf_are_served_only_while_configured() {
         );
     }
     // The NETCONF port has no CLI.
-    let (out, code) = ssh.run(&s0.netconf, &["-tt"], "show version\nexit\n");
-    assert_ne!(code, Some(0), "{out}");
+    assert_eq!(ssh.run(&s0.netconf, Program::Shell, "show version\nexit\n"), Err(Refused::Program));
 }
 
 #[test]
@@ -230,30 +165,30 @@ fn the_management_address_leads_to_the_master_and_follows_it() {
     configure(&spec, true, None);
     fail_over_in_two_seconds(&spec);
 
-    let ssh = Ssh::new(dir.path(), PASSWORD);
-    let (out, code) = ssh.run(&management, &["show version | match Hostname"], "");
-    assert_eq!((out.as_str(), code), ("Hostname: re0\n", Some(0)));
+    let ssh = Ssh::new(dir.path());
+    let hostname = || ssh.exec(&management, "show version | match Hostname");
+    assert_eq!(hostname(), Ok(Reply { output: "Hostname: re0\n".into(), exit_status: Some(0) }));
 
     // A session on the master when it dies ends; the next reaches re1.
-    let mut held = Process::spawn(ssh.command(&management).arg("-tt").stdin(Stdio::piped()));
-    held.wait_for("{master}");
+    let mut held = ssh.open(&management, Program::Shell).unwrap();
+    held.expect_after(0, "{master}");
     let crash = reshell()
         .args(["fault", "--connect", &grpc[0], "crash"])
         .env("RESHELL_PASSWORD", PASSWORD)
         .output()
         .unwrap();
     assert!(crash.status.success(), "{}", String::from_utf8_lossy(&crash.stderr));
-    assert!(held.wait_exit().is_some(), "the session on the dead master did not end");
-    // The same host key: the REs of a chassis share one.
-    eventually(Duration::from_secs(20), "the management address reaches re1", || {
-        ssh.run(&management, &["show version | match Hostname"], "").0 == "Hostname: re1\n"
+    assert!(held.ends(), "the session on the dead master did not end");
+    // The same host key: the REs of a chassis share one, and a changed key
+    // would be refused.
+    eventually(Duration::from_secs(20), "the management address reaches re1", || match hostname() {
+        Err(Refused::HostKeyChanged) => panic!("re1 showed another host key"),
+        reached => reached.is_ok_and(|reply| reply.output == "Hostname: re1\n"),
     });
     let key = std::fs::metadata(dir.path().join("ssh_host_ed25519_key")).unwrap();
     assert_eq!(key.permissions().mode() & 0o777, 0o600);
     let _ = chassis.child.kill();
 }
-
-/// Whether the server still holds a raw connection open (it may have sent
 
 #[test]
 fn a_flood_of_idle_connections_is_bounded_and_the_master_stays_master() {
@@ -309,8 +244,8 @@ fn a_flood_of_idle_connections_is_bounded_and_the_master_stays_master() {
     // keepalives: nobody changed role.
     assert_eq!(mastership(), before);
     drop(flood);
-    let (out, code) = Ssh::new(dir.path(), PASSWORD).run(&s0.ssh, &["show version | match Hostname"], "");
-    assert_eq!((out.as_str(), code), ("Hostname: re0\n", Some(0)));
+    let reply = Ssh::new(dir.path()).exec(&s0.ssh, "show version | match Hostname");
+    assert_eq!(reply, Ok(Reply { output: "Hostname: re0\n".into(), exit_status: Some(0) }));
 }
 
 const HELLO: &str = "<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><capabilities>\
@@ -320,17 +255,15 @@ const HELLO: &str = "<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><c
 fn a_user_holds_at_most_eight_sessions() {
     let dir = tempfile::tempdir().unwrap();
     let (_re0, _re1, s0, _s1, spec) = chassis(dir.path(), true);
-    let ssh = Ssh::new(dir.path(), PASSWORD);
+    let ssh = Ssh::new(dir.path());
     let open = || {
-        let session = Process::spawn(ssh.command(&s0.netconf).args(["-s", "netconf"]).stdin(Stdio::piped()));
-        session.wait_for("  <session-id>");
+        let mut session = ssh.open(&s0.netconf, Program::Netconf).unwrap();
+        session.expect_after(0, "  <session-id>");
         session
     };
-    let mut sessions: Vec<Process> = (0..8).map(|_| open()).collect();
+    let mut sessions: Vec<_> = (0..8).map(|_| open()).collect();
     let close = format!("{HELLO}<rpc message-id=\"1\"><close-session/></rpc>]]>]]>");
-    let (out, code) = ssh.run(&s0.ssh, &["-s", "netconf"], &close);
-    assert_eq!(code, Some(255), "{out}");
-    assert!(!out.contains("<capabilities>"), "{out}");
+    assert_eq!(ssh.run(&s0.ssh, Program::Netconf, &close), Err(Refused::Channel));
     let logged = reshell()
         .args(["--connect", &spec, "-c", "show log messages | match refused"])
         .env("RESHELL_PASSWORD", PASSWORD)
@@ -341,7 +274,7 @@ fn a_user_holds_at_most_eight_sessions() {
     // A session that ends gives its place back.
     sessions.pop();
     eventually(Duration::from_secs(20), "a ninth session once one ended", || {
-        ssh.run(&s0.ssh, &["-s", "netconf"], &close).1 == Some(0)
+        ssh.run(&s0.ssh, Program::Netconf, &close).is_ok_and(|reply| reply.exit_status == Some(0))
     });
 }
 
@@ -359,29 +292,17 @@ fn an_oversized_netconf_message_is_refused_without_growing_the_agent() {
     let (re0, _re1, s0, _s1, _) = chassis(dir.path(), true);
     let pid = re0.child.id();
     let before = memory_kib(pid, "VmRSS");
-    let mut child = Ssh::new(dir.path(), PASSWORD)
-        .command(&s0.netconf)
-        .args(["-s", "netconf"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || {
-        input.write_all(HELLO.as_bytes())?;
-        input.write_all(b"<rpc message-id=\"1\"><get-software-information/>")?;
-        let spaces = vec![b' '; 1 << 20];
-        for _ in 0..SENT >> 20 {
-            input.write_all(&spaces)?;
-        }
-        input.write_all(b"</rpc>]]>]]>")?;
-        input.write_all(b"<rpc message-id=\"2\"><get-software-information/></rpc>]]>]]>")?;
-        input.write_all(b"<rpc message-id=\"3\"><close-session/></rpc>]]>]]>")
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let mut session = Ssh::new(dir.path()).open(&s0.netconf, Program::Netconf).unwrap();
+    session.send(HELLO.as_bytes());
+    session.send(b"<rpc message-id=\"1\"><get-software-information/>");
+    let spaces = vec![b' '; 1 << 20];
+    for _ in 0..SENT >> 20 {
+        session.send(&spaces);
+    }
+    session.send(b"</rpc>]]>]]>");
+    session.send(b"<rpc message-id=\"2\"><get-software-information/></rpc>]]>]]>");
+    session.send(b"<rpc message-id=\"3\"><close-session/></rpc>]]>]]>");
+    let Reply { output: text, exit_status } = session.wait_end();
     // The oversized message is answered with an error; the session goes on.
     let replies: Vec<&str> = text.split("]]>]]>").collect();
     assert!(replies[1].contains("<error-tag>too-big</error-tag>"), "{text}");
@@ -390,7 +311,7 @@ fn an_oversized_netconf_message_is_refused_without_growing_the_agent() {
         "{text}"
     );
     assert!(replies[3].contains("message-id=\"3\"") && replies[3].contains("<ok/>"), "{text}");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(exit_status, Some(0), "{text}");
     // It cost the agent its input window and one message's worth, not its size.
     let grown = memory_kib(pid, "VmHWM").saturating_sub(before) << 10;
     assert!(grown < SENT as u64 / 2, "the agent grew by {} MiB", grown >> 20);
@@ -400,19 +321,15 @@ fn an_oversized_netconf_message_is_refused_without_growing_the_agent() {
 fn root_logs_in_over_ssh_only_where_root_login_allows() {
     let dir = tempfile::tempdir().unwrap();
     let (_re0, _re1, s0, _, spec) = chassis(dir.path(), true);
-    let ssh = Ssh::new(dir.path(), PASSWORD);
-    let as_root = || {
-        let out = ssh.command_as(&s0.ssh, "root").arg("show version | match Hostname").output().unwrap();
-        (String::from_utf8_lossy(&out.stdout).into_owned(), out.status.code())
-    };
-    assert_eq!(as_root(), ("Hostname: re0\n".to_owned(), Some(0)));
+    let root = Ssh::new(dir.path()).login("root", PASSWORD);
+    let as_root = || root.exec(&s0.ssh, "show version | match Hostname");
+    assert_eq!(as_root(), Ok(Reply { output: "Hostname: re0\n".into(), exit_status: Some(0) }));
     let deny = common::connected_commands(
         &spec,
         &["configure", "set system services ssh root-login deny", "commit synchronize and-quit"],
     );
     assert!(deny.stdout.contains("commit complete"), "{}{}", deny.stdout, deny.stderr);
-    let (out, code) = as_root();
-    assert_eq!((out.as_str(), code), ("", Some(255)), "refused, with root's right password");
+    assert_eq!(as_root(), Err(Refused::Login), "refused, with root's right password");
     let log = common::connected_commands(&spec, &["show log messages | match ROOT"]);
     assert!(log.stdout.contains("sshd: ROOT LOGIN REFUSED FROM 127.0.0.1"), "{}", log.stdout);
 }

@@ -197,6 +197,11 @@ impl ConfigDb {
         &self.effective
     }
 
+    /// The newest commit's record: `Last configured:` of `show system uptime`.
+    pub fn last_commit(&self) -> Option<CommitRecord> {
+        self.store.history().into_iter().next()
+    }
+
     pub fn schema(&self) -> Arc<Schema> {
         self.schema.clone()
     }

@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::proto::{CpuUtilization, LoadAverages};
+use crate::proto::{CpuUtilization, LoadAverages, MemoryUse};
 
 /// The intervals `show chassis routing-engine` averages CPU time over.
 pub const CPU_INTERVALS: [u32; 4] = [5, 60, 300, 900];
@@ -134,12 +134,15 @@ pub struct Memory {
     pub utilization_percent: u32,
 }
 
+/// A /proc/meminfo field (`MemTotal:`), in KiB.
+fn meminfo_field(meminfo: &str, name: &str) -> Option<u64> {
+    let line = meminfo.lines().find(|l| l.starts_with(name))?;
+    line[name.len()..].split_whitespace().next()?.parse().ok()
+}
+
 impl Memory {
     pub fn parse(meminfo: &str) -> Option<Memory> {
-        let field = |name: &str| -> Option<u64> {
-            let line = meminfo.lines().find(|l| l.starts_with(name))?;
-            line[name.len()..].split_whitespace().next()?.parse().ok()
-        };
+        let field = |name: &str| meminfo_field(meminfo, name);
         let total_kb = field("MemTotal:")?;
         let available_kb = field("MemAvailable:").or_else(|| field("MemFree:"))?;
         let dram_mb = total_kb / 1024;
@@ -154,6 +157,26 @@ impl Memory {
     pub fn read() -> Option<Memory> {
         Memory::parse(&std::fs::read_to_string("/proc/meminfo").ok()?)
     }
+}
+
+/// The host's memory by use, named as top names it on the RE: Linux's
+/// unevictable pages are what FreeBSD calls wired.
+pub fn parse_memory_use(meminfo: &str) -> Option<MemoryUse> {
+    let field = |name: &str| meminfo_field(meminfo, name);
+    Some(MemoryUse {
+        active_kb: field("Active:")?,
+        inactive_kb: field("Inactive:")?,
+        wired_kb: field("Unevictable:").unwrap_or(0),
+        cache_kb: field("Cached:")?,
+        buffer_kb: field("Buffers:")?,
+        free_kb: field("MemFree:")?,
+        swap_total_kb: field("SwapTotal:").unwrap_or(0),
+        swap_free_kb: field("SwapFree:").unwrap_or(0),
+    })
+}
+
+pub fn memory_use() -> Option<MemoryUse> {
+    parse_memory_use(&std::fs::read_to_string("/proc/meminfo").ok()?)
 }
 
 pub fn parse_load_averages(loadavg: &str) -> Option<LoadAverages> {
@@ -185,6 +208,23 @@ mod tests {
             .unwrap();
         assert_eq!(m, Memory { dram_mb: 24032, installed_mb: 24576, utilization_percent: 25 });
         assert_eq!(Memory::parse("nothing here"), None);
+        let meminfo = "MemTotal: 24683664 kB\nMemFree: 11182172 kB\nBuffers: 18408 kB\nCached: 12304020 kB\n\
+                       SwapCached: 0 kB\nActive: 3693536 kB\nInactive: 9055200 kB\nActive(anon): 1596 kB\n\
+                       Unevictable: 14160 kB\nSwapTotal: 2097148 kB\nSwapFree: 2097000 kB\n";
+        let used = parse_memory_use(meminfo).unwrap();
+        assert_eq!(
+            used,
+            MemoryUse {
+                active_kb: 3693536,
+                inactive_kb: 9055200,
+                wired_kb: 14160,
+                cache_kb: 12304020,
+                buffer_kb: 18408,
+                free_kb: 11182172,
+                swap_total_kb: 2097148,
+                swap_free_kb: 2097000,
+            }
+        );
     }
 
     #[test]

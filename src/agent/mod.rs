@@ -367,6 +367,7 @@ impl Agent {
             up_time_seconds: self.started.elapsed().as_secs(),
             last_reboot_reason: model::LAST_REBOOT_REASON.into(),
             load_averages: host::load_averages(),
+            unresponsive: false,
         }
     }
 }

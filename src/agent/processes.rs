@@ -403,15 +403,14 @@ impl Agent {
             }
             process.failover = self.process_settings(daemon).1.unwrap_or_default();
         }
-        let memory = host::Memory::read();
         ProcessInformation {
             processes,
             last_pid: self.processes.last_pid(),
             booted: unix_seconds(self.started_at),
             now: now(),
             load_averages: host::load_averages(),
-            memory_mb: memory.map_or(0, |m| m.dram_mb),
-            memory_utilization: memory.map_or(0, |m| m.utilization_percent),
+            cpu: self.cpu.utilization(&[5]).pop(),
+            memory: host::memory_use(),
         }
     }
 

@@ -21,9 +21,9 @@ use crate::proto::{
 use crate::proto::{
     AttachRequest, ChassisInventory, DirectoryList, FileContents, GetChassisInventoryRequest,
     GetIdentityRequest, GetLocalRouteEngineRequest, GetRouteEngineInformationRequest,
-    GetSoftwareInformationRequest, GetSystemUptimeInformationRequest, Identity, ListFilesRequest,
-    MastershipState, ReadFileRequest, RouteEngine, RouteEngineInformation, SaveFileReply, SaveFileRequest,
-    SoftwareInformation, SystemUptimeInformation,
+    GetSoftwareInformationRequest, GetSystemUptimeInformationRequest, Identity, LastConfigured,
+    ListFilesRequest, MastershipState, ReadFileRequest, RouteEngine, RouteEngineInformation, SaveFileReply,
+    SaveFileRequest, SoftwareInformation, SystemUptimeInformation,
 };
 use crate::proto::{
     ChangeMastershipReply, ChangeMastershipRequest, ClaimRequest, GetMastershipLogRequest, MastershipLog,
@@ -93,8 +93,13 @@ impl RoutingEngine for Agent {
                 return None;
             }
             let asked = GetLocalRouteEngineRequest { from_slot: self.slot.number() };
-            // An RE that does not answer is left out, as an empty slot would be.
-            self.to_peer(self.peer.clone().get_local_route_engine(asked)).await.ok()
+            // Both slots hold an RE: one that does not answer is still there.
+            let answer = self.to_peer(self.peer.clone().get_local_route_engine(asked)).await;
+            Some(answer.unwrap_or_else(|_| RouteEngine {
+                slot: self.slot.other().number(),
+                unresponsive: true,
+                ..RouteEngine::default()
+            }))
         };
         let local = async { wanted.contains(&self.slot).then(|| self.local_route_engine()) };
         let (other, local) = tokio::join!(other, local);
@@ -181,6 +186,8 @@ impl RoutingEngine for Agent {
         _: Request<GetSystemUptimeInformationRequest>,
     ) -> Result<Response<SystemUptimeInformation>, Status> {
         let started = unix_seconds(self.started_at);
+        let last_configured =
+            self.config().last_commit().map(|c| LastConfigured { time: c.time, user: c.user });
         Ok(Response::new(SystemUptimeInformation {
             current_time: unix_seconds(std::time::SystemTime::now()),
             time_source: "LOCAL CLOCK".into(),
@@ -188,6 +195,7 @@ impl RoutingEngine for Agent {
             protocols_started_time: started,
             active_user_count: self.sessions.count() as u32,
             load_averages: host::load_averages(),
+            last_configured,
         }))
     }
 

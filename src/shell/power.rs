@@ -69,7 +69,7 @@ impl Engine {
                 .session()
                 .client
                 .route_engine_information(Some(self.other_slot().number()))
-                .is_ok_and(|i| i.route_engines.is_empty())
+                .is_ok_and(|i| i.route_engines.iter().all(|re| re.unresponsive))
         {
             before.push_str("warning: Other routing-engine not present\n");
         }

@@ -2,7 +2,9 @@
 
 #![allow(dead_code)] // each test crate uses its own share of these
 
-use std::io::{BufRead, BufReader};
+pub mod ssh;
+
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{OnceLock, mpsc};
@@ -288,46 +290,71 @@ pub fn shape(text: &str) -> String {
     out
 }
 
-/// The shell on a pseudo-terminal (through `script`), typed at like a person.
+/// The window every `Terminal` starts with, so that the pager and line
+/// editing behave the same on every machine.
+pub const TERMINAL_SIZE: (u16, u16) = (24, 80);
+
+/// The shell on a pseudo-terminal of its own (its controlling terminal, so
+/// that Ctrl-C and window changes reach it as signals), typed at like a person.
 pub struct Terminal {
-    child: Child,
-    input: std::process::ChildStdin,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    master: Box<dyn portable_pty::MasterPty + Send>,
+    input: Box<dyn std::io::Write + Send>,
     output: mpsc::Receiver<Vec<u8>>,
     /// Everything printed so far.
     pub screen: String,
 }
 
 impl Terminal {
+    /// `reshell --state-dir DIR/state` on its embedded chassis, as the OS
+    /// user `lab` whose home is `DIR`.
     pub fn start(state_dir: &Path) -> Terminal {
-        let shell = format!(
-            "USER=lab HOME={home} {bin} --state-dir {dir}",
-            home = state_dir.display(),
-            bin = env!("CARGO_BIN_EXE_reshell"),
-            dir = state_dir.join("state").display(),
-        );
-        let mut child = Command::new("script")
-            .args(["-q", "-e", "-c", &shell, "/dev/null"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("script (util-linux) runs the shell on a pseudo-terminal");
-        let input = child.stdin.take().unwrap();
-        let mut stdout = child.stdout.take().unwrap();
+        let mut command = portable_pty::CommandBuilder::new(env!("CARGO_BIN_EXE_reshell"));
+        command.arg("--state-dir");
+        command.arg(state_dir.join("state"));
+        command.env("USER", "lab");
+        command.env("HOME", state_dir);
+        command.env_remove("RESHELL_PASSWORD");
+        Terminal::spawn(command)
+    }
+
+    /// Runs `command` on a new pseudo-terminal of `TERMINAL_SIZE`.
+    pub fn spawn(command: portable_pty::CommandBuilder) -> Terminal {
+        let (rows, cols) = TERMINAL_SIZE;
+        let pair = portable_pty::native_pty_system()
+            .openpty(portable_pty::PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
+            .expect("a pseudo-terminal");
+        let child = pair.slave.spawn_command(command).expect("the shell starts on the pseudo-terminal");
+        // Only the child holds the terminal's side now: its exit ends the reads.
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("the terminal's output");
+        let input = pair.master.take_writer().expect("the terminal's input");
         let (tx, output) = mpsc::channel();
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
-            while let Ok(n) = std::io::Read::read(&mut stdout, &mut buf) {
+            while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
                     break;
                 }
             }
         });
-        Terminal { child, input, output, screen: String::new() }
+        Terminal { child, master: pair.master, input, output, screen: String::new() }
     }
 
     pub fn type_keys(&mut self, keys: &str) {
-        std::io::Write::write_all(&mut self.input, keys.as_bytes()).unwrap();
-        std::io::Write::flush(&mut self.input).unwrap();
+        self.input.write_all(keys.as_bytes()).expect("type at the terminal");
+        self.input.flush().expect("type at the terminal");
+    }
+
+    /// Presses Ctrl-C.
+    pub fn interrupt(&mut self) {
+        self.type_keys("\x03");
+    }
+
+    /// Changes the window's size, as a person resizing their terminal does.
+    pub fn resize(&mut self, rows: u16, cols: u16) {
+        let size = portable_pty::PtySize { rows, cols, pixel_width: 0, pixel_height: 0 };
+        self.master.resize(size).expect("resize the terminal");
     }
 
     /// Waits until the screen, after what was already there at `from`,
@@ -345,11 +372,32 @@ impl Terminal {
             }
         }
     }
+
+    /// Waits for the shell to exit by itself, reading what it printed on
+    /// the way (until its side of the terminal closed); how it exited, or
+    /// `None` if it went on past the deadline.
+    pub fn wait_exit(&mut self) -> Option<portable_pty::ExitStatus> {
+        let deadline = Instant::now() + READY_WITHIN;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.output.recv_timeout(left) {
+                Ok(chunk) => self.screen.push_str(&String::from_utf8_lossy(&chunk)),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => return None,
+            }
+        }
+        Some(self.child.wait().expect("wait for the shell"))
+    }
 }
 
 impl Drop for Terminal {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        if let Ok(None) = self.child.try_wait() {
+            let pid = self.child.process_id().and_then(|pid| i32::try_from(pid).ok());
+            if let Some(pid) = pid.and_then(rustix::process::Pid::from_raw) {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+            }
+        }
         let _ = self.child.wait();
     }
 }
@@ -364,15 +412,13 @@ pub fn agent_serving_with_open_files(
     more: &[&str],
     open_files: u32,
 ) -> (Process, Serving) {
-    let mut command = Command::new("sh");
-    command
-        .args(["-c", &format!("ulimit -n {open_files} && exec \"$0\" \"$@\""), env!("CARGO_BIN_EXE_reshell")])
-        .arg("agent")
-        .args(agent_args(slot, listen, peer, state_dir, more))
-        .env("USER", "lab")
-        .env("RESHELL_PASSWORD", PASSWORD)
-        .stdin(Stdio::null());
-    served(Process::spawn(&mut command))
+    let p = Process::spawn(reshell().arg("agent").args(agent_args(slot, listen, peer, state_dir, more)));
+    // Lowered as it starts; the test's flood comes only once it serves.
+    let pid = i32::try_from(p.child.id()).ok().and_then(rustix::process::Pid::from_raw);
+    let limit =
+        rustix::process::Rlimit { current: Some(open_files.into()), maximum: Some(open_files.into()) };
+    rustix::process::prlimit(pid, rustix::process::Resource::Nofile, limit).expect("limit the agent's files");
+    served(p)
 }
 
 /// Asks agents for their role directly over gRPC, logged in as `lab`, with

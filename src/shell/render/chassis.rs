@@ -48,6 +48,11 @@ fn route_engine(out: &mut String, re: &RouteEngine) {
     };
     let _ = writeln!(out, "Routing Engine status:");
     let _ = writeln!(out, "  Slot {}:", re.slot);
+    if re.unresponsive {
+        // All the rest would come from the RE itself.
+        text(out, "Current state", "Present");
+        return;
+    }
     text(out, "Current state", mastership_word(re.mastership_state));
     text(out, "Election priority", &election_priority(re));
     for (label, celsius) in
@@ -104,8 +109,11 @@ fn route_engine_element(re: &RouteEngine) -> Element {
         Element::leaf(name, format!("{celsius} degrees C / {} degrees F", fahrenheit(celsius)))
             .attr("junos:celsius", celsius)
     };
-    let mut e = Element::new("route-engine")
-        .child(Element::leaf("slot", re.slot))
+    let slot = Element::new("route-engine").child(Element::leaf("slot", re.slot));
+    if re.unresponsive {
+        return slot.child(Element::leaf("mastership-state", "present"));
+    }
+    let mut e = slot
         .child(Element::leaf("mastership-state", mastership_word(re.mastership_state).to_lowercase()))
         .child(Element::leaf("mastership-priority", election_priority(re).to_lowercase()))
         .child(Element::leaf("status", &re.status))
@@ -246,7 +254,24 @@ mod tests {
             up_time_seconds: 3 * 86_400 + 17 * 3600 + 27,
             last_reboot_reason: "0x4000:VJUNOS reboot".into(),
             load_averages: Some(LoadAverages { one: 2.89, five: 3.04, fifteen: 3.08 }),
+            unresponsive: false,
         }
+    }
+
+    #[test]
+    fn a_routing_engine_that_does_not_answer_is_present_and_no_more() {
+        let silent = RouteEngine { slot: 1, unresponsive: true, ..RouteEngine::default() };
+        let info = RouteEngineInformation { route_engines: vec![sample(), silent] };
+        assert!(
+            info.text().ends_with(
+                "\n\nRouting Engine status:\n  Slot 1:\n    Current state                  Present\n"
+            ),
+            "{}",
+            info.text()
+        );
+        let e = &info.element().children[1];
+        let children: Vec<_> = e.children.iter().map(|c| (c.name.as_str(), c.text.as_deref())).collect();
+        assert_eq!(children, [("slot", Some("1")), ("mastership-state", Some("present"))]);
     }
 
     #[test]

@@ -45,7 +45,24 @@ fn kilobytes(bytes: u64) -> String {
     format!("{}K", bytes.div_ceil(1024))
 }
 
-/// top's first lines: `last pid: ...`, the process count, memory.
+/// A size as top prints it: `512K`, `3607M`, `12G`.
+fn top_size(kilobytes: u64) -> String {
+    let (mut amount, mut unit) = (kilobytes, 'K');
+    for bigger in ['M', 'G'] {
+        if amount < 10_000 {
+            break;
+        }
+        (amount, unit) = ((amount + 512) / 1024, bigger);
+    }
+    format!("{amount}{unit}")
+}
+
+/// A CPU share as top prints it: ` 3.0%`, ` 100%`.
+fn top_share(percent: u32) -> String {
+    if percent >= 100 { format!("{percent:>4}%") } else { format!("{:>4.1}%", f64::from(percent)) }
+}
+
+/// top's header: `last pid: ...`, the process count, CPU states, memory and swap.
 fn summary(info: &ProcessInformation) -> String {
     let mut out = String::new();
     let loads = info.load_averages.unwrap_or_default();
@@ -66,10 +83,36 @@ fn summary(info: &ProcessInformation) -> String {
     );
     let count = running(info).len();
     let _ = writeln!(out, "{count} processes: {count} sleeping");
-    out.push('\n');
-    if info.memory_mb > 0 {
-        let used = info.memory_mb * u64::from(info.memory_utilization) / 100;
-        let _ = writeln!(out, "Mem: {used}M Active, {}M Free", info.memory_mb - used);
+    if let Some(cpu) = &info.cpu {
+        let _ = writeln!(
+            out,
+            "CPU states: {} user, {} nice, {} system, {} interrupt, {} idle",
+            top_share(cpu.user),
+            top_share(cpu.background),
+            top_share(cpu.kernel),
+            top_share(cpu.interrupt),
+            top_share(cpu.idle)
+        );
+    }
+    if let Some(m) = &info.memory {
+        let _ = writeln!(
+            out,
+            "Mem: {} Active, {} Inact, {} Wired, {} Cache, {} Buf, {} Free",
+            top_size(m.active_kb),
+            top_size(m.inactive_kb),
+            top_size(m.wired_kb),
+            top_size(m.cache_kb),
+            top_size(m.buffer_kb),
+            top_size(m.free_kb)
+        );
+        let used = m.swap_total_kb.saturating_sub(m.swap_free_kb);
+        let used = if used > 0 { format!("{} Used, ", top_size(used)) } else { String::new() };
+        let _ = writeln!(
+            out,
+            "Swap: {} Total, {used}{} Free",
+            top_size(m.swap_total_kb),
+            top_size(m.swap_free_kb)
+        );
     }
     out
 }
@@ -217,6 +260,41 @@ mod tests {
             Processes(info(), Detail::Standard).text(),
             "  PID  TT  STAT      TIME COMMAND\n 1001  ??  S      0:01.23 /usr/sbin/mgd -N\n"
         );
+    }
+
+    #[test]
+    fn the_brief_view_is_tops_header_alone() {
+        let info = ProcessInformation {
+            load_averages: Some(crate::proto::LoadAverages { one: 1.72, five: 1.7, fifteen: 0.05 }),
+            cpu: Some(crate::proto::CpuUtilization {
+                interval_seconds: 5,
+                user: 3,
+                background: 0,
+                kernel: 1,
+                interrupt: 0,
+                idle: 96,
+            }),
+            memory: Some(crate::proto::MemoryUse {
+                active_kb: 3_693_536,
+                inactive_kb: 9_055_200,
+                wired_kb: 14_160,
+                cache_kb: 12_304_020,
+                buffer_kb: 18_408,
+                free_kb: 9_000,
+                swap_total_kb: 2_097_152,
+                swap_free_kb: 2_097_152 - 12_288,
+            }),
+            ..info()
+        };
+        assert_eq!(
+            Processes(info, Detail::Brief).text(),
+            "last pid:  1004;  load averages:  1.72,  1.70,  0.05  up 0+00:01:40    22:15:00\n\
+             1 processes: 1 sleeping\n\
+             CPU states:  3.0% user,  0.0% nice,  1.0% system,  0.0% interrupt, 96.0% idle\n\
+             Mem: 3607M Active, 8843M Inact, 14M Wired, 12G Cache, 18M Buf, 9000K Free\n\
+             Swap: 2048M Total, 12M Used, 2036M Free\n"
+        );
+        assert_eq!(top_share(100), " 100%");
     }
 
     #[test]

@@ -73,6 +73,15 @@ impl View for SystemUptimeInformation {
             junos_time(self.protocols_started_time),
             since(self.protocols_started_time)
         );
+        if let Some(last) = &self.last_configured {
+            let _ = writeln!(
+                out,
+                "Last configured: {} ({} ago) by {}",
+                junos_time(last.time),
+                since(last.time),
+                last.user
+            );
+        }
         out.push_str(&uptime_line(
             self.current_time,
             self.system_booted_time,
@@ -104,12 +113,15 @@ impl View for SystemUptimeInformation {
             uptime.push(Element::leaf("load-average-5", format!("{:.2}", load.five)));
             uptime.push(Element::leaf("load-average-15", format!("{:.2}", load.fifteen)));
         }
-        Element::reply_root("system-uptime-information", "junos")
+        let mut root = Element::reply_root("system-uptime-information", "junos")
             .child(Element::new("current-time").child(date_time(self.current_time)))
             .child(Element::leaf("time-source", format!(" {} ", self.time_source)))
             .child(since("system-booted-time", self.system_booted_time))
-            .child(since("protocols-started-time", self.protocols_started_time))
-            .child(uptime)
+            .child(since("protocols-started-time", self.protocols_started_time));
+        if let Some(last) = &self.last_configured {
+            root.push(since("last-configured-time", last.time).child(Element::leaf("user", &last.user)));
+        }
+        root.child(uptime)
     }
 }
 
@@ -269,7 +281,7 @@ impl View for FileContents {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::LoadAverages;
+    use crate::proto::{LastConfigured, LoadAverages};
 
     #[test]
     fn durations_read_as_junos_prints_them() {
@@ -293,13 +305,22 @@ mod tests {
             protocols_started_time: booted,
             active_user_count: 1,
             load_averages: Some(LoadAverages { one: 0.04, five: 0.04, fifteen: 0.01 }),
+            last_configured: Some(LastConfigured { time: booted + 24 * 60 + 12, user: "lab".into() }),
         };
         assert_eq!(
             info.text(),
             "Current time: 2023-11-14 22:42:33 UTC\nTime Source:  LOCAL CLOCK\n\
              System booted: 2023-11-14 22:13:20 UTC (00:29:13 ago)\n\
              Protocols started: 2023-11-14 22:13:20 UTC (00:29:13 ago)\n\
+             Last configured: 2023-11-14 22:37:32 UTC (00:05:01 ago) by lab\n\
              10:42PM  up 29 mins, 1 user, load averages: 0.04, 0.04, 0.01\n"
         );
+        let xml = crate::shell::view::to_xml(&info.element(), "{master}");
+        let last = "<last-configured-time>\n\
+                    <date-time junos:seconds=\"1700001452\">2023-11-14 22:37:32 UTC</date-time>\n\
+                    <time-length junos:seconds=\"301\">00:05:01</time-length>\n\
+                    <user>lab</user>\n</last-configured-time>\n<uptime-information>";
+        let flat: String = xml.lines().map(str::trim).map(|l| format!("{l}\n")).collect();
+        assert!(flat.contains(last), "{xml}");
     }
 }

@@ -266,6 +266,45 @@ pub fn two_agents_with(state_dir: &Path, more: &[&str]) -> (Process, Process, St
     (re0, re1, format!("re0={re0_address},re1={re1_address}"))
 }
 
+/// `reshell chassis` on `state_dir` with the tests' startup configuration,
+/// and what it said of each RE as it started them.
+pub struct Chassis {
+    pub process: Process,
+    pub grpc: [String; 2],
+    pub pids: [u32; 2],
+}
+
+impl Chassis {
+    pub fn start(state_dir: &Path, more: &[&str]) -> Chassis {
+        let mut command = reshell();
+        command
+            .arg("chassis")
+            .arg("--state-dir")
+            .arg(state_dir)
+            .arg("--startup-config")
+            .arg(startup_config());
+        let process = Process::spawn(command.args(more));
+        let (mut grpc, mut pids) = ([String::new(), String::new()], [0, 0]);
+        while grpc.iter().any(String::is_empty) || pids.contains(&0) {
+            let line = process.next_line();
+            for slot in 0..2 {
+                let Some(said) = line.strip_prefix(&format!("re{slot}: ")) else { continue };
+                if let Some(address) = said.strip_prefix("listening on ") {
+                    grpc[slot] = address.to_owned();
+                } else if let Some(pid) = said.strip_prefix("agent started (PID ") {
+                    pids[slot] = pid.trim_end_matches(')').parse().expect("a pid");
+                }
+            }
+        }
+        Chassis { process, grpc, pids }
+    }
+
+    /// `re0=..,re1=..`
+    pub fn spec(&self) -> String {
+        format!("re0={},re1={}", self.grpc[0], self.grpc[1])
+    }
+}
+
 /// `reshell fault --connect ADDR ARGS...`: what it printed, and whether it succeeded.
 pub fn fault(address: &str, args: &[&str]) -> (String, bool) {
     let out = reshell().args(["fault", "--connect", address]).args(args).output().expect("run reshell fault");

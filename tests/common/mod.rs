@@ -41,6 +41,17 @@ pub fn startup_config() -> &'static Path {
     })
 }
 
+/// `startup_config` with `more` (Junos text) after it, in a file of its own.
+pub fn startup_config_with(more: &str) -> PathBuf {
+    static FILES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = FILES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let text = std::fs::read_to_string(startup_config()).expect("the startup configuration") + more;
+    let path =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("startup-{}-{n}.conf", std::process::id()));
+    std::fs::write(&path, text).expect("write the startup configuration");
+    path
+}
+
 /// What one batch run printed.
 pub struct Run {
     pub stdout: String,
@@ -230,7 +241,9 @@ fn agent_args(
     let mut args: Vec<std::ffi::OsString> =
         ["--slot", &slot.to_string(), "--listen", listen, "--peer", peer].map(Into::into).into();
     args.extend(["--state-dir".into(), state_dir.into(), "--secret".into(), secret.into()]);
-    args.extend(["--startup-config".into(), startup_config().into()]);
+    if !more.contains(&"--startup-config") {
+        args.extend(["--startup-config".into(), startup_config().into()]);
+    }
     args.extend(more.iter().map(Into::into));
     args
 }

@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::agent::{self, AgentOptions, ChassisSecret, Exit};
 use crate::management;
@@ -14,7 +16,7 @@ use anyhow::Context;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::process::Command;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::watch;
 
 /// Where each Routing Engine's agent listens, as far as the shell knows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -160,6 +162,7 @@ pub async fn start_embedded(
             ssh_host_key: host_key_file(state_dir),
             startup_config: startup_config.map(Path::to_path_buf),
             login_grace_time: agent::LOGIN_GRACE_TIME,
+            restarted_after: None,
         };
         let address = bound[slot.number() as usize];
         let started = agent::spawn(listener, options.clone(), std::future::pending())?;
@@ -214,102 +217,211 @@ fn free_loopback_port() -> anyhow::Result<SocketAddr> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?)
 }
 
+/// How `reshell chassis` starts one RE's agent: the same ports each time, so
+/// the other RE and the management addresses find a restarted one.
+struct AgentCommand {
+    exe: PathBuf,
+    state_dir: PathBuf,
+    lease: PathBuf,
+    grpc: [SocketAddr; 2],
+    ssh: [SocketAddr; 2],
+    netconf: [SocketAddr; 2],
+    fault_injection: bool,
+    startup_config: Option<PathBuf>,
+}
+
+impl AgentCommand {
+    /// `restarted_after`: how the agent this one replaces ended, for its log.
+    fn spawn(&self, slot: Slot, restarted_after: Option<&str>) -> anyhow::Result<tokio::process::Child> {
+        let n = slot.number() as usize;
+        Command::new(&self.exe)
+            .arg("agent")
+            .args(["--slot", &slot.number().to_string()])
+            .args(["--listen", &self.grpc[n].to_string()])
+            .args(["--peer", &self.grpc[slot.other().number() as usize].to_string()])
+            .args(["--ssh-listen", &self.ssh[n].to_string()])
+            .args(["--netconf-listen", &self.netconf[n].to_string()])
+            .arg("--ssh-host-key")
+            .arg(host_key_file(&self.state_dir))
+            .arg("--exit-with-parent")
+            .arg("--state-dir")
+            .arg(re_state_dir(&self.state_dir, slot))
+            .arg("--lease")
+            .arg(&self.lease)
+            .arg("--secret")
+            .arg(secret_file(&self.state_dir))
+            .args(self.fault_injection.then_some("--fault-injection"))
+            .args(
+                self.startup_config
+                    .as_ref()
+                    .map(|file| [OsStr::new("--startup-config"), file.as_os_str()])
+                    .into_iter()
+                    .flatten(),
+            )
+            .args(restarted_after.map(|ended| ["--restarted-after", ended]).into_iter().flatten())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            // Ctrl-C at the chassis's terminal is the chassis's to handle:
+            // it stops the agents itself, and a signal that reached them
+            // first would read as a crash.
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("cannot start the {slot} agent"))
+    }
+}
+
+/// The first wait before a crashed agent is started again...
+const RESTART_FIRST: Duration = Duration::from_secs(1);
+/// ...doubled at each crash up to this...
+const RESTART_MOST: Duration = Duration::from_secs(30);
+/// ...and back to the first after an agent ran this long.
+const RESTART_STEADY: Duration = Duration::from_secs(60);
+
+/// The waits before an agent that keeps crashing is started again, as
+/// init spaces the restarts of a daemon that keeps failing.
+struct Backoff {
+    next: Duration,
+}
+
+impl Backoff {
+    fn new() -> Backoff {
+        Backoff { next: RESTART_FIRST }
+    }
+
+    /// The wait after an agent that ran for `ran`.
+    fn after(&mut self, ran: Duration) -> Duration {
+        if ran >= RESTART_STEADY {
+            self.next = RESTART_FIRST;
+        }
+        let wait = self.next;
+        self.next = (self.next * 2).min(RESTART_MOST);
+        wait
+    }
+}
+
+/// How an agent process ended, as init logs a daemon's end.
+fn ending(pid: u32, status: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.signal(), status.code()) {
+        (Some(signal), _) => format!("agent (PID {pid}) terminated by signal number {signal}!"),
+        (None, Some(code)) => format!("agent (PID {pid}) exited with status={code}"),
+        (None, None) => format!("agent (PID {pid}) ended"),
+    }
+}
+
+/// Runs one RE's agent until the chassis stops: an agent that was killed or
+/// crashed is started again after a backoff; one that was halted (it exits
+/// with status 0) stays down.
+async fn keep_running(agent: Arc<AgentCommand>, slot: Slot, mut stop: watch::Receiver<bool>) {
+    let mut backoff = Backoff::new();
+    let mut restarted_after: Option<String> = None;
+    loop {
+        let started = Instant::now();
+        let ended = match agent.spawn(slot, restarted_after.as_deref()) {
+            Ok(mut child) => {
+                let pid = child.id().unwrap_or(0);
+                println!("{slot}: agent started (PID {pid})");
+                if let Some(stdout) = child.stdout.take() {
+                    tokio::spawn(async move {
+                        let mut lines = BufReader::new(stdout).lines();
+                        while let Ok(Some(line)) = lines.next_line().await {
+                            println!("{slot}: {line}");
+                        }
+                    });
+                }
+                tokio::select! {
+                    status = child.wait() => match status {
+                        Ok(status) if status.success() => {
+                            println!("{slot}: agent (PID {pid}) halted; it stays down");
+                            return;
+                        }
+                        Ok(status) => ending(pid, status),
+                        Err(e) => format!("agent (PID {pid}) lost ({e})"),
+                    },
+                    _ = stop.changed() => {
+                        let _ = child.kill().await;
+                        return;
+                    }
+                }
+            }
+            Err(e) => format!("agent could not start ({e:#})"),
+        };
+        let wait = backoff.after(started.elapsed());
+        println!("{slot}: {ended}; restarting in {} s", wait.as_secs());
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => return,
+        }
+        restarted_after = Some(ended);
+    }
+}
+
 /// `reshell chassis`: both agents as child processes, their output prefixed
-/// with the RE's name, until Ctrl-C or SIGTERM (which stop both).
+/// with the RE's name, until Ctrl-C or SIGTERM (which stop both) or until
+/// both are halted. An agent that dies otherwise is started again.
 pub async fn run_children(
     state_dir: &Path,
     fault_injection: bool,
     management: Management,
     startup_config: Option<&Path>,
 ) -> anyhow::Result<()> {
-    let exe = std::env::current_exe().context("cannot find the reshell binary")?;
-    let lease = lease_file(state_dir)?;
-    let ports = [free_loopback_port()?, free_loopback_port()?];
-    let ssh = [free_loopback_port()?, free_loopback_port()?];
-    let netconf = [free_loopback_port()?, free_loopback_port()?];
-    let (exits_tx, mut exits) = mpsc::channel(2);
-    let mut watchers = Vec::new();
+    let agent = Arc::new(AgentCommand {
+        exe: std::env::current_exe().context("cannot find the reshell binary")?,
+        state_dir: state_dir.to_path_buf(),
+        lease: lease_file(state_dir)?,
+        grpc: [free_loopback_port()?, free_loopback_port()?],
+        ssh: [free_loopback_port()?, free_loopback_port()?],
+        netconf: [free_loopback_port()?, free_loopback_port()?],
+        fault_injection,
+        startup_config: startup_config.map(Path::to_path_buf),
+    });
+    let (stop_tx, stop) = watch::channel(false);
+    let mut running = tokio::task::JoinSet::new();
     for slot in Slot::ALL {
-        let mut child = Command::new(&exe)
-            .arg("agent")
-            .args(["--slot", &slot.number().to_string()])
-            .args(["--listen", &ports[slot.number() as usize].to_string()])
-            .args(["--peer", &ports[slot.other().number() as usize].to_string()])
-            .args(["--ssh-listen", &ssh[slot.number() as usize].to_string()])
-            .args(["--netconf-listen", &netconf[slot.number() as usize].to_string()])
-            .arg("--ssh-host-key")
-            .arg(host_key_file(state_dir))
-            .arg("--exit-with-parent")
-            .arg("--state-dir")
-            .arg(re_state_dir(state_dir, slot))
-            .arg("--lease")
-            .arg(&lease)
-            .arg("--secret")
-            .arg(secret_file(state_dir))
-            .args(fault_injection.then_some("--fault-injection"))
-            .args(
-                startup_config
-                    .map(|file| [OsStr::new("--startup-config"), file.as_os_str()])
-                    .into_iter()
-                    .flatten(),
-            )
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("cannot start the {slot} agent"))?;
-        if let Some(stdout) = child.stdout.take() {
-            tokio::spawn(async move {
-                let mut lines = BufReader::new(stdout).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    println!("{slot}: {line}");
-                }
-            });
-        }
-        let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let exits_tx = exits_tx.clone();
-        let watcher = tokio::spawn(async move {
-            tokio::select! {
-                status = child.wait() => {
-                    let _ = exits_tx.send((slot, status)).await;
-                }
-                _ = stop_rx => {
-                    let _ = child.kill().await;
-                }
-            }
-        });
-        watchers.push((stop_tx, watcher));
+        running.spawn(keep_running(agent.clone(), slot, stop.clone()));
     }
-    drop(exits_tx);
     if management.any() {
         let secret = ChassisSecret::open_or_create(&secret_file(state_dir))?;
-        let grpc = ports.map(|a| a.to_string());
-        management.serve(grpc, ssh.map(Some), netconf.map(Some), secret, |line| println!("{line}")).await?;
+        let grpc = agent.grpc.map(|a| a.to_string());
+        let (ssh, netconf) = (agent.ssh.map(Some), agent.netconf.map(Some));
+        management.serve(grpc, ssh, netconf, secret, |line| println!("{line}")).await?;
     }
-    let stop = crate::shutdown::requested();
-    tokio::pin!(stop);
-    // An RE that dies is reported and the other keeps running: killing one RE
-    // is how failover is rehearsed.
+    let stop_requested = crate::shutdown::requested();
+    tokio::pin!(stop_requested);
     loop {
         tokio::select! {
-            _ = &mut stop => break,
-            exit = exits.recv() => match exit {
-                Some((slot, Ok(status))) => println!("{slot}: agent exited ({status})"),
-                Some((slot, Err(e))) => println!("{slot}: agent lost ({e})"),
-                None => break,
-            },
+            _ = &mut stop_requested => break,
+            done = running.join_next() => if done.is_none() { break },
         }
     }
-    for (stop_tx, watcher) in watchers {
-        let _ = stop_tx.send(());
-        let _ = watcher.await;
-    }
+    let _ = stop_tx.send(true);
+    while running.join_next().await.is_some() {}
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn restarts_back_off_while_an_agent_keeps_crashing_and_start_over_once_it_ran() {
+        let mut backoff = Backoff::new();
+        let quick = Duration::from_millis(10);
+        let waits: Vec<u64> = (0..7).map(|_| backoff.after(quick).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 30, 30]);
+        assert_eq!(backoff.after(RESTART_STEADY), RESTART_FIRST);
+        assert_eq!(backoff.after(quick).as_secs(), 2);
+    }
+
+    #[test]
+    fn an_agents_end_reads_as_inits() {
+        use std::os::unix::process::ExitStatusExt;
+        let killed = std::process::ExitStatus::from_raw(9);
+        assert_eq!(ending(42, killed), "agent (PID 42) terminated by signal number 9!");
+        let failed = std::process::ExitStatus::from_raw(1 << 8);
+        assert_eq!(ending(42, failed), "agent (PID 42) exited with status=1");
+    }
 
     #[test]
     fn an_address_list_names_slots_and_may_ask_for_the_master() {

@@ -160,6 +160,10 @@ struct AgentArgs {
     /// How long an SSH or gRPC connection may take to log in (tests shorten it)
     #[arg(long, hide = true, value_name = "SECONDS")]
     login_grace_time: Option<u64>,
+    /// How the agent this one replaces ended (`reshell chassis` restarts
+    /// an agent that was killed), for /var/log/messages
+    #[arg(long, hide = true, value_name = "TEXT")]
+    restarted_after: Option<String>,
     /// Die as by `kill -9` at this step of the first commit or file
     /// transfer that reaches it (fault injection, for tests)
     #[arg(long, value_name = "STEP", hide = true, requires = "fault_injection")]
@@ -206,6 +210,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 exit_with_parent,
                 startup_config,
                 login_grace_time,
+                restarted_after,
                 crash_at,
             } = *args;
             if let Some(point) = crash_at {
@@ -235,9 +240,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 startup_config,
                 login_grace_time: login_grace_time
                     .map_or(agent::LOGIN_GRACE_TIME, std::time::Duration::from_secs),
+                restarted_after,
             };
-            rt.block_on(agent::run(listen, options))?;
-            Ok(ExitCode::SUCCESS)
+            let ended = rt.block_on(agent::run(listen, options))?;
+            Ok(ExitCode::from(ended.exit_status()))
         }
         Some(Run::Chassis { state_dir, fault_injection, ssh_listen, netconf_listen, startup_config }) => {
             let state_dir = match state_dir {

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Process, agent, connected, free_port, reshell, shape, startup_config, two_agents};
+use common::{Chassis, Process, agent, connected, free_port, reshell, shape, two_agents};
 use std::time::{Duration, Instant};
 
 #[test]
@@ -72,28 +72,7 @@ fn attaching_to_nothing_fails_with_a_reason() {
 #[test]
 fn chassis_runs_both_agents_as_processes_until_terminated() {
     let dir = tempfile::tempdir().unwrap();
-    let mut chassis = Process::spawn(
-        reshell()
-            .arg("chassis")
-            .arg("--state-dir")
-            .arg(dir.path())
-            .arg("--startup-config")
-            .arg(startup_config()),
-    );
-    let mut addresses = [String::new(), String::new()];
-    while addresses.iter().any(String::is_empty) {
-        let line = chassis.next_line();
-        if line.contains(" ssh listening on ") || line.contains(" netconf listening on ") {
-            continue;
-        }
-        let (slot, address) = line.split_once(": listening on ").unwrap_or_else(|| panic!("{line:?}"));
-        let slot = match slot {
-            "re0" => 0,
-            "re1" => 1,
-            other => panic!("unexpected prefix {other:?}"),
-        };
-        addresses[slot] = address.to_owned();
-    }
+    let Chassis { process: mut chassis, grpc: addresses, .. } = Chassis::start(dir.path(), &[]);
     let connect = format!("re0={},re1={}", addresses[0], addresses[1]);
     let run = connected(&connect, &["-c", "show chassis routing-engine"]);
     assert!(run.ok, "{}", run.stderr);

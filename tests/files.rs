@@ -48,6 +48,32 @@ fn a_file_copied_to_the_other_re_arrives_whole() {
 }
 
 #[test]
+fn a_copy_to_a_directory_goes_into_it_on_either_re() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = commands(
+        dir.path(),
+        &[
+            "show version | save /var/tmp/jinstall.tgz",
+            "file copy /var/tmp/jinstall.tgz re1:/var/tmp/",
+            "file copy /var/tmp/jinstall.tgz re1:",
+            "file copy /var/tmp/jinstall.tgz re1:/var/log",
+            "file copy re1:/var/log/jinstall.tgz /var/log/",
+            "file list re1:/var/tmp/",
+            "file list re1:",
+            "file list /var/log",
+        ],
+    );
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stdout.ends_with(
+            "/var/tmp/:\njinstall.tgz\n/var/home/lab/:\njinstall.tgz\n/var/log/:\njinstall.tgz\nmessages\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn paths_outside_the_file_area_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     for path in ["../../../../etc/passwd", "/../etc/passwd", "re1:/../../etc/passwd"] {

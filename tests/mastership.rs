@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{agent, connected_commands as run, eventually, free_port};
+use common::{agent, agent_with, connected_commands as run, eventually, free_port};
 
 /// `Master` or `Backup`, as `show chassis routing-engine N` says of the RE at `spec`.
 fn state(spec: &str) -> String {
@@ -99,14 +99,9 @@ fn release_with_the_other_re_unreachable_gives_up_and_stays_master() {
 #[test]
 fn a_disabled_routing_engine_refuses_to_switch_and_never_becomes_master() {
     let dir = tempfile::tempdir().unwrap();
-    let (_re0, address) = agent(0, "127.0.0.1:0", &free_port(), dir.path());
-    let spec = format!("re0={address}");
-    let configured =
-        run(&spec, &["configure", "set chassis redundancy routing-engine 0 disabled", "commit and-quit"]);
-    assert!(configured.stdout.contains("commit complete"), "{}", configured.stderr);
     // The role is read at start, as on a router's boot.
-    drop(_re0);
-    let (_re0, address) = agent(0, "127.0.0.1:0", &free_port(), dir.path());
+    let (_re0, address) =
+        agent_with(0, "127.0.0.1:0", &free_port(), dir.path(), &configured("routing-engine 0 disabled;"));
     let spec = format!("re0={address}");
     let refused = run(&spec, &["request chassis routing-engine master switch no-confirm"]);
     assert_eq!(refused.stderr, "error: Routing Engine is disabled; mastership cannot change\n");
@@ -160,26 +155,12 @@ fn of_two_configured_backups_none_is_master_until_one_with_failover_times_out() 
     let dir = tempfile::tempdir().unwrap();
     let (re0_port, re1_port) = (free_port(), free_port());
     // Each RE's own configuration: both backup, only RE1 with failover.
-    for (slot, statements) in [
-        (0, vec!["set chassis redundancy routing-engine 0 backup"]),
-        (
-            1,
-            vec![
-                "set chassis redundancy routing-engine 1 backup",
-                "set chassis redundancy failover on-loss-of-keepalives",
-                "set chassis redundancy keepalive-time 3",
-            ],
-        ),
-    ] {
-        let (_re, address) = agent(slot, "127.0.0.1:0", &free_port(), &dir.path().join(format!("re{slot}")));
-        let mut commands = vec!["configure"];
-        commands.extend(statements);
-        commands.push("commit and-quit");
-        let configured = run(&format!("re{slot}={address}"), &commands);
-        assert!(configured.stdout.contains("commit complete"), "{}", configured.stderr);
-    }
-    let (_re0, re0_address) = agent(0, &re0_port, &re1_port, &dir.path().join("re0"));
-    let (_re1, re1_address) = agent(1, &re1_port, &re0_address, &dir.path().join("re1"));
+    let re0_startup = configured("routing-engine 0 backup;");
+    let re1_startup = configured(
+        "routing-engine 1 backup;\n        failover on-loss-of-keepalives;\n        keepalive-time 3;",
+    );
+    let (_re0, re0_address) = agent_with(0, &re0_port, &re1_port, &dir.path().join("re0"), &re0_startup);
+    let (_re1, re1_address) = agent_with(1, &re1_port, &re0_address, &dir.path().join("re1"), &re1_startup);
     let (spec0, spec1) = (format!("re0={re0_address}"), format!("re1={re1_address}"));
     assert_eq!((state(&spec0), state(&spec1)), ("Backup".to_owned(), "Backup".to_owned()));
     eventually(Duration::from_secs(15), "re1 claims after its keepalive time", || state(&spec1) == "Master");
@@ -248,26 +229,24 @@ fn acquire_force_takes_mastership_when_the_master_does_not_answer() {
     assert_eq!(state(&spec), "Master");
 }
 
-/// Both REs configured with `statement`, each alone first, as their own
-/// configurations would have it after a `commit synchronize`.
-fn configure_both(dir: &std::path::Path, statement: &str) {
-    for slot in 0..2 {
-        let (_re, address) = agent(slot, "127.0.0.1:0", &free_port(), &dir.join(format!("re{slot}")));
-        let configured = run(&format!("re{slot}={address}"), &["configure", statement, "commit and-quit"]);
-        assert!(configured.stdout.contains("commit complete"), "{}", configured.stderr);
-    }
+/// `--startup-config` with `statements` under `chassis redundancy`: an RE's
+/// own configuration from its first start.
+fn configured(statements: &str) -> [&'static str; 2] {
+    let text = format!("chassis {{\n    redundancy {{\n        {statements}\n    }}\n}}\n");
+    let path = common::startup_config_with(&text);
+    ["--startup-config", Box::leak(path.into_os_string().into_string().unwrap().into_boxed_str())]
 }
 
 #[test]
 fn a_disabled_routing_engine_takes_no_part_and_the_other_wins_the_election_alone() {
     // RE1 disabled, and up first: RE0's claim is not its to refuse.
     let dir = tempfile::tempdir().unwrap();
-    configure_both(dir.path(), "set chassis redundancy routing-engine 1 disabled");
+    let startup = configured("routing-engine 1 disabled;");
     let (re0_port, re1_port) = (free_port(), free_port());
-    let (_re1, re1_address) = agent(1, &re1_port, &re0_port, &dir.path().join("re1"));
+    let (_re1, re1_address) = agent_with(1, &re1_port, &re0_port, &dir.path().join("re1"), &startup);
     let spec1 = format!("re1={re1_address}");
     assert_eq!(state(&spec1), "Disabled");
-    let (_re0, re0_address) = agent(0, &re0_port, &re1_port, &dir.path().join("re0"));
+    let (_re0, re0_address) = agent_with(0, &re0_port, &re1_port, &dir.path().join("re0"), &startup);
     let spec0 = format!("re0={re0_address}");
     eventually(Duration::from_secs(10), "re0 is master", || state(&spec0) == "Master");
     assert_eq!(state(&spec1), "Disabled");
@@ -276,11 +255,93 @@ fn a_disabled_routing_engine_takes_no_part_and_the_other_wins_the_election_alone
 
     // RE0 disabled: RE1, backup by default, is the only one left to be master.
     let dir = tempfile::tempdir().unwrap();
-    configure_both(dir.path(), "set chassis redundancy routing-engine 0 disabled");
+    let startup = configured("routing-engine 0 disabled;");
     let (re0_port, re1_port) = (free_port(), free_port());
-    let (_re0, re0_address) = agent(0, &re0_port, &re1_port, &dir.path().join("re0"));
-    let (_re1, re1_address) = agent(1, &re1_port, &re0_address, &dir.path().join("re1"));
+    let (_re0, re0_address) = agent_with(0, &re0_port, &re1_port, &dir.path().join("re0"), &startup);
+    let (_re1, re1_address) = agent_with(1, &re1_port, &re0_address, &dir.path().join("re1"), &startup);
     let (spec0, spec1) = (format!("re0={re0_address}"), format!("re1={re1_address}"));
     eventually(Duration::from_secs(10), "re1 is master", || state(&spec1) == "Master");
     assert_eq!(state(&spec0), "Disabled");
+}
+
+/// Seed 001: "To switch between the master and the backup Routing Engines,
+/// you must modify the configuration and then activate it by issuing the
+/// commit command."
+#[test]
+fn the_commit_that_configures_the_other_re_master_moves_mastership_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = common::two_agents(dir.path());
+    let (spec0, spec1) = spec.split_once(',').unwrap();
+    eventually(Duration::from_secs(10), "re0 is master", || state(spec0) == "Master");
+    eventually(Duration::from_secs(10), "re1 hears re0", || state(spec1) == "Backup");
+    let moved = run(
+        spec0,
+        &[
+            "configure",
+            "set chassis redundancy routing-engine 1 master",
+            "set chassis redundancy routing-engine 0 backup",
+            "commit synchronize and-quit",
+        ],
+    );
+    assert!(
+        moved.stdout.ends_with("re0:\ncommit complete\nExiting configuration mode\n"),
+        "{}",
+        moved.stdout
+    );
+    assert_eq!((state(spec0), state(spec1)), ("Backup".into(), "Master".into()));
+    let shown = run(&spec, &["show chassis routing-engine | match \"state|priority\""]).stdout;
+    assert_eq!(
+        common::shape(&shown),
+        " Current state Backup\n Election priority Backup\n Current state Master\n Election priority Master\n"
+    );
+    let log = run(spec0, &["show log mastership"]).stdout;
+    assert!(log.contains("event = E_CFG_B, state = master, param = 0x0\n"), "{log}");
+    assert!(log.contains("event = E_ACK_G, state = giveup, param = 0x0\n"), "{log}");
+    let log = run(spec1, &["show log mastership"]).stdout;
+    assert!(log.contains("event = E_CFG_M, state = backup, param = 0x0\n"), "{log}");
+    assert!(log.contains("event = E_REQ_G, state = backup, param = 0x0\n"), "{log}");
+
+    // From the backup, the commit that makes it master again claims it.
+    let back =
+        run(spec0, &["configure", "delete chassis redundancy routing-engine", "commit synchronize and-quit"]);
+    assert!(back.stdout.ends_with("re0:\ncommit complete\nExiting configuration mode\n"), "{}", back.stdout);
+    assert_eq!((state(spec0), state(spec1)), ("Master".into(), "Backup".into()));
+    let log = run(spec0, &["show log mastership"]).stdout;
+    assert!(log.contains("event = E_CFG_M, state = backup, param = 0x0\n"), "{log}");
+    assert!(log.contains("event = E_ACK_C, state = claim, param = 0x0\n"), "{log}");
+}
+
+#[test]
+fn mastership_cannot_move_by_commit_to_an_re_that_is_disabled_or_away() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, mut re1, spec) = common::two_agents(dir.path());
+    let (spec0, spec1) = spec.split_once(',').unwrap();
+    eventually(Duration::from_secs(10), "re1 hears re0", || state(spec1) == "Backup");
+    let disabled =
+        run(spec1, &["configure", "set chassis redundancy routing-engine 1 disabled", "commit and-quit"]);
+    assert!(disabled.ok, "{}", disabled.stderr);
+    assert_eq!(state(spec1), "Disabled");
+    let heard = |event: &str| run(spec0, &["show log mastership"]).stdout.contains(event);
+    eventually(Duration::from_secs(10), "re0 hears re1 disabled", || heard("event = E_ORE_D"));
+    let to_re1 = ["configure", "set chassis redundancy routing-engine 1 master", "commit"];
+    let refused = run(spec0, &to_re1);
+    assert_eq!(
+        refused.stderr,
+        "[edit chassis redundancy]\n  'routing-engine 1'\n    \
+         Mastership cannot move to re1: Other routing-engine is disabled\n\
+         error: configuration check-out failed\n"
+    );
+    assert_eq!(state(spec0), "Master");
+
+    re1.child.kill().unwrap();
+    re1.child.wait().unwrap();
+    // Refused either way meanwhile: as disabled until re0 misses re1.
+    eventually(Duration::from_secs(10), "re0 misses re1", || {
+        run(spec0, &to_re1)
+            .stderr
+            .contains("    Mastership cannot move to re1: Other routing-engine not present\n")
+    });
+    assert_eq!(state(spec0), "Master");
+    let log = run(spec0, &["show log mastership"]).stdout;
+    assert!(!log.contains("E_CFG_B"), "a refused commit changes nothing: {log}");
 }

@@ -747,6 +747,12 @@ pub struct ConfigurationService {
     pub agent: Arc<Agent>,
 }
 
+/// Whether a commit's reply says it was committed here.
+fn committed(reply: &CommitReply) -> bool {
+    reply.errors.is_empty()
+        && reply.routing_engines.iter().all(|re| re.errors.is_empty() && re.refusal.is_empty())
+}
+
 pub(super) fn wire_errors(errors: Vec<CheckError>) -> Vec<CommitError> {
     errors
         .into_iter()
@@ -941,7 +947,7 @@ impl Configuration for ConfigurationService {
         free_of_control(&request.comment).map_err(Status::invalid_argument)?;
         free_of_control(&request.client).map_err(Status::invalid_argument)?;
         let _committing = self.agent.committing.lock().await;
-        let (prepared, synchronize) = blocking(|| {
+        let (prepared, synchronize, before) = blocking(|| {
             let mut db = self.lock();
             let prepared = db.prepare(session, &request)?;
             if let Prepared::Ready { tree, .. } = &prepared
@@ -955,8 +961,20 @@ impl Configuration for ConfigurationService {
                     Prepared::Ready { effective, .. } => db.synchronizes(effective),
                     Prepared::Refused(_) => db.synchronizes(db.effective()),
                 };
-            Ok::<_, Status>((prepared, synchronize))
+            Ok::<_, Status>((prepared, synchronize, self.agent.settings_of(db.effective())))
         })?;
+        // What the commit asks of mastership, checked with the rest: a
+        // handover the other RE cannot take part in refuses the commit.
+        let (prepared, after) = match prepared {
+            Prepared::Ready { tree, effective } if !request.check => {
+                let after = self.agent.settings_of(&effective);
+                match self.agent.handover(&before, &after) {
+                    Ok(handover) => (Prepared::Ready { tree, effective }, Some((after, handover))),
+                    Err(refusal) => (Prepared::Refused(vec![refusal.check_error()]), None),
+                }
+            }
+            prepared => (prepared, None),
+        };
         let reply = match prepared {
             Prepared::Refused(errors) if synchronize => CommitReply {
                 routing_engines: vec![RoutingEngineCommit {
@@ -980,6 +998,11 @@ impl Configuration for ConfigurationService {
                 Ok::<_, Status>(CommitReply::default())
             })?,
         };
+        if let Some((after, handover)) = after
+            && committed(&reply)
+        {
+            self.agent.reconfigured(&before, &after, handover).await;
+        }
         Ok(Response::new(reply))
     }
 

@@ -10,8 +10,64 @@ use super::Agent;
 use super::configuration::ConfigDb;
 use super::lease::{LEASE_TIME, RENEW_EVERY};
 use super::mastership::{KEEPALIVE_INTERVAL, MAX_TRIES, RETRY_INTERVAL, Settings};
+use crate::config::tree::Node;
+use crate::config::validate::CheckError;
 use crate::proto::{ClaimRequest, MastershipState, PeerStatus, change_mastership_request::Action};
 use crate::slot::Slot;
+
+/// How a commit moves mastership, from this RE's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Handover {
+    /// To this RE, from the other.
+    Claim,
+    /// From this RE, to the other.
+    GiveUp,
+}
+
+/// Why a commit cannot move mastership to the RE in `to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Refusal {
+    pub to: Slot,
+    pub reason: String,
+}
+
+impl Refusal {
+    /// As a commit check reports it.
+    pub fn check_error(&self) -> CheckError {
+        CheckError {
+            path: " chassis redundancy".into(),
+            statement: format!("routing-engine {}", self.to.number()),
+            message: format!("Mastership cannot move to {}: {}", self.to, self.reason),
+            missing_mandatory: false,
+        }
+    }
+}
+
+/// Which RE the configuration makes master: the one configured `master`,
+/// else the one the other's `backup` or `disabled` leaves, else RE0 when
+/// neither is configured; none when both are configured alike.
+fn configured_master(roles: [Option<MastershipState>; 2]) -> Option<Slot> {
+    let masters: Vec<Slot> = Slot::ALL
+        .into_iter()
+        .filter(|s| roles[s.number() as usize] == Some(MastershipState::Master))
+        .collect();
+    match (masters.as_slice(), roles) {
+        ([only], _) => Some(*only),
+        ([_, _], _) => None,
+        (_, [None, None] | [None, Some(_)]) => Some(Slot::RE0),
+        (_, [Some(_), None]) => Some(Slot::RE1),
+        _ => None,
+    }
+}
+
+/// The mastership log's event for a configured role.
+pub fn cfg_event(role: MastershipState) -> &'static str {
+    match role {
+        MastershipState::Master => "E_CFG_M",
+        MastershipState::Disabled => "E_CFG_D",
+        _ => "E_CFG_B",
+    }
+}
 
 /// What a claim or give-up sent to the other RE came to.
 enum Answer {
@@ -27,19 +83,26 @@ impl Agent {
     }
 
     fn redundancy_in(&self, db: &ConfigDb) -> Settings {
-        let redundancy = db.effective().descend(["chassis", "redundancy"]);
+        self.settings_of(db.effective())
+    }
+
+    /// What an effective configuration says about redundancy, for this RE.
+    pub(super) fn settings_of(&self, effective: &Node) -> Settings {
+        let redundancy = effective.descend(["chassis", "redundancy"]);
         let node = |keys: &[&str]| redundancy.and_then(|r| r.descend(keys.iter().copied()));
         let value = |keys: &[&str]| node(keys).and_then(|n| n.values.first().cloned());
         let seconds = value(&["keepalive-time"]).and_then(|s| s.parse().ok()).unwrap_or(300);
-        let slot = self.slot.number().to_string();
-        let configured = match value(&["routing-engine", &slot, "role"]).as_deref() {
-            Some("master") => Some(MastershipState::Master),
-            Some("backup") => Some(MastershipState::Backup),
-            Some("disabled") => Some(MastershipState::Disabled),
-            _ => None,
-        };
+        let roles = Slot::ALL.map(|slot| {
+            match value(&["routing-engine", &slot.number().to_string(), "role"]).as_deref() {
+                Some("master") => Some(MastershipState::Master),
+                Some("backup") => Some(MastershipState::Backup),
+                Some("disabled") => Some(MastershipState::Disabled),
+                _ => None,
+            }
+        });
         Settings {
-            configured,
+            configured: roles[self.slot.number() as usize],
+            master: configured_master(roles),
             failover: node(&["failover", "on-loss-of-keepalives"]).is_some(),
             keepalive_time: Duration::from_secs(seconds),
             graceful_switchover: node(&["graceful-switchover"]).is_some(),
@@ -200,6 +263,13 @@ impl Agent {
             Action::Release => ("E_CMD_R", false),
             Action::Switch => ("E_CMD_S", !master),
         };
+        Ok(self.switch(event, acquire, force).await)
+    }
+
+    /// Claims mastership (`acquire`) or gives it up, beginning with `event`,
+    /// and asks again while the other RE does not answer. Returns whether
+    /// this RE is master afterwards.
+    async fn switch(&self, event: &'static str, acquire: bool, force: bool) -> bool {
         let mut tries = 0;
         let term =
             if acquire { self.mastership.start_claim(event) } else { self.mastership.start_giveup(event) };
@@ -216,21 +286,21 @@ impl Agent {
                         self.lease_expired().await;
                     }
                     self.mastership.resolve(if acquire { "E_ACK_C" } else { "E_ACK_G" }, won, peer);
-                    return Ok(self.mastership.role() == MastershipState::Master);
+                    return self.mastership.role() == MastershipState::Master;
                 }
                 Answer::Nak(peer) => {
                     self.mastership.resolve(if acquire { "E_NAK_C" } else { "E_NAK_Y" }, lost, peer);
-                    return Ok(self.mastership.role() == MastershipState::Master);
+                    return self.mastership.role() == MastershipState::Master;
                 }
                 // Forced: nobody to ask, so nobody to wait for (but the lease still must be free).
                 Answer::Unreachable if force && acquire => {
                     self.lease_expired().await;
                     self.mastership.resolve("E_NO_ORE", won, 0);
-                    return Ok(self.mastership.role() == MastershipState::Master);
+                    return self.mastership.role() == MastershipState::Master;
                 }
                 Answer::Unreachable if tries + 1 >= MAX_TRIES => {
                     self.mastership.resolve("E_MAXTRY", lost, 0);
-                    return Ok(self.mastership.role() == MastershipState::Master);
+                    return self.mastership.role() == MastershipState::Master;
                 }
                 Answer::Unreachable => {
                     tries += 1;
@@ -241,10 +311,91 @@ impl Agent {
         }
     }
 
+    /// The handover of mastership that a commit from `old` to `new`
+    /// settings asks of this RE: the commit that changes which RE is
+    /// configured master moves mastership to it (seed 001), and one that
+    /// disables the master hands mastership over. Handing over needs the
+    /// other RE there and not disabled; if not, the reason the commit is
+    /// refused.
+    pub(super) fn handover(&self, old: &Settings, new: &Settings) -> Result<Option<Handover>, Refusal> {
+        let moved = new.master != old.master;
+        let disabling = new.role(self.slot) == MastershipState::Disabled
+            && old.role(self.slot) != MastershipState::Disabled;
+        let master = self.mastership() == MastershipState::Master;
+        let (handover, to) = if master && (disabling || (moved && new.master == Some(self.slot.other()))) {
+            (Handover::GiveUp, self.slot.other())
+        } else if !master && moved && new.master == Some(self.slot) {
+            (Handover::Claim, self.slot)
+        } else {
+            return Ok(None);
+        };
+        let refused = |reason: String| Err(Refusal { to, reason });
+        // A claim needs nobody: with the other RE away this one becomes
+        // master, as the election at start would make it.
+        if handover == Handover::GiveUp {
+            match self.mastership.other() {
+                None => return refused("Other routing-engine not present".into()),
+                Some(MastershipState::Disabled) => return refused("Other routing-engine is disabled".into()),
+                _ => {}
+            }
+        }
+        if let Some(wait) = self.mastership.switch_wait(new) {
+            return refused(format!("Not ready for mastership switch, try after {wait} secs."));
+        }
+        Ok(Some(handover))
+    }
+
+    /// Carries out what a commit from `old` to `new` settings asks of
+    /// mastership, once the commit is complete: its handover (begun with the
+    /// E_CFG_* event of the new role) or the E_CFG_* event alone.
+    pub(super) async fn reconfigured(&self, old: &Settings, new: &Settings, handover: Option<Handover>) {
+        let role = new.role(self.slot);
+        match handover {
+            Some(Handover::GiveUp) => {
+                self.switch(cfg_event(role), false, false).await;
+                if role == MastershipState::Disabled {
+                    self.mastership.configured(new);
+                }
+            }
+            Some(Handover::Claim) => {
+                if self.mastership.role() == MastershipState::Disabled {
+                    self.mastership.configured(new);
+                }
+                // Forced: an other RE that does not answer is no master to wait for.
+                self.switch(cfg_event(role), true, true).await;
+            }
+            None if role != old.role(self.slot) => {
+                self.mastership.configured(new);
+            }
+            None => {}
+        }
+    }
+
     pub(super) fn check_peer(&self, from: u32) -> Result<Slot, Status> {
         match Slot::new(from) {
             Some(slot) if slot == self.slot.other() => Ok(slot),
             _ => Err(Status::invalid_argument(format!("{} is not the peer of re{from}", self.slot))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_configured_master_is_named_or_left_by_the_other() {
+        use MastershipState::{Backup, Disabled, Master};
+        for (roles, master) in [
+            ([None, None], Some(Slot::RE0)),
+            ([None, Some(Master)], Some(Slot::RE1)),
+            ([Some(Backup), Some(Master)], Some(Slot::RE1)),
+            ([Some(Backup), None], Some(Slot::RE1)),
+            ([None, Some(Disabled)], Some(Slot::RE0)),
+            ([Some(Master), Some(Master)], None),
+            ([Some(Backup), Some(Backup)], None),
+        ] {
+            assert_eq!(configured_master(roles), master, "{roles:?}");
         }
     }
 }

@@ -124,7 +124,27 @@ impl FileArea {
         }
     }
 
+    /// Where a copy of a file called `name` goes when sent to `path`: into
+    /// it when it names a directory (empty: the user's home; ending in `/`;
+    /// or a directory that is there), as `cp` does.
+    pub fn copy_target(&self, user: &str, path: &str, name: &str) -> String {
+        if name.is_empty() {
+            return path.to_owned();
+        }
+        if path.is_empty() {
+            return format!("{}/{name}", home(user).display());
+        }
+        if path.ends_with('/') {
+            return format!("{path}{name}");
+        }
+        match self.resolve(user, path) {
+            Ok(target) if target.host.is_dir() => format!("{path}/{name}"),
+            _ => path.to_owned(),
+        }
+    }
+
     /// A file to write whole: it appears at its path only once committed.
+    /// The user's home is made for it if it is not there yet.
     pub fn create(&self, user: &str, path: &str) -> Result<(String, AtomicFile), FileError> {
         let target = self.resolve(user, path)?;
         let io = |source| FileError::Io { path: target.shown.clone(), source };
@@ -133,7 +153,10 @@ impl FileArea {
         }
         let dir = target.host.parent().ok_or_else(|| FileError::InvalidPath(path.to_owned()))?;
         if !dir.is_dir() {
-            return Err(FileError::NotFound(parent_shown(&target.shown)));
+            if Path::new(&parent_shown(&target.shown)) != home(user) {
+                return Err(FileError::NotFound(parent_shown(&target.shown)));
+            }
+            std::fs::create_dir_all(dir).map_err(io)?;
         }
         let file = AtomicFile::create(&target.host).map_err(io)?;
         Ok((target.shown, file))
@@ -341,6 +364,25 @@ mod tests {
         assert!(matches!(area.create("lab", "/nowhere/y"), Err(FileError::NotFound(p)) if p == "/nowhere"));
         assert_eq!(area.delete("lab", "/var/log/x").unwrap(), "/var/log/x");
         assert!(matches!(area.delete("lab", "/var/log/x"), Err(FileError::NotFound(_))));
+    }
+
+    #[test]
+    fn a_copy_to_a_directory_goes_into_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let area = FileArea::new(dir.path()).unwrap();
+        for (path, target) in [
+            ("/var/tmp/", "/var/tmp/x.tgz"),
+            ("/var/tmp", "/var/tmp/x.tgz"),
+            ("", "/var/home/lab/x.tgz"),
+            ("/var/tmp/y", "/var/tmp/y"),
+            ("out/", "out/x.tgz"),
+        ] {
+            assert_eq!(area.copy_target("lab", path, "x.tgz"), target, "{path:?}");
+        }
+        let (shown, file) = area.create("lab", &area.copy_target("lab", "", "x.tgz")).unwrap();
+        file.commit().unwrap();
+        assert_eq!(shown, "/var/home/lab/x.tgz", "the home is made for it");
+        assert!(matches!(area.create("lab", "/var/home/lab/no/x"), Err(FileError::NotFound(_))));
     }
 
     #[test]

@@ -36,8 +36,10 @@ const SILENCE_LOG_EVERY: u64 = 20;
 /// What the committed configuration says about redundancy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
-    /// `chassis redundancy routing-engine N master|backup|disabled`.
+    /// `chassis redundancy routing-engine N master|backup|disabled`, for this RE.
     pub configured: Option<MastershipState>,
+    /// The RE the configuration makes master, if it makes one.
+    pub master: Option<Slot>,
     /// `failover on-loss-of-keepalives`.
     pub failover: bool,
     pub keepalive_time: Duration,
@@ -45,9 +47,11 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The role asked for, or the default: RE0 master, RE1 backup.
+    /// The role asked for, or the default: master for the RE the
+    /// configuration makes master (RE0 when nothing is configured), backup
+    /// for the other.
     pub fn role(&self, slot: Slot) -> MastershipState {
-        self.configured.unwrap_or(if slot == Slot::RE0 {
+        self.configured.unwrap_or(if self.master == Some(slot) {
             MastershipState::Master
         } else {
             MastershipState::Backup
@@ -370,18 +374,24 @@ impl Mastership {
     }
 
     /// The configuration's role, logged as E_CFG_*; `disabled` takes effect
-    /// at once, the others through the election.
+    /// at once, and so does leaving it (as backup); the others through the
+    /// election, or the handover of the commit that configured them.
     pub fn configured(&self, settings: &Settings) -> MastershipState {
         let role = settings.role(self.slot);
-        let event = match role {
-            MastershipState::Master => "E_CFG_M",
-            MastershipState::Disabled => "E_CFG_D",
-            _ => "E_CFG_B",
-        };
         let mut state = self.lock();
-        let next = if role == MastershipState::Disabled { MastershipState::Disabled } else { state.role };
-        self.transition(&mut state, event, next);
+        let next = match role {
+            MastershipState::Disabled => MastershipState::Disabled,
+            _ if state.role == MastershipState::Disabled => MastershipState::Backup,
+            _ => state.role,
+        };
+        self.transition(&mut state, super::election::cfg_event(role), next);
         role
+    }
+
+    /// The other RE's state as it last said, while it is heard.
+    pub fn other(&self) -> Option<MastershipState> {
+        let state = self.lock();
+        if state.link_down { None } else { state.peer }
     }
 
     /// Enters `claim` for a claim about to be sent; the term it would be master in.
@@ -571,6 +581,7 @@ mod tests {
     fn settings() -> Settings {
         Settings {
             configured: None,
+            master: Some(Slot::RE0),
             failover: true,
             keepalive_time: Duration::from_secs(300),
             graceful_switchover: false,

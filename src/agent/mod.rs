@@ -84,6 +84,9 @@ pub struct AgentOptions {
     pub startup_config: Option<PathBuf>,
     /// How long an SSH or gRPC connection may take to log in.
     pub login_grace_time: Duration,
+    /// How the agent this one replaces ended, when `reshell chassis`
+    /// started this one after the other was killed or crashed.
+    pub restarted_after: Option<String>,
 }
 
 /// A Routing Engine being served: the task that ends with it, and where its
@@ -412,6 +415,10 @@ pub fn spawn(
     let schema = Arc::new(Schema::shipped()?);
     let (power, exits) = power::Power::new();
     let agent = Arc::new(Agent::new(&options, schema, power)?);
+    if let Some(ended) = &options.restarted_after {
+        agent.log_message("init", ended);
+        agent.log_message("init", &format!("agent (PID {}) restarted", std::process::id()));
+    }
     if let Some(taken) = recovered {
         agent.log_message(
             "vmhost",
@@ -543,18 +550,41 @@ pub fn check_exposure(listen: SocketAddr, tls: bool, insecure: bool) -> anyhow::
     Ok(())
 }
 
+/// How `reshell agent` ended. Its exit status tells them apart, so that
+/// `reshell chassis` starts again an agent that was stopped or killed, and
+/// leaves a halted one down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    Halted,
+    Stopped(crate::shutdown::Signal),
+}
+
+impl Ended {
+    pub fn exit_status(self) -> u8 {
+        match self {
+            Ended::Halted => 0,
+            Ended::Stopped(signal) => signal.exit_status(),
+        }
+    }
+}
+
 /// `reshell agent`: binds, says where, and serves until Ctrl-C, SIGTERM or
 /// a halt; a reboot serves again on the same address with the state on disk.
-pub async fn run(listen: SocketAddr, options: AgentOptions) -> anyhow::Result<()> {
+pub async fn run(listen: SocketAddr, options: AgentOptions) -> anyhow::Result<Ended> {
     let mut listen = listen;
     let mut options = options;
     loop {
         let listener =
             TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
         listen = listener.local_addr()?;
-        let started = spawn(listener, options.clone(), crate::shutdown::requested())?;
-        // A reboot serves again where clients last found us.
+        let (signalled, signal) = tokio::sync::oneshot::channel();
+        let shutdown = async move {
+            let _ = signalled.send(crate::shutdown::requested().await);
+        };
+        let started = spawn(listener, options.clone(), shutdown)?;
+        // A reboot serves again where clients last found us, and is no restart by the chassis.
         (options.ssh, options.netconf) = (started.ssh, started.netconf);
+        options.restarted_after = None;
         // Printed once the sockets accept connections: whoever started us waits for them.
         if let Some(ssh) = started.ssh {
             println!("ssh listening on {ssh}");
@@ -567,9 +597,12 @@ pub async fn run(listen: SocketAddr, options: AgentOptions) -> anyhow::Result<()
             Exit::Rebooted => println!("rebooting"),
             Exit::Halted => {
                 println!("halted");
-                return Ok(());
+                return Ok(Ended::Halted);
             }
-            Exit::Stopped => return Ok(()),
+            Exit::Stopped => {
+                let signal = signal.await.unwrap_or(crate::shutdown::Signal::Terminate);
+                return Ok(Ended::Stopped(signal));
+            }
         }
     }
 }

@@ -484,7 +484,8 @@ impl Peer for Agent {
         self.admit_from_peer().await?;
         let mut chunks = request.into_inner();
         let first = chunks.message().await?.ok_or_else(|| Status::invalid_argument("no file named"))?;
-        let path = self.write_chunks(&first.user, &first.path, Box::pin(chunks)).await?;
+        let target = self.files.copy_target(&first.user, &first.path, &first.name);
+        let path = self.write_chunks(&first.user, &target, Box::pin(chunks)).await?;
         Ok(Response::new(FileReply { path }))
     }
 

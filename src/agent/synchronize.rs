@@ -128,11 +128,19 @@ impl Agent {
         let Ok(_committing) = self.committing.try_lock() else {
             return Err(Status::failed_precondition("configuration database locked by a commit in progress"));
         };
-        blocking(|| {
+        let (reply, before, after) = blocking(|| {
             let mut db = self.config();
+            let before = self.settings_of(db.effective());
             let errors = db.synchronized(request)?;
-            Ok(SynchronizeReply { errors: wire_errors(errors), version: Some(db.version().into()) })
-        })
+            let reply = SynchronizeReply { errors: wire_errors(errors), version: Some(db.version().into()) };
+            Ok::<_, Status>((reply, before, self.settings_of(db.effective())))
+        })?;
+        // The RE that commits hands mastership over if the commit asks it
+        // to; here the new role is only logged (and `disabled` taken).
+        if after.role(self.slot) != before.role(self.slot) {
+            self.mastership.configured(&after);
+        }
+        Ok(reply)
     }
 
     /// A call to the other RE that takes as long as it needs while the

@@ -54,7 +54,12 @@ impl Agent {
     ) -> Result<String, Status> {
         let (from, source) = locate(source, self.slot);
         let (to, destination) = locate(destination, self.slot);
-        self.files.check_write(user, destination, everywhere).map_err(file_status)?;
+        let name = std::path::Path::new(source).file_name().map(|n| n.to_string_lossy().into_owned());
+        let name = name.unwrap_or_default();
+        // Both REs lay out their file areas alike: the directory here is
+        // the one there.
+        let target = self.files.copy_target(user, destination, &name);
+        self.files.check_write(user, &target, everywhere).map_err(file_status)?;
         let chunks = if from == self.slot {
             self.read_chunks(user, source)?
         } else {
@@ -65,11 +70,13 @@ impl Agent {
             Box::pin(stream.into_inner())
         };
         if to == self.slot {
-            return self.write_chunks(user, destination, chunks).await;
+            return self.write_chunks(user, &target, chunks).await;
         }
-        // Forwarded through a channel: the first message names the file.
+        // Forwarded through a channel: the first message names the file,
+        // and the other RE finds where it goes by its own directories.
         let (tx, rx) = mpsc::channel(4);
-        let first = FileChunk { user: user.to_owned(), path: destination.to_owned(), ..FileChunk::default() };
+        let first =
+            FileChunk { user: user.to_owned(), path: destination.to_owned(), name, ..FileChunk::default() };
         tokio::spawn(async move {
             let mut chunks = chunks;
             if tx.send(first).await.is_err() {

@@ -43,6 +43,17 @@ pub fn startup_config() -> &'static Path {
     })
 }
 
+/// `startup_config` with `more` (Junos text) after it, in a file of its own.
+pub fn startup_config_with(more: &str) -> PathBuf {
+    static FILES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = FILES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let text = std::fs::read_to_string(startup_config()).expect("the startup configuration") + more;
+    let path =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("startup-{}-{n}.conf", std::process::id()));
+    std::fs::write(&path, text).expect("write the startup configuration");
+    path
+}
+
 /// What one batch run printed.
 pub struct Run {
     pub stdout: String,
@@ -232,7 +243,9 @@ fn agent_args(
     let mut args: Vec<std::ffi::OsString> =
         ["--slot", &slot.to_string(), "--listen", listen, "--peer", peer].map(Into::into).into();
     args.extend(["--state-dir".into(), state_dir.into(), "--secret".into(), secret.into()]);
-    args.extend(["--startup-config".into(), startup_config().into()]);
+    if !more.contains(&"--startup-config") {
+        args.extend(["--startup-config".into(), startup_config().into()]);
+    }
     args.extend(more.iter().map(Into::into));
     args
 }
@@ -266,6 +279,45 @@ pub fn two_agents_with(state_dir: &Path, more: &[&str]) -> (Process, Process, St
     let (re0, re0_address) = agent_with(0, "127.0.0.1:0", &re1_port, &state_dir.join("re0"), more);
     let (re1, re1_address) = agent_with(1, &re1_port, &re0_address, &state_dir.join("re1"), more);
     (re0, re1, format!("re0={re0_address},re1={re1_address}"))
+}
+
+/// `reshell chassis` on `state_dir` with the tests' startup configuration,
+/// and what it said of each RE as it started them.
+pub struct Chassis {
+    pub process: Process,
+    pub grpc: [String; 2],
+    pub pids: [u32; 2],
+}
+
+impl Chassis {
+    pub fn start(state_dir: &Path, more: &[&str]) -> Chassis {
+        let mut command = reshell();
+        command
+            .arg("chassis")
+            .arg("--state-dir")
+            .arg(state_dir)
+            .arg("--startup-config")
+            .arg(startup_config());
+        let process = Process::spawn(command.args(more));
+        let (mut grpc, mut pids) = ([String::new(), String::new()], [0, 0]);
+        while grpc.iter().any(String::is_empty) || pids.contains(&0) {
+            let line = process.next_line();
+            for slot in 0..2 {
+                let Some(said) = line.strip_prefix(&format!("re{slot}: ")) else { continue };
+                if let Some(address) = said.strip_prefix("listening on ") {
+                    grpc[slot] = address.to_owned();
+                } else if let Some(pid) = said.strip_prefix("agent started (PID ") {
+                    pids[slot] = pid.trim_end_matches(')').parse().expect("a pid");
+                }
+            }
+        }
+        Chassis { process, grpc, pids }
+    }
+
+    /// `re0=..,re1=..`
+    pub fn spec(&self) -> String {
+        format!("re0={},re1={}", self.grpc[0], self.grpc[1])
+    }
 }
 
 /// `reshell fault --connect ADDR ARGS...`: what it printed, and whether it succeeded.

@@ -367,9 +367,12 @@ pub fn run(engine: &mut Engine, terminal: Terminal, size: SharedSize) {
     engine.set_asker(Box::new(move |before, question, default| {
         let mut t = asking.borrow_mut();
         t.write(&format!("{before}{question} "));
-        match t.read_line(true).as_deref().map(str::trim) {
-            None | Some("") => default,
-            Some(answer) => "yes".starts_with(answer),
+        match t.edit("", LineKind::Plain { echo: true }) {
+            Edited::Interrupted => false,
+            Edited::Line(answer) | Edited::Help(answer) if !answer.trim().is_empty() => {
+                "yes".starts_with(answer.trim())
+            }
+            _ => default,
         }
     }));
     let secrets = terminal.clone();
@@ -383,11 +386,16 @@ pub fn run(engine: &mut Engine, terminal: Terminal, size: SharedSize) {
         let mut t = loads.borrow_mut();
         t.write(banner);
         let mut text = String::new();
-        while let Some(line) = t.read_line(true) {
-            super::take_typed(&mut text, &line);
-            super::take_typed(&mut text, "\n");
+        loop {
+            match t.edit("", LineKind::Plain { echo: true }) {
+                Edited::Line(line) | Edited::Help(line) => {
+                    super::take_typed(&mut text, &line);
+                    super::take_typed(&mut text, "\n");
+                }
+                Edited::Interrupted => return None,
+                Edited::End => return Some(text),
+            }
         }
-        text
     }));
     let telling = terminal.clone();
     engine.set_teller(Box::new(move |line| telling.borrow_mut().write(&format!("{line}\n"))));

@@ -299,11 +299,18 @@ pub struct Terminal {
 
 impl Terminal {
     pub fn start(state_dir: &Path) -> Terminal {
+        let dir = state_dir.join("state");
+        Terminal::start_with(state_dir, &["--state-dir", &dir.to_string_lossy()])
+    }
+
+    /// The shell with these arguments (`--connect re0=..,re1=..`), logging in
+    /// as `lab` with `PASSWORD`, its home in `home`.
+    pub fn start_with(home: &Path, args: &[&str]) -> Terminal {
         let shell = format!(
-            "USER=lab HOME={home} {bin} --state-dir {dir}",
-            home = state_dir.display(),
+            "USER=lab RESHELL_PASSWORD={PASSWORD} HOME={home} {bin} {args}",
+            home = home.display(),
             bin = env!("CARGO_BIN_EXE_reshell"),
-            dir = state_dir.join("state").display(),
+            args = args.join(" "),
         );
         let mut child = Command::new("script")
             .args(["-q", "-e", "-c", &shell, "/dev/null"])
@@ -323,6 +330,18 @@ impl Terminal {
             }
         });
         Terminal { child, input, output, screen: String::new() }
+    }
+
+    /// Waits for the shell to end by itself; whether it did in time.
+    pub fn ended(&mut self) -> bool {
+        let deadline = Instant::now() + READY_WITHIN;
+        loop {
+            match self.output.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(chunk) => self.screen.push_str(&String::from_utf8_lossy(&chunk)),
+                Err(mpsc::RecvTimeoutError::Disconnected) => return true,
+                Err(mpsc::RecvTimeoutError::Timeout) => return false,
+            }
+        }
     }
 
     pub fn type_keys(&mut self, keys: &str) {

@@ -126,3 +126,39 @@ fn halting_the_re_logged_in_to_returns_to_the_one_logged_in_from() {
     let at = term.expect_after(at, "Slot 0:");
     term.expect_after(at, "lab@re0> ");
 }
+
+#[test]
+fn the_cli_over_ssh_shows_messages_while_a_line_is_typed() {
+    let dir = state_dir();
+    let re1_port = common::free_port();
+    let (_re0, s0) = common::agent_serving(0, "127.0.0.1:0", &re1_port, &dir.path().join("re0"), &[]);
+    let (_re1, s1) = common::agent_serving(1, &re1_port, &s0.grpc, &dir.path().join("re1"), &[]);
+    let configured = connected_commands(
+        &format!("re0={},re1={}", s0.grpc, s1.grpc),
+        &["configure", "set system services ssh", "commit synchronize and-quit"],
+    );
+    assert!(configured.stdout.contains("commit complete"), "{}", configured.stderr);
+    let askpass = dir.path().join("askpass");
+    std::fs::write(&askpass, format!("#!/bin/sh\necho '{}'\n", common::PASSWORD)).unwrap();
+    std::fs::set_permissions(&askpass, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let (host, port) = s0.ssh.rsplit_once(':').unwrap();
+    let mut term = Terminal::run(&format!(
+        "SSH_ASKPASS={askpass} SSH_ASKPASS_REQUIRE=force ssh -tt -F /dev/null -p {port} -l lab \
+         -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+         -o PubkeyAuthentication=no {host}",
+        askpass = askpass.display(),
+    ));
+    let at = term.expect_after(0, "lab@re0> ");
+    term.type_keys("request routing-engine login other-routing-engine\r");
+    let at = term.expect_after(at, "lab@re1> ");
+    term.type_keys("sho");
+    let at = term.expect_after(at, "sho");
+    let halted = connected_commands(&format!("re1={}", s1.grpc), &["request system halt"]);
+    assert!(halted.ok, "{}", halted.stderr);
+    let at = term.expect_after(at, "*** FINAL System shutdown message from lab@re1 ***");
+    let at = term.expect_after(at, "rlogin: connection closed");
+    let at = term.expect_after(at, "{master}");
+    let at = term.expect_after(at, "lab@re0> sho");
+    term.type_keys("w version\r");
+    term.expect_after(at, "Hostname: re0");
+}

@@ -48,10 +48,14 @@ pub struct News {
     pub closed: bool,
 }
 
+/// Called after each post, from the task that read it.
+type Hook = Box<dyn Fn() + Send + Sync>;
+
 #[derive(Default)]
 pub struct Bulletin {
     board: Mutex<Board>,
     posted: Condvar,
+    hook: Mutex<Option<Hook>>,
 }
 
 /// Ends the task reading a session's stream when the session is left, which
@@ -72,6 +76,15 @@ impl Bulletin {
     fn post(&self, item: Item) {
         self.board().items.push_back(item);
         self.posted.notify_all();
+        if let Some(hook) = &*self.hook.lock().unwrap_or_else(|e| e.into_inner()) {
+            hook();
+        }
+    }
+
+    /// Has `hook` called after each post: a front end that waits for
+    /// something else than the bulletin is woken with it.
+    pub fn on_post(&self, hook: Hook) {
+        *self.hook.lock().unwrap_or_else(|e| e.into_inner()) = Some(hook);
     }
 
     /// Holds a new innermost session and reads its stream until it ends.

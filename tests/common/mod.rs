@@ -306,14 +306,18 @@ impl Terminal {
     /// The shell with these arguments (`--connect re0=..,re1=..`), logging in
     /// as `lab` with `PASSWORD`, its home in `home`.
     pub fn start_with(home: &Path, args: &[&str]) -> Terminal {
-        let shell = format!(
+        Terminal::run(&format!(
             "USER=lab RESHELL_PASSWORD={PASSWORD} HOME={home} {bin} {args}",
             home = home.display(),
             bin = env!("CARGO_BIN_EXE_reshell"),
             args = args.join(" "),
-        );
+        ))
+    }
+
+    /// A shell command line (`ssh ...`) on the pseudo-terminal.
+    pub fn run(shell: &str) -> Terminal {
         let mut child = Command::new("script")
-            .args(["-q", "-e", "-c", &shell, "/dev/null"])
+            .args(["-q", "-e", "-c", shell, "/dev/null"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()

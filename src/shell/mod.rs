@@ -569,12 +569,18 @@ impl Engine {
         });
         match &self.config {
             None => Prompt { notice, role, text: format!("{}@{}> ", self.user, identity.host_name) },
-            Some(mode) => Prompt {
+            Some(_) => Prompt {
                 notice,
-                role: format!("{role}{}", mode.banner()),
+                role: format!("{role}{}", self.mode_banner()),
                 text: format!("{}@{}# ", self.user, identity.host_name),
             },
         }
+    }
+
+    /// What follows the role on the line above the prompt: `[edit ...]` in
+    /// configuration mode, nothing in operational mode.
+    pub fn mode_banner(&self) -> String {
+        self.config.as_ref().map(ConfigMode::banner).unwrap_or_default()
     }
 
     /// The banner a session on the current RE starts with.

@@ -356,8 +356,7 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
             }
             state.active = true;
             state.held = engine.session_count();
-            state.mode =
-                engine.prompt().role.split_once('}').map(|(_, mode)| mode.to_owned()).unwrap_or_default();
+            state.mode = engine.mode_banner();
             state.farewell = engine.farewell();
             news
         };

@@ -40,7 +40,7 @@ impl<'e> Cli<'e> {
         let pending_load = Rc::new(RefCell::new(String::new()));
         let reader = pending_load.clone();
         engine.set_asker(Box::new(|_, _, _| true));
-        engine.set_reader(Box::new(move |_| std::mem::take(&mut *reader.borrow_mut())));
+        engine.set_reader(Box::new(move |_| Some(std::mem::take(&mut *reader.borrow_mut()))));
         engine.set_teller(Box::new(|_| {}));
         engine.set_client("netconf");
         Cli { engine, database: Database::Shared, pending_load, ended: false }

@@ -49,7 +49,7 @@ pub fn run(engine: &mut Engine, options: &ShellOptions) -> anyhow::Result<bool> 
             super::take_typed(&mut text, &line);
             super::take_typed(&mut text, "\n");
         }
-        text
+        Some(text)
     }));
     // Passwords come from standard input: the next line of it, when the
     // commands come from there too.

@@ -32,22 +32,48 @@ fn window_cost(chunk: usize) -> u32 {
 pub fn input() -> (Typed, Keys) {
     let (tx, rx) = mpsc::channel();
     let window = Arc::new(Semaphore::new(INPUT_WINDOW));
+    let doorbell = Doorbell(Arc::new(Mutex::new(Some(tx.clone()))));
     (
-        Typed { tx, window: window.clone() },
-        Keys { input: rx, buffered: VecDeque::new(), timed_out: false, window },
+        Typed { tx, window: window.clone(), doorbell: doorbell.clone() },
+        Keys { input: rx, buffered: VecDeque::new(), timed_out: false, window, doorbell },
     )
+}
+
+/// Wakes a session waiting for a key because the REs said something: an
+/// empty chunk among the keys. It holds the input open only while the
+/// connection does.
+#[derive(Clone)]
+struct Doorbell(Arc<Mutex<Option<mpsc::Sender<Vec<u8>>>>>);
+
+impl Doorbell {
+    fn ring(&self) {
+        if let Some(tx) = &*self.0.lock().unwrap_or_else(|e| e.into_inner()) {
+            let _ = tx.send(Vec::new());
+        }
+    }
 }
 
 /// The connection's end of a session's input.
 pub struct Typed {
     tx: mpsc::Sender<Vec<u8>>,
     window: Arc<Semaphore>,
+    doorbell: Doorbell,
+}
+
+impl Drop for Typed {
+    fn drop(&mut self) {
+        // The connection is gone: the session's input ends.
+        self.doorbell.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
 }
 
 impl Typed {
     /// Hands bytes to the session, once the window has room for them;
     /// dropped if the session has ended.
     pub async fn send(&self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
         if let Ok(room) = self.window.acquire_many(window_cost(bytes.len())).await {
             room.forget();
             let _ = self.tx.send(bytes.to_vec());
@@ -63,6 +89,14 @@ pub struct Keys {
     timed_out: bool,
     /// Given back as chunks are taken from `input`.
     window: Arc<Semaphore>,
+    doorbell: Doorbell,
+}
+
+/// What waiting for a key brought.
+enum Input {
+    Byte(u8),
+    /// The REs said something (the doorbell rang).
+    News,
 }
 
 impl Drop for Keys {
@@ -79,9 +113,9 @@ impl Keys {
         self.buffered.extend(chunk);
     }
 
-    /// The next byte, waiting for it (at most `idle`, if given); `None` once
-    /// the client has closed or the wait ran out.
-    fn byte(&mut self, idle: Option<Duration>) -> Option<u8> {
+    /// The next byte or word of news, waiting for it (at most `idle`, if
+    /// given); `None` once the client has closed or the wait ran out.
+    fn next(&mut self, idle: Option<Duration>) -> Option<Input> {
         while self.buffered.is_empty() {
             let chunk = match idle {
                 None => self.input.recv().ok()?,
@@ -93,15 +127,19 @@ impl Keys {
                     }
                 },
             };
+            if chunk.is_empty() {
+                return Some(Input::News);
+            }
             self.take(chunk);
         }
-        self.buffered.pop_front()
+        self.buffered.pop_front().map(Input::Byte)
     }
 }
 
 impl Read for Keys {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.buffered.is_empty() {
+        // An empty chunk is the doorbell, not the end.
+        while self.buffered.is_empty() {
             match self.input.recv() {
                 Ok(bytes) => self.take(bytes),
                 Err(_) => return Ok(0),
@@ -143,6 +181,8 @@ enum Edited {
     Interrupted,
     /// The client closed the channel, or typed Ctrl-D on an empty line.
     End,
+    /// The REs said something while this was typed: shown, the line goes on.
+    News(String),
 }
 
 /// What a line being edited is, and so which keys do more than type.
@@ -181,12 +221,21 @@ impl Terminal {
     /// The next key, with the line feed of a `\r\n` (or `\r\0`) left out.
     fn key(&mut self) -> Option<u8> {
         loop {
-            let byte = self.keys.byte(self.idle)?;
+            if let Input::Byte(byte) = self.input()? {
+                return Some(byte);
+            }
+        }
+    }
+
+    /// The next key or word of news, as `key` waits for it.
+    fn input(&mut self) -> Option<Input> {
+        loop {
+            let Input::Byte(byte) = self.keys.next(self.idle)? else { return Some(Input::News) };
             let follows_cr = std::mem::replace(&mut self.after_cr, byte == b'\r');
             if follows_cr && (byte == b'\n' || byte == 0) {
                 continue;
             }
-            return Some(byte);
+            return Some(Input::Byte(byte));
         }
     }
 
@@ -227,7 +276,7 @@ impl Terminal {
     /// the channel ends or Ctrl-D is typed on an empty line.
     pub fn read_line(&mut self, echo: bool) -> Option<String> {
         match self.edit("", LineKind::Plain { echo }) {
-            Edited::Line(line) | Edited::Help(line) => Some(line),
+            Edited::Line(line) | Edited::Help(line) | Edited::News(line) => Some(line),
             Edited::Interrupted => Some(String::new()),
             Edited::End => None,
         }
@@ -264,7 +313,13 @@ impl Terminal {
         let mut pending = Vec::new();
         let mut full = false;
         loop {
-            let Some(key) = self.key() else { return Edited::End };
+            let key = match self.input() {
+                None => return Edited::End,
+                Some(Input::Byte(key)) => key,
+                // A command line makes way for news; other reads take it after.
+                Some(Input::News) if matches!(keys, LineKind::Command { .. }) => return Edited::News(line),
+                Some(Input::News) => continue,
+            };
             let command = match keys {
                 LineKind::Command { completer, complete_on_space } if !in_quote(&line) => {
                     Some((completer, complete_on_space))
@@ -367,9 +422,14 @@ pub fn run(engine: &mut Engine, terminal: Terminal, size: SharedSize) {
     engine.set_asker(Box::new(move |before, question, default| {
         let mut t = asking.borrow_mut();
         t.write(&format!("{before}{question} "));
-        match t.read_line(true).as_deref().map(str::trim) {
-            None | Some("") => default,
-            Some(answer) => "yes".starts_with(answer),
+        match t.edit("", LineKind::Plain { echo: true }) {
+            Edited::Interrupted => false,
+            Edited::Line(answer) | Edited::Help(answer) | Edited::News(answer)
+                if !answer.trim().is_empty() =>
+            {
+                "yes".starts_with(answer.trim())
+            }
+            _ => default,
         }
     }));
     let secrets = terminal.clone();
@@ -383,11 +443,16 @@ pub fn run(engine: &mut Engine, terminal: Terminal, size: SharedSize) {
         let mut t = loads.borrow_mut();
         t.write(banner);
         let mut text = String::new();
-        while let Some(line) = t.read_line(true) {
-            super::take_typed(&mut text, &line);
-            super::take_typed(&mut text, "\n");
+        loop {
+            match t.edit("", LineKind::Plain { echo: true }) {
+                Edited::Line(line) | Edited::Help(line) | Edited::News(line) => {
+                    super::take_typed(&mut text, &line);
+                    super::take_typed(&mut text, "\n");
+                }
+                Edited::Interrupted => return None,
+                Edited::End => return Some(text),
+            }
         }
-        text
     }));
     let telling = terminal.clone();
     engine.set_teller(Box::new(move |line| telling.borrow_mut().write(&format!("{line}\n"))));
@@ -397,10 +462,16 @@ pub fn run(engine: &mut Engine, terminal: Terminal, size: SharedSize) {
     if let Ok(banner) = engine.banner() {
         terminal.borrow_mut().write(&format!("{banner}\n"));
     }
+    let doorbell = terminal.borrow().keys.doorbell.clone();
+    engine.bulletin().on_post(Box::new(move || doorbell.ring()));
     let mut pending = String::new();
     loop {
-        let prompt = engine.prompt();
         let mut before = engine.broadcasts();
+        if engine.closed() {
+            terminal.borrow_mut().write(&format!("{before}\n{}", engine.farewell()));
+            break;
+        }
+        let prompt = engine.prompt();
         if let Some(notice) = &prompt.notice {
             before.push_str(&format!("\n{notice}"));
         }
@@ -426,6 +497,13 @@ pub fn run(engine: &mut Engine, terminal: Terminal, size: SharedSize) {
             }
             Edited::End => break,
             Edited::Interrupted => continue,
+            Edited::News(line) => {
+                // The role may have changed with what was said (a switchover).
+                engine.refresh_identity();
+                terminal.borrow_mut().write("\n");
+                pending = line;
+                continue;
+            }
             Edited::Help(before) => {
                 let reply = engine.help(&before);
                 pending = before.clone();
@@ -455,7 +533,7 @@ impl Screen for Terminal {
 
     fn line(&mut self) -> Option<String> {
         match self.edit("", LineKind::Plain { echo: true }) {
-            Edited::Line(line) | Edited::Help(line) => Some(line),
+            Edited::Line(line) | Edited::Help(line) | Edited::News(line) => Some(line),
             Edited::Interrupted | Edited::End => None,
         }
     }
@@ -468,10 +546,15 @@ impl live::Watch for Terminal {
 
     /// A client that has gone has pressed `q`.
     fn key_within(&mut self, wait: Duration) -> Option<Key> {
-        match self.keys.byte(Some(wait)) {
-            Some(byte) => Some(Key::from_byte(byte)),
-            None if self.keys.timed_out => None,
-            None => Some(Key::Quit),
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            match self.keys.next(Some(deadline.saturating_duration_since(std::time::Instant::now()))) {
+                Some(Input::Byte(byte)) => return Some(Key::from_byte(byte)),
+                // What the REs said waits for the prompt, after the display.
+                Some(Input::News) => {}
+                None if self.keys.timed_out => return None,
+                None => return Some(Key::Quit),
+            }
         }
     }
 }
@@ -520,6 +603,31 @@ mod tests {
     }
 
     #[test]
+    fn the_doorbell_wakes_a_wait_for_keys_and_does_not_hold_the_input_open() {
+        let (typed, mut keys) = super::input();
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(typed.send(b"s"));
+        keys.doorbell.ring();
+        assert!(matches!(keys.next(None), Some(Input::Byte(b's'))));
+        assert!(matches!(keys.next(None), Some(Input::News)));
+        let doorbell = keys.doorbell.clone();
+        drop(typed);
+        doorbell.ring();
+        assert!(keys.next(None).is_none(), "the input ended with the connection");
+    }
+
+    #[test]
+    fn a_plain_line_goes_on_through_news() {
+        let (typed, keys) = super::input();
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(typed.send(b"ye"));
+        keys.doorbell.ring();
+        rt.block_on(typed.send(b"s\r"));
+        let mut t = Terminal::new(keys, Box::new(std::io::sink()));
+        assert_eq!(t.read_line(true).as_deref(), Some("yes"));
+    }
+
+    #[test]
     fn lines_end_in_crlf_once() {
         assert_eq!(crlf("a\nb\r\nc\n"), "a\r\nb\r\nc\r\n");
     }
@@ -550,12 +658,12 @@ mod tests {
     #[test]
     fn a_silent_client_times_out_and_a_closed_one_does_not() {
         let (typed, mut keys) = super::input();
-        assert_eq!(keys.byte(Some(Duration::from_millis(1))), None);
+        assert!(keys.next(Some(Duration::from_millis(1))).is_none());
         assert!(keys.timed_out);
         tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(typed.send(b"x"));
         drop(typed);
-        assert_eq!(keys.byte(Some(Duration::from_millis(1))), Some(b'x'));
-        assert_eq!(keys.byte(Some(Duration::from_secs(60))), None);
+        assert!(matches!(keys.next(Some(Duration::from_millis(1))), Some(Input::Byte(b'x'))));
+        assert!(keys.next(Some(Duration::from_secs(60))).is_none());
         assert!(!keys.timed_out);
     }
 
@@ -568,7 +676,7 @@ mod tests {
         let waits =
             rt.block_on(async { tokio::time::timeout(Duration::from_millis(20), typed.send(b"y")).await });
         assert!(waits.is_err(), "a full window took more");
-        assert_eq!(keys.byte(None), Some(b'x'));
+        assert!(matches!(keys.next(None), Some(Input::Byte(b'x'))));
         rt.block_on(typed.send(b"y"));
         drop(keys);
         rt.block_on(typed.send(&full));

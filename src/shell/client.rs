@@ -1,13 +1,11 @@
 //! A blocking client for one agent. The shell is synchronous (rustyline), so
 //! each call is driven to completion on the process's runtime.
 
-use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::task::Poll;
 use std::time::Duration;
 
 use tokio::runtime::Handle;
-use tokio_stream::Stream;
 use tonic::metadata::AsciiMetadataValue;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, ClientTlsConfig};
@@ -64,6 +62,28 @@ pub enum ClientError {
     /// The agent does not know the caller: a login failed or has ended.
     #[error("{0}")]
     Unauthenticated(String),
+    /// The operator pressed Ctrl-C while the call waited: the shell stopped
+    /// waiting (the RE may still carry out what it was asked).
+    #[error("interrupted")]
+    Interrupted,
+}
+
+/// Ctrl-C for the calls of one shell's command: once pressed, a call
+/// waiting for its reply gives up, and so does every later call of the
+/// command, so the command stops.
+#[derive(Clone, Default)]
+pub struct Interrupt(Arc<(tokio::sync::Notify, AtomicBool)>);
+
+impl Interrupt {
+    pub fn press(&self) {
+        self.0.1.store(true, Ordering::SeqCst);
+        self.0.0.notify_waiters();
+    }
+
+    /// A new command starts: a press before it does not stop it.
+    pub fn clear(&self) {
+        self.0.1.store(false, Ordering::SeqCst);
+    }
 }
 
 /// The login a client's calls are made under: its token goes with each.
@@ -98,6 +118,7 @@ pub struct AgentClient {
     granted: Arc<OnceLock<LoginReply>>,
     /// The id `attach` was given, sent with every configuration call.
     session: u64,
+    interrupt: Interrupt,
 }
 
 impl AgentClient {
@@ -132,6 +153,7 @@ impl AgentClient {
             token,
             granted: Arc::default(),
             session: 0,
+            interrupt: Interrupt::default(),
         })
     }
 
@@ -212,7 +234,7 @@ impl AgentClient {
     /// `request vmhost snapshot`: each line of progress to `progress` as it comes.
     pub fn take_snapshot(&self, progress: &mut dyn FnMut(&str)) -> Result<(), ClientError> {
         let mut lines = self.wait(self.patient.clone().take_snapshot(TakeSnapshotRequest {}))?;
-        while let Some(line) = self.rt.block_on(lines.message()).map_err(|status| self.error(status))? {
+        while let Some(line) = self.interruptible(lines.message())?.map_err(|status| self.error(status))? {
             progress(&line.line);
         }
         Ok(())
@@ -245,7 +267,26 @@ impl AgentClient {
         &self,
         reply: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     ) -> Result<T, ClientError> {
-        self.rt.block_on(reply).map(tonic::Response::into_inner).map_err(|status| self.error(status))
+        self.interruptible(reply)?.map(tonic::Response::into_inner).map_err(|status| self.error(status))
+    }
+
+    /// Drives `work` on the process's runtime until it is done or Ctrl-C is pressed.
+    fn interruptible<T>(&self, work: impl Future<Output = T>) -> Result<T, ClientError> {
+        let pressed = self.interrupt.0.0.notified();
+        if self.interrupt.0.1.load(Ordering::SeqCst) {
+            return Err(ClientError::Interrupted);
+        }
+        self.rt.block_on(async {
+            tokio::select! {
+                done = work => Ok(done),
+                () = pressed => Err(ClientError::Interrupted),
+            }
+        })
+    }
+
+    /// Makes this client's calls give up when `interrupt` is pressed.
+    pub fn set_interrupt(&mut self, interrupt: &Interrupt) {
+        self.interrupt = interrupt.clone();
     }
 
     fn error(&self, status: tonic::Status) -> ClientError {
@@ -309,37 +350,6 @@ impl AgentClient {
         }
     }
 
-    /// A broadcast the RE sent to this session since the last look, if any.
-    pub fn broadcasts(&self, stream: &mut tonic::Streaming<SessionEvent>) -> Vec<String> {
-        let (events, _) = self.poll(stream);
-        events
-            .into_iter()
-            .filter_map(|event| match event.event {
-                Some(session_event::Event::Broadcast(text)) => Some(text),
-                _ => None,
-            })
-            .collect()
-    }
-
-    /// What has arrived on `stream` since the last look, and whether it is
-    /// still open. Polled, never waited for. (A zero timeout would wait for
-    /// the timer's next millisecond tick, at every command.)
-    pub fn poll<T>(&self, stream: &mut tonic::Streaming<T>) -> (Vec<T>, bool) {
-        let mut arrived = Vec::new();
-        loop {
-            let next =
-                self.rt.block_on(std::future::poll_fn(|cx| match Pin::new(&mut *stream).poll_next(cx) {
-                    Poll::Ready(item) => Poll::Ready(Some(item)),
-                    Poll::Pending => Poll::Ready(None),
-                }));
-            match next {
-                None => return (arrived, true),
-                Some(Some(Ok(item))) => arrived.push(item),
-                Some(None | Some(Err(_))) => return (arrived, false),
-            }
-        }
-    }
-
     /// `request message ...`: how many sessions it reached.
     pub fn send_message(&self, to: send_message_request::To, text: &str) -> Result<u32, ClientError> {
         let request = SendMessageRequest { text: text.to_owned(), to: Some(to) };
@@ -360,6 +370,11 @@ impl AgentClient {
             Ok(None) => Err(ClientError::Refused(format!("could not monitor {path}"))),
             Err(status) => Err(self.error(status)),
         }
+    }
+
+    /// The runtime the client's calls are driven on.
+    pub fn runtime(&self) -> &Handle {
+        &self.rt
     }
 
     pub fn open(&self, mode: open_request::Mode) -> Result<OpenReply, ClientError> {

@@ -403,6 +403,7 @@ fn change_mastership(engine: &mut Engine, parsed: &Parsed<'_>, action: Action) -
 fn exit(engine: &mut Engine) -> Outcome {
     if engine.sessions.len() > 1 {
         engine.sessions.pop();
+        engine.bulletin.leave();
         return Outcome::View(Box::new("rlogin: connection closed\n".to_owned()));
     }
     Outcome::Exit
@@ -424,7 +425,13 @@ fn login(engine: &mut Engine, parsed: &Parsed<'_>) -> Result<String, Failure> {
     }
     let session: Session = engine
         .other_client(target)
-        .and_then(|client| Engine::open(client, engine.credentials.terminal.as_deref()))
+        .and_then(|client| {
+            Engine::open(
+                client,
+                engine.credentials.terminal.as_deref(),
+                (&engine.bulletin, &engine.interrupt),
+            )
+        })
         .map_err(|e| Failure::Error(format!("could not connect to {target} : {}", unreachable_reason(&e))))?;
     engine.sessions.push(session);
     Ok(format!("\n{}\n", engine.banner()?))
@@ -494,7 +501,8 @@ impl Engine {
     /// one: the chassis trusts its own REs, so no password is asked again.
     fn other_client(&self, slot: Slot) -> Result<AgentClient, ClientError> {
         let address = self.address_of(slot);
-        let client = AgentClient::new(self.rt.clone(), &address, self.tls.as_ref())?;
+        let mut client = AgentClient::new(self.rt.clone(), &address, self.tls.as_ref())?;
+        client.set_interrupt(&self.interrupt);
         match self.session().client.login_other() {
             Ok(granted) => client.use_login(granted)?,
             // With the current RE (or its link to the other) gone there is
@@ -519,6 +527,7 @@ impl Engine {
 fn unreachable_reason(e: &super::ClientError) -> String {
     match e {
         super::ClientError::Unreachable { reason, .. } => reason.clone(),
+        super::ClientError::Interrupted => e.to_string(),
         super::ClientError::Refused(message) | super::ClientError::Unauthenticated(message) => {
             message.clone()
         }

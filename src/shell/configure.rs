@@ -534,7 +534,10 @@ impl Engine {
         };
         let mut out = String::new();
         let (file, contents) = if parsed.has("terminal") {
-            let text = self.read_terminal("[Type ^D at a new line to end input]\n");
+            let Some(text) = self.read_terminal("[Type ^D at a new line to end input]\n") else {
+                // Ctrl-C: nothing is loaded.
+                return show(String::new());
+            };
             // The front end echoes `^D`; what follows is on its line.
             out.push_str("^D");
             ("terminal", text)

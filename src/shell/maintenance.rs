@@ -1,6 +1,9 @@
 //! The RE's processes and its snapshot: `show system processes`, `restart`,
 //! `show log`, `request vmhost snapshot [recovery]`, `show vmhost snapshot`.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use super::commands::Outcome;
 use super::render::{Detail, Processes};
 use super::{Engine, Failure};
@@ -78,13 +81,15 @@ impl Engine {
     }
 
     /// `monitor start FILE`: the file's new lines are shown as they come
-    /// ([`Engine::broadcasts`]) until `monitor stop`. A bare name is a log
-    /// in /var/log.
+    /// (through the bulletin, as broadcasts are) until `monitor stop`. A
+    /// bare name is a log in /var/log.
     pub(super) fn monitor_start(&mut self, file: &str) -> Result<Outcome, Failure> {
         let path = if file.contains('/') { file.to_owned() } else { format!("/var/log/{file}") };
         let (lines, first) = self.session().client.monitor_file(&self.user, &path)?;
         self.monitors.retain(|m| m.file != file);
-        self.monitors.push(super::Monitor { file: file.to_owned(), lines, modified: first.modified });
+        let modified = Arc::new(AtomicI64::new(first.modified));
+        let reading = self.bulletin.follow(&self.session().client, file.to_owned(), lines, modified.clone());
+        self.monitors.push(super::Monitor { file: file.to_owned(), modified, _reading: reading });
         Ok(Outcome::View(Box::new(String::new())))
     }
 
@@ -92,7 +97,7 @@ impl Engine {
     pub(super) fn monitor_list(&self) -> String {
         let mut out = String::new();
         for monitor in &self.monitors {
-            let changed = chrono::DateTime::from_timestamp(monitor.modified, 0).unwrap_or_default();
+            let changed = chrono::DateTime::from_timestamp(monitor.modified.load(Ordering::Relaxed), 0).unwrap_or_default();
             out.push_str(&format!(
                 "monitor start \"{}\" (Last changed {})\n",
                 monitor.file,

@@ -3,6 +3,7 @@
 //! and print what it returns, so a command behaves the same in each.
 
 mod batch;
+mod bulletin;
 pub mod channel;
 pub mod client;
 mod commands;
@@ -34,10 +35,11 @@ use crate::chassis::Addresses;
 use crate::config::schema::Schema;
 use crate::grammar::{Grammar, Language, ParseError};
 use crate::permissions::Permissions;
-use crate::proto::{Identity, LoginReply, MastershipState, SessionEvent};
+use crate::proto::{Identity, LoginReply, MastershipState};
 use crate::slot::Slot;
 pub use batch::BatchOptions;
-use client::{AgentClient, ClientError};
+use bulletin::Bulletin;
+use client::{AgentClient, ClientError, Interrupt};
 use commands::{Command, Outcome};
 pub use complete::LineCompleter;
 use configure::ConfigMode;
@@ -182,6 +184,8 @@ impl From<ClientError> for Failure {
             ClientError::Unreachable { address, reason } => Failure::Unreachable { address, reason },
             ClientError::Refused(message) => Failure::Error(message),
             ClientError::Unauthenticated(message) => Failure::LoggedOut(message),
+            // The terminal echoed `^C`; Junos says no more.
+            ClientError::Interrupted => Failure::Text(String::new()),
         }
     }
 }
@@ -250,18 +254,23 @@ pub struct Prompt {
     pub text: String,
 }
 
+/// `{master}`, `{backup}`: the RE's role as the line above the prompt shows it.
+fn role_line(identity: &Identity) -> String {
+    format!("{{{}}}", render::mastership_word(identity.mastership_state).to_lowercase())
+}
+
 /// One Routing Engine this session is logged in to.
 struct Session {
     client: AgentClient,
     /// Refreshed after every command: the role and host name can change under us.
     identity: Identity,
-    /// Keeps the session logged in on the RE while it is held, and carries
-    /// the RE's broadcasts.
-    attached: tonic::Streaming<SessionEvent>,
+    /// Keeps the session logged in on the RE while it is held, posting the
+    /// RE's broadcasts to the engine's bulletin.
+    _reading: bulletin::Reading,
 }
 
 /// Answers a `[yes,no]` question: given the text before it, the question and
-/// its default answer.
+/// its default answer. Ctrl-C answers no.
 pub type Asker = Box<dyn FnMut(&str, &str, bool) -> bool>;
 
 /// Shows a line of a command's progress as it happens.
@@ -276,8 +285,8 @@ pub type Busy = Box<dyn FnMut(Option<&str>)>;
 pub type SecretReader = Box<dyn FnMut(&str) -> Option<String>>;
 
 /// Reads text typed for `load ... terminal`: prints the banner it is given,
-/// then takes lines until `^D`.
-pub type Reader = Box<dyn FnMut(&str) -> String>;
+/// then takes lines until `^D`; `None` when Ctrl-C abandons the load.
+pub type Reader = Box<dyn FnMut(&str) -> Option<String>>;
 
 pub struct Engine {
     /// The commands of each mode; shared with the line editor's completer.
@@ -311,15 +320,20 @@ pub struct Engine {
     history: history::History,
     /// Log files `monitor start` follows.
     monitors: Vec<Monitor>,
+    /// What the REs say unasked, and which sessions are still there.
+    bulletin: Arc<Bulletin>,
+    /// Ctrl-C while a command waits on an RE.
+    interrupt: Interrupt,
 }
 
-/// A log file followed by `monitor start`.
+/// A log file followed by `monitor start`: its new lines are posted to the
+/// bulletin as they come, until the monitor is dropped.
 struct Monitor {
     /// As the operator named it.
     file: String,
-    lines: tonic::Streaming<crate::proto::MonitoredLines>,
     /// When the file last changed, in seconds since the Unix epoch.
-    modified: i64,
+    modified: Arc<std::sync::atomic::AtomicI64>,
+    _reading: bulletin::Reading,
 }
 
 impl Engine {
@@ -341,7 +355,10 @@ impl Engine {
                 bail!("grammar names pipe '{action}', which has no handler");
             }
         }
-        let (session, granted) = Engine::first_session(&rt, credentials, &addresses, tls.as_ref())?;
+        let bulletin = Arc::new(Bulletin::default());
+        let interrupt = Interrupt::default();
+        let (session, granted) =
+            Engine::first_session(&rt, credentials, &addresses, tls.as_ref(), (&bulletin, &interrupt))?;
         // What the class does not allow does not exist for this user.
         let permissions = Permissions::parse(granted.permissions.iter().map(String::as_str));
         let permitted = |language: Language| Language {
@@ -357,7 +374,7 @@ impl Engine {
             teller: Box::new(|line| println!("{line}")),
             busy: Box::new(|_| {}),
             secret: Box::new(|_| None),
-            reader: Box::new(|_| String::new()),
+            reader: Box::new(|_| Some(String::new())),
             rt,
             user: granted.user,
             credentials: credentials.clone(),
@@ -369,6 +386,8 @@ impl Engine {
             client: "cli",
             history: history::History::default(),
             monitors: Vec::new(),
+            bulletin,
+            interrupt,
         })
     }
 
@@ -377,6 +396,7 @@ impl Engine {
         credentials: &Credentials,
         addresses: &Addresses,
         tls: Option<&ClientTlsConfig>,
+        held: (&Arc<Bulletin>, &Interrupt),
     ) -> anyhow::Result<(Session, LoginReply)> {
         let login = |client: &AgentClient| match &credentials.login {
             Some(made) => client.use_login(made.clone()),
@@ -387,7 +407,8 @@ impl Engine {
         if !addresses.master {
             for address in Slot::ALL.into_iter().filter_map(|s| addresses.get(s)) {
                 let client = AgentClient::new(rt.clone(), address, tls)?;
-                match login(&client).and_then(|granted| Ok((Engine::open(client, terminal)?, granted))) {
+                match login(&client).and_then(|granted| Ok((Engine::open(client, terminal, held)?, granted)))
+                {
                     Ok(opened) => return Ok(opened),
                     // A wrong password is wrong on the other RE too.
                     Err(e @ ClientError::Unauthenticated(_)) => return Err(e.into()),
@@ -417,7 +438,7 @@ impl Engine {
                     };
                     match client.identity() {
                         Ok(identity) if identity.mastership_state == MastershipState::Master as i32 => {
-                            let session = Engine::open(client, terminal)
+                            let session = Engine::open(client, terminal, held)
                                 .context("cannot attach to the master Routing Engine")?;
                             return Ok((session, granted));
                         }
@@ -442,34 +463,54 @@ impl Engine {
         Err(e.context("cannot attach to the Routing Engine"))
     }
 
-    /// A session on the RE `client` is logged in to.
-    fn open(mut client: AgentClient, terminal: Option<&str>) -> Result<Session, ClientError> {
+    /// A session on the RE `client` is logged in to, held as the innermost.
+    fn open(
+        mut client: AgentClient,
+        terminal: Option<&str>,
+        (bulletin, interrupt): (&Arc<Bulletin>, &Interrupt),
+    ) -> Result<Session, ClientError> {
+        client.set_interrupt(interrupt);
         let identity = client.identity()?;
         let attached = client.attach(terminal)?;
-        Ok(Session { client, identity, attached })
+        let reading = bulletin.hold(&client, attached);
+        Ok(Session { client, identity, _reading: reading })
     }
 
     /// Messages the Routing Engines broadcast since the last look, and the
-    /// lines added to monitored files, each file's under its name.
+    /// lines added to monitored files, each file's under its name, and the
+    /// `rlogin` line of each nested login whose RE went away (the session is
+    /// back on the RE it came from). After the first session's RE went away
+    /// [`Engine::closed`] says so.
     pub fn broadcasts(&mut self) -> String {
-        let mut out = String::new();
-        for session in &mut self.sessions {
-            for message in session.client.broadcasts(&mut session.attached) {
-                out.push_str(&message);
-            }
+        let news = self.bulletin.take();
+        self.follow(&news);
+        news.text
+    }
+
+    /// Drops the sessions whose REs went away, as `news` (already shown) says.
+    fn follow(&mut self, news: &bulletin::News) {
+        let returned = news.held.max(1) < self.sessions.len();
+        self.sessions.truncate(news.held.max(1));
+        if returned {
+            self.config = None;
+            self.refresh_identity();
         }
-        let client = self.session().client.clone();
-        self.monitors.retain_mut(|monitor| {
-            let (arrived, open) = client.poll(&mut monitor.lines);
-            for lines in arrived {
-                monitor.modified = lines.modified;
-                if !lines.text.is_empty() {
-                    out.push_str(&format!("\n*** {} ***\n{}", monitor.file, lines.text));
-                }
-            }
-            open
-        });
-        out
+    }
+
+    /// Whether the RE of the session's first login went away: there is no
+    /// RE to go back to, and the shell ends.
+    pub fn closed(&self) -> bool {
+        self.bulletin.closed()
+    }
+
+    /// What stops the command running when the operator presses Ctrl-C.
+    pub fn interrupt(&self) -> Interrupt {
+        self.interrupt.clone()
+    }
+
+    /// What front ends that show messages as they come read them from.
+    pub fn bulletin(&self) -> Arc<Bulletin> {
+        self.bulletin.clone()
     }
 
     /// The commands of the mode the session is in.
@@ -519,7 +560,7 @@ impl Engine {
         done
     }
 
-    fn read_terminal(&mut self, banner: &str) -> String {
+    fn read_terminal(&mut self, banner: &str) -> Option<String> {
         (self.reader)(banner)
     }
 
@@ -557,9 +598,19 @@ impl Engine {
         Slot::new(self.session().identity.slot)
     }
 
+    /// How many logins deep the session is (1 before any `request routing-engine login`).
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// What the shell says as it ends because the RE of its first login went away.
+    pub fn farewell(&self) -> String {
+        format!("Connection to {} closed by the Routing Engine.\n", self.sessions[0].identity.host_name)
+    }
+
     pub fn prompt(&self) -> Prompt {
         let identity = &self.session().identity;
-        let role = format!("{{{}}}", render::mastership_word(identity.mastership_state).to_lowercase());
+        let role = role_line(identity);
         let notice = identity.rollback_pending_seconds.map(|seconds| {
             format!("# commit confirmed will be rolled back in {} minutes", seconds.div_ceil(60))
         });
@@ -569,8 +620,14 @@ impl Engine {
         };
         match &self.config {
             None => Prompt { notice, role, text: text('>') },
-            Some(mode) => Prompt { notice, role: format!("{role}{}", mode.banner()), text: text('#') },
+            Some(_) => Prompt { notice, role: format!("{role}{}", self.mode_banner()), text: text('#') },
         }
+    }
+
+    /// What follows the role on the line above the prompt: `[edit ...]` in
+    /// configuration mode, nothing in operational mode.
+    pub fn mode_banner(&self) -> String {
+        self.config.as_ref().map(ConfigMode::banner).unwrap_or_default()
     }
 
     /// The banner a session on the current RE starts with.

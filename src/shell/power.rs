@@ -9,6 +9,9 @@ use crate::grammar::Parsed;
 use crate::proto::shutdown_request::{Kind, Target};
 use crate::proto::{PendingShutdown, ShutdownRequest};
 
+/// How long an RE told to go down now may take to drop its sessions.
+const GOING_DOWN_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Junos's long date: `Sun Nov 22 05:25:00 2026`.
 fn long_date(unix: i64) -> String {
     DateTime::from_timestamp(unix, 0)
@@ -102,6 +105,9 @@ impl Engine {
             // The FINAL message itself reaches every session as a broadcast.
             if at == 0 {
                 out.push_str(&format!("\nShutdown NOW!\n[pid {}]\n", reply.pid));
+                // The session's own RE goes down in a moment: the next prompt
+                // is the RE this session came from (or none), not a dead one.
+                self.bulletin.wait_gone(GOING_DOWN_WITHIN);
             } else {
                 out.push_str(&format!("Shutdown at {}\n[pid {}]\n", long_date(at), reply.pid));
             }

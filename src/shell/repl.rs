@@ -3,7 +3,9 @@
 //! completes a keyword (unless `set cli complete-on-space off`), and long
 //! output stops at the pager.
 
+use std::cell::RefCell;
 use std::io::Write;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -16,10 +18,12 @@ use rustyline::history::{DefaultHistory, History};
 use rustyline::validate::Validator;
 use rustyline::{
     Cmd, CompletionType, ConditionalEventHandler, Config, Context, Editor, Event, EventContext, EventHandler,
-    Helper, KeyEvent, RepeatCount,
+    ExternalPrinter, Helper, KeyCode, KeyEvent, Modifiers, RepeatCount,
 };
 
 use super::LineCompleter;
+use super::bulletin::Bulletin;
+use super::client::Interrupt;
 use super::pager::{self, Key, Screen};
 use super::{Engine, live, terminal};
 use crate::grammar::in_quote;
@@ -27,12 +31,70 @@ use crate::grammar::in_quote;
 /// Where `?` was pressed, so the REPL can answer it once rustyline returns.
 type HelpAt = Arc<Mutex<Option<usize>>>;
 
+/// What the line editor, its keys and the announcer thread share about the
+/// read in progress.
+#[derive(Default)]
+struct ReadState {
+    /// The editor is reading a command line: news is shown above it at once.
+    active: bool,
+    /// Sessions the engine held when the read began.
+    held: usize,
+    /// The role line's mode part (`[edit]` in configuration mode).
+    mode: String,
+    /// What to say if the first session's RE goes away during the read.
+    farewell: String,
+    /// The session's RE went away during the read: the next key ends it.
+    returned: bool,
+    /// What was typed when the read ended that way, to type on at the next prompt.
+    carried: Option<String>,
+}
+
+#[derive(Default)]
+struct Shared {
+    state: Mutex<ReadState>,
+    changed: Condvar,
+}
+
+impl Shared {
+    fn state(&self) -> std::sync::MutexGuard<'_, ReadState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Once the session's RE has gone, a key ends the read, keeping what
+    /// was typed and the key itself; the prompt comes back on the RE the
+    /// operator came from. (A read in progress cannot change its prompt.)
+    fn carry(&self, event: &Event, ctx: &EventContext<'_>) -> Option<Cmd> {
+        let mut state = self.state();
+        if !std::mem::take(&mut state.returned) {
+            return None;
+        }
+        let mut line = ctx.line().to_owned();
+        if let Some(KeyEvent(KeyCode::Char(c), Modifiers::NONE | Modifiers::SHIFT)) = event.get(0) {
+            line.push(*c);
+        }
+        state.carried = Some(line);
+        Some(Cmd::Interrupt)
+    }
+}
+
+/// Any key not bound otherwise: only looks whether the session's RE has gone.
+struct AnyKey(Arc<Shared>);
+
+impl ConditionalEventHandler for AnyKey {
+    fn handle(&self, event: &Event, _: RepeatCount, _: bool, ctx: &EventContext<'_>) -> Option<Cmd> {
+        self.0.carry(event, ctx)
+    }
+}
+
 /// `?` outside a quoted string ends the read (without running anything) and
 /// records the cursor; inside quotes it is just a character.
-struct HelpKey(HelpAt);
+struct HelpKey(HelpAt, Arc<Shared>);
 
 impl ConditionalEventHandler for HelpKey {
-    fn handle(&self, _: &Event, _: RepeatCount, _: bool, ctx: &EventContext<'_>) -> Option<Cmd> {
+    fn handle(&self, event: &Event, _: RepeatCount, _: bool, ctx: &EventContext<'_>) -> Option<Cmd> {
+        if let Some(cmd) = self.1.carry(event, ctx) {
+            return Some(cmd);
+        }
         let before = &ctx.line()[..ctx.pos()];
         if in_quote(before) {
             return None;
@@ -53,10 +115,14 @@ fn current(completer: &Current) -> LineCompleter {
 struct SpaceKey {
     language: Current,
     enabled: Arc<AtomicBool>,
+    shared: Arc<Shared>,
 }
 
 impl ConditionalEventHandler for SpaceKey {
-    fn handle(&self, _: &Event, _: RepeatCount, _: bool, ctx: &EventContext<'_>) -> Option<Cmd> {
+    fn handle(&self, event: &Event, _: RepeatCount, _: bool, ctx: &EventContext<'_>) -> Option<Cmd> {
+        if let Some(cmd) = self.shared.carry(event, ctx) {
+            return Some(cmd);
+        }
         let before = &ctx.line()[..ctx.pos()];
         if !self.enabled.load(Ordering::Relaxed) || before.ends_with(char::is_whitespace) || in_quote(before)
         {
@@ -102,45 +168,150 @@ fn history_path() -> Option<std::path::PathBuf> {
     Some(dirs::data_dir()?.join("reshell").join("history"))
 }
 
-pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
-    let config = Config::builder()
+fn config() -> anyhow::Result<Config> {
+    Ok(Config::builder()
         .completion_type(CompletionType::List)
         .auto_add_history(false)
         .history_ignore_dups(true)?
         // The prompt always starts on a fresh line; asking the terminal where
         // the cursor is would swallow keys typed ahead of the prompt.
         .check_cursor_position(false)
-        .build();
-    let mut editor: Editor<ShellHelper, DefaultHistory> = Editor::with_config(config)?;
+        .build())
+}
+
+/// Terminal signals reach only the shell's foreground work, as at a
+/// router's CLI, which is the login shell and is never stopped or quit by a
+/// key: Ctrl-C stops the command running (keys read by the editor, the
+/// questions and the pager see it as a key), Ctrl-\ and Ctrl-Z do nothing.
+/// The embedded chassis runs in this process and must outlive them all.
+fn guard_signals(rt: &tokio::runtime::Handle, interrupt: Interrupt) -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let _entered = rt.enter();
+    let mut interrupts = signal(SignalKind::interrupt())?;
+    let mut quits = signal(SignalKind::quit())?;
+    let mut stops = signal(SignalKind::from_raw(rustix::process::Signal::TSTP.as_raw()))?;
+    rt.spawn(async move {
+        loop {
+            tokio::select! {
+                Some(()) = interrupts.recv() => interrupt.press(),
+                Some(()) = quits.recv() => {}
+                Some(()) = stops.recv() => {}
+                else => break,
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Ends the shell from a thread other than the line editor's: the terminal
+/// put back as it was before raw mode, then a last line.
+fn leave(saved: Option<&rustix::termios::Termios>, last: &str) -> ! {
+    if let Some(saved) = saved {
+        let _ =
+            rustix::termios::tcsetattr(rustix::stdio::stdin(), rustix::termios::OptionalActions::Now, saved);
+    }
+    print!("{}", last.replace('\n', "\r\n"));
+    let _ = std::io::stdout().flush();
+    std::process::exit(0);
+}
+
+/// Shows what the REs say while the operator types, above the line, then
+/// the role line of the RE typed at now; a nested login whose RE went
+/// away is closed there and then. (Between reads the main loop shows news
+/// before the next prompt, as the batch runner does.)
+fn announce(
+    bulletin: Arc<Bulletin>,
+    shared: Arc<Shared>,
+    mut printer: impl ExternalPrinter,
+    saved: Option<rustix::termios::Termios>,
+) {
+    loop {
+        {
+            let mut state = shared.state();
+            while !state.active {
+                state = shared.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+            }
+        }
+        if !bulletin.wait(Instant::now() + Duration::from_secs(3600)) {
+            continue;
+        }
+        let (news, mode) = {
+            let mut state = shared.state();
+            if !state.active {
+                continue;
+            }
+            let news = bulletin.take();
+            if news.closed {
+                leave(saved.as_ref(), &format!("{}\n{}", news.text, state.farewell));
+            }
+            if news.held < state.held {
+                state.held = news.held;
+                state.returned = true;
+                state.mode.clear();
+            }
+            (news, state.mode.clone())
+        };
+        if news.text.is_empty() {
+            continue;
+        }
+        let role = bulletin.innermost().and_then(|c| c.identity().ok()).map(|i| super::role_line(&i));
+        let _ = printer.print(match role {
+            Some(role) => format!("{}\n{role}{mode}", news.text),
+            None => news.text,
+        });
+    }
+}
+
+pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
+    let mut editor: Editor<ShellHelper, DefaultHistory> = Editor::with_config(config()?)?;
     let language: Current = Arc::new(RwLock::new(engine.completer()));
     editor.set_helper(Some(ShellHelper { language: language.clone() }));
+    let shared = Arc::new(Shared::default());
     let help_at = HelpAt::default();
-    editor.bind_sequence(KeyEvent::from('?'), EventHandler::Conditional(Box::new(HelpKey(help_at.clone()))));
+    editor.bind_sequence(
+        KeyEvent::from('?'),
+        EventHandler::Conditional(Box::new(HelpKey(help_at.clone(), shared.clone()))),
+    );
     let complete_on_space = Arc::new(AtomicBool::new(engine.settings().complete_on_space));
     editor.bind_sequence(
         KeyEvent::from(' '),
         EventHandler::Conditional(Box::new(SpaceKey {
             language: language.clone(),
             enabled: complete_on_space.clone(),
+            shared: shared.clone(),
         })),
     );
+    editor.bind_sequence(Event::Any, EventHandler::Conditional(Box::new(AnyKey(shared.clone()))));
+    editor.bind_sequence(KeyEvent::ctrl('Z'), Cmd::Noop);
     let history = history_path();
     if let Some(path) = &history {
         // A first run has no history yet.
         let _ = editor.load_history(path);
     }
-    let idle = IdleWatch::start();
-    engine.set_asker(Box::new(|before, question, default| {
-        print!("{before}{question} ");
-        let _ = std::io::stdout().flush();
-        let mut answer = String::new();
-        if std::io::stdin().read_line(&mut answer).is_err() {
-            return default;
-        }
-        match answer.trim() {
-            "" => default,
-            a => "yes".starts_with(a),
-        }
+    // The terminal as it was before the line editor put it in raw mode.
+    let saved = rustix::termios::tcgetattr(rustix::stdio::stdin()).ok();
+    let idle = IdleWatch::start(saved.clone());
+    let interrupt = engine.interrupt();
+    guard_signals(&engine.rt, interrupt.clone())?;
+    let printer = editor.create_external_printer()?;
+    let (bulletin, announced) = (engine.bulletin(), shared.clone());
+    std::thread::spawn(move || announce(bulletin, announced, printer, saved));
+
+    // Questions and `load ... terminal` lines are read a line at a time by
+    // an editor of their own, so Ctrl-C is a key there too.
+    let plain: Rc<RefCell<Editor<(), DefaultHistory>>> =
+        Rc::new(RefCell::new(Editor::with_config(config()?)?));
+    let asking = plain.clone();
+    engine.set_asker(Box::new(move |before, question, default| {
+        terminal::without_signals(|| {
+            print!("{before}");
+            let _ = std::io::stdout().flush();
+            match asking.borrow_mut().readline(&format!("{question} ")) {
+                Err(ReadlineError::Interrupted) => false,
+                Ok(answer) if !answer.trim().is_empty() => "yes".starts_with(answer.trim()),
+                _ => default,
+            }
+        })
     }));
 
     engine.set_secret_reader(Box::new(|prompt| {
@@ -149,21 +320,23 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
         super::terminal::read_hidden_line().ok().flatten()
     }));
 
-    engine.set_reader(Box::new(|banner| {
-        print!("{banner}");
-        let _ = std::io::stdout().flush();
-        // The terminal is in line mode between prompts: Ctrl-D at the start
-        // of a line reads as the end of input.
-        let mut text = String::new();
-        let stdin = std::io::stdin();
-        loop {
-            let mut line = String::new();
-            match stdin.read_line(&mut line) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => super::take_typed(&mut text, &line),
+    engine.set_reader(Box::new(move |banner| {
+        terminal::without_signals(|| {
+            print!("{banner}");
+            let _ = std::io::stdout().flush();
+            let mut text = String::new();
+            loop {
+                match plain.borrow_mut().readline("") {
+                    Ok(line) => {
+                        super::take_typed(&mut text, &line);
+                        super::take_typed(&mut text, "\n");
+                    }
+                    Err(ReadlineError::Interrupted) => return None,
+                    // Ctrl-D at the start of a line ends the input.
+                    Err(_) => return Some(text),
+                }
             }
-        }
-        text
+        })
     }));
 
     engine.set_terminal(terminal::size());
@@ -171,20 +344,53 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
         println!("{banner}");
     }
     let mut pending = (String::new(), String::new());
+    // The announcer has shown the role line of the RE the prompt is on.
+    let mut role_shown = false;
     loop {
+        let news = {
+            let mut state = shared.state();
+            let news = engine.broadcasts();
+            if engine.closed() {
+                print!("{news}\n{}", engine.farewell());
+                break;
+            }
+            state.active = true;
+            state.held = engine.session_count();
+            state.mode = engine.mode_banner();
+            state.farewell = engine.farewell();
+            news
+        };
+        shared.changed.notify_all();
         let prompt = engine.prompt();
-        print!("{}", engine.broadcasts());
-        if let Some(notice) = &prompt.notice {
-            print!("\n{notice}");
+        print!("{news}");
+        if !std::mem::take(&mut role_shown) {
+            if let Some(notice) = &prompt.notice {
+                print!("\n{notice}");
+            }
+            println!("\n{}", prompt.role);
         }
-        println!("\n{}", prompt.role);
         idle.arm(engine.settings().idle_timeout);
         let read = editor.readline_with_initial(&prompt.text, (&pending.0, &pending.1));
         idle.arm(None);
+        let carried = {
+            let mut state = shared.state();
+            state.active = false;
+            state.returned = false;
+            state.carried.take()
+        };
         pending = (String::new(), String::new());
         let line = match read {
             Ok(line) => line,
-            Err(ReadlineError::Interrupted) => continue,
+            Err(ReadlineError::Interrupted) => {
+                if let Some(carried) = carried {
+                    // The dead RE's prompt gives way to the one of the RE
+                    // the operator is back on, on the same row.
+                    print!("\x1b[1A\r\x1b[2K");
+                    pending = (carried, String::new());
+                    role_shown = true;
+                }
+                continue;
+            }
             Err(ReadlineError::Eof) => break,
             Err(e) => return Err(e.into()),
         };
@@ -192,15 +398,16 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
         if let Some(pos) = help_at.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let pos = pos.min(line.len());
             let reply = engine.help(&line[..pos]);
-            pager::show(&mut Stdout, &reply, engine.page_length(), &prompt.text, &line[..pos]);
+            show(&reply, engine.page_length(), &prompt.text, &line[..pos]);
             pending = (line[..pos].to_owned(), line[pos..].to_owned());
             continue;
         }
         if !line.trim().is_empty() {
             let _ = editor.history_mut().add(&line);
         }
+        interrupt.clear();
         let reply = engine.execute(&line);
-        pager::show(&mut Stdout, &reply, engine.page_length(), &prompt.text, &line);
+        show(&reply, engine.page_length(), &prompt.text, &line);
         if let (Some(live), Ok(keys)) = (&reply.live, terminal::Keys::take()) {
             live::follow(engine, &mut Watching(keys), live);
         }
@@ -217,6 +424,11 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
         editor.save_history(path)?;
     }
     Ok(())
+}
+
+/// A reply on the local terminal, through the pager.
+fn show(reply: &super::Reply, length: usize, prompt: &str, line: &str) {
+    terminal::without_signals(|| pager::show(&mut Stdout, reply, length, prompt, line));
 }
 
 /// The local terminal as the pager's screen.
@@ -262,11 +474,9 @@ struct IdleWatch {
 }
 
 impl IdleWatch {
-    fn start() -> IdleWatch {
+    fn start(saved: Option<rustix::termios::Termios>) -> IdleWatch {
         let deadline = Arc::new((Mutex::new(None::<Instant>), Condvar::new()));
         let watched = deadline.clone();
-        // The terminal as it was before the line editor put it in raw mode.
-        let saved = rustix::termios::tcgetattr(rustix::stdio::stdin()).ok();
         std::thread::spawn(move || {
             let (lock, changed) = &*watched;
             let mut guard = lock.lock().unwrap_or_else(|e| e.into_inner());
@@ -280,15 +490,7 @@ impl IdleWatch {
                     }
                 };
             }
-            if let Some(saved) = &saved {
-                let _ = rustix::termios::tcsetattr(
-                    rustix::stdio::stdin(),
-                    rustix::termios::OptionalActions::Now,
-                    saved,
-                );
-            }
-            println!("\r\nIdle timeout exceeded: closing session");
-            std::process::exit(0);
+            leave(saved.as_ref(), "\nIdle timeout exceeded: closing session\n");
         });
         IdleWatch { deadline }
     }

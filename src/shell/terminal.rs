@@ -143,3 +143,21 @@ pub fn read_echoed_line() -> Option<String> {
         }
     }
 }
+
+/// Runs `f` with the terminal's signal keys off, so that Ctrl-C typed at
+/// what `f` shows (a question, the pager, a load) arrives as a key rather
+/// than as a signal, however soon after it appears.
+pub fn without_signals<T>(f: impl FnOnce() -> T) -> T {
+    let stdin = rustix::stdio::stdin();
+    let saved = termios::tcgetattr(stdin).ok();
+    if let Some(saved) = &saved {
+        let mut keys = saved.clone();
+        keys.local_modes.remove(LocalModes::ISIG);
+        let _ = termios::tcsetattr(stdin, OptionalActions::Now, &keys);
+    }
+    let done = f();
+    if let Some(saved) = &saved {
+        let _ = termios::tcsetattr(stdin, OptionalActions::Now, saved);
+    }
+    done
+}

@@ -370,6 +370,17 @@ impl Terminal {
         Terminal::spawn(command)
     }
 
+    /// The shell with these arguments (`--connect re0=..,re1=..`), logging in
+    /// as `lab` with `PASSWORD`, its home in `home`.
+    pub fn start_with(home: &Path, args: &[&str]) -> Terminal {
+        let mut command = portable_pty::CommandBuilder::new(env!("CARGO_BIN_EXE_reshell"));
+        command.args(args);
+        command.env("USER", "lab");
+        command.env("HOME", home);
+        command.env("RESHELL_PASSWORD", PASSWORD);
+        Terminal::spawn(command)
+    }
+
     /// Runs `command` on a new pseudo-terminal of `TERMINAL_SIZE`.
     pub fn spawn(command: portable_pty::CommandBuilder) -> Terminal {
         let (rows, cols) = TERMINAL_SIZE;

@@ -154,3 +154,22 @@ fn the_cli_over_ssh_shows_messages_while_a_line_is_typed() {
     term.send(b"w version\r");
     term.expect_after(at, "Hostname: re0");
 }
+
+#[test]
+fn at_the_console_of_the_embedded_chassis_halting_its_re_moves_the_session_to_the_other() {
+    let dir = state_dir();
+    let mut term = Terminal::start(dir.path());
+    let at = term.expect_after(0, "lab@re0> ");
+    term.type_keys("request system halt\r");
+    let at = term.expect_after(at, "Halt the system ? [yes,no] (no) ");
+    term.type_keys("yes\r");
+    let at = term.expect_after(at, "*** FINAL System shutdown message from lab@re0 ***");
+    let at = term.expect_after(at, "Connection to re0 closed by the Routing Engine.");
+    let at = term.expect_after(at, "--- JUNOS ");
+    let at = term.expect_after(at, "lab@re1> ");
+    // RE1 lives on in the same process and answers; RE0 is down.
+    term.type_keys("show chassis routing-engine | no-more\r");
+    let at = term.expect_after(at, "Slot 0:");
+    let at = term.expect_after(at, "Current state                  Present");
+    term.expect_after(at, "lab@re1> ");
+}

@@ -135,6 +135,12 @@ impl Bulletin {
         Reading(task.abort_handle())
     }
 
+    /// Forgets every session and what they said: the shell starts over
+    /// with a new first login.
+    pub fn start_over(&self) {
+        *self.board() = Board::default();
+    }
+
     /// The innermost session was left (`exit`).
     pub fn leave(&self) {
         self.board().held.pop();

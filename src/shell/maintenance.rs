@@ -97,7 +97,8 @@ impl Engine {
     pub(super) fn monitor_list(&self) -> String {
         let mut out = String::new();
         for monitor in &self.monitors {
-            let changed = chrono::DateTime::from_timestamp(monitor.modified.load(Ordering::Relaxed), 0).unwrap_or_default();
+            let changed = chrono::DateTime::from_timestamp(monitor.modified.load(Ordering::Relaxed), 0)
+                .unwrap_or_default();
             out.push_str(&format!(
                 "monitor start \"{}\" (Last changed {})\n",
                 monitor.file,

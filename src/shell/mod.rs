@@ -608,6 +608,34 @@ impl Engine {
         format!("Connection to {} closed by the Routing Engine.\n", self.sessions[0].identity.host_name)
     }
 
+    /// Whether the shell logged in at the console, with the chassis secret.
+    pub fn at_console(&self) -> bool {
+        self.credentials.console.is_some()
+    }
+
+    /// After the RE of the first login went away, a shell at the console
+    /// (the embedded chassis's own, or one given its secret) logs in to the
+    /// RE that is still up, as an operator moves to the other RE's console:
+    /// ending would take the embedded chassis, and so the other RE, with it.
+    /// The banner of the new login, or `None` where the shell ends instead.
+    pub fn move_console(&mut self) -> Option<String> {
+        if !self.at_console() {
+            return None;
+        }
+        self.bulletin.start_over();
+        let (session, _) = Engine::first_session(
+            &self.rt,
+            &self.credentials,
+            &self.addresses,
+            self.tls.as_ref(),
+            (&self.bulletin, &self.interrupt),
+        )
+        .ok()?;
+        self.sessions = vec![session];
+        self.config = None;
+        self.banner().ok()
+    }
+
     pub fn prompt(&self) -> Prompt {
         let identity = &self.session().identity;
         let role = role_line(identity);

@@ -43,6 +43,11 @@ struct ReadState {
     mode: String,
     /// What to say if the first session's RE goes away during the read.
     farewell: String,
+    /// The shell is at the console: when the first session's RE goes away
+    /// it logs in to the other rather than ending ([`Engine::move_console`]).
+    console: bool,
+    /// The farewell was shown during a read; the console moves at the next key.
+    farewell_shown: bool,
     /// The session's RE went away during the read: the next key ends it.
     returned: bool,
     /// What was typed when the read ended that way, to type on at the next prompt.
@@ -242,7 +247,15 @@ fn announce(
             }
             let news = bulletin.take();
             if news.closed {
-                leave(saved.as_ref(), &format!("{}\n{}", news.text, state.farewell));
+                let farewell = format!("{}\n{}", news.text, state.farewell);
+                if !state.console {
+                    leave(saved.as_ref(), &farewell);
+                }
+                state.returned = true;
+                state.farewell_shown = true;
+                drop(state);
+                let _ = printer.print(farewell);
+                continue;
             }
             if news.held < state.held {
                 state.held = news.held;
@@ -350,11 +363,18 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
         let news = {
             let mut state = shared.state();
             let news = engine.broadcasts();
-            if engine.closed() {
-                print!("{news}\n{}", engine.farewell());
-                break;
-            }
+            let news = if engine.closed() {
+                if !std::mem::take(&mut state.farewell_shown) {
+                    print!("{news}\n{}", engine.farewell());
+                }
+                let Some(banner) = engine.move_console() else { break };
+                role_shown = false;
+                format!("\n{banner}\n")
+            } else {
+                news
+            };
             state.active = true;
+            state.console = engine.at_console();
             state.held = engine.session_count();
             state.mode = engine.mode_banner();
             state.farewell = engine.farewell();

@@ -295,44 +295,23 @@ class Chassis:
 
     # ---- the agents as processes
 
-    def agent_pid(self, slot):
-        """The pid of the `reshell agent --slot N` child of this chassis, or None."""
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                status = (entry / "status").read_text()
-                argv = (entry / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            m = re.search(r"^PPid:\s+(\d+)", status, re.M)
-            if not m or int(m.group(1)) != self.process.pid:
-                continue
-            args = [a.decode(errors="replace") for a in argv if a]
-            if "agent" in args and "--slot" in args:
-                i = args.index("--slot")
-                if i + 1 < len(args) and args[i + 1] == str(slot):
-                    return int(entry.name)
-        return None
-
-    def kill_agent(self, slot, within=15):
-        """SIGKILL the RE's agent process (a crash), and wait until the chassis reports it."""
-        pid = self.agent_pid(slot)
-        if pid is None:
-            raise RuntimeError(f"no re{slot} agent process under the chassis (pid {self.process.pid})")
-        os.kill(pid, signal.SIGKILL)
-        self.wait_for_line(rf"^re{slot}: agent (exited|lost)", within)
-        return pid
+    def halt_agent(self, slot, within=15):
+        """`request system halt` on the RE, and wait until the chassis reports it down.
+        (A killed agent would be started again by the chassis at once.)"""
+        self.shell(["request system halt"], slot=slot, yes=True)
+        self.wait_for_line(rf"^re{slot}: agent \(PID \d+\) halted", within)
 
     # ---- the shell
 
-    def shell(self, commands, slot=0, user=USER, password=PASSWORD, within=60, typed=False):
+    def shell(self, commands, slot=0, user=USER, password=PASSWORD, within=60, typed=False, yes=False):
         """`reshell --connect reN=ADDR [--user USER] -c CMD ...`: its standard
         output; RuntimeError with both outputs if it fails. user=None runs as
         the OS user BOOTSTRAP_USER at the console (the chassis secret, no password).
         typed=True types the commands at its standard input instead, where a
         `plain-text-password` reads the password from the next two lines."""
         argv = [self.reshell, "--connect", f"re{slot}={self.grpc(slot)}"]
+        if yes:
+            argv.append("--yes")
         env = {k: v for k, v in os.environ.items() if k != "RESHELL_PASSWORD"}
         if user is None:
             env["USER"] = BOOTSTRAP_USER

@@ -5,7 +5,7 @@ with the reshell shell, then each client logs in as `lab`, reads the
 Routing Engines' roles, changes the configuration (each client its own
 interface, never the host name), commits with synchronize, and leaves; the
 result is read back from each RE with the shell. The failover test, which
-kills re0, runs last.
+halts re0, runs last.
 
 Run through run_clients.py, which sets harness.Options and the overall deadline.
 """
@@ -443,7 +443,7 @@ class Clients(ClientTest):
 
 
 class Failover(ClientTest):
-    """Last: kills re0. The management address must lead to the new master."""
+    """Last: halts re0. The management address must lead to the new master."""
 
     @bounded(300)
     def test_9_failover_on_the_management_address(self):
@@ -464,19 +464,19 @@ class Failover(ClientTest):
             self.assertEqual(routing_engine_states(output), ROLES, output)
             old_host = conn.base_prompt.split("@", 1)[1]
 
-            CHASSIS.kill_agent(0)
+            CHASSIS.halt_agent(0)
             started = time.monotonic()
             # The session was relayed to re0: its next command must fail, not hang.
             try:
                 call_within(60, conn.send_command, "show chassis routing-engine", read_timeout=20)
             except harness.Hung:
-                self.fail("the old session's next command hung after re0 was killed")
+                self.fail("the old session's next command hung after re0 was halted")
             except Exception as e:  # noqa: BLE001 - any clean failure will do
                 failure = e
             else:
-                self.fail("a command on the old session still answered after re0 was killed")
+                self.fail("a command on the old session still answered after re0 was halted")
             print(
-                f"\n  (the old session's next command failed {time.monotonic() - started:.1f} s after the kill:"
+                f"\n  (the old session's next command failed {time.monotonic() - started:.1f} s after the halt:"
                 f" {type(failure).__name__}: {str(failure).splitlines()[0] if str(failure) else ''})",
                 file=sys.stderr,
             )
@@ -504,7 +504,7 @@ class Failover(ClientTest):
             every=1.0,
         )
         print(
-            f"  (a new session reached {base_prompt} {time.monotonic() - started:.1f} s after the kill,"
+            f"  (a new session reached {base_prompt} {time.monotonic() - started:.1f} s after the halt,"
             f" attempt {len(attempts)})",
             file=sys.stderr,
         )
@@ -515,7 +515,7 @@ class Failover(ClientTest):
 
 
 def load_tests(loader, standard_tests, pattern):
-    """The tests in their order: the clients, then the failover (which kills re0)."""
+    """The tests in their order: the clients, then the failover (which halts re0)."""
     suite = unittest.TestSuite()
     for case in (Clients, Failover):
         for name in sorted(loader.getTestCaseNames(case)):

@@ -2,11 +2,11 @@
 //! `monitor interface traffic`. The engine makes each display; the front end
 //! shows it, waits, and asks for the next, ending on `q` or Ctrl-C.
 
-use std::fmt::Write;
 use std::time::{Duration, Instant};
 
 use super::Engine;
 use super::pager::Key;
+use super::render::columns::{Column, Columns};
 use crate::proto::InterfaceInformation;
 
 /// A display to be made again every `every`.
@@ -70,11 +70,20 @@ pub fn traffic(
 ) -> String {
     let mut out =
         format!("{host:<34}Seconds: {:<19}Time: {}\n\n", since.elapsed().as_secs(), now.format("%H:%M:%S"));
-    out.push_str("Interface    Link  Input packets        (pps)     Output packets        (pps)\n");
+    let mut table = Columns::new(&[
+        Column::left(13),
+        Column::right(4),
+        Column::right(15),
+        Column::right(13),
+        Column::right(19),
+        Column::right(13),
+    ]);
+    table.row(["Interface", "Link", "Input packets", "(pps)", "Output packets", "(pps)"]);
     for physical in &info.interfaces {
         let link = if physical.link_up { "Up" } else { "Down" };
-        let _ = writeln!(out, " {:<12}{link:>4}{:>15}{:>13}{:>19}{:>13}", physical.name, 0, "(0)", 0, "(0)");
+        table.row([format!(" {}", physical.name).as_str(), link, "0", "(0)", "0", "(0)"]);
     }
+    out.push_str(&table.render());
     out.push_str("\nQuit=q or ^C\n");
     out
 }

@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use super::columns::{Column, Columns};
 use super::{junos_time, uptime};
 use crate::proto::{ChassisInventory, CpuUtilization, MastershipState, RouteEngine, RouteEngineInformation};
 use crate::shell::view::{Element, View};
@@ -162,18 +163,19 @@ fn fahrenheit(celsius: i32) -> i32 {
 impl View for ChassisInventory {
     /// Columns at 0, 17, 26, 39 and 57; sub-modules indented two spaces a level.
     fn text(&self) -> String {
-        let mut out = String::from("Hardware inventory:\n");
-        let mut row = |item: &str, version: &str, part: &str, serial: &str, description: &str| {
-            let line = format!("{item:<17}{version:<9}{part:<13}{serial:<18}{description}");
-            out.push_str(line.trim_end());
-            out.push('\n');
-        };
-        row("Item", "Version", "Part number", "Serial number", "Description");
+        let mut table = Columns::new(&[
+            Column::left(17),
+            Column::left(9),
+            Column::left(13),
+            Column::left(18),
+            Column::left(0),
+        ]);
+        table.row(["Item", "Version", "Part number", "Serial number", "Description"]);
         for m in &self.modules {
             let item = format!("{}{}", "  ".repeat(m.depth as usize), m.name);
-            row(&item, &m.version, &m.part_number, &m.serial_number, &m.description);
+            table.row([&item, &m.version, &m.part_number, &m.serial_number, &m.description]);
         }
-        out
+        format!("Hardware inventory:\n{}", table.render())
     }
 
     /// The chassis line is the `chassis` element itself; modules nest below it

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use super::columns::{Column, Columns};
 use super::{junos_time, uptime};
 use crate::proto::{FpcInformation, InterfaceInformation, RouteInformation};
 use crate::shell::view::{Element, View};
@@ -24,24 +25,36 @@ impl View for FpcInformation {
             "                     Temp  CPU Utilization (%)   CPU Utilization (%)  Memory    Utilization (%)\n\
              Slot State            (C)  Total  Interrupt      1min   5min   15min  DRAM (MB) Heap     Buffer\n",
         );
+        // Each figure ends where its heading does.
+        let mut table = Columns::new(&[
+            Column::right(3),
+            Column::left(16).after(2),
+            Column::right(4),
+            Column::right(7),
+            Column::right(11),
+            Column::right(10),
+            Column::right(7),
+            Column::right(8),
+            Column::right(8),
+            Column::right(8),
+            Column::right(11),
+        ]);
         for f in &self.fpcs {
-            let _ = writeln!(
-                out,
-                // Each figure ends where its heading does.
-                "{:>3}  {:<16}{:>4}{:>7}{:>11}{:>10}{:>7}{:>8}{:>8}{:>8}{:>11}",
-                f.slot,
-                f.state,
-                f.temperature_celsius,
-                f.cpu_total,
-                f.cpu_interrupt,
-                f.cpu_total,
-                f.cpu_total,
-                f.cpu_total,
-                f.memory_dram_mb,
-                f.memory_heap_utilization,
-                f.memory_buffer_utilization
-            );
+            table.row([
+                f.slot.to_string(),
+                f.state.clone(),
+                f.temperature_celsius.to_string(),
+                f.cpu_total.to_string(),
+                f.cpu_interrupt.to_string(),
+                f.cpu_total.to_string(),
+                f.cpu_total.to_string(),
+                f.cpu_total.to_string(),
+                f.memory_dram_mb.to_string(),
+                f.memory_heap_utilization.to_string(),
+                f.memory_buffer_utilization.to_string(),
+            ]);
         }
+        out.push_str(&table.render());
         out
     }
 
@@ -104,33 +117,33 @@ impl View for InterfaceInformation {
     /// Columns at 0, 24, 30, 35 and 44; one line an address, the protocol
     /// named on the first line of each family.
     fn text(&self) -> String {
-        let mut out =
-            String::from("Interface               Admin Link Proto    Local                 Remote\n");
+        let mut table = Columns::new(&[
+            Column::left(24),
+            Column::left(6),
+            Column::left(5),
+            Column::left(9),
+            Column::left(22),
+            Column::left(0),
+        ]);
+        table.row(["Interface", "Admin", "Link", "Proto", "Local", "Remote"]);
         let word = |up: bool| if up { "up" } else { "down" };
         for physical in &self.interfaces {
-            let _ = writeln!(
-                out,
-                "{:<24}{:<6}{}",
-                physical.name,
-                word(physical.admin_up),
-                word(physical.link_up)
-            );
+            table.row([physical.name.as_str(), word(physical.admin_up), word(physical.link_up)]);
             for unit in &physical.units {
-                let mut line =
-                    format!("{:<24}{:<6}{:<5}", unit.name, word(unit.admin_up), word(unit.link_up));
+                let mut row = [unit.name.as_str(), word(unit.admin_up), word(unit.link_up)];
+                if unit.addresses.is_empty() {
+                    table.row(row);
+                }
                 let mut family = "";
                 for address in &unit.addresses {
                     let proto = if address.family == family { "" } else { address.family.as_str() };
                     family = &address.family;
-                    let _ = writeln!(out, "{line:<35}{proto:<9}{}", address.local);
-                    line.clear();
-                }
-                if !line.is_empty() {
-                    let _ = writeln!(out, "{}", line.trim_end());
+                    table.row(row.into_iter().chain([proto, address.local.as_str()]));
+                    row = ["", "", ""];
                 }
             }
         }
-        out
+        table.render()
     }
 
     fn element(&self) -> Element {

@@ -2,6 +2,7 @@
 //! and the pieces they share.
 
 mod chassis;
+pub mod columns;
 mod configuration;
 mod forwarding;
 mod processes;

@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use chrono::DateTime;
 
+use super::columns::{Column, Columns};
 use super::junos_time;
 use crate::proto::{Process, ProcessInformation, SnapshotInformation, process};
 use crate::shell::view::{Element, View};
@@ -122,43 +123,70 @@ impl View for Processes {
         let info = &self.0;
         match self.1 {
             Detail::Standard => {
-                let mut out = String::from("  PID  TT  STAT      TIME COMMAND\n");
+                let mut table = Columns::new(&[
+                    Column::right(5),
+                    Column::left(2).after(2),
+                    Column::left(4).after(2),
+                    Column::right(9).after(1),
+                    Column::left(0).after(1),
+                ]);
+                table.row(["PID", "TT", "STAT", "TIME", "COMMAND"]);
                 for p in running(info) {
-                    let _ = writeln!(
-                        out,
-                        "{:>5}  ??  S    {:>9} /usr/sbin/{} -N",
-                        p.pid,
-                        cpu_time(p.cpu_micros),
-                        p.command
-                    );
+                    let command = format!("/usr/sbin/{} -N", p.command);
+                    table.row([p.pid.to_string(), "??".into(), "S".into(), cpu_time(p.cpu_micros), command]);
                 }
-                out
+                table.render()
             }
             Detail::Brief => summary(info),
             Detail::Extensive => {
                 let mut out = summary(info);
-                out.push_str(
-                    "\n  PID USERNAME  PRI NICE   SIZE    RES STATE    TIME   WCPU    CPU COMMAND\n",
-                );
+                let mut top = Columns::new(&[
+                    Column::right(5),
+                    Column::left(8).after(1),
+                    Column::right(3).after(2),
+                    Column::right(4).after(1),
+                    Column::right(6).after(1),
+                    Column::right(6).after(1),
+                    Column::left(5).after(1),
+                    Column::right(7).after(1),
+                    Column::right(6).after(1),
+                    Column::right(6).after(1),
+                    Column::left(0).after(1),
+                ]);
+                top.row([
+                    "PID", "USERNAME", "PRI", "NICE", "SIZE", "RES", "STATE", "TIME", "WCPU", "CPU",
+                    "COMMAND",
+                ]);
                 for p in running(info) {
-                    let share = cpu_share(p, info.now);
+                    let share = format!("{:.2}%", cpu_share(p, info.now));
                     let seconds = p.cpu_micros / 1_000_000;
-                    let _ = writeln!(
-                        out,
-                        "{:>5} root        8    0 {:>6} {:>6} select {:>4}:{:02} {:>5.2}% {:>5.2}% {}",
-                        p.pid,
-                        kilobytes(p.resident_bytes),
-                        kilobytes(p.resident_bytes),
-                        seconds / 60,
-                        seconds % 60,
+                    let size = kilobytes(p.resident_bytes);
+                    top.row([
+                        p.pid.to_string(),
+                        "root".into(),
+                        "8".into(),
+                        "0".into(),
+                        size.clone(),
+                        size,
+                        "select".into(),
+                        format!("{}:{:02}", seconds / 60, seconds % 60),
+                        share.clone(),
                         share,
-                        share,
-                        p.command
-                    );
+                        p.command.clone(),
+                    ]);
                 }
-                out.push_str(
-                    "\nProcess              State         PID  Started                   Restarts  Failures  Failover\n",
-                );
+                out.push('\n');
+                out.push_str(&top.render());
+                let mut daemons = Columns::new(&[
+                    Column::left(20),
+                    Column::left(10).after(1),
+                    Column::right(6).after(1),
+                    Column::left(24).after(2),
+                    Column::right(9).after(1),
+                    Column::right(9).after(1),
+                    Column::left(0).after(2),
+                ]);
+                daemons.row(["Process", "State", "PID", "Started", "Restarts", "Failures", "Failover"]);
                 for p in &info.processes {
                     let state = match p.state() {
                         process::State::Running => "running",
@@ -167,17 +195,18 @@ impl View for Processes {
                     };
                     let pid = if p.pid == 0 { "-".to_owned() } else { p.pid.to_string() };
                     let failover = if p.failover.is_empty() { "-" } else { &p.failover };
-                    let _ = writeln!(
-                        out,
-                        "{:<20} {:<10} {:>6}  {:<24} {:>9} {:>9}  {failover}",
-                        p.name,
-                        state,
+                    daemons.row([
+                        p.name.clone(),
+                        state.into(),
                         pid,
                         if p.started == 0 { "-".into() } else { junos_time(p.started) },
-                        p.restarts,
-                        p.recent_failures
-                    );
+                        p.restarts.to_string(),
+                        p.recent_failures.to_string(),
+                        failover.into(),
+                    ]);
                 }
+                out.push('\n');
+                out.push_str(&daemons.render());
                 out.push_str("(Failures: unexpected exits in the last 30 seconds.)\n");
                 out
             }

@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use chrono::DateTime;
 
+use super::columns::{Column, Columns};
 use super::junos_time;
 use crate::proto::{
     DirectoryList, FileContents, LoadAverages, LockoutList, SystemUptimeInformation, UserList,
@@ -130,19 +131,20 @@ impl View for UserList {
     fn text(&self) -> String {
         let mut out =
             uptime_line(self.now, self.booted, self.sessions.len() as u32, self.load_averages.as_ref());
-        out.push_str("USER     TTY      FROM                              LOGIN@  IDLE WHAT\n");
+        let mut table = Columns::new(&[
+            Column::left(9),
+            Column::left(9),
+            Column::left(34),
+            Column::right(6),
+            Column::right(6),
+            Column::left(0).after(1),
+        ]);
+        table.row(["USER", "TTY", "FROM", "LOGIN@", "IDLE", "WHAT"]);
         for s in &self.sessions {
-            let _ = writeln!(
-                out,
-                "{:<9}{:<9}{:<34}{:>6}{:>6} {}",
-                s.user,
-                s.terminal,
-                s.from,
-                clock(s.login_time).trim(),
-                idle(s.idle_seconds),
-                s.what
-            );
+            let (login, idle) = (clock(s.login_time), idle(s.idle_seconds));
+            table.row([s.user.as_str(), &s.terminal, &s.from, login.trim(), &idle, &s.what]);
         }
+        out.push_str(&table.render());
         out
     }
 
@@ -174,11 +176,12 @@ impl View for UserList {
 /// `show system login lockout`: one row a locked user.
 impl View for LockoutList {
     fn text(&self) -> String {
-        let mut out = format!("{:<21}{:<30}{}\n", "User", "Lockout start", "Lockout end");
+        let mut table = Columns::new(&[Column::left(21), Column::left(30), Column::left(0)]);
+        table.row(["User", "Lockout start", "Lockout end"]);
         for l in &self.lockouts {
-            let _ = writeln!(out, "{:<21}{:<30}{}", l.user, junos_time(l.start), junos_time(l.end));
+            table.row([l.user.clone(), junos_time(l.start), junos_time(l.end)]);
         }
-        out
+        table.render()
     }
 
     fn element(&self) -> Element {

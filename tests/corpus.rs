@@ -177,6 +177,8 @@ fn display_set(curly: &str) -> String {
     out
 }
 
+/// The words of a curly text: a quoted string whole (quotes kept, as `set`
+/// lines print them), braces, `;` and brackets on their own; comments dropped.
 fn words(text: &str) -> Vec<String> {
     let (mut words, mut chars) = (Vec::new(), text.char_indices().peekable());
     while let Some((i, c)) = chars.next() {
@@ -213,6 +215,8 @@ fn words(text: &str) -> Vec<String> {
     words
 }
 
+/// Writes the set lines of the statements from `at` to the `}` that ends
+/// their block (or the end), each under `path`.
 fn statements(words: &[String], at: &mut usize, path: &mut Vec<String>, out: &mut String) {
     while *at < words.len() && words[*at] != "}" {
         let inactive = words[*at] == "inactive:";

@@ -33,16 +33,8 @@ pub fn read_hidden_line() -> std::io::Result<Option<String>> {
 /// Reads one key press from standard input, with echo and line editing off
 /// for just that read.
 pub fn read_key() -> std::io::Result<u8> {
-    let stdin = rustix::stdio::stdin();
-    let saved = termios::tcgetattr(stdin)?;
-    let mut raw = saved.clone();
-    raw.local_modes.remove(LocalModes::ICANON | LocalModes::ECHO | LocalModes::ISIG);
-    raw.special_codes[SpecialCodeIndex::VMIN] = 1;
-    raw.special_codes[SpecialCodeIndex::VTIME] = 0;
-    termios::tcsetattr(stdin, OptionalActions::Now, &raw)?;
-    let read = byte();
-    termios::tcsetattr(stdin, OptionalActions::Now, &saved)?;
-    read
+    let _keys = Keys::take()?;
+    byte()
 }
 
 /// One byte from standard input, read past its buffer: keys typed ahead stay

@@ -448,7 +448,10 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
 
 /// A reply on the local terminal, through the pager.
 fn show(reply: &super::Reply, length: usize, prompt: &str, line: &str) {
-    terminal::without_signals(|| pager::show(&mut Stdout, reply, length, prompt, line));
+    // Keys typed while the output shows are the pager's (or the next
+    // line's): neither echoed by the terminal nor a signal.
+    let _keys = terminal::Keys::take();
+    pager::show(&mut Stdout, reply, length, prompt, line);
 }
 
 /// The local terminal as the pager's screen.

@@ -23,7 +23,9 @@ use crate::config::load::{LoadError, apply_set_lines, parse_text};
 use crate::config::path::{Resolved, Word, resolve};
 use crate::config::schema::{Kind, Schema};
 use crate::config::store::{CommitRecord, Store};
-use crate::config::tree::{Node, to_text};
+use crate::config::tree::Node;
+
+use crate::config::print::to_text;
 use crate::config::validate::{CheckError, check_from};
 use crate::config::version::Version;
 use crate::config::wire::{keys_to_wire, to_wire};

@@ -352,8 +352,8 @@ pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<Load
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::print::{to_set, to_text};
     use crate::config::tree::tests::build;
-    use crate::config::tree::{to_set, to_text};
 
     fn sample(schema: &Schema) -> Node {
         build(

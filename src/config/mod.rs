@@ -8,6 +8,7 @@ pub mod generate;
 pub mod inherit;
 pub mod load;
 pub mod path;
+pub mod print;
 #[cfg(test)]
 pub mod random;
 pub mod schema;

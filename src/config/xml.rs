@@ -7,8 +7,8 @@
 
 use roxmltree::Node as Element;
 
+use super::print::quote;
 use super::schema::{Kind, Schema, SchemaId};
-use super::tree::quote;
 
 /// Why an element cannot be read as configuration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -273,7 +273,9 @@ pub fn filter_path(schema: &Schema, configuration: Element<'_, '_>) -> Result<Ve
 mod tests {
     use super::*;
     use crate::config::load::apply_set_lines;
-    use crate::config::tree::{Node, to_set};
+    use crate::config::tree::Node;
+
+    use crate::config::print::to_set;
 
     fn lines(xml: &str, default: Operation) -> Result<Vec<String>, XmlError> {
         let schema = Schema::shipped().unwrap();

@@ -11,7 +11,9 @@ use super::{Engine, Failure};
 use crate::config::editors::users_block;
 use crate::config::path::{Resolved, Step, Word, resolve};
 use crate::config::schema::Kind;
-use crate::config::tree::{Inheritance, ends_at_entry, quote};
+use crate::config::tree::ends_at_entry;
+
+use crate::config::print::{Inheritance, quote};
 use crate::config::validate::CheckError;
 use crate::grammar::{ParseError, Parsed, Token};
 use crate::proto::{

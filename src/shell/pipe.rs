@@ -6,7 +6,7 @@ use regex::{Regex, RegexBuilder};
 
 use super::Failure;
 use super::view::{View, to_json, to_xml};
-use crate::config::tree::Inheritance;
+use crate::config::print::Inheritance;
 use crate::grammar::Parsed;
 
 /// The rendering a `display` pipe asks for.

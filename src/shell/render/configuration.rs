@@ -7,7 +7,9 @@ use std::sync::Arc;
 use super::junos_time;
 use crate::config::path::Step;
 use crate::config::schema::{Kind, Schema, SchemaId};
-use crate::config::tree::{Inheritance, Node, sorted_children, to_set, to_text_marked};
+use crate::config::tree::{Node, sorted_children};
+
+use crate::config::print::{Inheritance, to_set, to_text_marked};
 use crate::proto::CommitInformation;
 use crate::shell::view::{Element, View};
 

@@ -6,6 +6,7 @@ pub mod conceal;
 pub mod editors;
 pub mod generate;
 pub mod inherit;
+pub mod json;
 pub mod load;
 pub mod path;
 pub mod print;

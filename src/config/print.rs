@@ -60,24 +60,37 @@ struct Printer<'a> {
 impl Printer<'_> {
     fn statements(&mut self, at: Option<SchemaId>, node: &Node, depth: usize) {
         for (step, child) in sorted_children(self.schema, at, node) {
-            self.statement(&step, child, depth);
+            self.statement(&step, child, depth, "");
         }
     }
 
-    fn statement(&mut self, step: &Step, node: &Node, depth: usize) {
+    /// One statement at `depth`; `lead` holds the names of the `inline`
+    /// containers it is printed in (`family `).
+    fn statement(&mut self, step: &Step, node: &Node, depth: usize, lead: &str) {
         let s = self.schema.node(step.schema);
         if let Kind::List { keyword: true, .. } = s.kind {
             // The keyword's node holds the entries: `unit 0 { ... }`, `unit 1 { ... }`.
             for (name, entry) in &node.children {
-                let head = format!("{} {}", s.name, quote(name));
+                let head = format!("{lead}{} {}", s.name, quote(name));
                 self.block(step.schema, &head, name, entry, node.inactive, depth);
+            }
+            return;
+        }
+        // A marked inline container keeps its own line, so that the mark has one.
+        if s.kind == Kind::Container && s.inline && !node.inactive && node.annotation.is_empty() {
+            let lead = format!("{lead}{} ", s.name);
+            for (step, child) in sorted_children(self.schema, Some(step.schema), node) {
+                self.statement(&step, child, depth, &lead);
+            }
+            if node.children.is_empty() {
+                let _ = writeln!(self.out, "{}{lead}{};", "    ".repeat(depth), s.name);
             }
             return;
         }
         if let Kind::List { .. } | Kind::Container = s.kind {
             let head = if s.kind == Kind::Container { s.name.clone() } else { quote(&step.key) };
             let token = if s.kind == Kind::Container { &s.name } else { &step.key };
-            self.block(step.schema, &head, token, node, false, depth);
+            self.block(step.schema, &format!("{lead}{head}"), token, node, false, depth);
             return;
         }
         let indent = "    ".repeat(depth);
@@ -90,17 +103,10 @@ impl Printer<'_> {
         let value = || node.values.first().map(|v| shown_value(s.secret, v)).unwrap_or_default();
         let out = &mut self.out;
         let _ = match &s.kind {
-            Kind::Flag => writeln!(out, "{indent}{inactive}{};", s.name),
-            Kind::Leaf(_) => writeln!(out, "{indent}{inactive}{} {};{secret}", s.name, value()),
-            Kind::Value(_) => writeln!(out, "{indent}{inactive}{};", value()),
-            _ => {
-                let values: Vec<String> = node.values.iter().map(|v| quote(v)).collect();
-                if values.len() == 1 {
-                    writeln!(out, "{indent}{inactive}{} {};", s.name, values[0])
-                } else {
-                    writeln!(out, "{indent}{inactive}{} [ {} ];", s.name, values.join(" "))
-                }
-            }
+            Kind::Flag => writeln!(out, "{indent}{inactive}{lead}{};", s.name),
+            Kind::Leaf(_) => writeln!(out, "{indent}{inactive}{lead}{} {};{secret}", s.name, value()),
+            Kind::Value(_) => writeln!(out, "{indent}{inactive}{lead}{};", value()),
+            _ => writeln!(out, "{indent}{inactive}{lead}{} {};", s.name, leaf_list(&node.values)),
         };
     }
 
@@ -153,18 +159,34 @@ impl Printer<'_> {
     }
 }
 
-/// The words of a one-liner's contents (`failover other-routing-engine`), or
-/// `None` when something in it needs braces.
+/// A leaf-list's values: one bare, several in brackets.
+fn leaf_list(values: &[String]) -> String {
+    match values {
+        [one] => quote(one),
+        _ => format!("[ {} ]", values.iter().map(|v| quote(v)).collect::<Vec<_>>().join(" ")),
+    }
+}
+
+/// The words of a one-liner's contents, or `None` when they need braces.
+/// Junos puts one statement on the entry's line (`route 0.0.0.0/0 next-hop
+/// 10.0.0.1;`, `routing failover other-routing-engine;`), besides the values
+/// written without a keyword (`routing-engine 0 master;`); two statements
+/// (`next-hop` and `preference`) make a block.
 fn one_line(schema: &Schema, id: SchemaId, node: &Node) -> Option<String> {
     let mut words = Vec::new();
+    let mut statements = 0;
     for (step, child) in sorted_children(schema, Some(id), node) {
         let s = schema.node(step.schema);
-        if child.inactive || !child.annotation.is_empty() || child.group != node.group {
+        if child.inactive || !child.annotation.is_empty() || child.group != node.group || s.secret {
             return None;
+        }
+        if !matches!(s.kind, Kind::Value(_)) {
+            statements += 1;
         }
         match &s.kind {
             Kind::Flag => words.push(s.name.clone()),
             Kind::Leaf(_) => words.push(format!("{} {}", s.name, quote(child.values.first()?))),
+            Kind::LeafList(_) => words.push(format!("{} {}", s.name, leaf_list(&child.values))),
             Kind::Value(_) => words.push(quote(child.values.first()?)),
             Kind::Container if s.oneliner => {
                 words.push(format!("{} {}", s.name, one_line(schema, step.schema, child)?))
@@ -172,7 +194,7 @@ fn one_line(schema: &Schema, id: SchemaId, node: &Node) -> Option<String> {
             _ => return None,
         }
     }
-    Some(words.join(" "))
+    (statements <= 1).then(|| words.join(" "))
 }
 
 /// The configuration under `node` as `set` commands, one per value, in the
@@ -299,10 +321,8 @@ interfaces {
     ge-0/0/0 {
         description \"uplink to core\";
         unit 0 {
-            family {
-                inet {
-                    address 10.0.0.1/24;
-                }
+            family inet {
+                address 10.0.0.1/24;
             }
         }
     }

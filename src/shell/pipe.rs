@@ -121,7 +121,7 @@ impl Pipeline {
         let mut text = match self.format {
             Format::Text => view.text(),
             Format::Xml => to_xml(&view.element(), banner),
-            Format::Json => to_json(&view.element()),
+            Format::Json => view.json().unwrap_or_else(|| to_json(&view.element())),
             Format::Set => view.set_form().unwrap_or_else(|| view.text()),
         };
         for filter in &self.filters {

@@ -11,7 +11,9 @@ use std::sync::OnceLock;
 
 use crate::config::load::{apply_set_lines, parse_text};
 use crate::config::schema::Schema;
-use crate::config::tree::{Node, to_set, to_text};
+use crate::config::tree::Node;
+
+use crate::config::print::{to_set, to_text};
 use crate::grammar::{Grammar, Language};
 use crate::netconf::framing::{FrameReader, FramingError};
 use crate::netconf::message::{self, Incoming};

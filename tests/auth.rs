@@ -371,7 +371,7 @@ fn only_a_class_with_secret_sees_password_hashes() {
         "    encrypted-password /* SECRET-DATA */; ## SECRET-DATA\n",
         "set system login user alice authentication encrypted-password /* SECRET-DATA */\n",
         "<encrypted-password>/* SECRET-DATA */</encrypted-password>",
-        "\"data\" : \"/* SECRET-DATA */\"",
+        "\"encrypted-password\" : \"/* SECRET-DATA */\"",
         "+          encrypted-password /* SECRET-DATA */; ## SECRET-DATA\n",
     ] {
         assert!(bob.stdout.contains(shown), "{shown} in {}", bob.stdout);

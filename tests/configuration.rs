@@ -337,14 +337,10 @@ interfaces {
 policy-options {
     policy-statement P {
         term b {
-            then {
-                reject;
-            }
+            then reject;
         }
         term a {
-            then {
-                accept;
-            }
+            then accept;
         }
     }
 }
@@ -379,7 +375,10 @@ fn show_system_rollback_shows_and_compares_old_configurations() {
     assert!(run.ok, "{}", run.stderr);
     assert!(
         run.stdout
-            .contains("[edit system]\n-  host-name two;\n+  host-name one;\nsystem {\n    host-name one;\n"),
+            .contains(&format!(
+                "[edit system]\n-  host-name two;\n+  host-name one;\nversion {};\nsystem {{\n    host-name one;\n",
+                reshell::JUNOS_VERSION
+            )),
         "{}",
         run.stdout
     );

@@ -383,7 +383,11 @@ fn chunked_framing_and_configuration_xml_read_back() {
     let document = parse(&xml);
     let configuration =
         document.descendants().find(|n| n.tag_name().name() == "configuration").expect("configuration");
-    let configuration = &xml[configuration.range()];
+    // Taken out of the reply, the element keeps the `junos:` namespace its
+    // attributes use, as an XML library would serialise it.
+    let namespace = format!("xmlns:junos=\"http://xml.juniper.net/junos/{}/junos\"", reshell::JUNOS_VERSION);
+    let configuration =
+        &xml[configuration.range()].replacen("<configuration", &format!("<configuration {namespace}"), 1);
 
     // What `| display xml` wrote reads back as the same configuration,
     // over the candidate emptied first (override) and as RFC 6241's replace.

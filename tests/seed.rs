@@ -191,12 +191,11 @@ fn seed_001_host_redundancy_walks_through_as_the_seed_shows() {
     // Failover on loss of keepalives.
     assert!(output(19).starts_with("commit complete\n"), "{}", output(19));
 
-    // The groups re0 and re1. The seed prints `family inet {` on one line;
-    // this chassis prints `family {` and `inet {` nested (not matched).
+    // The groups re0 and re1, `family inet {` on one line as the seed prints it.
     let group = |n: &str, address: &str| {
         format!(
             "re{n} {{\nsystem {{\nhost-name foo-re{n};\n}}\ninterfaces {{\nfxp0 {{\nunit 0 {{\n\
-             address {address};\n}}\n}}\n}}\n}}"
+             family inet {{\naddress {address};\n}}\n}}\n}}\n}}\n}}"
         )
     };
     in_order(

@@ -19,11 +19,13 @@ use crate::config::compare::compare;
 use crate::config::conceal::{conceal, conceal_text, secrets_differ};
 use crate::config::editors::describe;
 use crate::config::inherit::{expand, expand_from};
-use crate::config::load::{LoadError, apply_set_lines, parse_text};
+use crate::config::load::{LoadError, apply_set_lines, parse_text, structured_lines};
 use crate::config::path::{Resolved, Word, resolve};
 use crate::config::schema::{Kind, Schema};
 use crate::config::store::{CommitRecord, Store};
-use crate::config::tree::{Node, to_text};
+use crate::config::tree::Node;
+
+use crate::config::print::to_text;
 use crate::config::validate::{CheckError, check_from};
 use crate::config::version::Version;
 use crate::config::wire::{keys_to_wire, to_wire};
@@ -110,6 +112,9 @@ pub struct ConfigDb {
     shared_changes: u64,
     /// The shared candidate as last saved.
     saved: Edition,
+    /// When a candidate was last changed, or else committed: the time
+    /// `## Last changed` shows.
+    changed: i64,
 }
 
 /// Which shared candidate: after how many commits, and how many changes;
@@ -175,6 +180,7 @@ impl ConfigDb {
             None => committed.clone(),
         };
         Ok(ConfigDb {
+            changed: store.history().first().map_or(0, |c| c.time),
             peer_behind,
             version: store.version(),
             effective: expand(&schema, &committed, slot),
@@ -259,6 +265,7 @@ impl ConfigDb {
         if !private && let Some(holder) = self.lock_holder(session) {
             return Err(locked(holder));
         }
+        self.changed = now();
         let ConfigDb { editors, shared, shared_changes, .. } = self;
         match editors.get_mut(&session) {
             Some(Session { mode: Mode::Private(p), .. }) => Ok(&mut p.candidate),
@@ -519,6 +526,7 @@ impl ConfigDb {
     /// one in effect.
     fn install(&mut self, tree: Node, effective: Node, record: CommitRecord) -> Result<(), Status> {
         let deadline = record.deadline();
+        self.changed = record.time;
         let version = record.version.unwrap_or_default();
         let text = to_text(&self.schema, None, &tree);
         self.store
@@ -645,6 +653,8 @@ fn read(schema: &Schema, words: &[String]) -> Result<Resolved, Status> {
 /// must pass the commit check as any commit would.
 fn first_configuration(schema: &Schema, slot: Slot, startup: Option<&str>) -> anyhow::Result<Node> {
     let (mut first, _) = parse_text(schema, include_str!("factory.conf"));
+    // The configuration says which software wrote it, as Junos's does.
+    first.child_entry("version").values = vec![crate::JUNOS_VERSION.to_owned()];
     let Some(text) = startup else { return Ok(first) };
     let is_set = text.lines().map(str::trim_start).any(|l| l.starts_with("set ") || l.starts_with("delete "));
     let errors = if is_set {
@@ -682,15 +692,23 @@ fn load_into(
     action: load_request::Action,
     text: &str,
 ) -> Vec<LoadError> {
-    match action {
-        load_request::Action::Set => apply_set_lines(schema, candidate, text),
-        load_request::Action::Override => {
+    match (action, structured_lines(schema, text)) {
+        (load_request::Action::Set, _) => apply_set_lines(schema, candidate, text),
+        (_, Some(Err(error))) => vec![error],
+        (load_request::Action::Override, Some(Ok(lines))) => {
+            let mut tree = Node::default();
+            let errors = apply_set_lines(schema, &mut tree, &lines);
+            *candidate = tree;
+            errors
+        }
+        (_, Some(Ok(lines))) => apply_set_lines(schema, candidate, &lines),
+        (load_request::Action::Override, None) => {
             let (tree, errors) = parse_text(schema, text);
             *candidate = tree;
             errors
         }
         // `replace:` tags are not read yet, so `load replace` merges.
-        load_request::Action::Merge | load_request::Action::Replace => {
+        (load_request::Action::Merge | load_request::Action::Replace, None) => {
             let (tree, errors) = parse_text(schema, text);
             candidate.merge(schema, None, tree);
             errors
@@ -836,7 +854,7 @@ impl ConfigurationService {
         }
         let root = if r.keys_only { keys_to_wire("", &node) } else { to_wire("", &node) };
         let last_commit = db.store.history().into_iter().next().map(|c| entry(0, c));
-        Ok(ConfigurationReply { root: Some(root), last_commit })
+        Ok(ConfigurationReply { root: Some(root), last_commit, changed: Some(db.changed) })
     }
 
     /// `show | compare`; a big difference takes a while to find.

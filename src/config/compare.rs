@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use super::path::Step;
 use super::schema::{Kind, Schema, SchemaId};
-use super::tree::{Node, child_step, quote, sorted_children, to_text};
+use super::tree::{Node, child_step, sorted_children};
+
+use super::print::{quote, to_text};
 
 /// The changes from `old` to `new`; empty when they are the same.
 pub fn compare(schema: &Schema, old: &Node, new: &Node) -> String {

@@ -150,8 +150,8 @@ fn secret_patterns(schema: &Schema) -> Vec<(Regex, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::print::{to_set, to_text};
     use crate::config::tree::tests::{build, read};
-    use crate::config::tree::{to_set, to_text};
 
     const HASH: &str = "$6$abc$def";
 

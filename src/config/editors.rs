@@ -3,7 +3,7 @@
 
 use chrono::DateTime;
 
-use super::tree::quote;
+use super::print::quote;
 use crate::proto::Editor;
 
 /// `  root terminal pts/1 (pid 4242) on since 2026-11-22 10:00:00 UTC`

@@ -7,7 +7,9 @@ use std::fmt::Write;
 
 use super::load::apply_set_lines;
 use super::schema::Schema;
-use super::tree::{Node, to_text};
+use super::tree::Node;
+
+use super::print::to_text;
 
 /// The statements every generated configuration starts with: what a router
 /// with two REs has (host names and management addresses per RE, a group

@@ -341,8 +341,8 @@ mod tests {
             }
         }
     }
+    use crate::config::print::to_set;
     use crate::config::tree::tests::build;
-    use crate::config::tree::to_set;
 
     fn effective(lines: &[&str], slot: Slot) -> String {
         let schema = Schema::shipped().unwrap();

@@ -209,10 +209,15 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
                         let head = &paths[0].steps;
                         if inactive || !annotation.is_empty() {
                             // The marks belong to the statement opened at this level,
-                            // not to the words of a one-liner after it.
-                            let first = head.get(level.len()).map(|s| &schema.node(s.schema).kind);
+                            // not to the words of a one-liner after it, nor to the
+                            // inline container before it (`inactive: family inet`).
+                            let mut start = level.len();
+                            while start + 1 < head.len() && schema.node(head[start].schema).inline {
+                                start += 1;
+                            }
+                            let first = head.get(start).map(|s| &schema.node(s.schema).kind);
                             let keyword_list = matches!(first, Some(Kind::List { keyword: true, .. }));
-                            let own = (level.len() + if keyword_list { 2 } else { 1 }).min(head.len());
+                            let own = (start + if keyword_list { 2 } else { 1 }).min(head.len());
                             let node = root.entry(&head[..own]);
                             node.inactive = inactive;
                             node.annotation = annotation;
@@ -297,7 +302,35 @@ fn read_statement(schema: &Schema, level: &[Step], statement: &[Lexeme]) -> Resu
     }
 }
 
-/// Applies `set`, `delete`, `deactivate` and `activate` lines to `root`; `#`
+/// A configuration in JSON (`{"configuration" : ...}`) or XML (`<configuration>`,
+/// alone or in the `<rpc-reply>` that `| display xml` writes), told apart
+/// from text by its first character as PyEZ tells them, as the lines
+/// [`apply_set_lines`] applies. `None` for text.
+pub fn structured_lines(schema: &Schema, text: &str) -> Option<Result<String, LoadError>> {
+    let error = |line: usize, column: usize, message: String| LoadError { line, column, message };
+    let lines = match text.trim_start().chars().next()? {
+        '{' => super::json::to_statements(schema, text).map_err(|e| match e {
+            super::json::JsonError::Syntax { line, column, message } => error(line, column, message),
+            e => error(0, 0, e.to_string()),
+        }),
+        '<' => match roxmltree::Document::parse(text) {
+            Ok(document) => {
+                let configuration =
+                    document.descendants().find(|e| e.is_element() && e.tag_name().name() == "configuration");
+                match configuration {
+                    Some(c) => super::xml::to_statements(schema, c, super::xml::Operation::Merge)
+                        .map_err(|e| error(0, 0, e.to_string())),
+                    None => Err(error(1, 1, "syntax error: expecting <configuration>".into())),
+                }
+            }
+            Err(e) => Err(error(e.pos().row as usize, e.pos().col as usize, e.to_string())),
+        },
+        _ => return None,
+    };
+    Some(lines.map(|lines| lines.join("\n")))
+}
+
+/// Applies `set`, `delete`, `deactivate`, `activate` and `annotate` lines to `root`; `#`
 /// lines and blank lines are skipped. Other commands are errors.
 pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<LoadError> {
     let mut errors = Vec::new();
@@ -320,6 +353,26 @@ pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<Load
             message: format!("syntax error: {}", verb.text),
         };
         match verb.text.as_str() {
+            // `annotate PATH "comment"`, the path from the top.
+            "annotate" if words.len() >= 2 => {
+                let Some((comment, path)) = words.split_last() else { continue };
+                let text = comment.text.trim_start_matches("/*").trim_end_matches("*/").trim();
+                match resolve(schema, &[], path) {
+                    Ok(path) => match free_of_control(text) {
+                        Ok(()) => {
+                            root.annotate(&path.steps, text);
+                        }
+                        Err(message) => {
+                            errors.push(LoadError { line: n + 1, column: comment.column + 1, message })
+                        }
+                    },
+                    Err(e) => {
+                        let i =
+                            e.column().and_then(|c| words.iter().position(|w| w.column == c)).unwrap_or(0);
+                        errors.push(LoadError::at(n + 1, &words[i], &e));
+                    }
+                }
+            }
             "set" | "delete" | "deactivate" | "activate" => match resolve(schema, &[], &words) {
                 Ok(path) if path.wanting.is_none() || verb.text != "set" => match verb.text.as_str() {
                     "set" => root.set(schema, &path),
@@ -352,8 +405,8 @@ pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<Load
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::print::{to_set, to_text};
     use crate::config::tree::tests::build;
-    use crate::config::tree::{to_set, to_text};
 
     fn sample(schema: &Schema) -> Node {
         build(

@@ -6,8 +6,10 @@ pub mod conceal;
 pub mod editors;
 pub mod generate;
 pub mod inherit;
+pub mod json;
 pub mod load;
 pub mod path;
+pub mod print;
 #[cfg(test)]
 pub mod random;
 pub mod schema;

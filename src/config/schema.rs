@@ -23,9 +23,12 @@
 //! ```
 //!
 //! Attributes after the help: `mandatory`, `presence` (a container that means
-//! something when empty), `oneliner` (printed on one line), `ordered` (entries
-//! keep the order the user gives), `secret`, `default VALUE`, and `top-level`
-//! (the entries of `groups` hold any top-level statement).
+//! something when empty), `oneliner` (an entry whose one statement is printed
+//! on its line: `route 0.0.0.0/0 next-hop 10.0.0.1;`), `inline` (a container
+//! whose name is printed on the line of each statement in it: `family inet {`),
+//! `ordered` (entries keep the order the user gives), `secret`, `default
+//! VALUE`, and `top-level` (the entries of `groups` hold any top-level
+//! statement).
 //!
 //! When the top level defines `apply-groups`, every container and list may
 //! hold `apply-groups` and `apply-groups-except` too, first among its
@@ -76,6 +79,7 @@ pub struct SchemaNode {
     pub mandatory: bool,
     pub presence: bool,
     pub oneliner: bool,
+    pub inline: bool,
     pub ordered: bool,
     pub secret: bool,
     pub default: Option<String>,
@@ -220,6 +224,7 @@ impl Schema {
                 mandatory: attribute("mandatory"),
                 presence: attribute("presence"),
                 oneliner: attribute("oneliner"),
+                inline: attribute("inline"),
                 ordered: attribute("ordered"),
                 secret: attribute("secret"),
                 default: r
@@ -284,6 +289,7 @@ fn attribute(input: &str) -> Res<'_, (&str, Option<String>)> {
                 tag("mandatory"),
                 tag("presence"),
                 tag("oneliner"),
+                tag("inline"),
                 tag("ordered"),
                 tag("secret"),
                 tag("top-level"),
@@ -357,6 +363,7 @@ mod tests {
         }
         apply-groups [ string ] "Groups";
         routing-engine <slot> int(0..1) "Slot" oneliner { <role> enum(master|backup) "Role"; }
+        family "Family" inline { inet "IPv4" presence; }
     "#;
 
     #[test]
@@ -383,6 +390,7 @@ mod tests {
         let re = s.keyword(None, "routing-engine").unwrap();
         assert!(s.node(re).oneliner);
         assert!(matches!(s.node(s.unnamed(Some(re)).unwrap()).kind, Kind::Value(_)));
+        assert!(s.node(s.keyword(None, "family").unwrap()).inline);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Checks a whole configuration at commit: what a single `set` cannot see.
 
 use super::schema::{Kind, Schema, SchemaId};
-use super::tree::{Node, quote, sorted_children};
+use super::tree::{Node, sorted_children};
+
+use super::print::quote;
 
 /// One problem, printed in Junos's block form.
 #[derive(Debug, Clone, PartialEq, Eq)]

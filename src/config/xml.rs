@@ -7,8 +7,8 @@
 
 use roxmltree::Node as Element;
 
+use super::print::quote;
 use super::schema::{Kind, Schema, SchemaId};
-use super::tree::quote;
 
 /// Why an element cannot be read as configuration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -111,8 +111,18 @@ fn walk(
             (None, Some(_)) => lines.push(format!("activate {path}")),
             (None, None) => {}
         }
+        if let Some(comment) = element.prev_sibling_element().filter(|e| is_comment(e)) {
+            let text = comment.text().unwrap_or_default();
+            lines.push(format!("annotate {path} {}", quote(text.trim())));
+        }
     }
     Ok(())
+}
+
+/// `<junos:comment>`: the annotation of the element after it.
+fn is_comment(element: &Element<'_, '_>) -> bool {
+    element.tag_name().name() == "comment"
+        && element.tag_name().namespace().is_some_and(|ns| ns.starts_with("http://xml.juniper.net/"))
 }
 
 fn is_leaf(schema: &Schema, id: SchemaId) -> bool {
@@ -127,7 +137,8 @@ fn statements_in<'a, 'input>(
     parent: Element<'a, 'input>,
 ) -> Vec<Element<'a, 'input>> {
     let entry = at.is_some_and(|id| matches!(schema.node(id).kind, Kind::List { .. }));
-    let mut children: Vec<Element<'a, 'input>> = parent.children().filter(Element::is_element).collect();
+    let mut children: Vec<Element<'a, 'input>> =
+        parent.children().filter(|c| c.is_element() && !is_comment(c)).collect();
     if entry && let Some(key) = children.iter().position(|c| c.tag_name().name() == "name") {
         children.remove(key);
     }
@@ -273,7 +284,9 @@ pub fn filter_path(schema: &Schema, configuration: Element<'_, '_>) -> Result<Ve
 mod tests {
     use super::*;
     use crate::config::load::apply_set_lines;
-    use crate::config::tree::{Node, to_set};
+    use crate::config::tree::Node;
+
+    use crate::config::print::to_set;
 
     fn lines(xml: &str, default: Operation) -> Result<Vec<String>, XmlError> {
         let schema = Schema::shipped().unwrap();

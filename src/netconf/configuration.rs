@@ -13,9 +13,11 @@ use super::error::{RpcError, errors_xml};
 use super::message::{child, child_text, escape, has_child, leaf};
 use super::rpc::XNM_NAMESPACE;
 use crate::config::load::apply_set_lines;
+use crate::config::print::quote;
 use crate::config::schema::Schema;
-use crate::config::tree::quote;
-use crate::config::tree::{Node as Tree, to_text};
+use crate::config::tree::Node as Tree;
+
+use crate::config::print::to_text;
 use crate::config::xml::{Operation, XmlError, filter_path, to_statements};
 use crate::slot::Slot;
 

@@ -7,8 +7,8 @@ use super::cli::{Cli, reply_elements};
 use super::configuration;
 use super::error::{RpcError, errors_xml};
 use super::message::{child_text, escape, leaf};
+use crate::config::print::quote;
 use crate::config::schema::Schema;
-use crate::config::tree::quote;
 use crate::slot::Slot;
 
 /// What an RPC answers: the body of its `<rpc-reply>`, and whether the

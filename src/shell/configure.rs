@@ -6,12 +6,14 @@
 use super::commands::Outcome;
 use super::complete::entry_names;
 use super::pipe::Pipeline;
-use super::render::ConfigView;
+use super::render::{ConfigView, Stamp};
 use super::{Engine, Failure};
 use crate::config::editors::users_block;
 use crate::config::path::{Resolved, Step, Word, resolve};
 use crate::config::schema::Kind;
-use crate::config::tree::{Inheritance, ends_at_entry, quote};
+use crate::config::tree::ends_at_entry;
+
+use crate::config::print::{Inheritance, quote};
 use crate::config::validate::CheckError;
 use crate::grammar::{ParseError, Parsed, Token};
 use crate::proto::{
@@ -398,15 +400,13 @@ impl Engine {
             GetConfigurationRequest { candidate, words, rollback: None, keys_only: false, inheritance };
         let reply = self.session().client.configuration(request)?;
         let node = reply.root.as_ref().map(crate::config::wire::from_wire).unwrap_or_default();
-        // The committed configuration, shown whole, says when it was committed.
-        let header = match (&reply.last_commit, candidate || !steps.is_empty()) {
-            (Some(c), false) => {
-                Some(format!("## Last commit: {} by {}", super::render::junos_time(c.time), c.user))
-            }
+        let stamp = match (&reply.last_commit, reply.changed) {
+            (_, Some(time)) if candidate => Some(Stamp::Changed { time }),
+            (Some(c), _) if !candidate => Some(Stamp::Committed { time: c.time, user: c.user.clone() }),
             _ => None,
         };
         let inheritance = pipeline.inheritance.unwrap_or_default();
-        show(ConfigView { schema: self.schema.clone(), steps, node, header, inheritance })
+        show(ConfigView { schema: self.schema.clone(), steps, node, stamp, inheritance })
     }
 
     /// `show system rollback N [compare M]`.
@@ -431,7 +431,7 @@ impl Engine {
             schema: self.schema.clone(),
             steps: Vec::new(),
             node,
-            header: None,
+            stamp: None,
             inheritance: Inheritance::Unmarked,
         })
     }

@@ -6,7 +6,7 @@ use regex::{Regex, RegexBuilder};
 
 use super::Failure;
 use super::view::{View, to_json, to_xml};
-use crate::config::tree::Inheritance;
+use crate::config::print::Inheritance;
 use crate::grammar::Parsed;
 
 /// The rendering a `display` pipe asks for.
@@ -121,7 +121,7 @@ impl Pipeline {
         let mut text = match self.format {
             Format::Text => view.text(),
             Format::Xml => to_xml(&view.element(), banner),
-            Format::Json => to_json(&view.element()),
+            Format::Json => view.json().unwrap_or_else(|| to_json(&view.element())),
             Format::Set => view.set_form().unwrap_or_else(|| view.text()),
         };
         for filter in &self.filters {

@@ -15,6 +15,11 @@ pub trait View {
     fn set_form(&self) -> Option<String> {
         None
     }
+    /// The reply's own JSON, where it is not the operational shape of its
+    /// element (a configuration).
+    fn json(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Text with no structure behind it, such as a settings message.

@@ -7,7 +7,10 @@ use std::sync::Arc;
 use super::junos_time;
 use crate::config::path::Step;
 use crate::config::schema::{Kind, Schema, SchemaId};
-use crate::config::tree::{Inheritance, Node, sorted_children, to_set, to_text_marked};
+use crate::config::tree::{Node, sorted_children};
+
+use crate::config::json::{list_element, to_json};
+use crate::config::print::{Inheritance, to_set, to_text_marked};
 use crate::proto::CommitInformation;
 use crate::shell::view::{Element, View};
 
@@ -16,13 +19,53 @@ pub struct ConfigView {
     pub schema: Arc<Schema>,
     pub steps: Vec<Step>,
     pub node: Node,
-    /// `## Last commit: ...` above the whole configuration.
-    pub header: Option<String>,
+    /// When it was committed or changed: the line above the whole
+    /// configuration and the attributes of `<configuration>`.
+    pub stamp: Option<Stamp>,
     /// How inherited statements are marked (`| display inheritance`).
     pub inheritance: Inheritance,
 }
 
+/// When the configuration shown was committed, or last changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stamp {
+    /// The committed configuration: `## Last commit: TIME by USER`.
+    Committed { time: i64, user: String },
+    /// A candidate: `## Last changed: TIME`.
+    Changed { time: i64 },
+}
+
+impl Stamp {
+    fn header(&self) -> String {
+        match self {
+            Stamp::Committed { time, user } => format!("## Last commit: {} by {user}\n", junos_time(*time)),
+            Stamp::Changed { time } => format!("## Last changed: {}\n", junos_time(*time)),
+        }
+    }
+
+    /// The `junos:` attributes of `<configuration>` (and of JSON's `"@"`).
+    fn attributes(&self) -> Vec<(String, String)> {
+        let (kind, time) = match self {
+            Stamp::Committed { time, .. } => ("commit", *time),
+            Stamp::Changed { time } => ("changed", *time),
+        };
+        let mut attributes = vec![
+            (format!("junos:{kind}-seconds"), time.to_string()),
+            (format!("junos:{kind}-localtime"), junos_time(time)),
+        ];
+        if let Stamp::Committed { user, .. } = self {
+            attributes.push(("junos:commit-user".into(), user.clone()));
+        }
+        attributes
+    }
+}
+
 impl ConfigView {
+    /// The attributes of the configuration shown.
+    fn attributes(&self) -> Vec<(String, String)> {
+        self.stamp.as_ref().map(Stamp::attributes).unwrap_or_default()
+    }
+
     /// A container or entry shows its contents; a leaf shows itself, as its
     /// parent would print it.
     fn shows_contents(&self) -> bool {
@@ -57,7 +100,9 @@ impl View for ConfigView {
             return String::new();
         }
         let (node, at, _) = self.printable();
-        let mut out = self.header.clone().map(|h| format!("{h}\n")).unwrap_or_default();
+        // The whole configuration says when it was committed or changed.
+        let header = self.stamp.as_ref().filter(|_| self.steps.is_empty()).map(Stamp::header);
+        let mut out = header.unwrap_or_default();
         out.push_str(&to_text_marked(&self.schema, at, &node, self.inheritance));
         out
     }
@@ -85,39 +130,63 @@ impl View for ConfigView {
             };
             inner = vec![inner.into_iter().fold(element, Element::child)];
         }
-        inner.into_iter().fold(Element::new("configuration"), Element::child)
+        let configuration = self
+            .attributes()
+            .into_iter()
+            .fold(Element::new("configuration"), |e, (name, value)| e.attr(&name, value));
+        inner.into_iter().fold(configuration, Element::child)
+    }
+
+    /// Junos's configuration JSON, the path shown wrapped in its ancestors.
+    fn json(&self) -> Option<String> {
+        let (node, at, path) = self.printable();
+        let mut wrapping = Vec::new();
+        for step in path {
+            let s = self.schema.node(step.schema);
+            match s.kind {
+                Kind::List { keyword: true, .. } if step.key == s.name => {}
+                Kind::List { .. } => {
+                    wrapping.push((list_element(&self.schema, step.schema), Some(step.key.clone())))
+                }
+                _ => wrapping.push((s.name.clone(), None)),
+            }
+        }
+        Some(to_json(&self.schema, at, &node, &wrapping, &self.attributes()))
     }
 }
 
-/// The element name of a list's entries: its keyword, or for a list without
-/// one its placeholder less `-name` (`<interface-name>` entries are `interface`).
-fn list_element(schema: &Schema, id: SchemaId) -> String {
-    let node = schema.node(id);
-    if node.has_keyword() {
-        return node.name.clone();
-    }
-    let bare = node.placeholder.trim_start_matches('<').trim_end_matches('>');
-    bare.strip_suffix("-name").unwrap_or(bare).to_owned()
-}
-
+/// The elements for the statements under `node`: an annotation is a
+/// `<junos:comment>` before its statement, an inactive statement says so,
+/// and an inherited one names its group.
 fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Vec<Element> {
     let mut out = Vec::new();
+    let push = |e: Element, node: &Node, out: &mut Vec<Element>| {
+        if !node.annotation.is_empty() {
+            out.push(Element::leaf("junos:comment", format!("/* {} */", node.annotation)));
+        }
+        let e = if node.inactive { e.attr("inactive", "inactive") } else { e };
+        out.push(if node.group.is_empty() { e } else { e.attr("junos:group", &node.group) });
+    };
     for (step, child) in sorted_children(schema, at, node) {
         let s = schema.node(step.schema);
-        let inherited = |e: Element, node: &Node| {
-            if node.group.is_empty() { e } else { e.attr("group", &node.group) }
-        };
         match &s.kind {
-            Kind::Flag => out.push(inherited(Element::new(&s.name), child)),
+            Kind::Flag => push(Element::new(&s.name), child, &mut out),
             Kind::Leaf(_) | Kind::LeafList(_) => {
-                out.extend(child.values.iter().map(|v| inherited(Element::leaf(&s.name, v), child)));
+                for v in &child.values {
+                    push(Element::leaf(&s.name, v), child, &mut out);
+                }
             }
-            Kind::Value(_) => out.extend(child.values.iter().map(|v| inherited(Element::new(v), child))),
-            Kind::Container => out.push(
-                statements(schema, Some(step.schema), child)
+            Kind::Value(_) => {
+                for v in &child.values {
+                    push(Element::new(v), child, &mut out);
+                }
+            }
+            Kind::Container => {
+                let e = statements(schema, Some(step.schema), child)
                     .into_iter()
-                    .fold(inherited(Element::new(&s.name), child), Element::child),
-            ),
+                    .fold(Element::new(&s.name), Element::child);
+                push(e, child, &mut out);
+            }
             Kind::List { keyword, .. } => {
                 let entries: Vec<(&String, &Node)> = if *keyword {
                     child.children.iter().map(|(k, c)| (k, &**c)).collect()
@@ -125,11 +194,10 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Vec<Element
                     vec![(&step.key, child)]
                 };
                 for (name, entry) in entries {
-                    let e = inherited(Element::new(&list_element(schema, step.schema)), entry)
-                        .child(inherited(Element::leaf("name", name), entry));
-                    out.push(
-                        statements(schema, Some(step.schema), entry).into_iter().fold(e, Element::child),
-                    );
+                    let e =
+                        Element::new(&list_element(schema, step.schema)).child(Element::leaf("name", name));
+                    let e = statements(schema, Some(step.schema), entry).into_iter().fold(e, Element::child);
+                    push(e, entry, &mut out);
                 }
             }
         }
@@ -175,5 +243,71 @@ impl View for CommitInformation {
             root.push(history);
         }
         root
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::load::{apply_set_lines, parse_text, structured_lines};
+    use crate::shell::view::to_xml;
+
+    /// A configuration with each printing rule in it, made from the
+    /// `set`, `deactivate` and `annotate` lines of `shapes.load`.
+    fn shapes(schema: &Schema) -> Node {
+        let mut root = Node::default();
+        let errors = apply_set_lines(schema, &mut root, include_str!("../../../tests/printing/shapes.load"));
+        assert_eq!(errors, []);
+        root
+    }
+
+    fn view(schema: &Arc<Schema>, node: Node) -> ConfigView {
+        ConfigView {
+            schema: schema.clone(),
+            steps: Vec::new(),
+            node,
+            stamp: Some(Stamp::Changed { time: 1796379072 }),
+            inheritance: Inheritance::Unmarked,
+        }
+    }
+
+    fn xml(view: &ConfigView) -> String {
+        to_xml(&view.element(), "{master:0}")
+    }
+
+    #[test]
+    fn each_format_prints_as_junos_does() {
+        let schema = Arc::new(Schema::shipped().unwrap());
+        let shown = view(&schema, shapes(&schema));
+        assert_eq!(shown.text(), include_str!("../../../tests/printing/shapes.conf"));
+        assert_eq!(shown.set_form().unwrap(), include_str!("../../../tests/printing/shapes.set"));
+        assert_eq!(shown.json().unwrap(), include_str!("../../../tests/printing/shapes.json"));
+        let expected =
+            include_str!("../../../tests/printing/shapes.xml").replace("VERSION", crate::JUNOS_VERSION);
+        assert_eq!(xml(&shown), expected);
+    }
+
+    #[test]
+    fn what_each_format_prints_loads_back_unchanged() {
+        let schema = Arc::new(Schema::shipped().unwrap());
+        let tree = shapes(&schema);
+        let shown = view(&schema, tree.clone());
+
+        let (from_text, errors) = parse_text(&schema, &shown.text());
+        assert_eq!(errors, []);
+        assert_eq!(from_text, tree);
+
+        let mut from_set = Node::default();
+        assert_eq!(apply_set_lines(&schema, &mut from_set, &shown.set_form().unwrap()), []);
+        // The set form carries no annotations; the others do.
+        assert_eq!(view(&schema, from_set).set_form(), shown.set_form());
+
+        for printed in [shown.json().unwrap(), xml(&shown)] {
+            let lines = structured_lines(&schema, &printed).unwrap().unwrap();
+            let mut read = Node::default();
+            assert_eq!(apply_set_lines(&schema, &mut read, &lines), [], "{lines}");
+            assert_eq!(read, tree, "{lines}");
+            assert_eq!(view(&schema, read).text(), shown.text());
+        }
     }
 }

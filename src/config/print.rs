@@ -1,0 +1,386 @@
+//! Configuration printed as Junos prints it: the curly-brace text of `show`
+//! and the `set` commands of `| display set`. The counterpart of the readers
+//! in `load`.
+
+use std::fmt::Write;
+
+use super::path::Step;
+use super::schema::{Kind, Schema, SchemaId};
+use super::tree::{Node, sorted_children};
+
+/// Quotes a value the way Junos prints it: bare when it is one plain word.
+pub fn quote(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value.chars().all(|c| {
+            !c.is_whitespace() && !matches!(c, '"' | ';' | '{' | '}' | '[' | ']' | '#' | '\\' | '$' | '|')
+        });
+    if plain { value.to_owned() } else { format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\"")) }
+}
+
+/// A leaf's value as printed: a concealed secret as Junos prints it, bare.
+fn shown_value(secret: bool, value: &str) -> String {
+    if secret && value == super::conceal::SECRET_DATA { value.to_owned() } else { quote(value) }
+}
+
+/// How `| display inheritance` marks the statements a group gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Inheritance {
+    /// No marks (also `| display inheritance no-comments`).
+    #[default]
+    Unmarked,
+    /// `##`, `## 'X' was inherited from group 'G'`, `##` above each.
+    Comments,
+    /// The middle line alone (`brief`, `terse`).
+    Brief,
+}
+
+/// The configuration under `node` in Junos curly-brace form, four spaces a level.
+pub fn to_text(schema: &Schema, at: Option<SchemaId>, node: &Node) -> String {
+    to_text_marked(schema, at, node, Inheritance::Unmarked)
+}
+
+/// The same, with inherited statements marked as `inheritance` asks.
+pub fn to_text_marked(
+    schema: &Schema,
+    at: Option<SchemaId>,
+    node: &Node,
+    inheritance: Inheritance,
+) -> String {
+    let mut printer = Printer { schema, inheritance, out: String::new() };
+    printer.statements(at, node, 0);
+    printer.out
+}
+
+struct Printer<'a> {
+    schema: &'a Schema,
+    inheritance: Inheritance,
+    out: String,
+}
+
+impl Printer<'_> {
+    fn statements(&mut self, at: Option<SchemaId>, node: &Node, depth: usize) {
+        for (step, child) in sorted_children(self.schema, at, node) {
+            self.statement(&step, child, depth, "");
+        }
+    }
+
+    /// One statement at `depth`; `lead` holds the names of the `inline`
+    /// containers it is printed in (`family `).
+    fn statement(&mut self, step: &Step, node: &Node, depth: usize, lead: &str) {
+        let s = self.schema.node(step.schema);
+        if let Kind::List { keyword: true, .. } = s.kind {
+            // The keyword's node holds the entries: `unit 0 { ... }`, `unit 1 { ... }`.
+            for (name, entry) in &node.children {
+                let head = format!("{lead}{} {}", s.name, quote(name));
+                self.block(step.schema, &head, name, entry, node.inactive, depth);
+            }
+            return;
+        }
+        // A marked inline container keeps its own line, so that the mark has one.
+        if s.kind == Kind::Container && s.inline && !node.inactive && node.annotation.is_empty() {
+            let lead = format!("{lead}{} ", s.name);
+            for (step, child) in sorted_children(self.schema, Some(step.schema), node) {
+                self.statement(&step, child, depth, &lead);
+            }
+            if node.children.is_empty() {
+                let _ = writeln!(self.out, "{}{lead}{};", "    ".repeat(depth), s.name);
+            }
+            return;
+        }
+        if let Kind::List { .. } | Kind::Container = s.kind {
+            let head = if s.kind == Kind::Container { s.name.clone() } else { quote(&step.key) };
+            let token = if s.kind == Kind::Container { &s.name } else { &step.key };
+            self.block(step.schema, &format!("{lead}{head}"), token, node, false, depth);
+            return;
+        }
+        let indent = "    ".repeat(depth);
+        let tokens: Vec<&str> = match s.kind {
+            Kind::Flag => vec![s.name.as_str()],
+            _ => node.values.iter().map(String::as_str).collect(),
+        };
+        let inactive = self.marks(&indent, node, &tokens, false);
+        let secret = if s.secret { " ## SECRET-DATA" } else { "" };
+        let value = || node.values.first().map(|v| shown_value(s.secret, v)).unwrap_or_default();
+        let out = &mut self.out;
+        let _ = match &s.kind {
+            Kind::Flag => writeln!(out, "{indent}{inactive}{lead}{};", s.name),
+            Kind::Leaf(_) => writeln!(out, "{indent}{inactive}{lead}{} {};{secret}", s.name, value()),
+            Kind::Value(_) => writeln!(out, "{indent}{inactive}{lead}{};", value()),
+            _ => writeln!(out, "{indent}{inactive}{lead}{} {};", s.name, leaf_list(&node.values)),
+        };
+    }
+
+    /// Writes a statement's inheritance comments (one per token: the name of
+    /// a block or flag, each value of a leaf) and annotation, and returns its
+    /// `inactive: ` marker.
+    fn marks(&mut self, indent: &str, node: &Node, tokens: &[&str], inactive_above: bool) -> &'static str {
+        if !node.group.is_empty() && self.inheritance != Inheritance::Unmarked {
+            for token in tokens {
+                let line = format!("{indent}## '{token}' was inherited from group '{}'\n", node.group);
+                if self.inheritance == Inheritance::Comments {
+                    let _ = write!(self.out, "{indent}##\n{line}{indent}##\n");
+                } else {
+                    self.out.push_str(&line);
+                }
+            }
+        }
+        if !node.annotation.is_empty() {
+            let _ = writeln!(self.out, "{indent}/* {} */", node.annotation);
+        }
+        if node.inactive || inactive_above { "inactive: " } else { "" }
+    }
+
+    /// `head { ... }`, `head;` when empty, or `head words;` for a one-liner.
+    /// `inactive_above`: the entry's list keyword was deactivated as a whole.
+    fn block(
+        &mut self,
+        id: SchemaId,
+        head: &str,
+        token: &str,
+        node: &Node,
+        inactive_above: bool,
+        depth: usize,
+    ) {
+        let indent = "    ".repeat(depth);
+        let head = format!("{}{head}", self.marks(&indent, node, &[token], inactive_above));
+        if node.children.is_empty() {
+            let _ = writeln!(self.out, "{indent}{head};");
+            return;
+        }
+        if self.schema.node(id).oneliner
+            && let Some(words) = one_line(self.schema, id, node)
+        {
+            let _ = writeln!(self.out, "{indent}{head} {words};");
+            return;
+        }
+        let _ = writeln!(self.out, "{indent}{head} {{");
+        self.statements(Some(id), node, depth + 1);
+        let _ = writeln!(self.out, "{indent}}}");
+    }
+}
+
+/// A leaf-list's values: one bare, several in brackets.
+fn leaf_list(values: &[String]) -> String {
+    match values {
+        [one] => quote(one),
+        _ => format!("[ {} ]", values.iter().map(|v| quote(v)).collect::<Vec<_>>().join(" ")),
+    }
+}
+
+/// The words of a one-liner's contents, or `None` when they need braces.
+/// Junos puts one statement on the entry's line (`route 0.0.0.0/0 next-hop
+/// 10.0.0.1;`, `routing failover other-routing-engine;`), besides the values
+/// written without a keyword (`routing-engine 0 master;`); two statements
+/// (`next-hop` and `preference`) make a block.
+fn one_line(schema: &Schema, id: SchemaId, node: &Node) -> Option<String> {
+    let mut words = Vec::new();
+    let mut statements = 0;
+    for (step, child) in sorted_children(schema, Some(id), node) {
+        let s = schema.node(step.schema);
+        if child.inactive || !child.annotation.is_empty() || child.group != node.group || s.secret {
+            return None;
+        }
+        if !matches!(s.kind, Kind::Value(_)) {
+            statements += 1;
+        }
+        match &s.kind {
+            Kind::Flag => words.push(s.name.clone()),
+            Kind::Leaf(_) => words.push(format!("{} {}", s.name, quote(child.values.first()?))),
+            Kind::LeafList(_) => words.push(format!("{} {}", s.name, leaf_list(&child.values))),
+            Kind::Value(_) => words.push(quote(child.values.first()?)),
+            Kind::Container if s.oneliner => {
+                words.push(format!("{} {}", s.name, one_line(schema, step.schema, child)?))
+            }
+            _ => return None,
+        }
+    }
+    (statements <= 1).then(|| words.join(" "))
+}
+
+/// The configuration under `node` as `set` commands, one per value, in the
+/// order `to_text` prints them. `prefix` is the path of `node` itself.
+pub fn to_set(schema: &Schema, at: Option<SchemaId>, node: &Node, prefix: &str) -> String {
+    let mut out = String::new();
+    write_sets(&mut out, schema, at, node, prefix);
+    out
+}
+
+fn write_sets(out: &mut String, schema: &Schema, at: Option<SchemaId>, node: &Node, prefix: &str) {
+    let join = |a: &str, b: &str| if a.is_empty() { b.to_owned() } else { format!("{a} {b}") };
+    for (step, child) in sorted_children(schema, at, node) {
+        let s = schema.node(step.schema);
+        let path = match &s.kind {
+            Kind::Flag => {
+                let _ = writeln!(out, "set {}", join(prefix, &s.name));
+                join(prefix, &s.name)
+            }
+            Kind::Leaf(_) | Kind::LeafList(_) => {
+                for v in &child.values {
+                    let _ = writeln!(out, "set {} {}", join(prefix, &s.name), shown_value(s.secret, v));
+                }
+                join(prefix, &s.name)
+            }
+            Kind::Value(_) => {
+                for v in &child.values {
+                    let _ = writeln!(out, "set {}", join(prefix, &quote(v)));
+                }
+                join(prefix, &child.values.first().map(|v| quote(v)).unwrap_or_default())
+            }
+            Kind::List { keyword: true, .. } => {
+                for (name, entry) in &child.children {
+                    let path = join(prefix, &format!("{} {}", s.name, quote(name)));
+                    write_container_sets(out, schema, step.schema, entry, &path);
+                    if entry.inactive {
+                        let _ = writeln!(out, "deactivate {path}");
+                    }
+                }
+                join(prefix, &s.name)
+            }
+            Kind::List { keyword: false, .. } => {
+                let path = join(prefix, &quote(&step.key));
+                write_container_sets(out, schema, step.schema, child, &path);
+                path
+            }
+            Kind::Container => {
+                let path = join(prefix, &s.name);
+                write_container_sets(out, schema, step.schema, child, &path);
+                path
+            }
+        };
+        if child.inactive {
+            let _ = writeln!(out, "deactivate {path}");
+        }
+    }
+}
+
+/// An empty container or entry is a `set` of its own; otherwise its contents are.
+fn write_container_sets(out: &mut String, schema: &Schema, id: SchemaId, node: &Node, path: &str) {
+    if node.children.is_empty() {
+        let _ = writeln!(out, "set {path}");
+    } else {
+        write_sets(out, schema, Some(id), node, path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::tree::tests::{build, read};
+
+    #[test]
+    fn values_that_a_command_line_would_split_are_quoted() {
+        assert_eq!(quote("ge-0/0/0"), "ge-0/0/0");
+        assert_eq!(quote("a|b"), "\"a|b\"");
+        assert_eq!(quote("say \"hi\""), "\"say \\\"hi\\\"\"");
+        assert_eq!(quote(""), "\"\"");
+    }
+
+    #[test]
+    fn set_prints_in_schema_order_with_one_liners_and_quotes() {
+        let schema = Schema::shipped().unwrap();
+        let root = build(
+            &schema,
+            &[
+                "system host-name lab1",
+                "chassis redundancy routing-engine 0 master",
+                "chassis redundancy routing-engine 1 backup",
+                "chassis redundancy keepalive-time 30",
+                "chassis redundancy failover on-loss-of-keepalives",
+                "interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24",
+                "interfaces ge-0/0/0 description \"uplink to core\"",
+                "system processes routing failover other-routing-engine",
+                "apply-groups re0",
+                "apply-groups re1",
+                "system root-authentication encrypted-password \"$6$abc\"",
+            ],
+        );
+        assert_eq!(
+            to_text(&schema, None, &root),
+            "\
+apply-groups [ re0 re1 ];
+system {
+    host-name lab1;
+    processes {
+        routing failover other-routing-engine;
+    }
+    root-authentication {
+        encrypted-password \"$6$abc\"; ## SECRET-DATA
+    }
+}
+chassis {
+    redundancy {
+        failover {
+            on-loss-of-keepalives;
+        }
+        keepalive-time 30;
+        routing-engine 0 master;
+        routing-engine 1 backup;
+    }
+}
+interfaces {
+    ge-0/0/0 {
+        description \"uplink to core\";
+        unit 0 {
+            family inet {
+                address 10.0.0.1/24;
+            }
+        }
+    }
+}
+"
+        );
+        assert_eq!(
+            to_set(&schema, None, &root, ""),
+            "\
+set apply-groups re0
+set apply-groups re1
+set system host-name lab1
+set system processes routing failover other-routing-engine
+set system root-authentication encrypted-password \"$6$abc\"
+set chassis redundancy failover on-loss-of-keepalives
+set chassis redundancy keepalive-time 30
+set chassis redundancy routing-engine 0 master
+set chassis redundancy routing-engine 1 backup
+set interfaces ge-0/0/0 description \"uplink to core\"
+set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24
+"
+        );
+    }
+
+    #[test]
+    fn inactive_statements_and_annotations_are_shown_and_left_out_of_effect() {
+        let schema = Schema::shipped().unwrap();
+        let mut root = build(
+            &schema,
+            &[
+                "system host-name lab1",
+                "interfaces ge-0/0/0 unit 0 description a",
+                "interfaces ge-0/0/1 disable",
+            ],
+        );
+        let steps = |line: &str| read(&schema, line).unwrap().steps;
+        assert!(root.set_inactive(&steps("interfaces ge-0/0/0 unit 0"), true));
+        assert!(root.set_inactive(&steps("system host-name"), true));
+        assert!(root.annotate(&steps("interfaces ge-0/0/1"), "spare port"));
+        assert!(!root.set_inactive(&steps("interfaces ge-0/0/9"), true));
+        assert_eq!(
+            to_text(&schema, None, &root),
+            "system {\n    inactive: host-name lab1;\n}\ninterfaces {\n    ge-0/0/0 {\n        inactive: unit 0 {\n            \
+             description a;\n        }\n    }\n    /* spare port */\n    ge-0/0/1 {\n        disable;\n    }\n}\n"
+        );
+        assert_eq!(
+            to_set(&schema, None, &root, ""),
+            "set system host-name lab1\ndeactivate system host-name\nset interfaces ge-0/0/0 unit 0 description a\n\
+             deactivate interfaces ge-0/0/0 unit 0\nset interfaces ge-0/0/1 disable\n"
+        );
+        assert_eq!(
+            to_set(
+                &schema,
+                None,
+                &crate::config::inherit::expand(&schema, &root, crate::slot::Slot::RE0),
+                ""
+            ),
+            "set system\nset interfaces ge-0/0/1 disable\n"
+        );
+    }
+}

@@ -1,0 +1,55 @@
+//! A configuration printed by reshell, in each format, loads back unchanged
+//! through the real shell and agents.
+
+mod common;
+
+use common::commands;
+
+#[test]
+fn each_format_saved_from_show_loads_back_with_no_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut script = vec![
+        "configure",
+        "set interfaces ge-0/0/0 description \"to core; 100G\"",
+        "set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/30",
+        "set interfaces ge-0/0/0 unit 0 family inet6 address 2001:db8::1/64",
+        "deactivate interfaces ge-0/0/0 unit 0 family inet6",
+        "annotate interfaces \"uplinks\"",
+        "set routing-options static route 0.0.0.0/0 next-hop 10.0.0.2",
+        "set protocols bgp group ibgp family inet-vpn unicast",
+        "commit",
+        "show | save /var/tmp/c.conf",
+        "show | display json | save /var/tmp/c.json",
+        "show | display xml | save /var/tmp/c.xml",
+    ];
+    let loads: Vec<String> =
+        ["c.json", "c.xml", "c.conf"].iter().map(|f| format!("load override /var/tmp/{f}")).collect();
+    for load in &loads {
+        script.extend([
+            load.as_str(),
+            "show | compare | count",
+            "show | match \"uplinks|inactive\"",
+            "show interfaces",
+        ]);
+    }
+    let run = commands(dir.path(), &script);
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(run.stdout.matches("load complete\n").count(), 3, "{}", run.stdout);
+    assert_eq!(run.stdout.matches("Count: 0 lines\n").count(), 3, "{}", run.stdout);
+    let marks = "/* uplinks */\n            inactive: family inet6 {\n";
+    assert_eq!(run.stdout.matches(marks).count(), 3, "{}", run.stdout);
+    let interfaces = "\
+ge-0/0/0 {
+    description \"to core; 100G\";
+    unit 0 {
+        family inet {
+            address 10.0.0.1/30;
+        }
+        inactive: family inet6 {
+            address 2001:db8::1/64;
+        }
+    }
+}
+";
+    assert_eq!(run.stdout.matches(interfaces).count(), 3, "{}", run.stdout);
+}

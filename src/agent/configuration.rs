@@ -20,7 +20,7 @@ use crate::config::conceal::{conceal, conceal_text, secrets_differ};
 use crate::config::editors::describe;
 use crate::config::inherit::{expand, expand_from};
 use crate::config::load::{LoadError, apply_set_lines, parse_text};
-use crate::config::path::{Resolved, Word, resolve};
+use crate::config::path::{Resolved, Word, resolve, resolve_line};
 use crate::config::schema::{Kind, Schema};
 use crate::config::store::{CommitRecord, Store};
 use crate::config::tree::{Node, to_text};
@@ -324,7 +324,7 @@ impl ConfigDb {
     }
 
     fn edit(&mut self, session: u64, request: &EditRequest) -> Result<String, Status> {
-        let path = self.read(&request.words)?;
+        let path = read_edit(&self.schema, request)?;
         let schema = self.schema.clone();
         let outcome = apply_edit(&schema, self.candidate_mut(session)?, request, &path)?;
         self.remember(session, Change::Edit(request.clone()));
@@ -500,7 +500,7 @@ impl ConfigDb {
                 match change {
                     Change::Edit(edit) => {
                         // An edit that no longer applies is left out, as Junos's update does.
-                        if let Ok(path) = read(schema, &edit.words) {
+                        if let Ok(path) = read_edit(schema, edit) {
                             let _ = apply_edit(schema, &mut candidate, edit, &path);
                         }
                     }
@@ -641,6 +641,19 @@ fn read(schema: &Schema, words: &[String]) -> Result<Resolved, Status> {
     resolve(schema, &[], &words).map_err(|e| Status::invalid_argument(e.to_string()))
 }
 
+/// The path of an edit; `set`, `delete`, `activate` and `deactivate` may
+/// name several statements in one line.
+fn read_edit(schema: &Schema, edit: &EditRequest) -> Result<Resolved, Status> {
+    use edit_request::Operation;
+    let words: Vec<Word<'_>> = edit.words.iter().map(|w| Word { text: w, column: 0, end: 0 }).collect();
+    let several = matches!(
+        edit.operation(),
+        Operation::Set | Operation::Delete | Operation::Activate | Operation::Deactivate
+    );
+    let read = if several { resolve_line } else { resolve };
+    read(schema, &[], &words).map_err(|e| Status::invalid_argument(e.to_string()))
+}
+
 /// The factory default, and the startup configuration on top of it, which
 /// must pass the commit check as any commit would.
 fn first_configuration(schema: &Schema, slot: Slot, startup: Option<&str>) -> anyhow::Result<Node> {
@@ -717,8 +730,8 @@ fn apply_edit(
             true
         }
         edit_request::Operation::Delete => candidate.delete(schema, path),
-        edit_request::Operation::Deactivate => candidate.set_inactive(steps, true),
-        edit_request::Operation::Activate => candidate.set_inactive(steps, false),
+        edit_request::Operation::Deactivate => candidate.set_inactive_all(path, true),
+        edit_request::Operation::Activate => candidate.set_inactive_all(path, false),
         edit_request::Operation::Annotate => candidate.annotate(steps, target),
         operation => {
             if let Some(Kind::List { key, .. }) = steps.last().map(|last| &schema.node(last.schema).kind) {

@@ -24,8 +24,22 @@ pub struct LineCompleter {
 }
 
 impl LineCompleter {
+    /// After a leading `top` in configuration mode: the rest of the line, to
+    /// complete from `[edit]`, and where it starts.
+    fn at_top<'l>(&self, line: &'l str) -> Option<(LineCompleter, &'l str, usize)> {
+        let rest = super::after_top(line).or_else(|| {
+            let rest = line.strip_prefix("top")?;
+            rest.starts_with(char::is_whitespace).then_some(line.len())
+        });
+        let rest = rest.filter(|_| self.candidate)?;
+        Some((LineCompleter { level: Vec::new(), ..self.clone() }, &line[rest..], rest))
+    }
+
     /// `?`: everything that may come next after `before`.
     pub fn completions(&self, before: &str) -> Result<Completions, ParseError> {
+        if let Some((top, rest, at)) = self.at_top(before) {
+            return top.completions(rest).map_err(|e| e.shifted(before[..at].chars().count()));
+        }
         let mut completions = self.language.completions(before)?;
         let Some((done, partial)) = completions.path.take() else {
             return Ok(completions);
@@ -46,6 +60,10 @@ impl LineCompleter {
     /// TAB and Space: the byte offset where the word being typed starts, and
     /// the words it could become.
     pub fn complete_word(&self, line: &str) -> (usize, Vec<String>) {
+        if let Some((top, rest, at)) = self.at_top(line) {
+            let (start, words) = top.complete_word(rest);
+            return (at + start, words);
+        }
         let in_path = self.language.completions(line).ok().and_then(|c| c.path);
         let Some((_, partial)) = in_path else {
             return self.language.complete_word(line);

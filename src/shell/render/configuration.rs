@@ -20,6 +20,9 @@ pub struct ConfigView {
     pub header: Option<String>,
     /// How inherited statements are marked (`| display inheritance`).
     pub inheritance: Inheritance,
+    /// How many steps of the path the `set` form leaves out: the edit
+    /// level's, for `| display set relative`.
+    pub relative_to: usize,
 }
 
 impl ConfigView {
@@ -64,7 +67,7 @@ impl View for ConfigView {
 
     fn set_form(&self) -> Option<String> {
         let (node, at, path) = self.printable();
-        let prefix: Vec<&str> = path.iter().map(|s| s.key.as_str()).collect();
+        let prefix: Vec<&str> = path.iter().skip(self.relative_to).map(|s| s.key.as_str()).collect();
         Some(to_set(&self.schema, at, &node, &prefix.join(" ")))
     }
 

@@ -175,6 +175,7 @@ pub fn grpc_messages(data: &[u8]) {
         ReadFileRequest,
         RenameFileRequest,
         RestartProcessRequest,
+        RescueRequest,
         RollbackRequest,
         SaveFileRequest,
         SetLevelRequest,

@@ -34,8 +34,8 @@ use crate::proto::{
     CloseReply, CloseRequest, CommitEntry, CommitError, CommitInformation, CommitReply, CommitRequest,
     CompareReply, CompareRequest, ConfigurationReply, ConfigurationStatus, EditReply, EditRequest, Editor,
     GetCommitInformationRequest, GetConfigurationRequest, GetStatusRequest, LoadReply, LoadRequest,
-    OpenReply, OpenRequest, RollbackReply, RollbackRequest, RoutingEngineCommit, SetLevelReply,
-    SetLevelRequest, SynchronizeRequest, edit_request, load_request, open_request,
+    OpenReply, OpenRequest, RescueReply, RescueRequest, RollbackReply, RollbackRequest, RoutingEngineCommit,
+    SetLevelReply, SetLevelRequest, SynchronizeRequest, edit_request, load_request, open_request,
 };
 use crate::slot::Slot;
 
@@ -620,18 +620,33 @@ impl ConfigDb {
         Ok(parse_text(&self.schema, &text).0)
     }
 
-    fn rollback(&mut self, session: u64, n: u32) -> Result<(), Status> {
-        let tree = if n == 0 { self.committed.clone() } else { self.rollback_tree(n)? };
+    /// `rollback N` (`None`: `rollback rescue`) into the session's candidate.
+    fn rollback(&mut self, session: u64, n: Option<u32>) -> Result<(), Status> {
+        let tree = match n {
+            Some(0) => self.committed.clone(),
+            Some(n) => self.rollback_tree(n)?,
+            None => {
+                let text = self.store.rescue().map_err(|e| Status::internal(e.to_string()))?;
+                let text = text.ok_or_else(|| Status::not_found("rescue configuration is not set"))?;
+                parse_text(&self.schema, &text).0
+            }
+        };
         *self.candidate_mut(session)? = tree;
         if let Some(Session { mode: Mode::Private(p), .. }) = self.editors.get_mut(&session) {
             // Replayed onto a newer commit, the copy is rollback N again.
             p.changes.clear();
-            if n > 0 {
+            if n != Some(0) {
                 let text = to_text(&self.schema, None, &p.candidate);
                 p.changes.push(Change::Load(load_request::Action::Override, text));
             }
         }
         Ok(())
+    }
+
+    /// `request system configuration rescue save|delete`.
+    fn rescue(&self, delete: bool) -> Result<(), Status> {
+        let text = if delete { None } else { Some(to_text(&self.schema, None, &self.committed)) };
+        self.store.save_rescue(text.as_deref()).map_err(|e| Status::internal(e.to_string()))
     }
 }
 
@@ -1021,8 +1036,15 @@ impl Configuration for ConfigurationService {
 
     async fn rollback(&self, request: Request<RollbackRequest>) -> Result<Response<RollbackReply>, Status> {
         let session = self.session_of(&request);
-        self.lock().rollback(session, request.into_inner().number)?;
+        let r = request.into_inner();
+        self.lock().rollback(session, (!r.rescue).then_some(r.number))?;
         Ok(Response::new(RollbackReply {}))
+    }
+
+    async fn rescue(&self, request: Request<RescueRequest>) -> Result<Response<RescueReply>, Status> {
+        let delete = request.into_inner().delete;
+        blocking(|| self.lock().rescue(delete))?;
+        Ok(Response::new(RescueReply {}))
     }
 
     async fn load(&self, request: Request<LoadRequest>) -> Result<Response<LoadReply>, Status> {

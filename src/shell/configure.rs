@@ -523,10 +523,15 @@ impl Engine {
         show(out)
     }
 
-    /// `rollback [N]`: rollback N (0: the committed configuration) becomes the candidate.
+    /// `rollback [N]`: rollback N (0: the committed configuration) becomes
+    /// the candidate; `rollback rescue`: the rescue configuration does.
     pub(super) fn rollback(&self, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
-        let number = parsed.arg("number").and_then(|n| n.parse().ok()).unwrap_or(0);
-        self.session().client.rollback(number)?;
+        let number = parsed.arg("number").and_then(|n| n.parse().ok());
+        let rescue = parsed.has("rescue");
+        if rescue && number.is_some() {
+            return Err(Failure::Error("'rescue' and a rollback number cannot be combined".into()));
+        }
+        self.session().client.rollback(if rescue { None } else { Some(number.unwrap_or(0)) })?;
         show("load complete\n".to_owned())
     }
 

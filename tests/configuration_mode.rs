@@ -1,5 +1,6 @@
-//! `set` lines as Junos reads them: several statements in one line, in
-//! configuration mode and in `load set` alike, and the `top` prefix.
+//! Configuration-mode commands as Junos reads them: `set` lines that name
+//! several statements (in configuration mode and in `load set` alike), the
+//! `top` prefix, `| display set relative`, and the rescue configuration.
 
 mod common;
 
@@ -178,5 +179,50 @@ fn commit_confirmed_without_minutes_waits_ten() {
         ),
         "{}",
         run.stdout
+    );
+}
+
+#[test]
+fn the_rescue_configuration_is_saved_loaded_and_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = batch(
+        dir.path(),
+        &[
+            "--keep-going",
+            "--yes",
+            "-c",
+            "configure",
+            "-c",
+            "rollback rescue",
+            "-c",
+            "set system host-name saved",
+            "-c",
+            "commit and-quit",
+            "-c",
+            "request system configuration rescue save",
+            "-c",
+            "configure",
+            "-c",
+            "set system host-name other",
+            "-c",
+            "commit",
+            "-c",
+            "rollback rescue",
+            "-c",
+            "show system host-name",
+            "-c",
+            "rollback",
+            "-c",
+            "run request system configuration rescue delete",
+            "-c",
+            "rollback rescue",
+        ],
+    );
+    let missing = "error: rescue configuration is not set\n";
+    assert_eq!(run.stderr, missing.repeat(2), "before it is saved and after it is deleted");
+    assert_eq!(
+        run.stdout,
+        "Entering configuration mode\ncommit complete\nExiting configuration mode\n\
+         Entering configuration mode\ncommit complete\nload complete\nhost-name saved;\nload complete\n"
     );
 }

@@ -226,3 +226,27 @@ fn the_rescue_configuration_is_saved_loaded_and_deleted() {
          Entering configuration mode\ncommit complete\nload complete\nhost-name saved;\nload complete\n"
     );
 }
+
+#[test]
+fn question_mark_after_a_complete_statement_lists_its_siblings_for_set_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = commands(
+        dir.path(),
+        &[
+            "configure",
+            "set protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive m?",
+            "show protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive ?",
+            "top set system host-n?",
+        ],
+    );
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "Entering configuration mode\n\
+         Possible completions:\n  <[Enter]>            Execute this command\n  metric               Interface metric\n\
+         \x20 |                    Pipe through a command\n\
+         Possible completions:\n  <[Enter]>            Execute this command\n  |                    Pipe through a command\n\
+         Possible completions:\n  <[Enter]>            Execute this command\n  host-name            Hostname for this router\n\
+         \x20 |                    Pipe through a command\n"
+    );
+}

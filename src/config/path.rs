@@ -241,14 +241,17 @@ pub fn completion(schema: &Schema, id: SchemaId) -> Completion {
 }
 
 /// What `?` lists after `words`: the statements and values that may follow,
-/// or those that complete `partial`.
+/// or those that complete `partial`. `several`: the words are a line that
+/// may name several statements ([`resolve_line`]), so after a complete
+/// statement its siblings may follow.
 pub fn completions(
     schema: &Schema,
     start: &[Step],
     words: &[Word<'_>],
     partial: &str,
+    several: bool,
 ) -> Result<Vec<Completion>, ParseError> {
-    let resolved = resolve(schema, start, words)?;
+    let resolved = walk(schema, start, words, several)?;
     let mut items = Vec::new();
     match resolved.wanting {
         Some(Wanting::Key(id) | Wanting::Value(id)) => {
@@ -271,16 +274,25 @@ pub fn completions(
             }
         }
         None => {
+            let complete = resolved.steps.last().is_some_and(|last| {
+                matches!(schema.node(last.schema).kind, Kind::Flag | Kind::Value(_))
+                    || !resolved.values.is_empty()
+            });
             let parent = match resolved.steps.last() {
-                None => None,
-                Some(last) if matches!(schema.node(last.schema).kind, Kind::Flag | Kind::Value(_)) => {
+                Some(_) if complete && several => {
+                    let steps = &resolved.steps[..resolved.steps.len() - 1];
+                    for &c in schema.children(steps.last().map(|s| s.schema)) {
+                        if schema.node(c).has_keyword() && schema.node(c).name.starts_with(partial) {
+                            items.push(completion(schema, c));
+                        }
+                    }
+                    items.sort_by(|a, b| a.name.cmp(&b.name));
                     return Ok(items);
                 }
+                Some(_) if complete => return Ok(items),
+                None => None,
                 Some(last) => Some(last.schema),
             };
-            if !resolved.values.is_empty() {
-                return Ok(items);
-            }
             for &c in schema.children(parent) {
                 let node = schema.node(c);
                 if node.has_keyword() {

@@ -112,6 +112,8 @@ pub struct Completions {
     /// The cursor is in a `path` argument: its finished words, and the word
     /// being typed. Its handler adds what may come next.
     pub path: Option<(Vec<Token>, Option<Token>)>,
+    /// The action of the command the path belongs to (`set`, `show`).
+    pub path_action: String,
 }
 
 /// Why a line is not a command. `column` counts characters from the start of the
@@ -406,8 +408,14 @@ impl Grammar {
         let mut walk = Walk::new(self, tree);
         walk.walk(line, done)?;
         if let Some(path) = walk.path.take() {
-            let can_execute = walk.action().is_some();
-            return Ok(Completions { can_execute, items: Vec::new(), path: Some((path, partial.cloned())) });
+            let path_action = walk.action().unwrap_or_default().to_owned();
+            let path = Some((path, partial.cloned()));
+            return Ok(Completions {
+                can_execute: !path_action.is_empty(),
+                items: Vec::new(),
+                path,
+                path_action,
+            });
         }
         let partial_text = partial.map_or("", |t| t.text.as_str());
         let candidates = walk.candidates();
@@ -435,7 +443,7 @@ impl Grammar {
         items.sort_by(|a, b| a.name.cmp(&b.name));
         items.dedup_by(|a, b| a.name == b.name);
         let can_execute = partial.is_none() && walk.action().is_some();
-        Ok(Completions { can_execute, items, path })
+        Ok(Completions { can_execute, items, path, path_action: String::new() })
     }
 
     /// TAB within one segment.

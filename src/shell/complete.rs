@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::client::{AgentClient, ClientError};
-use crate::config::path::{self, Resolved, Step, Wanting, Word, resolve};
+use crate::config::path::{self, Resolved, Step, Wanting, Word, resolve, resolve_line};
 use crate::config::schema::{Kind, Schema};
 use crate::grammar::{Completion, Completions, Language, ParseError};
 use crate::proto::GetConfigurationRequest;
@@ -46,8 +46,10 @@ impl LineCompleter {
         };
         let words = super::configure::words(before, &done);
         let partial = partial.as_ref().map_or("", |t| t.text.as_str());
-        completions.items.extend(path::completions(&self.schema, &self.level, &words, partial)?);
-        completions.items.extend(self.names(&words, partial));
+        let several =
+            matches!(completions.path_action.as_str(), "set" | "delete" | "activate" | "deactivate");
+        completions.items.extend(path::completions(&self.schema, &self.level, &words, partial, several)?);
+        completions.items.extend(self.names(&words, partial, several));
         if completions.items.is_empty() && !completions.can_execute {
             return Err(ParseError::NoCompletions);
         }
@@ -83,8 +85,9 @@ impl LineCompleter {
     }
 
     /// The names of the entries that may come next, from the configuration.
-    fn names(&self, words: &[Word<'_>], partial: &str) -> Vec<Completion> {
-        let Ok(resolved) = resolve(&self.schema, &self.level, words) else {
+    fn names(&self, words: &[Word<'_>], partial: &str, several: bool) -> Vec<Completion> {
+        let read = if several { resolve_line } else { resolve };
+        let Ok(resolved) = read(&self.schema, &self.level, words) else {
             return Vec::new();
         };
         let names = entry_names(&self.schema, &self.client, self.candidate, &resolved);

@@ -177,6 +177,7 @@ pub fn grpc_messages(data: &[u8]) {
         ReadFileRequest,
         RenameFileRequest,
         RestartProcessRequest,
+        RescueRequest,
         RollbackRequest,
         SaveFileRequest,
         SetLevelRequest,

@@ -140,6 +140,7 @@ fn required(path: &str) -> Option<&'static [Permission]> {
             "Close" => &[],
             "GetConfiguration" | "GetStatus" | "Compare" | "GetCommitInformation" => &[View, Configure],
             "Open" | "SetLevel" | "Edit" | "Commit" | "Rollback" | "Load" => &[Configure],
+            "Rescue" => &[Maintenance],
             _ => return None,
         },
         ("reshell.v1.Fault", "Inject") => &[All],

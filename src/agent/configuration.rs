@@ -20,7 +20,7 @@ use crate::config::conceal::{conceal, conceal_text, secrets_differ};
 use crate::config::editors::describe;
 use crate::config::inherit::{expand, expand_from};
 use crate::config::load::{LoadError, apply_set_lines, parse_text, structured_lines};
-use crate::config::path::{Resolved, Word, resolve};
+use crate::config::path::{Resolved, Word, resolve, resolve_line};
 use crate::config::schema::{Kind, Schema};
 use crate::config::store::{CommitRecord, Store};
 use crate::config::tree::Node;
@@ -36,8 +36,8 @@ use crate::proto::{
     CloseReply, CloseRequest, CommitEntry, CommitError, CommitInformation, CommitReply, CommitRequest,
     CompareReply, CompareRequest, ConfigurationReply, ConfigurationStatus, EditReply, EditRequest, Editor,
     GetCommitInformationRequest, GetConfigurationRequest, GetStatusRequest, LoadReply, LoadRequest,
-    OpenReply, OpenRequest, RollbackReply, RollbackRequest, RoutingEngineCommit, SetLevelReply,
-    SetLevelRequest, SynchronizeRequest, edit_request, load_request, open_request,
+    OpenReply, OpenRequest, RescueReply, RescueRequest, RollbackReply, RollbackRequest, RoutingEngineCommit,
+    SetLevelReply, SetLevelRequest, SynchronizeRequest, edit_request, load_request, open_request,
 };
 use crate::slot::Slot;
 
@@ -331,7 +331,7 @@ impl ConfigDb {
     }
 
     fn edit(&mut self, session: u64, request: &EditRequest) -> Result<String, Status> {
-        let path = self.read(&request.words)?;
+        let path = read_edit(&self.schema, request)?;
         let schema = self.schema.clone();
         let outcome = apply_edit(&schema, self.candidate_mut(session)?, request, &path)?;
         self.remember(session, Change::Edit(request.clone()));
@@ -507,7 +507,7 @@ impl ConfigDb {
                 match change {
                     Change::Edit(edit) => {
                         // An edit that no longer applies is left out, as Junos's update does.
-                        if let Ok(path) = read(schema, &edit.words) {
+                        if let Ok(path) = read_edit(schema, edit) {
                             let _ = apply_edit(schema, &mut candidate, edit, &path);
                         }
                     }
@@ -628,18 +628,33 @@ impl ConfigDb {
         Ok(parse_text(&self.schema, &text).0)
     }
 
-    fn rollback(&mut self, session: u64, n: u32) -> Result<(), Status> {
-        let tree = if n == 0 { self.committed.clone() } else { self.rollback_tree(n)? };
+    /// `rollback N` (`None`: `rollback rescue`) into the session's candidate.
+    fn rollback(&mut self, session: u64, n: Option<u32>) -> Result<(), Status> {
+        let tree = match n {
+            Some(0) => self.committed.clone(),
+            Some(n) => self.rollback_tree(n)?,
+            None => {
+                let text = self.store.rescue().map_err(|e| Status::internal(e.to_string()))?;
+                let text = text.ok_or_else(|| Status::not_found("rescue configuration is not set"))?;
+                parse_text(&self.schema, &text).0
+            }
+        };
         *self.candidate_mut(session)? = tree;
         if let Some(Session { mode: Mode::Private(p), .. }) = self.editors.get_mut(&session) {
             // Replayed onto a newer commit, the copy is rollback N again.
             p.changes.clear();
-            if n > 0 {
+            if n != Some(0) {
                 let text = to_text(&self.schema, None, &p.candidate);
                 p.changes.push(Change::Load(load_request::Action::Override, text));
             }
         }
         Ok(())
+    }
+
+    /// `request system configuration rescue save|delete`.
+    fn rescue(&self, delete: bool) -> Result<(), Status> {
+        let text = if delete { None } else { Some(to_text(&self.schema, None, &self.committed)) };
+        self.store.save_rescue(text.as_deref()).map_err(|e| Status::internal(e.to_string()))
     }
 }
 
@@ -647,6 +662,19 @@ impl ConfigDb {
 fn read(schema: &Schema, words: &[String]) -> Result<Resolved, Status> {
     let words: Vec<Word<'_>> = words.iter().map(|w| Word { text: w, column: 0, end: 0 }).collect();
     resolve(schema, &[], &words).map_err(|e| Status::invalid_argument(e.to_string()))
+}
+
+/// The path of an edit; `set`, `delete`, `activate` and `deactivate` may
+/// name several statements in one line.
+fn read_edit(schema: &Schema, edit: &EditRequest) -> Result<Resolved, Status> {
+    use edit_request::Operation;
+    let words: Vec<Word<'_>> = edit.words.iter().map(|w| Word { text: w, column: 0, end: 0 }).collect();
+    let several = matches!(
+        edit.operation(),
+        Operation::Set | Operation::Delete | Operation::Activate | Operation::Deactivate
+    );
+    let read = if several { resolve_line } else { resolve };
+    read(schema, &[], &words).map_err(|e| Status::invalid_argument(e.to_string()))
 }
 
 /// The factory default, and the startup configuration on top of it, which
@@ -735,8 +763,8 @@ fn apply_edit(
             true
         }
         edit_request::Operation::Delete => candidate.delete(schema, path),
-        edit_request::Operation::Deactivate => candidate.set_inactive(steps, true),
-        edit_request::Operation::Activate => candidate.set_inactive(steps, false),
+        edit_request::Operation::Deactivate => candidate.set_inactive_all(path, true),
+        edit_request::Operation::Activate => candidate.set_inactive_all(path, false),
         edit_request::Operation::Annotate => candidate.annotate(steps, target),
         operation => {
             if let Some(Kind::List { key, .. }) = steps.last().map(|last| &schema.node(last.schema).kind) {
@@ -1026,8 +1054,15 @@ impl Configuration for ConfigurationService {
 
     async fn rollback(&self, request: Request<RollbackRequest>) -> Result<Response<RollbackReply>, Status> {
         let session = self.session_of(&request);
-        self.lock().rollback(session, request.into_inner().number)?;
+        let r = request.into_inner();
+        self.lock().rollback(session, (!r.rescue).then_some(r.number))?;
         Ok(Response::new(RollbackReply {}))
+    }
+
+    async fn rescue(&self, request: Request<RescueRequest>) -> Result<Response<RescueReply>, Status> {
+        let delete = request.into_inner().delete;
+        blocking(|| self.lock().rescue(delete))?;
+        Ok(Response::new(RescueReply {}))
     }
 
     async fn load(&self, request: Request<LoadRequest>) -> Result<Response<LoadReply>, Status> {

@@ -3,7 +3,7 @@
 //! (`load set`). A statement that does not read is reported with its line and
 //! column and skipped; the rest still loads.
 
-use super::path::{Resolved, Step, Word, resolve};
+use super::path::{Resolved, Step, Word, resolve, resolve_line};
 use super::schema::{Kind, Schema};
 use super::tree::Node;
 use crate::grammar::{ParseError, free_of_control, tokenize};
@@ -373,14 +373,14 @@ pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<Load
                     }
                 }
             }
-            "set" | "delete" | "deactivate" | "activate" => match resolve(schema, &[], &words) {
+            "set" | "delete" | "deactivate" | "activate" => match resolve_line(schema, &[], &words) {
                 Ok(path) if path.wanting.is_none() || verb.text != "set" => match verb.text.as_str() {
                     "set" => root.set(schema, &path),
                     "delete" => {
                         root.delete(schema, &path);
                     }
                     other => {
-                        root.set_inactive(&path.steps, other == "deactivate");
+                        root.set_inactive_all(&path, other == "deactivate");
                     }
                 },
                 Ok(_) => errors.push(LoadError {

@@ -22,6 +22,26 @@ pub struct Resolved {
     pub values: Vec<String>,
     /// What the next word would have to be; `None` when the path is complete.
     pub wanting: Option<Wanting>,
+    /// The complete statements the line named before its last one
+    /// (`class read-only` in `user ops class read-only authentication ...`).
+    pub earlier: Vec<Statement>,
+}
+
+/// One statement of a line that names several: its path and value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    pub steps: Vec<Step>,
+    pub values: Vec<String>,
+}
+
+impl Resolved {
+    /// Every statement the line named, in order, the last one included.
+    pub fn statements(&self) -> impl Iterator<Item = (&[Step], &[String])> {
+        self.earlier
+            .iter()
+            .map(|s| (s.steps.as_slice(), s.values.as_slice()))
+            .chain(std::iter::once((self.steps.as_slice(), self.values.as_slice())))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,30 +70,42 @@ enum At {
     Done,
 }
 
-/// Reads `words` from the level `start` (the `edit` level).
+/// Reads `words` from the level `start` (the `edit` level) as one path, as
+/// `edit` and `show` take it.
 pub fn resolve(schema: &Schema, start: &[Step], words: &[Word<'_>]) -> Result<Resolved, ParseError> {
+    walk(schema, start, words, false)
+}
+
+/// Reads the words of `set`, `delete`, `activate` and `deactivate`, which
+/// may name several statements: as Junos does, a keyword after a complete
+/// statement (a leaf and its value, a flag) is a sibling of it, and the line
+/// applies to each (`area 0.0.0.0 interface ge-0/0/0.0 passive metric 10`).
+pub fn resolve_line(schema: &Schema, start: &[Step], words: &[Word<'_>]) -> Result<Resolved, ParseError> {
+    walk(schema, start, words, true)
+}
+
+fn walk(schema: &Schema, start: &[Step], words: &[Word<'_>], several: bool) -> Result<Resolved, ParseError> {
     let mut steps = start.to_vec();
     let mut at = At::Statements(start.last().map(|s| s.schema));
     let mut values = Vec::new();
+    let mut earlier = Vec::new();
     for word in words {
+        if let (At::Done, true) = (&at, several) {
+            // A statement adds at least one step to its level, so its
+            // parent is never above `start`.
+            earlier.push(Statement { steps: steps.clone(), values: std::mem::take(&mut values) });
+            steps.pop();
+            let parent = steps.last().map(|s| s.schema);
+            let step = keyword_step(schema, &keywords_matching(schema, parent, word), word)?;
+            at = enter(schema, &mut steps, &mut values, step, word);
+            continue;
+        }
         // Inside a group an entry may be named by a wildcard: `<ge-*>`.
         let wildcard = steps.first().is_some_and(|s| s.key == "groups") && is_pattern(word.text);
         at = match at {
             At::Statements(parent) => {
                 let matched = match_statement(schema, parent, word, wildcard)?;
-                let node = schema.node(matched.schema);
-                steps.push(matched.clone());
-                match &node.kind {
-                    Kind::Container => At::Statements(Some(matched.schema)),
-                    Kind::Flag => At::Done,
-                    Kind::Leaf(_) | Kind::LeafList(_) => At::Value(matched.schema),
-                    Kind::List { keyword: true, .. } => At::Key(matched.schema),
-                    Kind::List { keyword: false, .. } => At::Statements(Some(matched.schema)),
-                    Kind::Value(_) => {
-                        values.push(word.text.to_owned());
-                        At::Done
-                    }
-                }
+                enter(schema, &mut steps, &mut values, matched, word)
             }
             At::Key(list) => {
                 if !wildcard {
@@ -104,7 +136,29 @@ pub fn resolve(schema: &Schema, start: &[Step], words: &[Word<'_>]) -> Result<Re
         At::Value(leaf) | At::Values(leaf) => Some(Wanting::Value(leaf)),
         At::Statements(_) | At::Done => None,
     };
-    Ok(Resolved { steps, values, wanting })
+    Ok(Resolved { steps, values, wanting, earlier })
+}
+
+/// Steps into the statement `word` matched: where the walk then stands.
+fn enter(
+    schema: &Schema,
+    steps: &mut Vec<Step>,
+    values: &mut Vec<String>,
+    step: Step,
+    word: &Word<'_>,
+) -> At {
+    let id = step.schema;
+    steps.push(step);
+    match &schema.node(id).kind {
+        Kind::Container | Kind::List { keyword: false, .. } => At::Statements(Some(id)),
+        Kind::Flag => At::Done,
+        Kind::Leaf(_) | Kind::LeafList(_) => At::Value(id),
+        Kind::List { keyword: true, .. } => At::Key(id),
+        Kind::Value(_) => {
+            values.push(word.text.to_owned());
+            At::Done
+        }
+    }
 }
 
 fn value_type(schema: &Schema, id: SchemaId) -> Option<&ArgType> {
@@ -132,15 +186,7 @@ fn match_statement(
     word: &Word<'_>,
     wildcard: bool,
 ) -> Result<Step, ParseError> {
-    let keywords: Vec<SchemaId> = schema
-        .children(parent)
-        .iter()
-        .copied()
-        .filter(|&c| schema.node(c).has_keyword() && schema.node(c).name.starts_with(word.text))
-        .collect();
-    if let Some(&exact) = keywords.iter().find(|&&c| schema.node(c).name == word.text) {
-        return Ok(Step { schema: exact, key: word.text.to_owned() });
-    }
+    let keywords = keywords_matching(schema, parent, word);
     if let (true, Some(unnamed)) = (keywords.is_empty(), schema.unnamed(parent)) {
         if !(wildcard && matches!(schema.node(unnamed).kind, Kind::List { .. })) {
             check(schema, unnamed, word)?;
@@ -155,7 +201,21 @@ fn match_statement(
     keyword_step(schema, &keywords, word)
 }
 
+/// The keywords under `parent` that `word` abbreviates.
+fn keywords_matching(schema: &Schema, parent: Option<SchemaId>, word: &Word<'_>) -> Vec<SchemaId> {
+    schema
+        .children(parent)
+        .iter()
+        .copied()
+        .filter(|&c| schema.node(c).has_keyword() && schema.node(c).name.starts_with(word.text))
+        .collect()
+}
+
+/// The keyword `word` names exactly, or else the only one it abbreviates.
 fn keyword_step(schema: &Schema, keywords: &[SchemaId], word: &Word<'_>) -> Result<Step, ParseError> {
+    if let Some(&exact) = keywords.iter().find(|&&c| schema.node(c).name == word.text) {
+        return Ok(Step { schema: exact, key: word.text.to_owned() });
+    }
     match keywords {
         [only] => Ok(Step { schema: *only, key: schema.node(*only).name.clone() }),
         [] => Err(ParseError::Syntax { column: word.column }),
@@ -181,14 +241,17 @@ pub fn completion(schema: &Schema, id: SchemaId) -> Completion {
 }
 
 /// What `?` lists after `words`: the statements and values that may follow,
-/// or those that complete `partial`.
+/// or those that complete `partial`. `several`: the words are a line that
+/// may name several statements ([`resolve_line`]), so after a complete
+/// statement its siblings may follow.
 pub fn completions(
     schema: &Schema,
     start: &[Step],
     words: &[Word<'_>],
     partial: &str,
+    several: bool,
 ) -> Result<Vec<Completion>, ParseError> {
-    let resolved = resolve(schema, start, words)?;
+    let resolved = walk(schema, start, words, several)?;
     let mut items = Vec::new();
     match resolved.wanting {
         Some(Wanting::Key(id) | Wanting::Value(id)) => {
@@ -211,16 +274,25 @@ pub fn completions(
             }
         }
         None => {
+            let complete = resolved.steps.last().is_some_and(|last| {
+                matches!(schema.node(last.schema).kind, Kind::Flag | Kind::Value(_))
+                    || !resolved.values.is_empty()
+            });
             let parent = match resolved.steps.last() {
-                None => None,
-                Some(last) if matches!(schema.node(last.schema).kind, Kind::Flag | Kind::Value(_)) => {
+                Some(_) if complete && several => {
+                    let steps = &resolved.steps[..resolved.steps.len() - 1];
+                    for &c in schema.children(steps.last().map(|s| s.schema)) {
+                        if schema.node(c).has_keyword() && schema.node(c).name.starts_with(partial) {
+                            items.push(completion(schema, c));
+                        }
+                    }
+                    items.sort_by(|a, b| a.name.cmp(&b.name));
                     return Ok(items);
                 }
+                Some(_) if complete => return Ok(items),
+                None => None,
                 Some(last) => Some(last.schema),
             };
-            if !resolved.values.is_empty() {
-                return Ok(items);
-            }
             for &c in schema.children(parent) {
                 let node = schema.node(c);
                 if node.has_keyword() {
@@ -239,4 +311,117 @@ pub fn completions(
     }
     items.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grammar::tokenize;
+
+    fn line(schema: &Schema, text: &str) -> Result<Resolved, ParseError> {
+        let tokens = tokenize(text);
+        let words: Vec<Word<'_>> =
+            tokens.iter().map(|t| Word { text: &t.text, column: t.start, end: t.end }).collect();
+        resolve_line(schema, &[], &words)
+    }
+
+    /// Each statement of a line as its keys and values, `keys = values`.
+    fn statements(schema: &Schema, text: &str) -> Vec<String> {
+        let resolved = line(schema, text).unwrap();
+        resolved
+            .statements()
+            .map(|(steps, values)| {
+                let keys: Vec<&str> = steps.iter().map(|s| s.key.as_str()).collect();
+                format!("{} = {}", keys.join(" "), values.join(","))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_keyword_after_a_complete_statement_is_its_sibling() {
+        let schema = Schema::shipped().unwrap();
+        assert_eq!(
+            statements(
+                &schema,
+                "system login user ops class read-only authentication encrypted-password \"$6$a b\""
+            ),
+            [
+                "system login user ops class = read-only",
+                "system login user ops authentication encrypted-password = $6$a b"
+            ]
+        );
+        assert_eq!(
+            statements(&schema, "protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive metric 10"),
+            [
+                "protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive = ",
+                "protocols ospf area 0.0.0.0 interface ge-0/0/0.0 metric = 10"
+            ]
+        );
+        assert_eq!(
+            statements(
+                &schema,
+                "routing-options static route 0.0.0.0/0 next-hop [ 10.0.0.1 10.0.0.2 ] pref 200"
+            ),
+            [
+                "routing-options static route 0.0.0.0/0 next-hop = 10.0.0.1,10.0.0.2",
+                "routing-options static route 0.0.0.0/0 preference = 200"
+            ]
+        );
+        // A flag under a list entry is the entry's own statement, not a sibling.
+        assert_eq!(
+            statements(&schema, "interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24 primary"),
+            ["interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24 primary = "]
+        );
+        // A sibling may open a list and go on inside it.
+        assert_eq!(
+            statements(&schema, "interfaces ge-0/0/0 description up unit 0 family inet"),
+            ["interfaces ge-0/0/0 description = up", "interfaces ge-0/0/0 unit 0 family inet = "]
+        );
+    }
+
+    #[test]
+    fn after_a_complete_statement_only_a_keyword_of_its_level_may_follow() {
+        let schema = Schema::shipped().unwrap();
+        // `bogus` is no keyword of the interface's level.
+        assert_eq!(
+            line(&schema, "protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive bogus"),
+            Err(ParseError::Syntax { column: 57 })
+        );
+        // A keyword-less value is not taken twice: `routing-engine 0 master backup`.
+        assert_eq!(
+            line(&schema, "chassis redundancy routing-engine 0 master backup"),
+            Err(ParseError::Syntax { column: 43 })
+        );
+        // Nor is a statement of an outer level.
+        assert_eq!(
+            line(&schema, "system login user ops class read-only host-name r1"),
+            Err(ParseError::Syntax { column: 38 })
+        );
+        assert!(matches!(
+            line(&schema, "protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive metric 0"),
+            Err(ParseError::InvalidValue { column: 64, .. })
+        ));
+        // The last statement may still want its value.
+        let wanting =
+            line(&schema, "protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive metric").unwrap();
+        assert!(matches!(wanting.wanting, Some(Wanting::Value(_))));
+        assert_eq!(wanting.earlier.len(), 1);
+        // `edit` and `show` read one path only.
+        let words = [
+            Word { text: "system", column: 0, end: 6 },
+            Word { text: "host-name", column: 7, end: 16 },
+            Word { text: "r1", column: 17, end: 19 },
+            Word { text: "domain-name", column: 20, end: 31 },
+        ];
+        assert_eq!(resolve(&schema, &[], &words), Err(ParseError::Syntax { column: 20 }));
+    }
+
+    #[test]
+    fn entries_in_groups_may_be_named_by_wildcards() {
+        let schema = Schema::shipped().unwrap();
+        assert_eq!(
+            statements(&schema, "groups G interfaces <ge-*> unit 0 family inet"),
+            ["groups G interfaces <ge-*> unit 0 family inet = "]
+        );
+    }
 }

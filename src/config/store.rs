@@ -26,6 +26,8 @@ pub const KEPT: usize = 50;
 
 const HISTORY: &str = "history";
 const CANDIDATE: &str = "candidate";
+/// The configuration `rollback rescue` loads, kept apart from the rollbacks.
+const RESCUE: &str = "rescue";
 const CHECKPOINT: &str = "commit.";
 /// Where the version was kept, apart from the history, before it was in it.
 const OLD_VERSION: &str = "version";
@@ -229,14 +231,28 @@ impl Store {
 
     /// Saves the shared candidate, or forgets it when it holds no changes.
     pub fn save_candidate(&self, text: Option<&str>) -> io::Result<()> {
-        let path = self.dir.join(CANDIDATE);
-        match text {
-            Some(text) => write_atomically(&path, text.as_bytes()),
-            None => match std::fs::remove_file(path) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-                _ => Ok(()),
-            },
-        }
+        write_or_remove(&self.dir.join(CANDIDATE), text)
+    }
+
+    /// The rescue configuration, if one was saved.
+    pub fn rescue(&self) -> io::Result<Option<String>> {
+        read_if_there(&self.dir.join(RESCUE))
+    }
+
+    /// Keeps `text` as the rescue configuration, or removes the one kept.
+    pub fn save_rescue(&self, text: Option<&str>) -> io::Result<()> {
+        write_or_remove(&self.dir.join(RESCUE), text)
+    }
+}
+
+/// Writes `path` whole, or removes it (if there) for `None`.
+fn write_or_remove(path: &Path, text: Option<&str>) -> io::Result<()> {
+    match text {
+        Some(text) => write_atomically(path, text.as_bytes()),
+        None => match std::fs::remove_file(path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        },
     }
 }
 
@@ -420,6 +436,24 @@ mod tests {
         store.commit("b\n", confirmed).unwrap();
         store.commit("c\n", record(200)).unwrap();
         assert!(Store::open(dir.path()).unwrap().history().iter().all(|r| r.deadline().is_none()));
+    }
+
+    #[test]
+    fn the_rescue_configuration_outlives_commits_and_reopening_until_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.rescue().unwrap(), None);
+        store.save_rescue(Some("rescue\n")).unwrap();
+        for n in 0..=KEPT as i64 {
+            store.commit("c\n", record(n)).unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.rescue().unwrap().as_deref(), Some("rescue\n"));
+        let rescue = std::fs::metadata(dir.path().join("config").join(RESCUE)).unwrap();
+        assert_eq!(rescue.permissions().mode() & 0o777, 0o600);
+        store.save_rescue(None).unwrap();
+        store.save_rescue(None).unwrap();
+        assert_eq!(Store::open(dir.path()).unwrap().rescue().unwrap(), None);
     }
 
     #[test]

@@ -164,22 +164,26 @@ impl Node {
         keys.into_iter().try_fold(self, |node, key| node.child(key))
     }
 
-    /// `set`: creates the path and sets its value (a leaf-list gains one).
+    /// `set`: creates each path of the line and sets its value (a leaf-list
+    /// gains the values it lacks).
     pub fn set(&mut self, schema: &Schema, path: &Resolved) {
-        let mut node = self;
-        for step in &path.steps {
-            node = node.child_entry(&step.key);
+        for (steps, values) in path.statements() {
+            self.set_one(schema, steps, values);
         }
-        if let Some(last) = path.steps.last() {
+    }
+
+    fn set_one(&mut self, schema: &Schema, steps: &[Step], values: &[String]) {
+        let node = self.entry(steps);
+        if let Some(last) = steps.last() {
             match schema.node(last.schema).kind {
                 Kind::LeafList(_) => {
-                    for value in &path.values {
+                    for value in values {
                         if !node.values.contains(value) {
                             node.values.push(value.clone());
                         }
                     }
                 }
-                _ if !path.values.is_empty() => node.values = path.values.clone(),
+                _ if !values.is_empty() => node.values = values.to_vec(),
                 _ => {}
             }
         }
@@ -219,13 +223,34 @@ impl Node {
         }
     }
 
-    /// `delete`: removes the path (or one value of a leaf-list) and any
-    /// containers it leaves empty. `false` when there was nothing to delete.
+    /// `delete`: removes each path of the line (or one value of a
+    /// leaf-list) and any containers it leaves empty. `false` when there was
+    /// nothing to delete.
     pub fn delete(&mut self, schema: &Schema, path: &Resolved) -> bool {
-        fn remove(node: &mut Node, schema: &Schema, steps: &[Step], values: &[String]) -> bool {
+        path.statements().fold(false, |found, (steps, values)| self.delete_one(schema, steps, values) | found)
+    }
+
+    /// `deactivate`/`activate` of each path of the line. `false` when one is
+    /// not there.
+    pub fn set_inactive_all(&mut self, path: &Resolved, inactive: bool) -> bool {
+        path.statements().fold(true, |found, (steps, _)| self.set_inactive(steps, inactive) & found)
+    }
+
+    fn delete_one(&mut self, schema: &Schema, steps: &[Step], values: &[String]) -> bool {
+        /// `above`: the statement of the step before, whose keyword a
+        /// list's entry follows.
+        fn remove(
+            node: &mut Node,
+            schema: &Schema,
+            above: Option<SchemaId>,
+            steps: &[Step],
+            values: &[String],
+        ) -> bool {
             let Some((first, rest)) = steps.split_first() else {
                 return false;
             };
+            let entry = above == Some(first.schema)
+                && matches!(schema.node(first.schema).kind, Kind::List { keyword: true, .. });
             let Some(child) = node.child_mut(&first.key) else {
                 return false;
             };
@@ -243,17 +268,19 @@ impl Node {
                     }
                 }
             } else {
-                remove(child, schema, rest, values)
+                remove(child, schema, Some(first.schema), rest, values)
             };
-            // A list's keyword and a container that holds nothing go with their last child.
+            // A list's keyword and a container that holds nothing go with
+            // their last child; an entry stays (`unit 0;`).
             let keeps_meaning = schema.node(first.schema).presence
-                || matches!(schema.node(first.schema).kind, Kind::List { keyword: false, .. });
+                || matches!(schema.node(first.schema).kind, Kind::List { keyword: false, .. })
+                || entry;
             if removed && child.is_empty() && !keeps_meaning {
                 node.children.shift_remove(&first.key);
             }
             removed
         }
-        remove(self, schema, &path.steps, &path.values)
+        remove(self, schema, None, steps, values)
     }
 }
 
@@ -352,6 +379,10 @@ pub(crate) mod tests {
         assert!(root.delete(&schema, &read(&schema, "apply-groups b").unwrap()));
         assert!(!root.delete(&schema, &read(&schema, "system host-name other").unwrap()));
         assert_eq!(to_set(&schema, None, &root, ""), "set apply-groups a\nset system host-name lab1\n");
+        // An entry whose last statement goes stays, as `unit 0;`.
+        let mut root = build(&schema, &["interfaces ge-0/0/0 unit 0 description a"]);
+        assert!(root.delete(&schema, &read(&schema, "interfaces ge-0/0/0 unit 0 description").unwrap()));
+        assert_eq!(to_set(&schema, None, &root, ""), "set interfaces ge-0/0/0 unit 0\n");
     }
 
     #[test]

@@ -112,6 +112,8 @@ pub struct Completions {
     /// The cursor is in a `path` argument: its finished words, and the word
     /// being typed. Its handler adds what may come next.
     pub path: Option<(Vec<Token>, Option<Token>)>,
+    /// The action of the command the path belongs to (`set`, `show`).
+    pub path_action: String,
 }
 
 /// Why a line is not a command. `column` counts characters from the start of the
@@ -199,12 +201,27 @@ impl<'g> Walk<'g> {
         if node.action.is_none() && !node.children.is_empty() {
             return node.children.clone();
         }
-        match self.scope {
+        let mut candidates = match self.scope {
             Some(scope) => {
                 self.grammar.node(scope).children.iter().filter(|c| !self.used.contains(c)).copied().collect()
             }
             None => Vec::new(),
+        };
+        // An option with an optional argument: the argument may come next too.
+        if self.scope != Some(at) {
+            candidates.splice(0..0, node.children.iter().copied());
         }
+        candidates
+    }
+
+    /// Whether `id` is an option of the command in scope that completes it
+    /// with or without its argument (`commit confirmed [minutes]`).
+    fn optional_argument(&self, id: NodeId) -> bool {
+        let node = self.grammar.node(id);
+        self.scope.is_some_and(|scope| {
+            let command = self.grammar.node(scope);
+            command.children.contains(&id) && node.action.is_some() && node.action == command.action
+        })
     }
 
     fn action(&self) -> Option<&'g str> {
@@ -225,12 +242,12 @@ impl<'g> Walk<'g> {
         {
             self.used.push(id);
         }
-        self.at = Some(id);
         let node = grammar.node(id);
-        if node.action.is_some() {
+        if node.action.is_some() && !self.optional_argument(id) {
             self.scope = Some(id);
             self.used.clear();
         }
+        self.at = Some(id);
         self.words.push((&node.name, &node.kind, value));
     }
 
@@ -391,8 +408,14 @@ impl Grammar {
         let mut walk = Walk::new(self, tree);
         walk.walk(line, done)?;
         if let Some(path) = walk.path.take() {
-            let can_execute = walk.action().is_some();
-            return Ok(Completions { can_execute, items: Vec::new(), path: Some((path, partial.cloned())) });
+            let path_action = walk.action().unwrap_or_default().to_owned();
+            let path = Some((path, partial.cloned()));
+            return Ok(Completions {
+                can_execute: !path_action.is_empty(),
+                items: Vec::new(),
+                path,
+                path_action,
+            });
         }
         let partial_text = partial.map_or("", |t| t.text.as_str());
         let candidates = walk.candidates();
@@ -420,7 +443,7 @@ impl Grammar {
         items.sort_by(|a, b| a.name.cmp(&b.name));
         items.dedup_by(|a, b| a.name == b.name);
         let can_execute = partial.is_none() && walk.action().is_some();
-        Ok(Completions { can_execute, items, path })
+        Ok(Completions { can_execute, items, path, path_action: String::new() })
     }
 
     /// TAB within one segment.
@@ -546,6 +569,7 @@ mod tests {
                     in "Delay" { <minutes> int(0..60) "Minutes"; }
                     message "Message" { <text> string "Text"; }
                     both-routing-engines "Both";
+                    later "Later" => reboot { <hours> int(1..9) "Hours"; }
                 }
             }
             ping "Ping" { <host> ip "Host" => ping; }
@@ -619,6 +643,20 @@ mod tests {
     }
 
     #[test]
+    fn an_option_that_runs_its_command_takes_its_argument_or_not() {
+        check("request system reboot later", "reboot: request system reboot later");
+        check(
+            "request system reboot later 3 both",
+            "reboot: request system reboot later hours=3 both-routing-engines",
+        );
+        check("request system reboot later both", "reboot: request system reboot later both-routing-engines");
+        check(
+            "request system reboot later both 3",
+            "                                 ^ syntax error, expecting <command>.",
+        );
+    }
+
+    #[test]
     fn typed_values() {
         check("request ping 10.0.0.1", "ping: request ping host=10.0.0.1");
         check("request ping 2001:db8::1", "ping: request ping host=2001:db8::1");
@@ -679,7 +717,14 @@ mod tests {
         assert_eq!(g.completions("show x "), Err(ParseError::Syntax { column: 5 }));
         // Options already given are not offered again.
         let c = g.completions("request system reboot both ").unwrap();
-        assert_eq!(c.items.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["in", "message", "|"]);
+        assert_eq!(
+            c.items.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(),
+            ["in", "later", "message", "|"]
+        );
+        // After an option with an optional argument: the argument, or the other options.
+        let c = g.completions("request system reboot later ").unwrap();
+        let names: Vec<&str> = c.items.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["<hours>", "both-routing-engines", "in", "message", "|"]);
     }
 
     #[test]

@@ -30,8 +30,8 @@ use crate::proto::{
 use crate::proto::{
     CloseRequest, CommitInformation, CommitReply, CommitRequest, CompareRequest, ConfigurationReply,
     ConfigurationStatus, EditRequest, GetCommitInformationRequest, GetConfigurationRequest, GetStatusRequest,
-    LoadError, LoadRequest, OpenReply, OpenRequest, RollbackRequest, SetLevelRequest, edit_request,
-    load_request, open_request, session_event,
+    LoadError, LoadRequest, OpenReply, OpenRequest, RescueRequest, RollbackRequest, SetLevelRequest,
+    edit_request, load_request, open_request, session_event,
 };
 use crate::proto::{
     FpcInformation, GetFpcInformationRequest, GetInterfaceInformationRequest, GetRouteInformationRequest,
@@ -485,8 +485,15 @@ impl AgentClient {
         self.wait(self.patient_config.clone().commit(self.request(request)))
     }
 
-    pub fn rollback(&self, number: u32) -> Result<(), ClientError> {
-        self.wait(self.config.clone().rollback(self.request(RollbackRequest { number }))).map(|_| ())
+    /// `rollback N`, or with `None` `rollback rescue`.
+    pub fn rollback(&self, number: Option<u32>) -> Result<(), ClientError> {
+        let request = RollbackRequest { number: number.unwrap_or_default(), rescue: number.is_none() };
+        self.wait(self.config.clone().rollback(self.request(request))).map(|_| ())
+    }
+
+    /// `request system configuration rescue save|delete`.
+    pub fn rescue(&self, delete: bool) -> Result<(), ClientError> {
+        self.wait(self.config.clone().rescue(self.request(RescueRequest { delete }))).map(|_| ())
     }
 
     pub fn load(&self, action: load_request::Action, text: String) -> Result<Vec<LoadError>, ClientError> {

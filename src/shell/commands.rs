@@ -75,6 +75,8 @@ pub(super) enum Command {
     ShowVersion,
     ShowVmhostSnapshot,
     Status,
+    RescueDelete,
+    RescueSave,
     SystemHalt,
     SystemLogout,
     ShowSystemLoginLockout,
@@ -163,6 +165,8 @@ impl Command {
             "show-system-processes" => Command::ShowSystemProcesses,
             "show-vmhost-snapshot" => Command::ShowVmhostSnapshot,
             "vmhost-snapshot" => Command::VmhostSnapshot,
+            "rescue-save" => Command::RescueSave,
+            "rescue-delete" => Command::RescueDelete,
             "show-system-commit" => Command::ShowSystemCommit,
             "show-system-rollback" => Command::ShowSystemRollback,
             "show-system-uptime" => Command::ShowSystemUptime,
@@ -215,6 +219,10 @@ impl Command {
             Command::ShowLog => engine.show_log(parsed),
             Command::ShowSystemProcesses => engine.show_processes(parsed),
             Command::ShowVmhostSnapshot => show(client.snapshot()?),
+            Command::RescueSave | Command::RescueDelete => {
+                client.rescue(self == Command::RescueDelete)?;
+                show(String::new())
+            }
             Command::Restart => engine.restart(parsed),
             Command::VmhostSnapshot => engine.vmhost_snapshot(parsed),
             Command::MasterAcquire => show(change_mastership(engine, parsed, Action::Acquire)?),

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::client::{AgentClient, ClientError};
-use crate::config::path::{self, Resolved, Step, Wanting, Word, resolve};
+use crate::config::path::{self, Resolved, Step, Wanting, Word, resolve, resolve_line};
 use crate::config::schema::{Kind, Schema};
 use crate::grammar::{Completion, Completions, Language, ParseError};
 use crate::proto::GetConfigurationRequest;
@@ -24,16 +24,32 @@ pub struct LineCompleter {
 }
 
 impl LineCompleter {
+    /// After a leading `top` in configuration mode: the rest of the line, to
+    /// complete from `[edit]`, and where it starts.
+    fn at_top<'l>(&self, line: &'l str) -> Option<(LineCompleter, &'l str, usize)> {
+        let rest = super::after_top(line).or_else(|| {
+            let rest = line.strip_prefix("top")?;
+            rest.starts_with(char::is_whitespace).then_some(line.len())
+        });
+        let rest = rest.filter(|_| self.candidate)?;
+        Some((LineCompleter { level: Vec::new(), ..self.clone() }, &line[rest..], rest))
+    }
+
     /// `?`: everything that may come next after `before`.
     pub fn completions(&self, before: &str) -> Result<Completions, ParseError> {
+        if let Some((top, rest, at)) = self.at_top(before) {
+            return top.completions(rest).map_err(|e| e.shifted(before[..at].chars().count()));
+        }
         let mut completions = self.language.completions(before)?;
         let Some((done, partial)) = completions.path.take() else {
             return Ok(completions);
         };
         let words = super::configure::words(before, &done);
         let partial = partial.as_ref().map_or("", |t| t.text.as_str());
-        completions.items.extend(path::completions(&self.schema, &self.level, &words, partial)?);
-        completions.items.extend(self.names(&words, partial));
+        let several =
+            matches!(completions.path_action.as_str(), "set" | "delete" | "activate" | "deactivate");
+        completions.items.extend(path::completions(&self.schema, &self.level, &words, partial, several)?);
+        completions.items.extend(self.names(&words, partial, several));
         if completions.items.is_empty() && !completions.can_execute {
             return Err(ParseError::NoCompletions);
         }
@@ -46,6 +62,10 @@ impl LineCompleter {
     /// TAB and Space: the byte offset where the word being typed starts, and
     /// the words it could become.
     pub fn complete_word(&self, line: &str) -> (usize, Vec<String>) {
+        if let Some((top, rest, at)) = self.at_top(line) {
+            let (start, words) = top.complete_word(rest);
+            return (at + start, words);
+        }
         let in_path = self.language.completions(line).ok().and_then(|c| c.path);
         let Some((_, partial)) = in_path else {
             return self.language.complete_word(line);
@@ -65,8 +85,9 @@ impl LineCompleter {
     }
 
     /// The names of the entries that may come next, from the configuration.
-    fn names(&self, words: &[Word<'_>], partial: &str) -> Vec<Completion> {
-        let Ok(resolved) = resolve(&self.schema, &self.level, words) else {
+    fn names(&self, words: &[Word<'_>], partial: &str, several: bool) -> Vec<Completion> {
+        let read = if several { resolve_line } else { resolve };
+        let Ok(resolved) = read(&self.schema, &self.level, words) else {
             return Vec::new();
         };
         let names = entry_names(&self.schema, &self.client, self.candidate, &resolved);

@@ -5,11 +5,11 @@
 
 use super::commands::Outcome;
 use super::complete::entry_names;
-use super::pipe::Pipeline;
+use super::pipe::{Format, Pipeline};
 use super::render::{ConfigView, Stamp};
 use super::{Engine, Failure};
 use crate::config::editors::users_block;
-use crate::config::path::{Resolved, Step, Word, resolve};
+use crate::config::path::{Resolved, Step, Word, resolve, resolve_line};
 use crate::config::schema::Kind;
 use crate::config::tree::ends_at_entry;
 
@@ -89,6 +89,12 @@ impl Engine {
     fn read_tokens(&self, line: &str, tokens: &[Token]) -> Result<Resolved, Failure> {
         let mode = self.config_mode()?;
         resolve(&self.schema, &mode.level, &words(line, tokens)).map_err(Failure::Parse)
+    }
+
+    /// Reads the statements of `set`, `delete`, `activate` or `deactivate`.
+    fn read_statements(&self, line: &str, parsed: &Parsed<'_>) -> Result<Resolved, Failure> {
+        let mode = self.config_mode()?;
+        resolve_line(&self.schema, &mode.level, &words(line, &parsed.path)).map_err(Failure::Parse)
     }
 
     /// The words the agent is sent for a path: the level, then the path's own.
@@ -180,7 +186,7 @@ impl Engine {
         parsed: &Parsed<'_>,
         set: bool,
     ) -> Result<Outcome, Failure> {
-        let path = self.read_path(line, parsed)?;
+        let path = self.read_statements(line, parsed)?;
         if set && path.wanting.is_some() {
             let end = parsed.path.last().map_or(line.chars().count(), |t| line[..t.end].chars().count());
             return Err(Failure::Parse(ParseError::MissingArgument { column: end + 1 }));
@@ -230,7 +236,7 @@ impl Engine {
         parsed: &Parsed<'_>,
         active: bool,
     ) -> Result<Outcome, Failure> {
-        self.read_path(line, parsed)?;
+        self.read_statements(line, parsed)?;
         let operation =
             if active { edit_request::Operation::Activate } else { edit_request::Operation::Deactivate };
         self.send_edit(operation, self.path_words(&parsed.path)?, String::new())
@@ -365,7 +371,9 @@ impl Engine {
         pipeline: &Pipeline,
     ) -> Result<Outcome, Failure> {
         let path = self.read_path(line, parsed)?;
-        self.show_configuration(true, path.steps, pipeline)
+        let relative = matches!(pipeline.format, Format::Set { relative: true });
+        let relative_to = if relative { self.config_mode()?.level.len() } else { 0 };
+        self.show_configuration(true, path.steps, pipeline, relative_to)
     }
 
     /// Operational `show configuration [PATH]`: the committed configuration.
@@ -376,7 +384,7 @@ impl Engine {
         pipeline: &Pipeline,
     ) -> Result<Outcome, Failure> {
         let path = resolve(&self.schema, &[], &words(line, &parsed.path)).map_err(Failure::Parse)?;
-        self.show_configuration(false, path.steps, pipeline)
+        self.show_configuration(false, path.steps, pipeline, 0)
     }
 
     /// The configuration at `steps`, or with `| compare` the candidate's changes.
@@ -385,6 +393,7 @@ impl Engine {
         candidate: bool,
         steps: Vec<Step>,
         pipeline: &Pipeline,
+        relative_to: usize,
     ) -> Result<Outcome, Failure> {
         if let Some(rollback) = pipeline.compare {
             let request = CompareRequest {
@@ -406,7 +415,7 @@ impl Engine {
             _ => None,
         };
         let inheritance = pipeline.inheritance.unwrap_or_default();
-        show(ConfigView { schema: self.schema.clone(), steps, node, stamp, inheritance })
+        show(ConfigView { schema: self.schema.clone(), steps, node, stamp, inheritance, relative_to })
     }
 
     /// `show system rollback N [compare M]`.
@@ -433,6 +442,7 @@ impl Engine {
             node,
             stamp: None,
             inheritance: Inheritance::Unmarked,
+            relative_to: 0,
         })
     }
 
@@ -513,10 +523,15 @@ impl Engine {
         show(out)
     }
 
-    /// `rollback [N]`: rollback N (0: the committed configuration) becomes the candidate.
+    /// `rollback [N]`: rollback N (0: the committed configuration) becomes
+    /// the candidate; `rollback rescue`: the rescue configuration does.
     pub(super) fn rollback(&self, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
-        let number = parsed.arg("number").and_then(|n| n.parse().ok()).unwrap_or(0);
-        self.session().client.rollback(number)?;
+        let number = parsed.arg("number").and_then(|n| n.parse().ok());
+        let rescue = parsed.has("rescue");
+        if rescue && number.is_some() {
+            return Err(Failure::Error("'rescue' and a rollback number cannot be combined".into()));
+        }
+        self.session().client.rollback(if rescue { None } else { Some(number.unwrap_or(0)) })?;
         show("load complete\n".to_owned())
     }
 

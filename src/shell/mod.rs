@@ -709,6 +709,9 @@ impl Engine {
         if trimmed.trim_start().is_empty() {
             return Reply::default();
         }
+        if let Some(rest) = self.config.as_ref().and_then(|_| after_top(line)) {
+            return self.at_top(line, rest);
+        }
         let language = Arc::clone(self.language());
         let parsed = match language.parse(line) {
             Ok(parsed) => parsed,
@@ -743,6 +746,26 @@ impl Engine {
             reply.live = Some(live::Live { every, what: live::Watched::Command(line.to_owned()) });
         }
         self.refresh_identity();
+        reply
+    }
+
+    /// `top COMMAND` in configuration mode: the command as typed at
+    /// `[edit]`. Only `top edit` moves the session, and `exit` then returns
+    /// to where `top` was typed.
+    fn at_top(&mut self, line: &str, rest: usize) -> Reply {
+        let Some(mode) = self.config.as_mut() else { return self.run_line(&line[rest..]) };
+        let level = std::mem::take(&mut mode.level);
+        let edits = mode.previous.len();
+        let mut reply = self.run_line(&line[rest..]);
+        if let Some(mode) = self.config.as_mut() {
+            match mode.previous.get_mut(edits) {
+                Some(previous) => *previous = level,
+                None => mode.level = level,
+            }
+        }
+        if let Some(Failure::Parse(e)) = reply.failure.take() {
+            reply.failure = Some(Failure::Parse(e.shifted(line[..rest].chars().count())));
+        }
         reply
     }
 
@@ -805,5 +828,13 @@ impl Engine {
         if let Ok(identity) = self.sessions[last].client.identity() {
             self.sessions[last].identity = identity;
         }
+    }
+}
+
+/// Where the command after a leading `top` starts, when the line has one.
+pub(crate) fn after_top(line: &str) -> Option<usize> {
+    match crate::grammar::tokenize(line).as_slice() {
+        [top, next, ..] if top.text == "top" && !next.pipe => Some(next.start),
+        _ => None,
     }
 }

@@ -16,8 +16,10 @@ pub enum Format {
     Text,
     Xml,
     Json,
-    /// Configuration as `set` commands.
-    Set,
+    /// Configuration as `set` commands; `relative`: from the edit level.
+    Set {
+        relative: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -87,7 +89,7 @@ impl Pipeline {
             match pipe.action {
                 "display-xml" => pipeline.format = Format::Xml,
                 "display-json" => pipeline.format = Format::Json,
-                "display-set" => pipeline.format = Format::Set,
+                "display-set" => pipeline.format = Format::Set { relative: pipe.has("relative") },
                 "display-inheritance" => {
                     pipeline.inheritance = Some(if pipe.has("no-comments") {
                         Inheritance::Unmarked
@@ -122,7 +124,7 @@ impl Pipeline {
             Format::Text => view.text(),
             Format::Xml => to_xml(&view.element(), banner),
             Format::Json => view.json().unwrap_or_else(|| to_json(&view.element())),
-            Format::Set => view.set_form().unwrap_or_else(|| view.text()),
+            Format::Set { .. } => view.set_form().unwrap_or_else(|| view.text()),
         };
         for filter in &self.filters {
             text = filter.apply(&text, screen_length);

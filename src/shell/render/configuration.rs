@@ -24,6 +24,9 @@ pub struct ConfigView {
     pub stamp: Option<Stamp>,
     /// How inherited statements are marked (`| display inheritance`).
     pub inheritance: Inheritance,
+    /// How many steps of the path the `set` form leaves out: the edit
+    /// level's, for `| display set relative`.
+    pub relative_to: usize,
 }
 
 /// When the configuration shown was committed, or last changed.
@@ -109,7 +112,7 @@ impl View for ConfigView {
 
     fn set_form(&self) -> Option<String> {
         let (node, at, path) = self.printable();
-        let prefix: Vec<&str> = path.iter().map(|s| s.key.as_str()).collect();
+        let prefix: Vec<&str> = path.iter().skip(self.relative_to).map(|s| s.key.as_str()).collect();
         Some(to_set(&self.schema, at, &node, &prefix.join(" ")))
     }
 
@@ -268,6 +271,7 @@ mod tests {
             node,
             stamp: Some(Stamp::Changed { time: 1796379072 }),
             inheritance: Inheritance::Unmarked,
+            relative_to: 0,
         }
     }
 

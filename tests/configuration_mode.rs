@@ -1,0 +1,252 @@
+//! Configuration-mode commands as Junos reads them: `set` lines that name
+//! several statements (in configuration mode and in `load set` alike), the
+//! `top` prefix, `| display set relative`, and the rescue configuration.
+
+mod common;
+
+use common::{batch, commands};
+
+/// Lines that each set more than one statement.
+const SEVERAL: [&str; 4] = [
+    "set system login user ops class read-only authentication encrypted-password \"$6$salt$hash\"",
+    "set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24 primary",
+    "set protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive metric 10",
+    "set routing-options static route 0.0.0.0/0 next-hop 10.0.0.1 preference 200",
+];
+
+/// What `show | display set` prints of them.
+const SHOWN: &str = "\
+set system login user ops class read-only
+set system login user ops authentication encrypted-password \"$6$salt$hash\"
+set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24 primary
+set routing-options static route 0.0.0.0/0 next-hop 10.0.0.1
+set routing-options static route 0.0.0.0/0 preference 200
+set protocols ospf area 0.0.0.0 interface ge-0/0/0.0 metric 10
+set protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive
+";
+
+const SHOW: &str = "show | display set | match \"user ops|ge-0/0/0|static|ospf\"";
+
+#[test]
+fn one_set_line_sets_each_statement_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = vec!["configure"];
+    lines.extend(SEVERAL);
+    lines.extend([SHOW, "commit", "exit", "show configuration protocols ospf"]);
+    let run = commands(dir.path(), &lines);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with(&format!("Entering configuration mode\n{SHOWN}commit complete\n")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.ends_with(
+            "area 0.0.0.0 {\n    interface ge-0/0/0.0 {\n        metric 10;\n        passive;\n    }\n}\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn load_set_reads_several_statements_in_a_line_as_set_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("several.txt");
+    let text = format!("configure\nload set terminal\n{}\n^D\n{SHOW}\n", SEVERAL.join("\n"));
+    std::fs::write(&file, text).unwrap();
+    let run = batch(dir.path(), &["-f", file.to_str().unwrap()]);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(run.stdout.ends_with(&format!("^Dload complete\n{SHOWN}")), "{}", run.stdout);
+}
+
+#[test]
+fn delete_and_deactivate_take_several_statements_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = vec!["configure"];
+    lines.extend(SEVERAL);
+    lines.extend([
+        "delete protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive metric",
+        "deactivate routing-options static route 0.0.0.0/0 next-hop 10.0.0.1 preference",
+        SHOW,
+    ]);
+    let run = commands(dir.path(), &lines);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stdout.ends_with(
+            "\
+set system login user ops class read-only
+set system login user ops authentication encrypted-password \"$6$salt$hash\"
+set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24 primary
+set routing-options static route 0.0.0.0/0 next-hop 10.0.0.1
+deactivate routing-options static route 0.0.0.0/0 next-hop
+set routing-options static route 0.0.0.0/0 preference 200
+deactivate routing-options static route 0.0.0.0/0 preference
+set protocols ospf area 0.0.0.0 interface ge-0/0/0.0
+"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_word_that_is_no_statement_of_the_level_refuses_the_whole_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = batch(
+        dir.path(),
+        &[
+            "--keep-going",
+            "-c",
+            "configure",
+            "-c",
+            "set protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive bogus",
+            "-c",
+            "set protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive metric",
+            "-c",
+            "show protocols",
+        ],
+    );
+    assert_eq!(
+        run.stderr,
+        format!(
+            "lab@re0# set protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive bogus\n{}^\n\
+             syntax error, expecting <command>.\n\
+             lab@re0# set protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive metric\n{}^\n\
+             missing argument.\n",
+            " ".repeat(9 + 61),
+            " ".repeat(9 + 68)
+        )
+    );
+    assert_eq!(run.stdout, "Entering configuration mode\n");
+}
+
+#[test]
+fn top_runs_a_command_from_the_top_and_display_set_relative_from_the_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = batch(
+        dir.path(),
+        &[
+            "--echo",
+            "--keep-going",
+            "-c",
+            "configure",
+            "-c",
+            "edit interfaces ge-0/0/0",
+            "-c",
+            "set unit 0 description core",
+            "-c",
+            "top set system host-name r9",
+            "-c",
+            "top show system host-name",
+            "-c",
+            "show | display set relative",
+            "-c",
+            "top show interfaces | display set relative",
+            "-c",
+            "top set system bogus",
+            "-c",
+            "top edit protocols ospf",
+            "-c",
+            "exit",
+            "-c",
+            "show | display set relative",
+        ],
+    );
+    assert!(run.stdout.contains("\nhost-name r9;\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("\nset unit 0 description core\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("\nset interfaces ge-0/0/0 unit 0 description core\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("[edit protocols ospf]\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.trim_end().ends_with(
+            "[edit interfaces ge-0/0/0]\nlab@re0# show | display set relative\nset unit 0 description core"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.contains(&format!("{}^\nsyntax error", " ".repeat(9 + 15))), "{}", run.stderr);
+}
+
+#[test]
+fn commit_confirmed_without_minutes_waits_ten() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = commands(dir.path(), &["configure", "set system host-name r1", "commit confirmed"]);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stdout.ends_with(
+            "configuration check succeeds\ncommit confirmed will be automatically rolled back in 10 minutes \
+             unless confirmed\ncommit complete\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn the_rescue_configuration_is_saved_loaded_and_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = batch(
+        dir.path(),
+        &[
+            "--keep-going",
+            "--yes",
+            "-c",
+            "configure",
+            "-c",
+            "rollback rescue",
+            "-c",
+            "set system host-name saved",
+            "-c",
+            "commit and-quit",
+            "-c",
+            "request system configuration rescue save",
+            "-c",
+            "configure",
+            "-c",
+            "set system host-name other",
+            "-c",
+            "commit",
+            "-c",
+            "rollback rescue",
+            "-c",
+            "show system host-name",
+            "-c",
+            "rollback",
+            "-c",
+            "run request system configuration rescue delete",
+            "-c",
+            "rollback rescue",
+        ],
+    );
+    let missing = "error: rescue configuration is not set\n";
+    assert_eq!(run.stderr, missing.repeat(2), "before it is saved and after it is deleted");
+    assert_eq!(
+        run.stdout,
+        "Entering configuration mode\ncommit complete\nExiting configuration mode\n\
+         Entering configuration mode\ncommit complete\nload complete\nhost-name saved;\nload complete\n"
+    );
+}
+
+#[test]
+fn question_mark_after_a_complete_statement_lists_its_siblings_for_set_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = commands(
+        dir.path(),
+        &[
+            "configure",
+            "set protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive m?",
+            "show protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive ?",
+            "top set system host-n?",
+        ],
+    );
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "Entering configuration mode\n\
+         Possible completions:\n  <[Enter]>            Execute this command\n  metric               Interface metric\n\
+         \x20 |                    Pipe through a command\n\
+         Possible completions:\n  <[Enter]>            Execute this command\n  |                    Pipe through a command\n\
+         Possible completions:\n  <[Enter]>            Execute this command\n  host-name            Hostname for this router\n\
+         \x20 |                    Pipe through a command\n"
+    );
+}

@@ -1,5 +1,8 @@
 //! The configuration schema: which statements exist, what they hold, and how
-//! they print. Loaded from `grammar/configuration.schema`:
+//! they print. Loaded from every `grammar/schema/*.schema` file (embedded at
+//! build time; one file per top-level hierarchy), the top-level statements
+//! sorted as `grammar/schema/ORDER` lists them, which is the order Junos
+//! prints them in. A statement is added in its file and nowhere else:
 //!
 //! ```text
 //! system "System parameters" {                            # container
@@ -32,6 +35,7 @@
 //! statements, as Junos allows them at any level.
 
 use std::collections::HashSet;
+use std::sync::{Arc, OnceLock};
 
 use nom::Parser;
 use nom::branch::alt;
@@ -44,6 +48,22 @@ use nom::sequence::{delimited, preceded};
 use crate::grammar::ArgType;
 use crate::grammar::GrammarError;
 use crate::grammar::syntax::{Res, arg_type, blank, expect, locate, parse_all, quoted, word};
+
+/// Every file under `grammar/schema`, as (path, text), embedded by build.rs.
+const FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/schema_files.rs"));
+
+/// The order of the top-level statements.
+const ORDER: &str = include_str!("../../grammar/schema/ORDER");
+
+/// Places an error at `at`, in whichever of `files` holds it.
+fn locate_in(files: &[(&str, &str)], at: &str, message: String) -> GrammarError {
+    let within = |text: &str| {
+        let start = text.as_ptr() as usize;
+        (start..=start + text.len()).contains(&(at.as_ptr() as usize))
+    };
+    let (file, text) = files.iter().copied().find(|(_, text)| within(text)).unwrap_or(("", at));
+    locate(file, text, at, message)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SchemaId(usize);
@@ -98,16 +118,41 @@ pub struct Schema {
 }
 
 impl Schema {
-    /// The schema shipped in the binary.
-    pub fn shipped() -> Result<Schema, GrammarError> {
-        Schema::load("grammar/configuration.schema", include_str!("../../grammar/configuration.schema"))
+    /// The schema shipped in the binary, read once per process and shared.
+    pub fn shipped() -> Result<Arc<Schema>, GrammarError> {
+        static SHIPPED: OnceLock<Result<Arc<Schema>, GrammarError>> = OnceLock::new();
+        SHIPPED
+            .get_or_init(|| {
+                let order: Vec<&str> =
+                    ORDER.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+                Schema::load_files(FILES, Some(&order)).map(Arc::new)
+            })
+            .clone()
     }
 
+    /// A schema of one file, its top-level statements in the file's order.
     pub fn load(file: &str, text: &str) -> Result<Schema, GrammarError> {
-        let raw = parse_all(file, text, many0(statement))?;
+        Schema::load_files(&[(file, text)], None)
+    }
+
+    /// A schema made of `files` (path, text). With `order`, the top-level
+    /// statements sort as it lists them, whichever file defines them, and
+    /// one it does not list is an error.
+    pub fn load_files(files: &[(&str, &str)], order: Option<&[&str]>) -> Result<Schema, GrammarError> {
+        let located = |at: &str, message: String| locate_in(files, at, message);
+        let mut raw = Vec::new();
+        for (file, text) in files {
+            raw.extend(parse_all(file, text, many0(statement))?);
+        }
+        if let Some(order) = order {
+            if let Some(r) = raw.iter().find(|r| !order.contains(&r.name)) {
+                return Err(located(r.at, format!("'{}' is not listed in grammar/schema/ORDER", r.name)));
+            }
+            raw.sort_by_key(|r| order.iter().position(|&o| o == r.name));
+        }
         let mut schema = Schema::default();
         let mut top_level = Vec::new();
-        schema.roots = schema.place(raw, &mut top_level, &|at, message| locate(file, text, at, message))?;
+        schema.roots = schema.place(raw, &mut top_level, &located)?;
         schema.add_inheritance_points(&top_level);
         Ok(schema)
     }
@@ -398,9 +443,30 @@ mod tests {
     }
 
     #[test]
-    fn shipped_schema_loads() {
+    fn shipped_schema_loads_once_in_junos_order() {
         let s = Schema::shipped().unwrap();
-        assert!(s.keyword(None, "chassis").is_some());
+        assert!(Arc::ptr_eq(&s, &Schema::shipped().unwrap()));
+        let names: Vec<&str> = s.roots().iter().map(|&r| s.node(r).name.as_str()).collect();
+        let order: Vec<&str> = ORDER.lines().filter(|l| names.contains(l)).collect();
+        assert_eq!(names, order);
+        assert_eq!(names[..4], ["groups", "apply-groups", "system", "chassis"]);
+    }
+
+    #[test]
+    fn files_sort_by_the_order_list_and_errors_name_their_file() {
+        let files = [("b.schema", "b \"B\";\n"), ("a.schema", "a \"A\";\nc \"C\";\n")];
+        let s = Schema::load_files(&files, Some(&["c", "b", "a"])).unwrap();
+        let names: Vec<&str> = s.roots().iter().map(|&r| s.node(r).name.as_str()).collect();
+        assert_eq!(names, ["c", "b", "a"]);
+        assert_eq!(
+            Schema::load_files(&files, Some(&["b", "a"])).unwrap_err().to_string(),
+            "a.schema:2:1: 'c' is not listed in grammar/schema/ORDER"
+        );
+        let twice = [("x.schema", "a \"A\";"), ("y.schema", "\na \"A\";")];
+        assert_eq!(
+            Schema::load_files(&twice, None).unwrap_err().to_string(),
+            "y.schema:2:1: 'a' is defined twice at this level"
+        );
     }
 
     #[test]

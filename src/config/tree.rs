@@ -169,6 +169,12 @@ impl Node {
     pub fn set(&mut self, schema: &Schema, path: &Resolved) {
         let mut node = self;
         for step in &path.steps {
+            // A statement of a `choice` replaces the one set before it.
+            if step.key == schema.node(step.schema).name {
+                for rival in schema.rivals(step.schema) {
+                    node.children.shift_remove(&schema.node(rival).name);
+                }
+            }
             node = node.child_entry(&step.key);
         }
         if let Some(last) = path.steps.last() {

@@ -308,13 +308,14 @@ impl Schema {
     /// The schema shipped in the binary, read once per process and shared.
     pub fn shipped() -> Result<Arc<Schema>, GrammarError> {
         static SHIPPED: OnceLock<Result<Arc<Schema>, GrammarError>> = OnceLock::new();
-        SHIPPED
-            .get_or_init(|| {
-                let order: Vec<&str> =
-                    ORDER.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
-                Schema::load_files(FILES, Some(&order)).map(Arc::new)
-            })
-            .clone()
+        SHIPPED.get_or_init(|| Schema::read_shipped().map(Arc::new)).clone()
+    }
+
+    /// Reads the shipped schema files afresh: what `shipped` does once.
+    pub fn read_shipped() -> Result<Schema, GrammarError> {
+        let order: Vec<&str> =
+            ORDER.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+        Schema::load_files(FILES, Some(&order))
     }
 
     /// A schema of one file, its top-level statements in the file's order.

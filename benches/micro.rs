@@ -84,5 +84,10 @@ fn configuration(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, command_line, configuration);
+/// Reading every schema file: what each process pays once at start.
+fn schema(c: &mut Criterion) {
+    c.bench_function("read the shipped schema", |b| b.iter(|| Schema::read_shipped().expect("schema")));
+}
+
+criterion_group!(benches, command_line, configuration, schema);
 criterion_main!(benches);

@@ -10,7 +10,7 @@ fn main() -> anyhow::Result<()> {
     let lines: usize = args.next().context("usage: generate_config LINES [set|curly]")?.parse()?;
     let text = match args.next().as_deref() {
         None | Some("set") => generate::set_lines(lines),
-        Some("curly") => generate::curly(&Schema::shipped()?, lines),
+        Some("curly") => generate::curly(&*Schema::shipped()?, lines),
         Some(other) => bail!("unknown form {other}: set or curly"),
     };
     print!("{text}");

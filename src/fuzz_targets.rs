@@ -34,7 +34,7 @@ fn languages() -> &'static [Language; 2] {
 }
 
 fn schema() -> &'static Schema {
-    static SCHEMA: OnceLock<Schema> = OnceLock::new();
+    static SCHEMA: OnceLock<std::sync::Arc<Schema>> = OnceLock::new();
     SCHEMA.get_or_init(|| Schema::shipped().expect("the shipped schema loads"))
 }
 

@@ -385,6 +385,33 @@ fn show_system_rollback_shows_and_compares_old_configurations() {
 }
 
 #[test]
+fn a_value_that_names_a_definition_completes_with_the_defined_names_and_commit_refuses_another() {
+    let dir = state_dir();
+    let run = commands(
+        dir.path(),
+        &[
+            "configure",
+            "set system login class noc permissions view",
+            "set system login user ann class ?",
+            "set policy-options policy-statement out term t then accept",
+            "set protocols bgp group peers export ?",
+            "set protocols bgp group peers export elsewhere",
+            "commit",
+        ],
+    );
+    assert!(run.stdout.contains(
+        "  <class>              Login class\n  noc\n  super-user\n  superuser\n  operator\n  read-only\n  unauthorized\n"
+    ), "{}", run.stdout);
+    assert!(run.stdout.contains("  <export>             Export policy\n  out\n"), "{}", run.stdout);
+    assert_eq!(
+        run.stderr,
+        "[edit protocols bgp group peers]\n  'export'\n    \
+         Policy error: Policy elsewhere referenced but not defined\n\
+         error: configuration check-out failed\n"
+    );
+}
+
+#[test]
 fn names_in_the_configuration_complete_like_keywords() {
     let dir = state_dir();
     let run = commands(

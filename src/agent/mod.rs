@@ -412,7 +412,7 @@ pub fn spawn(
     // What a crash cut short, in commits and file transfers: nothing writes yet.
     crate::durable::remove_temporaries(&options.state_dir)
         .with_context(|| format!("cannot clean up state dir {}", options.state_dir.display()))?;
-    let schema = Arc::new(Schema::shipped()?);
+    let schema = Schema::shipped()?;
     let (power, exits) = power::Power::new();
     let agent = Arc::new(Agent::new(&options, schema, power)?);
     if let Some(ended) = &options.restarted_after {

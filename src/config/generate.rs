@@ -28,6 +28,9 @@ const HEADER: &[&str] = &[
     "set system syslog file messages any notice",
     "set routing-options autonomous-system 64500",
     "set routing-options router-id 10.255.255.1",
+    "set policy-options policy-statement accept-customers term t1 then accept",
+    "set policy-options policy-statement reject-bogons term t1 then reject",
+    "set firewall family inet filter edge-in term t1 then accept",
 ];
 
 /// Writes the lines of the `n`th item of a section.
@@ -90,15 +93,15 @@ fn p2p(n: usize) -> String {
     format!("10.{}.{}.{}", n >> 16 & 255, n >> 8 & 255, n & 255)
 }
 
-/// Five lines an interface: a description, an IPv4 and an IPv6 address, an
-/// input filter and the unit's description.
+/// Five lines an interface: a description, an IPv4 and an IPv6 address, the
+/// input filter (one the header defines) and the unit's description.
 fn interface(out: &mut String, n: usize) {
     let name = format!("ge-{}/{}/{}", n / 480, n / 48 % 10, n % 48);
     let unit = format!("set interfaces {name} unit 0");
     let _ = writeln!(out, "set interfaces {name} description \"customer {n} access\"");
     let _ = writeln!(out, "{unit} description \"cust-{n}\"");
     let _ = writeln!(out, "{unit} family inet address {}/30", p2p(n));
-    let _ = writeln!(out, "{unit} family inet filter input protect-{}", n % 64);
+    let _ = writeln!(out, "{unit} family inet filter input edge-in");
     let _ = writeln!(out, "{unit} family inet6 address 2001:db8:{:x}:{:x}::1/64", n >> 16, n & 0xffff);
 }
 

@@ -43,8 +43,14 @@ fn value(rng: &mut Rng, t: &ArgType) -> String {
         }
         ArgType::Ipv4 | ArgType::Ip => format!("10.{}.{}.{}", rng.below(256), rng.below(256), rng.below(256)),
         ArgType::Ipv6 => format!("2001:db8::{:x}", rng.below(65536)),
-        ArgType::Ipv4Prefix | ArgType::Prefix => format!("10.{}.{}.0/24", rng.below(256), rng.below(256)),
+        ArgType::Ipv4Prefix | ArgType::Prefix | ArgType::IpOrPrefix => {
+            format!("10.{}.{}.0/24", rng.below(256), rng.below(256))
+        }
         ArgType::Ipv6Prefix => format!("2001:db8:{:x}::/48", rng.below(65536)),
+        ArgType::InterfaceName => format!("ge-0/0/{}", rng.below(48)),
+        ArgType::Scaled { min, max, .. } => {
+            (min + rng.next_u64() % (max - min).saturating_add(1).min(1000)).to_string()
+        }
         ArgType::Enum(values) => rng.pick(values).cloned().unwrap_or_default(),
         ArgType::String | ArgType::Filename | ArgType::Path => {
             let word = rng.pick(STRINGS).copied().unwrap_or("x");

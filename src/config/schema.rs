@@ -1,5 +1,8 @@
 //! The configuration schema: which statements exist, what they hold, and how
-//! they print. Loaded from `grammar/configuration.schema`:
+//! they print. Loaded from every `grammar/schema/*.schema` file (embedded at
+//! build time; one file per top-level hierarchy), the top-level statements
+//! sorted as `grammar/schema/ORDER` lists them, which is the order Junos
+//! prints them in. A statement is added in its file and nowhere else:
 //!
 //! ```text
 //! system "System parameters" {                            # container
@@ -30,23 +33,198 @@
 //! VALUE`, and `top-level` (the entries of `groups` hold any top-level
 //! statement).
 //!
+//! Value types: `string`, `filename`, `int(A..B)`, `enum(a|b)`, `ipv4`,
+//! `ipv6`, `ip` (either), `ipv4-prefix`, `ipv6-prefix`, `prefix` (either),
+//! `ip-or-prefix`, `interface-name`, `bandwidth(A..B)` (`10g`, decimal) and
+//! `size(A..B)` (`1m`, binary); see `grammar::types` for their checks. Any
+//! file may declare, for every file to use (each must be used somewhere):
+//!
+//! ```text
+//! type severity = enum(any|emergency|alert);            # a named type
+//! type policy-name = ref(policy-options policy-statement  # names an entry of that list
+//!     "Policy error: Policy {} referenced but not defined");
+//! type login-class = ref(system login class + super-user|operator "...");  # or a built-in name
+//! grouping authentication {                             # a block of statements...
+//!     encrypted-password string "Encrypted password" secret;
+//! }
+//! root-authentication "Root password" { uses authentication; }  # ...shared where used
+//! route <destination> prefix "Static route" {
+//!     choice { discard "Discard"; next-hop [ ip ] "Next hop"; }  # setting one removes the others
+//! }
+//! ```
+//!
+//! A `ref` value completes with the names defined at its path, and commit
+//! refuses one not defined there (nor built in) with the error given, `{}`
+//! standing for the name. Loading resolves every type, grouping and
+//! reference, so a schema that loads has none dangling.
+//!
 //! When the top level defines `apply-groups`, every container and list may
 //! hold `apply-groups` and `apply-groups-except` too, first among its
 //! statements, as Junos allows them at any level.
 
-use std::collections::HashSet;
+mod read;
 
-use nom::Parser;
-use nom::branch::alt;
-use nom::bytes::complete::tag;
-use nom::character::complete::char;
-use nom::combinator::{cut, map, value};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, OnceLock};
+
 use nom::multi::many0;
-use nom::sequence::{delimited, preceded};
 
 use crate::grammar::ArgType;
 use crate::grammar::GrammarError;
-use crate::grammar::syntax::{Res, arg_type, blank, expect, locate, parse_all, quoted, word};
+use crate::grammar::syntax::{locate, parse_all};
+use read::{Decl, Item, Raw, Shape, TypeRef};
+
+/// Every file under `grammar/schema`, as (path, text), embedded by build.rs.
+const FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/schema_files.rs"));
+
+/// The order of the top-level statements.
+const ORDER: &str = include_str!("../../grammar/schema/ORDER");
+
+/// Places an error at `at`, in whichever of `files` holds it.
+fn locate_in(files: &[(&str, &str)], at: &str, message: String) -> GrammarError {
+    let within = |text: &str| {
+        let start = text.as_ptr() as usize;
+        (start..=start + text.len()).contains(&(at.as_ptr() as usize))
+    };
+    let (file, text) = files.iter().copied().find(|(_, text)| within(text)).unwrap_or(("", at));
+    locate(file, text, at, message)
+}
+
+/// One statement of a level as read: at the top, or in a body or grouping.
+enum Member<'r, 'a> {
+    Statement(&'r Raw<'a>),
+    Item(&'r Item<'a>),
+}
+
+/// A reference as read, its path not yet looked up.
+struct PendingReference<'a> {
+    at: &'a str,
+    path: Vec<&'a str>,
+    builtin: Vec<&'a str>,
+    message: String,
+}
+
+/// What placing the statements needs besides them: the declarations of
+/// every file, and what has been made of them so far.
+struct Loader<'r, 'a> {
+    located: &'r dyn Fn(&str, String) -> GrammarError,
+    types: HashMap<&'a str, (&'a str, &'r TypeRef<'a>)>,
+    groupings: HashMap<&'a str, &'r [Item<'a>]>,
+    /// Grouping declarations, to find those never used.
+    grouping_at: Vec<(&'a str, &'a str)>,
+    used_types: HashSet<&'a str>,
+    placed: HashMap<&'a str, Vec<SchemaId>>,
+    /// The groupings being placed, innermost last.
+    using: Vec<&'a str>,
+    references: Vec<PendingReference<'a>>,
+    top_level: Vec<SchemaId>,
+}
+
+impl<'r, 'a> Loader<'r, 'a> {
+    fn new(
+        decls: &'r [Decl<'a>],
+        located: &'r dyn Fn(&str, String) -> GrammarError,
+    ) -> Result<Self, GrammarError> {
+        let mut loader = Loader {
+            located,
+            types: HashMap::new(),
+            groupings: HashMap::new(),
+            grouping_at: Vec::new(),
+            used_types: HashSet::new(),
+            placed: HashMap::new(),
+            using: Vec::new(),
+            references: Vec::new(),
+            top_level: Vec::new(),
+        };
+        for decl in decls {
+            match decl {
+                Decl::Type { at, name, ty } => {
+                    if loader.types.insert(name, (at, ty)).is_some() {
+                        return Err(located(at, format!("type '{name}' is defined twice")));
+                    }
+                }
+                Decl::Grouping { at, name, items } => {
+                    if loader.groupings.insert(name, items).is_some() {
+                        return Err(located(at, format!("grouping '{name}' is defined twice")));
+                    }
+                    loader.grouping_at.push((at, name));
+                }
+                Decl::Statement(_) => {}
+            }
+        }
+        Ok(loader)
+    }
+
+    /// The built-in type `t` stands for, and what it references.
+    fn resolve(
+        &mut self,
+        at: &'a str,
+        t: &'r TypeRef<'a>,
+        depth: usize,
+    ) -> Result<(ArgType, Option<PendingReference<'a>>), GrammarError> {
+        match t {
+            TypeRef::Builtin(t) => Ok((t.clone(), None)),
+            TypeRef::Ref { path, builtin, message } => Ok((
+                ArgType::String,
+                Some(PendingReference {
+                    at,
+                    path: path.clone(),
+                    builtin: builtin.clone(),
+                    message: message.clone(),
+                }),
+            )),
+            TypeRef::Named(name) => {
+                let Some(&(declared, t)) = self.types.get(name) else {
+                    return Err((self.located)(at, format!("no type '{name}'")));
+                };
+                if depth > self.types.len() {
+                    return Err((self.located)(declared, format!("type '{name}' is defined by itself")));
+                }
+                self.used_types.insert(name);
+                self.resolve(declared, t, depth + 1)
+            }
+        }
+    }
+
+    /// Looks up every reference's list, and refuses a declaration that
+    /// nothing uses (it would go unchecked).
+    fn finish(&self, schema: &mut Schema) -> Result<(), GrammarError> {
+        for r in &self.references {
+            let mut at = None;
+            for word in &r.path {
+                at = schema
+                    .children(at)
+                    .iter()
+                    .copied()
+                    .find(|&c| schema.node(c).has_keyword() && schema.node(c).name == *word);
+                if at.is_none() {
+                    break;
+                }
+            }
+            let target = at.filter(|&t| match schema.node(t).kind {
+                Kind::List { keyword: true, .. } => true,
+                Kind::Container => schema.unnamed(Some(t)).is_some(),
+                _ => false,
+            });
+            let Some(target) = target else {
+                return Err((self.located)(r.at, format!("'{}' names no list", r.path.join(" "))));
+            };
+            schema.references.push(Reference {
+                path: r.path.iter().map(|w| (*w).to_owned()).collect(),
+                target,
+                builtin: r.builtin.iter().map(|w| (*w).to_owned()).collect(),
+                message: r.message.clone(),
+            });
+        }
+        if let Some((name, (at, _))) = self.types.iter().find(|(name, _)| !self.used_types.contains(*name)) {
+            return Err((self.located)(at, format!("type '{name}' is never used")));
+        }
+        if let Some((at, name)) = self.grouping_at.iter().find(|(_, name)| !self.placed.contains_key(name)) {
+            return Err((self.located)(at, format!("grouping '{name}' is never used")));
+        }
+        Ok(())
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SchemaId(usize);
@@ -83,6 +261,30 @@ pub struct SchemaNode {
     pub ordered: bool,
     pub secret: bool,
     pub default: Option<String>,
+    /// What the value names, when it names something defined elsewhere.
+    reference: Option<usize>,
+    /// The `choice` this statement belongs to.
+    choice: Option<usize>,
+}
+
+/// A value that names an entry defined elsewhere in the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    /// The keywords from the top to the list whose entries it names.
+    pub path: Vec<String>,
+    /// That list (or the container of a list without a keyword).
+    pub target: SchemaId,
+    /// Names Junos defines itself, valid without an entry.
+    pub builtin: Vec<String>,
+    /// The commit error, `{}` standing for the name.
+    message: String,
+}
+
+impl Reference {
+    /// The commit error for `name`, undefined.
+    pub fn error(&self, name: &str) -> String {
+        self.message.replace("{}", name)
+    }
 }
 
 impl SchemaNode {
@@ -96,23 +298,68 @@ impl SchemaNode {
 pub struct Schema {
     nodes: Vec<SchemaNode>,
     roots: Vec<SchemaId>,
+    references: Vec<Reference>,
+    /// The members of each `choice`.
+    choices: Vec<Vec<SchemaId>>,
+    /// The keyword statements of each node (the top level last), by name.
+    index: Vec<HashMap<String, SchemaId>>,
     /// What finds secret values in text, made from this schema's secret
     /// statements the first time it is needed.
     pub(super) secret_patterns: std::sync::OnceLock<Vec<(regex::Regex, String)>>,
 }
 
 impl Schema {
-    /// The schema shipped in the binary.
-    pub fn shipped() -> Result<Schema, GrammarError> {
-        Schema::load("grammar/configuration.schema", include_str!("../../grammar/configuration.schema"))
+    /// The schema shipped in the binary, read once per process and shared.
+    pub fn shipped() -> Result<Arc<Schema>, GrammarError> {
+        static SHIPPED: OnceLock<Result<Arc<Schema>, GrammarError>> = OnceLock::new();
+        SHIPPED.get_or_init(|| Schema::read_shipped().map(Arc::new)).clone()
     }
 
+    /// Reads the shipped schema files afresh: what `shipped` does once.
+    pub fn read_shipped() -> Result<Schema, GrammarError> {
+        let order: Vec<&str> =
+            ORDER.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+        Schema::load_files(FILES, Some(&order))
+    }
+
+    /// A schema of one file, its top-level statements in the file's order.
     pub fn load(file: &str, text: &str) -> Result<Schema, GrammarError> {
-        let raw = parse_all(file, text, many0(statement))?;
+        Schema::load_files(&[(file, text)], None)
+    }
+
+    /// A schema made of `files` (path, text). With `order`, the top-level
+    /// statements sort as it lists them, whichever file defines them, and
+    /// one it does not list is an error.
+    pub fn load_files(files: &[(&str, &str)], order: Option<&[&str]>) -> Result<Schema, GrammarError> {
+        let located = |at: &str, message: String| locate_in(files, at, message);
+        let mut decls = Vec::new();
+        for (file, text) in files {
+            decls.extend(parse_all(file, text, many0(read::decl))?);
+        }
+        let mut loader = Loader::new(&decls, &located)?;
+        let mut raws: Vec<&Raw<'_>> =
+            decls.iter().filter_map(|d| if let Decl::Statement(r) = d { Some(r) } else { None }).collect();
+        if let Some(order) = order {
+            if let Some(r) = raws.iter().find(|r| !order.contains(&r.name)) {
+                return Err(located(r.at, format!("'{}' is not listed in grammar/schema/ORDER", r.name)));
+            }
+            raws.sort_by_key(|r| order.iter().position(|&o| o == r.name));
+        }
         let mut schema = Schema::default();
-        let mut top_level = Vec::new();
-        schema.roots = schema.place(raw, &mut top_level, &|at, message| locate(file, text, at, message))?;
-        schema.add_inheritance_points(&top_level);
+        schema.roots = schema.place(raws.into_iter().map(Member::Statement), &mut loader)?;
+        loader.finish(&mut schema)?;
+        schema.add_inheritance_points(&loader.top_level);
+        schema.index = (0..=schema.nodes.len())
+            .map(|n| {
+                let parent = (n < schema.nodes.len()).then_some(SchemaId(n));
+                schema
+                    .children(parent)
+                    .iter()
+                    .filter(|&&c| schema.node(c).has_keyword())
+                    .map(|&c| (schema.node(c).name.clone(), c))
+                    .collect()
+            })
+            .collect();
         Ok(schema)
     }
 
@@ -172,10 +419,29 @@ impl Schema {
 
     /// The keyword statement `name` directly under `parent`.
     pub fn keyword(&self, parent: Option<SchemaId>, name: &str) -> Option<SchemaId> {
-        self.children(parent)
-            .iter()
-            .copied()
-            .find(|&c| self.node(c).has_keyword() && self.node(c).name == name)
+        let slot = parent.map_or(self.nodes.len(), |p| p.0);
+        match self.index.get(slot) {
+            Some(index) => index.get(name).copied(),
+            // While loading, before the index is made.
+            None => self
+                .children(parent)
+                .iter()
+                .copied()
+                .find(|&c| self.node(c).has_keyword() && self.node(c).name == name),
+        }
+    }
+
+    /// What the value of `id` names, when it names something defined elsewhere.
+    pub fn reference(&self, id: SchemaId) -> Option<&Reference> {
+        self.node(id).reference.map(|r| &self.references[r])
+    }
+
+    /// The statements that setting `id` removes: the others of its `choice`.
+    pub fn rivals(&self, id: SchemaId) -> impl Iterator<Item = SchemaId> + '_ {
+        self.node(id)
+            .choice
+            .into_iter()
+            .flat_map(move |c| self.choices[c].iter().copied().filter(move |&m| m != id))
     }
 
     /// The list without a keyword (or the value) directly under `parent`.
@@ -188,159 +454,137 @@ impl Schema {
         self.children(parent).iter().position(|&c| c == id).unwrap_or(usize::MAX)
     }
 
-    fn place(
+    /// Places the statements of one level, and checks their names.
+    fn place<'r, 'a: 'r>(
         &mut self,
-        raw: Vec<Raw<'_>>,
-        top_level: &mut Vec<SchemaId>,
-        located: &dyn Fn(&str, String) -> GrammarError,
+        members: impl IntoIterator<Item = Member<'r, 'a>>,
+        loader: &mut Loader<'r, 'a>,
     ) -> Result<Vec<SchemaId>, GrammarError> {
-        let mut seen = HashSet::new();
-        let mut unnamed = 0;
-        let mut ids = Vec::new();
-        for r in raw {
-            let kind = r.kind(located)?;
-            let node_has_keyword = !matches!(kind, Kind::List { keyword: false, .. } | Kind::Value(_));
-            if node_has_keyword && !seen.insert(r.name) {
-                return Err(located(r.at, format!("'{}' is defined twice at this level", r.name)));
-            }
-            if !node_has_keyword {
-                unnamed += 1;
-                if unnamed > 1 {
-                    return Err(located(r.at, "only one statement without a keyword per level".into()));
+        let mut placed: Vec<(&'a str, SchemaId)> = Vec::new();
+        for member in members {
+            match member {
+                Member::Statement(raw) | Member::Item(Item::Statement(raw)) => {
+                    placed.push((raw.at, self.place_statement(raw, loader)?));
+                }
+                Member::Item(Item::Uses { at, name }) => {
+                    placed.extend(self.grouping(at, name, loader)?.into_iter().map(|id| (*at, id)));
+                }
+                Member::Item(Item::Choice { at, items }) => {
+                    let ids = self.place(items.iter().map(Member::Item), loader)?;
+                    for &id in &ids {
+                        self.nodes[id.0].choice = Some(self.choices.len());
+                    }
+                    self.choices.push(ids.clone());
+                    placed.extend(ids.into_iter().map(|id| (*at, id)));
                 }
             }
-            let children = self.place(r.body.unwrap_or_default(), top_level, located)?;
-            let attribute = |a: &str| r.attributes.iter().any(|(name, _)| *name == a);
-            let placeholder = match &r.shape {
-                Shape::Keyed(key, _) => format!("<{key}>"),
-                _ => format!("<{}>", r.name),
-            };
-            self.nodes.push(SchemaNode {
-                name: r.name.to_owned(),
-                placeholder,
-                kind,
-                help: r.help,
-                children,
-                mandatory: attribute("mandatory"),
-                presence: attribute("presence"),
-                oneliner: attribute("oneliner"),
-                inline: attribute("inline"),
-                ordered: attribute("ordered"),
-                secret: attribute("secret"),
-                default: r
-                    .attributes
-                    .iter()
-                    .find(|(name, _)| *name == "default")
-                    .and_then(|(_, v)| v.clone()),
-            });
-            ids.push(SchemaId(self.nodes.len() - 1));
-            if attribute("top-level") {
-                top_level.push(SchemaId(self.nodes.len() - 1));
+        }
+        let mut seen = HashSet::new();
+        let mut unnamed = 0;
+        for &(at, id) in &placed {
+            let node = &self.nodes[id.0];
+            if node.has_keyword() && !seen.insert(node.name.as_str()) {
+                return Err((loader.located)(at, format!("'{}' is defined twice at this level", node.name)));
+            }
+            if !node.has_keyword() {
+                unnamed += 1;
+                if unnamed > 1 {
+                    return Err((loader.located)(
+                        at,
+                        "only one statement without a keyword per level".into(),
+                    ));
+                }
             }
         }
-        Ok(ids)
+        Ok(placed.into_iter().map(|(_, id)| id).collect())
     }
-}
 
-/// What follows a statement's keyword, before its help.
-#[derive(Debug, Clone)]
-enum Shape {
-    Bare,
-    Typed(ArgType),
-    Keyed(String, ArgType),
-    Listed(ArgType),
-}
-
-/// A statement as read, before it is placed.
-struct Raw<'a> {
-    at: &'a str,
-    name: &'a str,
-    /// `<name>`: no keyword.
-    unnamed: bool,
-    shape: Shape,
-    help: String,
-    attributes: Vec<(&'a str, Option<String>)>,
-    body: Option<Vec<Raw<'a>>>,
-}
-
-impl Raw<'_> {
-    fn kind(&self, located: &dyn Fn(&str, String) -> GrammarError) -> Result<Kind, GrammarError> {
-        let body = self.body.is_some();
-        Ok(match (&self.shape, self.unnamed) {
-            (Shape::Typed(t), true) if body => Kind::List { keyword: false, key: t.clone() },
-            (Shape::Typed(t), true) => Kind::Value(t.clone()),
+    fn place_statement<'r, 'a: 'r>(
+        &mut self,
+        r: &'r Raw<'a>,
+        loader: &mut Loader<'r, 'a>,
+    ) -> Result<SchemaId, GrammarError> {
+        let located = loader.located;
+        let body = r.body.is_some();
+        let mut reference = None;
+        let mut resolve =
+            |t: &'r TypeRef<'a>, loader: &mut Loader<'r, 'a>| -> Result<ArgType, GrammarError> {
+                let (t, r) = loader.resolve(r.at, t, 0)?;
+                reference = r;
+                Ok(t)
+            };
+        let kind = match (&r.shape, r.unnamed) {
+            (Shape::Typed(t), true) if body => Kind::List { keyword: false, key: resolve(t, loader)? },
+            (Shape::Typed(t), true) => Kind::Value(resolve(t, loader)?),
             (Shape::Bare, false) if body => Kind::Container,
             (Shape::Bare, false) => Kind::Flag,
-            (Shape::Typed(t), false) if !body => Kind::Leaf(t.clone()),
-            (Shape::Keyed(_, t), false) => Kind::List { keyword: true, key: t.clone() },
-            (Shape::Listed(t), false) if !body => Kind::LeafList(t.clone()),
-            _ => return Err(located(self.at, format!("'{}' cannot have this form", self.name))),
-        })
+            (Shape::Typed(t), false) if !body => Kind::Leaf(resolve(t, loader)?),
+            (Shape::Keyed(_, t), false) => Kind::List { keyword: true, key: resolve(t, loader)? },
+            (Shape::Listed(t), false) if !body => Kind::LeafList(resolve(t, loader)?),
+            _ => return Err(located(r.at, format!("'{}' cannot have this form", r.name))),
+        };
+        let reference = match reference {
+            Some(pending) => {
+                loader.references.push(pending);
+                Some(loader.references.len() - 1)
+            }
+            None => None,
+        };
+        let children = match &r.body {
+            Some(items) => self.place(items.iter().map(Member::Item), loader)?,
+            None => Vec::new(),
+        };
+        let attribute = |a: &str| r.attributes.iter().any(|(name, _)| *name == a);
+        let placeholder = match &r.shape {
+            Shape::Keyed(key, _) => format!("<{key}>"),
+            _ => format!("<{}>", r.name),
+        };
+        self.nodes.push(SchemaNode {
+            name: r.name.to_owned(),
+            placeholder,
+            kind,
+            help: r.help.clone(),
+            children,
+            mandatory: attribute("mandatory"),
+            presence: attribute("presence"),
+            oneliner: attribute("oneliner"),
+            inline: attribute("inline"),
+            ordered: attribute("ordered"),
+            secret: attribute("secret"),
+            default: r.attributes.iter().find(|(name, _)| *name == "default").and_then(|(_, v)| v.clone()),
+            reference,
+            choice: None,
+        });
+        let id = SchemaId(self.nodes.len() - 1);
+        if attribute("top-level") {
+            loader.top_level.push(id);
+        }
+        Ok(id)
     }
-}
 
-fn attribute(input: &str) -> Res<'_, (&str, Option<String>)> {
-    alt((
-        map(preceded((tag("default"), blank), cut(alt((quoted, map(word, str::to_owned))))), |v| {
-            ("default", Some(v))
-        }),
-        map(
-            alt((
-                tag("mandatory"),
-                tag("presence"),
-                tag("oneliner"),
-                tag("inline"),
-                tag("ordered"),
-                tag("secret"),
-                tag("top-level"),
-            )),
-            |a| (a, None),
-        ),
-    ))
-    .parse(input)
-}
-
-fn statement(input: &str) -> Res<'_, Raw<'_>> {
-    let (input, ()) = blank(input)?;
-    let at = input;
-    let (input, (name, unnamed)) =
-        alt((map(delimited(char('<'), cut(word), cut(char('>'))), |n| (n, true)), map(word, |n| (n, false))))
-            .parse(input)?;
-    let (input, ()) = blank(input)?;
-    let (input, shape) = if unnamed {
-        map(cut(expect("value type", arg_type)), Shape::Typed).parse(input)?
-    } else {
-        alt((
-            map(
-                (delimited(char('<'), word, char('>')), blank, cut(expect("key type", arg_type))),
-                |(k, (), t)| Shape::Keyed(k.to_owned(), t),
-            ),
-            map(delimited((char('['), blank), cut(arg_type), (blank, cut(char(']')))), Shape::Listed),
-            map(arg_type, Shape::Typed),
-            value(Shape::Bare, tag("")),
-        ))
-        .parse(input)?
-    };
-    let (input, ()) = blank(input)?;
-    let (input, help) = cut(expect("quoted help text", quoted)).parse(input)?;
-    let (input, attributes) = many0(preceded(blank, attribute)).parse(input)?;
-    let (input, ()) = blank(input)?;
-    let (input, body) = cut(expect(
-        "';' or '{'",
-        alt((
-            map(char(';'), |_| None),
-            map(
-                delimited(
-                    char('{'),
-                    many0(statement),
-                    preceded(blank, expect("'}' or a statement", char('}'))),
-                ),
-                Some,
-            ),
-        )),
-    ))
-    .parse(input)?;
-    Ok((input, Raw { at, name, unnamed, shape, help, attributes, body }))
+    /// The statements of grouping `name`, placed the first time it is used
+    /// and shared by every use.
+    fn grouping<'r, 'a: 'r>(
+        &mut self,
+        at: &'a str,
+        name: &'a str,
+        loader: &mut Loader<'r, 'a>,
+    ) -> Result<Vec<SchemaId>, GrammarError> {
+        if let Some(ids) = loader.placed.get(name) {
+            return Ok(ids.clone());
+        }
+        let Some(&items) = loader.groupings.get(name) else {
+            return Err((loader.located)(at, format!("no grouping '{name}'")));
+        };
+        if loader.using.contains(&name) {
+            return Err((loader.located)(at, format!("grouping '{name}' uses itself")));
+        }
+        loader.using.push(name);
+        let ids = self.place(items.iter().map(Member::Item), loader)?;
+        loader.using.pop();
+        loader.placed.insert(name, ids.clone());
+        Ok(ids)
+    }
 }
 
 #[cfg(test)]
@@ -406,9 +650,118 @@ mod tests {
     }
 
     #[test]
-    fn shipped_schema_loads() {
+    fn shipped_schema_loads_once_in_junos_order() {
         let s = Schema::shipped().unwrap();
-        assert!(s.keyword(None, "chassis").is_some());
+        assert!(Arc::ptr_eq(&s, &Schema::shipped().unwrap()));
+        let names: Vec<&str> = s.roots().iter().map(|&r| s.node(r).name.as_str()).collect();
+        let order: Vec<&str> = ORDER.lines().filter(|l| names.contains(l)).collect();
+        assert_eq!(names, order);
+        assert_eq!(names[..5], ["version", "groups", "apply-groups", "system", "chassis"]);
+    }
+
+    #[test]
+    fn files_sort_by_the_order_list_and_errors_name_their_file() {
+        let files = [("b.schema", "b \"B\";\n"), ("a.schema", "a \"A\";\nc \"C\";\n")];
+        let s = Schema::load_files(&files, Some(&["c", "b", "a"])).unwrap();
+        let names: Vec<&str> = s.roots().iter().map(|&r| s.node(r).name.as_str()).collect();
+        assert_eq!(names, ["c", "b", "a"]);
+        assert_eq!(
+            Schema::load_files(&files, Some(&["b", "a"])).unwrap_err().to_string(),
+            "a.schema:2:1: 'c' is not listed in grammar/schema/ORDER"
+        );
+        let twice = [("x.schema", "a \"A\";"), ("y.schema", "\na \"A\";")];
+        assert_eq!(
+            Schema::load_files(&twice, None).unwrap_err().to_string(),
+            "y.schema:2:1: 'a' is defined twice at this level"
+        );
+    }
+
+    const SHARED: &str = r#"
+        type name = string;
+        type policy = ref(policies policy + default "Policy {} is not defined");
+        grouping auth {
+            password string "Password" secret;
+            key name "Key";
+        }
+        policies "Policies" { policy <name> name "A policy" { uses auth; } }
+        root "Root" {
+            uses auth;
+            export [ policy ] "Export";
+            route <to> prefix "Route" {
+                choice { discard "Discard"; next-hop ip "Next hop"; reject "Reject"; }
+            }
+        }
+    "#;
+
+    #[test]
+    fn types_groupings_references_and_choices() {
+        let s = Schema::load("t", SHARED).unwrap();
+        let root = s.keyword(None, "root").unwrap();
+        let policies = s.keyword(None, "policies").unwrap();
+        let policy = s.keyword(Some(policies), "policy").unwrap();
+        // A grouping's statements are shared by every use.
+        assert_eq!(s.keyword(Some(root), "password"), s.keyword(Some(policy), "password"));
+        assert_eq!(s.node(s.keyword(Some(root), "key").unwrap()).kind, Kind::Leaf(ArgType::String));
+        let export = s.keyword(Some(root), "export").unwrap();
+        let reference = s.reference(export).unwrap();
+        assert_eq!((reference.path.join(" "), reference.target), ("policies policy".into(), policy));
+        assert_eq!(reference.builtin, ["default"]);
+        assert_eq!(reference.error("p1"), "Policy p1 is not defined");
+        let route = s.keyword(Some(root), "route").unwrap();
+        let discard = s.keyword(Some(route), "discard").unwrap();
+        let rivals: Vec<&str> = s.rivals(discard).map(|r| s.node(r).name.as_str()).collect();
+        assert_eq!(rivals, ["next-hop", "reject"]);
+    }
+
+    #[test]
+    fn setting_one_statement_of_a_choice_removes_the_others() {
+        use crate::config::path::{Word, resolve};
+        use crate::config::tree::Node;
+        let s = Schema::load("t", SHARED).unwrap();
+        let mut tree = Node::default();
+        for line in ["root route 10.0.0.0/8 discard", "root route 10.0.0.0/8 next-hop 10.1.1.1"] {
+            let words: Vec<Word<'_>> = line.split(' ').map(|text| Word { text, column: 0, end: 0 }).collect();
+            tree.set(&s, &resolve(&s, &[], &words).unwrap());
+        }
+        let route = tree.descend(["root", "route", "10.0.0.0/8"]).unwrap();
+        assert_eq!(route.children.keys().collect::<Vec<_>>(), ["next-hop"]);
+    }
+
+    #[test]
+    fn declarations_that_do_not_resolve_are_located_errors() {
+        let e = |t: &str| Schema::load("s", t).unwrap_err().to_string();
+        assert_eq!(e("a nothing \"A\";"), "s:1:1: no type 'nothing'");
+        assert_eq!(e("a \"A\" { uses g; }"), "s:1:9: no grouping 'g'");
+        assert_eq!(
+            e("grouping g { a \"A\" { uses g; } }\nb \"B\" { uses g; }"),
+            "s:1:22: grouping 'g' uses itself"
+        );
+        assert_eq!(e("type t = u;\ntype u = t;\na t \"A\";"), "s:2:1: type 'u' is defined by itself");
+        assert_eq!(e("type t = string;\na \"A\";"), "s:1:1: type 't' is never used");
+        assert_eq!(e("grouping g { a \"A\"; }"), "s:1:1: grouping 'g' is never used");
+        assert_eq!(e("a ref(b c \"x\") \"A\";\nb \"B\";"), "s:1:1: 'b c' names no list");
+        assert_eq!(
+            e("grouping g { a \"A\"; }\nb \"B\" { a \"A\"; uses g; }"),
+            "s:2:16: 'a' is defined twice at this level"
+        );
+    }
+
+    /// Loading the shipped files resolves every type, grouping and
+    /// reference (or fails); this checks what they resolved to.
+    #[test]
+    fn every_shipped_reference_names_a_list() {
+        let s = Schema::shipped().unwrap();
+        assert!(s.references.len() >= 5);
+        for r in &s.references {
+            assert!(r.path.iter().all(|w| !w.is_empty()));
+            assert!(matches!(s.node(r.target).kind, Kind::List { .. } | Kind::Container), "{r:?}");
+        }
+        let class = s.keyword(None, "system").and_then(|x| s.keyword(Some(x), "login"));
+        let user = class.and_then(|l| s.keyword(Some(l), "user")).unwrap();
+        let class = s.reference(s.keyword(Some(user), "class").unwrap()).unwrap();
+        for builtin in &class.builtin {
+            assert!(crate::permissions::predefined(builtin).is_some(), "{builtin}");
+        }
     }
 
     #[test]

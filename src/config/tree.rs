@@ -173,7 +173,16 @@ impl Node {
     }
 
     fn set_one(&mut self, schema: &Schema, steps: &[Step], values: &[String]) {
-        let node = self.entry(steps);
+        let mut node = self;
+        for step in steps {
+            // A statement of a `choice` replaces the one set before it.
+            if step.key == schema.node(step.schema).name {
+                for rival in schema.rivals(step.schema) {
+                    node.children.shift_remove(&schema.node(rival).name);
+                }
+            }
+            node = node.child_entry(&step.key);
+        }
         if let Some(last) = steps.last() {
             match schema.node(last.schema).kind {
                 Kind::LeafList(_) => {

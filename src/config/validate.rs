@@ -1,6 +1,6 @@
 //! Checks a whole configuration at commit: what a single `set` cannot see.
 
-use super::schema::{Kind, Schema, SchemaId};
+use super::schema::{Kind, Reference, Schema, SchemaId};
 use super::tree::{Node, sorted_children};
 
 use super::print::quote;
@@ -64,38 +64,92 @@ pub fn check_from(schema: &Schema, root: &Node, passed: Option<&Node>) -> Vec<Ch
     processes(root, &mut errors);
     passwords(root, &mut errors);
     login_classes(root, &mut errors);
+    references(schema, None, root, root, "", &mut errors);
     groups(root, &mut errors);
     errors
 }
 
-/// A user of a class nobody defined could never log in; a class named like
-/// a predefined one would shadow it.
-fn login_classes(root: &Node, errors: &mut Vec<CheckError>) {
-    let Some(login) = root.descend(["system", "login"]) else { return };
-    let defined = login.descend(["class"]);
-    if let Some(classes) = defined {
-        for name in classes.children.keys().filter(|n| crate::permissions::predefined(n).is_some()) {
-            errors.push(CheckError {
-                path: " system login class".into(),
-                statement: quote(name),
-                message: format!("'{name}' is a predefined class name"),
-                missing_mandatory: false,
-            });
+/// Every value that names something defined elsewhere (the schema's `ref`
+/// types) names something defined, or one of Junos's own names. The whole
+/// tree is walked: removing a definition breaks statements left unchanged.
+fn references(
+    schema: &Schema,
+    at: Option<SchemaId>,
+    node: &Node,
+    root: &Node,
+    path: &str,
+    errors: &mut Vec<CheckError>,
+) {
+    for (step, child) in sorted_children(schema, at, node) {
+        if at.is_none() && step.key == "groups" {
+            continue;
+        }
+        let s = schema.node(step.schema);
+        match &s.kind {
+            Kind::Leaf(_) | Kind::LeafList(_) => {
+                let Some(reference) = schema.reference(step.schema) else { continue };
+                let defined = defined_names(schema, reference, root);
+                for value in child
+                    .values
+                    .iter()
+                    .filter(|v| !reference.builtin.contains(v) && !defined.contains(&v.as_str()))
+                {
+                    let statement = if matches!(s.kind, Kind::Leaf(_)) {
+                        format!("{} {}", s.name, quote(value))
+                    } else {
+                        s.name.clone()
+                    };
+                    errors.push(CheckError {
+                        path: path.to_owned(),
+                        statement,
+                        message: reference.error(value),
+                        missing_mandatory: false,
+                    });
+                }
+            }
+            Kind::Container => {
+                references(schema, Some(step.schema), child, root, &format!("{path} {}", s.name), errors)
+            }
+            Kind::List { keyword: false, .. } => references(
+                schema,
+                Some(step.schema),
+                child,
+                root,
+                &format!("{path} {}", quote(&step.key)),
+                errors,
+            ),
+            Kind::List { keyword: true, .. } => {
+                for (name, entry) in &child.children {
+                    let inner = format!("{path} {} {}", s.name, quote(name));
+                    references(schema, Some(step.schema), entry, root, &inner, errors);
+                }
+            }
+            Kind::Flag | Kind::Value(_) => {}
         }
     }
-    let Some(users) = login.descend(["user"]) else { return };
-    for (name, user) in &users.children {
-        let Some(class) = user.descend(["class"]).and_then(|c| c.values.first()) else { continue };
-        let known = crate::permissions::predefined(class).is_some()
-            || defined.is_some_and(|d| d.children.contains_key(class));
-        if !known {
-            errors.push(CheckError {
-                path: format!(" system login user {}", quote(name)),
-                statement: format!("class {}", quote(class)),
-                message: format!("Undefined login class: '{class}'"),
-                missing_mandatory: false,
-            });
-        }
+}
+
+/// The names of the entries a reference may name, in `root`.
+pub fn defined_names<'n>(schema: &Schema, reference: &Reference, root: &'n Node) -> Vec<&'n str> {
+    let Some(list) = root.descend(reference.path.iter().map(String::as_str)) else { return Vec::new() };
+    let keyword_list = matches!(schema.node(reference.target).kind, Kind::List { keyword: true, .. });
+    list.children
+        .keys()
+        .map(String::as_str)
+        .filter(|name| keyword_list || schema.keyword(Some(reference.target), name).is_none())
+        .collect()
+}
+
+/// A class named like a predefined one would shadow it.
+fn login_classes(root: &Node, errors: &mut Vec<CheckError>) {
+    let Some(classes) = root.descend(["system", "login", "class"]) else { return };
+    for name in classes.children.keys().filter(|n| crate::permissions::predefined(n).is_some()) {
+        errors.push(CheckError {
+            path: " system login class".into(),
+            statement: quote(name),
+            message: format!("'{name}' is a predefined class name"),
+            missing_mandatory: false,
+        });
     }
 }
 
@@ -360,6 +414,27 @@ mod tests {
             CheckError::report(&check(&schema, &classes), true),
             "[edit system login class]\n  'operator'\n    'operator' is a predefined class name\n\
              [edit system login user ann]\n  'class noc'\n    Undefined login class: 'noc'\n\
+             error: configuration check-out failed\n"
+        );
+        let references = build(
+            &schema,
+            &[
+                "system root-authentication encrypted-password x",
+                "interfaces ge-0/0/0 unit 0 family inet filter input nowhere",
+                "interfaces ge-0/0/0 unit 0 family inet filter output edge",
+                "firewall family inet filter edge term t then accept",
+                "protocols bgp group peers export [ out missing ]",
+                "policy-options policy-statement out term t from prefix-list [ gone ]",
+            ],
+        );
+        assert_eq!(
+            CheckError::report(&check(&schema, &references), true),
+            "[edit interfaces ge-0/0/0 unit 0 family inet filter]\n  'input nowhere'\n    \
+             Referenced filter 'nowhere' is not defined\n\
+             [edit protocols bgp group peers]\n  'export'\n    \
+             Policy error: Policy missing referenced but not defined\n\
+             [edit policy-options policy-statement out term t from]\n  'prefix-list'\n    \
+             Policy error: prefix-list gone referenced but not defined\n\
              error: configuration check-out failed\n"
         );
         let empty = check(&schema, &Node::default());

@@ -69,14 +69,25 @@ pub(crate) fn quoted(input: &str) -> Res<'_, String> {
     map(delimited(char('"'), take_till(|c| c == '"' || c == '\n'), char('"')), str::to_owned).parse(input)
 }
 
+/// A built-in argument type; a word that merely begins like one (`ipv4-x`)
+/// is not one.
 pub(crate) fn arg_type(input: &str) -> Res<'_, ArgType> {
-    alt((
+    let scaled = |name, binary| {
+        map(preceded(tag(name), cut((integer, tag(".."), integer, char(')')))), move |(min, _, max, _)| {
+            ArgType::Scaled { min: min.max(0) as u64, max: max.max(0) as u64, binary }
+        })
+    };
+    let (rest, parsed) = alt((
+        scaled("bandwidth(", false),
+        scaled("size(", true),
         map(preceded(tag("int("), cut((integer, tag(".."), integer, char(')')))), |(min, _, max, _)| {
             ArgType::Int { min, max }
         }),
         map(preceded(tag("enum("), cut((separated_list1(char('|'), word), char(')')))), |(values, _)| {
             ArgType::Enum(values.into_iter().map(str::to_owned).collect())
         }),
+        value(ArgType::IpOrPrefix, tag("ip-or-prefix")),
+        value(ArgType::InterfaceName, tag("interface-name")),
         value(ArgType::Ipv4Prefix, tag("ipv4-prefix")),
         value(ArgType::Ipv6Prefix, tag("ipv6-prefix")),
         value(ArgType::Ipv4, tag("ipv4")),
@@ -87,7 +98,11 @@ pub(crate) fn arg_type(input: &str) -> Res<'_, ArgType> {
         value(ArgType::Filename, tag("filename")),
         value(ArgType::Path, tag("path")),
     ))
-    .parse(input)
+    .parse(input)?;
+    match word(rest) {
+        Ok(_) => Err(nom::Err::Error(Expected { input, what: None })),
+        Err(_) => Ok((rest, parsed)),
+    }
 }
 
 /// Places an error at the point of `text` where `at` begins.

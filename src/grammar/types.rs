@@ -20,6 +20,18 @@ pub enum ArgType {
     Ipv6Prefix,
     /// A prefix of either family.
     Prefix,
+    /// An address or a prefix, of either family.
+    IpOrPrefix,
+    /// An interface as Junos names it: `ge-0/0/0`, `ae0`, `lo0.0`, `irb.10`.
+    InterfaceName,
+    /// A number that may end in a multiplier, `k`, `m` or `g`: decimal for
+    /// a bandwidth (`10g`), binary for a size (`1m`); the range is of the
+    /// multiplied value.
+    Scaled {
+        min: u64,
+        max: u64,
+        binary: bool,
+    },
     /// One of a fixed set of words; they complete and abbreviate like keywords.
     Enum(Vec<String>),
     /// The rest of the command: a configuration path (or a command for `run`)
@@ -76,6 +88,22 @@ impl ArgType {
                     check_prefix(value, 32, check_ipv4)
                 }
             }
+            ArgType::IpOrPrefix => {
+                if value.contains('/') {
+                    ArgType::Prefix.check(value)
+                } else {
+                    ArgType::Ip.check(value)
+                }
+            }
+            ArgType::InterfaceName => check_interface_name(value),
+            ArgType::Scaled { min, max, binary } => {
+                let n = scaled(value, *binary).ok_or_else(|| format!("invalid numeric value: '{value}'"))?;
+                if n < *min || n > *max {
+                    Err(format!("Value {value} is not within range ({min}..{max})"))
+                } else {
+                    Ok(())
+                }
+            }
             ArgType::Enum(values) => {
                 if values.iter().any(|v| v == value) {
                     Ok(())
@@ -90,6 +118,7 @@ impl ArgType {
     pub fn help_suffix(&self) -> Option<String> {
         match self {
             ArgType::Int { min, max } => Some(format!("({min}..{max})")),
+            ArgType::Scaled { min, max, .. } => Some(format!("({min}..{max})")),
             _ => None,
         }
     }
@@ -106,6 +135,72 @@ fn check_ipv4(value: &str) -> Result<(), String> {
         return Err(format!("invalid value '{bad}' in ip address: '{value}'"));
     }
     Err(format!("invalid ip address: '{value}'"))
+}
+
+/// `10g` as 10_000_000_000 (or 10 << 30 when `binary`); `None` when it is
+/// not a number with an optional multiplier.
+fn scaled(value: &str, binary: bool) -> Option<u64> {
+    let (digits, unit) = match value.char_indices().last()? {
+        (i, c) if c.is_ascii_alphabetic() => (&value[..i], Some(c.to_ascii_lowercase())),
+        _ => (value, None),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let base: u64 = if binary { 1024 } else { 1000 };
+    let multiplier = match unit {
+        None => 1,
+        Some('k') => base,
+        Some('m') => base.pow(2),
+        Some('g') => base.pow(3),
+        Some(_) => return None,
+    };
+    digits.parse::<u64>().ok()?.checked_mul(multiplier)
+}
+
+/// The interface types named `type-fpc/pic/port` (a channel `:n` may follow).
+const SLOTTED: &[&str] = &[
+    "ge", "xe", "et", "fe", "so", "at", "gr", "ip", "lt", "mt", "pe", "pd", "vt", "si", "sp", "ms", "ls",
+    "lsq", "cp", "ds", "e1", "e3", "t1", "t3", "ce1", "ct1", "ct3", "fti", "mo", "rlsq", "ps", "ut",
+];
+
+/// The interface types named by a word and an optional number.
+const UNSLOTTED: &[&str] = &[
+    "ae", "lo", "em", "fxp", "me", "vme", "irb", "vlan", "reth", "st", "fab", "dsc", "gre", "ipip", "lsi",
+    "mtun", "pimd", "pime", "tap", "cbp", "pip", "esi", "vtep", "jsrv", "bme", "rbeb", "swfab", "demux",
+    "pp", "ps",
+];
+
+/// Checks an interface name as Junos does: a known type, its numbers, and
+/// an optional logical unit `.n`.
+fn check_interface_name(value: &str) -> Result<(), String> {
+    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && s.parse::<u32>().is_ok();
+    let (device, unit) = match value.split_once('.') {
+        Some((device, unit)) => (device, Some(unit)),
+        None => (value, None),
+    };
+    if unit.is_some_and(|u| !number(u)) {
+        return Err(format!("invalid interface unit number in '{value}'"));
+    }
+    let shaped = match device.split_once('-') {
+        Some((kind, slot)) if SLOTTED.contains(&kind) => {
+            let (slot, channel) = slot.split_once(':').map_or((slot, None), |(s, c)| (s, Some(c)));
+            let parts: Vec<&str> = slot.split('/').collect();
+            if parts.len() != 3 || !parts.iter().all(|p| number(p)) || channel.is_some_and(|c| !number(c)) {
+                return Err(format!("invalid interface name: '{value}'"));
+            }
+            true
+        }
+        Some(_) => false,
+        None => {
+            let kind = device.trim_end_matches(|c: char| c.is_ascii_digit());
+            UNSLOTTED.contains(&kind)
+        }
+    };
+    if !shaped {
+        return Err(format!("invalid interface type in '{value}'"));
+    }
+    Ok(())
 }
 
 fn check_ipv6(value: &str) -> Result<(), String> {
@@ -143,6 +238,10 @@ impl fmt::Display for ArgType {
             ArgType::Ipv4Prefix => f.write_str("ipv4-prefix"),
             ArgType::Ipv6Prefix => f.write_str("ipv6-prefix"),
             ArgType::Prefix => f.write_str("prefix"),
+            ArgType::IpOrPrefix => f.write_str("ip-or-prefix"),
+            ArgType::InterfaceName => f.write_str("interface-name"),
+            ArgType::Scaled { min, max, binary: false } => write!(f, "bandwidth({min}..{max})"),
+            ArgType::Scaled { min, max, binary: true } => write!(f, "size({min}..{max})"),
             ArgType::Enum(values) => write!(f, "enum({})", values.join("|")),
         }
     }
@@ -195,6 +294,66 @@ mod tests {
             Err("missing or invalid prefix length '-1' in address '100.1.1.0/-1'".into())
         );
         assert_eq!(ArgType::Ipv6Prefix.check("2001:db8::/32"), Ok(()));
+    }
+
+    #[test]
+    fn interface_names_are_checked_as_junos_names_them() {
+        for good in [
+            "ge-0/0/0",
+            "xe-1/2/3.100",
+            "et-0/0/1:2",
+            "ae0",
+            "ae12.0",
+            "lo0.0",
+            "fxp0",
+            "em0",
+            "irb.10",
+            "vlan",
+        ] {
+            assert_eq!(ArgType::InterfaceName.check(good), Ok(()), "{good}");
+        }
+        assert_eq!(ArgType::InterfaceName.check("foo0"), Err("invalid interface type in 'foo0'".into()));
+        assert_eq!(
+            ArgType::InterfaceName.check("qe-0/0/0"),
+            Err("invalid interface type in 'qe-0/0/0'".into())
+        );
+        assert_eq!(ArgType::InterfaceName.check("ge-0/0"), Err("invalid interface name: 'ge-0/0'".into()));
+        assert_eq!(
+            ArgType::InterfaceName.check("ge-0/0/x"),
+            Err("invalid interface name: 'ge-0/0/x'".into())
+        );
+        assert_eq!(
+            ArgType::InterfaceName.check("ge-0/0/0.a"),
+            Err("invalid interface unit number in 'ge-0/0/0.a'".into())
+        );
+    }
+
+    #[test]
+    fn scaled_numbers_take_a_multiplier_and_a_range() {
+        let bandwidth = ArgType::Scaled { min: 1000, max: 100_000_000_000, binary: false };
+        assert_eq!(bandwidth.check("10g"), Ok(()));
+        assert_eq!(bandwidth.check("1500"), Ok(()));
+        assert_eq!(
+            bandwidth.check("200g"),
+            Err("Value 200g is not within range (1000..100000000000)".into())
+        );
+        assert_eq!(bandwidth.check("10x"), Err("invalid numeric value: '10x'".into()));
+        assert_eq!(bandwidth.check("g"), Err("invalid numeric value: 'g'".into()));
+        let size = ArgType::Scaled { min: 65536, max: 1 << 30, binary: true };
+        assert_eq!(size.check("1m"), Ok(()));
+        assert_eq!(size.check("1g"), Ok(()));
+        assert!(size.check("2g").is_err());
+        assert_eq!(size.to_string(), "size(65536..1073741824)");
+    }
+
+    #[test]
+    fn either_an_address_or_a_prefix() {
+        assert_eq!(ArgType::IpOrPrefix.check("10.0.0.1"), Ok(()));
+        assert_eq!(ArgType::IpOrPrefix.check("2001:db8::/32"), Ok(()));
+        assert_eq!(
+            ArgType::IpOrPrefix.check("10.0.0.0/33"),
+            Err("prefix length '33' is larger than 32 in address '10.0.0.0/33'".into())
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::client::{AgentClient, ClientError};
 use crate::config::path::{self, Resolved, Step, Wanting, Word, resolve, resolve_line};
-use crate::config::schema::{Kind, Schema};
+use crate::config::schema::{Kind, Schema, SchemaId};
 use crate::grammar::{Completion, Completions, Language, ParseError};
 use crate::proto::GetConfigurationRequest;
 
@@ -90,7 +90,10 @@ impl LineCompleter {
         let Ok(resolved) = read(&self.schema, &self.level, words) else {
             return Vec::new();
         };
-        let names = entry_names(&self.schema, &self.client, self.candidate, &resolved);
+        let names = match resolved.wanting {
+            Some(Wanting::Value(leaf)) => referenced_names(&self.schema, &self.client, self.candidate, leaf),
+            _ => entry_names(&self.schema, &self.client, self.candidate, &resolved),
+        };
         names
             .ok()
             .flatten()
@@ -100,6 +103,33 @@ impl LineCompleter {
             .map(|name| Completion::new(name, ""))
             .collect()
     }
+}
+
+/// The names a value of `leaf` may take when it names something defined
+/// elsewhere (its schema type is a `ref`): those defined in the candidate
+/// (or the committed configuration), then Junos's own.
+fn referenced_names(
+    schema: &Schema,
+    client: &AgentClient,
+    candidate: bool,
+    leaf: SchemaId,
+) -> Result<Option<Vec<String>>, ClientError> {
+    let Some(reference) = schema.reference(leaf) else { return Ok(None) };
+    let request = GetConfigurationRequest {
+        candidate,
+        words: reference.path.clone(),
+        rollback: None,
+        keys_only: true,
+        inheritance: false,
+    };
+    let reply = client.configuration(request)?;
+    let defined = reply.root.map(|root| root.children).unwrap_or_default().into_iter().map(|c| c.name);
+    let keyword_list = matches!(schema.node(reference.target).kind, Kind::List { keyword: true, .. });
+    let mut names: Vec<String> = defined
+        .filter(|name| keyword_list || schema.keyword(Some(reference.target), name).is_none())
+        .collect();
+    names.extend(reference.builtin.iter().filter(|b| !names.contains(b)).cloned().collect::<Vec<_>>());
+    Ok(Some(names))
 }
 
 /// The names of the list entries that may follow `resolved` in the candidate

@@ -368,7 +368,7 @@ impl Engine {
         Ok(Engine {
             operational: Arc::new(permitted(operational)),
             configuration: Arc::new(permitted(configuration)),
-            schema: Arc::new(Schema::shipped()?),
+            schema: Schema::shipped()?,
             config: None,
             asker: Box::new(|_, _, default| default),
             teller: Box::new(|line| println!("{line}")),

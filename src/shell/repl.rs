@@ -390,6 +390,9 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
             println!("\n{}", prompt.role);
         }
         idle.arm(engine.settings().idle_timeout);
+        // Cleared before the read, not after: a Ctrl-C pressed the moment
+        // the line is entered is the command's.
+        interrupt.clear();
         let read = editor.readline_with_initial(&prompt.text, (&pending.0, &pending.1));
         idle.arm(None);
         let carried = {
@@ -425,7 +428,6 @@ pub fn run(engine: &mut Engine) -> anyhow::Result<()> {
         if !line.trim().is_empty() {
             let _ = editor.history_mut().add(&line);
         }
-        interrupt.clear();
         let reply = engine.execute(&line);
         show(&reply, engine.page_length(), &prompt.text, &line);
         if let (Some(live), Ok(keys)) = (&reply.live, terminal::Keys::take()) {

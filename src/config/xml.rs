@@ -299,21 +299,19 @@ mod tests {
     /// value without a keyword, groups with a wildcard entry, and quoting.
     const SHAPES: &str = r#"<configuration>
     <groups>
-        <group>
-            <name>re0</name>
-            <system>
-                <host-name>r1-re0</host-name>
-            </system>
-        </group>
-        <group>
-            <name>jumbo</name>
-            <interfaces>
-                <interface>
-                    <name>&lt;ge-*&gt;</name>
-                    <mtu>9192</mtu>
-                </interface>
-            </interfaces>
-        </group>
+        <name>re0</name>
+        <system>
+            <host-name>r1-re0</host-name>
+        </system>
+    </groups>
+    <groups>
+        <name>jumbo</name>
+        <interfaces>
+            <interface>
+                <name>&lt;ge-*&gt;</name>
+                <mtu>9192</mtu>
+            </interface>
+        </interfaces>
     </groups>
     <apply-groups>re0</apply-groups>
     <apply-groups>jumbo</apply-groups>

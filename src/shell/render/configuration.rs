@@ -356,4 +356,94 @@ mod tests {
             }
         }
     }
+
+    /// A value of type `t` that its check accepts, for the generated cases.
+    fn sample(t: &crate::grammar::ArgType) -> String {
+        use crate::grammar::ArgType as T;
+        match t {
+            T::String | T::Filename | T::Path => "s1".into(),
+            T::Int { min, .. } => min.to_string(),
+            T::Ipv4 | T::Ip | T::IpOrPrefix => "192.0.2.1".into(),
+            T::Ipv6 => "2001:db8::1".into(),
+            T::Ipv4Prefix | T::Prefix => "192.0.2.0/24".into(),
+            T::Ipv6Prefix => "2001:db8::/32".into(),
+            T::InterfaceName => "ge-0/0/0".into(),
+            T::Scaled { min, .. } => min.max(&1).to_string(),
+            T::Enum(words) => words[0].clone(),
+        }
+    }
+
+    /// One `set` line for every statement of the schema under `at`: each
+    /// leaf with a value its type accepts, each flag, and each container or
+    /// list that holds nothing. `groups` repeats the top level, and
+    /// `apply-groups` is at every level, so each is generated once.
+    fn generated(schema: &Schema, at: Option<SchemaId>, words: &mut Vec<String>, out: &mut Vec<String>) {
+        for &id in schema.children(at) {
+            let s = schema.node(id);
+            if at.is_some() && s.name.starts_with("apply-groups") || at.is_none() && s.name == "groups" {
+                continue;
+            }
+            let before = words.len();
+            match &s.kind {
+                Kind::Flag => words.push(s.name.clone()),
+                Kind::Leaf(t) | Kind::LeafList(t) => words.extend([s.name.clone(), sample(t)]),
+                Kind::Value(t) => words.push(sample(t)),
+                Kind::Container => words.push(s.name.clone()),
+                Kind::List { keyword, key } => {
+                    if *keyword {
+                        words.push(s.name.clone());
+                    }
+                    words.push(sample(key));
+                }
+            }
+            if s.children.is_empty() || s.presence {
+                out.push(format!("set {}", words.join(" ")));
+            }
+            generated(schema, Some(id), words, out);
+            words.truncate(before);
+        }
+    }
+
+    /// Every statement in the schema is reachable by `set`, prints as the
+    /// same `set` line, and loads back unchanged from the text, JSON and
+    /// XML it prints.
+    #[test]
+    fn every_statement_of_the_schema_is_set_printed_and_loaded_back() {
+        let schema = Arc::new(Schema::shipped().unwrap());
+        let mut lines = Vec::new();
+        generated(&schema, None, &mut Vec::new(), &mut lines);
+        assert!(!lines.is_empty());
+        let mut failures = Vec::new();
+        for line in &lines {
+            let mut tree = Node::default();
+            let errors = apply_set_lines(&schema, &mut tree, line);
+            if !errors.is_empty() {
+                failures.push(format!("{line}: {errors:?}"));
+                continue;
+            }
+            let mut shown = view(&schema, tree.clone());
+            shown.stamp = None;
+            if shown.set_form().unwrap() != format!("{line}\n") {
+                failures.push(format!("{line}: prints as {:?}", shown.set_form().unwrap()));
+            }
+            let (from_text, errors) = parse_text(&schema, &shown.text());
+            if !errors.is_empty() || from_text != tree {
+                failures.push(format!("{line}: the text does not load back: {errors:?}\n{}", shown.text()));
+            }
+            for printed in [shown.json().unwrap(), xml(&shown)] {
+                let mut read = Node::default();
+                let back = structured_lines(&schema, &printed).unwrap().unwrap();
+                if !apply_set_lines(&schema, &mut read, &back).is_empty() || read != tree {
+                    failures.push(format!("{line}: does not load back from\n{printed}"));
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} of {} statements:\n{}",
+            failures.len(),
+            lines.len(),
+            failures.join("\n")
+        );
+    }
 }

@@ -17,7 +17,12 @@ fn each_format_saved_from_show_loads_back_with_no_difference() {
         "annotate interfaces \"uplinks\"",
         "set routing-options static route 0.0.0.0/0 next-hop 10.0.0.2",
         "set protocols bgp group ibgp family inet-vpn unicast",
+        "set groups re0 system host-name r1-re0",
+        "set groups jumbo interfaces <ge-*> mtu 9192",
+        "set apply-groups [ re0 jumbo ]",
         "commit",
+        "show groups | display xml",
+        "show groups re0 | display json",
         "show | save /var/tmp/c.conf",
         "show | display json | save /var/tmp/c.json",
         "show | display xml | save /var/tmp/c.xml",
@@ -34,6 +39,14 @@ fn each_format_saved_from_show_loads_back_with_no_difference() {
     }
     let run = commands(dir.path(), &script);
     assert!(run.ok, "{}", run.stderr);
+    // Each group is a `<groups>` element, and `"groups"` an array, as on Junos.
+    assert!(run.stdout.contains("\">\n        <groups>\n            <name>re0</name>\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("        </groups>\n        <groups>\n            <name>jumbo</name>\n"));
+    assert!(
+        run.stdout.contains("\"groups\" : [\n        {\n            \"name\" : \"re0\",\n"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(run.stdout.matches("load complete\n").count(), 3, "{}", run.stdout);
     assert_eq!(run.stdout.matches("Count: 0 lines\n").count(), 3, "{}", run.stdout);
     let marks = "/* uplinks */\n            inactive: family inet6 {\n";

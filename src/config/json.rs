@@ -101,6 +101,21 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node, depth: usize) 
                 let values: Vec<String> = child.values.iter().map(|v| scalar(t, v)).collect();
                 push(&s.name, format!("[{}]", values.join(", ")), child, &mut members);
             }
+            // Its entries, as an array named after it.
+            Kind::Container if s.flat => {
+                let objects: Vec<String> = sorted_children(schema, Some(step.schema), child)
+                    .into_iter()
+                    .map(|(entry, node)| {
+                        let key = match &schema.node(entry.schema).kind {
+                            Kind::List { key, .. } => scalar(key, &entry.key),
+                            _ => string(&entry.key),
+                        };
+                        let name = format!("{indent}    \"name\" : {key}");
+                        format!("{indent}{}", object(schema, entry.schema, node, depth, vec![name]))
+                    })
+                    .collect();
+                members.push(format!("{indent}{} : [\n{}\n{indent}]", string(&s.name), objects.join(",\n")));
+            }
             Kind::Container => {
                 let body = object(schema, step.schema, child, depth, Vec::new());
                 members.push(format!("{indent}{} : {body}", string(&s.name)));
@@ -222,6 +237,16 @@ fn walk(
                     lines.push(format!("set {} {}", with(prefix, &[name.as_str()]).join(" "), quote(v)));
                 }
                 marked(&with(prefix, &[name.as_str()]), object.get(&format!("@{name}")), lines);
+            }
+            Kind::Container if s.flat && value.is_array() => {
+                let list = schema.unnamed(Some(id)).ok_or_else(unknown)?;
+                for e in value.as_array().into_iter().flatten() {
+                    let key = e
+                        .get("name")
+                        .and_then(text_of)
+                        .ok_or_else(|| JsonError::MissingName(name.clone()))?;
+                    entry(schema, list, e, &with(prefix, &[name.as_str(), &quote(&key)]), lines)?;
+                }
             }
             Kind::Container => {
                 let words = with(prefix, &[name.as_str()]);

@@ -30,8 +30,10 @@
 //! on its line: `route 0.0.0.0/0 next-hop 10.0.0.1;`), `inline` (a container
 //! whose name is printed on the line of each statement in it: `family inet {`),
 //! `ordered` (entries keep the order the user gives), `secret`, `default
-//! VALUE`, and `top-level` (the entries of `groups` hold any top-level
-//! statement).
+//! VALUE`, `top-level` (the entries of `groups` hold any top-level
+//! statement), and `flat` (a container of one keyword-less list whose
+//! entries XML and JSON name after the container, with no element of its
+//! own: each group is a `<groups>` element, `"groups"` an array).
 //!
 //! Value types: `string`, `filename`, `int(A..B)`, `enum(a|b)`, `ipv4`,
 //! `ipv6`, `ip` (either), `ipv4-prefix`, `ipv6-prefix`, `prefix` (either),
@@ -260,6 +262,9 @@ pub struct SchemaNode {
     pub inline: bool,
     pub ordered: bool,
     pub secret: bool,
+    /// A container of one keyword-less list whose entries XML and JSON name
+    /// after the container, with no element of its own (`<groups>`).
+    pub flat: bool,
     pub default: Option<String>,
     /// What the value names, when it names something defined elsewhere.
     reference: Option<usize>,
@@ -551,6 +556,7 @@ impl Schema {
             inline: attribute("inline"),
             ordered: attribute("ordered"),
             secret: attribute("secret"),
+            flat: attribute("flat"),
             default: r.attributes.iter().find(|(name, _)| *name == "default").and_then(|(_, v)| v.clone()),
             reference,
             choice: None,
@@ -767,8 +773,8 @@ mod tests {
     #[test]
     fn groups_hold_the_top_level_and_every_level_may_apply_groups() {
         let s = Schema::shipped().unwrap();
-        // `groups` is a list named by its keyword: its entries hold the top level.
-        let group = s.keyword(None, "groups").unwrap();
+        let groups = s.keyword(None, "groups").unwrap();
+        let group = s.unnamed(Some(groups)).unwrap();
         assert_eq!(s.keyword(Some(group), "system"), s.keyword(None, "system"));
         assert_eq!(s.keyword(Some(group), "groups"), None);
         assert_eq!(s.keyword(Some(group), "apply-groups"), None);
@@ -777,5 +783,6 @@ mod tests {
         assert_eq!(s.keyword(Some(entry), "apply-groups"), s.keyword(None, "apply-groups"));
         assert!(s.keyword(Some(entry), "apply-groups-except").is_some());
         assert_eq!(s.keyword(None, "apply-groups-except"), None);
+        assert_eq!(s.keyword(Some(groups), "apply-groups"), None);
     }
 }

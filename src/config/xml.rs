@@ -169,6 +169,13 @@ fn statement(
     let name = element.tag_name().name();
     let id = schema_id(schema, at, name)
         .ok_or_else(|| XmlError::UnknownElement { element: name.to_owned(), path: edit_path(prefix) })?;
+    // An element named after a `flat` container is one of its entries.
+    if schema.node(id).flat
+        && let Some(list) = schema.unnamed(Some(id))
+        && let Ok(key) = key(element)
+    {
+        return Ok(Statement { id: list, words: vec![name.to_owned(), quote(&key)] });
+    }
     let words = match &schema.node(id).kind {
         Kind::Container | Kind::Flag => vec![name.to_owned()],
         Kind::Value(_) => vec![quote(name)],

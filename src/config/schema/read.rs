@@ -165,6 +165,7 @@ fn attribute(input: &str) -> Res<'_, (&str, Option<String>)> {
                 tag("ordered"),
                 tag("secret"),
                 tag("top-level"),
+                tag("flat"),
             )),
             |a| (a, None),
         ),

@@ -82,9 +82,12 @@ impl ConfigView {
         }
     }
 
-    /// The tree to print, the statement it hangs under, and the path before it.
-    fn printable(&self) -> (Node, Option<SchemaId>, &[Step]) {
-        if self.shows_contents() {
+    /// The tree to print, the statement it hangs under, and the path before
+    /// it. In XML and JSON (`structured`) a `flat` container has no element
+    /// of its own, so it shows itself, as its parent would print it.
+    fn printable(&self, structured: bool) -> (Node, Option<SchemaId>, &[Step]) {
+        let flat = structured && self.steps.last().is_some_and(|last| self.schema.node(last.schema).flat);
+        if self.shows_contents() && !flat {
             (self.node.clone(), self.steps.last().map(|s| s.schema), &self.steps)
         } else {
             let parent = &self.steps[..self.steps.len() - 1];
@@ -102,7 +105,7 @@ impl View for ConfigView {
         if !self.shows_contents() && self.node.is_empty() {
             return String::new();
         }
-        let (node, at, _) = self.printable();
+        let (node, at, _) = self.printable(false);
         // The whole configuration says when it was committed or changed.
         let header = self.stamp.as_ref().filter(|_| self.steps.is_empty()).map(Stamp::header);
         let mut out = header.unwrap_or_default();
@@ -111,7 +114,7 @@ impl View for ConfigView {
     }
 
     fn set_form(&self) -> Option<String> {
-        let (node, at, path) = self.printable();
+        let (node, at, path) = self.printable(false);
         let prefix: Vec<&str> = path.iter().skip(self.relative_to).map(|s| s.key.as_str()).collect();
         Some(to_set(&self.schema, at, &node, &prefix.join(" ")))
     }
@@ -120,16 +123,12 @@ impl View for ConfigView {
     /// list with a `<name>` child, flags empty elements, leaf-lists one
     /// element per value; the path shown is wrapped in its ancestors.
     fn element(&self) -> Element {
-        let (node, at, path) = self.printable();
+        let (node, at, path) = self.printable(true);
         let mut inner = statements(&self.schema, at, &node);
-        for step in path.iter().rev() {
-            let s = self.schema.node(step.schema);
-            let element = match s.kind {
-                // A keyword list's keyword step adds nothing: its entry does.
-                Kind::List { keyword: true, .. } if step.key == s.name => continue,
-                Kind::List { .. } => Element::new(&list_element(&self.schema, step.schema))
-                    .child(Element::leaf("name", &step.key)),
-                _ => Element::new(&s.name),
+        for (name, key) in wrapping(&self.schema, path).into_iter().rev() {
+            let element = match key {
+                Some(key) => Element::new(&name).child(Element::leaf("name", key)),
+                None => Element::new(&name),
             };
             inner = vec![inner.into_iter().fold(element, Element::child)];
         }
@@ -142,20 +141,30 @@ impl View for ConfigView {
 
     /// Junos's configuration JSON, the path shown wrapped in its ancestors.
     fn json(&self) -> Option<String> {
-        let (node, at, path) = self.printable();
-        let mut wrapping = Vec::new();
-        for step in path {
-            let s = self.schema.node(step.schema);
-            match s.kind {
-                Kind::List { keyword: true, .. } if step.key == s.name => {}
-                Kind::List { .. } => {
-                    wrapping.push((list_element(&self.schema, step.schema), Some(step.key.clone())))
-                }
-                _ => wrapping.push((s.name.clone(), None)),
-            }
-        }
-        Some(to_json(&self.schema, at, &node, &wrapping, &self.attributes()))
+        let (node, at, path) = self.printable(true);
+        Some(to_json(&self.schema, at, &node, &wrapping(&self.schema, path), &self.attributes()))
     }
+}
+
+/// The elements around the statements at `path`, outermost first, as
+/// `(element, entry name)`: a keyword list's keyword adds none (its entry
+/// does), nor does a `flat` container (its entry carries its name).
+fn wrapping(schema: &Schema, path: &[Step]) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    let mut flat = None;
+    for step in path {
+        let s = schema.node(step.schema);
+        match s.kind {
+            Kind::List { keyword: true, .. } if step.key == s.name => {}
+            Kind::List { .. } => {
+                let element = flat.take().unwrap_or_else(|| list_element(schema, step.schema));
+                out.push((element, Some(step.key.clone())));
+            }
+            _ if s.flat => flat = Some(s.name.clone()),
+            _ => out.push((s.name.clone(), None)),
+        }
+    }
+    out
 }
 
 /// The elements for the statements under `node`: an annotation is a
@@ -182,6 +191,15 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Vec<Element
             Kind::Value(_) => {
                 for v in &child.values {
                     push(Element::new(v), child, &mut out);
+                }
+            }
+            Kind::Container if s.flat => {
+                let entry = schema.unnamed(Some(step.schema)).map(|list| list_element(schema, list));
+                for mut e in statements(schema, Some(step.schema), child) {
+                    if entry.as_ref() == Some(&e.name) {
+                        e.name.clone_from(&s.name);
+                    }
+                    out.push(e);
                 }
             }
             Kind::Container => {

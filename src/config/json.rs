@@ -102,7 +102,7 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node, depth: usize) 
                 push(&s.name, format!("[{}]", values.join(", ")), child, &mut members);
             }
             // Its entries, as an array named after it.
-            Kind::Container if s.flat => {
+            Kind::Container if s.unwrapped => {
                 let objects: Vec<String> = sorted_children(schema, Some(step.schema), child)
                     .into_iter()
                     .map(|(entry, node)| {
@@ -238,7 +238,7 @@ fn walk(
                 }
                 marked(&with(prefix, &[name.as_str()]), object.get(&format!("@{name}")), lines);
             }
-            Kind::Container if s.flat && value.is_array() => {
+            Kind::Container if s.unwrapped && value.is_array() => {
                 let list = schema.unnamed(Some(id)).ok_or_else(unknown)?;
                 for e in value.as_array().into_iter().flatten() {
                     let key = e

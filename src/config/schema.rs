@@ -31,7 +31,7 @@
 //! whose name is printed on the line of each statement in it: `family inet {`),
 //! `ordered` (entries keep the order the user gives), `secret`, `default
 //! VALUE`, `top-level` (the entries of `groups` hold any top-level
-//! statement), and `flat` (a container of one keyword-less list whose
+//! statement), and `unwrapped` (a container of one keyword-less list whose
 //! entries XML and JSON name after the container, with no element of its
 //! own: each group is a `<groups>` element, `"groups"` an array).
 //!
@@ -264,7 +264,7 @@ pub struct SchemaNode {
     pub secret: bool,
     /// A container of one keyword-less list whose entries XML and JSON name
     /// after the container, with no element of its own (`<groups>`).
-    pub flat: bool,
+    pub unwrapped: bool,
     pub default: Option<String>,
     /// What the value names, when it names something defined elsewhere.
     reference: Option<usize>,
@@ -556,7 +556,7 @@ impl Schema {
             inline: attribute("inline"),
             ordered: attribute("ordered"),
             secret: attribute("secret"),
-            flat: attribute("flat"),
+            unwrapped: attribute("unwrapped"),
             default: r.attributes.iter().find(|(name, _)| *name == "default").and_then(|(_, v)| v.clone()),
             reference,
             choice: None,

@@ -169,8 +169,8 @@ fn statement(
     let name = element.tag_name().name();
     let id = schema_id(schema, at, name)
         .ok_or_else(|| XmlError::UnknownElement { element: name.to_owned(), path: edit_path(prefix) })?;
-    // An element named after a `flat` container is one of its entries.
-    if schema.node(id).flat
+    // An element named after a `unwrapped` container is one of its entries.
+    if schema.node(id).unwrapped
         && let Some(list) = schema.unnamed(Some(id))
         && let Ok(key) = key(element)
     {

@@ -165,7 +165,7 @@ fn attribute(input: &str) -> Res<'_, (&str, Option<String>)> {
                 tag("ordered"),
                 tag("secret"),
                 tag("top-level"),
-                tag("flat"),
+                tag("unwrapped"),
             )),
             |a| (a, None),
         ),

@@ -83,11 +83,12 @@ impl ConfigView {
     }
 
     /// The tree to print, the statement it hangs under, and the path before
-    /// it. In XML and JSON (`structured`) a `flat` container has no element
+    /// it. In XML and JSON (`structured`) an `unwrapped` container has no element
     /// of its own, so it shows itself, as its parent would print it.
     fn printable(&self, structured: bool) -> (Node, Option<SchemaId>, &[Step]) {
-        let flat = structured && self.steps.last().is_some_and(|last| self.schema.node(last.schema).flat);
-        if self.shows_contents() && !flat {
+        let unwrapped =
+            structured && self.steps.last().is_some_and(|last| self.schema.node(last.schema).unwrapped);
+        if self.shows_contents() && !unwrapped {
             (self.node.clone(), self.steps.last().map(|s| s.schema), &self.steps)
         } else {
             let parent = &self.steps[..self.steps.len() - 1];
@@ -148,19 +149,19 @@ impl View for ConfigView {
 
 /// The elements around the statements at `path`, outermost first, as
 /// `(element, entry name)`: a keyword list's keyword adds none (its entry
-/// does), nor does a `flat` container (its entry carries its name).
+/// does), nor does an `unwrapped` container (its entry carries its name).
 fn wrapping(schema: &Schema, path: &[Step]) -> Vec<(String, Option<String>)> {
     let mut out = Vec::new();
-    let mut flat = None;
+    let mut unwrapped = None;
     for step in path {
         let s = schema.node(step.schema);
         match s.kind {
             Kind::List { keyword: true, .. } if step.key == s.name => {}
             Kind::List { .. } => {
-                let element = flat.take().unwrap_or_else(|| list_element(schema, step.schema));
+                let element = unwrapped.take().unwrap_or_else(|| list_element(schema, step.schema));
                 out.push((element, Some(step.key.clone())));
             }
-            _ if s.flat => flat = Some(s.name.clone()),
+            _ if s.unwrapped => unwrapped = Some(s.name.clone()),
             _ => out.push((s.name.clone(), None)),
         }
     }
@@ -193,7 +194,7 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Vec<Element
                     push(Element::new(v), child, &mut out);
                 }
             }
-            Kind::Container if s.flat => {
+            Kind::Container if s.unwrapped => {
                 let entry = schema.unnamed(Some(step.schema)).map(|list| list_element(schema, list));
                 for mut e in statements(schema, Some(step.schema), child) {
                     if entry.as_ref() == Some(&e.name) {

@@ -88,6 +88,11 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node, depth: usize) 
         let s = schema.node(step.schema);
         match &s.kind {
             Kind::Flag => push(&s.name, "[null]".into(), child, &mut members),
+            Kind::Value(_) if schema.value_is_named(step.schema) => {
+                for v in &child.values {
+                    push(&s.name, string(v), child, &mut members);
+                }
+            }
             Kind::Value(_) => {
                 for v in &child.values {
                     push(v, "[null]".into(), child, &mut members);
@@ -103,7 +108,7 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node, depth: usize) 
             }
             Kind::Container => {
                 let body = object(schema, step.schema, child, depth, Vec::new());
-                members.push(format!("{indent}{} : {body}", string(&s.name)));
+                members.push(format!("{indent}{} : {body}", string(&schema.element_name(step.schema))));
             }
             Kind::List { keyword, key } => {
                 let entries: Vec<(&String, &Node)> = if *keyword {
@@ -207,6 +212,12 @@ fn walk(
         let id = statement_of(schema, at, name).ok_or_else(unknown)?;
         let s = schema.node(id);
         match &s.kind {
+            Kind::Value(_) if schema.value_is_named(id) => {
+                let v = text_of(value).ok_or_else(|| JsonError::BadValue(name.clone()))?;
+                let words = with(prefix, &[&quote(&v)]);
+                lines.push(format!("set {}", words.join(" ")));
+                marked(&words, object.get(&format!("@{name}")), lines);
+            }
             Kind::Flag | Kind::Value(_) => {
                 let words = with(prefix, &[&quote(name)]);
                 lines.push(format!("set {}", words.join(" ")));
@@ -224,7 +235,7 @@ fn walk(
                 marked(&with(prefix, &[name.as_str()]), object.get(&format!("@{name}")), lines);
             }
             Kind::Container => {
-                let words = with(prefix, &[name.as_str()]);
+                let words = with(prefix, &[s.name.as_str()]);
                 entry(schema, id, value, &words, lines)?;
             }
             Kind::List { keyword, .. } => {
@@ -282,12 +293,12 @@ fn is_list(schema: &Schema, id: SchemaId) -> bool {
 /// The statement of `at` a member named `name` stands for: a keyword, the
 /// level's keyword-less list by its element name, or its keyword-less value.
 fn statement_of(schema: &Schema, at: Option<SchemaId>, name: &str) -> Option<SchemaId> {
-    if let Some(id) = schema.keyword(at, name) {
+    if let Some(id) = schema.keyword_by_element(at, name) {
         return Some(id);
     }
     let id = schema.unnamed(at)?;
     match schema.node(id).kind {
-        Kind::Value(_) => Some(id),
+        Kind::Value(_) if !schema.value_is_named(id) || schema.node(id).name == name => Some(id),
         Kind::List { keyword: false, .. } if list_element(schema, id) == name => Some(id),
         _ => None,
     }

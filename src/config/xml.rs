@@ -148,12 +148,12 @@ fn statements_in<'a, 'input>(
 /// The statement of `at` an element named `name` stands for: a keyword,
 /// an entry of the level's keyword-less list, or its keyword-less value.
 fn schema_id(schema: &Schema, at: Option<SchemaId>, name: &str) -> Option<SchemaId> {
-    if let Some(id) = schema.keyword(at, name) {
+    if let Some(id) = schema.keyword_by_element(at, name) {
         return Some(id);
     }
     let id = schema.unnamed(at)?;
     match schema.node(id).kind {
-        Kind::Value(_) => Some(id),
+        Kind::Value(_) if !schema.value_is_named(id) || schema.node(id).name == name => Some(id),
         Kind::List { keyword: false, .. } if entry_element(schema, id) == name => Some(id),
         _ => None,
     }
@@ -170,7 +170,8 @@ fn statement(
     let id = schema_id(schema, at, name)
         .ok_or_else(|| XmlError::UnknownElement { element: name.to_owned(), path: edit_path(prefix) })?;
     let words = match &schema.node(id).kind {
-        Kind::Container | Kind::Flag => vec![name.to_owned()],
+        Kind::Container | Kind::Flag => vec![schema.node(id).name.clone()],
+        Kind::Value(_) if schema.value_is_named(id) => vec![quote(&value(element)?)],
         Kind::Value(_) => vec![quote(name)],
         // A leaf without a value names the leaf (to delete it, or in a filter).
         Kind::Leaf(_) | Kind::LeafList(_) if element.text().is_none() => vec![name.to_owned()],

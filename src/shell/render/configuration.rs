@@ -181,13 +181,18 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Vec<Element
             }
             Kind::Value(_) => {
                 for v in &child.values {
-                    push(Element::new(v), child, &mut out);
+                    let e = if schema.value_is_named(step.schema) {
+                        Element::leaf(&s.name, v)
+                    } else {
+                        Element::new(v)
+                    };
+                    push(e, child, &mut out);
                 }
             }
             Kind::Container => {
                 let e = statements(schema, Some(step.schema), child)
                     .into_iter()
-                    .fold(Element::new(&s.name), Element::child);
+                    .fold(Element::new(&schema.element_name(step.schema)), Element::child);
                 push(e, child, &mut out);
             }
             Kind::List { keyword, .. } => {

@@ -121,7 +121,7 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node, depth: usize) 
             }
             Kind::Container => {
                 let body = object(schema, step.schema, child, depth, Vec::new());
-                members.push(format!("{indent}{} : {body}", string(&s.name)));
+                members.push(format!("{indent}{} : {body}", string(&schema.element_name(step.schema))));
             }
             Kind::List { keyword, key } => {
                 let entries: Vec<(&String, &Node)> = if *keyword {
@@ -258,7 +258,7 @@ fn walk(
                 }
             }
             Kind::Container => {
-                let words = with(prefix, &[name.as_str()]);
+                let words = with(prefix, &[s.name.as_str()]);
                 entry(schema, id, value, &words, lines)?;
             }
             Kind::List { keyword, .. } => {
@@ -316,12 +316,12 @@ fn is_list(schema: &Schema, id: SchemaId) -> bool {
 /// The statement of `at` a member named `name` stands for: a keyword, the
 /// level's keyword-less list by its element name, or its keyword-less value.
 fn statement_of(schema: &Schema, at: Option<SchemaId>, name: &str) -> Option<SchemaId> {
-    if let Some(id) = schema.keyword(at, name) {
+    if let Some(id) = schema.keyword_by_element(at, name) {
         return Some(id);
     }
     let id = schema.unnamed(at)?;
     match schema.node(id).kind {
-        Kind::Value(_) => Some(id),
+        Kind::Value(_) if schema.node(id).value_word(name).is_some() || schema.node(id).name == name => Some(id),
         Kind::List { keyword: false, .. } if list_element(schema, id) == name => Some(id),
         _ => None,
     }

@@ -171,7 +171,8 @@ fn leaf_list(values: &[String]) -> String {
 /// Junos puts one statement on the entry's line (`route 0.0.0.0/0 next-hop
 /// 10.0.0.1;`, `routing failover other-routing-engine;`), besides the values
 /// written without a keyword (`routing-engine 0 master;`); two statements
-/// (`next-hop` and `preference`) make a block.
+/// (`next-hop` and `preference`) make a block, but in a `flat` one-liner
+/// (`hold-time up 100 down 200;`).
 fn one_line(schema: &Schema, id: SchemaId, node: &Node) -> Option<String> {
     let mut words = Vec::new();
     let mut statements = 0;
@@ -194,7 +195,7 @@ fn one_line(schema: &Schema, id: SchemaId, node: &Node) -> Option<String> {
             _ => return None,
         }
     }
-    (statements <= 1).then(|| words.join(" "))
+    (statements <= 1 || schema.node(id).flat).then(|| words.join(" "))
 }
 
 /// The configuration under `node` as `set` commands, one per value, in the
@@ -309,12 +310,12 @@ system {
 }
 chassis {
     redundancy {
+        routing-engine 0 master;
+        routing-engine 1 backup;
         failover {
             on-loss-of-keepalives;
         }
         keepalive-time 30;
-        routing-engine 0 master;
-        routing-engine 1 backup;
     }
 }
 interfaces {
@@ -337,10 +338,10 @@ set apply-groups re1
 set system host-name lab1
 set system processes routing failover other-routing-engine
 set system root-authentication encrypted-password \"$6$abc\"
-set chassis redundancy failover on-loss-of-keepalives
-set chassis redundancy keepalive-time 30
 set chassis redundancy routing-engine 0 master
 set chassis redundancy routing-engine 1 backup
+set chassis redundancy failover on-loss-of-keepalives
+set chassis redundancy keepalive-time 30
 set interfaces ge-0/0/0 description \"uplink to core\"
 set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24
 "

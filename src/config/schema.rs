@@ -27,7 +27,9 @@
 //!
 //! Attributes after the help: `mandatory`, `presence` (a container that means
 //! something when empty), `oneliner` (an entry whose one statement is printed
-//! on its line: `route 0.0.0.0/0 next-hop 10.0.0.1;`), `inline` (a container
+//! on its line: `route 0.0.0.0/0 next-hop 10.0.0.1;`), `flat` (a one-liner
+//! whose statements are all printed on its line, however many: `hold-time
+//! up 100 down 200;`, `vlan-tags outer 100 inner 200;`), `inline` (a container
 //! whose name is printed on the line of each statement in it: `family inet {`),
 //! `ordered` (entries keep the order the user gives), `secret`, `default
 //! VALUE`, `top-level` (the entries of `groups` hold any top-level
@@ -259,6 +261,8 @@ pub struct SchemaNode {
     pub mandatory: bool,
     pub presence: bool,
     pub oneliner: bool,
+    /// A one-liner that holds all its statements on its line, not just one.
+    pub flat: bool,
     pub inline: bool,
     pub ordered: bool,
     pub secret: bool,
@@ -445,6 +449,25 @@ impl Schema {
         }
     }
 
+    /// The name of `id` in XML and JSON: its keyword, but `802.3ad` is
+    /// `ieee-802.3ad` there, as no element name begins with a digit.
+    pub fn element_name(&self, id: SchemaId) -> std::borrow::Cow<'_, str> {
+        let name = &self.node(id).name;
+        if name.starts_with(|c: char| c.is_ascii_digit()) {
+            format!("ieee-{name}").into()
+        } else {
+            name.into()
+        }
+    }
+
+    /// The keyword statement of `parent` named `name` in XML or JSON.
+    pub fn keyword_by_element(&self, parent: Option<SchemaId>, name: &str) -> Option<SchemaId> {
+        self.keyword(parent, name).or_else(|| {
+            let keyword = self.keyword(parent, name.strip_prefix("ieee-")?)?;
+            (self.element_name(keyword) == name).then_some(keyword)
+        })
+    }
+
     /// What the value of `id` names, when it names something defined elsewhere.
     pub fn reference(&self, id: SchemaId) -> Option<&Reference> {
         self.node(id).reference.map(|r| &self.references[r])
@@ -561,7 +584,8 @@ impl Schema {
             children,
             mandatory: attribute("mandatory"),
             presence: attribute("presence"),
-            oneliner: attribute("oneliner"),
+            oneliner: attribute("oneliner") || attribute("flat"),
+            flat: attribute("flat"),
             inline: attribute("inline"),
             ordered: attribute("ordered"),
             secret: attribute("secret"),

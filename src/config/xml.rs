@@ -148,12 +148,12 @@ fn statements_in<'a, 'input>(
 /// The statement of `at` an element named `name` stands for: a keyword,
 /// an entry of the level's keyword-less list, or its keyword-less value.
 fn schema_id(schema: &Schema, at: Option<SchemaId>, name: &str) -> Option<SchemaId> {
-    if let Some(id) = schema.keyword(at, name) {
+    if let Some(id) = schema.keyword_by_element(at, name) {
         return Some(id);
     }
     let id = schema.unnamed(at)?;
     match schema.node(id).kind {
-        Kind::Value(_) => Some(id),
+        Kind::Value(_) if schema.node(id).value_word(name).is_some() || schema.node(id).name == name => Some(id),
         Kind::List { keyword: false, .. } if entry_element(schema, id) == name => Some(id),
         _ => None,
     }
@@ -177,7 +177,7 @@ fn statement(
         return Ok(Statement { id: list, words: vec![name.to_owned(), quote(&key)] });
     }
     let words = match &schema.node(id).kind {
-        Kind::Container | Kind::Flag => vec![name.to_owned()],
+        Kind::Container | Kind::Flag => vec![schema.node(id).name.clone()],
         Kind::Value(_) if schema.node(id).value_word(name).is_some() => vec![quote(name)],
         Kind::Value(_) => vec![quote(&value(element)?)],
         // A leaf without a value names the leaf (to delete it, or in a filter).

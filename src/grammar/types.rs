@@ -161,14 +161,15 @@ fn scaled(value: &str, binary: bool) -> Option<u64> {
 /// The interface types named `type-fpc/pic/port` (a channel `:n` may follow).
 const SLOTTED: &[&str] = &[
     "ge", "xe", "et", "fe", "so", "at", "gr", "ip", "lt", "mt", "pe", "pd", "vt", "si", "sp", "ms", "ls",
-    "lsq", "cp", "ds", "e1", "e3", "t1", "t3", "ce1", "ct1", "ct3", "fti", "mo", "rlsq", "ps", "ut",
+    "lsq", "cp", "ds", "e1", "e3", "t1", "t3", "ce1", "ct1", "ct3", "fti", "mo", "rlsq", "ps", "ut", "mge",
+    "xle", "fte", "sxe",
 ];
 
 /// The interface types named by a word and an optional number.
 const UNSLOTTED: &[&str] = &[
     "ae", "lo", "em", "fxp", "me", "vme", "irb", "vlan", "reth", "st", "fab", "dsc", "gre", "ipip", "lsi",
     "mtun", "pimd", "pime", "tap", "cbp", "pip", "esi", "vtep", "jsrv", "bme", "rbeb", "swfab", "demux",
-    "pp", "ps",
+    "pp", "ps", "fti", "ams", "rlsq",
 ];
 
 /// Checks an interface name as Junos does: a known type, its numbers, and
@@ -309,6 +310,12 @@ mod tests {
             "em0",
             "irb.10",
             "vlan",
+            "mge-0/0/3",
+            "xe-1/0/0:1",
+            "fti0",
+            "st0.1",
+            "reth1",
+            "ps0.10",
         ] {
             assert_eq!(ArgType::InterfaceName.check(good), Ok(()), "{good}");
         }

@@ -207,7 +207,7 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Vec<Element
             Kind::Container => {
                 let e = statements(schema, Some(step.schema), child)
                     .into_iter()
-                    .fold(Element::new(&s.name), Element::child);
+                    .fold(Element::new(&schema.element_name(step.schema)), Element::child);
                 push(e, child, &mut out);
             }
             Kind::List { keyword, .. } => {

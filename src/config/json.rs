@@ -88,6 +88,11 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node, depth: usize) 
         let s = schema.node(step.schema);
         match &s.kind {
             Kind::Flag => push(&s.name, "[null]".into(), child, &mut members),
+            Kind::Value(t) if s.named_value() => {
+                for v in &child.values {
+                    push(&s.name, scalar(t, v), child, &mut members);
+                }
+            }
             Kind::Value(_) => {
                 for v in &child.values {
                     push(v, "[null]".into(), child, &mut members);
@@ -207,6 +212,12 @@ fn walk(
         let id = statement_of(schema, at, name).ok_or_else(unknown)?;
         let s = schema.node(id);
         match &s.kind {
+            Kind::Value(_) if s.named_value() => {
+                let value = text_of(value).ok_or_else(|| JsonError::BadValue(name.clone()))?;
+                let words = with(prefix, &[&quote(&value)]);
+                lines.push(format!("set {}", words.join(" ")));
+                marked(&words, object.get(&format!("@{name}")), lines);
+            }
             Kind::Flag | Kind::Value(_) => {
                 let words = with(prefix, &[&quote(name)]);
                 lines.push(format!("set {}", words.join(" ")));
@@ -286,8 +297,9 @@ fn statement_of(schema: &Schema, at: Option<SchemaId>, name: &str) -> Option<Sch
         return Some(id);
     }
     let id = schema.unnamed(at)?;
-    match schema.node(id).kind {
-        Kind::Value(_) => Some(id),
+    let s = schema.node(id);
+    match s.kind {
+        Kind::Value(_) if !s.named_value() || s.name == name => Some(id),
         Kind::List { keyword: false, .. } if list_element(schema, id) == name => Some(id),
         _ => None,
     }

@@ -27,7 +27,9 @@
 //!
 //! Attributes after the help: `mandatory`, `presence` (a container that means
 //! something when empty), `oneliner` (an entry whose one statement is printed
-//! on its line: `route 0.0.0.0/0 next-hop 10.0.0.1;`), `inline` (a container
+//! on its line: `route 0.0.0.0/0 next-hop 10.0.0.1;`), `flat` (a one-liner
+//! whose statements all share its line, however many: `local-as 65001
+//! private loops 2;`, `file bgp.log size 10m files 5;`), `inline` (a container
 //! whose name is printed on the line of each statement in it: `family inet {`),
 //! `ordered` (entries keep the order the user gives), `secret`, `default
 //! VALUE`, and `top-level` (the entries of `groups` hold any top-level
@@ -257,6 +259,8 @@ pub struct SchemaNode {
     pub mandatory: bool,
     pub presence: bool,
     pub oneliner: bool,
+    /// A one-liner that stays on one line whatever it holds.
+    pub flat: bool,
     pub inline: bool,
     pub ordered: bool,
     pub secret: bool,
@@ -291,6 +295,13 @@ impl SchemaNode {
     /// Whether this statement is named by a keyword typed before its value.
     pub fn has_keyword(&self) -> bool {
         !matches!(self.kind, Kind::List { keyword: false, .. } | Kind::Value(_))
+    }
+
+    /// Whether this is a value without a keyword that XML and JSON name by
+    /// its placeholder (`<limit-threshold>80</limit-threshold>`), unlike a
+    /// word of an enumeration, an element of its own (`<master/>`).
+    pub fn named_value(&self) -> bool {
+        matches!(&self.kind, Kind::Value(t) if !matches!(t, ArgType::Enum(_)))
     }
 }
 
@@ -547,7 +558,8 @@ impl Schema {
             children,
             mandatory: attribute("mandatory"),
             presence: attribute("presence"),
-            oneliner: attribute("oneliner"),
+            oneliner: attribute("oneliner") || attribute("flat"),
+            flat: attribute("flat"),
             inline: attribute("inline"),
             ordered: attribute("ordered"),
             secret: attribute("secret"),

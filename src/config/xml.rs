@@ -152,8 +152,9 @@ fn schema_id(schema: &Schema, at: Option<SchemaId>, name: &str) -> Option<Schema
         return Some(id);
     }
     let id = schema.unnamed(at)?;
-    match schema.node(id).kind {
-        Kind::Value(_) => Some(id),
+    let s = schema.node(id);
+    match s.kind {
+        Kind::Value(_) if !s.named_value() || s.name == name => Some(id),
         Kind::List { keyword: false, .. } if entry_element(schema, id) == name => Some(id),
         _ => None,
     }
@@ -171,6 +172,7 @@ fn statement(
         .ok_or_else(|| XmlError::UnknownElement { element: name.to_owned(), path: edit_path(prefix) })?;
     let words = match &schema.node(id).kind {
         Kind::Container | Kind::Flag => vec![name.to_owned()],
+        Kind::Value(_) if schema.node(id).named_value() => vec![quote(&value(element)?)],
         Kind::Value(_) => vec![quote(name)],
         // A leaf without a value names the leaf (to delete it, or in a filter).
         Kind::Leaf(_) | Kind::LeafList(_) if element.text().is_none() => vec![name.to_owned()],

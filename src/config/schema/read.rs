@@ -161,6 +161,7 @@ fn attribute(input: &str) -> Res<'_, (&str, Option<String>)> {
                 tag("mandatory"),
                 tag("presence"),
                 tag("oneliner"),
+                tag("flat"),
                 tag("inline"),
                 tag("ordered"),
                 tag("secret"),

@@ -181,7 +181,8 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Vec<Element
             }
             Kind::Value(_) => {
                 for v in &child.values {
-                    push(Element::new(v), child, &mut out);
+                    let e = if s.named_value() { Element::leaf(&s.name, v) } else { Element::new(v) };
+                    push(e, child, &mut out);
                 }
             }
             Kind::Container => {

@@ -148,9 +148,10 @@ impl Printer<'_> {
             return;
         }
         if self.schema.node(id).oneliner
-            && let Some(words) = one_line(self.schema, id, node)
+            && let Some((words, secret)) = one_line(self.schema, id, node)
         {
-            let _ = writeln!(self.out, "{indent}{head} {words};");
+            let secret = if secret { " ## SECRET-DATA" } else { "" };
+            let _ = writeln!(self.out, "{indent}{head} {words};{secret}");
             return;
         }
         let _ = writeln!(self.out, "{indent}{head} {{");
@@ -167,35 +168,45 @@ fn leaf_list(values: &[String]) -> String {
     }
 }
 
-/// The words of a one-liner's contents, or `None` when they need braces.
-/// Junos puts one statement on the entry's line (`route 0.0.0.0/0 next-hop
-/// 10.0.0.1;`, `routing failover other-routing-engine;`), besides the values
-/// written without a keyword (`routing-engine 0 master;`); two statements
-/// (`next-hop` and `preference`) make a block, but in a `flat` one-liner
-/// (`hold-time up 100 down 200;`).
-fn one_line(schema: &Schema, id: SchemaId, node: &Node) -> Option<String> {
+/// The words of a one-liner's contents, and whether they hold a secret, or
+/// `None` when they need braces. Junos puts one statement on the entry's
+/// line (`route 0.0.0.0/0 next-hop 10.0.0.1;`, `routing failover
+/// other-routing-engine;`), besides the values written without a keyword
+/// (`routing-engine 0 master;`); two statements (`next-hop` and
+/// `preference`) make a block, unless the one-liner is `flat` (`local-as
+/// 65001 private loops 2;`, `md5 1 key "$9$..."; ## SECRET-DATA`).
+fn one_line(schema: &Schema, id: SchemaId, node: &Node) -> Option<(String, bool)> {
+    let flat = schema.node(id).flat;
     let mut words = Vec::new();
     let mut statements = 0;
+    let mut secret = false;
     for (step, child) in sorted_children(schema, Some(id), node) {
         let s = schema.node(step.schema);
-        if child.inactive || !child.annotation.is_empty() || child.group != node.group || s.secret {
+        if child.inactive || !child.annotation.is_empty() || child.group != node.group || (s.secret && !flat)
+        {
             return None;
         }
+        secret |= s.secret;
         if !matches!(s.kind, Kind::Value(_)) {
             statements += 1;
         }
         match &s.kind {
             Kind::Flag => words.push(s.name.clone()),
-            Kind::Leaf(_) => words.push(format!("{} {}", s.name, quote(child.values.first()?))),
+            Kind::Leaf(_) => {
+                words.push(format!("{} {}", s.name, shown_value(s.secret, child.values.first()?)))
+            }
             Kind::LeafList(_) => words.push(format!("{} {}", s.name, leaf_list(&child.values))),
             Kind::Value(_) => words.push(quote(child.values.first()?)),
+            Kind::Container if s.oneliner && child.children.is_empty() => words.push(s.name.clone()),
             Kind::Container if s.oneliner => {
-                words.push(format!("{} {}", s.name, one_line(schema, step.schema, child)?))
+                let (inner, inner_secret) = one_line(schema, step.schema, child)?;
+                secret |= inner_secret;
+                words.push(format!("{} {inner}", s.name));
             }
             _ => return None,
         }
     }
-    (statements <= 1 || schema.node(id).flat).then(|| words.join(" "))
+    (statements <= 1 || flat).then(|| (words.join(" "), secret))
 }
 
 /// The configuration under `node` as `set` commands, one per value, in the
@@ -344,6 +355,54 @@ set chassis redundancy failover on-loss-of-keepalives
 set chassis redundancy keepalive-time 30
 set interfaces ge-0/0/0 description \"uplink to core\"
 set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24
+"
+        );
+    }
+
+    #[test]
+    fn a_flat_one_liner_keeps_every_statement_and_a_secret_on_its_line() {
+        let schema = Schema::load(
+            "test.schema",
+            r#"
+            peer "Peer" {
+                local-as "Local AS" flat {
+                    <as-number> int(1..65535) "AS";
+                    loops int(1..10) "Loops";
+                    private "Private";
+                }
+                md5 <key-id> int(0..255) "MD5 key" flat {
+                    key string "Key" secret;
+                }
+                route <to> prefix "Route" oneliner {
+                    next-hop ip "Next hop";
+                    preference int(0..255) "Preference";
+                }
+            }
+            "#,
+        )
+        .unwrap();
+        let root = build(
+            &schema,
+            &[
+                "peer local-as 65001",
+                "peer local-as loops 2",
+                "peer local-as private",
+                "peer md5 1 key \"$9$abc\"",
+                "peer route 10.0.0.0/8 next-hop 192.0.2.1",
+                "peer route 10.0.0.0/8 preference 5",
+            ],
+        );
+        assert_eq!(
+            to_text(&schema, None, &root),
+            "\
+peer {
+    local-as 65001 loops 2 private;
+    md5 1 key \"$9$abc\"; ## SECRET-DATA
+    route 10.0.0.0/8 {
+        next-hop 192.0.2.1;
+        preference 5;
+    }
+}
 "
         );
     }

@@ -29,7 +29,8 @@
 //! something when empty), `oneliner` (an entry whose one statement is printed
 //! on its line: `route 0.0.0.0/0 next-hop 10.0.0.1;`), `flat` (a one-liner
 //! whose statements are all printed on its line, however many: `hold-time
-//! up 100 down 200;`, `vlan-tags outer 100 inner 200;`), `inline` (a container
+//! up 100 down 200;`, `local-as 65001 private loops 2;`, a secret among them
+//! marked at the end), `inline` (a container
 //! whose name is printed on the line of each statement in it: `family inet {`),
 //! `ordered` (entries keep the order the user gives), `secret`, `default
 //! VALUE`, `top-level` (the entries of `groups` hold any top-level

@@ -321,7 +321,9 @@ fn statement_of(schema: &Schema, at: Option<SchemaId>, name: &str) -> Option<Sch
     }
     let id = schema.unnamed(at)?;
     match schema.node(id).kind {
-        Kind::Value(_) if schema.node(id).value_word(name).is_some() || schema.node(id).name == name => Some(id),
+        Kind::Value(_) if schema.node(id).value_word(name).is_some() || schema.node(id).name == name => {
+            Some(id)
+        }
         Kind::List { keyword: false, .. } if list_element(schema, id) == name => Some(id),
         _ => None,
     }

@@ -153,7 +153,9 @@ fn schema_id(schema: &Schema, at: Option<SchemaId>, name: &str) -> Option<Schema
     }
     let id = schema.unnamed(at)?;
     match schema.node(id).kind {
-        Kind::Value(_) if schema.node(id).value_word(name).is_some() || schema.node(id).name == name => Some(id),
+        Kind::Value(_) if schema.node(id).value_word(name).is_some() || schema.node(id).name == name => {
+            Some(id)
+        }
         Kind::List { keyword: false, .. } if entry_element(schema, id) == name => Some(id),
         _ => None,
     }

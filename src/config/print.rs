@@ -80,9 +80,9 @@ impl Printer<'_> {
         }
         // A marked inline container keeps its own line, so that the mark has one.
         if s.kind == Kind::Container && s.inline && !node.inactive && node.annotation.is_empty() {
-            let lead = format!("{lead}{} ", s.name);
+            let inner = format!("{lead}{} ", s.name);
             for (step, child) in sorted_children(self.schema, Some(step.schema), node) {
-                self.statement(&step, child, depth, &lead);
+                self.statement(&step, child, depth, &inner);
             }
             if node.children.is_empty() {
                 let _ = writeln!(self.out, "{}{lead}{};", "    ".repeat(depth), s.name);
@@ -197,7 +197,7 @@ fn leaf_list(values: &[String]) -> String {
 /// (`next-hop` and `preference`) make a block.
 ///
 /// In a container (`then accept;`) only leaves and flags go on the line, and
-/// empty containers, which print as flags (`then discard;`): Junos writes
+/// empty one-liners, which print as flags (`then discard;`): Junos writes
 /// `then { next-hop self; }` and `from { route-filter 10.0.0.0/8 exact; }`.
 fn one_line(schema: &Schema, id: SchemaId, node: &Node) -> Option<String> {
     let entry = matches!(schema.node(id).kind, Kind::List { .. });
@@ -216,7 +216,7 @@ fn one_line(schema: &Schema, id: SchemaId, node: &Node) -> Option<String> {
             Kind::Leaf(_) => words.push(format!("{} {}", s.name, quote(child.values.first()?))),
             Kind::LeafList(_) => words.push(format!("{} {}", s.name, leaf_list(&child.values))),
             Kind::Value(_) => words.push(quote(child.values.first()?)),
-            Kind::Container if child.children.is_empty() => words.push(s.name.clone()),
+            Kind::Container if s.oneliner && child.children.is_empty() => words.push(s.name.clone()),
             Kind::Container if s.oneliner && entry => {
                 words.push(format!("{} {}", s.name, one_line(schema, step.schema, child)?))
             }

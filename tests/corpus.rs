@@ -404,9 +404,13 @@ fn a_file_with_an_error_loads_nothing() {
 }
 
 #[test]
-#[ignore = "policy names are not checked against policy-options at commit (issue 22 item 1: references)"]
 fn an_undefined_policy_is_refused_at_commit_and_changes_nothing() {
     assert!(!refused_with_junos_error("undefined-policy.set"), "the commit went through");
+}
+
+#[test]
+fn an_undefined_prefix_list_community_or_policer_is_refused_at_commit_and_changes_nothing() {
+    assert!(!refused_with_junos_error("undefined-prefix-list.set"), "the commit went through");
 }
 
 #[test]

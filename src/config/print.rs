@@ -72,15 +72,17 @@ impl Printer<'_> {
             // The keyword's node holds the entries: `unit 0 { ... }`, `unit 1 { ... }`.
             for (name, entry) in &node.children {
                 let head = format!("{lead}{} {}", s.name, quote(name));
-                self.block(step.schema, &head, name, entry, node.inactive, depth);
+                if !(node.inactive || self.inline_entry(step.schema, &head, entry, depth)) {
+                    self.block(step.schema, &head, name, entry, node.inactive, depth);
+                }
             }
             return;
         }
         // A marked inline container keeps its own line, so that the mark has one.
         if s.kind == Kind::Container && s.inline && !node.inactive && node.annotation.is_empty() {
-            let lead = format!("{lead}{} ", s.name);
+            let inner = format!("{lead}{} ", s.name);
             for (step, child) in sorted_children(self.schema, Some(step.schema), node) {
-                self.statement(&step, child, depth, &lead);
+                self.statement(&step, child, depth, &inner);
             }
             if node.children.is_empty() {
                 let _ = writeln!(self.out, "{}{lead}{};", "    ".repeat(depth), s.name);
@@ -90,7 +92,10 @@ impl Printer<'_> {
         if let Kind::List { .. } | Kind::Container = s.kind {
             let head = if s.kind == Kind::Container { s.name.clone() } else { quote(&step.key) };
             let token = if s.kind == Kind::Container { &s.name } else { &step.key };
-            self.block(step.schema, &format!("{lead}{head}"), token, node, false, depth);
+            let head = format!("{lead}{head}");
+            if s.kind == Kind::Container || !self.inline_entry(step.schema, &head, node, depth) {
+                self.block(step.schema, &head, token, node, false, depth);
+            }
             return;
         }
         let indent = "    ".repeat(depth);
@@ -108,6 +113,24 @@ impl Printer<'_> {
             Kind::Value(_) => writeln!(out, "{indent}{inactive}{lead}{};", value()),
             _ => writeln!(out, "{indent}{inactive}{lead}{} {};", s.name, leaf_list(&node.values)),
         };
+    }
+
+    /// An entry of an `inline` list with its statements, each on a line of
+    /// its own after the entry's name, as the several keys of a Junos list:
+    /// `route-filter 10.0.0.0/8 exact;`, `route-filter 10.0.0.0/8 upto /24;`,
+    /// `community add A;`. `false` (nothing written) for an entry that is not
+    /// so printed: empty, or marked, so that the mark has a line of its own.
+    fn inline_entry(&mut self, id: SchemaId, head: &str, entry: &Node, depth: usize) -> bool {
+        let plain = entry.annotation.is_empty()
+            && (entry.group.is_empty() || self.inheritance == Inheritance::Unmarked);
+        if !self.schema.node(id).inline || entry.inactive || !plain || entry.children.is_empty() {
+            return false;
+        }
+        let lead = format!("{head} ");
+        for (step, child) in sorted_children(self.schema, Some(id), entry) {
+            self.statement(&step, child, depth, &lead);
+        }
+        true
     }
 
     /// Writes a statement's inheritance comments (one per token: the name of
@@ -175,8 +198,13 @@ fn leaf_list(values: &[String]) -> String {
 /// (`routing-engine 0 master;`); two statements (`next-hop` and
 /// `preference`) make a block, unless the one-liner is `flat` (`local-as
 /// 65001 private loops 2;`, `md5 1 key "$9$..."; ## SECRET-DATA`).
+///
+/// In a container that is not `flat` (`then accept;`) only leaves and flags go on the line, and
+/// empty one-liners, which print as flags (`then discard;`): Junos writes
+/// `then { next-hop self; }` and `from { route-filter 10.0.0.0/8 exact; }`.
 fn one_line(schema: &Schema, id: SchemaId, node: &Node) -> Option<(String, bool)> {
     let flat = schema.node(id).flat;
+    let entry = matches!(schema.node(id).kind, Kind::List { .. });
     let mut words = Vec::new();
     let mut statements = 0;
     let mut secret = false;
@@ -198,7 +226,7 @@ fn one_line(schema: &Schema, id: SchemaId, node: &Node) -> Option<(String, bool)
             Kind::LeafList(_) => words.push(format!("{} {}", s.name, leaf_list(&child.values))),
             Kind::Value(_) => words.push(quote(child.values.first()?)),
             Kind::Container if s.oneliner && child.children.is_empty() => words.push(s.name.clone()),
-            Kind::Container if s.oneliner => {
+            Kind::Container if s.oneliner && (entry || flat) => {
                 let (inner, inner_secret) = one_line(schema, step.schema, child)?;
                 secret |= inner_secret;
                 words.push(format!("{} {inner}", s.name));

@@ -30,8 +30,10 @@
 //! on its line: `route 0.0.0.0/0 next-hop 10.0.0.1;`), `flat` (a one-liner
 //! whose statements are all printed on its line, however many: `hold-time
 //! up 100 down 200;`, `local-as 65001 private loops 2;`, a secret among them
-//! marked at the end), `inline` (a container
-//! whose name is printed on the line of each statement in it: `family inet {`),
+//! marked at the end), `inline` (a container whose name is printed on the
+//! line of each statement in it: `family inet {`; on a list, the same for
+//! each entry's name, as Junos prints a list with several keys:
+//! `route-filter 10.0.0.0/8 exact;`, `community add A;`),
 //! `ordered` (entries keep the order the user gives), `secret`, `default
 //! VALUE`, `top-level` (the entries of `groups` hold any top-level
 //! statement), and `unwrapped` (a container of one keyword-less list whose
@@ -104,7 +106,7 @@ enum Member<'r, 'a> {
 /// A reference as read, its path not yet looked up.
 struct PendingReference<'a> {
     at: &'a str,
-    path: Vec<&'a str>,
+    paths: Vec<Vec<&'a str>>,
     builtin: Vec<&'a str>,
     message: String,
 }
@@ -169,11 +171,11 @@ impl<'r, 'a> Loader<'r, 'a> {
     ) -> Result<(ArgType, Option<PendingReference<'a>>), GrammarError> {
         match t {
             TypeRef::Builtin(t) => Ok((t.clone(), None)),
-            TypeRef::Ref { path, builtin, message } => Ok((
+            TypeRef::Ref { paths, builtin, message } => Ok((
                 ArgType::String,
                 Some(PendingReference {
                     at,
-                    path: path.clone(),
+                    paths: paths.clone(),
                     builtin: builtin.clone(),
                     message: message.clone(),
                 }),
@@ -195,28 +197,31 @@ impl<'r, 'a> Loader<'r, 'a> {
     /// nothing uses (it would go unchecked).
     fn finish(&self, schema: &mut Schema) -> Result<(), GrammarError> {
         for r in &self.references {
-            let mut at = None;
-            for word in &r.path {
-                at = schema
-                    .children(at)
-                    .iter()
-                    .copied()
-                    .find(|&c| schema.node(c).has_keyword() && schema.node(c).name == *word);
-                if at.is_none() {
-                    break;
+            let mut lists = Vec::new();
+            for path in &r.paths {
+                let mut at = None;
+                for word in path {
+                    at = schema
+                        .children(at)
+                        .iter()
+                        .copied()
+                        .find(|&c| schema.node(c).has_keyword() && schema.node(c).name == *word);
+                    if at.is_none() {
+                        break;
+                    }
                 }
+                let target = at.filter(|&t| match schema.node(t).kind {
+                    Kind::List { keyword: true, .. } => true,
+                    Kind::Container => schema.unnamed(Some(t)).is_some(),
+                    _ => false,
+                });
+                let Some(target) = target else {
+                    return Err((self.located)(r.at, format!("'{}' names no list", path.join(" "))));
+                };
+                lists.push(ReferencedList { path: path.iter().map(|w| (*w).to_owned()).collect(), target });
             }
-            let target = at.filter(|&t| match schema.node(t).kind {
-                Kind::List { keyword: true, .. } => true,
-                Kind::Container => schema.unnamed(Some(t)).is_some(),
-                _ => false,
-            });
-            let Some(target) = target else {
-                return Err((self.located)(r.at, format!("'{}' names no list", r.path.join(" "))));
-            };
             schema.references.push(Reference {
-                path: r.path.iter().map(|w| (*w).to_owned()).collect(),
-                target,
+                lists,
                 builtin: r.builtin.iter().map(|w| (*w).to_owned()).collect(),
                 message: r.message.clone(),
             });
@@ -280,14 +285,22 @@ pub struct SchemaNode {
 /// A value that names an entry defined elsewhere in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
-    /// The keywords from the top to the list whose entries it names.
-    pub path: Vec<String>,
-    /// That list (or the container of a list without a keyword).
-    pub target: SchemaId,
+    /// The lists whose entries it names (a filter of `family inet` may be
+    /// defined there or family-less).
+    pub lists: Vec<ReferencedList>,
     /// Names Junos defines itself, valid without an entry.
     pub builtin: Vec<String>,
     /// The commit error, `{}` standing for the name.
     message: String,
+}
+
+/// A list a reference names the entries of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferencedList {
+    /// The keywords from the top to the list.
+    pub path: Vec<String>,
+    /// That list (or the container of a list without a keyword).
+    pub target: SchemaId,
 }
 
 impl Reference {
@@ -744,7 +757,8 @@ mod tests {
         assert_eq!(s.node(s.keyword(Some(root), "key").unwrap()).kind, Kind::Leaf(ArgType::String));
         let export = s.keyword(Some(root), "export").unwrap();
         let reference = s.reference(export).unwrap();
-        assert_eq!((reference.path.join(" "), reference.target), ("policies policy".into(), policy));
+        let [list] = &reference.lists[..] else { panic!("{reference:?}") };
+        assert_eq!((list.path.join(" "), list.target), ("policies policy".into(), policy));
         assert_eq!(reference.builtin, ["default"]);
         assert_eq!(reference.error("p1"), "Policy p1 is not defined");
         let route = s.keyword(Some(root), "route").unwrap();
@@ -792,9 +806,9 @@ mod tests {
     fn every_shipped_reference_names_a_list() {
         let s = Schema::shipped().unwrap();
         assert!(s.references.len() >= 5);
-        for r in &s.references {
-            assert!(r.path.iter().all(|w| !w.is_empty()));
-            assert!(matches!(s.node(r.target).kind, Kind::List { .. } | Kind::Container), "{r:?}");
+        for list in s.references.iter().flat_map(|r| &r.lists) {
+            assert!(list.path.iter().all(|w| !w.is_empty()));
+            assert!(matches!(s.node(list.target).kind, Kind::List { .. } | Kind::Container), "{list:?}");
         }
         let class = s.keyword(None, "system").and_then(|x| s.keyword(Some(x), "login"));
         let user = class.and_then(|l| s.keyword(Some(l), "user")).unwrap();

@@ -110,15 +110,14 @@ fn references(
             Kind::Container => {
                 references(schema, Some(step.schema), child, root, &format!("{path} {}", s.name), errors)
             }
-            Kind::List { keyword: false, .. } => references(
-                schema,
-                Some(step.schema),
-                child,
-                root,
-                &format!("{path} {}", quote(&step.key)),
-                errors,
-            ),
+            Kind::List { keyword: false, .. } => {
+                undefined_entries(schema, step.schema, [step.key.as_str()], root, path, "", errors);
+                let inner = format!("{path} {}", quote(&step.key));
+                references(schema, Some(step.schema), child, root, &inner, errors)
+            }
             Kind::List { keyword: true, .. } => {
+                let names = child.children.keys().map(String::as_str);
+                undefined_entries(schema, step.schema, names, root, path, &format!("{} ", s.name), errors);
                 for (name, entry) in &child.children {
                     let inner = format!("{path} {} {}", s.name, quote(name));
                     references(schema, Some(step.schema), entry, root, &inner, errors);
@@ -129,15 +128,46 @@ fn references(
     }
 }
 
+/// The entries of list `id` named by something undefined, when its entries
+/// are references (`from prefix-list NAME`, `then community add NAME`).
+fn undefined_entries<'n>(
+    schema: &Schema,
+    id: SchemaId,
+    names: impl IntoIterator<Item = &'n str>,
+    root: &Node,
+    path: &str,
+    keyword: &str,
+    errors: &mut Vec<CheckError>,
+) {
+    let Some(reference) = schema.reference(id) else { return };
+    let defined = defined_names(schema, reference, root);
+    for name in
+        names.into_iter().filter(|n| !reference.builtin.iter().any(|b| b == n) && !defined.contains(n))
+    {
+        errors.push(CheckError {
+            path: path.to_owned(),
+            statement: format!("{keyword}{}", quote(name)),
+            message: reference.error(name),
+            missing_mandatory: false,
+        });
+    }
+}
+
 /// The names of the entries a reference may name, in `root`.
 pub fn defined_names<'n>(schema: &Schema, reference: &Reference, root: &'n Node) -> Vec<&'n str> {
-    let Some(list) = root.descend(reference.path.iter().map(String::as_str)) else { return Vec::new() };
-    let keyword_list = matches!(schema.node(reference.target).kind, Kind::List { keyword: true, .. });
-    list.children
-        .keys()
-        .map(String::as_str)
-        .filter(|name| keyword_list || schema.keyword(Some(reference.target), name).is_none())
-        .collect()
+    let mut names = Vec::new();
+    for list in &reference.lists {
+        let Some(entries) = root.descend(list.path.iter().map(String::as_str)) else { continue };
+        let keyword_list = matches!(schema.node(list.target).kind, Kind::List { keyword: true, .. });
+        names.extend(
+            entries
+                .children
+                .keys()
+                .map(String::as_str)
+                .filter(|name| keyword_list || schema.keyword(Some(list.target), name).is_none()),
+        );
+    }
+    names
 }
 
 /// A class named like a predefined one would shadow it.
@@ -422,9 +452,14 @@ mod tests {
                 "system root-authentication encrypted-password x",
                 "interfaces ge-0/0/0 unit 0 family inet filter input nowhere",
                 "interfaces ge-0/0/0 unit 0 family inet filter output edge",
+                "interfaces ge-0/0/1 unit 0 family inet filter input legacy",
                 "firewall family inet filter edge term t then accept",
+                "firewall filter legacy term t then accept",
                 "protocols bgp group peers export [ out missing ]",
-                "policy-options policy-statement out term t from prefix-list [ gone ]",
+                "policy-options policy-statement out term t from prefix-list gone",
+                "policy-options policy-statement out term t then community add absent",
+                "policy-options policy-statement out term t then community add kept",
+                "policy-options community kept members 64500:1",
             ],
         );
         assert_eq!(
@@ -433,8 +468,10 @@ mod tests {
              Referenced filter 'nowhere' is not defined\n\
              [edit protocols bgp group peers]\n  'export'\n    \
              Policy error: Policy missing referenced but not defined\n\
-             [edit policy-options policy-statement out term t from]\n  'prefix-list'\n    \
-             Policy error: prefix-list gone referenced but not defined\n\
+             [edit policy-options policy-statement out term t from]\n  'prefix-list gone'\n    \
+             Policy error: Prefix-list gone referenced but not defined\n\
+             [edit policy-options policy-statement out term t then community add]\n  'absent'\n    \
+             Policy error: Community absent referenced but not defined\n\
              error: configuration check-out failed\n"
         );
         let empty = check(&schema, &Node::default());

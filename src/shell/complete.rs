@@ -115,19 +115,21 @@ fn referenced_names(
     leaf: SchemaId,
 ) -> Result<Option<Vec<String>>, ClientError> {
     let Some(reference) = schema.reference(leaf) else { return Ok(None) };
-    let request = GetConfigurationRequest {
-        candidate,
-        words: reference.path.clone(),
-        rollback: None,
-        keys_only: true,
-        inheritance: false,
-    };
-    let reply = client.configuration(request)?;
-    let defined = reply.root.map(|root| root.children).unwrap_or_default().into_iter().map(|c| c.name);
-    let keyword_list = matches!(schema.node(reference.target).kind, Kind::List { keyword: true, .. });
-    let mut names: Vec<String> = defined
-        .filter(|name| keyword_list || schema.keyword(Some(reference.target), name).is_none())
-        .collect();
+    let mut names: Vec<String> = Vec::new();
+    for list in &reference.lists {
+        let request = GetConfigurationRequest {
+            candidate,
+            words: list.path.clone(),
+            rollback: None,
+            keys_only: true,
+            inheritance: false,
+        };
+        let reply = client.configuration(request)?;
+        let defined = reply.root.map(|root| root.children).unwrap_or_default().into_iter().map(|c| c.name);
+        let keyword_list = matches!(schema.node(list.target).kind, Kind::List { keyword: true, .. });
+        names
+            .extend(defined.filter(|name| keyword_list || schema.keyword(Some(list.target), name).is_none()));
+    }
     names.extend(reference.builtin.iter().filter(|b| !names.contains(b)).cloned().collect::<Vec<_>>());
     Ok(Some(names))
 }

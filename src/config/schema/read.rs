@@ -18,10 +18,10 @@ pub(super) enum TypeRef<'a> {
     Builtin(ArgType),
     /// A `type` declared in some schema file.
     Named(&'a str),
-    /// `ref(PATH [+ NAME|NAME] "message")`: the name of an entry of the list
-    /// at PATH, or one of the names Junos defines itself.
+    /// `ref(PATH [, PATH] [+ NAME|NAME] "message")`: the name of an entry of
+    /// the list at a PATH, or one of the names Junos defines itself.
     Ref {
-        path: Vec<&'a str>,
+        paths: Vec<Vec<&'a str>>,
         builtin: Vec<&'a str>,
         message: String,
     },
@@ -133,14 +133,14 @@ fn type_ref(input: &str) -> Res<'_, TypeRef<'_>> {
             preceded(
                 tag("ref("),
                 cut((
-                    many1(preceded(blank, word)),
+                    separated_list1((blank, char(',')), many1(preceded(blank, word))),
                     opt(preceded((blank, char('+'), blank), separated_list1(char('|'), word))),
                     preceded(blank, expect("quoted error message", quoted)),
                     preceded(blank, expect("')'", char(')'))),
                 )),
             ),
-            |(path, builtin, message, _)| TypeRef::Ref {
-                path,
+            |(paths, builtin, message, _)| TypeRef::Ref {
+                paths,
                 builtin: builtin.unwrap_or_default(),
                 message,
             },

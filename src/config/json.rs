@@ -88,9 +88,12 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node, depth: usize) 
         let s = schema.node(step.schema);
         match &s.kind {
             Kind::Flag => push(&s.name, "[null]".into(), child, &mut members),
-            Kind::Value(_) => {
+            Kind::Value(t) => {
                 for v in &child.values {
-                    push(v, "[null]".into(), child, &mut members);
+                    match s.value_word(v) {
+                        Some(word) => push(word, "[null]".into(), child, &mut members),
+                        None => push(&s.name, scalar(t, v), child, &mut members),
+                    }
                 }
             }
             Kind::Leaf(t) => {
@@ -208,7 +211,13 @@ fn walk(
         let s = schema.node(id);
         match &s.kind {
             Kind::Flag | Kind::Value(_) => {
-                let words = with(prefix, &[&quote(name)]);
+                let word = match s.kind {
+                    Kind::Value(_) if s.value_word(name).is_none() => {
+                        quote(&text_of(value).ok_or_else(|| JsonError::BadValue(name.clone()))?)
+                    }
+                    _ => quote(name),
+                };
+                let words = with(prefix, &[&word]);
                 lines.push(format!("set {}", words.join(" ")));
                 marked(&words, object.get(&format!("@{name}")), lines);
             }

@@ -292,6 +292,15 @@ impl SchemaNode {
     pub fn has_keyword(&self) -> bool {
         !matches!(self.kind, Kind::List { keyword: false, .. } | Kind::Value(_))
     }
+
+    /// The word a keyword-less value is in XML and JSON: an enumerated one
+    /// (`routing-engine 0 master`) is an empty element of its own name;
+    /// any other (`route-distinguisher 192.0.2.1:1`, a number, an address)
+    /// is the text of an element named as its placeholder, as Junos names
+    /// the leaf (`<rd-type>192.0.2.1:1</rd-type>`). `None` for the latter.
+    pub fn value_word<'v>(&self, value: &'v str) -> Option<&'v str> {
+        matches!(self.kind, Kind::Value(ArgType::Enum(_))).then_some(value)
+    }
 }
 
 #[derive(Debug, Clone, Default)]

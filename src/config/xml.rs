@@ -171,7 +171,8 @@ fn statement(
         .ok_or_else(|| XmlError::UnknownElement { element: name.to_owned(), path: edit_path(prefix) })?;
     let words = match &schema.node(id).kind {
         Kind::Container | Kind::Flag => vec![name.to_owned()],
-        Kind::Value(_) => vec![quote(name)],
+        Kind::Value(_) if schema.node(id).value_word(name).is_some() => vec![quote(name)],
+        Kind::Value(_) => vec![quote(&value(element)?)],
         // A leaf without a value names the leaf (to delete it, or in a filter).
         Kind::Leaf(_) | Kind::LeafList(_) if element.text().is_none() => vec![name.to_owned()],
         Kind::Leaf(_) | Kind::LeafList(_) => vec![name.to_owned(), quote(&value(element)?)],

@@ -181,7 +181,8 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Vec<Element
             }
             Kind::Value(_) => {
                 for v in &child.values {
-                    push(Element::new(v), child, &mut out);
+                    let e = s.value_word(v).map_or_else(|| Element::leaf(&s.name, v), Element::new);
+                    push(e, child, &mut out);
                 }
             }
             Kind::Container => {

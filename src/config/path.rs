@@ -364,7 +364,7 @@ mod tests {
             ),
             [
                 "routing-options static route 0.0.0.0/0 next-hop = 10.0.0.1,10.0.0.2",
-                "routing-options static route 0.0.0.0/0 preference = 200"
+                "routing-options static route 0.0.0.0/0 preference metric-value = 200"
             ]
         );
         // A flag under a list entry is the entry's own statement, not a sibling.

@@ -17,7 +17,7 @@ use common::{Run, embedded};
 /// `NAME.set` the set form), with how many of their set lines reshell
 /// accepted when the corpus was written: acceptance may only grow.
 const CONFIGURATIONS: [(&str, usize); 5] =
-    [("mx-edge", 90), ("pe-vrf", 49), ("route-reflector", 51), ("campus-evpn", 38), ("dual-re", 42)];
+    [("mx-edge", 106), ("pe-vrf", 62), ("route-reflector", 57), ("campus-evpn", 60), ("dual-re", 56)];
 
 fn corpus_path(file: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus").join(file)

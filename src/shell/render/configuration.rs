@@ -311,6 +311,25 @@ mod tests {
         assert_eq!(xml(&shown), expected);
     }
 
+    /// Junos names `802.3ad` `ieee-802.3ad` in XML and JSON, and writes a
+    /// value without a keyword as an element named after it, unless it is a
+    /// word of a fixed set (`routing-engine 0 master` is `<master/>`).
+    #[test]
+    fn xml_and_json_name_what_text_writes_without_a_name() {
+        let schema = Arc::new(Schema::shipped().unwrap());
+        let mut root = Node::default();
+        let lines = "set interfaces ge-0/0/1 gigether-options 802.3ad ae0\n\
+                     set chassis redundancy routing-engine 0 master\n";
+        assert_eq!(apply_set_lines(&schema, &mut root, lines), []);
+        let shown = view(&schema, root);
+        let xml = xml(&shown);
+        assert!(xml.contains("<ieee-802.3ad>\n") && xml.contains("<bundle>ae0</bundle>"), "{xml}");
+        assert!(xml.contains("<master/>"), "{xml}");
+        let json = shown.json().unwrap();
+        assert!(json.contains("\"ieee-802.3ad\" : {") && json.contains("\"bundle\" : \"ae0\""), "{json}");
+        assert!(json.contains("\"master\" : [null]"), "{json}");
+    }
+
     #[test]
     fn what_each_format_prints_loads_back_unchanged() {
         let schema = Arc::new(Schema::shipped().unwrap());

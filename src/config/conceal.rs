@@ -40,6 +40,14 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Option<Node
 
 fn statement(schema: &Schema, id: SchemaId, node: &Node) -> Option<Node> {
     let s = schema.node(id);
+    if s.secret && matches!(s.kind, Kind::List { keyword: true, .. }) {
+        // The names of the entries are the secret (`ssh-rsa "ssh-rsa AAAA..."`):
+        // one concealed entry stands for them all.
+        return node.children.keys().any(|k| k != SECRET_DATA).then(|| Node {
+            children: [(SECRET_DATA.to_owned(), Arc::new(Node::default()))].into_iter().collect(),
+            ..node.clone()
+        });
+    }
     if s.secret {
         return node
             .values
@@ -90,7 +98,7 @@ fn statements_differ(schema: &Schema, at: Option<SchemaId>, a: &Node, b: &Node) 
 fn statement_differs(schema: &Schema, id: SchemaId, a: &Node, b: &Node) -> bool {
     let s = schema.node(id);
     if s.secret {
-        return a.values != b.values;
+        return a.values != b.values || !a.children.keys().eq(b.children.keys());
     }
     match s.kind {
         Kind::List { keyword: true, .. } => {
@@ -138,6 +146,12 @@ fn secret_patterns(schema: &Schema) -> Vec<(Regex, String)> {
         (
             format!(r#"("(?:{names})"\s*:\s*(?:\[\s*\{{\s*"data"\s*:\s*)?){quoted}"#),
             format!("${{1}}\"{SECRET_DATA}\""),
+        ),
+        // A list whose names are secret: `<ssh-rsa><name>...`, `"ssh-rsa" : [{"name" : ...}, ...]`.
+        (format!(r"(<(?:{names})>\s*<name>)[^<]*(</name>)"), format!("${{1}}{SECRET_DATA}${{2}}")),
+        (
+            format!(r#"("(?:{names})"\s*:\s*\[\s*)\{{\s*"name"[^\]]*(\])"#),
+            format!("${{1}}{{ \"name\" : \"{SECRET_DATA}\" }}${{2}}"),
         ),
     ];
     // Built from names the schema checked: the patterns are valid.

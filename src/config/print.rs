@@ -5,16 +5,40 @@
 use std::fmt::Write;
 
 use super::path::Step;
-use super::schema::{Kind, Schema, SchemaId};
+use super::schema::{Kind, Schema, SchemaId, SchemaNode};
 use super::tree::{Node, sorted_children};
 
 /// Quotes a value the way Junos prints it: bare when it is one plain word.
+/// A backslash stays as typed (`"line one\nline two"`, `"\.conf$"`) but
+/// where the reader would take it for an escape: before `"`, `\` or the end.
 pub fn quote(value: &str) -> String {
     let plain = !value.is_empty()
         && value.chars().all(|c| {
-            !c.is_whitespace() && !matches!(c, '"' | ';' | '{' | '}' | '[' | ']' | '#' | '\\' | '$' | '|')
+            !c.is_whitespace()
+                && !matches!(c, '"' | ';' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '\\' | '$' | '|')
         });
-    if plain { value.to_owned() } else { format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\"")) }
+    if plain { value.to_owned() } else { in_quotes(value) }
+}
+
+/// `value` in quotes, escaped as the readers expect.
+fn in_quotes(value: &str) -> String {
+    let mut out = String::from('"');
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' if matches!(chars.peek(), None | Some('"' | '\\')) => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The name of an entry of a list without a keyword, as printed: in
+/// quotes, plain or not, where Junos always quotes them (archive sites).
+fn entry_name(list: &SchemaNode, name: &str) -> String {
+    if list.quoted { in_quotes(name) } else { quote(name) }
 }
 
 /// A leaf's value as printed: a concealed secret as Junos prints it, bare.
@@ -71,7 +95,7 @@ impl Printer<'_> {
         if let Kind::List { keyword: true, .. } = s.kind {
             // The keyword's node holds the entries: `unit 0 { ... }`, `unit 1 { ... }`.
             for (name, entry) in &node.children {
-                let head = format!("{lead}{} {}", s.name, quote(name));
+                let head = format!("{lead}{} {}", s.name, shown_value(s.secret, name));
                 self.block(step.schema, &head, name, entry, node.inactive, depth);
             }
             return;
@@ -88,7 +112,7 @@ impl Printer<'_> {
             return;
         }
         if let Kind::List { .. } | Kind::Container = s.kind {
-            let head = if s.kind == Kind::Container { s.name.clone() } else { quote(&step.key) };
+            let head = if s.kind == Kind::Container { s.name.clone() } else { entry_name(s, &step.key) };
             let token = if s.kind == Kind::Container { &s.name } else { &step.key };
             self.block(step.schema, &format!("{lead}{head}"), token, node, false, depth);
             return;
@@ -143,14 +167,17 @@ impl Printer<'_> {
     ) {
         let indent = "    ".repeat(depth);
         let head = format!("{}{head}", self.marks(&indent, node, &[token], inactive_above));
+        let s = self.schema.node(id);
         if node.children.is_empty() {
-            let _ = writeln!(self.out, "{indent}{head};");
+            let secret = if s.secret && matches!(s.kind, Kind::List { .. }) { " ## SECRET-DATA" } else { "" };
+            let _ = writeln!(self.out, "{indent}{head};{secret}");
             return;
         }
-        if self.schema.node(id).oneliner
-            && let Some(words) = one_line(self.schema, id, node)
+        if s.oneliner
+            && let Some((words, secret)) = one_line(self.schema, id, node)
         {
-            let _ = writeln!(self.out, "{indent}{head} {words};");
+            let secret = if secret { " ## SECRET-DATA" } else { "" };
+            let _ = writeln!(self.out, "{indent}{head} {words};{secret}");
             return;
         }
         let _ = writeln!(self.out, "{indent}{head} {{");
@@ -167,34 +194,44 @@ fn leaf_list(values: &[String]) -> String {
     }
 }
 
-/// The words of a one-liner's contents, or `None` when they need braces.
-/// Junos puts one statement on the entry's line (`route 0.0.0.0/0 next-hop
-/// 10.0.0.1;`, `routing failover other-routing-engine;`), besides the values
-/// written without a keyword (`routing-engine 0 master;`); two statements
-/// (`next-hop` and `preference`) make a block.
-fn one_line(schema: &Schema, id: SchemaId, node: &Node) -> Option<String> {
+/// The words of a one-liner's contents, and whether one is secret, or
+/// `None` when they need braces. Junos puts one statement on the entry's
+/// line (`route 0.0.0.0/0 next-hop 10.0.0.1;`, `routing failover
+/// other-routing-engine;`), besides the values written without a keyword
+/// (`routing-engine 0 master;`); two statements (`next-hop` and
+/// `preference`) make a block, but in a `flat` one-liner (`server 192.0.2.1
+/// key 1 prefer; ## SECRET-DATA`).
+fn one_line(schema: &Schema, id: SchemaId, node: &Node) -> Option<(String, bool)> {
+    let flat = schema.node(id).flat;
     let mut words = Vec::new();
     let mut statements = 0;
+    let mut secret = false;
     for (step, child) in sorted_children(schema, Some(id), node) {
         let s = schema.node(step.schema);
-        if child.inactive || !child.annotation.is_empty() || child.group != node.group || s.secret {
+        if child.inactive || !child.annotation.is_empty() || child.group != node.group || (s.secret && !flat)
+        {
             return None;
         }
+        secret |= s.secret;
         if !matches!(s.kind, Kind::Value(_)) {
             statements += 1;
         }
         match &s.kind {
             Kind::Flag => words.push(s.name.clone()),
-            Kind::Leaf(_) => words.push(format!("{} {}", s.name, quote(child.values.first()?))),
+            Kind::Leaf(_) => {
+                words.push(format!("{} {}", s.name, shown_value(s.secret, child.values.first()?)))
+            }
             Kind::LeafList(_) => words.push(format!("{} {}", s.name, leaf_list(&child.values))),
             Kind::Value(_) => words.push(quote(child.values.first()?)),
             Kind::Container if s.oneliner => {
-                words.push(format!("{} {}", s.name, one_line(schema, step.schema, child)?))
+                let (inner, inner_secret) = one_line(schema, step.schema, child)?;
+                secret |= inner_secret;
+                words.push(format!("{} {inner}", s.name));
             }
             _ => return None,
         }
     }
-    (statements <= 1).then(|| words.join(" "))
+    (flat || statements <= 1).then(|| (words.join(" "), secret))
 }
 
 /// The configuration under `node` as `set` commands, one per value, in the
@@ -228,7 +265,7 @@ fn write_sets(out: &mut String, schema: &Schema, at: Option<SchemaId>, node: &No
             }
             Kind::List { keyword: true, .. } => {
                 for (name, entry) in &child.children {
-                    let path = join(prefix, &format!("{} {}", s.name, quote(name)));
+                    let path = join(prefix, &format!("{} {}", s.name, shown_value(s.secret, name)));
                     write_container_sets(out, schema, step.schema, entry, &path);
                     if entry.inactive {
                         let _ = writeln!(out, "deactivate {path}");
@@ -237,7 +274,7 @@ fn write_sets(out: &mut String, schema: &Schema, at: Option<SchemaId>, node: &No
                 join(prefix, &s.name)
             }
             Kind::List { keyword: false, .. } => {
-                let path = join(prefix, &quote(&step.key));
+                let path = join(prefix, &entry_name(s, &step.key));
                 write_container_sets(out, schema, step.schema, child, &path);
                 path
             }
@@ -276,6 +313,19 @@ mod tests {
     }
 
     #[test]
+    fn a_backslash_prints_as_typed_but_where_it_would_escape() {
+        assert_eq!(quote(r"Authorized only\nLogged"), r#""Authorized only\nLogged""#);
+        assert_eq!(quote(r"\.conf$"), r#""\.conf$""#);
+        assert_eq!(quote(r"a\"), r#""a\\""#);
+        assert_eq!(quote(r#"a\"b"#), r#""a\\\"b""#);
+        for value in [r"a\nb", r"a\", r#"a\"b"#, r"a\\b", "x\"y"] {
+            let words = crate::grammar::tokenize(&quote(value));
+            assert_eq!(words.len(), 1);
+            assert_eq!(words[0].text, value, "{value} reads back");
+        }
+    }
+
+    #[test]
     fn set_prints_in_schema_order_with_one_liners_and_quotes() {
         let schema = Schema::shipped().unwrap();
         let root = build(
@@ -300,11 +350,11 @@ mod tests {
 apply-groups [ re0 re1 ];
 system {
     host-name lab1;
-    processes {
-        routing failover other-routing-engine;
-    }
     root-authentication {
         encrypted-password \"$6$abc\"; ## SECRET-DATA
+    }
+    processes {
+        routing failover other-routing-engine;
     }
 }
 chassis {
@@ -335,8 +385,8 @@ interfaces {
 set apply-groups re0
 set apply-groups re1
 set system host-name lab1
-set system processes routing failover other-routing-engine
 set system root-authentication encrypted-password \"$6$abc\"
+set system processes routing failover other-routing-engine
 set chassis redundancy failover on-loss-of-keepalives
 set chassis redundancy keepalive-time 30
 set chassis redundancy routing-engine 0 master

@@ -29,7 +29,12 @@
 //! something when empty), `oneliner` (an entry whose one statement is printed
 //! on its line: `route 0.0.0.0/0 next-hop 10.0.0.1;`), `inline` (a container
 //! whose name is printed on the line of each statement in it: `family inet {`),
-//! `ordered` (entries keep the order the user gives), `secret`, `default
+//! `flat` (a one-liner whose statements all go on its line, however many:
+//! `server 192.0.2.1 key 1 prefer;`, `archive size 10m files 10;`, a secret
+//! among them marking the line `## SECRET-DATA`), `quoted` (a list whose
+//! entries' names print in quotes even when plain, as archive sites do),
+//! `ordered` (entries keep the order the user gives), `secret` (on a list,
+//! the names of its entries are: `ssh-rsa "ssh-rsa AAAA...";`), `default
 //! VALUE`, and `top-level` (the entries of `groups` hold any top-level
 //! statement).
 //!
@@ -257,6 +262,10 @@ pub struct SchemaNode {
     pub mandatory: bool,
     pub presence: bool,
     pub oneliner: bool,
+    /// A one-liner that keeps every statement on its line.
+    pub flat: bool,
+    /// A list whose entries' names print in quotes, plain or not.
+    pub quoted: bool,
     pub inline: bool,
     pub ordered: bool,
     pub secret: bool,
@@ -547,7 +556,9 @@ impl Schema {
             children,
             mandatory: attribute("mandatory"),
             presence: attribute("presence"),
-            oneliner: attribute("oneliner"),
+            oneliner: attribute("oneliner") || attribute("flat"),
+            flat: attribute("flat"),
+            quoted: attribute("quoted"),
             inline: attribute("inline"),
             ordered: attribute("ordered"),
             secret: attribute("secret"),

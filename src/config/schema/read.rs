@@ -161,6 +161,8 @@ fn attribute(input: &str) -> Res<'_, (&str, Option<String>)> {
                 tag("mandatory"),
                 tag("presence"),
                 tag("oneliner"),
+                tag("flat"),
+                tag("quoted"),
                 tag("inline"),
                 tag("ordered"),
                 tag("secret"),

@@ -248,6 +248,27 @@ mod tests {
     }
 
     #[test]
+    fn the_names_of_a_secret_list_are_concealed() {
+        let schema = Schema::shipped().unwrap();
+        let key = "system login user bob authentication ssh-rsa";
+        let root = build(
+            &schema,
+            &[&format!("{key} \"ssh-rsa AAAA1 bob@a\""), &format!("{key} \"ssh-rsa AAAA2 bob@b\"")],
+        );
+        let shown = to_text(&schema, None, &conceal(&schema, &[], root.clone()));
+        assert!(!shown.contains("AAAA"), "{shown}");
+        assert!(shown.contains("ssh-rsa /* SECRET-DATA */; ## SECRET-DATA"), "{shown}");
+        let mut other = root.clone();
+        other.delete(&schema, &read(&schema, &format!("{key} \"ssh-rsa AAAA2 bob@b\"")).unwrap());
+        assert!(secrets_differ(&schema, &root, &other), "a key removed is a secret changed");
+        let text = to_text(&schema, None, &root)
+            + "<ssh-rsa>\n    <name>ssh-rsa AAAA3</name>\n</ssh-rsa>\n\
+                    \"ssh-rsa\" : [\n    {\n        \"name\" : \"ssh-rsa AAAA4\"\n    }\n]\n";
+        let shown = conceal_text(&schema, &text);
+        assert!(!shown.contains("AAAA"), "{shown}");
+    }
+
+    #[test]
     fn secrets_in_text_are_replaced_in_every_form() {
         let schema = Schema::shipped().unwrap();
         let root = sample(&schema);

@@ -619,6 +619,9 @@ mod tests {
         apply-groups [ string ] "Groups";
         routing-engine <slot> int(0..1) "Slot" oneliner { <role> enum(master|backup) "Role"; }
         family "Family" inline { inet "IPv4" presence; }
+        server <address> string "Server" flat { key int(1..9) "Key" secret; prefer "Prefer"; }
+        ssh-rsa <key> string "Key" secret;
+        sites "Sites" { <url> string "URL" quoted; }
     "#;
 
     #[test]
@@ -646,6 +649,11 @@ mod tests {
         assert!(s.node(re).oneliner);
         assert!(matches!(s.node(s.unnamed(Some(re)).unwrap()).kind, Kind::Value(_)));
         assert!(s.node(s.keyword(None, "family").unwrap()).inline);
+        let server = s.node(s.keyword(None, "server").unwrap());
+        assert!(server.flat && server.oneliner, "a flat entry is a one-liner too");
+        let keys = s.node(s.keyword(None, "ssh-rsa").unwrap());
+        assert!(keys.secret && matches!(keys.kind, Kind::List { keyword: true, .. }));
+        assert!(s.node(s.unnamed(s.keyword(None, "sites")).unwrap()).quoted);
     }
 
     #[test]

@@ -40,6 +40,14 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Option<Node
 
 fn statement(schema: &Schema, id: SchemaId, node: &Node) -> Option<Node> {
     let s = schema.node(id);
+    if s.secret && matches!(s.kind, Kind::List { keyword: true, .. }) {
+        // The names of the entries are the secret (`ssh-rsa "ssh-rsa AAAA..."`):
+        // one concealed entry stands for them all.
+        return node.children.keys().any(|k| k != SECRET_DATA).then(|| Node {
+            children: [(SECRET_DATA.to_owned(), Arc::new(Node::default()))].into_iter().collect(),
+            ..node.clone()
+        });
+    }
     if s.secret {
         return node
             .values
@@ -90,7 +98,7 @@ fn statements_differ(schema: &Schema, at: Option<SchemaId>, a: &Node, b: &Node) 
 fn statement_differs(schema: &Schema, id: SchemaId, a: &Node, b: &Node) -> bool {
     let s = schema.node(id);
     if s.secret {
-        return a.values != b.values;
+        return a.values != b.values || !a.children.keys().eq(b.children.keys());
     }
     match s.kind {
         Kind::List { keyword: true, .. } => {
@@ -138,6 +146,12 @@ fn secret_patterns(schema: &Schema) -> Vec<(Regex, String)> {
         (
             format!(r#"("(?:{names})"\s*:\s*(?:\[\s*\{{\s*"data"\s*:\s*)?){quoted}"#),
             format!("${{1}}\"{SECRET_DATA}\""),
+        ),
+        // A list whose names are secret: `<ssh-rsa><name>...`, `"ssh-rsa" : [{"name" : ...}, ...]`.
+        (format!(r"(<(?:{names})>\s*<name>)[^<]*(</name>)"), format!("${{1}}{SECRET_DATA}${{2}}")),
+        (
+            format!(r#"("(?:{names})"\s*:\s*\[\s*)\{{\s*"name"[^\]]*(\])"#),
+            format!("${{1}}{{ \"name\" : \"{SECRET_DATA}\" }}${{2}}"),
         ),
     ];
     // Built from names the schema checked: the patterns are valid.
@@ -231,6 +245,27 @@ mod tests {
         let mut gone = root.clone();
         gone.delete(&schema, &read(&schema, "system login user bob").unwrap());
         assert!(secrets_differ(&schema, &root, &gone));
+    }
+
+    #[test]
+    fn the_names_of_a_secret_list_are_concealed() {
+        let schema = Schema::shipped().unwrap();
+        let key = "system login user bob authentication ssh-rsa";
+        let root = build(
+            &schema,
+            &[&format!("{key} \"ssh-rsa AAAA1 bob@a\""), &format!("{key} \"ssh-rsa AAAA2 bob@b\"")],
+        );
+        let shown = to_text(&schema, None, &conceal(&schema, &[], root.clone()));
+        assert!(!shown.contains("AAAA"), "{shown}");
+        assert!(shown.contains("ssh-rsa /* SECRET-DATA */; ## SECRET-DATA"), "{shown}");
+        let mut other = root.clone();
+        other.delete(&schema, &read(&schema, &format!("{key} \"ssh-rsa AAAA2 bob@b\"")).unwrap());
+        assert!(secrets_differ(&schema, &root, &other), "a key removed is a secret changed");
+        let text = to_text(&schema, None, &root)
+            + "<ssh-rsa>\n    <name>ssh-rsa AAAA3</name>\n</ssh-rsa>\n\
+                    \"ssh-rsa\" : [\n    {\n        \"name\" : \"ssh-rsa AAAA4\"\n    }\n]\n";
+        let shown = conceal_text(&schema, &text);
+        assert!(!shown.contains("AAAA"), "{shown}");
     }
 
     #[test]

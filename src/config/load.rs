@@ -111,12 +111,15 @@ fn lex(text: &str) -> Vec<Lexeme> {
                     advance(c, &mut line, &mut column);
                     match c {
                         '"' => break,
-                        '\\' => {
-                            if let Some(escaped) = chars.next() {
+                        // As in a `set` line, only `\"` and `\\` are escapes.
+                        '\\' => match chars.peek() {
+                            Some(&escaped @ ('"' | '\\')) => {
+                                chars.next();
                                 advance(escaped, &mut line, &mut column);
                                 word.push(escaped);
                             }
-                        }
+                            _ => word.push(c),
+                        },
                         c => word.push(c),
                     }
                 }

@@ -5,16 +5,40 @@
 use std::fmt::Write;
 
 use super::path::Step;
-use super::schema::{Kind, Schema, SchemaId};
+use super::schema::{Kind, Schema, SchemaId, SchemaNode};
 use super::tree::{Node, sorted_children};
 
 /// Quotes a value the way Junos prints it: bare when it is one plain word.
+/// A backslash stays as typed (`"line one\nline two"`, `"\.conf$"`) but
+/// where the reader would take it for an escape: before `"`, `\` or the end.
 pub fn quote(value: &str) -> String {
     let plain = !value.is_empty()
         && value.chars().all(|c| {
-            !c.is_whitespace() && !matches!(c, '"' | ';' | '{' | '}' | '[' | ']' | '#' | '\\' | '$' | '|')
+            !c.is_whitespace()
+                && !matches!(c, '"' | ';' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '\\' | '$' | '|')
         });
-    if plain { value.to_owned() } else { format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\"")) }
+    if plain { value.to_owned() } else { in_quotes(value) }
+}
+
+/// `value` in quotes, escaped as the readers expect.
+fn in_quotes(value: &str) -> String {
+    let mut out = String::from('"');
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' if matches!(chars.peek(), None | Some('"' | '\\')) => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The name of an entry of a list without a keyword, as printed: in
+/// quotes, plain or not, where Junos always quotes them (archive sites).
+fn entry_name(list: &SchemaNode, name: &str) -> String {
+    if list.quoted { in_quotes(name) } else { quote(name) }
 }
 
 /// A leaf's value as printed: a concealed secret as Junos prints it, bare.
@@ -71,7 +95,7 @@ impl Printer<'_> {
         if let Kind::List { keyword: true, .. } = s.kind {
             // The keyword's node holds the entries: `unit 0 { ... }`, `unit 1 { ... }`.
             for (name, entry) in &node.children {
-                let head = format!("{lead}{} {}", s.name, quote(name));
+                let head = format!("{lead}{} {}", s.name, shown_value(s.secret, name));
                 if !(node.inactive || self.inline_entry(step.schema, &head, entry, depth)) {
                     self.block(step.schema, &head, name, entry, node.inactive, depth);
                 }
@@ -90,7 +114,7 @@ impl Printer<'_> {
             return;
         }
         if let Kind::List { .. } | Kind::Container = s.kind {
-            let head = if s.kind == Kind::Container { s.name.clone() } else { quote(&step.key) };
+            let head = if s.kind == Kind::Container { s.name.clone() } else { entry_name(s, &step.key) };
             let token = if s.kind == Kind::Container { &s.name } else { &step.key };
             let head = format!("{lead}{head}");
             if s.kind == Kind::Container || !self.inline_entry(step.schema, &head, node, depth) {
@@ -166,11 +190,13 @@ impl Printer<'_> {
     ) {
         let indent = "    ".repeat(depth);
         let head = format!("{}{head}", self.marks(&indent, node, &[token], inactive_above));
+        let s = self.schema.node(id);
         if node.children.is_empty() {
-            let _ = writeln!(self.out, "{indent}{head};");
+            let secret = if s.secret && matches!(s.kind, Kind::List { .. }) { " ## SECRET-DATA" } else { "" };
+            let _ = writeln!(self.out, "{indent}{head};{secret}");
             return;
         }
-        if self.schema.node(id).oneliner
+        if s.oneliner
             && let Some((words, secret)) = one_line(self.schema, id, node)
         {
             let secret = if secret { " ## SECRET-DATA" } else { "" };
@@ -268,7 +294,7 @@ fn write_sets(out: &mut String, schema: &Schema, at: Option<SchemaId>, node: &No
             }
             Kind::List { keyword: true, .. } => {
                 for (name, entry) in &child.children {
-                    let path = join(prefix, &format!("{} {}", s.name, quote(name)));
+                    let path = join(prefix, &format!("{} {}", s.name, shown_value(s.secret, name)));
                     write_container_sets(out, schema, step.schema, entry, &path);
                     if entry.inactive {
                         let _ = writeln!(out, "deactivate {path}");
@@ -277,7 +303,7 @@ fn write_sets(out: &mut String, schema: &Schema, at: Option<SchemaId>, node: &No
                 join(prefix, &s.name)
             }
             Kind::List { keyword: false, .. } => {
-                let path = join(prefix, &quote(&step.key));
+                let path = join(prefix, &entry_name(s, &step.key));
                 write_container_sets(out, schema, step.schema, child, &path);
                 path
             }
@@ -316,6 +342,19 @@ mod tests {
     }
 
     #[test]
+    fn a_backslash_prints_as_typed_but_where_it_would_escape() {
+        assert_eq!(quote(r"Authorized only\nLogged"), r#""Authorized only\nLogged""#);
+        assert_eq!(quote(r"\.conf$"), r#""\.conf$""#);
+        assert_eq!(quote(r"a\"), r#""a\\""#);
+        assert_eq!(quote(r#"a\"b"#), r#""a\\\"b""#);
+        for value in [r"a\nb", r"a\", r#"a\"b"#, r"a\\b", "x\"y"] {
+            let words = crate::grammar::tokenize(&quote(value));
+            assert_eq!(words.len(), 1);
+            assert_eq!(words[0].text, value, "{value} reads back");
+        }
+    }
+
+    #[test]
     fn set_prints_in_schema_order_with_one_liners_and_quotes() {
         let schema = Schema::shipped().unwrap();
         let root = build(
@@ -340,11 +379,11 @@ mod tests {
 apply-groups [ re0 re1 ];
 system {
     host-name lab1;
-    processes {
-        routing failover other-routing-engine;
-    }
     root-authentication {
         encrypted-password \"$6$abc\"; ## SECRET-DATA
+    }
+    processes {
+        routing failover other-routing-engine;
     }
 }
 chassis {
@@ -375,8 +414,8 @@ interfaces {
 set apply-groups re0
 set apply-groups re1
 set system host-name lab1
-set system processes routing failover other-routing-engine
 set system root-authentication encrypted-password \"$6$abc\"
+set system processes routing failover other-routing-engine
 set chassis redundancy routing-engine 0 master
 set chassis redundancy routing-engine 1 backup
 set chassis redundancy failover on-loss-of-keepalives

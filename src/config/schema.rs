@@ -34,7 +34,10 @@
 //! line of each statement in it: `family inet {`; on a list, the same for
 //! each entry's name, as Junos prints a list with several keys:
 //! `route-filter 10.0.0.0/8 exact;`, `community add A;`),
-//! `ordered` (entries keep the order the user gives), `secret`, `default
+//! `quoted` (a list whose entries' names print in quotes even when plain, as
+//! archive sites do), `ordered` (entries keep the order the user gives),
+//! `secret` (on a list, the names of its entries are: `ssh-rsa "ssh-rsa
+//! AAAA...";`), `default
 //! VALUE`, `top-level` (the entries of `groups` hold any top-level
 //! statement), and `unwrapped` (a container of one keyword-less list whose
 //! entries XML and JSON name after the container, with no element of its
@@ -269,6 +272,8 @@ pub struct SchemaNode {
     pub oneliner: bool,
     /// A one-liner that holds all its statements on its line, not just one.
     pub flat: bool,
+    /// A list whose entries' names print in quotes, plain or not.
+    pub quoted: bool,
     pub inline: bool,
     pub ordered: bool,
     pub secret: bool,
@@ -600,6 +605,7 @@ impl Schema {
             presence: attribute("presence"),
             oneliner: attribute("oneliner") || attribute("flat"),
             flat: attribute("flat"),
+            quoted: attribute("quoted"),
             inline: attribute("inline"),
             ordered: attribute("ordered"),
             secret: attribute("secret"),
@@ -661,6 +667,9 @@ mod tests {
         apply-groups [ string ] "Groups";
         routing-engine <slot> int(0..1) "Slot" oneliner { <role> enum(master|backup) "Role"; }
         family "Family" inline { inet "IPv4" presence; }
+        server <address> string "Server" flat { key int(1..9) "Key" secret; prefer "Prefer"; }
+        ssh-rsa <key> string "Key" secret;
+        sites "Sites" { <url> string "URL" quoted; }
     "#;
 
     #[test]
@@ -688,6 +697,11 @@ mod tests {
         assert!(s.node(re).oneliner);
         assert!(matches!(s.node(s.unnamed(Some(re)).unwrap()).kind, Kind::Value(_)));
         assert!(s.node(s.keyword(None, "family").unwrap()).inline);
+        let server = s.node(s.keyword(None, "server").unwrap());
+        assert!(server.flat && server.oneliner, "a flat entry is a one-liner too");
+        let keys = s.node(s.keyword(None, "ssh-rsa").unwrap());
+        assert!(keys.secret && matches!(keys.kind, Kind::List { keyword: true, .. }));
+        assert!(s.node(s.unnamed(s.keyword(None, "sites")).unwrap()).quoted);
     }
 
     #[test]

@@ -46,11 +46,15 @@ pub fn tokenize(line: &str) -> Vec<Token> {
             chars.next();
             match c {
                 '"' => in_quote = !in_quote,
-                '\\' if in_quote => {
-                    if let Some((_, escaped)) = chars.next() {
+                // Only `\"` and `\\` are escapes; any other backslash is text
+                // (`"line one\nline two"`), as Junos keeps it.
+                '\\' if in_quote => match chars.peek() {
+                    Some(&(_, escaped @ ('"' | '\\'))) => {
+                        chars.next();
                         text.push(escaped);
                     }
-                }
+                    _ => text.push(c),
+                },
                 _ => text.push(c),
             }
         }
@@ -764,6 +768,9 @@ mod tests {
         let words: Vec<&str> = t.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(words, ["a", "b c", "d\"e", "f"]);
         assert_eq!((t[1].start, t[1].end), (2, 7));
+        let t = tokenize(r#""one\ntwo" "\.conf" "a\\b""#);
+        let words: Vec<&str> = t.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(words, [r"one\ntwo", r"\.conf", r"a\b"], "only \\\" and \\\\ are escapes");
         assert!(in_quote(r#"show "abc"#));
         assert!(!in_quote(r#"show "abc" "#));
         let t = tokenize(r#"a|b "c|d" |"#);

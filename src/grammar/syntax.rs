@@ -61,8 +61,10 @@ pub(crate) fn blank(input: &str) -> Res<'_, ()> {
     value((), many0(alt((value((), multispace1), value((), (char('#'), not_line_ending)))))).parse(input)
 }
 
+/// A keyword or enumerated value; `@` appears in some (`aes256-gcm@openssh.com`).
 pub(crate) fn word(input: &str) -> Res<'_, &str> {
-    take_while1(|c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':')).parse(input)
+    take_while1(|c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '@'))
+        .parse(input)
 }
 
 pub(crate) fn quoted(input: &str) -> Res<'_, String> {

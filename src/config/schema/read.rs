@@ -162,6 +162,7 @@ fn attribute(input: &str) -> Res<'_, (&str, Option<String>)> {
                 tag("presence"),
                 tag("oneliner"),
                 tag("flat"),
+                tag("quoted"),
                 tag("inline"),
                 tag("ordered"),
                 tag("secret"),

@@ -432,7 +432,8 @@ mod tests {
                     if *keyword {
                         words.push(s.name.clone());
                     }
-                    words.push(sample(key));
+                    // A `quoted` list prints its names in quotes.
+                    words.push(if s.quoted { format!("\"{}\"", sample(key)) } else { sample(key) });
                 }
             }
             if s.children.is_empty() || s.presence {

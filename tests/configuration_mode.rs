@@ -21,8 +21,8 @@ set system login user ops authentication encrypted-password \"$6$salt$hash\"
 set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24 primary
 set routing-options static route 0.0.0.0/0 next-hop 10.0.0.1
 set routing-options static route 0.0.0.0/0 preference 200
-set protocols ospf area 0.0.0.0 interface ge-0/0/0.0 metric 10
 set protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive
+set protocols ospf area 0.0.0.0 interface ge-0/0/0.0 metric 10
 ";
 
 const SHOW: &str = "show | display set | match \"user ops|ge-0/0/0|static|ospf\"";
@@ -42,7 +42,7 @@ fn one_set_line_sets_each_statement_it_names() {
     );
     assert!(
         run.stdout.ends_with(
-            "area 0.0.0.0 {\n    interface ge-0/0/0.0 {\n        metric 10;\n        passive;\n    }\n}\n"
+            "area 0.0.0.0 {\n    interface ge-0/0/0.0 {\n        passive;\n        metric 10;\n    }\n}\n"
         ),
         "{}",
         run.stdout
@@ -234,7 +234,7 @@ fn question_mark_after_a_complete_statement_lists_its_siblings_for_set_only() {
         dir.path(),
         &[
             "configure",
-            "set protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive m?",
+            "set protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive me?",
             "show protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive ?",
             "top set system host-n?",
         ],

@@ -234,7 +234,7 @@ fn question_mark_after_a_complete_statement_lists_its_siblings_for_set_only() {
         dir.path(),
         &[
             "configure",
-            "set protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive m?",
+            "set protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive me?",
             "show protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive ?",
             "top set system host-n?",
         ],
@@ -244,7 +244,6 @@ fn question_mark_after_a_complete_statement_lists_its_siblings_for_set_only() {
         run.stdout,
         "Entering configuration mode\n\
          Possible completions:\n  <[Enter]>            Execute this command\n  metric               Interface metric\n\
-         \x20 mtu                  Maximum OSPF packet size\n\
          \x20 |                    Pipe through a command\n\
          Possible completions:\n  <[Enter]>            Execute this command\n  |                    Pipe through a command\n\
          Possible completions:\n  <[Enter]>            Execute this command\n  host-name            Hostname for this router\n\

@@ -250,3 +250,81 @@ fn question_mark_after_a_complete_statement_lists_its_siblings_for_set_only() {
          \x20 |                    Pipe through a command\n"
     );
 }
+
+#[test]
+fn a_protected_statement_refuses_every_change_until_unprotected_and_reaches_the_other_re() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("protect.txt");
+    let script = "\
+configure
+set protocols ospf area 0.0.0.0 interface ge-0/0/0.0
+set system host-name r1
+protect protocols ospf
+set protocols ospf area 0.0.0.0 interface ge-0/0/1.0
+delete protocols ospf area 0.0.0.0
+deactivate protocols ospf
+annotate protocols ospf \"core\"
+rename protocols ospf area 0.0.0.0 to area 0.0.0.1
+load merge terminal
+protocols { ospf { area 0.0.0.2; } }
+^D
+show | compare
+commit synchronize and-quit
+show configuration protocols
+request routing-engine login other-routing-engine
+show configuration protocols | display set
+exit
+configure
+unprotect protocols ospf
+set protocols ospf area 0.0.0.0 interface ge-0/0/1.0
+show protocols
+";
+    std::fs::write(&file, script).unwrap();
+    let run = batch(dir.path(), &["--keep-going", "-f", file.to_str().unwrap()]);
+    let refused = |what: &str, verb: &str| {
+        format!("warning: [edit protocols ospf] is protected, '{what}' cannot be {verb}\n")
+    };
+    let expected = [
+        refused("protocols ospf area 0.0.0.0 interface ge-0/0/1.0", "modified"),
+        refused("protocols ospf area 0.0.0.0", "deleted"),
+        refused("protocols ospf", "deactivated"),
+        refused("protocols ospf", "annotated"),
+        refused("protocols ospf area 0.0.0.0", "renamed"),
+    ]
+    .concat();
+    assert!(run.stdout.starts_with(&format!("Entering configuration mode\n{expected}")), "{}", run.stdout);
+    assert!(
+        run.stderr.contains(&format!(
+            "^D{}error: configuration not loaded\n",
+            refused("protocols ospf", "modified")
+        )),
+        "{}",
+        run.stderr
+    );
+    // Nothing the refused changes asked for is in the candidate.
+    assert!(
+        run.stdout.contains(
+            "[edit]\n+  protocols {\n+      protect: ospf {\n+          area 0.0.0.0 {\n\
+             +              interface ge-0/0/0.0;\n+          }\n+      }\n+  }\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("protect: ospf {\n    area 0.0.0.0 {\n        interface ge-0/0/0.0;\n    }\n}\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("set protocols ospf area 0.0.0.0 interface ge-0/0/0.0\nprotect protocols ospf\n"),
+        "the other RE has the mark: {}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.ends_with(
+            "ospf {\n    area 0.0.0.0 {\n        interface ge-0/0/0.0;\n        interface ge-0/0/1.0;\n    }\n}\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}

@@ -26,6 +26,7 @@ use crate::config::store::{CommitRecord, Store};
 use crate::config::tree::Node;
 
 use crate::config::print::to_text;
+use crate::config::protect::{self, Protected, check_edit};
 use crate::config::validate::{CheckError, check_from};
 use crate::config::version::Version;
 use crate::config::wire::{keys_to_wire, to_wire};
@@ -343,12 +344,19 @@ impl ConfigDb {
         session: u64,
         action: load_request::Action,
         text: &str,
-    ) -> Result<Vec<LoadError>, Status> {
+    ) -> Result<(Vec<LoadError>, Vec<Protected>), Status> {
         let schema = self.schema.clone();
         let candidate = self.candidate_mut(session)?;
-        let errors = load_into(&schema, candidate, action, text);
+        let mut loaded = candidate.clone();
+        let errors = load_into(&schema, &mut loaded, action, text);
+        // A load that would change a protected statement loads nothing.
+        let refused = protect::changed(candidate, &loaded, action == load_request::Action::Set);
+        if !refused.is_empty() {
+            return Ok((Vec::new(), refused));
+        }
+        *candidate = loaded;
         self.remember(session, Change::Load(action, text.to_owned()));
-        Ok(errors)
+        Ok((errors, Vec::new()))
     }
 
     /// Everything a commit does before it changes anything: the lock, the
@@ -754,6 +762,9 @@ fn apply_edit(
     path: &Resolved,
 ) -> Result<String, Status> {
     let (steps, target) = (&path.steps, edit.target.as_str());
+    if let Err(refused) = check_protection(candidate, edit.operation(), path) {
+        return Ok(refused.to_string());
+    }
     let found = match edit.operation() {
         edit_request::Operation::Set => {
             if path.wanting.is_some() {
@@ -766,6 +777,8 @@ fn apply_edit(
         edit_request::Operation::Deactivate => candidate.set_inactive_all(path, true),
         edit_request::Operation::Activate => candidate.set_inactive_all(path, false),
         edit_request::Operation::Annotate => candidate.annotate(steps, target),
+        edit_request::Operation::Protect => candidate.set_protected(steps, true),
+        edit_request::Operation::Unprotect => candidate.set_protected(steps, false),
         operation => {
             if let Some(Kind::List { key, .. }) = steps.last().map(|last| &schema.node(last.schema).kind) {
                 key.check(target).map_err(Status::invalid_argument)?;
@@ -781,6 +794,36 @@ fn apply_edit(
         }
     };
     Ok(if found { String::new() } else { "statement not found".into() })
+}
+
+/// Refuses an edit of a protected statement or of one under it. The copy
+/// of an entry changes its list, not the entry; `unprotect` is refused only
+/// under a statement protected above it.
+fn check_protection(
+    candidate: &Node,
+    operation: edit_request::Operation,
+    path: &Resolved,
+) -> Result<(), Protected> {
+    use edit_request::Operation;
+    let above = &path.steps[..path.steps.len().saturating_sub(1)];
+    let verb = match operation {
+        Operation::Protect => return Ok(()),
+        Operation::Unprotect => return check_edit(candidate, above, "unprotected"),
+        Operation::Copy => return check_edit(candidate, above, "modified"),
+        Operation::Set => "modified",
+        Operation::Delete => "deleted",
+        Operation::Deactivate => "deactivated",
+        Operation::Activate => "activated",
+        Operation::Annotate => "annotated",
+        Operation::Rename => "renamed",
+        Operation::InsertBefore | Operation::InsertAfter => "moved",
+    };
+    match operation {
+        Operation::Set | Operation::Delete | Operation::Deactivate | Operation::Activate => {
+            path.statements().try_for_each(|(steps, _)| check_edit(candidate, steps, verb))
+        }
+        _ => check_edit(candidate, &path.steps, verb),
+    }
 }
 
 pub fn now() -> i64 {
@@ -1075,7 +1118,8 @@ impl Configuration for ConfigurationService {
                 crate::MAX_CONFIGURATION_BYTES
             )));
         }
-        let errors = blocking(|| self.lock().load(session, r.action(), &r.text))?;
+        let (errors, refused) = blocking(|| self.lock().load(session, r.action(), &r.text))?;
+        let warnings = refused.iter().map(ToString::to_string).collect();
         let errors = errors
             .into_iter()
             .map(|e| crate::proto::LoadError {
@@ -1084,7 +1128,7 @@ impl Configuration for ConfigurationService {
                 message: e.message,
             })
             .collect();
-        Ok(Response::new(LoadReply { errors }))
+        Ok(Response::new(LoadReply { errors, warnings }))
     }
 
     async fn get_commit_information(

@@ -41,6 +41,8 @@ enum LexemeKind {
     Punctuation,
     /// `inactive:` before a statement.
     Inactive,
+    /// `protect:` before a statement.
+    Protect,
     /// `/* text */` before a statement: its annotation.
     Comment,
 }
@@ -132,7 +134,11 @@ fn lex(text: &str) -> Vec<Lexeme> {
                     advance(c, &mut line, &mut column);
                     word.push(c);
                 }
-                let kind = if word == "inactive:" { LexemeKind::Inactive } else { LexemeKind::Word };
+                let kind = match word.as_str() {
+                    "inactive:" => LexemeKind::Inactive,
+                    "protect:" => LexemeKind::Protect,
+                    _ => LexemeKind::Word,
+                };
                 out.push(Lexeme { text: word, line: at_line, column: at_column, kind });
             }
         }
@@ -149,6 +155,7 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
     let mut words: Vec<Lexeme> = Vec::new();
     // The markers of the statement being read.
     let mut inactive = false;
+    let mut protected = false;
     let mut annotation = String::new();
     for lexeme in lex(text) {
         match lexeme.kind {
@@ -158,6 +165,10 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
             }
             LexemeKind::Inactive => {
                 inactive = true;
+                continue;
+            }
+            LexemeKind::Protect => {
+                protected = true;
                 continue;
             }
             LexemeKind::Comment => {
@@ -174,6 +185,7 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
         }
         let statement = std::mem::take(&mut words);
         let (inactive, annotation) = (std::mem::take(&mut inactive), std::mem::take(&mut annotation));
+        let protected = std::mem::take(&mut protected);
         match lexeme.text.as_str() {
             "}" => {
                 if levels.pop().is_none() {
@@ -207,7 +219,7 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
                             }
                         }
                         let head = &paths[0].steps;
-                        if inactive || !annotation.is_empty() {
+                        if inactive || protected || !annotation.is_empty() {
                             // The marks belong to the statement opened at this level,
                             // not to the words of a one-liner after it, nor to the
                             // inline container before it (`inactive: family inet`).
@@ -220,6 +232,7 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
                             let own = (start + if keyword_list { 2 } else { 1 }).min(head.len());
                             let node = root.entry(&head[..own]);
                             node.inactive = inactive;
+                            node.protected = protected;
                             node.annotation = annotation;
                         }
                         if opens {
@@ -330,7 +343,8 @@ pub fn structured_lines(schema: &Schema, text: &str) -> Option<Result<String, Lo
     Some(lines.map(|lines| lines.join("\n")))
 }
 
-/// Applies `set`, `delete`, `deactivate`, `activate` and `annotate` lines to `root`; `#`
+/// Applies `set`, `delete`, `deactivate`, `activate`, `protect`, `unprotect`
+/// and `annotate` lines to `root`; `#`
 /// lines and blank lines are skipped. Other commands are errors.
 pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<LoadError> {
     let mut errors = Vec::new();
@@ -373,6 +387,18 @@ pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<Load
                     }
                 }
             }
+            "protect" | "unprotect" => match resolve(schema, &[], &words) {
+                Ok(path) => {
+                    root.set_protected(&path.steps, verb.text == "protect");
+                }
+                Err(e) => {
+                    let i = e.column().and_then(|c| words.iter().position(|w| w.column == c)).unwrap_or(0);
+                    match words.get(i) {
+                        Some(w) => errors.push(LoadError::at(n + 1, w, &e)),
+                        None => errors.push(bad_verb()),
+                    }
+                }
+            },
             "set" | "delete" | "deactivate" | "activate" => match resolve_line(schema, &[], &words) {
                 Ok(path) if path.wanting.is_none() || verb.text != "set" => match verb.text.as_str() {
                     "set" => root.set(schema, &path),
@@ -433,7 +459,13 @@ mod tests {
         let steps = |line: &str| crate::config::tree::tests::read(&schema, line).unwrap().steps;
         tree.set_inactive(&steps("interfaces ge-0/0/0 unit 1"), true);
         tree.set_inactive(&steps("system processes"), true);
-        let (read, errors) = parse_text(&schema, &to_text(&schema, None, &tree));
+        tree.set_protected(&steps("system processes"), true);
+        tree.set_protected(&steps("interfaces ge-0/0/0 unit 0"), true);
+        tree.set_protected(&steps("system host-name"), true);
+        let text = to_text(&schema, None, &tree);
+        assert!(text.contains("    protect: inactive: processes {\n"), "{text}");
+        assert!(text.contains("        protect: unit 0 {\n"), "{text}");
+        let (read, errors) = parse_text(&schema, &text);
         assert_eq!(errors, []);
         assert_eq!(read, tree);
         let mut from_set = Node::default();

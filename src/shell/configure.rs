@@ -242,6 +242,19 @@ impl Engine {
         self.send_edit(operation, self.path_words(&parsed.path)?, String::new())
     }
 
+    /// `protect PATH` and `unprotect PATH`.
+    pub(super) fn protect(
+        &mut self,
+        line: &str,
+        parsed: &Parsed<'_>,
+        protect: bool,
+    ) -> Result<Outcome, Failure> {
+        self.read_path(line, parsed)?;
+        let operation =
+            if protect { edit_request::Operation::Protect } else { edit_request::Operation::Unprotect };
+        self.send_edit(operation, self.path_words(&parsed.path)?, String::new())
+    }
+
     /// `annotate PATH "comment"`.
     pub(super) fn annotate(&mut self, line: &str, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
         let Some((comment, path)) = parsed.path.split_last().filter(|(_, path)| !path.is_empty()) else {
@@ -567,7 +580,13 @@ impl Engine {
             )));
         }
         let client = self.session().client.clone();
-        let errors = self.busy_with("Loading", || client.load(action, contents))?;
+        let reply = self.busy_with("Loading", || client.load(action, contents))?;
+        if !reply.warnings.is_empty() {
+            out.extend(reply.warnings.iter().map(|w| format!("warning: {w}\n")));
+            out.push_str("error: configuration not loaded\n");
+            return Err(Failure::Text(out));
+        }
+        let errors = reply.errors;
         for e in &errors {
             out.push_str(&format!("{file}:{}:({}) {}\n", e.line, e.column, e.message));
         }

@@ -168,6 +168,7 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Vec<Element
             out.push(Element::leaf("junos:comment", format!("/* {} */", node.annotation)));
         }
         let e = if node.inactive { e.attr("inactive", "inactive") } else { e };
+        let e = if node.protected { e.attr("protect", "protect") } else { e };
         out.push(if node.group.is_empty() { e } else { e.attr("junos:group", &node.group) });
     };
     for (step, child) in sorted_children(schema, at, node) {

@@ -328,3 +328,109 @@ show protocols
         run.stdout
     );
 }
+
+/// `HH:MM:SS` (UTC) `seconds` from now.
+fn time_in(seconds: i64) -> String {
+    (chrono::Utc::now() + chrono::TimeDelta::seconds(seconds)).format("%H:%M:%S").to_string()
+}
+
+#[test]
+fn commit_at_checks_now_leaves_configuration_mode_and_commits_at_its_time_even_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = time_in(5);
+    let commit = format!("commit at {at}");
+    let run = batch(
+        dir.path(),
+        &[
+            "--keep-going",
+            "-c",
+            "configure",
+            "-c",
+            "set system host-name later",
+            "-c",
+            &commit,
+            "-c",
+            "show system commit | match requested",
+            "-c",
+            "configure",
+            "-c",
+            "set system domain-name example.net",
+            "-c",
+            "commit",
+        ],
+    );
+    let scheduled = format!("{} {at} UTC", chrono::Utc::now().format("%Y-%m-%d"));
+    assert!(
+        run.stdout.starts_with(&format!(
+            "Entering configuration mode\nconfiguration check succeeds\n\
+             commit at will be executed at {scheduled}\nExiting configuration mode\n\
+             commit requested by lab via cli at {scheduled}\n"
+        )),
+        "{}",
+        run.stdout
+    );
+    let refused = format!("error: commit at {scheduled} is pending; 'clear system commit' cancels it\n");
+    assert_eq!(run.stderr, refused.repeat(2), "no change and no other commit meanwhile");
+    // The agents of that run are gone: the commit is kept on disk, and made
+    // by the agents started next once its time has come.
+    common::eventually(std::time::Duration::from_secs(60), "the commit at its time", || {
+        let run = commands(dir.path(), &["show configuration system host-name", "show system commit"]);
+        run.stdout.starts_with("host-name later;\n0   ") && !run.stdout.contains("requested")
+    });
+    let run = commands(dir.path(), &["show system commit"]);
+    assert!(run.stdout.lines().next().is_some_and(|l| l.ends_with(" by lab via cli")), "{}", run.stdout);
+}
+
+#[test]
+fn clear_system_commit_cancels_a_pending_commit_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = batch(
+        dir.path(),
+        &[
+            "--keep-going",
+            "-c",
+            "configure",
+            "-c",
+            "set system host-name later",
+            "-c",
+            "commit at \"2099-01-01 00:00\"",
+            "-c",
+            "clear system commit",
+            "-c",
+            "show system commit | match requested | count",
+            "-c",
+            "clear system commit",
+            "-c",
+            "configure",
+            "-c",
+            "commit",
+            "-c",
+            "commit at 12:61",
+        ],
+    );
+    assert_eq!(
+        run.stdout,
+        "Entering configuration mode\nconfiguration check succeeds\n\
+         commit at will be executed at 2099-01-01 00:00:00 UTC\nExiting configuration mode\n\
+         Pending commit cleared\nCount: 0 lines\nEntering configuration mode\n\
+         The configuration has been changed but not committed\ncommit complete\n"
+    );
+    assert_eq!(
+        run.stderr,
+        "error: no commit is pending\nerror: invalid time: '12:61' (\"yyyy-mm-dd hh:mm[:ss]\" or hh:mm[:ss])\n"
+    );
+}
+
+#[test]
+fn a_running_re_makes_the_commit_at_its_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let chassis = common::Chassis::start(dir.path(), &[]);
+    let spec = chassis.spec();
+    let commit = format!("commit at {}", time_in(3));
+    let run = common::connected_commands(&spec, &["configure", "set system host-name later", &commit]);
+    assert!(run.stdout.contains("commit at will be executed at "), "{}{}", run.stdout, run.stderr);
+    common::eventually(std::time::Duration::from_secs(30), "the commit at its time", || {
+        common::connected_commands(&spec, &["show configuration system host-name"]).stdout
+            == "host-name later;\n"
+    });
+}

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
+use chrono::DateTime;
 use tokio::sync::{Notify, watch};
 use tonic::{Request, Response, Status};
 
@@ -22,7 +23,7 @@ use crate::config::inherit::{expand, expand_from};
 use crate::config::load::{LoadError, apply_set_lines, parse_text, structured_lines};
 use crate::config::path::{Resolved, Word, resolve, resolve_line};
 use crate::config::schema::{Kind, Schema};
-use crate::config::store::{CommitRecord, Store};
+use crate::config::store::{CommitRecord, Scheduled, Store};
 use crate::config::tree::Node;
 
 use crate::config::print::to_text;
@@ -34,11 +35,12 @@ use crate::grammar::free_of_control;
 use crate::permissions::Permission;
 use crate::proto::configuration_server::Configuration;
 use crate::proto::{
-    CloseReply, CloseRequest, CommitEntry, CommitError, CommitInformation, CommitReply, CommitRequest,
-    CompareReply, CompareRequest, ConfigurationReply, ConfigurationStatus, EditReply, EditRequest, Editor,
-    GetCommitInformationRequest, GetConfigurationRequest, GetStatusRequest, LoadReply, LoadRequest,
-    OpenReply, OpenRequest, RescueReply, RescueRequest, RollbackReply, RollbackRequest, RoutingEngineCommit,
-    SetLevelReply, SetLevelRequest, SynchronizeRequest, edit_request, load_request, open_request,
+    ClearCommitReply, ClearCommitRequest, CloseReply, CloseRequest, CommitEntry, CommitError,
+    CommitInformation, CommitReply, CommitRequest, CompareReply, CompareRequest, ConfigurationReply,
+    ConfigurationStatus, EditReply, EditRequest, Editor, GetCommitInformationRequest,
+    GetConfigurationRequest, GetStatusRequest, LoadReply, LoadRequest, OpenReply, OpenRequest, PendingCommit,
+    RescueReply, RescueRequest, RollbackReply, RollbackRequest, RoutingEngineCommit, SetLevelReply,
+    SetLevelRequest, SynchronizeRequest, edit_request, load_request, open_request,
 };
 use crate::slot::Slot;
 
@@ -102,6 +104,11 @@ pub struct ConfigDb {
     deadline: Option<i64>,
     /// Wakes the rollback timer when the deadline changes.
     pub deadline_changed: Arc<Notify>,
+    /// A `commit at` waiting for its time; the configuration is read-only
+    /// meanwhile, as on Junos.
+    scheduled: Option<Scheduled>,
+    /// Wakes the `commit at` timer when one is scheduled or cleared.
+    pub schedule_changed: Arc<Notify>,
     /// The generation in effect, for the daemons that act on each commit.
     installed: watch::Sender<u64>,
     /// The other RE missed a synchronized commit.
@@ -169,6 +176,7 @@ impl ConfigDb {
             }
         };
         let deadline = store.history().first().and_then(CommitRecord::deadline);
+        let scheduled = store.scheduled()?;
         let peer_behind = store.dir().join("peer-behind").exists();
         let shared = match store.candidate()? {
             Some(text) => {
@@ -196,6 +204,8 @@ impl ConfigDb {
             editors: BTreeMap::new(),
             deadline,
             deadline_changed: Arc::new(Notify::new()),
+            scheduled,
+            schedule_changed: Arc::new(Notify::new()),
             installed: watch::channel(0).0,
         })
     }
@@ -265,6 +275,9 @@ impl ConfigDb {
         let private = matches!(self.editors.get(&session).map(|s| &s.mode), Some(Mode::Private(_)));
         if !private && let Some(holder) = self.lock_holder(session) {
             return Err(locked(holder));
+        }
+        if let Some(scheduled) = &self.scheduled {
+            return Err(pending(scheduled));
         }
         self.changed = now();
         let ConfigDb { editors, shared, shared_changes, .. } = self;
@@ -369,6 +382,12 @@ impl ConfigDb {
         if private && request.confirmed_minutes.is_some() {
             return Err(Status::failed_precondition("'commit confirmed' is not allowed in private mode"));
         }
+        if private && request.at.is_some() {
+            return Err(Status::failed_precondition("'commit at' is not allowed in private mode"));
+        }
+        if let Some(scheduled) = self.scheduled.as_ref().filter(|_| !request.check) {
+            return Err(pending(scheduled));
+        }
         self.rebase(session);
         let effective = self.effective_of(self.candidate(session));
         let errors = check_from(&self.schema, &effective, Some(&self.effective));
@@ -453,6 +472,7 @@ impl ConfigDb {
             confirmed_minutes: request.confirmed_minutes,
             synchronize: true,
             force: request.force,
+            at: None,
         };
         if request.force {
             for session in self.editors.values_mut() {
@@ -468,6 +488,46 @@ impl ConfigDb {
         }
         self.finish(0, tree, effective, &request, version)?;
         Ok(Vec::new())
+    }
+
+    /// `commit at`: the shared candidate, checked already, is committed at
+    /// `at` as `request`'s user's. Kept on disk, with the candidate, so that
+    /// a restart still commits it.
+    fn schedule(&mut self, request: &CommitRequest, at: i64) -> Result<(), Status> {
+        if at <= now() {
+            return Err(Status::invalid_argument("commit at: the time has passed"));
+        }
+        let client = if request.client.is_empty() { "cli" } else { &request.client };
+        let scheduled = Scheduled {
+            at,
+            user: request.user.clone(),
+            client: client.to_owned(),
+            comment: request.comment.clone(),
+        };
+        let text = (self.shared != self.committed).then(|| to_text(&self.schema, None, &self.shared));
+        self.store
+            .save_candidate(text.as_deref())
+            .and_then(|()| self.store.save_scheduled(Some(&scheduled)))
+            .map_err(|e| Status::internal(format!("could not keep the pending commit: {e}")))?;
+        self.scheduled = Some(scheduled);
+        self.schedule_changed.notify_one();
+        Ok(())
+    }
+
+    /// The `commit at` waiting, if one is.
+    pub fn scheduled(&self) -> Option<&Scheduled> {
+        self.scheduled.as_ref()
+    }
+
+    /// Forgets the `commit at` waiting (`clear system commit`, or its time
+    /// came); `None` when none was.
+    pub fn unschedule(&mut self) -> Result<Option<Scheduled>, Status> {
+        if self.scheduled.is_none() {
+            return Ok(None);
+        }
+        self.store.save_scheduled(None).map_err(|e| Status::internal(e.to_string()))?;
+        self.schedule_changed.notify_one();
+        Ok(self.scheduled.take())
     }
 
     /// Whether commits here synchronize by default (`system commit synchronize`).
@@ -664,6 +724,15 @@ impl ConfigDb {
         let text = if delete { None } else { Some(to_text(&self.schema, None, &self.committed)) };
         self.store.save_rescue(text.as_deref()).map_err(|e| Status::internal(e.to_string()))
     }
+}
+
+/// Why the configuration cannot change, or be committed, while a `commit at` waits.
+fn pending(scheduled: &Scheduled) -> Status {
+    Status::failed_precondition(format!(
+        "commit at {} is pending; 'clear system commit' cancels it",
+        DateTime::from_timestamp(scheduled.at, 0)
+            .map_or_else(|| scheduled.at.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+    ))
 }
 
 /// A path sent as words, read from the top.
@@ -881,6 +950,105 @@ impl Agent {
     }
 }
 
+impl Agent {
+    /// A commit as `session` asked it (0: of the shared candidate), with
+    /// or without the right to change secrets; a `commit at` is checked
+    /// and kept for its time.
+    pub(super) async fn commit(
+        &self,
+        session: u64,
+        request: CommitRequest,
+        secret_control: bool,
+    ) -> Result<CommitReply, Status> {
+        let _committing = self.committing.lock().await;
+        let (prepared, synchronize, before) = blocking(|| {
+            let mut db = self.config();
+            let prepared = db.prepare(session, &request)?;
+            if let Prepared::Ready { tree, .. } = &prepared
+                && !secret_control
+                && secrets_differ(&db.schema, &db.committed, tree)
+            {
+                return Err(Status::permission_denied(SECRETS_NEED_CONTROL));
+            }
+            let synchronize = request.synchronize
+                || match &prepared {
+                    Prepared::Ready { effective, .. } => db.synchronizes(effective),
+                    Prepared::Refused(_) => db.synchronizes(db.effective()),
+                };
+            Ok::<_, Status>((prepared, synchronize, self.settings_of(db.effective())))
+        })?;
+        if let Some(at) = request.at {
+            return match prepared {
+                Prepared::Refused(errors) => {
+                    Ok(CommitReply { errors: wire_errors(errors), ..CommitReply::default() })
+                }
+                Prepared::Ready { .. } => {
+                    blocking(|| self.config().schedule(&request, at))?;
+                    Ok(CommitReply::default())
+                }
+            };
+        }
+        // What the commit asks of mastership, checked with the rest: a
+        // handover the other RE cannot take part in refuses the commit.
+        let (prepared, after) = match prepared {
+            Prepared::Ready { tree, effective } if !request.check => {
+                let after = self.settings_of(&effective);
+                match self.handover(&before, &after) {
+                    Ok(handover) => (Prepared::Ready { tree, effective }, Some((after, handover))),
+                    Err(refusal) => (Prepared::Refused(vec![refusal.check_error()]), None),
+                }
+            }
+            prepared => (prepared, None),
+        };
+        let reply = match prepared {
+            Prepared::Refused(errors) if synchronize => CommitReply {
+                routing_engines: vec![RoutingEngineCommit {
+                    name: self.slot.to_string(),
+                    check: true,
+                    errors: wire_errors(errors),
+                    refusal: String::new(),
+                }],
+                ..CommitReply::default()
+            },
+            Prepared::Refused(errors) => {
+                CommitReply { errors: wire_errors(errors), ..CommitReply::default() }
+            }
+            Prepared::Ready { tree, effective } if synchronize => {
+                self.commit_synchronized(session, &request, tree, effective).await?
+            }
+            Prepared::Ready { tree, effective } => blocking(|| {
+                let mut db = self.config();
+                let version = db.version().next(self.mastership.term(), None);
+                db.finish(session, tree, effective, &request, version)?;
+                Ok::<_, Status>(CommitReply::default())
+            })?,
+        };
+        if let Some((after, handover)) = after
+            && committed(&reply)
+        {
+            self.reconfigured(&before, &after, handover).await;
+        }
+        Ok(reply)
+    }
+
+    /// Commits the pending `commit at` once its time has come: the shared
+    /// candidate, as its user's, as a commit of theirs would be made then.
+    pub(super) async fn commit_scheduled(&self, scheduled: Scheduled) {
+        let request = CommitRequest {
+            user: scheduled.user,
+            client: scheduled.client,
+            comment: scheduled.comment,
+            ..CommitRequest::default()
+        };
+        // Whether its secrets may change was settled when it was scheduled.
+        match self.commit(0, request, true).await {
+            Ok(reply) if committed(&reply) => {}
+            Ok(reply) => eprintln!("{}: commit at failed: {:?}", self.slot, reply),
+            Err(e) => eprintln!("{}: commit at failed: {}", self.slot, e.message()),
+        }
+    }
+}
+
 impl ConfigurationService {
     /// The calling session's id; 0 for a caller that did not attach, or that
     /// names a session not its own.
@@ -1035,64 +1203,7 @@ impl Configuration for ConfigurationService {
         // Both are printed by `show system commit`.
         free_of_control(&request.comment).map_err(Status::invalid_argument)?;
         free_of_control(&request.client).map_err(Status::invalid_argument)?;
-        let _committing = self.agent.committing.lock().await;
-        let (prepared, synchronize, before) = blocking(|| {
-            let mut db = self.lock();
-            let prepared = db.prepare(session, &request)?;
-            if let Prepared::Ready { tree, .. } = &prepared
-                && !secret_control
-                && secrets_differ(&db.schema, &db.committed, tree)
-            {
-                return Err(Status::permission_denied(SECRETS_NEED_CONTROL));
-            }
-            let synchronize = request.synchronize
-                || match &prepared {
-                    Prepared::Ready { effective, .. } => db.synchronizes(effective),
-                    Prepared::Refused(_) => db.synchronizes(db.effective()),
-                };
-            Ok::<_, Status>((prepared, synchronize, self.agent.settings_of(db.effective())))
-        })?;
-        // What the commit asks of mastership, checked with the rest: a
-        // handover the other RE cannot take part in refuses the commit.
-        let (prepared, after) = match prepared {
-            Prepared::Ready { tree, effective } if !request.check => {
-                let after = self.agent.settings_of(&effective);
-                match self.agent.handover(&before, &after) {
-                    Ok(handover) => (Prepared::Ready { tree, effective }, Some((after, handover))),
-                    Err(refusal) => (Prepared::Refused(vec![refusal.check_error()]), None),
-                }
-            }
-            prepared => (prepared, None),
-        };
-        let reply = match prepared {
-            Prepared::Refused(errors) if synchronize => CommitReply {
-                routing_engines: vec![RoutingEngineCommit {
-                    name: self.agent.slot.to_string(),
-                    check: true,
-                    errors: wire_errors(errors),
-                    refusal: String::new(),
-                }],
-                ..CommitReply::default()
-            },
-            Prepared::Refused(errors) => {
-                CommitReply { errors: wire_errors(errors), ..CommitReply::default() }
-            }
-            Prepared::Ready { tree, effective } if synchronize => {
-                self.agent.commit_synchronized(session, &request, tree, effective).await?
-            }
-            Prepared::Ready { tree, effective } => blocking(|| {
-                let mut db = self.lock();
-                let version = db.version().next(self.agent.mastership.term(), None);
-                db.finish(session, tree, effective, &request, version)?;
-                Ok::<_, Status>(CommitReply::default())
-            })?,
-        };
-        if let Some((after, handover)) = after
-            && committed(&reply)
-        {
-            self.agent.reconfigured(&before, &after, handover).await;
-        }
-        Ok(Response::new(reply))
+        self.agent.commit(session, request, secret_control).await.map(Response::new)
     }
 
     async fn rollback(&self, request: Request<RollbackRequest>) -> Result<Response<RollbackReply>, Status> {
@@ -1135,9 +1246,21 @@ impl Configuration for ConfigurationService {
         &self,
         _: Request<GetCommitInformationRequest>,
     ) -> Result<Response<CommitInformation>, Status> {
-        let history = self.lock().store.history();
+        let (history, scheduled) = {
+            let db = self.lock();
+            (db.store.history(), db.scheduled.clone())
+        };
         let entries = history.into_iter().enumerate().map(|(n, c)| entry(n as u32, c)).collect();
-        Ok(Response::new(CommitInformation { entries }))
+        let pending = scheduled.map(|s| PendingCommit { at: s.at, user: s.user, client: s.client });
+        Ok(Response::new(CommitInformation { entries, pending }))
+    }
+
+    async fn clear_commit(
+        &self,
+        _: Request<ClearCommitRequest>,
+    ) -> Result<Response<ClearCommitReply>, Status> {
+        let cleared = blocking(|| self.lock().unschedule())?.is_some();
+        Ok(Response::new(ClearCommitReply { cleared }))
     }
 }
 

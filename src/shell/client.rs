@@ -12,6 +12,7 @@ use tonic::transport::{Channel, ClientTlsConfig};
 
 use super::Credentials;
 use crate::agent::{SESSION_KEY, TOKEN_KEY};
+use crate::proto::ClearCommitRequest;
 use crate::proto::authentication_client::AuthenticationClient;
 use crate::proto::configuration_client::ConfigurationClient;
 use crate::proto::routing_engine_client::RoutingEngineClient;
@@ -499,6 +500,11 @@ impl AgentClient {
     pub fn load(&self, action: load_request::Action, text: String) -> Result<LoadReply, ClientError> {
         let request = LoadRequest { action: action as i32, text };
         self.wait(self.patient_config.clone().load(self.request(request)))
+    }
+
+    /// `clear system commit`: whether a `commit at` was pending.
+    pub fn clear_commit(&self) -> Result<bool, ClientError> {
+        self.wait(self.config.clone().clear_commit(self.request(ClearCommitRequest {}))).map(|r| r.cleared)
     }
 
     pub fn commit_information(&self) -> Result<CommitInformation, ClientError> {

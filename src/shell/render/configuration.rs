@@ -214,6 +214,9 @@ impl View for CommitInformation {
     /// a confirmed commit says so, and whether its rollback is still pending.
     fn text(&self) -> String {
         let mut out = String::new();
+        if let Some(p) = &self.pending {
+            let _ = writeln!(out, "commit requested by {} via {} at {}", p.user, p.client, junos_time(p.at));
+        }
         for e in &self.entries {
             let _ = write!(out, "{:<4}{} by {} via {}", e.sequence, junos_time(e.time), e.user, e.client);
             if let Some(minutes) = e.confirmed_minutes {

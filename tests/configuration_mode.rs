@@ -434,3 +434,45 @@ fn a_running_re_makes_the_commit_at_its_time() {
             == "host-name later;\n"
     });
 }
+
+#[test]
+fn load_patch_applies_what_compare_printed_and_load_update_ends_as_override_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = commands(
+        dir.path(),
+        &[
+            "configure",
+            "set system host-name r1",
+            "set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24",
+            "set interfaces ge-0/0/0 unit 1 description old",
+            "set protocols ospf area 0.0.0.0 interface ge-0/0/0.0",
+            "commit",
+            "set system host-name r2",
+            "delete interfaces ge-0/0/0 unit 1",
+            "set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.2/24",
+            "set interfaces ge-0/0/1 disable",
+            "deactivate protocols ospf",
+            "show | compare",
+            "show | compare | save /var/tmp/p.patch",
+            "show | save /var/tmp/new.conf",
+            "rollback",
+            "load patch /var/tmp/p.patch",
+            "show | compare",
+            "rollback",
+            "load update /var/tmp/new.conf",
+            "show | compare",
+        ],
+    );
+    assert!(run.ok, "{}", run.stderr);
+    let compare = &run.stdout[run.stdout.find("[edit system]").unwrap()..run.stdout.find("Wrote").unwrap()];
+    assert!(compare.contains("-  host-name r1;\n+  host-name r2;\n"), "{compare}");
+    assert!(compare.contains("-  unit 1 {\n-      description old;\n-  }\n"), "{compare}");
+    assert!(compare.contains("!  inactive: ospf { ... }\n"), "{compare}");
+    assert!(
+        run.stdout.ends_with(&format!(
+            "load complete\nload complete\n{compare}load complete\nload complete\n{compare}"
+        )),
+        "{}",
+        run.stdout
+    );
+}

@@ -20,7 +20,7 @@ use crate::config::compare::compare;
 use crate::config::conceal::{conceal, conceal_text, secrets_differ};
 use crate::config::editors::describe;
 use crate::config::inherit::{expand, expand_from};
-use crate::config::load::{LoadError, apply_set_lines, parse_text, structured_lines};
+use crate::config::load::{LoadError, apply_patch, apply_set_lines, parse_text, structured_lines};
 use crate::config::path::{Resolved, Word, resolve, resolve_line};
 use crate::config::schema::{Kind, Schema};
 use crate::config::store::{CommitRecord, Scheduled, Store};
@@ -799,6 +799,13 @@ fn load_into(
 ) -> Vec<LoadError> {
     match (action, structured_lines(schema, text)) {
         (load_request::Action::Set, _) => apply_set_lines(schema, candidate, text),
+        (load_request::Action::Patch, _) => apply_patch(schema, candidate, text),
+        (load_request::Action::Update, _) => {
+            let mut loaded = Node::default();
+            let errors = load_into(schema, &mut loaded, load_request::Action::Override, text);
+            update(candidate, loaded);
+            errors
+        }
         (_, Some(Err(error))) => vec![error],
         (load_request::Action::Override, Some(Ok(lines))) => {
             let mut tree = Node::default();
@@ -819,6 +826,25 @@ fn load_into(
             errors
         }
     }
+}
+
+/// `load update`: `candidate` becomes `loaded`, keeping its own nodes where
+/// they are equal, so that only what differs is new.
+fn update(candidate: &mut Node, loaded: Node) {
+    let mut children = indexmap::IndexMap::with_capacity(loaded.children.len());
+    for (key, child) in loaded.children {
+        let child = match candidate.children.get(&key) {
+            Some(old) if *old == child => old.clone(),
+            Some(old) => {
+                let mut old = (**old).clone();
+                update(&mut old, Arc::unwrap_or_clone(child));
+                Arc::new(old)
+            }
+            None => child,
+        };
+        children.insert(key, child);
+    }
+    *candidate = Node { children, ..loaded };
 }
 
 /// One edit of a candidate: the warning when it changed nothing, or why it

@@ -4,6 +4,7 @@
 //! column and skipped; the rest still loads.
 
 use super::path::{Resolved, Step, Word, resolve, resolve_line};
+use super::print::quote;
 use super::schema::{Kind, Schema};
 use super::tree::Node;
 use crate::grammar::{ParseError, free_of_control, tokenize};
@@ -343,6 +344,149 @@ pub fn structured_lines(schema: &Schema, text: &str) -> Option<Result<String, Lo
     Some(lines.map(|lines| lines.join("\n")))
 }
 
+/// `load patch`: applies what `show | compare` prints. Under each `[edit
+/// ...]` header, the statements on `-` lines are deleted and those on `+`
+/// lines merged (a changed leaf is both), and `!  inactive:`/`!  active:`
+/// lines deactivate or activate. Errors name lines of `text`.
+pub fn apply_patch(schema: &Schema, root: &mut Node, text: &str) -> Vec<LoadError> {
+    let mut errors = Vec::new();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut at = 0;
+    while at < lines.len() {
+        let line = lines[at].trim_end();
+        at += 1;
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some(header) = line.strip_prefix("[edit").and_then(|h| h.strip_suffix(']')) else {
+            errors.push(LoadError { line: at, column: 1, message: format!("syntax error: {line}") });
+            continue;
+        };
+        let tokens = tokenize(header);
+        let words: Vec<Word<'_>> =
+            tokens.iter().map(|t| Word { text: &t.text, column: t.start + 5, end: t.end + 5 }).collect();
+        let level = match resolve(schema, &[], &words) {
+            Ok(path) if path.wanting.is_none() || words.is_empty() => Some(path.steps),
+            Ok(_) => {
+                errors.push(LoadError { line: at, column: line.len(), message: "missing argument".into() });
+                None
+            }
+            Err(e) => {
+                let i = e.column().and_then(|c| words.iter().position(|w| w.column == c)).unwrap_or(0);
+                errors.extend(words.get(i).map(|w| LoadError::at(at, w, &e)));
+                None
+            }
+        };
+        let Some(level) = level else {
+            // The lines under a header that does not read are not read either.
+            while at < lines.len() && !lines[at].starts_with('[') {
+                at += 1;
+            }
+            continue;
+        };
+        let prefix: String = words.iter().map(|w| format!("{} ", quote(w.text))).collect();
+        // This header's lines, kept on their own line numbers.
+        let (mut removed, mut added) = (vec![String::new(); at], vec![String::new(); at]);
+        let mut marks = Vec::new();
+        while at < lines.len() && !lines[at].starts_with('[') {
+            let line = lines[at];
+            let (minus, plus) = match line.get(..3) {
+                Some("-  ") => (line[3..].to_owned(), String::new()),
+                Some("+  ") => (String::new(), line[3..].to_owned()),
+                Some("!  ") => {
+                    let mark = line[3..].trim_end().trim_end_matches("{ ... }").trim_end();
+                    match mark.split_once(": ") {
+                        Some(("inactive", head)) => marks.push(format!("deactivate {prefix}{head}")),
+                        Some(("active", head)) => marks.push(format!("activate {prefix}{head}")),
+                        _ => errors.push(LoadError {
+                            line: at + 1,
+                            column: 1,
+                            message: format!("syntax error: {line}"),
+                        }),
+                    }
+                    (String::new(), String::new())
+                }
+                _ if line.trim().is_empty() => (String::new(), String::new()),
+                _ => {
+                    errors.push(LoadError {
+                        line: at + 1,
+                        column: 1,
+                        message: format!("syntax error: {line}"),
+                    });
+                    (String::new(), String::new())
+                }
+            };
+            removed.push(minus);
+            added.push(plus);
+            at += 1;
+        }
+        let (gone, mut read) = parse_text(schema, &wrapped(schema, &level, &removed));
+        let (new, more) = parse_text(schema, &wrapped(schema, &level, &added));
+        read.extend(more);
+        if !read.is_empty() {
+            errors.extend(read);
+            continue;
+        }
+        let id = level.last().map(|s| s.schema);
+        let deletions = gone.get(&level).map(|gone| deletions(schema, id, gone, &prefix)).unwrap_or_default();
+        errors.extend(apply_set_lines(schema, root, &deletions));
+        root.merge(schema, None, new);
+        errors.extend(apply_set_lines(schema, root, &marks.join("\n")));
+    }
+    errors
+}
+
+/// `lines` (one per line of the patch, empty where not this header's) as
+/// curly text from the top: the header's statements opened on the first line.
+fn wrapped(schema: &Schema, level: &[Step], lines: &[String]) -> String {
+    let mut open = String::new();
+    let mut braces = 0;
+    for (n, step) in level.iter().enumerate() {
+        open.push_str(&quote(&step.key));
+        // A keyword list's keyword and its entry are one statement: `unit 0 {`.
+        let keyword = level.get(n + 1).is_some_and(|next| next.schema == step.schema)
+            && matches!(schema.node(step.schema).kind, Kind::List { keyword: true, .. });
+        if keyword {
+            open.push(' ');
+        } else {
+            open.push_str(" { ");
+            braces += 1;
+        }
+    }
+    let mut text = lines.join("\n");
+    text.insert_str(0, &open);
+    text.push_str(&" }".repeat(braces));
+    text
+}
+
+/// `delete` lines for each statement directly under `gone` (the statement
+/// `at`), whose path is `prefix`.
+fn deletions(schema: &Schema, at: Option<super::schema::SchemaId>, gone: &Node, prefix: &str) -> String {
+    let mut out = String::new();
+    for (step, child) in super::tree::sorted_children(schema, at, gone) {
+        let s = schema.node(step.schema);
+        match &s.kind {
+            Kind::Leaf(_) | Kind::LeafList(_) => {
+                for v in &child.values {
+                    out.push_str(&format!("delete {prefix}{} {}\n", s.name, quote(v)));
+                }
+            }
+            Kind::Value(_) => {
+                for v in &child.values {
+                    out.push_str(&format!("delete {prefix}{}\n", quote(v)));
+                }
+            }
+            Kind::List { keyword: true, .. } => {
+                for name in child.children.keys() {
+                    out.push_str(&format!("delete {prefix}{} {}\n", s.name, quote(name)));
+                }
+            }
+            _ => out.push_str(&format!("delete {prefix}{}\n", quote(&step.key))),
+        }
+    }
+    out
+}
+
 /// Applies `set`, `delete`, `deactivate`, `activate`, `protect`, `unprotect`
 /// and `annotate` lines to `root`; `#`
 /// lines and blank lines are skipped. Other commands are errors.
@@ -474,6 +618,31 @@ mod tests {
         // The set form has no annotations; the text form keeps them.
         tree.annotate(&steps("chassis redundancy"), "two REs");
         assert_eq!(parse_text(&schema, &to_text(&schema, None, &tree)).0, tree);
+    }
+
+    #[test]
+    fn a_patch_deletes_its_minus_lines_and_merges_its_plus_lines_under_each_header() {
+        let schema = Schema::shipped().unwrap();
+        let old = sample(&schema);
+        let mut new = old.clone();
+        let steps = |line: &str| crate::config::tree::tests::read(&schema, line).unwrap().steps;
+        for line in [
+            "set system host-name lab2",
+            "delete interfaces ge-0/0/0 unit 1",
+            "set interfaces ge-0/0/0 unit 0 description \"a b\"",
+            "delete protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive",
+            "set routing-options static route 0.0.0.0/0 discard",
+        ] {
+            assert_eq!(apply_set_lines(&schema, &mut new, line), []);
+        }
+        new.set_inactive(&steps("chassis redundancy"), true);
+        let patch = crate::config::compare::compare(&schema, &old, &new);
+        let mut patched = old.clone();
+        assert_eq!(apply_patch(&schema, &mut patched, &patch), [], "{patch}");
+        assert_eq!(to_text(&schema, None, &patched), to_text(&schema, None, &new), "{patch}");
+        let bad = "[edit system]\n+  bogus 1;\n[edit nowhere]\n+  x;\n[edit]\nstray\n";
+        let errors: Vec<usize> = apply_patch(&schema, &mut patched, bad).iter().map(|e| e.line).collect();
+        assert_eq!(errors, [2, 3, 6]);
     }
 
     #[test]

@@ -580,7 +580,7 @@ impl Engine {
         show("load complete\n".to_owned())
     }
 
-    /// `load (merge|override|replace|set) (terminal|FILE)`, FILE in the RE's
+    /// `load (merge|override|replace|set|update|patch) (terminal|FILE)`, FILE in the RE's
     /// file area; `terminal` reads lines from the front end until `^D`.
     pub(super) fn load(&mut self, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
         let action = if parsed.has("override") {
@@ -589,6 +589,10 @@ impl Engine {
             load_request::Action::Replace
         } else if parsed.has("set") {
             load_request::Action::Set
+        } else if parsed.has("update") {
+            load_request::Action::Update
+        } else if parsed.has("patch") {
+            load_request::Action::Patch
         } else {
             load_request::Action::Merge
         };

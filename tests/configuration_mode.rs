@@ -476,3 +476,47 @@ fn load_patch_applies_what_compare_printed_and_load_update_ends_as_override_does
         run.stdout
     );
 }
+
+#[test]
+fn load_replace_honours_replace_and_delete_tags_and_load_merge_delete_tags() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tags.txt");
+    let script = "\
+configure
+set system host-name r1
+set system domain-name d.example
+set interfaces ge-0/0/0 unit 0 description a
+set interfaces ge-0/0/1 disable
+load replace terminal
+system {
+    delete: domain-name;
+}
+interfaces {
+    replace: ge-0/0/0 {
+        unit 2 {
+            description c;
+        }
+    }
+}
+^D
+show | display set | match \"domain|interfaces\"
+load merge terminal
+interfaces {
+    delete: ge-0/0/1;
+}
+^D
+show interfaces
+";
+    std::fs::write(&file, script).unwrap();
+    let run = batch(dir.path(), &["-f", file.to_str().unwrap()]);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stdout.ends_with(
+            "^Dload complete\nset interfaces ge-0/0/1 disable\nset interfaces ge-0/0/0 unit 2 description c\n\
+             [Type ^D at a new line to end input]\n^Dload complete\n\
+             ge-0/0/0 {\n    unit 2 {\n        description c;\n    }\n}\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}

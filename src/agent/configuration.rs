@@ -20,7 +20,9 @@ use crate::config::compare::compare;
 use crate::config::conceal::{conceal, conceal_text, secrets_differ};
 use crate::config::editors::describe;
 use crate::config::inherit::{expand, expand_from};
-use crate::config::load::{LoadError, apply_patch, apply_set_lines, parse_text, structured_lines};
+use crate::config::load::{
+    LoadError, apply_patch, apply_set_lines, parse_tagged, parse_text, structured_lines,
+};
 use crate::config::path::{Resolved, Word, resolve, resolve_line};
 use crate::config::schema::{Kind, Schema};
 use crate::config::store::{CommitRecord, Scheduled, Store};
@@ -819,9 +821,15 @@ fn load_into(
             *candidate = tree;
             errors
         }
-        // `replace:` tags are not read yet, so `load replace` merges.
-        (load_request::Action::Merge | load_request::Action::Replace, None) => {
-            let (tree, errors) = parse_text(schema, text);
+        // `delete:` statements go; under `load replace`, so do the old
+        // contents of `replace:` ones; then the rest merges.
+        (action, None) => {
+            let (tree, tagged, errors) = parse_tagged(schema, text);
+            for tag in tagged.into_iter().filter(|t| t.delete || action == load_request::Action::Replace) {
+                let path =
+                    Resolved { steps: tag.steps, values: Vec::new(), wanting: None, earlier: Vec::new() };
+                candidate.delete(schema, &path);
+            }
             candidate.merge(schema, None, tree);
             errors
         }

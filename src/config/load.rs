@@ -44,6 +44,9 @@ enum LexemeKind {
     Inactive,
     /// `protect:` before a statement.
     Protect,
+    /// `replace:` or `delete:` before a statement (in a load).
+    Replace,
+    Delete,
     /// `/* text */` before a statement: its annotation.
     Comment,
 }
@@ -138,6 +141,8 @@ fn lex(text: &str) -> Vec<Lexeme> {
                 let kind = match word.as_str() {
                     "inactive:" => LexemeKind::Inactive,
                     "protect:" => LexemeKind::Protect,
+                    "replace:" => LexemeKind::Replace,
+                    "delete:" => LexemeKind::Delete,
                     _ => LexemeKind::Word,
                 };
                 out.push(Lexeme { text: word, line: at_line, column: at_column, kind });
@@ -147,8 +152,25 @@ fn lex(text: &str) -> Vec<Lexeme> {
     out
 }
 
-/// Reads curly-brace text into a tree.
+/// A statement a load text tags `replace:` (its old contents go before the
+/// load) or `delete:` (it goes, and is not loaded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tagged {
+    pub steps: Vec<Step>,
+    pub delete: bool,
+}
+
+/// Reads curly-brace text into a tree (`replace:` and `delete:` tags ignored).
 pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
+    let (root, _, errors) = parse_tagged(schema, text);
+    (root, errors)
+}
+
+/// Reads curly-brace text into a tree, with the statements tagged
+/// `replace:` or `delete:`.
+pub fn parse_tagged(schema: &Schema, text: &str) -> (Node, Vec<Tagged>, Vec<LoadError>) {
+    let mut tagged = Vec::new();
+    let mut tag = None;
     let mut root = Node::default();
     let mut errors = Vec::new();
     // The levels entered with `{`; `None` for a block being skipped after an error.
@@ -172,6 +194,10 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
                 protected = true;
                 continue;
             }
+            LexemeKind::Replace | LexemeKind::Delete => {
+                tag = Some(lexeme.kind == LexemeKind::Delete);
+                continue;
+            }
             LexemeKind::Comment => {
                 // An annotation is printed in every listing of the statement.
                 match free_of_control(&lexeme.text) {
@@ -187,6 +213,7 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
         let statement = std::mem::take(&mut words);
         let (inactive, annotation) = (std::mem::take(&mut inactive), std::mem::take(&mut annotation));
         let protected = std::mem::take(&mut protected);
+        let tagged_as = tag.take();
         match lexeme.text.as_str() {
             "}" => {
                 if levels.pop().is_none() {
@@ -210,6 +237,25 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
                     None => Vec::new(),
                 };
                 let read = read_statement(schema, &level, &statement);
+                if let (Some(true), Ok(paths)) = (tagged_as, &read) {
+                    // Deleted, not loaded: a leaf needs no value here.
+                    let head = &paths[0].steps;
+                    tagged.push(Tagged {
+                        steps: head[..own(schema, level.len(), head)].to_vec(),
+                        delete: true,
+                    });
+                    if opens {
+                        levels.push(None);
+                    }
+                    continue;
+                }
+                if let (Some(false), Ok(paths)) = (tagged_as, &read) {
+                    let head = &paths[0].steps;
+                    tagged.push(Tagged {
+                        steps: head[..own(schema, level.len(), head)].to_vec(),
+                        delete: false,
+                    });
+                }
                 match read {
                     Ok(paths) if paths.iter().all(|p| p.wanting.is_none()) => {
                         for path in &paths {
@@ -224,14 +270,7 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
                             // The marks belong to the statement opened at this level,
                             // not to the words of a one-liner after it, nor to the
                             // inline container before it (`inactive: family inet`).
-                            let mut start = level.len();
-                            while start + 1 < head.len() && schema.node(head[start].schema).inline {
-                                start += 1;
-                            }
-                            let first = head.get(start).map(|s| &schema.node(s.schema).kind);
-                            let keyword_list = matches!(first, Some(Kind::List { keyword: true, .. }));
-                            let own = (start + if keyword_list { 2 } else { 1 }).min(head.len());
-                            let node = root.entry(&head[..own]);
+                            let node = root.entry(&head[..own(schema, level.len(), head)]);
                             node.inactive = inactive;
                             node.protected = protected;
                             node.annotation = annotation;
@@ -269,7 +308,20 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
             message: format!("syntax error: {}", w.text),
         });
     }
-    (root, errors)
+    (root, tagged, errors)
+}
+
+/// How many steps of `head`, a statement read at a level `level` deep,
+/// name the statement opened there: not the words of a one-liner after it,
+/// nor the inline container before it (`inactive: family inet`).
+fn own(schema: &Schema, level: usize, head: &[Step]) -> usize {
+    let mut start = level;
+    while start + 1 < head.len() && schema.node(head[start].schema).inline {
+        start += 1;
+    }
+    let first = head.get(start).map(|s| &schema.node(s.schema).kind);
+    let keyword_list = matches!(first, Some(Kind::List { keyword: true, .. }));
+    (start + if keyword_list { 2 } else { 1 }).min(head.len())
 }
 
 fn meaningful_when_empty(schema: &Schema, step: &Step) -> bool {
@@ -643,6 +695,29 @@ mod tests {
         let bad = "[edit system]\n+  bogus 1;\n[edit nowhere]\n+  x;\n[edit]\nstray\n";
         let errors: Vec<usize> = apply_patch(&schema, &mut patched, bad).iter().map(|e| e.line).collect();
         assert_eq!(errors, [2, 3, 6]);
+    }
+
+    #[test]
+    fn replace_and_delete_tags_name_their_statements_and_a_deleted_one_is_not_read() {
+        let schema = Schema::shipped().unwrap();
+        let text = "system {\n    delete: domain-name;\n    host-name r1;\n}\ninterfaces {\n    \
+                    replace: ge-0/0/0 {\n        unit 2;\n    }\n    delete: ge-0/0/1 {\n        disable;\n    }\n}\n";
+        let (tree, tagged, errors) = parse_tagged(&schema, text);
+        assert_eq!(errors, []);
+        let keys = |t: &Tagged| t.steps.iter().map(|s| s.key.as_str()).collect::<Vec<_>>().join(" ");
+        let tags: Vec<(String, bool)> = tagged.iter().map(|t| (keys(t), t.delete)).collect();
+        assert_eq!(
+            tags,
+            [
+                ("system domain-name".to_owned(), true),
+                ("interfaces ge-0/0/0".to_owned(), false),
+                ("interfaces ge-0/0/1".to_owned(), true)
+            ]
+        );
+        assert_eq!(
+            to_set(&schema, None, &tree, ""),
+            "set system host-name r1\nset interfaces ge-0/0/0 unit 2\n"
+        );
     }
 
     #[test]

@@ -369,8 +369,8 @@ impl Session {
     }
 
     fn load_set(&self, text: String) {
-        let errors = self.client.load(load_request::Action::Set, text).expect("load");
-        assert!(errors.is_empty(), "{errors:?}");
+        let reply = self.client.load(load_request::Action::Set, text).expect("load");
+        assert!(reply.errors.is_empty() && reply.warnings.is_empty(), "{reply:?}");
     }
 
     fn set(&self, line: &str) {

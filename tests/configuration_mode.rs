@@ -250,3 +250,273 @@ fn question_mark_after_a_complete_statement_lists_its_siblings_for_set_only() {
          \x20 |                    Pipe through a command\n"
     );
 }
+
+#[test]
+fn a_protected_statement_refuses_every_change_until_unprotected_and_reaches_the_other_re() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("protect.txt");
+    let script = "\
+configure
+set protocols ospf area 0.0.0.0 interface ge-0/0/0.0
+set system host-name r1
+protect protocols ospf
+set protocols ospf area 0.0.0.0 interface ge-0/0/1.0
+delete protocols ospf area 0.0.0.0
+deactivate protocols ospf
+annotate protocols ospf \"core\"
+rename protocols ospf area 0.0.0.0 to area 0.0.0.1
+load merge terminal
+protocols { ospf { area 0.0.0.2; } }
+^D
+show | compare
+commit synchronize and-quit
+show configuration protocols
+request routing-engine login other-routing-engine
+show configuration protocols | display set
+exit
+configure
+unprotect protocols ospf
+set protocols ospf area 0.0.0.0 interface ge-0/0/1.0
+show protocols
+";
+    std::fs::write(&file, script).unwrap();
+    let run = batch(dir.path(), &["--keep-going", "-f", file.to_str().unwrap()]);
+    let refused = |what: &str, verb: &str| {
+        format!("warning: [edit protocols ospf] is protected, '{what}' cannot be {verb}\n")
+    };
+    let expected = [
+        refused("protocols ospf area 0.0.0.0 interface ge-0/0/1.0", "modified"),
+        refused("protocols ospf area 0.0.0.0", "deleted"),
+        refused("protocols ospf", "deactivated"),
+        refused("protocols ospf", "annotated"),
+        refused("protocols ospf area 0.0.0.0", "renamed"),
+    ]
+    .concat();
+    assert!(run.stdout.starts_with(&format!("Entering configuration mode\n{expected}")), "{}", run.stdout);
+    assert!(
+        run.stderr.contains(&format!(
+            "^D{}error: configuration not loaded\n",
+            refused("protocols ospf", "modified")
+        )),
+        "{}",
+        run.stderr
+    );
+    // Nothing the refused changes asked for is in the candidate.
+    assert!(
+        run.stdout.contains(
+            "[edit]\n+  protocols {\n+      protect: ospf {\n+          area 0.0.0.0 {\n\
+             +              interface ge-0/0/0.0;\n+          }\n+      }\n+  }\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("protect: ospf {\n    area 0.0.0.0 {\n        interface ge-0/0/0.0;\n    }\n}\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("set protocols ospf area 0.0.0.0 interface ge-0/0/0.0\nprotect protocols ospf\n"),
+        "the other RE has the mark: {}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.ends_with(
+            "ospf {\n    area 0.0.0.0 {\n        interface ge-0/0/0.0;\n        interface ge-0/0/1.0;\n    }\n}\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+/// `HH:MM:SS` (UTC) `seconds` from now.
+fn time_in(seconds: i64) -> String {
+    (chrono::Utc::now() + chrono::TimeDelta::seconds(seconds)).format("%H:%M:%S").to_string()
+}
+
+#[test]
+fn commit_at_checks_now_leaves_configuration_mode_and_commits_at_its_time_even_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = time_in(5);
+    let commit = format!("commit at {at}");
+    let run = batch(
+        dir.path(),
+        &[
+            "--keep-going",
+            "-c",
+            "configure",
+            "-c",
+            "set system host-name later",
+            "-c",
+            &commit,
+            "-c",
+            "show system commit | match requested",
+            "-c",
+            "configure",
+            "-c",
+            "set system domain-name example.net",
+            "-c",
+            "commit",
+        ],
+    );
+    let scheduled = format!("{} {at} UTC", chrono::Utc::now().format("%Y-%m-%d"));
+    assert!(
+        run.stdout.starts_with(&format!(
+            "Entering configuration mode\nconfiguration check succeeds\n\
+             commit at will be executed at {scheduled}\nExiting configuration mode\n\
+             commit requested by lab via cli at {scheduled}\n"
+        )),
+        "{}",
+        run.stdout
+    );
+    let refused = format!("error: commit at {scheduled} is pending; 'clear system commit' cancels it\n");
+    assert_eq!(run.stderr, refused.repeat(2), "no change and no other commit meanwhile");
+    // The agents of that run are gone: the commit is kept on disk, and made
+    // by the agents started next once its time has come.
+    common::eventually(std::time::Duration::from_secs(60), "the commit at its time", || {
+        let run = commands(dir.path(), &["show configuration system host-name", "show system commit"]);
+        run.stdout.starts_with("host-name later;\n0   ") && !run.stdout.contains("requested")
+    });
+    let run = commands(dir.path(), &["show system commit"]);
+    assert!(run.stdout.lines().next().is_some_and(|l| l.ends_with(" by lab via cli")), "{}", run.stdout);
+}
+
+#[test]
+fn clear_system_commit_cancels_a_pending_commit_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = batch(
+        dir.path(),
+        &[
+            "--keep-going",
+            "-c",
+            "configure",
+            "-c",
+            "set system host-name later",
+            "-c",
+            "commit at \"2099-01-01 00:00\"",
+            "-c",
+            "clear system commit",
+            "-c",
+            "show system commit | match requested | count",
+            "-c",
+            "clear system commit",
+            "-c",
+            "configure",
+            "-c",
+            "commit",
+            "-c",
+            "commit at 12:61",
+        ],
+    );
+    assert_eq!(
+        run.stdout,
+        "Entering configuration mode\nconfiguration check succeeds\n\
+         commit at will be executed at 2099-01-01 00:00:00 UTC\nExiting configuration mode\n\
+         Pending commit cleared\nCount: 0 lines\nEntering configuration mode\n\
+         The configuration has been changed but not committed\ncommit complete\n"
+    );
+    assert_eq!(
+        run.stderr,
+        "error: no commit is pending\nerror: invalid time: '12:61' (\"yyyy-mm-dd hh:mm[:ss]\" or hh:mm[:ss])\n"
+    );
+}
+
+#[test]
+fn a_running_re_makes_the_commit_at_its_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let chassis = common::Chassis::start(dir.path(), &[]);
+    let spec = chassis.spec();
+    let commit = format!("commit at {}", time_in(3));
+    let run = common::connected_commands(&spec, &["configure", "set system host-name later", &commit]);
+    assert!(run.stdout.contains("commit at will be executed at "), "{}{}", run.stdout, run.stderr);
+    common::eventually(std::time::Duration::from_secs(30), "the commit at its time", || {
+        common::connected_commands(&spec, &["show configuration system host-name"]).stdout
+            == "host-name later;\n"
+    });
+}
+
+#[test]
+fn load_patch_applies_what_compare_printed_and_load_update_ends_as_override_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = commands(
+        dir.path(),
+        &[
+            "configure",
+            "set system host-name r1",
+            "set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24",
+            "set interfaces ge-0/0/0 unit 1 description old",
+            "set protocols ospf area 0.0.0.0 interface ge-0/0/0.0",
+            "commit",
+            "set system host-name r2",
+            "delete interfaces ge-0/0/0 unit 1",
+            "set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.2/24",
+            "set interfaces ge-0/0/1 disable",
+            "deactivate protocols ospf",
+            "show | compare",
+            "show | compare | save /var/tmp/p.patch",
+            "show | save /var/tmp/new.conf",
+            "rollback",
+            "load patch /var/tmp/p.patch",
+            "show | compare",
+            "rollback",
+            "load update /var/tmp/new.conf",
+            "show | compare",
+        ],
+    );
+    assert!(run.ok, "{}", run.stderr);
+    let compare = &run.stdout[run.stdout.find("[edit system]").unwrap()..run.stdout.find("Wrote").unwrap()];
+    assert!(compare.contains("-  host-name r1;\n+  host-name r2;\n"), "{compare}");
+    assert!(compare.contains("-  unit 1 {\n-      description old;\n-  }\n"), "{compare}");
+    assert!(compare.contains("!  inactive: ospf { ... }\n"), "{compare}");
+    assert!(
+        run.stdout.ends_with(&format!(
+            "load complete\nload complete\n{compare}load complete\nload complete\n{compare}"
+        )),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn load_replace_honours_replace_and_delete_tags_and_load_merge_delete_tags() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tags.txt");
+    let script = "\
+configure
+set system host-name r1
+set system domain-name d.example
+set interfaces ge-0/0/0 unit 0 description a
+set interfaces ge-0/0/1 disable
+load replace terminal
+system {
+    delete: domain-name;
+}
+interfaces {
+    replace: ge-0/0/0 {
+        unit 2 {
+            description c;
+        }
+    }
+}
+^D
+show | display set | match \"domain|interfaces\"
+load merge terminal
+interfaces {
+    delete: ge-0/0/1;
+}
+^D
+show interfaces
+";
+    std::fs::write(&file, script).unwrap();
+    let run = batch(dir.path(), &["-f", file.to_str().unwrap()]);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stdout.ends_with(
+            "^Dload complete\nset interfaces ge-0/0/1 disable\nset interfaces ge-0/0/0 unit 2 description c\n\
+             [Type ^D at a new line to end input]\n^Dload complete\n\
+             ge-0/0/0 {\n    unit 2 {\n        description c;\n    }\n}\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}

@@ -66,3 +66,47 @@ ge-0/0/0 {
 ";
     assert_eq!(run.stdout.matches(interfaces).count(), 3, "{}", run.stdout);
 }
+
+#[test]
+fn protected_statements_are_marked_in_every_format_and_load_back_protected() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut script = vec![
+        "configure",
+        "set system host-name r1",
+        "set protocols ospf area 0.0.0.0 interface ge-0/0/0.0",
+        "protect protocols ospf",
+        "protect system host-name",
+        "commit",
+        "show | display set | match protect",
+        "show | display json | match protect",
+        "show | display xml | match protect",
+        "show | save /var/tmp/c.conf",
+        "show | display json | save /var/tmp/c.json",
+        "show | display xml | save /var/tmp/c.xml",
+        "show | display set | save /var/tmp/c.set",
+    ];
+    let loads: Vec<String> =
+        ["override /var/tmp/c.json", "override /var/tmp/c.xml", "override /var/tmp/c.conf"]
+            .iter()
+            .map(|f| format!("load {f}"))
+            .chain(["delete protocols".to_owned(), "load set /var/tmp/c.set".to_owned()])
+            .collect();
+    for load in &loads {
+        script.extend([load.as_str(), "show | match protect:"]);
+    }
+    script.push("show | compare | count");
+    let run = commands(dir.path(), &script);
+    assert!(run.ok, "{}", run.stderr);
+    let stdout: String = run.stdout.lines().map(|l| format!("{}\n", l.trim_start())).collect();
+    assert!(
+        stdout.contains(
+            "commit complete\nprotect system host-name\nprotect protocols ospf\n\
+             \"protect\" : true\n\"protect\" : true\n<host-name protect=\"protect\">r1</host-name>\n\
+             <ospf protect=\"protect\">\n"
+        ),
+        "{stdout}"
+    );
+    let marked = "protect: host-name r1;\nprotect: ospf {\n";
+    assert_eq!(stdout.matches(&format!("load complete\n{marked}")).count(), 4, "{stdout}");
+    assert!(stdout.ends_with("Count: 0 lines\n"), "{stdout}");
+}

@@ -139,7 +139,7 @@ fn required(path: &str) -> Option<&'static [Permission]> {
         ("reshell.v1.Configuration", method) => match method {
             "Close" => &[],
             "GetConfiguration" | "GetStatus" | "Compare" | "GetCommitInformation" => &[View, Configure],
-            "Open" | "SetLevel" | "Edit" | "Commit" | "Rollback" | "Load" => &[Configure],
+            "Open" | "SetLevel" | "Edit" | "Commit" | "Rollback" | "Load" | "ClearCommit" => &[Configure],
             "Rescue" => &[Maintenance],
             _ => return None,
         },

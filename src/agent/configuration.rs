@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
+use chrono::DateTime;
 use tokio::sync::{Notify, watch};
 use tonic::{Request, Response, Status};
 
@@ -19,13 +20,16 @@ use crate::config::compare::compare;
 use crate::config::conceal::{conceal, conceal_text, secrets_differ};
 use crate::config::editors::describe;
 use crate::config::inherit::{expand, expand_from};
-use crate::config::load::{LoadError, apply_set_lines, parse_text, structured_lines};
+use crate::config::load::{
+    LoadError, apply_patch, apply_set_lines, parse_tagged, parse_text, structured_lines,
+};
 use crate::config::path::{Resolved, Word, resolve, resolve_line};
 use crate::config::schema::{Kind, Schema};
-use crate::config::store::{CommitRecord, Store};
+use crate::config::store::{CommitRecord, Scheduled, Store};
 use crate::config::tree::Node;
 
 use crate::config::print::to_text;
+use crate::config::protect::{self, Protected, check_edit};
 use crate::config::validate::{CheckError, check_from};
 use crate::config::version::Version;
 use crate::config::wire::{keys_to_wire, to_wire};
@@ -33,11 +37,12 @@ use crate::grammar::free_of_control;
 use crate::permissions::Permission;
 use crate::proto::configuration_server::Configuration;
 use crate::proto::{
-    CloseReply, CloseRequest, CommitEntry, CommitError, CommitInformation, CommitReply, CommitRequest,
-    CompareReply, CompareRequest, ConfigurationReply, ConfigurationStatus, EditReply, EditRequest, Editor,
-    GetCommitInformationRequest, GetConfigurationRequest, GetStatusRequest, LoadReply, LoadRequest,
-    OpenReply, OpenRequest, RescueReply, RescueRequest, RollbackReply, RollbackRequest, RoutingEngineCommit,
-    SetLevelReply, SetLevelRequest, SynchronizeRequest, edit_request, load_request, open_request,
+    ClearCommitReply, ClearCommitRequest, CloseReply, CloseRequest, CommitEntry, CommitError,
+    CommitInformation, CommitReply, CommitRequest, CompareReply, CompareRequest, ConfigurationReply,
+    ConfigurationStatus, EditReply, EditRequest, Editor, GetCommitInformationRequest,
+    GetConfigurationRequest, GetStatusRequest, LoadReply, LoadRequest, OpenReply, OpenRequest, PendingCommit,
+    RescueReply, RescueRequest, RollbackReply, RollbackRequest, RoutingEngineCommit, SetLevelReply,
+    SetLevelRequest, SynchronizeRequest, edit_request, load_request, open_request,
 };
 use crate::slot::Slot;
 
@@ -101,6 +106,11 @@ pub struct ConfigDb {
     deadline: Option<i64>,
     /// Wakes the rollback timer when the deadline changes.
     pub deadline_changed: Arc<Notify>,
+    /// A `commit at` waiting for its time; the configuration is read-only
+    /// meanwhile, as on Junos.
+    scheduled: Option<Scheduled>,
+    /// Wakes the `commit at` timer when one is scheduled or cleared.
+    pub schedule_changed: Arc<Notify>,
     /// The generation in effect, for the daemons that act on each commit.
     installed: watch::Sender<u64>,
     /// The other RE missed a synchronized commit.
@@ -168,6 +178,7 @@ impl ConfigDb {
             }
         };
         let deadline = store.history().first().and_then(CommitRecord::deadline);
+        let scheduled = store.scheduled()?;
         let peer_behind = store.dir().join("peer-behind").exists();
         let shared = match store.candidate()? {
             Some(text) => {
@@ -195,6 +206,8 @@ impl ConfigDb {
             editors: BTreeMap::new(),
             deadline,
             deadline_changed: Arc::new(Notify::new()),
+            scheduled,
+            schedule_changed: Arc::new(Notify::new()),
             installed: watch::channel(0).0,
         })
     }
@@ -264,6 +277,9 @@ impl ConfigDb {
         let private = matches!(self.editors.get(&session).map(|s| &s.mode), Some(Mode::Private(_)));
         if !private && let Some(holder) = self.lock_holder(session) {
             return Err(locked(holder));
+        }
+        if let Some(scheduled) = &self.scheduled {
+            return Err(pending(scheduled));
         }
         self.changed = now();
         let ConfigDb { editors, shared, shared_changes, .. } = self;
@@ -343,12 +359,19 @@ impl ConfigDb {
         session: u64,
         action: load_request::Action,
         text: &str,
-    ) -> Result<Vec<LoadError>, Status> {
+    ) -> Result<(Vec<LoadError>, Vec<Protected>), Status> {
         let schema = self.schema.clone();
         let candidate = self.candidate_mut(session)?;
-        let errors = load_into(&schema, candidate, action, text);
+        let mut loaded = candidate.clone();
+        let errors = load_into(&schema, &mut loaded, action, text);
+        // A load that would change a protected statement loads nothing.
+        let refused = protect::changed(candidate, &loaded, action == load_request::Action::Set);
+        if !refused.is_empty() {
+            return Ok((Vec::new(), refused));
+        }
+        *candidate = loaded;
         self.remember(session, Change::Load(action, text.to_owned()));
-        Ok(errors)
+        Ok((errors, Vec::new()))
     }
 
     /// Everything a commit does before it changes anything: the lock, the
@@ -360,6 +383,12 @@ impl ConfigDb {
         let private = matches!(self.editors.get(&session).map(|s| &s.mode), Some(Mode::Private(_)));
         if private && request.confirmed_minutes.is_some() {
             return Err(Status::failed_precondition("'commit confirmed' is not allowed in private mode"));
+        }
+        if private && request.at.is_some() {
+            return Err(Status::failed_precondition("'commit at' is not allowed in private mode"));
+        }
+        if let Some(scheduled) = self.scheduled.as_ref().filter(|_| !request.check) {
+            return Err(pending(scheduled));
         }
         self.rebase(session);
         let effective = self.effective_of(self.candidate(session));
@@ -445,6 +474,7 @@ impl ConfigDb {
             confirmed_minutes: request.confirmed_minutes,
             synchronize: true,
             force: request.force,
+            at: None,
         };
         if request.force {
             for session in self.editors.values_mut() {
@@ -460,6 +490,46 @@ impl ConfigDb {
         }
         self.finish(0, tree, effective, &request, version)?;
         Ok(Vec::new())
+    }
+
+    /// `commit at`: the shared candidate, checked already, is committed at
+    /// `at` as `request`'s user's. Kept on disk, with the candidate, so that
+    /// a restart still commits it.
+    fn schedule(&mut self, request: &CommitRequest, at: i64) -> Result<(), Status> {
+        if at <= now() {
+            return Err(Status::invalid_argument("commit at: the time has passed"));
+        }
+        let client = if request.client.is_empty() { "cli" } else { &request.client };
+        let scheduled = Scheduled {
+            at,
+            user: request.user.clone(),
+            client: client.to_owned(),
+            comment: request.comment.clone(),
+        };
+        let text = (self.shared != self.committed).then(|| to_text(&self.schema, None, &self.shared));
+        self.store
+            .save_candidate(text.as_deref())
+            .and_then(|()| self.store.save_scheduled(Some(&scheduled)))
+            .map_err(|e| Status::internal(format!("could not keep the pending commit: {e}")))?;
+        self.scheduled = Some(scheduled);
+        self.schedule_changed.notify_one();
+        Ok(())
+    }
+
+    /// The `commit at` waiting, if one is.
+    pub fn scheduled(&self) -> Option<&Scheduled> {
+        self.scheduled.as_ref()
+    }
+
+    /// Forgets the `commit at` waiting (`clear system commit`, or its time
+    /// came); `None` when none was.
+    pub fn unschedule(&mut self) -> Result<Option<Scheduled>, Status> {
+        if self.scheduled.is_none() {
+            return Ok(None);
+        }
+        self.store.save_scheduled(None).map_err(|e| Status::internal(e.to_string()))?;
+        self.schedule_changed.notify_one();
+        Ok(self.scheduled.take())
     }
 
     /// Whether commits here synchronize by default (`system commit synchronize`).
@@ -658,6 +728,15 @@ impl ConfigDb {
     }
 }
 
+/// Why the configuration cannot change, or be committed, while a `commit at` waits.
+fn pending(scheduled: &Scheduled) -> Status {
+    Status::failed_precondition(format!(
+        "commit at {} is pending; 'clear system commit' cancels it",
+        DateTime::from_timestamp(scheduled.at, 0)
+            .map_or_else(|| scheduled.at.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+    ))
+}
+
 /// A path sent as words, read from the top.
 fn read(schema: &Schema, words: &[String]) -> Result<Resolved, Status> {
     let words: Vec<Word<'_>> = words.iter().map(|w| Word { text: w, column: 0, end: 0 }).collect();
@@ -722,6 +801,13 @@ fn load_into(
 ) -> Vec<LoadError> {
     match (action, structured_lines(schema, text)) {
         (load_request::Action::Set, _) => apply_set_lines(schema, candidate, text),
+        (load_request::Action::Patch, _) => apply_patch(schema, candidate, text),
+        (load_request::Action::Update, _) => {
+            let mut loaded = Node::default();
+            let errors = load_into(schema, &mut loaded, load_request::Action::Override, text);
+            update(candidate, loaded);
+            errors
+        }
         (_, Some(Err(error))) => vec![error],
         (load_request::Action::Override, Some(Ok(lines))) => {
             let mut tree = Node::default();
@@ -735,13 +821,38 @@ fn load_into(
             *candidate = tree;
             errors
         }
-        // `replace:` tags are not read yet, so `load replace` merges.
-        (load_request::Action::Merge | load_request::Action::Replace, None) => {
-            let (tree, errors) = parse_text(schema, text);
+        // `delete:` statements go; under `load replace`, so do the old
+        // contents of `replace:` ones; then the rest merges.
+        (action, None) => {
+            let (tree, tagged, errors) = parse_tagged(schema, text);
+            for tag in tagged.into_iter().filter(|t| t.delete || action == load_request::Action::Replace) {
+                let path =
+                    Resolved { steps: tag.steps, values: Vec::new(), wanting: None, earlier: Vec::new() };
+                candidate.delete(schema, &path);
+            }
             candidate.merge(schema, None, tree);
             errors
         }
     }
+}
+
+/// `load update`: `candidate` becomes `loaded`, keeping its own nodes where
+/// they are equal, so that only what differs is new.
+fn update(candidate: &mut Node, loaded: Node) {
+    let mut children = indexmap::IndexMap::with_capacity(loaded.children.len());
+    for (key, child) in loaded.children {
+        let child = match candidate.children.get(&key) {
+            Some(old) if *old == child => old.clone(),
+            Some(old) => {
+                let mut old = (**old).clone();
+                update(&mut old, Arc::unwrap_or_clone(child));
+                Arc::new(old)
+            }
+            None => child,
+        };
+        children.insert(key, child);
+    }
+    *candidate = Node { children, ..loaded };
 }
 
 /// One edit of a candidate: the warning when it changed nothing, or why it
@@ -754,6 +865,9 @@ fn apply_edit(
     path: &Resolved,
 ) -> Result<String, Status> {
     let (steps, target) = (&path.steps, edit.target.as_str());
+    if let Err(refused) = check_protection(candidate, edit.operation(), path) {
+        return Ok(refused.to_string());
+    }
     let found = match edit.operation() {
         edit_request::Operation::Set => {
             if path.wanting.is_some() {
@@ -766,6 +880,8 @@ fn apply_edit(
         edit_request::Operation::Deactivate => candidate.set_inactive_all(path, true),
         edit_request::Operation::Activate => candidate.set_inactive_all(path, false),
         edit_request::Operation::Annotate => candidate.annotate(steps, target),
+        edit_request::Operation::Protect => candidate.set_protected(steps, true),
+        edit_request::Operation::Unprotect => candidate.set_protected(steps, false),
         operation => {
             if let Some(Kind::List { key, .. }) = steps.last().map(|last| &schema.node(last.schema).kind) {
                 key.check(target).map_err(Status::invalid_argument)?;
@@ -781,6 +897,36 @@ fn apply_edit(
         }
     };
     Ok(if found { String::new() } else { "statement not found".into() })
+}
+
+/// Refuses an edit of a protected statement or of one under it. The copy
+/// of an entry changes its list, not the entry; `unprotect` is refused only
+/// under a statement protected above it.
+fn check_protection(
+    candidate: &Node,
+    operation: edit_request::Operation,
+    path: &Resolved,
+) -> Result<(), Protected> {
+    use edit_request::Operation;
+    let above = &path.steps[..path.steps.len().saturating_sub(1)];
+    let verb = match operation {
+        Operation::Protect => return Ok(()),
+        Operation::Unprotect => return check_edit(candidate, above, "unprotected"),
+        Operation::Copy => return check_edit(candidate, above, "modified"),
+        Operation::Set => "modified",
+        Operation::Delete => "deleted",
+        Operation::Deactivate => "deactivated",
+        Operation::Activate => "activated",
+        Operation::Annotate => "annotated",
+        Operation::Rename => "renamed",
+        Operation::InsertBefore | Operation::InsertAfter => "moved",
+    };
+    match operation {
+        Operation::Set | Operation::Delete | Operation::Deactivate | Operation::Activate => {
+            path.statements().try_for_each(|(steps, _)| check_edit(candidate, steps, verb))
+        }
+        _ => check_edit(candidate, &path.steps, verb),
+    }
 }
 
 pub fn now() -> i64 {
@@ -835,6 +981,105 @@ impl Agent {
         let Some((edition, tree)) = unsaved else { return };
         let text = tree.map(|tree| to_text(&schema, None, &tree));
         self.config().save_candidate(edition, text.as_deref());
+    }
+}
+
+impl Agent {
+    /// A commit as `session` asked it (0: of the shared candidate), with
+    /// or without the right to change secrets; a `commit at` is checked
+    /// and kept for its time.
+    pub(super) async fn commit(
+        &self,
+        session: u64,
+        request: CommitRequest,
+        secret_control: bool,
+    ) -> Result<CommitReply, Status> {
+        let _committing = self.committing.lock().await;
+        let (prepared, synchronize, before) = blocking(|| {
+            let mut db = self.config();
+            let prepared = db.prepare(session, &request)?;
+            if let Prepared::Ready { tree, .. } = &prepared
+                && !secret_control
+                && secrets_differ(&db.schema, &db.committed, tree)
+            {
+                return Err(Status::permission_denied(SECRETS_NEED_CONTROL));
+            }
+            let synchronize = request.synchronize
+                || match &prepared {
+                    Prepared::Ready { effective, .. } => db.synchronizes(effective),
+                    Prepared::Refused(_) => db.synchronizes(db.effective()),
+                };
+            Ok::<_, Status>((prepared, synchronize, self.settings_of(db.effective())))
+        })?;
+        if let Some(at) = request.at {
+            return match prepared {
+                Prepared::Refused(errors) => {
+                    Ok(CommitReply { errors: wire_errors(errors), ..CommitReply::default() })
+                }
+                Prepared::Ready { .. } => {
+                    blocking(|| self.config().schedule(&request, at))?;
+                    Ok(CommitReply::default())
+                }
+            };
+        }
+        // What the commit asks of mastership, checked with the rest: a
+        // handover the other RE cannot take part in refuses the commit.
+        let (prepared, after) = match prepared {
+            Prepared::Ready { tree, effective } if !request.check => {
+                let after = self.settings_of(&effective);
+                match self.handover(&before, &after) {
+                    Ok(handover) => (Prepared::Ready { tree, effective }, Some((after, handover))),
+                    Err(refusal) => (Prepared::Refused(vec![refusal.check_error()]), None),
+                }
+            }
+            prepared => (prepared, None),
+        };
+        let reply = match prepared {
+            Prepared::Refused(errors) if synchronize => CommitReply {
+                routing_engines: vec![RoutingEngineCommit {
+                    name: self.slot.to_string(),
+                    check: true,
+                    errors: wire_errors(errors),
+                    refusal: String::new(),
+                }],
+                ..CommitReply::default()
+            },
+            Prepared::Refused(errors) => {
+                CommitReply { errors: wire_errors(errors), ..CommitReply::default() }
+            }
+            Prepared::Ready { tree, effective } if synchronize => {
+                self.commit_synchronized(session, &request, tree, effective).await?
+            }
+            Prepared::Ready { tree, effective } => blocking(|| {
+                let mut db = self.config();
+                let version = db.version().next(self.mastership.term(), None);
+                db.finish(session, tree, effective, &request, version)?;
+                Ok::<_, Status>(CommitReply::default())
+            })?,
+        };
+        if let Some((after, handover)) = after
+            && committed(&reply)
+        {
+            self.reconfigured(&before, &after, handover).await;
+        }
+        Ok(reply)
+    }
+
+    /// Commits the pending `commit at` once its time has come: the shared
+    /// candidate, as its user's, as a commit of theirs would be made then.
+    pub(super) async fn commit_scheduled(&self, scheduled: Scheduled) {
+        let request = CommitRequest {
+            user: scheduled.user,
+            client: scheduled.client,
+            comment: scheduled.comment,
+            ..CommitRequest::default()
+        };
+        // Whether its secrets may change was settled when it was scheduled.
+        match self.commit(0, request, true).await {
+            Ok(reply) if committed(&reply) => {}
+            Ok(reply) => eprintln!("{}: commit at failed: {:?}", self.slot, reply),
+            Err(e) => eprintln!("{}: commit at failed: {}", self.slot, e.message()),
+        }
     }
 }
 
@@ -992,64 +1237,7 @@ impl Configuration for ConfigurationService {
         // Both are printed by `show system commit`.
         free_of_control(&request.comment).map_err(Status::invalid_argument)?;
         free_of_control(&request.client).map_err(Status::invalid_argument)?;
-        let _committing = self.agent.committing.lock().await;
-        let (prepared, synchronize, before) = blocking(|| {
-            let mut db = self.lock();
-            let prepared = db.prepare(session, &request)?;
-            if let Prepared::Ready { tree, .. } = &prepared
-                && !secret_control
-                && secrets_differ(&db.schema, &db.committed, tree)
-            {
-                return Err(Status::permission_denied(SECRETS_NEED_CONTROL));
-            }
-            let synchronize = request.synchronize
-                || match &prepared {
-                    Prepared::Ready { effective, .. } => db.synchronizes(effective),
-                    Prepared::Refused(_) => db.synchronizes(db.effective()),
-                };
-            Ok::<_, Status>((prepared, synchronize, self.agent.settings_of(db.effective())))
-        })?;
-        // What the commit asks of mastership, checked with the rest: a
-        // handover the other RE cannot take part in refuses the commit.
-        let (prepared, after) = match prepared {
-            Prepared::Ready { tree, effective } if !request.check => {
-                let after = self.agent.settings_of(&effective);
-                match self.agent.handover(&before, &after) {
-                    Ok(handover) => (Prepared::Ready { tree, effective }, Some((after, handover))),
-                    Err(refusal) => (Prepared::Refused(vec![refusal.check_error()]), None),
-                }
-            }
-            prepared => (prepared, None),
-        };
-        let reply = match prepared {
-            Prepared::Refused(errors) if synchronize => CommitReply {
-                routing_engines: vec![RoutingEngineCommit {
-                    name: self.agent.slot.to_string(),
-                    check: true,
-                    errors: wire_errors(errors),
-                    refusal: String::new(),
-                }],
-                ..CommitReply::default()
-            },
-            Prepared::Refused(errors) => {
-                CommitReply { errors: wire_errors(errors), ..CommitReply::default() }
-            }
-            Prepared::Ready { tree, effective } if synchronize => {
-                self.agent.commit_synchronized(session, &request, tree, effective).await?
-            }
-            Prepared::Ready { tree, effective } => blocking(|| {
-                let mut db = self.lock();
-                let version = db.version().next(self.agent.mastership.term(), None);
-                db.finish(session, tree, effective, &request, version)?;
-                Ok::<_, Status>(CommitReply::default())
-            })?,
-        };
-        if let Some((after, handover)) = after
-            && committed(&reply)
-        {
-            self.agent.reconfigured(&before, &after, handover).await;
-        }
-        Ok(Response::new(reply))
+        self.agent.commit(session, request, secret_control).await.map(Response::new)
     }
 
     async fn rollback(&self, request: Request<RollbackRequest>) -> Result<Response<RollbackReply>, Status> {
@@ -1075,7 +1263,8 @@ impl Configuration for ConfigurationService {
                 crate::MAX_CONFIGURATION_BYTES
             )));
         }
-        let errors = blocking(|| self.lock().load(session, r.action(), &r.text))?;
+        let (errors, refused) = blocking(|| self.lock().load(session, r.action(), &r.text))?;
+        let warnings = refused.iter().map(ToString::to_string).collect();
         let errors = errors
             .into_iter()
             .map(|e| crate::proto::LoadError {
@@ -1084,16 +1273,28 @@ impl Configuration for ConfigurationService {
                 message: e.message,
             })
             .collect();
-        Ok(Response::new(LoadReply { errors }))
+        Ok(Response::new(LoadReply { errors, warnings }))
     }
 
     async fn get_commit_information(
         &self,
         _: Request<GetCommitInformationRequest>,
     ) -> Result<Response<CommitInformation>, Status> {
-        let history = self.lock().store.history();
+        let (history, scheduled) = {
+            let db = self.lock();
+            (db.store.history(), db.scheduled.clone())
+        };
         let entries = history.into_iter().enumerate().map(|(n, c)| entry(n as u32, c)).collect();
-        Ok(Response::new(CommitInformation { entries }))
+        let pending = scheduled.map(|s| PendingCommit { at: s.at, user: s.user, client: s.client });
+        Ok(Response::new(CommitInformation { entries, pending }))
+    }
+
+    async fn clear_commit(
+        &self,
+        _: Request<ClearCommitRequest>,
+    ) -> Result<Response<ClearCommitReply>, Status> {
+        let cleared = blocking(|| self.lock().unschedule())?.is_some();
+        Ok(Response::new(ClearCommitReply { cleared }))
     }
 }
 

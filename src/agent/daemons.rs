@@ -117,7 +117,11 @@ impl Agent {
             // Catching the other RE up is the management process's, as
             // `commit synchronize` is, and no part of mastership timing.
             Daemon::Management => Box::pin(async move {
-                tokio::join!(self.clone().watch_confirmed_commits(), self.keep_peer_caught_up());
+                tokio::join!(
+                    self.clone().watch_confirmed_commits(),
+                    self.clone().watch_scheduled_commits(),
+                    self.keep_peer_caught_up()
+                );
             }),
             Daemon::ChassisControl => Box::pin(self.run_mastership()),
             Daemon::InterfaceControl => Box::pin(self.interface_control()),

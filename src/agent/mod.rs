@@ -304,6 +304,35 @@ impl Agent {
         }
     }
 
+    /// Commits a `commit at` at its time, also when the time passed while
+    /// the agent was down.
+    async fn watch_scheduled_commits(self: Arc<Self>) {
+        let changed = self.config().schedule_changed.clone();
+        loop {
+            let at = self.config().scheduled().map(|s| s.at);
+            let Some(at) = at else {
+                changed.notified().await;
+                continue;
+            };
+            let wait = (at - configuration::now()).max(0) as u64;
+            if wait > 0 {
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(wait)) => {}
+                    () = changed.notified() => {}
+                }
+                continue;
+            }
+            match blocking(|| self.config().unschedule()) {
+                Ok(Some(scheduled)) => self.commit_scheduled(scheduled).await,
+                Ok(None) => {}
+                Err(e) => {
+                    eprintln!("{}: cannot take the pending commit: {}", self.slot, e.message());
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+
     /// The state as clients see it: a claim in progress is still backup,
     /// a give-up in progress still master.
     fn mastership(&self) -> MastershipState {

@@ -67,6 +67,9 @@ fn marks(node: &Node, depth: usize, key: &str) -> Option<String> {
     if node.inactive {
         marks.push(("inactive", "true".to_owned()));
     }
+    if node.protected {
+        marks.push(("protect", "true".to_owned()));
+    }
     if !node.group.is_empty() {
         marks.push(("junos:group", string(&node.group)));
     }
@@ -303,6 +306,11 @@ fn marked(words: &[String], marks: Option<&Value>, lines: &mut Vec<String>) {
     let Some(marks) = marks else { return };
     if marks.get("inactive").is_some_and(|v| v == &Value::Bool(true) || v == "inactive") {
         lines.push(format!("deactivate {}", words.join(" ")));
+    }
+    for verb in ["protect", "unprotect"] {
+        if marks.get(verb).is_some_and(|v| v == &Value::Bool(true) || v == verb) {
+            lines.push(format!("{verb} {}", words.join(" ")));
+        }
     }
     if let Some(comment) = marks.get("comment").and_then(Value::as_str) {
         lines.push(format!("annotate {} {}", words.join(" "), quote(comment)));

@@ -4,6 +4,7 @@
 //! column and skipped; the rest still loads.
 
 use super::path::{Resolved, Step, Word, resolve, resolve_line};
+use super::print::quote;
 use super::schema::{Kind, Schema};
 use super::tree::Node;
 use crate::grammar::{ParseError, free_of_control, tokenize};
@@ -41,6 +42,11 @@ enum LexemeKind {
     Punctuation,
     /// `inactive:` before a statement.
     Inactive,
+    /// `protect:` before a statement.
+    Protect,
+    /// `replace:` or `delete:` before a statement (in a load).
+    Replace,
+    Delete,
     /// `/* text */` before a statement: its annotation.
     Comment,
 }
@@ -135,7 +141,13 @@ fn lex(text: &str) -> Vec<Lexeme> {
                     advance(c, &mut line, &mut column);
                     word.push(c);
                 }
-                let kind = if word == "inactive:" { LexemeKind::Inactive } else { LexemeKind::Word };
+                let kind = match word.as_str() {
+                    "inactive:" => LexemeKind::Inactive,
+                    "protect:" => LexemeKind::Protect,
+                    "replace:" => LexemeKind::Replace,
+                    "delete:" => LexemeKind::Delete,
+                    _ => LexemeKind::Word,
+                };
                 out.push(Lexeme { text: word, line: at_line, column: at_column, kind });
             }
         }
@@ -143,8 +155,25 @@ fn lex(text: &str) -> Vec<Lexeme> {
     out
 }
 
-/// Reads curly-brace text into a tree.
+/// A statement a load text tags `replace:` (its old contents go before the
+/// load) or `delete:` (it goes, and is not loaded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tagged {
+    pub steps: Vec<Step>,
+    pub delete: bool,
+}
+
+/// Reads curly-brace text into a tree (`replace:` and `delete:` tags ignored).
 pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
+    let (root, _, errors) = parse_tagged(schema, text);
+    (root, errors)
+}
+
+/// Reads curly-brace text into a tree, with the statements tagged
+/// `replace:` or `delete:`.
+pub fn parse_tagged(schema: &Schema, text: &str) -> (Node, Vec<Tagged>, Vec<LoadError>) {
+    let mut tagged = Vec::new();
+    let mut tag = None;
     let mut root = Node::default();
     let mut errors = Vec::new();
     // The levels entered with `{`; `None` for a block being skipped after an error.
@@ -152,6 +181,7 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
     let mut words: Vec<Lexeme> = Vec::new();
     // The markers of the statement being read.
     let mut inactive = false;
+    let mut protected = false;
     let mut annotation = String::new();
     for lexeme in lex(text) {
         match lexeme.kind {
@@ -161,6 +191,14 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
             }
             LexemeKind::Inactive => {
                 inactive = true;
+                continue;
+            }
+            LexemeKind::Protect => {
+                protected = true;
+                continue;
+            }
+            LexemeKind::Replace | LexemeKind::Delete => {
+                tag = Some(lexeme.kind == LexemeKind::Delete);
                 continue;
             }
             LexemeKind::Comment => {
@@ -177,6 +215,8 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
         }
         let statement = std::mem::take(&mut words);
         let (inactive, annotation) = (std::mem::take(&mut inactive), std::mem::take(&mut annotation));
+        let protected = std::mem::take(&mut protected);
+        let tagged_as = tag.take();
         match lexeme.text.as_str() {
             "}" => {
                 if levels.pop().is_none() {
@@ -200,6 +240,25 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
                     None => Vec::new(),
                 };
                 let read = read_statement(schema, &level, &statement);
+                if let (Some(true), Ok(paths)) = (tagged_as, &read) {
+                    // Deleted, not loaded: a leaf needs no value here.
+                    let head = &paths[0].steps;
+                    tagged.push(Tagged {
+                        steps: head[..own(schema, level.len(), head)].to_vec(),
+                        delete: true,
+                    });
+                    if opens {
+                        levels.push(None);
+                    }
+                    continue;
+                }
+                if let (Some(false), Ok(paths)) = (tagged_as, &read) {
+                    let head = &paths[0].steps;
+                    tagged.push(Tagged {
+                        steps: head[..own(schema, level.len(), head)].to_vec(),
+                        delete: false,
+                    });
+                }
                 match read {
                     Ok(paths) if paths.iter().all(|p| p.wanting.is_none()) => {
                         for path in &paths {
@@ -210,19 +269,13 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
                             }
                         }
                         let head = &paths[0].steps;
-                        if inactive || !annotation.is_empty() {
+                        if inactive || protected || !annotation.is_empty() {
                             // The marks belong to the statement opened at this level,
                             // not to the words of a one-liner after it, nor to the
                             // inline container before it (`inactive: family inet`).
-                            let mut start = level.len();
-                            while start + 1 < head.len() && schema.node(head[start].schema).inline {
-                                start += 1;
-                            }
-                            let first = head.get(start).map(|s| &schema.node(s.schema).kind);
-                            let keyword_list = matches!(first, Some(Kind::List { keyword: true, .. }));
-                            let own = (start + if keyword_list { 2 } else { 1 }).min(head.len());
-                            let node = root.entry(&head[..own]);
+                            let node = root.entry(&head[..own(schema, level.len(), head)]);
                             node.inactive = inactive;
+                            node.protected = protected;
                             node.annotation = annotation;
                         }
                         if opens {
@@ -258,7 +311,20 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
             message: format!("syntax error: {}", w.text),
         });
     }
-    (root, errors)
+    (root, tagged, errors)
+}
+
+/// How many steps of `head`, a statement read at a level `level` deep,
+/// name the statement opened there: not the words of a one-liner after it,
+/// nor the inline container before it (`inactive: family inet`).
+fn own(schema: &Schema, level: usize, head: &[Step]) -> usize {
+    let mut start = level;
+    while start + 1 < head.len() && schema.node(head[start].schema).inline {
+        start += 1;
+    }
+    let first = head.get(start).map(|s| &schema.node(s.schema).kind);
+    let keyword_list = matches!(first, Some(Kind::List { keyword: true, .. }));
+    (start + if keyword_list { 2 } else { 1 }).min(head.len())
 }
 
 fn meaningful_when_empty(schema: &Schema, step: &Step) -> bool {
@@ -333,7 +399,151 @@ pub fn structured_lines(schema: &Schema, text: &str) -> Option<Result<String, Lo
     Some(lines.map(|lines| lines.join("\n")))
 }
 
-/// Applies `set`, `delete`, `deactivate`, `activate` and `annotate` lines to `root`; `#`
+/// `load patch`: applies what `show | compare` prints. Under each `[edit
+/// ...]` header, the statements on `-` lines are deleted and those on `+`
+/// lines merged (a changed leaf is both), and `!  inactive:`/`!  active:`
+/// lines deactivate or activate. Errors name lines of `text`.
+pub fn apply_patch(schema: &Schema, root: &mut Node, text: &str) -> Vec<LoadError> {
+    let mut errors = Vec::new();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut at = 0;
+    while at < lines.len() {
+        let line = lines[at].trim_end();
+        at += 1;
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some(header) = line.strip_prefix("[edit").and_then(|h| h.strip_suffix(']')) else {
+            errors.push(LoadError { line: at, column: 1, message: format!("syntax error: {line}") });
+            continue;
+        };
+        let tokens = tokenize(header);
+        let words: Vec<Word<'_>> =
+            tokens.iter().map(|t| Word { text: &t.text, column: t.start + 5, end: t.end + 5 }).collect();
+        let level = match resolve(schema, &[], &words) {
+            Ok(path) if path.wanting.is_none() || words.is_empty() => Some(path.steps),
+            Ok(_) => {
+                errors.push(LoadError { line: at, column: line.len(), message: "missing argument".into() });
+                None
+            }
+            Err(e) => {
+                let i = e.column().and_then(|c| words.iter().position(|w| w.column == c)).unwrap_or(0);
+                errors.extend(words.get(i).map(|w| LoadError::at(at, w, &e)));
+                None
+            }
+        };
+        let Some(level) = level else {
+            // The lines under a header that does not read are not read either.
+            while at < lines.len() && !lines[at].starts_with('[') {
+                at += 1;
+            }
+            continue;
+        };
+        let prefix: String = words.iter().map(|w| format!("{} ", quote(w.text))).collect();
+        // This header's lines, kept on their own line numbers.
+        let (mut removed, mut added) = (vec![String::new(); at], vec![String::new(); at]);
+        let mut marks = Vec::new();
+        while at < lines.len() && !lines[at].starts_with('[') {
+            let line = lines[at];
+            let (minus, plus) = match line.get(..3) {
+                Some("-  ") => (line[3..].to_owned(), String::new()),
+                Some("+  ") => (String::new(), line[3..].to_owned()),
+                Some("!  ") => {
+                    let mark = line[3..].trim_end().trim_end_matches("{ ... }").trim_end();
+                    match mark.split_once(": ") {
+                        Some(("inactive", head)) => marks.push(format!("deactivate {prefix}{head}")),
+                        Some(("active", head)) => marks.push(format!("activate {prefix}{head}")),
+                        _ => errors.push(LoadError {
+                            line: at + 1,
+                            column: 1,
+                            message: format!("syntax error: {line}"),
+                        }),
+                    }
+                    (String::new(), String::new())
+                }
+                _ if line.trim().is_empty() => (String::new(), String::new()),
+                _ => {
+                    errors.push(LoadError {
+                        line: at + 1,
+                        column: 1,
+                        message: format!("syntax error: {line}"),
+                    });
+                    (String::new(), String::new())
+                }
+            };
+            removed.push(minus);
+            added.push(plus);
+            at += 1;
+        }
+        let (gone, mut read) = parse_text(schema, &wrapped(schema, &level, &removed));
+        let (new, more) = parse_text(schema, &wrapped(schema, &level, &added));
+        read.extend(more);
+        if !read.is_empty() {
+            errors.extend(read);
+            continue;
+        }
+        let id = level.last().map(|s| s.schema);
+        let deletions = gone.get(&level).map(|gone| deletions(schema, id, gone, &prefix)).unwrap_or_default();
+        errors.extend(apply_set_lines(schema, root, &deletions));
+        root.merge(schema, None, new);
+        errors.extend(apply_set_lines(schema, root, &marks.join("\n")));
+    }
+    errors
+}
+
+/// `lines` (one per line of the patch, empty where not this header's) as
+/// curly text from the top: the header's statements opened on the first line.
+fn wrapped(schema: &Schema, level: &[Step], lines: &[String]) -> String {
+    let mut open = String::new();
+    let mut braces = 0;
+    for (n, step) in level.iter().enumerate() {
+        open.push_str(&quote(&step.key));
+        // A keyword list's keyword and its entry are one statement: `unit 0 {`.
+        let keyword = level.get(n + 1).is_some_and(|next| next.schema == step.schema)
+            && matches!(schema.node(step.schema).kind, Kind::List { keyword: true, .. });
+        if keyword {
+            open.push(' ');
+        } else {
+            open.push_str(" { ");
+            braces += 1;
+        }
+    }
+    let mut text = lines.join("\n");
+    text.insert_str(0, &open);
+    text.push_str(&" }".repeat(braces));
+    text
+}
+
+/// `delete` lines for each statement directly under `gone` (the statement
+/// `at`), whose path is `prefix`.
+fn deletions(schema: &Schema, at: Option<super::schema::SchemaId>, gone: &Node, prefix: &str) -> String {
+    let mut out = String::new();
+    for (step, child) in super::tree::sorted_children(schema, at, gone) {
+        let s = schema.node(step.schema);
+        match &s.kind {
+            Kind::Leaf(_) | Kind::LeafList(_) => {
+                for v in &child.values {
+                    out.push_str(&format!("delete {prefix}{} {}\n", s.name, quote(v)));
+                }
+            }
+            Kind::Value(_) => {
+                for v in &child.values {
+                    out.push_str(&format!("delete {prefix}{}\n", quote(v)));
+                }
+            }
+            Kind::List { keyword: true, .. } => {
+                for name in child.children.keys() {
+                    out.push_str(&format!("delete {prefix}{} {}\n", s.name, quote(name)));
+                }
+            }
+            _ => out.push_str(&format!("delete {prefix}{}\n", quote(&step.key))),
+        }
+    }
+    out
+}
+
+/// Applies `set`, `delete`, `deactivate`, `activate`, `protect`, `unprotect`
+/// and `annotate` lines to `root`; `#`
 /// lines and blank lines are skipped. Other commands are errors.
 pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<LoadError> {
     let mut errors = Vec::new();
@@ -376,6 +586,18 @@ pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<Load
                     }
                 }
             }
+            "protect" | "unprotect" => match resolve(schema, &[], &words) {
+                Ok(path) => {
+                    root.set_protected(&path.steps, verb.text == "protect");
+                }
+                Err(e) => {
+                    let i = e.column().and_then(|c| words.iter().position(|w| w.column == c)).unwrap_or(0);
+                    match words.get(i) {
+                        Some(w) => errors.push(LoadError::at(n + 1, w, &e)),
+                        None => errors.push(bad_verb()),
+                    }
+                }
+            },
             "set" | "delete" | "deactivate" | "activate" => match resolve_line(schema, &[], &words) {
                 Ok(path) if path.wanting.is_none() || verb.text != "set" => match verb.text.as_str() {
                     "set" => root.set(schema, &path),
@@ -436,7 +658,13 @@ mod tests {
         let steps = |line: &str| crate::config::tree::tests::read(&schema, line).unwrap().steps;
         tree.set_inactive(&steps("interfaces ge-0/0/0 unit 1"), true);
         tree.set_inactive(&steps("system processes"), true);
-        let (read, errors) = parse_text(&schema, &to_text(&schema, None, &tree));
+        tree.set_protected(&steps("system processes"), true);
+        tree.set_protected(&steps("interfaces ge-0/0/0 unit 0"), true);
+        tree.set_protected(&steps("system host-name"), true);
+        let text = to_text(&schema, None, &tree);
+        assert!(text.contains("    protect: inactive: processes {\n"), "{text}");
+        assert!(text.contains("        protect: unit 0 {\n"), "{text}");
+        let (read, errors) = parse_text(&schema, &text);
         assert_eq!(errors, []);
         assert_eq!(read, tree);
         let mut from_set = Node::default();
@@ -445,6 +673,54 @@ mod tests {
         // The set form has no annotations; the text form keeps them.
         tree.annotate(&steps("chassis redundancy"), "two REs");
         assert_eq!(parse_text(&schema, &to_text(&schema, None, &tree)).0, tree);
+    }
+
+    #[test]
+    fn a_patch_deletes_its_minus_lines_and_merges_its_plus_lines_under_each_header() {
+        let schema = Schema::shipped().unwrap();
+        let old = sample(&schema);
+        let mut new = old.clone();
+        let steps = |line: &str| crate::config::tree::tests::read(&schema, line).unwrap().steps;
+        for line in [
+            "set system host-name lab2",
+            "delete interfaces ge-0/0/0 unit 1",
+            "set interfaces ge-0/0/0 unit 0 description \"a b\"",
+            "delete protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive",
+            "set routing-options static route 0.0.0.0/0 discard",
+        ] {
+            assert_eq!(apply_set_lines(&schema, &mut new, line), []);
+        }
+        new.set_inactive(&steps("chassis redundancy"), true);
+        let patch = crate::config::compare::compare(&schema, &old, &new);
+        let mut patched = old.clone();
+        assert_eq!(apply_patch(&schema, &mut patched, &patch), [], "{patch}");
+        assert_eq!(to_text(&schema, None, &patched), to_text(&schema, None, &new), "{patch}");
+        let bad = "[edit system]\n+  bogus 1;\n[edit nowhere]\n+  x;\n[edit]\nstray\n";
+        let errors: Vec<usize> = apply_patch(&schema, &mut patched, bad).iter().map(|e| e.line).collect();
+        assert_eq!(errors, [2, 3, 6]);
+    }
+
+    #[test]
+    fn replace_and_delete_tags_name_their_statements_and_a_deleted_one_is_not_read() {
+        let schema = Schema::shipped().unwrap();
+        let text = "system {\n    delete: domain-name;\n    host-name r1;\n}\ninterfaces {\n    \
+                    replace: ge-0/0/0 {\n        unit 2;\n    }\n    delete: ge-0/0/1 {\n        disable;\n    }\n}\n";
+        let (tree, tagged, errors) = parse_tagged(&schema, text);
+        assert_eq!(errors, []);
+        let keys = |t: &Tagged| t.steps.iter().map(|s| s.key.as_str()).collect::<Vec<_>>().join(" ");
+        let tags: Vec<(String, bool)> = tagged.iter().map(|t| (keys(t), t.delete)).collect();
+        assert_eq!(
+            tags,
+            [
+                ("system domain-name".to_owned(), true),
+                ("interfaces ge-0/0/0".to_owned(), false),
+                ("interfaces ge-0/0/1".to_owned(), true)
+            ]
+        );
+        assert_eq!(
+            to_set(&schema, None, &tree, ""),
+            "set system host-name r1\nset interfaces ge-0/0/0 unit 2\n"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod json;
 pub mod load;
 pub mod path;
 pub mod print;
+pub mod protect;
 #[cfg(test)]
 pub mod random;
 pub mod schema;

@@ -103,7 +103,12 @@ impl Printer<'_> {
             return;
         }
         // A marked inline container keeps its own line, so that the mark has one.
-        if s.kind == Kind::Container && s.inline && !node.inactive && node.annotation.is_empty() {
+        if s.kind == Kind::Container
+            && s.inline
+            && !node.inactive
+            && !node.protected
+            && node.annotation.is_empty()
+        {
             let inner = format!("{lead}{} ", s.name);
             for (step, child) in sorted_children(self.schema, Some(step.schema), node) {
                 self.statement(&step, child, depth, &inner);
@@ -147,7 +152,12 @@ impl Printer<'_> {
     fn inline_entry(&mut self, id: SchemaId, head: &str, entry: &Node, depth: usize) -> bool {
         let plain = entry.annotation.is_empty()
             && (entry.group.is_empty() || self.inheritance == Inheritance::Unmarked);
-        if !self.schema.node(id).inline || entry.inactive || !plain || entry.children.is_empty() {
+        if !self.schema.node(id).inline
+            || entry.inactive
+            || entry.protected
+            || !plain
+            || entry.children.is_empty()
+        {
             return false;
         }
         let lead = format!("{head} ");
@@ -174,7 +184,12 @@ impl Printer<'_> {
         if !node.annotation.is_empty() {
             let _ = writeln!(self.out, "{indent}/* {} */", node.annotation);
         }
-        if node.inactive || inactive_above { "inactive: " } else { "" }
+        match (node.protected, node.inactive || inactive_above) {
+            (true, true) => "protect: inactive: ",
+            (true, false) => "protect: ",
+            (false, true) => "inactive: ",
+            (false, false) => "",
+        }
     }
 
     /// `head { ... }`, `head;` when empty, or `head words;` for a one-liner.
@@ -236,7 +251,11 @@ fn one_line(schema: &Schema, id: SchemaId, node: &Node) -> Option<(String, bool)
     let mut secret = false;
     for (step, child) in sorted_children(schema, Some(id), node) {
         let s = schema.node(step.schema);
-        if child.inactive || !child.annotation.is_empty() || child.group != node.group || (s.secret && !flat)
+        if child.inactive
+            || child.protected
+            || !child.annotation.is_empty()
+            || child.group != node.group
+            || (s.secret && !flat)
         {
             return None;
         }
@@ -296,9 +315,7 @@ fn write_sets(out: &mut String, schema: &Schema, at: Option<SchemaId>, node: &No
                 for (name, entry) in &child.children {
                     let path = join(prefix, &format!("{} {}", s.name, shown_value(s.secret, name)));
                     write_container_sets(out, schema, step.schema, entry, &path);
-                    if entry.inactive {
-                        let _ = writeln!(out, "deactivate {path}");
-                    }
+                    marks(out, entry, &path);
                 }
                 join(prefix, &s.name)
             }
@@ -313,9 +330,17 @@ fn write_sets(out: &mut String, schema: &Schema, at: Option<SchemaId>, node: &No
                 path
             }
         };
-        if child.inactive {
-            let _ = writeln!(out, "deactivate {path}");
-        }
+        marks(out, child, &path);
+    }
+}
+
+/// `deactivate PATH` and `protect PATH` after a statement's `set` lines.
+fn marks(out: &mut String, node: &Node, path: &str) {
+    if node.inactive {
+        let _ = writeln!(out, "deactivate {path}");
+    }
+    if node.protected {
+        let _ = writeln!(out, "protect {path}");
     }
 }
 

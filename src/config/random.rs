@@ -130,6 +130,9 @@ pub fn configuration(schema: &Schema, rng: &mut Rng, statements: usize) -> Node 
             (true, 1) => {
                 root.annotate(prefix, "note");
             }
+            (true, 2) => {
+                root.set_protected(prefix, true);
+            }
             _ => {}
         }
     }

@@ -29,6 +29,8 @@ const CANDIDATE: &str = "candidate";
 /// The configuration `rollback rescue` loads, kept apart from the rollbacks.
 const RESCUE: &str = "rescue";
 const CHECKPOINT: &str = "commit.";
+/// A `commit at` waiting for its time.
+const SCHEDULED: &str = "scheduled";
 /// Where the version was kept, apart from the history, before it was in it.
 const OLD_VERSION: &str = "version";
 
@@ -55,6 +57,16 @@ impl CommitRecord {
         let minutes = self.confirmed.filter(|_| self.pending)?;
         Some(self.time + i64::from(minutes) * 60)
     }
+}
+
+/// `commit at`: the shared candidate is committed at `at` (Unix seconds) as
+/// `user`'s, via `client`, with `comment`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scheduled {
+    pub at: i64,
+    pub user: String,
+    pub client: String,
+    pub comment: String,
 }
 
 /// A commit kept: its configuration is in `commit.SEQUENCE`.
@@ -232,6 +244,32 @@ impl Store {
     /// Saves the shared candidate, or forgets it when it holds no changes.
     pub fn save_candidate(&self, text: Option<&str>) -> io::Result<()> {
         write_or_remove(&self.dir.join(CANDIDATE), text)
+    }
+
+    /// The `commit at` waiting, if one is (an unreadable one is none).
+    pub fn scheduled(&self) -> io::Result<Option<Scheduled>> {
+        let Some(text) = read_if_there(&self.dir.join(SCHEDULED))? else { return Ok(None) };
+        let mut fields = text.trim_end_matches('\n').split('\t');
+        let scheduled = (|| {
+            Some(Scheduled {
+                at: fields.next()?.parse().ok()?,
+                user: unescape(fields.next()?),
+                client: unescape(fields.next()?),
+                comment: unescape(fields.next()?),
+            })
+        })();
+        if scheduled.is_none() {
+            eprintln!("{}: unreadable pending commit left out: {text:?}", self.dir.display());
+        }
+        Ok(scheduled)
+    }
+
+    /// Keeps the `commit at` waiting, or forgets it.
+    pub fn save_scheduled(&self, scheduled: Option<&Scheduled>) -> io::Result<()> {
+        let text = scheduled.map(|s| {
+            format!("{}\t{}\t{}\t{}\n", s.at, escape(&s.user), escape(&s.client), escape(&s.comment))
+        });
+        write_or_remove(&self.dir.join(SCHEDULED), text.as_deref())
     }
 
     /// The rescue configuration, if one was saved.
@@ -436,6 +474,23 @@ mod tests {
         store.commit("b\n", confirmed).unwrap();
         store.commit("c\n", record(200)).unwrap();
         assert!(Store::open(dir.path()).unwrap().history().iter().all(|r| r.deadline().is_none()));
+    }
+
+    #[test]
+    fn a_scheduled_commit_outlives_reopening_until_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.scheduled().unwrap(), None);
+        let scheduled = Scheduled {
+            at: 1_796_000_000,
+            user: "lab".into(),
+            client: "cli".into(),
+            comment: "at\tnight\n".into(),
+        };
+        store.save_scheduled(Some(&scheduled)).unwrap();
+        assert_eq!(Store::open(dir.path()).unwrap().scheduled().unwrap(), Some(scheduled));
+        store.save_scheduled(None).unwrap();
+        assert_eq!(Store::open(dir.path()).unwrap().scheduled().unwrap(), None);
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub struct Node {
     pub inactive: bool,
     /// `annotate`: printed above the statement as `/* text */`.
     pub annotation: String,
+    /// `protect`: neither it nor anything under it changes until `unprotect`.
+    pub protected: bool,
     /// In an effective configuration: the group the statement was inherited
     /// from (empty when it was configured where it is).
     pub group: String,
@@ -92,6 +94,29 @@ impl Node {
     /// `deactivate`/`activate`. `false` when the statement is not there.
     pub fn set_inactive(&mut self, steps: &[Step], inactive: bool) -> bool {
         self.get_mut(steps).map(|node| node.inactive = inactive).is_some()
+    }
+
+    /// `protect`/`unprotect`. `false` when the statement is not there.
+    pub fn set_protected(&mut self, steps: &[Step], protected: bool) -> bool {
+        self.get_mut(steps).map(|node| node.protected = protected).is_some()
+    }
+
+    /// How many of `steps` lead to the first protected statement on the
+    /// way to what they name (the statement itself included), if one is.
+    pub fn protected_within(&self, steps: &[Step]) -> Option<usize> {
+        let mut node = self;
+        for (n, step) in steps.iter().enumerate() {
+            node = node.child(&step.key)?;
+            if node.protected {
+                return Some(n + 1);
+            }
+        }
+        None
+    }
+
+    /// Whether a statement under this one (or this one) is protected.
+    pub fn holds_protected(&self) -> bool {
+        self.protected || self.children.values().any(|c| c.holds_protected())
     }
 
     /// `annotate`; an empty text removes the comment.
@@ -271,6 +296,11 @@ impl Node {
                         child.values.len() != before
                     }
                     ([v, ..], Kind::Leaf(_) | Kind::Value(_)) if !child.values.contains(v) => return false,
+                    // What is protected under it stays (Junos deletes only the rest).
+                    _ if child.holds_protected() => {
+                        keep_protected(child);
+                        true
+                    }
                     _ => {
                         node.children.shift_remove(&first.key);
                         return true;
@@ -290,6 +320,18 @@ impl Node {
             removed
         }
         remove(self, schema, None, steps, values)
+    }
+}
+
+/// Removes what `node` holds that is not protected and holds nothing protected.
+fn keep_protected(node: &mut Node) {
+    if node.protected {
+        return;
+    }
+    node.values.clear();
+    node.children.retain(|_, child| child.holds_protected());
+    for child in node.children.values_mut() {
+        keep_protected(Arc::make_mut(child));
     }
 }
 

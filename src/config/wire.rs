@@ -13,6 +13,7 @@ pub fn to_wire(name: &str, node: &Node) -> ConfigNode {
         inactive: node.inactive,
         annotation: node.annotation.clone(),
         group: node.group.clone(),
+        protected: node.protected,
     }
 }
 
@@ -36,5 +37,6 @@ pub fn from_wire(wire: &ConfigNode) -> Node {
         inactive: wire.inactive,
         annotation: wire.annotation.clone(),
         group: wire.group.clone(),
+        protected: wire.protected,
     }
 }

@@ -111,6 +111,11 @@ fn walk(
             (None, Some(_)) => lines.push(format!("activate {path}")),
             (None, None) => {}
         }
+        for verb in ["protect", "unprotect"] {
+            if element.attribute(verb).is_some() {
+                lines.push(format!("{verb} {path}"));
+            }
+        }
         if let Some(comment) = element.prev_sibling_element().filter(|e| is_comment(e)) {
             let text = comment.text().unwrap_or_default();
             lines.push(format!("annotate {path} {}", quote(text.trim())));

@@ -185,10 +185,7 @@ fn load(cli: &mut Cli<'_>, schema: &Schema, operation: Node<'_, '_>) -> Result<V
         return Ok(Vec::new());
     }
     let action = match operation.attribute("action").unwrap_or("merge") {
-        action @ ("merge" | "replace" | "override" | "set") => action,
-        // Junos's update loads as override does, telling only the daemons
-        // whose statements changed; here every commit tells them all.
-        "update" => "override",
+        action @ ("merge" | "replace" | "override" | "set" | "update") => action,
         other => return Err(vec![bad_attribute("action", other)]),
     };
     if let Some(url) = operation.attribute("url") {
@@ -201,7 +198,8 @@ fn load(cli: &mut Cli<'_>, schema: &Schema, operation: Node<'_, '_>) -> Result<V
         return Ok(load_errors(&cli.load("set", text.to_owned())?));
     }
     if let Some(configuration) = child(operation, "configuration") {
-        let operation = if action == "override" { Operation::Replace } else { Operation::Merge };
+        let operation =
+            if matches!(action, "override" | "update") { Operation::Replace } else { Operation::Merge };
         return load_xml(cli, schema, configuration, operation);
     }
     match operation.children().find(Node::is_element) {

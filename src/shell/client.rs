@@ -12,6 +12,7 @@ use tonic::transport::{Channel, ClientTlsConfig};
 
 use super::Credentials;
 use crate::agent::{SESSION_KEY, TOKEN_KEY};
+use crate::proto::ClearCommitRequest;
 use crate::proto::authentication_client::AuthenticationClient;
 use crate::proto::configuration_client::ConfigurationClient;
 use crate::proto::routing_engine_client::RoutingEngineClient;
@@ -30,7 +31,7 @@ use crate::proto::{
 use crate::proto::{
     CloseRequest, CommitInformation, CommitReply, CommitRequest, CompareRequest, ConfigurationReply,
     ConfigurationStatus, EditRequest, GetCommitInformationRequest, GetConfigurationRequest, GetStatusRequest,
-    LoadError, LoadRequest, OpenReply, OpenRequest, RescueRequest, RollbackRequest, SetLevelRequest,
+    LoadReply, LoadRequest, OpenReply, OpenRequest, RescueRequest, RollbackRequest, SetLevelRequest,
     edit_request, load_request, open_request, session_event,
 };
 use crate::proto::{
@@ -496,9 +497,14 @@ impl AgentClient {
         self.wait(self.config.clone().rescue(self.request(RescueRequest { delete }))).map(|_| ())
     }
 
-    pub fn load(&self, action: load_request::Action, text: String) -> Result<Vec<LoadError>, ClientError> {
+    pub fn load(&self, action: load_request::Action, text: String) -> Result<LoadReply, ClientError> {
         let request = LoadRequest { action: action as i32, text };
-        self.wait(self.patient_config.clone().load(self.request(request))).map(|r| r.errors)
+        self.wait(self.patient_config.clone().load(self.request(request)))
+    }
+
+    /// `clear system commit`: whether a `commit at` was pending.
+    pub fn clear_commit(&self) -> Result<bool, ClientError> {
+        self.wait(self.config.clone().clear_commit(self.request(ClearCommitRequest {}))).map(|r| r.cleared)
     }
 
     pub fn commit_information(&self) -> Result<CommitInformation, ClientError> {

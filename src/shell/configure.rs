@@ -242,6 +242,19 @@ impl Engine {
         self.send_edit(operation, self.path_words(&parsed.path)?, String::new())
     }
 
+    /// `protect PATH` and `unprotect PATH`.
+    pub(super) fn protect(
+        &mut self,
+        line: &str,
+        parsed: &Parsed<'_>,
+        protect: bool,
+    ) -> Result<Outcome, Failure> {
+        self.read_path(line, parsed)?;
+        let operation =
+            if protect { edit_request::Operation::Protect } else { edit_request::Operation::Unprotect };
+        self.send_edit(operation, self.path_words(&parsed.path)?, String::new())
+    }
+
     /// `annotate PATH "comment"`.
     pub(super) fn annotate(&mut self, line: &str, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
         let Some((comment, path)) = parsed.path.split_last().filter(|(_, path)| !path.is_empty()) else {
@@ -456,6 +469,9 @@ impl Engine {
         if parsed.has("force") && (check || parsed.has("confirmed")) {
             return Err(Failure::Error("'force' cannot be combined with 'check' or 'confirmed'".into()));
         }
+        if let Some(time) = parsed.arg("time") {
+            return self.commit_at(parsed, time);
+        }
         // Junos's default wait for a confirmation is ten minutes.
         let confirmed =
             parsed.has("confirmed").then(|| parsed.arg("minutes").and_then(|m| m.parse().ok()).unwrap_or(10));
@@ -467,6 +483,7 @@ impl Engine {
             confirmed_minutes: confirmed.filter(|_| !check),
             synchronize,
             force: parsed.has("force"),
+            at: None,
         };
         let reply = self.session().client.commit(request)?;
         let mut out: String = reply.warnings.iter().map(|w| format!("warning: {w}\n")).collect();
@@ -523,6 +540,34 @@ impl Engine {
         show(out)
     }
 
+    /// `commit at TIME`: checked now, committed by the RE at TIME, and
+    /// configuration mode is left, as on Junos.
+    fn commit_at(&mut self, parsed: &Parsed<'_>, time: &str) -> Result<Outcome, Failure> {
+        if ["check", "confirmed", "synchronize", "force", "and-quit"].iter().any(|o| parsed.has(o)) {
+            return Err(Failure::Error("'at' cannot be combined with other commit options".into()));
+        }
+        let at = commit_time(time, chrono::Utc::now()).ok_or_else(|| {
+            Failure::Error(format!("invalid time: '{time}' (\"yyyy-mm-dd hh:mm[:ss]\" or hh:mm[:ss])"))
+        })?;
+        let request = CommitRequest {
+            comment: parsed.arg("comment").unwrap_or_default().to_owned(),
+            user: self.user.clone(),
+            client: self.client.into(),
+            at: Some(at),
+            ..CommitRequest::default()
+        };
+        let reply = self.session().client.commit(request)?;
+        if !reply.errors.is_empty() {
+            return Err(Failure::Text(commit_errors(reply.errors, true)));
+        }
+        self.session().client.close(false)?;
+        self.config = None;
+        show(format!(
+            "configuration check succeeds\ncommit at will be executed at {}\nExiting configuration mode\n",
+            super::render::junos_time(at)
+        ))
+    }
+
     /// `rollback [N]`: rollback N (0: the committed configuration) becomes
     /// the candidate; `rollback rescue`: the rescue configuration does.
     pub(super) fn rollback(&self, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
@@ -535,7 +580,7 @@ impl Engine {
         show("load complete\n".to_owned())
     }
 
-    /// `load (merge|override|replace|set) (terminal|FILE)`, FILE in the RE's
+    /// `load (merge|override|replace|set|update|patch) (terminal|FILE)`, FILE in the RE's
     /// file area; `terminal` reads lines from the front end until `^D`.
     pub(super) fn load(&mut self, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
         let action = if parsed.has("override") {
@@ -544,6 +589,10 @@ impl Engine {
             load_request::Action::Replace
         } else if parsed.has("set") {
             load_request::Action::Set
+        } else if parsed.has("update") {
+            load_request::Action::Update
+        } else if parsed.has("patch") {
+            load_request::Action::Patch
         } else {
             load_request::Action::Merge
         };
@@ -567,7 +616,13 @@ impl Engine {
             )));
         }
         let client = self.session().client.clone();
-        let errors = self.busy_with("Loading", || client.load(action, contents))?;
+        let reply = self.busy_with("Loading", || client.load(action, contents))?;
+        if !reply.warnings.is_empty() {
+            out.extend(reply.warnings.iter().map(|w| format!("warning: {w}\n")));
+            out.push_str("error: configuration not loaded\n");
+            return Err(Failure::Text(out));
+        }
+        let errors = reply.errors;
         for e in &errors {
             out.push_str(&format!("{file}:{}:({}) {}\n", e.line, e.column, e.message));
         }
@@ -578,6 +633,27 @@ impl Engine {
         }
         show(out)
     }
+}
+
+/// The Unix time `commit at` names: `yyyy-mm-dd hh:mm[:ss]`, or `hh:mm[:ss]`
+/// today, or tomorrow when that time of today has passed (UTC, the RE's
+/// time zone). `None` for a time that does not read or has passed.
+fn commit_time(text: &str, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
+    use chrono::{NaiveDateTime, NaiveTime, TimeDelta};
+    let text = text.trim();
+    let full = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok());
+    let at = match full {
+        Some(at) => at,
+        None => {
+            let time = ["%H:%M:%S", "%H:%M"].iter().find_map(|f| NaiveTime::parse_from_str(text, f).ok())?;
+            let today = now.date_naive().and_time(time);
+            if today > now.naive_utc() { today } else { today + TimeDelta::days(1) }
+        }
+    };
+    let at = at.and_utc().timestamp();
+    (at > now.timestamp()).then_some(at)
 }
 
 /// A commit's errors in Junos's layout.
@@ -592,4 +668,24 @@ fn commit_errors(errors: Vec<CommitError>, commit: bool) -> String {
         })
         .collect();
     CheckError::report(&errors, commit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_at_reads_a_date_and_time_or_the_next_time_of_day() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-04 19:30:00Z").unwrap().to_utc();
+        let at = |text: &str| commit_time(text, now).map(super::super::render::junos_time);
+        assert_eq!(at("2026-12-05 01:00").as_deref(), Some("2026-12-05 01:00:00 UTC"));
+        assert_eq!(at("2026-12-04 19:30:05").as_deref(), Some("2026-12-04 19:30:05 UTC"));
+        assert_eq!(at("21:15").as_deref(), Some("2026-12-04 21:15:00 UTC"));
+        assert_eq!(at("19:30").as_deref(), Some("2026-12-05 19:30:00 UTC"), "now has passed");
+        assert_eq!(at("01:00:30").as_deref(), Some("2026-12-05 01:00:30 UTC"));
+        assert_eq!(at("2026-12-04 19:00"), None, "in the past");
+        for bad in ["25:00", "tomorrow", "2026-13-01 01:00", ""] {
+            assert_eq!(at(bad), None, "{bad}");
+        }
+    }
 }

@@ -178,6 +178,7 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Vec<Element
             out.push(Element::leaf("junos:comment", format!("/* {} */", node.annotation)));
         }
         let e = if node.inactive { e.attr("inactive", "inactive") } else { e };
+        let e = if node.protected { e.attr("protect", "protect") } else { e };
         out.push(if node.group.is_empty() { e } else { e.attr("junos:group", &node.group) });
     };
     for (step, child) in sorted_children(schema, at, node) {
@@ -233,6 +234,9 @@ impl View for CommitInformation {
     /// a confirmed commit says so, and whether its rollback is still pending.
     fn text(&self) -> String {
         let mut out = String::new();
+        if let Some(p) = &self.pending {
+            let _ = writeln!(out, "commit requested by {} via {} at {}", p.user, p.client, junos_time(p.at));
+        }
         for e in &self.entries {
             let _ = write!(out, "{:<4}{} by {} via {}", e.sequence, junos_time(e.time), e.user, e.client);
             if let Some(minutes) = e.confirmed_minutes {

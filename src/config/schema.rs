@@ -41,7 +41,9 @@
 //! VALUE`, `top-level` (the entries of `groups` hold any top-level
 //! statement), and `unwrapped` (a container of one keyword-less list whose
 //! entries XML and JSON name after the container, with no element of its
-//! own: each group is a `<groups>` element, `"groups"` an array).
+//! own: each group is a `<groups>` element, `"groups"` an array), and
+//! `scope` (a list whose entries are configurations of their own, as a
+//! logical system is: a reference inside one names what it defines).
 //!
 //! Value types: `string`, `filename`, `int(A..B)`, `enum(a|b)`, `ipv4`,
 //! `ipv6`, `ip` (either), `ipv4-prefix`, `ipv6-prefix`, `prefix` (either),
@@ -274,6 +276,9 @@ pub struct SchemaNode {
     pub flat: bool,
     /// A list whose entries' names print in quotes, plain or not.
     pub quoted: bool,
+    /// A list whose entries are configurations of their own: a reference
+    /// inside one names what that entry defines.
+    pub scope: bool,
     pub inline: bool,
     pub ordered: bool,
     pub secret: bool,
@@ -606,6 +611,7 @@ impl Schema {
             oneliner: attribute("oneliner") || attribute("flat"),
             flat: attribute("flat"),
             quoted: attribute("quoted"),
+            scope: attribute("scope"),
             inline: attribute("inline"),
             ordered: attribute("ordered"),
             secret: attribute("secret"),
@@ -723,7 +729,7 @@ mod tests {
         let names: Vec<&str> = s.roots().iter().map(|&r| s.node(r).name.as_str()).collect();
         let order: Vec<&str> = ORDER.lines().filter(|l| names.contains(l)).collect();
         assert_eq!(names, order);
-        assert_eq!(names[..5], ["version", "groups", "apply-groups", "system", "chassis"]);
+        assert_eq!(names[..5], ["version", "groups", "apply-groups", "system", "logical-systems"]);
     }
 
     #[test]

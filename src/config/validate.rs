@@ -113,6 +113,7 @@ fn references(
             Kind::List { keyword: false, .. } => {
                 undefined_entries(schema, step.schema, [step.key.as_str()], root, path, "", errors);
                 let inner = format!("{path} {}", quote(&step.key));
+                let root = if s.scope { child } else { root };
                 references(schema, Some(step.schema), child, root, &inner, errors)
             }
             Kind::List { keyword: true, .. } => {
@@ -367,6 +368,33 @@ mod tests {
             compared += 1;
         }
         assert!(compared > 30, "only {compared} random configurations passed a check");
+    }
+
+    #[test]
+    fn a_reference_inside_a_logical_system_names_what_that_logical_system_defines() {
+        let schema = Schema::shipped().unwrap();
+        let own = build(
+            &schema,
+            &[
+                "system root-authentication encrypted-password x",
+                "logical-systems ls1 protocols bgp group g export out",
+                "logical-systems ls1 policy-options policy-statement out then accept",
+            ],
+        );
+        assert_eq!(check(&schema, &own), []);
+        let elsewhere = build(
+            &schema,
+            &[
+                "system root-authentication encrypted-password x",
+                "logical-systems ls1 protocols bgp group g export out",
+                "policy-options policy-statement out then accept",
+            ],
+        );
+        assert_eq!(
+            CheckError::report(&check(&schema, &elsewhere), true),
+            "[edit logical-systems ls1 protocols bgp group g]\n  'export'\n    Policy error: Policy out referenced but not defined\n\
+             error: configuration check-out failed\n"
+        );
     }
 
     #[test]

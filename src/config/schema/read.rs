@@ -168,6 +168,7 @@ fn attribute(input: &str) -> Res<'_, (&str, Option<String>)> {
                 tag("secret"),
                 tag("top-level"),
                 tag("unwrapped"),
+                tag("scope"),
             )),
             |a| (a, None),
         ),

@@ -17,7 +17,7 @@ use common::{Run, embedded};
 /// `NAME.set` the set form), with how many of their set lines reshell
 /// accepted when the corpus was written: acceptance may only grow.
 const CONFIGURATIONS: [(&str, usize); 5] =
-    [("mx-edge", 148), ("pe-vrf", 139), ("route-reflector", 93), ("campus-evpn", 116), ("dual-re", 72)];
+    [("mx-edge", 173), ("pe-vrf", 155), ("route-reflector", 118), ("campus-evpn", 119), ("dual-re", 81)];
 
 fn corpus_path(file: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus").join(file)

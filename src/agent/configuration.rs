@@ -364,6 +364,11 @@ impl ConfigDb {
         let candidate = self.candidate_mut(session)?;
         let mut loaded = candidate.clone();
         let errors = load_into(&schema, &mut loaded, action, text);
+        // Text with errors loads nothing: what was read would be a guess at
+        // what was meant.
+        if !errors.is_empty() {
+            return Ok((errors, Vec::new()));
+        }
         // A load that would change a protected statement loads nothing.
         let refused = protect::changed(candidate, &loaded, action == load_request::Action::Set);
         if !refused.is_empty() {

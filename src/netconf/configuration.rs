@@ -450,7 +450,7 @@ mod tests {
     #[test]
     fn load_output_becomes_one_error_a_statement() {
         let output = "^Dterminal:1:(5) syntax error: bogus\nterminal:2:(30) Value 1 is not within range (256..9192)\n\
-                      load complete (2 errors)\n";
+                      error: configuration not loaded\n";
         let errors = load_errors(output);
         assert_eq!(errors.len(), 2);
         assert_eq!(

@@ -629,7 +629,8 @@ impl Engine {
         if errors.is_empty() {
             out.push_str("load complete\n");
         } else {
-            out.push_str(&format!("load complete ({} errors)\n", errors.len()));
+            // Nothing of it was loaded.
+            out.push_str("error: configuration not loaded\n");
         }
         show(out)
     }

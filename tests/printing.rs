@@ -110,3 +110,98 @@ fn protected_statements_are_marked_in_every_format_and_load_back_protected() {
     assert_eq!(stdout.matches(&format!("load complete\n{marked}")).count(), 4, "{stdout}");
     assert!(stdout.ends_with("Count: 0 lines\n"), "{stdout}");
 }
+
+#[test]
+fn display_detail_writes_the_schema_help_above_each_statement() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = commands(
+        dir.path(),
+        &[
+            "configure",
+            "set system host-name r1",
+            "set system login user ops uid 2001 class read-only",
+            "commit",
+            "show system | display detail",
+            "exit",
+            "show configuration system host-name | display detail",
+        ],
+    );
+    assert!(run.ok, "{}", run.stderr);
+    // The start-up configuration's password hashes have a random salt.
+    let stdout: String = run
+        .stdout
+        .lines()
+        .map(|l| if l.contains("encrypted-password") { "HASH\n".to_owned() } else { format!("{l}\n") })
+        .collect();
+    let user = "    ##
+    ## Username
+    ##
+    user USER {
+        ##
+        ## User identifier (uid)
+        ## range: 100 .. 64000
+        ##
+        uid UID;
+        ##
+        ## Login class
+        ##
+        class CLASS;
+";
+    let lab = user.replace("USER", "lab").replace("UID", "2000").replace("CLASS", "super-user");
+    let ops = user.replace("USER", "ops").replace("UID", "2001").replace("CLASS", "read-only");
+    let expected = format!(
+        "\
+Entering configuration mode
+commit complete
+##
+## Hostname for this router
+##
+host-name r1;
+##
+## Authentication information for the root password
+##
+root-authentication {{
+    ##
+    ## Encrypted password string
+    ##
+HASH
+}}
+##
+## Names, login classes, and passwords for users
+##
+login {{
+{lab}        ##
+        ## Authentication method
+        ##
+        authentication {{
+            ##
+            ## Encrypted password string
+            ##
+HASH
+        }}
+    }}
+{ops}    }}
+}}
+##
+## System logging facility
+##
+syslog {{
+    ##
+    ## File in which to log data
+    ##
+    file messages {{
+        ##
+        ## All facilities
+        ##
+        any notice;
+    }}
+}}
+Exiting configuration mode
+##
+## Hostname for this router
+##
+host-name r1;
+"
+    );
+    assert_eq!(stdout, expected);
+}

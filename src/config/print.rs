@@ -7,6 +7,7 @@ use std::fmt::Write;
 use super::path::Step;
 use super::schema::{Kind, Schema, SchemaId, SchemaNode};
 use super::tree::{Node, sorted_children};
+use crate::grammar::ArgType;
 
 /// Quotes a value the way Junos prints it: bare when it is one plain word.
 /// A backslash stays as typed (`"line one\nline two"`, `"\.conf$"`) but
@@ -60,17 +61,19 @@ pub enum Inheritance {
 
 /// The configuration under `node` in Junos curly-brace form, four spaces a level.
 pub fn to_text(schema: &Schema, at: Option<SchemaId>, node: &Node) -> String {
-    to_text_marked(schema, at, node, Inheritance::Unmarked)
+    to_text_marked(schema, at, node, Inheritance::Unmarked, false)
 }
 
-/// The same, with inherited statements marked as `inheritance` asks.
+/// The same, with inherited statements marked as `inheritance` asks and,
+/// with `detail` (`| display detail`), each statement under its schema help.
 pub fn to_text_marked(
     schema: &Schema,
     at: Option<SchemaId>,
     node: &Node,
     inheritance: Inheritance,
+    detail: bool,
 ) -> String {
-    let mut printer = Printer { schema, inheritance, out: String::new() };
+    let mut printer = Printer { schema, inheritance, detail, out: String::new() };
     printer.statements(at, node, 0);
     printer.out
 }
@@ -78,6 +81,7 @@ pub fn to_text_marked(
 struct Printer<'a> {
     schema: &'a Schema,
     inheritance: Inheritance,
+    detail: bool,
     out: String,
 }
 
@@ -132,7 +136,7 @@ impl Printer<'_> {
             Kind::Flag => vec![s.name.as_str()],
             _ => node.values.iter().map(String::as_str).collect(),
         };
-        let inactive = self.marks(&indent, node, &tokens, false);
+        let inactive = self.marks(step.schema, &indent, node, &tokens, false);
         let secret = if s.secret { " ## SECRET-DATA" } else { "" };
         let value = || node.values.first().map(|v| shown_value(s.secret, v)).unwrap_or_default();
         let out = &mut self.out;
@@ -167,10 +171,20 @@ impl Printer<'_> {
         true
     }
 
-    /// Writes a statement's inheritance comments (one per token: the name of
-    /// a block or flag, each value of a leaf) and annotation, and returns its
-    /// `inactive: ` marker.
-    fn marks(&mut self, indent: &str, node: &Node, tokens: &[&str], inactive_above: bool) -> &'static str {
+    /// Writes a statement's schema comments (with `detail`), inheritance
+    /// comments (one per token: the name of a block or flag, each value of a
+    /// leaf) and annotation, and returns its `inactive: ` marker.
+    fn marks(
+        &mut self,
+        id: SchemaId,
+        indent: &str,
+        node: &Node,
+        tokens: &[&str],
+        inactive_above: bool,
+    ) -> &'static str {
+        if self.detail {
+            self.out.push_str(&detail(self.schema.node(id), indent));
+        }
         if !node.group.is_empty() && self.inheritance != Inheritance::Unmarked {
             for token in tokens {
                 let line = format!("{indent}## '{token}' was inherited from group '{}'\n", node.group);
@@ -204,7 +218,7 @@ impl Printer<'_> {
         depth: usize,
     ) {
         let indent = "    ".repeat(depth);
-        let head = format!("{}{head}", self.marks(&indent, node, &[token], inactive_above));
+        let head = format!("{}{head}", self.marks(id, &indent, node, &[token], inactive_above));
         let s = self.schema.node(id);
         if node.children.is_empty() {
             let secret = if s.secret && matches!(s.kind, Kind::List { .. }) { " ## SECRET-DATA" } else { "" };
@@ -222,6 +236,25 @@ impl Printer<'_> {
         self.statements(Some(id), node, depth + 1);
         let _ = writeln!(self.out, "{indent}}}");
     }
+}
+
+/// The comment block `| display detail` writes above a statement, as Junos
+/// does: the statement's help and the range of a numeric value, between
+/// bare `##` lines. Nothing for a statement without help.
+fn detail(s: &SchemaNode, indent: &str) -> String {
+    if s.help.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("{indent}##\n{indent}## {}\n", s.help);
+    let value = match &s.kind {
+        Kind::Leaf(t) | Kind::LeafList(t) | Kind::Value(t) | Kind::List { key: t, .. } => Some(t),
+        _ => None,
+    };
+    if let Some(ArgType::Int { min, max }) = value {
+        let _ = writeln!(out, "{indent}## range: {min} .. {max}");
+    }
+    let _ = writeln!(out, "{indent}##");
+    out
 }
 
 /// A leaf-list's values: one bare, several in brackets.
@@ -377,6 +410,38 @@ mod tests {
             assert_eq!(words.len(), 1);
             assert_eq!(words[0].text, value, "{value} reads back");
         }
+    }
+
+    #[test]
+    fn detail_writes_each_statements_help_and_range_above_it() {
+        let schema = Schema::shipped().unwrap();
+        let root = build(&schema, &["system host-name lab1", "system login user ops uid 2001"]);
+        let system = schema.keyword(None, "system");
+        let detailed = to_text_marked(&schema, system, &root.children["system"], Inheritance::Unmarked, true);
+        assert_eq!(
+            detailed,
+            "\
+##
+## Hostname for this router
+##
+host-name lab1;
+##
+## Names, login classes, and passwords for users
+##
+login {
+    ##
+    ## Username
+    ##
+    user ops {
+        ##
+        ## User identifier (uid)
+        ## range: 100 .. 64000
+        ##
+        uid 2001;
+    }
+}
+"
+        );
     }
 
     #[test]

@@ -428,7 +428,15 @@ impl Engine {
             _ => None,
         };
         let inheritance = pipeline.inheritance.unwrap_or_default();
-        show(ConfigView { schema: self.schema.clone(), steps, node, stamp, inheritance, relative_to })
+        show(ConfigView {
+            schema: self.schema.clone(),
+            steps,
+            node,
+            stamp,
+            inheritance,
+            relative_to,
+            detail: pipeline.detail,
+        })
     }
 
     /// `show system rollback N [compare M]`.
@@ -456,6 +464,7 @@ impl Engine {
             stamp: None,
             inheritance: Inheritance::Unmarked,
             relative_to: 0,
+            detail: false,
         })
     }
 

@@ -45,6 +45,8 @@ pub struct Pipeline {
     pub compare: Option<u32>,
     /// `| display inheritance`: the effective configuration, marked so.
     pub inheritance: Option<Inheritance>,
+    /// `| display detail`: each statement under its schema help.
+    pub detail: bool,
     /// `| refresh [SECONDS]`: the command again every so many seconds.
     pub refresh: Option<u64>,
 }
@@ -59,8 +61,9 @@ fn pattern(parsed: &Parsed<'_>) -> Result<Regex, Failure> {
 }
 
 /// The pipe actions [`Pipeline::new`] understands.
-const ACTIONS: [&str; 14] = [
+const ACTIONS: [&str; 15] = [
     "compare",
+    "display-detail",
     "display-inheritance",
     "display-json",
     "display-set",
@@ -90,6 +93,7 @@ impl Pipeline {
                 "display-xml" => pipeline.format = Format::Xml,
                 "display-json" => pipeline.format = Format::Json,
                 "display-set" => pipeline.format = Format::Set { relative: pipe.has("relative") },
+                "display-detail" => pipeline.detail = true,
                 "display-inheritance" => {
                     pipeline.inheritance = Some(if pipe.has("no-comments") {
                         Inheritance::Unmarked

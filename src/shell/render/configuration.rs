@@ -27,6 +27,8 @@ pub struct ConfigView {
     /// How many steps of the path the `set` form leaves out: the edit
     /// level's, for `| display set relative`.
     pub relative_to: usize,
+    /// `| display detail`: each statement under its schema help.
+    pub detail: bool,
 }
 
 /// When the configuration shown was committed, or last changed.
@@ -110,7 +112,7 @@ impl View for ConfigView {
         // The whole configuration says when it was committed or changed.
         let header = self.stamp.as_ref().filter(|_| self.steps.is_empty()).map(Stamp::header);
         let mut out = header.unwrap_or_default();
-        out.push_str(&to_text_marked(&self.schema, at, &node, self.inheritance));
+        out.push_str(&to_text_marked(&self.schema, at, &node, self.inheritance, self.detail));
         out
     }
 
@@ -296,6 +298,7 @@ mod tests {
             stamp: Some(Stamp::Changed { time: 1796379072 }),
             inheritance: Inheritance::Unmarked,
             relative_to: 0,
+            detail: false,
         }
     }
 

@@ -139,7 +139,7 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node, depth: usize) 
                         format!("{indent}{}", object(schema, step.schema, entry, depth, vec![name]))
                     })
                     .collect();
-                let element = string(&list_element(schema, step.schema));
+                let element = string(schema.list_element(step.schema));
                 members.push(format!("{indent}{element} : [\n{}\n{indent}]", objects.join(",\n")));
             }
         }
@@ -158,16 +158,6 @@ fn object(schema: &Schema, id: SchemaId, node: &Node, depth: usize, first: Vec<S
         return "[null]".into();
     }
     format!("{{\n{}\n{indent}}}", members.join(",\n"))
-}
-
-/// The element name of a list's entries, as `| display xml` names them.
-pub fn list_element(schema: &Schema, id: SchemaId) -> String {
-    let node = schema.node(id);
-    if node.has_keyword() {
-        return node.name.clone();
-    }
-    let bare = node.placeholder.trim_start_matches('<').trim_end_matches('>');
-    bare.strip_suffix("-name").unwrap_or(bare).to_owned()
 }
 
 /// A value: a number bare where the statement holds numbers, else a string.
@@ -225,7 +215,7 @@ fn walk(
             continue;
         }
         let unknown = || JsonError::Unknown { name: name.clone(), path: edit_path(prefix) };
-        let id = statement_of(schema, at, name).ok_or_else(unknown)?;
+        let id = schema.by_element(at, name).ok_or_else(unknown)?;
         let s = schema.node(id);
         match &s.kind {
             Kind::Flag | Kind::Value(_) => {
@@ -319,22 +309,6 @@ fn marked(words: &[String], marks: Option<&Value>, lines: &mut Vec<String>) {
 
 fn is_list(schema: &Schema, id: SchemaId) -> bool {
     matches!(schema.node(id).kind, Kind::List { .. })
-}
-
-/// The statement of `at` a member named `name` stands for: a keyword, the
-/// level's keyword-less list by its element name, or its keyword-less value.
-fn statement_of(schema: &Schema, at: Option<SchemaId>, name: &str) -> Option<SchemaId> {
-    if let Some(id) = schema.keyword_by_element(at, name) {
-        return Some(id);
-    }
-    let id = schema.unnamed(at)?;
-    match schema.node(id).kind {
-        Kind::Value(_) if schema.node(id).value_word(name).is_some() || schema.node(id).name == name => {
-            Some(id)
-        }
-        Kind::List { keyword: false, .. } if list_element(schema, id) == name => Some(id),
-        _ => None,
-    }
 }
 
 fn text_of(value: &Value) -> Option<String> {

@@ -492,6 +492,34 @@ impl Schema {
         })
     }
 
+    /// The element name of a list's entries in XML and JSON: its keyword,
+    /// or the placeholder less `-name` (`<interface-name>` entries are
+    /// `<interface>`).
+    pub fn list_element(&self, id: SchemaId) -> &str {
+        let node = self.node(id);
+        if node.has_keyword() {
+            return &node.name;
+        }
+        let bare = node.placeholder.trim_start_matches('<').trim_end_matches('>');
+        bare.strip_suffix("-name").unwrap_or(bare)
+    }
+
+    /// The statement of `at` that an XML element or JSON member named `name`
+    /// stands for: a keyword, an entry of the level's keyword-less list, or
+    /// its keyword-less value.
+    pub fn by_element(&self, at: Option<SchemaId>, name: &str) -> Option<SchemaId> {
+        if let Some(id) = self.keyword_by_element(at, name) {
+            return Some(id);
+        }
+        let id = self.unnamed(at)?;
+        let node = self.node(id);
+        match node.kind {
+            Kind::Value(_) if node.value_word(name).is_some() || node.name == name => Some(id),
+            Kind::List { keyword: false, .. } if self.list_element(id) == name => Some(id),
+            _ => None,
+        }
+    }
+
     /// What the value of `id` names, when it names something defined elsewhere.
     pub fn reference(&self, id: SchemaId) -> Option<&Reference> {
         self.node(id).reference.map(|r| &self.references[r])

@@ -150,22 +150,6 @@ fn statements_in<'a, 'input>(
     children
 }
 
-/// The statement of `at` an element named `name` stands for: a keyword,
-/// an entry of the level's keyword-less list, or its keyword-less value.
-fn schema_id(schema: &Schema, at: Option<SchemaId>, name: &str) -> Option<SchemaId> {
-    if let Some(id) = schema.keyword_by_element(at, name) {
-        return Some(id);
-    }
-    let id = schema.unnamed(at)?;
-    match schema.node(id).kind {
-        Kind::Value(_) if schema.node(id).value_word(name).is_some() || schema.node(id).name == name => {
-            Some(id)
-        }
-        Kind::List { keyword: false, .. } if entry_element(schema, id) == name => Some(id),
-        _ => None,
-    }
-}
-
 /// The statement of `at` that `element` stands for, and its words.
 fn statement(
     schema: &Schema,
@@ -174,7 +158,8 @@ fn statement(
     prefix: &[String],
 ) -> Result<Statement, XmlError> {
     let name = element.tag_name().name();
-    let id = schema_id(schema, at, name)
+    let id = schema
+        .by_element(at, name)
         .ok_or_else(|| XmlError::UnknownElement { element: name.to_owned(), path: edit_path(prefix) })?;
     // An element named after a `unwrapped` container is one of its entries.
     if schema.node(id).unwrapped
@@ -222,14 +207,6 @@ fn key(element: Element<'_, '_>) -> Result<String, XmlError> {
     value(name)
 }
 
-/// The element name of a keyword-less list's entries: its placeholder less
-/// `-name` (`<interface-name>` entries are `<interface>`), as `| display
-/// xml` names them.
-fn entry_element(schema: &Schema, id: SchemaId) -> &str {
-    let bare = schema.node(id).placeholder.trim_start_matches('<').trim_end_matches('>');
-    bare.strip_suffix("-name").unwrap_or(bare)
-}
-
 /// The element's own operation, if it carries one.
 fn operation(element: Element<'_, '_>) -> Result<Option<Operation>, XmlError> {
     let bad = |operation: &str| XmlError::BadOperation {
@@ -267,7 +244,7 @@ pub fn filter_path(schema: &Schema, configuration: Element<'_, '_>) -> Result<Ve
         let name = element.tag_name().name();
         let named = element.children().any(|c| c.is_element() && c.tag_name().name() == "name");
         // A list without an entry named selects the whole list.
-        if !named && let Some(id) = schema_id(schema, at, name) {
+        if !named && let Some(id) = schema.by_element(at, name) {
             match schema.node(id).kind {
                 Kind::List { keyword: true, .. } => {
                     words.push(name.to_owned());

@@ -9,7 +9,7 @@ use crate::config::path::Step;
 use crate::config::schema::{Kind, Schema, SchemaId};
 use crate::config::tree::{Node, sorted_children};
 
-use crate::config::json::{list_element, to_json};
+use crate::config::json::to_json;
 use crate::config::print::{Inheritance, to_set, to_text_marked};
 use crate::proto::CommitInformation;
 use crate::shell::view::{Element, View};
@@ -160,7 +160,7 @@ fn wrapping(schema: &Schema, path: &[Step]) -> Vec<(String, Option<String>)> {
         match s.kind {
             Kind::List { keyword: true, .. } if step.key == s.name => {}
             Kind::List { .. } => {
-                let element = unwrapped.take().unwrap_or_else(|| list_element(schema, step.schema));
+                let element = unwrapped.take().unwrap_or_else(|| schema.list_element(step.schema).to_owned());
                 out.push((element, Some(step.key.clone())));
             }
             _ if s.unwrapped => unwrapped = Some(s.name.clone()),
@@ -199,9 +199,9 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Vec<Element
                 }
             }
             Kind::Container if s.unwrapped => {
-                let entry = schema.unnamed(Some(step.schema)).map(|list| list_element(schema, list));
+                let entry = schema.unnamed(Some(step.schema)).map(|list| schema.list_element(list));
                 for mut e in statements(schema, Some(step.schema), child) {
-                    if entry.as_ref() == Some(&e.name) {
+                    if entry == Some(e.name.as_str()) {
                         e.name.clone_from(&s.name);
                     }
                     out.push(e);
@@ -220,8 +220,7 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Vec<Element
                     vec![(&step.key, child)]
                 };
                 for (name, entry) in entries {
-                    let e =
-                        Element::new(&list_element(schema, step.schema)).child(Element::leaf("name", name));
+                    let e = Element::new(schema.list_element(step.schema)).child(Element::leaf("name", name));
                     let e = statements(schema, Some(step.schema), entry).into_iter().fold(e, Element::child);
                     push(e, entry, &mut out);
                 }

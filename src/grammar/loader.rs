@@ -3,7 +3,7 @@
 //! ```text
 //! show "Show system information" {
 //!     chassis "Show chassis information" {
-//!         routing-engine "Show Routing Engine information" => show-chassis-routing-engine {
+//!         routing-engine "Show Routing Engine information" => show-chassis-routing-engine rpc(get-route-engine-information) {
 //!             <slot> int(0..1) "Routing Engine slot number";
 //!         }
 //!     }
@@ -32,6 +32,7 @@ struct RawNode<'a> {
     help: String,
     needs: Option<(&'a str, Vec<&'a str>)>,
     action: Option<&'a str>,
+    rpc: Option<(&'a str, &'a str)>,
     children: Vec<RawNode<'a>>,
 }
 
@@ -63,6 +64,14 @@ fn node(input: &str) -> Res<'_, RawNode<'_>> {
     let (input, ()) = blank(input)?;
     let (input, action) = opt(preceded((tag("=>"), blank), cut(expect("action name", word)))).parse(input)?;
     let (input, ()) = blank(input)?;
+    let (input, rpc) = opt(|i| {
+        let (rest, _) = tag("rpc(").parse(i)?;
+        let (rest, name) = cut(expect("RPC name", word)).parse(rest)?;
+        let (rest, _) = cut(expect("')'", char(')'))).parse(rest)?;
+        Ok((rest, (i, name)))
+    })
+    .parse(input)?;
+    let (input, ()) = blank(input)?;
     let (input, children) = cut(expect(
         "';' or '{'",
         alt((
@@ -71,14 +80,15 @@ fn node(input: &str) -> Res<'_, RawNode<'_>> {
         )),
     ))
     .parse(input)?;
-    Ok((input, RawNode { at, name, kind, help, needs, action, children }))
+    Ok((input, RawNode { at, name, kind, help, needs, action, rpc, children }))
 }
 
 pub(super) fn load(file: &str, text: &str) -> Result<Grammar, GrammarError> {
     let raw = parse_all(file, text, many0(node))?;
     let located = |at: &str, message: String| locate(file, text, at, message);
     let mut grammar = Grammar::default();
-    grammar.roots = place(&mut grammar, raw, false, &located)?;
+    let mut rpcs = HashSet::new();
+    grammar.roots = place(&mut grammar, raw, false, &mut rpcs, &located)?;
     Ok(grammar)
 }
 
@@ -89,6 +99,7 @@ fn place(
     grammar: &mut Grammar,
     raw: Vec<RawNode<'_>>,
     in_command: bool,
+    rpcs: &mut HashSet<String>,
     located: &dyn Fn(&str, String) -> GrammarError,
 ) -> Result<Vec<NodeId>, GrammarError> {
     let mut seen = HashSet::new();
@@ -112,13 +123,23 @@ fn place(
                 needs.push(flag.parse::<Permission>().map_err(|e| located(at, e.to_string()))?);
             }
         }
-        let children = place(grammar, r.children, in_command || r.action.is_some(), located)?;
+        if let Some((at, rpc)) = r.rpc {
+            if r.action.is_none() {
+                return Err(located(at, format!("rpc({rpc}) needs a command: give it '=> action' first")));
+            }
+            // An RPC runs one command, so a NETCONF request has one meaning.
+            if !rpcs.insert(rpc.to_owned()) {
+                return Err(located(at, format!("rpc({rpc}) names a second command")));
+            }
+        }
+        let children = place(grammar, r.children, in_command || r.action.is_some(), rpcs, located)?;
         ids.push(grammar.push(Node {
             name: r.name.to_owned(),
             kind: r.kind,
             help: r.help,
             needs,
             action: r.action.map(str::to_owned),
+            rpc: r.rpc.map(|(_, name)| name.to_owned()),
             children,
         }));
     }
@@ -149,6 +170,26 @@ mod tests {
         let mode = g.node(chassis.children[1]);
         assert_eq!(mode.kind, NodeKind::Argument(ArgType::Enum(vec!["a".into(), "b".into()])));
         assert_eq!(g.actions().collect::<Vec<_>>(), vec!["show-chassis"]);
+    }
+
+    #[test]
+    fn an_rpc_names_one_command() {
+        let g =
+            load("t", "show \"Show\" {\n  version \"V\" => show-version rpc(get-software-information);\n}\n")
+                .unwrap();
+        let path = g.rpc("get-software-information").unwrap();
+        let names: Vec<_> = path.iter().map(|&id| g.node(id).name.as_str()).collect();
+        assert_eq!(names, ["show", "version"]);
+        assert_eq!(g.rpc("get-nothing"), None);
+        assert_eq!(g.rpcs().collect::<Vec<_>>(), ["get-software-information"]);
+        assert_eq!(
+            error("a \"A\" => a rpc(get-a);\nb \"B\" => b rpc(get-a);\n"),
+            "test.grammar:2:12: rpc(get-a) names a second command"
+        );
+        assert_eq!(
+            error("a \"A\" rpc(get-a) {\n  b \"B\" => b;\n}\n"),
+            "test.grammar:1:7: rpc(get-a) needs a command: give it '=> action' first"
+        );
     }
 
     #[test]

@@ -35,6 +35,9 @@ pub struct Node {
     pub needs: Vec<Permission>,
     /// Set on a node where a command is complete: the handler it runs.
     pub action: Option<String>,
+    /// The Junos RPC that runs this command over NETCONF; its argument
+    /// elements are named as the command's arguments and keywords.
+    pub rpc: Option<String>,
     pub children: Vec<NodeId>,
 }
 
@@ -78,6 +81,28 @@ impl Grammar {
     /// has a handler for each before it accepts commands.
     pub fn actions(&self) -> impl Iterator<Item = &str> {
         self.nodes.iter().filter_map(|n| n.action.as_deref())
+    }
+
+    /// The command an RPC runs: the nodes from a root down to it.
+    pub fn rpc(&self, name: &str) -> Option<Vec<NodeId>> {
+        fn find(grammar: &Grammar, ids: &[NodeId], name: &str, path: &mut Vec<NodeId>) -> bool {
+            for &id in ids {
+                path.push(id);
+                let node = grammar.node(id);
+                if node.rpc.as_deref() == Some(name) || find(grammar, &node.children, name, path) {
+                    return true;
+                }
+                path.pop();
+            }
+            false
+        }
+        let mut path = Vec::new();
+        find(self, &self.roots, name, &mut path).then_some(path)
+    }
+
+    /// Every RPC the tree names.
+    pub fn rpcs(&self) -> impl Iterator<Item = &str> {
+        self.nodes.iter().filter_map(|n| n.rpc.as_deref())
     }
 
     /// Every complete command as its keyword path and help, in tree order; for

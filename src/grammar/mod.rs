@@ -8,7 +8,8 @@ pub(crate) mod syntax;
 mod types;
 
 pub use parser::{
-    CommandLine, Completion, Completions, Language, ParseError, Parsed, Token, in_quote, tokenize,
+    ArgumentError, CommandLine, Completion, Completions, Language, ParseError, Parsed, Token, in_quote,
+    tokenize,
 };
 pub use syntax::GrammarError;
 

@@ -472,6 +472,97 @@ impl Grammar {
     }
 }
 
+/// Why an RPC element does not make a command: Junos answers `syntax error`
+/// naming an element it does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ArgumentError {
+    #[error("syntax error")]
+    Unknown { element: String },
+    #[error("{message}")]
+    InvalidValue { element: String, message: String },
+    #[error("missing argument")]
+    Missing { element: String },
+}
+
+impl ArgumentError {
+    /// The element the error is about.
+    pub fn element(&self) -> &str {
+        match self {
+            ArgumentError::Unknown { element }
+            | ArgumentError::InvalidValue { element, .. }
+            | ArgumentError::Missing { element } => element,
+        }
+    }
+}
+
+impl Grammar {
+    /// The command RPC `rpc` runs, with its argument elements (name, and text
+    /// if any) as the command's options: an empty element is a keyword
+    /// (`<terse/>`), an element with text an argument (`<slot>1</slot>`) or a
+    /// keyword and its argument (`<count>5</count>`). Values are checked by
+    /// their argument types, as on the command line.
+    pub fn invocation(
+        &self,
+        rpc: &str,
+        arguments: &[(&str, Option<&str>)],
+    ) -> Result<Parsed<'_>, ArgumentError> {
+        let unknown = |element: &str| ArgumentError::Unknown { element: element.to_owned() };
+        let path = self.rpc(rpc).ok_or_else(|| unknown(rpc))?;
+        let command = *path.last().ok_or_else(|| unknown(rpc))?;
+        let action = self.node(command).action.as_deref().ok_or_else(|| unknown(rpc))?;
+        let checked = |id: NodeId, element: &str, value: Option<&str>| -> Result<String, ArgumentError> {
+            let NodeKind::Argument(kind) = &self.node(id).kind else { return Ok(self.node(id).name.clone()) };
+            let value = value.ok_or_else(|| ArgumentError::Missing { element: element.to_owned() })?;
+            kind.check(value)
+                .map_err(|message| ArgumentError::InvalidValue { element: element.to_owned(), message })?;
+            Ok(value.to_owned())
+        };
+        let value_of = |name: &str| arguments.iter().find(|(n, _)| *n == name).and_then(|(_, v)| *v);
+        let mut words = Vec::new();
+        for &id in &path {
+            let node = self.node(id);
+            words.push((node.name.as_str(), &node.kind, checked(id, &node.name, value_of(&node.name))?));
+        }
+        let mut given: Vec<NodeId> = Vec::new();
+        for &(name, value) in arguments {
+            if path.iter().any(|&id| self.node(id).name == name) {
+                continue;
+            }
+            let option = self
+                .node(command)
+                .children
+                .iter()
+                .copied()
+                .find(|&id| self.node(id).name == name && !given.contains(&id))
+                .ok_or_else(|| unknown(name))?;
+            given.push(option);
+            let node = self.node(option);
+            let inner =
+                node.children.iter().copied().find(|&c| matches!(self.node(c).kind, NodeKind::Argument(_)));
+            match (&node.kind, value, inner) {
+                (NodeKind::Keyword, None, _) => {
+                    words.push((node.name.as_str(), &node.kind, node.name.clone()))
+                }
+                (NodeKind::Keyword, Some(value), Some(inner)) => {
+                    words.push((node.name.as_str(), &node.kind, node.name.clone()));
+                    let argument = self.node(inner);
+                    words.push((argument.name.as_str(), &argument.kind, checked(inner, name, Some(value))?));
+                }
+                (NodeKind::Keyword, Some(value), None) => {
+                    return Err(ArgumentError::InvalidValue {
+                        element: name.to_owned(),
+                        message: format!("'{name}' takes no value, not '{value}'"),
+                    });
+                }
+                (NodeKind::Argument(_), _, _) => {
+                    words.push((node.name.as_str(), &node.kind, checked(option, name, value)?))
+                }
+            }
+        }
+        Ok(Parsed { action, words, path: Vec::new() })
+    }
+}
+
 /// A command line: the command and the pipes its output goes through.
 #[derive(Debug, Clone)]
 pub struct CommandLine<'g> {
@@ -786,5 +877,40 @@ mod tests {
             let _ = g.completions(line);
             let _ = g.complete_word(line);
         }
+    }
+
+    #[test]
+    fn an_rpc_element_makes_the_parsed_command_its_line_would() {
+        let grammar = Grammar::load(
+            "t",
+            r#"show "Show" { chassis "Chassis" {
+                routing-engine "REs" => routing-engine rpc(get-route-engine-information) {
+                    <slot> int(0..1) "Slot";
+                    detail "Detail";
+                    last "Last" => routing-engine { <count> int(1..9) "Count"; }
+                }
+            } }"#,
+        )
+        .unwrap();
+        let rpc = "get-route-engine-information";
+        let parsed = grammar.invocation(rpc, &[("slot", Some("1")), ("detail", None)]).unwrap();
+        let line = Language { commands: grammar.clone(), pipes: Grammar::default() };
+        let typed = line.parse("show chassis routing-engine 1 detail").unwrap().command;
+        assert_eq!(
+            (parsed.action, parsed.arg("slot"), parsed.has("detail")),
+            (typed.action, Some("1"), true)
+        );
+        assert_eq!(grammar.invocation(rpc, &[("last", Some("3"))]).unwrap().arg("count"), Some("3"));
+        let error = |arguments: &[(&str, Option<&str>)]| grammar.invocation(rpc, arguments).unwrap_err();
+        assert_eq!(error(&[("bogus", None)]), ArgumentError::Unknown { element: "bogus".into() });
+        assert_eq!(error(&[("slot", None)]), ArgumentError::Missing { element: "slot".into() });
+        assert!(
+            matches!(error(&[("slot", Some("7"))]), ArgumentError::InvalidValue { element, .. } if element == "slot")
+        );
+        assert!(matches!(error(&[("detail", Some("x"))]), ArgumentError::InvalidValue { .. }));
+        assert_eq!(
+            grammar.invocation("get-foo", &[]).unwrap_err(),
+            ArgumentError::Unknown { element: "get-foo".into() }
+        );
     }
 }

@@ -1,13 +1,13 @@
 //! The shell engine as a NETCONF session drives it. RPCs run as the CLI
 //! commands they stand for, so a reply says what the CLI would, and every
-//! check and refusal is the one the CLI has; operational replies come from
-//! `| display xml`, the same elements the CLI shows.
-
-use std::cell::RefCell;
-use std::rc::Rc;
+//! check and refusal is the one the CLI has. Operational RPCs run the
+//! grammar's command for them and answer its view, the same elements
+//! `| display xml` shows.
 
 use super::error::{RpcError, from_failure};
-use crate::shell::{Engine, Failure};
+use crate::grammar::ArgumentError;
+use crate::proto::MastershipState;
+use crate::shell::{Engine, Failure, Refused, View};
 use crate::slot::Slot;
 
 /// Which configuration database the session has open.
@@ -26,24 +26,19 @@ pub struct Cli<'e> {
     /// The database opened, as this session asked for it; the engine's
     /// prompt says whether configuration mode is still on.
     database: Database,
-    /// What the next `load ... terminal` reads.
-    pending_load: Rc<RefCell<String>>,
     /// The RE ended the session (the user was logged out, or the RE restarted).
     ended: bool,
 }
 
 impl<'e> Cli<'e> {
     /// Takes over the engine's questions (answered `yes`, as a script that
-    /// asked for the operation means it), its terminal input, and its
+    /// asked for the operation means it) and its
     /// progress lines (a reply carries a command's output whole).
     pub fn new(engine: &'e mut Engine) -> Cli<'e> {
-        let pending_load = Rc::new(RefCell::new(String::new()));
-        let reader = pending_load.clone();
         engine.set_asker(Box::new(|_, _, _| true));
-        engine.set_reader(Box::new(move |_| Some(std::mem::take(&mut *reader.borrow_mut()))));
         engine.set_teller(Box::new(|_| {}));
         engine.set_client("netconf");
-        Cli { engine, database: Database::Shared, pending_load, ended: false }
+        Cli { engine, database: Database::Shared, ended: false }
     }
 
     pub fn ended(&self) -> bool {
@@ -87,6 +82,11 @@ impl<'e> Cli<'e> {
         self.execute(line)
     }
 
+    /// Opens the shared database unless one is open.
+    pub fn ensure_open(&mut self) -> Result<(), Vec<RpcError>> {
+        if self.in_configuration() { Ok(()) } else { self.open(Database::Shared) }
+    }
+
     /// Opens `database`. The shared one is left for another (its changes
     /// stay in it); an exclusive or private one must be closed first.
     pub fn open(&mut self, database: Database) -> Result<(), Vec<RpcError>> {
@@ -128,20 +128,37 @@ impl<'e> Cli<'e> {
         Ok(())
     }
 
-    /// `load ACTION terminal` with `text` as what is typed: the load's
-    /// output (its errors, then `load complete`).
-    pub fn load(&mut self, action: &str, text: String) -> Result<String, Vec<RpcError>> {
-        *self.pending_load.borrow_mut() = text;
-        let loaded = self.configuration(&format!("load {action} terminal"));
-        self.pending_load.borrow_mut().clear();
-        loaded
+    /// The operational command RPC `rpc` names, with its argument elements.
+    pub fn invoke(
+        &mut self,
+        rpc: &str,
+        arguments: &[(&str, Option<&str>)],
+    ) -> Result<Box<dyn View>, Vec<RpcError>> {
+        match self.engine.invoke(rpc, arguments) {
+            Ok(view) => Ok(view),
+            Err(Refused::Arguments(ArgumentError::Unknown { element })) => {
+                Err(vec![RpcError::syntax(&element)])
+            }
+            Err(Refused::Arguments(e)) => {
+                Err(vec![RpcError::failed(e.to_string()).tagged("invalid-value").element(e.element())])
+            }
+            Err(Refused::Command(failure)) => Err(self.failed("", failure)),
+        }
     }
 
-    /// An operational command's reply elements (`| display xml` without
-    /// its `<rpc-reply>` and `<cli>`).
-    pub fn elements(&mut self, line: &str) -> Result<String, Vec<RpcError>> {
-        let xml = self.operational(&format!("{line} | display xml"))?;
-        reply_elements(&xml)
+    /// The view of an operational command line (`<command>`).
+    pub fn command_view(&mut self, line: &str) -> Result<Box<dyn View>, Vec<RpcError>> {
+        self.engine.command_view(line).map_err(|failure| self.failed(line, failure))
+    }
+
+    fn failed(&mut self, line: &str, failure: Failure) -> Vec<RpcError> {
+        self.ended |= matches!(failure, Failure::LoggedOut(_));
+        from_failure(line, &failure)
+    }
+
+    /// The engine, for the typed configuration operations.
+    pub fn engine(&mut self) -> &mut Engine {
+        self.engine
     }
 
     /// The RE the session is on.
@@ -149,52 +166,19 @@ impl<'e> Cli<'e> {
         self.engine.current_slot()
     }
 
-    /// `master` or `backup`, as the role line says; `None` otherwise.
-    pub fn mastership(&self) -> Option<&'static str> {
-        let role = self.engine.prompt().role;
-        ["master", "backup"].into_iter().find(|r| role.starts_with(&format!("{{{r}}}")))
+    /// The role of the RE the session is on.
+    pub fn mastership(&self) -> MastershipState {
+        self.engine.mastership()
     }
 
     /// Runs `line` on the other RE through `request routing-engine login`,
     /// and comes back.
-    pub fn on_other(&mut self, line: &str) -> Result<String, Vec<RpcError>> {
+    pub fn on_other(&mut self, line: &str) -> Result<Box<dyn View>, Vec<RpcError>> {
         self.operational("request routing-engine login other-routing-engine")?;
-        let output = self.operational(line);
+        let output = self.command_view(line);
         let back = self.operational("exit");
         let output = output?;
         back?;
         Ok(output)
-    }
-}
-
-/// The elements inside the `<rpc-reply>` that `| display xml` writes, as
-/// written, less the `<cli>` banner.
-pub fn reply_elements(xml: &str) -> Result<String, Vec<RpcError>> {
-    let document = roxmltree::Document::parse(xml)
-        .map_err(|e| vec![RpcError::failed(format!("the command's XML does not read: {e}"))])?;
-    let mut out = String::new();
-    for element in
-        document.root_element().children().filter(|n| n.is_element() && n.tag_name().name() != "cli")
-    {
-        out.push_str(&xml[element.range()]);
-        out.push('\n');
-    }
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn display_xml_loses_its_wrapper_and_banner_only() {
-        let xml = "<rpc-reply xmlns:junos=\"http://xml.juniper.net/junos/1/junos\">\n    \
-                   <software-information>\n        <host-name>r&amp;1</host-name>\n    \
-                   </software-information>\n    <cli>\n        <banner>{master}</banner>\n    </cli>\n</rpc-reply>\n";
-        assert_eq!(
-            reply_elements(xml).unwrap(),
-            "<software-information>\n        <host-name>r&amp;1</host-name>\n    </software-information>\n"
-        );
-        assert!(reply_elements("not xml").is_err());
     }
 }

@@ -3,23 +3,20 @@
 //! `edit-config`, `get-config`, `commit`, ...), as the configuration-mode
 //! commands they stand for.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
 use roxmltree::Node;
 
-use super::cli::{Cli, Database, reply_elements};
-use super::error::{RpcError, errors_xml};
+use super::cli::{Cli, Database};
+use super::error::{RpcError, errors_xml, from_failure};
 use super::message::{child, child_text, escape, has_child, leaf};
-use super::rpc::XNM_NAMESPACE;
 use crate::config::load::apply_set_lines;
-use crate::config::print::quote;
+use crate::config::print::to_text;
 use crate::config::schema::Schema;
 use crate::config::tree::Node as Tree;
-
-use crate::config::print::to_text;
 use crate::config::xml::{Operation, XmlError, filter_path, to_statements};
-use crate::slot::Slot;
+use crate::proto::{CommitError, LoadReply};
+use crate::shell::{
+    CONFIRM_MINUTES, Commit, CommitResult, Failure, LoadAction, ShowConfiguration, View, element_xml,
+};
 
 type Reply = Result<String, Vec<RpcError>>;
 
@@ -83,55 +80,75 @@ pub fn close(cli: &mut Cli<'_>) -> Reply {
     Ok(OK.into())
 }
 
-/// `<get-configuration [database=committed|candidate] [format=xml|text|set]
+/// `<get-configuration [database=committed|candidate] [format=xml|text|set|json]
 /// [inherit=inherit] [compare=rollback rollback=N]>` with an optional
 /// `<configuration>` subtree filter.
 pub fn get_configuration(cli: &mut Cli<'_>, schema: &Schema, operation: Node<'_, '_>) -> Reply {
-    if let Some(compare) = operation.attribute("compare") {
-        if compare != "rollback" {
-            return Err(vec![bad_attribute("compare", compare)]);
-        }
-        let rollback = number(operation.attribute("rollback").unwrap_or("0"), "rollback")?;
-        let diff = cli.configuration(&format!("show | compare rollback {rollback}"))?;
+    let compare = match operation.attribute("compare") {
+        None => None,
+        Some("rollback") => Some(number(operation.attribute("rollback").unwrap_or("0"), "rollback")?),
+        Some(other) => return Err(vec![bad_attribute("compare", other)]),
+    };
+    let candidate = match operation.attribute("database").unwrap_or("candidate") {
+        "candidate" => true,
+        "committed" => false,
+        other => return Err(vec![bad_attribute("database", other)]),
+    };
+    let words = match child(operation, "configuration") {
+        Some(filter) => filter_path(schema, filter).map_err(|e| vec![xml_error(&e)])?,
+        None => Vec::new(),
+    };
+    let show = ShowConfiguration {
+        candidate: candidate || compare.is_some(),
+        words,
+        inherit: operation.attribute("inherit").is_some(),
+        compare,
+    };
+    let format = operation.attribute("format").unwrap_or("xml");
+    if !["xml", "text", "set", "json"].contains(&format) {
+        return Err(vec![bad_attribute("format", format)]);
+    }
+    let view = configuration(cli, &show)?;
+    if compare.is_some() {
         // PyEZ reads a lone newline as "no differences".
+        let diff = view.as_ref().map_or(String::new(), |v| v.text());
         return Ok(format!(
             "<configuration-information>\n<configuration-output>\n{}</configuration-output>\n</configuration-information>\n",
             escape(&diff)
         ));
     }
-    let committed = match operation.attribute("database").unwrap_or("candidate") {
-        "candidate" => false,
-        "committed" => true,
-        other => return Err(vec![bad_attribute("database", other)]),
-    };
-    let path = match child(operation, "configuration") {
-        Some(filter) => filter_path(schema, filter).map_err(|e| vec![xml_error(&e)])?,
-        None => Vec::new(),
-    };
-    let inherit = operation.attribute("inherit").is_some();
-    let format = operation.attribute("format").unwrap_or("xml");
-    show(cli, committed, &path, inherit, format)
+    Ok(configuration_reply(view.as_deref(), format))
 }
 
-/// The configuration (committed or candidate) at `path`, in `format`.
-fn show(cli: &mut Cli<'_>, committed: bool, path: &[String], inherit: bool, format: &str) -> Reply {
-    let mut line = if committed { "show configuration".to_owned() } else { "show".to_owned() };
-    for word in path {
-        line.push(' ');
-        line.push_str(word);
+/// The configuration `show` names, or `None` where a filter matches nothing.
+fn configuration(
+    cli: &mut Cli<'_>,
+    show: &ShowConfiguration,
+) -> Result<Option<Box<dyn View>>, Vec<RpcError>> {
+    if show.candidate {
+        cli.ensure_open()?;
     }
-    if inherit {
-        line.push_str(" | display inheritance no-comments");
+    match cli.engine().configuration_view(show) {
+        Ok(view) => Ok(Some(view)),
+        // A filter of statements not configured: nothing, as Junos answers it.
+        Err(Failure::Parse(_)) if !show.words.is_empty() => Ok(None),
+        Err(failure) => Err(from_failure("", &failure)),
     }
-    let mut run = |line: &str| if committed { cli.operational(line) } else { cli.configuration(line) };
+}
+
+/// A configuration in `format`; nothing matched is an empty one.
+fn configuration_reply(view: Option<&dyn View>, format: &str) -> String {
+    let text = |f: fn(&dyn View) -> String| view.map(f).unwrap_or_default();
     match format {
-        "xml" => reply_elements(&run(&format!("{line} | display xml"))?),
-        "text" => Ok(format!("<configuration-text>\n{}</configuration-text>\n", escape(&run(&line)?))),
-        "set" => Ok(format!(
+        "text" => format!("<configuration-text>\n{}</configuration-text>\n", escape(&text(|v| v.text()))),
+        "set" => format!(
             "<configuration-set>\n{}</configuration-set>\n",
-            escape(&run(&format!("{line} | display set"))?)
-        )),
-        other => Err(vec![bad_attribute("format", other)]),
+            escape(&text(|v| v.set_form().unwrap_or_default()))
+        ),
+        "json" => escape(
+            &view.and_then(|v| v.json()).unwrap_or_else(|| "{\n    \"configuration\" : {\n    }\n}\n".into()),
+        ),
+        _ => view.map_or_else(|| "<configuration/>\n".into(), |v| element_xml(&v.element())),
     }
 }
 
@@ -159,7 +176,9 @@ pub fn get_config(cli: &mut Cli<'_>, schema: &Schema, operation: Node<'_, '_>, h
             path = filter_path(schema, configuration).map_err(|e| vec![xml_error(&e)])?;
         }
     }
-    Ok(format!("<data>\n{}</data>\n", show(cli, committed, &path, false, "xml")?))
+    let show = ShowConfiguration { candidate: !committed, words: path, inherit: false, compare: None };
+    let view = configuration(cli, &show)?;
+    Ok(format!("<data>\n{}</data>\n", configuration_reply(view.as_deref(), "xml")))
 }
 
 /// `<load-configuration [action=merge|replace|override|set|update]
@@ -184,22 +203,35 @@ fn load(cli: &mut Cli<'_>, schema: &Schema, operation: Node<'_, '_>) -> Result<V
         cli.configuration(&format!("rollback {rollback}"))?;
         return Ok(Vec::new());
     }
-    let action = match operation.attribute("action").unwrap_or("merge") {
-        action @ ("merge" | "replace" | "override" | "set" | "update") => action,
+    let name = operation.attribute("action").unwrap_or("merge");
+    let action = match name {
+        "merge" => LoadAction::Merge,
+        "replace" => LoadAction::Replace,
+        "override" => LoadAction::Override,
+        "set" => LoadAction::Set,
+        "update" => LoadAction::Update,
+        "patch" => LoadAction::Patch,
         other => return Err(vec![bad_attribute("action", other)]),
     };
     if let Some(url) = operation.attribute("url") {
-        return Ok(load_errors(&cli.configuration(&format!("load {action} {}", quote(url)))?));
+        let text = read_url(cli, url)?;
+        return load_text(cli, action, text);
     }
     if let Some(text) = child_text(operation, "configuration-text") {
-        return Ok(load_errors(&cli.load(action, text.to_owned())?));
+        return load_text(cli, action, text.to_owned());
     }
     if let Some(text) = child_text(operation, "configuration-set") {
-        return Ok(load_errors(&cli.load("set", text.to_owned())?));
+        return load_text(cli, LoadAction::Set, text.to_owned());
+    }
+    if let Some(text) = child_text(operation, "configuration-patch") {
+        return load_text(cli, LoadAction::Patch, text.to_owned());
     }
     if let Some(configuration) = child(operation, "configuration") {
-        let operation =
-            if matches!(action, "override" | "update") { Operation::Replace } else { Operation::Merge };
+        let operation = if matches!(action, LoadAction::Override | LoadAction::Update) {
+            Operation::Replace
+        } else {
+            Operation::Merge
+        };
         return load_xml(cli, schema, configuration, operation);
     }
     match operation.children().find(Node::is_element) {
@@ -226,7 +258,7 @@ fn load_xml(
     };
     let lines = to_statements(schema, configuration, marks).map_err(|e| vec![xml_error(&e)])?;
     if !replace {
-        return Ok(load_errors(&cli.load("set", lines.join("\n"))?));
+        return load_text(cli, LoadAction::Set, lines.join("\n"));
     }
     let mut tree = Tree::default();
     let errors: Vec<RpcError> = apply_set_lines(schema, &mut tree, &lines.join("\n"))
@@ -236,17 +268,30 @@ fn load_xml(
     if !errors.is_empty() {
         return Ok(errors);
     }
-    Ok(load_errors(&cli.load("override", to_text(schema, None, &tree))?))
+    load_text(cli, LoadAction::Override, to_text(schema, None, &tree))
 }
 
-/// `terminal:3:(18) syntax error: bogus`, as `load` reports a statement it
-/// could not read (the output starts with the `^D` that ended the input).
-static LOAD_ERROR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(?:\^D)?.*?:\d+:\(\d+\) (.*)$").expect("a valid pattern"));
+/// Loads `text` into the candidate; the statements it could not read.
+fn load_text(cli: &mut Cli<'_>, action: LoadAction, text: String) -> Result<Vec<RpcError>, Vec<RpcError>> {
+    cli.ensure_open()?;
+    let reply = cli.engine().load_text(action, text).map_err(|f| from_failure("", &f))?;
+    Ok(load_errors(&reply))
+}
 
-/// The statements a load's output says it could not read.
-fn load_errors(output: &str) -> Vec<RpcError> {
-    output.lines().filter_map(|line| LOAD_ERROR.captures(line)).map(|c| load_error(&c[1])).collect()
+/// A file of the RE's file area, as `url` names it.
+fn read_url(cli: &mut Cli<'_>, url: &str) -> Result<String, Vec<RpcError>> {
+    cli.engine().read_file(url).map_err(|f| from_failure("", &f))
+}
+
+/// The load's refusals: protected statements it would change, or the
+/// statements it could not read (Junos says `syntax error` and names the word).
+fn load_errors(reply: &LoadReply) -> Vec<RpcError> {
+    if !reply.warnings.is_empty() {
+        let mut errors: Vec<RpcError> = reply.warnings.iter().map(RpcError::failed).collect();
+        errors.push(RpcError::failed("configuration not loaded"));
+        return errors;
+    }
+    reply.errors.iter().map(|e| load_error(&e.message)).collect()
 }
 
 /// One unread statement: Junos says `syntax error` and names the word.
@@ -259,77 +304,94 @@ fn load_error(message: &str) -> RpcError {
 
 /// `<commit-configuration>` with `<check/>`, `<synchronize/>`,
 /// `<force-synchronize/>`, `<confirmed/>`, `<confirm-timeout>` (minutes),
-/// `<log>` and `<full/>`: a `commit` line; the reply has one
-/// `<routing-engine>` for each RE's result the CLI printed.
+/// `<at-time>`, `<log>` and `<full/>`: the commit the CLI makes, answered
+/// with `<commit-results>`, or its errors.
 pub fn commit_configuration(cli: &mut Cli<'_>, operation: Node<'_, '_>) -> Reply {
-    const KNOWN: [&str; 7] =
-        ["check", "synchronize", "force-synchronize", "confirmed", "confirm-timeout", "log", "full"];
+    let commit = commit_of(operation)?;
+    let result = run_commit(cli, &commit)?;
+    Ok(element_xml(&result.element()))
+}
+
+/// The commit an RPC's elements ask for.
+fn commit_of(operation: Node<'_, '_>) -> Result<Commit, Vec<RpcError>> {
+    const KNOWN: [&str; 8] = [
+        "check",
+        "synchronize",
+        "force-synchronize",
+        "confirmed",
+        "confirm-timeout",
+        "log",
+        "full",
+        "at-time",
+    ];
     if let Some(other) =
         operation.children().find(|n| n.is_element() && !KNOWN.contains(&n.tag_name().name()))
     {
         return Err(vec![RpcError::syntax(other.tag_name().name())]);
     }
-    let check = has_child(operation, "check");
-    let mut line = String::from("commit");
-    if check {
-        line.push_str(" check");
-    }
     let force = has_child(operation, "force-synchronize");
-    if force || has_child(operation, "synchronize") {
-        line.push_str(" synchronize");
-    }
-    if force {
-        line.push_str(" force");
-    }
-    if has_child(operation, "confirmed") {
-        line.push_str(" confirmed");
-        if let Some(minutes) = child_text(operation, "confirm-timeout") {
-            line.push_str(&format!(" {}", number(minutes.trim(), "confirm-timeout")?));
-        }
-    }
-    if let Some(log) = child_text(operation, "log") {
-        line.push_str(&format!(" comment {}", quote(log)));
-    }
-    let output = cli.configuration(&line)?;
-    Ok(commit_results(&output, cli.slot(), check))
+    let confirmed = match (has_child(operation, "confirmed"), child_text(operation, "confirm-timeout")) {
+        (false, _) => None,
+        (true, None) => Some(CONFIRM_MINUTES),
+        (true, Some(minutes)) => Some(number(minutes.trim(), "confirm-timeout")?),
+    };
+    Ok(Commit {
+        check: has_child(operation, "check"),
+        synchronize: force || has_child(operation, "synchronize"),
+        force,
+        confirmed,
+        at: child_text(operation, "at-time").map(|t| t.trim().to_owned()),
+        comment: child_text(operation, "log").map(str::to_owned),
+        and_quit: false,
+    })
 }
 
-/// The CLI's commit output as `<commit-results>`: an `re0:`/`re1:` line
-/// starts an RE's part; a commit on one RE names none, and is `local`'s.
-fn commit_results(output: &str, local: Option<Slot>, check: bool) -> String {
-    let mut engines = String::new();
-    let mut warnings = String::new();
-    let mut section: Option<&str> = None;
-    for line in output.lines() {
-        if let Some(name) = line.strip_suffix(':').filter(|name| name.parse::<Slot>().is_ok()) {
-            section = Some(name);
-            continue;
-        }
-        if let Some(warning) = line.strip_prefix("warning: ") {
-            warnings.push_str(&format!(
-                "<xnm:warning xmlns:xnm=\"{XNM_NAMESPACE}\">\n{}</xnm:warning>\n",
-                leaf("message", warning)
-            ));
-            continue;
-        }
-        let result = match line {
-            "commit complete" => "commit-success",
-            "configuration check succeeds" => "commit-check-success",
-            _ => continue,
-        };
-        if let Some(name) = section {
-            engines.push_str(&routing_engine(name, result));
-        }
+/// Runs `commit` in the database open (or the shared one); a commit that
+/// failed answers its errors, each with its path and statement.
+fn run_commit(cli: &mut Cli<'_>, commit: &Commit) -> Result<CommitResult, Vec<RpcError>> {
+    cli.ensure_open()?;
+    let result = cli.engine().commit(commit).map_err(|f| from_failure("", &f))?;
+    if !result.failed() {
+        return Ok(result);
     }
-    if let (true, Some(local)) = (engines.is_empty(), local) {
-        engines =
-            routing_engine(&local.to_string(), if check { "commit-check-success" } else { "commit-success" });
+    let mut errors: Vec<RpcError> =
+        result.reply.warnings.iter().map(|w| RpcError::failed(w).warned()).collect();
+    errors.extend(result.reply.errors.iter().map(commit_error));
+    for re in &result.reply.routing_engines {
+        if !re.refusal.is_empty() {
+            errors.push(RpcError::failed(format!("{}: {}", re.name, re.refusal)));
+        }
+        errors.extend(re.errors.iter().map(commit_error));
     }
-    format!("<commit-results>\n{warnings}{engines}</commit-results>\n")
+    errors.push(RpcError::failed(if commit.check {
+        "configuration check-out failed"
+    } else {
+        "commit failed"
+    }));
+    Err(errors)
 }
 
-fn routing_engine(name: &str, result: &str) -> String {
-    format!("<routing-engine junos:style=\"normal\">\n<name>{name}</name>\n<{result}/>\n</routing-engine>\n")
+/// One error the RE found in the configuration: where, which statement, why.
+fn commit_error(e: &CommitError) -> RpcError {
+    let mut error = RpcError::failed(&e.message);
+    if !e.statement.is_empty() {
+        error = error.element(&e.statement);
+    }
+    if !e.path.is_empty() {
+        error.path = Some(e.path.clone());
+    }
+    error
+}
+
+/// `<get-commit-revision-information>`: the latest commit's time, revision
+/// and comment as direct children, where NAPALM's `commit_confirm` reads them.
+pub fn commit_revision(cli: &mut Cli<'_>, operation: Node<'_, '_>) -> Reply {
+    if let Some(other) = operation.children().find(|n| n.is_element() && n.tag_name().name() != "detail") {
+        return Err(vec![RpcError::syntax(other.tag_name().name())]);
+    }
+    let information = cli.engine().commit_information().map_err(|f| from_failure("", &f))?;
+    let slot = cli.slot().map(|s| s.to_string()).unwrap_or_default();
+    Ok(element_xml(&crate::shell::commit_revision(&information, &slot)))
 }
 
 /// RFC 6241 `<edit-config>`: the candidate, `<config>` holding
@@ -349,29 +411,69 @@ pub fn edit_config(cli: &mut Cli<'_>, schema: &Schema, operation: Node<'_, '_>) 
             ]);
         }
     };
-    let Some(configuration) = child(operation, "config").and_then(|config| child(config, "configuration"))
-    else {
+    let action = if default == Operation::Replace { LoadAction::Override } else { LoadAction::Merge };
+    let config = child(operation, "config");
+    let errors = if let Some(configuration) = config.and_then(|config| child(config, "configuration")) {
+        load_xml(cli, schema, configuration, default)?
+    } else if let Some(text) =
+        child(operation, "config-text").and_then(|config| child_text(config, "configuration-text"))
+    {
+        load_text(cli, action, text.to_owned())?
+    } else if let Some(url) = child_text(operation, "url") {
+        let text = read_url(cli, url.trim())?;
+        load_text(cli, action, text)?
+    } else {
         return Err(vec![
-            RpcError::failed("missing <config><configuration>").tagged("missing-element").element("config"),
+            RpcError::failed("missing <config>, <config-text> or <url>")
+                .tagged("missing-element")
+                .element("config"),
         ]);
     };
-    let errors = load_xml(cli, schema, configuration, default)?;
     if errors.is_empty() { Ok(OK.into()) } else { Err(errors) }
 }
 
 /// RFC 6241 `<commit>`, with `<confirmed/>` and `<confirm-timeout>` in
 /// seconds (the CLI counts minutes).
 pub fn commit(cli: &mut Cli<'_>, operation: Node<'_, '_>) -> Reply {
-    let mut line = String::from("commit");
-    if has_child(operation, "confirmed") {
-        line.push_str(" confirmed");
-        if let Some(seconds) = child_text(operation, "confirm-timeout") {
-            let seconds = number(seconds.trim(), "confirm-timeout")?;
-            line.push_str(&format!(" {}", seconds.div_ceil(60).max(1)));
-        }
-    }
-    cli.configuration(&line)?;
+    let confirmed = match (has_child(operation, "confirmed"), child_text(operation, "confirm-timeout")) {
+        (false, _) => None,
+        (true, None) => Some(CONFIRM_MINUTES),
+        (true, Some(seconds)) => Some(number(seconds.trim(), "confirm-timeout")?.div_ceil(60).max(1)),
+    };
+    run_commit(cli, &Commit { confirmed, ..Commit::default() })?;
     Ok(OK.into())
+}
+
+/// RFC 6241 `<copy-config>`: the running configuration (or a file of the
+/// RE, `<url>`) becomes the candidate; the candidate is the one target.
+pub fn copy_config(cli: &mut Cli<'_>, schema: &Schema, operation: Node<'_, '_>) -> Reply {
+    candidate_target(operation, "target")?;
+    let source = child(operation, "source").and_then(|s| s.children().find(Node::is_element));
+    let errors = match source.map(|s| (s.tag_name().name(), s)) {
+        Some(("running", _)) => {
+            cli.configuration("rollback 0")?;
+            Vec::new()
+        }
+        Some(("url", url)) => {
+            let text = read_url(cli, url.text().unwrap_or_default().trim())?;
+            load_text(cli, LoadAction::Override, text)?
+        }
+        Some(("config", config)) => match child(config, "configuration") {
+            Some(configuration) => load_xml(cli, schema, configuration, Operation::Replace)?,
+            None => return Err(vec![RpcError::failed("missing <configuration>").tagged("missing-element")]),
+        },
+        Some((other, _)) => {
+            return Err(vec![
+                RpcError::failed(format!("the {other} datastore cannot be copied"))
+                    .tagged("operation-not-supported")
+                    .element(other),
+            ]);
+        }
+        None => {
+            return Err(vec![RpcError::failed("missing source").tagged("missing-element").element("source")]);
+        }
+    };
+    if errors.is_empty() { Ok(OK.into()) } else { Err(errors) }
 }
 
 /// `<discard-changes/>`: `rollback 0`.
@@ -383,7 +485,7 @@ pub fn discard_changes(cli: &mut Cli<'_>) -> Reply {
 /// `<validate>` of the candidate: `commit check`.
 pub fn validate(cli: &mut Cli<'_>, operation: Node<'_, '_>) -> Reply {
     candidate_target(operation, "source")?;
-    cli.configuration("commit check")?;
+    run_commit(cli, &Commit { check: true, ..Commit::default() })?;
     Ok(OK.into())
 }
 
@@ -400,64 +502,5 @@ fn xml_error(e: &XmlError) -> RpcError {
     match e {
         XmlError::UnknownElement { .. } => error.tagged("unknown-element"),
         _ => error.tagged("invalid-value"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn names(xml: &str) -> Vec<(String, String)> {
-        let document = roxmltree::Document::parse(xml).unwrap();
-        document
-            .descendants()
-            .filter(|n| n.tag_name().name() == "routing-engine")
-            .map(|re| {
-                let name = child_text(re, "name").unwrap_or_default().to_owned();
-                let result =
-                    re.children().filter(Node::is_element).nth(1).map(|n| n.tag_name().name().to_owned());
-                (name, result.unwrap_or_default())
-            })
-            .collect()
-    }
-
-    fn results(output: &str, local: Slot, check: bool) -> String {
-        format!("<r xmlns:junos=\"j\">{}</r>", commit_results(output, Some(local), check))
-    }
-
-    #[test]
-    fn synchronized_commits_list_each_re_as_the_cli_printed_it() {
-        let output = "re0:\nconfiguration check succeeds\nre1:\ncommit complete\nre0:\ncommit complete\n";
-        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
-            list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
-        };
-        assert_eq!(
-            names(&results(output, Slot::RE0, false)),
-            pairs(&[("re0", "commit-check-success"), ("re1", "commit-success"), ("re0", "commit-success")])
-        );
-        assert_eq!(
-            names(&results("commit complete\n", Slot::RE1, false)),
-            pairs(&[("re1", "commit-success")])
-        );
-        assert_eq!(
-            names(&results("configuration check succeeds\n", Slot::RE0, true)),
-            pairs(&[("re0", "commit-check-success")])
-        );
-        let warned = results("warning: careful\ncommit complete\n", Slot::RE0, false);
-        assert!(warned.contains("<message>careful</message>"), "{warned}");
-    }
-
-    #[test]
-    fn load_output_becomes_one_error_a_statement() {
-        let output = "^Dterminal:1:(5) syntax error: bogus\nterminal:2:(30) Value 1 is not within range (256..9192)\n\
-                      error: configuration not loaded\n";
-        let errors = load_errors(output);
-        assert_eq!(errors.len(), 2);
-        assert_eq!(
-            (errors[0].message.as_str(), errors[0].bad_element.as_deref()),
-            ("syntax error", Some("bogus"))
-        );
-        assert_eq!(errors[1].message, "Value 1 is not within range (256..9192)");
-        assert!(load_errors("^Dload complete\n").is_empty());
     }
 }

@@ -58,7 +58,12 @@ impl RpcError {
     }
 
     fn warning(message: &str) -> RpcError {
-        RpcError { warning: true, ..RpcError::failed(message) }
+        RpcError::failed(message).warned()
+    }
+
+    /// The same, as a warning.
+    pub fn warned(self) -> RpcError {
+        RpcError { warning: true, ..self }
     }
 
     pub fn to_xml(&self) -> String {

@@ -1,14 +1,16 @@
-//! Which RPC does what: the session RPCs, the Junos operational RPCs (each a
-//! CLI command), and the configuration RPCs of `configuration.rs`.
+//! Which RPC does what: the session RPCs, the configuration RPCs of
+//! `configuration.rs`, and the Junos operational RPCs, each the command the
+//! grammar names it beside (`rpc(get-software-information)`).
 
 use roxmltree::Node;
 
-use super::cli::{Cli, reply_elements};
+use super::cli::Cli;
 use super::configuration;
 use super::error::{RpcError, errors_xml};
-use super::message::{child_text, escape, leaf};
-use crate::config::print::quote;
+use super::message::{child_text, escape};
 use crate::config::schema::Schema;
+use crate::proto::MastershipState;
+use crate::shell::{Element, View, element_xml, to_json};
 use crate::slot::Slot;
 
 /// What an RPC answers: the body of its `<rpc-reply>`, and whether the
@@ -17,21 +19,6 @@ pub struct Answer {
     pub body: String,
     pub end: bool,
 }
-
-/// Junos operational RPCs that are one CLI command. Their argument
-/// elements become the command's words (`<slot>1</slot>` is `slot 1`), so
-/// the CLI's grammar checks them.
-const COMMANDS: [(&str, &str); 9] = [
-    ("get-route-engine-information", "show chassis routing-engine"),
-    ("get-software-information", "show version"),
-    ("get-chassis-inventory", "show chassis hardware"),
-    ("get-system-uptime-information", "show system uptime"),
-    ("get-system-users-information", "show system users"),
-    ("get-commit-information", "show system commit"),
-    ("get-fpc-information", "show chassis fpc"),
-    ("get-route-information", "show route"),
-    ("get-switchover-information", "show system switchover"),
-];
 
 /// The internal (IRI) addresses of a two-RE chassis, as `/etc/hosts.junos`
 /// names them: each RE's own, and the ones that follow the roles.
@@ -63,33 +50,17 @@ pub fn answer(cli: &mut Cli<'_>, schema: &Schema, session_id: u32, operation: No
         "get-configuration" => configuration::get_configuration(cli, schema, operation),
         "load-configuration" => Ok(configuration::load_configuration(cli, schema, operation)),
         "commit-configuration" => configuration::commit_configuration(cli, operation),
+        "get-commit-revision-information" => configuration::commit_revision(cli, operation),
         "get-config" => configuration::get_config(cli, schema, operation, true),
         "get" => configuration::get_config(cli, schema, operation, false),
         "edit-config" => configuration::edit_config(cli, schema, operation),
+        "copy-config" => configuration::copy_config(cli, schema, operation),
         "commit" => configuration::commit(cli, operation),
         "discard-changes" => configuration::discard_changes(cli),
         "validate" => configuration::validate(cli, operation),
-        _ => match COMMANDS.iter().find(|(rpc, _)| *rpc == name) {
-            Some((_, command)) => cli.elements(&with_arguments(command, operation)),
-            None => Err(vec![RpcError::syntax(name)]),
-        },
+        _ => operational(cli, name, operation),
     };
     Answer { body: result.unwrap_or_else(|errors| errors_xml(&errors)), end: false }
-}
-
-/// `command` followed by the RPC's arguments as words: `<slot>1</slot>`
-/// is `slot 1`, `<detail/>` is `detail`.
-fn with_arguments(command: &str, operation: Node<'_, '_>) -> String {
-    let mut line = command.to_owned();
-    for argument in operation.children().filter(Node::is_element) {
-        line.push(' ');
-        line.push_str(argument.tag_name().name());
-        if let Some(value) = argument.text().map(str::trim).filter(|v| !v.is_empty()) {
-            line.push(' ');
-            line.push_str(&quote(value));
-        }
-    }
-    line
 }
 
 /// `<kill-session>`: sessions are ended by user (`request system logout`),
@@ -105,12 +76,45 @@ fn kill_session(session_id: u32, operation: Node<'_, '_>) -> Result<String, Vec<
     ])
 }
 
-/// How `<command>` wants its reply.
+/// How an RPC wants its reply (A.0.1).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Format {
     Text,
     Xml,
     Json,
+}
+
+fn format(operation: Node<'_, '_>) -> Result<Format, Vec<RpcError>> {
+    match operation.attribute("format").unwrap_or("xml") {
+        "text" | "ascii" => Ok(Format::Text),
+        "xml" => Ok(Format::Xml),
+        "json" => Ok(Format::Json),
+        other => Err(vec![
+            RpcError::failed(format!("format '{other}' is not supported here")).tagged("invalid-value"),
+        ]),
+    }
+}
+
+/// A view as the format asks: the element tree; the text in `<output>`;
+/// or Junos's JSON as the reply's own text.
+fn render(view: &dyn View, format: Format) -> String {
+    match format {
+        Format::Xml => element_xml(&view.element()),
+        Format::Text => output_element(&view.text()),
+        Format::Json => escape(&view.json().unwrap_or_else(|| to_json(&view.element()))),
+    }
+}
+
+/// An operational RPC: the command the grammar names it beside, its argument
+/// elements the command's options.
+fn operational(cli: &mut Cli<'_>, name: &str, operation: Node<'_, '_>) -> Result<String, Vec<RpcError>> {
+    let format = format(operation)?;
+    let arguments: Vec<(&str, Option<&str>)> = operation
+        .children()
+        .filter(Node::is_element)
+        .map(|n| (n.tag_name().name(), n.text().map(str::trim).filter(|t| !t.is_empty())))
+        .collect();
+    Ok(render(cli.invoke(name, &arguments)?.as_ref(), format))
 }
 
 /// `<command [format="text|xml|json"]>LINE</command>`: the CLI command. With
@@ -121,69 +125,73 @@ fn command(cli: &mut Cli<'_>, operation: Node<'_, '_>) -> Result<String, Vec<Rpc
     let invoked = [("invoke-on all-routing-engines", true), ("invoke-on other-routing-engine", false)]
         .into_iter()
         .find_map(|(suffix, here_too)| Some((text.strip_suffix(suffix)?.trim_end(), here_too)));
-    let format = match operation.attribute("format").unwrap_or("xml") {
-        "text" | "ascii" => Format::Text,
-        "xml" => Format::Xml,
-        "json" if invoked.is_none() => Format::Json,
-        other => {
-            return Err(vec![
-                RpcError::failed(format!("format '{other}' is not supported here")).tagged("invalid-value"),
-            ]);
-        }
-    };
+    let format = format(operation)?;
     if let Some((line, here_too)) = invoked {
         return on_each(cli, line, here_too, format);
     }
-    match format {
-        Format::Text => Ok(output_element(&cli.operational(text)?)),
-        Format::Xml => cli.elements(text),
-        // Junos sends JSON as the reply's text.
-        Format::Json => Ok(escape(&cli.operational(&format!("{text} | display json"))?)),
-    }
+    let view = cli.command_view(text)?;
+    Ok(command_reply(view.as_ref(), format))
 }
 
+/// A `<command>`'s view in `format`. `show configuration` as text is Junos's
+/// `<configuration-information><configuration-output>`, which PyEZ's `cli()`
+/// reads; as XML, the `<configuration>` itself.
+fn command_reply(view: &dyn View, format: Format) -> String {
+    if format == Format::Text && view.element().name == "configuration" {
+        let output = Element::new("configuration-information")
+            .child(Element::leaf("configuration-output", view.text()));
+        return element_xml(&output);
+    }
+    render(view, format)
+}
+
+/// A command's view, or why it has none.
+type Viewed = Result<Box<dyn View>, Vec<RpcError>>;
+
 /// `LINE invoke-on ...`: the command on this RE (if `here_too`), then on the
-/// other; as text, each RE's output under its name, and as XML, each RE's
-/// elements in a `<multi-routing-engine-item>`. An RE that cannot answer
-/// says why in its place, as Junos does.
+/// other; as text, each RE's output under its name, and as XML or JSON, each
+/// RE's elements in a `<multi-routing-engine-item>`. An RE that cannot
+/// answer says why in its place, as Junos does.
 fn on_each(cli: &mut Cli<'_>, line: &str, here_too: bool, format: Format) -> Result<String, Vec<RpcError>> {
     let here = cli.slot().ok_or_else(|| vec![RpcError::failed("unknown Routing Engine slot")])?;
-    let line = if format == Format::Xml { format!("{line} | display xml") } else { line.to_owned() };
-    let mut runs: Vec<(Slot, Result<String, Vec<RpcError>>)> = Vec::new();
+    let mut runs: Vec<(Slot, Viewed)> = Vec::new();
     if here_too {
-        runs.push((here, cli.operational(&line)));
+        runs.push((here, cli.command_view(line)));
     }
-    runs.push((here.other(), cli.on_other(&line)));
+    runs.push((here.other(), cli.on_other(line)));
     if format == Format::Text {
         let mut text = String::new();
         for (slot, run) in runs {
             text.push_str(&format!("{slot}:\n{}\n", "-".repeat(74)));
             match run {
-                Ok(output) => text.push_str(&output),
+                Ok(view) => text.push_str(&view.text()),
                 Err(errors) => errors.iter().for_each(|e| text.push_str(&format!("error: {}\n", e.message))),
             }
             text.push('\n');
         }
         return Ok(output_element(&text));
     }
-    let mut out = String::from("<multi-routing-engine-results>\n");
+    let mut results = Element::new("multi-routing-engine-results");
     for (slot, run) in runs {
-        out.push_str(&format!("<multi-routing-engine-item>\n<re-name>{slot}</re-name>\n"));
-        match run.and_then(|xml| reply_elements(&xml)) {
-            Ok(elements) => out.push_str(&elements),
+        let mut item = Element::new("multi-routing-engine-item").child(Element::leaf("re-name", slot));
+        match run {
+            Ok(view) => item.push(view.element()),
             Err(errors) => {
                 for e in errors {
-                    let message = leaf("message", &e.message);
-                    out.push_str(&format!(
-                        "<xnm:error xmlns:xnm=\"{XNM_NAMESPACE}\">\n{message}</xnm:error>\n"
-                    ));
+                    item.push(
+                        Element::new("xnm:error")
+                            .attr("xmlns:xnm", XNM_NAMESPACE)
+                            .child(Element::leaf("message", &e.message)),
+                    );
                 }
             }
         }
-        out.push_str("</multi-routing-engine-item>\n");
+        results.push(item);
     }
-    out.push_str("</multi-routing-engine-results>\n");
-    Ok(out)
+    Ok(match format {
+        Format::Json => escape(&to_json(&results)),
+        _ => element_xml(&results),
+    })
 }
 
 /// A command's text reply, as Junos sends it: a newline, then the text.
@@ -194,10 +202,7 @@ fn output_element(text: &str) -> String {
 /// `<file-show><filename>F</filename></file-show>`: the file's contents;
 /// `/etc/hosts.junos` is the chassis's own.
 fn file_show(cli: &mut Cli<'_>, operation: Node<'_, '_>) -> Result<String, Vec<RpcError>> {
-    let Some(filename) = child_text(operation, "filename").map(str::trim) else {
-        return Err(vec![RpcError::failed("missing filename").tagged("missing-element").element("filename")]);
-    };
-    if filename == HOSTS_FILE {
+    if child_text(operation, "filename").map(str::trim) == Some(HOSTS_FILE) {
         let mut hosts =
             String::from("#\n# The internal addresses of the Routing Engines\n#\n127.0.0.1\tlocalhost\n");
         for (address, name) in IRI_HOSTS {
@@ -205,26 +210,23 @@ fn file_show(cli: &mut Cli<'_>, operation: Node<'_, '_>) -> Result<String, Vec<R
         }
         return Ok(format!("<file-content filename=\"{HOSTS_FILE}\">\n{}</file-content>\n", escape(&hosts)));
     }
-    cli.elements(&format!("file show {}", quote(filename)))
+    operational(cli, "file-show", operation)
 }
 
-/// `<get-interface-information>`: `show interfaces terse`; for the internal
-/// routing instance, the RE's `em0` with its own internal address and the
-/// address of its role, from which PyEZ learns which RE it is on.
+/// `<get-interface-information>`: the grammar's command for it; for the
+/// internal routing instance, the RE's `em0` with its own internal address
+/// and the address of its role, from which PyEZ learns which RE it is on.
 fn interface_information(cli: &mut Cli<'_>, operation: Node<'_, '_>) -> Result<String, Vec<RpcError>> {
     if child_text(operation, "routing-instance").map(str::trim) != Some(PRIVATE_INSTANCE) {
-        // `terse` is the one form there is.
-        let arguments = operation.children().filter(|n| n.is_element() && n.tag_name().name() != "terse");
-        let mut line = String::from("show interfaces terse");
-        for argument in arguments {
-            line.push(' ');
-            line.push_str(argument.tag_name().name());
-        }
-        return cli.elements(&line);
+        return operational(cli, "get-interface-information", operation);
     }
     let slot = cli.slot().ok_or_else(|| vec![RpcError::failed("unknown Routing Engine slot")])?;
     let slot_name = slot.to_string();
-    let role = cli.mastership();
+    let role = match cli.mastership() {
+        MastershipState::Master => Some("master"),
+        MastershipState::Backup => Some("backup"),
+        _ => None,
+    };
     let mut addresses = String::new();
     for (address, _) in IRI_HOSTS.iter().filter(|(_, host)| *host == slot_name || Some(*host) == role) {
         addresses.push_str(&format!(

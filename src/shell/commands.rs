@@ -202,7 +202,10 @@ impl Command {
         match self {
             Command::Activate => engine.set_active(line, parsed, true),
             Command::Annotate => engine.annotate(line, parsed),
-            Command::Commit => engine.commit(parsed),
+            Command::Commit => match engine.commit(&super::configure::Commit::from_parsed(parsed))? {
+                result if result.failed() => Err(Failure::Text(result.text())),
+                result => show(result),
+            },
             Command::Configure => engine.enter_configuration(parsed),
             Command::Copy => engine.move_entry(line, parsed, Operation::Copy),
             Command::Deactivate => engine.set_active(line, parsed, false),
@@ -506,7 +509,7 @@ fn file_checksum(engine: &Engine, parsed: &Parsed<'_>) -> Result<String, Failure
 
 impl Engine {
     /// The RE a file argument names (`re1:/var/tmp/x`), and its path there.
-    fn file_client<'a>(&self, spec: &'a str) -> Result<(AgentClient, &'a str), Failure> {
+    pub(super) fn file_client<'a>(&self, spec: &'a str) -> Result<(AgentClient, &'a str), Failure> {
         let Some((slot, path)) = spec.split_once(':').and_then(|(s, p)| Some((s.parse::<Slot>().ok()?, p)))
         else {
             return Ok((self.session().client.clone(), spec));

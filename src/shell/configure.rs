@@ -7,6 +7,7 @@ use super::commands::Outcome;
 use super::complete::entry_names;
 use super::pipe::{Format, Pipeline};
 use super::render::{ConfigView, Stamp};
+use super::view::{Element, View};
 use super::{Engine, Failure};
 use crate::config::editors::users_block;
 use crate::config::path::{Resolved, Step, Word, resolve, resolve_line};
@@ -17,8 +18,8 @@ use crate::config::print::{Inheritance, quote};
 use crate::config::validate::CheckError;
 use crate::grammar::{ParseError, Parsed, Token};
 use crate::proto::{
-    CommitError, CommitRequest, CompareRequest, GetConfigurationRequest, edit_request, load_request,
-    open_request,
+    CommitError, CommitReply, CommitRequest, CompareRequest, GetConfigurationRequest, LoadReply,
+    RoutingEngineCommit, edit_request, load_request, open_request,
 };
 
 /// Where a configuration session is in the hierarchy.
@@ -400,6 +401,21 @@ impl Engine {
         self.show_configuration(false, path.steps, pipeline, 0)
     }
 
+    /// `show configuration` or `get-configuration`, however it was asked.
+    pub fn configuration_view(&self, asked: &ShowConfiguration) -> Result<Box<dyn View>, Failure> {
+        let words: Vec<Word<'_>> = asked.words.iter().map(|w| Word { text: w, column: 0, end: 0 }).collect();
+        let path = resolve(&self.schema, &[], &words).map_err(Failure::Parse)?;
+        let pipeline = Pipeline {
+            compare: asked.compare,
+            inheritance: asked.inherit.then_some(Inheritance::Unmarked),
+            ..Pipeline::default()
+        };
+        match self.show_configuration(asked.candidate, path.steps, &pipeline, 0)? {
+            Outcome::View(view) => Ok(view),
+            _ => Err(Failure::Error("the configuration has no view".into())),
+        }
+    }
+
     /// The configuration at `steps`, or with `| compare` the candidate's changes.
     fn show_configuration(
         &self,
@@ -416,6 +432,7 @@ impl Engine {
             };
             return show(self.session().client.compare(request)?);
         }
+
         let words: Vec<String> = steps.iter().map(|s| s.key.clone()).collect();
         let inheritance = pipeline.inheritance.is_some();
         let request =
@@ -468,113 +485,59 @@ impl Engine {
         })
     }
 
-    /// `commit [check] [comment TEXT] [confirmed [N]] [and-quit]`.
-    pub(super) fn commit(&mut self, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
-        let check = parsed.has("check");
-        let synchronize = parsed.has("synchronize");
-        if parsed.has("force") && !synchronize {
+    /// `commit ...` as typed or as `commit-configuration` asked. The result
+    /// carries the REs' errors as data; the caller decides how to show them.
+    pub fn commit(&mut self, commit: &Commit) -> Result<CommitResult, Failure> {
+        if commit.force && !commit.synchronize {
             return Err(Failure::Error("'force' is allowed only with 'synchronize'".into()));
         }
-        if parsed.has("force") && (check || parsed.has("confirmed")) {
+        if commit.force && (commit.check || commit.confirmed.is_some()) {
             return Err(Failure::Error("'force' cannot be combined with 'check' or 'confirmed'".into()));
         }
-        if let Some(time) = parsed.arg("time") {
-            return self.commit_at(parsed, time);
-        }
-        // Junos's default wait for a confirmation is ten minutes.
-        let confirmed =
-            parsed.has("confirmed").then(|| parsed.arg("minutes").and_then(|m| m.parse().ok()).unwrap_or(10));
+        let at = match &commit.at {
+            Some(time) => {
+                if commit.check || commit.confirmed.is_some() || commit.synchronize || commit.and_quit {
+                    return Err(Failure::Error("'at' cannot be combined with other commit options".into()));
+                }
+                Some(commit_time(time, chrono::Utc::now()).ok_or_else(|| {
+                    Failure::Error(format!(
+                        "invalid time: '{time}' (\"yyyy-mm-dd hh:mm[:ss]\" or hh:mm[:ss])"
+                    ))
+                })?)
+            }
+            None => None,
+        };
         let request = CommitRequest {
-            check,
-            comment: parsed.arg("comment").unwrap_or_default().to_owned(),
+            check: commit.check,
+            comment: commit.comment.clone().unwrap_or_default(),
             user: self.user.clone(),
             client: self.client.into(),
-            confirmed_minutes: confirmed.filter(|_| !check),
-            synchronize,
-            force: parsed.has("force"),
-            at: None,
+            confirmed_minutes: commit.confirmed.filter(|_| !commit.check),
+            synchronize: commit.synchronize,
+            force: commit.force,
+            at,
         };
         let reply = self.session().client.commit(request)?;
-        let mut out: String = reply.warnings.iter().map(|w| format!("warning: {w}\n")).collect();
-        if !reply.errors.is_empty() {
-            return Err(Failure::Text(out + &commit_errors(reply.errors, !check)));
-        }
-        let refused = reply.routing_engines.iter().any(|re| !re.errors.is_empty() || !re.refusal.is_empty());
-        let local = reply.routing_engines.first().map(|re| re.name.clone()).unwrap_or_default();
-        for re in reply.routing_engines {
-            out.push_str(&format!("{}:\n", re.name));
-            let remote_failure = format!("error: remote commit-configuration failed on {}\n", re.name);
-            if !re.refusal.is_empty() {
-                out.push_str(&format!("error: {}\n{remote_failure}", re.refusal));
-            } else if !re.errors.is_empty() {
-                out.push_str(&commit_errors(re.errors, !re.check));
-                if re.name != local {
-                    out.push_str(&remote_failure);
-                }
-            } else if re.check {
-                out.push_str("configuration check succeeds\n");
-                if let Some(minutes) = confirmed.filter(|_| !check) {
-                    out.push_str(&format!(
-                        "commit confirmed will be automatically rolled back in {minutes} minutes unless confirmed\n"
-                    ));
-                }
-            } else {
-                out.push_str("commit complete\n");
-            }
-        }
-        if refused {
-            return Err(Failure::Text(out));
-        }
-        if check {
-            if out.is_empty() {
-                out.push_str("configuration check succeeds\n");
-            }
-            return show(out);
-        }
-        let synchronized = out.contains(":\ncommit complete\n");
-        if let Some(minutes) = confirmed.filter(|_| !synchronized) {
-            out.push_str(&format!(
-                "configuration check succeeds\ncommit confirmed will be automatically rolled back in \
-                 {minutes} minutes unless confirmed\n"
-            ));
-        }
-        if !synchronized {
-            out.push_str("commit complete\n");
-        }
-        if parsed.has("and-quit") {
+        let local = self.current_slot().map(|s| s.to_string()).unwrap_or_default();
+        let result = CommitResult { reply, commit: commit.clone(), at, local };
+        if !result.failed() && (at.is_some() || commit.and_quit) {
             self.session().client.close(false)?;
             self.config = None;
-            out.push_str("Exiting configuration mode\n");
         }
-        show(out)
+        Ok(result)
     }
 
-    /// `commit at TIME`: checked now, committed by the RE at TIME, and
-    /// configuration mode is left, as on Junos.
-    fn commit_at(&mut self, parsed: &Parsed<'_>, time: &str) -> Result<Outcome, Failure> {
-        if ["check", "confirmed", "synchronize", "force", "and-quit"].iter().any(|o| parsed.has(o)) {
-            return Err(Failure::Error("'at' cannot be combined with other commit options".into()));
+    /// Loads `text` into the candidate with `action`, as `load ACTION
+    /// terminal` does: the RE's reply, its errors as data.
+    pub fn load_text(&mut self, action: load_request::Action, text: String) -> Result<LoadReply, Failure> {
+        if text.len() > crate::MAX_CONFIGURATION_BYTES {
+            return Err(Failure::Error(format!(
+                "configuration too large (more than {} bytes)",
+                crate::MAX_CONFIGURATION_BYTES
+            )));
         }
-        let at = commit_time(time, chrono::Utc::now()).ok_or_else(|| {
-            Failure::Error(format!("invalid time: '{time}' (\"yyyy-mm-dd hh:mm[:ss]\" or hh:mm[:ss])"))
-        })?;
-        let request = CommitRequest {
-            comment: parsed.arg("comment").unwrap_or_default().to_owned(),
-            user: self.user.clone(),
-            client: self.client.into(),
-            at: Some(at),
-            ..CommitRequest::default()
-        };
-        let reply = self.session().client.commit(request)?;
-        if !reply.errors.is_empty() {
-            return Err(Failure::Text(commit_errors(reply.errors, true)));
-        }
-        self.session().client.close(false)?;
-        self.config = None;
-        show(format!(
-            "configuration check succeeds\ncommit at will be executed at {}\nExiting configuration mode\n",
-            super::render::junos_time(at)
-        ))
+        let client = self.session().client.clone();
+        Ok(self.busy_with("Loading", || client.load(action, text))?)
     }
 
     /// `rollback [N]`: rollback N (0: the committed configuration) becomes
@@ -644,6 +607,181 @@ impl Engine {
         show(out)
     }
 }
+
+/// `show configuration`, `show` in configuration mode and `get-configuration`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShowConfiguration {
+    /// The session's candidate, else the committed configuration.
+    pub candidate: bool,
+    /// The statement path shown.
+    pub words: Vec<String>,
+    /// With the groups applied (`| display inheritance`, `inherit="inherit"`).
+    pub inherit: bool,
+    /// The changes against rollback N instead (`| compare rollback N`).
+    pub compare: Option<u32>,
+}
+
+/// A commit, as `commit` takes it on the command line and
+/// `commit-configuration` in its elements.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Commit {
+    pub check: bool,
+    pub synchronize: bool,
+    /// Over the other RE's lock or changes (`synchronize force`).
+    pub force: bool,
+    /// Minutes until the automatic rollback.
+    pub confirmed: Option<u32>,
+    /// When the RE commits (`commit at`), as typed.
+    pub at: Option<String>,
+    pub comment: Option<String>,
+    pub and_quit: bool,
+}
+
+/// Junos's wait for a confirmation when none is given.
+pub const CONFIRM_MINUTES: u32 = 10;
+
+impl Commit {
+    pub(super) fn from_parsed(parsed: &Parsed<'_>) -> Commit {
+        let minutes = parsed.arg("minutes").and_then(|m| m.parse().ok()).unwrap_or(CONFIRM_MINUTES);
+        Commit {
+            check: parsed.has("check"),
+            synchronize: parsed.has("synchronize"),
+            force: parsed.has("force"),
+            confirmed: parsed.has("confirmed").then_some(minutes),
+            at: parsed.arg("time").map(str::to_owned),
+            comment: parsed.arg("comment").map(str::to_owned),
+            and_quit: parsed.has("and-quit"),
+        }
+    }
+}
+
+/// What a commit did: the RE's reply as it came, and what was asked.
+#[derive(Debug, Clone)]
+pub struct CommitResult {
+    pub reply: CommitReply,
+    pub commit: Commit,
+    /// `commit at`: when the RE will commit, in Unix seconds.
+    pub at: Option<i64>,
+    /// The RE the session is on.
+    pub local: String,
+}
+
+impl CommitResult {
+    /// Whether any RE refused or found errors: nothing was committed.
+    pub fn failed(&self) -> bool {
+        !self.reply.errors.is_empty()
+            || self.reply.routing_engines.iter().any(|re| !re.errors.is_empty() || !re.refusal.is_empty())
+    }
+
+    /// Each RE's part, in the order shown; a commit on one RE is the local one's.
+    pub fn routing_engines(&self) -> Vec<RoutingEngineCommit> {
+        if !self.reply.routing_engines.is_empty() {
+            return self.reply.routing_engines.clone();
+        }
+        vec![RoutingEngineCommit {
+            name: self.local.clone(),
+            check: self.commit.check,
+            errors: self.reply.errors.clone(),
+            refusal: String::new(),
+        }]
+    }
+}
+
+impl View for CommitResult {
+    fn text(&self) -> String {
+        let reply = &self.reply;
+        let check = self.commit.check;
+        let confirmed = self.commit.confirmed.filter(|_| !check);
+        let mut out: String = reply.warnings.iter().map(|w| format!("warning: {w}\n")).collect();
+        if !reply.errors.is_empty() {
+            return out + &commit_errors(reply.errors.clone(), !check);
+        }
+        if let Some(at) = self.at {
+            return format!(
+                "configuration check succeeds\ncommit at will be executed at {}\nExiting configuration mode\n",
+                super::render::junos_time(at)
+            );
+        }
+        let local = reply.routing_engines.first().map(|re| re.name.clone()).unwrap_or_default();
+        for re in &reply.routing_engines {
+            out.push_str(&format!("{}:\n", re.name));
+            let remote_failure = format!("error: remote commit-configuration failed on {}\n", re.name);
+            if !re.refusal.is_empty() {
+                out.push_str(&format!("error: {}\n{remote_failure}", re.refusal));
+            } else if !re.errors.is_empty() {
+                out.push_str(&commit_errors(re.errors.clone(), !re.check));
+                if re.name != local {
+                    out.push_str(&remote_failure);
+                }
+            } else if re.check {
+                out.push_str("configuration check succeeds\n");
+                if let Some(minutes) = confirmed {
+                    out.push_str(&format!(
+                        "commit confirmed will be automatically rolled back in {minutes} minutes unless confirmed\n"
+                    ));
+                }
+            } else {
+                out.push_str("commit complete\n");
+            }
+        }
+        if self.failed() {
+            return out;
+        }
+        if check {
+            if out.is_empty() {
+                out.push_str("configuration check succeeds\n");
+            }
+            return out;
+        }
+        let synchronized = reply.routing_engines.iter().any(|re| !re.check);
+        if let Some(minutes) = confirmed.filter(|_| !synchronized) {
+            out.push_str(&format!(
+                "configuration check succeeds\ncommit confirmed will be automatically rolled back in \
+                 {minutes} minutes unless confirmed\n"
+            ));
+        }
+        if !synchronized {
+            out.push_str("commit complete\n");
+        }
+        if self.commit.and_quit {
+            out.push_str("Exiting configuration mode\n");
+        }
+        out
+    }
+
+    /// `<commit-results>`: the warnings, then a `<routing-engine>` for each
+    /// RE's step with `<commit-check-success/>` or `<commit-success/>`.
+    fn element(&self) -> Element {
+        let mut results = Element::new("commit-results");
+        for warning in &self.reply.warnings {
+            results.push(xnm("xnm:warning", warning));
+        }
+        for re in self.routing_engines() {
+            let mut engine = Element::new("routing-engine")
+                .attr("junos:style", "normal")
+                .child(Element::leaf("name", &re.name));
+            if !re.refusal.is_empty() {
+                engine.push(xnm("xnm:error", &re.refusal));
+            }
+            for e in &re.errors {
+                engine.push(xnm("xnm:error", &e.message));
+            }
+            if re.refusal.is_empty() && re.errors.is_empty() {
+                engine.push(Element::new(if re.check { "commit-check-success" } else { "commit-success" }));
+            }
+            results.push(engine);
+        }
+        results
+    }
+}
+
+/// An `<xnm:error>` or `<xnm:warning>` with its message.
+fn xnm(name: &str, message: &str) -> Element {
+    Element::new(name).attr("xmlns:xnm", XNM_NAMESPACE).child(Element::leaf("message", message))
+}
+
+/// The XML namespace of Junos's `<xnm:error>` and `<xnm:warning>`.
+pub const XNM_NAMESPACE: &str = "http://xml.juniper.net/xnm/1.1/xnm";
 
 /// The Unix time `commit at` names: `yyyy-mm-dd hh:mm[:ss]`, or `hh:mm[:ss]`
 /// today, or tomorrow when that time of today has passed (UTC, the RE's

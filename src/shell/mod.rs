@@ -33,8 +33,9 @@ use tonic::transport::ClientTlsConfig;
 use crate::agent::ChassisSecret;
 use crate::chassis::Addresses;
 use crate::config::schema::Schema;
-use crate::grammar::{Grammar, Language, ParseError};
+use crate::grammar::{Grammar, Language, ParseError, Parsed};
 use crate::permissions::Permissions;
+pub use crate::proto::load_request::Action as LoadAction;
 use crate::proto::{Identity, LoginReply, MastershipState};
 use crate::slot::Slot;
 pub use batch::BatchOptions;
@@ -43,10 +44,11 @@ use client::{AgentClient, ClientError, Interrupt};
 use commands::{Command, Outcome};
 pub use complete::LineCompleter;
 use configure::ConfigMode;
+pub use configure::{CONFIRM_MINUTES, Commit, CommitResult, ShowConfiguration, XNM_NAMESPACE};
 use pipe::Pipeline;
+pub use render::commit_revision;
 pub use settings::{CliSettings, TerminalSize};
-use view::View;
-pub use view::escape_xml;
+pub use view::{Element, View, element_xml, escape_xml, to_json};
 
 /// How the shell was asked to run.
 #[derive(Debug, Clone)]
@@ -721,10 +723,7 @@ impl Engine {
             Ok(pipeline) => pipeline,
             Err(failure) => return Reply::failed(failure),
         };
-        let Some(command) = Command::from_action(parsed.command.action) else {
-            return Reply::failed(Failure::Error(format!("no handler for '{}'", parsed.command.action)));
-        };
-        let mut reply = match command.run(self, line, &parsed.command, &pipeline) {
+        let mut reply = match self.apply(line, &parsed.command, &pipeline) {
             Ok(Outcome::Exit) => Reply { exit: true, ..Reply::default() },
             Ok(Outcome::View(view)) => self.present(view.as_ref(), &pipeline),
             Ok(Outcome::Presented(output)) => Reply { output, paginate: true, ..Reply::default() },
@@ -747,6 +746,68 @@ impl Engine {
         }
         self.refresh_identity();
         reply
+    }
+
+    /// The one place a command is applied, whether a line or an RPC made it.
+    fn apply(&mut self, line: &str, parsed: &Parsed<'_>, pipeline: &Pipeline) -> Result<Outcome, Failure> {
+        let Some(command) = Command::from_action(parsed.action) else {
+            return Err(Failure::Error(format!("no handler for '{}'", parsed.action)));
+        };
+        command.run(self, line, parsed, pipeline)
+    }
+
+    /// Runs the operational command that RPC `rpc` names in the grammar, its
+    /// argument elements (name, text) as the command's options, and answers
+    /// the command's view. From configuration mode it runs as `run` would.
+    pub fn invoke(
+        &mut self,
+        rpc: &str,
+        arguments: &[(&str, Option<&str>)],
+    ) -> Result<Box<dyn View>, Refused> {
+        let language = Arc::clone(&self.operational);
+        let parsed = language.commands.invocation(rpc, arguments).map_err(Refused::Arguments)?;
+        let mode = self.config.take();
+        let outcome = self.apply("", &parsed, &Pipeline::default());
+        self.config = mode;
+        self.refresh_identity();
+        Ok(viewed(outcome?))
+    }
+
+    /// An operational command line's view, for a front end that renders it
+    /// itself (NETCONF's `<command>`). A line with pipes answers its text, as
+    /// the pipes made it.
+    pub fn command_view(&mut self, line: &str) -> Result<Box<dyn View>, Failure> {
+        let language = Arc::clone(&self.operational);
+        let parsed = language.parse(line).map_err(Failure::Parse)?;
+        let mode = self.config.take();
+        let outcome = if parsed.pipes.is_empty() {
+            self.apply(line, &parsed.command, &Pipeline::default()).map(viewed)
+        } else {
+            let reply = self.run_line(line);
+            match reply.failure {
+                Some(failure) => Err(failure),
+                None => Ok(Box::new(reply.output) as Box<dyn View>),
+            }
+        };
+        self.config = mode;
+        self.refresh_identity();
+        outcome
+    }
+
+    /// A file of the RE's file area, as the user may read it.
+    pub fn read_file(&self, path: &str) -> Result<String, Failure> {
+        let (client, path) = self.file_client(path)?;
+        Ok(client.read_file(&self.user, path)?.content)
+    }
+
+    /// The commit history and any pending `commit at`.
+    pub fn commit_information(&self) -> Result<crate::proto::CommitInformation, Failure> {
+        Ok(self.session().client.commit_information()?)
+    }
+
+    /// The role of the RE the session is on, as the RE last said.
+    pub fn mastership(&self) -> MastershipState {
+        MastershipState::try_from(self.session().identity.mastership_state).unwrap_or_default()
     }
 
     /// `top COMMAND` in configuration mode: the command as typed at
@@ -828,6 +889,31 @@ impl Engine {
         if let Ok(identity) = self.sessions[last].client.identity() {
             self.sessions[last].identity = identity;
         }
+    }
+}
+
+/// What a command answers when a front end wants its view: output a
+/// command already rendered is text; a session's end or a live display has
+/// nothing to show.
+fn viewed(outcome: Outcome) -> Box<dyn View> {
+    match outcome {
+        Outcome::View(view) => view,
+        Outcome::Presented(text) => Box::new(text),
+        Outcome::Exit | Outcome::Live(_) => Box::new(String::new()),
+    }
+}
+
+/// Why an RPC did not run: its elements do not make a command, or the
+/// command was refused.
+#[derive(Debug)]
+pub enum Refused {
+    Arguments(crate::grammar::ArgumentError),
+    Command(Failure),
+}
+
+impl From<Failure> for Refused {
+    fn from(failure: Failure) -> Refused {
+        Refused::Command(failure)
     }
 }
 

@@ -81,6 +81,14 @@ pub fn to_xml(element: &Element, banner: &str) -> String {
     out
 }
 
+/// One element as XML, without the CLI's `rpc-reply` wrapper: a NETCONF
+/// reply's payload.
+pub fn element_xml(element: &Element) -> String {
+    let mut out = String::new();
+    write_xml(&mut out, element, 0);
+    out
+}
+
 fn write_xml(out: &mut String, e: &Element, depth: usize) {
     let indent = "    ".repeat(depth);
     let _ = write!(out, "{indent}<{}", e.name);

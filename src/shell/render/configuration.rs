@@ -274,6 +274,23 @@ impl View for CommitInformation {
     }
 }
 
+/// `<get-commit-revision-information>`: the latest commit's time, revision
+/// (`re0-SECONDS-SEQUENCE`) and system comment as direct children, which is
+/// where NAPALM's `commit_confirm` looks for them.
+pub fn commit_revision(information: &CommitInformation, slot: &str) -> Element {
+    let mut root = Element::reply_root("commit-revision-information", "junos");
+    if let Some(e) = information.entries.first() {
+        root.push(Element::leaf("date-time", junos_time(e.time)).attr("junos:seconds", e.time));
+        root.push(Element::leaf("revision", format!("{slot}-{}-{}", e.time, e.sequence)));
+        let comment = match e.confirmed_minutes.filter(|_| e.rollback_pending) {
+            Some(minutes) => format!("commit confirmed, rollback in {minutes}mins"),
+            None => e.comment.clone(),
+        };
+        root.push(Element::leaf("comment", comment));
+    }
+    root
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

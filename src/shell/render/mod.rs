@@ -13,7 +13,7 @@ use chrono::DateTime;
 
 use crate::grammar::{Completion, Completions};
 pub use chassis::mastership_word;
-pub use configuration::{ConfigView, Stamp};
+pub use configuration::{ConfigView, Stamp, commit_revision};
 pub use forwarding::FpcDetail;
 pub use processes::{Detail, Processes};
 pub use software::login_banner;

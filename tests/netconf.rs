@@ -480,3 +480,50 @@ fn a_read_only_user_gets_no_password_hashes() {
         assert!(!reply.contains("$6$") && reply.contains("/* SECRET-DATA */"), "{get}: {reply}");
     }
 }
+
+#[test]
+fn operational_rpcs_answer_each_format_and_commits_answer_typed_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = two_agents(dir.path());
+    let mut client = Client::open(&spec, 8);
+    client.receive();
+    client.send(&client_hello(&["urn:ietf:params:netconf:base:1.0"]));
+
+    let text = client.rpc("<get-software-information format=\"text\"/>");
+    assert!(texts(&text, "output").join("").contains("Junos: "), "{text}");
+    let json = client.rpc("<get-route-engine-information format=\"json\"/>");
+    let body = parse(&json).root_element().text().unwrap_or_default().to_owned();
+    assert!(body.contains("\"route-engine-information\" : ["), "{json}");
+    let one = client.rpc("<get-route-engine-information><slot>1</slot></get-route-engine-information>");
+    assert_eq!(texts(&one, "slot"), ["1"], "{one}");
+    let bad = client.rpc("<get-software-information><bogus/></get-software-information>");
+    assert_eq!(
+        (texts(&bad, "error-message"), texts(&bad, "bad-element")),
+        (vec!["syntax error".to_owned()], vec!["bogus".to_owned()])
+    );
+
+    let shown = client.rpc("<command format=\"text\">show configuration system</command>");
+    assert!(texts(&shown, "configuration-output").join("").contains("root-authentication"), "{shown}");
+    let nothing = client.rpc(
+        "<get-configuration database=\"committed\"><configuration><snmp/></configuration></get-configuration>",
+    );
+    let configuration = parse(&nothing)
+        .descendants()
+        .find(|n| n.has_tag_name("configuration"))
+        .map(|n| n.children().filter(|c| c.is_element()).count());
+    assert_eq!(configuration, Some(0), "{nothing}");
+
+    let checked = client.rpc("<commit-configuration><check/></commit-configuration>");
+    assert_eq!(
+        commit_results(&checked),
+        [("re0".to_owned(), "commit-check-success".to_owned())],
+        "{checked}"
+    );
+    client.rpc("<load-configuration action=\"set\" format=\"text\"><configuration-set>set system location building b1</configuration-set></load-configuration>");
+    let committed = client.rpc("<commit-configuration><confirmed/><confirm-timeout>5</confirm-timeout><log>try</log></commit-configuration>");
+    assert!(has(&committed, "commit-success"), "{committed}");
+    let revision = client.rpc("<get-commit-revision-information><detail/></get-commit-revision-information>");
+    let comment = texts(&revision, "comment").join("");
+    assert!(comment.contains("commit confirmed") && comment.contains("rollback in 5mins"), "{revision}");
+    assert!(texts(&revision, "revision").join("").starts_with("re0-"), "{revision}");
+}

@@ -129,6 +129,10 @@ fn configuration(
         cli.ensure_open()?;
     }
     match cli.engine().configuration_view(show) {
+        // A filter of statements not configured shows nothing.
+        Ok(view) if !show.words.is_empty() && show.compare.is_none() && view.text().trim().is_empty() => {
+            Ok(None)
+        }
         Ok(view) => Ok(Some(view)),
         // A filter of statements not configured: nothing, as Junos answers it.
         Err(Failure::Parse(_)) if !show.words.is_empty() => Ok(None),

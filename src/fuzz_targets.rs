@@ -174,6 +174,7 @@ pub fn grpc_messages(data: &[u8]) {
         LogoutRequest,
         OpenRequest,
         PeerStatus,
+        ProbeRequest,
         ReadFileRequest,
         RenameFileRequest,
         RestartProcessRequest,

@@ -31,12 +31,20 @@ fn the_master_shows_its_plane_and_a_new_master_starts_it_afresh() {
         ],
     );
     assert!(configured.ok, "{}", configured.stderr);
-    let shown = run(re0, &["show interfaces terse", "show route | match \"^[0-9]\""]);
+    let shown = run(
+        re0,
+        &[
+            "show interfaces terse xe-0/0/0",
+            "show interfaces terse xe-1/0/0",
+            "show route | match \"^[0-9]\"",
+        ],
+    );
     assert_eq!(
         shown.stdout,
         "Interface               Admin Link Proto    Local                 Remote\n\
          xe-0/0/0                up    up\n\
          xe-0/0/0.0              up    up   inet     10.0.0.1/24\n\
+         Interface               Admin Link Proto    Local                 Remote\n\
          xe-1/0/0                down  down\n\
          0.0.0.0/0          *[Static/5] 00:00:00\n\
          10.0.0.0/24        *[Direct/0] 00:00:00\n\

@@ -125,7 +125,9 @@ fn required(path: &str) -> Option<&'static [Permission]> {
             | "GetSnapshot"
             | "GetUsers"
             | "GetLockouts"
-            | "MonitorFile" => &[View],
+            | "MonitorFile"
+            | "GetNeighbors" => &[View],
+            "Probe" => &[Network],
             // Junos: a read-only class cannot save, nor change files.
             "SaveFile" | "DeleteFile" | "RenameFile" | "CopyFile" | "ChangeMastership" | "TakeSnapshot"
             | "RecoverSnapshot" | "Logout" => &[Maintenance],

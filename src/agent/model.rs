@@ -91,7 +91,11 @@ pub fn chassis_inventory() -> Vec<ChassisModule> {
         ]);
         for pic in 0..4 {
             modules.push(m(1, &format!("PIC {pic}"), "", "BUILTIN", "BUILTIN", "4x 10GE(LAN) SFP+"));
-            modules.push(m(2, "Xcvr 0", "REV 01", "740-021308", &format!("AS9{fpc}{pic}1KQ"), "SFP+-10G-SR"));
+            // An optic in every port that `show interfaces` lists.
+            for port in 0..super::forwarding::interfaces::PORTS {
+                let serial = format!("AS9{fpc}{pic}{port}KQ");
+                modules.push(m(2, &format!("Xcvr {port}"), "REV 01", "740-021308", &serial, "SFP+-10G-SR"));
+            }
         }
     }
     modules.push(m(0, "Fan Tray 0", "REV 04", "740-031521", "ACAC1075", "Enhanced Fan Tray"));

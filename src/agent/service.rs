@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use super::auth::{Principal, principal_of, user_of};
 use super::configuration::{now, sees_secrets};
+use super::forwarding::interfaces::{self, Home};
 use super::processes::{Daemon, not_running};
 use super::sessions::{Login, SessionStream};
 use super::{Agent, forwarding, host, model, unix_seconds};
@@ -38,8 +39,9 @@ use crate::proto::{
     ShutdownSchedule, shutdown_request,
 };
 use crate::proto::{
-    FpcInformation, GetFpcInformationRequest, GetInterfaceInformationRequest, GetRouteInformationRequest,
-    InterfaceInformation, RouteInformation,
+    FpcInformation, GetFpcInformationRequest, GetInterfaceInformationRequest, GetNeighborsRequest,
+    GetRouteInformationRequest, InterfaceInformation, Neighbors, PhysicalInterface, ProbeReply, ProbeRequest,
+    RouteInformation,
 };
 use crate::proto::{GetProcessesRequest, ProcessInformation, RestartProcessReply, RestartProcessRequest};
 use crate::proto::{
@@ -147,25 +149,54 @@ impl RoutingEngine for Agent {
 
     async fn get_interface_information(
         &self,
-        _: Request<GetInterfaceInformationRequest>,
+        request: Request<GetInterfaceInformationRequest>,
     ) -> Result<Response<InterfaceInformation>, Status> {
-        self.forwarding_since()?;
-        let (interfaces, _) = (self.plane.interfaces.current(&self.config(), forwarding::interfaces))
+        let wanted = request.into_inner().interface_name;
+        let fxp0 = format!("00:a0:a5:6b:3f:{:02x}", 0x40 + self.slot.number());
+        let (all, _) = (self.plane.interfaces.current(&self.config(), |c| interfaces::interfaces(c, &fxp0)))
             .ok_or_else(|| not_running(Daemon::InterfaceControl))?;
-        Ok(Response::new(InterfaceInformation { interfaces: interfaces.to_vec() }))
+        // The line cards are the master's; each RE has its own lo0 and fxp0.
+        let cards = self.forwarding_since().ok().zip(self.plane.fpcs_since.get());
+        let booted = unix_seconds(self.started_at);
+        let here: Vec<PhysicalInterface> = all
+            .iter()
+            .filter(|i| cards.is_some() || interfaces::home(&i.name) == Home::RoutingEngine)
+            .cloned()
+            .collect();
+        let mut shown = interfaces::select(&here, &wanted);
+        if shown.is_empty() && !wanted.is_empty() && !wanted.contains(['*', '?', '[']) {
+            return Err(Status::not_found(format!("device {wanted} not found")));
+        }
+        let now = now();
+        for interface in &mut shown {
+            let since = match (interfaces::home(&interface.name), cards) {
+                (Home::LineCard, Some(((master, _), online))) => master.max(online),
+                _ => booted,
+            };
+            interfaces::count(interface, since, now);
+        }
+        Ok(Response::new(InterfaceInformation { interfaces: shown }))
     }
 
     async fn get_route_information(
         &self,
-        _: Request<GetRouteInformationRequest>,
+        request: Request<GetRouteInformationRequest>,
     ) -> Result<Response<RouteInformation>, Status> {
+        let request = request.into_inner();
         let (since, took_over) = self.forwarding_since()?;
-        let (tables, started) = (self.plane.routes.current(&self.config(), forwarding::routes))
+        let config = self.config();
+        let (tables, started) = (self.plane.routes.current(&config, forwarding::routes))
             .ok_or_else(|| not_running(Daemon::Routing))?;
         // Routes come back a moment after a takeover; at start they are there.
         let installed = if took_over { since + forwarding::ROUTE_DELAY_SECONDS } else { since };
         let tables = forwarding::installed(&tables, installed.max(started), now());
-        Ok(Response::new(RouteInformation { tables }))
+        let effective = config.effective();
+        let autonomous_system = effective.descend(["routing-options", "autonomous-system"]);
+        Ok(Response::new(RouteInformation {
+            tables: forwarding::select(&tables, &request),
+            router_id: forwarding::router_id(effective),
+            autonomous_system: autonomous_system.and_then(|n| n.values.first().cloned()).unwrap_or_default(),
+        }))
     }
 
     async fn get_software_information(
@@ -410,6 +441,17 @@ impl RoutingEngine for Agent {
     ) -> Result<Response<Self::MonitorFileStream>, Status> {
         let user = user_of(&request, &request.get_ref().user);
         Ok(Response::new(self.monitor_file(&user, &request.get_ref().path)?))
+    }
+
+    async fn get_neighbors(&self, _: Request<GetNeighborsRequest>) -> Result<Response<Neighbors>, Status> {
+        self.forwarding_since()?;
+        Ok(Response::new(forwarding::neighbors(self.config().effective())))
+    }
+
+    async fn probe(&self, request: Request<ProbeRequest>) -> Result<Response<ProbeReply>, Status> {
+        self.forwarding_since()?;
+        let reply = forwarding::probe(self.config().effective(), &request.into_inner());
+        reply.map(Response::new).map_err(|e| Status::invalid_argument(e.to_string()))
     }
 }
 

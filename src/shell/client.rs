@@ -35,8 +35,8 @@ use crate::proto::{
     edit_request, load_request, open_request, session_event,
 };
 use crate::proto::{
-    FpcInformation, GetFpcInformationRequest, GetInterfaceInformationRequest, GetRouteInformationRequest,
-    InterfaceInformation, RouteInformation,
+    FpcInformation, GetFpcInformationRequest, GetInterfaceInformationRequest, GetNeighborsRequest,
+    GetRouteInformationRequest, InterfaceInformation, Neighbors, ProbeReply, ProbeRequest, RouteInformation,
 };
 use crate::proto::{
     GetProcessesRequest, GetSnapshotRequest, ProcessInformation, RecoverSnapshotRequest,
@@ -320,12 +320,25 @@ impl AgentClient {
         self.wait(self.client.clone().get_fpc_information(GetFpcInformationRequest {}))
     }
 
-    pub fn interface_information(&self) -> Result<InterfaceInformation, ClientError> {
-        self.wait(self.client.clone().get_interface_information(GetInterfaceInformationRequest {}))
+    /// The interfaces `name` names (a pattern), or all when it is empty.
+    pub fn interface_information(&self, name: &str) -> Result<InterfaceInformation, ClientError> {
+        let request = GetInterfaceInformationRequest { interface_name: name.into() };
+        self.wait(self.client.clone().get_interface_information(request))
     }
 
-    pub fn route_information(&self) -> Result<RouteInformation, ClientError> {
-        self.wait(self.client.clone().get_route_information(GetRouteInformationRequest {}))
+    pub fn route_information(
+        &self,
+        request: GetRouteInformationRequest,
+    ) -> Result<RouteInformation, ClientError> {
+        self.wait(self.client.clone().get_route_information(request))
+    }
+
+    pub fn neighbors(&self) -> Result<Neighbors, ClientError> {
+        self.wait(self.client.clone().get_neighbors(GetNeighborsRequest {}))
+    }
+
+    pub fn probe(&self, request: ProbeRequest) -> Result<ProbeReply, ClientError> {
+        self.wait(self.client.clone().probe(request))
     }
 
     pub fn system_uptime_information(&self) -> Result<SystemUptimeInformation, ClientError> {

@@ -8,7 +8,7 @@ use crate::proto::change_mastership_request::Action;
 use crate::proto::edit_request::Operation;
 use crate::proto::send_message_request::To;
 use crate::proto::shutdown_request::Kind;
-use crate::proto::{MastershipState, SwitchoverStatus};
+use crate::proto::{GetRouteInformationRequest, MastershipState, ProbeRequest, SwitchoverStatus};
 use crate::slot::Slot;
 
 /// Every action the operational grammar may name. A grammar action without a
@@ -58,8 +58,16 @@ pub(super) enum Command {
     SetCliTimestamp,
     ShowChassisFpc,
     ShowChassisHardware,
-    ShowInterfacesTerse,
+    ShowInterfaces,
     ShowRoute,
+    ShowRouteSummary,
+    ShowRouteForwardingTable,
+    ShowArp,
+    ShowIpv6Neighbors,
+    ShowLldpNeighbors,
+    ShowLacpInterfaces,
+    Ping,
+    Traceroute,
     ShowChassisRoutingEngine,
     Show,
     ShowCli,
@@ -120,8 +128,16 @@ impl Command {
             "exit" => Command::Exit,
             "file-checksum" => Command::FileChecksum,
             "show-chassis-fpc" => Command::ShowChassisFpc,
-            "show-interfaces-terse" => Command::ShowInterfacesTerse,
+            "show-interfaces" => Command::ShowInterfaces,
             "show-route" => Command::ShowRoute,
+            "show-route-summary" => Command::ShowRouteSummary,
+            "show-route-forwarding-table" => Command::ShowRouteForwardingTable,
+            "show-arp" => Command::ShowArp,
+            "show-ipv6-neighbors" => Command::ShowIpv6Neighbors,
+            "show-lldp-neighbors" => Command::ShowLldpNeighbors,
+            "show-lacp-interfaces" => Command::ShowLacpInterfaces,
+            "ping" => Command::Ping,
+            "traceroute" => Command::Traceroute,
             "system-halt" => Command::SystemHalt,
             "system-power-off" => Command::SystemPowerOff,
             "system-reboot" => Command::SystemReboot,
@@ -295,8 +311,69 @@ impl Command {
                 show(render::FpcDetail(client.fpc_information()?))
             }
             Command::ShowChassisFpc => show(client.fpc_information()?),
-            Command::ShowInterfacesTerse => show(client.interface_information()?),
-            Command::ShowRoute => show(client.route_information()?),
+            Command::ShowInterfaces => {
+                let name = parsed.arg("interface-name").unwrap_or_default();
+                let style = render::interfaces::Style::from_options(|o| parsed.has(o));
+                let info = client.interface_information(name)?;
+                show(render::interfaces::Interfaces { info, style, logical: name.contains('.') })
+            }
+            Command::ShowRoute => {
+                let request = GetRouteInformationRequest {
+                    destination: parsed.arg("destination").unwrap_or_default().into(),
+                    exact: parsed.has("exact"),
+                    longer: parsed.has("longer"),
+                    table: parsed.arg("table").unwrap_or_default().into(),
+                    protocol: parsed.arg("protocol").unwrap_or_default().into(),
+                };
+                let style = render::routes::Style::from_options(|o| parsed.has(o));
+                show(render::routes::Routes { info: client.route_information(request)?, style })
+            }
+            Command::ShowRouteSummary => {
+                let request = GetRouteInformationRequest {
+                    table: parsed.arg("table").unwrap_or_default().into(),
+                    ..GetRouteInformationRequest::default()
+                };
+                show(render::routes::Summary(client.route_information(request)?))
+            }
+            Command::ShowRouteForwardingTable => {
+                let request = GetRouteInformationRequest {
+                    table: parsed.arg("table").unwrap_or_default().into(),
+                    ..GetRouteInformationRequest::default()
+                };
+                show(render::routes::ForwardingTable(client.route_information(request)?))
+            }
+            Command::ShowArp => show(render::neighbors::Arp {
+                entries: client.neighbors()?.arp,
+                resolve: !parsed.has("no-resolve"),
+                expiration: parsed.has("expiration-time"),
+            }),
+            Command::ShowIpv6Neighbors => show(render::neighbors::Ndp(client.neighbors()?.nd)),
+            Command::ShowLldpNeighbors => {
+                // Asked so that a backup refuses as the master's lldpd is not its own.
+                client.neighbors()?;
+                show(render::neighbors::Lldp)
+            }
+            Command::ShowLacpInterfaces => {
+                let mut info = client.interface_information("")?;
+                if let Some(name) = parsed.arg("interface-name") {
+                    info.interfaces.retain(|i| i.name == name || i.bundle == name);
+                }
+                show(render::interfaces::Lacp(info))
+            }
+            Command::Ping | Command::Traceroute => {
+                let host = parsed.arg("host").unwrap_or_default().to_owned();
+                let request = ProbeRequest {
+                    destination: host.clone(),
+                    source: parsed.arg("source").unwrap_or_default().into(),
+                    routing_instance: parsed.arg("routing-instance").unwrap_or_default().into(),
+                };
+                let reply = client.probe(request)?;
+                if self == Command::Traceroute {
+                    return show(render::neighbors::Traceroute { host, reply });
+                }
+                let count = number("count").unwrap_or(5);
+                show(render::neighbors::Ping { host, count, rapid: parsed.has("rapid"), reply })
+            }
             Command::ShowChassisRoutingEngine => show(client.route_engine_information(number("slot"))?),
             Command::ShowSystemUptime => show(client.system_uptime_information()?),
             Command::ShowSystemUsers => show(client.users()?),

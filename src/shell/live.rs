@@ -106,7 +106,7 @@ mod tests {
             name: name.into(),
             admin_up: true,
             link_up,
-            units: vec![],
+            ..PhysicalInterface::default()
         };
         let info = InterfaceInformation { interfaces: vec![port("ge-0/0/0", true), port("ge-0/0/1", false)] };
         let text = traffic("re0", Instant::now(), at, &info);

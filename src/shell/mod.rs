@@ -679,7 +679,7 @@ impl Engine {
     pub fn display(&mut self, live: &live::Live) -> Reply {
         match &live.what {
             live::Watched::Command(line) => Reply { live: None, ..self.run_line(line) },
-            live::Watched::Traffic(since) => match self.session().client.interface_information() {
+            live::Watched::Traffic(since) => match self.session().client.interface_information("") {
                 Ok(info) => Reply {
                     output: live::traffic(
                         &self.session().identity.host_name,

@@ -5,7 +5,10 @@ mod chassis;
 pub mod columns;
 mod configuration;
 mod forwarding;
+pub mod interfaces;
+pub mod neighbors;
 mod processes;
+pub mod routes;
 mod software;
 mod system;
 

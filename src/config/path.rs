@@ -1,6 +1,7 @@
 //! Reads the words of `set`, `delete`, `edit` and `show` against the schema:
 //! which statements they name, under which keys in the tree, and the value.
 
+use super::expression;
 use super::inherit::is_pattern;
 use super::schema::{Kind, Schema, SchemaId};
 use crate::grammar::{ArgType, Completion, ParseError};
@@ -89,7 +90,8 @@ fn walk(schema: &Schema, start: &[Step], words: &[Word<'_>], several: bool) -> R
     let mut at = At::Statements(start.last().map(|s| s.schema));
     let mut values = Vec::new();
     let mut earlier = Vec::new();
-    for word in words {
+    let mut words = words.iter();
+    while let Some(word) = words.next() {
         if let (At::Done, true) = (&at, several) {
             // A statement adds at least one step to its level, so its
             // parent is never above `start`.
@@ -118,14 +120,12 @@ fn walk(schema: &Schema, start: &[Step], words: &[Word<'_>], several: bool) -> R
                 At::Values(leaf)
             }
             At::Value(leaf) => {
-                check(schema, leaf, word)?;
-                values.push(word.text.to_owned());
+                values.push(value(schema, leaf, word, &mut words)?);
                 At::Done
             }
             At::Values(_) if word.text == "]" && !values.is_empty() => At::Done,
             At::Values(leaf) => {
-                check(schema, leaf, word)?;
-                values.push(word.text.to_owned());
+                values.push(value(schema, leaf, word, &mut words)?);
                 At::Values(leaf)
             }
             At::Done => return Err(ParseError::Syntax { column: word.column }),
@@ -159,6 +159,21 @@ fn enter(
             At::Done
         }
     }
+}
+
+/// The value of `leaf` that `word` gives (checked), or the policy
+/// expression it opens, read on from `rest` where the leaf takes one.
+fn value<'a, 'w: 'a>(
+    schema: &Schema,
+    leaf: SchemaId,
+    word: &'a Word<'w>,
+    rest: &mut impl Iterator<Item = &'a Word<'w>>,
+) -> Result<String, ParseError> {
+    if schema.node(leaf).expressions && expression::is_expression(word.text) {
+        return expression::read(word, rest, |name| check(schema, leaf, name));
+    }
+    check(schema, leaf, word)?;
+    Ok(word.text.to_owned())
 }
 
 fn value_type(schema: &Schema, id: SchemaId) -> Option<&ArgType> {

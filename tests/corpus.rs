@@ -504,7 +504,6 @@ fn a_value_out_of_range_is_refused_with_junos_error() {
 }
 
 #[test]
-#[ignore = "text loading reports a missing `;` at the statement before it, not at the word that follows (issue 22 item 4)"]
 fn a_missing_semicolon_is_refused_with_junos_error() {
     refused_with_junos_error("missing-semicolon.conf");
 }

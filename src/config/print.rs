@@ -242,8 +242,9 @@ impl Printer<'_> {
 }
 
 /// The comment block `| display detail` writes above a statement, as Junos
-/// does: the statement's help and the range of a numeric value, between
-/// bare `##` lines. Nothing for a statement without help.
+/// does: the statement's help, the range of a numeric value and the value
+/// it has when not set, between bare `##` lines. Nothing for a statement
+/// without help.
 fn detail(s: &SchemaNode, indent: &str) -> String {
     if s.help.is_empty() {
         return String::new();
@@ -255,6 +256,9 @@ fn detail(s: &SchemaNode, indent: &str) -> String {
     };
     if let Some(ArgType::Int { min, max }) = value {
         let _ = writeln!(out, "{indent}## range: {min} .. {max}");
+    }
+    if let Some(default) = &s.default {
+        let _ = writeln!(out, "{indent}## default: {default}");
     }
     let _ = writeln!(out, "{indent}##");
     out
@@ -414,9 +418,16 @@ mod tests {
     }
 
     #[test]
-    fn detail_writes_each_statements_help_and_range_above_it() {
+    fn detail_writes_each_statements_help_range_and_default_above_it() {
         let schema = Schema::shipped().unwrap();
-        let root = build(&schema, &["system host-name lab1", "system login user ops uid 2001"]);
+        let root = build(
+            &schema,
+            &[
+                "system host-name lab1",
+                "system login user ops uid 2001",
+                "system syslog log-rotate-frequency 30",
+            ],
+        );
         let system = schema.keyword(None, "system");
         let detailed = to_text_marked(&schema, system, &root.children["system"], Inheritance::Unmarked, true);
         assert_eq!(
@@ -440,6 +451,17 @@ login {
         ##
         uid 2001;
     }
+}
+##
+## System logging facility
+##
+syslog {
+    ##
+    ## Rotate log frequency (minutes)
+    ## range: 1 .. 59
+    ## default: 15
+    ##
+    log-rotate-frequency 30;
 }
 "
         );

@@ -193,8 +193,8 @@ fn check(schema: &Schema, id: SchemaId, word: &Word<'_>) -> Result<(), ParseErro
 }
 
 /// A keyword by unique prefix (an exact word wins); a word that abbreviates
-/// no keyword is the name of an entry of the level's keyword-less list, or
-/// its keyword-less value.
+/// no keyword, or names an enumerated entry, is the name of an entry of the
+/// level's keyword-less list, or its keyword-less value.
 fn match_statement(
     schema: &Schema,
     parent: Option<SchemaId>,
@@ -202,7 +202,15 @@ fn match_statement(
     wildcard: bool,
 ) -> Result<Step, ParseError> {
     let keywords = keywords_matching(schema, parent, word);
-    if let (true, Some(unnamed)) = (keywords.is_empty(), schema.unnamed(parent)) {
+    let unnamed = schema.unnamed(parent);
+    // A word that is one of the enumerated names of the keyword-less list
+    // names its entry, though it abbreviates a keyword too (`ipv6-unicast
+    // metric 10` beside `ipv6-unicast-metric`); an exact keyword still wins.
+    let enumerated = unnamed.is_some_and(|u| {
+        matches!(value_type(schema, u), Some(ArgType::Enum(names)) if names.iter().any(|n| n == word.text))
+            && !keywords.iter().any(|&k| schema.node(k).name == word.text)
+    });
+    if let (true, Some(unnamed)) = (keywords.is_empty() || enumerated, unnamed) {
         if !(wildcard && matches!(schema.node(unnamed).kind, Kind::List { .. })) {
             check(schema, unnamed, word)?;
         }

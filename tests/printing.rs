@@ -191,7 +191,7 @@ syslog {{
     ##
     file messages {{
         ##
-        ## All facilities
+        ## Facility type
         ##
         any notice;
     }}

@@ -336,9 +336,16 @@ fn meaningful_when_empty(schema: &Schema, step: &Step) -> bool {
 /// several (`chassis-control disable failover alternate-media;`), each read
 /// from the one-liner's own level.
 fn read_statement(schema: &Schema, level: &[Step], statement: &[Lexeme]) -> Result<Vec<Resolved>, LoadError> {
+    // A statement may span lines, so its words are placed as if on one line
+    // (each column unique), and an error is reported at its lexeme's place.
+    let mut column = 0;
     let words: Vec<Word<'_>> = statement
         .iter()
-        .map(|l| Word { text: &l.text, column: l.column, end: l.column + l.text.chars().count() })
+        .map(|l| {
+            let word = Word { text: &l.text, column, end: column + l.text.chars().count() };
+            column = word.end + 1;
+            word
+        })
         .collect();
     let mut paths = Vec::new();
     let mut start = level.to_vec();
@@ -363,9 +370,9 @@ fn read_statement(schema: &Schema, level: &[Step], statement: &[Lexeme]) -> Resu
                 continue;
             }
         }
-        let bad = e.column().and_then(|c| statement.iter().position(|l| l.column == c)).unwrap_or(0);
+        let bad = e.column().and_then(|c| words.iter().position(|w| w.column == c)).unwrap_or(0);
         return Err(match statement.get(bad) {
-            Some(l) => LoadError::at(l.line, &words[bad], &e),
+            Some(l) => LoadError { column: l.column + 1, ..LoadError::at(l.line, &words[bad], &e) },
             None => LoadError { line: 0, column: 0, message: e.to_string() },
         });
     }

@@ -4,6 +4,7 @@
 pub mod compare;
 pub mod conceal;
 pub mod editors;
+pub mod expression;
 pub mod generate;
 pub mod inherit;
 pub mod json;

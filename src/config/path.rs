@@ -1,6 +1,7 @@
 //! Reads the words of `set`, `delete`, `edit` and `show` against the schema:
 //! which statements they name, under which keys in the tree, and the value.
 
+use super::expression;
 use super::inherit::is_pattern;
 use super::schema::{Kind, Schema, SchemaId};
 use crate::grammar::{ArgType, Completion, ParseError};
@@ -89,7 +90,8 @@ fn walk(schema: &Schema, start: &[Step], words: &[Word<'_>], several: bool) -> R
     let mut at = At::Statements(start.last().map(|s| s.schema));
     let mut values = Vec::new();
     let mut earlier = Vec::new();
-    for word in words {
+    let mut words = words.iter();
+    while let Some(word) = words.next() {
         if let (At::Done, true) = (&at, several) {
             // A statement adds at least one step to its level, so its
             // parent is never above `start`.
@@ -118,14 +120,12 @@ fn walk(schema: &Schema, start: &[Step], words: &[Word<'_>], several: bool) -> R
                 At::Values(leaf)
             }
             At::Value(leaf) => {
-                check(schema, leaf, word)?;
-                values.push(word.text.to_owned());
+                values.push(value(schema, leaf, word, &mut words)?);
                 At::Done
             }
             At::Values(_) if word.text == "]" && !values.is_empty() => At::Done,
             At::Values(leaf) => {
-                check(schema, leaf, word)?;
-                values.push(word.text.to_owned());
+                values.push(value(schema, leaf, word, &mut words)?);
                 At::Values(leaf)
             }
             At::Done => return Err(ParseError::Syntax { column: word.column }),
@@ -161,6 +161,21 @@ fn enter(
     }
 }
 
+/// The value of `leaf` that `word` gives (checked), or the policy
+/// expression it opens, read on from `rest` where the leaf takes one.
+fn value<'a, 'w: 'a>(
+    schema: &Schema,
+    leaf: SchemaId,
+    word: &'a Word<'w>,
+    rest: &mut impl Iterator<Item = &'a Word<'w>>,
+) -> Result<String, ParseError> {
+    if schema.node(leaf).expressions && expression::is_expression(word.text) {
+        return expression::read(word, rest, |name| check(schema, leaf, name));
+    }
+    check(schema, leaf, word)?;
+    Ok(word.text.to_owned())
+}
+
 fn value_type(schema: &Schema, id: SchemaId) -> Option<&ArgType> {
     match &schema.node(id).kind {
         Kind::Leaf(t) | Kind::LeafList(t) | Kind::Value(t) | Kind::List { key: t, .. } => Some(t),
@@ -178,8 +193,8 @@ fn check(schema: &Schema, id: SchemaId, word: &Word<'_>) -> Result<(), ParseErro
 }
 
 /// A keyword by unique prefix (an exact word wins); a word that abbreviates
-/// no keyword is the name of an entry of the level's keyword-less list, or
-/// its keyword-less value.
+/// no keyword, or names an enumerated entry, is the name of an entry of the
+/// level's keyword-less list, or its keyword-less value.
 fn match_statement(
     schema: &Schema,
     parent: Option<SchemaId>,
@@ -187,7 +202,15 @@ fn match_statement(
     wildcard: bool,
 ) -> Result<Step, ParseError> {
     let keywords = keywords_matching(schema, parent, word);
-    if let (true, Some(unnamed)) = (keywords.is_empty(), schema.unnamed(parent)) {
+    let unnamed = schema.unnamed(parent);
+    // A word that is one of the enumerated names of the keyword-less list
+    // names its entry, though it abbreviates a keyword too (`ipv6-unicast
+    // metric 10` beside `ipv6-unicast-metric`); an exact keyword still wins.
+    let enumerated = unnamed.is_some_and(|u| {
+        matches!(value_type(schema, u), Some(ArgType::Enum(names)) if names.iter().any(|n| n == word.text))
+            && !keywords.iter().any(|&k| schema.node(k).name == word.text)
+    });
+    if let (true, Some(unnamed)) = (keywords.is_empty() || enumerated, unnamed) {
         if !(wildcard && matches!(schema.node(unnamed).kind, Kind::List { .. })) {
             check(schema, unnamed, word)?;
         }

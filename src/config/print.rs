@@ -42,9 +42,12 @@ fn entry_name(list: &SchemaNode, name: &str) -> String {
     if list.quoted { in_quotes(name) } else { quote(name) }
 }
 
-/// A leaf's value as printed: a concealed secret as Junos prints it, bare.
-fn shown_value(secret: bool, value: &str) -> String {
-    if secret && value == super::conceal::SECRET_DATA { value.to_owned() } else { quote(value) }
+/// A leaf's value as printed: a concealed secret as Junos prints it, bare,
+/// and a policy expression too (`export ( A && B );`).
+fn shown_value(s: &SchemaNode, value: &str) -> String {
+    let bare = (s.secret && value == super::conceal::SECRET_DATA)
+        || (s.expressions && super::expression::is_expression(value));
+    if bare { value.to_owned() } else { quote(value) }
 }
 
 /// How `| display inheritance` marks the statements a group gave.
@@ -99,7 +102,7 @@ impl Printer<'_> {
         if let Kind::List { keyword: true, .. } = s.kind {
             // The keyword's node holds the entries: `unit 0 { ... }`, `unit 1 { ... }`.
             for (name, entry) in &node.children {
-                let head = format!("{lead}{} {}", s.name, shown_value(s.secret, name));
+                let head = format!("{lead}{} {}", s.name, shown_value(s, name));
                 if !(node.inactive || self.inline_entry(step.schema, &head, entry, depth)) {
                     self.block(step.schema, &head, name, entry, node.inactive, depth);
                 }
@@ -138,13 +141,13 @@ impl Printer<'_> {
         };
         let inactive = self.marks(step.schema, &indent, node, &tokens, false);
         let secret = if s.secret { " ## SECRET-DATA" } else { "" };
-        let value = || node.values.first().map(|v| shown_value(s.secret, v)).unwrap_or_default();
+        let value = || node.values.first().map(|v| shown_value(s, v)).unwrap_or_default();
         let out = &mut self.out;
         let _ = match &s.kind {
             Kind::Flag => writeln!(out, "{indent}{inactive}{lead}{};", s.name),
             Kind::Leaf(_) => writeln!(out, "{indent}{inactive}{lead}{} {};{secret}", s.name, value()),
             Kind::Value(_) => writeln!(out, "{indent}{inactive}{lead}{};", value()),
-            _ => writeln!(out, "{indent}{inactive}{lead}{} {};", s.name, leaf_list(&node.values)),
+            _ => writeln!(out, "{indent}{inactive}{lead}{} {};", s.name, leaf_list(s, &node.values)),
         };
     }
 
@@ -239,8 +242,9 @@ impl Printer<'_> {
 }
 
 /// The comment block `| display detail` writes above a statement, as Junos
-/// does: the statement's help and the range of a numeric value, between
-/// bare `##` lines. Nothing for a statement without help.
+/// does: the statement's help, the range of a numeric value and the value
+/// it has when not set, between bare `##` lines. Nothing for a statement
+/// without help.
 fn detail(s: &SchemaNode, indent: &str) -> String {
     if s.help.is_empty() {
         return String::new();
@@ -253,15 +257,18 @@ fn detail(s: &SchemaNode, indent: &str) -> String {
     if let Some(ArgType::Int { min, max }) = value {
         let _ = writeln!(out, "{indent}## range: {min} .. {max}");
     }
+    if let Some(default) = &s.default {
+        let _ = writeln!(out, "{indent}## default: {default}");
+    }
     let _ = writeln!(out, "{indent}##");
     out
 }
 
 /// A leaf-list's values: one bare, several in brackets.
-fn leaf_list(values: &[String]) -> String {
+fn leaf_list(s: &SchemaNode, values: &[String]) -> String {
     match values {
-        [one] => quote(one),
-        _ => format!("[ {} ]", values.iter().map(|v| quote(v)).collect::<Vec<_>>().join(" ")),
+        [one] => shown_value(s, one),
+        _ => format!("[ {} ]", values.iter().map(|v| shown_value(s, v)).collect::<Vec<_>>().join(" ")),
     }
 }
 
@@ -298,10 +305,8 @@ fn one_line(schema: &Schema, id: SchemaId, node: &Node) -> Option<(String, bool)
         }
         match &s.kind {
             Kind::Flag => words.push(s.name.clone()),
-            Kind::Leaf(_) => {
-                words.push(format!("{} {}", s.name, shown_value(s.secret, child.values.first()?)))
-            }
-            Kind::LeafList(_) => words.push(format!("{} {}", s.name, leaf_list(&child.values))),
+            Kind::Leaf(_) => words.push(format!("{} {}", s.name, shown_value(s, child.values.first()?))),
+            Kind::LeafList(_) => words.push(format!("{} {}", s.name, leaf_list(s, &child.values))),
             Kind::Value(_) => words.push(quote(child.values.first()?)),
             Kind::Container if s.oneliner && child.children.is_empty() => words.push(s.name.clone()),
             Kind::Container if s.oneliner && (entry || flat) => {
@@ -334,7 +339,7 @@ fn write_sets(out: &mut String, schema: &Schema, at: Option<SchemaId>, node: &No
             }
             Kind::Leaf(_) | Kind::LeafList(_) => {
                 for v in &child.values {
-                    let _ = writeln!(out, "set {} {}", join(prefix, &s.name), shown_value(s.secret, v));
+                    let _ = writeln!(out, "set {} {}", join(prefix, &s.name), shown_value(s, v));
                 }
                 join(prefix, &s.name)
             }
@@ -346,7 +351,7 @@ fn write_sets(out: &mut String, schema: &Schema, at: Option<SchemaId>, node: &No
             }
             Kind::List { keyword: true, .. } => {
                 for (name, entry) in &child.children {
-                    let path = join(prefix, &format!("{} {}", s.name, shown_value(s.secret, name)));
+                    let path = join(prefix, &format!("{} {}", s.name, shown_value(s, name)));
                     write_container_sets(out, schema, step.schema, entry, &path);
                     marks(out, entry, &path);
                 }
@@ -413,9 +418,16 @@ mod tests {
     }
 
     #[test]
-    fn detail_writes_each_statements_help_and_range_above_it() {
+    fn detail_writes_each_statements_help_range_and_default_above_it() {
         let schema = Schema::shipped().unwrap();
-        let root = build(&schema, &["system host-name lab1", "system login user ops uid 2001"]);
+        let root = build(
+            &schema,
+            &[
+                "system host-name lab1",
+                "system login user ops uid 2001",
+                "system syslog log-rotate-frequency 30",
+            ],
+        );
         let system = schema.keyword(None, "system");
         let detailed = to_text_marked(&schema, system, &root.children["system"], Inheritance::Unmarked, true);
         assert_eq!(
@@ -439,6 +451,17 @@ login {
         ##
         uid 2001;
     }
+}
+##
+## System logging facility
+##
+syslog {
+    ##
+    ## Rotate log frequency (minutes)
+    ## range: 1 .. 59
+    ## default: 15
+    ##
+    log-rotate-frequency 30;
 }
 "
         );

@@ -65,6 +65,9 @@
 //! }
 //! ```
 //!
+//! A `ref` ending in `expressions` also takes a policy expression of names,
+//! in parentheses (`export ( A && ! B );`), stored as one value.
+//!
 //! A `ref` value completes with the names defined at its path, and commit
 //! refuses one not defined there (nor built in) with the error given, `{}`
 //! standing for the name. Loading resolves every type, grouping and
@@ -114,6 +117,7 @@ struct PendingReference<'a> {
     paths: Vec<Vec<&'a str>>,
     builtin: Vec<&'a str>,
     message: String,
+    expressions: bool,
 }
 
 /// What placing the statements needs besides them: the declarations of
@@ -176,13 +180,14 @@ impl<'r, 'a> Loader<'r, 'a> {
     ) -> Result<(ArgType, Option<PendingReference<'a>>), GrammarError> {
         match t {
             TypeRef::Builtin(t) => Ok((t.clone(), None)),
-            TypeRef::Ref { paths, builtin, message } => Ok((
+            TypeRef::Ref { paths, builtin, message, expressions } => Ok((
                 ArgType::String,
                 Some(PendingReference {
                     at,
                     paths: paths.clone(),
                     builtin: builtin.clone(),
                     message: message.clone(),
+                    expressions: *expressions,
                 }),
             )),
             TypeRef::Named(name) => {
@@ -286,6 +291,9 @@ pub struct SchemaNode {
     /// after the container, with no element of its own (`<groups>`).
     pub unwrapped: bool,
     pub default: Option<String>,
+    /// Whether a value may also be a policy expression of the names it
+    /// references (`( A && ! B )`), as import and export policies may.
+    pub expressions: bool,
     /// What the value names, when it names something defined elsewhere.
     reference: Option<usize>,
     /// The `choice` this statement belongs to.
@@ -612,6 +620,7 @@ impl Schema {
             (Shape::Listed(t), false) if !body => Kind::LeafList(resolve(t, loader)?),
             _ => return Err(located(r.at, format!("'{}' cannot have this form", r.name))),
         };
+        let expressions = reference.as_ref().is_some_and(|r| r.expressions);
         let reference = match reference {
             Some(pending) => {
                 loader.references.push(pending);
@@ -645,6 +654,7 @@ impl Schema {
             secret: attribute("secret"),
             unwrapped: attribute("unwrapped"),
             default: r.attributes.iter().find(|(name, _)| *name == "default").and_then(|(_, v)| v.clone()),
+            expressions,
             reference,
             choice: None,
         });

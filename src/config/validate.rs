@@ -1,5 +1,6 @@
 //! Checks a whole configuration at commit: what a single `set` cannot see.
 
+use super::expression;
 use super::schema::{Kind, Reference, Schema, SchemaId};
 use super::tree::{Node, sorted_children};
 
@@ -89,22 +90,25 @@ fn references(
             Kind::Leaf(_) | Kind::LeafList(_) => {
                 let Some(reference) = schema.reference(step.schema) else { continue };
                 let defined = defined_names(schema, reference, root);
-                for value in child
-                    .values
-                    .iter()
-                    .filter(|v| !reference.builtin.contains(v) && !defined.contains(&v.as_str()))
-                {
-                    let statement = if matches!(s.kind, Kind::Leaf(_)) {
-                        format!("{} {}", s.name, quote(value))
-                    } else {
-                        s.name.clone()
-                    };
-                    errors.push(CheckError {
-                        path: path.to_owned(),
-                        statement,
-                        message: reference.error(value),
-                        missing_mandatory: false,
-                    });
+                for value in &child.values {
+                    // Each policy of an expression is checked as if named alone.
+                    let names = if s.expressions { expression::names(value) } else { vec![value.as_str()] };
+                    for name in names
+                        .into_iter()
+                        .filter(|n| !reference.builtin.iter().any(|b| b == n) && !defined.contains(n))
+                    {
+                        let statement = if matches!(s.kind, Kind::Leaf(_)) {
+                            format!("{} {}", s.name, quote(value))
+                        } else {
+                            s.name.clone()
+                        };
+                        errors.push(CheckError {
+                            path: path.to_owned(),
+                            statement,
+                            message: reference.error(name),
+                            missing_mandatory: false,
+                        });
+                    }
                 }
             }
             Kind::Container => {
@@ -500,6 +504,20 @@ mod tests {
              Policy error: Prefix-list gone referenced but not defined\n\
              [edit policy-options policy-statement out term t then community add]\n  'absent'\n    \
              Policy error: Community absent referenced but not defined\n\
+             error: configuration check-out failed\n"
+        );
+        let expressions = build(
+            &schema,
+            &[
+                "system root-authentication encrypted-password x",
+                "protocols bgp group peers import ( out && ! ( gone || out ) )",
+                "policy-options policy-statement out then accept",
+            ],
+        );
+        assert_eq!(
+            CheckError::report(&check(&schema, &expressions), true),
+            "[edit protocols bgp group peers]\n  'import'\n    \
+             Policy error: Policy gone referenced but not defined\n\
              error: configuration check-out failed\n"
         );
         let empty = check(&schema, &Node::default());

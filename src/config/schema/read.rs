@@ -18,12 +18,14 @@ pub(super) enum TypeRef<'a> {
     Builtin(ArgType),
     /// A `type` declared in some schema file.
     Named(&'a str),
-    /// `ref(PATH [, PATH] [+ NAME|NAME] "message")`: the name of an entry of
-    /// the list at a PATH, or one of the names Junos defines itself.
+    /// `ref(PATH [, PATH] [+ NAME|NAME] "message" [expressions])`: the name
+    /// of an entry of the list at a PATH, or one of the names Junos defines
+    /// itself; with `expressions`, also a policy expression of such names.
     Ref {
         paths: Vec<Vec<&'a str>>,
         builtin: Vec<&'a str>,
         message: String,
+        expressions: bool,
     },
 }
 
@@ -136,13 +138,15 @@ fn type_ref(input: &str) -> Res<'_, TypeRef<'_>> {
                     separated_list1((blank, char(',')), many1(preceded(blank, word))),
                     opt(preceded((blank, char('+'), blank), separated_list1(char('|'), word))),
                     preceded(blank, expect("quoted error message", quoted)),
+                    opt(preceded(blank, tag("expressions"))),
                     preceded(blank, expect("')'", char(')'))),
                 )),
             ),
-            |(paths, builtin, message, _)| TypeRef::Ref {
+            |(paths, builtin, message, expressions, _)| TypeRef::Ref {
                 paths,
                 builtin: builtin.unwrap_or_default(),
                 message,
+                expressions: expressions.is_some(),
             },
         ),
         map(arg_type, TypeRef::Builtin),

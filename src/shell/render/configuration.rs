@@ -353,6 +353,46 @@ mod tests {
         assert!(json.contains("\"master\" : [null]"), "{json}");
     }
 
+    /// Each facility line of a syslog destination is an entry of Junos's
+    /// `contents` list (the console's entries are `console` elements), its
+    /// level an empty element; both forms load back.
+    #[test]
+    fn syslog_facilities_are_contents_entries_in_xml_and_json() {
+        let schema = Arc::new(Schema::shipped().unwrap());
+        let mut tree = Node::default();
+        let lines = "set system syslog user * any emergency\n\
+                     set system syslog host 192.0.2.9 any notice\n\
+                     set system syslog file messages any notice\n\
+                     set system syslog file messages authorization info\n\
+                     set system syslog console kernel info\n";
+        assert_eq!(apply_set_lines(&schema, &mut tree, lines), []);
+        let shown = view(&schema, tree.clone());
+        let json = shown.json().unwrap();
+        let compact: String = json.split_whitespace().collect();
+        assert!(
+            compact.contains(
+                r#""file":[{"name":"messages","contents":[{"name":"any","notice":[null]},{"name":"authorization","info":[null]}]}]"#
+            ),
+            "{json}"
+        );
+        assert!(compact.contains(r#""console":[{"name":"kernel","info":[null]}]"#), "{json}");
+        let xml = xml(&shown);
+        let compact: String = xml.split_whitespace().collect();
+        assert!(
+            compact.contains(
+                "<host><name>192.0.2.9</name><contents><name>any</name><notice/></contents></host>"
+            ),
+            "{xml}"
+        );
+        assert!(compact.contains("<console><name>kernel</name><info/></console>"), "{xml}");
+        for printed in [json, xml] {
+            let lines = structured_lines(&schema, &printed).unwrap().unwrap();
+            let mut read = Node::default();
+            assert_eq!(apply_set_lines(&schema, &mut read, &lines), [], "{lines}");
+            assert_eq!(read, tree, "{lines}");
+        }
+    }
+
     #[test]
     fn what_each_format_prints_loads_back_unchanged() {
         let schema = Arc::new(Schema::shipped().unwrap());

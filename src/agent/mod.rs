@@ -437,11 +437,14 @@ pub fn spawn(
     tasks.push(tokio::spawn(agent.clone().watch_shutdowns()));
     tasks.push(tokio::spawn(agent.clone().save_candidate_regularly()));
     let mut asked = exits.clone();
+    let (stopping, stopped) = tokio::sync::watch::channel(false);
     let stop = async move {
         tokio::select! {
             () = shutdown => {}
             _ = asked.wait_for(Option::is_some) => {}
         }
+        // Streams that never end by themselves would keep the server from stopping.
+        stopping.send_replace(true);
     };
     // Without TCP_NODELAY every small reply waits out the peer's delayed ACK
     // (about 40 ms a command).
@@ -477,7 +480,7 @@ pub fn spawn(
             )
             .add_service(configuration)
             .add_service(
-                SshdServer::new(sshd::SshdService { agent: agent.clone() })
+                SshdServer::new(sshd::SshdService { agent: agent.clone(), stopping: stopped })
                     .max_decoding_message_size(LOGIN_MESSAGE_BYTES),
             )
             .add_optional_service(fault_injection.then(|| FaultServer::from_arc(agent)))

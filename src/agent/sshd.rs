@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
@@ -50,6 +50,8 @@ fn listeners(config: &Node) -> SshListeners {
 /// The `Sshd` service of one agent.
 pub struct SshdService {
     pub agent: Arc<Agent>,
+    /// Set once the agent is stopping: its streams end then.
+    pub stopping: watch::Receiver<bool>,
 }
 
 #[tonic::async_trait]
@@ -62,6 +64,7 @@ impl Sshd for SshdService {
     ) -> Result<Response<Self::WatchListenersStream>, Status> {
         let (tx, rx) = mpsc::channel(1);
         let agent = self.agent.clone();
+        let mut stopping = self.stopping.clone();
         tokio::spawn(async move {
             let mut installed = agent.config().installed();
             let mut sent = None;
@@ -76,6 +79,7 @@ impl Sshd for SshdService {
                 tokio::select! {
                     changed = installed.changed() => if changed.is_err() { return },
                     () = tx.closed() => return,
+                    _ = stopping.wait_for(|stopping| *stopping) => return,
                 }
             }
         });

@@ -10,6 +10,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/reshell/v1/configuration.proto",
         "proto/reshell/v1/fault.proto",
         "proto/reshell/v1/authentication.proto",
+        "proto/reshell/v1/sshd.proto",
     ];
     for file in files {
         println!("cargo:rerun-if-changed={file}");

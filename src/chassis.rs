@@ -1,70 +1,127 @@
-//! Both Routing Engines together: in this process (the embedded chassis that a
-//! plain `reshell` starts) or as two child processes (`reshell chassis`).
+//! Routing Engines wired to their front ends: one RE with its SSH server
+//! (`reshell agent`), and both together, in this process (the embedded
+//! chassis that a plain `reshell` starts) or as two child processes
+//! (`reshell chassis`).
 
 use std::ffi::OsStr;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::agent::{self, AgentOptions, ChassisSecret, Exit};
+use crate::frontends::ssh::{self, AgentLink, SshOptions, SshServer};
 use crate::management;
+pub use crate::shell::Addresses;
 use crate::slot::Slot;
 use anyhow::Context;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::process::Command;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
-/// Where each Routing Engine's agent listens, as far as the shell knows.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Addresses {
-    by_slot: [Option<String>; 2],
-    /// Attach to whichever RE is master, as a management address that
-    /// follows the master would.
-    pub master: bool,
+/// One Routing Engine: its agent, and its SSH server while the agent serves.
+struct Re {
+    agent: AgentOptions,
+    ssh: SshOptions,
 }
 
-impl Addresses {
-    pub fn get(&self, slot: Slot) -> Option<&str> {
-        self.by_slot[slot.number() as usize].as_deref()
-    }
+/// A Routing Engine being served.
+struct Running {
+    agent: JoinHandle<anyhow::Result<Exit>>,
+    ssh: SshServer,
+}
 
-    pub fn set(&mut self, slot: Slot, address: String) {
-        self.by_slot[slot.number() as usize] = Some(address);
+impl Re {
+    /// Starts the agent on `listener`, then its SSH server, which asks the
+    /// agent how to serve; both run until `shutdown` resolves or the RE is
+    /// halted or rebooted.
+    async fn start(
+        &mut self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<Running> {
+        let grpc = listener.local_addr()?;
+        let agent = agent::spawn(listener, self.agent.clone(), shutdown)?;
+        let link = AgentLink {
+            slot: self.agent.slot,
+            grpc,
+            secret: ChassisSecret::open_or_create(&self.agent.secret)?,
+            tls: self.agent.tls.as_ref().map(crate::tls::AgentTls::client).transpose()?,
+        };
+        let ssh = SshServer::start(&self.ssh, link).await?;
+        // A restart serves SSH again where clients last found it.
+        (self.ssh.ssh, self.ssh.netconf) = (ssh.ssh, ssh.netconf);
+        Ok(Running { agent, ssh })
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid address list '{0}': expected re0=ADDR,re1=ADDR[,master]")]
-pub struct InvalidAddresses(String);
+impl Running {
+    /// How the agent ended; its SSH server and the server's connections
+    /// end with it.
+    async fn ended(self) -> anyhow::Result<Exit> {
+        let exit = self.agent.await;
+        self.ssh.stop().await;
+        exit?
+    }
+}
 
-/// `re0=ADDR,re1=ADDR`; either may be left out; `master` anywhere in the
-/// list asks for the master.
-impl FromStr for Addresses {
-    type Err = InvalidAddresses;
+/// How `reshell agent` ended. Its exit status tells them apart, so that
+/// `reshell chassis` starts again an agent that was stopped or killed, and
+/// leaves a halted one down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    Halted,
+    Stopped(crate::shutdown::Signal),
+}
 
-    fn from_str(spec: &str) -> Result<Addresses, InvalidAddresses> {
-        let invalid = || InvalidAddresses(spec.to_owned());
-        let mut addresses = Addresses::default();
-        for part in spec.split(',') {
-            if part.trim() == "master" && !addresses.master {
-                addresses.master = true;
-                continue;
-            }
-            let (slot, address) = part.split_once('=').ok_or_else(invalid)?;
-            let slot: Slot = slot.trim().parse().map_err(|_| invalid())?;
-            if address.trim().is_empty() || addresses.get(slot).is_some() {
-                return Err(invalid());
-            }
-            addresses.set(slot, address.trim().to_owned());
+impl Ended {
+    pub fn exit_status(self) -> u8 {
+        match self {
+            Ended::Halted => 0,
+            Ended::Stopped(signal) => signal.exit_status(),
         }
-        if Slot::ALL.iter().all(|&slot| addresses.get(slot).is_none()) {
-            return Err(invalid());
+    }
+}
+
+/// `reshell agent`: binds, says where, and serves until Ctrl-C, SIGTERM or
+/// a halt; a reboot serves again on the same addresses with the state on disk.
+pub async fn run_agent(listen: SocketAddr, agent: AgentOptions, ssh: SshOptions) -> anyhow::Result<Ended> {
+    let mut listen = listen;
+    let mut re = Re { agent, ssh };
+    loop {
+        let listener =
+            TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+        listen = listener.local_addr()?;
+        let (signalled, signal) = tokio::sync::oneshot::channel();
+        let shutdown = async move {
+            let _ = signalled.send(crate::shutdown::requested().await);
+        };
+        let running = re.start(listener, shutdown).await?;
+        // A reboot is no restart by the chassis.
+        re.agent.restarted_after = None;
+        // Printed once the sockets accept connections: whoever started us waits for them.
+        if let Some(ssh) = running.ssh.ssh {
+            println!("ssh listening on {ssh}");
         }
-        Ok(addresses)
+        if let Some(netconf) = running.ssh.netconf {
+            println!("netconf listening on {netconf}");
+        }
+        println!("listening on {listen}");
+        match running.ended().await? {
+            Exit::Rebooted => println!("rebooting"),
+            Exit::Halted => {
+                println!("halted");
+                return Ok(Ended::Halted);
+            }
+            Exit::Stopped => {
+                let signal = signal.await.unwrap_or(crate::shutdown::Signal::Terminate);
+                return Ok(Ended::Stopped(signal));
+            }
+        }
     }
 }
 
@@ -81,7 +138,7 @@ pub fn secret_file(chassis_dir: &Path) -> PathBuf {
 /// The SSH host key both REs of one chassis present, so that the management
 /// address shows one host whichever RE is master.
 fn host_key_file(chassis_dir: &Path) -> PathBuf {
-    chassis_dir.join(agent::HOST_KEY_FILE)
+    chassis_dir.join(ssh::HOST_KEY_FILE)
 }
 
 /// The mastership lease both REs of one chassis share.
@@ -149,7 +206,7 @@ pub async fn start_embedded(
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
     let (mut ssh, mut netconf) = ([None; 2], [None; 2]);
     for (slot, listener) in Slot::ALL.into_iter().zip(listeners) {
-        let mut options = AgentOptions {
+        let agent = AgentOptions {
             slot,
             peer: bound[slot.other().number() as usize].to_string(),
             state_dir: re_state_dir(state_dir, slot),
@@ -157,20 +214,23 @@ pub async fn start_embedded(
             fault_injection: false,
             secret: secret_file(state_dir),
             tls: None,
-            ssh: management.ssh.map(|_| loopback),
-            netconf: management.netconf.map(|_| loopback),
-            ssh_host_key: host_key_file(state_dir),
             startup_config: startup_config.map(Path::to_path_buf),
-            login_grace_time: agent::LOGIN_GRACE_TIME,
+            login_grace_time: crate::admission::LOGIN_GRACE_TIME,
             restarted_after: None,
         };
+        let ssh_options = SshOptions {
+            ssh: management.ssh.map(|_| loopback),
+            netconf: management.netconf.map(|_| loopback),
+            host_key: host_key_file(state_dir),
+            login_grace_time: crate::admission::LOGIN_GRACE_TIME,
+        };
+        let mut re = Re { agent, ssh: ssh_options };
         let address = bound[slot.number() as usize];
-        let started = agent::spawn(listener, options.clone(), std::future::pending())?;
+        let running = re.start(listener, std::future::pending()).await?;
         let n = slot.number() as usize;
-        (ssh[n], netconf[n]) = (started.ssh, started.netconf);
-        // A reboot serves SSH again where the management address relays.
-        (options.ssh, options.netconf) = (started.ssh, started.netconf);
-        tokio::spawn(serve_until_halted(started.task, address, options));
+        // A reboot serves SSH again there, where the management address relays.
+        (ssh[n], netconf[n]) = (running.ssh.ssh, running.ssh.netconf);
+        tokio::spawn(serve_until_halted(running, address, re));
         addresses.set(slot, address.to_string());
     }
     let grpc = bound.map(|a| a.to_string());
@@ -181,20 +241,16 @@ pub async fn start_embedded(
 
 /// An embedded RE that reboots comes back on its address with its state
 /// on disk; one that halts stays down.
-async fn serve_until_halted(
-    mut server: tokio::task::JoinHandle<anyhow::Result<Exit>>,
-    address: SocketAddr,
-    options: AgentOptions,
-) {
-    while let Ok(Ok(Exit::Rebooted)) = server.await {
+async fn serve_until_halted(mut running: Running, address: SocketAddr, mut re: Re) {
+    while let Ok(Exit::Rebooted) = running.ended().await {
         let restarted = match TcpListener::bind(address).await {
-            Ok(listener) => agent::spawn(listener, options.clone(), std::future::pending()).map(|s| s.task),
+            Ok(listener) => re.start(listener, std::future::pending()).await,
             Err(e) => Err(e.into()),
         };
-        server = match restarted {
-            Ok(server) => server,
+        running = match restarted {
+            Ok(running) => running,
             Err(e) => {
-                eprintln!("{}: cannot restart after reboot: {e:#}", options.slot);
+                eprintln!("{}: cannot restart after reboot: {e:#}", re.agent.slot);
                 return;
             }
         };
@@ -421,19 +477,5 @@ mod tests {
         assert_eq!(ending(42, killed), "agent (PID 42) terminated by signal number 9!");
         let failed = std::process::ExitStatus::from_raw(1 << 8);
         assert_eq!(ending(42, failed), "agent (PID 42) exited with status=1");
-    }
-
-    #[test]
-    fn an_address_list_names_slots_and_may_ask_for_the_master() {
-        let both: Addresses = "re0=a:1,re1=b:2".parse().unwrap();
-        assert_eq!(
-            (both.get(Slot::RE0), both.get(Slot::RE1), both.master),
-            (Some("a:1"), Some("b:2"), false)
-        );
-        let master: Addresses = "master,re1=b:2".parse().unwrap();
-        assert_eq!((master.get(Slot::RE0), master.get(Slot::RE1), master.master), (None, Some("b:2"), true));
-        for bad in ["master", "re0=a,re0=b", "re2=a", "re0=", "a:1", "re0=a,master,master"] {
-            assert!(bad.parse::<Addresses>().is_err(), "{bad}");
-        }
     }
 }

@@ -1,11 +1,13 @@
 //! reshell: a Junos-style CLI for a router with two Routing Engines, and the
 //! per-RE agents it talks to over gRPC.
 
+pub mod admission;
 pub mod agent;
 pub mod chassis;
 pub mod config;
 pub mod durable;
 pub mod fault;
+pub mod frontends;
 #[doc(hidden)]
 pub mod fuzz_targets;
 pub mod grammar;

@@ -6,10 +6,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use reshell::admission::LOGIN_GRACE_TIME;
 use reshell::agent::{self, AgentOptions, ChassisSecret};
-use reshell::chassis::{self, Addresses, Management};
+use reshell::chassis::{self, Management};
 use reshell::fault;
-use reshell::shell::{self, BatchOptions, Credentials, ShellOptions};
+use reshell::frontends::ssh::{self, SshOptions};
+use reshell::shell::{self, Addresses, BatchOptions, Credentials, ShellOptions};
 use reshell::slot::Slot;
 use reshell::tls::{self, AgentTls};
 
@@ -225,7 +227,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             agent::check_exposure(listen, tls.is_some(), insecure)?;
             let secret = secret.unwrap_or_else(|| chassis::secret_file(&state_dir));
-            let ssh_host_key = ssh_host_key.unwrap_or_else(|| state_dir.join(agent::HOST_KEY_FILE));
+            let login_grace_time = login_grace_time.map_or(LOGIN_GRACE_TIME, std::time::Duration::from_secs);
+            let ssh = SshOptions {
+                ssh: Some(ssh_listen),
+                netconf: Some(netconf_listen),
+                host_key: ssh_host_key.unwrap_or_else(|| state_dir.join(ssh::HOST_KEY_FILE)),
+                login_grace_time,
+            };
             let options = AgentOptions {
                 slot,
                 peer,
@@ -234,15 +242,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 fault_injection,
                 secret,
                 tls,
-                ssh: Some(ssh_listen),
-                netconf: Some(netconf_listen),
-                ssh_host_key,
                 startup_config,
-                login_grace_time: login_grace_time
-                    .map_or(agent::LOGIN_GRACE_TIME, std::time::Duration::from_secs),
+                login_grace_time,
                 restarted_after,
             };
-            let ended = rt.block_on(agent::run(listen, options))?;
+            let ended = rt.block_on(chassis::run_agent(listen, options, ssh))?;
             Ok(ExitCode::from(ended.exit_status()))
         }
         Some(Run::Chassis { state_dir, fault_injection, ssh_listen, netconf_listen, startup_config }) => {
@@ -266,21 +270,33 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         None => {
-            let state_dir = match cli.state_dir {
-                Some(dir) => dir,
-                None => default_state_dir()?,
+            let mut credentials = Credentials {
+                user: cli.user.unwrap_or_else(os_user),
+                password: password(),
+                console: cli.secret.as_deref().map(console_secret).transpose()?,
+                ..Credentials::default()
+            };
+            let addresses = match cli.connect {
+                Some(addresses) => addresses,
+                None => {
+                    let state_dir = match cli.state_dir {
+                        Some(dir) => dir,
+                        None => default_state_dir()?,
+                    };
+                    let management = Management { ssh: cli.ssh_listen, netconf: cli.netconf_listen };
+                    let (addresses, secret) = rt.block_on(chassis::start_embedded(
+                        &state_dir,
+                        management,
+                        cli.startup_config.as_deref(),
+                    ))?;
+                    // The chassis runs in this process: its shell is at the console.
+                    credentials.console = Some(secret);
+                    addresses
+                }
             };
             let options = ShellOptions {
-                state_dir,
-                connect: cli.connect,
-                management: Management { ssh: cli.ssh_listen, netconf: cli.netconf_listen },
-                startup_config: cli.startup_config,
-                credentials: Credentials {
-                    user: cli.user.unwrap_or_else(os_user),
-                    password: password(),
-                    console: cli.secret.as_deref().map(console_secret).transpose()?,
-                    ..Credentials::default()
-                },
+                addresses,
+                credentials,
                 tls: cli.tls_ca.as_deref().map(tls::client).transpose()?,
                 commands: cli.commands,
                 file: cli.file,

@@ -79,7 +79,7 @@ pub async fn serve(listener: TcpListener, engines: [Engine; 2], secret: ChassisS
     loop {
         let Ok((client, _)) = listener.accept().await else {
             // Out of descriptors, say: wait for some to be given back.
-            tokio::time::sleep(crate::agent::ACCEPT_BACKOFF).await;
+            tokio::time::sleep(crate::admission::ACCEPT_BACKOFF).await;
             continue;
         };
         // Beyond the limit a connection is closed at once, as sshd's

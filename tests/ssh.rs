@@ -331,3 +331,63 @@ fn root_logs_in_over_ssh_only_where_root_login_allows() {
     let log = common::connected_commands(&spec, &["show log messages | match ROOT"]);
     assert!(log.stdout.contains("sshd: ROOT LOGIN REFUSED FROM 127.0.0.1"), "{}", log.stdout);
 }
+
+#[test]
+fn the_embedded_chassis_serves_ssh_from_the_master() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::startup_config_with("system {\n    services {\n        ssh;\n    }\n}\n");
+    // A batch shell that waits on its input keeps the chassis running.
+    let mut shell = Process::spawn(
+        reshell()
+            .arg("--state-dir")
+            .arg(dir.path())
+            .arg("--startup-config")
+            .arg(&config)
+            .args(["--ssh-listen", "127.0.0.1:0"])
+            .stdin(std::process::Stdio::piped()),
+    );
+    let management = shell.wait_for("ssh listening on ");
+    let reply = Ssh::new(dir.path()).exec(&management, "show version | match Hostname");
+    assert_eq!(reply, Ok(Reply { output: "Hostname: re0\n".into(), exit_status: Some(0) }));
+    shell.send("show version | match Hostname");
+    drop(shell.child.stdin.take());
+    assert!(shell.wait_exit().is_some_and(|status| status.success()));
+}
+
+#[test]
+fn the_ssh_servers_service_is_for_the_chassis_alone() {
+    use reshell::proto::authentication_client::AuthenticationClient;
+    use reshell::proto::sshd_client::SshdClient;
+    use reshell::proto::{AdmitRequest, LogRequest, LoginRequest, SshAuthenticateRequest};
+    use tonic::Code;
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, s0, _s1, _) = chassis(dir.path(), true);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let channel = rt
+        .block_on(tonic::transport::Endpoint::from_shared(format!("http://{}", s0.grpc)).unwrap().connect())
+        .unwrap();
+    let login = LoginRequest { user: "lab".into(), password: Some(PASSWORD.into()), console: None };
+    let token =
+        rt.block_on(AuthenticationClient::new(channel.clone()).login(login)).unwrap().into_inner().token;
+    // Not even a super-user may mint logins, check passwords or write the
+    // log as the SSH server does.
+    fn with<T>(token: Option<&str>, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        if let Some(token) = token {
+            request.metadata_mut().insert(reshell::agent::TOKEN_KEY, token.parse().unwrap());
+        }
+        request
+    }
+    for token in [None, Some(token.as_str())] {
+        let expected = if token.is_some() { Code::PermissionDenied } else { Code::Unauthenticated };
+        let sshd = SshdClient::new(channel.clone());
+        let admit = AdmitRequest { user: "eve".into(), class: "super-user".into(), ..Default::default() };
+        let opened = rt.block_on(sshd.clone().open_session(with(token, admit)));
+        assert_eq!(opened.unwrap_err().code(), expected);
+        let check =
+            SshAuthenticateRequest { user: "lab".into(), password: "x".into(), from: "192.0.2.1:22".into() };
+        assert_eq!(rt.block_on(sshd.clone().authenticate(with(token, check))).unwrap_err().code(), expected);
+        let line = LogRequest { process: "sshd".into(), text: "forged".into() };
+        assert_eq!(rt.block_on(sshd.clone().log(with(token, line))).unwrap_err().code(), expected);
+    }
+}

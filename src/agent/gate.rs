@@ -18,7 +18,7 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 use tonic::transport::server::{Connected, TcpConnectInfo};
 
-use super::admission::{Graced, Place};
+use crate::admission::{Graced, Place};
 
 /// Connections not logged in yet, held at once.
 pub const STARTUPS: usize = 256;

@@ -1,7 +1,6 @@
 //! One Routing Engine: its identity and role, its view of the chassis, and the
 //! gRPC services through which shells and the other Routing Engine reach it.
 
-mod admission;
 mod auth;
 mod configuration;
 mod daemons;
@@ -22,7 +21,7 @@ mod retry;
 mod service;
 mod sessions;
 mod snapshot;
-mod ssh;
+mod sshd;
 mod synchronize;
 mod syslog;
 mod transfer;
@@ -49,14 +48,13 @@ use crate::proto::fault_server::FaultServer;
 use crate::proto::peer_client::PeerClient;
 use crate::proto::peer_server::PeerServer;
 use crate::proto::routing_engine_server::RoutingEngineServer;
+use crate::proto::sshd_server::SshdServer;
 use crate::proto::{MastershipState, RouteEngine};
 use crate::slot::Slot;
-pub use admission::LOGIN_GRACE_TIME;
 pub use auth::{CHASSIS_KEY, ChassisCredential, ChassisSecret, LoginError, TOKEN_KEY};
 pub use configuration::SESSION_KEY;
 use host::CpuHistory;
 pub use power::Exit;
-pub use ssh::{ACCEPT_BACKOFF, HOST_KEY_FILE};
 
 /// What an agent needs to know at start.
 #[derive(Debug, Clone)]
@@ -75,26 +73,13 @@ pub struct AgentOptions {
     pub secret: PathBuf,
     /// Serve (and reach the peer) over TLS.
     pub tls: Option<crate::tls::AgentTls>,
-    /// Where to serve the CLI over SSH, and NETCONF over SSH.
-    pub ssh: Option<SocketAddr>,
-    pub netconf: Option<SocketAddr>,
-    /// The SSH host key, made at the first start if missing.
-    pub ssh_host_key: PathBuf,
     /// Committed with the factory default when the state dir is new.
     pub startup_config: Option<PathBuf>,
-    /// How long an SSH or gRPC connection may take to log in.
+    /// How long a gRPC connection may take to log in.
     pub login_grace_time: Duration,
     /// How the agent this one replaces ended, when `reshell chassis`
     /// started this one after the other was killed or crashed.
     pub restarted_after: Option<String>,
-}
-
-/// A Routing Engine being served: the task that ends with it, and where its
-/// SSH listeners were bound.
-pub struct Started {
-    pub task: JoinHandle<anyhow::Result<Exit>>,
-    pub ssh: Option<SocketAddr>,
-    pub netconf: Option<SocketAddr>,
 }
 
 /// Password checks an agent runs at once.
@@ -343,26 +328,6 @@ impl Agent {
         }
     }
 
-    /// Whether an SSH listener's service is in the committed configuration.
-    fn serves(&self, port: ssh::Port) -> bool {
-        self.config().effective().descend(port.service().iter().copied()).is_some()
-    }
-
-    /// The limits of an SSH listener's service as committed; `None` while
-    /// the service is not configured.
-    fn ssh_limits(&self, port: ssh::Port) -> Option<admission::Limits> {
-        let config = self.config();
-        let service = config.effective().descend(port.service().iter().copied())?;
-        let limit = |name: &str| {
-            service.child(name).and_then(|n| n.values.first()).and_then(|v| v.parse::<usize>().ok())
-        };
-        let defaults = admission::Limits::default();
-        Some(admission::Limits {
-            connections: limit("connection-limit").unwrap_or(defaults.connections),
-            per_minute: limit("rate-limit").unwrap_or(defaults.per_minute),
-        })
-    }
-
     /// A value of the effective configuration, by its keys.
     fn committed(&self, keys: &[&str]) -> Option<String> {
         self.config().effective().descend(keys.iter().copied())?.values.first().cloned()
@@ -429,7 +394,7 @@ pub fn spawn(
     listener: TcpListener,
     options: AgentOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<Started> {
+) -> anyhow::Result<JoinHandle<anyhow::Result<Exit>>> {
     // The RE's state (configurations, secrets, logs) is its own.
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     std::fs::create_dir_all(&options.state_dir)
@@ -472,15 +437,17 @@ pub fn spawn(
     tasks.push(tokio::spawn(agent.clone().watch_shutdowns()));
     tasks.push(tokio::spawn(agent.clone().save_candidate_regularly()));
     let mut asked = exits.clone();
+    let (stopping, stopped) = tokio::sync::watch::channel(false);
     let stop = async move {
         tokio::select! {
             () = shutdown => {}
             _ = asked.wait_for(Option::is_some) => {}
         }
+        // Streams that never end by themselves would keep the server from stopping.
+        stopping.send_replace(true);
     };
     // Without TCP_NODELAY every small reply waits out the peer's delayed ACK
     // (about 40 ms a command).
-    let grpc = listener.local_addr()?;
     let gate = gate::Gate::default();
     let grace = options.login_grace_time;
     let incoming = TcpIncoming::from(listener)
@@ -488,21 +455,6 @@ pub fn spawn(
         .map(move |accepted| accepted.map(|stream| gate.admit(stream, grace)));
     let owner = agent.clone();
     let guard = auth::Guard(agent.authority.clone());
-    let (mut ssh, mut netconf) = (None, None);
-    if options.ssh.is_some() || options.netconf.is_some() {
-        let key = ssh::host_key(&options.ssh_host_key)?;
-        let client_tls = options.tls.as_ref().map(crate::tls::AgentTls::client).transpose()?;
-        let service =
-            Arc::new(ssh::SshService::new(agent.clone(), key, grpc, client_tls, options.login_grace_time));
-        for (address, kind, bound) in
-            [(options.ssh, ssh::Port::Ssh, &mut ssh), (options.netconf, ssh::Port::Netconf, &mut netconf)]
-        {
-            let Some(address) = address else { continue };
-            let listener = ssh::bind(address)?;
-            *bound = Some(listener.local_addr()?);
-            tasks.push(tokio::spawn(service.clone().serve(listener, kind)));
-        }
-    }
     let mut server = Server::builder()
         .max_concurrent_streams(STREAMS)
         .http2_keepalive_interval(Some(HTTP2_KEEPALIVE_INTERVAL))
@@ -527,12 +479,15 @@ pub fn spawn(
                     .max_encoding_message_size(crate::MAX_MESSAGE_BYTES),
             )
             .add_service(configuration)
+            .add_service(
+                SshdServer::new(sshd::SshdService { agent: agent.clone(), stopping: stopped })
+                    .max_decoding_message_size(LOGIN_MESSAGE_BYTES),
+            )
             .add_optional_service(fault_injection.then(|| FaultServer::from_arc(agent)))
             .serve_with_incoming_shutdown(incoming, stop)
             .await
             .context("gRPC server failed");
         tasks.iter().for_each(JoinHandle::abort);
-        // Their listeners are closed once they are gone: a reboot binds the same ports.
         for task in tasks {
             let _ = task.await;
         }
@@ -544,7 +499,7 @@ pub fn spawn(
         let exit = *exits.borrow();
         Ok(exit.unwrap_or(Exit::Stopped))
     });
-    Ok(Started { task, ssh, netconf })
+    Ok(task)
 }
 
 /// Asks for SIGTERM (a graceful stop) when the process that started this
@@ -577,61 +532,4 @@ pub fn check_exposure(listen: SocketAddr, tls: bool, insecure: bool) -> anyhow::
         "warning: serving {listen} without TLS: logins and everything else cross the network in the clear"
     );
     Ok(())
-}
-
-/// How `reshell agent` ended. Its exit status tells them apart, so that
-/// `reshell chassis` starts again an agent that was stopped or killed, and
-/// leaves a halted one down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ended {
-    Halted,
-    Stopped(crate::shutdown::Signal),
-}
-
-impl Ended {
-    pub fn exit_status(self) -> u8 {
-        match self {
-            Ended::Halted => 0,
-            Ended::Stopped(signal) => signal.exit_status(),
-        }
-    }
-}
-
-/// `reshell agent`: binds, says where, and serves until Ctrl-C, SIGTERM or
-/// a halt; a reboot serves again on the same address with the state on disk.
-pub async fn run(listen: SocketAddr, options: AgentOptions) -> anyhow::Result<Ended> {
-    let mut listen = listen;
-    let mut options = options;
-    loop {
-        let listener =
-            TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-        listen = listener.local_addr()?;
-        let (signalled, signal) = tokio::sync::oneshot::channel();
-        let shutdown = async move {
-            let _ = signalled.send(crate::shutdown::requested().await);
-        };
-        let started = spawn(listener, options.clone(), shutdown)?;
-        // A reboot serves again where clients last found us, and is no restart by the chassis.
-        (options.ssh, options.netconf) = (started.ssh, started.netconf);
-        options.restarted_after = None;
-        // Printed once the sockets accept connections: whoever started us waits for them.
-        if let Some(ssh) = started.ssh {
-            println!("ssh listening on {ssh}");
-        }
-        if let Some(netconf) = started.netconf {
-            println!("netconf listening on {netconf}");
-        }
-        println!("listening on {listen}");
-        match started.task.await?? {
-            Exit::Rebooted => println!("rebooting"),
-            Exit::Halted => {
-                println!("halted");
-                return Ok(Ended::Halted);
-            }
-            Exit::Stopped => {
-                let signal = signal.await.unwrap_or(crate::shutdown::Signal::Terminate);
-                return Ok(Ended::Stopped(signal));
-            }
-        }
-    }
 }

@@ -2,6 +2,7 @@
 //! terminal; the REPL and the batch runner are front ends that feed it lines
 //! and print what it returns, so a command behaves the same in each.
 
+mod addresses;
 mod batch;
 mod bulletin;
 pub mod channel;
@@ -31,13 +32,13 @@ use tokio::runtime::Handle;
 use tonic::transport::ClientTlsConfig;
 
 use crate::agent::ChassisSecret;
-use crate::chassis::Addresses;
 use crate::config::schema::Schema;
 use crate::grammar::{Grammar, Language, ParseError, Parsed};
 use crate::permissions::Permissions;
 pub use crate::proto::load_request::Action as LoadAction;
 use crate::proto::{Identity, LoginReply, MastershipState};
 use crate::slot::Slot;
+pub use addresses::{Addresses, InvalidAddresses};
 pub use batch::BatchOptions;
 use bulletin::Bulletin;
 use client::{AgentClient, ClientError, Interrupt};
@@ -53,14 +54,8 @@ pub use view::{Element, View, element_xml, escape_xml, to_json};
 /// How the shell was asked to run.
 #[derive(Debug, Clone)]
 pub struct ShellOptions {
-    /// Where the embedded chassis keeps its state (ignored with `connect`).
-    pub state_dir: PathBuf,
-    /// Running agents to attach to instead of starting an embedded chassis.
-    pub connect: Option<Addresses>,
-    /// The embedded chassis's management addresses, if it serves them.
-    pub management: crate::chassis::Management,
-    /// What the embedded chassis commits when its state dir is new.
-    pub startup_config: Option<PathBuf>,
+    /// The agents to attach to.
+    pub addresses: Addresses,
     pub credentials: Credentials,
     /// Reach the agents over TLS, checking them with this.
     pub tls: Option<ClientTlsConfig>,
@@ -93,26 +88,12 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-/// Starts (or attaches to) the chassis and runs the REPL or the batch runner.
+/// Attaches to the agents and runs the REPL or the batch runner.
 pub fn run(rt: &Handle, options: ShellOptions) -> anyhow::Result<ExitCode> {
     let mut credentials = options.credentials.clone();
-    let addresses = match &options.connect {
-        Some(addresses) => addresses.clone(),
-        None => {
-            let chassis = &options.state_dir;
-            let (addresses, secret) = rt.block_on(crate::chassis::start_embedded(
-                chassis,
-                options.management,
-                options.startup_config.as_deref(),
-            ))?;
-            // The chassis runs in this process: its shell is at the console.
-            credentials.console = Some(secret);
-            addresses
-        }
-    };
     let stdin_is_terminal = std::io::IsTerminal::is_terminal(&std::io::stdin());
     let mut engine = loop {
-        match Engine::connect(rt.clone(), &credentials, addresses.clone(), options.tls.clone()) {
+        match Engine::connect(rt.clone(), &credentials, options.addresses.clone(), options.tls.clone()) {
             Ok(engine) => break engine,
             // Asked once, on a terminal, as a router's login asks.
             Err(e) if stdin_is_terminal && credentials.password.is_none() && needs_password(&e) => {

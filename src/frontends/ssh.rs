@@ -1,14 +1,16 @@
-//! The Routing Engine's SSH server: the CLI for operators and scripts, and the
-//! `netconf` subsystem for automation. Each listener is bound for the agent's
-//! life but serves only while its service is in this RE's committed
+//! A Routing Engine's SSH server: the CLI for operators and scripts, and the
+//! `netconf` subsystem for automation. Each listener is bound for the RE's
+//! life but serves only while its service is in the RE's committed
 //! configuration (`system services ssh`, `system services netconf ssh`), as
-//! a router's sshd runs only while configured. A session is a client of this
-//! agent like any shell: it logs in over gRPC with the password the SSH
-//! client gave, so the agent authorizes it as it does every caller.
+//! a router's sshd runs only while configured. The server is a client of its
+//! RE's agent like any shell: it learns the listeners' settings and checks
+//! passwords over gRPC (the `Sshd` service, with the chassis secret), and
+//! each session logs in there, so the agent authorizes it as it does every
+//! caller.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -19,14 +21,21 @@ use russh::server::{Auth, Msg, Session};
 use russh::{Channel, ChannelId, ChannelOpenFailure, MethodKind, MethodSet};
 use tokio::net::TcpListener;
 use tokio::runtime::Handle;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::ClientTlsConfig;
 
-use super::admission::{Admission, Graced, Ticket};
-use super::retry::RetryOptions;
-use super::{Agent, auth};
-use crate::chassis::Addresses;
+use crate::admission::{ACCEPT_BACKOFF, Admission, Graced, Limits, Ticket};
+use crate::agent::{ChassisCredential, ChassisSecret};
+use crate::proto::ssh_authenticate_reply::Outcome;
+use crate::proto::sshd_client::SshdClient;
+use crate::proto::{
+    AdmitRequest, LogRequest, SshAuthenticateRequest, SshListener, SshListeners, WatchListenersRequest,
+};
 use crate::shell::channel::{self, SharedSize, Terminal, Typed};
-use crate::shell::{Credentials, Engine, TerminalSize};
+use crate::shell::{Addresses, Credentials, Engine, TerminalSize};
+use crate::slot::Slot;
 
 /// Which of the two SSH ports a connection came in on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,17 +47,15 @@ pub enum Port {
 }
 
 impl Port {
-    /// The service statement that turns the listener on.
-    pub fn service(self) -> &'static [&'static str] {
-        match self {
-            Port::Ssh => &["system", "services", "ssh"],
-            Port::Netconf => &["system", "services", "netconf", "ssh"],
-        }
+    /// The listener's settings, if its service is configured.
+    fn serving(self, listeners: &SshListeners) -> Option<&SshListener> {
+        let listener = match self {
+            Port::Ssh => listeners.ssh.as_ref(),
+            Port::Netconf => listeners.netconf.as_ref(),
+        };
+        listener.filter(|listener| listener.serving)
     }
 }
-
-/// How long a listener waits after a failed accept before trying again.
-pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// The host key's file name, in a standalone RE's state dir or beside a
 /// chassis's REs (one key for both, so that a client of the management
@@ -67,6 +74,99 @@ const INACTIVITY: Duration = Duration::from_secs(24 * 60 * 60);
 /// agent hold, well above what an operator or a tool opens.
 pub const SESSIONS_PER_USER: usize = 8;
 
+/// How long the server waits for its agent's first answer before giving up
+/// at start, and between attempts to reach it again later.
+const AGENT_WAIT: Duration = Duration::from_secs(10);
+const AGENT_RETRY: Duration = Duration::from_millis(200);
+
+/// Where and how an RE serves SSH.
+#[derive(Debug, Clone)]
+pub struct SshOptions {
+    /// Where to serve the CLI (and the netconf subsystem), and NETCONF.
+    pub ssh: Option<SocketAddr>,
+    pub netconf: Option<SocketAddr>,
+    /// The host key, made at the first start if missing.
+    pub host_key: PathBuf,
+    /// How long a connection may take to log in, at most.
+    pub login_grace_time: Duration,
+}
+
+/// The agent an SSH server serves for, and how to reach it.
+#[derive(Clone)]
+pub struct AgentLink {
+    pub slot: Slot,
+    /// Its gRPC address.
+    pub grpc: SocketAddr,
+    pub secret: ChassisSecret,
+    pub tls: Option<ClientTlsConfig>,
+}
+
+/// An RE's SSH server, serving until stopped or dropped.
+pub struct SshServer {
+    /// Where its listeners were bound.
+    pub ssh: Option<SocketAddr>,
+    pub netconf: Option<SocketAddr>,
+    /// The listeners and, under them, their connections.
+    tasks: JoinSet<()>,
+}
+
+impl SshServer {
+    /// Binds the listeners `options` asks for and serves them for `agent`,
+    /// once it has said how (within [`AGENT_WAIT`]).
+    pub async fn start(options: &SshOptions, agent: AgentLink) -> anyhow::Result<SshServer> {
+        let mut server = SshServer { ssh: None, netconf: None, tasks: JoinSet::new() };
+        if options.ssh.is_none() && options.netconf.is_none() {
+            return Ok(server);
+        }
+        let key = host_key(&options.host_key)?;
+        let service = SshService::new(agent, key, options.login_grace_time)?;
+        let (found, mut listeners) = watch::channel(None);
+        server.tasks.spawn(follow(service.client.clone(), found));
+        let answered = tokio::time::timeout(AGENT_WAIT, listeners.wait_for(Option::is_some))
+            .await
+            .is_ok_and(|r| r.is_ok());
+        if !answered {
+            anyhow::bail!("the agent at {} does not answer its SSH server", service.grpc);
+        }
+        let service = Arc::new(SshService { listeners, ..service });
+        for (address, kind) in [(options.ssh, Port::Ssh), (options.netconf, Port::Netconf)] {
+            let Some(address) = address else { continue };
+            let listener = bind(address)?;
+            let bound = Some(listener.local_addr()?);
+            match kind {
+                Port::Ssh => server.ssh = bound,
+                Port::Netconf => server.netconf = bound,
+            }
+            server.tasks.spawn(service.clone().serve(listener, kind));
+        }
+        Ok(server)
+    }
+
+    /// Stops serving: the listeners are closed and their connections end
+    /// once this returns, so a restarted RE may bind the same ports.
+    pub async fn stop(mut self) {
+        self.tasks.shutdown().await;
+    }
+}
+
+/// Keeps `found` up to date with the listeners' settings as the agent
+/// commits them; `None` while the agent does not answer, which serves
+/// nothing.
+async fn follow(mut client: Client, found: watch::Sender<Option<SshListeners>>) {
+    loop {
+        if let Ok(reply) = client.watch_listeners(WatchListenersRequest {}).await {
+            let mut settings = reply.into_inner();
+            while let Ok(Some(now)) = settings.message().await {
+                found.send_replace(Some(now));
+            }
+        }
+        found.send_replace(None);
+        tokio::time::sleep(AGENT_RETRY).await;
+    }
+}
+
+type Client = SshdClient<InterceptedService<tonic::transport::Channel, ChassisCredential>>;
+
 /// The Ed25519 host key at `path`, made at the first start (readable by its
 /// owner only) so that clients see the same key across restarts.
 pub fn host_key(path: &Path) -> anyhow::Result<PrivateKey> {
@@ -82,9 +182,13 @@ pub fn host_key(path: &Path) -> anyhow::Result<PrivateKey> {
     PrivateKey::from_openssh(&text).with_context(|| format!("{} holds no host key", path.display()))
 }
 
-/// What every connection of one agent shares.
-pub struct SshService {
-    agent: Arc<Agent>,
+/// What every connection of one server shares.
+struct SshService {
+    slot: Slot,
+    /// The agent's `Sshd` service.
+    client: Client,
+    /// The listeners' settings as the agent last said.
+    listeners: watch::Receiver<Option<SshListeners>>,
     /// The SSH server's settings and host key.
     config: Arc<russh::server::Config>,
     /// Where the agent's gRPC server listens: sessions log in there.
@@ -104,13 +208,7 @@ pub struct SshService {
 }
 
 impl SshService {
-    pub fn new(
-        agent: Arc<Agent>,
-        key: PrivateKey,
-        grpc: SocketAddr,
-        tls: Option<ClientTlsConfig>,
-        grace: Duration,
-    ) -> SshService {
+    fn new(agent: AgentLink, key: PrivateKey, grace: Duration) -> anyhow::Result<SshService> {
         let config = russh::server::Config {
             server_id: russh::SshId::Standard(concat!("SSH-2.0-reshell_", env!("CARGO_PKG_VERSION")).into()),
             methods: MethodSet::from(&[MethodKind::Password, MethodKind::KeyboardInteractive][..]),
@@ -123,22 +221,40 @@ impl SshService {
             ..Default::default()
         };
         // Bound to every address, the agent is reached on this host's own.
-        let grpc = match grpc.ip() {
-            ip if ip.is_unspecified() && ip.is_ipv4() => SocketAddr::from(([127, 0, 0, 1], grpc.port())),
-            ip if ip.is_unspecified() => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, grpc.port())),
-            _ => grpc,
+        let grpc = match agent.grpc.ip() {
+            ip if ip.is_unspecified() && ip.is_ipv4() => {
+                SocketAddr::from(([127, 0, 0, 1], agent.grpc.port()))
+            }
+            ip if ip.is_unspecified() => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, agent.grpc.port())),
+            _ => agent.grpc,
         };
-        SshService {
-            agent,
+        let endpoint = crate::tls::endpoint(&grpc.to_string(), agent.tls.as_ref())
+            .with_context(|| format!("invalid agent address {grpc}"))?;
+        let client = SshdClient::with_interceptor(endpoint.connect_lazy(), agent.secret.credential());
+        Ok(SshService {
+            slot: agent.slot,
+            client,
+            listeners: watch::channel(None).1,
             config: Arc::new(config),
             grpc,
-            tls,
+            tls: agent.tls,
             rt: Handle::current(),
             last_session_id: std::sync::atomic::AtomicU32::new(0),
             admission: Default::default(),
             grace,
             sessions: Arc::default(),
-        }
+        })
+    }
+
+    /// A line in the RE's /var/log/messages; lost if the agent does not answer.
+    async fn log(&self, process: &str, text: String) {
+        let request = LogRequest { process: process.to_owned(), text };
+        let _ = self.client.clone().log(request).await;
+    }
+
+    /// Whether `port`'s service is configured.
+    fn serves(&self, port: Port) -> bool {
+        self.listeners.borrow().as_ref().and_then(|listeners| port.serving(listeners)).is_some()
     }
 
     /// A place for one more session of `user`, if they have fewer than
@@ -166,14 +282,23 @@ impl SshService {
                 continue;
             };
             while connections.try_join_next().is_some() {}
-            let Some(limits) = self.agent.ssh_limits(kind) else { continue };
+            let (limits, login_time) = {
+                let listeners = self.listeners.borrow();
+                let Some(listeners) = listeners.as_ref() else { continue };
+                let Some(listener) = kind.serving(listeners) else { continue };
+                let limits = Limits {
+                    connections: listener.connection_limit as usize,
+                    per_minute: listener.rate_limit as usize,
+                };
+                (limits, Duration::from_secs(listeners.login_seconds.into()))
+            };
             let draw = getrandom::u32().unwrap_or(0);
             let Some(ticket) = self.admission[kind as usize].admit(limits, Instant::now(), draw) else {
                 continue;
             };
             let _ = stream.set_nodelay(true);
-            // `retry-options maximum-time`, within the agent's own bound.
-            let grace = self.grace.min(RetryOptions::of(self.agent.config().effective()).maximum_time);
+            // `retry-options maximum-time`, within the server's own bound.
+            let grace = self.grace.min(login_time);
             let stream = Graced::new(stream, ticket.clone(), grace);
             let connection = Connection {
                 service: self.clone(),
@@ -246,7 +371,8 @@ struct Login {
     /// stop answering, as it does with the password it was started with.
     password: String,
     class: String,
-    permissions: crate::permissions::Permissions,
+    /// The class's permission flags by their Junos names.
+    permissions: Vec<String>,
 }
 
 /// What a session channel runs.
@@ -257,49 +383,44 @@ enum Program {
 }
 
 impl Connection {
-    /// Checks the password as every login is checked (root only where
-    /// `system services ssh root-login` allows it); after `retry-options
-    /// tries-before-disconnect` failures the connection is closed, no sooner
-    /// than `minimum-time` after it opened, as Junos's sshd does.
+    /// Has the agent check the password as every login is checked (root
+    /// only where `system services ssh root-login` allows it); after
+    /// `retry-options tries-before-disconnect` refusals the connection is
+    /// closed, no sooner than `minimum-time` after it opened, as Junos's
+    /// sshd does. An agent that does not answer lets nobody in.
     async fn authenticate(&mut self, user: &str, password: &str) -> Result<Auth, russh::Error> {
-        let agent = &self.service.agent;
-        let from = auth::from_text(Some(self.from));
-        let user_name = user.escape_debug();
-        let root_refused = user == "root"
-            && agent
-                .committed(&["system", "services", "ssh", "root-login"])
-                .is_some_and(|how| how == "deny" || how == "deny-password");
-        let checked = if root_refused {
-            agent.log_message("sshd", &format!("ROOT LOGIN REFUSED FROM {}", self.from.ip()));
-            Err(RetryOptions::of(agent.config().effective()))
-        } else {
-            agent
-                .authenticate(user, Some(password.to_owned()), false, &from, "sshd")
-                .await
-                .map_err(|r| r.options)
+        let request = SshAuthenticateRequest {
+            user: user.to_owned(),
+            password: password.to_owned(),
+            from: self.from.to_string(),
         };
-        match checked {
-            Ok((class, permissions)) => {
-                self.login =
-                    Some(Login { user: user.to_owned(), password: password.to_owned(), class, permissions });
-                agent.log_message("sshd", &format!("Accepted password for {user_name} from {}", self.from));
+        let answer = self.service.client.clone().authenticate(request).await;
+        match answer.ok().and_then(|reply| reply.into_inner().outcome) {
+            Some(Outcome::Granted(granted)) => {
+                self.login = Some(Login {
+                    user: user.to_owned(),
+                    password: password.to_owned(),
+                    class: granted.class,
+                    permissions: granted.permissions,
+                });
                 Ok(Auth::Accept)
             }
-            Err(options) => {
-                agent.log_message("sshd", &format!("Failed password for {user_name} from {}", self.from));
+            Some(Outcome::Refused(options)) => {
                 self.failures += 1;
                 if self.failures < options.tries_before_disconnect {
                     return Ok(Auth::reject());
                 }
-                tokio::time::sleep_until((self.opened + options.minimum_time).into()).await;
+                let minimum = Duration::from_secs(options.minimum_seconds.into());
+                tokio::time::sleep_until((self.opened + minimum).into()).await;
                 Err(russh::Error::Disconnect)
             }
+            None => Err(russh::Error::Disconnect),
         }
     }
 
     /// Starts the channel's program on a thread of its own: the shell engine
     /// blocks on its calls to the agent, which the runtime must not.
-    fn start(&mut self, channel: ChannelId, program: Program, session: &mut Session) -> bool {
+    async fn start(&mut self, channel: ChannelId, program: Program, session: &mut Session) -> bool {
         let (Some(state), Some(login)) = (self.channels.get_mut(&channel), self.login.clone()) else {
             return false;
         };
@@ -310,14 +431,14 @@ impl Connection {
         let id = service.last_session_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         // Logged in here, where the client's address is known; a session a
         // channel of its own, ended with it.
-        let principal = auth::Principal {
+        let admit = AdmitRequest {
             user: login.user.clone(),
             class: login.class,
             permissions: login.permissions,
-            from: auth::from_text(Some(self.from)),
-            token: None,
+            from: self.from.ip().to_string(),
         };
-        let Ok(made) = service.agent.issue(principal) else { return false };
+        let Ok(made) = service.client.clone().open_session(admit).await else { return false };
+        let made = made.into_inner();
         let credentials = Credentials {
             user: login.user,
             password: Some(login.password),
@@ -347,7 +468,9 @@ impl Connection {
                         match crate::netconf::run_session(&mut engine, id, &mut keys, &mut out) {
                             Ok(()) => 0,
                             Err(e) => {
-                                service.agent.log_message("netconf", &format!("session {id} ended: {e:#}"));
+                                service
+                                    .rt
+                                    .block_on(service.log("netconf", format!("session {id} ended: {e:#}")));
                                 1
                             }
                         }
@@ -376,7 +499,7 @@ impl SshService {
     /// A shell engine logged in to this RE as the SSH user.
     fn engine(&self, credentials: &Credentials) -> anyhow::Result<Engine> {
         let mut addresses = Addresses::default();
-        addresses.set(self.agent.slot, self.grpc.to_string());
+        addresses.set(self.slot, self.grpc.to_string());
         Engine::connect(self.rt.clone(), credentials, addresses, self.tls.clone())
     }
 }
@@ -455,13 +578,11 @@ impl russh::server::Handler for Connection {
     ) -> Result<(), Self::Error> {
         let user = self.login.as_ref().map(|login| login.user.clone()).unwrap_or_default();
         let Some(place) = self.service.session_place(&user) else {
-            self.service.agent.log_message(
-                "sshd",
-                &format!(
-                    "session refused for {}: {SESSIONS_PER_USER} sessions already open",
-                    user.escape_debug()
-                ),
+            let refused = format!(
+                "session refused for {}: {SESSIONS_PER_USER} sessions already open",
+                user.escape_debug()
             );
+            self.service.log("sshd", refused).await;
             reply.reject(ChannelOpenFailure::AdministrativelyProhibited).await;
             return Ok(());
         };
@@ -510,7 +631,7 @@ impl russh::server::Handler for Connection {
     }
 
     async fn shell_request(&mut self, channel: ChannelId, session: &mut Session) -> Result<(), Self::Error> {
-        let ok = self.kind == Port::Ssh && self.start(channel, Program::Cli, session);
+        let ok = self.kind == Port::Ssh && self.start(channel, Program::Cli, session).await;
         Connection::answer(session, channel, ok)
     }
 
@@ -522,11 +643,14 @@ impl russh::server::Handler for Connection {
     ) -> Result<(), Self::Error> {
         let command = String::from_utf8_lossy(data).trim().to_owned();
         let program = if command == NETCONF_EXEC {
-            self.service.agent.serves(Port::Netconf).then_some(Program::Netconf)
+            self.service.serves(Port::Netconf).then_some(Program::Netconf)
         } else {
             (self.kind == Port::Ssh).then_some(Program::Command(command))
         };
-        let ok = program.is_some_and(|program| self.start(channel, program, session));
+        let ok = match program {
+            Some(program) => self.start(channel, program, session).await,
+            None => false,
+        };
         Connection::answer(session, channel, ok)
     }
 
@@ -537,8 +661,8 @@ impl russh::server::Handler for Connection {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         let ok = name == "netconf"
-            && self.service.agent.serves(Port::Netconf)
-            && self.start(channel, Program::Netconf, session);
+            && self.service.serves(Port::Netconf)
+            && self.start(channel, Program::Netconf, session).await;
         Connection::answer(session, channel, ok)
     }
 
@@ -575,7 +699,7 @@ fn set_size(size: &SharedSize, columns: u32, rows: u32) {
 }
 
 /// Binds a listener on `address` (port 0 picks one).
-pub fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
+fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
     let listener =
         std::net::TcpListener::bind(address).with_context(|| format!("cannot listen on {address}"))?;
     listener.set_nonblocking(true)?;

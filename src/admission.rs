@@ -1,10 +1,12 @@
-//! What an SSH listener lets in, as a router bounds its sshd: at most
-//! `connection-limit` connections at once and `rate-limit` new ones a
-//! minute (`system services ssh`, `system services netconf ssh`), sshd's
-//! MaxStartups on those not yet logged in, and LoginGraceTime for them to
-//! log in. A connection past a limit is closed as soon as it is accepted,
-//! so a flood of idle connections costs the agent a bounded number of file
-//! descriptors and never the ones its mastership work needs.
+//! What a listener lets in before a login, shared by the agent's gRPC
+//! listener and the SSH server's: a stream that is closed once the login
+//! grace time passes without a login ([`Graced`]), and the SSH listeners'
+//! bounds, as a router bounds its sshd: at most `connection-limit`
+//! connections at once and `rate-limit` new ones a minute (`system services
+//! ssh`, `system services netconf ssh`), and sshd's MaxStartups on those not
+//! yet logged in. A connection past a limit is closed as soon as it is
+//! accepted, so a flood of idle connections costs the process a bounded
+//! number of file descriptors and never the ones its mastership work needs.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -20,6 +22,9 @@ use tokio::time::Sleep;
 /// How long a connection may take to log in: sshd's LoginGraceTime default,
 /// which the sshd of a Junos RE keeps.
 pub const LOGIN_GRACE_TIME: Duration = Duration::from_secs(120);
+
+/// How long a listener waits after a failed accept before trying again.
+pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// sshd's MaxStartups default, 10:30:100: from 10 connections not yet
 /// logged in, a new one is dropped with a chance of 30 %, rising linearly
@@ -147,8 +152,8 @@ impl Place for Ticket {
 /// handshake is at (SSH, TLS, HTTP/2); the session then ends and its socket
 /// is closed.
 pub struct Graced<S, P> {
-    pub(super) stream: S,
-    pub(super) place: Arc<P>,
+    pub(crate) stream: S,
+    pub(crate) place: Arc<P>,
     deadline: Pin<Box<Sleep>>,
 }
 

@@ -19,6 +19,7 @@ mod render;
 mod repl;
 mod settings;
 mod spinner;
+mod state;
 mod terminal;
 mod view;
 

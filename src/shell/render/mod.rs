@@ -4,9 +4,13 @@
 mod chassis;
 pub mod columns;
 mod configuration;
+mod environment;
 mod forwarding;
+mod multi;
 mod processes;
+mod protocols;
 mod software;
+mod storage;
 mod system;
 
 use chrono::DateTime;
@@ -15,8 +19,11 @@ use crate::grammar::{Completion, Completions};
 pub use chassis::mastership_word;
 pub use configuration::{ConfigView, Stamp};
 pub use forwarding::FpcDetail;
+pub use multi::MultiRoutingEngine;
 pub use processes::{Detail, Processes};
+pub use protocols::{ProtocolView, Protocols};
 pub use software::login_banner;
+pub use storage::{NtpAssociations, NtpStatus, SystemMemory};
 pub use system::Detailed;
 
 /// `2004-04-15 18:45:12 UTC`, from seconds since the epoch.

@@ -89,9 +89,7 @@ fn chassis_environment_firmware_and_alarms_are_the_masters() {
     );
     assert!(xml.contains("<environment-information xmlns=\"http://xml.juniper.net/junos/"), "{xml}");
     assert!(
-        xml.contains(
-            "<name>PEM 0</name>\n            <class>Temp</class>\n            <status>OK</status>"
-        ),
+        xml.contains("<name>PEM 0</name>\n            <class>Temp</class>\n            <status>OK</status>"),
         "{xml}"
     );
     let item = &json["environment-information"][0]["environment-item"][0];
@@ -159,7 +157,11 @@ fn system_alarms_storage_memory_and_database_usage_answer_on_both_res() {
         assert!(total > free && free > 0, "{json}");
 
         let (text, xml, json) = forms(dir.path(), &startup, re, "show system configuration database usage");
-        assert_eq!(shape(text.lines().next().unwrap().trim()), "Maximum size of the database: #.# MB", "{text}");
+        assert_eq!(
+            shape(text.lines().next().unwrap().trim()),
+            "Maximum size of the database: #.# MB",
+            "{text}"
+        );
         assert!(text.contains("\n Actual database usage: "), "{text}");
         assert!(xml.contains("<database-usage-information"), "{xml}");
         assert!(json["database-usage-information"][0]["database-usage-item"][0]["maximum-size"].is_array());
@@ -239,6 +241,11 @@ fn protocols_follow_the_configuration_and_a_backup_without_nonstop_routing_has_n
     );
     let interface = &json["ospf-interface-information"][0]["ospf-interface"][0];
     assert_eq!(interface["ospf-interface-state"][0]["data"], "DR");
+    let (text, _, _) = forms(dir.path(), &startup, Re::Master, "show ospf interface lo0.0");
+    assert_eq!(
+        text.lines().skip(1).collect::<Vec<_>>(),
+        ["lo0.0               DR      0.0.0.0         192.0.2.1       0.0.0.0            0"]
+    );
 
     let (text, xml, _) = forms(dir.path(), &startup, Re::Master, "show isis adjacency");
     assert_eq!(text, "IS-IS instance is not running\n");

@@ -38,7 +38,8 @@ pub(super) fn on_routing_engines<V: View + 'static>(
 
 /// A protocol command's view of the agent's protocol state. BGP's
 /// `instance` argument names the routing instance; the router's own is
-/// `master`, and no other instance has peers.
+/// `master`, and no other instance has peers. `show ospf interface NAME`
+/// shows that interface only.
 pub(super) fn protocols(
     engine: &Engine,
     parsed: &Parsed<'_>,
@@ -49,6 +50,9 @@ pub(super) fn protocols(
     if parsed.arg("instance").is_some_and(|instance| instance != "master") {
         info.bgp_groups.clear();
         info.bgp_peers.clear();
+    }
+    if let Some(name) = parsed.arg("interface-name") {
+        info.ospf_interfaces.retain(|i| i.name == name);
     }
     Ok(Outcome::View(Box::new(Protocols(info, view))))
 }

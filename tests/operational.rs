@@ -117,7 +117,24 @@ fn chassis_environment_firmware_and_alarms_are_the_masters() {
     );
     assert!(json["alarm-information"][0]["alarm-summary"][0]["no-active-alarms"].is_array(), "{json}");
 
-    for command in ["show chassis environment", "show chassis firmware", "show chassis alarms"] {
+    // NAPALM's get_environment compares each sensor with these.
+    let (text, _, json) = forms(dir.path(), &startup, Re::Master, "show chassis temperature-thresholds");
+    assert!(
+        text.contains(
+            "\nChassis default              48    54       65       55       75       65        100\n"
+        ),
+        "{text}"
+    );
+    let row = &json["temperature-threshold-information"][0]["temperature-threshold"][1];
+    assert_eq!(row["name"][0]["data"], "Routing Engine 0");
+    assert_eq!(row["yellow-alarm"][0]["data"], "95");
+
+    for command in [
+        "show chassis environment",
+        "show chassis firmware",
+        "show chassis alarms",
+        "show chassis temperature-thresholds",
+    ] {
         assert_eq!(refused(dir.path(), &startup, command), MASTER_ONLY, "{command}");
     }
 }

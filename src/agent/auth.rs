@@ -127,8 +127,15 @@ fn required(path: &str) -> Option<&'static [Permission]> {
             | "GetLockouts"
             | "MonitorFile" => &[View],
             // System and protocol state (issue 23).
-            "GetEnvironment" | "GetFirmware" | "GetAlarms" | "GetSystemStorage" | "GetSystemMemory"
-            | "GetDatabaseUsage" | "GetNtp" | "GetProtocols" => &[View],
+            "GetEnvironment"
+            | "GetFirmware"
+            | "GetAlarms"
+            | "GetSystemStorage"
+            | "GetSystemMemory"
+            | "GetDatabaseUsage"
+            | "GetNtp"
+            | "GetProtocols"
+            | "GetTemperatureThresholds" => &[View],
             // Junos: a read-only class cannot save, nor change files.
             "SaveFile" | "DeleteFile" | "RenameFile" | "CopyFile" | "ChangeMastership" | "TakeSnapshot"
             | "RecoverSnapshot" | "Logout" => &[Maintenance],

@@ -4,7 +4,7 @@
 //! raise (`show chassis alarms`, `show system alarms`).
 
 use crate::JUNOS_VERSION;
-use crate::proto::{Alarm, EnvironmentItem, Firmware};
+use crate::proto::{Alarm, EnvironmentItem, Firmware, TemperatureThreshold};
 use crate::slot::Slot;
 
 use super::forwarding::FPC_SLOTS;
@@ -77,6 +77,30 @@ pub fn firmware() -> Vec<Firmware> {
     firmware
 }
 
+/// Where the chassis speeds its fans up, raises alarms and shuts down,
+/// for the chassis as a whole and for the boards that run hotter.
+pub fn temperature_thresholds() -> Vec<TemperatureThreshold> {
+    let row =
+        |name: &str, fan: (i32, i32), yellow: (i32, i32), red: (i32, i32), fire: i32| TemperatureThreshold {
+            name: name.into(),
+            fan_normal_speed: fan.0,
+            fan_high_speed: fan.1,
+            yellow_alarm: yellow.0,
+            bad_fan_yellow_alarm: yellow.1,
+            red_alarm: red.0,
+            bad_fan_red_alarm: red.1,
+            fire_shutdown: fire,
+        };
+    let mut rows = vec![row("Chassis default", (48, 54), (65, 55), (75, 65), 100)];
+    for slot in Slot::ALL {
+        rows.push(row(&format!("Routing Engine {}", slot.number()), (70, 80), (95, 85), (110, 100), 112));
+    }
+    for fpc in FPC_SLOTS {
+        rows.push(row(&format!("FPC {fpc}"), (55, 65), (75, 65), (85, 75), 100));
+    }
+    rows
+}
+
 /// The management process's alarms: a router without a rescue
 /// configuration says so, raised when the RE started.
 pub fn system_alarms(rescue_saved: bool, since: i64) -> Vec<Alarm> {
@@ -106,6 +130,12 @@ mod tests {
         assert!(items[..first_fan].iter().all(|i| i.celsius.is_some()));
         assert_eq!(items[first_fan].comment, "Spinning at normal speed");
         assert_eq!(environment(45)[0].celsius, Some(items[0].celsius.unwrap() + 1));
+    }
+
+    #[test]
+    fn every_sensor_is_below_every_yellow_alarm() {
+        let coolest_yellow = temperature_thresholds().iter().map(|t| t.yellow_alarm).min().unwrap();
+        assert!(environment(45).iter().filter_map(|i| i.celsius).all(|c| c < coolest_yellow));
     }
 
     #[test]

@@ -53,6 +53,7 @@ use crate::proto::{
     TakeSnapshotRequest,
 };
 use crate::proto::{GetSwitchoverRequest, SwitchoverStatus};
+use crate::proto::{GetTemperatureThresholdsRequest, TemperatureThresholds};
 use crate::proto::{MonitorFileRequest, SendMessageReply, SendMessageRequest};
 use crate::slot::Slot;
 use tokio_stream::wrappers::ReceiverStream;
@@ -456,6 +457,14 @@ impl RoutingEngine for Agent {
         let rescue_saved = self.config().rescue_saved();
         let alarms = environment::system_alarms(rescue_saved, unix_seconds(self.started_at));
         Ok(Response::new(AlarmInformation { alarms }))
+    }
+
+    async fn get_temperature_thresholds(
+        &self,
+        _: Request<GetTemperatureThresholdsRequest>,
+    ) -> Result<Response<TemperatureThresholds>, Status> {
+        self.chassis_daemon_on_master()?;
+        Ok(Response::new(TemperatureThresholds { thresholds: environment::temperature_thresholds() }))
     }
 
     async fn get_system_storage(

@@ -49,6 +49,7 @@ use crate::proto::{
     RestartProcessRequest, SnapshotInformation, TakeSnapshotRequest, restart_process_request,
 };
 use crate::proto::{GetSwitchoverRequest, SwitchoverStatus};
+use crate::proto::{GetTemperatureThresholdsRequest, TemperatureThresholds};
 use crate::proto::{GetUsersRequest, LoginOtherRequest, LoginReply, LoginRequest, LogoutRequest, UserList};
 use crate::proto::{MonitorFileRequest, MonitoredLines, SendMessageRequest, send_message_request};
 
@@ -523,6 +524,10 @@ impl AgentClient {
 
     pub fn environment(&self) -> Result<EnvironmentInformation, ClientError> {
         self.wait(self.client.clone().get_environment(GetEnvironmentRequest {}))
+    }
+
+    pub fn temperature_thresholds(&self) -> Result<TemperatureThresholds, ClientError> {
+        self.wait(self.client.clone().get_temperature_thresholds(GetTemperatureThresholdsRequest {}))
     }
 
     pub fn firmware(&self) -> Result<FirmwareInformation, ClientError> {

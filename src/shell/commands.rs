@@ -96,6 +96,7 @@ pub(super) enum Command {
     ShowChassisAlarms,
     ShowChassisEnvironment,
     ShowChassisFirmware,
+    ShowChassisTemperatureThresholds,
     ShowSystemAlarms,
     ShowSystemStorage,
     ShowSystemMemory,
@@ -209,6 +210,7 @@ impl Command {
             "show-chassis-alarms" => Command::ShowChassisAlarms,
             "show-chassis-environment" => Command::ShowChassisEnvironment,
             "show-chassis-firmware" => Command::ShowChassisFirmware,
+            "show-chassis-temperature-thresholds" => Command::ShowChassisTemperatureThresholds,
             "show-system-alarms" => Command::ShowSystemAlarms,
             "show-system-storage" => Command::ShowSystemStorage,
             "show-system-memory" => Command::ShowSystemMemory,
@@ -412,6 +414,7 @@ impl Command {
             Command::ShowChassisAlarms => show(client.alarms(false)?),
             Command::ShowChassisEnvironment => show(client.environment()?),
             Command::ShowChassisFirmware => show(client.firmware()?),
+            Command::ShowChassisTemperatureThresholds => show(client.temperature_thresholds()?),
             Command::ShowSystemAlarms => state::on_routing_engines(engine, parsed, |c| c.alarms(true)),
             Command::ShowSystemStorage => {
                 state::on_routing_engines(engine, parsed, AgentClient::system_storage)

@@ -3,7 +3,7 @@
 
 use super::columns::{Column, Columns};
 use super::junos_time;
-use crate::proto::{AlarmInformation, EnvironmentInformation, FirmwareInformation};
+use crate::proto::{AlarmInformation, EnvironmentInformation, FirmwareInformation, TemperatureThresholds};
 use crate::shell::view::{Element, View};
 
 /// `40 degrees C / 104 degrees F`.
@@ -89,6 +89,58 @@ impl View for FirmwareInformation {
         }
         chassis.children.extend(module);
         Element::reply_root("firmware-information", "junos-chassis").child(chassis)
+    }
+}
+
+impl View for TemperatureThresholds {
+    fn text(&self) -> String {
+        let mut table = Columns::new(&[
+            Column::left(25),
+            Column::right(6),
+            Column::right(6),
+            Column::right(9),
+            Column::right(9),
+            Column::right(9),
+            Column::right(9),
+            Column::right(11),
+        ]);
+        let mut out = String::from(
+            "                            Fan speed      Yellow alarm      Red alarm      Fire Shutdown\n\
+             \x20                          (degrees C)      (degrees C)     (degrees C)      (degrees C)\n",
+        );
+        table.row(["Item", "Normal", "High", "Normal", "Bad fan", "Normal", "Bad fan", "Normal"]);
+        for t in &self.thresholds {
+            table.row([
+                t.name.clone(),
+                t.fan_normal_speed.to_string(),
+                t.fan_high_speed.to_string(),
+                t.yellow_alarm.to_string(),
+                t.bad_fan_yellow_alarm.to_string(),
+                t.red_alarm.to_string(),
+                t.bad_fan_red_alarm.to_string(),
+                t.fire_shutdown.to_string(),
+            ]);
+        }
+        out.push_str(&table.render());
+        out
+    }
+
+    fn element(&self) -> Element {
+        let mut root = Element::reply_root("temperature-threshold-information", "junos-chassis");
+        for t in &self.thresholds {
+            root.push(
+                Element::new("temperature-threshold")
+                    .child(Element::leaf("name", &t.name))
+                    .child(Element::leaf("fan-normal-speed", t.fan_normal_speed))
+                    .child(Element::leaf("fan-high-speed", t.fan_high_speed))
+                    .child(Element::leaf("yellow-alarm", t.yellow_alarm))
+                    .child(Element::leaf("bad-fan-yellow-alarm", t.bad_fan_yellow_alarm))
+                    .child(Element::leaf("red-alarm", t.red_alarm))
+                    .child(Element::leaf("bad-fan-red-alarm", t.bad_fan_red_alarm))
+                    .child(Element::leaf("fire-shutdown", t.fire_shutdown)),
+            );
+        }
+        root
     }
 }
 
@@ -217,6 +269,45 @@ mod tests {
                 "alarm-detail/alarm-description",
                 "alarm-detail/alarm-short-description",
                 "alarm-detail/alarm-type"
+            ]
+        );
+    }
+
+    #[test]
+    fn thresholds_carry_what_napalm_compares() {
+        let info = TemperatureThresholds {
+            thresholds: vec![crate::proto::TemperatureThreshold {
+                name: "Chassis default".into(),
+                fan_normal_speed: 48,
+                fan_high_speed: 54,
+                yellow_alarm: 65,
+                bad_fan_yellow_alarm: 55,
+                red_alarm: 75,
+                bad_fan_red_alarm: 65,
+                fire_shutdown: 100,
+            }],
+        };
+        let text = info.text();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[2],
+            "Item                     Normal  High   Normal  Bad fan   Normal  Bad fan     Normal"
+        );
+        assert_eq!(
+            lines[3],
+            "Chassis default              48    54       65       55       75       65        100"
+        );
+        assert_eq!(
+            names(&info.element().children[0])[1..],
+            [
+                "temperature-threshold/name",
+                "temperature-threshold/fan-normal-speed",
+                "temperature-threshold/fan-high-speed",
+                "temperature-threshold/yellow-alarm",
+                "temperature-threshold/bad-fan-yellow-alarm",
+                "temperature-threshold/red-alarm",
+                "temperature-threshold/bad-fan-red-alarm",
+                "temperature-threshold/fire-shutdown"
             ]
         );
     }

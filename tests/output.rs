@@ -199,7 +199,8 @@ fn question_mark_after_a_pipe_lists_the_pipe_commands() {
     let run = commands(dir.path(), &["show version ?"]);
     assert_eq!(
         run.stdout,
-        "Possible completions:\n  <[Enter]>            Execute this command\n  |                    Pipe through a command\n"
+        "Possible completions:\n  <[Enter]>            Execute this command\n  \
+         invoke-on            Invoke command on other Routing Engines\n  |                    Pipe through a command\n"
     );
 }
 

@@ -128,6 +128,16 @@ fn required(path: &str) -> Option<&'static [Permission]> {
             | "MonitorFile"
             | "GetNeighbors" => &[View],
             "Probe" => &[Network],
+            // System and protocol state.
+            "GetEnvironment"
+            | "GetFirmware"
+            | "GetAlarms"
+            | "GetSystemStorage"
+            | "GetSystemMemory"
+            | "GetDatabaseUsage"
+            | "GetNtp"
+            | "GetProtocols"
+            | "GetTemperatureThresholds" => &[View],
             // Junos: a read-only class cannot save, nor change files.
             "SaveFile" | "DeleteFile" | "RenameFile" | "CopyFile" | "ChangeMastership" | "TakeSnapshot"
             | "RecoverSnapshot" | "Logout" => &[Maintenance],

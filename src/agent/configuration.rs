@@ -230,6 +230,12 @@ impl ConfigDb {
         self.store.committed_bytes()
     }
 
+    /// Whether a rescue configuration is kept: without one, `show system
+    /// alarms` says so.
+    pub fn rescue_saved(&self) -> bool {
+        matches!(self.store.rescue(), Ok(Some(_)))
+    }
+
     /// The committed configuration's version.
     pub(super) fn version(&self) -> Version {
         self.version

@@ -145,6 +145,13 @@ impl Processes {
         if self.running(daemon) { Ok(()) } else { Err(not_running(daemon)) }
     }
 
+    /// When `daemon` started, in Unix seconds; the error of [`require`]
+    /// while it is down.
+    pub fn started_at(&self, daemon: Daemon) -> Result<i64, Status> {
+        let entry = &self.entries()[daemon.index()];
+        if entry.pid != 0 { Ok(entry.started) } else { Err(not_running(daemon)) }
+    }
+
     /// Wakes when `restart DAEMON soft` asks it to read its configuration again.
     pub fn reloaded(&self, daemon: Daemon) -> &Notify {
         &self.reload[daemon.index()]

@@ -10,7 +10,7 @@ use super::configuration::{now, sees_secrets};
 use super::forwarding::interfaces::{self, Home};
 use super::processes::{Daemon, not_running};
 use super::sessions::{Login, SessionStream};
-use super::{Agent, forwarding, host, model, unix_seconds};
+use super::{Agent, environment, forwarding, host, model, protocols, storage, unix_seconds};
 use crate::config::conceal::conceal_text;
 use crate::grammar::free_of_control;
 use crate::proto::peer_server::Peer;
@@ -18,6 +18,12 @@ use crate::proto::routing_engine_server::RoutingEngine;
 use crate::proto::{
     AdmitRequest, ClearLockoutReply, ClearLockoutRequest, GetLockoutsRequest, GetUsersRequest, LockoutList,
     LoginOtherRequest, LoginReply, LogoutReply, LogoutRequest, UserList,
+};
+use crate::proto::{
+    AlarmInformation, DatabaseUsage, EnvironmentInformation, FirmwareInformation, GetAlarmsRequest,
+    GetDatabaseUsageRequest, GetEnvironmentRequest, GetFirmwareRequest, GetNtpRequest, GetProtocolsRequest,
+    GetSystemMemoryRequest, GetSystemStorageRequest, MemoryUse, NtpInformation, ProtocolInformation,
+    SystemStorage,
 };
 use crate::proto::{
     AttachRequest, ChassisInventory, DirectoryList, FileContents, GetChassisInventoryRequest,
@@ -49,6 +55,7 @@ use crate::proto::{
     TakeSnapshotRequest,
 };
 use crate::proto::{GetSwitchoverRequest, SwitchoverStatus};
+use crate::proto::{GetTemperatureThresholdsRequest, TemperatureThresholds};
 use crate::proto::{MonitorFileRequest, SendMessageReply, SendMessageRequest};
 use crate::slot::Slot;
 use tokio_stream::wrappers::ReceiverStream;
@@ -62,6 +69,16 @@ impl Agent {
         match self.mastership.master_since() {
             Some(since) if self.mastership() == MastershipState::Master => Ok(since),
             _ => Err(Status::failed_precondition(MASTER_ONLY)),
+        }
+    }
+
+    /// The chassis daemon answers for the chassis on the master only.
+    fn chassis_daemon_on_master(&self) -> Result<(), Status> {
+        self.processes.require(Daemon::ChassisControl)?;
+        if self.mastership() == MastershipState::Master {
+            Ok(())
+        } else {
+            Err(Status::failed_precondition(MASTER_ONLY))
         }
     }
 }
@@ -452,6 +469,95 @@ impl RoutingEngine for Agent {
         self.forwarding_since()?;
         let reply = forwarding::probe(self.config().effective(), &request.into_inner());
         reply.map(Response::new).map_err(|e| Status::invalid_argument(e.to_string()))
+    }
+
+    async fn get_environment(
+        &self,
+        _: Request<GetEnvironmentRequest>,
+    ) -> Result<Response<EnvironmentInformation>, Status> {
+        self.chassis_daemon_on_master()?;
+        Ok(Response::new(EnvironmentInformation { items: environment::environment(now()) }))
+    }
+
+    async fn get_firmware(
+        &self,
+        _: Request<GetFirmwareRequest>,
+    ) -> Result<Response<FirmwareInformation>, Status> {
+        self.chassis_daemon_on_master()?;
+        Ok(Response::new(FirmwareInformation { firmware: environment::firmware() }))
+    }
+
+    async fn get_alarms(
+        &self,
+        request: Request<GetAlarmsRequest>,
+    ) -> Result<Response<AlarmInformation>, Status> {
+        if !request.into_inner().system {
+            // The modelled chassis is healthy: its daemon raises nothing.
+            self.chassis_daemon_on_master()?;
+            return Ok(Response::new(AlarmInformation::default()));
+        }
+        let rescue_saved = self.config().rescue_saved();
+        let alarms = environment::system_alarms(rescue_saved, unix_seconds(self.started_at));
+        Ok(Response::new(AlarmInformation { alarms }))
+    }
+
+    async fn get_temperature_thresholds(
+        &self,
+        _: Request<GetTemperatureThresholdsRequest>,
+    ) -> Result<Response<TemperatureThresholds>, Status> {
+        self.chassis_daemon_on_master()?;
+        Ok(Response::new(TemperatureThresholds { thresholds: environment::temperature_thresholds() }))
+    }
+
+    async fn get_system_storage(
+        &self,
+        _: Request<GetSystemStorageRequest>,
+    ) -> Result<Response<SystemStorage>, Status> {
+        let root = self.files.root().to_owned();
+        let filesystems = tokio::task::spawn_blocking(move || storage::filesystems(&root))
+            .await
+            .map_err(|e| Status::internal(e.to_string()))?;
+        Ok(Response::new(SystemStorage { filesystems }))
+    }
+
+    async fn get_system_memory(
+        &self,
+        _: Request<GetSystemMemoryRequest>,
+    ) -> Result<Response<MemoryUse>, Status> {
+        host::memory_use()
+            .map(Response::new)
+            .ok_or_else(|| Status::unavailable("memory usage cannot be read on this host"))
+    }
+
+    async fn get_database_usage(
+        &self,
+        _: Request<GetDatabaseUsageRequest>,
+    ) -> Result<Response<DatabaseUsage>, Status> {
+        let bytes = self.config().committed_bytes() as u64;
+        Ok(Response::new(storage::database_usage(bytes)))
+    }
+
+    async fn get_ntp(&self, _: Request<GetNtpRequest>) -> Result<Response<NtpInformation>, Status> {
+        let servers = protocols::ntp_servers(self.config().effective());
+        Ok(Response::new(NtpInformation { servers, now: now() }))
+    }
+
+    async fn get_protocols(
+        &self,
+        request: Request<GetProtocolsRequest>,
+    ) -> Result<Response<ProtocolInformation>, Status> {
+        let started = self.processes.started_at(Daemon::Routing)?;
+        let state = self.mastership();
+        let mut info = protocols::protocols(self.config().effective());
+        // Without nonstop routing a backup's routing daemon holds nothing.
+        if state != MastershipState::Master && !info.nonstop_routing && !request.into_inner().replication {
+            return Err(not_running(Daemon::Routing));
+        }
+        let master_since = self.mastership.master_since().map_or(started, |(since, _)| since);
+        info.since = started.max(master_since);
+        info.graceful_switchover = self.redundancy().graceful_switchover;
+        info.state = state as i32;
+        Ok(Response::new(info))
     }
 }
 

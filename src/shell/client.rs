@@ -17,6 +17,12 @@ use crate::proto::authentication_client::AuthenticationClient;
 use crate::proto::configuration_client::ConfigurationClient;
 use crate::proto::routing_engine_client::RoutingEngineClient;
 use crate::proto::{
+    AlarmInformation, DatabaseUsage, EnvironmentInformation, FirmwareInformation, GetAlarmsRequest,
+    GetDatabaseUsageRequest, GetEnvironmentRequest, GetFirmwareRequest, GetNtpRequest, GetProtocolsRequest,
+    GetSystemMemoryRequest, GetSystemStorageRequest, MemoryUse, NtpInformation, ProtocolInformation,
+    SystemStorage,
+};
+use crate::proto::{
     AttachRequest, ChassisInventory, DirectoryList, FileContents, GetChassisInventoryRequest,
     GetIdentityRequest, GetRouteEngineInformationRequest, GetSoftwareInformationRequest,
     GetSystemUptimeInformationRequest, Identity, ListFilesRequest, ReadFileRequest, RouteEngineInformation,
@@ -43,6 +49,7 @@ use crate::proto::{
     RestartProcessRequest, SnapshotInformation, TakeSnapshotRequest, restart_process_request,
 };
 use crate::proto::{GetSwitchoverRequest, SwitchoverStatus};
+use crate::proto::{GetTemperatureThresholdsRequest, TemperatureThresholds};
 use crate::proto::{GetUsersRequest, LoginOtherRequest, LoginReply, LoginRequest, LogoutRequest, UserList};
 use crate::proto::{MonitorFileRequest, MonitoredLines, SendMessageRequest, send_message_request};
 
@@ -526,6 +533,45 @@ impl AgentClient {
 
     pub fn software_information(&self) -> Result<SoftwareInformation, ClientError> {
         self.wait(self.client.clone().get_software_information(GetSoftwareInformationRequest {}))
+    }
+
+    pub fn environment(&self) -> Result<EnvironmentInformation, ClientError> {
+        self.wait(self.client.clone().get_environment(GetEnvironmentRequest {}))
+    }
+
+    pub fn temperature_thresholds(&self) -> Result<TemperatureThresholds, ClientError> {
+        self.wait(self.client.clone().get_temperature_thresholds(GetTemperatureThresholdsRequest {}))
+    }
+
+    pub fn firmware(&self) -> Result<FirmwareInformation, ClientError> {
+        self.wait(self.client.clone().get_firmware(GetFirmwareRequest {}))
+    }
+
+    /// `show system alarms` (`system`) or `show chassis alarms`.
+    pub fn alarms(&self, system: bool) -> Result<AlarmInformation, ClientError> {
+        self.wait(self.client.clone().get_alarms(GetAlarmsRequest { system }))
+    }
+
+    pub fn system_storage(&self) -> Result<SystemStorage, ClientError> {
+        self.wait(self.client.clone().get_system_storage(GetSystemStorageRequest {}))
+    }
+
+    pub fn system_memory(&self) -> Result<MemoryUse, ClientError> {
+        self.wait(self.client.clone().get_system_memory(GetSystemMemoryRequest {}))
+    }
+
+    pub fn database_usage(&self) -> Result<DatabaseUsage, ClientError> {
+        self.wait(self.client.clone().get_database_usage(GetDatabaseUsageRequest {}))
+    }
+
+    pub fn ntp(&self) -> Result<NtpInformation, ClientError> {
+        self.wait(self.client.clone().get_ntp(GetNtpRequest {}))
+    }
+
+    /// The routing protocols' state; `replication`: for `show task
+    /// replication`, which a backup answers without nonstop routing too.
+    pub fn protocols(&self, replication: bool) -> Result<ProtocolInformation, ClientError> {
+        self.wait(self.client.clone().get_protocols(GetProtocolsRequest { replication }))
     }
 }
 

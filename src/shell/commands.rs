@@ -1,8 +1,9 @@
 //! The handlers behind the grammar's actions.
 
 use super::pipe::Pipeline;
+use super::render::ProtocolView;
 use super::view::View;
-use super::{AgentClient, ClientError, Engine, Failure, Session, render};
+use super::{AgentClient, ClientError, Engine, Failure, Session, render, state};
 use crate::grammar::{Completion, Completions, Parsed};
 use crate::proto::change_mastership_request::Action;
 use crate::proto::edit_request::Operation;
@@ -99,6 +100,26 @@ pub(super) enum Command {
     Up,
     VmhostSnapshot,
     WildcardDelete,
+    // System and protocol state.
+    ShowChassisAlarms,
+    ShowChassisEnvironment,
+    ShowChassisFirmware,
+    ShowChassisTemperatureThresholds,
+    ShowSystemAlarms,
+    ShowSystemStorage,
+    ShowSystemMemory,
+    ShowSystemDatabaseUsage,
+    ShowNtpAssociations,
+    ShowNtpStatus,
+    ShowBgpSummary,
+    ShowBgpNeighbor,
+    ShowOspfNeighbor,
+    ShowOspfInterface,
+    ShowIsisAdjacency,
+    ShowLdpNeighbor,
+    ShowRsvpSession,
+    ShowRsvpInterface,
+    ShowTaskReplication,
 }
 
 /// What a command did: something to show, output already through its own
@@ -201,6 +222,26 @@ impl Command {
             "top" => Command::Top,
             "up" => Command::Up,
             "wildcard-delete" => Command::WildcardDelete,
+            // System and protocol state.
+            "show-chassis-alarms" => Command::ShowChassisAlarms,
+            "show-chassis-environment" => Command::ShowChassisEnvironment,
+            "show-chassis-firmware" => Command::ShowChassisFirmware,
+            "show-chassis-temperature-thresholds" => Command::ShowChassisTemperatureThresholds,
+            "show-system-alarms" => Command::ShowSystemAlarms,
+            "show-system-storage" => Command::ShowSystemStorage,
+            "show-system-memory" => Command::ShowSystemMemory,
+            "show-system-configuration-database-usage" => Command::ShowSystemDatabaseUsage,
+            "show-ntp-associations" => Command::ShowNtpAssociations,
+            "show-ntp-status" => Command::ShowNtpStatus,
+            "show-bgp-summary" => Command::ShowBgpSummary,
+            "show-bgp-neighbor" => Command::ShowBgpNeighbor,
+            "show-ospf-neighbor" => Command::ShowOspfNeighbor,
+            "show-ospf-interface" => Command::ShowOspfInterface,
+            "show-isis-adjacency" => Command::ShowIsisAdjacency,
+            "show-ldp-neighbor" => Command::ShowLdpNeighbor,
+            "show-rsvp-session" => Command::ShowRsvpSession,
+            "show-rsvp-interface" => Command::ShowRsvpInterface,
+            "show-task-replication" => Command::ShowTaskReplication,
             _ => return None,
         })
     }
@@ -375,8 +416,10 @@ impl Command {
                 show(render::neighbors::Ping { host, count, rapid: parsed.has("rapid"), reply })
             }
             Command::ShowChassisRoutingEngine => show(client.route_engine_information(number("slot"))?),
-            Command::ShowSystemUptime => show(client.system_uptime_information()?),
-            Command::ShowSystemUsers => show(client.users()?),
+            Command::ShowSystemUptime => {
+                state::on_routing_engines(engine, parsed, AgentClient::system_uptime_information)
+            }
+            Command::ShowSystemUsers => state::on_routing_engines(engine, parsed, AgentClient::users),
             Command::SystemLogout => {
                 client.logout(parsed.arg("user").unwrap_or(""))?;
                 show(String::new())
@@ -386,7 +429,9 @@ impl Command {
                 client.clear_lockout(parsed.arg("user"))?;
                 show(String::new())
             }
-            Command::ShowVersion => show(client.software_information()?),
+            Command::ShowVersion => {
+                state::on_routing_engines(engine, parsed, AgentClient::software_information)
+            }
             Command::ShowCli => show(engine.settings.show(engine.terminal)),
             Command::ShowCliHistory => show(engine.history.show(number("count").map(|n| n as usize))),
             Command::SetCliPrompt => {
@@ -445,6 +490,33 @@ impl Command {
                         .to_owned(),
                 )
             }
+            // System and protocol state.
+            Command::ShowChassisAlarms => show(client.alarms(false)?),
+            Command::ShowChassisEnvironment => show(client.environment()?),
+            Command::ShowChassisFirmware => show(client.firmware()?),
+            Command::ShowChassisTemperatureThresholds => show(client.temperature_thresholds()?),
+            Command::ShowSystemAlarms => state::on_routing_engines(engine, parsed, |c| c.alarms(true)),
+            Command::ShowSystemStorage => {
+                state::on_routing_engines(engine, parsed, AgentClient::system_storage)
+            }
+            Command::ShowSystemMemory => {
+                state::on_routing_engines(engine, parsed, |c| c.system_memory().map(render::SystemMemory))
+            }
+            Command::ShowSystemDatabaseUsage => show(client.database_usage()?),
+            Command::ShowNtpAssociations => show(render::NtpAssociations(client.ntp()?)),
+            Command::ShowNtpStatus => show(render::NtpStatus(client.ntp()?)),
+            Command::ShowBgpSummary => state::protocols(engine, parsed, ProtocolView::BgpSummary),
+            Command::ShowBgpNeighbor => {
+                let address = parsed.arg("neighbor-address").map(str::to_owned);
+                state::protocols(engine, parsed, ProtocolView::BgpNeighbor(address))
+            }
+            Command::ShowOspfNeighbor => state::protocols(engine, parsed, ProtocolView::OspfNeighbor),
+            Command::ShowOspfInterface => state::protocols(engine, parsed, ProtocolView::OspfInterface),
+            Command::ShowIsisAdjacency => state::protocols(engine, parsed, ProtocolView::IsisAdjacency),
+            Command::ShowLdpNeighbor => state::protocols(engine, parsed, ProtocolView::LdpNeighbor),
+            Command::ShowRsvpSession => state::protocols(engine, parsed, ProtocolView::RsvpSession),
+            Command::ShowRsvpInterface => state::protocols(engine, parsed, ProtocolView::RsvpInterface),
+            Command::ShowTaskReplication => state::protocols(engine, parsed, ProtocolView::TaskReplication),
         }
     }
 }
@@ -599,7 +671,7 @@ impl Engine {
 
     /// A client of the RE in `slot`, logged in on the word of the current
     /// one: the chassis trusts its own REs, so no password is asked again.
-    fn other_client(&self, slot: Slot) -> Result<AgentClient, ClientError> {
+    pub(super) fn other_client(&self, slot: Slot) -> Result<AgentClient, ClientError> {
         let address = self.address_of(slot);
         let mut client = AgentClient::new(self.rt.clone(), &address, self.tls.as_ref())?;
         client.set_interrupt(&self.interrupt);

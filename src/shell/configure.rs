@@ -459,8 +459,8 @@ impl Engine {
     /// `show system rollback N [compare M]`.
     pub(super) fn show_rollback(&self, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
         let number = |name: &str| parsed.arg(name).and_then(|n| n.parse::<u32>().ok());
-        let shown = number("number").unwrap_or(0);
-        if let Some(other) = number("other") {
+        let shown = number("rollback").unwrap_or(0);
+        if let Some(other) = number("compare") {
             let request =
                 CompareRequest { rollback: Some(other), candidate: false, shown_rollback: Some(shown) };
             return show(self.session().client.compare(request)?);

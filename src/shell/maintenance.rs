@@ -15,7 +15,9 @@ const PROCESSES: [&str; 5] = ["chassis-control", "interface-control", "managemen
 
 impl Engine {
     pub(super) fn show_processes(&self, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
-        let detail = if parsed.has("extensive") {
+        // `summary` is top's: its header and the busiest processes, which
+        // on this RE are all of them.
+        let detail = if parsed.has("extensive") || parsed.has("summary") {
             Detail::Extensive
         } else if parsed.has("brief") {
             Detail::Brief

@@ -20,6 +20,7 @@ mod render;
 mod repl;
 mod settings;
 mod spinner;
+mod state;
 mod terminal;
 mod view;
 

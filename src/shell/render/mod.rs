@@ -4,12 +4,16 @@
 mod chassis;
 pub mod columns;
 mod configuration;
+mod environment;
 mod forwarding;
 pub mod interfaces;
+mod multi;
 pub mod neighbors;
 mod processes;
+mod protocols;
 pub mod routes;
 mod software;
+mod storage;
 mod system;
 
 use chrono::DateTime;
@@ -18,8 +22,11 @@ use crate::grammar::{Completion, Completions};
 pub use chassis::mastership_word;
 pub use configuration::{ConfigView, Stamp, commit_revision};
 pub use forwarding::FpcDetail;
+pub use multi::MultiRoutingEngine;
 pub use processes::{Detail, Processes};
+pub use protocols::{ProtocolView, Protocols};
 pub use software::login_banner;
+pub use storage::{NtpAssociations, NtpStatus, SystemMemory};
 pub use system::Detailed;
 
 /// `2004-04-15 18:45:12 UTC`, from seconds since the epoch.

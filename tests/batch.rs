@@ -138,27 +138,13 @@ fn an_ambiguous_word_lists_what_it_could_be() {
 #[test]
 fn question_mark_lists_possible_completions() {
     let dir = state_dir();
-    let run = commands(dir.path(), &["show ?"]);
+    let run = commands(dir.path(), &["show log ?"]);
     assert!(run.ok, "{}", run.stderr);
     assert_eq!(
         run.stdout,
         "Possible completions:\n\
-        \x20 bgp                  Show BGP information\n\
-        \x20 chassis              Show chassis information\n\
-        \x20 cli                  Show command-line interface settings\n\
-        \x20 configuration        Show current configuration\n\
-        \x20 interfaces           Show interface information\n\
-        \x20 isis                 Show IS-IS information\n\
-        \x20 ldp                  Show LDP information\n\
-        \x20 log                  Show contents of log files\n\
-        \x20 ntp                  Show Network Time Protocol information\n\
-        \x20 ospf                 Show OSPF information\n\
-        \x20 route                Show routing table information\n\
-        \x20 rsvp                 Show RSVP information\n\
-        \x20 system               Show system information\n\
-        \x20 task                 Show routing protocol per-task information\n\
-        \x20 version              Show software process revision levels\n\
-        \x20 vmhost               Show VM host information\n"
+        \x20 <filename>           Name of log file in /var/log\n\
+        \x20 mastership           Routing Engine mastership log\n"
     );
     let run = commands(dir.path(), &["show chassis routing-engine ?"]);
     assert_eq!(

@@ -13,7 +13,7 @@ pub mod interfaces;
 use crate::config::tree::Node;
 use crate::proto::{
     Fpc, GetRouteInformationRequest, Neighbor, Neighbors, PhysicalInterface, ProbeReply, ProbeRequest, Route,
-    RouteTable,
+    RouteTable, RoutingInstance,
 };
 
 /// How long after a takeover the new master's routes are installed.
@@ -187,6 +187,22 @@ pub fn routes(effective: &Node) -> Vec<RouteTable> {
             destination_count: routes.len() as u32,
             routes: routes.into_iter().map(|(p, r)| Route { destination: p.to_string(), ..r }).collect(),
         })
+        .collect()
+}
+
+/// The routing instances: the default one (`master`), then each configured,
+/// with its type (`forwarding` where none is given, as Junos takes it).
+pub fn instances(effective: &Node) -> Vec<RoutingInstance> {
+    let configured = effective.descend(["routing-instances"]).map(|ri| &ri.children).into_iter().flatten();
+    let typed = configured.map(|(name, node)| RoutingInstance {
+        name: name.clone(),
+        instance_type: node
+            .child("instance-type")
+            .and_then(|t| t.values.first().cloned())
+            .unwrap_or_else(|| "forwarding".into()),
+    });
+    std::iter::once(RoutingInstance { name: "master".into(), instance_type: "forwarding".into() })
+        .chain(typed)
         .collect()
 }
 
@@ -409,6 +425,16 @@ mod tests {
         );
         assert!(errors.is_empty(), "{errors:?}");
         config
+    }
+
+    #[test]
+    fn the_default_instance_comes_first_and_each_configured_one_has_its_type() {
+        let (config, errors) =
+            parse_text(&Schema::shipped().unwrap(), "routing-instances { red { instance-type vrf; } blue; }");
+        assert!(errors.is_empty(), "{errors:?}");
+        let names: Vec<_> =
+            instances(&config).into_iter().map(|i| format!("{} {}", i.name, i.instance_type)).collect();
+        assert_eq!(names, ["master forwarding", "red vrf", "blue forwarding"]);
     }
 
     #[test]

@@ -213,6 +213,7 @@ impl RoutingEngine for Agent {
             tables: forwarding::select(&tables, &request),
             router_id: forwarding::router_id(effective),
             autonomous_system: autonomous_system.and_then(|n| n.values.first().cloned()).unwrap_or_default(),
+            instances: forwarding::instances(effective),
         }))
     }
 

@@ -63,6 +63,8 @@ pub(super) enum Command {
     ShowRoute,
     ShowRouteSummary,
     ShowRouteForwardingTable,
+    ShowRouteInstance,
+    ShowBridgeMacTable,
     ShowArp,
     ShowIpv6Neighbors,
     ShowLldpNeighbors,
@@ -153,6 +155,8 @@ impl Command {
             "show-route" => Command::ShowRoute,
             "show-route-summary" => Command::ShowRouteSummary,
             "show-route-forwarding-table" => Command::ShowRouteForwardingTable,
+            "show-route-instance" => Command::ShowRouteInstance,
+            "show-bridge-mac-table" => Command::ShowBridgeMacTable,
             "show-arp" => Command::ShowArp,
             "show-ipv6-neighbors" => Command::ShowIpv6Neighbors,
             "show-lldp-neighbors" => Command::ShowLldpNeighbors,
@@ -375,6 +379,18 @@ impl Command {
                     ..GetRouteInformationRequest::default()
                 };
                 show(render::routes::Summary(client.route_information(request)?))
+            }
+            Command::ShowRouteInstance => show(render::routes::Instances {
+                info: client.route_information(GetRouteInformationRequest::default())?,
+                name: parsed.arg("instance-name").map(str::to_owned),
+                detail: parsed.has("detail"),
+            }),
+            Command::ShowBridgeMacTable => {
+                // The master's forwarding plane learns MACs; a backup runs no l2ald.
+                if engine.mastership() != MastershipState::Master {
+                    return Err(Failure::Error("the l2-learning subsystem is not running".into()));
+                }
+                show(render::neighbors::BridgeMacTable { count: parsed.has("count") })
             }
             Command::ShowRouteForwardingTable => {
                 let request = GetRouteInformationRequest {

@@ -309,9 +309,33 @@ impl View for Traceroute {
     }
 }
 
+/// `show bridge mac-table [count]`: the MACs the master's bridge domains
+/// learned. The modelled ports have no hosts behind them, so none; the
+/// reply's root is what PyEZ reads to tell an MX's bridging style.
+pub struct BridgeMacTable {
+    pub count: bool,
+}
+
+impl View for BridgeMacTable {
+    fn text(&self) -> String {
+        String::new()
+    }
+
+    fn element(&self) -> Element {
+        Element::reply_root(if self.count { "l2ald-rtb-mac-count" } else { "l2ald-rtb-macdb" }, "junos-l2al")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bridge_mac_table_has_nothing_learned_under_its_junos_root() {
+        assert_eq!(BridgeMacTable { count: false }.text(), "");
+        assert_eq!(BridgeMacTable { count: true }.element().name, "l2ald-rtb-mac-count");
+        assert_eq!(BridgeMacTable { count: false }.element().name, "l2ald-rtb-macdb");
+    }
 
     fn neighbor() -> Neighbor {
         Neighbor {

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::columns::{Column, Columns};
-use crate::proto::{Route, RouteInformation, RouteTable};
+use crate::proto::{Route, RouteInformation, RouteTable, RoutingInstance};
 use crate::shell::view::{Element, View};
 
 fn now() -> i64 {
@@ -412,6 +412,97 @@ impl View for ForwardingTable {
     }
 }
 
+/// `show route instance [NAME] [detail]`: each routing instance, its type
+/// and its tables with their counts.
+pub struct Instances {
+    pub info: RouteInformation,
+    pub name: Option<String>,
+    pub detail: bool,
+}
+
+impl Instances {
+    /// The instances asked for, each with its tables (`inet.0` for the
+    /// default instance, `NAME.inet.0` for the others).
+    fn selected(&self) -> Vec<(&RoutingInstance, Vec<&RouteTable>)> {
+        let others: Vec<&str> = self.info.instances.iter().map(|i| i.name.as_str()).collect();
+        let owns = |instance: &str, table: &str| match table.split_once('.') {
+            Some((prefix, _)) if others.contains(&prefix) => prefix == instance,
+            _ => instance == "master",
+        };
+        self.info
+            .instances
+            .iter()
+            .filter(|i| self.name.as_deref().is_none_or(|n| n == i.name))
+            .map(|i| (i, self.info.tables.iter().filter(|t| owns(&i.name, &t.name)).collect()))
+            .collect()
+    }
+}
+
+impl View for Instances {
+    fn text(&self) -> String {
+        let mut out = String::new();
+        if self.detail {
+            for (instance, tables) in self.selected() {
+                let _ = writeln!(out, "{}:", instance.name);
+                let _ = writeln!(out, "  Router ID: {}", self.info.router_id);
+                let _ = writeln!(out, "  Type: {:<16}State: Active", instance.instance_type);
+                let _ = writeln!(out, "  Tables:");
+                for table in tables {
+                    let n = table.destination_count;
+                    let _ = writeln!(
+                        out,
+                        "    {:<23}: {n} routes ({n} active, 0 holddown, 0 hidden)",
+                        table.name
+                    );
+                }
+            }
+            return out;
+        }
+        // Two interleaved layouts (an instance's line, its tables' lines
+        // under it), not one table of columns.
+        let mut out =
+            format!("{:<21}Type\n         {:<48}Active/holddown/hidden\n", "Instance", "Primary RIB");
+        for (i, (instance, tables)) in self.selected().into_iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            let _ = writeln!(out, "{:<20} {}", instance.name, instance.instance_type);
+            for table in tables {
+                let _ = writeln!(out, "         {:<48}{}/0/0", table.name, table.destination_count);
+            }
+        }
+        out
+    }
+
+    fn element(&self) -> Element {
+        let style = if self.detail { "detail" } else { "terse" };
+        let mut root =
+            Element::reply_root("instance-information", "junos-routing").attr("junos:style", style);
+        for (instance, tables) in self.selected() {
+            let mut core = Element::new("instance-core")
+                .child(Element::leaf("instance-name", &instance.name))
+                .child(Element::leaf("instance-type", &instance.instance_type));
+            if self.detail {
+                core.push(Element::leaf("instance-state", "Active"));
+                core.push(Element::leaf("router-id", &self.info.router_id));
+            }
+            for table in tables {
+                let n = table.destination_count;
+                let mut rib = Element::new("instance-rib").child(Element::leaf("irib-name", &table.name));
+                if self.detail {
+                    rib.push(Element::leaf("irib-route-count", n));
+                }
+                rib.push(Element::leaf("irib-active-count", n));
+                rib.push(Element::leaf("irib-holddown-count", 0));
+                rib.push(Element::leaf("irib-hidden-count", 0));
+                core.push(rib);
+            }
+            root.push(core);
+        }
+        root
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -438,7 +529,36 @@ mod tests {
             }],
             router_id: "10.0.0.1".into(),
             autonomous_system: "65000".into(),
+            instances: Vec::new(),
         }
+    }
+
+    #[test]
+    fn instances_list_their_type_and_tables() {
+        let mut info = info();
+        info.tables.push(RouteTable {
+            name: "red.inet.0".into(),
+            destination_count: 2,
+            ..RouteTable::default()
+        });
+        let instance =
+            |name: &str, kind: &str| RoutingInstance { name: name.into(), instance_type: kind.into() };
+        info.instances = vec![instance("master", "forwarding"), instance("red", "vrf")];
+        let all = Instances { info: info.clone(), name: None, detail: false };
+        assert_eq!(
+            all.text(),
+            "Instance             Type\n         Primary RIB                                     Active/holddown/hidden\n\
+             master               forwarding\n         inet.0                                          3/0/0\n\n\
+             red                  vrf\n         red.inet.0                                      2/0/0\n"
+        );
+        let xml = crate::shell::view::to_xml(&all.element(), "{master}");
+        assert!(xml.contains("<instance-information xmlns=\"http://xml.juniper.net/junos/"), "{xml}");
+        assert!(xml.contains("<instance-core>\n            <instance-name>red</instance-name>\n            <instance-type>vrf</instance-type>\n            <instance-rib>\n                <irib-name>red.inet.0</irib-name>\n                <irib-active-count>2</irib-active-count>"), "{xml}");
+        let red = Instances { info, name: Some("red".into()), detail: true };
+        assert_eq!(
+            red.text(),
+            "red:\n  Router ID: 10.0.0.1\n  Type: vrf             State: Active\n  Tables:\n    red.inet.0             : 2 routes (2 active, 0 holddown, 0 hidden)\n"
+        );
     }
 
     #[test]

@@ -63,7 +63,9 @@ fn top_share(percent: u32) -> String {
     if percent >= 100 { format!("{percent:>4}%") } else { format!("{:>4.1}%", f64::from(percent)) }
 }
 
-/// top's header: `last pid: ...`, the process count, CPU states, memory and swap.
+/// top's header as Junos's FreeBSD prints it: `last pid: ...`, the
+/// processes by state (every state named, as the parsers people use expect),
+/// CPU, memory and swap.
 fn summary(info: &ProcessInformation) -> String {
     let mut out = String::new();
     let loads = info.load_averages.unwrap_or_default();
@@ -83,11 +85,12 @@ fn summary(info: &ProcessInformation) -> String {
         up % 60
     );
     let count = running(info).len();
-    let _ = writeln!(out, "{count} processes: {count} sleeping");
+    // top itself is the one running.
+    let _ = writeln!(out, "{count} processes: 1 running, {} sleeping, 0 zombie, 0 waiting\n", count.saturating_sub(1));
     if let Some(cpu) = &info.cpu {
         let _ = writeln!(
             out,
-            "CPU states: {} user, {} nice, {} system, {} interrupt, {} idle",
+            "CPU: {} user, {} nice, {} system, {} interrupt, {} idle",
             top_share(cpu.user),
             top_share(cpu.background),
             top_share(cpu.kernel),
@@ -98,11 +101,10 @@ fn summary(info: &ProcessInformation) -> String {
     if let Some(m) = &info.memory {
         let _ = writeln!(
             out,
-            "Mem: {} Active, {} Inact, {} Wired, {} Cache, {} Buf, {} Free",
+            "Mem: {} Active, {} Inact, {} Wired, {} Buf, {} Free",
             top_size(m.active_kb),
             top_size(m.inactive_kb),
             top_size(m.wired_kb),
-            top_size(m.cache_kb),
             top_size(m.buffer_kb),
             top_size(m.free_kb)
         );
@@ -318,9 +320,9 @@ mod tests {
         assert_eq!(
             Processes(info, Detail::Brief).text(),
             "last pid:  1004;  load averages:  1.72,  1.70,  0.05  up 0+00:01:40    22:15:00\n\
-             1 processes: 1 sleeping\n\
-             CPU states:  3.0% user,  0.0% nice,  1.0% system,  0.0% interrupt, 96.0% idle\n\
-             Mem: 3607M Active, 8843M Inact, 14M Wired, 12G Cache, 18M Buf, 9000K Free\n\
+             1 processes: 1 running, 0 sleeping, 0 zombie, 0 waiting\n\n\
+             CPU:  3.0% user,  0.0% nice,  1.0% system,  0.0% interrupt, 96.0% idle\n\
+             Mem: 3607M Active, 8843M Inact, 14M Wired, 18M Buf, 9000K Free\n\
              Swap: 2048M Total, 12M Used, 2036M Free\n"
         );
         assert_eq!(top_share(100), " 100%");
@@ -333,7 +335,7 @@ mod tests {
             text.starts_with("last pid:  1004;  load averages:  0.00,  0.00,  0.00  up 0+00:01:40"),
             "{text}"
         );
-        assert!(text.contains("\n1 processes: 1 sleeping\n"), "{text}");
+        assert!(text.contains("\n1 processes: 1 running, 0 sleeping, 0 zombie, 0 waiting\n"), "{text}");
         assert!(
             text.contains(" 1001 root        8    0     5K     5K select    0:01  1.23%  1.23% mgd\n"),
             "{text}"

@@ -1,10 +1,11 @@
 //! What the chassis daemon reads from the modelled MX480's sensors and
 //! boards: temperatures and fans (`show chassis environment`), firmware
 //! (`show chassis firmware`), and the alarms it and the management process
-//! raise (`show chassis alarms`, `show system alarms`).
+//! raise (`show chassis alarms`, `show system alarms`), and its power
+//! entry modules (`show chassis power`).
 
 use crate::JUNOS_VERSION;
-use crate::proto::{Alarm, EnvironmentItem, Firmware, TemperatureThreshold};
+use crate::proto::{Alarm, EnvironmentItem, Firmware, PowerSupply, TemperatureThreshold};
 use crate::slot::Slot;
 
 use super::forwarding::FPC_SLOTS;
@@ -59,6 +60,27 @@ pub fn environment(now: i64) -> Vec<EnvironmentItem> {
 }
 
 /// The boards' boot ROMs and the software they run.
+/// The MX480's four AC power entry modules, each 2520 W, sharing the load
+/// of one zone; their output moves a watt with the clock, as a live reading does.
+pub fn power_supplies(now: i64) -> Vec<PowerSupply> {
+    const CAPACITY: u32 = 2520;
+    const VOLTS: u32 = 58;
+    (0..4)
+        .map(|n| {
+            let output = 486 + 4 * n + (now % 2) as u32;
+            PowerSupply {
+                name: format!("PEM {n}"),
+                state: "Online".into(),
+                capacity_watts: CAPACITY,
+                output_watts: output,
+                output_amperes: output / VOLTS,
+                output_volts: VOLTS,
+                load_percent: output * 100 / CAPACITY,
+            }
+        })
+        .collect()
+}
+
 pub fn firmware() -> Vec<Firmware> {
     let mut firmware = Vec::new();
     let mut add = |part: &str, kind: &str, version: String| {

@@ -477,7 +477,11 @@ impl RoutingEngine for Agent {
         _: Request<GetEnvironmentRequest>,
     ) -> Result<Response<EnvironmentInformation>, Status> {
         self.chassis_daemon_on_master()?;
-        Ok(Response::new(EnvironmentInformation { items: environment::environment(now()) }))
+        let now = now();
+        Ok(Response::new(EnvironmentInformation {
+            items: environment::environment(now),
+            power_supplies: environment::power_supplies(now),
+        }))
     }
 
     async fn get_firmware(

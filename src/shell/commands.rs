@@ -105,6 +105,7 @@ pub(super) enum Command {
     // System and protocol state.
     ShowChassisAlarms,
     ShowChassisEnvironment,
+    ShowChassisPower,
     ShowChassisFirmware,
     ShowChassisTemperatureThresholds,
     ShowSystemAlarms,
@@ -229,6 +230,7 @@ impl Command {
             // System and protocol state.
             "show-chassis-alarms" => Command::ShowChassisAlarms,
             "show-chassis-environment" => Command::ShowChassisEnvironment,
+            "show-chassis-power" | "show-chassis-power-detail" => Command::ShowChassisPower,
             "show-chassis-firmware" => Command::ShowChassisFirmware,
             "show-chassis-temperature-thresholds" => Command::ShowChassisTemperatureThresholds,
             "show-system-alarms" => Command::ShowSystemAlarms,
@@ -509,6 +511,10 @@ impl Command {
             // System and protocol state.
             Command::ShowChassisAlarms => show(client.alarms(false)?),
             Command::ShowChassisEnvironment => show(client.environment()?),
+            Command::ShowChassisPower => show(render::environment::Power {
+                info: client.environment()?,
+                detail: parsed.action == "show-chassis-power-detail",
+            }),
             Command::ShowChassisFirmware => show(client.firmware()?),
             Command::ShowChassisTemperatureThresholds => show(client.temperature_thresholds()?),
             Command::ShowSystemAlarms => state::on_routing_engines(engine, parsed, |c| c.alarms(true)),

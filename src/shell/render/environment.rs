@@ -1,5 +1,5 @@
-//! `show chassis environment`, `show chassis firmware`, and
-//! `show chassis alarms` / `show system alarms`.
+//! `show chassis environment`, `show chassis power`, `show chassis firmware`,
+//! and `show chassis alarms` / `show system alarms`.
 
 use super::columns::{Column, Columns};
 use super::junos_time;
@@ -52,6 +52,69 @@ impl View for EnvironmentInformation {
                 e.push(Element::leaf("comment", &item.comment));
             }
             root.push(e);
+        }
+        root
+    }
+}
+
+/// `show chassis power [detail]`: each power entry module and the zone
+/// they share.
+pub struct Power {
+    pub info: EnvironmentInformation,
+    pub detail: bool,
+}
+
+impl View for Power {
+    fn text(&self) -> String {
+        let mut out = String::new();
+        for pem in &self.info.power_supplies {
+            out.push_str(&format!(
+                "{}:\n  State:                      {}\n  AC input:                   OK (1 feed expected, 1 feed connected)\n  \
+                 Capacity:                   {} W (maximum {} W)\n  \
+                 DC output:                  {} W (zone 0, {} A at {} V, {}% of capacity)\n\n",
+                pem.name,
+                pem.state,
+                pem.capacity_watts,
+                pem.capacity_watts,
+                pem.output_watts,
+                pem.output_amperes,
+                pem.output_volts,
+                pem.load_percent
+            ));
+        }
+        let capacity: u32 = self.info.power_supplies.iter().map(|p| p.capacity_watts).sum();
+        let usage: u32 = self.info.power_supplies.iter().map(|p| p.output_watts).sum();
+        out.push_str(&format!(
+            "System:\n  Zone 0:\n      Capacity:               {capacity} W (maximum {capacity} W)\n      \
+             Actual usage:           {usage} W\n  Total system capacity:      {capacity} W (maximum {capacity} W)\n  \
+             Total remaining power:      {} W\n",
+            capacity.saturating_sub(usage)
+        ));
+        out
+    }
+
+    fn element(&self) -> Element {
+        let mut root = Element::reply_root("power-usage-information", "junos-chassis");
+        for pem in &self.info.power_supplies {
+            let mut item = Element::new("power-usage-item")
+                .child(Element::leaf("name", &pem.name))
+                .child(Element::leaf("state", &pem.state))
+                .child(
+                    Element::new("pem-capacity-detail")
+                        .child(Element::leaf("capacity-actual", pem.capacity_watts))
+                        .child(Element::leaf("capacity-max", pem.capacity_watts)),
+                );
+            let mut output = Element::new("dc-output-detail")
+                .child(Element::leaf("dc-power", pem.output_watts))
+                .child(Element::leaf("zone", 0))
+                .child(Element::leaf("dc-current", pem.output_amperes))
+                .child(Element::leaf("dc-voltage", pem.output_volts))
+                .child(Element::leaf("dc-load", pem.load_percent));
+            if !self.detail {
+                output.children.truncate(2);
+            }
+            item.push(output);
+            root.push(item);
         }
         root
     }
@@ -209,7 +272,37 @@ mod tests {
                 item("Temp", "Routing Engine 0", Some(39), ""),
                 item("Fans", "Top Rear Fan", None, "Spinning at normal speed"),
             ],
+            power_supplies: Vec::new(),
         }
+    }
+
+    #[test]
+    fn power_lists_each_module_with_its_capacity_and_output() {
+        let pem = |n: u32| crate::proto::PowerSupply {
+            name: format!("PEM {n}"),
+            state: "Online".into(),
+            capacity_watts: 2520,
+            output_watts: 486,
+            output_amperes: 8,
+            output_volts: 58,
+            load_percent: 19,
+        };
+        let info = EnvironmentInformation { power_supplies: vec![pem(0), pem(1)], ..Default::default() };
+        let text = Power { info: info.clone(), detail: false }.text();
+        assert!(
+            text.starts_with(
+                "PEM 0:\n  State:                      Online\n  AC input:                   OK (1 feed expected, 1 feed connected)\n  \
+                 Capacity:                   2520 W (maximum 2520 W)\n  DC output:                  486 W (zone 0, 8 A at 58 V, 19% of capacity)\n\n"
+            ),
+            "{text}"
+        );
+        assert!(text.ends_with("  Total remaining power:      4068 W\n"), "{text}");
+        let detail = Power { info, detail: true }.element();
+        assert_eq!(detail.name, "power-usage-information");
+        let item = &detail.children[0];
+        let names: Vec<_> = item.children.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["name", "state", "pem-capacity-detail", "dc-output-detail"]);
+        assert_eq!(item.children[3].children[0].name, "dc-power");
     }
 
     #[test]

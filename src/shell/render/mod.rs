@@ -4,7 +4,7 @@
 mod chassis;
 pub mod columns;
 mod configuration;
-mod environment;
+pub mod environment;
 mod forwarding;
 pub mod interfaces;
 mod multi;

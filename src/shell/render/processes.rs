@@ -86,7 +86,11 @@ fn summary(info: &ProcessInformation) -> String {
     );
     let count = running(info).len();
     // top itself is the one running.
-    let _ = writeln!(out, "{count} processes: 1 running, {} sleeping, 0 zombie, 0 waiting\n", count.saturating_sub(1));
+    let _ = writeln!(
+        out,
+        "{count} processes: 1 running, {} sleeping, 0 zombie, 0 waiting\n",
+        count.saturating_sub(1)
+    );
     if let Some(cpu) = &info.cpu {
         let _ = writeln!(
             out,
@@ -142,6 +146,7 @@ impl View for Processes {
             Detail::Brief => summary(info),
             Detail::Extensive => {
                 let mut out = summary(info);
+                // FreeBSD top's SMP layout: C is the CPU a process last ran on.
                 let mut top = Columns::new(&[
                     Column::right(5),
                     Column::left(8).after(1),
@@ -149,18 +154,16 @@ impl View for Processes {
                     Column::right(4).after(1),
                     Column::right(6).after(1),
                     Column::right(6).after(1),
-                    Column::left(5).after(1),
+                    Column::left(6).after(1),
+                    Column::right(2).after(1),
+                    Column::right(6).after(1),
                     Column::right(7).after(1),
-                    Column::right(6).after(1),
-                    Column::right(6).after(1),
                     Column::left(0).after(1),
                 ]);
                 top.row([
-                    "PID", "USERNAME", "PRI", "NICE", "SIZE", "RES", "STATE", "TIME", "WCPU", "CPU",
-                    "COMMAND",
+                    "PID", "USERNAME", "PRI", "NICE", "SIZE", "RES", "STATE", "C", "TIME", "WCPU", "COMMAND",
                 ]);
                 for p in running(info) {
-                    let share = format!("{:.2}%", cpu_share(p, info.now));
                     let seconds = p.cpu_micros / 1_000_000;
                     let size = kilobytes(p.resident_bytes);
                     top.row([
@@ -171,9 +174,9 @@ impl View for Processes {
                         size.clone(),
                         size,
                         "select".into(),
+                        (p.pid % 4).to_string(),
                         format!("{}:{:02}", seconds / 60, seconds % 60),
-                        share.clone(),
-                        share,
+                        format!("{:.2}%", cpu_share(p, info.now)),
                         p.command.clone(),
                     ]);
                 }
@@ -337,7 +340,10 @@ mod tests {
         );
         assert!(text.contains("\n1 processes: 1 running, 0 sleeping, 0 zombie, 0 waiting\n"), "{text}");
         assert!(
-            text.contains(" 1001 root        8    0     5K     5K select    0:01  1.23%  1.23% mgd\n"),
+            text.contains(
+                "  PID USERNAME  PRI NICE   SIZE    RES STATE   C   TIME    WCPU COMMAND\n\
+                           \x201001 root        8    0     5K     5K select  1   0:01   1.23% mgd\n"
+            ),
             "{text}"
         );
         assert!(text.contains("\nrouting              disabled        -  -"), "{text}");

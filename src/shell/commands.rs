@@ -1,5 +1,6 @@
 //! The handlers behind the grammar's actions.
 
+use super::database::{Configure, Load, Rollback};
 use super::pipe::Pipeline;
 use super::render::ProtocolView;
 use super::view::View;
@@ -267,21 +268,21 @@ impl Command {
                 result if result.failed() => Err(Failure::Text(result.text())),
                 result => show(result),
             },
-            Command::Configure => engine.enter_configuration(parsed),
+            Command::Configure => show(engine.configure(&Configure::from_parsed(parsed)?)?),
             Command::Copy => engine.move_entry(line, parsed, Operation::Copy),
             Command::Deactivate => engine.set_active(line, parsed, false),
             Command::Delete => engine.edit_statement(line, parsed, false),
             Command::Edit => engine.edit_level(line, parsed),
             Command::Exit | Command::Quit if in_configuration => {
-                engine.exit_configuration(parsed.has("configuration-mode"))
+                engine.exit_level(parsed.has("configuration-mode"))
             }
             Command::Exit | Command::Quit => Ok(exit(engine)),
             Command::Insert => engine.move_entry(line, parsed, Operation::InsertBefore),
-            Command::Load => engine.load(parsed),
+            Command::Load => Ok(Outcome::View(engine.load_command(&Load::from_parsed(parsed))?)),
             Command::Protect => engine.protect(line, parsed, true),
             Command::Unprotect => engine.protect(line, parsed, false),
             Command::Rename => engine.move_entry(line, parsed, Operation::Rename),
-            Command::Rollback => engine.rollback(parsed),
+            Command::Rollback => show(engine.rollback(Rollback::from_parsed(parsed)?)?),
             Command::Run => run(engine, line, parsed),
             Command::Set => engine.edit_statement(line, parsed, true),
             Command::Show => engine.show_candidate(line, parsed, pipeline),

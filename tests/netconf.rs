@@ -527,3 +527,84 @@ fn operational_rpcs_answer_each_format_and_commits_answer_typed_results() {
     assert!(comment.contains("commit confirmed") && comment.contains("rollback in 5mins"), "{revision}");
     assert!(texts(&revision, "revision").join("").starts_with("re0-"), "{revision}");
 }
+
+/// The root element of a reply's payload, or `rpc-error`.
+fn payload_root(xml: &str) -> String {
+    let document = parse(xml);
+    let root = document.root_element().children().find(|n| n.is_element());
+    root.map(|n| n.tag_name().name().to_owned()).unwrap_or_default()
+}
+
+/// Each operational RPC of the grammar, an argument it needs, and the root
+/// element Junos answers it with (`<output>` where Junos has no XML for it).
+const JUNOS_REPLIES: &[(&str, &str, &str)] = &[
+    ("file-show", "<filename>/var/tmp/note.txt</filename>", "file-content"),
+    ("ping", "<host>127.0.0.1</host><count>1</count>", "ping-results"),
+    ("traceroute", "<host>127.0.0.1</host>", "traceroute-results"),
+    ("get-arp-table-information", "", "arp-table-information"),
+    ("get-ipv6-nd-information", "", "ipv6-nd-information"),
+    ("get-bgp-neighbor-information", "", "bgp-information"),
+    ("get-bgp-summary-information", "", "bgp-information"),
+    ("get-alarm-information", "", "alarm-information"),
+    ("get-environment-information", "", "environment-information"),
+    ("get-firmware-information", "", "firmware-information"),
+    ("get-fpc-information", "", "fpc-information"),
+    ("get-chassis-inventory", "", "chassis-inventory"),
+    ("get-route-engine-information", "", "route-engine-information"),
+    ("get-temperature-threshold-information", "", "temperature-threshold-information"),
+    ("get-interface-information", "", "interface-information"),
+    ("get-isis-adjacency-information", "", "isis-adjacency-information"),
+    ("get-lacp-interface-information", "", "lacp-interface-information-list"),
+    ("get-ldp-neighbor-information", "", "ldp-neighbor-information"),
+    ("get-lldp-neighbors-information", "", "lldp-neighbors-information"),
+    ("get-ntp-associations-information", "", "output"),
+    ("get-ntp-status", "", "output"),
+    ("get-ospf-interface-information", "", "ospf-interface-information"),
+    ("get-ospf-neighbor-information", "", "ospf-neighbor-information"),
+    ("get-route-information", "", "route-information"),
+    ("get-forwarding-table-information", "", "forwarding-table-information"),
+    ("get-route-summary-information", "", "route-summary-information"),
+    ("get-rsvp-interface-information", "", "rsvp-interface-information"),
+    ("get-rsvp-session-information", "", "rsvp-session-information"),
+    ("get-system-alarm-information", "", "alarm-information"),
+    ("get-commit-information", "", "commit-information"),
+    ("get-configuration-database-usage-information", "", "database-usage-information"),
+    ("get-system-memory-information", "", "system-memory-information"),
+    ("get-system-process-information", "", "system-process-information"),
+    ("get-rollback-information", "<rollback>0</rollback>", "rollback-information"),
+    ("get-system-storage", "", "system-storage-information"),
+    ("get-switchover-information", "", "switchover-information"),
+    ("get-system-uptime-information", "", "system-uptime-information"),
+    ("get-system-users-information", "", "system-users-information"),
+    ("get-routing-task-replication-state", "", "task-replication-state"),
+    ("get-software-information", "", "software-information"),
+];
+
+#[test]
+fn every_operational_rpc_answers_with_the_root_junos_answers_it_with() {
+    let grammar = reshell::grammar::Grammar::operational().unwrap();
+    let unlisted: Vec<&str> =
+        grammar.rpcs().filter(|rpc| !JUNOS_REPLIES.iter().any(|(name, _, _)| name == rpc)).collect();
+    assert!(unlisted.is_empty(), "add Junos's reply root for {unlisted:?} to JUNOS_REPLIES");
+
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = two_agents(dir.path());
+    std::fs::write(dir.path().join("re0/files/var/tmp/note.txt"), "a note\n").unwrap();
+    let re1_only = spec.split(',').find(|s| s.starts_with("re1=")).unwrap().to_owned();
+    let mut master = Client::open(&spec, 11);
+    // `show system switchover` answers on the backup only.
+    let mut backup = Client::open(&re1_only, 12);
+    for client in [&mut master, &mut backup] {
+        client.receive();
+        client.send(&client_hello(&["urn:ietf:params:netconf:base:1.0"]));
+    }
+    let mut wrong = Vec::new();
+    for (rpc, arguments, root) in JUNOS_REPLIES {
+        let client = if *rpc == "get-switchover-information" { &mut backup } else { &mut master };
+        let reply = client.rpc(&format!("<{rpc}>{arguments}</{rpc}>"));
+        if payload_root(&reply) != *root {
+            wrong.push(format!("{rpc}: expected <{root}>, got {reply}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

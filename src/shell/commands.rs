@@ -316,7 +316,7 @@ impl Command {
             Command::SystemPowerOff => engine.system_shutdown(parsed, Kind::PowerOff),
             Command::SystemReboot => engine.system_shutdown(parsed, Kind::Reboot),
             Command::ShowSystemReboot => engine.show_shutdown(),
-            Command::ShowSystemSwitchover => show(show_switchover(&client.switchover()?)?),
+            Command::ShowSystemSwitchover => show(show_switchover(client.switchover()?)?),
             Command::ClearSystemReboot => engine.clear_shutdown(parsed),
             Command::FileCopy => {
                 let (source, destination) =
@@ -627,19 +627,13 @@ fn login(engine: &mut Engine, parsed: &Parsed<'_>) -> Result<String, Failure> {
 }
 
 /// `show system switchover`, on the backup: what it holds of the master's state.
-fn show_switchover(status: &SwitchoverStatus) -> Result<String, Failure> {
+fn show_switchover(status: SwitchoverStatus) -> Result<render::Switchover, Failure> {
     if status.state == MastershipState::Master as i32 {
         return Err(Failure::Error(
             "Aborted! This command can only be used on the backup routing engine.".into(),
         ));
     }
-    let ready = |ready: bool| if ready { "Ready" } else { "Not Ready" };
-    Ok(format!(
-        "Graceful switchover: {}\nConfiguration database: Ready\nKernel database: {}\nPeer state: {}\n",
-        if status.graceful_switchover { "On" } else { "Off" },
-        ready(status.graceful_switchover && status.kernel_ready),
-        if status.peer_steady { "Steady State" } else { "Not Ready" }
-    ))
+    Ok(render::Switchover(status))
 }
 
 /// `request chassis routing-engine master switch check`: `Switchover Ready`, or why not.

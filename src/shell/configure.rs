@@ -411,7 +411,7 @@ impl Engine {
         if let Some(other) = number("compare") {
             let request =
                 CompareRequest { rollback: Some(other), candidate: false, shown_rollback: Some(shown) };
-            return show(self.session().client.compare(request)?);
+            return show(RollbackView(Box::new(self.session().client.compare(request)?)));
         }
         let request = GetConfigurationRequest {
             candidate: false,
@@ -422,7 +422,7 @@ impl Engine {
         };
         let reply = self.session().client.configuration(request)?;
         let node = reply.root.as_ref().map(crate::config::wire::from_wire).unwrap_or_default();
-        show(ConfigView {
+        show(RollbackView(Box::new(ConfigView {
             schema: self.schema.clone(),
             steps: Vec::new(),
             node,
@@ -430,7 +430,7 @@ impl Engine {
             inheritance: Inheritance::Unmarked,
             relative_to: 0,
             detail: false,
-        })
+        })))
     }
 
     /// `commit ...` as typed or as `commit-configuration` asked. The result
@@ -473,6 +473,24 @@ impl Engine {
             self.config = None;
         }
         Ok(result)
+    }
+}
+
+/// `show system rollback N [compare M]`: the rollback, or the changes
+/// between two, in Junos's `<rollback-information>`.
+struct RollbackView(Box<dyn View>);
+
+impl View for RollbackView {
+    fn text(&self) -> String {
+        self.0.text()
+    }
+
+    fn element(&self) -> Element {
+        Element::new("rollback-information").child(self.0.element())
+    }
+
+    fn set_form(&self) -> Option<String> {
+        self.0.set_form()
     }
 }
 

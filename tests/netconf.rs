@@ -564,6 +564,8 @@ const JUNOS_REPLIES: &[(&str, &str, &str)] = &[
     ("get-route-information", "", "route-information"),
     ("get-forwarding-table-information", "", "forwarding-table-information"),
     ("get-route-summary-information", "", "route-summary-information"),
+    ("get-instance-information", "", "instance-information"),
+    ("get-bridge-mac-table", "", "l2ald-rtb-macdb"),
     ("get-rsvp-interface-information", "", "rsvp-interface-information"),
     ("get-rsvp-session-information", "", "rsvp-session-information"),
     ("get-system-alarm-information", "", "alarm-information"),

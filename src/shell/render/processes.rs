@@ -86,7 +86,11 @@ fn summary(info: &ProcessInformation) -> String {
     );
     let count = running(info).len();
     // top itself is the one running.
-    let _ = writeln!(out, "{count} processes: 1 running, {} sleeping, 0 zombie, 0 waiting\n", count.saturating_sub(1));
+    let _ = writeln!(
+        out,
+        "{count} processes: 1 running, {} sleeping, 0 zombie, 0 waiting\n",
+        count.saturating_sub(1)
+    );
     if let Some(cpu) = &info.cpu {
         let _ = writeln!(
             out,

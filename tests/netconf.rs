@@ -527,3 +527,212 @@ fn operational_rpcs_answer_each_format_and_commits_answer_typed_results() {
     assert!(comment.contains("commit confirmed") && comment.contains("rollback in 5mins"), "{revision}");
     assert!(texts(&revision, "revision").join("").starts_with("re0-"), "{revision}");
 }
+
+/// The root element of a reply's payload, or `rpc-error`.
+fn payload_root(xml: &str) -> String {
+    let document = parse(xml);
+    let root = document.root_element().children().find(|n| n.is_element());
+    root.map(|n| n.tag_name().name().to_owned()).unwrap_or_default()
+}
+
+/// Each operational RPC of the grammar, an argument it needs, and the root
+/// element Junos answers it with (`<output>` where Junos has no XML for it).
+const JUNOS_REPLIES: &[(&str, &str, &str)] = &[
+    ("file-show", "<filename>/var/tmp/note.txt</filename>", "file-content"),
+    ("ping", "<host>127.0.0.1</host><count>1</count>", "ping-results"),
+    ("traceroute", "<host>127.0.0.1</host>", "traceroute-results"),
+    ("get-arp-table-information", "", "arp-table-information"),
+    ("get-ipv6-nd-information", "", "ipv6-nd-information"),
+    ("get-bgp-neighbor-information", "", "bgp-information"),
+    ("get-bgp-summary-information", "", "bgp-information"),
+    ("get-alarm-information", "", "alarm-information"),
+    ("get-environment-information", "", "environment-information"),
+    ("get-firmware-information", "", "firmware-information"),
+    ("get-fpc-information", "", "fpc-information"),
+    ("get-chassis-inventory", "", "chassis-inventory"),
+    ("get-route-engine-information", "", "route-engine-information"),
+    ("get-temperature-threshold-information", "", "temperature-threshold-information"),
+    ("get-interface-information", "", "interface-information"),
+    ("get-isis-adjacency-information", "", "isis-adjacency-information"),
+    ("get-lacp-interface-information", "", "lacp-interface-information-list"),
+    ("get-ldp-neighbor-information", "", "ldp-neighbor-information"),
+    ("get-lldp-neighbors-information", "", "lldp-neighbors-information"),
+    ("get-ntp-associations-information", "", "output"),
+    ("get-ntp-status", "", "output"),
+    ("get-ospf-interface-information", "", "ospf-interface-information"),
+    ("get-ospf-neighbor-information", "", "ospf-neighbor-information"),
+    ("get-route-information", "", "route-information"),
+    ("get-forwarding-table-information", "", "forwarding-table-information"),
+    ("get-route-summary-information", "", "route-summary-information"),
+    ("get-instance-information", "", "instance-information"),
+    ("get-bridge-mac-table", "", "l2ald-rtb-macdb"),
+    ("get-rsvp-interface-information", "", "rsvp-interface-information"),
+    ("get-rsvp-session-information", "", "rsvp-session-information"),
+    ("get-system-alarm-information", "", "alarm-information"),
+    ("get-commit-information", "", "commit-information"),
+    ("get-configuration-database-usage-information", "", "database-usage-information"),
+    ("get-system-memory-information", "", "system-memory-information"),
+    ("get-system-process-information", "", "system-process-information"),
+    ("get-rollback-information", "<rollback>0</rollback>", "rollback-information"),
+    ("get-system-storage", "", "system-storage-information"),
+    ("get-switchover-information", "", "switchover-information"),
+    ("get-system-uptime-information", "", "system-uptime-information"),
+    ("get-system-users-information", "", "system-users-information"),
+    ("get-routing-task-replication-state", "", "task-replication-state"),
+    ("get-software-information", "", "software-information"),
+];
+
+#[test]
+fn every_operational_rpc_answers_with_the_root_junos_answers_it_with() {
+    let grammar = reshell::grammar::Grammar::operational().unwrap();
+    let unlisted: Vec<&str> =
+        grammar.rpcs().filter(|rpc| !JUNOS_REPLIES.iter().any(|(name, _, _)| name == rpc)).collect();
+    assert!(unlisted.is_empty(), "add Junos's reply root for {unlisted:?} to JUNOS_REPLIES");
+
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = two_agents(dir.path());
+    std::fs::write(dir.path().join("re0/files/var/tmp/note.txt"), "a note\n").unwrap();
+    let re1_only = spec.split(',').find(|s| s.starts_with("re1=")).unwrap().to_owned();
+    let mut master = Client::open(&spec, 11);
+    // `show system switchover` answers on the backup only.
+    let mut backup = Client::open(&re1_only, 12);
+    for client in [&mut master, &mut backup] {
+        client.receive();
+        client.send(&client_hello(&["urn:ietf:params:netconf:base:1.0"]));
+    }
+    let mut wrong = Vec::new();
+    for (rpc, arguments, root) in JUNOS_REPLIES {
+        let client = if *rpc == "get-switchover-information" { &mut backup } else { &mut master };
+        let reply = client.rpc(&format!("<{rpc}>{arguments}</{rpc}>"));
+        if payload_root(&reply) != *root {
+            wrong.push(format!("{rpc}: expected <{root}>, got {reply}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The element names under the payload root, in order.
+fn child_names(xml: &str) -> Vec<String> {
+    let document = parse(xml);
+    let payload = document.root_element().children().find(|n| n.is_element());
+    payload
+        .map(|p| p.children().filter(|n| n.is_element()).map(|n| n.tag_name().name().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn each_configuration_rpc_answers_with_junos_elements() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, spec) = two_agents(dir.path());
+    let files = dir.path().join("re0/files/var/tmp");
+    std::fs::write(files.join("a.conf"), "system { location { building text-file; } }\n").unwrap();
+    std::fs::write(files.join("a.set"), "set system location floor 4\n").unwrap();
+    std::fs::write(
+        files.join("a.xml"),
+        "<configuration><system><location><rack>7</rack></location></system></configuration>\n",
+    )
+    .unwrap();
+    std::fs::write(
+        files.join("a.json"),
+        r#"{"configuration" : {"system" : {"location" : {"country-code" : "NL"}}}}"#,
+    )
+    .unwrap();
+    let mut client = Client::open(&spec, 21);
+    client.receive();
+    client.send(&client_hello(&["urn:ietf:params:netconf:base:1.0"]));
+    let ok = |reply: &str| assert_eq!(payload_root(reply), "ok", "{reply}");
+    let loaded = |reply: &str| {
+        assert_eq!(payload_root(reply), "load-configuration-results", "{reply}");
+        assert_eq!(child_names(reply), ["ok"], "{reply}");
+    };
+
+    ok(&client.rpc("<open-configuration><private/></open-configuration>"));
+    ok(&client.rpc("<close-configuration/>"));
+    ok(&client.rpc("<lock><target><candidate/></target></lock>"));
+    ok(&client.rpc("<unlock><target><candidate/></target></unlock>"));
+    ok(&client.rpc("<lock-configuration/>"));
+
+    // Each body and each format of a file.
+    loaded(&client.rpc(
+        "<load-configuration format=\"text\"><configuration-text>system { location { building b1; } }</configuration-text></load-configuration>",
+    ));
+    loaded(&client.rpc("<load-configuration action=\"set\" format=\"text\"><configuration-set>set system location floor 2</configuration-set></load-configuration>"));
+    loaded(&client.rpc(
+        r#"<load-configuration format="json"><configuration-json>{"configuration" : {"system" : {"location" : {"lata" : "5"}}}}</configuration-json></load-configuration>"#,
+    ));
+    loaded(&client.rpc(
+        "<load-configuration><configuration><system><location><postal-code>1017</postal-code></location></system></configuration></load-configuration>",
+    ));
+    loaded(&client.rpc("<load-configuration action=\"patch\" format=\"text\"><configuration-patch>[edit system location]\n+  npa-nxx 20;\n</configuration-patch></load-configuration>"));
+    loaded(&client.rpc("<load-configuration format=\"text\" url=\"/var/tmp/a.conf\"/>"));
+    loaded(&client.rpc("<load-configuration action=\"set\" format=\"text\" url=\"/var/tmp/a.set\"/>"));
+    loaded(&client.rpc("<load-configuration format=\"xml\" url=\"/var/tmp/a.xml\"/>"));
+    loaded(&client.rpc("<load-configuration format=\"json\" url=\"/var/tmp/a.json\"/>"));
+    let set = client.rpc("<get-configuration format=\"set\"><configuration><system><location/></system></configuration></get-configuration>");
+    let set = texts(&set, "configuration-set").join("");
+    for statement in [
+        "building text-file",
+        "floor 4",
+        "lata 5",
+        "postal-code 1017",
+        "npa-nxx 20",
+        "rack 7",
+        "country-code NL",
+    ] {
+        assert!(set.contains(statement), "{statement} in {set}");
+    }
+
+    let bad = client
+        .rpc("<load-configuration format=\"text\"><configuration-text>system { bogus 1; }</configuration-text></load-configuration>");
+    assert_eq!(child_names(&bad), ["rpc-error", "load-error-count"], "{bad}");
+    assert_eq!(texts(&bad, "bad-element"), ["bogus"], "{bad}");
+    assert_eq!(texts(&bad, "error-message"), ["syntax error"], "{bad}");
+
+    // Each format of get-configuration, and the comparison.
+    assert_eq!(payload_root(&client.rpc("<get-configuration/>")), "configuration");
+    assert_eq!(payload_root(&client.rpc("<get-configuration format=\"text\"/>")), "configuration-text");
+    assert_eq!(payload_root(&client.rpc("<get-configuration format=\"set\"/>")), "configuration-set");
+    let json = client.rpc("<get-configuration format=\"json\"/>");
+    let body = parse(&json).root_element().text().unwrap_or_default().trim().to_owned();
+    assert!(body.starts_with('{') && body.contains("\"configuration\""), "{json}");
+    let compared = client.rpc("<get-configuration compare=\"rollback\" rollback=\"0\" format=\"text\"/>");
+    assert_eq!(
+        (payload_root(&compared), child_names(&compared)),
+        ("configuration-information".to_owned(), vec!["configuration-output".to_owned()])
+    );
+    assert!(texts(&compared, "configuration-output")[0].contains("+      rack 7;"), "{compared}");
+
+    // The commits, their results and their history.
+    let routing_engines = |reply: &str| -> Vec<(String, String)> { commit_results(reply) };
+    let checked = client.rpc("<commit-configuration><check/></commit-configuration>");
+    assert_eq!(payload_root(&checked), "commit-results");
+    assert_eq!(routing_engines(&checked), [("re0".to_owned(), "commit-check-success".to_owned())]);
+    // As Junos reports it: this RE checks, the other commits, then this one.
+    let synchronized = client.rpc("<commit-configuration><synchronize/></commit-configuration>");
+    assert_eq!(
+        routing_engines(&synchronized),
+        [
+            ("re0".to_owned(), "commit-check-success".to_owned()),
+            ("re1".to_owned(), "commit-success".to_owned()),
+            ("re0".to_owned(), "commit-success".to_owned()),
+        ],
+        "{synchronized}"
+    );
+    loaded(&client.rpc("<load-configuration action=\"set\" format=\"text\"><configuration-set>set system location floor 5</configuration-set></load-configuration>"));
+    let confirmed = client
+        .rpc("<commit-configuration><confirmed/><confirm-timeout>3</confirm-timeout></commit-configuration>");
+    assert_eq!(routing_engines(&confirmed), [("re0".to_owned(), "commit-success".to_owned())], "{confirmed}");
+    let history = client.rpc("<get-commit-information/>");
+    assert_eq!(payload_root(&history), "commit-information");
+    assert!(child_names(&history).iter().all(|n| n == "commit-history"), "{history}");
+    let revision = client.rpc("<get-commit-revision-information><detail/></get-commit-revision-information>");
+    assert_eq!(child_names(&revision), ["date-time", "revision", "comment"], "{revision}");
+    ok(&client.rpc("<unlock-configuration/>"));
+
+    // RFC 6241's operations answer <ok/>.
+    ok(&client.rpc("<edit-config><target><candidate/></target><config><configuration><system><location><floor>6</floor></location></system></configuration></config></edit-config>"));
+    ok(&client.rpc("<validate><source><candidate/></source></validate>"));
+    ok(&client.rpc("<discard-changes/>"));
+    ok(&client.rpc("<copy-config><target><candidate/></target><source><running/></source></copy-config>"));
+    ok(&client.rpc("<commit/>"));
+}

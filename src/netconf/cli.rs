@@ -1,31 +1,17 @@
-//! The shell engine as a NETCONF session drives it. RPCs run as the CLI
-//! commands they stand for, so a reply says what the CLI would, and every
-//! check and refusal is the one the CLI has. Operational RPCs run the
-//! grammar's command for them and answer its view, the same elements
-//! `| display xml` shows.
+//! The shell engine as a NETCONF session drives it. Each RPC is the typed
+//! command it stands for (`Configure`, `Load`, `Commit`, ...) or the
+//! grammar's operational command for its name, applied by the engine as the
+//! CLI's are, so a reply says what the CLI would and every check and refusal
+//! is the one the CLI has.
 
 use super::error::{RpcError, from_failure};
 use crate::grammar::ArgumentError;
 use crate::proto::MastershipState;
-use crate::shell::{Engine, Failure, Refused, View};
+use crate::shell::{Configure, Database, Engine, Failure, Refused, View};
 use crate::slot::Slot;
-
-/// Which configuration database the session has open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Database {
-    /// `configure`: the shared candidate, opened by the first RPC that needs it.
-    Shared,
-    /// `configure exclusive`: `lock-configuration`, `<lock>`.
-    Exclusive,
-    /// `configure private`: `open-configuration`.
-    Private,
-}
 
 pub struct Cli<'e> {
     engine: &'e mut Engine,
-    /// The database opened, as this session asked for it; the engine's
-    /// prompt says whether configuration mode is still on.
-    database: Database,
     /// The RE ended the session (the user was logged out, or the RE restarted).
     ended: bool,
 }
@@ -38,53 +24,29 @@ impl<'e> Cli<'e> {
         engine.set_asker(Box::new(|_, _, _| true));
         engine.set_teller(Box::new(|_| {}));
         engine.set_client("netconf");
-        Cli { engine, database: Database::Shared, ended: false }
+        Cli { engine, ended: false }
     }
 
     pub fn ended(&self) -> bool {
         self.ended
     }
 
-    /// Runs a line as typed in the mode the engine is in.
-    fn execute(&mut self, line: &str) -> Result<String, Vec<RpcError>> {
-        self.execute_raw(line).map_err(|failure| from_failure(line, &failure))
-    }
-
-    /// The same, keeping the shell's failure for callers that read it.
-    fn execute_raw(&mut self, line: &str) -> Result<String, Failure> {
-        let reply = self.engine.execute(line);
-        self.ended |= reply.exit;
-        match reply.failure {
-            Some(failure) => Err(failure),
-            None => Ok(reply.output),
-        }
-    }
-
-    pub fn in_configuration(&self) -> bool {
-        self.engine.in_configuration()
+    /// Runs `work` on the engine; a refusal becomes its rpc-errors.
+    pub fn with<T>(
+        &mut self,
+        work: impl FnOnce(&mut Engine) -> Result<T, Failure>,
+    ) -> Result<T, Vec<RpcError>> {
+        work(self.engine).map_err(|failure| self.failed("", failure))
     }
 
     /// The database open now, if any.
     pub fn database(&self) -> Option<Database> {
-        self.in_configuration().then_some(self.database)
-    }
-
-    /// An operational command, from either mode.
-    pub fn operational(&mut self, line: &str) -> Result<String, Vec<RpcError>> {
-        if self.in_configuration() { self.execute(&format!("run {line}")) } else { self.execute(line) }
-    }
-
-    /// A configuration command, in the database open or else the shared one.
-    pub fn configuration(&mut self, line: &str) -> Result<String, Vec<RpcError>> {
-        if !self.in_configuration() {
-            self.open(Database::Shared)?;
-        }
-        self.execute(line)
+        self.engine.database()
     }
 
     /// Opens the shared database unless one is open.
     pub fn ensure_open(&mut self) -> Result<(), Vec<RpcError>> {
-        if self.in_configuration() { Ok(()) } else { self.open(Database::Shared) }
+        if self.database().is_some() { Ok(()) } else { self.open(Database::Shared) }
     }
 
     /// Opens `database`. The shared one is left for another (its changes
@@ -101,29 +63,21 @@ impl<'e> Cli<'e> {
             }
             None => {}
         }
-        let line = match database {
-            Database::Shared => "configure",
-            Database::Exclusive => "configure exclusive",
-            Database::Private => "configure private",
-        };
-        match self.execute_raw(line) {
-            Ok(_) => {
-                self.database = database;
-                Ok(())
-            }
+        match self.with(|engine| engine.configure(&Configure { database })) {
+            Ok(_) => Ok(()),
             // Refused over another session's lock or changes.
-            Err(failure) if database == Database::Exclusive => {
-                Err(from_failure(line, &failure).into_iter().map(|e| e.tagged("lock-denied")).collect())
+            Err(errors) if database == Database::Exclusive => {
+                Err(errors.into_iter().map(|e| e.tagged("lock-denied")).collect())
             }
-            Err(failure) => Err(from_failure(line, &failure)),
+            Err(errors) => Err(errors),
         }
     }
 
-    /// Leaves configuration mode; an exclusive or private database's
-    /// uncommitted changes go, as they do at the CLI.
+    /// Leaves the database; an exclusive or private database's uncommitted
+    /// changes go, as they do at the CLI.
     pub fn close(&mut self) -> Result<(), Vec<RpcError>> {
-        if self.in_configuration() {
-            self.execute("exit configuration-mode")?;
+        if self.database().is_some() {
+            self.with(Engine::exit_configuration)?;
         }
         Ok(())
     }
@@ -156,11 +110,6 @@ impl<'e> Cli<'e> {
         from_failure(line, &failure)
     }
 
-    /// The engine, for the typed configuration operations.
-    pub fn engine(&mut self) -> &mut Engine {
-        self.engine
-    }
-
     /// The RE the session is on.
     pub fn slot(&self) -> Option<Slot> {
         self.engine.current_slot()
@@ -169,16 +118,5 @@ impl<'e> Cli<'e> {
     /// The role of the RE the session is on.
     pub fn mastership(&self) -> MastershipState {
         self.engine.mastership()
-    }
-
-    /// Runs `line` on the other RE through `request routing-engine login`,
-    /// and comes back.
-    pub fn on_other(&mut self, line: &str) -> Result<Box<dyn View>, Vec<RpcError>> {
-        self.operational("request routing-engine login other-routing-engine")?;
-        let output = self.command_view(line);
-        let back = self.operational("exit");
-        let output = output?;
-        back?;
-        Ok(output)
     }
 }

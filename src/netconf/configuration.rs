@@ -5,17 +5,18 @@
 
 use roxmltree::Node;
 
-use super::cli::{Cli, Database};
-use super::error::{RpcError, errors_xml, from_failure};
+use super::cli::Cli;
+use super::error::{RpcError, errors_xml};
 use super::message::{child, child_text, escape, has_child, leaf};
 use crate::config::load::apply_set_lines;
 use crate::config::print::to_text;
 use crate::config::schema::Schema;
 use crate::config::tree::Node as Tree;
 use crate::config::xml::{Operation, XmlError, filter_path, to_statements};
-use crate::proto::{CommitError, LoadReply};
+use crate::proto::CommitError;
 use crate::shell::{
-    CONFIRM_MINUTES, Commit, CommitResult, Failure, LoadAction, ShowConfiguration, View, element_xml,
+    CONFIRM_MINUTES, Commit, CommitResult, Database, Failure, Load, LoadAction, LoadFormat, LoadSource,
+    Loaded, Rollback, ShowConfiguration, View, element_xml,
 };
 
 type Reply = Result<String, Vec<RpcError>>;
@@ -128,16 +129,14 @@ fn configuration(
     if show.candidate {
         cli.ensure_open()?;
     }
-    match cli.engine().configuration_view(show) {
-        // A filter of statements not configured shows nothing.
-        Ok(view) if !show.words.is_empty() && show.compare.is_none() && view.text().trim().is_empty() => {
-            Ok(None)
-        }
-        Ok(view) => Ok(Some(view)),
-        // A filter of statements not configured: nothing, as Junos answers it.
-        Err(Failure::Parse(_)) if !show.words.is_empty() => Ok(None),
-        Err(failure) => Err(from_failure("", &failure)),
-    }
+    let filtered = !show.words.is_empty();
+    let view = cli.with(|engine| match engine.configuration_view(show) {
+        // A filter of statements the schema has but nobody configured.
+        Err(Failure::Parse(_)) if filtered => Ok(None),
+        other => other.map(Some),
+    })?;
+    // A filter that matches nothing shows nothing, as Junos answers it.
+    Ok(view.filter(|view| !filtered || show.compare.is_some() || !view.text().trim().is_empty()))
 }
 
 /// A configuration in `format`; nothing matched is an empty one.
@@ -185,50 +184,67 @@ pub fn get_config(cli: &mut Cli<'_>, schema: &Schema, operation: Node<'_, '_>, h
     Ok(format!("<data>\n{}</data>\n", configuration_reply(view.as_deref(), "xml")))
 }
 
-/// `<load-configuration [action=merge|replace|override|set|update]
-/// [rollback=N] [url=FILE]>` with `<configuration>`, `<configuration-text>`
-/// or `<configuration-set>`. Errors go inside the results, with their count.
+/// `<load-configuration [action=merge|replace|override|update|set|patch]
+/// [format=xml|text|json] [url=FILE] [rollback=N|rescue=rescue]>` with
+/// `<configuration>`, `<configuration-text>`, `<configuration-set>`,
+/// `<configuration-json>` or `<configuration-patch>`. Errors go inside the
+/// results, with their count.
 pub fn load_configuration(cli: &mut Cli<'_>, schema: &Schema, operation: Node<'_, '_>) -> String {
-    let errors = load(cli, schema, operation).unwrap_or_else(|errors| errors);
-    if errors.is_empty() {
-        return "<load-configuration-results>\n<ok/>\n</load-configuration-results>\n".into();
+    match load(cli, schema, operation) {
+        Ok(loaded) => element_xml(&loaded.element()),
+        Err(errors) => format!(
+            "<load-configuration-results>\n{}{}</load-configuration-results>\n",
+            errors_xml(&errors),
+            leaf("load-error-count", &errors.len().to_string())
+        ),
     }
-    format!(
-        "<load-configuration-results>\n{}{}</load-configuration-results>\n",
-        errors_xml(&errors),
-        leaf("load-error-count", &errors.len().to_string())
-    )
 }
 
-/// The load, and the statements it could not read.
-fn load(cli: &mut Cli<'_>, schema: &Schema, operation: Node<'_, '_>) -> Result<Vec<RpcError>, Vec<RpcError>> {
-    if let Some(rollback) = operation.attribute("rollback") {
-        let rollback = number(rollback, "rollback")?;
-        cli.configuration(&format!("rollback {rollback}"))?;
-        return Ok(Vec::new());
+/// What a load answers: `<load-configuration-results>` with `<ok/>` or
+/// the load's errors.
+type Results = Result<Loaded, Vec<RpcError>>;
+
+fn load(cli: &mut Cli<'_>, schema: &Schema, operation: Node<'_, '_>) -> Results {
+    let rollback = match (operation.attribute("rollback"), operation.attribute("rescue")) {
+        (Some(n), _) => Some(Rollback::Number(number(n, "rollback")?)),
+        (None, Some(_)) => Some(Rollback::Rescue),
+        (None, None) => None,
+    };
+    if let Some(rollback) = rollback {
+        cli.ensure_open()?;
+        cli.with(|engine| engine.rollback(rollback))?;
+        return Ok(Loaded::default());
     }
-    let name = operation.attribute("action").unwrap_or("merge");
-    let action = match name {
-        "merge" => LoadAction::Merge,
-        "replace" => LoadAction::Replace,
-        "override" => LoadAction::Override,
-        "set" => LoadAction::Set,
-        "update" => LoadAction::Update,
-        "patch" => LoadAction::Patch,
+    let (action, format) = match operation.attribute("action").unwrap_or("merge") {
+        "merge" => (LoadAction::Merge, None),
+        "replace" => (LoadAction::Replace, None),
+        "override" => (LoadAction::Override, None),
+        "update" => (LoadAction::Update, None),
+        "set" => (LoadAction::Merge, Some(LoadFormat::Set)),
+        "patch" => (LoadAction::Merge, Some(LoadFormat::Patch)),
         other => return Err(vec![bad_attribute("action", other)]),
     };
+    let format = match (format, operation.attribute("format").unwrap_or("xml")) {
+        (Some(format), _) => format,
+        (None, "xml") => LoadFormat::Xml,
+        (None, "text") => LoadFormat::Text,
+        (None, "json") => LoadFormat::Json,
+        (None, other) => return Err(vec![bad_attribute("format", other)]),
+    };
     if let Some(url) = operation.attribute("url") {
-        let text = read_url(cli, url)?;
-        return load_text(cli, action, text);
+        return run_load(cli, Load { action, format, source: LoadSource::File(url.to_owned()) });
     }
-    if let Some(text) = child_text(operation, "configuration-text") {
-        return load_text(cli, action, text.to_owned());
-    }
-    if let Some(text) = child_text(operation, "configuration-set") {
-        return load_text(cli, LoadAction::Set, text.to_owned());
-    }
-    if let Some(text) = child_text(operation, "configuration-patch") {
-        return load_text(cli, LoadAction::Patch, text.to_owned());
+    let body = |name: &str| child_text(operation, name).map(|text| LoadSource::Text(text.to_owned()));
+    let given = [
+        ("configuration-text", LoadFormat::Text),
+        ("configuration-set", LoadFormat::Set),
+        ("configuration-json", LoadFormat::Json),
+        ("configuration-patch", LoadFormat::Patch),
+    ]
+    .into_iter()
+    .find_map(|(name, format)| Some((body(name)?, format)));
+    if let Some((source, format)) = given {
+        return run_load(cli, Load { action, format, source });
     }
     if let Some(configuration) = child(operation, "configuration") {
         let operation = if matches!(action, LoadAction::Override | LoadAction::Update) {
@@ -246,64 +262,51 @@ fn load(cli: &mut Cli<'_>, schema: &Schema, operation: Node<'_, '_>) -> Result<V
     }
 }
 
-/// Loads configuration XML: as `set`/`delete` lines, or, to override, as the
-/// whole text those lines make of an empty configuration.
+/// Loads configuration XML: its statements (with their `delete`,
+/// `inactive`, ... marks), or, to replace the whole configuration, the text
+/// those statements make of an empty one.
 fn load_xml(
     cli: &mut Cli<'_>,
     schema: &Schema,
     configuration: Node<'_, '_>,
     operation: Operation,
-) -> Result<Vec<RpcError>, Vec<RpcError>> {
-    // Replacing the whole configuration is an override of what the XML says;
-    // anything else is its statements as set (or delete) lines.
+) -> Results {
     let (replace, marks) = match operation {
         Operation::Replace => (true, Operation::Merge),
         other => (false, other),
     };
-    let lines = to_statements(schema, configuration, marks).map_err(|e| vec![xml_error(&e)])?;
+    let lines = to_statements(schema, configuration, marks).map_err(|e| vec![xml_error(&e)])?.join("\n");
     if !replace {
-        return load_text(cli, LoadAction::Set, lines.join("\n"));
+        return run_load(
+            cli,
+            Load { action: LoadAction::Merge, format: LoadFormat::Set, source: LoadSource::Text(lines) },
+        );
     }
     let mut tree = Tree::default();
-    let errors: Vec<RpcError> = apply_set_lines(schema, &mut tree, &lines.join("\n"))
-        .into_iter()
-        .map(|e| load_error(&e.message))
-        .collect();
+    let errors: Vec<RpcError> =
+        apply_set_lines(schema, &mut tree, &lines).into_iter().map(|e| RpcError::failed(e.message)).collect();
     if !errors.is_empty() {
-        return Ok(errors);
+        return Err(errors);
     }
-    load_text(cli, LoadAction::Override, to_text(schema, None, &tree))
+    let text = to_text(schema, None, &tree);
+    run_load(
+        cli,
+        Load { action: LoadAction::Override, format: LoadFormat::Text, source: LoadSource::Text(text) },
+    )
 }
 
-/// Loads `text` into the candidate; the statements it could not read.
-fn load_text(cli: &mut Cli<'_>, action: LoadAction, text: String) -> Result<Vec<RpcError>, Vec<RpcError>> {
+/// Applies `load` in the database open (or the shared one).
+fn run_load(cli: &mut Cli<'_>, load: Load) -> Results {
     cli.ensure_open()?;
-    let reply = cli.engine().load_text(action, text).map_err(|f| from_failure("", &f))?;
-    Ok(load_errors(&reply))
+    let loaded = cli.with(|engine| engine.load(&load))?;
+    // Only the terminal can be abandoned, and a session has none.
+    Ok(loaded.unwrap_or_default())
 }
 
-/// A file of the RE's file area, as `url` names it.
-fn read_url(cli: &mut Cli<'_>, url: &str) -> Result<String, Vec<RpcError>> {
-    cli.engine().read_file(url).map_err(|f| from_failure("", &f))
-}
-
-/// The load's refusals: protected statements it would change, or the
-/// statements it could not read (Junos says `syntax error` and names the word).
-fn load_errors(reply: &LoadReply) -> Vec<RpcError> {
-    if !reply.warnings.is_empty() {
-        let mut errors: Vec<RpcError> = reply.warnings.iter().map(RpcError::failed).collect();
-        errors.push(RpcError::failed("configuration not loaded"));
-        return errors;
-    }
-    reply.errors.iter().map(|e| load_error(&e.message)).collect()
-}
-
-/// One unread statement: Junos says `syntax error` and names the word.
-fn load_error(message: &str) -> RpcError {
-    match message.strip_prefix("syntax error: ") {
-        Some(word) => RpcError::syntax(word),
-        None => RpcError::failed(message),
-    }
+/// A load's answer as `<ok/>` or its errors, for the RFC 6241 operations.
+fn ok_or_errors(loaded: &Loaded) -> Reply {
+    let errors: Vec<RpcError> = loaded.problems().iter().map(RpcError::from).collect();
+    if errors.is_empty() { Ok(OK.into()) } else { Err(errors) }
 }
 
 /// `<commit-configuration>` with `<check/>`, `<synchronize/>`,
@@ -354,7 +357,7 @@ fn commit_of(operation: Node<'_, '_>) -> Result<Commit, Vec<RpcError>> {
 /// failed answers its errors, each with its path and statement.
 fn run_commit(cli: &mut Cli<'_>, commit: &Commit) -> Result<CommitResult, Vec<RpcError>> {
     cli.ensure_open()?;
-    let result = cli.engine().commit(commit).map_err(|f| from_failure("", &f))?;
+    let result = cli.with(|engine| engine.commit(commit))?;
     if !result.failed() {
         return Ok(result);
     }
@@ -393,7 +396,7 @@ pub fn commit_revision(cli: &mut Cli<'_>, operation: Node<'_, '_>) -> Reply {
     if let Some(other) = operation.children().find(|n| n.is_element() && n.tag_name().name() != "detail") {
         return Err(vec![RpcError::syntax(other.tag_name().name())]);
     }
-    let information = cli.engine().commit_information().map_err(|f| from_failure("", &f))?;
+    let information = cli.with(|engine| engine.commit_information())?;
     let slot = cli.slot().map(|s| s.to_string()).unwrap_or_default();
     Ok(element_xml(&crate::shell::commit_revision(&information, &slot)))
 }
@@ -417,15 +420,17 @@ pub fn edit_config(cli: &mut Cli<'_>, schema: &Schema, operation: Node<'_, '_>) 
     };
     let action = if default == Operation::Replace { LoadAction::Override } else { LoadAction::Merge };
     let config = child(operation, "config");
-    let errors = if let Some(configuration) = config.and_then(|config| child(config, "configuration")) {
+    let loaded = if let Some(configuration) = config.and_then(|config| child(config, "configuration")) {
         load_xml(cli, schema, configuration, default)?
     } else if let Some(text) =
         child(operation, "config-text").and_then(|config| child_text(config, "configuration-text"))
     {
-        load_text(cli, action, text.to_owned())?
+        run_load(cli, Load { action, format: LoadFormat::Text, source: LoadSource::Text(text.to_owned()) })?
     } else if let Some(url) = child_text(operation, "url") {
-        let text = read_url(cli, url.trim())?;
-        load_text(cli, action, text)?
+        run_load(
+            cli,
+            Load { action, format: LoadFormat::Text, source: LoadSource::File(url.trim().to_owned()) },
+        )?
     } else {
         return Err(vec![
             RpcError::failed("missing <config>, <config-text> or <url>")
@@ -433,7 +438,7 @@ pub fn edit_config(cli: &mut Cli<'_>, schema: &Schema, operation: Node<'_, '_>) 
                 .element("config"),
         ]);
     };
-    if errors.is_empty() { Ok(OK.into()) } else { Err(errors) }
+    ok_or_errors(&loaded)
 }
 
 /// RFC 6241 `<commit>`, with `<confirmed/>` and `<confirm-timeout>` in
@@ -453,14 +458,22 @@ pub fn commit(cli: &mut Cli<'_>, operation: Node<'_, '_>) -> Reply {
 pub fn copy_config(cli: &mut Cli<'_>, schema: &Schema, operation: Node<'_, '_>) -> Reply {
     candidate_target(operation, "target")?;
     let source = child(operation, "source").and_then(|s| s.children().find(Node::is_element));
-    let errors = match source.map(|s| (s.tag_name().name(), s)) {
+    let loaded = match source.map(|s| (s.tag_name().name(), s)) {
         Some(("running", _)) => {
-            cli.configuration("rollback 0")?;
-            Vec::new()
+            cli.ensure_open()?;
+            cli.with(|engine| engine.rollback(Rollback::Number(0)))?;
+            Loaded::default()
         }
         Some(("url", url)) => {
-            let text = read_url(cli, url.text().unwrap_or_default().trim())?;
-            load_text(cli, LoadAction::Override, text)?
+            let file = url.text().unwrap_or_default().trim().to_owned();
+            run_load(
+                cli,
+                Load {
+                    action: LoadAction::Override,
+                    format: LoadFormat::Text,
+                    source: LoadSource::File(file),
+                },
+            )?
         }
         Some(("config", config)) => match child(config, "configuration") {
             Some(configuration) => load_xml(cli, schema, configuration, Operation::Replace)?,
@@ -477,12 +490,13 @@ pub fn copy_config(cli: &mut Cli<'_>, schema: &Schema, operation: Node<'_, '_>) 
             return Err(vec![RpcError::failed("missing source").tagged("missing-element").element("source")]);
         }
     };
-    if errors.is_empty() { Ok(OK.into()) } else { Err(errors) }
+    ok_or_errors(&loaded)
 }
 
-/// `<discard-changes/>`: `rollback 0`.
+/// `<discard-changes/>`: rollback 0 into the database open.
 pub fn discard_changes(cli: &mut Cli<'_>) -> Reply {
-    cli.configuration("rollback 0")?;
+    cli.ensure_open()?;
+    cli.with(|engine| engine.rollback(Rollback::Number(0)))?;
     Ok(OK.into())
 }
 

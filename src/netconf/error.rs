@@ -1,10 +1,10 @@
-//! `<rpc-error>`: RFC 6241's error report, made from the shell's failures so
-//! that a refusal reads over NETCONF as it does at the CLI.
+//! `<rpc-error>`: RFC 6241's error report, made from the problems the shell
+//! reports as data, so that a refusal reads over NETCONF as it does at the CLI.
 
 use std::fmt::Write;
 
 use super::message::escape;
-use crate::shell::Failure;
+use crate::shell::{Failure, Problem};
 
 /// An `<rpc-error>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,10 +57,6 @@ impl RpcError {
         RpcError { bad_element: Some(element.to_owned()), ..self }
     }
 
-    fn warning(message: &str) -> RpcError {
-        RpcError::failed(message).warned()
-    }
-
     /// The same, as a warning.
     pub fn warned(self) -> RpcError {
         RpcError { warning: true, ..self }
@@ -90,8 +86,19 @@ pub fn errors_xml(errors: &[RpcError]) -> String {
     errors.iter().map(RpcError::to_xml).collect()
 }
 
-/// A failed command line as rpc-errors. A syntax error names the word the
-/// caret would point at.
+impl From<&Problem> for RpcError {
+    fn from(problem: &Problem) -> RpcError {
+        RpcError {
+            warning: problem.warning,
+            path: problem.path.clone(),
+            bad_element: problem.element.clone(),
+            ..RpcError::failed(&problem.message)
+        }
+    }
+}
+
+/// A refusal as rpc-errors, from the problems the shell reports as data. A
+/// syntax error in a command `line` names the word the caret would point at.
 pub fn from_failure(line: &str, failure: &Failure) -> Vec<RpcError> {
     match failure {
         Failure::Parse(e) => {
@@ -102,7 +109,7 @@ pub fn from_failure(line: &str, failure: &Failure) -> Vec<RpcError> {
                 None => error,
             }]
         }
-        other => from_text(&other.render("", line, false)),
+        other => other.problems().iter().map(RpcError::from).collect(),
     }
 }
 
@@ -111,50 +118,6 @@ fn word_at(line: &str, column: usize) -> Option<String> {
     let rest: String = line.chars().skip(column).collect();
     let word: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
     if word.is_empty() { None } else { Some(word) }
-}
-
-/// The errors in the shell's text of a refusal: the `[edit PATH]` blocks of
-/// a commit check (statement, then message), and `error:`/`warning:` lines
-/// with the indented lines under them. Text with none of these is one error.
-pub fn from_text(text: &str) -> Vec<RpcError> {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut errors: Vec<RpcError> = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let line = lines[i];
-        if line.starts_with("[edit")
-            && let [statement, message, ..] = &lines[i + 1..]
-            && statement.trim().starts_with('\'')
-        {
-            let mut error = RpcError::failed(message.trim()).element(statement.trim().trim_matches('\''));
-            error.path = Some(line.to_owned());
-            errors.push(error);
-            i += 3;
-            continue;
-        }
-        let mut error = match (line.strip_prefix("error: "), line.strip_prefix("warning: ")) {
-            (Some(message), _) => RpcError::failed(message),
-            (_, Some(message)) => RpcError::warning(message),
-            _ => {
-                i += 1;
-                continue;
-            }
-        };
-        i += 1;
-        // `configuration database locked by:` names the holder below.
-        while let Some(more) = lines.get(i).filter(|l| l.starts_with(' ')) {
-            error.message.push('\n');
-            error.message.push_str(more);
-            i += 1;
-        }
-        errors.push(error);
-    }
-    // A refusal always says something, even when the CLI printed nothing.
-    if errors.iter().all(|e| e.warning) {
-        let said = text.trim();
-        errors.push(RpcError::failed(if said.is_empty() { "the command failed" } else { said }));
-    }
-    errors
 }
 
 #[cfg(test)]
@@ -173,28 +136,29 @@ mod tests {
     }
 
     #[test]
-    fn commit_check_blocks_become_errors_with_their_path_and_statement() {
-        let text = "re0:\n[edit system]\n  'root-authentication'\n    Missing mandatory statement: \
-                    'root-authentication'\nerror: configuration check-out failed\n";
-        let errors = from_text(text);
+    fn a_refusal_keeps_its_path_statement_and_severity() {
+        let failure = Failure::Problems {
+            before: "Users currently editing the configuration:\n  bob\n".into(),
+            problems: vec![
+                Problem::warning("careful"),
+                Problem {
+                    path: Some("[edit system]".into()),
+                    element: Some("root-authentication".into()),
+                    ..Problem::error("Missing mandatory statement: 'root-authentication'")
+                },
+            ],
+        };
+        let errors = from_failure("", &failure);
         assert_eq!(errors.len(), 2);
-        assert_eq!(errors[0].path.as_deref(), Some("[edit system]"));
-        assert_eq!(errors[0].bad_element.as_deref(), Some("root-authentication"));
-        assert_eq!(errors[0].message, "Missing mandatory statement: 'root-authentication'");
-        assert_eq!(errors[1].message, "configuration check-out failed");
-    }
-
-    #[test]
-    fn an_error_keeps_the_indented_lines_under_it_and_text_without_markers_is_one_error() {
-        let text = "Users currently editing the configuration:\n  bob terminal p1\n\
-                    error: configuration database locked by:\n  bob terminal p1 (pid 7)\n";
-        let errors = from_text(text);
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].message, "configuration database locked by:\n  bob terminal p1 (pid 7)");
-        let plain = from_text("something went wrong\n");
-        assert_eq!(plain, [RpcError::failed("something went wrong")]);
-        let warned = from_text("warning: careful\nit broke\n");
-        assert_eq!((warned.len(), warned[0].warning, warned[1].warning), (2, true, false));
+        assert!(errors[0].warning && !errors[1].warning);
+        assert_eq!(errors[1].path.as_deref(), Some("[edit system]"));
+        assert_eq!(errors[1].bad_element.as_deref(), Some("root-authentication"));
+        let xml = errors[1].to_xml();
+        for name in
+            ["error-type", "error-tag", "error-severity", "error-path", "error-message", "bad-element"]
+        {
+            assert!(xml.contains(&format!("<{name}>")), "{name} in {xml}");
+        }
     }
 
     #[test]

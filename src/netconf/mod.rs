@@ -1,7 +1,9 @@
 //! The NETCONF server session (RFC 6241 over RFC 6242 framing) with the
 //! Junos XML API on top. It runs over any byte stream: the SSH server's
-//! `netconf` subsystem gives it the channel. Each RPC is carried out by the
-//! shell engine as the CLI command it stands for.
+//! `netconf` subsystem gives it the channel. Each RPC becomes the typed
+//! command the CLI's line makes too (`Configure`, `Load`, `Commit`, the
+//! grammar's operational command for its name), the shell engine applies it,
+//! and the reply serialises the command's view or its problems.
 //!
 //! ```text
 //!  input ─► framing (]]>]]> or chunks) ─► message (hello | rpc) ─► rpc ─► cli ─► Engine

@@ -11,7 +11,6 @@ use super::message::{child_text, escape};
 use crate::config::schema::Schema;
 use crate::proto::MastershipState;
 use crate::shell::{Element, View, element_xml, to_json};
-use crate::slot::Slot;
 
 /// What an RPC answers: the body of its `<rpc-reply>`, and whether the
 /// session ends once it is sent.
@@ -30,9 +29,6 @@ const HOSTS_FILE: &str = "/etc/hosts.junos";
 
 /// The routing instance of the internal network between the REs.
 const PRIVATE_INSTANCE: &str = "__juniper_private1__";
-
-/// The XML namespace of Junos's `<xnm:error>` and `<xnm:warning>`.
-pub const XNM_NAMESPACE: &str = "http://xml.juniper.net/xnm/1.1/xnm";
 
 pub fn answer(cli: &mut Cli<'_>, schema: &Schema, session_id: u32, operation: Node<'_, '_>) -> Answer {
     let name = operation.tag_name().name();
@@ -117,19 +113,11 @@ fn operational(cli: &mut Cli<'_>, name: &str, operation: Node<'_, '_>) -> Result
     Ok(render(cli.invoke(name, &arguments)?.as_ref(), format))
 }
 
-/// `<command [format="text|xml|json"]>LINE</command>`: the CLI command. With
-/// `invoke-on all-routing-engines` (or `other-routing-engine`) it runs on
-/// each RE named, and the replies come one an RE.
+/// `<command [format="text|xml|json"]>LINE</command>`: the CLI command
+/// (`invoke-on` included, where the grammar has it).
 fn command(cli: &mut Cli<'_>, operation: Node<'_, '_>) -> Result<String, Vec<RpcError>> {
-    let text = operation.text().unwrap_or_default().trim();
-    let invoked = [("invoke-on all-routing-engines", true), ("invoke-on other-routing-engine", false)]
-        .into_iter()
-        .find_map(|(suffix, here_too)| Some((text.strip_suffix(suffix)?.trim_end(), here_too)));
     let format = format(operation)?;
-    if let Some((line, here_too)) = invoked {
-        return on_each(cli, line, here_too, format);
-    }
-    let view = cli.command_view(text)?;
+    let view = cli.command_view(operation.text().unwrap_or_default().trim())?;
     Ok(command_reply(view.as_ref(), format))
 }
 
@@ -143,55 +131,6 @@ fn command_reply(view: &dyn View, format: Format) -> String {
         return element_xml(&output);
     }
     render(view, format)
-}
-
-/// A command's view, or why it has none.
-type Viewed = Result<Box<dyn View>, Vec<RpcError>>;
-
-/// `LINE invoke-on ...`: the command on this RE (if `here_too`), then on the
-/// other; as text, each RE's output under its name, and as XML or JSON, each
-/// RE's elements in a `<multi-routing-engine-item>`. An RE that cannot
-/// answer says why in its place, as Junos does.
-fn on_each(cli: &mut Cli<'_>, line: &str, here_too: bool, format: Format) -> Result<String, Vec<RpcError>> {
-    let here = cli.slot().ok_or_else(|| vec![RpcError::failed("unknown Routing Engine slot")])?;
-    let mut runs: Vec<(Slot, Viewed)> = Vec::new();
-    if here_too {
-        runs.push((here, cli.command_view(line)));
-    }
-    runs.push((here.other(), cli.on_other(line)));
-    if format == Format::Text {
-        let mut text = String::new();
-        for (slot, run) in runs {
-            text.push_str(&format!("{slot}:\n{}\n", "-".repeat(74)));
-            match run {
-                Ok(view) => text.push_str(&view.text()),
-                Err(errors) => errors.iter().for_each(|e| text.push_str(&format!("error: {}\n", e.message))),
-            }
-            text.push('\n');
-        }
-        return Ok(output_element(&text));
-    }
-    let mut results = Element::new("multi-routing-engine-results");
-    for (slot, run) in runs {
-        let mut item = Element::new("multi-routing-engine-item").child(Element::leaf("re-name", slot));
-        match run {
-            Ok(view) => item.push(view.element()),
-            Err(errors) => {
-                for e in errors {
-                    item.push(
-                        Element::new("xnm:error")
-                            .attr("xmlns:xnm", XNM_NAMESPACE)
-                            .child(Element::leaf("message", &e.message)),
-                    );
-                }
-            }
-        }
-        results.push(item);
-    }
-    Ok(match format {
-        Format::Json => escape(&to_json(&results)),
-        _ => element_xml(&results),
-    })
 }
 
 /// A command's text reply, as Junos sends it: a newline, then the text.

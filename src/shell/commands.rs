@@ -1,5 +1,6 @@
 //! The handlers behind the grammar's actions.
 
+use super::database::{Configure, Load, Rollback};
 use super::pipe::Pipeline;
 use super::render::ProtocolView;
 use super::view::View;
@@ -269,21 +270,21 @@ impl Command {
                 result if result.failed() => Err(Failure::Text(result.text())),
                 result => show(result),
             },
-            Command::Configure => engine.enter_configuration(parsed),
+            Command::Configure => show(engine.configure(&Configure::from_parsed(parsed)?)?),
             Command::Copy => engine.move_entry(line, parsed, Operation::Copy),
             Command::Deactivate => engine.set_active(line, parsed, false),
             Command::Delete => engine.edit_statement(line, parsed, false),
             Command::Edit => engine.edit_level(line, parsed),
             Command::Exit | Command::Quit if in_configuration => {
-                engine.exit_configuration(parsed.has("configuration-mode"))
+                engine.exit_level(parsed.has("configuration-mode"))
             }
             Command::Exit | Command::Quit => Ok(exit(engine)),
             Command::Insert => engine.move_entry(line, parsed, Operation::InsertBefore),
-            Command::Load => engine.load(parsed),
+            Command::Load => Ok(Outcome::View(engine.load_command(&Load::from_parsed(parsed))?)),
             Command::Protect => engine.protect(line, parsed, true),
             Command::Unprotect => engine.protect(line, parsed, false),
             Command::Rename => engine.move_entry(line, parsed, Operation::Rename),
-            Command::Rollback => engine.rollback(parsed),
+            Command::Rollback => show(engine.rollback(Rollback::from_parsed(parsed)?)?),
             Command::Run => run(engine, line, parsed),
             Command::Set => engine.edit_statement(line, parsed, true),
             Command::Show => engine.show_candidate(line, parsed, pipeline),
@@ -317,7 +318,7 @@ impl Command {
             Command::SystemPowerOff => engine.system_shutdown(parsed, Kind::PowerOff),
             Command::SystemReboot => engine.system_shutdown(parsed, Kind::Reboot),
             Command::ShowSystemReboot => engine.show_shutdown(),
-            Command::ShowSystemSwitchover => show(show_switchover(&client.switchover()?)?),
+            Command::ShowSystemSwitchover => show(show_switchover(client.switchover()?)?),
             Command::ClearSystemReboot => engine.clear_shutdown(parsed),
             Command::FileCopy => {
                 let (source, destination) =
@@ -632,19 +633,13 @@ fn login(engine: &mut Engine, parsed: &Parsed<'_>) -> Result<String, Failure> {
 }
 
 /// `show system switchover`, on the backup: what it holds of the master's state.
-fn show_switchover(status: &SwitchoverStatus) -> Result<String, Failure> {
+fn show_switchover(status: SwitchoverStatus) -> Result<render::Switchover, Failure> {
     if status.state == MastershipState::Master as i32 {
         return Err(Failure::Error(
             "Aborted! This command can only be used on the backup routing engine.".into(),
         ));
     }
-    let ready = |ready: bool| if ready { "Ready" } else { "Not Ready" };
-    Ok(format!(
-        "Graceful switchover: {}\nConfiguration database: Ready\nKernel database: {}\nPeer state: {}\n",
-        if status.graceful_switchover { "On" } else { "Off" },
-        ready(status.graceful_switchover && status.kernel_ready),
-        if status.peer_steady { "Steady State" } else { "Not Ready" }
-    ))
+    Ok(render::Switchover(status))
 }
 
 /// `request chassis routing-engine master switch check`: `Switchover Ready`, or why not.

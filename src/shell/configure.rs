@@ -18,8 +18,8 @@ use crate::config::print::{Inheritance, quote};
 use crate::config::validate::CheckError;
 use crate::grammar::{ParseError, Parsed, Token};
 use crate::proto::{
-    CommitError, CommitReply, CommitRequest, CompareRequest, GetConfigurationRequest, LoadReply,
-    RoutingEngineCommit, edit_request, load_request, open_request,
+    CommitError, CommitReply, CommitRequest, CompareRequest, GetConfigurationRequest, RoutingEngineCommit,
+    edit_request,
 };
 
 /// Where a configuration session is in the hierarchy.
@@ -54,7 +54,7 @@ impl ConfigMode {
     }
 }
 
-fn not_configuring() -> Failure {
+pub(super) fn not_configuring() -> Failure {
     Failure::Error("not in configuration mode".into())
 }
 
@@ -112,67 +112,15 @@ impl Engine {
         show(String::new())
     }
 
-    /// `configure [exclusive|private]`.
-    pub(super) fn enter_configuration(&mut self, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
-        let (database, mode) = match (parsed.has("exclusive"), parsed.has("private")) {
-            (true, true) => {
-                return Err(Failure::Error("'exclusive' and 'private' cannot be combined".into()));
-            }
-            (true, false) => (Database::Exclusive, open_request::Mode::Exclusive),
-            (false, true) => (Database::Private, open_request::Mode::Private),
-            (false, false) => (Database::Shared, open_request::Mode::Shared),
-        };
-        let reply = self.session().client.open(mode)?;
-        if !reply.refused.is_empty() {
-            return Err(Failure::Text(format!("{}error: {}\n", users_block(&reply.editors), reply.refused)));
-        }
-        self.config = Some(ConfigMode { database, ..ConfigMode::default() });
-        let mut out = String::new();
-        if database != Database::Shared {
-            out.push_str("warning: uncommitted changes will be discarded on exit\n");
-        }
-        out.push_str("Entering configuration mode\n");
-        out.push_str(&users_block(&reply.editors));
-        if reply.changed && database == Database::Shared {
-            out.push_str("The configuration has been changed but not committed\n");
-        }
-        show(out)
-    }
-
     /// `exit`/`quit`: back to the level `edit` came from, or out of
     /// configuration mode (asking first if changes are not committed).
-    pub(super) fn exit_configuration(&mut self, whole: bool) -> Result<Outcome, Failure> {
+    pub(super) fn exit_level(&mut self, whole: bool) -> Result<Outcome, Failure> {
         let mode = self.config_mode_mut()?;
         if !whole && !mode.level.is_empty() {
             mode.level = mode.previous.pop().unwrap_or_default();
             return self.moved();
         }
-        let database = mode.database;
-        let mut out = String::new();
-        let changed = self.session().client.configuration_status()?.changed;
-        let discard = changed && database != Database::Shared;
-        if changed {
-            out.push_str("The configuration has been changed but not committed\n");
-            let question = match database {
-                Database::Shared => "Exit with uncommitted changes? [yes,no] (yes)",
-                Database::Exclusive => {
-                    out.push_str("warning: Auto rollback on exiting 'configure exclusive'\n");
-                    "Discard uncommitted changes? [yes,no] (yes)"
-                }
-                Database::Private => "Discard uncommitted changes? [yes,no] (yes)",
-            };
-            if !self.ask(&out, question, true) {
-                return show(String::new());
-            }
-            out.clear();
-            if discard {
-                out.push_str("warning: discarding uncommitted changes\nload complete\n");
-            }
-        }
-        self.session().client.close(discard)?;
-        self.config = None;
-        out.push_str("Exiting configuration mode\n");
-        show(out)
+        show(self.exit_configuration()?)
     }
 
     /// `status`: who is in configuration mode, and where.
@@ -463,7 +411,7 @@ impl Engine {
         if let Some(other) = number("compare") {
             let request =
                 CompareRequest { rollback: Some(other), candidate: false, shown_rollback: Some(shown) };
-            return show(self.session().client.compare(request)?);
+            return show(RollbackView(Box::new(self.session().client.compare(request)?)));
         }
         let request = GetConfigurationRequest {
             candidate: false,
@@ -474,7 +422,7 @@ impl Engine {
         };
         let reply = self.session().client.configuration(request)?;
         let node = reply.root.as_ref().map(crate::config::wire::from_wire).unwrap_or_default();
-        show(ConfigView {
+        show(RollbackView(Box::new(ConfigView {
             schema: self.schema.clone(),
             steps: Vec::new(),
             node,
@@ -482,7 +430,7 @@ impl Engine {
             inheritance: Inheritance::Unmarked,
             relative_to: 0,
             detail: false,
-        })
+        })))
     }
 
     /// `commit ...` as typed or as `commit-configuration` asked. The result
@@ -526,85 +474,23 @@ impl Engine {
         }
         Ok(result)
     }
+}
 
-    /// Loads `text` into the candidate with `action`, as `load ACTION
-    /// terminal` does: the RE's reply, its errors as data.
-    pub fn load_text(&mut self, action: load_request::Action, text: String) -> Result<LoadReply, Failure> {
-        if text.len() > crate::MAX_CONFIGURATION_BYTES {
-            return Err(Failure::Error(format!(
-                "configuration too large (more than {} bytes)",
-                crate::MAX_CONFIGURATION_BYTES
-            )));
-        }
-        let client = self.session().client.clone();
-        Ok(self.busy_with("Loading", || client.load(action, text))?)
+/// `show system rollback N [compare M]`: the rollback, or the changes
+/// between two, in Junos's `<rollback-information>`.
+struct RollbackView(Box<dyn View>);
+
+impl View for RollbackView {
+    fn text(&self) -> String {
+        self.0.text()
     }
 
-    /// `rollback [N]`: rollback N (0: the committed configuration) becomes
-    /// the candidate; `rollback rescue`: the rescue configuration does.
-    pub(super) fn rollback(&self, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
-        let number = parsed.arg("number").and_then(|n| n.parse().ok());
-        let rescue = parsed.has("rescue");
-        if rescue && number.is_some() {
-            return Err(Failure::Error("'rescue' and a rollback number cannot be combined".into()));
-        }
-        self.session().client.rollback(if rescue { None } else { Some(number.unwrap_or(0)) })?;
-        show("load complete\n".to_owned())
+    fn element(&self) -> Element {
+        Element::new("rollback-information").child(self.0.element())
     }
 
-    /// `load (merge|override|replace|set|update|patch) (terminal|FILE)`, FILE in the RE's
-    /// file area; `terminal` reads lines from the front end until `^D`.
-    pub(super) fn load(&mut self, parsed: &Parsed<'_>) -> Result<Outcome, Failure> {
-        let action = if parsed.has("override") {
-            load_request::Action::Override
-        } else if parsed.has("replace") {
-            load_request::Action::Replace
-        } else if parsed.has("set") {
-            load_request::Action::Set
-        } else if parsed.has("update") {
-            load_request::Action::Update
-        } else if parsed.has("patch") {
-            load_request::Action::Patch
-        } else {
-            load_request::Action::Merge
-        };
-        let mut out = String::new();
-        let (file, contents) = if parsed.has("terminal") {
-            let Some(text) = self.read_terminal("[Type ^D at a new line to end input]\n") else {
-                // Ctrl-C: nothing is loaded.
-                return show(String::new());
-            };
-            // The front end echoes `^D`; what follows is on its line.
-            out.push_str("^D");
-            ("terminal", text)
-        } else {
-            let file = parsed.arg("filename").unwrap_or_default();
-            (file, self.session().client.read_file(&self.user, file)?.content)
-        };
-        if contents.len() > crate::MAX_CONFIGURATION_BYTES {
-            return Err(Failure::Error(format!(
-                "configuration too large (more than {} bytes)",
-                crate::MAX_CONFIGURATION_BYTES
-            )));
-        }
-        let client = self.session().client.clone();
-        let reply = self.busy_with("Loading", || client.load(action, contents))?;
-        if !reply.warnings.is_empty() {
-            out.extend(reply.warnings.iter().map(|w| format!("warning: {w}\n")));
-            out.push_str("error: configuration not loaded\n");
-            return Err(Failure::Text(out));
-        }
-        let errors = reply.errors;
-        for e in &errors {
-            out.push_str(&format!("{file}:{}:({}) {}\n", e.line, e.column, e.message));
-        }
-        if errors.is_empty() {
-            out.push_str("load complete\n");
-        } else {
-            // Nothing of it was loaded.
-            out.push_str("error: configuration not loaded\n");
-        }
-        show(out)
+    fn set_form(&self) -> Option<String> {
+        self.0.set_form()
     }
 }
 

@@ -10,6 +10,7 @@ pub mod client;
 mod commands;
 mod complete;
 mod configure;
+mod database;
 mod history;
 pub mod live;
 mod maintenance;
@@ -36,7 +37,6 @@ use crate::agent::ChassisSecret;
 use crate::config::schema::Schema;
 use crate::grammar::{Grammar, Language, ParseError, Parsed};
 use crate::permissions::Permissions;
-pub use crate::proto::load_request::Action as LoadAction;
 use crate::proto::{Identity, LoginReply, MastershipState};
 use crate::slot::Slot;
 pub use addresses::{Addresses, InvalidAddresses};
@@ -46,7 +46,8 @@ use client::{AgentClient, ClientError, Interrupt};
 use commands::{Command, Outcome};
 pub use complete::LineCompleter;
 use configure::ConfigMode;
-pub use configure::{CONFIRM_MINUTES, Commit, CommitResult, ShowConfiguration, XNM_NAMESPACE};
+pub use configure::{CONFIRM_MINUTES, Commit, CommitResult, Database, ShowConfiguration, XNM_NAMESPACE};
+pub use database::{Configure, Load, LoadAction, LoadFormat, LoadSource, Loaded, Rollback};
 use pipe::Pipeline;
 pub use render::commit_revision;
 pub use settings::{CliSettings, TerminalSize};
@@ -155,6 +156,9 @@ pub enum Failure {
     Error(String),
     /// A refusal that is already in Junos form, such as a commit's error blocks.
     Text(String),
+    /// A refusal with its details as data: what the CLI prints above it
+    /// (the users editing, `^D`), then each problem.
+    Problems { before: String, problems: Vec<Problem> },
     /// The Routing Engine did not answer.
     Unreachable { address: String, reason: String },
     /// The RE no longer knows the session (its user was logged out, or the
@@ -175,12 +179,31 @@ impl From<ClientError> for Failure {
 }
 
 impl Failure {
+    /// What went wrong as data, for front ends that report it so (NETCONF).
+    /// A text already in Junos form is one problem with that text.
+    pub fn problems(&self) -> Vec<Problem> {
+        match self {
+            Failure::Parse(e) => vec![Problem::error(e.to_string())],
+            Failure::Error(message) | Failure::LoggedOut(message) => vec![Problem::error(message)],
+            Failure::Text(text) => vec![Problem::error(text.trim_end())],
+            Failure::Unreachable { address, reason } => {
+                vec![Problem::error(format!("could not connect to {address} : {reason}"))]
+            }
+            Failure::Problems { problems, .. } => problems.clone(),
+        }
+    }
+
     /// The failure's text. `echo` is the prompt and line to print above the
     /// caret when the terminal does not already show them (batch logs).
     pub fn render(&self, prompt: &str, line: &str, echo: bool) -> String {
         match self {
             Failure::Error(message) | Failure::LoggedOut(message) => format!("error: {message}\n"),
             Failure::Text(text) => text.clone(),
+            Failure::Problems { before, problems } => {
+                let mut out = before.clone();
+                problems.iter().for_each(|p| out.push_str(&p.text()));
+                out
+            }
             Failure::Unreachable { address, reason } => {
                 format!("error: could not connect to {address} : {reason}\n")
             }
@@ -202,6 +225,65 @@ impl Failure {
                 out
             }
         }
+    }
+}
+
+/// One thing wrong, as Junos reports it: the message, and where a
+/// configuration statement is concerned, its hierarchy and the statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub message: String,
+    /// `[edit system]`.
+    pub path: Option<String>,
+    /// The statement or word that is wrong.
+    pub element: Option<String>,
+    pub warning: bool,
+}
+
+impl Problem {
+    pub fn error(message: impl Into<String>) -> Problem {
+        Problem { message: message.into(), path: None, element: None, warning: false }
+    }
+
+    pub fn warning(message: impl Into<String>) -> Problem {
+        Problem { warning: true, ..Problem::error(message) }
+    }
+
+    /// As the CLI prints it: `error: ...`, `warning: ...`, or a statement's
+    /// block under its hierarchy.
+    fn text(&self) -> String {
+        match (&self.path, &self.element) {
+            (Some(path), Some(element)) => format!(
+                "{path}
+  '{element}'
+    {}
+",
+                self.message
+            ),
+            _ => format!(
+                "{}: {}
+",
+                if self.warning { "warning" } else { "error" },
+                self.message
+            ),
+        }
+    }
+
+    /// Junos's `<rpc-error>` for it, as replies that carry their errors
+    /// inside (`<load-configuration-results>`) hold it.
+    pub fn element(&self) -> Element {
+        let mut error = Element::new("rpc-error")
+            .child(Element::leaf("error-type", "protocol"))
+            .child(Element::leaf("error-tag", "operation-failed"))
+            .child(Element::leaf("error-severity", if self.warning { "warning" } else { "error" }));
+        if let Some(path) = &self.path {
+            error.push(Element::leaf("error-path", path));
+        }
+        error.push(Element::leaf("error-message", &self.message));
+        if let Some(element) = &self.element {
+            error.push(Element::new("error-info").child(Element::leaf("bad-element", element)));
+        }
+        error
     }
 }
 

@@ -8,7 +8,8 @@ use chrono::DateTime;
 use super::columns::{Column, Columns};
 use super::junos_time;
 use crate::proto::{
-    DirectoryList, FileContents, LoadAverages, LockoutList, SystemUptimeInformation, UserList,
+    DirectoryList, FileContents, LoadAverages, LockoutList, SwitchoverStatus, SystemUptimeInformation,
+    UserList,
 };
 use crate::shell::view::{Element, View};
 
@@ -278,6 +279,43 @@ impl View for FileContents {
 
     fn element(&self) -> Element {
         Element::leaf("file-content", &self.content).attr("filename", &self.path)
+    }
+}
+
+/// `show system switchover` on the backup: what it holds of the master's
+/// state, as `<switchover-information>` (PyEZ reads `switchover-state`).
+pub struct Switchover(pub SwitchoverStatus);
+
+impl Switchover {
+    fn states(&self) -> [(&'static str, &'static str, &'static str); 4] {
+        let status = &self.0;
+        let ready = |ready: bool| if ready { "Ready" } else { "Not Ready" };
+        [
+            (
+                "Graceful switchover",
+                "graceful-switchover",
+                if status.graceful_switchover { "On" } else { "Off" },
+            ),
+            ("Configuration database", "configuration-database", "Ready"),
+            ("Kernel database", "kernel-database", ready(status.graceful_switchover && status.kernel_ready)),
+            ("Peer state", "peer-state", if status.peer_steady { "Steady State" } else { "Not Ready" }),
+        ]
+    }
+}
+
+impl View for Switchover {
+    fn text(&self) -> String {
+        self.states().iter().map(|(label, _, value)| format!("{label}: {value}\n")).collect()
+    }
+
+    fn element(&self) -> Element {
+        let status = &self.0;
+        let mut root = Element::reply_root("switchover-information", "junos-chassis");
+        for (_, name, value) in self.states() {
+            root.push(Element::leaf(name, value));
+        }
+        let ready = status.graceful_switchover && status.kernel_ready && status.peer_steady;
+        root.child(Element::leaf("switchover-state", if ready { "Ready" } else { "Not Ready" }))
     }
 }
 

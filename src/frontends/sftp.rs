@@ -3,7 +3,9 @@
 //! its agent, as the logged-in user, so the agent checks the class as it
 //! does for `file` commands. Files are streamed whole: reads and writes go
 //! forward (as clients send them), a read further back starts the file
-//! again, and a file written appears only when closed, whole.
+//! again, and a file written appears only when closed, whole. Modes and
+//! times a client sets (OpenSSH's `scp` always does) are taken and not
+//! kept: the file area keeps its own, as `file copy` does.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -23,6 +25,8 @@ const READ: u8 = 5;
 const WRITE: u8 = 6;
 const LSTAT: u8 = 7;
 const FSTAT: u8 = 8;
+const SETSTAT: u8 = 9;
+const FSETSTAT: u8 = 10;
 const OPENDIR: u8 = 11;
 const READDIR: u8 = 12;
 const REMOVE: u8 = 13;
@@ -356,6 +360,14 @@ impl Server<'_, '_> {
                     None => status(id, FAILURE, "no such handle"),
                 }
             }
+            SETSTAT => match files.stat(&fields.text()?) {
+                Ok(_) => status(id, OK, "Success"),
+                Err(refusal) => refused(id, &refusal),
+            },
+            FSETSTAT => match self.handles.contains_key(&fields.text()?) {
+                true => status(id, OK, "Success"),
+                false => status(id, FAILURE, "no such handle"),
+            },
             OPENDIR => {
                 let path = fields.text()?;
                 match files.list(&path) {

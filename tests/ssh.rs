@@ -439,6 +439,13 @@ fn scp_copies_files_to_and_from_the_file_area_with_the_class_permissions() {
         Err("scp: /var/tmp/notes.txt: Permission denied".into())
     );
     assert_eq!(lab.scp_get(&s0.ssh, "/var/tmp/notes.txt"), Ok(notes.to_vec()), "unchanged");
+    // Secrets only to a class that may see them, as `file show` shows them.
+    let saved = lab.exec(&s0.ssh, "show configuration system login | save /var/tmp/login.conf").unwrap();
+    assert_eq!(saved.exit_status, Some(0), "{}", saved.output);
+    let full = String::from_utf8(lab.scp_get(&s0.ssh, "/var/tmp/login.conf").unwrap()).unwrap();
+    let masked = String::from_utf8(viewer.scp_get(&s0.ssh, "/var/tmp/login.conf").unwrap()).unwrap();
+    assert!(full.contains("encrypted-password \"$6$"), "{full}");
+    assert!(!masked.contains("$6$") && masked.contains("encrypted-password"), "{masked}");
 }
 
 #[test]

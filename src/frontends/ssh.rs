@@ -27,6 +27,7 @@ use tokio::task::JoinSet;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::ClientTlsConfig;
 
+use super::channel::{self, Keys, SharedSize, Terminal, Typed};
 use super::{scp, sftp};
 use crate::admission::{ACCEPT_BACKOFF, Admission, Graced, Limits, Ticket};
 use crate::agent::{ChassisCredential, ChassisSecret};
@@ -35,7 +36,6 @@ use crate::proto::sshd_client::SshdClient;
 use crate::proto::{
     AdmitRequest, LogRequest, SshAuthenticateRequest, SshListener, SshListeners, WatchListenersRequest,
 };
-use crate::shell::channel::{self, Keys, SharedSize, Terminal, Typed};
 use crate::shell::client::{AgentClient, ClientError};
 use crate::shell::{Addresses, Credentials, Engine, TerminalSize};
 use crate::slot::Slot;

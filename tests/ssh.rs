@@ -426,6 +426,11 @@ fn scp_copies_files_to_and_from_the_file_area_with_the_class_permissions() {
         lab.scp_put(&s0.ssh, "/nope/x", "x", b"x"),
         Err("scp: /nope/x: No such file or directory".into())
     );
+    // Too large is refused before the bytes come.
+    assert_eq!(
+        lab.scp_offer(&s0.ssh, "/var/tmp/", "huge.bin", 300 << 20, b""),
+        Err("scp: /var/tmp/huge.bin: File too large".into())
+    );
     // Nothing outside the file area, by `..` or otherwise.
     for outside in ["/../../etc/passwd", "../../../../etc/passwd"] {
         assert_eq!(lab.scp_get(&s0.ssh, outside), Err(format!("scp: {outside}: No such file or directory")));

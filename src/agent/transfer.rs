@@ -184,6 +184,11 @@ impl Agent {
         let first = chunks.message().await?.ok_or_else(|| Status::invalid_argument("no file named"))?;
         let target = self.files.copy_target(user, &first.path, &first.name);
         self.files.check_write(user, &target, everywhere).map_err(file_status)?;
+        // A size announced (SCP's) is refused before any byte comes.
+        if let Some(size) = first.entry.map(|entry| entry.size).filter(|&size| size > MAX_FILE_BYTES) {
+            let limit = MAX_FILE_BYTES as usize;
+            return Err(file_status(FileError::TooLarge { path: target, size, limit }));
+        }
         let (shown, file) = self.files.create(user, &target).map_err(file_status)?;
         let (tx, rx) = mpsc::channel(2);
         let _ = tx.send(Ok(FileReply { path: shown.clone() })).await;

@@ -255,7 +255,7 @@ impl<R: Read, W: Write> Session<'_, '_, R, W> {
 
     /// One file's bytes, after its `C` record, to `place`.
     fn receive(&mut self, place: &str, size: u64) -> Result<(), Ended> {
-        let mut upload = match self.files.upload(place, "") {
+        let mut upload = match self.files.upload(place, "", Some(size)) {
             Ok(upload) => upload,
             // The client sends nothing for a file refused here.
             Err(status) => return self.error(&format!("{place}: {}", reason(&status))),

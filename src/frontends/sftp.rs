@@ -436,7 +436,7 @@ impl Server<'_, '_> {
                 Err(refusal) => return refused(id, &refusal),
             },
             // Written whole: whatever was there is replaced at close.
-            OPEN_WRITE => match self.files.upload(path, "") {
+            OPEN_WRITE => match self.files.upload(path, "", None) {
                 Ok(upload) => Handle::Writing { upload, written: 0, failed: None },
                 Err(refusal) => return refused(id, &refusal),
             },

@@ -631,10 +631,11 @@ impl Files<'_> {
     }
 
     /// A file to write at `path` (into it, named `name`, when it is a
-    /// directory), once the RE has accepted it.
-    pub fn upload(&self, path: &str, name: &str) -> Result<Upload, tonic::Status> {
+    /// directory), of `size` bytes if known, once the RE has accepted it.
+    pub fn upload(&self, path: &str, name: &str, size: Option<u64>) -> Result<Upload, tonic::Status> {
         let (chunks, outgoing) = tokio::sync::mpsc::channel(4);
-        let first = FileChunk { path: path.to_owned(), name: name.to_owned(), ..FileChunk::default() };
+        let entry = size.map(|size| DirectoryEntry { size, ..DirectoryEntry::default() });
+        let first = FileChunk { path: path.to_owned(), name: name.to_owned(), entry, ..FileChunk::default() };
         chunks.try_send(first).map_err(|_| tonic::Status::internal("cannot start the transfer"))?;
         let outgoing = tokio_stream::wrappers::ReceiverStream::new(outgoing);
         let replies = self.wait(self.0.client.clone().upload_file(outgoing))?;

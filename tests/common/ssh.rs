@@ -280,12 +280,24 @@ impl Ssh {
     /// `scp FILE HOST:PATH` for a file called `name` holding `content`;
     /// the server's error line (`scp: …`) if it refused.
     pub fn scp_put(&self, address: &str, path: &str, name: &str, content: &[u8]) -> Result<(), String> {
+        self.scp_offer(address, path, name, content.len() as u64, content)
+    }
+
+    /// `scp_put` announcing `size` bytes, whatever `content` holds.
+    pub fn scp_offer(
+        &self,
+        address: &str,
+        path: &str,
+        name: &str,
+        size: u64,
+        content: &[u8],
+    ) -> Result<(), String> {
         let mut session =
             self.open(address, Program::Exec(&format!("scp -t {path}"))).map_err(|e| format!("{e:?}"))?;
         let mut seen = 0;
         let sent = (|| {
             answer(&mut session, &mut seen)?;
-            session.send(format!("C0644 {} {name}\n", content.len()).as_bytes());
+            session.send(format!("C0644 {size} {name}\n").as_bytes());
             answer(&mut session, &mut seen)?;
             session.send(content);
             session.send(b"\0");

@@ -206,18 +206,16 @@ struct Reading {
 }
 
 impl Reading {
+    fn start(files: &Files<'_>, path: &str) -> Result<Reading, Status> {
+        let download = files.download(path)?;
+        let entry = download.entry.clone();
+        Ok(Reading { path: path.to_owned(), entry, download, position: 0, buffered: vec![], finished: false })
+    }
+
     /// Up to `length` bytes at `offset`; `None` at the end of the file.
     fn read(&mut self, files: &Files<'_>, offset: u64, length: u32) -> Result<Option<Vec<u8>>, Status> {
         if offset < self.position {
-            let download = files.download(&self.path)?;
-            *self = Reading {
-                entry: download.entry.clone(),
-                download,
-                position: 0,
-                buffered: vec![],
-                finished: false,
-                path: std::mem::take(&mut self.path),
-            };
+            *self = Reading::start(files, &self.path)?;
         }
         loop {
             let end = self.position + self.buffered.len() as u64;
@@ -424,15 +422,8 @@ impl Server<'_, '_> {
             return status(id, FAILURE, "too many open files");
         }
         let handle = match flags & (OPEN_READ | OPEN_WRITE | OPEN_APPEND) {
-            OPEN_READ => match self.files.download(path) {
-                Ok(download) => Handle::Reading(Reading {
-                    path: path.to_owned(),
-                    entry: download.entry.clone(),
-                    download,
-                    position: 0,
-                    buffered: vec![],
-                    finished: false,
-                }),
+            OPEN_READ => match Reading::start(self.files, path) {
+                Ok(reading) => Handle::Reading(reading),
                 Err(refusal) => return refused(id, &refusal),
             },
             // Written whole: whatever was there is replaced at close.

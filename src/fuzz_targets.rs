@@ -14,10 +14,10 @@ use crate::config::schema::Schema;
 use crate::config::tree::Node;
 
 use crate::config::print::{to_set, to_text};
+use crate::frontends::channel::{self, Terminal};
 use crate::grammar::{Grammar, Language};
 use crate::netconf::framing::{FrameReader, FramingError};
 use crate::netconf::message::{self, Incoming};
-use crate::shell::channel::{self, Terminal};
 
 fn languages() -> &'static [Language; 2] {
     static LANGUAGES: OnceLock<[Language; 2]> = OnceLock::new();

@@ -391,3 +391,90 @@ fn the_ssh_servers_service_is_for_the_chassis_alone() {
         assert_eq!(rt.block_on(sshd.clone().log(with(token, line))).unwrap_err().code(), expected);
     }
 }
+
+/// Adds user `viewer`, of class read-only, with PASSWORD.
+fn add_read_only_user(spec: &str) {
+    let hash = sha_crypt::sha512_simple(PASSWORD, &sha_crypt::Sha512Params::new(5000).unwrap()).unwrap();
+    let password = format!("set system login user viewer authentication encrypted-password \"{hash}\"");
+    let set = ["configure", "set system login user viewer class read-only", &password, "commit and-quit"];
+    let run = connected_commands(spec, &set);
+    assert!(run.stdout.contains("commit complete"), "{}{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn scp_copies_files_to_and_from_the_file_area_with_the_class_permissions() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, s0, _, spec) = chassis(dir.path(), true);
+    let lab = Ssh::new(dir.path());
+    let notes = b"from the automation host\n\xff binary too\n";
+    // Into a directory, under the file's own name; on either port.
+    assert_eq!(lab.scp_put(&s0.ssh, "/var/tmp/", "notes.txt", notes), Ok(()));
+    assert_eq!(lab.scp_put(&s0.netconf, "'/var/tmp/with space.txt'", "x", b"x"), Ok(()));
+    let shown = lab.exec(&s0.ssh, "file list /var/tmp").unwrap();
+    assert!(
+        shown.output.contains("notes.txt") && shown.output.contains("with space.txt"),
+        "{}",
+        shown.output
+    );
+    assert_eq!(lab.scp_get(&s0.ssh, "/var/tmp/notes.txt"), Ok(notes.to_vec()));
+    // A relative path is in the user's home.
+    assert_eq!(lab.scp_put(&s0.ssh, "mine.txt", "x", b"at home\n"), Ok(()));
+    assert_eq!(lab.scp_get(&s0.ssh, "/var/home/lab/mine.txt"), Ok(b"at home\n".to_vec()));
+    // As OpenSSH's scp says it.
+    assert_eq!(lab.scp_get(&s0.ssh, "/nope"), Err("scp: /nope: No such file or directory".into()));
+    assert_eq!(
+        lab.scp_put(&s0.ssh, "/nope/x", "x", b"x"),
+        Err("scp: /nope/x: No such file or directory".into())
+    );
+    // Too large is refused before the bytes come.
+    assert_eq!(
+        lab.scp_offer(&s0.ssh, "/var/tmp/", "huge.bin", 300 << 20, b""),
+        Err("scp: /var/tmp/huge.bin: File too large".into())
+    );
+    // Nothing outside the file area, by `..` or otherwise.
+    for outside in ["/../../etc/passwd", "../../../../etc/passwd"] {
+        assert_eq!(lab.scp_get(&s0.ssh, outside), Err(format!("scp: {outside}: No such file or directory")));
+        assert!(lab.scp_put(&s0.ssh, outside, "x", b"x").is_err(), "{outside}");
+    }
+    let viewer = Ssh::new(dir.path()).login("viewer", PASSWORD);
+    add_read_only_user(&spec);
+    assert_eq!(viewer.scp_get(&s0.ssh, "/var/tmp/notes.txt"), Ok(notes.to_vec()));
+    assert_eq!(
+        viewer.scp_put(&s0.ssh, "/var/tmp/", "notes.txt", b"overwritten"),
+        Err("scp: /var/tmp/notes.txt: Permission denied".into())
+    );
+    assert_eq!(lab.scp_get(&s0.ssh, "/var/tmp/notes.txt"), Ok(notes.to_vec()), "unchanged");
+    // Secrets only to a class that may see them, as `file show` shows them.
+    let saved = lab.exec(&s0.ssh, "show configuration system login | save /var/tmp/login.conf").unwrap();
+    assert_eq!(saved.exit_status, Some(0), "{}", saved.output);
+    let full = String::from_utf8(lab.scp_get(&s0.ssh, "/var/tmp/login.conf").unwrap()).unwrap();
+    let masked = String::from_utf8(viewer.scp_get(&s0.ssh, "/var/tmp/login.conf").unwrap()).unwrap();
+    assert!(full.contains("encrypted-password \"$6$"), "{full}");
+    assert!(!masked.contains("$6$") && masked.contains("encrypted-password"), "{masked}");
+}
+
+#[test]
+fn sftp_reads_writes_and_lists_the_file_area_with_the_class_permissions() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, _re1, s0, _, spec) = chassis(dir.path(), true);
+    let mut lab = Ssh::new(dir.path()).sftp(&s0.ssh);
+    assert_eq!(lab.real_path("."), "/var/home/lab");
+    assert_eq!(lab.real_path("/var/tmp/../log"), "/var/log");
+    // Bigger than one write and one read.
+    let image: Vec<u8> = (0..100_000u32).map(|n| (n % 251) as u8).collect();
+    assert_eq!(lab.put("/var/tmp/image.bin", &image), Ok(()));
+    assert_eq!(lab.size("/var/tmp/image.bin"), Ok(image.len() as u64));
+    assert_eq!(lab.get("/var/tmp/image.bin"), Ok(image));
+    assert_eq!(lab.make_directory("/var/tmp/images"), Ok(()));
+    assert_eq!(lab.rename("/var/tmp/image.bin", "/var/tmp/images/image.bin"), Ok(()));
+    assert_eq!(lab.list("/var/tmp/images"), Ok(vec!["image.bin".to_owned()]));
+    assert!(lab.get("/nope").unwrap_err().starts_with("2 "), "SSH_FX_NO_SUCH_FILE");
+    assert!(lab.get("/../../etc/passwd").unwrap_err().starts_with("2 "), "nothing outside the file area");
+    add_read_only_user(&spec);
+    let mut viewer = Ssh::new(dir.path()).login("viewer", PASSWORD).sftp(&s0.ssh);
+    assert_eq!(viewer.list("/var/tmp"), Ok(vec!["images".to_owned()]));
+    assert!(viewer.put("/var/tmp/x", b"x").unwrap_err().starts_with("3 "), "SSH_FX_PERMISSION_DENIED");
+    assert!(viewer.remove("/var/tmp/images/image.bin").unwrap_err().starts_with("3 "));
+    assert_eq!(lab.remove("/var/tmp/images/image.bin"), Ok(()));
+    assert_eq!(lab.list("/var/tmp/images"), Ok(vec![]));
+}

@@ -115,6 +115,8 @@ fn required(path: &str) -> Option<&'static [Permission]> {
             | "ListFiles"
             | "ReadFile"
             | "ChecksumFile"
+            | "DownloadFile"
+            | "StatFile"
             | "GetMastershipLog"
             | "GetFpcInformation"
             | "GetInterfaceInformation"
@@ -139,8 +141,8 @@ fn required(path: &str) -> Option<&'static [Permission]> {
             | "GetProtocols"
             | "GetTemperatureThresholds" => &[View],
             // Junos: a read-only class cannot save, nor change files.
-            "SaveFile" | "DeleteFile" | "RenameFile" | "CopyFile" | "ChangeMastership" | "TakeSnapshot"
-            | "RecoverSnapshot" | "Logout" => &[Maintenance],
+            "SaveFile" | "DeleteFile" | "RenameFile" | "CopyFile" | "UploadFile" | "MakeDirectory"
+            | "ChangeMastership" | "TakeSnapshot" | "RecoverSnapshot" | "Logout" => &[Maintenance],
             // Writing on other users' terminals is an operator's act, as `wall` is root's.
             "SendMessage" => &[Maintenance],
             "Shutdown" | "ClearShutdown" => &[Maintenance, Reboot],

@@ -124,6 +124,23 @@ impl FileArea {
         }
     }
 
+    /// A file to hand out whole, with its entry: no larger than
+    /// [`MAX_FILE_BYTES`].
+    pub fn open_bounded(
+        &self,
+        user: &str,
+        path: &str,
+    ) -> Result<(String, DirectoryEntry, std::fs::File), FileError> {
+        let (shown, file) = self.open(user, path)?;
+        let meta = file.metadata().map_err(|source| FileError::Io { path: shown.clone(), source })?;
+        if meta.len() > MAX_FILE_BYTES {
+            let limit = MAX_FILE_BYTES as usize;
+            return Err(FileError::TooLarge { path: shown, size: meta.len(), limit });
+        }
+        let name = shown.rsplit('/').next().unwrap_or_default().to_owned();
+        Ok((shown, entry(name, &meta), file))
+    }
+
     /// Where a copy of a file called `name` goes when sent to `path`: into
     /// it when it names a directory (empty: the user's home; ending in `/`;
     /// or a directory that is there), as `cp` does.
@@ -211,6 +228,21 @@ impl FileArea {
         Ok(target.shown)
     }
 
+    /// A file's or a directory's entry, named by its last component.
+    pub fn stat(&self, user: &str, path: &str) -> Result<(String, DirectoryEntry), FileError> {
+        let target = self.resolve(user, if path.is_empty() { "." } else { path })?;
+        let meta = std::fs::metadata(&target.host).map_err(|e| not_found_or(target.shown.clone(), e))?;
+        let name = target.shown.rsplit('/').next().unwrap_or_default().to_owned();
+        Ok((target.shown, entry(name, &meta)))
+    }
+
+    /// Makes one directory; its parent must be there.
+    pub fn make_directory(&self, user: &str, path: &str) -> Result<String, FileError> {
+        let target = self.resolve_file(user, path.trim_end_matches('/'))?;
+        std::fs::create_dir(&target.host).map_err(|e| not_found_or(target.shown.clone(), e))?;
+        Ok(target.shown)
+    }
+
     /// `file list [path]`: the user's home when `path` is empty.
     pub fn list(&self, user: &str, path: &str) -> Result<DirectoryList, FileError> {
         let target = self.resolve(user, if path.is_empty() { "." } else { path })?;
@@ -230,13 +262,7 @@ impl FileArea {
                 continue;
             }
             let meta = entry.metadata().map_err(io)?;
-            entries.push(DirectoryEntry {
-                name,
-                directory: meta.is_dir(),
-                size: meta.len(),
-                modified: meta.mtime(),
-                mode: meta.permissions().mode() & 0o7777,
-            });
+            entries.push(self::entry(name, &meta));
         }
         entries.sort_by(|a, b| a.name.cmp(&b.name));
         let shown =
@@ -261,6 +287,20 @@ impl FileArea {
         Ok((shown, String::from_utf8_lossy(&bytes).into_owned()))
     }
 }
+
+fn entry(name: String, meta: &std::fs::Metadata) -> DirectoryEntry {
+    DirectoryEntry {
+        name,
+        directory: meta.is_dir(),
+        size: meta.len(),
+        modified: meta.mtime(),
+        mode: meta.permissions().mode() & 0o7777,
+    }
+}
+
+/// The largest file the RE takes in or hands out whole (SCP, SFTP, a copy
+/// between the REs): what a configuration may weigh.
+pub const MAX_FILE_BYTES: u64 = crate::MAX_CONFIGURATION_BYTES as u64;
 
 /// How much of a file is read or sent at a time.
 pub const CHUNK: usize = 64 * 1024;

@@ -37,7 +37,7 @@ use crate::proto::{
     PeerReply, PeerStatus, SynchronizeReply, SynchronizeRequest,
 };
 use crate::proto::{
-    ChecksumFileRequest, CopyFileRequest, FileChecksum, FileChunk, FilePathRequest, FileReply,
+    ChecksumFileRequest, CopyFileRequest, FileChecksum, FileChunk, FilePathRequest, FileReply, FileStat,
     RenameFileRequest,
 };
 use crate::proto::{
@@ -340,6 +340,41 @@ impl RoutingEngine for Agent {
         let everywhere = writes_everywhere(&request);
         let r = request.into_inner();
         let path = self.copy_file(&user, &r.source, &r.destination, everywhere).await?;
+        Ok(Response::new(FileReply { path }))
+    }
+
+    type DownloadFileStream = Chunks;
+
+    async fn download_file(&self, request: Request<FilePathRequest>) -> Result<Response<Chunks>, Status> {
+        let user = user_of(&request, &request.get_ref().user);
+        let secrets = sees_secrets(&request);
+        Ok(Response::new(self.download(&user, &request.get_ref().path, secrets)?))
+    }
+
+    type UploadFileStream = ReceiverStream<Result<FileReply, Status>>;
+
+    async fn upload_file(
+        &self,
+        request: Request<Streaming<FileChunk>>,
+    ) -> Result<Response<Self::UploadFileStream>, Status> {
+        // The user is the caller's: a chunk's `user` is for the other RE only.
+        let user = user_of(&request, "");
+        let everywhere = writes_everywhere(&request);
+        Ok(Response::new(self.upload(&user, everywhere, request.into_inner()).await?))
+    }
+
+    async fn stat_file(&self, request: Request<FilePathRequest>) -> Result<Response<FileStat>, Status> {
+        let user = user_of(&request, &request.get_ref().user);
+        let (path, entry) = self.files.stat(&user, &request.get_ref().path).map_err(file_status)?;
+        Ok(Response::new(FileStat { path, entry: Some(entry) }))
+    }
+
+    async fn make_directory(&self, request: Request<FilePathRequest>) -> Result<Response<FileReply>, Status> {
+        let user = user_of(&request, &request.get_ref().user);
+        let everywhere = writes_everywhere(&request);
+        let r = request.into_inner();
+        self.files.check_write(&user, r.path.trim_end_matches('/'), everywhere).map_err(file_status)?;
+        let path = self.files.make_directory(&user, &r.path).map_err(file_status)?;
         Ok(Response::new(FileReply { path }))
     }
 

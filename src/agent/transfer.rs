@@ -12,9 +12,10 @@ use tokio_stream::{Stream, StreamExt};
 use tonic::Status;
 
 use super::Agent;
-use super::files::{CHUNK, FileError};
-use crate::durable::{CrashPoint, crash_point};
-use crate::proto::{FileChunk, FilePathRequest};
+use super::files::{CHUNK, FileError, MAX_FILE_BYTES};
+use crate::config::conceal::conceal_text;
+use crate::durable::{AtomicFile, CrashPoint, crash_point};
+use crate::proto::{DirectoryEntry, FileChunk, FilePathRequest, FileReply};
 use crate::slot::Slot;
 
 /// A file's bytes on their way, ending with its digest.
@@ -133,25 +134,134 @@ impl Agent {
         &self,
         user: &str,
         path: &str,
-        mut chunks: Chunks,
+        chunks: Chunks,
     ) -> Result<String, Status> {
-        let (shown, mut file) = self.files.create(user, path).map_err(file_status)?;
-        let mut digest = Sha256::new();
-        while let Some(chunk) = chunks.next().await {
-            let chunk = chunk?;
-            if !chunk.sha256.is_empty() {
-                if chunk.sha256 != digest.finalize().as_slice() {
-                    return Err(Status::data_loss(format!("{shown}: checksum mismatch; file not copied")));
-                }
-                file.commit().map_err(|e| Status::internal(format!("{shown}: {e}")))?;
-                return Ok(shown);
-            }
-            digest.update(&chunk.data);
-            file.write_all(&chunk.data).map_err(|e| Status::internal(format!("{shown}: {e}")))?;
-            crash_point(CrashPoint::Transfer);
-        }
-        Err(Status::aborted(format!("{shown}: transfer cut short; file not copied")))
+        let (shown, file) = self.files.create(user, path).map_err(file_status)?;
+        fill(shown, file, chunks).await
     }
+
+    /// A file's bytes for SCP or SFTP: its entry first, then its data, then
+    /// its digest. Without `secrets`, configuration text in it is masked
+    /// as `file show` masks it, and the entry gives the masked size.
+    pub(super) fn download(&self, user: &str, path: &str, secrets: bool) -> Result<Chunks, Status> {
+        let (shown, mut entry, file) = self.files.open_bounded(user, path).map_err(file_status)?;
+        let schema = (!secrets).then(|| self.config().schema());
+        let (tx, rx) = mpsc::channel(4);
+        tokio::task::spawn_blocking(move || {
+            let sent = match schema {
+                None => send(&tx, shown, entry, file),
+                Some(schema) => {
+                    let mut bytes = Vec::new();
+                    let read = file.take(entry.size).read_to_end(&mut bytes);
+                    match read {
+                        Ok(_) => {
+                            if let Ok(text) = std::str::from_utf8(&bytes) {
+                                bytes = conceal_text(&schema, text).into_bytes();
+                            }
+                            entry.size = bytes.len() as u64;
+                            send(&tx, shown, entry, std::io::Cursor::new(bytes))
+                        }
+                        Err(e) => Err(Status::internal(format!("{shown}: {e}"))),
+                    }
+                }
+            };
+            if let Err(status) = sent {
+                let _ = tx.blocking_send(Err(status));
+            }
+        });
+        Ok(Box::pin(ReceiverStream::new(rx)))
+    }
+
+    /// SCP's and SFTP's upload: once the first chunk names a file the user
+    /// may write, the first reply says where it goes; the second comes when
+    /// it is there whole.
+    pub(super) async fn upload(
+        &self,
+        user: &str,
+        everywhere: bool,
+        mut chunks: tonic::Streaming<FileChunk>,
+    ) -> Result<ReceiverStream<Result<FileReply, Status>>, Status> {
+        let first = chunks.message().await?.ok_or_else(|| Status::invalid_argument("no file named"))?;
+        let target = self.files.copy_target(user, &first.path, &first.name);
+        self.files.check_write(user, &target, everywhere).map_err(file_status)?;
+        // A size announced (SCP's) is refused before any byte comes.
+        if let Some(size) = first.entry.map(|entry| entry.size).filter(|&size| size > MAX_FILE_BYTES) {
+            let limit = MAX_FILE_BYTES as usize;
+            return Err(file_status(FileError::TooLarge { path: target, size, limit }));
+        }
+        let (shown, file) = self.files.create(user, &target).map_err(file_status)?;
+        let (tx, rx) = mpsc::channel(2);
+        let _ = tx.send(Ok(FileReply { path: shown.clone() })).await;
+        tokio::spawn(async move {
+            let done = fill(shown, file, Box::pin(chunks)).await.map(|path| FileReply { path });
+            let _ = tx.send(done).await;
+        });
+        Ok(ReceiverStream::new(rx))
+    }
+}
+
+/// Writes `chunks` to `file`, which appears at `shown` only if they were
+/// all there, no more than [`MAX_FILE_BYTES`], and their digest matches.
+async fn fill(shown: String, mut file: AtomicFile, mut chunks: Chunks) -> Result<String, Status> {
+    let mut digest = Sha256::new();
+    let mut size = 0u64;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk?;
+        if !chunk.sha256.is_empty() {
+            if chunk.sha256 != digest.finalize().as_slice() {
+                return Err(Status::data_loss(format!("{shown}: checksum mismatch; file not copied")));
+            }
+            file.commit().map_err(|e| Status::internal(format!("{shown}: {e}")))?;
+            return Ok(shown);
+        }
+        size += chunk.data.len() as u64;
+        if size > MAX_FILE_BYTES {
+            let limit = MAX_FILE_BYTES as usize;
+            return Err(file_status(FileError::TooLarge { path: shown, size, limit }));
+        }
+        digest.update(&chunk.data);
+        file.write_all(&chunk.data).map_err(|e| Status::internal(format!("{shown}: {e}")))?;
+        crash_point(CrashPoint::Transfer);
+    }
+    Err(Status::aborted(format!("{shown}: transfer cut short; file not copied")))
+}
+
+/// Sends a download: the entry, exactly `entry.size` bytes of `file` in
+/// chunks, then their digest. A file that shrinks meanwhile fails it; one
+/// that grows is cut at the size announced.
+fn send(
+    tx: &mpsc::Sender<Result<FileChunk, Status>>,
+    shown: String,
+    entry: DirectoryEntry,
+    file: impl Read,
+) -> Result<(), Status> {
+    let size = entry.size;
+    let first = FileChunk { path: shown.clone(), entry: Some(entry), ..FileChunk::default() };
+    if tx.blocking_send(Ok(first)).is_err() {
+        return Ok(());
+    }
+    let mut file = file.take(size);
+    let mut digest = Sha256::new();
+    let mut buffer = vec![0; CHUNK];
+    let mut sent = 0u64;
+    loop {
+        let n = file.read(&mut buffer).map_err(|e| Status::internal(format!("{shown}: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        sent += n as u64;
+        digest.update(&buffer[..n]);
+        let chunk = FileChunk { data: buffer[..n].to_vec(), ..FileChunk::default() };
+        if tx.blocking_send(Ok(chunk)).is_err() {
+            return Ok(());
+        }
+    }
+    if sent < size {
+        return Err(Status::aborted(format!("{shown}: file truncated while read")));
+    }
+    let last = FileChunk { sha256: digest.finalize().to_vec(), ..FileChunk::default() };
+    let _ = tx.blocking_send(Ok(last));
+    Ok(())
 }
 
 /// A failure on the other RE, said as Junos says it. Not `unavailable`:

@@ -9,6 +9,7 @@
 //! caller.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -26,6 +27,8 @@ use tokio::task::JoinSet;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::ClientTlsConfig;
 
+use super::channel::{self, Keys, SharedSize, Terminal, Typed};
+use super::{scp, sftp};
 use crate::admission::{ACCEPT_BACKOFF, Admission, Graced, Limits, Ticket};
 use crate::agent::{ChassisCredential, ChassisSecret};
 use crate::proto::ssh_authenticate_reply::Outcome;
@@ -33,7 +36,7 @@ use crate::proto::sshd_client::SshdClient;
 use crate::proto::{
     AdmitRequest, LogRequest, SshAuthenticateRequest, SshListener, SshListeners, WatchListenersRequest,
 };
-use crate::shell::channel::{self, SharedSize, Terminal, Typed};
+use crate::shell::client::{AgentClient, ClientError};
 use crate::shell::{Addresses, Credentials, Engine, TerminalSize};
 use crate::slot::Slot;
 
@@ -42,7 +45,8 @@ use crate::slot::Slot;
 pub enum Port {
     /// The CLI port (22 on a router); it also carries the netconf subsystem.
     Ssh,
-    /// The NETCONF port (830): the netconf subsystem only.
+    /// The NETCONF port (830): the netconf subsystem, and file transfers
+    /// (SCP, SFTP), which automation makes on the port it already uses.
     Netconf,
 }
 
@@ -377,6 +381,14 @@ struct Login {
 
 /// What a session channel runs.
 enum Program {
+    /// Over the shell engine.
+    Shell(Shell),
+    /// `scp -t|-f`: files to or from the RE's file area.
+    Scp(scp::Request),
+    Sftp,
+}
+
+enum Shell {
     Cli,
     Command(String),
     Netconf,
@@ -438,11 +450,10 @@ impl Connection {
             from: self.from.ip().to_string(),
         };
         let Ok(made) = service.client.clone().open_session(admit).await else { return false };
-        let made = made.into_inner();
         let credentials = Credentials {
             user: login.user,
             password: Some(login.password),
-            login: Some(made),
+            login: Some(made.into_inner()),
             terminal: Some(format!("pts/{id}")),
             console: None,
         };
@@ -453,33 +464,11 @@ impl Connection {
         let handle = session.handle();
         let spawned = std::thread::Builder::new().name(format!("ssh-{channel}")).spawn(move || {
             let _place = place;
-            let mut out = ChannelWriter { rt: service.rt.clone(), handle: handle.clone(), channel };
-            let status = match service.engine(&credentials) {
-                Ok(mut engine) => match program {
-                    Program::Cli => {
-                        channel::run(&mut engine, Terminal::new(keys, Box::new(out)), size);
-                        0
-                    }
-                    Program::Command(command) => {
-                        u32::from(!channel::run_command(&mut engine, Box::new(out), &command))
-                    }
-                    Program::Netconf => {
-                        let mut keys = keys;
-                        match crate::netconf::run_session(&mut engine, id, &mut keys, &mut out) {
-                            Ok(()) => 0,
-                            Err(e) => {
-                                service
-                                    .rt
-                                    .block_on(service.log("netconf", format!("session {id} ended: {e:#}")));
-                                1
-                            }
-                        }
-                    }
-                },
-                Err(e) => {
-                    let _ = std::io::Write::write_all(&mut out, format!("error: {e:#}\r\n").as_bytes());
-                    1
-                }
+            let out = ChannelWriter { rt: service.rt.clone(), handle: handle.clone(), channel };
+            let status = match program {
+                Program::Scp(request) => service.scp(&credentials, &request, keys, out),
+                Program::Sftp => service.sftp(&credentials, keys, out),
+                Program::Shell(program) => service.shell(&credentials, program, keys, out, size, id),
             };
             service.rt.block_on(async {
                 let _ = handle.exit_status_request(channel, status).await;
@@ -496,6 +485,70 @@ impl Connection {
 }
 
 impl SshService {
+    fn shell(
+        &self,
+        credentials: &Credentials,
+        program: Shell,
+        mut keys: Keys,
+        mut out: ChannelWriter,
+        size: SharedSize,
+        id: u32,
+    ) -> u32 {
+        let mut engine = match self.engine(credentials) {
+            Ok(engine) => engine,
+            Err(e) => {
+                let _ = out.write_all(format!("error: {e:#}\r\n").as_bytes());
+                return 1;
+            }
+        };
+        match program {
+            Shell::Cli => {
+                channel::run(&mut engine, Terminal::new(keys, Box::new(out)), size);
+                0
+            }
+            Shell::Command(command) => u32::from(!channel::run_command(&mut engine, Box::new(out), &command)),
+            Shell::Netconf => match crate::netconf::run_session(&mut engine, id, &mut keys, &mut out) {
+                Ok(()) => 0,
+                Err(e) => {
+                    self.rt.block_on(self.log("netconf", format!("session {id} ended: {e:#}")));
+                    1
+                }
+            },
+        }
+    }
+
+    /// `scp -t|-f` as the SSH user; a failure to reach the agent in SCP's words.
+    fn scp(
+        &self,
+        credentials: &Credentials,
+        request: &scp::Request,
+        mut keys: Keys,
+        mut out: ChannelWriter,
+    ) -> u32 {
+        match self.files_client(credentials) {
+            Ok(client) => scp::run(&client.files(), request, &mut keys, &mut out),
+            Err(e) => {
+                let _ = out.write_all(format!("\x01scp: {e}\n").as_bytes());
+                1
+            }
+        }
+    }
+
+    fn sftp(&self, credentials: &Credentials, keys: Keys, out: ChannelWriter) -> u32 {
+        match self.files_client(credentials) {
+            Ok(client) => u32::from(sftp::run(&client.files(), &credentials.user, keys, out).is_err()),
+            Err(_) => 1,
+        }
+    }
+
+    /// A client of this RE's file area, logged in as the SSH user.
+    fn files_client(&self, credentials: &Credentials) -> Result<AgentClient, ClientError> {
+        let client = AgentClient::new(self.rt.clone(), &self.grpc.to_string(), self.tls.as_ref())?;
+        let login = credentials.login.clone().ok_or_else(|| ClientError::Refused("no login".into()))?;
+        client.use_login(login)?;
+        Ok(client)
+    }
+
     /// A shell engine logged in to this RE as the SSH user.
     fn engine(&self, credentials: &Credentials) -> anyhow::Result<Engine> {
         let mut addresses = Addresses::default();
@@ -631,7 +684,7 @@ impl russh::server::Handler for Connection {
     }
 
     async fn shell_request(&mut self, channel: ChannelId, session: &mut Session) -> Result<(), Self::Error> {
-        let ok = self.kind == Port::Ssh && self.start(channel, Program::Cli, session).await;
+        let ok = self.kind == Port::Ssh && self.start(channel, Program::Shell(Shell::Cli), session).await;
         Connection::answer(session, channel, ok)
     }
 
@@ -643,9 +696,12 @@ impl russh::server::Handler for Connection {
     ) -> Result<(), Self::Error> {
         let command = String::from_utf8_lossy(data).trim().to_owned();
         let program = if command == NETCONF_EXEC {
-            self.service.serves(Port::Netconf).then_some(Program::Netconf)
+            self.service.serves(Port::Netconf).then_some(Program::Shell(Shell::Netconf))
+        } else if let Some(request) = scp::parse(&command) {
+            // On either port, as PyEZ copies over the one its device uses.
+            Some(Program::Scp(request))
         } else {
-            (self.kind == Port::Ssh).then_some(Program::Command(command))
+            (self.kind == Port::Ssh).then_some(Program::Shell(Shell::Command(command)))
         };
         let ok = match program {
             Some(program) => self.start(channel, program, session).await,
@@ -660,9 +716,15 @@ impl russh::server::Handler for Connection {
         name: &str,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        let ok = name == "netconf"
-            && self.service.serves(Port::Netconf)
-            && self.start(channel, Program::Netconf, session).await;
+        let program = match name {
+            "netconf" if self.service.serves(Port::Netconf) => Some(Program::Shell(Shell::Netconf)),
+            "sftp" => Some(Program::Sftp),
+            _ => None,
+        };
+        let ok = match program {
+            Some(program) => self.start(channel, program, session).await,
+            None => false,
+        };
         Connection::answer(session, channel, ok)
     }
 

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use sha2::{Digest, Sha256};
 use tokio::runtime::Handle;
 use tonic::metadata::AsciiMetadataValue;
 use tonic::service::interceptor::InterceptedService;
@@ -40,6 +41,7 @@ use crate::proto::{
     LoadReply, LoadRequest, OpenReply, OpenRequest, RescueRequest, RollbackRequest, SetLevelRequest,
     edit_request, load_request, open_request, session_event,
 };
+use crate::proto::{DirectoryEntry, FileChunk, FileReply, FileStat};
 use crate::proto::{
     FpcInformation, GetFpcInformationRequest, GetInterfaceInformationRequest, GetNeighborsRequest,
     GetRouteInformationRequest, InterfaceInformation, Neighbors, ProbeReply, ProbeRequest, RouteInformation,
@@ -572,6 +574,146 @@ impl AgentClient {
     /// replication`, which a backup answers without nonstop routing too.
     pub fn protocols(&self, replication: bool) -> Result<ProtocolInformation, ClientError> {
         self.wait(self.client.clone().get_protocols(GetProtocolsRequest { replication }))
+    }
+}
+
+/// The file area as SCP and SFTP reach it: bytes as they are, and errors
+/// as the RE's status, whose code tells a missing file from a refusal.
+pub struct Files<'a>(&'a AgentClient);
+
+/// A file coming from the RE, read piece by piece.
+pub struct Download {
+    /// Its full path on the RE, and its entry (size, mode, time).
+    pub path: String,
+    pub entry: DirectoryEntry,
+    stream: tonic::Streaming<FileChunk>,
+    digest: Sha256,
+    rt: Handle,
+}
+
+impl Download {
+    /// The next piece of the file; `None` once all of it came and its
+    /// digest matched.
+    pub fn piece(&mut self) -> Result<Option<Vec<u8>>, tonic::Status> {
+        let Some(chunk) = self.rt.block_on(self.stream.message())? else {
+            return Err(tonic::Status::aborted(format!("{}: transfer cut short", self.path)));
+        };
+        if !chunk.sha256.is_empty() {
+            if chunk.sha256 != std::mem::take(&mut self.digest).finalize().as_slice() {
+                return Err(tonic::Status::data_loss(format!("{}: checksum mismatch", self.path)));
+            }
+            return Ok(None);
+        }
+        self.digest.update(&chunk.data);
+        Ok(Some(chunk.data))
+    }
+}
+
+/// A file going to the RE: it appears there once finished.
+pub struct Upload {
+    /// Where it goes, as the RE accepted it.
+    pub path: String,
+    chunks: Option<tokio::sync::mpsc::Sender<FileChunk>>,
+    replies: tonic::Streaming<FileReply>,
+    digest: Sha256,
+    rt: Handle,
+}
+
+impl Upload {
+    pub fn write(&mut self, data: &[u8]) -> Result<(), tonic::Status> {
+        self.digest.update(data);
+        let chunk = FileChunk { data: data.to_vec(), ..FileChunk::default() };
+        let sent = self.chunks.as_ref().is_some_and(|chunks| chunks.blocking_send(chunk).is_ok());
+        if !sent {
+            // The RE ended the call: its reply says why.
+            return self.reply().map(|_| ());
+        }
+        Ok(())
+    }
+
+    /// Ends the file; its full path once it is there whole.
+    pub fn finish(mut self) -> Result<String, tonic::Status> {
+        let digest = std::mem::take(&mut self.digest).finalize().to_vec();
+        if let Some(chunks) = self.chunks.take() {
+            let _ = chunks.blocking_send(FileChunk { sha256: digest, ..FileChunk::default() });
+        }
+        self.reply()
+    }
+
+    fn reply(&mut self) -> Result<String, tonic::Status> {
+        self.chunks = None;
+        match self.rt.block_on(self.replies.message())? {
+            Some(reply) => Ok(reply.path),
+            None => Err(tonic::Status::aborted(format!("{}: transfer cut short", self.path))),
+        }
+    }
+}
+
+impl AgentClient {
+    pub fn files(&self) -> Files<'_> {
+        Files(self)
+    }
+}
+
+impl Files<'_> {
+    fn path(path: &str) -> FilePathRequest {
+        FilePathRequest { user: String::new(), path: path.to_owned() }
+    }
+
+    fn wait<T>(
+        &self,
+        reply: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    ) -> Result<T, tonic::Status> {
+        self.0.rt.block_on(reply).map(tonic::Response::into_inner)
+    }
+
+    pub fn download(&self, path: &str) -> Result<Download, tonic::Status> {
+        let mut stream = self.wait(self.0.client.clone().download_file(Files::path(path)))?;
+        let first = self.0.rt.block_on(stream.message())?;
+        let Some(FileChunk { path, entry: Some(entry), .. }) = first else {
+            return Err(tonic::Status::internal("the Routing Engine sent no file"));
+        };
+        Ok(Download { path, entry, stream, digest: Sha256::new(), rt: self.0.rt.clone() })
+    }
+
+    /// A file to write at `path` (into it, named `name`, when it is a
+    /// directory), of `size` bytes if known, once the RE has accepted it.
+    pub fn upload(&self, path: &str, name: &str, size: Option<u64>) -> Result<Upload, tonic::Status> {
+        let (chunks, outgoing) = tokio::sync::mpsc::channel(4);
+        let entry = size.map(|size| DirectoryEntry { size, ..DirectoryEntry::default() });
+        let first = FileChunk { path: path.to_owned(), name: name.to_owned(), entry, ..FileChunk::default() };
+        chunks.try_send(first).map_err(|_| tonic::Status::internal("cannot start the transfer"))?;
+        let outgoing = tokio_stream::wrappers::ReceiverStream::new(outgoing);
+        let replies = self.wait(self.0.client.clone().upload_file(outgoing))?;
+        let rt = self.0.rt.clone();
+        let mut upload =
+            Upload { path: path.to_owned(), chunks: Some(chunks), replies, digest: Sha256::new(), rt };
+        let accepted = self.0.rt.block_on(upload.replies.message())?;
+        upload.path =
+            accepted.ok_or_else(|| tonic::Status::aborted(format!("{path}: transfer refused")))?.path;
+        Ok(upload)
+    }
+
+    pub fn stat(&self, path: &str) -> Result<FileStat, tonic::Status> {
+        self.wait(self.0.client.clone().stat_file(Files::path(path)))
+    }
+
+    pub fn list(&self, path: &str) -> Result<DirectoryList, tonic::Status> {
+        let request = ListFilesRequest { user: String::new(), path: path.to_owned() };
+        self.wait(self.0.client.clone().list_files(request))
+    }
+
+    pub fn make_directory(&self, path: &str) -> Result<String, tonic::Status> {
+        self.wait(self.0.client.clone().make_directory(Files::path(path))).map(|r| r.path)
+    }
+
+    pub fn remove(&self, path: &str) -> Result<String, tonic::Status> {
+        self.wait(self.0.client.clone().delete_file(Files::path(path))).map(|r| r.path)
+    }
+
+    pub fn rename(&self, from: &str, to: &str) -> Result<String, tonic::Status> {
+        let request = RenameFileRequest { user: String::new(), from: from.to_owned(), to: to.to_owned() };
+        self.wait(self.0.client.clone().rename_file(request)).map(|r| r.path)
     }
 }
 

@@ -5,7 +5,6 @@
 mod addresses;
 mod batch;
 mod bulletin;
-pub mod channel;
 pub mod client;
 mod commands;
 mod complete;
@@ -14,7 +13,7 @@ mod database;
 mod history;
 pub mod live;
 mod maintenance;
-mod pager;
+pub mod pager;
 mod pipe;
 mod power;
 mod render;
@@ -129,7 +128,7 @@ pub fn run(rt: &Handle, options: ShellOptions) -> anyhow::Result<ExitCode> {
 
 /// Adds a line typed for `load ... terminal`, until there is more than a
 /// load may hold: the rest is read but not kept, and the load is refused.
-fn take_typed(text: &mut String, line: &str) {
+pub fn take_typed(text: &mut String, line: &str) {
     if text.len() <= crate::MAX_CONFIGURATION_BYTES {
         text.push_str(line);
     }
@@ -948,7 +947,9 @@ impl Engine {
         ))
     }
 
-    fn refresh_identity(&mut self) {
+    /// Asks the RE of the current session who it is again: its role may
+    /// have changed with news it sent (a switchover).
+    pub fn refresh_identity(&mut self) {
         let last = self.sessions.len() - 1;
         if let Ok(identity) = self.sessions[last].client.identity() {
             self.sessions[last].identity = identity;

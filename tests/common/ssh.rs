@@ -23,6 +23,8 @@ pub enum Program<'a> {
     Exec(&'a str),
     /// The `netconf` subsystem.
     Netconf,
+    /// The `sftp` subsystem.
+    Sftp,
 }
 
 /// Why no session was had, as OpenSSH would have exited 255.
@@ -120,6 +122,7 @@ impl Ssh {
                 }
                 Program::Exec(command) => write.exec(true, command).await,
                 Program::Netconf => write.request_subsystem(true, "netconf").await,
+                Program::Sftp => write.request_subsystem(true, "sftp").await,
             };
             asked.map_err(|e| Refused::Connection(e.to_string()))?;
             // The answer to the last request tells whether the program runs;
@@ -156,6 +159,7 @@ impl Ssh {
             write,
             events,
             output: String::new(),
+            bytes: Vec::new(),
             exit_status: None,
         })
     }
@@ -174,6 +178,8 @@ pub struct Session {
     events: mpsc::Receiver<Event>,
     /// Everything the server sent so far.
     pub output: String,
+    /// The same, as the bytes that came.
+    pub bytes: Vec<u8>,
     exit_status: Option<u32>,
 }
 
@@ -203,6 +209,18 @@ impl Session {
         }
     }
 
+    /// Waits until the server has sent more than `length` bytes in all;
+    /// false if the session ended first.
+    pub fn bytes_past(&mut self, length: usize) -> bool {
+        let deadline = Instant::now() + READY_WITHIN;
+        while self.bytes.len() <= length {
+            if !self.take_event(deadline) {
+                return false;
+            }
+        }
+        true
+    }
+
     /// Waits until the server ends the session: what it printed, and its
     /// exit status.
     pub fn wait_end(mut self) -> Reply {
@@ -221,7 +239,10 @@ impl Session {
     /// or when nothing came before `deadline`.
     fn take_event(&mut self, deadline: Instant) -> bool {
         match self.events.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(Event::Output(bytes)) => self.output.push_str(&String::from_utf8_lossy(&bytes)),
+            Ok(Event::Output(bytes)) => {
+                self.output.push_str(&String::from_utf8_lossy(&bytes));
+                self.bytes.extend(bytes);
+            }
             Ok(Event::Exit(status)) => self.exit_status = Some(status),
             Err(_) => return false,
         }
@@ -251,5 +272,249 @@ impl russh::client::Handler for KnownHost {
                 Ok(true)
             }
         }
+    }
+}
+
+/// The client end of classic SCP (`scp -O`), as paramiko's `scp` speaks it.
+impl Ssh {
+    /// `scp FILE HOST:PATH` for a file called `name` holding `content`;
+    /// the server's error line (`scp: …`) if it refused.
+    pub fn scp_put(&self, address: &str, path: &str, name: &str, content: &[u8]) -> Result<(), String> {
+        self.scp_offer(address, path, name, content.len() as u64, content)
+    }
+
+    /// `scp_put` announcing `size` bytes, whatever `content` holds.
+    pub fn scp_offer(
+        &self,
+        address: &str,
+        path: &str,
+        name: &str,
+        size: u64,
+        content: &[u8],
+    ) -> Result<(), String> {
+        let mut session =
+            self.open(address, Program::Exec(&format!("scp -t {path}"))).map_err(|e| format!("{e:?}"))?;
+        let mut seen = 0;
+        let sent = (|| {
+            answer(&mut session, &mut seen)?;
+            session.send(format!("C0644 {size} {name}\n").as_bytes());
+            answer(&mut session, &mut seen)?;
+            session.send(content);
+            session.send(b"\0");
+            answer(&mut session, &mut seen)
+        })();
+        session.eof();
+        let end = session.wait_end();
+        sent?;
+        assert_eq!(end.exit_status, Some(0), "{}", end.output);
+        Ok(())
+    }
+
+    /// `scp HOST:PATH FILE`: the file's bytes, or the server's error line.
+    pub fn scp_get(&self, address: &str, path: &str) -> Result<Vec<u8>, String> {
+        let mut session =
+            self.open(address, Program::Exec(&format!("scp -f {path}"))).map_err(|e| format!("{e:?}"))?;
+        session.send(b"\0");
+        let mut seen = 0;
+        let record = line(&mut session, &mut seen)?;
+        let size: usize = record.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or(record.clone())?;
+        session.send(b"\0");
+        assert!(session.bytes_past(seen + size), "the file was cut short: {record}");
+        let content = session.bytes[seen..seen + size].to_vec();
+        seen += size;
+        answer(&mut session, &mut seen)?;
+        session.send(b"\0");
+        session.eof();
+        let end = session.wait_end();
+        assert_eq!(end.exit_status, Some(0), "{}", end.output);
+        Ok(content)
+    }
+}
+
+/// The server's answer at `seen`: a zero byte, or an error line.
+fn answer(session: &mut Session, seen: &mut usize) -> Result<(), String> {
+    if !session.bytes_past(*seen) {
+        return Err(format!("the session ended: {}", session.output));
+    }
+    if session.bytes[*seen] == 0 {
+        *seen += 1;
+        return Ok(());
+    }
+    Err(line(session, seen)?)
+}
+
+/// A record line at `seen` (`C0644 5 x`, or an error's `scp: …`), without
+/// its leading byte and its newline; an error line is `Err`.
+fn line(session: &mut Session, seen: &mut usize) -> Result<String, String> {
+    let start = *seen;
+    loop {
+        if let Some(end) = session.bytes[start..].iter().position(|&b| b == b'\n') {
+            let text = String::from_utf8_lossy(&session.bytes[start + 1..start + end]).into_owned();
+            *seen = start + end + 1;
+            return if matches!(session.bytes[start], 1 | 2) { Err(text) } else { Ok(text) };
+        }
+        if !session.bytes_past(session.bytes.len()) {
+            return Err(format!("the session ended: {}", session.output));
+        }
+    }
+}
+
+/// An SFTP (version 3) client session, as OpenSSH's `sftp` and paramiko
+/// make one. A refusal is `Err("CODE message")`.
+pub struct Sftp {
+    session: Session,
+    seen: usize,
+    id: u32,
+}
+
+fn string(bytes: &[u8]) -> Vec<u8> {
+    let mut out = (bytes.len() as u32).to_be_bytes().to_vec();
+    out.extend(bytes);
+    out
+}
+
+fn take_u32(bytes: &mut &[u8]) -> u32 {
+    let (head, rest) = bytes.split_at(4);
+    *bytes = rest;
+    u32::from_be_bytes(head.try_into().unwrap())
+}
+
+fn take_string(bytes: &mut &[u8]) -> Vec<u8> {
+    let length = take_u32(bytes) as usize;
+    let (head, rest) = bytes.split_at(length);
+    *bytes = rest;
+    head.to_vec()
+}
+
+impl Ssh {
+    pub fn sftp(&self, address: &str) -> Sftp {
+        let session = self.open(address, Program::Sftp).expect("the sftp subsystem");
+        let mut sftp = Sftp { session, seen: 0, id: 0 };
+        let (kind, body) = sftp.exchange(&[1, 0, 0, 0, 3]);
+        assert_eq!((kind, body), (2, 3u32.to_be_bytes().to_vec()), "VERSION 3");
+        sftp
+    }
+}
+
+impl Sftp {
+    /// Sends a packet; the type and body of the reply.
+    fn exchange(&mut self, packet: &[u8]) -> (u8, Vec<u8>) {
+        self.session.send(&string(packet));
+        assert!(self.session.bytes_past(self.seen + 4), "no reply: {}", self.session.output);
+        let length =
+            u32::from_be_bytes(self.session.bytes[self.seen..self.seen + 4].try_into().unwrap()) as usize;
+        assert!(self.session.bytes_past(self.seen + 4 + length - 1), "a reply cut short");
+        let reply = self.session.bytes[self.seen + 4..self.seen + 4 + length].to_vec();
+        self.seen += 4 + length;
+        (reply[0], reply[1..].to_vec())
+    }
+
+    /// A request with its id; the reply's type and body after the id.
+    fn request(&mut self, kind: u8, fields: &[&[u8]]) -> (u8, Vec<u8>) {
+        self.id += 1;
+        let mut packet = vec![kind];
+        packet.extend(self.id.to_be_bytes());
+        for field in fields {
+            packet.extend(*field);
+        }
+        let (kind, body) = self.exchange(&packet);
+        assert_eq!(body[..4], self.id.to_be_bytes(), "the reply to request {}", self.id);
+        (kind, body[4..].to_vec())
+    }
+
+    /// A STATUS reply: Ok for SSH_FX_OK, else the code and message.
+    fn status(reply: (u8, Vec<u8>)) -> Result<(), String> {
+        assert_eq!(reply.0, 101, "a STATUS reply");
+        let mut body = reply.1.as_slice();
+        match take_u32(&mut body) {
+            0 => Ok(()),
+            code => Err(format!("{code} {}", String::from_utf8_lossy(&take_string(&mut body)))),
+        }
+    }
+
+    fn handle(reply: (u8, Vec<u8>)) -> Result<Vec<u8>, String> {
+        if reply.0 != 102 {
+            return Err(Sftp::status(reply).unwrap_err());
+        }
+        Ok(string(&take_string(&mut reply.1.as_slice())))
+    }
+
+    pub fn put(&mut self, path: &str, content: &[u8]) -> Result<(), String> {
+        // WRITE | CREAT | TRUNC, no attributes.
+        let flags = 0x1au32.to_be_bytes();
+        let handle = Sftp::handle(self.request(3, &[&string(path.as_bytes()), &flags, &[0; 4]]))?;
+        for (n, piece) in content.chunks(32 * 1024).enumerate() {
+            let offset = (n as u64 * 32 * 1024).to_be_bytes();
+            Sftp::status(self.request(6, &[&handle, &offset, &string(piece)]))?;
+        }
+        Sftp::status(self.request(4, &[&handle]))
+    }
+
+    pub fn get(&mut self, path: &str) -> Result<Vec<u8>, String> {
+        let handle =
+            Sftp::handle(self.request(3, &[&string(path.as_bytes()), &1u32.to_be_bytes(), &[0; 4]]))?;
+        let mut content = Vec::new();
+        loop {
+            let offset = (content.len() as u64).to_be_bytes();
+            let reply = self.request(5, &[&handle, &offset, &32768u32.to_be_bytes()]);
+            if reply.0 != 103 {
+                assert_eq!(Sftp::status(reply), Err("1 End of file".into()));
+                break;
+            }
+            content.extend(take_string(&mut reply.1.as_slice()));
+        }
+        Sftp::status(self.request(4, &[&handle]))?;
+        Ok(content)
+    }
+
+    /// The names in a directory, as READDIR gives them.
+    pub fn list(&mut self, path: &str) -> Result<Vec<String>, String> {
+        let handle = Sftp::handle(self.request(11, &[&string(path.as_bytes())]))?;
+        let mut names = Vec::new();
+        loop {
+            let reply = self.request(12, &[&handle]);
+            if reply.0 != 104 {
+                assert_eq!(Sftp::status(reply), Err("1 End of file".into()));
+                break;
+            }
+            let mut body = reply.1.as_slice();
+            for _ in 0..take_u32(&mut body) {
+                names.push(String::from_utf8_lossy(&take_string(&mut body)).into_owned());
+                take_string(&mut body);
+                // Size, permissions, times.
+                assert_eq!(take_u32(&mut body), 0x0d);
+                body = &body[20..];
+            }
+        }
+        Sftp::status(self.request(4, &[&handle]))?;
+        Ok(names)
+    }
+
+    /// The size STAT gives.
+    pub fn size(&mut self, path: &str) -> Result<u64, String> {
+        let reply = self.request(17, &[&string(path.as_bytes())]);
+        if reply.0 != 105 {
+            return Err(Sftp::status(reply).unwrap_err());
+        }
+        Ok(u64::from_be_bytes(reply.1[4..12].try_into().unwrap()))
+    }
+
+    pub fn real_path(&mut self, path: &str) -> String {
+        let reply = self.request(16, &[&string(path.as_bytes())]);
+        assert_eq!(reply.0, 104, "a NAME reply");
+        let mut body = &reply.1[4..];
+        String::from_utf8_lossy(&take_string(&mut body)).into_owned()
+    }
+
+    pub fn rename(&mut self, from: &str, to: &str) -> Result<(), String> {
+        Sftp::status(self.request(18, &[&string(from.as_bytes()), &string(to.as_bytes())]))
+    }
+
+    pub fn remove(&mut self, path: &str) -> Result<(), String> {
+        Sftp::status(self.request(13, &[&string(path.as_bytes())]))
+    }
+
+    pub fn make_directory(&mut self, path: &str) -> Result<(), String> {
+        Sftp::status(self.request(14, &[&string(path.as_bytes()), &[0; 4]]))
     }
 }

@@ -13,9 +13,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
-use super::pager::{self, Key, Screen};
-use super::{Engine, LineCompleter, TerminalSize, live};
 use crate::grammar::in_quote;
+use crate::shell::pager::{self, Key, Screen};
+use crate::shell::{Engine, LineCompleter, TerminalSize, live, take_typed};
 
 /// How much a session may have been sent and not read yet. Past it its
 /// connection stops taking more from the client, as a full TCP window would,
@@ -446,8 +446,8 @@ pub fn run(engine: &mut Engine, terminal: Terminal, size: SharedSize) {
         loop {
             match t.edit("", LineKind::Plain { echo: true }) {
                 Edited::Line(line) | Edited::Help(line) | Edited::News(line) => {
-                    super::take_typed(&mut text, &line);
-                    super::take_typed(&mut text, "\n");
+                    take_typed(&mut text, &line);
+                    take_typed(&mut text, "\n");
                 }
                 Edited::Interrupted => return None,
                 Edited::End => return Some(text),

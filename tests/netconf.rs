@@ -539,6 +539,15 @@ fn payload_root(xml: &str) -> String {
 /// element Junos answers it with (`<output>` where Junos has no XML for it).
 const JUNOS_REPLIES: &[(&str, &str, &str)] = &[
     ("file-show", "<filename>/var/tmp/note.txt</filename>", "file-content"),
+    ("file-list", "<detail/><path>/var/tmp</path>", "directory-list"),
+    ("get-checksum-information", "<path>/var/tmp/note.txt</path>", "checksum-information"),
+    ("get-sha256-checksum-information", "<path>/var/tmp/note.txt</path>", "checksum-information"),
+    // What succeeds in silence answers an empty reply.
+    ("file-copy", "<source>/var/tmp/note.txt</source><destination>/var/tmp/copy.txt</destination>", ""),
+    ("file-rename", "<source>/var/tmp/copy.txt</source><destination>/var/tmp/moved.txt</destination>", ""),
+    ("file-delete", "<path>/var/tmp/moved.txt</path>", ""),
+    ("get-power-usage-information", "", "power-usage-information"),
+    ("get-power-usage-information-detail", "", "power-usage-information"),
     ("ping", "<host>127.0.0.1</host><count>1</count>", "ping-results"),
     ("traceroute", "<host>127.0.0.1</host>", "traceroute-results"),
     ("get-arp-table-information", "", "arp-table-information"),

@@ -241,12 +241,12 @@ fn long_output_stops_at_the_pager_and_q_returns_to_the_prompt() {
     term.type_keys("set cli screen-length 10\r");
     let at = term.expect_after(at, "Screen length set to 10");
     term.type_keys("show chassis hardware\r");
-    let at = term.expect_after(at, "---(more 23%)---");
+    let at = term.expect_after(at, "---(more 14%)---");
     term.type_keys(" ");
     let at = term.expect_after(at, "\r                                        \rPEM 2");
-    let at = term.expect_after(at, "---(more 47%)---");
+    let at = term.expect_after(at, "---(more 29%)---");
     term.type_keys("\r");
-    let at = term.expect_after(at, "---(more 50%)---");
+    let at = term.expect_after(at, "---(more 30%)---");
     term.type_keys("q");
     let at = term.expect_after(at, "lab@re0> ");
     assert!(!term.screen[at..].contains("Fan Tray"));

@@ -94,8 +94,14 @@ fn format(operation: Node<'_, '_>) -> Result<Format, Vec<RpcError>> {
 /// A view as the format asks: the element tree; the text in `<output>`;
 /// or Junos's JSON as the reply's own text.
 fn render(view: &dyn View, format: Format) -> String {
+    let element = view.element();
     match format {
-        Format::Xml => element_xml(&view.element()),
+        // A command that says nothing (a file deleted) answers an empty
+        // reply, which PyEZ reads as success.
+        Format::Xml if element.name == "output" && element.text.as_deref().is_none_or(str::is_empty) => {
+            String::new()
+        }
+        Format::Xml => element_xml(&element),
         Format::Text => output_element(&view.text()),
         Format::Json => escape(&view.json().unwrap_or_else(|| to_json(&view.element()))),
     }

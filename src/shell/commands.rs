@@ -330,7 +330,7 @@ impl Command {
                 show(String::new())
             }
             Command::FileDelete => {
-                let (client, path) = engine.file_client(parsed.arg("filename").unwrap_or(""))?;
+                let (client, path) = engine.file_client(parsed.arg("path").unwrap_or(""))?;
                 client.delete_file(&engine.user, path)?;
                 show(String::new())
             }
@@ -666,11 +666,11 @@ fn switch_check(status: &SwitchoverStatus) -> String {
 }
 
 /// `file checksum md5|sha-256 FILE`: `MD5 (/var/tmp/x) = ...`.
-fn file_checksum(engine: &Engine, parsed: &Parsed<'_>) -> Result<String, Failure> {
-    let (algorithm, label) = if parsed.has("md5") { ("md5", "MD5") } else { ("sha-256", "SHA256") };
-    let (client, path) = engine.file_client(parsed.arg("filename").unwrap_or(""))?;
+fn file_checksum(engine: &Engine, parsed: &Parsed<'_>) -> Result<render::Checksum, Failure> {
+    let algorithm = if parsed.has("md5") { "md5" } else { "sha-256" };
+    let (client, path) = engine.file_client(parsed.arg("path").unwrap_or(""))?;
     let sum = client.checksum_file(&engine.user, path, algorithm)?;
-    Ok(format!("{label} ({}) = {}\n", sum.path, sum.digest))
+    Ok(render::Checksum { algorithm, path: sum.path, digest: sum.digest })
 }
 
 impl Engine {

@@ -258,8 +258,57 @@ impl View for Detailed {
         out
     }
 
+    /// What PyEZ's `FS` reads: each file's permissions, owner, size and
+    /// date, as numbers with their text in `junos:format`.
     fn element(&self) -> Element {
-        self.0.element()
+        let list = &self.0;
+        let mut directory = Element::new("directory").attr("name", &list.path);
+        for entry in &list.entries {
+            let date = chrono::DateTime::from_timestamp(entry.modified, 0)
+                .map(|t| t.format("%b %e %H:%M").to_string())
+                .unwrap_or_default();
+            let kind = if entry.directory { 'd' } else { '-' };
+            let mut file = Element::new("file-information")
+                .child(Element::leaf("file-name", &entry.name))
+                .child(
+                    Element::leaf("file-permissions", format!("{:o}", entry.mode & 0o777))
+                        .attr("junos:format", format!("{kind}{}", permissions(entry.mode))),
+                )
+                .child(Element::leaf("file-links", 1))
+                .child(Element::leaf("file-owner", "root"))
+                .child(Element::leaf("file-group", "wheel"))
+                .child(Element::leaf("file-size", entry.size))
+                .child(Element::leaf("file-date", entry.modified).attr("junos:format", date));
+            if entry.directory {
+                file.push(Element::new("file-directory").attr("junos:format", "/"));
+            }
+            directory.push(file);
+        }
+        directory.push(Element::leaf("total-files", list.entries.iter().filter(|e| !e.directory).count()));
+        Element::new("directory-list").attr("root-path", &list.path).child(directory)
+    }
+}
+
+/// `file checksum md5|sha-256 PATH`.
+pub struct Checksum {
+    pub algorithm: &'static str,
+    pub path: String,
+    pub digest: String,
+}
+
+impl View for Checksum {
+    fn text(&self) -> String {
+        let label = if self.algorithm == "md5" { "MD5" } else { "SHA256" };
+        format!("{label} ({}) = {}\n", self.path, self.digest)
+    }
+
+    fn element(&self) -> Element {
+        Element::reply_root("checksum-information", "junos").child(
+            Element::new("file-checksum")
+                .child(Element::leaf("computation-method", self.algorithm.to_uppercase().replace('-', "")))
+                .child(Element::leaf("input-file", &self.path))
+                .child(Element::leaf("checksum", &self.digest)),
+        )
     }
 }
 

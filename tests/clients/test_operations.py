@@ -24,7 +24,7 @@ from test_clients import OPS_TIMEOUT, ClientTest, bounded, netmiko_session
 
 CHASSIS = None
 HOST_NAME = "edge1"
-PORT = "ge-0/0/0"
+PORT = "xe-0/0/0"
 ADDRESS = "192.0.2.1"
 PEER = "192.0.2.2"
 STATIC = "198.51.100.0/24"

@@ -48,6 +48,9 @@ CONFIGURATION = [
     f"set protocols bgp group ibgp neighbor {BGP_PEER}",
     f"set protocols ospf area 0.0.0.0 interface {PORT}.0",
     "set protocols ospf area 0.0.0.0 interface lo0.0 passive",
+    f"set protocols rsvp interface {PORT}.0",
+    f"set protocols mpls interface {PORT}.0",
+    f"set interfaces {PORT} unit 0 family mpls",
     "set protocols lldp interface all",
 ]
 
@@ -445,12 +448,14 @@ TEMPLATES = [
     ("show version", ["HOSTNAME", "MODEL", "JUNOS_VERSION"], {"HOSTNAME": HOST_NAME, "MODEL": "mx480"}),
     ("show system uptime", ["TIME", "BOOT_TIME", "PROTOCOLS_TIME", "LAST_CONFIG_TIME"], None),
     # one port: the template has no rule for the `Local:` line of a /32 (lo0), as Junos prints it
-    (f"show interfaces {PORT}", ["INTERFACE", "LINK_STATUS", "ADMIN_STATE"], {"INTERFACE": PORT, "DESCRIPTION": "uplink"}),
+    # (its logical interfaces' rows have no admin state)
+    (f"show interfaces {PORT}", ["INTERFACE", "LINK_STATUS"], {"INTERFACE": PORT, "DESCRIPTION": "uplink"}),
     # one row per kind of module, each filling its own fields
     ("show chassis hardware", [], {"CHASSIS_DESCRIPTION": "MX480"}),
     ("show chassis firmware", ["PART", "TYPE", "VERSION"], None),
     ("show route summary", ["TABLE_NAME", "ROUTES"], {"TABLE_NAME": "inet.0"}),
-    ("show bgp summary", ["PEER_IP", "PEER_AS", "STATE"], {"PEER_IP": BGP_PEER, "PEER_AS": AS}),
+    # the template records a peer at its RIB line, which only an established one has
+    ("show bgp summary", ["PEER_IP", "PEER_AS", "STATE"], None),
     ("show system processes summary", ["MEMORY_ACTIVE", "MEMORY_FREE"], None),
     ("show system processes brief", ["TASK_TOTAL", "CPU_IDLE"], None),
     ("show system configuration database usage", ["MAX_DB_SIZE", "CURR_DB_SIZE"], None),

@@ -68,7 +68,7 @@ def preflight(reshell):
     if shutil.which("ssh") is None:
         problems.append("no OpenSSH client `ssh` on PATH (scrapli's system transport runs it)")
     missing = []
-    for module in ("netmiko", "scrapli.driver.core", "scrapli_netconf.driver", "jnpr.junos", "ncclient", "lxml"):
+    for module in ("netmiko", "scrapli.driver.core", "scrapli_netconf.driver", "jnpr.junos", "ncclient", "lxml", "napalm", "ntc_templates"):
         try:
             __import__(module)
         except ImportError as e:
@@ -96,14 +96,18 @@ def main():
     print(f"run_clients: {harness.Options.reshell}, work directory {work_dir}", file=sys.stderr)
 
     import test_clients  # noqa: E402 - after Options are set
+    import test_operations  # noqa: E402
+
+    def chassis():
+        return [c for c in (test_clients.CHASSIS, test_operations.CHASSIS) if c is not None]
 
     # The overall deadline: a hung client must fail the run, not hold it.
     def past_deadline():
         print(f"\nrun_clients: the run took longer than {args.deadline:.0f} s; stacks:", file=sys.stderr)
         faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
-        if test_clients.CHASSIS is not None:
-            print(test_clients.CHASSIS.diagnostics(), file=sys.stderr)
-            test_clients.CHASSIS.kill_now()
+        for c in chassis():
+            print(c.diagnostics(), file=sys.stderr)
+            c.kill_now()
         print(f"run_clients: logs kept in {work_dir}", file=sys.stderr)
         print("clients: 0 passed, 1 failed", flush=True)
         sys.stderr.flush()
@@ -122,7 +126,9 @@ def main():
     loader = unittest.TestLoader()
     if args.patterns:
         loader.testNamePatterns = [f"*{p}*" for p in args.patterns]
-    suite = loader.loadTestsFromModule(test_clients)
+    suite = unittest.TestSuite(
+        [loader.loadTestsFromModule(test_clients), loader.loadTestsFromModule(test_operations)]
+    )
     runner = unittest.TextTestRunner(stream=sys.stderr, verbosity=2)
     try:
         result = runner.run(suite)
@@ -132,8 +138,8 @@ def main():
         return 130
     finally:
         watchdog.cancel()
-        if test_clients.CHASSIS is not None:
-            test_clients.CHASSIS.stop()
+        for c in chassis():
+            c.stop()
 
     # errors include a failed setUpModule, which is no test of its own
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)

@@ -182,6 +182,10 @@ class ClientTest(unittest.TestCase):
 
         self.addCleanup(remove)
 
+    def chassis(self):
+        """The chassis this test drives, for the diagnostics of a failure."""
+        return CHASSIS
+
     def dump_logs(self, chars=6000):
         out = [f"\n===== {self.id()}: logs in {self.log_dir}"]
         for path in self.logs:
@@ -190,8 +194,8 @@ class ClientTest(unittest.TestCase):
             except OSError:
                 continue
             out.append(f"--- {path.name} (last {chars} characters)\n{text[-chars:]}")
-        if CHASSIS is not None:
-            out.append(CHASSIS.diagnostics())
+        if self.chassis() is not None:
+            out.append(self.chassis().diagnostics())
         print("\n".join(out), file=sys.stderr, flush=True)
 
     # ---- checks

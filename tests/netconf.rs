@@ -547,6 +547,11 @@ const JUNOS_REPLIES: &[(&str, &str, &str)] = &[
     ("file-rename", "<source>/var/tmp/copy.txt</source><destination>/var/tmp/moved.txt</destination>", ""),
     ("file-delete", "<path>/var/tmp/moved.txt</path>", ""),
     ("get-power-usage-information", "", "power-usage-information"),
+    // Scheduled, not made: the REs stay up for the RPCs after them.
+    ("request-reboot", "<in>600</in>", "request-reboot-results"),
+    ("request-halt", "<in>600</in><both-routing-engines/>", "request-reboot-results"),
+    ("request-power-off", "<in>600</in><other-routing-engine/>", "request-reboot-results"),
+    ("request-chassis-routing-engine-master-switch", "<check/>", "output"),
     ("get-power-usage-information-detail", "", "power-usage-information"),
     ("ping", "<host>127.0.0.1</host><count>1</count>", "ping-results"),
     ("traceroute", "<host>127.0.0.1</host>", "traceroute-results"),

@@ -112,7 +112,7 @@ impl Engine {
                 out.push_str(&format!("Shutdown at {}\n[pid {}]\n", long_date(at), reply.pid));
             }
         }
-        Ok(Outcome::Presented(out))
+        Ok(Outcome::View(Box::new(super::render::Shutdown(out))))
     }
 
     fn other_slot(&self) -> crate::slot::Slot {

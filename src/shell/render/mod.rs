@@ -27,7 +27,7 @@ pub use processes::{Detail, Processes};
 pub use protocols::{ProtocolView, Protocols};
 pub use software::login_banner;
 pub use storage::{NtpAssociations, NtpStatus, SystemMemory};
-pub use system::{Checksum, Detailed, Switchover};
+pub use system::{Checksum, Detailed, Shutdown, Switchover};
 
 /// `2004-04-15 18:45:12 UTC`, from seconds since the epoch.
 pub fn junos_time(seconds: i64) -> String {

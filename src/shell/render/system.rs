@@ -289,6 +289,24 @@ impl View for Detailed {
     }
 }
 
+/// What `request system reboot|halt|power-off` answers: its lines, each a
+/// `<request-reboot-status>` in XML, where PyEZ's `SW` reads them.
+pub struct Shutdown(pub String);
+
+impl View for Shutdown {
+    fn text(&self) -> String {
+        self.0.clone()
+    }
+
+    fn element(&self) -> Element {
+        let mut root = Element::new("request-reboot-results");
+        for line in self.0.lines().filter(|l| !l.is_empty()) {
+            root.push(Element::leaf("request-reboot-status", line));
+        }
+        root
+    }
+}
+
 /// `file checksum md5|sha-256 PATH`.
 pub struct Checksum {
     pub algorithm: &'static str,

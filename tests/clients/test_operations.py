@@ -213,6 +213,16 @@ class Napalm(OperationsTest):
 
         self.assertEqual(body(config["candidate"]), body(config["running"]))
 
+    @bounded(120)
+    def test_commit_confirm(self):
+        self.device.load_merge_candidate(config="set system location building napalm")
+        self.assertIn("building napalm", self.device.compare_config())
+        self.device.commit_config(message="napalm confirm", revert_in=300)
+        self.assertTrue(self.device.has_pending_commit())
+        self.device.confirm_commit()
+        self.assertFalse(self.device.has_pending_commit())
+        self.assertIn("set system location building napalm", CHASSIS.committed(0))
+
     @bounded(60)
     def test_cli(self):
         output = self.device.cli(["show version"])
@@ -505,9 +515,45 @@ class TextFSM(OperationsTest):
             session.disconnect()
 
 
+class Switchover(OperationsTest):
+    """Facts on the backup's own address, and on the management address after
+    a switchover; runs last, since it moves mastership to re1."""
+
+    @bounded(180)
+    def test_facts_on_the_backup_and_after_a_switchover(self):
+        from jnpr.junos import Device
+
+        self.python_log("ncclient", "switchover-ncclient.log")
+        host, port = CHASSIS.address("re1", "netconf")
+        with Device(host=host, port=port, user=USER, passwd=PASSWORD, conn_open_timeout=30) as dev:
+            facts = dev.facts
+            self.assertEqual((facts["master"], facts["RE1"]["mastership_state"]), ("RE0", "backup"), facts)
+            self.assertEqual(facts["switch_style"], "BRIDGE_DOMAIN", facts)
+
+        CHASSIS.shell(["request chassis routing-engine master switch no-confirm"], slot=0, yes=True)
+        harness.eventually(
+            "re1 master",
+            lambda: harness.routing_engine_states(CHASSIS.shell(["show chassis routing-engine"], slot=1)).get(1)
+            == "Master"
+            or None,
+            within=60,
+        )
+        device = harness.eventually("NAPALM on the new master", napalm_device, within=60, every=1)
+        try:
+            facts = device.get_facts()
+            self.assertEqual((facts["hostname"], facts["model"]), (HOST_NAME, "MX480"), facts)
+        finally:
+            device.close()
+        with pyez_device() as dev:
+            facts = dev.facts
+            self.assertEqual(facts["master"], "RE1", facts)
+            self.assertEqual(facts["re_master"], {"default": "1"}, facts)
+            self.assertEqual(facts["RE0"]["mastership_state"], "backup", facts)
+
+
 def load_tests(loader, standard_tests, pattern):
     suite = unittest.TestSuite()
-    for case in (Napalm, PyEZ, Ncclient, Ansible, TextFSM):
+    for case in (Napalm, PyEZ, Ncclient, Ansible, TextFSM, Switchover):
         for name in sorted(loader.getTestCaseNames(case)):
             suite.addTest(case(name))
     return suite

@@ -286,7 +286,11 @@ pub fn commit_revision(information: &CommitInformation, slot: &str) -> Element {
             Some(minutes) => format!("commit confirmed, rollback in {minutes}mins"),
             None => e.comment.clone(),
         };
-        root.push(Element::leaf("comment", comment));
+        // A commit without a comment has no element for it (NAPALM reads
+        // a present one as text).
+        if !comment.is_empty() {
+            root.push(Element::leaf("comment", comment));
+        }
     }
     root
 }

@@ -252,20 +252,24 @@ fn agent_args(
 
 /// Reads where a starting agent says it serves.
 fn served(p: Process) -> (Process, Serving) {
+    try_served(p).unwrap_or_else(|line| panic!("unexpected line {line:?}"))
+}
+
+/// `served`, or the first line that is not an address (a failure to start).
+fn try_served(p: Process) -> Result<(Process, Serving), String> {
     let mut serving = Serving { grpc: String::new(), ssh: String::new(), netconf: String::new() };
     while serving.grpc.is_empty() {
         let line = p.next_line();
-        let (what, address) =
-            line.split_once("listening on ").unwrap_or_else(|| panic!("unexpected line {line:?}"));
+        let Some((what, address)) = line.split_once("listening on ") else { return Err(line) };
         let field = match what {
             "ssh " => &mut serving.ssh,
             "netconf " => &mut serving.netconf,
             "" => &mut serving.grpc,
-            _ => panic!("unexpected line {line:?}"),
+            _ => return Err(line),
         };
         *field = address.to_owned();
     }
-    (p, serving)
+    Ok((p, serving))
 }
 
 /// Both agents as separate processes; returns them and `re0=..,re1=..`.
@@ -274,11 +278,20 @@ pub fn two_agents(state_dir: &Path) -> (Process, Process, String) {
 }
 
 /// `two_agents`, each with more arguments.
+/// re1's port is chosen before re0 starts (re0 is told its peer), so another
+/// listener may take it meanwhile: then both start again on a new one.
 pub fn two_agents_with(state_dir: &Path, more: &[&str]) -> (Process, Process, String) {
-    let re1_port = free_port();
-    let (re0, re0_address) = agent_with(0, "127.0.0.1:0", &re1_port, &state_dir.join("re0"), more);
-    let (re1, re1_address) = agent_with(1, &re1_port, &re0_address, &state_dir.join("re1"), more);
-    (re0, re1, format!("re0={re0_address},re1={re1_address}"))
+    for _ in 0..3 {
+        let re1_port = free_port();
+        let (re0, re0_address) = agent_with(0, "127.0.0.1:0", &re1_port, &state_dir.join("re0"), more);
+        let args = agent_args(1, &re1_port, &re0_address, &state_dir.join("re1"), more);
+        match try_served(Process::spawn(reshell().arg("agent").args(args))) {
+            Ok((re1, serving)) => return (re0, re1, format!("re0={re0_address},re1={}", serving.grpc)),
+            Err(line) if line.contains("Address already in use") => continue,
+            Err(line) => panic!("unexpected line {line:?}"),
+        }
+    }
+    panic!("re1's port was taken three times over")
 }
 
 /// `reshell chassis` on `state_dir` with the tests' startup configuration,

@@ -323,7 +323,9 @@ pub fn probe(effective: &Node, request: &ProbeRequest) -> Result<ProbeReply, Pro
         reachable,
         no_route: false,
     };
-    if ours.iter().any(|c| c.address.address == destination) {
+    // The router's own addresses answer, the loopback ones (lo0.16384's
+    // 127.0.0.1, ::1) in every instance.
+    if destination.is_loopback() || ours.iter().any(|c| c.address.address == destination) {
         return Ok(reply(destination, vec![destination], true));
     }
     let on_network =
@@ -470,6 +472,18 @@ mod tests {
         );
         assert_eq!(tables[0].destination_count, 5);
         assert_eq!(router_id(&config), "192.0.2.1");
+    }
+
+    #[test]
+    fn the_loopback_answers_with_nothing_configured() {
+        let probe =
+            |destination: &str| ProbeRequest { destination: destination.into(), ..ProbeRequest::default() };
+        let config = Node::default();
+        for destination in ["127.0.0.1", "::1"] {
+            let reply = super::probe(&config, &probe(destination)).unwrap();
+            assert!(reply.reachable && !reply.no_route, "{destination}: {reply:?}");
+        }
+        assert!(!super::probe(&config, &probe("192.0.2.9")).unwrap().reachable);
     }
 
     #[test]

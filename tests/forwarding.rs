@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{connected_commands as run, eventually, two_agents};
+use common::{connected_commands as run, eventually, two_agents, until_master};
 
 /// The age of the first route shown: all were installed together.
 fn route_age(shown: &str) -> &str {
@@ -17,9 +17,7 @@ fn the_master_shows_its_plane_and_a_new_master_starts_it_afresh() {
     let dir = tempfile::tempdir().unwrap();
     let (_re0, _re1, spec) = two_agents(dir.path());
     let (re0, re1) = spec.split_once(',').unwrap();
-    eventually(Duration::from_secs(10), "re0 is master", || {
-        run(re0, &["show chassis routing-engine 0 | match \"Current state\""]).stdout.ends_with("Master\n")
-    });
+    until_master(re0);
     let configured = run(
         re0,
         &[
@@ -81,9 +79,7 @@ fn with_graceful_switchover_the_new_master_takes_the_plane_over_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let (_re0, _re1, spec) = two_agents(dir.path());
     let (re0, re1) = spec.split_once(',').unwrap();
-    eventually(Duration::from_secs(10), "re0 is master", || {
-        run(re0, &["show chassis routing-engine 0 | match \"Current state\""]).stdout.ends_with("Master\n")
-    });
+    until_master(re0);
     let off = run(re0, &["request chassis routing-engine master switch check"]);
     assert_eq!(off.stdout, "Switchover Not Ready: graceful switchover is not configured\n");
     let configured = run(

@@ -6,16 +6,14 @@ mod common;
 
 use std::time::Duration;
 
-use common::{connected_commands as run, eventually, two_agents};
+use common::{connected_commands as run, eventually, two_agents, until_master};
 
 #[test]
 fn the_master_answers_for_its_plane_and_the_backup_for_its_own_ports() {
     let dir = tempfile::tempdir().unwrap();
     let (_re0, _re1, spec) = two_agents(dir.path());
     let (re0, re1) = spec.split_once(',').unwrap();
-    eventually(Duration::from_secs(10), "re0 is master", || {
-        run(re0, &["show chassis routing-engine 0 | match \"Current state\""]).stdout.ends_with("Master\n")
-    });
+    until_master(re0);
     let configured = run(
         re0,
         &[

@@ -338,6 +338,28 @@ class Chassis:
             )
         return stdout
 
+    def bootstrap(self, statements=()):
+        """A new chassis has no password: only its console gets in. There,
+        set root's password and create USER (each password typed twice, as
+        the CLI asks for it), turn SSH and NETCONF on, add `statements`, and
+        commit on both REs."""
+        self.configure(
+            [
+                "set system root-authentication plain-text-password",
+                PASSWORD,
+                PASSWORD,
+                f"set system login user {USER} class super-user",
+                f"set system login user {USER} authentication plain-text-password",
+                PASSWORD,
+                PASSWORD,
+                "set system services ssh",
+                "set system services netconf ssh",
+                *statements,
+            ],
+            user=None,
+            typed=True,
+        )
+
     def committed(self, slot):
         """The RE's committed configuration as `set` lines."""
         out = self.shell(["show configuration | display set"], slot=slot)

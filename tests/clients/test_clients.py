@@ -45,24 +45,7 @@ def setUpModule():
     CHASSIS = Chassis(harness.Options.reshell, harness.Options.work_dir)
     unittest.addModuleCleanup(CHASSIS.stop)
     CHASSIS.start()
-    # A new chassis has no password: only its console gets in. There, set
-    # root's password and create `lab` (each password typed twice, as the CLI
-    # asks for it) and turn the services on, on both REs.
-    CHASSIS.configure(
-        [
-            "set system root-authentication plain-text-password",
-            PASSWORD,
-            PASSWORD,
-            f"set system login user {USER} class super-user",
-            f"set system login user {USER} authentication plain-text-password",
-            PASSWORD,
-            PASSWORD,
-            "set system services ssh",
-            "set system services netconf ssh",
-        ],
-        user=None,
-        typed=True,
-    )
+    CHASSIS.bootstrap()
 
 
 _SERVING = {}

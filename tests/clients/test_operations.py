@@ -62,22 +62,7 @@ def setUpModule():
     CHASSIS = Chassis(harness.Options.reshell, Path(harness.Options.work_dir) / "operations")
     unittest.addModuleCleanup(CHASSIS.stop)
     CHASSIS.start()
-    CHASSIS.configure(
-        [
-            "set system root-authentication plain-text-password",
-            PASSWORD,
-            PASSWORD,
-            f"set system login user {USER} class super-user",
-            f"set system login user {USER} authentication plain-text-password",
-            PASSWORD,
-            PASSWORD,
-            "set system services ssh",
-            "set system services netconf ssh",
-            *CONFIGURATION,
-        ],
-        user=None,
-        typed=True,
-    )
+    CHASSIS.bootstrap(CONFIGURATION)
     for kind in ("ssh", "netconf"):
         probe = harness.probe_cli if kind == "ssh" else harness.probe_netconf
         harness.wait_until_serving(f"{kind} on the management address", probe, *CHASSIS.address(None, kind))

@@ -89,6 +89,15 @@ pub fn connected(spec: &str, args: &[&str]) -> Run {
     reshell().args(["--connect", spec]).args(args).output().expect("run reshell").into()
 }
 
+/// Waits until the RE at `spec` (`re0=ADDR`) says it is master.
+pub fn until_master(spec: &str) {
+    let re = spec.split_once('=').map_or(spec, |(re, _)| re);
+    let command = format!("show chassis routing-engine {} | match \"Current state\"", &re[2..]);
+    eventually(Duration::from_secs(10), &format!("{re} is master"), || {
+        connected_commands(spec, &[&command]).stdout.ends_with("Master\n")
+    });
+}
+
 /// Runs each command in turn with `-c` against running agents, going on
 /// after a failure and answering `yes` to questions.
 pub fn connected_commands(spec: &str, commands: &[&str]) -> Run {

@@ -252,7 +252,8 @@ pub fn router_id(effective: &Node) -> String {
         i.units.iter().flat_map(|u| &u.addresses).find(|a| a.family == "inet").map(|a| a.local.clone())
     };
     let first = all.iter().filter(|i| i.name == "lo0").find_map(v4).or_else(|| all.iter().find_map(v4));
-    first.map(|a| a.split('/').next().unwrap_or_default().to_owned()).unwrap_or_default()
+    // With no IPv4 address at all, Junos reports the unspecified one.
+    first.map_or_else(|| "0.0.0.0".to_owned(), |a| a.split('/').next().unwrap_or_default().to_owned())
 }
 
 /// The neighbours the forwarding plane has resolved: the next hops of the

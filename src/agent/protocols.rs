@@ -39,9 +39,7 @@ pub fn protocols(effective: &Node) -> ProtocolInformation {
         .and_then(|n| n.values.first().or_else(|| n.descend(["as-number"]).and_then(|a| a.values.first())))
         .and_then(|a| a.parse().ok())
         .unwrap_or(0);
-    let router_id = value(effective, &["routing-options", "router-id"])
-        .map(str::to_owned)
-        .unwrap_or_else(|| default_router_id(&interfaces));
+    let router_id = forwarding::router_id(effective);
     let protocols = effective.descend(["protocols"]);
     let configured = |name: &str| protocols.is_some_and(|p| p.child(name).is_some());
     let mut info = ProtocolInformation {
@@ -128,19 +126,6 @@ pub fn ntp_servers(effective: &Node) -> Vec<NtpServer> {
         }
     }
     servers
-}
-
-/// Junos takes the router ID from lo0's first address, else the first
-/// interface address it finds.
-fn default_router_id(interfaces: &[PhysicalInterface]) -> String {
-    let inet = |i: &PhysicalInterface| {
-        i.units.iter().flat_map(|u| &u.addresses).find(|a| a.family == "inet").map(|a| a.local.clone())
-    };
-    let loopback = interfaces.iter().filter(|i| i.name == "lo0").find_map(inet);
-    loopback
-        .or_else(|| interfaces.iter().find_map(inet))
-        .map(|a| a.split('/').next().unwrap_or_default().to_owned())
-        .unwrap_or_else(|| "0.0.0.0".into())
 }
 
 /// Whether a logical interface (`ge-0/0/0.0`, or a port meaning its unit

@@ -75,10 +75,6 @@ impl Protocols {
         self.0.bgp_peers.iter().filter(move |p| wanted.is_none_or(|a| a == p.address))
     }
 
-    fn router_id_or_zero(&self) -> &str {
-        if self.0.router_id.is_empty() { "0.0.0.0" } else { &self.0.router_id }
-    }
-
     fn bgp_summary_text(&self) -> String {
         let info = &self.0;
         let mut out = String::from("Threading mode: BGP I/O\n");
@@ -215,7 +211,7 @@ impl Protocols {
             options.push(Element::leaf("preference", 170));
             peer.push(options);
             peer.push(Element::leaf("flap-count", 0));
-            peer.push(Element::leaf("local-id", self.router_id_or_zero()));
+            peer.push(Element::leaf("local-id", self.0.router_id.as_str()));
             root.push(peer);
         }
         root
@@ -239,7 +235,7 @@ impl Protocols {
 
     /// The designated router: this one where it elected itself.
     fn dr_id(&self, state: &str) -> &str {
-        if state == "DR" { self.router_id_or_zero() } else { "0.0.0.0" }
+        if state == "DR" { self.0.router_id.as_str() } else { "0.0.0.0" }
     }
 
     fn ospf_interface_element(&self) -> Element {

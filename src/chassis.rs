@@ -193,10 +193,13 @@ impl Management {
 /// Starts both agents on this runtime, each with its own gRPC server on a
 /// loopback port, and the management addresses asked for; they run until
 /// the runtime stops.
+/// With `fabric`, the chassis is that node of a lab, and its agents serve
+/// fault injection so that its links and REs can be taken down.
 pub async fn start_embedded(
     state_dir: &Path,
     management: Management,
     startup_config: Option<&Path>,
+    fabric: Option<crate::agent::Attachment>,
 ) -> anyhow::Result<(Addresses, ChassisSecret)> {
     let listeners = [TcpListener::bind("127.0.0.1:0").await?, TcpListener::bind("127.0.0.1:0").await?];
     let bound = [listeners[0].local_addr()?, listeners[1].local_addr()?];
@@ -211,12 +214,13 @@ pub async fn start_embedded(
             peer: bound[slot.other().number() as usize].to_string(),
             state_dir: re_state_dir(state_dir, slot),
             lease: Some(lease.clone()),
-            fault_injection: false,
+            fault_injection: fabric.is_some(),
             secret: secret_file(state_dir),
             tls: None,
             startup_config: startup_config.map(Path::to_path_buf),
             login_grace_time: crate::admission::LOGIN_GRACE_TIME,
             restarted_after: None,
+            fabric: fabric.clone(),
         };
         let ssh_options = SshOptions {
             ssh: management.ssh.map(|_| loopback),

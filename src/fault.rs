@@ -11,7 +11,9 @@ use crate::proto::LoginRequest;
 use crate::proto::authentication_client::AuthenticationClient;
 use crate::proto::fault_client::FaultClient;
 use crate::proto::fault_request::Fault;
-use crate::proto::{Crash, CrashProcess, CutLink, DelayMessages, DropMessages, FaultRequest, Freeze, Heal};
+use crate::proto::{
+    Crash, CrashProcess, CutLink, DelayMessages, DropMessages, FaultRequest, Freeze, Heal, LinkDown, LinkUp,
+};
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum FaultCommand {
@@ -44,6 +46,10 @@ pub enum FaultCommand {
     /// Kill one of the agent's processes (routing or rpd, chassis-control, ...);
     /// its watchdog restarts it
     CrashProcess { name: String },
+    /// Cut the link on this port to another chassis of the lab (both ends go down)
+    LinkDown { interface: String },
+    /// Restore the link on this port
+    LinkUp { interface: String },
 }
 
 impl FaultCommand {
@@ -58,6 +64,8 @@ impl FaultCommand {
             FaultCommand::Freeze { seconds } => Fault::Freeze(Freeze { seconds }),
             FaultCommand::Crash => Fault::Crash(Crash {}),
             FaultCommand::CrashProcess { name } => Fault::CrashProcess(CrashProcess { name }),
+            FaultCommand::LinkDown { interface } => Fault::LinkDown(LinkDown { interface }),
+            FaultCommand::LinkUp { interface } => Fault::LinkUp(LinkUp { interface }),
         };
         FaultRequest { fault: Some(fault) }
     }

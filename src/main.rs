@@ -245,6 +245,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 startup_config,
                 login_grace_time,
                 restarted_after,
+                fabric: None,
             };
             let ended = rt.block_on(chassis::run_agent(listen, options, ssh))?;
             Ok(ExitCode::from(ended.exit_status()))
@@ -288,6 +289,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         &state_dir,
                         management,
                         cli.startup_config.as_deref(),
+                        None,
                     ))?;
                     // The chassis runs in this process: its shell is at the console.
                     credentials.console = Some(secret);

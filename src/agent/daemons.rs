@@ -54,8 +54,9 @@ impl<T> Drop for Held<'_, T> {
 pub struct Derived<T> {
     /// When the daemon started.
     pub since: i64,
-    /// The generation of the configuration it was built from, and it.
-    built: Option<(u64, Arc<T>)>,
+    /// The generation of the configuration and the version of the cabling
+    /// it was built from, and it.
+    built: Option<((u64, u64), Arc<T>)>,
 }
 
 impl<T> Derived<T> {
@@ -65,12 +66,18 @@ impl<T> Derived<T> {
 }
 
 impl<T> Published<Derived<T>> {
-    /// The daemon's value for the configuration in effect, and when the
-    /// daemon started; `None` while it is down.
-    pub fn current(&self, db: &ConfigDb, build: impl FnOnce(&Node) -> T) -> Option<(Arc<T>, i64)> {
+    /// The daemon's value for the configuration in effect and the cabling
+    /// as of `cabling` (its version), and when the daemon started; `None`
+    /// while it is down.
+    pub fn current(
+        &self,
+        db: &ConfigDb,
+        cabling: u64,
+        build: impl FnOnce(&Node) -> T,
+    ) -> Option<(Arc<T>, i64)> {
         let mut slot = self.lock();
         let derived = slot.as_mut()?;
-        let generation = db.generation();
+        let generation = (db.generation(), cabling);
         if let Some((built, value)) = &derived.built
             && *built == generation
         {
@@ -186,11 +193,12 @@ mod tests {
             builds += 1;
             builds
         };
-        assert!(published.current(&db, &mut build).is_none(), "down: nothing");
+        assert!(published.current(&db, 0, &mut build).is_none(), "down: nothing");
         published.set(Derived::fresh());
-        assert_eq!(*published.current(&db, &mut build).unwrap().0, 1);
-        assert_eq!(*published.current(&db, &mut build).unwrap().0, 1, "no commit since: kept");
+        assert_eq!(*published.current(&db, 0, &mut build).unwrap().0, 1);
+        assert_eq!(*published.current(&db, 0, &mut build).unwrap().0, 1, "no commit since: kept");
         published.forget();
-        assert_eq!(*published.current(&db, &mut build).unwrap().0, 2, "a soft restart builds again");
+        assert_eq!(*published.current(&db, 0, &mut build).unwrap().0, 2, "a soft restart builds again");
+        assert_eq!(*published.current(&db, 1, &mut build).unwrap().0, 3, "so does a change of cabling");
     }
 }

@@ -1,6 +1,7 @@
 //! Faults an agent can be told to suffer (`--fault-injection`): a cut or
-//! lossy link to the other RE, frozen mastership work, a crash. Tests use
-//! them to prove mastership safe; operators to rehearse failures.
+//! lossy link to the other RE, frozen mastership work, a crash, a cut link
+//! to another chassis of a lab. Tests use them to prove mastership safe;
+//! operators to rehearse failures.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
@@ -99,6 +100,19 @@ fn seconds(n: u32) -> String {
     if n == 1 { "1 second".into() } else { format!("{n} seconds") }
 }
 
+impl Agent {
+    /// Cuts or restores the link on `port` to another chassis of the lab.
+    fn cut_link(&self, port: &str, cut: bool) -> Result<String, Status> {
+        let fabric = self.fabric.as_ref().ok_or_else(|| {
+            Status::failed_precondition("this chassis is not in a lab: it has no links to other chassis")
+        })?;
+        let far = fabric.set_cut(port, cut).map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let (node, done) = (fabric.node(), if cut { "cut" } else { "restored" });
+        self.log_message("mib2d", &format!("link {node}:{port} to {far} {done} (fault injection)"));
+        Ok(format!("link {node}:{port} to {far} {done}"))
+    }
+}
+
 #[tonic::async_trait]
 impl Fault for Agent {
     async fn inject(&self, request: Request<FaultRequest>) -> Result<Response<FaultReply>, Status> {
@@ -162,6 +176,8 @@ impl Fault for Agent {
                 })?;
                 format!("{} (PID {pid}) killed", daemon.name())
             }
+            Kind::LinkDown(link) => self.cut_link(&link.interface, true)?,
+            Kind::LinkUp(link) => self.cut_link(&link.interface, false)?,
             Kind::Crash(_) => {
                 eprintln!("{}: crashing (fault injection)", self.slot);
                 // As abrupt as `kill -9`: nothing is flushed or closed.

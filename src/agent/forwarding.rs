@@ -1,7 +1,8 @@
 //! The forwarding plane a master runs, modelled: its FPCs, the interfaces and
 //! addresses the configuration gives them, the routes installed from
 //! those addresses and from static routes, the neighbours those routes
-//! lead to, and what answers a probe. A new master starts it afresh:
+//! lead to and those at the far end of a lab's links, and what answers a
+//! probe. A new master starts it afresh:
 //! the FPCs come online from zero and the routes are installed a moment
 //! later, as Junos warns a switchover without graceful switchover does.
 
@@ -15,6 +16,7 @@ use crate::proto::{
     Fpc, GetRouteInformationRequest, Neighbor, Neighbors, PhysicalInterface, ProbeReply, ProbeRequest, Route,
     RouteTable, RoutingInstance,
 };
+use interfaces::Cabling;
 
 /// How long after a takeover the new master's routes are installed.
 pub const ROUTE_DELAY_SECONDS: i64 = 2;
@@ -118,9 +120,11 @@ fn instance_of(effective: &Node, unit: &str) -> String {
         .unwrap_or_default()
 }
 
-fn plan(effective: &Node) -> Plan {
+fn plan(effective: &Node, cabling: &Cabling) -> Plan {
     let mut connected = Vec::new();
-    for unit in interfaces::interfaces(effective, "").iter().flat_map(|i| &i.units).filter(|u| u.link_up) {
+    for unit in
+        interfaces::interfaces(effective, "", cabling).iter().flat_map(|i| &i.units).filter(|u| u.link_up)
+    {
         let instance = instance_of(effective, &unit.name);
         for address in unit.addresses.iter().filter_map(|a| Prefix::parse(&a.local)) {
             connected.push(Connected { instance: instance.clone(), address, unit: unit.name.clone() });
@@ -164,8 +168,8 @@ fn plan(effective: &Node) -> Plan {
 /// of interfaces that are up, and the static routes whose next hop is on one
 /// of them (or that discard or reject), each in its routing instance's
 /// tables: `inet.0` and `inet6.0`, then each instance's.
-pub fn routes(effective: &Node) -> Vec<RouteTable> {
-    let plan = plan(effective);
+pub fn routes(effective: &Node, cabling: &Cabling) -> Vec<RouteTable> {
+    let plan = plan(effective, cabling);
     let mut tables: BTreeMap<(String, &str), BTreeMap<Prefix, Route>> = BTreeMap::new();
     for c in &plan.connected {
         let route =
@@ -243,11 +247,11 @@ pub fn select(tables: &[RouteTable], request: &GetRouteInformationRequest) -> Ve
 }
 
 /// The router ID: configured, or the first address of lo0, or of any unit.
-pub fn router_id(effective: &Node) -> String {
+pub fn router_id(effective: &Node, cabling: &Cabling) -> String {
     if let Some(id) = effective.descend(["routing-options", "router-id"]).and_then(|n| n.values.first()) {
         return id.clone();
     }
-    let all = interfaces::interfaces(effective, "");
+    let all = interfaces::interfaces(effective, "", cabling);
     let v4 = |i: &PhysicalInterface| {
         i.units.iter().flat_map(|u| &u.addresses).find(|a| a.family == "inet").map(|a| a.local.clone())
     };
@@ -256,34 +260,59 @@ pub fn router_id(effective: &Node) -> String {
     first.map_or_else(|| "0.0.0.0".to_owned(), |a| a.split('/').next().unwrap_or_default().to_owned())
 }
 
-/// The neighbours the forwarding plane has resolved: the next hops of the
-/// static routes, each on the unit its network is on, with a hardware
-/// address of its own.
-pub fn neighbors(effective: &Node) -> Neighbors {
-    let plan = plan(effective);
+/// The neighbours the forwarding plane has resolved: the far ends of the
+/// links that are up, on the networks of our units there (ARP and ND are
+/// answered at once on a link), and the next hops of the static routes,
+/// each on the unit its network is on, with a hardware address of its own.
+pub fn neighbors(effective: &Node, cabling: &Cabling) -> Neighbors {
+    let plan = plan(effective, cabling);
     let mut out = Neighbors::default();
     let mut seen = Vec::new();
-    for (_, _, route) in &plan.statics {
-        let Ok(address) = route.to.parse::<IpAddr>() else { continue };
+    let mut add = |out: &mut Neighbors, address: IpAddr, mac_address: String, interface: &str| {
         if seen.contains(&address) {
-            continue;
+            return;
         }
         seen.push(address);
-        let octets = match address {
-            IpAddr::V4(a) => a.octets().to_vec(),
-            IpAddr::V6(a) => a.octets().to_vec(),
-        };
-        let tail = &octets[octets.len() - 3..];
         let neighbor = Neighbor {
             address: address.to_string(),
-            mac_address: format!("00:05:86:{:02x}:{:02x}:{:02x}", tail[0], tail[1], tail[2]),
-            interface: route.via.clone(),
-            expires: 1200 - u32::from(tail[2]) * 3,
+            mac_address,
+            interface: interface.to_owned(),
+            expires: 1200 - u32::from(tail(address)[2]) * 3,
             router: true,
         };
         if address.is_ipv4() { out.arp.push(neighbor) } else { out.nd.push(neighbor) }
+    };
+    for c in &plan.connected {
+        let port = c.unit.split('.').next().unwrap_or_default();
+        let Some(far) = cabling.far(port) else { continue };
+        for address in far.addresses.iter().filter_map(|a| Prefix::parse(&a.local)) {
+            if c.address.contains(address.address) && address.address != c.address.address {
+                add(&mut out, address.address, far.mac_address.clone(), &c.unit);
+            }
+        }
+    }
+    for (_, _, route) in &plan.statics {
+        let Ok(address) = route.to.parse::<IpAddr>() else { continue };
+        let [a, b, c] = tail(address);
+        add(&mut out, address, format!("00:05:86:{a:02x}:{b:02x}:{c:02x}"), &route.via);
     }
     out
+}
+
+/// The last three bytes of an address, which make a made-up neighbour's own.
+fn tail(address: IpAddr) -> [u8; 3] {
+    let octets = match address {
+        IpAddr::V4(a) => a.octets().to_vec(),
+        IpAddr::V6(a) => a.octets().to_vec(),
+    };
+    [octets[octets.len() - 3], octets[octets.len() - 2], octets[octets.len() - 1]]
+}
+
+/// Whether the far end of the link under `unit` has `address`.
+fn far_end_has(cabling: &Cabling, unit: &str, address: IpAddr) -> bool {
+    let port = unit.split('.').next().unwrap_or_default();
+    let far = cabling.far(port).map(|f| f.addresses.as_slice()).unwrap_or_default();
+    far.iter().filter_map(|a| Prefix::parse(&a.local)).any(|a| a.address == address)
 }
 
 /// Why a probe cannot be sent, in the words `ping` and `traceroute` use.
@@ -298,9 +327,10 @@ pub enum ProbeError {
 }
 
 /// What answers probes to `request.destination`: the router's own addresses
-/// in the routing instance, and the neighbours its static routes use; a
-/// probe routed past a neighbour gets no further.
-pub fn probe(effective: &Node, request: &ProbeRequest) -> Result<ProbeReply, ProbeError> {
+/// in the routing instance, the far ends of its links that are up, and the
+/// neighbours its static routes use; a probe routed past a neighbour gets
+/// no further.
+pub fn probe(effective: &Node, cabling: &Cabling, request: &ProbeRequest) -> Result<ProbeReply, ProbeError> {
     let instance = match request.routing_instance.as_str() {
         "" => String::new(),
         name if effective.descend(["routing-instances", name]).is_some() => format!("{name}."),
@@ -308,7 +338,7 @@ pub fn probe(effective: &Node, request: &ProbeRequest) -> Result<ProbeReply, Pro
     };
     let destination: IpAddr =
         request.destination.parse().map_err(|_| ProbeError::Unresolved(request.destination.clone()))?;
-    let plan = plan(effective);
+    let plan = plan(effective, cabling);
     let ours: Vec<&Connected> = plan.connected.iter().filter(|c| c.instance == instance).collect();
     let source = match request.source.as_str() {
         "" => None,
@@ -346,8 +376,10 @@ pub fn probe(effective: &Node, request: &ProbeRequest) -> Result<ProbeReply, Pro
         .collect();
     match route {
         Some((_, None)) => {
-            let from = on_network(destination).map_or(destination, |c| c.address.address);
-            let answers = neighbours.contains(&destination);
+            let network = on_network(destination);
+            let from = network.map_or(destination, |c| c.address.address);
+            let answers = neighbours.contains(&destination)
+                || network.is_some_and(|c| far_end_has(cabling, &c.unit, destination));
             Ok(reply(from, if answers { vec![destination] } else { Vec::new() }, answers))
         }
         Some((_, Some(r))) if r.action.is_empty() => {
@@ -395,7 +427,7 @@ mod tests {
              route 198.51.100.0/24 next-hop 10.9.0.9; } }\n",
         );
         assert!(errors.is_empty(), "{errors:?}");
-        let tables = routes(&config);
+        let tables = routes(&config, &Cabling::default());
         let inet: Vec<(&str, &str, &str, &str)> = tables[0]
             .routes
             .iter()
@@ -411,7 +443,10 @@ mod tests {
             ]
         );
         assert_eq!(tables[0].routes[3].action, "Discard");
-        let down = interfaces::interfaces(&config, "").into_iter().find(|i| i.name == "xe-0/0/1").unwrap();
+        let down = interfaces::interfaces(&config, "", &Cabling::default())
+            .into_iter()
+            .find(|i| i.name == "xe-0/0/1")
+            .unwrap();
         assert!(!down.admin_up && !down.units[0].link_up);
     }
 
@@ -443,7 +478,7 @@ mod tests {
     #[test]
     fn each_routing_instance_has_its_own_tables_and_a_request_selects_routes() {
         let config = lab();
-        let tables = routes(&config);
+        let tables = routes(&config, &Cabling::default());
         let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["inet.0", "red.inet.0"]);
         let ask = |destination: &str, exact, longer, protocol: &str| {
@@ -472,7 +507,7 @@ mod tests {
             ["inet.0 0.0.0.0/0", "inet.0 203.0.113.0/24", "red.inet.0 172.16.0.0/12"]
         );
         assert_eq!(tables[0].destination_count, 5);
-        assert_eq!(router_id(&config), "192.0.2.1");
+        assert_eq!(router_id(&config, &Cabling::default()), "192.0.2.1");
     }
 
     #[test]
@@ -481,10 +516,10 @@ mod tests {
             |destination: &str| ProbeRequest { destination: destination.into(), ..ProbeRequest::default() };
         let config = Node::default();
         for destination in ["127.0.0.1", "::1"] {
-            let reply = super::probe(&config, &probe(destination)).unwrap();
+            let reply = super::probe(&config, &Cabling::default(), &probe(destination)).unwrap();
             assert!(reply.reachable && !reply.no_route, "{destination}: {reply:?}");
         }
-        assert!(!super::probe(&config, &probe("192.0.2.9")).unwrap().reachable);
+        assert!(!super::probe(&config, &Cabling::default(), &probe("192.0.2.9")).unwrap().reachable);
     }
 
     #[test]
@@ -496,7 +531,7 @@ mod tests {
                 source: source.into(),
                 routing_instance: instance.into(),
             };
-            probe(&config, &request)
+            probe(&config, &Cabling::default(), &request)
         };
         let own = probe("192.0.2.1", "", "").unwrap();
         assert!(own.reachable && own.hops == ["192.0.2.1"]);
@@ -515,7 +550,7 @@ mod tests {
         assert!(probe("10.8.0.2", "", "red").unwrap().reachable);
         assert_eq!(probe("10.0.0.254", "10.9.9.9", ""), Err(ProbeError::Source));
         assert_eq!(probe("10.0.0.254", "", "blue"), Err(ProbeError::Instance("blue".into())));
-        let arp = neighbors(&config).arp;
+        let arp = neighbors(&config, &Cabling::default()).arp;
         let arp: Vec<(&str, &str)> = arp.iter().map(|n| (n.address.as_str(), n.interface.as_str())).collect();
         assert_eq!(arp, [("10.0.0.254", "xe-0/0/0.0"), ("10.8.0.2", "xe-0/0/1.0")]);
     }

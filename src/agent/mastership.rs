@@ -71,6 +71,8 @@ pub struct Mastership {
     term_file: PathBuf,
     /// Shared with the other RE when both run on this host.
     lease: Option<Lease>,
+    /// The role after each transition, for those who follow it.
+    roles: tokio::sync::watch::Sender<MastershipState>,
 }
 
 #[derive(Debug)]
@@ -154,6 +156,7 @@ impl Mastership {
             log: Log { path: dir.join("log") },
             term_file,
             lease: lease.map(|path| Lease::new(path, slot)),
+            roles: tokio::sync::watch::channel(MastershipState::Backup).0,
         };
         if let Some(Err(Refusal::Io(e))) = mastership.lease.as_ref().map(Lease::release) {
             return Err(e);
@@ -291,6 +294,11 @@ impl Mastership {
         self.log.line(text);
     }
 
+    /// Follows the role: a change is seen when the transition is made.
+    pub fn roles(&self) -> tokio::sync::watch::Receiver<MastershipState> {
+        self.roles.subscribe()
+    }
+
     /// Logs `event` and, if `next` differs, the transition to it; becoming
     /// master raises the term.
     fn transition(&self, state: &mut State, event: &str, next: MastershipState) {
@@ -328,6 +336,7 @@ impl Mastership {
             state.last_master = Instant::now();
         }
         state.role = next;
+        self.roles.send_replace(next);
     }
 
     /// The term a new master takes, with the lease for it; backup when the

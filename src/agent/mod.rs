@@ -6,6 +6,7 @@ mod configuration;
 mod daemons;
 mod election;
 mod environment;
+mod fabric;
 mod faults;
 mod files;
 mod forwarding;
@@ -56,6 +57,7 @@ use crate::proto::{MastershipState, RouteEngine};
 use crate::slot::Slot;
 pub use auth::{CHASSIS_KEY, ChassisCredential, ChassisSecret, LoginError, TOKEN_KEY};
 pub use configuration::SESSION_KEY;
+pub use fabric::{Attachment, Endpoint, Fabric, FabricError};
 use host::CpuHistory;
 pub use power::Exit;
 
@@ -83,6 +85,8 @@ pub struct AgentOptions {
     /// How the agent this one replaces ended, when `reshell chassis`
     /// started this one after the other was killed or crashed.
     pub restarted_after: Option<String>,
+    /// The node of a lab this RE belongs to, cabled to the others.
+    pub fabric: Option<Attachment>,
 }
 
 /// Password checks an agent runs at once.
@@ -147,6 +151,8 @@ pub(crate) struct Agent {
     password_checks: tokio::sync::Semaphore,
     /// Logins waiting for a password check.
     checks_waiting: std::sync::atomic::AtomicUsize,
+    /// The lab this RE's chassis is cabled into, if any.
+    fabric: Option<Attachment>,
 }
 
 impl Agent {
@@ -231,6 +237,7 @@ impl Agent {
             .context("cannot open the mastership state")?,
             faults: faults::Faults::default(),
             power,
+            fabric: options.fabric.clone(),
         })
     }
 
@@ -439,6 +446,7 @@ pub fn spawn(
         .collect();
     tasks.push(tokio::spawn(agent.clone().watch_shutdowns()));
     tasks.push(tokio::spawn(agent.clone().save_candidate_regularly()));
+    tasks.push(tokio::spawn(agent.clone().publish_links()));
     let mut asked = exits.clone();
     let (stopping, stopped) = tokio::sync::watch::channel(false);
     let stop = async move {

@@ -1,5 +1,6 @@
-//! The routing protocols and NTP as the committed configuration sets them
-//! up. No other router answers a lab chassis, so nothing comes up: a BGP
+//! The routing protocols, LLDP and NTP as the committed configuration sets
+//! them up. LLDP hears the far ends of a lab's links. No other router
+//! answers otherwise, so no routing protocol comes up: a BGP
 //! neighbour tries to connect (`Connect` when it is on a subnet of an
 //! interface that is up, `Active` when there is no route to it), OSPF
 //! interfaces are up or down with their links and have no neighbours, and
@@ -9,10 +10,12 @@ use std::net::IpAddr;
 
 use crate::config::tree::Node;
 use crate::proto::{
-    BgpGroup, BgpPeer, NtpServer, OspfInterface, PhysicalInterface, ProtocolInformation, RsvpInterface,
+    BgpGroup, BgpPeer, LldpNeighbor, NtpServer, OspfInterface, PhysicalInterface, ProtocolInformation,
+    RsvpInterface,
 };
 
 use super::forwarding;
+use super::forwarding::interfaces::Cabling;
 
 /// BGP's hold time when none is configured.
 const DEFAULT_HOLDTIME: u32 = 90;
@@ -32,14 +35,14 @@ fn entries<'a>(node: &'a Node, keys: &[&str]) -> impl Iterator<Item = (&'a Strin
 
 /// Everything but the state the caller knows: mastership, graceful
 /// switchover and when the routing daemon started.
-pub fn protocols(effective: &Node) -> ProtocolInformation {
-    let interfaces = forwarding::interfaces::interfaces(effective, "");
+pub fn protocols(effective: &Node, cabling: &Cabling) -> ProtocolInformation {
+    let interfaces = forwarding::interfaces::interfaces(effective, "", cabling);
     let local_as = effective
         .descend(["routing-options", "autonomous-system"])
         .and_then(|n| n.values.first().or_else(|| n.descend(["as-number"]).and_then(|a| a.values.first())))
         .and_then(|a| a.parse().ok())
         .unwrap_or(0);
-    let router_id = forwarding::router_id(effective);
+    let router_id = forwarding::router_id(effective, cabling);
     let protocols = effective.descend(["protocols"]);
     let configured = |name: &str| protocols.is_some_and(|p| p.child(name).is_some());
     let mut info = ProtocolInformation {
@@ -111,6 +114,45 @@ pub fn protocols(effective: &Node) -> ProtocolInformation {
         });
     }
     info
+}
+
+/// Whether LLDP runs on `port`: Junos needs `protocols lldp interface`
+/// naming it or `all`, and neither LLDP, the port's entry nor `all`
+/// disabled.
+pub fn lldp_on(effective: &Node, port: &str) -> bool {
+    let Some(lldp) = effective.descend(["protocols", "lldp"]) else { return false };
+    let listed = |name: &str| lldp.descend(["interface", name]);
+    let enabled = match listed(port) {
+        Some(entry) => entry.child("disable").is_none(),
+        None => listed("all").is_some_and(|all| all.child("disable").is_none()),
+    };
+    enabled && lldp.child("disable").is_none()
+}
+
+/// The name LLDP sends: `protocols lldp system-name`, or the host name.
+pub fn lldp_system_name(effective: &Node, host_name: &str) -> String {
+    value(effective, &["protocols", "lldp", "system-name"]).unwrap_or(host_name).to_owned()
+}
+
+/// What LLDP hears: on each cabled port that is up and runs LLDP, the far
+/// end, when it runs LLDP too.
+pub fn lldp_neighbors(effective: &Node, cabling: &Cabling) -> Vec<LldpNeighbor> {
+    let interfaces = forwarding::interfaces::interfaces(effective, "", cabling);
+    let up = |port: &str| interfaces.iter().any(|i| i.name == port && i.link_up);
+    cabling
+        .cables
+        .iter()
+        .filter(|c| up(&c.port) && lldp_on(effective, &c.port))
+        .filter_map(|c| {
+            let far = c.far.as_ref().filter(|f| f.lldp)?;
+            Some(LldpNeighbor {
+                local_interface: c.port.clone(),
+                chassis_id: far.chassis_id.clone(),
+                port_id: far.port.clone(),
+                system_name: far.system_name.clone(),
+            })
+        })
+        .collect()
 }
 
 /// The configured NTP servers and peers, in the order configured.
@@ -215,7 +257,7 @@ system { ntp { server 192.0.2.123 { prefer; } server 198.51.100.7; } }
 
     #[test]
     fn bgp_neighbours_try_to_connect_as_configured() {
-        let info = protocols(&config(LAB));
+        let info = protocols(&config(LAB), &Cabling::default());
         assert_eq!((info.local_as, info.router_id.as_str()), (64500, "192.0.2.1"));
         assert!(info.bgp && info.ospf && info.rsvp && !info.isis && !info.ldp && info.nonstop_routing);
         let peers: Vec<(&str, u32, &str, &str)> = info
@@ -237,7 +279,7 @@ system { ntp { server 192.0.2.123 { prefer; } server 198.51.100.7; } }
 
     #[test]
     fn ospf_interfaces_follow_their_links() {
-        let info = protocols(&config(LAB));
+        let info = protocols(&config(LAB), &Cabling::default());
         let states: Vec<(&str, &str, &str)> = info
             .ospf_interfaces
             .iter()

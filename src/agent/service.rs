@@ -170,8 +170,12 @@ impl RoutingEngine for Agent {
     ) -> Result<Response<InterfaceInformation>, Status> {
         let wanted = request.into_inner().interface_name;
         let fxp0 = format!("00:a0:a5:6b:3f:{:02x}", 0x40 + self.slot.number());
-        let (all, _) = (self.plane.interfaces.current(&self.config(), |c| interfaces::interfaces(c, &fxp0)))
-            .ok_or_else(|| not_running(Daemon::InterfaceControl))?;
+        let (version, cabling) = (self.cabling_version(), self.cabling());
+        let built = self
+            .plane
+            .interfaces
+            .current(&self.config(), version, |c| interfaces::interfaces(c, &fxp0, &cabling));
+        let (all, _) = built.ok_or_else(|| not_running(Daemon::InterfaceControl))?;
         // The line cards are the master's; each RE has its own lo0 and fxp0.
         let cards = self.forwarding_since().ok().zip(self.plane.fpcs_since.get());
         let booted = unix_seconds(self.started_at);
@@ -201,9 +205,11 @@ impl RoutingEngine for Agent {
     ) -> Result<Response<RouteInformation>, Status> {
         let request = request.into_inner();
         let (since, took_over) = self.forwarding_since()?;
+        let (version, cabling) = (self.cabling_version(), self.cabling());
         let config = self.config();
-        let (tables, started) = (self.plane.routes.current(&config, forwarding::routes))
-            .ok_or_else(|| not_running(Daemon::Routing))?;
+        let (tables, started) =
+            (self.plane.routes.current(&config, version, |c| forwarding::routes(c, &cabling)))
+                .ok_or_else(|| not_running(Daemon::Routing))?;
         // Routes come back a moment after a takeover; at start they are there.
         let installed = if took_over { since + forwarding::ROUTE_DELAY_SECONDS } else { since };
         let tables = forwarding::installed(&tables, installed.max(started), now());
@@ -211,7 +217,7 @@ impl RoutingEngine for Agent {
         let autonomous_system = effective.descend(["routing-options", "autonomous-system"]);
         Ok(Response::new(RouteInformation {
             tables: forwarding::select(&tables, &request),
-            router_id: forwarding::router_id(effective),
+            router_id: forwarding::router_id(effective, &cabling),
             autonomous_system: autonomous_system.and_then(|n| n.values.first().cloned()).unwrap_or_default(),
             instances: forwarding::instances(effective),
         }))
@@ -498,12 +504,17 @@ impl RoutingEngine for Agent {
 
     async fn get_neighbors(&self, _: Request<GetNeighborsRequest>) -> Result<Response<Neighbors>, Status> {
         self.forwarding_since()?;
-        Ok(Response::new(forwarding::neighbors(self.config().effective())))
+        let cabling = self.cabling();
+        let config = self.config();
+        let mut neighbors = forwarding::neighbors(config.effective(), &cabling);
+        neighbors.lldp = protocols::lldp_neighbors(config.effective(), &cabling);
+        Ok(Response::new(neighbors))
     }
 
     async fn probe(&self, request: Request<ProbeRequest>) -> Result<Response<ProbeReply>, Status> {
         self.forwarding_since()?;
-        let reply = forwarding::probe(self.config().effective(), &request.into_inner());
+        let cabling = self.cabling();
+        let reply = forwarding::probe(self.config().effective(), &cabling, &request.into_inner());
         reply.map(Response::new).map_err(|e| Status::invalid_argument(e.to_string()))
     }
 
@@ -588,7 +599,8 @@ impl RoutingEngine for Agent {
     ) -> Result<Response<ProtocolInformation>, Status> {
         let started = self.processes.started_at(Daemon::Routing)?;
         let state = self.mastership();
-        let mut info = protocols::protocols(self.config().effective());
+        let cabling = self.cabling();
+        let mut info = protocols::protocols(self.config().effective(), &cabling);
         // Without nonstop routing a backup's routing daemon holds nothing.
         if state != MastershipState::Master && !info.nonstop_routing && !request.into_inner().replication {
             return Err(not_running(Daemon::Routing));

@@ -408,11 +408,7 @@ impl Command {
                 expiration: parsed.has("expiration-time"),
             }),
             Command::ShowIpv6Neighbors => show(render::neighbors::Ndp(client.neighbors()?.nd)),
-            Command::ShowLldpNeighbors => {
-                // Asked so that a backup refuses as the master's lldpd is not its own.
-                client.neighbors()?;
-                show(render::neighbors::Lldp)
-            }
+            Command::ShowLldpNeighbors => show(render::neighbors::Lldp(client.neighbors()?.lldp)),
             Command::ShowLacpInterfaces => {
                 let mut info = client.interface_information("")?;
                 if let Some(name) = parsed.arg("interface-name") {

@@ -1,8 +1,11 @@
 //! The interfaces of the modelled router: every port of its line cards,
 //! the loopback, each Routing Engine's management port, and the aggregated
 //! and IRB interfaces the configuration creates, each with the description,
-//! MTU, units and addresses configured for it. Links are cabled: a port is
-//! up unless disabled. Counters grow from when the interface came up.
+//! MTU, units and addresses configured for it. A port cabled to another
+//! chassis of a lab (`ge-0/0/0` and the like too, though no line card has
+//! it) is up while the far end is there and neither end is disabled; the
+//! other ports are up unless disabled. Counters grow from when the
+//! interface came up.
 
 use crate::config::tree::Node;
 use crate::proto::{InterfaceAddress, LogicalInterface, PhysicalInterface, Traffic};
@@ -34,15 +37,85 @@ pub fn home(name: &str) -> Home {
     if device == "lo0" || device == "fxp0" { Home::RoutingEngine } else { Home::LineCard }
 }
 
-fn mac(prefix: &str, n: u32) -> String {
-    format!("{prefix}:{:02x}:{:02x}", n >> 8 & 0xff, n & 0xff)
+/// The first hardware address of a chassis alone; each chassis of a lab
+/// has a block of its own, `MAC_BLOCK_SIZE` apart.
+pub const MAC_BLOCK: u32 = 0x4e_3c00;
+pub const MAC_BLOCK_SIZE: u32 = 0x400;
+
+/// Where in its chassis's block an address is: the line-card ports from
+/// 0, the ports only a lab's links name from `LINKED_PORTS`.
+const LINKED_PORTS: u32 = 0x100;
+const CHASSIS: u32 = 0x3e0;
+
+fn mac(n: u32) -> String {
+    format!("2c:6b:f5:{:02x}:{:02x}:{:02x}", n >> 16 & 0xff, n >> 8 & 0xff, n & 0xff)
+}
+
+/// The chassis's own hardware address, which LLDP sends as its chassis ID.
+pub fn chassis_mac(block: u32) -> String {
+    mac(block + CHASSIS)
+}
+
+/// How the chassis's ports are cabled to other chassis of a lab, as seen
+/// now. A chassis alone has no cables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cabling {
+    /// The start of the chassis's hardware addresses.
+    pub mac_block: u32,
+    pub cables: Vec<Cable>,
+}
+
+impl Default for Cabling {
+    fn default() -> Cabling {
+        Cabling { mac_block: MAC_BLOCK, cables: Vec::new() }
+    }
+}
+
+impl Cabling {
+    /// The far end of the cable on `port`, if it is there to be seen.
+    pub fn far(&self, port: &str) -> Option<&FarEnd> {
+        self.cables.iter().find(|c| c.port == port)?.far.as_ref()
+    }
+}
+
+/// One cabled port of this chassis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cable {
+    pub port: String,
+    /// The far end: `None` while its chassis has no master RE or the link is cut.
+    pub far: Option<FarEnd>,
+}
+
+/// The port at the far end of a cable, as its chassis's master configures it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FarEnd {
+    pub port: String,
+    pub disabled: bool,
+    pub mac_address: String,
+    /// The addresses of its units that are not disabled (`10.0.0.2/30`).
+    pub addresses: Vec<InterfaceAddress>,
+    /// Whether it sends LLDP, and what it says: the far chassis's name and ID.
+    pub lldp: bool,
+    pub system_name: String,
+    pub chassis_id: String,
+}
+
+/// What a port nobody's line card has is, going by its name.
+fn speed_of(name: &str) -> &'static str {
+    match name.split('-').next() {
+        Some("ge") => "1000mbps",
+        Some("et") => "100Gbps",
+        _ => "10Gbps",
+    }
 }
 
 /// The interfaces `effective` gives this RE (`fxp0_mac` is its management
-/// port's address): the ports, then the others in name order.
-pub fn interfaces(effective: &Node, fxp0_mac: &str) -> Vec<PhysicalInterface> {
+/// port's address), cabled as `cabling` says: the ports, then the others
+/// in name order.
+pub fn interfaces(effective: &Node, fxp0_mac: &str, cabling: &Cabling) -> Vec<PhysicalInterface> {
     let configured = effective.descend(["interfaces"]);
     let config = |name: &str| configured.and_then(|c| c.child(name));
+    let block = cabling.mac_block;
     let mut out: Vec<PhysicalInterface> = Vec::new();
     for (i, name) in ports().enumerate() {
         let i = i as u32;
@@ -52,11 +125,27 @@ pub fn interfaces(effective: &Node, fxp0_mac: &str) -> Vec<PhysicalInterface> {
             link_level_type: "Ethernet".into(),
             mtu: 1514,
             speed: "10Gbps".into(),
-            mac_address: mac("2c:6b:f5:4e", 0x3c00 + i),
+            mac_address: mac(block + i),
             media: true,
             ..PhysicalInterface::default()
         };
         out.push(configure(&name, hardware, config(&name)));
+    }
+    let mut linked: Vec<&str> = cabling.cables.iter().map(|c| c.port.as_str()).collect();
+    linked.retain(|name| !out.iter().any(|i| i.name == *name));
+    linked.sort_unstable();
+    for (k, name) in (0..).zip(linked) {
+        let hardware = PhysicalInterface {
+            local_index: 200 + k,
+            snmp_index: 560 + k,
+            link_level_type: "Ethernet".into(),
+            mtu: 1514,
+            speed: speed_of(name).into(),
+            mac_address: mac(block + LINKED_PORTS + k),
+            media: true,
+            ..PhysicalInterface::default()
+        };
+        out.push(configure(name, hardware, config(name)));
     }
     let mut others: Vec<&str> = vec!["fxp0", "lo0"];
     if let Some(configured) = configured {
@@ -92,7 +181,7 @@ pub fn interfaces(effective: &Node, fxp0_mac: &str) -> Vec<PhysicalInterface> {
                 link_level_type: "Ethernet".into(),
                 mtu: 1514,
                 speed: "1000mbps".into(),
-                mac_address: mac("2c:6b:f5:4e", 0x3ff0),
+                mac_address: mac(block + 0x3f0),
                 ..base
             },
             ae => {
@@ -103,7 +192,7 @@ pub fn interfaces(effective: &Node, fxp0_mac: &str) -> Vec<PhysicalInterface> {
                     link_level_type: "Flexible-Ethernet".into(),
                     mtu: 1514,
                     speed: "Unspecified".into(),
-                    mac_address: mac("2c:6b:f5:4e", 0x3fc0 + number),
+                    mac_address: mac(block + 0x3c0 + number),
                     ..base
                 }
             }
@@ -111,6 +200,12 @@ pub fn interfaces(effective: &Node, fxp0_mac: &str) -> Vec<PhysicalInterface> {
         out.push(configure(name, hardware, config(name)));
     }
     out.retain(|i| !i.name.starts_with("ae") || i.name[2..].parse::<u32>().is_ok());
+    for cable in &cabling.cables {
+        let Some(port) = out.iter_mut().find(|i| i.name == cable.port) else { continue };
+        port.link_up = port.admin_up && cable.far.as_ref().is_some_and(|far| !far.disabled);
+        let link = port.link_up;
+        port.units.iter_mut().for_each(|u| u.link_up = u.admin_up && link);
+    }
     bundle(&mut out, configured);
     for (index, unit) in (330..).zip(out.iter_mut().flat_map(|i| &mut i.units)) {
         unit.local_index = index;
@@ -302,7 +397,7 @@ mod tests {
              ae0 { aggregated-ether-options { lacp { active; } } unit 0 { family inet { address 10.1.0.1/30; } } }\n\
              ae1 { unit 0; } ge-9/0/0 { unit 0; } lo0 { unit 0 { family inet { address 192.0.2.1/32; } } } }\n",
         );
-        let all = interfaces(&config, "00:a0:a5:00:00:00");
+        let all = interfaces(&config, "00:a0:a5:00:00:00", &Cabling::default());
         let names: Vec<&str> = all.iter().map(|i| i.name.as_str()).collect();
         assert_eq!(names.len(), 32 + 4);
         assert_eq!(&names[..2], ["xe-0/0/0", "xe-0/0/1"]);

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::columns::{Column, Columns};
-use crate::proto::{Neighbor, ProbeReply};
+use crate::proto::{LldpNeighbor, Neighbor, ProbeReply};
 use crate::shell::view::{Element, View};
 
 /// `show arp [no-resolve] [expiration-time]`. Names are not looked up:
@@ -117,17 +117,43 @@ impl View for Ndp {
     }
 }
 
-/// `show lldp neighbors`: the chassis is linked to no other, so no
-/// neighbour is ever heard; Junos then prints the header alone.
-pub struct Lldp;
+/// `show lldp neighbors`: what LLDP hears on the ports cabled to other
+/// chassis of a lab; a chassis alone hears nobody and Junos then prints
+/// the header alone.
+pub struct Lldp(pub Vec<LldpNeighbor>);
 
 impl View for Lldp {
     fn text(&self) -> String {
-        "Local Interface    Parent Interface    Chassis Id          Port info          System Name\n".into()
+        let mut table = Columns::new(&[
+            Column::left(19),
+            Column::left(20),
+            Column::left(20),
+            Column::left(19),
+            Column::left(0),
+        ]);
+        table.row(["Local Interface", "Parent Interface", "Chassis Id", "Port info", "System Name"]);
+        for n in &self.0 {
+            table.row([&n.local_interface, "-", &n.chassis_id, &n.port_id, &n.system_name]);
+        }
+        table.render()
     }
 
     fn element(&self) -> Element {
-        Element::reply_root("lldp-neighbors-information", "junos-lldp").attr("junos:style", "brief")
+        let mut root =
+            Element::reply_root("lldp-neighbors-information", "junos-lldp").attr("junos:style", "brief");
+        for n in &self.0 {
+            root.push(
+                Element::new("lldp-neighbor-information")
+                    .child(Element::leaf("lldp-local-port-id", &n.local_interface))
+                    .child(Element::leaf("lldp-local-parent-interface-name", "-"))
+                    .child(Element::leaf("lldp-remote-chassis-id-subtype", "Mac address"))
+                    .child(Element::leaf("lldp-remote-chassis-id", &n.chassis_id))
+                    .child(Element::leaf("lldp-remote-port-id-subtype", "Interface name"))
+                    .child(Element::leaf("lldp-remote-port-id", &n.port_id))
+                    .child(Element::leaf("lldp-remote-system-name", &n.system_name)),
+            );
+        }
+        root
     }
 }
 
@@ -368,6 +394,25 @@ mod tests {
                 "time-to-expire",
                 "arp-table-entry-flags"
             ]
+        );
+    }
+
+    #[test]
+    fn lldp_neighbours_line_up_under_the_junos_header() {
+        assert_eq!(
+            Lldp(Vec::new()).text(),
+            "Local Interface    Parent Interface    Chassis Id          Port info          System Name\n"
+        );
+        let heard = LldpNeighbor {
+            local_interface: "ge-0/0/0".into(),
+            chassis_id: "2c:6b:f5:4e:43:e0".into(),
+            port_id: "ge-0/0/1".into(),
+            system_name: "r2".into(),
+        };
+        assert_eq!(
+            Lldp(vec![heard]).text(),
+            "Local Interface    Parent Interface    Chassis Id          Port info          System Name\n\
+             ge-0/0/0           -                   2c:6b:f5:4e:43:e0   ge-0/0/1           r2\n"
         );
     }
 

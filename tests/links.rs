@@ -93,6 +93,7 @@ fn resolved(node: &Node, address: &str, interface: &str) -> bool {
 }
 
 const R1: &str = "system { host-name r1; }
+chassis { redundancy { failover { on-loss-of-keepalives; } } }
 interfaces { ge-0/0/0 { unit 0 { family inet { address 10.0.12.1/30; } } } }
 protocols { lldp { interface all; } }
 ";
@@ -145,6 +146,16 @@ fn linked_chassis_see_each_other_until_a_link_is_cut_or_a_node_halts() {
     assert!(ok, "{said}");
     eventually(WITHIN, "both ends up", || up(r1, "ge-0/0/0") && up(r2, "ge-0/0/1"));
     assert!(hears(r1, "ge-0/0/0", "ge-0/0/1", "r2") && resolved(r1, "10.0.12.2", "ge-0/0/0.0"));
+
+    // r1's master halts: RE1 takes over and the link stays up.
+    let halted = connected_commands(&format!("re0={}", r1.re0), &["request system halt"]);
+    assert!(halted.ok, "{}", halted.stderr);
+    let re1 = format!("re1={}", r1.re1);
+    until_master(&re1);
+    eventually(WITHIN, "r2 hears r1 again", || hears(r2, "ge-0/0/1", "ge-0/0/0", "r1"));
+    assert!(up(r2, "ge-0/0/1"));
+    let over = connected_commands(&re1, &["ping 10.0.12.2 count 1"]).stdout;
+    assert!(over.contains("1 packets received"), "{over}");
 
     // A node with both REs halted: its neighbour's end goes down.
     let halted = r3.run("request system halt both-routing-engines");

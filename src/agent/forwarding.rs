@@ -511,6 +511,47 @@ mod tests {
     }
 
     #[test]
+    fn the_far_end_of_a_link_answers_and_is_resolved_while_the_link_is_up() {
+        use crate::proto::InterfaceAddress;
+        let schema = Schema::shipped().unwrap();
+        let (config, errors) = parse_text(
+            &schema,
+            "interfaces { ge-0/0/0 { unit 0 { family inet { address 10.0.12.1/30; } } } }\n",
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let far = interfaces::FarEnd {
+            port: "ge-0/0/1".into(),
+            mac_address: "2c:6b:f5:4e:41:00".into(),
+            addresses: vec![
+                InterfaceAddress { family: "inet".into(), local: "10.0.12.2/30".into() },
+                InterfaceAddress { family: "inet".into(), local: "10.9.9.9/32".into() },
+            ],
+            ..interfaces::FarEnd::default()
+        };
+        let cabling = |far: Option<interfaces::FarEnd>| Cabling {
+            cables: vec![interfaces::Cable { port: "ge-0/0/0".into(), far }],
+            ..Cabling::default()
+        };
+        let (linked, cut) = (cabling(Some(far)), cabling(None));
+        let ping = |cabling: &Cabling, destination: &str| {
+            let request = ProbeRequest { destination: destination.into(), ..ProbeRequest::default() };
+            probe(&config, cabling, &request).unwrap()
+        };
+        assert!(ping(&linked, "10.0.12.2").reachable);
+        assert!(!ping(&linked, "10.0.12.3").reachable, "nobody else on the link");
+        assert!(ping(&cut, "10.0.12.2").no_route, "a link down takes its network with it");
+        let arp = neighbors(&config, &linked).arp;
+        let arp: Vec<(&str, &str, &str)> =
+            arp.iter().map(|n| (n.address.as_str(), n.mac_address.as_str(), n.interface.as_str())).collect();
+        assert_eq!(
+            arp,
+            [("10.0.12.2", "2c:6b:f5:4e:41:00", "ge-0/0/0.0")],
+            "not the far end's other network"
+        );
+        assert!(neighbors(&config, &cut).arp.is_empty());
+    }
+
+    #[test]
     fn the_loopback_answers_with_nothing_configured() {
         let probe =
             |destination: &str| ProbeRequest { destination: destination.into(), ..ProbeRequest::default() };

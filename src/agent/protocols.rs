@@ -293,6 +293,18 @@ system { ntp { server 192.0.2.123 { prefer; } server 198.51.100.7; } }
     }
 
     #[test]
+    fn lldp_runs_where_configured_and_not_disabled() {
+        let all = config("protocols { lldp { interface all; interface xe-0/0/1 { disable; } } }");
+        assert!(lldp_on(&all, "ge-0/0/0") && !lldp_on(&all, "xe-0/0/1"));
+        let one = config("protocols { lldp { interface ge-0/0/0; system-name spine; } }");
+        assert!(lldp_on(&one, "ge-0/0/0") && !lldp_on(&one, "ge-0/0/1"));
+        assert_eq!(lldp_system_name(&one, "r1"), "spine");
+        let off = config("protocols { lldp { disable; interface all; } }");
+        assert!(!lldp_on(&off, "ge-0/0/0") && !lldp_on(&config(LAB), "xe-0/0/0"));
+        assert_eq!(lldp_system_name(&off, "r1"), "r1");
+    }
+
+    #[test]
     fn ntp_servers_are_the_configured_ones() {
         let servers = ntp_servers(&config(LAB));
         let listed: Vec<(&str, bool)> = servers.iter().map(|s| (s.address.as_str(), s.prefer)).collect();

@@ -412,6 +412,35 @@ mod tests {
     }
 
     #[test]
+    fn a_cabled_port_is_there_and_up_while_the_far_end_is_and_neither_is_disabled() {
+        let config = config("interfaces { ge-0/0/0 { unit 0; } xe-0/0/1 { disable; } }\n");
+        let far = |disabled| Some(FarEnd { disabled, ..FarEnd::default() });
+        let cabling = |a, b, c| Cabling {
+            mac_block: MAC_BLOCK + MAC_BLOCK_SIZE,
+            cables: vec![
+                Cable { port: "ge-0/0/0".into(), far: a },
+                Cable { port: "xe-0/0/0".into(), far: b },
+                Cable { port: "xe-0/0/1".into(), far: c },
+            ],
+        };
+        let links = |cabling: &Cabling| {
+            let all = interfaces(&config, "", cabling);
+            let link = |name: &str| all.iter().find(|i| i.name == name).map(|i| (i.link_up, i.speed.clone()));
+            (link("ge-0/0/0"), link("xe-0/0/0"), link("xe-0/0/1"), all[0].mac_address.clone())
+        };
+        let (ge, xe0, xe1, mac) = links(&cabling(far(false), far(false), far(false)));
+        assert_eq!(ge, Some((true, "1000mbps".into())));
+        assert_eq!((xe0.unwrap().0, xe1.unwrap().0), (true, false), "xe-0/0/1 is disabled here");
+        assert_eq!(mac, "2c:6b:f5:4e:40:00", "a second node's addresses");
+        let (ge, xe0, _, _) = links(&cabling(None, far(true), None));
+        assert_eq!((ge.unwrap().0, xe0.unwrap().0), (false, false), "far end gone, or disabled there");
+        assert_eq!(links(&Cabling::default()).0, None, "no such hardware without a link");
+        let ge =
+            interfaces(&config, "", &cabling(None, None, None)).into_iter().find(|i| i.name == "ge-0/0/0");
+        assert!(!ge.unwrap().units[0].link_up, "its units go down with it");
+    }
+
+    #[test]
     fn patterns_match_as_junos_globs_do() {
         assert!(matches("[efgx][et]-*", "xe-0/0/0"));
         assert!(matches("[vmfgxe][mlet]*", "em0") && !matches("[vmfgxe][mlet]*", "fxp0"));

@@ -94,6 +94,9 @@ fn three_nodes_start_say_where_they_are_and_are_listed_for_automation() {
     assert!(ansible.contains("ansible_network_os: junipernetworks.junos.junos"), "{ansible}");
     let netconf = json["nodes"]["r3"]["netconf"].as_u64().unwrap();
     assert!(ansible.contains(&format!("ansible_port: {netconf}")), "{ansible}");
+    let again: common::Run =
+        reshell().args(["lab", "run"]).arg(&topology).arg("--state-dir").arg(&state).output().unwrap().into();
+    assert!(!again.ok && again.stderr.contains("lab line already runs in process"), "{}", again.stderr);
     let nornir = inventory(&topology, &state, "nornir").stdout;
     assert!(nornir.contains("r2:\n  hostname: 127.0.0.1\n"), "{nornir}");
     assert!(nornir.contains("platform: junos"), "{nornir}");

@@ -117,6 +117,15 @@ pub async fn run(topology: &Topology, state_dir: &Path, fresh: bool) -> anyhow::
     std::fs::create_dir_all(state_dir).with_context(|| format!("cannot create {}", state_dir.display()))?;
     std::fs::set_permissions(state_dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))
         .with_context(|| format!("cannot make {} private", state_dir.display()))?;
+    // Two processes on one state dir would each take the other's state for theirs.
+    if let Ok(running) = Runtime::running(state_dir, &topology.name) {
+        anyhow::bail!(
+            "lab {} already runs in process {} on {}",
+            topology.name,
+            running.pid.unwrap_or_default(),
+            state_dir.display()
+        );
+    }
     let last = Runtime::read(state_dir)?.map(|r| r.nodes).unwrap_or_default();
     if fresh {
         for node in &topology.nodes {

@@ -127,6 +127,7 @@ pub async fn run(topology: &Topology, state_dir: &Path, fresh: bool) -> anyhow::
         );
     }
     let last = Runtime::read(state_dir)?.map(|r| r.nodes).unwrap_or_default();
+    open_files_for(topology.nodes.len());
     if fresh {
         for node in &topology.nodes {
             let dir = state_dir.join(&node.name);
@@ -163,6 +164,25 @@ pub async fn run(topology: &Topology, state_dir: &Path, fresh: bool) -> anyhow::
     // Kept for the addresses a restart serves again.
     runtime.pid = None;
     runtime.write(state_dir)
+}
+
+/// Descriptors one node holds idle: listeners, the connections between
+/// its REs and from its management relays, state files (24 measured).
+const FILES_PER_NODE: u64 = 32;
+
+/// Raises this process's limit on open files as far as the node count
+/// needs and the hard limit allows: the usual soft limit (1024) holds
+/// about 40 nodes.
+fn open_files_for(nodes: usize) {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let wanted = 256 + FILES_PER_NODE * nodes as u64;
+    let Some(current) = limit.current.filter(|&c| c < wanted) else { return };
+    let raised = limit.maximum.map_or(wanted, |most| wanted.min(most));
+    let new = rustix::process::Rlimit { current: Some(raised.max(current)), maximum: limit.maximum };
+    if let Err(e) = setrlimit(Resource::Nofile, new) {
+        eprintln!("warning: cannot raise the open files limit ({current}) for {nodes} nodes: {e}");
+    }
 }
 
 /// Starts one node: a two-RE chassis with its state in `dir`, on the
@@ -218,4 +238,21 @@ pub fn health(address: SocketAddr) -> anyhow::Result<()> {
         anyhow::bail!("{address} greets as no SSH server: {:?}", greeting.trim_end());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_open_files_limit_is_raised_for_the_nodes_within_the_hard_limit() {
+        use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+        let hard = getrlimit(Resource::Nofile).maximum;
+        // As on a laptop: the usual soft limit.
+        setrlimit(Resource::Nofile, Rlimit { current: Some(1024), maximum: hard }).unwrap();
+        open_files_for(100);
+        let wanted = 256 + FILES_PER_NODE * 100;
+        let got = getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX);
+        assert!(got >= hard.map_or(wanted, |most| wanted.min(most)), "{got}");
+    }
 }

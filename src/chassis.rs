@@ -45,7 +45,9 @@ impl Re {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<Running> {
         let grpc = listener.local_addr()?;
-        let agent = agent::spawn(listener, self.agent.clone(), shutdown)?;
+        // Opening the state (a big startup configuration, say) is heavy:
+        // the other chassis of a lab starting beside it go on being served.
+        let agent = agent::blocking(|| agent::spawn(listener, self.agent.clone(), shutdown))?;
         let link = AgentLink {
             slot: self.agent.slot,
             grpc,

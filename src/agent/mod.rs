@@ -383,7 +383,7 @@ impl Agent {
 /// configuration database), without holding up the runtime's other tasks:
 /// the worker thread first hands them to another, so mastership timing
 /// never waits behind it. Inline where there is no other worker.
-fn blocking<R>(work: impl FnOnce() -> R) -> R {
+pub(crate) fn blocking<R>(work: impl FnOnce() -> R) -> R {
     use tokio::runtime::{Handle, RuntimeFlavor};
     match Handle::try_current() {
         Ok(runtime) if runtime.runtime_flavor() == RuntimeFlavor::MultiThread => {

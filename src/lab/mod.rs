@@ -136,10 +136,16 @@ pub async fn run(topology: &Topology, state_dir: &Path, fresh: bool) -> anyhow::
             }
         }
     }
+    // As many nodes start at once as there are cores: more would only make
+    // each wait longer for its REs to answer.
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    let room = std::sync::Arc::new(tokio::sync::Semaphore::new(cores));
     let mut starting = tokio::task::JoinSet::new();
     for node in &topology.nodes {
         let (node, dir, last) = (node.clone(), state_dir.join(&node.name), last.get(&node.name).copied());
+        let room = room.clone();
         starting.spawn(async move {
+            let _place = room.acquire_owned().await;
             let reach = start_node(&node, &dir, last).await.with_context(|| format!("node {}", node.name));
             (node.name, reach)
         });

@@ -45,7 +45,9 @@ impl Re {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<Running> {
         let grpc = listener.local_addr()?;
-        let agent = agent::spawn(listener, self.agent.clone(), shutdown)?;
+        // Opening the state (a big startup configuration, say) is heavy:
+        // the other chassis of a lab starting beside it go on being served.
+        let agent = agent::blocking(|| agent::spawn(listener, self.agent.clone(), shutdown))?;
         let link = AgentLink {
             slot: self.agent.slot,
             grpc,
@@ -159,30 +161,40 @@ pub struct Management {
 impl Management {
     /// Binds each address asked for and relays it to the master of the REs
     /// whose gRPC and SSH (or NETCONF) addresses are given, by slot; says
-    /// where on `say`.
+    /// where they were bound.
     async fn serve(
         self,
         grpc: [String; 2],
         ssh: [Option<SocketAddr>; 2],
         netconf: [Option<SocketAddr>; 2],
         secret: ChassisSecret,
-        say: fn(&str),
-    ) -> anyhow::Result<()> {
-        for (name, address, services) in [("ssh", self.ssh, ssh), ("netconf", self.netconf, netconf)] {
+    ) -> anyhow::Result<Management> {
+        let mut bound = Management::default();
+        for (name, address, services, bound) in
+            [("ssh", self.ssh, ssh, &mut bound.ssh), ("netconf", self.netconf, netconf, &mut bound.netconf)]
+        {
             let Some(address) = address else { continue };
             let [Some(re0), Some(re1)] = services else {
                 anyhow::bail!("the Routing Engines serve no {name} to relay {address} to")
             };
             let listener =
                 TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address}"))?;
-            say(&format!("{name} listening on {}", listener.local_addr()?));
+            *bound = Some(listener.local_addr()?);
             let engines = [
                 management::Engine { grpc: grpc[0].clone(), service: re0 },
                 management::Engine { grpc: grpc[1].clone(), service: re1 },
             ];
             tokio::spawn(management::serve(listener, engines, secret.clone()));
         }
-        Ok(())
+        Ok(bound)
+    }
+
+    /// One line for each address served, as `reshell chassis` and the
+    /// embedded chassis say where they listen.
+    pub fn lines(&self) -> impl Iterator<Item = String> {
+        [("ssh", self.ssh), ("netconf", self.netconf)]
+            .into_iter()
+            .filter_map(|(name, address)| Some(format!("{name} listening on {}", address?)))
     }
 
     fn any(&self) -> bool {
@@ -190,42 +202,77 @@ impl Management {
     }
 }
 
-/// Starts both agents on this runtime, each with its own gRPC server on a
-/// loopback port, and the management addresses asked for; they run until
-/// the runtime stops.
-/// With `fabric`, the chassis is that node of a lab, and its agents serve
-/// fault injection so that its links and REs can be taken down.
-pub async fn start_embedded(
-    state_dir: &Path,
-    management: Management,
-    startup_config: Option<&Path>,
-    fabric: Option<crate::agent::Attachment>,
-) -> anyhow::Result<(Addresses, ChassisSecret)> {
-    let listeners = [TcpListener::bind("127.0.0.1:0").await?, TcpListener::bind("127.0.0.1:0").await?];
+/// How to start an embedded chassis.
+#[derive(Debug, Clone)]
+pub struct Embedded {
+    pub state_dir: PathBuf,
+    pub management: Management,
+    /// Committed with the factory default when the state dir is new.
+    pub startup_config: Option<PathBuf>,
+    /// Where each RE serves gRPC, by slot; port 0 picks a free one.
+    pub grpc: [SocketAddr; 2],
+    /// The lab node the chassis is (see [`AgentOptions::node`]).
+    pub node: Option<String>,
+    /// The lab this chassis is cabled into; its agents then serve fault
+    /// injection, so that its links and REs can be taken down.
+    pub fabric: Option<crate::agent::Attachment>,
+}
+
+impl Embedded {
+    /// A chassis with its state in `state_dir`, on free loopback ports.
+    pub fn new(state_dir: &Path) -> Embedded {
+        let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+        Embedded {
+            state_dir: state_dir.to_path_buf(),
+            management: Management::default(),
+            startup_config: None,
+            grpc: [loopback; 2],
+            node: None,
+            fabric: None,
+        }
+    }
+}
+
+/// An embedded chassis being served.
+pub struct Started {
+    /// The REs' gRPC addresses.
+    pub addresses: Addresses,
+    pub grpc: [SocketAddr; 2],
+    pub secret: ChassisSecret,
+    /// The management addresses, as bound.
+    pub management: Management,
+}
+
+/// Starts both agents on this runtime, each with its own gRPC server, and
+/// the management addresses asked for; they run until the runtime stops.
+pub async fn start_embedded(chassis: Embedded) -> anyhow::Result<Started> {
+    let Embedded { state_dir, management, startup_config, grpc, node, fabric } = chassis;
+    let listeners = [bind(grpc[0]).await?, bind(grpc[1]).await?];
     let bound = [listeners[0].local_addr()?, listeners[1].local_addr()?];
     let mut addresses = Addresses::default();
-    let lease = lease_file(state_dir)?;
-    let secret = ChassisSecret::open_or_create(&secret_file(state_dir))?;
+    let lease = lease_file(&state_dir)?;
+    let secret = ChassisSecret::open_or_create(&secret_file(&state_dir))?;
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
     let (mut ssh, mut netconf) = ([None; 2], [None; 2]);
     for (slot, listener) in Slot::ALL.into_iter().zip(listeners) {
         let agent = AgentOptions {
             slot,
             peer: bound[slot.other().number() as usize].to_string(),
-            state_dir: re_state_dir(state_dir, slot),
+            state_dir: re_state_dir(&state_dir, slot),
             lease: Some(lease.clone()),
             fault_injection: fabric.is_some(),
-            secret: secret_file(state_dir),
+            secret: secret_file(&state_dir),
             tls: None,
-            startup_config: startup_config.map(Path::to_path_buf),
+            startup_config: startup_config.clone(),
             login_grace_time: crate::admission::LOGIN_GRACE_TIME,
             restarted_after: None,
             fabric: fabric.clone(),
+            node: node.clone(),
         };
         let ssh_options = SshOptions {
             ssh: management.ssh.map(|_| loopback),
             netconf: management.netconf.map(|_| loopback),
-            host_key: host_key_file(state_dir),
+            host_key: host_key_file(&state_dir),
             login_grace_time: crate::admission::LOGIN_GRACE_TIME,
         };
         let mut re = Re { agent, ssh: ssh_options };
@@ -237,10 +284,13 @@ pub async fn start_embedded(
         tokio::spawn(serve_until_halted(running, address, re));
         addresses.set(slot, address.to_string());
     }
-    let grpc = bound.map(|a| a.to_string());
-    management.serve(grpc, ssh, netconf, secret.clone(), |line| eprintln!("{line}")).await?;
+    let management = management.serve(bound.map(|a| a.to_string()), ssh, netconf, secret.clone()).await?;
     settle(&bound, &secret).await;
-    Ok((addresses, secret))
+    Ok(Started { addresses, grpc: bound, secret, management })
+}
+
+async fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address}"))
 }
 
 /// An embedded RE that reboots comes back on its address with its state
@@ -445,7 +495,9 @@ pub async fn run_children(
         let secret = ChassisSecret::open_or_create(&secret_file(state_dir))?;
         let grpc = agent.grpc.map(|a| a.to_string());
         let (ssh, netconf) = (agent.ssh.map(Some), agent.netconf.map(Some));
-        management.serve(grpc, ssh, netconf, secret, |line| println!("{line}")).await?;
+        for line in management.serve(grpc, ssh, netconf, secret).await?.lines() {
+            println!("{line}");
+        }
     }
     let stop_requested = crate::shutdown::requested();
     tokio::pin!(stop_requested);

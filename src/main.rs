@@ -11,6 +11,7 @@ use reshell::agent::{self, AgentOptions, ChassisSecret};
 use reshell::chassis::{self, Management};
 use reshell::fault;
 use reshell::frontends::ssh::{self, SshOptions};
+use reshell::lab;
 use reshell::shell::{self, Addresses, BatchOptions, Credentials, ShellOptions};
 use reshell::slot::Slot;
 use reshell::tls::{self, AgentTls};
@@ -91,6 +92,9 @@ enum Run {
         #[arg(long, value_name = "FILE")]
         startup_config: Option<PathBuf>,
     },
+    /// Run many chassis from a topology file, and list them for automation tools
+    #[command(subcommand)]
+    Lab(LabCommand),
     /// Make an agent started with --fault-injection suffer a fault
     Fault {
         /// The agent's gRPC address
@@ -104,6 +108,35 @@ enum Run {
         secret: Option<PathBuf>,
         #[command(subcommand)]
         fault: fault::FaultCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LabCommand {
+    /// Run every node of TOPOLOGY (containerlab's YAML) in this process
+    /// until Ctrl-C or SIGTERM
+    Run {
+        topology: PathBuf,
+        /// Where the lab keeps its state [default: the user's data dir]/reshell/labs/NAME
+        #[arg(long, value_name = "DIR")]
+        state_dir: Option<PathBuf>,
+        /// Start again from the startup configurations, forgetting what changed since
+        #[arg(long)]
+        fresh: bool,
+    },
+    /// Print the running lab's inventory
+    Inventory {
+        topology: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        state_dir: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        format: lab::inventory::Format,
+    },
+    /// Exit 0 when the SSH or NETCONF service at each ADDR greets, as a
+    /// container's health check asks
+    Health {
+        #[arg(required = true, value_name = "ADDR")]
+        addresses: Vec<SocketAddr>,
     },
 }
 
@@ -176,6 +209,14 @@ fn default_state_dir() -> anyhow::Result<PathBuf> {
     Ok(dirs::data_dir().context("no data directory for this user; give --state-dir")?.join("reshell"))
 }
 
+/// A lab's state dir: the one given, or one per lab under the data dir.
+fn lab_state_dir(given: Option<PathBuf>, topology: &lab::topology::Topology) -> anyhow::Result<PathBuf> {
+    match given {
+        Some(dir) => Ok(dir),
+        None => Ok(default_state_dir()?.join("labs").join(&topology.name)),
+    }
+}
+
 fn os_user() -> String {
     ["USER", "LOGNAME"].iter().find_map(|v| std::env::var(v).ok()).unwrap_or_else(|| "root".into())
 }
@@ -246,6 +287,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 login_grace_time,
                 restarted_after,
                 fabric: None,
+                node: None,
             };
             let ended = rt.block_on(chassis::run_agent(listen, options, ssh))?;
             Ok(ExitCode::from(ended.exit_status()))
@@ -262,6 +304,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 management,
                 startup_config.as_deref(),
             ))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Run::Lab(LabCommand::Run { topology, state_dir, fresh })) => {
+            let topology = lab::topology::Topology::read(&topology)?;
+            let state_dir = lab_state_dir(state_dir, &topology)?;
+            rt.block_on(lab::run(&topology, &state_dir, fresh))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Run::Lab(LabCommand::Inventory { topology, state_dir, format })) => {
+            let topology = lab::topology::Topology::read(&topology)?;
+            let runtime = lab::Runtime::running(&lab_state_dir(state_dir, &topology)?, &topology.name)?;
+            print!("{}", lab::inventory::render(&runtime, format)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Run::Lab(LabCommand::Health { addresses })) => {
+            addresses.into_iter().try_for_each(lab::health)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Run::Fault { connect, user, secret, fault }) => {
@@ -284,16 +342,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         Some(dir) => dir,
                         None => default_state_dir()?,
                     };
-                    let management = Management { ssh: cli.ssh_listen, netconf: cli.netconf_listen };
-                    let (addresses, secret) = rt.block_on(chassis::start_embedded(
-                        &state_dir,
-                        management,
-                        cli.startup_config.as_deref(),
-                        None,
-                    ))?;
+                    let chassis = chassis::Embedded {
+                        management: Management { ssh: cli.ssh_listen, netconf: cli.netconf_listen },
+                        startup_config: cli.startup_config,
+                        ..chassis::Embedded::new(&state_dir)
+                    };
+                    let started = rt.block_on(chassis::start_embedded(chassis))?;
+                    for line in started.management.lines() {
+                        eprintln!("{line}");
+                    }
                     // The chassis runs in this process: its shell is at the console.
-                    credentials.console = Some(secret);
-                    addresses
+                    credentials.console = Some(started.secret);
+                    started.addresses
                 }
             };
             let options = ShellOptions {

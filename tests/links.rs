@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{connected_commands, eventually, fault, startup_config_with, until_master};
 use reshell::agent::{Endpoint, Fabric};
-use reshell::chassis::{Management, start_embedded};
+use reshell::chassis::{Embedded, start_embedded};
 use reshell::slot::Slot;
 
 const WITHIN: Duration = Duration::from_secs(20);
@@ -43,11 +43,12 @@ fn start(
     let mut started = Vec::new();
     for (name, config) in nodes {
         let startup = startup_config_with(config);
-        let management = Management { ssh: None, netconf: None };
-        let attachment = fabric.attach(name);
-        let (addresses, _) = runtime
-            .block_on(start_embedded(&dir.join(name), management, Some(&startup), attachment))
-            .unwrap();
+        let chassis = Embedded {
+            startup_config: Some(startup),
+            fabric: fabric.attach(name),
+            ..Embedded::new(&dir.join(name))
+        };
+        let addresses = runtime.block_on(start_embedded(chassis)).unwrap().addresses;
         let grpc = |slot| addresses.get(slot).unwrap().to_owned();
         started.push(Node { re0: grpc(Slot::RE0), re1: grpc(Slot::RE1) });
     }

@@ -165,13 +165,13 @@ impl ConfigDb {
         schema: Arc<Schema>,
         slot: Slot,
         state_dir: &Path,
-        startup: Option<&str>,
+        first: First<'_>,
     ) -> anyhow::Result<ConfigDb> {
         let mut store = Store::open(state_dir).context("cannot open the configuration store")?;
         let committed = match store.rollback(0)? {
             Some(text) => parse_text(&schema, &text).0,
             None => {
-                let first = first_configuration(&schema, slot, startup)?;
+                let first = first_configuration(&schema, slot, first)?;
                 let record = record("root", "other", "", Version::default());
                 store.commit(&to_text(&schema, None, &first), record)?;
                 first
@@ -767,16 +767,36 @@ fn read_edit(schema: &Schema, edit: &EditRequest) -> Result<Resolved, Status> {
     read(schema, &[], &words).map_err(|e| Status::invalid_argument(e.to_string()))
 }
 
+/// What an RE commits at its first start, on top of the factory default.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct First<'a> {
+    /// The startup configuration, Junos text or `set` lines.
+    pub startup: Option<&'a str>,
+    /// The host-name when the startup configuration sets none (a lab node's name).
+    pub host_name: Option<&'a str>,
+}
+
 /// The factory default, and the startup configuration on top of it, which
 /// must pass the commit check as any commit would.
-fn first_configuration(schema: &Schema, slot: Slot, startup: Option<&str>) -> anyhow::Result<Node> {
+pub(super) fn first_configuration(schema: &Schema, slot: Slot, given: First<'_>) -> anyhow::Result<Node> {
     let (mut first, _) = parse_text(schema, include_str!("factory.conf"));
     // The configuration says which software wrote it, as Junos's does.
     first.child_entry("version").values = vec![crate::JUNOS_VERSION.to_owned()];
-    let Some(text) = startup else { return Ok(first) };
+    if let Some(text) = given.startup {
+        apply_startup(schema, slot, &mut first, text)?;
+    }
+    if let Some(name) = given.host_name
+        && first.descend(["system", "host-name"]).is_none()
+    {
+        first.child_entry("system").child_entry("host-name").values = vec![name.to_owned()];
+    }
+    Ok(first)
+}
+
+fn apply_startup(schema: &Schema, slot: Slot, first: &mut Node, text: &str) -> anyhow::Result<()> {
     let is_set = text.lines().map(str::trim_start).any(|l| l.starts_with("set ") || l.starts_with("delete "));
     let errors = if is_set {
-        apply_set_lines(schema, &mut first, text)
+        apply_set_lines(schema, first, text)
     } else {
         let (loaded, errors) = parse_text(schema, text);
         first.merge(schema, None, loaded);
@@ -785,11 +805,11 @@ fn first_configuration(schema: &Schema, slot: Slot, startup: Option<&str>) -> an
     if let Some(e) = errors.first() {
         anyhow::bail!("startup configuration: line {}, column {}: {}", e.line, e.column, e.message);
     }
-    let errors = check_from(schema, &expand(schema, &first, slot), None);
+    let errors = check_from(schema, &expand(schema, first, slot), None);
     if !errors.is_empty() {
         anyhow::bail!("startup configuration:\n{}", CheckError::report(&errors, true).trim_end());
     }
-    Ok(first)
+    Ok(())
 }
 
 fn record(user: &str, client: &str, comment: &str, version: Version) -> CommitRecord {

@@ -186,7 +186,7 @@ mod tests {
     fn derived_state_is_built_once_per_commit_and_only_while_the_daemon_runs() {
         let dir = tempfile::tempdir().unwrap();
         let schema = crate::config::schema::Schema::shipped().unwrap();
-        let db = ConfigDb::open(schema, crate::slot::Slot::RE0, dir.path(), None).unwrap();
+        let db = ConfigDb::open(schema, crate::slot::Slot::RE0, dir.path(), Default::default()).unwrap();
         let published: Published<Derived<usize>> = Published::default();
         let mut builds = 0;
         let mut build = |_: &Node| {

@@ -87,6 +87,10 @@ pub struct AgentOptions {
     pub restarted_after: Option<String>,
     /// The node of a lab this RE belongs to, cabled to the others.
     pub fabric: Option<Attachment>,
+    /// The lab node this RE's chassis is: the host-name its first
+    /// configuration gets when the startup configuration sets none, and
+    /// what its serial numbers derive from.
+    pub node: Option<String>,
 }
 
 /// Password checks an agent runs at once.
@@ -153,6 +157,8 @@ pub(crate) struct Agent {
     checks_waiting: std::sync::atomic::AtomicUsize,
     /// The lab this RE's chassis is cabled into, if any.
     fabric: Option<Attachment>,
+    /// The chassis serial number.
+    serial: String,
 }
 
 impl Agent {
@@ -163,8 +169,8 @@ impl Agent {
             ),
             None => None,
         };
-        let config =
-            configuration::ConfigDb::open(schema, options.slot, &options.state_dir, startup.as_deref())?;
+        let first = configuration::First { startup: startup.as_deref(), host_name: options.node.as_deref() };
+        let config = configuration::ConfigDb::open(schema, options.slot, &options.state_dir, first)?;
         if auth::holds_shipped_password(config.effective()) {
             eprintln!(
                 "{}: warning: system root-authentication holds the password hash earlier versions shipped; \
@@ -202,6 +208,7 @@ impl Agent {
             attempts: retry::Attempts::default(),
             password_checks: tokio::sync::Semaphore::new(PASSWORD_CHECKS),
             checks_waiting: std::sync::atomic::AtomicUsize::new(0),
+            serial: model::chassis_serial(options.node.as_deref()),
             slot: options.slot,
             peer_address: options.peer.clone(),
             peer: PeerClient::with_interceptor(
@@ -369,7 +376,7 @@ impl Agent {
             memory_buffer_utilization: memory.map(|m| m.utilization_percent),
             cpu_utilization: self.cpu.utilization(intervals),
             model: model::RE_MODEL.into(),
-            serial_number: model::re_serial(self.slot),
+            serial_number: model::re_serial(&self.serial, self.slot),
             start_time: unix_seconds(self.started_at),
             up_time_seconds: self.started.elapsed().as_secs(),
             last_reboot_reason: model::LAST_REBOOT_REASON.into(),
@@ -383,7 +390,7 @@ impl Agent {
 /// configuration database), without holding up the runtime's other tasks:
 /// the worker thread first hands them to another, so mastership timing
 /// never waits behind it. Inline where there is no other worker.
-fn blocking<R>(work: impl FnOnce() -> R) -> R {
+pub(crate) fn blocking<R>(work: impl FnOnce() -> R) -> R {
     use tokio::runtime::{Handle, RuntimeFlavor};
     match Handle::try_current() {
         Ok(runtime) if runtime.runtime_flavor() == RuntimeFlavor::MultiThread => {
@@ -395,6 +402,18 @@ fn blocking<R>(work: impl FnOnce() -> R) -> R {
 
 fn unix_seconds(t: SystemTime) -> i64 {
     t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Checks a startup configuration (Junos text or `set` lines) as an agent
+/// would at its first start, on both Routing Engines (groups `re0` and `re1`
+/// differ), without starting one: the error says the line and Junos's message.
+pub fn check_startup_config(text: &str, node: Option<&str>) -> anyhow::Result<()> {
+    let schema = Schema::shipped()?;
+    let first = configuration::First { startup: Some(text), host_name: node };
+    for slot in Slot::ALL {
+        configuration::first_configuration(&schema, slot, first)?;
+    }
+    Ok(())
 }
 
 /// Starts serving one Routing Engine on `listener` until `shutdown` resolves

@@ -9,7 +9,8 @@ use crate::slot::Slot;
 pub const PRODUCT_MODEL: &str = "mx480";
 pub const PRODUCT_NAME: &str = "mx480";
 pub const RE_MODEL: &str = "RE-S-1800x4";
-pub const CHASSIS_SERIAL: &str = "JN11E4A1BAFA";
+/// The serial number of a chassis that is no lab node.
+const CHASSIS_SERIAL: &str = "JN11E4A1BAFA";
 const BUILD: &str = "20240612.5f6d4b1_builder_stable_13";
 pub const LAST_REBOOT_REASON: &str = "Router rebooted after a normal shutdown.";
 
@@ -18,9 +19,25 @@ pub fn default_host_name(slot: Slot) -> String {
     slot.to_string()
 }
 
+/// The chassis serial number: a lab node's derives from its name, so that
+/// the nodes of a lab (and the inventories built from them) tell apart and
+/// each keeps its own across restarts.
+pub fn chassis_serial(node: Option<&str>) -> String {
+    let Some(node) = node else { return CHASSIS_SERIAL.to_owned() };
+    // FNV-1a, then mixed so that every digit depends on every byte (the RE
+    // serials take four of them): stable across builds, as a serial must be.
+    let hash = node
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let hash = (hash ^ (hash >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+    let hash = hash ^ (hash >> 33);
+    format!("JN{:010X}", hash & 0xff_ffff_ffff)
+}
+
 /// Routing Engine serial numbers follow the chassis serial, one per slot.
-pub fn re_serial(slot: Slot) -> String {
-    format!("9009{}{:02}", &CHASSIS_SERIAL[2..6], 40 + slot.number())
+pub fn re_serial(chassis: &str, slot: Slot) -> String {
+    let digits = chassis.get(2..6).unwrap_or(chassis);
+    format!("9009{digits}{:02}", 40 + slot.number())
 }
 
 /// Each RE sits in its own airflow, so the two read a little apart.
@@ -51,7 +68,7 @@ pub fn software_packages() -> Vec<SoftwarePackage> {
 }
 
 /// The inventory of the modelled MX480: one line per field-replaceable unit.
-pub fn chassis_inventory() -> Vec<ChassisModule> {
+pub fn chassis_inventory(serial: &str) -> Vec<ChassisModule> {
     let m =
         |depth: u32, name: &str, version: &str, part: &str, serial: &str, description: &str| ChassisModule {
             name: name.into(),
@@ -62,7 +79,7 @@ pub fn chassis_inventory() -> Vec<ChassisModule> {
             depth,
         };
     let mut modules = vec![
-        m(0, "Chassis", "", "", CHASSIS_SERIAL, "MX480"),
+        m(0, "Chassis", "", "", serial, "MX480"),
         m(0, "Midplane", "REV 04", "750-047862", "ACRD1717", "Enhanced MX480 Midplane"),
         m(0, "FPM Board", "REV 03", "710-017254", "KD7823", "Front Panel Display"),
         m(0, "PEM 0", "Rev 10", "740-029970", "QCS1739U06N", "PS 1.4-2.52kW; 90-264V AC in"),
@@ -76,7 +93,7 @@ pub fn chassis_inventory() -> Vec<ChassisModule> {
             &format!("Routing Engine {}", slot.number()),
             "REV 10",
             "740-031116",
-            &re_serial(slot),
+            &re_serial(serial, slot),
             RE_MODEL,
         ));
     }
@@ -108,13 +125,23 @@ mod tests {
 
     #[test]
     fn serials_are_per_slot_and_stable() {
-        assert_eq!(re_serial(Slot::RE0), "900911E440");
-        assert_ne!(re_serial(Slot::RE0), re_serial(Slot::RE1));
+        let serial = chassis_serial(None);
+        assert_eq!(re_serial(&serial, Slot::RE0), "900911E440");
+        assert_ne!(re_serial(&serial, Slot::RE0), re_serial(&serial, Slot::RE1));
+    }
+
+    #[test]
+    fn lab_nodes_have_serials_of_their_own_that_last() {
+        let (r1, r2) = (chassis_serial(Some("r1")), chassis_serial(Some("r2")));
+        assert_ne!(r1, r2);
+        assert_eq!(r1, chassis_serial(Some("r1")));
+        assert!(r1.starts_with("JN") && r1.len() == CHASSIS_SERIAL.len(), "{r1}");
+        assert_ne!(re_serial(&r1, Slot::RE0), re_serial(&r2, Slot::RE0));
     }
 
     #[test]
     fn inventory_lists_both_routing_engines() {
-        let names: Vec<String> = chassis_inventory().into_iter().map(|m| m.name).collect();
+        let names: Vec<String> = chassis_inventory(CHASSIS_SERIAL).into_iter().map(|m| m.name).collect();
         assert!(names.contains(&"Routing Engine 0".to_string()));
         assert!(names.contains(&"Routing Engine 1".to_string()));
         assert_eq!(names[0], "Chassis");

@@ -425,7 +425,9 @@ impl Agent {
     fn holds(&self, daemon: Daemon) -> u64 {
         let bytes = match daemon {
             Daemon::Management => self.config().committed_bytes(),
-            Daemon::ChassisControl => ChassisInventory { modules: model::chassis_inventory() }.encoded_len(),
+            Daemon::ChassisControl => {
+                ChassisInventory { modules: model::chassis_inventory(&self.serial) }.encoded_len()
+            }
             Daemon::InterfaceControl => {
                 self.plane.interfaces.built().map_or(0, |i| i.iter().map(Message::encoded_len).sum())
             }

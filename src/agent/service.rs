@@ -135,7 +135,7 @@ impl RoutingEngine for Agent {
         if self.mastership() != MastershipState::Master {
             return Err(Status::failed_precondition(MASTER_ONLY));
         }
-        Ok(Response::new(ChassisInventory { modules: model::chassis_inventory() }))
+        Ok(Response::new(ChassisInventory { modules: model::chassis_inventory(&self.serial) }))
     }
 
     async fn get_switchover(

@@ -96,10 +96,11 @@ def main():
     print(f"run_clients: {harness.Options.reshell}, work directory {work_dir}", file=sys.stderr)
 
     import test_clients  # noqa: E402 - after Options are set
+    import test_lab  # noqa: E402
     import test_operations  # noqa: E402
 
     def chassis():
-        return [c for c in (test_clients.CHASSIS, test_operations.CHASSIS) if c is not None]
+        return [c for c in (test_clients.CHASSIS, test_operations.CHASSIS, test_lab.LAB) if c is not None]
 
     # The overall deadline: a hung client must fail the run, not hold it.
     def past_deadline():
@@ -127,7 +128,11 @@ def main():
     if args.patterns:
         loader.testNamePatterns = [f"*{p}*" for p in args.patterns]
     suite = unittest.TestSuite(
-        [loader.loadTestsFromModule(test_clients), loader.loadTestsFromModule(test_operations)]
+        [
+            loader.loadTestsFromModule(test_clients),
+            loader.loadTestsFromModule(test_operations),
+            loader.loadTestsFromModule(test_lab),
+        ]
     )
     runner = unittest.TextTestRunner(stream=sys.stderr, verbosity=2)
     try:

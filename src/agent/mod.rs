@@ -88,6 +88,8 @@ pub struct AgentOptions {
 /// Password checks an agent runs at once.
 const PASSWORD_CHECKS: usize = 2;
 
+/// How soon a session hears that the RE's identity changed.
+const IDENTITY_CHECK_EVERY: Duration = Duration::from_millis(100);
 /// How long one call to the peer may take before it counts as unreachable.
 const PEER_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -246,10 +248,34 @@ impl Agent {
         }
     }
 
-    /// Seconds until a pending `commit confirmed` is rolled back.
-    fn rollback_pending_seconds(&self) -> Option<u64> {
-        let deadline = self.config().deadline()?;
-        Some((deadline - configuration::now()).max(0) as u64)
+    /// Who this RE is, as a shell's prompt shows it.
+    fn identity(&self) -> sessions::Told {
+        let rollback_at = self.config().deadline();
+        sessions::Told {
+            identity: crate::proto::Identity {
+                slot: self.slot.number(),
+                mastership_state: self.mastership() as i32,
+                host_name: self.host_name(),
+                peer_address: self.peer_address.clone(),
+                rollback_pending_seconds: rollback_at.map(|at| (at - configuration::now()).max(0) as u64),
+                graceful_switchover: self.redundancy().graceful_switchover,
+            },
+            rollback_at,
+        }
+    }
+
+    /// Tells the sessions when the RE's identity changes (a failover, a
+    /// commit from anywhere, a rollback), so that no shell asks after each
+    /// command.
+    async fn announce_identity(self: Arc<Self>) {
+        let mut ticks = tokio::time::interval(IDENTITY_CHECK_EVERY);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if self.sessions.count() > 0 {
+                self.sessions.announce(&self.identity());
+            }
+        }
     }
 
     /// Rolls back a `commit confirmed` nobody confirmed, at its deadline,
@@ -439,6 +465,7 @@ pub fn spawn(
         .collect();
     tasks.push(tokio::spawn(agent.clone().watch_shutdowns()));
     tasks.push(tokio::spawn(agent.clone().save_candidate_regularly()));
+    tasks.push(tokio::spawn(agent.clone().announce_identity()));
     let mut asked = exits.clone();
     let (stopping, stopped) = tokio::sync::watch::channel(false);
     let stop = async move {

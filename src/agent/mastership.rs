@@ -511,6 +511,20 @@ impl Mastership {
         false
     }
 
+    /// When a backup with failover configured will find the master lost,
+    /// as things stand: its last keepalive plus the detection time, and not
+    /// before the other RE's lease runs out.
+    pub fn lost_at(&self, settings: &Settings) -> Option<Instant> {
+        let state = self.lock();
+        if state.role != MastershipState::Backup || !settings.failover {
+            return None;
+        }
+        let silent = state.last_master + settings.detection();
+        let leased = self.lease.as_ref().and_then(Lease::read).filter(|h| h.slot != self.slot);
+        // A millisecond past the expiry the file has, which it counts in milliseconds.
+        Some(leased.map_or(silent, |h| silent.max(Instant::now() + h.remaining() + Duration::from_millis(1))))
+    }
+
     /// A claim from the other RE: refused by a master unless a command sent
     /// it, and by an RE in slot 0 that is itself claiming (two claims at
     /// once: slot 0 goes first). A disabled RE takes no part in the

@@ -306,7 +306,7 @@ impl Pair {
     /// A logged-in client of `slot` with a session, as a shell has.
     fn session(&self, slot: usize) -> Session {
         let mut client = self.client(slot);
-        let events = client.attach(None).expect("attach");
+        let events = client.attach(None).expect("attach").events;
         Session { client, _events: events }
     }
 

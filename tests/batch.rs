@@ -269,3 +269,29 @@ fn the_user_flag_names_the_prompt_user() {
     let run = batch(dir.path(), &["--user", "ops", "-c", "show bogus"]);
     assert!(run.stderr.starts_with("ops@re0> show bogus\n"), "{}", run.stderr);
 }
+
+#[test]
+fn a_stretch_of_edits_stops_at_the_first_refused_one_and_names_its_line() {
+    let dir = state_dir();
+    let file = dir.path().join("edits.txt");
+    std::fs::write(
+        &file,
+        "configure\nset system location building b1\ndelete system location floor\n\
+         rename interfaces ge-0/0/9 to ge-0/0/8\nset system location floor 3\nshow system location\n",
+    )
+    .unwrap();
+    let run = batch(dir.path(), &["-f", file.to_str().unwrap()]);
+    assert!(!run.ok);
+    // The delete's warning, then the rename's refusal; nothing after it runs.
+    assert_eq!(run.stdout, "Entering configuration mode\nwarning: statement not found\n", "{}", run.stderr);
+    assert_eq!(run.stderr, "error: statement not found\n");
+
+    let run = batch(dir.path(), &["--keep-going", "--echo", "-f", file.to_str().unwrap()]);
+    assert!(!run.ok);
+    // Each edit's transcript and warning in its place, the later ones applied.
+    let warning = run.stdout.find("warning: statement not found\n").expect(&run.stdout);
+    let rename = run.stdout.find("# rename interfaces").expect(&run.stdout);
+    let shown = run.stdout.find("building b1;\nfloor 3;\n").expect(&run.stdout);
+    assert!(run.stdout.find("# delete system location floor\n").unwrap() < warning, "{}", run.stdout);
+    assert!(warning < rename && rename < shown, "{}", run.stdout);
+}

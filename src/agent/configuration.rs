@@ -39,10 +39,11 @@ use crate::proto::configuration_server::Configuration;
 use crate::proto::{
     ClearCommitReply, ClearCommitRequest, CloseReply, CloseRequest, CommitEntry, CommitError,
     CommitInformation, CommitReply, CommitRequest, CompareReply, CompareRequest, ConfigurationReply,
-    ConfigurationStatus, EditReply, EditRequest, Editor, GetCommitInformationRequest,
-    GetConfigurationRequest, GetStatusRequest, LoadReply, LoadRequest, OpenReply, OpenRequest, PendingCommit,
-    RescueReply, RescueRequest, RollbackReply, RollbackRequest, RoutingEngineCommit, SetLevelReply,
-    SetLevelRequest, SynchronizeRequest, edit_request, load_request, open_request,
+    ConfigurationStatus, EditReply, EditRequest, EditStretchReply, EditStretchRequest, Editor,
+    GetCommitInformationRequest, GetConfigurationRequest, GetStatusRequest, LoadReply, LoadRequest,
+    OpenReply, OpenRequest, PendingCommit, RescueReply, RescueRequest, RollbackReply, RollbackRequest,
+    RoutingEngineCommit, SetLevelReply, SetLevelRequest, SynchronizeRequest, edit_request, load_request,
+    open_request,
 };
 use crate::slot::Slot;
 
@@ -143,6 +144,20 @@ const CANDIDATE_SAVED_EVERY: std::time::Duration = std::time::Duration::from_sec
 fn locked(holder: &Session) -> Status {
     let editor = editor(holder);
     Status::failed_precondition(format!("configuration database locked by:\n{}", describe(&[editor])))
+}
+
+/// What an edit must be before it is read against the schema.
+fn checked(edit: &EditRequest) -> Result<(), Status> {
+    let size = edit.words.iter().map(String::len).sum::<usize>() + edit.target.len();
+    if size > crate::MAX_LINE_BYTES {
+        return Err(Status::invalid_argument(format!(
+            "statement too long ({size} bytes; at most {})",
+            crate::MAX_LINE_BYTES
+        )));
+    }
+    // Values are checked against their types; an annotation is free text,
+    // but no more able to carry a control character into a listing.
+    free_of_control(&edit.target).map_err(Status::invalid_argument)
 }
 
 fn editor(session: &Session) -> Editor {
@@ -1214,18 +1229,31 @@ impl Configuration for ConfigurationService {
     async fn edit(&self, request: Request<EditRequest>) -> Result<Response<EditReply>, Status> {
         let session = self.session_of(&request);
         let edit = request.into_inner();
-        let size = edit.words.iter().map(String::len).sum::<usize>() + edit.target.len();
-        if size > crate::MAX_LINE_BYTES {
-            return Err(Status::invalid_argument(format!(
-                "statement too long ({size} bytes; at most {})",
-                crate::MAX_LINE_BYTES
-            )));
-        }
-        // Values are checked against their types; an annotation is free text,
-        // but no more able to carry a control character into a listing.
-        free_of_control(&edit.target).map_err(Status::invalid_argument)?;
+        checked(&edit)?;
         let warning = self.lock().edit(session, &edit)?;
         Ok(Response::new(EditReply { warning }))
+    }
+
+    async fn edit_stretch(
+        &self,
+        request: Request<EditStretchRequest>,
+    ) -> Result<Response<EditStretchReply>, Status> {
+        let session = self.session_of(&request);
+        let edits = request.into_inner().edits;
+        let mut reply = EditStretchReply::default();
+        let mut db = self.lock();
+        for (index, edit) in edits.iter().enumerate() {
+            match checked(edit).and_then(|()| db.edit(session, edit)) {
+                Ok(warning) => reply.warnings.push(warning),
+                Err(status) => {
+                    reply.failed = Some(index as u32);
+                    reply.code = status.code() as i32;
+                    reply.message = status.message().to_owned();
+                    break;
+                }
+            }
+        }
+        Ok(Response::new(reply))
     }
 
     async fn get_configuration(

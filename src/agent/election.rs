@@ -2,7 +2,7 @@
 //! the election at start, keepalives, failover, and the switch commands.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tonic::{Response, Status};
 
@@ -14,6 +14,12 @@ use crate::config::tree::Node;
 use crate::config::validate::CheckError;
 use crate::proto::{ClaimRequest, MastershipState, PeerStatus, change_mastership_request::Action};
 use crate::slot::Slot;
+
+/// How long the claim made once the master is lost waits for an answer.
+/// The master was already declared lost, so a frozen one (its connection
+/// open, nothing answered) costs no more than a dead one, whose connection
+/// is refused at once; a live RE answers within milliseconds.
+const CLAIM_AFTER_LOSS: Duration = Duration::from_millis(50);
 
 /// How a commit moves mastership, from this RE's side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,9 +150,19 @@ impl Agent {
         }
     }
 
-    async fn claim(&self, term: u64, command: bool) -> Answer {
+    /// Asks the other RE to be backup; `within` bounds the wait for its
+    /// answer below the connection's own timeout.
+    async fn claim(&self, term: u64, command: bool, within: Option<Duration>) -> Answer {
         let request = ClaimRequest { from_slot: self.slot.number(), term, command };
-        match self.to_peer(self.peer.clone().claim(request)).await {
+        let mut peer = self.peer.clone();
+        let call = self.to_peer(peer.claim(request));
+        let answer = match within {
+            Some(within) => tokio::time::timeout(within, call)
+                .await
+                .unwrap_or_else(|_| Err(Status::deadline_exceeded("the other RE did not answer the claim"))),
+            None => call.await,
+        };
+        match answer {
             Ok(reply) if reply.ack => Answer::Ack(reply.term),
             Ok(reply) => Answer::Nak(reply.term),
             Err(_) => Answer::Unreachable,
@@ -171,9 +187,9 @@ impl Agent {
 
     /// A claim made by the election (at start, or when the master went
     /// silent): refused by a master, and taken when nobody answers.
-    async fn claim_mastership(&self, event: &'static str) {
+    async fn claim_mastership(&self, event: &'static str, within: Option<Duration>) {
         let term = self.mastership.start_claim(event);
-        match self.claim(term, false).await {
+        match self.claim(term, false, within).await {
             Answer::Ack(peer) => {
                 self.lease_expired().await;
                 self.mastership.resolve("E_ACK_C", MastershipState::Master, peer);
@@ -194,7 +210,7 @@ impl Agent {
         if !self.elected.swap(true, std::sync::atomic::Ordering::Relaxed)
             && self.mastership.configured(&settings) == MastershipState::Master
         {
-            self.claim_mastership("E_REQ_C").await;
+            self.claim_mastership("E_REQ_C", None).await;
         }
         tokio::join!(self.send_keepalives(), self.watch_mastership(settings));
     }
@@ -212,12 +228,21 @@ impl Agent {
         }
     }
 
-    /// Renews the master's lease; on a backup, claims once the master is lost.
+    /// Renews the master's lease; on a backup, claims once the master is
+    /// lost, at the instant it is rather than at the next renewal's beat.
     async fn watch_mastership(&self, mut settings: Settings) {
         let mut ticks = tokio::time::interval(RENEW_EVERY);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            ticks.tick().await;
+            match self.mastership.lost_at(&settings).filter(|at| *at > Instant::now()) {
+                Some(at) => tokio::select! {
+                    _ = ticks.tick() => {}
+                    () = tokio::time::sleep_until(at.into()) => {}
+                },
+                None => {
+                    ticks.tick().await;
+                }
+            }
             self.unfrozen().await;
             self.mastership.renew();
             // A long commit holds the configuration; the settings it had do meanwhile.
@@ -226,13 +251,13 @@ impl Agent {
                 self.mastership.set_graceful(settings.graceful_switchover);
             }
             if self.mastership.alone_in_election() {
-                self.claim_mastership("E_REQ_C").await;
+                self.claim_mastership("E_REQ_C", None).await;
             } else if self.mastership.master_lost(&settings) {
                 self.mastership.note(&format!(
                     "no keepalives from a master for {} sec: claiming mastership",
                     settings.detection().as_secs()
                 ));
-                self.claim_mastership("E_TMOUT").await;
+                self.claim_mastership("E_TMOUT", Some(CLAIM_AFTER_LOSS)).await;
             }
         }
     }
@@ -274,7 +299,7 @@ impl Agent {
         let term =
             if acquire { self.mastership.start_claim(event) } else { self.mastership.start_giveup(event) };
         loop {
-            let answer = if acquire { self.claim(term, true).await } else { self.give_up().await };
+            let answer = if acquire { self.claim(term, true, None).await } else { self.give_up().await };
             let (won, lost) = if acquire {
                 (MastershipState::Master, MastershipState::Backup)
             } else {

@@ -520,6 +520,20 @@ impl Mastership {
         false
     }
 
+    /// When a backup with failover configured will find the master lost,
+    /// as things stand: its last keepalive plus the detection time, and not
+    /// before the other RE's lease runs out.
+    pub fn lost_at(&self, settings: &Settings) -> Option<Instant> {
+        let state = self.lock();
+        if state.role != MastershipState::Backup || !settings.failover {
+            return None;
+        }
+        let silent = state.last_master + settings.detection();
+        let leased = self.lease.as_ref().and_then(Lease::read).filter(|h| h.slot != self.slot);
+        // A millisecond past the expiry the file has, which it counts in milliseconds.
+        Some(leased.map_or(silent, |h| silent.max(Instant::now() + h.remaining() + Duration::from_millis(1))))
+    }
+
     /// A claim from the other RE: refused by a master unless a command sent
     /// it, and by an RE in slot 0 that is itself claiming (two claims at
     /// once: slot 0 goes first). A disabled RE takes no part in the
@@ -667,5 +681,31 @@ mod tests {
         assert!(m.master_lost(&quick));
         assert!(!m.master_lost(&Settings { failover: false, ..quick }));
         assert!(!m.master_lost(&settings()));
+    }
+
+    #[test]
+    fn a_backup_finds_the_master_lost_when_its_silence_and_its_lease_have_both_run_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let lease = dir.path().join("lease");
+        let open = |slot: Slot| {
+            let state = dir.path().join(slot.to_string());
+            std::fs::create_dir_all(&state).unwrap();
+            Mastership::open(slot, &state, Some(&lease)).unwrap()
+        };
+        let (re0, re1) = (open(Slot::RE0), open(Slot::RE1));
+        re0.resolve("E_NO_ORE", MastershipState::Master, 0);
+        assert_eq!(re0.lost_at(&settings()), None, "a master waits for nobody");
+        let start = Instant::now();
+        // Silent for 1 s, but the lease holds for 2 s: the later decides.
+        let quick = Settings { keepalive_time: Duration::from_secs(1), ..settings() };
+        let at = re1.lost_at(&quick).unwrap();
+        let lease_time = super::super::lease::LEASE_TIME;
+        let around =
+            start + lease_time - Duration::from_millis(50)..start + lease_time + Duration::from_millis(5);
+        assert!(around.contains(&at), "{at:?} not in {around:?}");
+        // Silent for 300 s: the lease is long gone by then.
+        let at = re1.lost_at(&settings()).unwrap();
+        assert!(at > start + Duration::from_secs(299), "{at:?}");
+        assert_eq!(re1.lost_at(&Settings { failover: false, ..quick }), None);
     }
 }

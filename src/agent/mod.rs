@@ -260,10 +260,42 @@ impl Agent {
         }
     }
 
-    /// Seconds until a pending `commit confirmed` is rolled back.
-    fn rollback_pending_seconds(&self) -> Option<u64> {
-        let deadline = self.config().deadline()?;
-        Some((deadline - configuration::now()).max(0) as u64)
+    /// Who this RE is, as a shell's prompt shows it.
+    fn identity(&self) -> sessions::Told {
+        let rollback_at = self.config().deadline();
+        sessions::Told {
+            identity: crate::proto::Identity {
+                slot: self.slot.number(),
+                mastership_state: self.mastership() as i32,
+                host_name: self.host_name(),
+                peer_address: self.peer_address.clone(),
+                rollback_pending_seconds: rollback_at.map(|at| (at - configuration::now()).max(0) as u64),
+                graceful_switchover: self.redundancy().graceful_switchover,
+            },
+            rollback_at,
+        }
+    }
+
+    /// Tells the sessions when the RE's identity changes (a failover, a
+    /// commit from anywhere, a rollback), so that no shell asks after each
+    /// command. It wakes on a commit or a change of role only: an idle RE
+    /// (a lab holds hundreds) does no work. The confirming of a `commit
+    /// confirmed` installs nothing; the shell that confirms asks after it.
+    async fn announce_identity(self: Arc<Self>) {
+        let mut installed = self.config().installed();
+        let mut roles = self.mastership.roles();
+        loop {
+            if self.sessions.count() > 0 {
+                self.sessions.announce(&self.identity());
+            }
+            let changed = tokio::select! {
+                changed = installed.changed() => changed.is_ok(),
+                changed = roles.changed() => changed.is_ok(),
+            };
+            if !changed {
+                return;
+            }
+        }
     }
 
     /// Rolls back a `commit confirmed` nobody confirmed, at its deadline,
@@ -466,6 +498,7 @@ pub fn spawn(
     tasks.push(tokio::spawn(agent.clone().watch_shutdowns()));
     tasks.push(tokio::spawn(agent.clone().save_candidate_regularly()));
     tasks.push(tokio::spawn(agent.clone().publish_links()));
+    tasks.push(tokio::spawn(agent.clone().announce_identity()));
     let mut asked = exits.clone();
     let (stopping, stopped) = tokio::sync::watch::channel(false);
     let stop = async move {

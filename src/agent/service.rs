@@ -86,14 +86,7 @@ impl Agent {
 #[tonic::async_trait]
 impl RoutingEngine for Agent {
     async fn get_identity(&self, _: Request<GetIdentityRequest>) -> Result<Response<Identity>, Status> {
-        Ok(Response::new(Identity {
-            slot: self.slot.number(),
-            mastership_state: self.mastership() as i32,
-            host_name: self.host_name(),
-            peer_address: self.peer_address.clone(),
-            rollback_pending_seconds: self.rollback_pending_seconds(),
-            graceful_switchover: self.redundancy().graceful_switchover,
-        }))
+        Ok(Response::new(self.identity().identity))
     }
 
     async fn get_route_engine_information(
@@ -274,7 +267,7 @@ impl RoutingEngine for Agent {
             from,
             token,
         };
-        Ok(Response::new(self.sessions.attach(login)?))
+        Ok(Response::new(self.sessions.attach(login, self.identity())?))
     }
 
     async fn save_file(&self, request: Request<SaveFileRequest>) -> Result<Response<SaveFileReply>, Status> {

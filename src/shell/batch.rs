@@ -7,7 +7,8 @@ use std::rc::Rc;
 
 use anyhow::Context;
 
-use super::{Engine, ShellOptions};
+use super::pipe::Pipeline;
+use super::{Engine, Prompt, Reply, ShellOptions, after_top};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BatchOptions {
@@ -66,8 +67,7 @@ pub fn run(engine: &mut Engine, options: &ShellOptions) -> anyhow::Result<bool> 
             _ => None,
         }
     }));
-    let mut all_ok = true;
-    let stdout = std::io::stdout();
+    let mut run = Run { options: options.batch, all_ok: true, gathered: Vec::new() };
     loop {
         let next = lines.borrow_mut().next();
         let Some(line) = next else { break };
@@ -76,32 +76,151 @@ pub fn run(engine: &mut Engine, options: &ShellOptions) -> anyhow::Result<bool> 
         if command.is_empty() || command.starts_with('#') {
             continue;
         }
+        let gather = engine.gathers(command);
+        if !gather && !run.send_gathered(engine)? {
+            return Ok(run.all_ok);
+        }
         let prompt = engine.prompt();
+        let news = engine.broadcasts();
+        if gather {
+            let stretch = engine.stretch.get_or_insert_with(Vec::new);
+            let before = stretch.len();
+            let reply = engine.execute(command);
+            let gathered = engine.stretch.as_ref().is_some_and(|s| s.len() > before);
+            if gathered && reply.failure.is_none() {
+                run.gathered.push(Gathered { news, prompt, command: command.to_owned() });
+                if run.gathered.len() >= STRETCH_MAX && !run.send_gathered(engine)? {
+                    return Ok(run.all_ok);
+                }
+                continue;
+            }
+            // Refused before it was sent (a syntax error): the edits
+            // before it go first.
+            if !run.send_gathered(engine)? || !run.print(&news, &prompt, command, &reply)? {
+                return Ok(run.all_ok);
+            }
+            continue;
+        }
+        let reply = engine.execute(command);
+        if !run.print(&news, &prompt, command, &reply)? {
+            return Ok(run.all_ok);
+        }
+    }
+    run.send_gathered(engine)?;
+    Ok(run.all_ok)
+}
+
+/// Edits a batch sends in one request at most: a bound on the request's
+/// size, and on how long the RE holds the configuration for it.
+const STRETCH_MAX: usize = 1000;
+
+/// The configuration commands whose one effect is an edit sent to the RE.
+const EDITS: &[&str] = &[
+    "set",
+    "delete",
+    "activate",
+    "deactivate",
+    "annotate",
+    "rename",
+    "copy",
+    "insert",
+    "protect",
+    "unprotect",
+];
+
+/// A line whose edit was gathered, and what to print with it once sent.
+struct Gathered {
+    news: String,
+    prompt: Prompt,
+    command: String,
+}
+
+struct Run {
+    options: BatchOptions,
+    all_ok: bool,
+    /// Lines whose edits wait in the engine's stretch.
+    gathered: Vec<Gathered>,
+}
+
+impl Run {
+    /// Prints what a command said (after its transcript, with `--echo`),
+    /// and its failure; whether the batch goes on.
+    fn print(&mut self, news: &str, prompt: &Prompt, command: &str, reply: &Reply) -> anyhow::Result<bool> {
+        let stdout = std::io::stdout();
         let mut out = stdout.lock();
-        out.write_all(engine.broadcasts().as_bytes())?;
-        if options.batch.echo {
+        out.write_all(news.as_bytes())?;
+        if self.options.echo {
             if let Some(notice) = &prompt.notice {
                 writeln!(out, "{notice}")?;
             }
             writeln!(out, "{}\n{}{command}", prompt.role, prompt.text)?;
         }
-        let reply = engine.execute(command);
         out.write_all(reply.output.as_bytes())?;
-        if options.batch.echo {
+        if self.options.echo {
             writeln!(out)?;
         }
         out.flush()?;
         drop(out);
         if let Some(failure) = &reply.failure {
             eprint!("{}", failure.render(&prompt.text, command, true));
-            all_ok = false;
-            if !options.batch.keep_going {
+            self.all_ok = false;
+            if !self.options.keep_going {
+                return Ok(false);
+            }
+        }
+        Ok(!reply.exit)
+    }
+
+    /// Sends the gathered edits and prints each line's result, as if each
+    /// had been sent alone; whether the batch goes on.
+    fn send_gathered(&mut self, engine: &mut Engine) -> anyhow::Result<bool> {
+        if self.gathered.is_empty() {
+            return Ok(true);
+        }
+        let replies = engine.send_stretch(self.options.keep_going);
+        for (line, reply) in std::mem::take(&mut self.gathered).iter().zip(&replies) {
+            if !self.print(&line.news, &line.prompt, &line.command, reply)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+impl Engine {
+    /// Whether `line` is an edit a batch may send with its neighbours.
+    fn gathers(&self, line: &str) -> bool {
+        if self.config.is_none() || line.trim_end().ends_with('?') || after_top(line).is_some() {
+            return false;
+        }
+        self.language().parse(line).is_ok_and(|p| p.pipes.is_empty() && EDITS.contains(&p.command.action))
+    }
+
+    /// Sends the stretch of gathered edits, in requests of at most
+    /// [`STRETCH_MAX`]: a reply for each edit sent, the last the failure
+    /// that ended the stretch if one did. With `keep_going`, the edits
+    /// after a failure are sent on.
+    fn send_stretch(&mut self, keep_going: bool) -> Vec<Reply> {
+        let edits = self.stretch.take().unwrap_or_default();
+        let mut replies = Vec::with_capacity(edits.len());
+        while replies.len() < edits.len() {
+            let start = replies.len();
+            let chunk = edits[start..edits.len().min(start + STRETCH_MAX)].to_vec();
+            // A request that fails whole fails at its first edit.
+            let results = self.session().client.edit_stretch(chunk).unwrap_or_else(|e| vec![Err(e)]);
+            let Some(last) = results.last() else { break };
+            let failed = last.is_err();
+            for result in results {
+                replies.push(match result {
+                    Ok(warning) if warning.is_empty() => Reply::default(),
+                    Ok(warning) => self.present(&format!("warning: {warning}\n"), &Pipeline::default()),
+                    Err(e) => self.refusal(e.into()),
+                });
+            }
+            if failed && !keep_going {
                 break;
             }
         }
-        if reply.exit {
-            break;
-        }
+        replies
     }
-    Ok(all_ok)
 }

@@ -11,7 +11,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::client::AgentClient;
-use crate::proto::{MonitoredLines, SessionEvent, session_event};
+use crate::proto::{Identity, MonitoredLines, SessionEvent, session_event};
 
 /// Said when a nested login's RE goes away, as rlogin says it.
 pub const CLOSED: &str = "rlogin: connection closed\n";
@@ -47,6 +47,32 @@ pub struct News {
     pub held: usize,
     /// The first session's RE went away.
     pub closed: bool,
+}
+
+/// Who an RE is, as it last said: when the session attached, after a
+/// command that changes it, and whenever the RE tells its sessions of a
+/// change (a failover, a commit, a rollback).
+#[derive(Clone)]
+pub struct Known(Arc<Mutex<(Identity, Instant)>>);
+
+impl Known {
+    pub fn new(identity: Identity) -> Known {
+        Known(Arc::new(Mutex::new((identity, Instant::now()))))
+    }
+
+    pub fn set(&self, identity: Identity) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = (identity, Instant::now());
+    }
+
+    /// The identity now: a pending rollback's countdown has gone on since it was said.
+    pub fn get(&self) -> Identity {
+        let (identity, said) = &*self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let elapsed = said.elapsed().as_secs();
+        Identity {
+            rollback_pending_seconds: identity.rollback_pending_seconds.map(|s| s.saturating_sub(elapsed)),
+            ..identity.clone()
+        }
+    }
 }
 
 /// Called after each post, from the task that read it.
@@ -88,11 +114,13 @@ impl Bulletin {
         *self.hook.lock().unwrap_or_else(|e| e.into_inner()) = Some(hook);
     }
 
-    /// Holds a new innermost session and reads its stream until it ends.
+    /// Holds a new innermost session and reads its stream until it ends,
+    /// keeping `known` up to date with what the RE says of itself.
     pub fn hold(
         self: &Arc<Self>,
         client: &AgentClient,
         mut stream: tonic::Streaming<SessionEvent>,
+        known: Known,
     ) -> Reading {
         let key = {
             let mut board = self.board();
@@ -104,8 +132,10 @@ impl Bulletin {
         let bulletin = self.clone();
         let task = client.runtime().spawn(async move {
             while let Ok(Some(event)) = stream.message().await {
-                if let Some(session_event::Event::Broadcast(text)) = event.event {
-                    bulletin.post(Item::Message(text));
+                match event.event {
+                    Some(session_event::Event::Broadcast(text)) => bulletin.post(Item::Message(text)),
+                    Some(session_event::Event::Identity(identity)) => known.set(identity),
+                    _ => {}
                 }
             }
             bulletin.post(Item::Gone(key));

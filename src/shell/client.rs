@@ -37,9 +37,9 @@ use crate::proto::{
 };
 use crate::proto::{
     CloseRequest, CommitInformation, CommitReply, CommitRequest, CompareRequest, ConfigurationReply,
-    ConfigurationStatus, EditRequest, GetCommitInformationRequest, GetConfigurationRequest, GetStatusRequest,
-    LoadReply, LoadRequest, OpenReply, OpenRequest, RescueRequest, RollbackRequest, SetLevelRequest,
-    edit_request, load_request, open_request, session_event,
+    ConfigurationStatus, EditRequest, EditStretchRequest, GetCommitInformationRequest,
+    GetConfigurationRequest, GetStatusRequest, LoadReply, LoadRequest, OpenReply, OpenRequest, RescueRequest,
+    RollbackRequest, SetLevelRequest, edit_request, load_request, open_request, session_event,
 };
 use crate::proto::{DirectoryEntry, FileChunk, FileReply, FileStat};
 use crate::proto::{
@@ -110,6 +110,12 @@ impl tonic::service::Interceptor for Token {
 }
 
 type Authed = InterceptedService<Channel, Token>;
+
+/// A session's stream of events, and who the RE was as it began.
+pub struct Attachment {
+    pub events: tonic::Streaming<SessionEvent>,
+    pub identity: Identity,
+}
 
 #[derive(Clone)]
 pub struct AgentClient {
@@ -356,8 +362,9 @@ impl AgentClient {
 
     /// Logs a session in, on `terminal` (default: this process's own); it
     /// stays logged in until the returned stream is dropped, and this
-    /// client's configuration calls are that session's.
-    pub fn attach(&mut self, terminal: Option<&str>) -> Result<tonic::Streaming<SessionEvent>, ClientError> {
+    /// client's configuration calls are that session's. The RE's identity
+    /// greets the session.
+    pub fn attach(&mut self, terminal: Option<&str>) -> Result<Attachment, ClientError> {
         let terminal = terminal.map_or_else(terminal_name, str::to_owned);
         let request = AttachRequest { terminal, pid: std::process::id() };
         let mut stream = self.wait(self.client.clone().attach(request))?;
@@ -366,7 +373,7 @@ impl AgentClient {
         match self.rt.block_on(stream.message()) {
             Ok(Some(SessionEvent { event: Some(session_event::Event::Attached(a)) })) => {
                 self.session = a.session_id;
-                Ok(stream)
+                Ok(Attachment { events: stream, identity: a.identity.unwrap_or_default() })
             }
             Ok(_) => Err(ClientError::Refused("session closed by the Routing Engine".into())),
             Err(status) => Err(self.error(status)),
@@ -487,6 +494,22 @@ impl AgentClient {
     ) -> Result<String, ClientError> {
         let request = EditRequest { operation: operation as i32, words, target };
         self.wait(self.config.clone().edit(self.request(request))).map(|r| r.warning)
+    }
+
+    /// A stretch of edits in one request: each applied edit's warning, then
+    /// the error of the one that failed and ended it, if one did.
+    pub fn edit_stretch(
+        &self,
+        edits: Vec<EditRequest>,
+    ) -> Result<Vec<Result<String, ClientError>>, ClientError> {
+        let reply =
+            self.wait(self.config.clone().edit_stretch(self.request(EditStretchRequest { edits })))?;
+        let mut results: Vec<_> = reply.warnings.into_iter().map(Ok).collect();
+        if reply.failed.is_some() {
+            let status = tonic::Status::new(tonic::Code::from(reply.code), reply.message);
+            results.push(Err(self.error(status)));
+        }
+        Ok(results)
     }
 
     pub fn configuration(&self, request: GetConfigurationRequest) -> Result<ConfigurationReply, ClientError> {

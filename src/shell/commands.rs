@@ -557,7 +557,7 @@ fn run(engine: &mut Engine, line: &str, parsed: &Parsed<'_>) -> Result<Outcome, 
 /// `request chassis routing-engine master acquire [force]|release|switch [no-confirm]`.
 fn change_mastership(engine: &mut Engine, parsed: &Parsed<'_>, action: Action) -> Result<String, Failure> {
     const WARNING: &str = "Traffic will be interrupted while the PFE is re-initialized";
-    let graceful = engine.session().identity.graceful_switchover;
+    let graceful = engine.identity().graceful_switchover;
     let (before, question) = match action {
         Action::Acquire => {
             (format!("warning: {WARNING}\n"), "Attempt to become the master routing engine ? [yes,no] (no)")
@@ -574,8 +574,7 @@ fn change_mastership(engine: &mut Engine, parsed: &Parsed<'_>, action: Action) -
     if !parsed.has("no-confirm") && !engine.ask(&before, question, false) {
         return Ok(String::new());
     }
-    let was_master =
-        engine.session().identity.mastership_state == crate::proto::MastershipState::Master as i32;
+    let was_master = engine.identity().mastership_state == crate::proto::MastershipState::Master as i32;
     let master = engine.session().client.change_mastership(action, parsed.has("force"))?;
     let result = match (was_master, master) {
         (false, true) => "Complete. The local routing engine becomes the master.",
@@ -704,7 +703,7 @@ impl Engine {
     fn address_of(&self, slot: Slot) -> String {
         match self.addresses.get(slot) {
             Some(address) => address.to_owned(),
-            None => self.session().identity.peer_address.clone(),
+            None => self.identity().peer_address.clone(),
         }
     }
 }

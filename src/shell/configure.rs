@@ -18,8 +18,8 @@ use crate::config::print::{Inheritance, quote};
 use crate::config::validate::CheckError;
 use crate::grammar::{ParseError, Parsed, Token};
 use crate::proto::{
-    CommitError, CommitReply, CommitRequest, CompareRequest, GetConfigurationRequest, RoutingEngineCommit,
-    edit_request,
+    CommitError, CommitReply, CommitRequest, CompareRequest, EditRequest, GetConfigurationRequest,
+    RoutingEngineCommit, edit_request,
 };
 
 /// Where a configuration session is in the hierarchy.
@@ -169,11 +169,16 @@ impl Engine {
     }
 
     fn send_edit(
-        &self,
+        &mut self,
         operation: edit_request::Operation,
         words: Vec<String>,
         target: String,
     ) -> Result<Outcome, Failure> {
+        if let Some(stretch) = &mut self.stretch {
+            // A batch sends the stretch of edits it gathers in one request.
+            stretch.push(EditRequest { operation: operation as i32, words, target });
+            return show(String::new());
+        }
         let warning = self.session().client.edit(operation, words, target)?;
         show(if warning.is_empty() { String::new() } else { format!("warning: {warning}\n") })
     }

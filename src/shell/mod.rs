@@ -36,7 +36,7 @@ use crate::agent::ChassisSecret;
 use crate::config::schema::Schema;
 use crate::grammar::{Grammar, Language, ParseError, Parsed};
 use crate::permissions::Permissions;
-use crate::proto::{Identity, LoginReply, MastershipState};
+use crate::proto::{EditRequest, Identity, LoginReply, MastershipState};
 use crate::slot::Slot;
 pub use addresses::{Addresses, InvalidAddresses};
 pub use batch::BatchOptions;
@@ -327,8 +327,9 @@ fn role_line(identity: &Identity) -> String {
 /// One Routing Engine this session is logged in to.
 struct Session {
     client: AgentClient,
-    /// Refreshed after every command: the role and host name can change under us.
-    identity: Identity,
+    /// The role and host name, which can change under us: the RE tells its
+    /// sessions, and a command that changes them asks again.
+    known: bulletin::Known,
     /// Keeps the session logged in on the RE while it is held, posting the
     /// RE's broadcasts to the engine's bulletin.
     _reading: bulletin::Reading,
@@ -389,6 +390,8 @@ pub struct Engine {
     bulletin: Arc<Bulletin>,
     /// Ctrl-C while a command waits on an RE.
     interrupt: Interrupt,
+    /// Edits gathered instead of sent, while a batch makes a stretch of them.
+    stretch: Option<Vec<EditRequest>>,
 }
 
 /// A log file followed by `monitor start`: its new lines are posted to the
@@ -453,6 +456,7 @@ impl Engine {
             monitors: Vec::new(),
             bulletin,
             interrupt,
+            stretch: None,
         })
     }
 
@@ -535,10 +539,10 @@ impl Engine {
         (bulletin, interrupt): (&Arc<Bulletin>, &Interrupt),
     ) -> Result<Session, ClientError> {
         client.set_interrupt(interrupt);
-        let identity = client.identity()?;
         let attached = client.attach(terminal)?;
-        let reading = bulletin.hold(&client, attached);
-        Ok(Session { client, identity, _reading: reading })
+        let known = bulletin::Known::new(attached.identity);
+        let reading = bulletin.hold(&client, attached.events, known.clone());
+        Ok(Session { client, known, _reading: reading })
     }
 
     /// Messages the Routing Engines broadcast since the last look, and the
@@ -660,7 +664,7 @@ impl Engine {
 
     /// The slot of the RE the session is on.
     pub fn current_slot(&self) -> Option<Slot> {
-        Slot::new(self.session().identity.slot)
+        Slot::new(self.identity().slot)
     }
 
     /// How many logins deep the session is (1 before any `request routing-engine login`).
@@ -670,7 +674,7 @@ impl Engine {
 
     /// What the shell says as it ends because the RE of its first login went away.
     pub fn farewell(&self) -> String {
-        format!("Connection to {} closed by the Routing Engine.\n", self.sessions[0].identity.host_name)
+        format!("Connection to {} closed by the Routing Engine.\n", self.sessions[0].known.get().host_name)
     }
 
     /// Whether the shell logged in at the console, with the chassis secret.
@@ -702,7 +706,7 @@ impl Engine {
     }
 
     pub fn prompt(&self) -> Prompt {
-        let identity = &self.session().identity;
+        let identity = &self.identity();
         let role = role_line(identity);
         let notice = identity.rollback_pending_seconds.map(|seconds| {
             format!("# commit confirmed will be rolled back in {} minutes", seconds.div_ceil(60))
@@ -744,12 +748,7 @@ impl Engine {
             live::Watched::Command(line) => Reply { live: None, ..self.run_line(line) },
             live::Watched::Traffic(since) => match self.session().client.interface_information("") {
                 Ok(info) => Reply {
-                    output: live::traffic(
-                        &self.session().identity.host_name,
-                        *since,
-                        chrono::Utc::now(),
-                        &info,
-                    ),
+                    output: live::traffic(&self.identity().host_name, *since, chrono::Utc::now(), &info),
                     ..Reply::default()
                 },
                 Err(e) => Reply::failed(e),
@@ -786,6 +785,7 @@ impl Engine {
             Ok(pipeline) => pipeline,
             Err(failure) => return Reply::failed(failure),
         };
+        let changes_identity = changes_identity(parsed.command.action);
         let mut reply = match self.apply(line, &parsed.command, &pipeline) {
             Ok(Outcome::Exit) => Reply { exit: true, ..Reply::default() },
             Ok(Outcome::View(view)) => self.present(view.as_ref(), &pipeline),
@@ -794,9 +794,7 @@ impl Engine {
                 let first = self.display(&live);
                 Reply { live: Some(live), ..first }
             }
-            Err(Failure::Unreachable { address, reason }) => Reply::failed(self.lost(&address, &reason)),
-            Err(failure @ Failure::LoggedOut(_)) => Reply { exit: true, ..Reply::failed(failure) },
-            Err(failure) => Reply::failed(failure),
+            Err(failure) => self.refusal(failure),
         };
         if let Some(seconds) = pipeline.refresh
             && reply.failure.is_none()
@@ -807,8 +805,20 @@ impl Engine {
             let every = std::time::Duration::from_secs(seconds);
             reply.live = Some(live::Live { every, what: live::Watched::Command(line.to_owned()) });
         }
-        self.refresh_identity();
+        if changes_identity {
+            self.refresh_identity();
+        }
         reply
+    }
+
+    /// A command's failure as the operator is told it: an RE that does not
+    /// answer is named, and a session the RE forgot ends the shell.
+    fn refusal(&self, failure: Failure) -> Reply {
+        match failure {
+            Failure::Unreachable { address, reason } => Reply::failed(self.lost(&address, &reason)),
+            failure @ Failure::LoggedOut(_) => Reply { exit: true, ..Reply::failed(failure) },
+            failure => Reply::failed(failure),
+        }
     }
 
     /// The one place a command is applied, whether a line or an RPC made it.
@@ -832,7 +842,9 @@ impl Engine {
         let mode = self.config.take();
         let outcome = self.apply("", &parsed, &Pipeline::default());
         self.config = mode;
-        self.refresh_identity();
+        if changes_identity(parsed.action) {
+            self.refresh_identity();
+        }
         Ok(viewed(outcome?))
     }
 
@@ -844,7 +856,11 @@ impl Engine {
         let parsed = language.parse(line).map_err(Failure::Parse)?;
         let mode = self.config.take();
         let outcome = if parsed.pipes.is_empty() {
-            self.apply(line, &parsed.command, &Pipeline::default()).map(viewed)
+            let outcome = self.apply(line, &parsed.command, &Pipeline::default()).map(viewed);
+            if changes_identity(parsed.command.action) {
+                self.refresh_identity();
+            }
+            outcome
         } else {
             let reply = self.run_line(line);
             match reply.failure {
@@ -853,7 +869,6 @@ impl Engine {
             }
         };
         self.config = mode;
-        self.refresh_identity();
         outcome
     }
 
@@ -870,7 +885,7 @@ impl Engine {
 
     /// The role of the RE the session is on, as the RE last said.
     pub fn mastership(&self) -> MastershipState {
-        MastershipState::try_from(self.session().identity.mastership_state).unwrap_or_default()
+        MastershipState::try_from(self.identity().mastership_state).unwrap_or_default()
     }
 
     /// `top COMMAND` in configuration mode: the command as typed at
@@ -947,14 +962,37 @@ impl Engine {
         ))
     }
 
+    /// Who the RE of the current session is, as it last said.
+    fn identity(&self) -> Identity {
+        self.session().known.get()
+    }
+
     /// Asks the RE of the current session who it is again: its role may
-    /// have changed with news it sent (a switchover).
+    /// have changed with news it sent (a switchover), or a command it ran.
     pub fn refresh_identity(&mut self) {
-        let last = self.sessions.len() - 1;
-        if let Ok(identity) = self.sessions[last].client.identity() {
-            self.sessions[last].identity = identity;
+        let session = self.session();
+        if let Ok(identity) = session.client.identity() {
+            session.known.set(identity);
         }
     }
+}
+
+/// Whether a command can change what the prompt shows of the RE (its role,
+/// host name, a pending rollback), so that the RE is asked again at once
+/// rather than when it tells its sessions a moment later.
+fn changes_identity(action: &str) -> bool {
+    matches!(
+        Command::from_action(action),
+        Some(
+            Command::Commit
+                | Command::ClearSystemCommit
+                | Command::MasterAcquire
+                | Command::MasterRelease
+                | Command::MasterSwitch
+                | Command::Restart
+                | Command::Run
+        )
+    )
 }
 
 /// What a command answers when a front end wants its view: output a

@@ -77,8 +77,9 @@ fn main() {
     let sizes = if args.iter().any(|a| a == "--quick") { &QUICK } else { &FULL };
     let picked: Vec<&str> = args.iter().filter(|a| !a.starts_with('-')).map(String::as_str).collect();
     let wanted = |name: &str| picked.is_empty() || picked.iter().any(|p| name.contains(p));
-    let scenarios: [(&str, Scenario); 8] = [
+    let scenarios: [(&str, Scenario); 9] = [
         ("parse", parse),
+        ("print", print),
         ("commit", commits),
         ("round_trip", round_trip),
         ("batch", batch),
@@ -190,6 +191,37 @@ fn parse(sizes: &Sizes) {
         report(&format!("byte_scan_{form}_{}", label(lines)), megabytes_per_second(text.len(), scan), "MB/s");
         report(&name, megabytes_per_second(text.len(), took), "MB/s");
         report(&format!("{name}_vs_scan"), scan.as_secs_f64() / took.as_secs_f64(), "x");
+    }
+}
+
+/// Printing the larger configuration in process (`set` and text, against a
+/// byte scan of what they print), then `show configuration` through the
+/// shell against warm agents (a shell that shows one statement is the floor).
+fn print(sizes: &Sizes) {
+    let schema = Schema::shipped().expect("schema");
+    let lines = sizes.large;
+    let tree = generate::tree(&schema, lines);
+    let (set, took) = timed(|| reshell::config::print::to_set(&schema, None, &tree, ""));
+    report(&format!("print_set_{}", label(lines)), seconds(took), "s");
+    report(&format!("print_set_{}_scan", label(lines)), seconds(byte_scan(&set)), "s");
+    let (text, took) = timed(|| reshell::config::print::to_text(&schema, None, &tree));
+    report(&format!("print_text_{}", label(lines)), seconds(took), "s");
+    report(&format!("print_text_{}_bytes", label(lines)), text.len() as f64 / 1e6, "MB");
+    let pair = Pair::start();
+    let session = pair.session(0);
+    session.open();
+    session.load_set(generate::set_lines(lines));
+    session.commit(false);
+    let shows = [
+        ("show_one_statement", "show configuration system host-name"),
+        ("show_display_set_count", "show configuration | display set | count"),
+        ("show_display_set", "show configuration | display set | no-more"),
+        ("show_text", "show configuration | no-more"),
+        ("show_match_count", "show configuration | display set | match \"family inet address\" | count"),
+    ];
+    for (name, command) in shows {
+        let took = pair.shell(&[command]);
+        report(&format!("{name}_{}", label(lines)), seconds(took), "s");
     }
 }
 

@@ -205,3 +205,83 @@ host-name r1;
     );
     assert_eq!(stdout, expected);
 }
+
+/// What `reshell` run on the chassis in `dir` (started with `startup`)
+/// printed for `commands`.
+fn printed(dir: &std::path::Path, startup: &std::path::Path, commands: &[&str]) -> String {
+    let mut shell = common::reshell();
+    shell.arg("--state-dir").arg(dir).arg("--startup-config").arg(startup);
+    for c in commands {
+        shell.args(["-c", c]);
+    }
+    let run: common::Run = shell.output().expect("run reshell").into();
+    assert!(run.ok, "{commands:?}: {}", run.stderr);
+    run.stdout
+}
+
+/// A large configuration, printed by the RE and sent in pieces, reads
+/// byte for byte as the same tree printed whole in this process, in each
+/// form the RE prints; and the pipes after it see whole lines.
+#[test]
+fn a_large_configuration_sent_in_pieces_prints_as_the_tree_does() {
+    use reshell::config::load::parse_text;
+    use reshell::config::print::Inheritance;
+    use reshell::config::show::{Form, Shown, Stamp};
+    use reshell::config::{generate, schema::Schema};
+
+    let schema = Schema::shipped().unwrap();
+    let startup = common::startup_config_with(&generate::curly(&schema, 50_000));
+    // The tree the RE starts from: its factory default, then the startup file.
+    let factory =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/agent/factory.conf")).unwrap();
+    let (mut tree, errors) = parse_text(&schema, &factory);
+    assert_eq!(errors, []);
+    tree.child_entry("version").values = vec![reshell::JUNOS_VERSION.to_owned()];
+    let (loaded, errors) = parse_text(&schema, &std::fs::read_to_string(&startup).unwrap());
+    assert_eq!(errors, []);
+    tree.merge(&schema, None, loaded);
+
+    let dir = tempfile::tempdir().unwrap();
+    let text = printed(dir.path(), &startup, &["show configuration | no-more"]);
+    assert!(text.len() > 4 * reshell::config::show::PIECE, "several pieces: {} bytes", text.len());
+    // The stamp is the RE's own: its commit's time and user.
+    let header = text.lines().next().unwrap();
+    let (time, user) = header.strip_prefix("## Last commit: ").unwrap().split_once(" by ").unwrap();
+    let time = chrono::NaiveDateTime::parse_from_str(time, "%Y-%m-%d %H:%M:%S UTC").unwrap();
+    let shown = Shown {
+        schema: schema.clone(),
+        steps: Vec::new(),
+        node: tree,
+        stamp: Some(Stamp::Committed { time: time.and_utc().timestamp(), user: user.to_owned() }),
+        inheritance: Inheritance::Unmarked,
+        relative_to: 0,
+        detail: false,
+    };
+    assert!(text == shown.printed(Form::Text), "the text differs");
+    let set = shown.printed(Form::Set);
+    assert!(printed(dir.path(), &startup, &["show configuration | display set | no-more"]) == set);
+    let json = printed(dir.path(), &startup, &["show configuration | display json | no-more"]);
+    assert!(json == shown.printed(Form::Json), "the JSON differs");
+
+    let piped = printed(
+        dir.path(),
+        &startup,
+        &[
+            "show configuration | display set | count",
+            "show configuration | display set | match \"family inet address\" | count",
+            "show configuration | display set | except interfaces | last 3",
+            "show configuration | display set | save /var/tmp/all.set",
+        ],
+    );
+    let lines: Vec<&str> = set.lines().collect();
+    let addresses = lines.iter().filter(|l| l.contains("family inet address")).count();
+    assert!(addresses > 1000);
+    let others: Vec<&str> = lines.iter().copied().filter(|l| !l.contains("interfaces")).collect();
+    let expected = format!(
+        "Count: {} lines\nCount: {addresses} lines\n{}\nWrote {} lines of output to '/var/tmp/all.set'\n",
+        lines.len(),
+        others[others.len() - 3..].join("\n"),
+        lines.len()
+    );
+    assert_eq!(piped, expected);
+}

@@ -152,7 +152,9 @@ fn required(path: &str) -> Option<&'static [Permission]> {
         },
         ("reshell.v1.Configuration", method) => match method {
             "Close" => &[],
-            "GetConfiguration" | "GetStatus" | "Compare" | "GetCommitInformation" => &[View, Configure],
+            "GetConfiguration" | "ShowConfiguration" | "GetStatus" | "Compare" | "GetCommitInformation" => {
+                &[View, Configure]
+            }
             "Open" | "SetLevel" | "Edit" | "EditStretch" | "Commit" | "Rollback" | "Load" | "ClearCommit" => {
                 &[Configure]
             }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use chrono::DateTime;
 use tokio::sync::{Notify, watch};
+use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
 use super::auth::{principal_of, user_of};
@@ -24,7 +25,9 @@ use crate::config::load::{
     LoadError, apply_patch, apply_set_lines, parse_tagged, parse_text, structured_lines,
 };
 use crate::config::path::{Resolved, Word, resolve, resolve_line};
+use crate::config::print::Inheritance;
 use crate::config::schema::{Kind, Schema};
+use crate::config::show::{Form, Pieces, Shown, Stamp};
 use crate::config::store::{CommitRecord, Scheduled, Store};
 use crate::config::tree::Node;
 
@@ -39,11 +42,11 @@ use crate::proto::configuration_server::Configuration;
 use crate::proto::{
     ClearCommitReply, ClearCommitRequest, CloseReply, CloseRequest, CommitEntry, CommitError,
     CommitInformation, CommitReply, CommitRequest, CompareReply, CompareRequest, ConfigurationReply,
-    ConfigurationStatus, EditReply, EditRequest, EditStretchReply, EditStretchRequest, Editor,
-    GetCommitInformationRequest, GetConfigurationRequest, GetStatusRequest, LoadReply, LoadRequest,
+    ConfigurationStatus, ConfigurationText, EditReply, EditRequest, EditStretchReply, EditStretchRequest,
+    Editor, GetCommitInformationRequest, GetConfigurationRequest, GetStatusRequest, LoadReply, LoadRequest,
     OpenReply, OpenRequest, PendingCommit, RescueReply, RescueRequest, RollbackReply, RollbackRequest,
-    RoutingEngineCommit, SetLevelReply, SetLevelRequest, SynchronizeRequest, edit_request, load_request,
-    open_request,
+    RoutingEngineCommit, SetLevelReply, SetLevelRequest, ShowConfigurationRequest, SynchronizeRequest,
+    edit_request, load_request, open_request, show_configuration_request,
 };
 use crate::slot::Slot;
 
@@ -1176,6 +1179,40 @@ impl ConfigurationService {
         Ok(ConfigurationReply { root: Some(root), last_commit, changed: Some(db.changed) })
     }
 
+    /// What `show configuration` asked for, ready to print without the
+    /// database: the statement (shared, not copied) and its stamp.
+    fn shown(&self, session: u64, r: &ShowConfigurationRequest) -> Result<Shown, Status> {
+        let db = self.lock();
+        let path = db.read(&r.words)?;
+        let tree = db.shown(session, r.rollback, r.candidate)?;
+        let inheritance = match r.inheritance() {
+            show_configuration_request::Inheritance::None => None,
+            show_configuration_request::Inheritance::Unmarked => Some(Inheritance::Unmarked),
+            show_configuration_request::Inheritance::Comments => Some(Inheritance::Comments),
+            show_configuration_request::Inheritance::Brief => Some(Inheritance::Brief),
+        };
+        let node = match inheritance {
+            Some(_) => db.effective_of(&tree).get(&path.steps).cloned(),
+            None => tree.get(&path.steps).cloned(),
+        };
+        let stamp = match (r.rollback, r.candidate) {
+            (Some(_), _) => None,
+            (None, true) => Some(Stamp::Changed { time: db.changed }),
+            (None, false) => {
+                db.store.history().into_iter().next().map(|c| Stamp::Committed { time: c.time, user: c.user })
+            }
+        };
+        Ok(Shown {
+            schema: db.schema.clone(),
+            steps: path.steps,
+            node: node.unwrap_or_default(),
+            stamp,
+            inheritance: inheritance.unwrap_or_default(),
+            relative_to: r.relative_to as usize,
+            detail: r.detail,
+        })
+    }
+
     /// `show | compare`; a big difference takes a while to find.
     fn comparison(
         &self,
@@ -1264,6 +1301,36 @@ impl Configuration for ConfigurationService {
         let secrets = sees_secrets(&request);
         let r = request.into_inner();
         blocking(|| self.configuration_reply(session, &r, secrets)).map(Response::new)
+    }
+
+    type ShowConfigurationStream = ReceiverStream<Result<ConfigurationText, Status>>;
+
+    /// Printed on a thread of its own, without the database, into a short
+    /// queue: the first piece leaves as soon as it is printed, and a slow
+    /// reader holds the printer back rather than the text piling up.
+    async fn show_configuration(
+        &self,
+        request: Request<ShowConfigurationRequest>,
+    ) -> Result<Response<Self::ShowConfigurationStream>, Status> {
+        let session = self.session_of(&request);
+        let secrets = sees_secrets(&request);
+        let r = request.into_inner();
+        let form = match r.format() {
+            show_configuration_request::Format::Text => Form::Text,
+            show_configuration_request::Format::Set => Form::Set,
+            show_configuration_request::Format::Json => Form::Json,
+        };
+        let mut shown = blocking(|| self.shown(session, &r))?;
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        tokio::task::spawn_blocking(move || {
+            if !secrets {
+                shown.node = conceal(&shown.schema, &shown.steps, std::mem::take(&mut shown.node));
+            }
+            let mut pieces = Pieces::new(|text| tx.blocking_send(Ok(ConfigurationText { text })).is_ok());
+            shown.write(form, &mut pieces);
+            pieces.finish();
+        });
+        Ok(Response::new(ReceiverStream::new(rx)))
     }
 
     async fn get_status(

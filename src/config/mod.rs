@@ -15,6 +15,7 @@ pub mod protect;
 #[cfg(test)]
 pub mod random;
 pub mod schema;
+pub mod show;
 pub mod store;
 pub mod tree;
 pub mod validate;

@@ -1,29 +1,39 @@
 //! Configuration printed as Junos prints it: the curly-brace text of `show`
 //! and the `set` commands of `| display set`. The counterpart of the readers
 //! in `load`.
+//!
+//! The printers write into any `fmt::Write`, so that the RE can send what
+//! they print in pieces while they go on; each writes with `write_str`, its
+//! indentation sliced from one static run of spaces, and a value is copied
+//! only where it needs quotes.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
-use super::path::Step;
 use super::schema::{Kind, Schema, SchemaId, SchemaNode};
-use super::tree::{Node, sorted_children};
+use super::tree::Node;
 use crate::grammar::ArgType;
 
 /// Quotes a value the way Junos prints it: bare when it is one plain word.
 /// A backslash stays as typed (`"line one\nline two"`, `"\.conf$"`) but
 /// where the reader would take it for an escape: before `"`, `\` or the end.
 pub fn quote(value: &str) -> String {
+    quoted(value).into_owned()
+}
+
+fn quoted(value: &str) -> Cow<'_, str> {
     let plain = !value.is_empty()
         && value.chars().all(|c| {
             !c.is_whitespace()
                 && !matches!(c, '"' | ';' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '\\' | '$' | '|')
         });
-    if plain { value.to_owned() } else { in_quotes(value) }
+    if plain { Cow::Borrowed(value) } else { Cow::Owned(in_quotes(value)) }
 }
 
 /// `value` in quotes, escaped as the readers expect.
 fn in_quotes(value: &str) -> String {
-    let mut out = String::from('"');
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
     let mut chars = value.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
@@ -38,16 +48,60 @@ fn in_quotes(value: &str) -> String {
 
 /// The name of an entry of a list without a keyword, as printed: in
 /// quotes, plain or not, where Junos always quotes them (archive sites).
-fn entry_name(list: &SchemaNode, name: &str) -> String {
-    if list.quoted { in_quotes(name) } else { quote(name) }
+fn entry_name<'v>(list: &SchemaNode, name: &'v str) -> Cow<'v, str> {
+    if list.quoted { Cow::Owned(in_quotes(name)) } else { quoted(name) }
 }
 
 /// A leaf's value as printed: a concealed secret as Junos prints it, bare,
 /// and a policy expression too (`export ( A && B );`).
-fn shown_value(s: &SchemaNode, value: &str) -> String {
+fn shown_value<'v>(s: &SchemaNode, value: &'v str) -> Cow<'v, str> {
     let bare = (s.secret && value == super::conceal::SECRET_DATA)
         || (s.expressions && super::expression::is_expression(value));
-    if bare { value.to_owned() } else { quote(value) }
+    if bare { Cow::Borrowed(value) } else { quoted(value) }
+}
+
+/// Four spaces a level, sliced from one run of them.
+fn indent(depth: usize) -> Cow<'static, str> {
+    const SPACES: &str = "                                                                                                                                ";
+    match SPACES.get(..depth * 4) {
+        Some(spaces) => Cow::Borrowed(spaces),
+        None => Cow::Owned(" ".repeat(depth * 4)),
+    }
+}
+
+/// The statements under `node` (whose statement is `at`) in the order Junos
+/// prints them: schema order, then insertion order within a list. Each is
+/// `(schema statement, key, node)`; the keys are borrowed, and the entries
+/// of one list, all of one statement, look its place up once.
+pub fn ordered<'a>(
+    schema: &Schema,
+    at: Option<SchemaId>,
+    node: &'a Node,
+) -> Vec<(SchemaId, &'a str, &'a Node)> {
+    let mut unnamed = None;
+    let mut last: Option<(SchemaId, usize)> = None;
+    let mut children = Vec::with_capacity(node.children.len());
+    for (key, child) in &node.children {
+        let id = match schema.keyword(at, key) {
+            Some(id) => id,
+            None => match *unnamed.get_or_insert_with(|| schema.unnamed(at)) {
+                Some(id) => id,
+                None => continue,
+            },
+        };
+        let position = match last {
+            Some((seen, position)) if seen == id => position,
+            _ => {
+                let position = schema.position(at, id);
+                last = Some((id, position));
+                position
+            }
+        };
+        children.push((position, id, key.as_str(), &**child));
+    }
+    // Stable, and linear on what is already in order (a list's entries).
+    children.sort_by_key(|child| child.0);
+    children.into_iter().map(|(_, id, key, child)| (id, key, child)).collect()
 }
 
 /// How `| display inheritance` marks the statements a group gave.
@@ -64,7 +118,9 @@ pub enum Inheritance {
 
 /// The configuration under `node` in Junos curly-brace form, four spaces a level.
 pub fn to_text(schema: &Schema, at: Option<SchemaId>, node: &Node) -> String {
-    to_text_marked(schema, at, node, Inheritance::Unmarked, false)
+    let mut out = String::new();
+    write_text(&mut out, schema, at, node, Inheritance::Unmarked, false);
+    out
 }
 
 /// The same, with inherited statements marked as `inheritance` asks and,
@@ -76,35 +132,56 @@ pub fn to_text_marked(
     inheritance: Inheritance,
     detail: bool,
 ) -> String {
-    let mut printer = Printer { schema, inheritance, detail, out: String::new() };
-    printer.statements(at, node, 0);
-    printer.out
+    let mut out = String::new();
+    write_text(&mut out, schema, at, node, inheritance, detail);
+    out
 }
 
-struct Printer<'a> {
+/// [`to_text_marked`] into `out`.
+pub fn write_text<W: Write>(
+    out: &mut W,
+    schema: &Schema,
+    at: Option<SchemaId>,
+    node: &Node,
+    inheritance: Inheritance,
+    detail: bool,
+) {
+    let mut printer = Printer { schema, inheritance, detail, out };
+    printer.statements(at, node, 0);
+}
+
+struct Printer<'a, W> {
     schema: &'a Schema,
     inheritance: Inheritance,
     detail: bool,
-    out: String,
+    out: &'a mut W,
 }
 
-impl Printer<'_> {
+impl<W: Write> Printer<'_, W> {
+    /// Writes each of `parts` (a write into a `String` cannot fail, and one
+    /// into a stream whose reader left is not worth reporting).
+    fn put(&mut self, parts: &[&str]) {
+        for part in parts {
+            let _ = self.out.write_str(part);
+        }
+    }
+
     fn statements(&mut self, at: Option<SchemaId>, node: &Node, depth: usize) {
-        for (step, child) in sorted_children(self.schema, at, node) {
-            self.statement(&step, child, depth, "");
+        for (id, key, child) in ordered(self.schema, at, node) {
+            self.statement(id, key, child, depth, "");
         }
     }
 
     /// One statement at `depth`; `lead` holds the names of the `inline`
     /// containers it is printed in (`family `).
-    fn statement(&mut self, step: &Step, node: &Node, depth: usize, lead: &str) {
-        let s = self.schema.node(step.schema);
+    fn statement(&mut self, id: SchemaId, key: &str, node: &Node, depth: usize, lead: &str) {
+        let s = self.schema.node(id);
         if let Kind::List { keyword: true, .. } = s.kind {
             // The keyword's node holds the entries: `unit 0 { ... }`, `unit 1 { ... }`.
             for (name, entry) in &node.children {
                 let head = format!("{lead}{} {}", s.name, shown_value(s, name));
-                if !(node.inactive || self.inline_entry(step.schema, &head, entry, depth)) {
-                    self.block(step.schema, &head, name, entry, node.inactive, depth);
+                if !(node.inactive || self.inline_entry(id, &head, entry, depth)) {
+                    self.block(id, &head, name, entry, node.inactive, depth);
                 }
             }
             return;
@@ -117,38 +194,45 @@ impl Printer<'_> {
             && node.annotation.is_empty()
         {
             let inner = format!("{lead}{} ", s.name);
-            for (step, child) in sorted_children(self.schema, Some(step.schema), node) {
-                self.statement(&step, child, depth, &inner);
+            for (child_id, child_key, child) in ordered(self.schema, Some(id), node) {
+                self.statement(child_id, child_key, child, depth, &inner);
             }
             if node.children.is_empty() {
-                let _ = writeln!(self.out, "{}{lead}{};", "    ".repeat(depth), s.name);
+                self.put(&[&indent(depth), lead, &s.name, ";\n"]);
             }
             return;
         }
         if let Kind::List { .. } | Kind::Container = s.kind {
-            let head = if s.kind == Kind::Container { s.name.clone() } else { entry_name(s, &step.key) };
-            let token = if s.kind == Kind::Container { &s.name } else { &step.key };
+            let (head, token) = if s.kind == Kind::Container {
+                (Cow::Borrowed(s.name.as_str()), s.name.as_str())
+            } else {
+                (entry_name(s, key), key)
+            };
             let head = format!("{lead}{head}");
-            if s.kind == Kind::Container || !self.inline_entry(step.schema, &head, node, depth) {
-                self.block(step.schema, &head, token, node, false, depth);
+            if s.kind == Kind::Container || !self.inline_entry(id, &head, node, depth) {
+                self.block(id, &head, token, node, false, depth);
             }
             return;
         }
-        let indent = "    ".repeat(depth);
+        let indent = indent(depth);
         let tokens: Vec<&str> = match s.kind {
             Kind::Flag => vec![s.name.as_str()],
             _ => node.values.iter().map(String::as_str).collect(),
         };
-        let inactive = self.marks(step.schema, &indent, node, &tokens, false);
-        let secret = if s.secret { " ## SECRET-DATA" } else { "" };
-        let value = || node.values.first().map(|v| shown_value(s, v)).unwrap_or_default();
-        let out = &mut self.out;
-        let _ = match &s.kind {
-            Kind::Flag => writeln!(out, "{indent}{inactive}{lead}{};", s.name),
-            Kind::Leaf(_) => writeln!(out, "{indent}{inactive}{lead}{} {};{secret}", s.name, value()),
-            Kind::Value(_) => writeln!(out, "{indent}{inactive}{lead}{};", value()),
-            _ => writeln!(out, "{indent}{inactive}{lead}{} {};", s.name, leaf_list(s, &node.values)),
-        };
+        let inactive = self.marks(id, &indent, node, &tokens, false);
+        let value = node.values.first().map(|v| shown_value(s, v)).unwrap_or_default();
+        match &s.kind {
+            Kind::Flag => self.put(&[&indent, inactive, lead, &s.name, ";\n"]),
+            Kind::Leaf(_) => {
+                let secret = if s.secret { "; ## SECRET-DATA\n" } else { ";\n" };
+                self.put(&[&indent, inactive, lead, &s.name, " ", &value, secret]);
+            }
+            Kind::Value(_) => self.put(&[&indent, inactive, lead, &value, ";\n"]),
+            _ => {
+                let values = leaf_list(s, &node.values);
+                self.put(&[&indent, inactive, lead, &s.name, " ", &values, ";\n"]);
+            }
+        }
     }
 
     /// An entry of an `inline` list with its statements, each on a line of
@@ -168,8 +252,8 @@ impl Printer<'_> {
             return false;
         }
         let lead = format!("{head} ");
-        for (step, child) in sorted_children(self.schema, Some(id), entry) {
-            self.statement(&step, child, depth, &lead);
+        for (child_id, key, child) in ordered(self.schema, Some(id), entry) {
+            self.statement(child_id, key, child, depth, &lead);
         }
         true
     }
@@ -186,20 +270,21 @@ impl Printer<'_> {
         inactive_above: bool,
     ) -> &'static str {
         if self.detail {
-            self.out.push_str(&detail(self.schema.node(id), indent));
+            let comments = detail(self.schema.node(id), indent);
+            self.put(&[&comments]);
         }
         if !node.group.is_empty() && self.inheritance != Inheritance::Unmarked {
             for token in tokens {
                 let line = format!("{indent}## '{token}' was inherited from group '{}'\n", node.group);
                 if self.inheritance == Inheritance::Comments {
-                    let _ = write!(self.out, "{indent}##\n{line}{indent}##\n");
+                    self.put(&[indent, "##\n", &line, indent, "##\n"]);
                 } else {
-                    self.out.push_str(&line);
+                    self.put(&[&line]);
                 }
             }
         }
         if !node.annotation.is_empty() {
-            let _ = writeln!(self.out, "{indent}/* {} */", node.annotation);
+            self.put(&[indent, "/* ", &node.annotation, " */\n"]);
         }
         match (node.protected, node.inactive || inactive_above) {
             (true, true) => "protect: inactive: ",
@@ -220,24 +305,24 @@ impl Printer<'_> {
         inactive_above: bool,
         depth: usize,
     ) {
-        let indent = "    ".repeat(depth);
-        let head = format!("{}{head}", self.marks(id, &indent, node, &[token], inactive_above));
+        let indent = indent(depth);
+        let marker = self.marks(id, &indent, node, &[token], inactive_above);
         let s = self.schema.node(id);
         if node.children.is_empty() {
             let secret = if s.secret && matches!(s.kind, Kind::List { .. }) { " ## SECRET-DATA" } else { "" };
-            let _ = writeln!(self.out, "{indent}{head};{secret}");
+            self.put(&[&indent, marker, head, ";", secret, "\n"]);
             return;
         }
         if s.oneliner
             && let Some((words, secret)) = one_line(self.schema, id, node)
         {
             let secret = if secret { " ## SECRET-DATA" } else { "" };
-            let _ = writeln!(self.out, "{indent}{head} {words};{secret}");
+            self.put(&[&indent, marker, head, " ", &words, ";", secret, "\n"]);
             return;
         }
-        let _ = writeln!(self.out, "{indent}{head} {{");
+        self.put(&[&indent, marker, head, " {\n"]);
         self.statements(Some(id), node, depth + 1);
-        let _ = writeln!(self.out, "{indent}}}");
+        self.put(&[&indent, "}\n"]);
     }
 }
 
@@ -265,10 +350,13 @@ fn detail(s: &SchemaNode, indent: &str) -> String {
 }
 
 /// A leaf-list's values: one bare, several in brackets.
-fn leaf_list(s: &SchemaNode, values: &[String]) -> String {
+fn leaf_list<'v>(s: &SchemaNode, values: &'v [String]) -> Cow<'v, str> {
     match values {
         [one] => shown_value(s, one),
-        _ => format!("[ {} ]", values.iter().map(|v| shown_value(s, v)).collect::<Vec<_>>().join(" ")),
+        _ => Cow::Owned(format!(
+            "[ {} ]",
+            values.iter().map(|v| shown_value(s, v)).collect::<Vec<_>>().join(" ")
+        )),
     }
 }
 
@@ -286,11 +374,11 @@ fn leaf_list(s: &SchemaNode, values: &[String]) -> String {
 fn one_line(schema: &Schema, id: SchemaId, node: &Node) -> Option<(String, bool)> {
     let flat = schema.node(id).flat;
     let entry = matches!(schema.node(id).kind, Kind::List { .. });
-    let mut words = Vec::new();
+    let mut words = String::new();
     let mut statements = 0;
     let mut secret = false;
-    for (step, child) in sorted_children(schema, Some(id), node) {
-        let s = schema.node(step.schema);
+    for (child_id, _, child) in ordered(schema, Some(id), node) {
+        let s = schema.node(child_id);
         if child.inactive
             || child.protected
             || !child.annotation.is_empty()
@@ -303,91 +391,148 @@ fn one_line(schema: &Schema, id: SchemaId, node: &Node) -> Option<(String, bool)
         if !matches!(s.kind, Kind::Value(_)) {
             statements += 1;
         }
+        if !words.is_empty() {
+            words.push(' ');
+        }
         match &s.kind {
-            Kind::Flag => words.push(s.name.clone()),
-            Kind::Leaf(_) => words.push(format!("{} {}", s.name, shown_value(s, child.values.first()?))),
-            Kind::LeafList(_) => words.push(format!("{} {}", s.name, leaf_list(s, &child.values))),
-            Kind::Value(_) => words.push(quote(child.values.first()?)),
-            Kind::Container if s.oneliner && child.children.is_empty() => words.push(s.name.clone()),
+            Kind::Flag => words.push_str(&s.name),
+            Kind::Leaf(_) => {
+                words.push_str(&s.name);
+                words.push(' ');
+                words.push_str(&shown_value(s, child.values.first()?));
+            }
+            Kind::LeafList(_) => {
+                words.push_str(&s.name);
+                words.push(' ');
+                words.push_str(&leaf_list(s, &child.values));
+            }
+            Kind::Value(_) => words.push_str(&quoted(child.values.first()?)),
+            Kind::Container if s.oneliner && child.children.is_empty() => words.push_str(&s.name),
             Kind::Container if s.oneliner && (entry || flat) => {
-                let (inner, inner_secret) = one_line(schema, step.schema, child)?;
+                let (inner, inner_secret) = one_line(schema, child_id, child)?;
                 secret |= inner_secret;
-                words.push(format!("{} {inner}", s.name));
+                words.push_str(&s.name);
+                words.push(' ');
+                words.push_str(&inner);
             }
             _ => return None,
         }
     }
-    (statements <= 1 || flat).then(|| (words.join(" "), secret))
+    (statements <= 1 || flat).then_some((words, secret))
 }
 
 /// The configuration under `node` as `set` commands, one per value, in the
 /// order `to_text` prints them. `prefix` is the path of `node` itself.
 pub fn to_set(schema: &Schema, at: Option<SchemaId>, node: &Node, prefix: &str) -> String {
     let mut out = String::new();
-    write_sets(&mut out, schema, at, node, prefix);
+    write_set(&mut out, schema, at, node, prefix);
     out
 }
 
-fn write_sets(out: &mut String, schema: &Schema, at: Option<SchemaId>, node: &Node, prefix: &str) {
-    let join = |a: &str, b: &str| if a.is_empty() { b.to_owned() } else { format!("{a} {b}") };
-    for (step, child) in sorted_children(schema, at, node) {
-        let s = schema.node(step.schema);
-        let path = match &s.kind {
-            Kind::Flag => {
-                let _ = writeln!(out, "set {}", join(prefix, &s.name));
-                join(prefix, &s.name)
-            }
-            Kind::Leaf(_) | Kind::LeafList(_) => {
-                for v in &child.values {
-                    let _ = writeln!(out, "set {} {}", join(prefix, &s.name), shown_value(s, v));
-                }
-                join(prefix, &s.name)
-            }
-            Kind::Value(_) => {
-                for v in &child.values {
-                    let _ = writeln!(out, "set {}", join(prefix, &quote(v)));
-                }
-                join(prefix, &child.values.first().map(|v| quote(v)).unwrap_or_default())
-            }
-            Kind::List { keyword: true, .. } => {
-                for (name, entry) in &child.children {
-                    let path = join(prefix, &format!("{} {}", s.name, shown_value(s, name)));
-                    write_container_sets(out, schema, step.schema, entry, &path);
-                    marks(out, entry, &path);
-                }
-                join(prefix, &s.name)
-            }
-            Kind::List { keyword: false, .. } => {
-                let path = join(prefix, &entry_name(s, &step.key));
-                write_container_sets(out, schema, step.schema, child, &path);
-                path
-            }
-            Kind::Container => {
-                let path = join(prefix, &s.name);
-                write_container_sets(out, schema, step.schema, child, &path);
-                path
-            }
-        };
-        marks(out, child, &path);
-    }
+/// [`to_set`] into `out`.
+pub fn write_set<W: Write>(out: &mut W, schema: &Schema, at: Option<SchemaId>, node: &Node, prefix: &str) {
+    let mut sets = Sets { schema, out, path: String::from(prefix) };
+    sets.statements(at, node);
 }
 
-/// `deactivate PATH` and `protect PATH` after a statement's `set` lines.
-fn marks(out: &mut String, node: &Node, path: &str) {
-    if node.inactive {
-        let _ = writeln!(out, "deactivate {path}");
-    }
-    if node.protected {
-        let _ = writeln!(out, "protect {path}");
-    }
+/// The `set` printer: one buffer holds the path of the statement being
+/// printed, grown by a word on the way down and cut back on the way up.
+struct Sets<'a, W> {
+    schema: &'a Schema,
+    out: &'a mut W,
+    path: String,
 }
 
-/// An empty container or entry is a `set` of its own; otherwise its contents are.
-fn write_container_sets(out: &mut String, schema: &Schema, id: SchemaId, node: &Node, path: &str) {
-    if node.children.is_empty() {
-        let _ = writeln!(out, "set {path}");
-    } else {
-        write_sets(out, schema, Some(id), node, path);
+impl<W: Write> Sets<'_, W> {
+    /// Adds `word` to the path; the length to cut it back to.
+    fn enter(&mut self, word: &str) -> usize {
+        let before = self.path.len();
+        if before > 0 {
+            self.path.push(' ');
+        }
+        self.path.push_str(word);
+        before
+    }
+
+    /// `VERB PATH[ VALUE]`.
+    fn line(&mut self, verb: &str, value: Option<&str>) {
+        let _ = self.out.write_str(verb);
+        let _ = self.out.write_str(" ");
+        let _ = self.out.write_str(&self.path);
+        if let Some(value) = value {
+            let _ = self.out.write_str(" ");
+            let _ = self.out.write_str(value);
+        }
+        let _ = self.out.write_str("\n");
+    }
+
+    fn statements(&mut self, at: Option<SchemaId>, node: &Node) {
+        for (id, key, child) in ordered(self.schema, at, node) {
+            let s = self.schema.node(id);
+            let before = match &s.kind {
+                Kind::Flag => {
+                    let before = self.enter(&s.name);
+                    self.line("set", None);
+                    before
+                }
+                Kind::Leaf(_) | Kind::LeafList(_) => {
+                    let before = self.enter(&s.name);
+                    for v in &child.values {
+                        self.line("set", Some(&shown_value(s, v)));
+                    }
+                    before
+                }
+                Kind::Value(_) => {
+                    for v in &child.values {
+                        let before = self.enter(&quoted(v));
+                        self.line("set", None);
+                        self.path.truncate(before);
+                    }
+                    self.enter(&child.values.first().map(|v| quoted(v)).unwrap_or_default())
+                }
+                Kind::List { keyword: true, .. } => {
+                    for (name, entry) in &child.children {
+                        let before = self.enter(&s.name);
+                        self.enter(&shown_value(s, name));
+                        self.contents(id, entry);
+                        self.marks(entry);
+                        self.path.truncate(before);
+                    }
+                    self.enter(&s.name)
+                }
+                Kind::List { keyword: false, .. } => {
+                    let before = self.enter(&entry_name(s, key));
+                    self.contents(id, child);
+                    before
+                }
+                Kind::Container => {
+                    let before = self.enter(&s.name);
+                    self.contents(id, child);
+                    before
+                }
+            };
+            self.marks(child);
+            self.path.truncate(before);
+        }
+    }
+
+    /// `deactivate PATH` and `protect PATH` after a statement's `set` lines.
+    fn marks(&mut self, node: &Node) {
+        if node.inactive {
+            self.line("deactivate", None);
+        }
+        if node.protected {
+            self.line("protect", None);
+        }
+    }
+
+    /// An empty container or entry is a `set` of its own; otherwise its contents are.
+    fn contents(&mut self, id: SchemaId, node: &Node) {
+        if node.children.is_empty() {
+            self.line("set", None);
+        } else {
+            self.statements(Some(id), node);
+        }
     }
 }
 

@@ -39,7 +39,8 @@ use crate::proto::{
     CloseRequest, CommitInformation, CommitReply, CommitRequest, CompareRequest, ConfigurationReply,
     ConfigurationStatus, EditRequest, EditStretchRequest, GetCommitInformationRequest,
     GetConfigurationRequest, GetStatusRequest, LoadReply, LoadRequest, OpenReply, OpenRequest, RescueRequest,
-    RollbackRequest, SetLevelRequest, edit_request, load_request, open_request, session_event,
+    RollbackRequest, SetLevelRequest, ShowConfigurationRequest, edit_request, load_request, open_request,
+    session_event,
 };
 use crate::proto::{DirectoryEntry, FileChunk, FileReply, FileStat};
 use crate::proto::{
@@ -516,6 +517,15 @@ impl AgentClient {
         self.wait(self.patient_config.clone().get_configuration(self.request(request)))
     }
 
+    /// The configuration as the RE prints it, piece by piece as it prints.
+    pub fn show_configuration(
+        &self,
+        request: ShowConfigurationRequest,
+    ) -> Result<PrintedPieces<'_>, ClientError> {
+        let pieces = self.wait(self.patient_config.clone().show_configuration(self.request(request)))?;
+        Ok(PrintedPieces { client: self, pieces })
+    }
+
     /// Whether the session's candidate has changes not yet committed, and
     /// who is in configuration mode.
     pub fn configuration_status(&self) -> Result<ConfigurationStatus, ClientError> {
@@ -603,6 +613,25 @@ impl AgentClient {
 /// The file area as SCP and SFTP reach it: bytes as they are, and errors
 /// as the RE's status, whose code tells a missing file from a refusal.
 pub struct Files<'a>(&'a AgentClient);
+
+/// A configuration coming from the RE as it prints it: pieces of text,
+/// each of which may end mid-line. Ctrl-C stops the reading.
+pub struct PrintedPieces<'a> {
+    client: &'a AgentClient,
+    pieces: tonic::Streaming<crate::proto::ConfigurationText>,
+}
+
+impl Iterator for PrintedPieces<'_> {
+    type Item = Result<String, ClientError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.client.interruptible(self.pieces.message()) {
+            Ok(Ok(piece)) => piece.map(|p| Ok(p.text)),
+            Ok(Err(status)) => Some(Err(self.client.error(status))),
+            Err(interrupted) => Some(Err(interrupted)),
+        }
+    }
+}
 
 /// A file coming from the RE, read piece by piece.
 pub struct Download {

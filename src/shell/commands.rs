@@ -127,10 +127,13 @@ pub(super) enum Command {
 }
 
 /// What a command did: something to show, output already through its own
-/// pipes (`run`), a display that goes on, or the end of the session.
+/// pipes (`run`), output already through the filters of the pipes given
+/// (`show configuration`, filtered as the RE sent it), a display that goes
+/// on, or the end of the session.
 pub(super) enum Outcome {
     View(Box<dyn View>),
     Presented(String),
+    Piped(String),
     Live(super::live::Live),
     Exit,
 }

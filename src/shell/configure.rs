@@ -19,7 +19,7 @@ use crate::config::validate::CheckError;
 use crate::grammar::{ParseError, Parsed, Token};
 use crate::proto::{
     CommitError, CommitReply, CommitRequest, CompareRequest, EditRequest, GetConfigurationRequest,
-    RoutingEngineCommit, edit_request,
+    RoutingEngineCommit, ShowConfigurationRequest, edit_request, show_configuration_request,
 };
 
 /// Where a configuration session is in the hierarchy.
@@ -354,22 +354,28 @@ impl Engine {
         self.show_configuration(false, path.steps, pipeline, 0)
     }
 
-    /// `show configuration` or `get-configuration`, however it was asked.
+    /// `get-configuration`: the configuration as a view, printed here.
     pub fn configuration_view(&self, asked: &ShowConfiguration) -> Result<Box<dyn View>, Failure> {
         let words: Vec<Word<'_>> = asked.words.iter().map(|w| Word { text: w, column: 0, end: 0 }).collect();
         let path = resolve(&self.schema, &[], &words).map_err(Failure::Parse)?;
-        let pipeline = Pipeline {
-            compare: asked.compare,
-            inheritance: asked.inherit.then_some(Inheritance::Unmarked),
-            ..Pipeline::default()
-        };
-        match self.show_configuration(asked.candidate, path.steps, &pipeline, 0)? {
-            Outcome::View(view) => Ok(view),
-            _ => Err(Failure::Error("the configuration has no view".into())),
+        if let Some(rollback) = asked.compare {
+            return Ok(Box::new(self.compared(asked.candidate, rollback)?));
         }
+        let inheritance = asked.inherit.then_some(Inheritance::Unmarked);
+        Ok(Box::new(self.configuration(asked.candidate, path.steps, inheritance, false, 0)?))
     }
 
-    /// The configuration at `steps`, or with `| compare` the candidate's changes.
+    /// `show | compare [rollback N]`: the changes instead of the configuration.
+    fn compared(&self, candidate: bool, rollback: u32) -> Result<String, Failure> {
+        let request =
+            CompareRequest { rollback: (rollback > 0).then_some(rollback), candidate, shown_rollback: None };
+        Ok(self.session().client.compare(request)?)
+    }
+
+    /// The configuration at `steps`, or with `| compare` the candidate's
+    /// changes. For a typed line the RE prints text, `set` and JSON, and
+    /// the pieces go through the filters as they come; XML, and a view for
+    /// a front end to render, are made here from the tree.
     fn show_configuration(
         &self,
         candidate: bool,
@@ -378,18 +384,62 @@ impl Engine {
         relative_to: usize,
     ) -> Result<Outcome, Failure> {
         if let Some(rollback) = pipeline.compare {
-            let request = CompareRequest {
-                rollback: (rollback > 0).then_some(rollback),
-                candidate,
-                shown_rollback: None,
-            };
-            return show(self.session().client.compare(request)?);
+            return show(self.compared(candidate, rollback)?);
         }
+        use show_configuration_request::{Format as Printed, Inheritance as Marks};
+        let format = match pipeline.format {
+            Format::Text if pipeline.as_text => Printed::Text,
+            Format::Set { .. } if pipeline.as_text => Printed::Set,
+            Format::Json if pipeline.as_text => Printed::Json,
+            _ => {
+                return show(self.configuration(
+                    candidate,
+                    steps,
+                    pipeline.inheritance,
+                    pipeline.detail,
+                    relative_to,
+                )?);
+            }
+        };
+        let inheritance = match pipeline.inheritance {
+            None => Marks::None,
+            Some(Inheritance::Unmarked) => Marks::Unmarked,
+            Some(Inheritance::Comments) => Marks::Comments,
+            Some(Inheritance::Brief) => Marks::Brief,
+        };
+        let request = ShowConfigurationRequest {
+            candidate,
+            words: steps.into_iter().map(|s| s.key).collect(),
+            rollback: None,
+            format: format as i32,
+            inheritance: inheritance as i32,
+            detail: pipeline.detail,
+            relative_to: relative_to as u32,
+        };
+        let mut piped = pipeline.filtering(self.page_length());
+        for piece in self.session().client.show_configuration(request)? {
+            piped.feed(&piece?);
+        }
+        Ok(Outcome::Piped(piped.finish()))
+    }
 
+    /// The configuration at `steps` as a tree, to print here.
+    fn configuration(
+        &self,
+        candidate: bool,
+        steps: Vec<Step>,
+        inheritance: Option<Inheritance>,
+        detail: bool,
+        relative_to: usize,
+    ) -> Result<ConfigView, Failure> {
         let words: Vec<String> = steps.iter().map(|s| s.key.clone()).collect();
-        let inheritance = pipeline.inheritance.is_some();
-        let request =
-            GetConfigurationRequest { candidate, words, rollback: None, keys_only: false, inheritance };
+        let request = GetConfigurationRequest {
+            candidate,
+            words,
+            rollback: None,
+            keys_only: false,
+            inheritance: inheritance.is_some(),
+        };
         let reply = self.session().client.configuration(request)?;
         let node = reply.root.as_ref().map(crate::config::wire::from_wire).unwrap_or_default();
         let stamp = match (&reply.last_commit, reply.changed) {
@@ -397,15 +447,14 @@ impl Engine {
             (Some(c), _) if !candidate => Some(Stamp::Committed { time: c.time, user: c.user.clone() }),
             _ => None,
         };
-        let inheritance = pipeline.inheritance.unwrap_or_default();
-        show(ConfigView {
+        Ok(ConfigView {
             schema: self.schema.clone(),
             steps,
             node,
             stamp,
-            inheritance,
+            inheritance: inheritance.unwrap_or_default(),
             relative_to,
-            detail: pipeline.detail,
+            detail,
         })
     }
 

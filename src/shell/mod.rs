@@ -790,6 +790,7 @@ impl Engine {
             Ok(Outcome::Exit) => Reply { exit: true, ..Reply::default() },
             Ok(Outcome::View(view)) => self.present(view.as_ref(), &pipeline),
             Ok(Outcome::Presented(output)) => Reply { output, paginate: true, ..Reply::default() },
+            Ok(Outcome::Piped(text)) => self.present_text(text, &pipeline),
             Ok(Outcome::Live(live)) => {
                 let first = self.display(&live);
                 Reply { live: Some(live), ..first }
@@ -911,7 +912,11 @@ impl Engine {
     /// A command's reply through its pipes, then as the session's settings
     /// want it: wrapped at the screen width, stamped with the time.
     fn present(&self, view: &dyn View, pipeline: &Pipeline) -> Reply {
-        let mut text = pipeline.apply(view, &self.prompt().role, self.page_length());
+        self.present_text(pipeline.apply(view, &self.prompt().role, self.page_length()), pipeline)
+    }
+
+    /// Output already through the pipeline's filters, saved or shown.
+    fn present_text(&self, mut text: String, pipeline: &Pipeline) -> Reply {
         if let Some(file) = &pipeline.save {
             let lines = text.lines().count();
             if let Err(e) = self.session().client.save_file(&self.user, file, text) {
@@ -1001,7 +1006,7 @@ fn changes_identity(action: &str) -> bool {
 fn viewed(outcome: Outcome) -> Box<dyn View> {
     match outcome {
         Outcome::View(view) => view,
-        Outcome::Presented(text) => Box::new(text),
+        Outcome::Presented(text) | Outcome::Piped(text) => Box::new(text),
         Outcome::Exit | Outcome::Live(_) => Box::new(String::new()),
     }
 }

@@ -49,6 +49,9 @@ pub struct Pipeline {
     pub detail: bool,
     /// `| refresh [SECONDS]`: the command again every so many seconds.
     pub refresh: Option<u64>,
+    /// The output is wanted as text (a typed line, pipes or not), not as a
+    /// view a front end renders itself: the RE may print it.
+    pub as_text: bool,
 }
 
 /// Junos patterns are regular expressions that ignore case.
@@ -86,7 +89,7 @@ impl Pipeline {
     }
 
     pub fn new(pipes: &[Parsed<'_>]) -> Result<Pipeline, Failure> {
-        let mut pipeline = Pipeline::default();
+        let mut pipeline = Pipeline { as_text: true, ..Pipeline::default() };
         for pipe in pipes {
             let number = |name: &str| pipe.arg(name).and_then(|n| n.parse().ok());
             match pipe.action {
@@ -124,42 +127,143 @@ impl Pipeline {
     /// `banner` is the role line XML carries; `screen_length` is what `last`
     /// alone shows.
     pub fn apply(&self, view: &dyn View, banner: &str, screen_length: usize) -> String {
-        let mut text = match self.format {
+        let text = match self.format {
             Format::Text => view.text(),
             Format::Xml => to_xml(&view.element(), banner),
             Format::Json => view.json().unwrap_or_else(|| to_json(&view.element())),
             Format::Set { .. } => view.set_form().unwrap_or_else(|| view.text()),
         };
-        for filter in &self.filters {
-            text = filter.apply(&text, screen_length);
-        }
-        text
+        let mut piped = self.filtering(screen_length);
+        piped.feed(&text);
+        piped.finish()
+    }
+
+    /// The filters, for text that comes in pieces.
+    pub fn filtering(&self, screen_length: usize) -> Piped<'_> {
+        Piped::new(&self.filters, screen_length)
     }
 }
 
-impl Filter {
-    pub fn apply(&self, text: &str, screen_length: usize) -> String {
-        let lines = text.lines();
-        let keep = |lines: &mut dyn Iterator<Item = &str>| {
-            let mut out = String::new();
-            for line in lines {
-                out.push_str(line);
-                out.push('\n');
+/// Filters run over text as it comes, a piece at a time: each filter sees
+/// whole lines, whatever the pieces' ends; `count` and `last` hold only
+/// their count and their lines, and pass them on at the end.
+pub struct Piped<'f> {
+    filters: &'f [Filter],
+    screen_length: usize,
+    /// The line the last piece ended in the middle of.
+    partial: String,
+    /// Per filter: whether `find` has found its line, `count`'s count,
+    /// `last`'s lines.
+    found: Vec<bool>,
+    counted: Vec<usize>,
+    kept: Vec<std::collections::VecDeque<String>>,
+    out: String,
+}
+
+impl<'f> Piped<'f> {
+    fn new(filters: &'f [Filter], screen_length: usize) -> Piped<'f> {
+        Piped {
+            filters,
+            screen_length,
+            partial: String::new(),
+            found: vec![false; filters.len()],
+            counted: vec![0; filters.len()],
+            kept: vec![std::collections::VecDeque::new(); filters.len()],
+            out: String::new(),
+        }
+    }
+
+    /// Runs the whole lines of `piece` (with the end of a line the last
+    /// piece began) through the filters.
+    pub fn feed(&mut self, piece: &str) {
+        // Without filters the text goes on as it came, its last line
+        // without a newline if it had none.
+        if self.filters.is_empty() {
+            self.out.push_str(piece);
+            return;
+        }
+        let mut rest = piece;
+        if !self.partial.is_empty() {
+            match rest.find('\n') {
+                Some(end) => {
+                    let mut line = std::mem::take(&mut self.partial);
+                    line.push_str(&rest[..end]);
+                    self.line(0, &line);
+                    rest = &rest[end + 1..];
+                }
+                None => {
+                    self.partial.push_str(rest);
+                    return;
+                }
             }
-            out
+        }
+        while let Some(end) = rest.find('\n') {
+            self.line(0, &rest[..end]);
+            rest = &rest[end + 1..];
+        }
+        self.partial.push_str(rest);
+    }
+
+    /// What the filters let through, once the text has all come.
+    pub fn finish(mut self) -> String {
+        if !self.partial.is_empty() {
+            let line = std::mem::take(&mut self.partial);
+            self.line(0, &line);
+        }
+        for (at, filter) in self.filters.iter().enumerate() {
+            match filter {
+                Filter::Count => {
+                    let count = format!("Count: {} lines", self.counted[at]);
+                    self.line(at + 1, &count);
+                }
+                Filter::Last(_) => {
+                    for line in std::mem::take(&mut self.kept[at]) {
+                        self.line(at + 1, &line);
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.out
+    }
+
+    /// One line (as `str::lines` gives it: without its `\r\n`) into filter `at`.
+    fn line(&mut self, at: usize, line: &str) {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let Some(filter) = self.filters.get(at) else {
+            self.out.push_str(line);
+            self.out.push('\n');
+            return;
         };
-        match self {
-            Filter::Match(re) => keep(&mut lines.filter(|l| re.is_match(l))),
-            Filter::Except(re) => keep(&mut lines.filter(|l| !re.is_match(l))),
-            Filter::Find(re) => keep(&mut lines.skip_while(|l| !re.is_match(l))),
-            Filter::Count => format!("Count: {} lines\n", text.lines().count()),
+        match filter {
+            Filter::Match(re) => {
+                if re.is_match(line) {
+                    self.line(at + 1, line);
+                }
+            }
+            Filter::Except(re) => {
+                if !re.is_match(line) {
+                    self.line(at + 1, line);
+                }
+            }
+            Filter::Find(re) => {
+                if self.found[at] || re.is_match(line) {
+                    self.found[at] = true;
+                    self.line(at + 1, line);
+                }
+            }
+            Filter::Count => self.counted[at] += 1,
             Filter::Last(n) => {
-                let n = n.unwrap_or(screen_length.saturating_sub(1).max(1));
-                let total = text.lines().count();
-                keep(&mut lines.skip(total.saturating_sub(n)))
+                let n = n.unwrap_or(self.screen_length.saturating_sub(1).max(1));
+                let kept = &mut self.kept[at];
+                kept.push_back(line.to_owned());
+                if kept.len() > n {
+                    kept.pop_front();
+                }
             }
             Filter::Trim(columns) => {
-                keep(&mut lines.map(|l| l.char_indices().nth(*columns).map_or("", |(i, _)| &l[i..])))
+                let trimmed = line.char_indices().nth(*columns).map_or("", |(i, _)| &line[i..]);
+                self.line(at + 1, trimmed);
             }
         }
     }
@@ -168,6 +272,15 @@ impl Filter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Filter {
+        /// The filter alone over the whole of `text`.
+        fn apply(&self, text: &str, screen_length: usize) -> String {
+            let mut piped = Piped::new(std::slice::from_ref(self), screen_length);
+            piped.feed(text);
+            piped.finish()
+        }
+    }
 
     const TEXT: &str = "Routing Engine status:\n  Slot 0:\n    Current state   Master\n  Slot 1:\n    Current state   Backup\n";
 
@@ -225,5 +338,37 @@ mod tests {
         assert_eq!(Filter::Find(re("Slot 1")).apply(TEXT, 24), "  Slot 1:\n    Current state   Backup\n");
         assert_eq!(Filter::Find(re("nowhere")).apply(TEXT, 24), "");
         assert_eq!(Filter::Trim(4).apply("abcdef\nab\n", 24), "ef\n\n");
+    }
+
+    /// However the text is cut into pieces, even inside a line or right
+    /// after a newline, the filters see the same lines as over the whole.
+    #[test]
+    fn pieces_cut_anywhere_filter_as_the_whole_text_does() {
+        let text = TEXT.repeat(3) + "no newline at the end";
+        let pipelines = [
+            vec![Filter::Match(re("state"))],
+            vec![Filter::Except(re("slot")), Filter::Count],
+            vec![Filter::Find(re("Slot 1")), Filter::Last(Some(4)), Filter::Match(re("current"))],
+            vec![Filter::Count, Filter::Match(re("Count"))],
+            vec![Filter::Last(None), Filter::Trim(2)],
+            vec![],
+        ];
+        for filters in &pipelines {
+            let whole = {
+                let mut piped = Piped::new(filters, 5);
+                piped.feed(&text);
+                piped.finish()
+            };
+            let by_filter = filters.iter().fold(text.clone(), |t, f| f.apply(&t, 5));
+            assert_eq!(whole, by_filter, "{filters:?}");
+            for size in [1, 2, 7, 26, 27, 28, 1000] {
+                let mut piped = Piped::new(filters, 5);
+                let chars: Vec<char> = text.chars().collect();
+                for piece in chars.chunks(size) {
+                    piped.feed(&piece.iter().collect::<String>());
+                }
+                assert_eq!(piped.finish(), whole, "{filters:?} in pieces of {size}");
+            }
+        }
     }
 }

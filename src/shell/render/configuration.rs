@@ -2,124 +2,25 @@
 //! `| display set`), and the commit history.
 
 use std::fmt::Write;
-use std::sync::Arc;
 
 use super::junos_time;
-use crate::config::path::Step;
 use crate::config::schema::{Kind, Schema, SchemaId};
+use crate::config::show::{Form, wrapping};
 use crate::config::tree::{Node, sorted_children};
 
-use crate::config::json::to_json;
-use crate::config::print::{Inheritance, to_set, to_text_marked};
+pub use crate::config::show::{Shown as ConfigView, Stamp};
 use crate::proto::CommitInformation;
 use crate::shell::view::{Element, View};
 
-/// The statement a path names, with its contents.
-pub struct ConfigView {
-    pub schema: Arc<Schema>,
-    pub steps: Vec<Step>,
-    pub node: Node,
-    /// When it was committed or changed: the line above the whole
-    /// configuration and the attributes of `<configuration>`.
-    pub stamp: Option<Stamp>,
-    /// How inherited statements are marked (`| display inheritance`).
-    pub inheritance: Inheritance,
-    /// How many steps of the path the `set` form leaves out: the edit
-    /// level's, for `| display set relative`.
-    pub relative_to: usize,
-    /// `| display detail`: each statement under its schema help.
-    pub detail: bool,
-}
-
-/// When the configuration shown was committed, or last changed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stamp {
-    /// The committed configuration: `## Last commit: TIME by USER`.
-    Committed { time: i64, user: String },
-    /// A candidate: `## Last changed: TIME`.
-    Changed { time: i64 },
-}
-
-impl Stamp {
-    fn header(&self) -> String {
-        match self {
-            Stamp::Committed { time, user } => format!("## Last commit: {} by {user}\n", junos_time(*time)),
-            Stamp::Changed { time } => format!("## Last changed: {}\n", junos_time(*time)),
-        }
-    }
-
-    /// The `junos:` attributes of `<configuration>` (and of JSON's `"@"`).
-    fn attributes(&self) -> Vec<(String, String)> {
-        let (kind, time) = match self {
-            Stamp::Committed { time, .. } => ("commit", *time),
-            Stamp::Changed { time } => ("changed", *time),
-        };
-        let mut attributes = vec![
-            (format!("junos:{kind}-seconds"), time.to_string()),
-            (format!("junos:{kind}-localtime"), junos_time(time)),
-        ];
-        if let Stamp::Committed { user, .. } = self {
-            attributes.push(("junos:commit-user".into(), user.clone()));
-        }
-        attributes
-    }
-}
-
-impl ConfigView {
-    /// The attributes of the configuration shown.
-    fn attributes(&self) -> Vec<(String, String)> {
-        self.stamp.as_ref().map(Stamp::attributes).unwrap_or_default()
-    }
-
-    /// A container or entry shows its contents; a leaf shows itself, as its
-    /// parent would print it.
-    fn shows_contents(&self) -> bool {
-        match self.steps.last() {
-            None => true,
-            Some(last) => match self.schema.node(last.schema).kind {
-                Kind::Container | Kind::List { keyword: false, .. } => true,
-                Kind::List { keyword: true, .. } => last.key != self.schema.node(last.schema).name,
-                _ => false,
-            },
-        }
-    }
-
-    /// The tree to print, the statement it hangs under, and the path before
-    /// it. In XML and JSON (`structured`) an `unwrapped` container has no element
-    /// of its own, so it shows itself, as its parent would print it.
-    fn printable(&self, structured: bool) -> (Node, Option<SchemaId>, &[Step]) {
-        let unwrapped =
-            structured && self.steps.last().is_some_and(|last| self.schema.node(last.schema).unwrapped);
-        if self.shows_contents() && !unwrapped {
-            (self.node.clone(), self.steps.last().map(|s| s.schema), &self.steps)
-        } else {
-            let parent = &self.steps[..self.steps.len() - 1];
-            let mut holder = Node::default();
-            if let Some(last) = self.steps.last() {
-                holder.children.insert(last.key.clone(), Arc::new(self.node.clone()));
-            }
-            (holder, parent.last().map(|s| s.schema), parent)
-        }
-    }
-}
-
+/// The configuration printed in this process: for XML, for NETCONF, and for
+/// what the RE does not print (a rollback shown whole).
 impl View for ConfigView {
     fn text(&self) -> String {
-        if !self.shows_contents() && self.node.is_empty() {
-            return String::new();
-        }
-        let (node, at, _) = self.printable(false);
-        // The whole configuration says when it was committed or changed.
-        let header = self.stamp.as_ref().filter(|_| self.steps.is_empty()).map(Stamp::header);
-        let mut out = header.unwrap_or_default();
-        out.push_str(&to_text_marked(&self.schema, at, &node, self.inheritance, self.detail));
-        out
+        self.printed(Form::Text)
     }
 
     fn set_form(&self) -> Option<String> {
-        let (node, at, path) = self.printable(false);
-        let prefix: Vec<&str> = path.iter().skip(self.relative_to).map(|s| s.key.as_str()).collect();
-        Some(to_set(&self.schema, at, &node, &prefix.join(" ")))
+        Some(self.printed(Form::Set))
     }
 
     /// Junos's configuration XML: list entries are elements named for their
@@ -144,30 +45,8 @@ impl View for ConfigView {
 
     /// Junos's configuration JSON, the path shown wrapped in its ancestors.
     fn json(&self) -> Option<String> {
-        let (node, at, path) = self.printable(true);
-        Some(to_json(&self.schema, at, &node, &wrapping(&self.schema, path), &self.attributes()))
+        Some(self.printed(Form::Json))
     }
-}
-
-/// The elements around the statements at `path`, outermost first, as
-/// `(element, entry name)`: a keyword list's keyword adds none (its entry
-/// does), nor does an `unwrapped` container (its entry carries its name).
-fn wrapping(schema: &Schema, path: &[Step]) -> Vec<(String, Option<String>)> {
-    let mut out = Vec::new();
-    let mut unwrapped = None;
-    for step in path {
-        let s = schema.node(step.schema);
-        match s.kind {
-            Kind::List { keyword: true, .. } if step.key == s.name => {}
-            Kind::List { .. } => {
-                let element = unwrapped.take().unwrap_or_else(|| schema.list_element(step.schema).to_owned());
-                out.push((element, Some(step.key.clone())));
-            }
-            _ if s.unwrapped => unwrapped = Some(s.name.clone()),
-            _ => out.push((s.name.clone(), None)),
-        }
-    }
-    out
 }
 
 /// The elements for the statements under `node`: an annotation is a
@@ -297,8 +176,11 @@ pub fn commit_revision(information: &CommitInformation, slot: &str) -> Element {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::config::load::{apply_set_lines, parse_text, structured_lines};
+    use crate::config::print::Inheritance;
     use crate::shell::view::to_xml;
 
     /// A configuration with each printing rule in it, made from the

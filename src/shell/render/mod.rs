@@ -16,8 +16,6 @@ mod software;
 mod storage;
 mod system;
 
-use chrono::DateTime;
-
 use crate::grammar::{Completion, Completions};
 pub use chassis::mastership_word;
 pub use configuration::{ConfigView, Stamp, commit_revision};
@@ -29,11 +27,7 @@ pub use software::login_banner;
 pub use storage::{NtpAssociations, NtpStatus, SystemMemory};
 pub use system::{Checksum, Detailed, Shutdown, Switchover};
 
-/// `2004-04-15 18:45:12 UTC`, from seconds since the epoch.
-pub fn junos_time(seconds: i64) -> String {
-    DateTime::from_timestamp(seconds, 0)
-        .map_or_else(|| seconds.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-}
+pub use crate::config::show::junos_time;
 
 /// `3 days, 17 hours, 27 seconds`: units that are zero are left out.
 pub fn uptime(seconds: u64) -> String {

@@ -134,7 +134,8 @@ impl Store {
         std::fs::File::open(dir.join(JOURNAL))?.read_to_end(&mut bytes)?;
         let (records, whole) = read_records(&bytes);
         if whole < bytes.len() {
-            eprintln!("{}: a journal record cut short by a crash left out", dir.display());
+            // Cut short by a crash, so never acknowledged: dropped, as a
+            // temporary file is.
             let file = std::fs::OpenOptions::new().write(true).open(dir.join(JOURNAL))?;
             file.set_len(whole as u64)?;
             file.sync_all()?;

@@ -46,6 +46,8 @@ struct Sizes {
     switches: usize,
     /// Commits made to fill the rollbacks.
     rollbacks: usize,
+    /// Lines of the configurations a one-statement commit is timed on.
+    growth: &'static [usize],
 }
 
 const FULL: Sizes = Sizes {
@@ -57,6 +59,7 @@ const FULL: Sizes = Sizes {
     failovers: 20,
     switches: 3,
     rollbacks: 49,
+    growth: &[10_000, 100_000, 1_000_000],
 };
 
 const QUICK: Sizes = Sizes {
@@ -68,6 +71,7 @@ const QUICK: Sizes = Sizes {
     failovers: 2,
     switches: 1,
     rollbacks: 5,
+    growth: &[2_000, 20_000],
 };
 
 type Scenario = fn(&Sizes);
@@ -77,10 +81,11 @@ fn main() {
     let sizes = if args.iter().any(|a| a == "--quick") { &QUICK } else { &FULL };
     let picked: Vec<&str> = args.iter().filter(|a| !a.starts_with('-')).map(String::as_str).collect();
     let wanted = |name: &str| picked.is_empty() || picked.iter().any(|p| name.contains(p));
-    let scenarios: [(&str, Scenario); 9] = [
+    let scenarios: [(&str, Scenario); 10] = [
         ("parse", parse),
         ("print", print),
         ("commit", commits),
+        ("growth", growth),
         ("round_trip", round_trip),
         ("batch", batch),
         ("shell_start", shell_start),
@@ -481,6 +486,29 @@ fn commits(sizes: &Sizes) {
     }
 }
 
+/// The cost of one commit as the configuration grows: a one-statement
+/// change committed on each size (the median of three).
+fn growth(sizes: &Sizes) {
+    for &lines in sizes.growth {
+        let pair = Pair::start();
+        let session = pair.session(0);
+        session.open();
+        session.load_set(generate::set_lines(lines));
+        session.commit(false);
+        let mut took: Vec<Duration> = (0..3)
+            .map(|n| {
+                timed(|| {
+                    session.set(&format!("system domain-name g{n}.example.net"));
+                    session.commit(false);
+                })
+                .1
+            })
+            .collect();
+        took.sort();
+        report(&format!("commit_growth_one_statement_{}", label(lines)), millis(took[1]), "ms");
+    }
+}
+
 /// `show chassis routing-engine`'s gRPC call, against a raw TCP echo of a
 /// similar size measured beside it.
 fn round_trip(sizes: &Sizes) {
@@ -687,10 +715,16 @@ fn memory(sizes: &Sizes) {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
         .expect("VmHWM");
-    let config = pair.dir.path().join("re0/config");
-    let size = |path: PathBuf| std::fs::metadata(path).map_or(0, |m| m.len());
-    let current = size(config.join("juniper.conf"));
-    let rollbacks: u64 = (1..=sizes.rollbacks).map(|n| size(config.join(format!("juniper.conf.{n}")))).sum();
+    // Whatever the layout: the largest file is one whole configuration,
+    // everything else in the store is what the rollbacks cost.
+    let sizes_on_disk: Vec<u64> = std::fs::read_dir(pair.dir.path().join("re0/config"))
+        .expect("config dir")
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .collect();
+    let current = sizes_on_disk.iter().copied().max().unwrap_or(0);
+    let rollbacks = sizes_on_disk.iter().sum::<u64>() - current;
     report(&format!("agent_peak_rss_{}", label(sizes.large)), peak_kb / 1024.0, "MB");
     report(
         &format!("rollbacks_{}_on_disk_vs_config", sizes.rollbacks),

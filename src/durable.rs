@@ -130,18 +130,24 @@ pub fn remove_temporaries(dir: &Path) -> std::io::Result<usize> {
 /// against it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum CrashPoint {
-    /// A commit's configuration is written aside, not yet renamed into place.
+    /// Half of a commit's journal record is written.
     Checkpoint,
-    /// A commit's configuration is in place; the history does not name it yet.
+    /// A commit's journal record is written but for its last byte.
     History,
-    /// A commit is on disk, not yet acknowledged; the configuration it
-    /// pushed out of those kept is not yet removed.
+    /// A commit's journal record is on disk, not yet acknowledged; no
+    /// checkpoint is written yet.
     Pruning,
     /// The first piece of a transferred file is written.
     Transfer,
 }
 
 static CRASH_AT: OnceLock<CrashPoint> = OnceLock::new();
+
+/// Whether a crash point is set: a write then goes in pieces, so that it
+/// can be cut short between them.
+pub fn crash_injected() -> bool {
+    CRASH_AT.get().is_some()
+}
 
 /// Makes the process die when it reaches `point`.
 pub fn crash_at(point: CrashPoint) {

@@ -19,6 +19,7 @@ use super::sessions::Login;
 use super::{Agent, blocking};
 use crate::config::compare::compare;
 use crate::config::conceal::{conceal, conceal_text, secrets_differ};
+use crate::config::delta::{Delta, chain, diff};
 use crate::config::editors::describe;
 use crate::config::inherit::{expand, expand_from};
 use crate::config::load::{
@@ -41,12 +42,12 @@ use crate::permissions::Permission;
 use crate::proto::configuration_server::Configuration;
 use crate::proto::{
     ClearCommitReply, ClearCommitRequest, CloseReply, CloseRequest, CommitEntry, CommitError,
-    CommitInformation, CommitReply, CommitRequest, CompareReply, CompareRequest, ConfigurationReply,
-    ConfigurationStatus, ConfigurationText, EditReply, EditRequest, EditStretchReply, EditStretchRequest,
-    Editor, GetCommitInformationRequest, GetConfigurationRequest, GetStatusRequest, LoadReply, LoadRequest,
-    OpenReply, OpenRequest, PendingCommit, RescueReply, RescueRequest, RollbackReply, RollbackRequest,
-    RoutingEngineCommit, SetLevelReply, SetLevelRequest, ShowConfigurationRequest, SynchronizeRequest,
-    edit_request, load_request, open_request, show_configuration_request,
+    CommitInformation, CommitReply, CommitRequest, CompareReply, CompareRequest, ConfigDelta,
+    ConfigurationReply, ConfigurationStatus, ConfigurationText, EditReply, EditRequest, EditStretchReply,
+    EditStretchRequest, Editor, GetCommitInformationRequest, GetConfigurationRequest, GetStatusRequest,
+    LoadReply, LoadRequest, OpenReply, OpenRequest, PendingCommit, RescueReply, RescueRequest, RollbackReply,
+    RollbackRequest, RoutingEngineCommit, SetLevelReply, SetLevelRequest, ShowConfigurationRequest,
+    SynchronizeRequest, edit_request, load_request, open_request, show_configuration_request,
 };
 use crate::slot::Slot;
 
@@ -63,6 +64,14 @@ pub const SESSION_KEY: &str = "reshell-session";
 pub(super) enum Prepared {
     Refused(Vec<CheckError>),
     Ready { tree: Node, effective: Node },
+}
+
+/// What this RE made of a `commit synchronize` from the other.
+pub(super) enum Synchronized {
+    /// Checked (and committed unless only checked) when there are no errors.
+    Checked(Vec<CheckError>),
+    /// The change sent was made from another configuration than this RE's.
+    WholeNeeded,
 }
 
 /// A session in configuration mode.
@@ -185,13 +194,14 @@ impl ConfigDb {
         state_dir: &Path,
         first: First<'_>,
     ) -> anyhow::Result<ConfigDb> {
-        let mut store = Store::open(state_dir).context("cannot open the configuration store")?;
-        let committed = match store.rollback(0)? {
-            Some(text) => parse_text(&schema, &text).0,
+        let mut store =
+            Store::open(state_dir, schema.clone()).context("cannot open the configuration store")?;
+        let committed = match store.committed() {
+            Some(tree) => tree.clone(),
             None => {
                 let first = first_configuration(&schema, slot, first)?;
                 let record = record("root", "other", "", Version::default());
-                store.commit(&to_text(&schema, None, &first), record)?;
+                store.commit(&first, record, None)?;
                 first
             }
         };
@@ -437,6 +447,7 @@ impl ConfigDb {
         effective: Node,
         request: &CommitRequest,
         version: Version,
+        hash: Option<u64>,
     ) -> Result<(), Status> {
         if request.check {
             self.store.confirm().map_err(|e| Status::internal(e.to_string()))?;
@@ -450,7 +461,7 @@ impl ConfigDb {
         record.pending = request.confirmed_minutes.is_some();
         // The shared candidate follows a private commit if it held no changes.
         let follow = private && self.shared == self.committed;
-        self.install(tree, effective, record)?;
+        self.install(tree, effective, record, hash)?;
         if follow {
             self.shared = self.committed.clone();
         }
@@ -470,7 +481,11 @@ impl ConfigDb {
     /// forced, it ends other sessions' exclusive locks and private copies.
     /// A commit is refused unless its version is newer than this RE's: a
     /// synchronize only ever moves an RE forward.
-    pub(super) fn synchronized(&mut self, request: &SynchronizeRequest) -> Result<Vec<CheckError>, Status> {
+    ///
+    /// A change (`delta`) is applied to this RE's committed configuration
+    /// when that is the one it was made from (same version and hash); else
+    /// nothing is done and the whole configuration is asked for.
+    pub(super) fn synchronized(&mut self, request: &SynchronizeRequest) -> Result<Synchronized, Status> {
         if !request.force {
             if let Some(holder) = self.editors.values().find(|s| matches!(s.mode, Mode::Exclusive)) {
                 return Err(locked(holder));
@@ -486,15 +501,31 @@ impl ConfigDb {
                 self.version
             )));
         }
-        let (tree, errors) = parse_text(&self.schema, &request.configuration);
-        if let Some(e) = errors.first() {
-            return Err(Status::invalid_argument(format!("line {}: {}", e.line, e.message)));
-        }
+        let tree = match &request.delta {
+            Some(delta) => {
+                let base = request.base.map(Version::from).unwrap_or_default();
+                let applied = (base == self.version && request.base_hash == self.store.hash())
+                    .then(|| Delta::from_wire(delta).apply(&self.committed).ok())
+                    .flatten();
+                match applied {
+                    Some(tree) => tree,
+                    None => return Ok(Synchronized::WholeNeeded),
+                }
+            }
+            None => {
+                let (tree, errors) = parse_text(&self.schema, &request.configuration);
+                if let Some(e) = errors.first() {
+                    return Err(Status::invalid_argument(format!("line {}: {}", e.line, e.message)));
+                }
+                tree
+            }
+        };
         let effective = self.effective_of(&tree);
         let errors = check_from(&self.schema, &effective, Some(&self.effective));
         if !errors.is_empty() {
-            return Ok(errors);
+            return Ok(Synchronized::Checked(errors));
         }
+        let hash = request.hash;
         let request = CommitRequest {
             check: request.check,
             comment: request.comment.clone(),
@@ -517,8 +548,22 @@ impl ConfigDb {
             self.shared = tree.clone();
             self.shared_changes += 1;
         }
-        self.finish(0, tree, effective, &request, version)?;
-        Ok(Vec::new())
+        self.finish(0, tree, effective, &request, version, Some(hash))?;
+        Ok(Synchronized::Checked(Vec::new()))
+    }
+
+    /// The committed configuration's hash: what a change sent to the other
+    /// RE is made from.
+    pub(super) fn hash(&self) -> u64 {
+        self.store.hash()
+    }
+
+    /// The change from the committed configuration to `tree`, and the hash
+    /// `tree` has once committed.
+    pub(super) fn delta_to(&self, tree: &Node) -> (ConfigDelta, u64) {
+        let delta = diff(&self.committed, tree).0.to_wire();
+        let hash = chain(self.store.hash(), &prost::Message::encode_to_vec(&delta));
+        (delta, hash)
     }
 
     /// `commit at`: the shared candidate, checked already, is committed at
@@ -623,13 +668,18 @@ impl ConfigDb {
     /// Makes `tree` the committed configuration, on disk first (with its
     /// version, in `record`), and `effective` (what it means on this RE) the
     /// one in effect.
-    fn install(&mut self, tree: Node, effective: Node, record: CommitRecord) -> Result<(), Status> {
+    fn install(
+        &mut self,
+        tree: Node,
+        effective: Node,
+        record: CommitRecord,
+        hash: Option<u64>,
+    ) -> Result<(), Status> {
         let deadline = record.deadline();
         self.changed = record.time;
         let version = record.version.unwrap_or_default();
-        let text = to_text(&self.schema, None, &tree);
         self.store
-            .commit(&text, record)
+            .commit(&tree, record, hash)
             .map_err(|e| Status::internal(format!("could not write the configuration: {e}")))?;
         self.version = version;
         if tree == self.shared {
@@ -693,17 +743,14 @@ impl ConfigDb {
         if self.deadline.is_none_or(|d| d > now) {
             return Ok(false);
         }
-        let previous = match self.store.rollback(1)? {
-            Some(text) => parse_text(&self.schema, &text).0,
-            None => self.committed.clone(),
-        };
+        let previous = self.store.rollback(1)?.unwrap_or_else(|| self.committed.clone());
         let effective = self.effective_of(&previous);
         let version = self.version.next(term, None);
         // Uncommitted changes made on top of the unconfirmed commit go with
         // it, the saved candidate too (see `synchronized`).
         self.shared = previous.clone();
         self.shared_changes += 1;
-        self.install(previous, effective, record("root", "other", "", version))
+        self.install(previous, effective, record("root", "other", "", version), None)
             .map_err(|s| anyhow::anyhow!("{}", s.message()))?;
         Ok(true)
     }
@@ -719,12 +766,10 @@ impl ConfigDb {
     }
 
     fn rollback_tree(&self, n: u32) -> Result<Node, Status> {
-        let text = self
-            .store
+        self.store
             .rollback(n as usize)
             .map_err(|e| Status::internal(e.to_string()))?
-            .ok_or_else(|| Status::not_found(format!("rollback {n} does not exist")))?;
-        Ok(parse_text(&self.schema, &text).0)
+            .ok_or_else(|| Status::not_found(format!("rollback {n} does not exist")))
     }
 
     /// `rollback N` (`None`: `rollback rescue`) into the session's candidate.
@@ -1102,7 +1147,7 @@ impl Agent {
             Prepared::Ready { tree, effective } => blocking(|| {
                 let mut db = self.config();
                 let version = db.version().next(self.mastership.term(), None);
-                db.finish(session, tree, effective, &request, version)?;
+                db.finish(session, tree, effective, &request, version, None)?;
                 Ok::<_, Status>(CommitReply::default())
             })?,
         };

@@ -691,6 +691,26 @@ impl Peer for Agent {
         self.check_peer(r.from_slot)?;
         Ok(Response::new(self.synchronized(&r)?))
     }
+
+    async fn synchronize_whole(
+        &self,
+        request: Request<Streaming<SynchronizeRequest>>,
+    ) -> Result<Response<SynchronizeReply>, Status> {
+        self.admit_from_peer().await?;
+        let mut pieces = request.into_inner();
+        let mut whole = pieces.message().await?.ok_or_else(|| Status::invalid_argument("nothing sent"))?;
+        self.check_peer(whole.from_slot)?;
+        while let Some(piece) = pieces.message().await? {
+            if whole.configuration.len() + piece.configuration.len() > crate::MAX_CONFIGURATION_BYTES {
+                return Err(Status::resource_exhausted(format!(
+                    "configuration too large (at most {} bytes)",
+                    crate::MAX_CONFIGURATION_BYTES
+                )));
+            }
+            whole.configuration.push_str(&piece.configuration);
+        }
+        Ok(Response::new(self.synchronized(&whole)?))
+    }
 }
 
 /// Whether the caller may write anywhere in the file area: a super-user,

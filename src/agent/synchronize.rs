@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tonic::Status;
 
-use super::configuration::wire_errors;
+use super::configuration::{Synchronized, wire_errors};
 use super::mastership::KEEPALIVE_INTERVAL;
 use super::{Agent, blocking};
 use crate::config::tree::Node;
@@ -39,9 +39,18 @@ impl Agent {
             ..Default::default()
         };
         let mut steps = vec![step(&local, true)];
+        let (delta, hash, base, base_hash) = blocking(|| {
+            let db = self.config();
+            let (delta, hash) = db.delta_to(&tree);
+            (delta, hash, db.version(), db.hash())
+        });
         let ask = SynchronizeRequest {
             from_slot: self.slot.number(),
-            configuration: blocking(|| self.config().text_of(&tree)),
+            delta: Some(delta),
+            base: Some(base.into()),
+            base_hash,
+            hash,
+            configuration: String::new(),
             check: true,
             force: request.force,
             user: request.user.clone(),
@@ -56,8 +65,8 @@ impl Agent {
         for &check in phases {
             let asked =
                 SynchronizeRequest { check, version: (!check).then(|| version.into()), ..ask.clone() };
-            match self.while_peer_answers(self.peer_synchronizing.clone().synchronize(asked)).await {
-                Ok(SynchronizeReply { errors, version: theirs }) if errors.is_empty() => {
+            match self.synchronize_peer(asked, &tree).await {
+                Ok(SynchronizeReply { errors, version: theirs, .. }) if errors.is_empty() => {
                     if check {
                         let theirs = theirs.map(Version::from);
                         version = self.config().version().next(self.mastership.term(), theirs);
@@ -80,7 +89,7 @@ impl Agent {
         steps.push(step(&other, request.check));
         blocking(|| {
             let mut db = self.config();
-            db.finish(session, tree, effective, request, version)?;
+            db.finish(session, tree, effective, request, version, Some(hash))?;
             if !request.check {
                 db.set_peer_behind(false);
                 steps.push(step(&local, false));
@@ -106,7 +115,7 @@ impl Agent {
         blocking(|| {
             let mut db = self.config();
             let version = db.version().next(self.mastership.term(), Some(offered));
-            db.finish(session, tree, effective, request, version)?;
+            db.finish(session, tree, effective, request, version, None)?;
             if !request.check {
                 db.set_peer_behind(true);
             }
@@ -121,6 +130,42 @@ impl Agent {
         })
     }
 
+    /// Sends `asked` to the other RE as a change; when the other RE has
+    /// another configuration than the one the change was made from, sends
+    /// `tree` whole instead, in pieces.
+    async fn synchronize_peer(
+        &self,
+        asked: SynchronizeRequest,
+        tree: &Node,
+    ) -> Result<SynchronizeReply, Status> {
+        let reply =
+            self.while_peer_answers(self.peer_synchronizing.clone().synchronize(asked.clone())).await?;
+        if !reply.whole_needed {
+            return Ok(reply);
+        }
+        let text = blocking(|| self.config().text_of(tree));
+        self.synchronize_whole(SynchronizeRequest { delta: None, base: None, base_hash: 0, ..asked }, text)
+            .await
+    }
+
+    /// `asked` with the whole configuration `text`, sent in pieces.
+    async fn synchronize_whole(
+        &self,
+        asked: SynchronizeRequest,
+        text: String,
+    ) -> Result<SynchronizeReply, Status> {
+        let mut pieces: Vec<SynchronizeRequest> = pieces(&text)
+            .map(|piece| SynchronizeRequest {
+                configuration: piece.to_owned(),
+                ..SynchronizeRequest::default()
+            })
+            .collect();
+        let first = if pieces.is_empty() { String::new() } else { pieces.remove(0).configuration };
+        pieces.insert(0, SynchronizeRequest { configuration: first, ..asked });
+        let stream = tokio_stream::iter(pieces);
+        self.while_peer_answers(self.peer_synchronizing.clone().synchronize_whole(stream)).await
+    }
+
     /// `commit synchronize` from the other RE. Refused while this RE
     /// commits, rather than waited for: its commit may itself be waiting
     /// on the other RE.
@@ -131,8 +176,18 @@ impl Agent {
         let (reply, before, after) = blocking(|| {
             let mut db = self.config();
             let before = self.settings_of(db.effective());
-            let errors = db.synchronized(request)?;
-            let reply = SynchronizeReply { errors: wire_errors(errors), version: Some(db.version().into()) };
+            let reply = match db.synchronized(request)? {
+                Synchronized::Checked(errors) => SynchronizeReply {
+                    errors: wire_errors(errors),
+                    version: Some(db.version().into()),
+                    whole_needed: false,
+                },
+                Synchronized::WholeNeeded => SynchronizeReply {
+                    whole_needed: true,
+                    version: Some(db.version().into()),
+                    ..SynchronizeReply::default()
+                },
+            };
             Ok::<_, Status>((reply, before, self.settings_of(db.effective())))
         })?;
         // The RE that commits hands mastership over if the commit asks it
@@ -190,15 +245,15 @@ impl Agent {
     /// configuration first and says what it has: one that went on without
     /// this RE (it took over and committed) is not behind, and is left as it is.
     async fn catch_up_peer(&self) {
-        let Some((configuration, mine)) = blocking(|| {
+        let Some((configuration, mine, hash)) = blocking(|| {
             let db = self.config();
-            db.peer_behind().then(|| (db.committed_text(), db.version()))
+            db.peer_behind().then(|| (db.committed_text(), db.version(), db.hash()))
         }) else {
             return;
         };
         let ask = SynchronizeRequest {
             from_slot: self.slot.number(),
-            configuration,
+            hash,
             check: true,
             user: "root".into(),
             comment: format!("synchronized from {}", self.slot),
@@ -206,8 +261,8 @@ impl Agent {
             ..SynchronizeRequest::default()
         };
         // Refused (its candidate is being edited, or it is committing): tried again in a second.
-        let checked = self.while_peer_answers(self.peer_synchronizing.clone().synchronize(ask.clone())).await;
-        let Ok(SynchronizeReply { errors, version: Some(theirs) }) = checked else { return };
+        let checked = self.synchronize_whole(ask.clone(), configuration.clone()).await;
+        let Ok(SynchronizeReply { errors, version: Some(theirs), .. }) = checked else { return };
         let theirs = Version::from(theirs);
         if !errors.is_empty() {
             return;
@@ -224,9 +279,29 @@ impl Agent {
             return;
         }
         let commit = SynchronizeRequest { check: false, ..ask };
-        match self.while_peer_answers(self.peer_synchronizing.clone().synchronize(commit)).await {
+        match self.synchronize_whole(commit, configuration).await {
             Ok(reply) if reply.errors.is_empty() => self.config().set_peer_behind(false),
             _ => {}
         }
     }
+}
+
+/// How much of a whole configuration goes in one message.
+const PIECE_BYTES: usize = 1 << 20;
+
+/// `text` in pieces of about `PIECE_BYTES`, each cut at a character's edge.
+fn pieces(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut cut = PIECE_BYTES.min(rest.len());
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        let (piece, after) = rest.split_at(cut);
+        rest = after;
+        Some(piece)
+    })
 }

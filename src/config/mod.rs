@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub mod conceal;
+pub mod delta;
 pub mod editors;
 pub mod expression;
 pub mod generate;

@@ -2,28 +2,40 @@
 //! committed (rollback 0 is the one in effect, 1..49 the ones before it),
 //! their history, and the shared candidate between commits.
 //!
-//! Each commit's configuration is a file of its own, `commit.SEQUENCE`,
-//! written once and never changed; the history names the fifty kept, newest
-//! first. Replacing the history (by rename) is the one step that makes a
-//! commit and rotates the rollbacks, so a crash at any instant leaves a
-//! commit wholly there or wholly absent, never the history and the rollbacks
-//! out of step. Files no history names are what a crash cut short, removed
-//! when the store is opened, which also checks that every commit the history
-//! names is there. The history record of a commit carries its version, so
-//! the version and the configuration are made in that same step. Everything
-//! is readable by its owner only.
+//! A commit appends one record to the journal: who, when, why, the version,
+//! and the change, both ways (from the configuration before to the one
+//! after, and back), and returns once the record is on disk. The whole
+//! configuration is written only at a checkpoint, `commit.SEQUENCE` (its
+//! text as `show configuration` prints it), when the journal since the last
+//! one has grown to a share of the configuration: then the journal is
+//! written again with only what the kept rollbacks need. Opening reads the
+//! newest checkpoint the journal knows and replays the records after it;
+//! a record cut short (a crash while it was written, so never acknowledged)
+//! is dropped. Rollback N is the committed configuration with the last N
+//! changes undone. Everything is readable by its owner only.
 
 use std::collections::HashSet;
-use std::io::{self, Write};
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use prost::Message;
+
+use super::delta::{Delta, chain, content_hash, diff};
+use super::load::parse_text;
+use super::print::to_text;
+use super::schema::Schema;
+use super::tree::Node;
 use super::version::Version;
-use crate::durable::{AtomicFile, CrashPoint, crash_point, is_temporary, write_atomically};
+use crate::durable::{CrashPoint, crash_point, is_temporary, write_atomically};
+use crate::proto::JournalRecord;
 
 /// Configurations kept: rollback 0 (the committed one) through 49.
 pub const KEPT: usize = 50;
 
+const JOURNAL: &str = "journal";
+/// The history of the layout before the journal (see `previous`).
 const HISTORY: &str = "history";
 const CANDIDATE: &str = "candidate";
 /// The configuration `rollback rescue` loads, kept apart from the rollbacks.
@@ -33,6 +45,13 @@ const CHECKPOINT: &str = "commit.";
 const SCHEDULED: &str = "scheduled";
 /// Where the version was kept, apart from the history, before it was in it.
 const OLD_VERSION: &str = "version";
+/// A record's frame: its length and the first 8 bytes of its SHA-256.
+const FRAME: usize = 12;
+/// A checkpoint is written once the journal since the last one holds this
+/// share of the configuration's size (so 49 small changes cost far less
+/// than one configuration more), or this many records.
+const CHECKPOINT_SHARE: usize = 4;
+const CHECKPOINT_RECORDS: usize = 2 * KEPT;
 
 /// Who committed, when, how, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,17 +88,29 @@ pub struct Scheduled {
     pub comment: String,
 }
 
-/// A commit kept: its configuration is in `commit.SEQUENCE`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A commit kept: the change that undoes it, and the hash of the
+/// configuration it made.
+#[derive(Debug, Clone)]
 struct Entry {
     sequence: u64,
     record: CommitRecord,
+    hash: u64,
+    inverse: Delta,
 }
 
 pub struct Store {
     dir: PathBuf,
-    /// As in the history file, newest first.
+    schema: Arc<Schema>,
+    /// Newest first.
     entries: Vec<Entry>,
+    /// Rollback 0; `None` before the first commit.
+    committed: Option<Node>,
+    /// The newest checkpoint's sequence and size.
+    checkpoint: Option<(u64, usize)>,
+    /// The journal's size, and how much of it came since the checkpoint.
+    journal_bytes: u64,
+    since_checkpoint: usize,
+    records: usize,
 }
 
 impl Store {
@@ -87,52 +118,98 @@ impl Store {
         &self.dir
     }
 
-    /// Opens the store in `state_dir`, taking over one in the layout before
+    /// Opens the store in `state_dir`, taking over one in a layout before
     /// this one, and repairs what a crash left.
-    pub fn open(state_dir: &Path) -> io::Result<Store> {
+    pub fn open(state_dir: &Path, schema: Arc<Schema>) -> io::Result<Store> {
         let dir = state_dir.join("config");
         std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir)?;
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
-        if !dir.join(HISTORY).exists() {
-            old_layout::migrate(&dir)?;
+        if !dir.join(JOURNAL).exists() {
+            if !dir.join(HISTORY).exists() {
+                old_layout::migrate(&dir)?;
+            }
+            previous::migrate(&dir, &schema)?;
         }
-        let text = read_if_there(&dir.join(HISTORY))?.unwrap_or_default();
-        let entries = text.lines().filter_map(|line| parse_entry(line, &dir)).collect();
-        let mut store = Store { dir, entries };
-        store.check()?;
+        let mut bytes = Vec::new();
+        std::fs::File::open(dir.join(JOURNAL))?.read_to_end(&mut bytes)?;
+        let (records, whole) = read_records(&bytes);
+        if whole < bytes.len() {
+            // Cut short by a crash, so never acknowledged: dropped, as a
+            // temporary file is.
+            let file = std::fs::OpenOptions::new().write(true).open(dir.join(JOURNAL))?;
+            file.set_len(whole as u64)?;
+            file.sync_all()?;
+        }
+        let mut store = Store {
+            dir,
+            schema,
+            entries: Vec::new(),
+            committed: None,
+            checkpoint: None,
+            journal_bytes: whole as u64,
+            since_checkpoint: 0,
+            records: 0,
+        };
+        store.replay(records)?;
+        store.remove_unnamed()?;
         Ok(store)
     }
 
-    fn checkpoint(&self, sequence: u64) -> PathBuf {
-        checkpoint(&self.dir, sequence)
+    /// The newest checkpoint a commit record names, and the records after
+    /// it applied to it.
+    fn replay(&mut self, records: Vec<(JournalRecord, usize)>) -> io::Result<()> {
+        let commits: HashSet<u64> =
+            records.iter().filter(|(r, _)| !r.confirm).map(|(r, _)| r.sequence).collect();
+        let mut checkpoints: Vec<u64> = std::fs::read_dir(&self.dir)?
+            .filter_map(|e| e.ok()?.file_name().to_str()?.strip_prefix(CHECKPOINT)?.parse().ok())
+            .filter(|sequence| commits.contains(sequence))
+            .collect();
+        checkpoints.sort_unstable();
+        if let Some(&sequence) = checkpoints.last() {
+            let text = std::fs::read_to_string(self.checkpoint_path(sequence))?;
+            self.committed = Some(parse_text(&self.schema, &text).0);
+            self.checkpoint = Some((sequence, text.len()));
+        }
+        let base = self.checkpoint.map_or(0, |(sequence, _)| sequence);
+        self.records = records.len();
+        let empty = Node::default();
+        for (record, size) in records {
+            if record.confirm {
+                self.entries.iter_mut().for_each(|e| e.record.pending = false);
+                continue;
+            }
+            if record.sequence > base {
+                let forward = Delta::from_wire(&record.forward.clone().unwrap_or_default());
+                // Before the first checkpoint, the first record holds the whole.
+                match forward.apply(self.committed.as_ref().unwrap_or(&empty)) {
+                    Ok(tree) => self.committed = Some(tree),
+                    Err(_) => {
+                        eprintln!(
+                            "{}: commit {} does not follow from the one before; it and any after are left out",
+                            self.dir.display(),
+                            record.sequence
+                        );
+                        break;
+                    }
+                }
+                self.since_checkpoint += size;
+            }
+            self.entries.insert(0, entry(&record));
+        }
+        self.entries.truncate(KEPT);
+        Ok(())
     }
 
-    /// Drops from the history commits whose configuration is gone, and
-    /// removes files no history names.
-    fn check(&mut self) -> io::Result<()> {
-        let before = self.entries.len();
-        let mut named = HashSet::new();
-        let dir = self.dir.clone();
-        self.entries.retain(|e| {
-            let there = checkpoint(&dir, e.sequence).is_file() && named.insert(e.sequence);
-            if !there {
-                eprintln!(
-                    "{}: commit {} has no configuration; left out of the history",
-                    dir.display(),
-                    e.sequence
-                );
-            }
-            there
-        });
-        if self.entries.len() != before {
-            self.write_history(&self.entries)?;
-        }
+    /// Removes checkpoints but the newest, and what a crash or a layout
+    /// before this one left; makes what stays private.
+    fn remove_unnamed(&self) -> io::Result<()> {
+        let current = self.checkpoint.map(|(sequence, _)| sequence);
         for entry in std::fs::read_dir(&self.dir)? {
             let entry = entry?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let unnamed = match name.strip_prefix(CHECKPOINT).map(str::parse::<u64>) {
-                Some(Ok(sequence)) => !named.contains(&sequence),
-                _ => old_layout::is_old(&name) || is_temporary(&name),
+                Some(Ok(sequence)) => Some(sequence) != current,
+                _ => name == HISTORY || old_layout::is_old(&name) || is_temporary(&name),
             };
             if unnamed {
                 std::fs::remove_file(entry.path())?;
@@ -144,12 +221,27 @@ impl Store {
         Ok(())
     }
 
-    /// Rollback `n`'s text, if there is one.
-    pub fn rollback(&self, n: usize) -> io::Result<Option<String>> {
-        match self.entries.get(n) {
-            Some(entry) => std::fs::read_to_string(self.checkpoint(entry.sequence)).map(Some),
-            None => Ok(None),
+    fn checkpoint_path(&self, sequence: u64) -> PathBuf {
+        checkpoint(&self.dir, sequence)
+    }
+
+    /// The committed configuration (rollback 0), if one was ever committed.
+    pub fn committed(&self) -> Option<&Node> {
+        self.committed.as_ref()
+    }
+
+    /// Rollback `n`, if there is one: the committed configuration with the
+    /// last `n` commits undone.
+    pub fn rollback(&self, n: usize) -> io::Result<Option<Node>> {
+        let Some(committed) = &self.committed else { return Ok(None) };
+        if n >= self.entries.len() {
+            return Ok(None);
         }
+        let mut tree = committed.clone();
+        for entry in &self.entries[..n] {
+            tree = entry.inverse.apply(&tree).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        }
+        Ok(Some(tree))
     }
 
     /// The committed configuration's version: its record's, or for one
@@ -162,76 +254,132 @@ impl Store {
         }
     }
 
+    /// Names the committed configuration: the same on both REs when one
+    /// can be sent to the other as a change.
+    pub fn hash(&self) -> u64 {
+        self.entries.first().map_or(0, |e| e.hash)
+    }
+
     /// The commits kept, newest first.
     pub fn history(&self) -> Vec<CommitRecord> {
         self.entries.iter().map(|e| e.record.clone()).collect()
     }
 
-    /// Replaces the history file: the step that makes a change to it.
-    fn write_history(&self, entries: &[Entry]) -> io::Result<()> {
-        let lines: String = entries
-            .iter()
-            .map(|Entry { sequence, record: r }| {
-                let confirmed = r.confirmed.map(|m| m.to_string()).unwrap_or_default();
-                let pending = if r.pending { "pending" } else { "" };
-                // After the comment, so that a record without it reads as before.
-                let version = r.version.map(|v| format!("\t{}\t{}", v.term, v.sequence)).unwrap_or_default();
-                format!(
-                    "{sequence}\t{}\t{}\t{}\t{confirmed}\t{pending}\t{}{version}\n",
-                    r.time,
-                    escape(&r.user),
-                    escape(&r.client),
-                    escape(&r.comment)
-                )
-            })
-            .collect();
-        write_atomically(&self.dir.join(HISTORY), lines.as_bytes())
-    }
-
     /// Confirms a pending `commit confirmed`: it will not be rolled back.
     pub fn confirm(&mut self) -> io::Result<()> {
         if self.entries.iter().any(|e| e.record.pending) {
-            let mut entries = self.entries.clone();
-            entries.iter_mut().for_each(|e| e.record.pending = false);
-            self.write_history(&entries)?;
-            self.entries = entries;
+            let record = JournalRecord { confirm: true, ..JournalRecord::default() };
+            self.append(&frame(&record), |_| Ok(0))?;
+            self.entries.iter_mut().for_each(|e| e.record.pending = false);
         }
         Ok(())
     }
 
-    /// The size of rollback 0 on disk.
+    /// The size of rollback 0 on disk: its last checkpoint's.
     pub fn committed_bytes(&self) -> usize {
-        let Some(entry) = self.entries.first() else { return 0 };
-        std::fs::metadata(self.checkpoint(entry.sequence)).map_or(0, |m| m.len() as usize)
+        self.checkpoint.map_or(0, |(_, size)| size)
     }
 
-    /// Makes `text` rollback 0: the older ones move up one and the 50th goes.
-    /// A new commit confirms any earlier one. Returns once everything is on
-    /// disk; until the history is replaced, nothing has changed.
-    pub fn commit(&mut self, text: &str, record: CommitRecord) -> io::Result<()> {
+    /// Makes `tree` rollback 0: the older ones move up one and the 50th goes.
+    /// A new commit confirms any earlier one. `hash` names the result when
+    /// the other RE committed it first. Returns once the record is on disk;
+    /// until then, nothing has changed.
+    pub fn commit(&mut self, tree: &Node, record: CommitRecord, hash: Option<u64>) -> io::Result<()> {
         let sequence = self.entries.first().map_or(1, |e| e.sequence + 1);
-        let mut file = AtomicFile::create(&self.checkpoint(sequence))?;
-        file.write_all(text.as_bytes())?;
-        crash_point(CrashPoint::Checkpoint);
-        file.commit()?;
-        crash_point(CrashPoint::History);
-        let mut entries = self.entries.clone();
-        entries.iter_mut().for_each(|e| e.record.pending = false);
-        entries.insert(0, Entry { sequence, record });
-        let dropped = entries.split_off(KEPT.min(entries.len()));
-        if let Err(e) = self.write_history(&entries) {
-            let _ = std::fs::remove_file(self.checkpoint(sequence));
-            return Err(e);
-        }
-        self.entries = entries;
+        let empty = Node::default();
+        let (forward, inverse) = diff(self.committed.as_ref().unwrap_or(&empty), tree);
+        let forward_wire = forward.to_wire();
+        let hash = hash.unwrap_or_else(|| match &self.committed {
+            None => content_hash(&to_text(&self.schema, None, tree)),
+            Some(_) => chain(self.hash(), &forward_wire.encode_to_vec()),
+        });
+        let mut wire = journal_record(sequence, &record, hash);
+        wire.forward = Some(forward_wire);
+        wire.inverse = Some(inverse.to_wire());
+        let bytes = frame(&wire);
+        self.append(&bytes, |file| {
+            // Cut short here, a crash leaves a record the next opening drops.
+            let (half, most) = (bytes.len() / 2, bytes.len() - 1);
+            file.write_all(&bytes[..half])?;
+            crash_point(CrashPoint::Checkpoint);
+            file.write_all(&bytes[half..most])?;
+            crash_point(CrashPoint::History);
+            Ok(most)
+        })?;
         crash_point(CrashPoint::Pruning);
-        for entry in dropped {
-            // One left behind goes when the store is next opened.
-            let _ = std::fs::remove_file(self.checkpoint(entry.sequence));
-        }
+        self.since_checkpoint += bytes.len();
+        self.entries.iter_mut().for_each(|e| e.record.pending = false);
+        self.entries.insert(0, Entry { sequence, record, hash, inverse });
+        self.entries.truncate(KEPT);
+        self.committed = Some(tree.clone());
         if self.entries[0].record.version.is_some() {
             // Read no more: the record has the version now.
             let _ = std::fs::remove_file(self.dir.join(OLD_VERSION));
+        }
+        let size = self.checkpoint.map_or(0, |(_, size)| size);
+        if self.checkpoint.is_none()
+            || self.since_checkpoint * CHECKPOINT_SHARE > size
+            || self.records > CHECKPOINT_RECORDS
+        {
+            // The commit is made: a checkpoint that fails is tried again at the next.
+            if let Err(e) = self.write_checkpoint() {
+                eprintln!("{}: cannot write a checkpoint: {e}", self.dir.display());
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends `bytes` to the journal and syncs it; `injected` writes a
+    /// part first (returning how much) where a test may crash the process.
+    /// A failed append leaves the journal as it was.
+    fn append(
+        &mut self,
+        bytes: &[u8],
+        injected: impl FnOnce(&mut std::fs::File) -> io::Result<usize>,
+    ) -> io::Result<()> {
+        let path = self.dir.join(JOURNAL);
+        let mut file = std::fs::OpenOptions::new().append(true).create(true).mode(0o600).open(&path)?;
+        let written = match crate::durable::crash_injected() {
+            true => injected(&mut file),
+            false => Ok(0),
+        };
+        let written = written.and_then(|from| file.write_all(&bytes[from..])).and_then(|()| file.sync_data());
+        if let Err(e) = written {
+            let _ = file.set_len(self.journal_bytes);
+            return Err(e);
+        }
+        self.journal_bytes += bytes.len() as u64;
+        self.records += 1;
+        Ok(())
+    }
+
+    /// Writes the committed configuration whole, then the journal again
+    /// with only what the kept rollbacks need, then removes the checkpoint
+    /// before. A crash between leaves the old journal, which names the new
+    /// checkpoint too.
+    fn write_checkpoint(&mut self) -> io::Result<()> {
+        let (Some(tree), Some(newest)) = (&self.committed, self.entries.first()) else { return Ok(()) };
+        let sequence = newest.sequence;
+        let text = to_text(&self.schema, None, tree);
+        write_atomically(&self.checkpoint_path(sequence), text.as_bytes())?;
+        let journal: Vec<u8> = self
+            .entries
+            .iter()
+            .rev()
+            .flat_map(|e| {
+                let mut wire = journal_record(e.sequence, &e.record, e.hash);
+                wire.inverse = Some(e.inverse.to_wire());
+                frame(&wire)
+            })
+            .collect();
+        write_atomically(&self.dir.join(JOURNAL), &journal)?;
+        let before = self.checkpoint.replace((sequence, text.len()));
+        self.journal_bytes = journal.len() as u64;
+        self.since_checkpoint = 0;
+        self.records = self.entries.len();
+        if let Some((old, _)) = before.filter(|(old, _)| *old != sequence) {
+            // One left behind goes when the store is next opened.
+            let _ = std::fs::remove_file(self.checkpoint_path(old));
         }
         Ok(())
     }
@@ -283,6 +431,72 @@ impl Store {
     }
 }
 
+fn journal_record(sequence: u64, r: &CommitRecord, hash: u64) -> JournalRecord {
+    JournalRecord {
+        sequence,
+        time: r.time,
+        user: r.user.clone(),
+        client: r.client.clone(),
+        comment: r.comment.clone(),
+        confirmed_minutes: r.confirmed,
+        pending: r.pending,
+        version: r.version.map(Into::into),
+        hash,
+        ..JournalRecord::default()
+    }
+}
+
+fn entry(r: &JournalRecord) -> Entry {
+    Entry {
+        sequence: r.sequence,
+        record: CommitRecord {
+            time: r.time,
+            user: r.user.clone(),
+            client: r.client.clone(),
+            comment: r.comment.clone(),
+            confirmed: r.confirmed_minutes,
+            pending: r.pending,
+            version: r.version.map(Version::from),
+        },
+        hash: r.hash,
+        inverse: Delta::from_wire(&r.inverse.clone().unwrap_or_default()),
+    }
+}
+
+/// A record as the journal holds it: length, checksum, the record.
+fn frame(record: &JournalRecord) -> Vec<u8> {
+    let payload = record.encode_to_vec();
+    let mut bytes = Vec::with_capacity(FRAME + payload.len());
+    bytes.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    bytes.extend_from_slice(&checksum(&payload).to_le_bytes());
+    bytes.extend_from_slice(&payload);
+    bytes
+}
+
+fn checksum(payload: &[u8]) -> u64 {
+    chain(0, payload)
+}
+
+/// The whole records at the start of `bytes`, each with its size on disk,
+/// and where they end: after them is a record cut short, or nothing.
+fn read_records(bytes: &[u8]) -> (Vec<(JournalRecord, usize)>, usize) {
+    let mut records = Vec::new();
+    let mut at = 0;
+    while let Some(head) = bytes.get(at..at + FRAME) {
+        let length = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        let mut sum = [0; 8];
+        sum.copy_from_slice(&head[4..]);
+        let Some(payload) = bytes.get(at + FRAME..at + FRAME + length) else { break };
+        if checksum(payload) != u64::from_le_bytes(sum) {
+            break;
+        }
+        let Ok(record) = JournalRecord::decode(payload) else { break };
+        records.push((record, FRAME + length));
+        at += FRAME + length;
+    }
+    (records, at)
+}
+
 /// Writes `path` whole, or removes it (if there) for `None`.
 fn write_or_remove(path: &Path, text: Option<&str>) -> io::Result<()> {
     match text {
@@ -304,17 +518,6 @@ fn read_if_there(path: &Path) -> io::Result<Option<String>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e),
     }
-}
-
-/// A history line: the sequence, then the record.
-fn parse_entry(line: &str, dir: &Path) -> Option<Entry> {
-    let entry = line.split_once('\t').and_then(|(sequence, rest)| {
-        Some(Entry { sequence: sequence.parse().ok()?, record: parse_record(rest)? })
-    });
-    if entry.is_none() {
-        eprintln!("{}: unreadable history line left out: {line:?}", dir.display());
-    }
-    entry
 }
 
 /// Time, user, client, confirmed minutes, `pending`, comment, and the
@@ -403,11 +606,84 @@ mod old_layout {
                 }
                 linked => linked?,
             }
-            entries.push(Entry { sequence, record });
+            entries.push((sequence, record));
         }
         std::fs::File::open(dir)?.sync_all()?;
-        let store = Store { dir: dir.to_owned(), entries };
-        store.write_history(&store.entries)
+        previous::write_history(dir, &entries)
+    }
+}
+
+/// The layout before the journal: each commit's configuration whole in
+/// `commit.SEQUENCE`, and their records in `history`, newest first.
+mod previous {
+    use super::*;
+
+    /// Takes over a store in this layout: the records and the changes
+    /// between the configurations go into a journal, whose appearing
+    /// completes the move; rollback 0's file is its checkpoint, and the
+    /// other files go once the journal is opened. A commit the history
+    /// names whose configuration is gone is left out.
+    pub fn migrate(dir: &Path, schema: &Schema) -> io::Result<()> {
+        let text = read_if_there(&dir.join(HISTORY))?.unwrap_or_default();
+        let mut named = HashSet::new();
+        let mut kept: Vec<(u64, CommitRecord)> = text
+            .lines()
+            .filter_map(|line| parse_line(line, dir))
+            .filter(|(sequence, _)| {
+                let there = checkpoint(dir, *sequence).is_file() && named.insert(*sequence);
+                if !there {
+                    eprintln!(
+                        "{}: commit {sequence} has no configuration; left out of the history",
+                        dir.display()
+                    );
+                }
+                there
+            })
+            .collect();
+        kept.truncate(KEPT);
+        let mut journal = Vec::new();
+        let mut before = Node::default();
+        for (sequence, record) in kept.into_iter().rev() {
+            let text = std::fs::read_to_string(checkpoint(dir, sequence))?;
+            let tree = parse_text(schema, &text).0;
+            let (_, inverse) = diff(&before, &tree);
+            let mut wire = journal_record(sequence, &record, content_hash(&text));
+            wire.inverse = Some(inverse.to_wire());
+            journal.extend(frame(&wire));
+            before = tree;
+        }
+        write_atomically(&dir.join(JOURNAL), &journal)
+    }
+
+    /// A history line: the sequence, then the record.
+    fn parse_line(line: &str, dir: &Path) -> Option<(u64, CommitRecord)> {
+        let entry = line
+            .split_once('\t')
+            .and_then(|(sequence, rest)| Some((sequence.parse().ok()?, parse_record(rest)?)));
+        if entry.is_none() {
+            eprintln!("{}: unreadable history line left out: {line:?}", dir.display());
+        }
+        entry
+    }
+
+    /// The history file, as the layout before the journal wrote it.
+    pub fn write_history(dir: &Path, entries: &[(u64, CommitRecord)]) -> io::Result<()> {
+        let lines: String = entries
+            .iter()
+            .map(|(sequence, r)| {
+                let confirmed = r.confirmed.map(|m| m.to_string()).unwrap_or_default();
+                let pending = if r.pending { "pending" } else { "" };
+                let version = r.version.map(|v| format!("\t{}\t{}", v.term, v.sequence)).unwrap_or_default();
+                format!(
+                    "{sequence}\t{}\t{}\t{}\t{confirmed}\t{pending}\t{}{version}\n",
+                    r.time,
+                    escape(&r.user),
+                    escape(&r.client),
+                    escape(&r.comment)
+                )
+            })
+            .collect();
+        write_atomically(&dir.join(HISTORY), lines.as_bytes())
     }
 }
 
@@ -435,6 +711,13 @@ fn unescape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::delta::tests::{identical, random_edit};
+    use crate::config::random::{Rng, configuration};
+    use crate::config::tree::tests::build;
+
+    fn schema() -> Arc<Schema> {
+        Schema::shipped().unwrap()
+    }
 
     fn record(n: i64) -> CommitRecord {
         CommitRecord {
@@ -448,6 +731,10 @@ mod tests {
         }
     }
 
+    fn host(n: impl std::fmt::Display) -> Node {
+        build(&Schema::shipped().unwrap(), &[&format!("system host-name h{n}")])
+    }
+
     fn names(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> =
             std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
@@ -455,31 +742,36 @@ mod tests {
         names
     }
 
-    fn rollbacks(store: &Store) -> Vec<String> {
+    fn rollbacks(store: &Store) -> Vec<Node> {
         (0..KEPT).map_while(|n| store.rollback(n).unwrap()).collect()
+    }
+
+    fn texts(store: &Store) -> Vec<String> {
+        rollbacks(store).iter().map(|t| to_text(&store.schema, None, t)).collect()
+    }
+
+    fn open(dir: &Path) -> Store {
+        Store::open(dir, schema()).unwrap()
     }
 
     #[test]
     fn a_confirmed_commit_is_pending_until_confirmed_or_followed() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
+        let mut store = open(dir.path());
         let confirmed = CommitRecord { confirmed: Some(5), pending: true, ..record(100) };
-        store.commit("a\n", confirmed.clone()).unwrap();
+        store.commit(&host("a"), confirmed.clone(), None).unwrap();
         assert_eq!(store.history()[0].deadline(), Some(400));
         store.confirm().unwrap();
-        assert_eq!(
-            Store::open(dir.path()).unwrap().history()[0],
-            CommitRecord { pending: false, ..confirmed.clone() }
-        );
-        store.commit("b\n", confirmed).unwrap();
-        store.commit("c\n", record(200)).unwrap();
-        assert!(Store::open(dir.path()).unwrap().history().iter().all(|r| r.deadline().is_none()));
+        assert_eq!(open(dir.path()).history()[0], CommitRecord { pending: false, ..confirmed.clone() });
+        store.commit(&host("b"), confirmed, None).unwrap();
+        store.commit(&host("c"), record(200), None).unwrap();
+        assert!(open(dir.path()).history().iter().all(|r| r.deadline().is_none()));
     }
 
     #[test]
     fn a_scheduled_commit_outlives_reopening_until_forgotten() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = open(dir.path());
         assert_eq!(store.scheduled().unwrap(), None);
         let scheduled = Scheduled {
             at: 1_796_000_000,
@@ -488,104 +780,157 @@ mod tests {
             comment: "at\tnight\n".into(),
         };
         store.save_scheduled(Some(&scheduled)).unwrap();
-        assert_eq!(Store::open(dir.path()).unwrap().scheduled().unwrap(), Some(scheduled));
+        assert_eq!(open(dir.path()).scheduled().unwrap(), Some(scheduled));
         store.save_scheduled(None).unwrap();
-        assert_eq!(Store::open(dir.path()).unwrap().scheduled().unwrap(), None);
+        assert_eq!(open(dir.path()).scheduled().unwrap(), None);
     }
 
     #[test]
     fn the_rescue_configuration_outlives_commits_and_reopening_until_deleted() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
+        let mut store = open(dir.path());
         assert_eq!(store.rescue().unwrap(), None);
         store.save_rescue(Some("rescue\n")).unwrap();
         for n in 0..=KEPT as i64 {
-            store.commit("c\n", record(n)).unwrap();
+            store.commit(&host(n), record(n), None).unwrap();
         }
-        let store = Store::open(dir.path()).unwrap();
+        let store = open(dir.path());
         assert_eq!(store.rescue().unwrap().as_deref(), Some("rescue\n"));
         let rescue = std::fs::metadata(dir.path().join("config").join(RESCUE)).unwrap();
         assert_eq!(rescue.permissions().mode() & 0o777, 0o600);
         store.save_rescue(None).unwrap();
         store.save_rescue(None).unwrap();
-        assert_eq!(Store::open(dir.path()).unwrap().rescue().unwrap(), None);
+        assert_eq!(open(dir.path()).rescue().unwrap(), None);
     }
 
     #[test]
     fn commits_rotate_and_only_fifty_are_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
+        let mut store = open(dir.path());
         assert_eq!(store.rollback(0).unwrap(), None);
-        for n in 0..55 {
-            store.commit(&format!("config {n}\n"), record(n)).unwrap();
+        for n in 0..255 {
+            store.commit(&host(n), record(n), None).unwrap();
         }
-        let store = Store::open(dir.path()).unwrap();
-        assert_eq!(store.rollback(0).unwrap().as_deref(), Some("config 54\n"));
-        assert_eq!(store.rollback(1).unwrap().as_deref(), Some("config 53\n"));
-        assert_eq!(store.rollback(49).unwrap().as_deref(), Some("config 5\n"));
+        let store = open(dir.path());
+        assert_eq!(store.rollback(0).unwrap(), Some(host(254)));
+        assert_eq!(store.rollback(1).unwrap(), Some(host(253)));
+        assert_eq!(store.rollback(49).unwrap(), Some(host(205)));
         assert_eq!(store.rollback(50).unwrap(), None);
         let history = store.history();
         assert_eq!(history.len(), 50);
-        assert_eq!(history[0], record(54));
-        assert_eq!(names(store.dir()).len(), 51, "fifty configurations and the history");
+        assert_eq!(history[0], record(254));
+        assert_eq!(names(store.dir()).len(), 2, "a checkpoint and the journal: {:?}", names(store.dir()));
     }
 
-    /// What a crash at each step of a commit leaves, as the store finds it
-    /// when next opened.
+    /// Random changes committed one after another: the store opened again
+    /// has the same configuration and rollbacks, across checkpoints.
     #[test]
-    fn a_commit_cut_short_at_any_step_is_wholly_there_or_wholly_absent() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
-        for n in 1..=50 {
-            store.commit(&format!("config {n}\n"), record(n)).unwrap();
+    fn reopening_gives_the_same_configuration_and_rollbacks() {
+        let schema = schema();
+        for seed in 0..12 {
+            let dir = tempfile::tempdir().unwrap();
+            let mut store = open(dir.path());
+            let mut rng = Rng::new(seed);
+            let mut tree = configuration(&schema, &mut rng, 40);
+            for n in 0..60 {
+                for _ in 0..1 + rng.below(3) {
+                    random_edit(&schema, &mut rng, &mut tree);
+                }
+                // What can be committed: what the schema reads back.
+                tree = parse_text(&schema, &to_text(&schema, None, &tree)).0;
+                store.commit(&tree, record(n), None).unwrap();
+                if rng.below(10) == 0 {
+                    let reopened = open(dir.path());
+                    assert_eq!(texts(&reopened), texts(&store), "seed {seed} commit {n}");
+                    assert_eq!(reopened.history(), store.history());
+                    assert_eq!(reopened.hash(), store.hash());
+                    store = reopened;
+                }
+            }
+            assert!(identical(store.committed().unwrap(), &tree), "seed {seed}");
         }
-        let before = (store.history(), rollbacks(&store), names(store.dir()));
-        let config = store.dir().to_owned();
-
-        // Cut short writing the configuration, and after it but before the history.
-        std::mem::forget({
-            let mut half = AtomicFile::create(&checkpoint(&config, 51)).unwrap();
-            half.write_all(b"config 5").unwrap();
-            half
-        });
-        std::fs::write(checkpoint(&config, 52), "config 51\n").unwrap();
-        let reopened = Store::open(dir.path()).unwrap();
-        assert_eq!((reopened.history(), rollbacks(&reopened), names(&config)), before);
-
-        // Cut short after the history, before the configuration it pushed out went.
-        let mut store = reopened;
-        store.commit("config 51\n", record(51)).unwrap();
-        std::fs::write(checkpoint(&config, 1), "config 1\n").unwrap();
-        let reopened = Store::open(dir.path()).unwrap();
-        assert_eq!(reopened.history()[0], record(51));
-        assert_eq!(reopened.rollback(49).unwrap().as_deref(), Some("config 2\n"));
-        assert!(!checkpoint(&config, 1).exists());
-        assert_eq!(names(&config).len(), 51);
     }
 
+    /// A crash at any byte of a commit's record, or before the checkpoint
+    /// it brought is renamed into place, opens as the commit before or the
+    /// commit, never anything else.
     #[test]
-    fn a_commit_whose_configuration_is_gone_leaves_no_hole() {
+    fn a_commit_cut_short_anywhere_is_wholly_there_or_wholly_absent() {
+        let schema = schema();
+        let mut rng = Rng::new(7);
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
-        for n in 1..=5 {
-            store.commit(&format!("config {n}\n"), record(n)).unwrap();
+        let mut store = open(dir.path());
+        let mut tree = configuration(&schema, &mut rng, 30);
+        for n in 0..5 {
+            random_edit(&schema, &mut rng, &mut tree);
+            store.commit(&tree, record(n), None).unwrap();
         }
-        std::fs::remove_file(checkpoint(store.dir(), 3)).unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        assert_eq!(rollbacks(&store), ["config 5\n", "config 4\n", "config 2\n", "config 1\n"]);
-        let times: Vec<i64> = store.history().iter().map(|r| r.time).collect();
-        assert_eq!(times, [5, 4, 2, 1]);
-        assert_eq!(Store::open(dir.path()).unwrap().history().len(), 4, "the repair is written");
+        let before = (texts(&store), store.history());
+        let journal = dir.path().join("config").join(JOURNAL);
+        let old = std::fs::read(&journal).unwrap();
+        random_edit(&schema, &mut rng, &mut tree);
+        store.commit(&tree, record(5), None).unwrap();
+        let after = (texts(&store), store.history());
+        let new = std::fs::read(&journal).unwrap();
+        assert!(new.starts_with(&old), "no checkpoint came between");
+        for cut in old.len()..=new.len() {
+            let crashed = tempfile::tempdir().unwrap();
+            let config = crashed.path().join("config");
+            std::fs::create_dir(&config).unwrap();
+            for name in names(store.dir()) {
+                std::fs::copy(store.dir().join(&name), config.join(&name)).unwrap();
+            }
+            std::fs::write(config.join(JOURNAL), &new[..cut]).unwrap();
+            let reopened = open(crashed.path());
+            let found = (texts(&reopened), reopened.history());
+            let expected = if cut == new.len() { &after } else { &before };
+            assert_eq!(&found, expected, "cut at {cut} of {}", new.len());
+            // Cut short, it is gone from the journal too: the next commit follows the one before.
+            let mut reopened = reopened;
+            reopened.commit(&host("next"), record(9), None).unwrap();
+            assert_eq!(open(crashed.path()).rollback(0).unwrap(), Some(host("next")));
+        }
+
+        // The checkpoint written aside, not renamed: the journal still has it all.
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = open(dir.path());
+        store.commit(&host(1), record(1), None).unwrap();
+        std::fs::write(store.dir().join(".commit.2.1.0.tmp"), "half").unwrap();
+        store.commit(&host(2), record(2), None).unwrap();
+        let reopened = open(dir.path());
+        assert_eq!(rollbacks(&reopened), [host(2), host(1)]);
+        assert!(!names(reopened.dir()).iter().any(|n| n.starts_with('.')));
+    }
+
+    /// 49 rollbacks of one-statement changes to a large configuration
+    /// cost less on disk than a second configuration.
+    #[test]
+    fn small_changes_cost_their_size_not_the_configurations() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = open(dir.path());
+        let schema = schema();
+        let lines: Vec<String> =
+            (0..3000).map(|n| format!("interfaces ge-0/0/{n} description d{n}")).collect();
+        let mut tree = build(&schema, &lines.iter().map(String::as_str).collect::<Vec<_>>());
+        store.commit(&tree, record(0), None).unwrap();
+        let one = store.committed_bytes();
+        for n in 1..KEPT as i64 {
+            tree.child_entry("system").child_entry("domain-name").values = vec![format!("d{n}.example.net")];
+            store.commit(&tree, record(n), None).unwrap();
+        }
+        let disk: u64 =
+            names(store.dir()).iter().map(|n| std::fs::metadata(store.dir().join(n)).unwrap().len()).sum();
+        assert!(disk <= 2 * one as u64, "{disk} on disk for a configuration of {one}");
+        assert_eq!(open(dir.path()).rollback(49).unwrap().unwrap().child("system"), None);
     }
 
     fn old_layout(dir: &Path, files: &[(usize, &str)], history: &[i64]) -> PathBuf {
-        use std::os::unix::fs::PermissionsExt;
         let config = dir.join("config");
         std::fs::create_dir_all(&config).unwrap();
         std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o755)).unwrap();
         for (n, text) in files {
             let name = if *n == 0 { "juniper.conf".to_owned() } else { format!("juniper.conf.{n}") };
-            std::fs::write(config.join(name), text).unwrap();
+            std::fs::write(config.join(name), format!("system {{ host-name {text}; }}\n")).unwrap();
         }
         let lines: String = history.iter().map(|t| format!("{t}\tlab\tcli\t\t\tchange {t}\n")).collect();
         std::fs::write(config.join("commits"), lines).unwrap();
@@ -593,77 +938,105 @@ mod tests {
     }
 
     #[test]
-    fn a_store_in_the_old_layout_is_taken_over() {
+    fn a_store_in_the_oldest_layout_is_taken_over() {
         let dir = tempfile::tempdir().unwrap();
-        let config = old_layout(dir.path(), &[(0, "c\n"), (1, "b\n"), (2, "a\n")], &[3, 2, 1]);
+        let config = old_layout(dir.path(), &[(0, "hc"), (1, "hb"), (2, "ha")], &[3, 2, 1]);
         // Left by a take-over cut short.
         std::fs::write(config.join("commit.1"), "junk").unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
-        assert_eq!(rollbacks(&store), ["c\n", "b\n", "a\n"]);
+        let mut store = open(dir.path());
+        assert_eq!(rollbacks(&store), [host("c"), host("b"), host("a")]);
         assert_eq!(
             store.history()[0],
             CommitRecord { comment: "change 3".into(), version: None, ..record(3) }
         );
-        assert_eq!(names(&config), ["commit.1", "commit.2", "commit.3", "history"]);
+        assert_eq!(names(&config), ["commit.3", "journal"]);
         let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&config), 0o700);
         assert!(names(&config).iter().all(|name| mode(&config.join(name)) == 0o600));
-        store.commit("d\n", record(4)).unwrap();
-        assert_eq!(rollbacks(&Store::open(dir.path()).unwrap()), ["d\n", "c\n", "b\n", "a\n"]);
+        store.commit(&host("d"), record(4), None).unwrap();
+        assert_eq!(rollbacks(&open(dir.path())), [host("d"), host("c"), host("b"), host("a")]);
     }
 
     #[test]
     fn an_old_store_a_crash_left_mid_rotation_is_taken_over_without_holes() {
         // Rollback 2 was renamed to 3 and 3 to 4 when the crash came.
         let dir = tempfile::tempdir().unwrap();
-        old_layout(dir.path(), &[(0, "d\n"), (1, "c\n"), (3, "b\n"), (4, "a\n")], &[4, 3, 2, 1]);
-        let store = Store::open(dir.path()).unwrap();
-        assert_eq!(rollbacks(&store), ["d\n", "c\n", "b\n", "a\n"]);
+        old_layout(dir.path(), &[(0, "hd"), (1, "hc"), (3, "hb"), (4, "ha")], &[4, 3, 2, 1]);
+        let store = open(dir.path());
+        assert_eq!(rollbacks(&store), [host("d"), host("c"), host("b"), host("a")]);
         assert_eq!(store.history().iter().map(|r| r.time).collect::<Vec<_>>(), [4, 3, 2, 1]);
 
         // The new rollback 0 was written, the history was not.
         let dir = tempfile::tempdir().unwrap();
-        old_layout(dir.path(), &[(0, "e\n"), (1, "d\n"), (2, "c\n"), (3, "b\n"), (5, "a\n")], &[4, 3, 2, 1]);
-        let store = Store::open(dir.path()).unwrap();
-        assert_eq!(rollbacks(&store), ["d\n", "c\n", "b\n", "a\n"]);
+        old_layout(dir.path(), &[(0, "he"), (1, "hd"), (2, "hc"), (3, "hb"), (5, "ha")], &[4, 3, 2, 1]);
+        let store = open(dir.path());
+        assert_eq!(rollbacks(&store), [host("d"), host("c"), host("b"), host("a")]);
         assert_eq!(store.history()[0].time, 4);
     }
 
-    /// A crash before the history names a commit leaves the version
-    /// with the configuration it versions: neither moved on.
+    /// The layout before the journal: a file per commit and a history; a
+    /// commit whose file is gone leaves no hole, and files no history
+    /// names (a commit cut short) go.
     #[test]
-    fn the_version_is_the_committed_configurations_even_after_a_crash() {
+    fn a_store_of_whole_files_is_taken_over() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
-        assert_eq!(store.version(), Version::default());
-        store.commit("a\n", record(1)).unwrap();
-        std::fs::write(checkpoint(store.dir(), 2), "b\n").unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        assert_eq!(
-            (store.rollback(0).unwrap().as_deref(), store.version()),
-            (Some("a\n"), record(1).version.unwrap())
-        );
+        let config = dir.path().join("config");
+        std::fs::create_dir_all(&config).unwrap();
+        let schema = schema();
+        let mut entries = Vec::new();
+        for n in 1..=5u64 {
+            if n != 3 {
+                std::fs::write(checkpoint(&config, n), to_text(&schema, None, &host(n))).unwrap();
+            }
+            entries.insert(0, (n, record(n as i64)));
+        }
+        std::fs::write(checkpoint(&config, 6), "cut short").unwrap();
+        previous::write_history(&config, &entries).unwrap();
+        let mut store = open(dir.path());
+        assert_eq!(rollbacks(&store), [host(5), host(4), host(2), host(1)]);
+        assert_eq!(store.history().iter().map(|r| r.time).collect::<Vec<_>>(), [5, 4, 2, 1]);
+        assert_eq!(store.version(), record(5).version.unwrap());
+        assert_eq!(names(&config), ["commit.5", "journal"]);
+        store.commit(&host(6), record(6), None).unwrap();
+        assert_eq!(rollbacks(&open(dir.path()))[..2], [host(6), host(5)]);
     }
 
     #[test]
     fn a_store_whose_version_was_kept_apart_reads_it_until_the_next_commit() {
         let dir = tempfile::tempdir().unwrap();
-        let config = old_layout(dir.path(), &[(0, "a\n")], &[1]);
+        let config = old_layout(dir.path(), &[(0, "ha")], &[1]);
         std::fs::write(config.join(OLD_VERSION), "4 7\n").unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
+        let mut store = open(dir.path());
         assert_eq!(store.version(), Version { term: 4, sequence: 7 });
-        store.commit("b\n", record(8)).unwrap();
-        assert_eq!(Store::open(dir.path()).unwrap().version(), Version { term: 2, sequence: 8 });
+        store.commit(&host("b"), record(8), None).unwrap();
+        assert_eq!(open(dir.path()).version(), Version { term: 2, sequence: 8 });
         assert!(!config.join(OLD_VERSION).exists());
+    }
+
+    /// The hash follows the change, so two stores that made the same
+    /// changes from the same configuration agree, and one given a hash keeps it.
+    #[test]
+    fn the_hash_names_the_configuration_reached() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (mut one, mut other) = (open(a.path()), open(b.path()));
+        for store in [&mut one, &mut other] {
+            store.commit(&host(1), record(1), None).unwrap();
+            store.commit(&host(2), record(2), None).unwrap();
+        }
+        assert_eq!(one.hash(), other.hash());
+        other.commit(&host(3), record(3), Some(42)).unwrap();
+        assert_eq!(open(b.path()).hash(), 42);
+        one.commit(&host(4), record(3), None).unwrap();
+        assert_ne!(one.hash(), 42);
     }
 
     #[test]
     fn the_shared_candidate_is_kept_until_it_holds_no_changes() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = open(dir.path());
         assert_eq!(store.candidate().unwrap(), None);
         store.save_candidate(Some("x\n")).unwrap();
-        assert_eq!(Store::open(dir.path()).unwrap().candidate().unwrap().as_deref(), Some("x\n"));
+        assert_eq!(open(dir.path()).candidate().unwrap().as_deref(), Some("x\n"));
         store.save_candidate(None).unwrap();
         store.save_candidate(None).unwrap();
         assert_eq!(store.candidate().unwrap(), None);

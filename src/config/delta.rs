@@ -1,0 +1,402 @@
+//! The difference between two configurations as the statements that
+//! changed, and its application: what a commit's journal record holds and
+//! what `commit synchronize` sends.
+//!
+//! Two configurations share what one did not change (`Arc`), so the
+//! difference is found by pointer first and costs what changed, not the
+//! size of the configuration. A change is made at the smallest statement
+//! it touches: a statement that came or went whole, or one whose own values
+//! and flags changed (what it holds is compared on its own). Siblings keep
+//! their order: an entry comes in after the sibling it follows, and entries
+//! that changed places (`insert`) go and come in again.
+
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use super::tree::Node;
+use super::wire::{from_wire, to_wire};
+use crate::proto::{ConfigDelta, DeltaChange, delta_change};
+
+/// One change, at `path` (keys from the top).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub path: Vec<String>,
+    pub op: Op,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    Remove,
+    /// Comes in after the sibling `after` (`None`: first).
+    Insert {
+        after: Option<String>,
+        node: Arc<Node>,
+    },
+    /// Takes `node`'s values and flags, keeping what it holds.
+    Fields(Arc<Node>),
+}
+
+/// The changes that turn one configuration into another, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delta {
+    pub changes: Vec<Change>,
+}
+
+/// A delta that does not fit the configuration it is applied to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the change does not fit the configuration: nothing at {0}")]
+pub struct Misfit(String);
+
+impl Delta {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// `base` changed as the delta says; `base` is unchanged when it does not fit.
+    pub fn apply(&self, base: &Node) -> Result<Node, Misfit> {
+        let mut tree = base.clone();
+        for change in &self.changes {
+            apply(&mut tree, change)?;
+        }
+        Ok(tree)
+    }
+
+    pub fn to_wire(&self) -> ConfigDelta {
+        let changes = self
+            .changes
+            .iter()
+            .map(|c| {
+                let (kind, node, after) = match &c.op {
+                    Op::Remove => (delta_change::Kind::Remove, None, None),
+                    Op::Insert { after, node } => {
+                        (delta_change::Kind::Insert, Some(to_wire("", node)), after.clone())
+                    }
+                    Op::Fields(node) => (delta_change::Kind::Fields, Some(to_wire("", node)), None),
+                };
+                DeltaChange { path: c.path.clone(), kind: kind.into(), node, after }
+            })
+            .collect();
+        ConfigDelta { changes }
+    }
+
+    pub fn from_wire(wire: &ConfigDelta) -> Delta {
+        let changes = wire
+            .changes
+            .iter()
+            .map(|c| {
+                let node = || Arc::new(c.node.as_ref().map(from_wire).unwrap_or_default());
+                let op = match c.kind() {
+                    delta_change::Kind::Remove => Op::Remove,
+                    delta_change::Kind::Insert => Op::Insert { after: c.after.clone(), node: node() },
+                    delta_change::Kind::Fields => Op::Fields(node()),
+                };
+                Change { path: c.path.clone(), op }
+            })
+            .collect();
+        Delta { changes }
+    }
+
+    /// The bytes the delta is sent and kept as.
+    pub fn encode(&self) -> Vec<u8> {
+        prost::Message::encode_to_vec(&self.to_wire())
+    }
+}
+
+/// The deltas from `old` to `new` and back.
+pub fn diff(old: &Node, new: &Node) -> (Delta, Delta) {
+    let mut forward = Delta::default();
+    let mut inverse = Delta::default();
+    let mut path = Vec::new();
+    diff_level(old, new, &mut path, &mut forward, &mut inverse);
+    (forward, inverse)
+}
+
+/// A hash naming a committed configuration: the one before it and the
+/// change made (so it costs the change), or for the first, its text.
+pub fn chain(before: u64, change: &[u8]) -> u64 {
+    let mut hasher = Sha256::new();
+    hasher.update(before.to_le_bytes());
+    hasher.update(change);
+    first_word(&hasher.finalize())
+}
+
+/// The hash of a configuration known only by its text.
+pub fn content_hash(text: &str) -> u64 {
+    first_word(&Sha256::digest(text.as_bytes()))
+}
+
+fn first_word(digest: &[u8]) -> u64 {
+    let mut word = [0; 8];
+    word.copy_from_slice(&digest[..8]);
+    u64::from_le_bytes(word)
+}
+
+fn same_fields(a: &Node, b: &Node) -> bool {
+    a.values == b.values
+        && a.inactive == b.inactive
+        && a.annotation == b.annotation
+        && a.protected == b.protected
+        && a.group == b.group
+}
+
+/// A node's values and flags, without what it holds.
+fn fields(node: &Node) -> Arc<Node> {
+    Arc::new(Node {
+        children: Default::default(),
+        values: node.values.clone(),
+        inactive: node.inactive,
+        annotation: node.annotation.clone(),
+        protected: node.protected,
+        group: node.group.clone(),
+    })
+}
+
+fn diff_level(old: &Node, new: &Node, path: &mut Vec<String>, forward: &mut Delta, inverse: &mut Delta) {
+    if !same_fields(old, new) {
+        forward.changes.push(Change { path: path.clone(), op: Op::Fields(fields(new)) });
+        inverse.changes.push(Change { path: path.clone(), op: Op::Fields(fields(old)) });
+    }
+    let stays = staying(old, new);
+    let at = |key: &str| {
+        let mut p = path.clone();
+        p.push(key.to_owned());
+        p
+    };
+    // What goes (or moves) first, then what comes in order, so that the
+    // sibling an entry follows is there when it comes.
+    for (key, _) in old.children.iter().filter(|(k, _)| !stays(k)) {
+        forward.changes.push(Change { path: at(key), op: Op::Remove });
+    }
+    for (key, _) in new.children.iter().filter(|(k, _)| !stays(k)) {
+        inverse.changes.push(Change { path: at(key), op: Op::Remove });
+    }
+    insertions(new, &stays, &at, forward);
+    insertions(old, &stays, &at, inverse);
+    for (key, before) in &old.children {
+        if !stays(key) {
+            continue;
+        }
+        let after = &new.children[key.as_str()];
+        if !Arc::ptr_eq(before, after) {
+            path.push(key.clone());
+            diff_level(before, after, path, forward, inverse);
+            path.pop();
+        }
+    }
+}
+
+/// The children of `to` that do not stay come in, each after the sibling
+/// before it in `to`.
+fn insertions(
+    to: &Node,
+    stays: &impl Fn(&str) -> bool,
+    at: &impl Fn(&str) -> Vec<String>,
+    delta: &mut Delta,
+) {
+    let mut previous: Option<&String> = None;
+    for (key, node) in &to.children {
+        if !stays(key) {
+            let op = Op::Insert { after: previous.cloned(), node: node.clone() };
+            delta.changes.push(Change { path: at(key), op });
+        }
+        previous = Some(key);
+    }
+}
+
+/// Which children of `old` stay in place in `new`: those in both, in the
+/// same order, as many as can (a longest increasing run of their places in
+/// `old`, in `new`'s order); the others go, and come in again where `new`
+/// has them.
+fn staying<'a>(old: &'a Node, new: &'a Node) -> impl Fn(&str) -> bool + 'a {
+    let places: Vec<usize> = new.children.keys().filter_map(|k| old.children.get_index_of(k)).collect();
+    let in_order = places.windows(2).all(|w| w[0] < w[1]);
+    let kept: Option<std::collections::HashSet<usize>> = (!in_order).then(|| longest_run(&places));
+    move |key: &str| {
+        new.children.contains_key(key)
+            && old
+                .children
+                .get_index_of(key)
+                .is_some_and(|i| kept.as_ref().is_none_or(|kept| kept.contains(&i)))
+    }
+}
+
+/// The values of a longest strictly increasing subsequence.
+fn longest_run(values: &[usize]) -> std::collections::HashSet<usize> {
+    // tails[k]: index into `values` of the smallest end of a run of k + 1.
+    let mut tails: Vec<usize> = Vec::new();
+    let mut before: Vec<Option<usize>> = vec![None; values.len()];
+    for (i, &v) in values.iter().enumerate() {
+        let k = tails.partition_point(|&t| values[t] < v);
+        before[i] = k.checked_sub(1).map(|k| tails[k]);
+        if k == tails.len() {
+            tails.push(i);
+        } else {
+            tails[k] = i;
+        }
+    }
+    let mut run = std::collections::HashSet::new();
+    let mut at = tails.last().copied();
+    while let Some(i) = at {
+        run.insert(values[i]);
+        at = before[i];
+    }
+    run
+}
+
+fn apply(tree: &mut Node, change: &Change) -> Result<(), Misfit> {
+    let misfit = || Misfit(change.path.join(" "));
+    let Some((last, parents)) = change.path.split_last() else {
+        return match &change.op {
+            Op::Fields(fields) => {
+                set_fields(tree, fields);
+                Ok(())
+            }
+            _ => Err(misfit()),
+        };
+    };
+    let parent = parents.iter().try_fold(tree, |node, key| node.child_mut(key)).ok_or_else(misfit)?;
+    match &change.op {
+        Op::Remove => {
+            parent.children.shift_remove(last.as_str()).ok_or_else(misfit)?;
+        }
+        Op::Insert { after, node } => {
+            if parent.children.contains_key(last.as_str()) {
+                return Err(misfit());
+            }
+            let at = match after {
+                None => 0,
+                Some(after) => parent.children.get_index_of(after.as_str()).ok_or_else(misfit)? + 1,
+            };
+            parent.children.shift_insert(at, last.clone(), node.clone());
+        }
+        Op::Fields(fields) => set_fields(parent.child_mut(last).ok_or_else(misfit)?, fields),
+    }
+    Ok(())
+}
+
+fn set_fields(node: &mut Node, fields: &Node) {
+    node.values = fields.values.clone();
+    node.inactive = fields.inactive;
+    node.annotation = fields.annotation.clone();
+    node.protected = fields.protected;
+    node.group = fields.group.clone();
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::config::random::{Rng, configuration};
+    use crate::config::schema::Schema;
+
+    /// Equal, and in the same order throughout (which `==` does not look at).
+    pub(crate) fn identical(a: &Node, b: &Node) -> bool {
+        same_fields(a, b)
+            && a.children.len() == b.children.len()
+            && a.children.iter().zip(&b.children).all(|((ka, a), (kb, b))| ka == kb && identical(a, b))
+    }
+
+    /// The keys of a statement somewhere in `tree`, picked at random.
+    fn somewhere(rng: &mut Rng, tree: &Node) -> Vec<String> {
+        let mut path = Vec::new();
+        let mut node = tree;
+        while !node.children.is_empty() && (path.is_empty() || rng.below(3) != 0) {
+            let (key, child) = node.children.get_index(rng.below(node.children.len())).unwrap();
+            path.push(key.clone());
+            node = child;
+        }
+        path
+    }
+
+    /// One random change of `tree`, of any kind a configuration sees.
+    pub(crate) fn random_edit(schema: &Schema, rng: &mut Rng, tree: &mut Node) {
+        let path = somewhere(rng, tree);
+        let Some((last, parents)) = path.split_last() else {
+            let size = 1 + rng.below(4);
+            tree.merge(schema, None, configuration(schema, rng, size));
+            return;
+        };
+        let parent = parents.iter().try_fold(&mut *tree, |n, k| n.child_mut(k)).unwrap();
+        match rng.below(6) {
+            0 => {
+                parent.children.shift_remove(last);
+            }
+            1 => {
+                let child = parent.child_mut(last).unwrap();
+                child.inactive = !child.inactive;
+            }
+            2 => parent.child_mut(last).unwrap().annotation = format!("note {}", rng.below(9)),
+            3 => {
+                // Moved first, as `insert ... before` does.
+                let child = parent.children.shift_remove(last).unwrap();
+                parent.children.shift_insert(0, last.clone(), child);
+            }
+            4 => {
+                let child = parent.children.shift_remove(last).unwrap();
+                let at = rng.below(parent.children.len() + 1);
+                parent.children.shift_insert(at, format!("{last}-renamed"), child);
+            }
+            _ => {
+                let size = 1 + rng.below(4);
+                tree.merge(schema, None, configuration(schema, rng, size));
+            }
+        }
+    }
+
+    #[test]
+    fn a_delta_turns_the_old_configuration_into_the_new_and_its_inverse_back() {
+        let schema = Schema::shipped().unwrap();
+        for seed in 0..400 {
+            let mut rng = Rng::new(seed);
+            let size = rng.below(60);
+            let old = configuration(&schema, &mut rng, size);
+            let mut new = old.clone();
+            for _ in 0..1 + rng.below(4) {
+                random_edit(&schema, &mut rng, &mut new);
+            }
+            let (forward, inverse) = diff(&old, &new);
+            let sent = Delta::from_wire(&forward.to_wire());
+            assert!(identical(&sent.apply(&old).unwrap(), &new), "seed {seed}: {forward:?}");
+            assert!(identical(&inverse.apply(&new).unwrap(), &old), "seed {seed}: {inverse:?}");
+            assert_eq!(forward.is_empty(), identical(&old, &new), "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn a_small_change_of_a_large_configuration_is_a_small_delta() {
+        let schema = Schema::shipped().unwrap();
+        let old = crate::config::tree::tests::build(
+            &schema,
+            &(0..2000)
+                .map(|n| format!("interfaces ge-0/0/{n} description d{n}"))
+                .collect::<Vec<_>>()
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        );
+        let mut new = old.clone();
+        new.child_mut("interfaces").unwrap().child_mut("ge-0/0/7").unwrap().child_entry("mtu").values =
+            vec!["9000".into()];
+        let (forward, inverse) = diff(&old, &new);
+        assert_eq!(forward.changes.len(), 1);
+        assert_eq!(forward.changes[0].path, ["interfaces", "ge-0/0/7", "mtu"]);
+        assert!(forward.encode().len() < 100 && inverse.encode().len() < 100);
+        // An entry moved is one entry out and in, not the list again.
+        let mut moved = old.clone();
+        let list = moved.child_mut("interfaces").unwrap();
+        let entry = list.children.shift_remove("ge-0/0/1500").unwrap();
+        list.children.shift_insert(3, "ge-0/0/1500".into(), entry);
+        let (forward, _) = diff(&old, &moved);
+        assert_eq!(forward.changes.len(), 2, "{forward:?}");
+        assert!(Delta::default().apply(&old).unwrap() == old);
+    }
+
+    #[test]
+    fn a_delta_that_does_not_fit_changes_nothing() {
+        let schema = Schema::shipped().unwrap();
+        let old = crate::config::tree::tests::build(&schema, &["system host-name a"]);
+        let new = crate::config::tree::tests::build(&schema, &["system host-name b"]);
+        let (forward, _) = diff(&old, &new);
+        assert!(forward.apply(&Node::default()).is_err());
+    }
+}

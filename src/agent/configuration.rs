@@ -772,7 +772,7 @@ fn read_edit(schema: &Schema, edit: &EditRequest) -> Result<Resolved, Status> {
 fn first_configuration(schema: &Schema, slot: Slot, startup: Option<&str>) -> anyhow::Result<Node> {
     let (mut first, _) = parse_text(schema, include_str!("factory.conf"));
     // The configuration says which software wrote it, as Junos's does.
-    first.child_entry("version").values = vec![crate::JUNOS_VERSION.to_owned()];
+    first.child_entry("version").values = [crate::JUNOS_VERSION].into_iter().collect();
     let Some(text) = startup else { return Ok(first) };
     let is_set = text.lines().map(str::trim_start).any(|l| l.starts_with("set ") || l.starts_with("delete "));
     let errors = if is_set {

@@ -114,9 +114,9 @@ fn statement(schema: &Schema, at: Option<SchemaId>, step: &Step, node: &Node) ->
 /// One entry of a keyword list under `at`: `unit 1 { ... }`.
 fn entry_text(schema: &Schema, at: Option<SchemaId>, keyword: &str, name: &str, entry: &Node) -> String {
     let mut inner = Node::default();
-    inner.children.insert(name.to_owned(), Arc::new(entry.clone()));
+    inner.children.insert(name.into(), Arc::new(entry.clone()));
     let mut holder = Node::default();
-    holder.children.insert(keyword.to_owned(), Arc::new(inner));
+    holder.children.insert(keyword.into(), Arc::new(inner));
     to_text(schema, at, &holder)
 }
 

@@ -44,7 +44,7 @@ fn statement(schema: &Schema, id: SchemaId, node: &Node) -> Option<Node> {
         // The names of the entries are the secret (`ssh-rsa "ssh-rsa AAAA..."`):
         // one concealed entry stands for them all.
         return node.children.keys().any(|k| k != SECRET_DATA).then(|| Node {
-            children: [(SECRET_DATA.to_owned(), Arc::new(Node::default()))].into_iter().collect(),
+            children: [(SECRET_DATA.into(), Arc::new(Node::default()))].into_iter().collect(),
             ..node.clone()
         });
     }
@@ -53,7 +53,7 @@ fn statement(schema: &Schema, id: SchemaId, node: &Node) -> Option<Node> {
             .values
             .iter()
             .any(|v| v != SECRET_DATA)
-            .then(|| Node { values: vec![SECRET_DATA.to_owned(); node.values.len()], ..node.clone() });
+            .then(|| Node { values: vec![SECRET_DATA.into(); node.values.len()].into(), ..node.clone() });
     }
     match s.kind {
         // The keyword's node holds the entries.

@@ -16,6 +16,7 @@ pub mod protect;
 pub mod random;
 pub mod schema;
 pub mod store;
+pub mod sym;
 pub mod tree;
 pub mod validate;
 pub mod version;

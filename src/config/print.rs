@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::path::Step;
 use super::schema::{Kind, Schema, SchemaId, SchemaNode};
-use super::tree::{Node, sorted_children};
+use super::tree::{Node, Sym, sorted_children};
 use crate::grammar::ArgType;
 
 /// Quotes a value the way Junos prints it: bare when it is one plain word.
@@ -127,7 +127,7 @@ impl Printer<'_> {
         }
         if let Kind::List { .. } | Kind::Container = s.kind {
             let head = if s.kind == Kind::Container { s.name.clone() } else { entry_name(s, &step.key) };
-            let token = if s.kind == Kind::Container { &s.name } else { &step.key };
+            let token = if s.kind == Kind::Container { s.name.as_str() } else { step.key.as_str() };
             let head = format!("{lead}{head}");
             if s.kind == Kind::Container || !self.inline_entry(step.schema, &head, node, depth) {
                 self.block(step.schema, &head, token, node, false, depth);
@@ -137,7 +137,7 @@ impl Printer<'_> {
         let indent = "    ".repeat(depth);
         let tokens: Vec<&str> = match s.kind {
             Kind::Flag => vec![s.name.as_str()],
-            _ => node.values.iter().map(String::as_str).collect(),
+            _ => node.values.iter().map(Sym::as_str).collect(),
         };
         let inactive = self.marks(step.schema, &indent, node, &tokens, false);
         let secret = if s.secret { " ## SECRET-DATA" } else { "" };
@@ -265,7 +265,7 @@ fn detail(s: &SchemaNode, indent: &str) -> String {
 }
 
 /// A leaf-list's values: one bare, several in brackets.
-fn leaf_list(s: &SchemaNode, values: &[String]) -> String {
+fn leaf_list(s: &SchemaNode, values: &[Sym]) -> String {
     match values {
         [one] => shown_value(s, one),
         _ => format!("[ {} ]", values.iter().map(|v| shown_value(s, v)).collect::<Vec<_>>().join(" ")),

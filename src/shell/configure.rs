@@ -50,7 +50,7 @@ impl ConfigMode {
     }
 
     fn level_words(&self) -> Vec<String> {
-        self.level.iter().map(|s| s.key.clone()).collect()
+        self.level.iter().map(|s| s.key.to_string()).collect()
     }
 }
 
@@ -381,7 +381,7 @@ impl Engine {
             return show(self.session().client.compare(request)?);
         }
 
-        let words: Vec<String> = steps.iter().map(|s| s.key.clone()).collect();
+        let words: Vec<String> = steps.iter().map(|s| s.key.to_string()).collect();
         let inheritance = pipeline.inheritance.is_some();
         let request =
             GetConfigurationRequest { candidate, words, rollback: None, keys_only: false, inheritance };

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::junos_time;
 use crate::config::path::Step;
 use crate::config::schema::{Kind, Schema, SchemaId};
-use crate::config::tree::{Node, sorted_children};
+use crate::config::tree::{Node, Sym, sorted_children};
 
 use crate::config::json::to_json;
 use crate::config::print::{Inheritance, to_set, to_text_marked};
@@ -161,7 +161,7 @@ fn wrapping(schema: &Schema, path: &[Step]) -> Vec<(String, Option<String>)> {
             Kind::List { keyword: true, .. } if step.key == s.name => {}
             Kind::List { .. } => {
                 let element = unwrapped.take().unwrap_or_else(|| schema.list_element(step.schema).to_owned());
-                out.push((element, Some(step.key.clone())));
+                out.push((element, Some(step.key.to_string())));
             }
             _ if s.unwrapped => unwrapped = Some(s.name.clone()),
             _ => out.push((s.name.clone(), None)),
@@ -214,7 +214,7 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Vec<Element
                 push(e, child, &mut out);
             }
             Kind::List { keyword, .. } => {
-                let entries: Vec<(&String, &Node)> = if *keyword {
+                let entries: Vec<(&Sym, &Node)> = if *keyword {
                     child.children.iter().map(|(k, c)| (k, &**c)).collect()
                 } else {
                     vec![(&step.key, child)]

@@ -81,8 +81,9 @@ fn main() {
     let sizes = if args.iter().any(|a| a == "--quick") { &QUICK } else { &FULL };
     let picked: Vec<&str> = args.iter().filter(|a| !a.starts_with('-')).map(String::as_str).collect();
     let wanted = |name: &str| picked.is_empty() || picked.iter().any(|p| name.contains(p));
-    let scenarios: [(&str, Scenario); 10] = [
+    let scenarios: [(&str, Scenario); 11] = [
         ("parse", parse),
+        ("tree_memory", tree_memory),
         ("print", print),
         ("commit", commits),
         ("growth", growth),
@@ -228,6 +229,30 @@ fn print(sizes: &Sizes) {
         let took = pair.shell(&[command]);
         report(&format!("{name}_{}", label(lines)), seconds(took), "s");
     }
+}
+
+/// The resident memory a configuration held as a tree costs per line, in
+/// process: the growth of this process's RSS while the larger configuration
+/// is read from `set` lines (the text itself made before).
+fn tree_memory(sizes: &Sizes) {
+    let schema = Schema::shipped().expect("schema");
+    let lines = sizes.large;
+    let set = generate::set_lines(lines);
+    let before = resident_bytes();
+    let mut root = Node::default();
+    let errors = apply_set_lines(&schema, &mut root, &set);
+    assert!(errors.is_empty(), "{errors:?}");
+    let grown = resident_bytes().saturating_sub(before);
+    std::hint::black_box(&root);
+    report("tree_node_size", std::mem::size_of::<Node>() as f64, "bytes");
+    report(&format!("tree_memory_per_line_{}", label(lines)), grown as f64 / lines as f64, "bytes");
+}
+
+/// This process's resident set, from `/proc/self/statm` (in pages of 4 KiB).
+fn resident_bytes() -> usize {
+    let statm = std::fs::read_to_string("/proc/self/statm").expect("statm");
+    let pages: usize = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).expect("resident pages");
+    pages * 4096
 }
 
 /// A root password, as the first commit needs one: made for this run, its

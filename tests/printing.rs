@@ -236,7 +236,7 @@ fn a_large_configuration_sent_in_pieces_prints_as_the_tree_does() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/agent/factory.conf")).unwrap();
     let (mut tree, errors) = parse_text(&schema, &factory);
     assert_eq!(errors, []);
-    tree.child_entry("version").values = vec![reshell::JUNOS_VERSION.to_owned()];
+    tree.child_entry("version").values = [reshell::JUNOS_VERSION].into_iter().collect();
     let (loaded, errors) = parse_text(&schema, &std::fs::read_to_string(&startup).unwrap());
     assert_eq!(errors, []);
     tree.merge(&schema, None, loaded);

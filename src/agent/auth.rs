@@ -422,7 +422,7 @@ pub enum Account {
 /// is configured.
 pub fn account(config: &Node, user: &str, console: bool) -> Result<Account, LoginError> {
     let configured = config.descend(["system", "login", "user", user]);
-    let first = |node: Option<&Node>| node.and_then(|n| n.values.first().cloned());
+    let first = |node: Option<&Node>| node.and_then(|n| n.values.first().map(|v| v.to_string()));
     let class_of = |account: &Node| first(account.descend(["class"])).unwrap_or_default();
     if console {
         let class = match configured {
@@ -471,7 +471,7 @@ pub fn holds_shipped_password(config: &Node) -> bool {
 /// unless it is the one that shipped.
 fn password_hash(auth: Option<&Node>) -> Option<String> {
     let hash = auth?.descend(["encrypted-password"])?.values.first()?;
-    (!was_shipped(hash)).then(|| hash.clone())
+    (!was_shipped(hash)).then(|| hash.to_string())
 }
 
 /// Whether anyone can log in from outside: a root password, or a user with
@@ -531,7 +531,7 @@ pub fn class_permissions(config: &Node, class: &str) -> Option<Permissions> {
     }
     let defined = config.descend(["system", "login", "class", class])?;
     let flags = defined.descend(["permissions"]).map(|p| p.values.clone()).unwrap_or_default();
-    Some(Permissions::parse(flags.iter().map(String::as_str)))
+    Some(Permissions::parse(flags.iter().map(|f| f.as_str())))
 }
 
 /// The layer that puts [`Authority::admit`] in front of every service, and

@@ -844,14 +844,14 @@ pub struct First<'a> {
 pub(super) fn first_configuration(schema: &Schema, slot: Slot, given: First<'_>) -> anyhow::Result<Node> {
     let (mut first, _) = parse_text(schema, include_str!("factory.conf"));
     // The configuration says which software wrote it, as Junos's does.
-    first.child_entry("version").values = vec![crate::JUNOS_VERSION.to_owned()];
+    first.child_entry("version").values = [crate::JUNOS_VERSION].into_iter().collect();
     if let Some(text) = given.startup {
         apply_startup(schema, slot, &mut first, text)?;
     }
     if let Some(name) = given.host_name
         && first.descend(["system", "host-name"]).is_none()
     {
-        first.child_entry("system").child_entry("host-name").values = vec![name.to_owned()];
+        first.child_entry("system").child_entry("host-name").values = [name].into_iter().collect();
     }
     Ok(first)
 }

@@ -96,7 +96,7 @@ impl Agent {
     pub(super) fn settings_of(&self, effective: &Node) -> Settings {
         let redundancy = effective.descend(["chassis", "redundancy"]);
         let node = |keys: &[&str]| redundancy.and_then(|r| r.descend(keys.iter().copied()));
-        let value = |keys: &[&str]| node(keys).and_then(|n| n.values.first().cloned());
+        let value = |keys: &[&str]| node(keys).and_then(|n| n.values.first().map(|v| v.to_string()));
         let seconds = value(&["keepalive-time"]).and_then(|s| s.parse().ok()).unwrap_or(300);
         let roles = Slot::ALL.map(|slot| {
             match value(&["routing-engine", &slot.number().to_string(), "role"]).as_deref() {

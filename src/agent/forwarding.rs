@@ -144,7 +144,7 @@ fn plan(effective: &Node, cabling: &Cabling) -> Plan {
                     let address: IpAddr = hop.parse().ok()?;
                     let on =
                         connected.iter().find(|c| c.instance == instance && c.address.contains(address))?;
-                    Some((hop.clone(), on.unit.clone()))
+                    Some((hop.to_string(), on.unit.clone()))
                 })
             });
             let route = Route { protocol: "Static".into(), preference: 5, ..Route::default() };
@@ -199,10 +199,10 @@ pub fn routes(effective: &Node, cabling: &Cabling) -> Vec<RouteTable> {
 pub fn instances(effective: &Node) -> Vec<RoutingInstance> {
     let configured = effective.descend(["routing-instances"]).map(|ri| &ri.children).into_iter().flatten();
     let typed = configured.map(|(name, node)| RoutingInstance {
-        name: name.clone(),
+        name: name.to_string(),
         instance_type: node
             .child("instance-type")
-            .and_then(|t| t.values.first().cloned())
+            .and_then(|t| t.values.first().map(|v| v.to_string()))
             .unwrap_or_else(|| "forwarding".into()),
     });
     std::iter::once(RoutingInstance { name: "master".into(), instance_type: "forwarding".into() })
@@ -249,7 +249,7 @@ pub fn select(tables: &[RouteTable], request: &GetRouteInformationRequest) -> Ve
 /// The router ID: configured, or the first address of lo0, or of any unit.
 pub fn router_id(effective: &Node, cabling: &Cabling) -> String {
     if let Some(id) = effective.descend(["routing-options", "router-id"]).and_then(|n| n.values.first()) {
-        return id.clone();
+        return id.to_string();
     }
     let all = interfaces::interfaces(effective, "", cabling);
     let v4 = |i: &PhysicalInterface| {

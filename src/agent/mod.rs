@@ -379,7 +379,7 @@ impl Agent {
 
     /// A value of the effective configuration, by its keys.
     fn committed(&self, keys: &[&str]) -> Option<String> {
-        self.config().effective().descend(keys.iter().copied())?.values.first().cloned()
+        self.config().effective().descend(keys.iter().copied())?.values.first().map(|v| v.to_string())
     }
 
     fn host_name(&self) -> String {

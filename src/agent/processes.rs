@@ -302,7 +302,7 @@ impl Agent {
         let Some(node) = db.effective().descend(["system", "processes", daemon.name()]) else {
             return (false, None);
         };
-        let failover = node.descend(["failover"]).and_then(|n| n.values.first().cloned());
+        let failover = node.descend(["failover"]).and_then(|n| n.values.first().map(|v| v.to_string()));
         (node.children.contains_key("disable"), failover)
     }
 

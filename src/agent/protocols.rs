@@ -21,16 +21,20 @@ use super::forwarding::interfaces::Cabling;
 const DEFAULT_HOLDTIME: u32 = 90;
 
 fn value<'a>(node: &'a Node, keys: &[&str]) -> Option<&'a str> {
-    node.descend(keys.iter().copied()).and_then(|n| n.values.first()).map(String::as_str)
+    node.descend(keys.iter().copied()).and_then(|n| n.values.first()).map(|v| v.as_str())
 }
 
 fn values(node: &Node, keys: &[&str]) -> Vec<String> {
-    node.descend(keys.iter().copied()).map(|n| n.values.clone()).unwrap_or_default()
+    node.descend(keys.iter().copied())
+        .map(|n| n.values.iter().map(|v| v.to_string()).collect())
+        .unwrap_or_default()
 }
 
 /// The entries of the list at `keys`, by name.
-fn entries<'a>(node: &'a Node, keys: &[&str]) -> impl Iterator<Item = (&'a String, &'a Node)> {
-    node.descend(keys.iter().copied()).into_iter().flat_map(|n| n.children.iter().map(|(k, v)| (k, &**v)))
+fn entries<'a>(node: &'a Node, keys: &[&str]) -> impl Iterator<Item = (&'a str, &'a Node)> {
+    node.descend(keys.iter().copied())
+        .into_iter()
+        .flat_map(|n| n.children.iter().map(|(k, v)| (k.as_str(), &**v)))
 }
 
 /// Everything but the state the caller knows: mastership, graceful
@@ -59,7 +63,7 @@ pub fn protocols(effective: &Node, cabling: &Cabling) -> ProtocolInformation {
     let Some(protocols) = protocols else { return info };
     for (name, group) in entries(protocols, &["bgp", "group"]) {
         let group_type = value(group, &["type"]).unwrap_or("external");
-        info.bgp_groups.push(BgpGroup { name: name.clone(), r#type: group_type.into() });
+        info.bgp_groups.push(BgpGroup { name: name.to_owned(), r#type: group_type.into() });
         for (address, neighbor) in entries(group, &["neighbor"]) {
             // A neighbour's own statement overrides its group's.
             let own = |keys: &[&str]| value(neighbor, keys).or_else(|| value(group, keys));
@@ -74,9 +78,9 @@ pub fn protocols(effective: &Node, cabling: &Cabling) -> ProtocolInformation {
             };
             let reachable = address.parse().is_ok_and(|a| directly_connected(&interfaces, a));
             info.bgp_peers.push(BgpPeer {
-                address: address.clone(),
+                address: address.to_owned(),
                 peer_as,
-                group: name.clone(),
+                group: name.to_owned(),
                 peer_type: if group_type == "internal" { "Internal" } else { "External" }.into(),
                 local_address: own(&["local-address"]).unwrap_or_default().into(),
                 description: own(&["description"]).unwrap_or_default().into(),
@@ -99,7 +103,7 @@ pub fn protocols(effective: &Node, cabling: &Cabling) -> ProtocolInformation {
                 (true, false) => "DR",
             };
             info.ospf_interfaces.push(OspfInterface {
-                name: name.clone(),
+                name: name.to_owned(),
                 area: dotted_area(area),
                 state: state.into(),
                 passive: interface.child("passive").is_some(),
@@ -108,7 +112,7 @@ pub fn protocols(effective: &Node, cabling: &Cabling) -> ProtocolInformation {
     }
     for (name, interface) in entries(protocols, &["rsvp", "interface"]) {
         info.rsvp_interfaces.push(RsvpInterface {
-            name: name.clone(),
+            name: name.to_owned(),
             up: link_up(&interfaces, name),
             bandwidth: value(interface, &["bandwidth"]).and_then(parse_bandwidth).unwrap_or(0),
         });
@@ -161,7 +165,7 @@ pub fn ntp_servers(effective: &Node) -> Vec<NtpServer> {
     for kind in ["server", "peer"] {
         for (address, body) in entries(effective, &["system", "ntp", kind]) {
             servers.push(NtpServer {
-                address: address.clone(),
+                address: address.to_owned(),
                 prefer: body.child("prefer").is_some(),
                 kind: kind.into(),
             });

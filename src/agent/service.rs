@@ -211,7 +211,9 @@ impl RoutingEngine for Agent {
         Ok(Response::new(RouteInformation {
             tables: forwarding::select(&tables, &request),
             router_id: forwarding::router_id(effective, &cabling),
-            autonomous_system: autonomous_system.and_then(|n| n.values.first().cloned()).unwrap_or_default(),
+            autonomous_system: autonomous_system
+                .and_then(|n| n.values.first().map(|v| v.to_string()))
+                .unwrap_or_default(),
             instances: forwarding::instances(effective),
         }))
     }

@@ -107,16 +107,16 @@ fn compare_level(
 /// One statement of `at` as `show` prints it.
 fn statement(schema: &Schema, at: Option<SchemaId>, step: &Step, node: &Node) -> String {
     let mut holder = Node::default();
-    holder.children.insert(step.key.clone(), Arc::new(node.clone()));
+    holder.children.insert(step.key, Arc::new(node.clone()));
     to_text(schema, at, &holder)
 }
 
 /// One entry of a keyword list under `at`: `unit 1 { ... }`.
 fn entry_text(schema: &Schema, at: Option<SchemaId>, keyword: &str, name: &str, entry: &Node) -> String {
     let mut inner = Node::default();
-    inner.children.insert(name.to_owned(), Arc::new(entry.clone()));
+    inner.children.insert(name.into(), Arc::new(entry.clone()));
     let mut holder = Node::default();
-    holder.children.insert(keyword.to_owned(), Arc::new(inner));
+    holder.children.insert(keyword.into(), Arc::new(inner));
     to_text(schema, at, &holder)
 }
 

@@ -32,7 +32,7 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Option<Node
     for (key, child) in &node.children {
         let Some(step) = child_step(schema, at, key) else { continue };
         if let Some(new) = statement(schema, step.schema, child) {
-            changed.get_or_insert_with(|| node.clone()).children.insert(key.clone(), Arc::new(new));
+            changed.get_or_insert_with(|| node.clone()).children.insert(*key, Arc::new(new));
         }
     }
     changed
@@ -44,7 +44,7 @@ fn statement(schema: &Schema, id: SchemaId, node: &Node) -> Option<Node> {
         // The names of the entries are the secret (`ssh-rsa "ssh-rsa AAAA..."`):
         // one concealed entry stands for them all.
         return node.children.keys().any(|k| k != SECRET_DATA).then(|| Node {
-            children: [(SECRET_DATA.to_owned(), Arc::new(Node::default()))].into_iter().collect(),
+            children: [(SECRET_DATA.into(), Arc::new(Node::default()))].into_iter().collect(),
             ..node.clone()
         });
     }
@@ -53,7 +53,7 @@ fn statement(schema: &Schema, id: SchemaId, node: &Node) -> Option<Node> {
             .values
             .iter()
             .any(|v| v != SECRET_DATA)
-            .then(|| Node { values: vec![SECRET_DATA.to_owned(); node.values.len()], ..node.clone() });
+            .then(|| Node { values: vec![SECRET_DATA.into(); node.values.len()].into(), ..node.clone() });
     }
     match s.kind {
         // The keyword's node holds the entries.
@@ -61,7 +61,7 @@ fn statement(schema: &Schema, id: SchemaId, node: &Node) -> Option<Node> {
             let mut changed: Option<Node> = None;
             for (name, entry) in &node.children {
                 if let Some(new) = statements(schema, Some(id), entry) {
-                    changed.get_or_insert_with(|| node.clone()).children.insert(name.clone(), Arc::new(new));
+                    changed.get_or_insert_with(|| node.clone()).children.insert(*name, Arc::new(new));
                 }
             }
             changed

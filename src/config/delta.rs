@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use super::tree::Node;
+use super::tree::{Node, Sym};
 use super::wire::{from_wire, to_wire};
 use crate::proto::{ConfigDelta, DeltaChange, delta_change};
 
@@ -148,7 +148,7 @@ fn fields(node: &Node) -> Arc<Node> {
         inactive: node.inactive,
         annotation: node.annotation.clone(),
         protected: node.protected,
-        group: node.group.clone(),
+        group: node.group,
     })
 }
 
@@ -179,7 +179,7 @@ fn diff_level(old: &Node, new: &Node, path: &mut Vec<String>, forward: &mut Delt
         }
         let after = &new.children[key.as_str()];
         if !Arc::ptr_eq(before, after) {
-            path.push(key.clone());
+            path.push(key.to_string());
             diff_level(before, after, path, forward, inverse);
             path.pop();
         }
@@ -194,13 +194,13 @@ fn insertions(
     at: &impl Fn(&str) -> Vec<String>,
     delta: &mut Delta,
 ) {
-    let mut previous: Option<&String> = None;
+    let mut previous: Option<Sym> = None;
     for (key, node) in &to.children {
         if !stays(key) {
-            let op = Op::Insert { after: previous.cloned(), node: node.clone() };
+            let op = Op::Insert { after: previous.map(String::from), node: node.clone() };
             delta.changes.push(Change { path: at(key), op });
         }
-        previous = Some(key);
+        previous = Some(*key);
     }
 }
 
@@ -268,7 +268,7 @@ fn apply(tree: &mut Node, change: &Change) -> Result<(), Misfit> {
                 None => 0,
                 Some(after) => parent.children.get_index_of(after.as_str()).ok_or_else(misfit)? + 1,
             };
-            parent.children.shift_insert(at, last.clone(), node.clone());
+            parent.children.shift_insert(at, Sym::from(last), node.clone());
         }
         Op::Fields(fields) => set_fields(parent.child_mut(last).ok_or_else(misfit)?, fields),
     }
@@ -280,7 +280,7 @@ fn set_fields(node: &mut Node, fields: &Node) {
     node.inactive = fields.inactive;
     node.annotation = fields.annotation.clone();
     node.protected = fields.protected;
-    node.group = fields.group.clone();
+    node.group = fields.group;
 }
 
 #[cfg(test)]
@@ -297,12 +297,12 @@ pub(crate) mod tests {
     }
 
     /// The keys of a statement somewhere in `tree`, picked at random.
-    fn somewhere(rng: &mut Rng, tree: &Node) -> Vec<String> {
+    fn somewhere(rng: &mut Rng, tree: &Node) -> Vec<Sym> {
         let mut path = Vec::new();
         let mut node = tree;
         while !node.children.is_empty() && (path.is_empty() || rng.below(3) != 0) {
             let (key, child) = node.children.get_index(rng.below(node.children.len())).unwrap();
-            path.push(key.clone());
+            path.push(*key);
             node = child;
         }
         path
@@ -325,16 +325,16 @@ pub(crate) mod tests {
                 let child = parent.child_mut(last).unwrap();
                 child.inactive = !child.inactive;
             }
-            2 => parent.child_mut(last).unwrap().annotation = format!("note {}", rng.below(9)),
+            2 => parent.child_mut(last).unwrap().annotation = format!("note {}", rng.below(9)).into(),
             3 => {
                 // Moved first, as `insert ... before` does.
                 let child = parent.children.shift_remove(last).unwrap();
-                parent.children.shift_insert(0, last.clone(), child);
+                parent.children.shift_insert(0, *last, child);
             }
             4 => {
                 let child = parent.children.shift_remove(last).unwrap();
                 let at = rng.below(parent.children.len() + 1);
-                parent.children.shift_insert(at, format!("{last}-renamed"), child);
+                parent.children.shift_insert(at, Sym::from(format!("{last}-renamed")), child);
             }
             _ => {
                 let size = 1 + rng.below(4);
@@ -376,7 +376,7 @@ pub(crate) mod tests {
         );
         let mut new = old.clone();
         new.child_mut("interfaces").unwrap().child_mut("ge-0/0/7").unwrap().child_entry("mtu").values =
-            vec!["9000".into()];
+            ["9000"].into_iter().collect();
         let (forward, inverse) = diff(&old, &new);
         assert_eq!(forward.changes.len(), 1);
         assert_eq!(forward.changes[0].path, ["interfaces", "ge-0/0/7", "mtu"]);

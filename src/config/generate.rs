@@ -74,6 +74,67 @@ pub fn set_lines(lines: usize) -> String {
     out
 }
 
+/// `lines` lines of `set` commands over the hierarchies a core router
+/// configures (at least the header's): per site an interface with IPv4,
+/// IPv6, ISO and MPLS families, the site in OSPF, IS-IS, MPLS, LDP and BGP,
+/// a VRF holding a second unit, a policy term, a filter term and the
+/// interface's class of service.
+pub fn full_schema(lines: usize) -> String {
+    let mut out = String::with_capacity(lines * 72);
+    for line in HEADER {
+        out.push_str(line);
+        out.push('\n');
+    }
+    let mut written = HEADER.len();
+    let mut block = String::new();
+    let mut n = 0;
+    while written < lines {
+        block.clear();
+        site(&mut block, n);
+        for line in block.lines().take(lines - written) {
+            out.push_str(line);
+            out.push('\n');
+            written += 1;
+        }
+        n += 1;
+    }
+    out
+}
+
+/// The lines of the `n`th site of [`full_schema`].
+fn site(out: &mut String, n: usize) {
+    let port = format!("ge-{}/{}/{}", n / 480, n / 48 % 10, n % 48);
+    let unit = format!("set interfaces {port} unit 0");
+    let _ = writeln!(out, "set interfaces {port} description \"site {n} core\"");
+    let _ = writeln!(out, "set interfaces {port} mtu 9192");
+    let _ = writeln!(out, "{unit} family inet address {}/30", p2p(n));
+    let _ = writeln!(out, "{unit} family inet6 address 2001:db8:{:x}:{:x}::1/64", n >> 16, n & 0xffff);
+    let _ = writeln!(out, "{unit} family iso");
+    let _ = writeln!(out, "{unit} family mpls");
+    let _ = writeln!(out, "set interfaces {port} unit 1 family inet address {}/30", p2p(n + (1 << 20)));
+    let _ =
+        writeln!(out, "set protocols ospf area 0.0.0.{} interface {port}.0 metric {}", n % 200, 10 + n % 90);
+    let _ = writeln!(out, "set protocols isis interface {port}.0 point-to-point");
+    let _ = writeln!(out, "set protocols mpls interface {port}.0");
+    let _ = writeln!(out, "set protocols ldp interface {port}.0");
+    let group = format!("set protocols bgp group site-{}", n / 50);
+    let neighbor = format!("{group} neighbor 10.{}.{}.{}", 200 + (n >> 16 & 15), n >> 8 & 255, n & 255);
+    let _ = writeln!(out, "{neighbor} description \"site {n}\"");
+    let _ = writeln!(out, "{neighbor} peer-as {}", 65000 + n % 500);
+    let vrf = format!("set routing-instances vrf-{n}");
+    let _ = writeln!(out, "{vrf} instance-type vrf");
+    let _ = writeln!(out, "{vrf} interface {port}.1");
+    let _ = writeln!(out, "{vrf} route-distinguisher 64500:{n}");
+    let _ = writeln!(out, "{vrf} vrf-target target:64500:{n}");
+    let term = format!("set policy-options policy-statement site-{} term t{}", n / 20, n % 20);
+    let _ = writeln!(out, "{term} from protocol bgp");
+    let _ = writeln!(out, "{term} then accept");
+    let filter = format!("set firewall family inet filter site-{} term t{}", n / 20, n % 20);
+    let _ = writeln!(out, "{filter} from source-address {}/30", p2p(n));
+    let _ = writeln!(out, "{filter} then accept");
+    let _ = writeln!(out, "set class-of-service interfaces {port} unit 0 forwarding-class best-effort");
+}
+
 /// The same configuration in curly-brace form, as the agent stores it.
 pub fn curly(schema: &Schema, lines: usize) -> String {
     to_text(schema, None, &tree(schema, lines))
@@ -173,11 +234,23 @@ mod tests {
     }
 
     #[test]
+    fn a_full_schema_configuration_has_the_size_asked_and_commits() {
+        let schema = Schema::shipped().unwrap();
+        let text = full_schema(2000);
+        assert_eq!(text.lines().count(), 2000);
+        let mut root = Node::default();
+        assert_eq!(apply_set_lines(&schema, &mut root, &text), []);
+        assert_eq!(check(&schema, &expand(&schema, &root, Slot::RE0)), []);
+        let (read, errors) = parse_text(&schema, &to_text(&schema, None, &root));
+        assert_eq!((errors, read), (Vec::new(), root));
+    }
+
+    #[test]
     fn the_groups_apply_per_slot_and_by_wildcard() {
         let schema = Schema::shipped().unwrap();
         let effective = expand(&schema, &tree(&schema, 100), Slot::RE1);
         assert_eq!(effective.descend(["system", "host-name"]).unwrap().values, ["edge1-re1"]);
         let port = effective.descend(["interfaces", "ge-0/0/0", "mtu"]).unwrap();
-        assert_eq!((port.values.as_slice(), port.group.as_str()), (&["9192".to_owned()][..], "jumbo"));
+        assert_eq!((port.values.join(" "), port.group.as_str()), ("9192".to_owned(), "jumbo"));
     }
 }

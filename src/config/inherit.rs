@@ -23,7 +23,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::schema::{Kind, Schema, SchemaId};
-use super::tree::Node;
+use super::tree::{Node, Sym, Values};
 use crate::slot::Slot;
 
 /// The effective configuration of `root` on the RE in `slot`: its active
@@ -130,7 +130,7 @@ impl<'a> Context<'a> {
         };
         let previous = previous.filter(applied_alike);
         let mut excluded = excluded.to_vec();
-        excluded.extend(values_of("apply-groups-except").unwrap_or_default().iter().map(String::as_str));
+        excluded.extend(values_of("apply-groups-except").unwrap_or_default().iter().map(|v| v.as_str()));
         // Groups applied here come before those applied above.
         let mut sources: Vec<Source<'a>> = Vec::new();
         for name in values_of("apply-groups").unwrap_or_default() {
@@ -160,20 +160,20 @@ impl<'a> Context<'a> {
     ) -> Node {
         let mut out =
             Node { values: explicit.map(|e| e.values.clone()).unwrap_or_default(), ..Node::default() };
-        let active =
-            |node: &'a Node| node.children.iter().filter(|(_, c)| !c.inactive).map(|(k, _)| k.as_str());
-        let mut keys: Vec<&str> = explicit.map(|e| active(e).collect()).unwrap_or_default();
-        let mut seen: HashSet<&str> = keys.iter().copied().collect();
+        let active = |node: &'a Node| node.children.iter().filter(|(_, c)| !c.inactive).map(|(k, _)| *k);
+        let mut keys: Vec<Sym> = explicit.map(|e| active(e).collect()).unwrap_or_default();
+        let mut seen: HashSet<Sym> = keys.iter().copied().collect();
         for s in sources {
             for key in active(s.node) {
                 // Groups do not nest: what a group applies is not inherited.
                 let applies = key == "apply-groups" || key == "apply-groups-except";
-                if !is_pattern(key) && !applies && seen.insert(key) {
+                if !is_pattern(&key) && !applies && seen.insert(key) {
                     keys.push(key);
                 }
             }
         }
-        for key in keys {
+        for sym in keys {
+            let key = sym.as_str();
             if at.is_none() && key == "groups" {
                 continue;
             }
@@ -187,7 +187,7 @@ impl<'a> Context<'a> {
             };
             let Some(id) = schema_id else { continue };
             if let Some(made) = previous.zip(explicit).and_then(|(p, e)| p.unchanged(e, key)) {
-                out.children.insert(key.to_owned(), Arc::clone(made));
+                out.children.insert(sym, Arc::clone(made));
                 continue;
             }
             let previous = previous.and_then(|p| p.child(key));
@@ -217,10 +217,10 @@ impl<'a> Context<'a> {
                 },
             };
             let group = match (mine, theirs.first()) {
-                (None, Some(s)) => s.group.to_owned(),
-                _ => String::new(),
+                (None, Some(s)) => Sym::new(s.group),
+                _ => Sym::EMPTY,
             };
-            out.children.insert(key.to_owned(), Arc::new(Node { group, ..child }));
+            out.children.insert(sym, Arc::new(Node { group, ..child }));
         }
         out
     }
@@ -228,10 +228,10 @@ impl<'a> Context<'a> {
 
 /// Leaf-list values of a lower-precedence source go first, as Junos lists
 /// inherited values before explicit ones; each value once.
-fn merge_values(into: &mut Vec<String>, values: &[String]) {
+fn merge_values(into: &mut Values, values: &[Sym]) {
     for v in values {
         if !into.contains(v) {
-            into.push(v.clone());
+            into.push(*v);
         }
     }
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::print::quote;
 use super::schema::{Kind, Schema, SchemaId};
-use super::tree::{Node, sorted_children};
+use super::tree::{Node, Sym, sorted_children};
 use crate::grammar::ArgType;
 
 /// `{"configuration" : {...}}` for the statements under `node` (whose
@@ -127,7 +127,7 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node, depth: usize) 
                 members.push(format!("{indent}{} : {body}", string(&schema.element_name(step.schema))));
             }
             Kind::List { keyword, key } => {
-                let entries: Vec<(&String, &Node)> = if *keyword {
+                let entries: Vec<(&Sym, &Node)> = if *keyword {
                     child.children.iter().map(|(k, c)| (k, &**c)).collect()
                 } else {
                     group.iter().map(|(step, entry)| (&step.key, *entry)).collect()

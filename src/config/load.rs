@@ -7,6 +7,8 @@ use super::path::{Resolved, Step, Word, resolve, resolve_line};
 use super::print::quote;
 use super::schema::{Kind, Schema};
 use super::tree::Node;
+use std::borrow::Cow;
+
 use crate::grammar::{ParseError, free_of_control, tokenize};
 
 /// A statement that did not load: `terminal:4:(18) syntax error: metric`.
@@ -27,9 +29,10 @@ impl LoadError {
     }
 }
 
-/// A word of curly text with its place.
-struct Lexeme {
-    text: String,
+/// A word of curly text with its place: a slice of the text unless it is
+/// a quoted string with escapes in it.
+struct Lexeme<'a> {
+    text: Cow<'a, str>,
     line: usize,
     column: usize,
     kind: LexemeKind,
@@ -52,104 +55,114 @@ enum LexemeKind {
 }
 
 /// Splits curly text into words, punctuation, `inactive:` markers and
-/// `/* */` annotations, dropping `#` comments.
-fn lex(text: &str) -> Vec<Lexeme> {
+/// `/* */` annotations, dropping `#` comments. Columns count characters.
+fn lex<'a>(text: &'a str) -> Vec<Lexeme<'a>> {
     let mut out = Vec::new();
-    let mut chars = text.chars().peekable();
-    let (mut line, mut column) = (1, 0);
-    let advance = |c: char, line: &mut usize, column: &mut usize| {
-        if c == '\n' {
-            *line += 1;
-            *column = 0;
-        } else {
-            *column += 1;
-        }
+    let bytes = text.as_bytes();
+    // The byte where the current line starts, and whether the text is
+    // ASCII, so that a column is a subtraction.
+    let ascii = text.is_ascii();
+    let (mut line, mut line_start) = (1, 0);
+    let column_of = |at: usize, line_start: usize| {
+        if ascii { at - line_start } else { text[line_start..at].chars().count() }
     };
-    while let Some(&c) = chars.peek() {
-        let (at_line, at_column) = (line, column);
+    let mut at = 0;
+    while at < bytes.len() {
+        let c = bytes[at];
+        let column = column_of(at, line_start);
+        let lexeme = |text: Cow<'a, str>, kind| Lexeme { text, line, column, kind };
         match c {
-            c if c.is_whitespace() => {
-                chars.next();
-                advance(c, &mut line, &mut column);
+            b'\n' => {
+                at += 1;
+                line += 1;
+                line_start = at;
             }
-            '#' => {
-                while let Some(&c) = chars.peek() {
-                    if c == '\n' {
-                        break;
-                    }
-                    chars.next();
-                    advance(c, &mut line, &mut column);
+            b' ' | b'\t' | b'\r' | 0x0b | 0x0c => at += 1,
+            b'#' => at = memchr_or_end(b'\n', bytes, at),
+            b'/' if bytes.get(at + 1) == Some(&b'*') => {
+                // The comment runs to the first `*/` after its `/*`.
+                let close = text[at + 2..].find("*/").map_or(text.len(), |i| at + 2 + i + 2);
+                let inner = text[at..close].trim_start_matches("/*").trim_end_matches("*/").trim();
+                out.push(lexeme(Cow::Borrowed(inner), LexemeKind::Comment));
+                let (newlines, last) = lines_in(&bytes[at..close]);
+                if newlines > 0 {
+                    line += newlines;
+                    line_start = at + last + 1;
                 }
+                at = close;
             }
-            '/' if {
-                let mut ahead = chars.clone();
-                ahead.next();
-                ahead.peek() == Some(&'*')
-            } =>
-            {
-                let mut comment = String::new();
-                for c in chars.by_ref() {
-                    advance(c, &mut line, &mut column);
-                    comment.push(c);
-                    if comment.len() > 3 && comment.ends_with("*/") {
-                        break;
+            b'{' | b'}' | b';' => {
+                out.push(lexeme(Cow::Borrowed(&text[at..at + 1]), LexemeKind::Punctuation));
+                at += 1;
+            }
+            b'"' => {
+                let body = at + 1;
+                let mut end = body;
+                let mut escaped = false;
+                while end < bytes.len() && bytes[end] != b'"' {
+                    // As in a `set` line, only `\"` and `\\` are escapes.
+                    if bytes[end] == b'\\' && matches!(bytes.get(end + 1), Some(b'"' | b'\\')) {
+                        escaped = true;
+                        end += 1;
                     }
+                    end += 1;
                 }
-                let inner = comment.trim_start_matches("/*").trim_end_matches("*/").trim();
-                out.push(Lexeme {
-                    text: inner.to_owned(),
-                    line: at_line,
-                    column: at_column,
-                    kind: LexemeKind::Comment,
-                });
-            }
-            '{' | '}' | ';' => {
-                chars.next();
-                advance(c, &mut line, &mut column);
-                let kind = LexemeKind::Punctuation;
-                out.push(Lexeme { text: c.to_string(), line: at_line, column: at_column, kind });
-            }
-            '"' => {
-                chars.next();
-                advance(c, &mut line, &mut column);
-                let mut word = String::new();
-                while let Some(c) = chars.next() {
-                    advance(c, &mut line, &mut column);
-                    match c {
-                        '"' => break,
-                        // As in a `set` line, only `\"` and `\\` are escapes.
-                        '\\' => match chars.peek() {
-                            Some(&escaped @ ('"' | '\\')) => {
-                                chars.next();
-                                advance(escaped, &mut line, &mut column);
-                                word.push(escaped);
-                            }
-                            _ => word.push(c),
-                        },
-                        c => word.push(c),
-                    }
+                let end = end.min(bytes.len());
+                let raw = &text[body..end];
+                let word = if escaped { Cow::Owned(unescape(raw)) } else { Cow::Borrowed(raw) };
+                out.push(lexeme(word, LexemeKind::Word));
+                let (newlines, last) = lines_in(&bytes[at..end]);
+                if newlines > 0 {
+                    line += newlines;
+                    line_start = at + last + 1;
                 }
-                out.push(Lexeme { text: word, line: at_line, column: at_column, kind: LexemeKind::Word });
+                at = (end + 1).min(bytes.len());
+            }
+            _ if c >= 0x80 && text[at..].starts_with(char::is_whitespace) => {
+                at += text[at..].chars().next().map_or(1, char::len_utf8);
             }
             _ => {
-                let mut word = String::new();
-                while let Some(&c) = chars.peek() {
-                    if c.is_whitespace() || matches!(c, '{' | '}' | ';' | '"') {
-                        break;
-                    }
-                    chars.next();
-                    advance(c, &mut line, &mut column);
-                    word.push(c);
-                }
-                let kind = match word.as_str() {
+                let end = text[at..]
+                    .find(|c: char| c.is_whitespace() || matches!(c, '{' | '}' | ';' | '"'))
+                    .map_or(text.len(), |i| at + i);
+                let word = &text[at..end];
+                let kind = match word {
                     "inactive:" => LexemeKind::Inactive,
                     "protect:" => LexemeKind::Protect,
                     "replace:" => LexemeKind::Replace,
                     "delete:" => LexemeKind::Delete,
                     _ => LexemeKind::Word,
                 };
-                out.push(Lexeme { text: word, line: at_line, column: at_column, kind });
+                out.push(lexeme(Cow::Borrowed(word), kind));
+                at = end;
             }
+        }
+    }
+    out
+}
+
+/// Where the next `byte` at or after `from` is, or the end.
+fn memchr_or_end(byte: u8, bytes: &[u8], from: usize) -> usize {
+    bytes[from..].iter().position(|&b| b == byte).map_or(bytes.len(), |i| from + i)
+}
+
+/// How many line feeds `bytes` holds, and where the last one is.
+fn lines_in(bytes: &[u8]) -> (usize, usize) {
+    let count = bytes.iter().filter(|&&b| b == b'\n').count();
+    (count, bytes.iter().rposition(|&b| b == b'\n').unwrap_or(0))
+}
+
+/// A quoted string's text with `\"` and `\\` resolved.
+fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('\\', Some(&escaped @ ('"' | '\\'))) => {
+                chars.next();
+                out.push(escaped);
+            }
+            _ => out.push(c),
         }
     }
     out
@@ -178,7 +191,7 @@ pub fn parse_tagged(schema: &Schema, text: &str) -> (Node, Vec<Tagged>, Vec<Load
     let mut errors = Vec::new();
     // The levels entered with `{`; `None` for a block being skipped after an error.
     let mut levels: Vec<Option<Vec<Step>>> = Vec::new();
-    let mut words: Vec<Lexeme> = Vec::new();
+    let mut words: Vec<Lexeme<'_>> = Vec::new();
     // The markers of the statement being read.
     let mut inactive = false;
     let mut protected = false;
@@ -204,7 +217,7 @@ pub fn parse_tagged(schema: &Schema, text: &str) -> (Node, Vec<Tagged>, Vec<Load
             LexemeKind::Comment => {
                 // An annotation is printed in every listing of the statement.
                 match free_of_control(&lexeme.text) {
-                    Ok(()) => annotation = lexeme.text,
+                    Ok(()) => annotation = lexeme.text.into_owned(),
                     Err(message) => {
                         errors.push(LoadError { line: lexeme.line, column: lexeme.column + 1, message })
                     }
@@ -217,7 +230,7 @@ pub fn parse_tagged(schema: &Schema, text: &str) -> (Node, Vec<Tagged>, Vec<Load
         let (inactive, annotation) = (std::mem::take(&mut inactive), std::mem::take(&mut annotation));
         let protected = std::mem::take(&mut protected);
         let tagged_as = tag.take();
-        match lexeme.text.as_str() {
+        match &*lexeme.text {
             "}" => {
                 if levels.pop().is_none() {
                     errors.push(LoadError {
@@ -276,7 +289,7 @@ pub fn parse_tagged(schema: &Schema, text: &str) -> (Node, Vec<Tagged>, Vec<Load
                             let node = root.entry(&head[..own(schema, level.len(), head)]);
                             node.inactive = inactive;
                             node.protected = protected;
-                            node.annotation = annotation;
+                            node.annotation = annotation.into();
                         }
                         if opens {
                             levels.push(Some(head.clone()));
@@ -335,7 +348,11 @@ fn meaningful_when_empty(schema: &Schema, step: &Step) -> bool {
 /// One statement of curly text: usually one path, but a one-liner may hold
 /// several (`chassis-control disable failover alternate-media;`), each read
 /// from the one-liner's own level.
-fn read_statement(schema: &Schema, level: &[Step], statement: &[Lexeme]) -> Result<Vec<Resolved>, LoadError> {
+fn read_statement(
+    schema: &Schema,
+    level: &[Step],
+    statement: &[Lexeme<'_>],
+) -> Result<Vec<Resolved>, LoadError> {
     // A statement may span lines, so its words are placed as if on one line
     // (each column unique), and an error is reported at its lexeme's place.
     let mut column = 0;
@@ -555,14 +572,15 @@ fn deletions(schema: &Schema, at: Option<super::schema::SchemaId>, gone: &Node, 
 pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<LoadError> {
     let mut errors = Vec::new();
     for (n, line) in text.lines().enumerate() {
-        let tokens = tokenize(line);
+        let tokens = split_words(line);
         let Some((verb, rest)) = tokens.split_first() else {
             continue;
         };
         if verb.text.starts_with('#') {
             continue;
         }
-        let column = |byte: usize| line[..byte].chars().count();
+        let ascii = line.is_ascii();
+        let column = |byte: usize| if ascii { byte } else { line[..byte].chars().count() };
         let words: Vec<Word<'_>> = rest
             .iter()
             .map(|t| Word { text: &t.text, column: column(t.start), end: column(t.end) })
@@ -572,7 +590,7 @@ pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<Load
             column: column(verb.start) + 1,
             message: format!("syntax error: {}", verb.text),
         };
-        match verb.text.as_str() {
+        match &*verb.text {
             // `annotate PATH "comment"`, the path from the top.
             "annotate" if words.len() >= 2 => {
                 let Some((comment, path)) = words.split_last() else { continue };
@@ -606,7 +624,7 @@ pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<Load
                 }
             },
             "set" | "delete" | "deactivate" | "activate" => match resolve_line(schema, &[], &words) {
-                Ok(path) if path.wanting.is_none() || verb.text != "set" => match verb.text.as_str() {
+                Ok(path) if path.wanting.is_none() || verb.text != "set" => match &*verb.text {
                     "set" => root.set(schema, &path),
                     "delete" => {
                         root.delete(schema, &path);
@@ -634,6 +652,64 @@ pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<Load
     errors
 }
 
+/// A word of a `set` line: a slice of the line unless it holds quotes.
+struct LineWord<'a> {
+    text: Cow<'a, str>,
+    /// Byte offsets in the line.
+    start: usize,
+    end: usize,
+}
+
+/// The words of a line as [`tokenize`] reads them (quotes removed, `\"`
+/// and `\\` unescaped inside them, an unquoted `|` a word of its own),
+/// each a slice of the line unless it holds a quote: one allocation a line
+/// instead of one a word.
+fn split_words(line: &str) -> Vec<LineWord<'_>> {
+    let mut words = Vec::new();
+    let mut chars = line.char_indices().peekable();
+    while let Some(&(start, c)) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        if c == '|' {
+            chars.next();
+            words.push(LineWord { text: Cow::Borrowed("|"), start, end: start + 1 });
+            continue;
+        }
+        // Made only when a quote is met: the text so far, then each character.
+        let mut owned: Option<String> = None;
+        let mut in_quote = false;
+        let mut end = line.len();
+        while let Some(&(i, c)) = chars.peek() {
+            if !in_quote && (c.is_whitespace() || c == '|') {
+                end = i;
+                break;
+            }
+            chars.next();
+            let text = match (&mut owned, c) {
+                (Some(text), _) => text,
+                (None, '"') => owned.insert(line[start..i].to_owned()),
+                (None, _) => continue,
+            };
+            match c {
+                '"' => in_quote = !in_quote,
+                '\\' if in_quote => match chars.peek() {
+                    Some(&(_, escaped @ ('"' | '\\'))) => {
+                        chars.next();
+                        text.push(escaped);
+                    }
+                    _ => text.push(c),
+                },
+                _ => text.push(c),
+            }
+        }
+        let text = owned.map_or(Cow::Borrowed(&line[start..end]), Cow::Owned);
+        words.push(LineWord { text, start, end });
+    }
+    words
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -656,6 +732,46 @@ mod tests {
                 "protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive",
             ],
         )
+    }
+
+    #[test]
+    fn set_words_are_read_as_the_command_line_reads_them() {
+        for line in [
+            "set system host-name r1",
+            "  set  interfaces ge-0/0/0 description \"a b\\\" c\\\\ d\\n\"  ",
+            "set a\"b c\"d e|f \"x|y\" | g",
+            "set system login message \"open",
+            "set\u{a0}système\u{2003}é \"ü ß\"",
+            "",
+        ] {
+            let expected: Vec<(String, usize, usize)> =
+                tokenize(line).into_iter().map(|t| (t.text, t.start, t.end)).collect();
+            let read: Vec<(String, usize, usize)> =
+                split_words(line).into_iter().map(|w| (w.text.into_owned(), w.start, w.end)).collect();
+            assert_eq!(read, expected, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn curly_words_keep_their_lines_and_columns() {
+        let text = "a {\n  /* two\n lines */ b \"x\n y\" c;\n\u{e9}\u{e9} \"q\\\"\\\\\" # rest\n}";
+        let read: Vec<(String, usize, usize)> =
+            lex(text).into_iter().map(|l| (l.text.into_owned(), l.line, l.column)).collect();
+        let expected = [
+            ("a", 1, 0),
+            ("{", 1, 2),
+            ("two\n lines", 2, 2),
+            ("b", 3, 10),
+            ("x\n y", 3, 12),
+            ("c", 4, 4),
+            (";", 4, 5),
+            ("\u{e9}\u{e9}", 5, 0),
+            ("q\"\\", 5, 3),
+            ("}", 6, 0),
+        ];
+        let expected: Vec<(String, usize, usize)> =
+            expected.iter().map(|&(t, l, c)| (t.to_owned(), l, c)).collect();
+        assert_eq!(read, expected);
     }
 
     #[test]
@@ -764,9 +880,9 @@ mod tests {
             children: node
                 .children
                 .iter()
-                .map(|(k, c)| (k.clone(), std::sync::Arc::new(without_annotations(c))))
+                .map(|(k, c)| (*k, std::sync::Arc::new(without_annotations(c))))
                 .collect(),
-            annotation: String::new(),
+            annotation: Box::default(),
             ..node.clone()
         }
     }
@@ -787,10 +903,7 @@ mod tests {
         );
         let system = &tree.children["system"];
         assert_eq!(
-            (
-                system.children["host-name"].annotation.as_str(),
-                system.children["domain-name"].annotation.as_str()
-            ),
+            (&*system.children["host-name"].annotation, &*system.children["domain-name"].annotation),
             ("", "kept")
         );
     }

@@ -18,6 +18,7 @@ pub mod random;
 pub mod schema;
 pub mod show;
 pub mod store;
+pub mod sym;
 pub mod tree;
 pub mod validate;
 pub mod version;

@@ -4,6 +4,7 @@
 use super::expression;
 use super::inherit::is_pattern;
 use super::schema::{Kind, Schema, SchemaId};
+use super::sym::Sym;
 use crate::grammar::{ArgType, Completion, ParseError};
 
 /// One level of a configuration path: a statement and its key in the tree
@@ -11,7 +12,7 @@ use crate::grammar::{ArgType, Completion, ParseError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
     pub schema: SchemaId,
-    pub key: String,
+    pub key: Sym,
 }
 
 /// A path read to its end.
@@ -20,7 +21,7 @@ pub struct Resolved {
     pub steps: Vec<Step>,
     /// The value given for a leaf or keyword-less value; a leaf-list may be
     /// given several in `[ ]`.
-    pub values: Vec<String>,
+    pub values: Vec<Sym>,
     /// What the next word would have to be; `None` when the path is complete.
     pub wanting: Option<Wanting>,
     /// The complete statements the line named before its last one
@@ -32,12 +33,12 @@ pub struct Resolved {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
     pub steps: Vec<Step>,
-    pub values: Vec<String>,
+    pub values: Vec<Sym>,
 }
 
 impl Resolved {
     /// Every statement the line named, in order, the last one included.
-    pub fn statements(&self) -> impl Iterator<Item = (&[Step], &[String])> {
+    pub fn statements(&self) -> impl Iterator<Item = (&[Step], &[Sym])> {
         self.earlier
             .iter()
             .map(|s| (s.steps.as_slice(), s.values.as_slice()))
@@ -98,7 +99,10 @@ fn walk(schema: &Schema, start: &[Step], words: &[Word<'_>], several: bool) -> R
             earlier.push(Statement { steps: steps.clone(), values: std::mem::take(&mut values) });
             steps.pop();
             let parent = steps.last().map(|s| s.schema);
-            let step = keyword_step(schema, &keywords_matching(schema, parent, word), word)?;
+            let step = match exact_keyword(schema, parent, word) {
+                Some(step) => step,
+                None => keyword_step(schema, &keywords_matching(schema, parent, word), word)?,
+            };
             at = enter(schema, &mut steps, &mut values, step, word);
             continue;
         }
@@ -113,7 +117,7 @@ fn walk(schema: &Schema, start: &[Step], words: &[Word<'_>], several: bool) -> R
                 if !wildcard {
                     check(schema, list, word)?;
                 }
-                steps.push(Step { schema: list, key: word.text.to_owned() });
+                steps.push(Step { schema: list, key: Sym::new(word.text) });
                 At::Statements(Some(list))
             }
             At::Value(leaf) if word.text == "[" && matches!(schema.node(leaf).kind, Kind::LeafList(_)) => {
@@ -140,13 +144,7 @@ fn walk(schema: &Schema, start: &[Step], words: &[Word<'_>], several: bool) -> R
 }
 
 /// Steps into the statement `word` matched: where the walk then stands.
-fn enter(
-    schema: &Schema,
-    steps: &mut Vec<Step>,
-    values: &mut Vec<String>,
-    step: Step,
-    word: &Word<'_>,
-) -> At {
+fn enter(schema: &Schema, steps: &mut Vec<Step>, values: &mut Vec<Sym>, step: Step, word: &Word<'_>) -> At {
     let id = step.schema;
     steps.push(step);
     match &schema.node(id).kind {
@@ -155,7 +153,7 @@ fn enter(
         Kind::Leaf(_) | Kind::LeafList(_) => At::Value(id),
         Kind::List { keyword: true, .. } => At::Key(id),
         Kind::Value(_) => {
-            values.push(word.text.to_owned());
+            values.push(Sym::new(word.text));
             At::Done
         }
     }
@@ -168,12 +166,12 @@ fn value<'a, 'w: 'a>(
     leaf: SchemaId,
     word: &'a Word<'w>,
     rest: &mut impl Iterator<Item = &'a Word<'w>>,
-) -> Result<String, ParseError> {
+) -> Result<Sym, ParseError> {
     if schema.node(leaf).expressions && expression::is_expression(word.text) {
-        return expression::read(word, rest, |name| check(schema, leaf, name));
+        return expression::read(word, rest, |name| check(schema, leaf, name)).map(Sym::from);
     }
     check(schema, leaf, word)?;
-    Ok(word.text.to_owned())
+    Ok(Sym::new(word.text))
 }
 
 fn value_type(schema: &Schema, id: SchemaId) -> Option<&ArgType> {
@@ -201,6 +199,10 @@ fn match_statement(
     word: &Word<'_>,
     wildcard: bool,
 ) -> Result<Step, ParseError> {
+    // An exact keyword wins over an abbreviation and over an entry's name.
+    if let Some(step) = exact_keyword(schema, parent, word) {
+        return Ok(step);
+    }
     let keywords = keywords_matching(schema, parent, word);
     let unnamed = schema.unnamed(parent);
     // A word that is one of the enumerated names of the keyword-less list
@@ -216,12 +218,19 @@ fn match_statement(
         }
         let key = match schema.node(unnamed).kind {
             // A value is stored under its placeholder; an entry under its name.
-            Kind::Value(_) => schema.node(unnamed).name.clone(),
-            _ => word.text.to_owned(),
+            Kind::Value(_) => Sym::new(&schema.node(unnamed).name),
+            _ => Sym::new(word.text),
         };
         return Ok(Step { schema: unnamed, key });
     }
     keyword_step(schema, &keywords, word)
+}
+
+/// The keyword under `parent` that `word` spells out, found by hash: most
+/// words of a stored configuration are whole keywords.
+fn exact_keyword(schema: &Schema, parent: Option<SchemaId>, word: &Word<'_>) -> Option<Step> {
+    let id = schema.keyword(parent, word.text).filter(|&id| schema.node(id).has_keyword())?;
+    Some(Step { schema: id, key: Sym::new(word.text) })
 }
 
 /// The keywords under `parent` that `word` abbreviates.
@@ -237,10 +246,10 @@ fn keywords_matching(schema: &Schema, parent: Option<SchemaId>, word: &Word<'_>)
 /// The keyword `word` names exactly, or else the only one it abbreviates.
 fn keyword_step(schema: &Schema, keywords: &[SchemaId], word: &Word<'_>) -> Result<Step, ParseError> {
     if let Some(&exact) = keywords.iter().find(|&&c| schema.node(c).name == word.text) {
-        return Ok(Step { schema: exact, key: word.text.to_owned() });
+        return Ok(Step { schema: exact, key: Sym::new(word.text) });
     }
     match keywords {
-        [only] => Ok(Step { schema: *only, key: schema.node(*only).name.clone() }),
+        [only] => Ok(Step { schema: *only, key: Sym::new(&schema.node(*only).name) }),
         [] => Err(ParseError::Syntax { column: word.column }),
         _ => Err(ParseError::Ambiguous {
             column: word.end,

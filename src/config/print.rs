@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::fmt::Write;
 
 use super::schema::{Kind, Schema, SchemaId, SchemaNode};
-use super::tree::Node;
+use super::tree::{Node, Sym};
 use crate::grammar::ArgType;
 
 /// Quotes a value the way Junos prints it: bare when it is one plain word.
@@ -217,7 +217,7 @@ impl<W: Write> Printer<'_, W> {
         let indent = indent(depth);
         let tokens: Vec<&str> = match s.kind {
             Kind::Flag => vec![s.name.as_str()],
-            _ => node.values.iter().map(String::as_str).collect(),
+            _ => node.values.iter().map(Sym::as_str).collect(),
         };
         let inactive = self.marks(id, &indent, node, &tokens, false);
         let value = node.values.first().map(|v| shown_value(s, v)).unwrap_or_default();
@@ -350,7 +350,7 @@ fn detail(s: &SchemaNode, indent: &str) -> String {
 }
 
 /// A leaf-list's values: one bare, several in brackets.
-fn leaf_list<'v>(s: &SchemaNode, values: &'v [String]) -> Cow<'v, str> {
+fn leaf_list<'v>(s: &SchemaNode, values: &'v [Sym]) -> Cow<'v, str> {
     match values {
         [one] => shown_value(s, one),
         _ => Cow::Owned(format!(

@@ -113,7 +113,7 @@ impl Shown {
             let parent = &self.steps[..self.steps.len() - 1];
             let mut holder = Node::default();
             if let Some(last) = self.steps.last() {
-                holder.children.insert(last.key.clone(), Arc::new(self.node.clone()));
+                holder.children.insert(last.key, Arc::new(self.node.clone()));
             }
             (Cow::Owned(holder), parent.last().map(|s| s.schema), parent)
         }
@@ -167,7 +167,7 @@ pub fn wrapping(schema: &Schema, path: &[Step]) -> Vec<(String, Option<String>)>
             Kind::List { keyword: true, .. } if step.key == s.name => {}
             Kind::List { .. } => {
                 let element = unwrapped.take().unwrap_or_else(|| schema.list_element(step.schema).to_owned());
-                out.push((element, Some(step.key.clone())));
+                out.push((element, Some(step.key.to_string())));
             }
             _ if s.unwrapped => unwrapped = Some(s.name.clone()),
             _ => out.push((s.name.clone(), None)),

@@ -915,7 +915,8 @@ mod tests {
         store.commit(&tree, record(0), None).unwrap();
         let one = store.committed_bytes();
         for n in 1..KEPT as i64 {
-            tree.child_entry("system").child_entry("domain-name").values = vec![format!("d{n}.example.net")];
+            tree.child_entry("system").child_entry("domain-name").values =
+                [format!("d{n}.example.net")].iter().map(String::as_str).collect();
             store.commit(&tree, record(n), None).unwrap();
         }
         let disk: u64 =

@@ -14,23 +14,24 @@ use indexmap::IndexMap;
 
 use super::path::{Resolved, Step};
 use super::schema::{Kind, Schema, SchemaId};
+pub use super::sym::{Sym, Values};
 
 /// One statement: a container, a list's entries, or a leaf with its values.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Node {
     /// Keyed by keyword, or by entry name under a list.
-    pub children: IndexMap<String, Arc<Node>>,
+    pub children: IndexMap<Sym, Arc<Node>>,
     /// A leaf's value, or a leaf-list's values.
-    pub values: Vec<String>,
+    pub values: Values,
     /// `deactivate`d: kept and shown, but no part of the effective configuration.
     pub inactive: bool,
     /// `annotate`: printed above the statement as `/* text */`.
-    pub annotation: String,
+    pub annotation: Box<str>,
     /// `protect`: neither it nor anything under it changes until `unprotect`.
     pub protected: bool,
     /// In an effective configuration: the group the statement was inherited
     /// from (empty when it was configured where it is).
-    pub group: String,
+    pub group: Sym,
 }
 
 /// Why an edit of the tree's structure could not be made.
@@ -81,14 +82,23 @@ impl Node {
         // Looked up before inserting, so that a key present costs no allocation.
         let index = match self.children.get_index_of(key) {
             Some(index) => index,
-            None => self.children.insert_full(key.to_owned(), Arc::default()).0,
+            None => self.children.insert_full(Sym::new(key), Arc::default()).0,
+        };
+        Arc::make_mut(&mut self.children[index])
+    }
+
+    /// [`Node::child_entry`] for a key already interned.
+    pub fn child_entry_sym(&mut self, key: Sym) -> &mut Node {
+        let index = match self.children.get_index_of(key.as_str()) {
+            Some(index) => index,
+            None => self.children.insert_full(key, Arc::default()).0,
         };
         Arc::make_mut(&mut self.children[index])
     }
 
     /// The node at `steps`, created with the path to it if missing.
     pub fn entry(&mut self, steps: &[Step]) -> &mut Node {
-        steps.iter().fold(self, |node, step| node.child_entry(&step.key))
+        steps.iter().fold(self, |node, step| node.child_entry_sym(step.key))
     }
 
     /// `deactivate`/`activate`. `false` when the statement is not there.
@@ -121,17 +131,17 @@ impl Node {
 
     /// `annotate`; an empty text removes the comment.
     pub fn annotate(&mut self, steps: &[Step], text: &str) -> bool {
-        self.get_mut(steps).map(|node| node.annotation = text.to_owned()).is_some()
+        self.get_mut(steps).map(|node| node.annotation = text.into()).is_some()
     }
 
     /// The list holding the entry `steps` ends at, and the entry's name.
-    fn entry_parent(&mut self, schema: &Schema, steps: &[Step]) -> Result<(&mut Node, String), EditError> {
+    fn entry_parent(&mut self, schema: &Schema, steps: &[Step]) -> Result<(&mut Node, Sym), EditError> {
         let Some((last, parent)) = steps.split_last() else { return Err(EditError::NotAnEntry) };
         if !ends_at_entry(schema, steps) {
             return Err(EditError::NotAnEntry);
         }
         let list = self.get_mut(parent).filter(|p| p.children.contains_key(&last.key));
-        Ok((list.ok_or(EditError::NotFound)?, last.key.clone()))
+        Ok((list.ok_or(EditError::NotFound)?, last.key))
     }
 
     /// `rename PATH to NAME`: the entry keeps its place in the list.
@@ -141,7 +151,7 @@ impl Node {
             return Err(EditError::Exists(to.to_owned()));
         }
         if let Some((index, _, entry)) = list.children.shift_remove_full(&name) {
-            list.children.shift_insert(index, to.to_owned(), entry);
+            list.children.shift_insert(index, Sym::new(to), entry);
         }
         Ok(())
     }
@@ -153,7 +163,7 @@ impl Node {
             return Err(EditError::Exists(to.to_owned()));
         }
         let copy = list.children[&name].clone();
-        list.children.insert(to.to_owned(), copy);
+        list.children.insert(Sym::new(to), copy);
         Ok(())
     }
 
@@ -197,27 +207,27 @@ impl Node {
         }
     }
 
-    fn set_one(&mut self, schema: &Schema, steps: &[Step], values: &[String]) {
+    fn set_one(&mut self, schema: &Schema, steps: &[Step], values: &[Sym]) {
         let mut node = self;
         for step in steps {
             // A statement of a `choice` replaces the one set before it.
             if step.key == schema.node(step.schema).name {
                 for rival in schema.rivals(step.schema) {
-                    node.children.shift_remove(&schema.node(rival).name);
+                    node.children.shift_remove(schema.node(rival).name.as_str());
                 }
             }
-            node = node.child_entry(&step.key);
+            node = node.child_entry_sym(step.key);
         }
         if let Some(last) = steps.last() {
             match schema.node(last.schema).kind {
                 Kind::LeafList(_) => {
                     for value in values {
                         if !node.values.contains(value) {
-                            node.values.push(value.clone());
+                            node.values.push(*value);
                         }
                     }
                 }
-                _ if !values.is_empty() => node.values = values.to_vec(),
+                _ if !values.is_empty() => node.values = values.to_vec().into(),
                 _ => {}
             }
         }
@@ -270,7 +280,7 @@ impl Node {
         path.statements().fold(true, |found, (steps, _)| self.set_inactive(steps, inactive) & found)
     }
 
-    fn delete_one(&mut self, schema: &Schema, steps: &[Step], values: &[String]) -> bool {
+    fn delete_one(&mut self, schema: &Schema, steps: &[Step], values: &[Sym]) -> bool {
         /// `above`: the statement of the step before, whose keyword a
         /// list's entry follows.
         fn remove(
@@ -278,7 +288,7 @@ impl Node {
             schema: &Schema,
             above: Option<SchemaId>,
             steps: &[Step],
-            values: &[String],
+            values: &[Sym],
         ) -> bool {
             let Some((first, rest)) = steps.split_first() else {
                 return false;
@@ -352,7 +362,7 @@ pub fn sorted_children<'a>(schema: &Schema, at: Option<SchemaId>, node: &'a Node
 /// a keyword list are printed by the list itself and never looked up here.
 pub fn child_step(schema: &Schema, at: Option<SchemaId>, key: &str) -> Option<Step> {
     let id = schema.keyword(at, key).or_else(|| schema.unnamed(at))?;
-    Some(Step { schema: id, key: key.to_owned() })
+    Some(Step { schema: id, key: Sym::new(key) })
 }
 
 #[cfg(test)]
@@ -459,7 +469,7 @@ pub(crate) mod tests {
             .unwrap()
             .children
             .keys()
-            .map(String::as_str)
+            .map(Sym::as_str)
             .collect();
         assert_eq!(names, ["c", "e", "a", "d"]);
         assert_eq!(root.rename(&schema, &term("a"), "d"), Err(EditError::Exists("d".into())));

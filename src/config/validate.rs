@@ -2,7 +2,7 @@
 
 use super::expression;
 use super::schema::{Kind, Reference, Schema, SchemaId};
-use super::tree::{Node, sorted_children};
+use super::tree::{Node, Sym, sorted_children};
 
 use super::print::quote;
 
@@ -47,7 +47,7 @@ pub fn check_from(schema: &Schema, root: &Node, passed: Option<&Node>) -> Vec<Ch
     // statements: a configuration without `system` lacks root-authentication.
     for &top in schema.roots() {
         let node = schema.node(top);
-        if node.kind == Kind::Container && !root.children.contains_key(&node.name) {
+        if node.kind == Kind::Container && !root.children.contains_key(node.name.as_str()) {
             for &c in &node.children {
                 if schema.node(c).mandatory {
                     errors.push(CheckError {
@@ -121,7 +121,7 @@ fn references(
                 references(schema, Some(step.schema), child, root, &inner, errors)
             }
             Kind::List { keyword: true, .. } => {
-                let names = child.children.keys().map(String::as_str);
+                let names = child.children.keys().map(Sym::as_str);
                 undefined_entries(schema, step.schema, names, root, path, &format!("{} ", s.name), errors);
                 for (name, entry) in &child.children {
                     let inner = format!("{path} {} {}", s.name, quote(name));
@@ -168,7 +168,7 @@ pub fn defined_names<'n>(schema: &Schema, reference: &Reference, root: &'n Node)
             entries
                 .children
                 .keys()
-                .map(String::as_str)
+                .map(Sym::as_str)
                 .filter(|name| keyword_list || schema.keyword(Some(list.target), name).is_none()),
         );
     }
@@ -209,7 +209,7 @@ fn groups(root: &Node, errors: &mut Vec<CheckError>) {
                 {
                     errors.push(CheckError {
                         path: path.to_owned(),
-                        statement: key.clone(),
+                        statement: key.to_string(),
                         message: format!("undefined group: {name}"),
                         missing_mandatory: false,
                     });
@@ -267,7 +267,7 @@ fn mandatory(
                 let required = schema.node(c);
                 if required.mandatory
                     && required.has_keyword()
-                    && !entry.children.contains_key(&required.name)
+                    && !entry.children.contains_key(required.name.as_str())
                 {
                     errors.push(CheckError {
                         path: path.to_owned(),

@@ -2,17 +2,17 @@
 
 use std::sync::Arc;
 
-use super::tree::Node;
+use super::tree::{Node, Sym};
 use crate::proto::ConfigNode;
 
 pub fn to_wire(name: &str, node: &Node) -> ConfigNode {
     ConfigNode {
         name: name.to_owned(),
-        values: node.values.clone(),
+        values: node.values.iter().map(|v| v.to_string()).collect(),
         children: node.children.iter().map(|(key, child)| to_wire(key, child)).collect(),
         inactive: node.inactive,
-        annotation: node.annotation.clone(),
-        group: node.group.clone(),
+        annotation: node.annotation.to_string(),
+        group: node.group.to_string(),
         protected: node.protected,
     }
 }
@@ -24,7 +24,7 @@ pub fn keys_to_wire(name: &str, node: &Node) -> ConfigNode {
         children: node
             .children
             .keys()
-            .map(|key| ConfigNode { name: key.clone(), ..ConfigNode::default() })
+            .map(|key| ConfigNode { name: key.to_string(), ..ConfigNode::default() })
             .collect(),
         ..ConfigNode::default()
     }
@@ -32,11 +32,11 @@ pub fn keys_to_wire(name: &str, node: &Node) -> ConfigNode {
 
 pub fn from_wire(wire: &ConfigNode) -> Node {
     Node {
-        values: wire.values.clone(),
-        children: wire.children.iter().map(|c| (c.name.clone(), Arc::new(from_wire(c)))).collect(),
+        values: wire.values.iter().collect(),
+        children: wire.children.iter().map(|c| (Sym::new(&c.name), Arc::new(from_wire(c)))).collect(),
         inactive: wire.inactive,
-        annotation: wire.annotation.clone(),
-        group: wire.group.clone(),
+        annotation: wire.annotation.as_str().into(),
+        group: Sym::new(&wire.group),
         protected: wire.protected,
     }
 }

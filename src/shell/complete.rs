@@ -152,7 +152,7 @@ pub(super) fn entry_names(
     }
     let request = GetConfigurationRequest {
         candidate,
-        words: resolved.steps.iter().map(|s| s.key.clone()).collect(),
+        words: resolved.steps.iter().map(|s| s.key.to_string()).collect(),
         rollback: None,
         keys_only: true,
         inheritance: false,

@@ -50,7 +50,7 @@ impl ConfigMode {
     }
 
     fn level_words(&self) -> Vec<String> {
-        self.level.iter().map(|s| s.key.clone()).collect()
+        self.level.iter().map(|s| s.key.to_string()).collect()
     }
 }
 
@@ -409,7 +409,7 @@ impl Engine {
         };
         let request = ShowConfigurationRequest {
             candidate,
-            words: steps.into_iter().map(|s| s.key).collect(),
+            words: steps.into_iter().map(|s| s.key.to_string()).collect(),
             rollback: None,
             format: format as i32,
             inheritance: inheritance as i32,
@@ -432,7 +432,7 @@ impl Engine {
         detail: bool,
         relative_to: usize,
     ) -> Result<ConfigView, Failure> {
-        let words: Vec<String> = steps.iter().map(|s| s.key.clone()).collect();
+        let words: Vec<String> = steps.iter().map(|s| s.key.to_string()).collect();
         let request = GetConfigurationRequest {
             candidate,
             words,

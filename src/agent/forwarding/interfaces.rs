@@ -150,7 +150,7 @@ pub fn interfaces(effective: &Node, fxp0_mac: &str, cabling: &Cabling) -> Vec<Ph
     let mut others: Vec<&str> = vec!["fxp0", "lo0"];
     if let Some(configured) = configured {
         others.extend(
-            configured.children.keys().map(String::as_str).filter(|n| n.starts_with("ae") || *n == "irb"),
+            configured.children.keys().map(|k| k.as_str()).filter(|n| n.starts_with("ae") || *n == "irb"),
         );
     }
     others.sort_unstable();
@@ -216,7 +216,7 @@ pub fn interfaces(effective: &Node, fxp0_mac: &str, cabling: &Cabling) -> Vec<Ph
 
 /// `hardware` as configured: its state, description, MTU and units.
 fn configure(name: &str, hardware: PhysicalInterface, node: Option<&Node>) -> PhysicalInterface {
-    let leaf = |node: &Node, key: &str| node.child(key).and_then(|n| n.values.first().cloned());
+    let leaf = |node: &Node, key: &str| node.child(key).and_then(|n| n.values.first().map(|v| v.to_string()));
     let up = node.is_none_or(|n| !n.children.contains_key("disable"));
     let units = node.and_then(|n| n.child("unit")).map(|u| &u.children).into_iter().flatten();
     let units = units
@@ -228,7 +228,7 @@ fn configure(name: &str, hardware: PhysicalInterface, node: Option<&Node>) -> Ph
                 addresses.extend(
                     list.children
                         .keys()
-                        .map(|a| InterfaceAddress { family: family.into(), local: a.clone() }),
+                        .map(|a| InterfaceAddress { family: family.into(), local: a.to_string() }),
                 );
             }
             LogicalInterface {
@@ -262,7 +262,7 @@ fn bundle(interfaces: &mut [PhysicalInterface], configured: Option<&Node>) {
         port.bundle = ["gigether-options", "ether-options"]
             .into_iter()
             .find_map(|options| node.descend([options, "802.3ad", "bundle"]))
-            .and_then(|b| b.values.first().cloned())
+            .and_then(|b| b.values.first().map(|v| v.to_string()))
             .unwrap_or_default();
     }
     let members: Vec<(String, bool)> =

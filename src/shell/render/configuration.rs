@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::junos_time;
 use crate::config::schema::{Kind, Schema, SchemaId};
 use crate::config::show::{Form, wrapping};
-use crate::config::tree::{Node, sorted_children};
+use crate::config::tree::{Node, Sym, sorted_children};
 
 pub use crate::config::show::{Shown as ConfigView, Stamp};
 use crate::proto::CommitInformation;
@@ -60,7 +60,7 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Vec<Element
         }
         let e = if node.inactive { e.attr("inactive", "inactive") } else { e };
         let e = if node.protected { e.attr("protect", "protect") } else { e };
-        out.push(if node.group.is_empty() { e } else { e.attr("junos:group", &node.group) });
+        out.push(if node.group.is_empty() { e } else { e.attr("junos:group", node.group) });
     };
     for (step, child) in sorted_children(schema, at, node) {
         let s = schema.node(step.schema);
@@ -93,7 +93,7 @@ fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Vec<Element
                 push(e, child, &mut out);
             }
             Kind::List { keyword, .. } => {
-                let entries: Vec<(&String, &Node)> = if *keyword {
+                let entries: Vec<(&Sym, &Node)> = if *keyword {
                     child.children.iter().map(|(k, c)| (k, &**c)).collect()
                 } else {
                     vec![(&step.key, child)]

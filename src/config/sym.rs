@@ -1,0 +1,358 @@
+//! Interned strings for the configuration tree: every key and value is held
+//! once per process, and a tree holds a two-word [`Sym`] for it, so a
+//! million-line configuration has no allocation per key or value and two
+//! keys compare by address.
+//!
+//! The table only grows: a string once configured stays for the life of the
+//! process. A router's configurations (the committed one, candidates,
+//! rollbacks) share most of their words, so the table stays near the size of
+//! one configuration's distinct words.
+
+use std::borrow::Borrow;
+use std::collections::HashSet;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::ops::{Deref, DerefMut};
+use std::sync::{LazyLock, Mutex};
+
+/// An interned string: copied freely, compared by address, hashed and
+/// ordered as its text (so a map keyed by `Sym` is looked up by `&str`).
+#[derive(Clone, Copy)]
+pub struct Sym(&'static str);
+
+/// Strings are copied into chunks this big, so that a word costs its bytes
+/// and not an allocation of its own.
+const CHUNK: usize = 64 * 1024;
+
+struct Table {
+    words: HashSet<&'static str>,
+    /// What is left of the current chunk.
+    free: &'static mut [u8],
+}
+
+static TABLE: LazyLock<Mutex<Table>> =
+    LazyLock::new(|| Mutex::new(Table { words: HashSet::new(), free: &mut [] }));
+
+impl Sym {
+    pub const EMPTY: Sym = Sym("");
+
+    /// The symbol for `text`, added to the table if new.
+    pub fn new(text: &str) -> Sym {
+        if text.is_empty() {
+            return Sym::EMPTY;
+        }
+        // A panic elsewhere while the table was held leaves it whole: a word
+        // is added in one step.
+        let mut table = TABLE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(&word) = table.words.get(text) {
+            return Sym(word);
+        }
+        let word = table.store(text);
+        table.words.insert(word);
+        Sym(word)
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        self.0
+    }
+}
+
+impl Table {
+    fn store(&mut self, text: &str) -> &'static str {
+        let bytes: &'static mut [u8] = if text.len() > CHUNK / 8 {
+            Box::leak(text.as_bytes().to_vec().into_boxed_slice())
+        } else {
+            if self.free.len() < text.len() {
+                self.free = Box::leak(vec![0; CHUNK].into_boxed_slice());
+            }
+            let (word, rest) = std::mem::take(&mut self.free).split_at_mut(text.len());
+            self.free = rest;
+            word.copy_from_slice(text.as_bytes());
+            word
+        };
+        std::str::from_utf8(bytes).unwrap_or_else(|_| unreachable!("copied from a str"))
+    }
+}
+
+impl Default for Sym {
+    fn default() -> Sym {
+        Sym::EMPTY
+    }
+}
+
+impl PartialEq for Sym {
+    fn eq(&self, other: &Sym) -> bool {
+        // Each text is stored once; an empty one is not stored at all.
+        self.0.len() == other.0.len() && (self.0.is_empty() || self.0.as_ptr() == other.0.as_ptr())
+    }
+}
+
+impl Eq for Sym {}
+
+impl Hash for Sym {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state)
+    }
+}
+
+impl PartialOrd for Sym {
+    fn partial_cmp(&self, other: &Sym) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Sym {
+    fn cmp(&self, other: &Sym) -> std::cmp::Ordering {
+        self.0.cmp(other.0)
+    }
+}
+
+impl Deref for Sym {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0
+    }
+}
+
+impl Borrow<str> for Sym {
+    fn borrow(&self) -> &str {
+        self.0
+    }
+}
+
+impl AsRef<str> for Sym {
+    fn as_ref(&self) -> &str {
+        self.0
+    }
+}
+
+impl fmt::Display for Sym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl fmt::Debug for Sym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.0, f)
+    }
+}
+
+impl From<&str> for Sym {
+    fn from(text: &str) -> Sym {
+        Sym::new(text)
+    }
+}
+
+impl From<&String> for Sym {
+    fn from(text: &String) -> Sym {
+        Sym::new(text)
+    }
+}
+
+impl From<String> for Sym {
+    fn from(text: String) -> Sym {
+        Sym::new(&text)
+    }
+}
+
+impl From<Sym> for String {
+    fn from(sym: Sym) -> String {
+        sym.0.to_owned()
+    }
+}
+
+impl PartialEq<str> for Sym {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Sym {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Sym {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<Sym> for str {
+    fn eq(&self, other: &Sym) -> bool {
+        self == other.0
+    }
+}
+
+impl PartialEq<Sym> for &str {
+    fn eq(&self, other: &Sym) -> bool {
+        *self == other.0
+    }
+}
+
+impl PartialEq<Sym> for String {
+    fn eq(&self, other: &Sym) -> bool {
+        self == other.0
+    }
+}
+
+/// A statement's values: held inline when there is one (a leaf), the
+/// common case, so a leaf costs no allocation for its value.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum Values {
+    One(Sym),
+    Many(Vec<Sym>),
+}
+
+impl Values {
+    pub const fn new() -> Values {
+        Values::Many(Vec::new())
+    }
+
+    pub fn push(&mut self, value: Sym) {
+        match self {
+            Values::Many(many) if many.is_empty() => *self = Values::One(value),
+            Values::Many(many) => many.push(value),
+            Values::One(one) => *self = Values::Many(vec![*one, value]),
+        }
+    }
+
+    pub fn clear(&mut self) {
+        *self = Values::new();
+    }
+
+    pub fn retain(&mut self, keep: impl FnMut(&Sym) -> bool) {
+        let mut all = std::mem::take(self).into_vec();
+        all.retain(keep);
+        *self = all.into();
+    }
+
+    pub fn into_vec(self) -> Vec<Sym> {
+        match self {
+            Values::One(one) => vec![one],
+            Values::Many(many) => many,
+        }
+    }
+
+    pub fn as_slice(&self) -> &[Sym] {
+        self
+    }
+}
+
+impl Default for Values {
+    fn default() -> Values {
+        Values::new()
+    }
+}
+
+impl Deref for Values {
+    type Target = [Sym];
+    fn deref(&self) -> &[Sym] {
+        match self {
+            Values::One(one) => std::slice::from_ref(one),
+            Values::Many(many) => many,
+        }
+    }
+}
+
+impl DerefMut for Values {
+    fn deref_mut(&mut self) -> &mut [Sym] {
+        match self {
+            Values::One(one) => std::slice::from_mut(one),
+            Values::Many(many) => many,
+        }
+    }
+}
+
+impl fmt::Debug for Values {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl From<Vec<Sym>> for Values {
+    fn from(mut all: Vec<Sym>) -> Values {
+        match all.len() {
+            1 => Values::One(all[0]),
+            _ => {
+                all.shrink_to_fit();
+                Values::Many(all)
+            }
+        }
+    }
+}
+
+impl<S: Into<Sym>> FromIterator<S> for Values {
+    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Values {
+        iter.into_iter().map(Into::into).collect::<Vec<Sym>>().into()
+    }
+}
+
+impl IntoIterator for Values {
+    type Item = Sym;
+    type IntoIter = std::vec::IntoIter<Sym>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.into_vec().into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Values {
+    type Item = &'a Sym;
+    type IntoIter = std::slice::Iter<'a, Sym>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<T: AsRef<str>> PartialEq<[T]> for Values {
+    fn eq(&self, other: &[T]) -> bool {
+        self.len() == other.len() && self.iter().zip(other).all(|(a, b)| a.as_str() == b.as_ref())
+    }
+}
+
+impl<T: AsRef<str>, const N: usize> PartialEq<[T; N]> for Values {
+    fn eq(&self, other: &[T; N]) -> bool {
+        *self == other[..]
+    }
+}
+
+impl<T: AsRef<str>> PartialEq<Vec<T>> for Values {
+    fn eq(&self, other: &Vec<T>) -> bool {
+        *self == other[..]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_text_is_one_symbol_looked_up_by_its_text() {
+        let (a, b) = (Sym::new("ge-0/0/0"), Sym::new(&String::from("ge-0/0/0")));
+        assert_eq!(a, b);
+        assert_eq!(a.as_ptr(), b.as_ptr());
+        assert_ne!(a, Sym::new("ge-0/0/1"));
+        assert_eq!(Sym::new(""), Sym::default());
+        let long = "x".repeat(CHUNK);
+        assert_eq!(Sym::new(&long).as_str(), long);
+        let mut map = indexmap::IndexMap::new();
+        map.insert(a, 1);
+        assert_eq!(map.get("ge-0/0/0"), Some(&1));
+    }
+
+    #[test]
+    fn one_value_is_held_inline_and_more_in_a_vec() {
+        let mut values = Values::new();
+        assert!(values.is_empty());
+        values.push(Sym::new("a"));
+        assert!(matches!(values, Values::One(_)));
+        values.push(Sym::new("b"));
+        assert_eq!(values, ["a", "b"]);
+        values.retain(|v| v != "a");
+        assert!(matches!(values, Values::One(_)));
+        assert_eq!(values.join(" "), "b");
+        assert_eq!(std::mem::size_of::<Values>(), 24);
+    }
+}

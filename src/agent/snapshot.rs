@@ -3,10 +3,11 @@
 //! to its backup disk, a directory beside the state; and the recovery that
 //! puts it back, at the next start, before anything is opened.
 //!
-//! The configuration store replaces its files by rename and never writes
-//! one in place, so hard links taken while commits are held off are a
-//! consistent copy that costs no time; everything else is copied on a
-//! blocking thread, so keepalives go on meanwhile.
+//! The configuration store replaces its files by rename, except its journal,
+//! which it appends to: hard links taken while commits are held off (and a
+//! copy of the journal, small by the store's checkpoints) are a consistent
+//! copy that costs little time; everything else is copied on a blocking
+//! thread, so keepalives go on meanwhile.
 
 use std::fs::File;
 use std::io;
@@ -223,6 +224,9 @@ fn kept(name: &str) -> bool {
 /// Hard links of every regular file in `from`, in `to`.
 fn link_tree(from: &Path, to: &Path) -> io::Result<Count> {
     transfer_tree(from, to, &|source, target| {
+        if source.file_name().is_some_and(|name| name == crate::config::store::JOURNAL) {
+            return copy_file(source, target);
+        }
         std::fs::hard_link(source, target)?;
         Ok(std::fs::metadata(target)?.len())
     })

@@ -34,7 +34,8 @@ use crate::proto::JournalRecord;
 /// Configurations kept: rollback 0 (the committed one) through 49.
 pub const KEPT: usize = 50;
 
-const JOURNAL: &str = "journal";
+/// The file each commit is appended to; everything else is replaced by rename.
+pub const JOURNAL: &str = "journal";
 /// The history of the layout before the journal (see `previous`).
 const HISTORY: &str = "history";
 const CANDIDATE: &str = "candidate";

@@ -101,8 +101,10 @@ pub fn run(engine: &mut Engine, options: &ShellOptions) -> anyhow::Result<bool> 
             }
             continue;
         }
+        // The transcript goes first: a command may ask a question while it runs.
+        run.transcript(&news, &prompt, command)?;
         let reply = engine.execute(command);
-        if !run.print(&news, &prompt, command, &reply)? {
+        if !run.outcome(&prompt, command, &reply)? {
             return Ok(run.all_ok);
         }
     }
@@ -146,6 +148,12 @@ impl Run {
     /// Prints what a command said (after its transcript, with `--echo`),
     /// and its failure; whether the batch goes on.
     fn print(&mut self, news: &str, prompt: &Prompt, command: &str, reply: &Reply) -> anyhow::Result<bool> {
+        self.transcript(news, prompt, command)?;
+        self.outcome(prompt, command, reply)
+    }
+
+    /// The news before a command and, with `--echo`, its prompt and line.
+    fn transcript(&self, news: &str, prompt: &Prompt, command: &str) -> anyhow::Result<()> {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
         out.write_all(news.as_bytes())?;
@@ -155,6 +163,13 @@ impl Run {
             }
             writeln!(out, "{}\n{}{command}", prompt.role, prompt.text)?;
         }
+        Ok(out.flush()?)
+    }
+
+    /// What a command said, and its failure; whether the batch goes on.
+    fn outcome(&mut self, prompt: &Prompt, command: &str, reply: &Reply) -> anyhow::Result<bool> {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
         out.write_all(reply.output.as_bytes())?;
         if self.options.echo {
             writeln!(out)?;

@@ -498,6 +498,17 @@ fn commits(sizes: &Sizes) {
             seconds(synchronized) / seconds(local),
             "x",
         );
+        // The other RE now has the same base: the next one sends the change.
+        let (_, delta) = timed(|| {
+            session.set("system domain-name delta.example.net");
+            session.commit(true);
+        });
+        report(&format!("commit_synchronize_delta_{}", label(lines)), seconds(delta), "s");
+        report(
+            &format!("commit_synchronize_delta_{}_vs_local", label(lines)),
+            seconds(delta) / seconds(local),
+            "x",
+        );
 
         session.set("system domain-name pending.example.net");
         let compared =

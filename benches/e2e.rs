@@ -233,8 +233,23 @@ fn print(sizes: &Sizes) {
 
 /// The resident memory a configuration held as a tree costs per line, in
 /// process: the growth of this process's RSS while the larger configuration
-/// is read from `set` lines (the text itself made before).
+/// is read from `set` lines (the text itself made before). Measured in a
+/// fresh process of this benchmark: after other scenarios, the tree would
+/// take pages they freed and grow the RSS by nothing.
 fn tree_memory(sizes: &Sizes) {
+    const FRESH: &str = "RESHELL_BENCH_FRESH_PROCESS";
+    if std::env::var_os(FRESH).is_none() {
+        let quick = std::ptr::eq(sizes, &QUICK);
+        let exe = std::env::current_exe().expect("this benchmark's path");
+        let mut fresh = Command::new(exe);
+        fresh.arg("tree_memory").env(FRESH, "1");
+        if quick {
+            fresh.arg("--quick");
+        }
+        let status = fresh.status().expect("run tree_memory in a fresh process");
+        assert!(status.success(), "tree_memory: {status}");
+        return;
+    }
     let schema = Schema::shipped().expect("schema");
     let lines = sizes.large;
     let set = generate::set_lines(lines);

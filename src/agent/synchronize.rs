@@ -232,7 +232,12 @@ impl Agent {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
+            // Looked at before the commit lock is taken: held each second
+            // for nothing, it would refuse the other RE's synchronized
+            // commits that came meanwhile. (`catch_up_peer` looks again
+            // under the lock.)
             if self.mastership.last_heard().elapsed() < PEER_SILENCE
+                && blocking(|| self.config().peer_behind())
                 && let Ok(_committing) = self.committing.try_lock()
             {
                 self.catch_up_peer().await;

@@ -9,7 +9,7 @@ use super::schema::{Kind, Schema};
 use super::tree::Node;
 use std::borrow::Cow;
 
-use crate::grammar::{ParseError, free_of_control, tokenize};
+use crate::grammar::{ParseError, free_of_control, tokenize, words};
 
 /// A statement that did not load: `terminal:4:(18) syntax error: metric`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -572,7 +572,7 @@ fn deletions(schema: &Schema, at: Option<super::schema::SchemaId>, gone: &Node, 
 pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<LoadError> {
     let mut errors = Vec::new();
     for (n, line) in text.lines().enumerate() {
-        let tokens = split_words(line);
+        let tokens = words(line);
         let Some((verb, rest)) = tokens.split_first() else {
             continue;
         };
@@ -652,64 +652,6 @@ pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<Load
     errors
 }
 
-/// A word of a `set` line: a slice of the line unless it holds quotes.
-struct LineWord<'a> {
-    text: Cow<'a, str>,
-    /// Byte offsets in the line.
-    start: usize,
-    end: usize,
-}
-
-/// The words of a line as [`tokenize`] reads them (quotes removed, `\"`
-/// and `\\` unescaped inside them, an unquoted `|` a word of its own),
-/// each a slice of the line unless it holds a quote: one allocation a line
-/// instead of one a word.
-fn split_words(line: &str) -> Vec<LineWord<'_>> {
-    let mut words = Vec::new();
-    let mut chars = line.char_indices().peekable();
-    while let Some(&(start, c)) = chars.peek() {
-        if c.is_whitespace() {
-            chars.next();
-            continue;
-        }
-        if c == '|' {
-            chars.next();
-            words.push(LineWord { text: Cow::Borrowed("|"), start, end: start + 1 });
-            continue;
-        }
-        // Made only when a quote is met: the text so far, then each character.
-        let mut owned: Option<String> = None;
-        let mut in_quote = false;
-        let mut end = line.len();
-        while let Some(&(i, c)) = chars.peek() {
-            if !in_quote && (c.is_whitespace() || c == '|') {
-                end = i;
-                break;
-            }
-            chars.next();
-            let text = match (&mut owned, c) {
-                (Some(text), _) => text,
-                (None, '"') => owned.insert(line[start..i].to_owned()),
-                (None, _) => continue,
-            };
-            match c {
-                '"' => in_quote = !in_quote,
-                '\\' if in_quote => match chars.peek() {
-                    Some(&(_, escaped @ ('"' | '\\'))) => {
-                        chars.next();
-                        text.push(escaped);
-                    }
-                    _ => text.push(c),
-                },
-                _ => text.push(c),
-            }
-        }
-        let text = owned.map_or(Cow::Borrowed(&line[start..end]), Cow::Owned);
-        words.push(LineWord { text, start, end });
-    }
-    words
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -732,24 +674,6 @@ mod tests {
                 "protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive",
             ],
         )
-    }
-
-    #[test]
-    fn set_words_are_read_as_the_command_line_reads_them() {
-        for line in [
-            "set system host-name r1",
-            "  set  interfaces ge-0/0/0 description \"a b\\\" c\\\\ d\\n\"  ",
-            "set a\"b c\"d e|f \"x|y\" | g",
-            "set system login message \"open",
-            "set\u{a0}système\u{2003}é \"ü ß\"",
-            "",
-        ] {
-            let expected: Vec<(String, usize, usize)> =
-                tokenize(line).into_iter().map(|t| (t.text, t.start, t.end)).collect();
-            let read: Vec<(String, usize, usize)> =
-                split_words(line).into_iter().map(|w| (w.text.into_owned(), w.start, w.end)).collect();
-            assert_eq!(read, expected, "{line:?}");
-        }
     }
 
     #[test]

@@ -8,8 +8,8 @@ pub(crate) mod syntax;
 mod types;
 
 pub use parser::{
-    ArgumentError, CommandLine, Completion, Completions, Language, ParseError, Parsed, Token, in_quote,
-    tokenize,
+    ArgumentError, CommandLine, Completion, Completions, Language, ParseError, Parsed, Token, Word, in_quote,
+    tokenize, words,
 };
 pub use syntax::GrammarError;
 

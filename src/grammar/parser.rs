@@ -5,6 +5,8 @@
 //! they can never disagree about what a line means. A line is a command and
 //! then, after each unquoted `|`, a pipe, each read in its own tree.
 
+use std::borrow::Cow;
+
 use super::{ArgType, Grammar, NodeId, NodeKind};
 
 /// One word of a command line, with its byte span.
@@ -23,7 +25,35 @@ pub struct Token {
 /// Splits a line into words at whitespace and unquoted `|`; `"..."` makes one
 /// word of text with spaces (or a `|`) in it.
 pub fn tokenize(line: &str) -> Vec<Token> {
-    let mut tokens = Vec::new();
+    words(line)
+        .into_iter()
+        .map(|w| Token {
+            text: w.text.into_owned(),
+            start: w.start,
+            end: w.end,
+            open_quote: w.open_quote,
+            pipe: w.pipe,
+        })
+        .collect()
+}
+
+/// A word of a line as [`tokenize`] reads it, a slice of the line unless it
+/// holds a quote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word<'a> {
+    pub text: Cow<'a, str>,
+    pub start: usize,
+    pub end: usize,
+    pub open_quote: bool,
+    pub pipe: bool,
+}
+
+/// The words of a line (quotes removed, `\"` and `\\` unescaped inside them,
+/// an unquoted `|` a word of its own), each borrowed from the line unless it
+/// holds a quote: a configuration loaded from `set` lines makes one
+/// allocation a line instead of one a word.
+pub fn words(line: &str) -> Vec<Word<'_>> {
+    let mut words = Vec::new();
     let mut chars = line.char_indices().peekable();
     while let Some(&(start, c)) = chars.peek() {
         if c.is_whitespace() {
@@ -32,10 +62,17 @@ pub fn tokenize(line: &str) -> Vec<Token> {
         }
         if c == '|' {
             chars.next();
-            tokens.push(Token { text: "|".into(), start, end: start + 1, open_quote: false, pipe: true });
+            words.push(Word {
+                text: Cow::Borrowed("|"),
+                start,
+                end: start + 1,
+                open_quote: false,
+                pipe: true,
+            });
             continue;
         }
-        let mut text = String::new();
+        // Made only when a quote is met: the text so far, then each character.
+        let mut owned: Option<String> = None;
         let mut in_quote = false;
         let mut end = line.len();
         while let Some(&(i, c)) = chars.peek() {
@@ -44,6 +81,11 @@ pub fn tokenize(line: &str) -> Vec<Token> {
                 break;
             }
             chars.next();
+            let text = match (&mut owned, c) {
+                (Some(text), _) => text,
+                (None, '"') => owned.insert(line[start..i].to_owned()),
+                (None, _) => continue,
+            };
             match c {
                 '"' => in_quote = !in_quote,
                 // Only `\"` and `\\` are escapes; any other backslash is text
@@ -58,9 +100,10 @@ pub fn tokenize(line: &str) -> Vec<Token> {
                 _ => text.push(c),
             }
         }
-        tokens.push(Token { text, start, end, open_quote: in_quote, pipe: false });
+        let text = owned.map_or(Cow::Borrowed(&line[start..end]), Cow::Owned);
+        words.push(Word { text, start, end, open_quote: in_quote, pipe: false });
     }
-    tokens
+    words
 }
 
 /// Whether the line's last `"` is still open, so that a `?` typed now is text.
@@ -912,5 +955,17 @@ mod tests {
             grammar.invocation("get-foo", &[]).unwrap_err(),
             ArgumentError::Unknown { element: "get-foo".into() }
         );
+    }
+
+    #[test]
+    fn a_word_borrows_the_line_unless_it_holds_a_quote() {
+        let line = "set a\"b c\"d \"x\\\"y\" plain | g";
+        let read: Vec<(bool, String)> = words(line)
+            .into_iter()
+            .map(|w| (matches!(w.text, Cow::Borrowed(_)), w.text.into_owned()))
+            .collect();
+        let expected =
+            [(true, "set"), (false, "ab cd"), (false, "x\"y"), (true, "plain"), (true, "|"), (true, "g")];
+        assert_eq!(read, expected.map(|(b, t)| (b, t.to_owned())));
     }
 }

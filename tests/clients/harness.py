@@ -160,6 +160,30 @@ def _address(text):
     return host.strip("[]"), int(port)
 
 
+
+def stop_group(process):
+    """SIGTERM to a reshell process started in its own group, then SIGKILL
+    to whatever is left of the group (a stuck chassis, an orphaned agent)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            pass
+    kill_group(process)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def kill_group(process):
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 class Chassis:
     """`reshell chassis` with SSH and NETCONF listeners on loopback ports."""
 
@@ -254,21 +278,7 @@ class Chassis:
     def stop(self):
         if self.process is None:
             return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                pass
-        # Whatever is left of the group (a stuck chassis, an orphaned agent).
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            pass
+        stop_group(self.process)
         if self._reader is not None:
             self._reader.join(5)
         if self._output_log and (self._reader is None or not self._reader.is_alive()):
@@ -277,10 +287,7 @@ class Chassis:
     def kill_now(self):
         """SIGKILL to the chassis's process group, from any thread (the overall deadline)."""
         if self.process is not None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            kill_group(self.process)
 
     # ---- addresses
 

@@ -5,8 +5,6 @@ the lab generates: NAPALM's junos driver, as Nornir would open it from the
 Run through run_clients.py, which sets harness.Options and the overall deadline.
 """
 
-import os
-import signal
 import subprocess
 import threading
 import unittest
@@ -96,20 +94,12 @@ class Lab:
     def stop(self):
         if self.process is None:
             return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill_now()
+        harness.stop_group(self.process)
         self.process = None
 
     def kill_now(self):
         if self.process is not None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            harness.kill_group(self.process)
 
     def diagnostics(self, lines=40):
         return "lab output:\n" + "\n".join(self.lines[-lines:])

@@ -533,6 +533,11 @@ impl Schema {
         self.node(id).reference.map(|r| &self.references[r])
     }
 
+    /// The paths of every list whose entries some value may name.
+    pub fn referenced_lists(&self) -> impl Iterator<Item = &[String]> {
+        self.references.iter().flat_map(|r| r.lists.iter().map(|l| l.path.as_slice()))
+    }
+
     /// The statements that setting `id` removes: the others of its `choice`.
     pub fn rivals(&self, id: SchemaId) -> impl Iterator<Item = SchemaId> + '_ {
         self.node(id)

@@ -351,7 +351,7 @@ pub fn sorted_children<'a>(schema: &Schema, at: Option<SchemaId>, node: &'a Node
     let mut children: Vec<(Step, &Node)> = node
         .children
         .iter()
-        .filter_map(|(key, child)| Some((child_step(schema, at, key)?, &**child)))
+        .filter_map(|(&key, child)| Some((Step { schema: child_schema(schema, at, &key)?, key }, &**child)))
         .collect();
     children.sort_by_key(|(step, _)| schema.position(at, step.schema));
     children
@@ -361,8 +361,11 @@ pub fn sorted_children<'a>(schema: &Schema, at: Option<SchemaId>, node: &'a Node
 /// an entry (or value) of the level's keyword-less statement. The entries of
 /// a keyword list are printed by the list itself and never looked up here.
 pub fn child_step(schema: &Schema, at: Option<SchemaId>, key: &str) -> Option<Step> {
-    let id = schema.keyword(at, key).or_else(|| schema.unnamed(at))?;
-    Some(Step { schema: id, key: Sym::new(key) })
+    Some(Step { schema: child_schema(schema, at, key)?, key: Sym::new(key) })
+}
+
+fn child_schema(schema: &Schema, at: Option<SchemaId>, key: &str) -> Option<SchemaId> {
+    schema.keyword(at, key).or_else(|| schema.unnamed(at))
 }
 
 #[cfg(test)]

@@ -65,45 +65,49 @@ pub fn check_from(schema: &Schema, root: &Node, passed: Option<&Node>) -> Vec<Ch
     processes(root, &mut errors);
     passwords(root, &mut errors);
     login_classes(root, &mut errors);
-    references(schema, None, root, root, "", &mut errors);
-    groups(root, &mut errors);
+    let kept = passed.filter(|p| keeps_definitions(schema, root, p));
+    references(schema, None, root, kept, root, &mut Vec::new(), &mut errors);
+    groups(root, passed, &mut errors);
     errors
 }
 
 /// Every value that names something defined elsewhere (the schema's `ref`
-/// types) names something defined, or one of Junos's own names. The whole
-/// tree is walked: removing a definition breaks statements left unchanged.
-fn references(
-    schema: &Schema,
+/// types) names something defined, or one of Junos's own names. Removing a
+/// definition breaks statements left unchanged, so a subtree shared with the
+/// configuration that passed is skipped only while its scope keeps every
+/// name it defined.
+fn references<'a>(
+    schema: &'a Schema,
     at: Option<SchemaId>,
-    node: &Node,
-    root: &Node,
-    path: &str,
+    node: &'a Node,
+    passed: Option<&Node>,
+    scope: &Node,
+    trail: &mut Vec<&'a str>,
     errors: &mut Vec<CheckError>,
 ) {
     for (step, child) in sorted_children(schema, at, node) {
         if at.is_none() && step.key == "groups" {
             continue;
         }
+        let passed = passed.and_then(|p| p.child(&step.key));
+        if passed.is_some_and(|p| std::ptr::eq(p, child)) {
+            continue;
+        }
         let s = schema.node(step.schema);
         match &s.kind {
             Kind::Leaf(_) | Kind::LeafList(_) => {
                 let Some(reference) = schema.reference(step.schema) else { continue };
-                let defined = defined_names(schema, reference, root);
                 for value in &child.values {
                     // Each policy of an expression is checked as if named alone.
                     let names = if s.expressions { expression::names(value) } else { vec![value.as_str()] };
-                    for name in names
-                        .into_iter()
-                        .filter(|n| !reference.builtin.iter().any(|b| b == n) && !defined.contains(n))
-                    {
+                    for name in names.into_iter().filter(|n| !defines(schema, reference, scope, n)) {
                         let statement = if matches!(s.kind, Kind::Leaf(_)) {
                             format!("{} {}", s.name, quote(value))
                         } else {
                             s.name.clone()
                         };
                         errors.push(CheckError {
-                            path: path.to_owned(),
+                            path: render(trail),
                             statement,
                             message: reference.error(name),
                             missing_mandatory: false,
@@ -112,25 +116,43 @@ fn references(
                 }
             }
             Kind::Container => {
-                references(schema, Some(step.schema), child, root, &format!("{path} {}", s.name), errors)
+                trail.push(&s.name);
+                references(schema, Some(step.schema), child, passed, scope, trail, errors);
+                trail.pop();
             }
             Kind::List { keyword: false, .. } => {
-                undefined_entries(schema, step.schema, [step.key.as_str()], root, path, "", errors);
-                let inner = format!("{path} {}", quote(&step.key));
-                let root = if s.scope { child } else { root };
-                references(schema, Some(step.schema), child, root, &inner, errors)
+                undefined_entries(schema, step.schema, [step.key.as_str()], scope, trail, "", errors);
+                trail.push(step.key.as_str());
+                if s.scope {
+                    let passed = passed.filter(|p| keeps_definitions(schema, child, p));
+                    references(schema, Some(step.schema), child, passed, child, trail, errors);
+                } else {
+                    references(schema, Some(step.schema), child, passed, scope, trail, errors);
+                }
+                trail.pop();
             }
             Kind::List { keyword: true, .. } => {
                 let names = child.children.keys().map(Sym::as_str);
-                undefined_entries(schema, step.schema, names, root, path, &format!("{} ", s.name), errors);
+                undefined_entries(schema, step.schema, names, scope, trail, &format!("{} ", s.name), errors);
                 for (name, entry) in &child.children {
-                    let inner = format!("{path} {} {}", s.name, quote(name));
-                    references(schema, Some(step.schema), entry, root, &inner, errors);
+                    let passed = passed.and_then(|p| p.child(name));
+                    if passed.is_some_and(|p| std::ptr::eq(p, &**entry)) {
+                        continue;
+                    }
+                    trail.extend([s.name.as_str(), name.as_str()]);
+                    references(schema, Some(step.schema), entry, passed, scope, trail, errors);
+                    trail.truncate(trail.len() - 2);
                 }
             }
             Kind::Flag | Kind::Value(_) => {}
         }
     }
+}
+
+/// The path to a statement as Junos prints it (`[edit` ... `]`), made only
+/// for an error.
+fn render(trail: &[&str]) -> String {
+    trail.iter().map(|word| format!(" {}", quote(word))).collect()
 }
 
 /// The entries of list `id` named by something undefined, when its entries
@@ -139,18 +161,15 @@ fn undefined_entries<'n>(
     schema: &Schema,
     id: SchemaId,
     names: impl IntoIterator<Item = &'n str>,
-    root: &Node,
-    path: &str,
+    scope: &Node,
+    trail: &[&str],
     keyword: &str,
     errors: &mut Vec<CheckError>,
 ) {
     let Some(reference) = schema.reference(id) else { return };
-    let defined = defined_names(schema, reference, root);
-    for name in
-        names.into_iter().filter(|n| !reference.builtin.iter().any(|b| b == n) && !defined.contains(n))
-    {
+    for name in names.into_iter().filter(|n| !defines(schema, reference, scope, n)) {
         errors.push(CheckError {
-            path: path.to_owned(),
+            path: render(trail),
             statement: format!("{keyword}{}", quote(name)),
             message: reference.error(name),
             missing_mandatory: false,
@@ -158,21 +177,29 @@ fn undefined_entries<'n>(
     }
 }
 
-/// The names of the entries a reference may name, in `root`.
-pub fn defined_names<'n>(schema: &Schema, reference: &Reference, root: &'n Node) -> Vec<&'n str> {
-    let mut names = Vec::new();
-    for list in &reference.lists {
-        let Some(entries) = root.descend(list.path.iter().map(String::as_str)) else { continue };
-        let keyword_list = matches!(schema.node(list.target).kind, Kind::List { keyword: true, .. });
-        names.extend(
-            entries
-                .children
-                .keys()
-                .map(Sym::as_str)
-                .filter(|name| keyword_list || schema.keyword(Some(list.target), name).is_none()),
-        );
-    }
-    names
+/// Whether `name` is one a reference may name in `scope`: one of Junos's own,
+/// or an entry of a list it names.
+fn defines(schema: &Schema, reference: &Reference, scope: &Node, name: &str) -> bool {
+    reference.builtin.iter().any(|b| b == name)
+        || reference.lists.iter().any(|list| {
+            let keyword_list = matches!(schema.node(list.target).kind, Kind::List { keyword: true, .. });
+            scope.descend(list.path.iter().map(String::as_str)).is_some_and(|entries| {
+                entries.children.contains_key(name)
+                    && (keyword_list || schema.keyword(Some(list.target), name).is_none())
+            })
+        })
+}
+
+/// Whether `scope` still defines every entry any reference could name in
+/// `passed`, the same scope in the configuration that passed.
+fn keeps_definitions(schema: &Schema, scope: &Node, passed: &Node) -> bool {
+    schema.referenced_lists().all(|path| {
+        let keys = || path.iter().map(String::as_str);
+        let Some(before) = passed.descend(keys()) else { return true };
+        let now = scope.descend(keys());
+        now.is_some_and(|now| std::ptr::eq(now, before))
+            || before.children.keys().all(|k| now.is_some_and(|now| now.children.contains_key(k.as_str())))
+    })
 }
 
 /// A class named like a predefined one would shadow it.
@@ -188,8 +215,10 @@ fn login_classes(root: &Node, errors: &mut Vec<CheckError>) {
     }
 }
 
-/// Group names beginning `junos-` are Junos's own; every applied group must exist.
-fn groups(root: &Node, errors: &mut Vec<CheckError>) {
+/// Group names beginning `junos-` are Junos's own; every applied group must
+/// exist. A subtree shared with the configuration that passed is skipped
+/// while every group it had is still there.
+fn groups(root: &Node, passed: Option<&Node>, errors: &mut Vec<CheckError>) {
     let defined = root.child("groups");
     for name in defined.map(|g| g.children.keys()).into_iter().flatten() {
         if name.starts_with("junos-") {
@@ -201,25 +230,38 @@ fn groups(root: &Node, errors: &mut Vec<CheckError>) {
             });
         }
     }
-    fn walk(node: &Node, path: &str, defined: Option<&Node>, errors: &mut Vec<CheckError>) {
+    let defines = |name: &str| defined.is_some_and(|d| d.children.contains_key(name));
+    let passed = passed
+        .filter(|p| p.child("groups").is_none_or(|before| before.children.keys().all(|name| defines(name))));
+    fn walk<'a>(
+        node: &'a Node,
+        passed: Option<&Node>,
+        trail: &mut Vec<&'a str>,
+        defines: &dyn Fn(&str) -> bool,
+        errors: &mut Vec<CheckError>,
+    ) {
         for (key, child) in &node.children {
+            let passed = passed.and_then(|p| p.child(key));
+            if passed.is_some_and(|p| std::ptr::eq(p, &**child)) {
+                continue;
+            }
             if key == "apply-groups" || key == "apply-groups-except" {
-                for name in
-                    child.values.iter().filter(|n| !defined.is_some_and(|d| d.children.contains_key(*n)))
-                {
+                for name in child.values.iter().filter(|n| !defines(n)) {
                     errors.push(CheckError {
-                        path: path.to_owned(),
+                        path: render(trail),
                         statement: key.to_string(),
                         message: format!("undefined group: {name}"),
                         missing_mandatory: false,
                     });
                 }
-            } else if !(path.is_empty() && key == "groups") {
-                walk(child, &format!("{path} {}", quote(key)), defined, errors);
+            } else if !(trail.is_empty() && key == "groups") {
+                trail.push(key.as_str());
+                walk(child, passed, trail, defines, errors);
+                trail.pop();
             }
         }
     }
-    walk(root, "", defined, errors);
+    walk(root, passed, &mut Vec::new(), &defines, errors);
 }
 
 /// Every present container or entry must hold its mandatory statements.
@@ -347,7 +389,7 @@ fn processes(root: &Node, errors: &mut Vec<CheckError>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::tree::tests::build;
+    use crate::config::tree::tests::{build, read};
 
     #[test]
     fn checking_from_a_configuration_that_passed_finds_what_a_whole_check_finds() {
@@ -372,6 +414,79 @@ mod tests {
             compared += 1;
         }
         assert!(compared > 30, "only {compared} random configurations passed a check");
+    }
+
+    /// Statements that define names and statements that name them, over a
+    /// few names, so that random removals break references.
+    fn naming_statement(rng: &mut crate::config::random::Rng) -> String {
+        let (i, j) = (rng.below(3), rng.below(3));
+        let scope = ["", "logical-systems ls0 ", "logical-systems ls1 "][rng.below(3)];
+        match rng.below(10) {
+            0 => format!("{scope}policy-options policy-statement p{i} then accept"),
+            1 => format!("{scope}policy-options prefix-list l{i} 192.0.2.0/24"),
+            2 => format!("{scope}policy-options community c{i} members 64500:{i}"),
+            3 => format!("{scope}firewall family inet filter f{i} term t then accept"),
+            4 => format!("{scope}protocols bgp group g{i} export p{j}"),
+            5 => format!("{scope}policy-options policy-statement p{i} term t from prefix-list l{j}"),
+            6 => format!("{scope}policy-options policy-statement p{i} term t then community add c{j}"),
+            7 => format!("{scope}interfaces ge-0/0/{i} unit 0 family inet filter input f{j}"),
+            8 => format!("groups g{i} system host-name h{i}"),
+            _ => format!("{scope}interfaces ge-0/0/{i} apply-groups g{j}"),
+        }
+    }
+
+    /// Removes one statement at random, the way `delete` would.
+    fn remove_one(node: &mut Node, rng: &mut crate::config::random::Rng) {
+        if node.children.is_empty() {
+            return;
+        }
+        let index = rng.below(node.children.len());
+        let child = std::sync::Arc::make_mut(&mut node.children[index]);
+        if child.children.is_empty() || rng.below(3) == 0 {
+            node.children.shift_remove_index(index);
+        } else {
+            remove_one(child, rng);
+        }
+    }
+
+    #[test]
+    fn checking_from_a_configuration_that_passed_finds_what_a_whole_check_finds_as_definitions_go() {
+        use crate::config::random::Rng;
+        let schema = Schema::shipped().unwrap();
+        let mut compared = 0;
+        for seed in 0..2000 {
+            let mut rng = Rng::new(seed);
+            let mut before = build(&schema, &["system root-authentication encrypted-password x"]);
+            // Most names defined, so that most configurations pass.
+            for _ in 0..30 {
+                let line = naming_statement(&mut rng);
+                if !line.contains(" from ")
+                    && !line.contains(" add ")
+                    && !line.contains(" input ")
+                    && !line.contains(" export ")
+                    && !line.contains(" apply-groups ")
+                {
+                    before.set(&schema, &read(&schema, &line).unwrap());
+                }
+            }
+            for _ in 0..1 + rng.below(10) {
+                before.set(&schema, &read(&schema, &naming_statement(&mut rng)).unwrap());
+            }
+            if !check(&schema, &before).is_empty() {
+                continue;
+            }
+            let mut after = before.clone();
+            for _ in 0..1 + rng.below(3) {
+                if rng.below(2) == 0 {
+                    remove_one(&mut after, &mut rng);
+                } else {
+                    after.set(&schema, &read(&schema, &naming_statement(&mut rng)).unwrap());
+                }
+            }
+            assert_eq!(check_from(&schema, &after, Some(&before)), check(&schema, &after), "seed {seed}");
+            compared += 1;
+        }
+        assert!(compared > 300, "only {compared} random configurations passed a check");
     }
 
     #[test]

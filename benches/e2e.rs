@@ -761,11 +761,14 @@ fn memory(sizes: &Sizes) {
         session.commit(false);
     }
     let status = std::fs::read_to_string(format!("/proc/{}/status", pair.agents[0].pid())).expect("status");
-    let peak_kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-        .expect("VmHWM");
+    let kilobytes = |field: &str| -> f64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field))
+            .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+            .expect("a memory field of /proc/PID/status")
+    };
+    let (peak_kb, resident_kb) = (kilobytes("VmHWM:"), kilobytes("VmRSS:"));
     // Whatever the layout: the largest file is one whole configuration,
     // everything else in the store is what the rollbacks cost.
     let sizes_on_disk: Vec<u64> = std::fs::read_dir(pair.dir.path().join("re0/config"))
@@ -777,6 +780,7 @@ fn memory(sizes: &Sizes) {
     let current = sizes_on_disk.iter().copied().max().unwrap_or(0);
     let rollbacks = sizes_on_disk.iter().sum::<u64>() - current;
     report(&format!("agent_peak_rss_{}", label(sizes.large)), peak_kb / 1024.0, "MB");
+    report(&format!("agent_rss_after_{}", label(sizes.large)), resident_kb / 1024.0, "MB");
     report(
         &format!("rollbacks_{}_on_disk_vs_config", sizes.rollbacks),
         rollbacks as f64 / current.max(1) as f64,

@@ -216,6 +216,13 @@ impl<'a> Context<'a> {
                     (None, None) => continue,
                 },
             };
+            let written = explicit.and_then(|e| e.children.get(key)).filter(|m| !m.inactive);
+            if let Some(written) = written.filter(|m| theirs.is_empty() && is_effective_as_written(m, &child)) {
+                // Nothing inherited or left out: the effective statement is
+                // the written one, shared rather than held twice.
+                out.children.insert(sym, Arc::clone(written));
+                continue;
+            }
             let group = match (mine, theirs.first()) {
                 (None, Some(s)) => Sym::new(s.group),
                 _ => Sym::EMPTY,
@@ -224,6 +231,18 @@ impl<'a> Context<'a> {
         }
         out
     }
+}
+
+/// Whether `expanded`, made from `written` with nothing inherited, is the
+/// very statement written: its children are the written ones, shared, and
+/// nothing an effective configuration leaves out (comments, protection) is
+/// on it.
+fn is_effective_as_written(written: &Node, expanded: &Node) -> bool {
+    written.annotation.is_empty()
+        && !written.protected
+        && written.values == expanded.values
+        && written.children.len() == expanded.children.len()
+        && written.children.iter().zip(&expanded.children).all(|((k, a), (l, b))| k == l && Arc::ptr_eq(a, b))
 }
 
 /// Leaf-list values of a lower-precedence source go first, as Junos lists

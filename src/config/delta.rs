@@ -14,6 +14,8 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
+use super::print::write_text_to;
+use super::schema::Schema;
 use super::tree::{Node, Sym};
 use super::wire::{from_wire, to_wire};
 use crate::proto::{ConfigDelta, DeltaChange, delta_change};
@@ -124,6 +126,15 @@ pub fn chain(before: u64, change: &[u8]) -> u64 {
 /// The hash of a configuration known only by its text.
 pub fn content_hash(text: &str) -> u64 {
     first_word(&Sha256::digest(text.as_bytes()))
+}
+
+/// [`content_hash`] of `tree`'s text, printed into the hash rather than
+/// held: the first commit of a large configuration hashes all of it.
+pub fn tree_hash(schema: &Schema, tree: &Node) -> u64 {
+    let mut hasher = Sha256::new();
+    // Writing into a hasher cannot fail.
+    let _ = write_text_to(schema, tree, &mut hasher);
+    first_word(&hasher.finalize())
 }
 
 fn first_word(digest: &[u8]) -> u64 {
@@ -340,6 +351,20 @@ pub(crate) mod tests {
                 let size = 1 + rng.below(4);
                 tree.merge(schema, None, configuration(schema, rng, size));
             }
+        }
+    }
+
+    #[test]
+    fn a_tree_hashed_as_it_is_printed_hashes_as_its_text_does() {
+        let schema = Schema::shipped().unwrap();
+        let mut rng = Rng::new(7);
+        for size in [0, 1, 40, 400] {
+            let tree = configuration(&schema, &mut rng, size);
+            let text = crate::config::print::to_text(&schema, None, &tree);
+            assert_eq!(tree_hash(&schema, &tree), content_hash(&text));
+            let mut written = Vec::new();
+            assert_eq!(write_text_to(&schema, &tree, &mut written).unwrap(), text.len());
+            assert_eq!(written, text.as_bytes());
         }
     }
 

@@ -123,6 +123,44 @@ pub fn to_text(schema: &Schema, at: Option<SchemaId>, node: &Node) -> String {
     out
 }
 
+/// The same text written to `out` as it is printed, never held whole: a
+/// checkpoint of a large configuration, or its hash, costs no second copy
+/// of it in memory. Returns the bytes written.
+pub fn write_text_to(schema: &Schema, node: &Node, out: impl std::io::Write) -> std::io::Result<usize> {
+    let mut sink = ByteSink { out: std::io::BufWriter::with_capacity(1 << 16, out), written: 0, error: None };
+    write_text(&mut sink, schema, None, node, Inheritance::Unmarked, false);
+    match sink.error {
+        Some(error) => Err(error),
+        None => std::io::Write::flush(&mut sink.out).map(|()| sink.written),
+    }
+}
+
+/// Text printed on to a byte writer; `fmt::Error` carries nothing, so the
+/// first I/O error is kept here, and printing after it writes nothing.
+struct ByteSink<W: std::io::Write> {
+    out: std::io::BufWriter<W>,
+    written: usize,
+    error: Option<std::io::Error>,
+}
+
+impl<W: std::io::Write> Write for ByteSink<W> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        if self.error.is_some() {
+            return Err(std::fmt::Error);
+        }
+        match std::io::Write::write_all(&mut self.out, text.as_bytes()) {
+            Ok(()) => {
+                self.written += text.len();
+                Ok(())
+            }
+            Err(error) => {
+                self.error = Some(error);
+                Err(std::fmt::Error)
+            }
+        }
+    }
+}
+
 /// The same, with inherited statements marked as `inheritance` asks and,
 /// with `detail` (`| display detail`), each statement under its schema help.
 pub fn to_text_marked(

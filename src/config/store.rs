@@ -22,13 +22,13 @@ use std::sync::Arc;
 
 use prost::Message;
 
-use super::delta::{Delta, chain, content_hash, diff};
+use super::delta::{Delta, chain, content_hash, diff, tree_hash};
 use super::load::parse_text;
-use super::print::to_text;
+use super::print::write_text_to;
 use super::schema::Schema;
 use super::tree::Node;
 use super::version::Version;
-use crate::durable::{CrashPoint, crash_point, is_temporary, write_atomically};
+use crate::durable::{AtomicFile, CrashPoint, crash_point, is_temporary, write_atomically};
 use crate::proto::JournalRecord;
 
 /// Configurations kept: rollback 0 (the committed one) through 49.
@@ -291,7 +291,7 @@ impl Store {
         let (forward, inverse) = diff(self.committed.as_ref().unwrap_or(&empty), tree);
         let forward_wire = forward.to_wire();
         let hash = hash.unwrap_or_else(|| match &self.committed {
-            None => content_hash(&to_text(&self.schema, None, tree)),
+            None => tree_hash(&self.schema, tree),
             Some(_) => chain(self.hash(), &forward_wire.encode_to_vec()),
         });
         let mut wire = journal_record(sequence, &record, hash);
@@ -361,8 +361,9 @@ impl Store {
     fn write_checkpoint(&mut self) -> io::Result<()> {
         let (Some(tree), Some(newest)) = (&self.committed, self.entries.first()) else { return Ok(()) };
         let sequence = newest.sequence;
-        let text = to_text(&self.schema, None, tree);
-        write_atomically(&self.checkpoint_path(sequence), text.as_bytes())?;
+        let mut file = AtomicFile::create(&self.checkpoint_path(sequence))?;
+        let size = write_text_to(&self.schema, tree, &mut file)?;
+        file.commit()?;
         let journal: Vec<u8> = self
             .entries
             .iter()
@@ -374,7 +375,7 @@ impl Store {
             })
             .collect();
         write_atomically(&self.dir.join(JOURNAL), &journal)?;
-        let before = self.checkpoint.replace((sequence, text.len()));
+        let before = self.checkpoint.replace((sequence, size));
         self.journal_bytes = journal.len() as u64;
         self.since_checkpoint = 0;
         self.records = self.entries.len();
@@ -713,6 +714,7 @@ fn unescape(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::config::delta::tests::{identical, random_edit};
+    use crate::config::print::to_text;
     use crate::config::random::{Rng, configuration};
     use crate::config::tree::tests::build;
 

@@ -15,6 +15,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
 use super::auth::{principal_of, user_of};
+use super::error::AgentError;
 use super::sessions::Login;
 use super::{Agent, blocking};
 use crate::config::compare::compare;
@@ -153,23 +154,23 @@ pub(super) struct Edition {
 /// candidate's text and a write, so it is not done at every edit.
 const CANDIDATE_SAVED_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
-fn locked(holder: &Session) -> Status {
+fn locked(holder: &Session) -> AgentError {
     let editor = editor(holder);
-    Status::failed_precondition(format!("configuration database locked by:\n{}", describe(&[editor])))
+    AgentError::Refused(format!("configuration database locked by:\n{}", describe(&[editor])))
 }
 
 /// What an edit must be before it is read against the schema.
-fn checked(edit: &EditRequest) -> Result<(), Status> {
+fn checked(edit: &EditRequest) -> Result<(), AgentError> {
     let size = edit.words.iter().map(String::len).sum::<usize>() + edit.target.len();
     if size > crate::MAX_LINE_BYTES {
-        return Err(Status::invalid_argument(format!(
+        return Err(AgentError::Invalid(format!(
             "statement too long ({size} bytes; at most {})",
             crate::MAX_LINE_BYTES
         )));
     }
     // Values are checked against their types; an annotation is free text,
     // but no more able to carry a control character into a listing.
-    free_of_control(&edit.target).map_err(Status::invalid_argument)
+    free_of_control(&edit.target).map_err(|e| AgentError::Invalid(e.to_owned()))
 }
 
 fn editor(session: &Session) -> Editor {
@@ -307,7 +308,7 @@ impl ConfigDb {
     }
 
     /// The candidate `session` changes, after checking that it may.
-    fn candidate_mut(&mut self, session: u64) -> Result<&mut Node, Status> {
+    fn candidate_mut(&mut self, session: u64) -> Result<&mut Node, AgentError> {
         let private = matches!(self.editors.get(&session).map(|s| &s.mode), Some(Mode::Private(_)));
         if !private && let Some(holder) = self.lock_holder(session) {
             return Err(locked(holder));
@@ -343,7 +344,7 @@ impl ConfigDb {
         let changed = self.shared != self.committed;
         let refused = match mode {
             _ if self.lock_holder(session).is_some() && mode != open_request::Mode::Shared => {
-                self.lock_holder(session).map(|h| locked(h).message().to_owned()).unwrap_or_default()
+                self.lock_holder(session).map(|h| locked(h).to_string()).unwrap_or_default()
             }
             open_request::Mode::Exclusive if changed => "configuration database modified".to_owned(),
             open_request::Mode::Private if changed => "shared configuration database modified".to_owned(),
@@ -376,11 +377,11 @@ impl ConfigDb {
         }
     }
 
-    fn read(&self, words: &[String]) -> Result<Resolved, Status> {
+    fn read(&self, words: &[String]) -> Result<Resolved, AgentError> {
         read(&self.schema, words)
     }
 
-    fn edit(&mut self, session: u64, request: &EditRequest) -> Result<String, Status> {
+    fn edit(&mut self, session: u64, request: &EditRequest) -> Result<String, AgentError> {
         let path = read_edit(&self.schema, request)?;
         let schema = self.schema.clone();
         let outcome = apply_edit(&schema, self.candidate_mut(session)?, request, &path)?;
@@ -393,7 +394,7 @@ impl ConfigDb {
         session: u64,
         action: load_request::Action,
         text: &str,
-    ) -> Result<(Vec<LoadError>, Vec<Protected>), Status> {
+    ) -> Result<(Vec<LoadError>, Vec<Protected>), AgentError> {
         let schema = self.schema.clone();
         let candidate = self.candidate_mut(session)?;
         let mut loaded = candidate.clone();
@@ -415,16 +416,16 @@ impl ConfigDb {
 
     /// Everything a commit does before it changes anything: the lock, the
     /// candidate brought up to date, and the checks.
-    pub(super) fn prepare(&mut self, session: u64, request: &CommitRequest) -> Result<Prepared, Status> {
+    pub(super) fn prepare(&mut self, session: u64, request: &CommitRequest) -> Result<Prepared, AgentError> {
         if let Some(holder) = self.lock_holder(session) {
             return Err(locked(holder));
         }
         let private = matches!(self.editors.get(&session).map(|s| &s.mode), Some(Mode::Private(_)));
         if private && request.confirmed_minutes.is_some() {
-            return Err(Status::failed_precondition("'commit confirmed' is not allowed in private mode"));
+            return Err(AgentError::Refused("'commit confirmed' is not allowed in private mode".into()));
         }
         if private && request.at.is_some() {
-            return Err(Status::failed_precondition("'commit at' is not allowed in private mode"));
+            return Err(AgentError::Refused("'commit at' is not allowed in private mode".into()));
         }
         if let Some(scheduled) = self.scheduled.as_ref().filter(|_| !request.check) {
             return Err(pending(scheduled));
@@ -448,9 +449,9 @@ impl ConfigDb {
         request: &CommitRequest,
         version: Version,
         hash: Option<u64>,
-    ) -> Result<(), Status> {
+    ) -> Result<(), AgentError> {
         if request.check {
-            self.store.confirm().map_err(|e| Status::internal(e.to_string()))?;
+            self.store.confirm()?;
             self.set_deadline(None);
             return Ok(());
         }
@@ -485,18 +486,18 @@ impl ConfigDb {
     /// A change (`delta`) is applied to this RE's committed configuration
     /// when that is the one it was made from (same version and hash); else
     /// nothing is done and the whole configuration is asked for.
-    pub(super) fn synchronized(&mut self, request: &SynchronizeRequest) -> Result<Synchronized, Status> {
+    pub(super) fn synchronized(&mut self, request: &SynchronizeRequest) -> Result<Synchronized, AgentError> {
         if !request.force {
             if let Some(holder) = self.editors.values().find(|s| matches!(s.mode, Mode::Exclusive)) {
                 return Err(locked(holder));
             }
             if self.shared != self.committed {
-                return Err(Status::failed_precondition("configuration database modified"));
+                return Err(AgentError::Refused("configuration database modified".into()));
             }
         }
         let version = request.version.map(Version::from).unwrap_or_default();
         if !request.check && version <= self.version {
-            return Err(Status::failed_precondition(format!(
+            return Err(AgentError::Refused(format!(
                 "configuration not newer than the one committed ({version}; committed: {})",
                 self.version
             )));
@@ -515,7 +516,7 @@ impl ConfigDb {
             None => {
                 let (tree, errors) = parse_text(&self.schema, &request.configuration);
                 if let Some(e) = errors.first() {
-                    return Err(Status::invalid_argument(format!("line {}: {}", e.line, e.message)));
+                    return Err(AgentError::Invalid(format!("line {}: {}", e.line, e.message)));
                 }
                 tree
             }
@@ -569,9 +570,9 @@ impl ConfigDb {
     /// `commit at`: the shared candidate, checked already, is committed at
     /// `at` as `request`'s user's. Kept on disk, with the candidate, so that
     /// a restart still commits it.
-    fn schedule(&mut self, request: &CommitRequest, at: i64) -> Result<(), Status> {
+    fn schedule(&mut self, request: &CommitRequest, at: i64) -> Result<(), AgentError> {
         if at <= now() {
-            return Err(Status::invalid_argument("commit at: the time has passed"));
+            return Err(AgentError::Invalid("commit at: the time has passed".into()));
         }
         let client = if request.client.is_empty() { "cli" } else { &request.client };
         let scheduled = Scheduled {
@@ -584,7 +585,7 @@ impl ConfigDb {
         self.store
             .save_candidate(text.as_deref())
             .and_then(|()| self.store.save_scheduled(Some(&scheduled)))
-            .map_err(|e| Status::internal(format!("could not keep the pending commit: {e}")))?;
+            .map_err(|source| AgentError::Write { what: "keep the pending commit", source })?;
         self.scheduled = Some(scheduled);
         self.schedule_changed.notify_one();
         Ok(())
@@ -597,11 +598,11 @@ impl ConfigDb {
 
     /// Forgets the `commit at` waiting (`clear system commit`, or its time
     /// came); `None` when none was.
-    pub fn unschedule(&mut self) -> Result<Option<Scheduled>, Status> {
+    pub fn unschedule(&mut self) -> Result<Option<Scheduled>, AgentError> {
         if self.scheduled.is_none() {
             return Ok(None);
         }
-        self.store.save_scheduled(None).map_err(|e| Status::internal(e.to_string()))?;
+        self.store.save_scheduled(None)?;
         self.schedule_changed.notify_one();
         Ok(self.scheduled.take())
     }
@@ -674,13 +675,13 @@ impl ConfigDb {
         effective: Node,
         record: CommitRecord,
         hash: Option<u64>,
-    ) -> Result<(), Status> {
+    ) -> Result<(), AgentError> {
         let deadline = record.deadline();
         self.changed = record.time;
         let version = record.version.unwrap_or_default();
         self.store
             .commit(&tree, record, hash)
-            .map_err(|e| Status::internal(format!("could not write the configuration: {e}")))?;
+            .map_err(|source| AgentError::Write { what: "write the configuration", source })?;
         self.version = version;
         if tree == self.shared {
             // Committed, the shared candidate holds no changes; one saved
@@ -750,14 +751,18 @@ impl ConfigDb {
         // it, the saved candidate too (see `synchronized`).
         self.shared = previous.clone();
         self.shared_changes += 1;
-        self.install(previous, effective, record("root", "other", "", version), None)
-            .map_err(|s| anyhow::anyhow!("{}", s.message()))?;
+        self.install(previous, effective, record("root", "other", "", version), None)?;
         Ok(true)
     }
 
     /// The configuration a `show` names: rollback `n`, else the session's
     /// candidate or the committed one.
-    fn shown(&self, session: u64, rollback: Option<u32>, candidate: bool) -> Result<Cow<'_, Node>, Status> {
+    fn shown(
+        &self,
+        session: u64,
+        rollback: Option<u32>,
+        candidate: bool,
+    ) -> Result<Cow<'_, Node>, AgentError> {
         Ok(match rollback {
             Some(n) => Cow::Owned(self.rollback_tree(n)?),
             None if candidate => Cow::Borrowed(self.candidate(session)),
@@ -765,21 +770,22 @@ impl ConfigDb {
         })
     }
 
-    fn rollback_tree(&self, n: u32) -> Result<Node, Status> {
+    fn rollback_tree(&self, n: u32) -> Result<Node, AgentError> {
         self.store
             .rollback(n as usize)
-            .map_err(|e| Status::internal(e.to_string()))?
-            .ok_or_else(|| Status::not_found(format!("rollback {n} does not exist")))
+            .map_err(AgentError::from)?
+            .ok_or_else(|| AgentError::NotFound(format!("rollback {n} does not exist")))
     }
 
     /// `rollback N` (`None`: `rollback rescue`) into the session's candidate.
-    fn rollback(&mut self, session: u64, n: Option<u32>) -> Result<(), Status> {
+    fn rollback(&mut self, session: u64, n: Option<u32>) -> Result<(), AgentError> {
         let tree = match n {
             Some(0) => self.committed.clone(),
             Some(n) => self.rollback_tree(n)?,
             None => {
-                let text = self.store.rescue().map_err(|e| Status::internal(e.to_string()))?;
-                let text = text.ok_or_else(|| Status::not_found("rescue configuration is not set"))?;
+                let text = self.store.rescue()?;
+                let text =
+                    text.ok_or_else(|| AgentError::NotFound("rescue configuration is not set".into()))?;
                 parse_text(&self.schema, &text).0
             }
         };
@@ -796,15 +802,15 @@ impl ConfigDb {
     }
 
     /// `request system configuration rescue save|delete`.
-    fn rescue(&self, delete: bool) -> Result<(), Status> {
+    fn rescue(&self, delete: bool) -> Result<(), AgentError> {
         let text = if delete { None } else { Some(to_text(&self.schema, None, &self.committed)) };
-        self.store.save_rescue(text.as_deref()).map_err(|e| Status::internal(e.to_string()))
+        Ok(self.store.save_rescue(text.as_deref())?)
     }
 }
 
 /// Why the configuration cannot change, or be committed, while a `commit at` waits.
-fn pending(scheduled: &Scheduled) -> Status {
-    Status::failed_precondition(format!(
+fn pending(scheduled: &Scheduled) -> AgentError {
+    AgentError::Refused(format!(
         "commit at {} is pending; 'clear system commit' cancels it",
         DateTime::from_timestamp(scheduled.at, 0)
             .map_or_else(|| scheduled.at.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
@@ -812,14 +818,14 @@ fn pending(scheduled: &Scheduled) -> Status {
 }
 
 /// A path sent as words, read from the top.
-fn read(schema: &Schema, words: &[String]) -> Result<Resolved, Status> {
+fn read(schema: &Schema, words: &[String]) -> Result<Resolved, AgentError> {
     let words: Vec<Word<'_>> = words.iter().map(|w| Word { text: w, column: 0, end: 0 }).collect();
-    resolve(schema, &[], &words).map_err(|e| Status::invalid_argument(e.to_string()))
+    resolve(schema, &[], &words).map_err(|e| AgentError::Invalid(e.to_string()))
 }
 
 /// The path of an edit; `set`, `delete`, `activate` and `deactivate` may
 /// name several statements in one line.
-fn read_edit(schema: &Schema, edit: &EditRequest) -> Result<Resolved, Status> {
+fn read_edit(schema: &Schema, edit: &EditRequest) -> Result<Resolved, AgentError> {
     use edit_request::Operation;
     let words: Vec<Word<'_>> = edit.words.iter().map(|w| Word { text: w, column: 0, end: 0 }).collect();
     let several = matches!(
@@ -827,7 +833,7 @@ fn read_edit(schema: &Schema, edit: &EditRequest) -> Result<Resolved, Status> {
         Operation::Set | Operation::Delete | Operation::Activate | Operation::Deactivate
     );
     let read = if several { resolve_line } else { resolve };
-    read(schema, &[], &words).map_err(|e| Status::invalid_argument(e.to_string()))
+    read(schema, &[], &words).map_err(|e| AgentError::Invalid(e.to_string()))
 }
 
 /// What an RE commits at its first start, on top of the factory default.
@@ -957,7 +963,7 @@ fn apply_edit(
     candidate: &mut Node,
     edit: &EditRequest,
     path: &Resolved,
-) -> Result<String, Status> {
+) -> Result<String, AgentError> {
     let (steps, target) = (&path.steps, edit.target.as_str());
     if let Err(refused) = check_protection(candidate, edit.operation(), path) {
         return Ok(refused.to_string());
@@ -965,7 +971,7 @@ fn apply_edit(
     let found = match edit.operation() {
         edit_request::Operation::Set => {
             if path.wanting.is_some() {
-                return Err(Status::invalid_argument("missing argument."));
+                return Err(AgentError::Invalid("missing argument.".into()));
             }
             candidate.set(schema, path);
             true
@@ -978,7 +984,7 @@ fn apply_edit(
         edit_request::Operation::Unprotect => candidate.set_protected(steps, false),
         operation => {
             if let Some(Kind::List { key, .. }) = steps.last().map(|last| &schema.node(last.schema).kind) {
-                key.check(target).map_err(Status::invalid_argument)?;
+                key.check(target).map_err(AgentError::Invalid)?;
             }
             match operation {
                 edit_request::Operation::Rename => candidate.rename(schema, steps, target),
@@ -986,7 +992,7 @@ fn apply_edit(
                 edit_request::Operation::InsertBefore => candidate.insert(schema, steps, true, target),
                 _ => candidate.insert(schema, steps, false, target),
             }
-            .map_err(|e| Status::failed_precondition(e.to_string()))?;
+            .map_err(|e| AgentError::Refused(e.to_string()))?;
             true
         }
     };
@@ -1327,7 +1333,8 @@ impl Configuration for ConfigurationService {
         for (index, edit) in edits.iter().enumerate() {
             match checked(edit).and_then(|()| db.edit(session, edit)) {
                 Ok(warning) => reply.warnings.push(warning),
-                Err(status) => {
+                Err(error) => {
+                    let status = Status::from(error);
                     reply.failed = Some(index as u32);
                     reply.code = status.code() as i32;
                     reply.message = status.message().to_owned();

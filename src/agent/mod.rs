@@ -6,6 +6,7 @@ mod configuration;
 mod daemons;
 mod election;
 mod environment;
+mod error;
 mod fabric;
 mod faults;
 mod files;
@@ -360,7 +361,7 @@ impl Agent {
                 Ok(Some(scheduled)) => self.commit_scheduled(scheduled).await,
                 Ok(None) => {}
                 Err(e) => {
-                    eprintln!("{}: cannot take the pending commit: {}", self.slot, e.message());
+                    eprintln!("{}: cannot take the pending commit: {e}", self.slot);
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
             }

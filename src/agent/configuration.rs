@@ -694,6 +694,8 @@ impl ConfigDb {
         self.generation += 1;
         self.installed.send_replace(self.generation);
         self.set_deadline(deadline);
+        // What the configuration before and the change cost is free now.
+        super::heap::give_back();
         Ok(())
     }
 

@@ -12,6 +12,7 @@ mod faults;
 mod files;
 mod forwarding;
 mod gate;
+mod heap;
 mod host;
 mod lease;
 mod logins;

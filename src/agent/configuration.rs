@@ -68,8 +68,9 @@ pub(super) enum Prepared {
 
 /// What this RE made of a `commit synchronize` from the other.
 pub(super) enum Synchronized {
-    /// Checked (and committed unless only checked) when there are no errors.
-    Checked(Vec<CheckError>),
+    /// Checked (and committed unless only checked) when there are no
+    /// errors; the version it has, or for a check, would commit with.
+    Checked(Vec<CheckError>, Version),
     /// The change sent was made from another configuration than this RE's.
     WholeNeeded,
 }
@@ -81,6 +82,17 @@ enum Received {
     /// The change sent was made from another configuration than this RE's.
     WholeNeeded,
     Configuration(Node, Version),
+}
+
+/// A configuration the other RE had this RE check for `commit
+/// synchronize`, kept for the go that commits it until anything else is
+/// asked or committed here.
+struct Checked {
+    /// The hash it has once committed, which the go names.
+    hash: u64,
+    tree: Node,
+    effective: Node,
+    version: Version,
 }
 
 /// A session in configuration mode.
@@ -137,6 +149,9 @@ pub struct ConfigDb {
     installed: watch::Sender<u64>,
     /// The other RE missed a synchronized commit.
     peer_behind: bool,
+    /// What the other RE's `commit synchronize` checked last, on the
+    /// configuration committed now.
+    checked: Option<Checked>,
     /// The committed configuration's, as its history record holds it.
     version: Version,
     /// Counts what may have changed the shared candidate, so that it is
@@ -230,6 +245,7 @@ impl ConfigDb {
         Ok(ConfigDb {
             changed: store.history().first().map_or(0, |c| c.time),
             peer_behind,
+            checked: None,
             version: store.version(),
             effective: expand(&schema, &committed, slot),
             schema,
@@ -486,7 +502,9 @@ impl ConfigDb {
 
     /// A configuration the other RE sends with `commit synchronize`:
     /// checked against this RE's own groups, and committed unless only
-    /// checked. Refused over a lock or uncommitted changes unless forced;
+    /// checked. A check that passes is kept, so that the go (`checked`)
+    /// commits it without checking again; the go is refused once anything
+    /// else was asked or committed here. Refused over a lock or uncommitted changes unless forced;
     /// forced, it ends other sessions' exclusive locks and private copies.
     /// A commit only ever moves an RE forward: a new one (`newest`) is
     /// committed with a version newer than this RE's, a catch-up is refused
@@ -506,15 +524,31 @@ impl ConfigDb {
                 return Err(Status::failed_precondition("configuration database modified"));
             }
         }
-        let (tree, version) = match self.received(request)? {
-            Received::Done => return Ok(Synchronized::Checked(Vec::new())),
-            Received::WholeNeeded => return Ok(Synchronized::WholeNeeded),
-            Received::Configuration(tree, version) => (tree, version),
+        let (tree, effective, version) = match self.checked.take() {
+            Some(c) if request.checked && c.hash == request.hash => (c.tree, c.effective, c.version),
+            _ if request.checked => {
+                return Err(Status::aborted(
+                    "configuration not checked here, or the committed configuration changed since its check",
+                ));
+            }
+            _ => {
+                let (tree, version) = match self.received(request)? {
+                    Received::Done => return Ok(Synchronized::Checked(Vec::new(), self.version)),
+                    Received::WholeNeeded => return Ok(Synchronized::WholeNeeded),
+                    Received::Configuration(tree, version) => (tree, version),
+                };
+                let effective = self.effective_of(&tree);
+                let errors = check_from(&self.schema, &effective, Some(&self.effective));
+                if !errors.is_empty() {
+                    return Ok(Synchronized::Checked(errors, self.version));
+                }
+                (tree, effective, version)
+            }
         };
-        let effective = self.effective_of(&tree);
-        let errors = check_from(&self.schema, &effective, Some(&self.effective));
-        if !errors.is_empty() {
-            return Ok(Synchronized::Checked(errors));
+        if request.check {
+            let checked =
+                Checked { hash: request.hash, tree: tree.clone(), effective: effective.clone(), version };
+            self.checked = Some(checked);
         }
         let hash = request.hash;
         let request = CommitRequest {
@@ -540,7 +574,7 @@ impl ConfigDb {
             self.shared_changes += 1;
         }
         self.finish(0, tree, effective, &request, version, Some(hash))?;
-        Ok(Synchronized::Checked(Vec::new()))
+        Ok(Synchronized::Checked(Vec::new(), version))
     }
 
     /// What a `commit synchronize` from the other RE gives this RE: the
@@ -714,6 +748,9 @@ impl ConfigDb {
         record: CommitRecord,
         hash: Option<u64>,
     ) -> Result<(), Status> {
+        // What the other RE had checked was checked on the configuration
+        // this one replaces: its go is refused from here on.
+        self.checked = None;
         let deadline = record.deadline();
         self.changed = record.time;
         let version = record.version.unwrap_or_default();
@@ -1662,6 +1699,71 @@ mod tests {
             assert_eq!(peer.text_of(&peer.committed), master.text_of(&master.committed), "seed {seed}");
             assert_eq!((peer.version(), peer.hash()), (master.version(), master.hash()));
         }
+    }
+
+    /// `db`'s committed configuration with `system location floor`, and
+    /// what a configuration must have to pass the check.
+    fn on_floor(db: &ConfigDb, floor: u32) -> Node {
+        let mut tree = db.committed.clone();
+        let text = format!(
+            "system {{ root-authentication {{ encrypted-password \"$6$salt$hash\"; }} location {{ floor {floor}; }} }}"
+        );
+        tree.merge(&db.schema, None, parse_text(&db.schema, &text).0);
+        tree
+    }
+
+    fn passed(synchronized: Result<Synchronized, Status>) -> Version {
+        match synchronized {
+            Ok(Synchronized::Checked(errors, version)) if errors.is_empty() => version,
+            Ok(Synchronized::Checked(errors, _)) => panic!("{errors:?}"),
+            Ok(Synchronized::WholeNeeded) => panic!("the whole asked for"),
+            Err(status) => panic!("{status}"),
+        }
+    }
+
+    /// The go of a `commit synchronize`: what commits what the check kept.
+    fn go(checked: &SynchronizeRequest) -> SynchronizeRequest {
+        SynchronizeRequest { check: false, checked: true, delta: None, ..checked.clone() }
+    }
+
+    /// The other RE's check commits nothing and keeps what passed; the go
+    /// commits it. A go for another configuration, or after anything else
+    /// was asked or committed here, is refused and leaves the RE as it was.
+    #[test]
+    fn the_go_commits_only_what_was_just_checked_on_the_configuration_committed() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (master, mut peer) = (open(a.path(), Slot::RE0), open(b.path(), Slot::RE1));
+        let unchanged = |peer: &ConfigDb, before: (Version, u64)| {
+            assert_eq!((peer.version(), peer.hash()), before);
+        };
+        let before = (peer.version(), peer.hash());
+        let one = SynchronizeRequest { check: true, ..offer(&master, &on_floor(&master, 1)) };
+        assert!(peer.synchronized(&go(&one)).is_err(), "nothing checked");
+        let version = passed(peer.synchronized(&one));
+        unchanged(&peer, before);
+        assert_eq!(passed(peer.synchronized(&go(&one))), version);
+        assert_eq!((peer.version(), peer.hash()), (version, one.hash));
+        assert!(identical(&peer.committed, &on_floor(&master, 1)));
+        assert!(peer.synchronized(&go(&one)).is_err(), "committed already");
+
+        let before = (peer.version(), peer.hash());
+        let two = SynchronizeRequest { check: true, ..offer(&peer, &on_floor(&peer, 2)) };
+        let three = SynchronizeRequest { check: true, ..offer(&peer, &on_floor(&peer, 3)) };
+        passed(peer.synchronized(&two));
+        assert!(peer.synchronized(&go(&three)).is_err(), "another configuration");
+        assert!(peer.synchronized(&go(&two)).is_err(), "asked something else since");
+        passed(peer.synchronized(&two));
+        passed(peer.synchronized(&three));
+        assert!(peer.synchronized(&go(&two)).is_err(), "checked another since");
+        unchanged(&peer, before);
+
+        passed(peer.synchronized(&two));
+        let version = peer.version().next(2, None);
+        let four = on_floor(&peer, 4);
+        commit(&mut peer, four, version, None);
+        let before = (peer.version(), peer.hash());
+        assert!(peer.synchronized(&go(&two)).is_err(), "committed here since");
+        unchanged(&peer, before);
     }
 
     /// A catch-up of what the peer has already is done; one older than

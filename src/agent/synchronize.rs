@@ -1,11 +1,14 @@
 //! `commit synchronize`: one commit on both Routing Engines. The RE the
-//! operator is on checks, has the other check and commit in one call, and
-//! commits last, so `commit complete` is said for each RE only once it has
-//! the configuration on disk. The other RE gets the change from the
-//! configuration it has: this RE's, or one this RE's journal reaches back
-//! to; only past that, the whole configuration. An RE that is not there is caught up when it is
-//! heard from again, unless it went on to a newer configuration meanwhile;
-//! an RE that is there but stops answering fails the commit everywhere.
+//! operator is on checks, has the other check (the costly part, done once)
+//! and then commit what it checked (a cheap go), and commits last, so
+//! `commit complete` is said for each RE only once it has the configuration
+//! on disk. The go is sent only while this RE still waits: an RE that took
+//! too long over its check never commits what this RE gave up on. The other
+//! RE gets the change from the configuration it has: this RE's, or one this
+//! RE's journal reaches back to; only past that, the whole configuration.
+//! An RE that is not there is caught up when it is heard from again, unless
+//! it went on to a newer configuration meanwhile; an RE that is there but
+//! stops answering fails the commit everywhere.
 
 use std::time::{Duration, Instant};
 
@@ -48,9 +51,9 @@ impl Agent {
             let (delta, hash) = db.delta_to(&tree);
             (delta, hash, db.version(), db.hash(), db.version().next(self.mastership.term(), None))
         });
-        // One call: the other RE checks, and commits unless only asked to
-        // check, with `offered` or a version newer than both REs' that it
-        // names; this RE commits after it, with the same version.
+        // The other RE checks with `offered` or a version newer than both
+        // REs' that it names, and keeps what it checked; the go that
+        // commits it is cheap, and sent only while this RE still waits.
         let ask = SynchronizeRequest {
             from_slot: self.slot.number(),
             delta: Some(delta),
@@ -58,7 +61,7 @@ impl Agent {
             base_hash,
             hash,
             configuration: String::new(),
-            check: request.check,
+            check: true,
             force: request.force,
             user: request.user.clone(),
             comment: request.comment.clone(),
@@ -66,24 +69,42 @@ impl Agent {
             client: request.client.clone(),
             version: Some(offered.into()),
             newest: true,
+            checked: false,
         };
-        let version = match self.synchronize_peer(ask, &tree).await {
-            Ok(SynchronizeReply { errors, version: theirs, .. }) if errors.is_empty() => {
-                theirs.map(Version::from).filter(|_| !request.check).unwrap_or(offered)
+        let mut version = offered;
+        let phases: &[bool] = if request.check { &[true] } else { &[true, false] };
+        for &check in phases {
+            let answer = match check {
+                true => self.synchronize_peer(ask.clone(), &tree).await,
+                false => {
+                    let go = SynchronizeRequest {
+                        check: false,
+                        checked: true,
+                        delta: None,
+                        version: Some(version.into()),
+                        ..ask.clone()
+                    };
+                    self.while_peer_answers(self.peer_synchronizing.clone().synchronize(go)).await
+                }
+            };
+            match answer {
+                Ok(SynchronizeReply { errors, version: theirs, .. }) if errors.is_empty() => {
+                    version = theirs.map(Version::from).unwrap_or(offered);
+                }
+                Ok(SynchronizeReply { errors, .. }) => {
+                    steps.push(RoutingEngineCommit { errors, ..step(&other, check) });
+                    return Ok(CommitReply { routing_engines: steps, ..CommitReply::default() });
+                }
+                Err(status) if crate::is_unreachable(&status) => {
+                    return self.commit_alone(session, request, tree, effective, version, &status);
+                }
+                Err(status) => {
+                    let refusal = status.message().to_owned();
+                    steps.push(RoutingEngineCommit { refusal, ..step(&other, check) });
+                    return Ok(CommitReply { routing_engines: steps, ..CommitReply::default() });
+                }
             }
-            Ok(SynchronizeReply { errors, .. }) => {
-                steps.push(RoutingEngineCommit { errors, ..step(&other, true) });
-                return Ok(CommitReply { routing_engines: steps, ..CommitReply::default() });
-            }
-            Err(status) if crate::is_unreachable(&status) => {
-                return self.commit_alone(session, request, tree, effective, offered, &status);
-            }
-            Err(status) => {
-                let refusal = status.message().to_owned();
-                steps.push(RoutingEngineCommit { refusal, ..step(&other, true) });
-                return Ok(CommitReply { routing_engines: steps, ..CommitReply::default() });
-            }
-        };
+        }
         steps.push(step(&other, request.check));
         blocking(|| {
             let mut db = self.config();
@@ -197,9 +218,9 @@ impl Agent {
             let mut db = self.config();
             let before = self.settings_of(db.effective());
             let reply = match db.synchronized(request)? {
-                Synchronized::Checked(errors) => SynchronizeReply {
+                Synchronized::Checked(errors, version) => SynchronizeReply {
                     errors: wire_errors(errors),
-                    version: Some(db.version().into()),
+                    version: Some(version.into()),
                     whole_needed: false,
                     hash: db.hash(),
                 },

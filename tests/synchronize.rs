@@ -349,3 +349,43 @@ fn changes_a_forced_synchronize_discarded_do_not_come_back_after_a_crash() {
     let compare = run(&spec1, &["configure", "show | compare"]);
     assert_eq!(compare.stdout, "Entering configuration mode\n", "{}", compare.stderr);
 }
+
+/// re0 commits alone twice, so re1 is on an older configuration: a
+/// synchronized commit brings it the changes since (from re0's journal).
+/// Then re1 commits alone, so its configuration is one re0 never had: the
+/// next synchronized commit brings it the whole. Each time both REs end
+/// with the same configuration.
+#[test]
+fn an_re_on_another_configuration_ends_with_the_same_after_commit_synchronize() {
+    let dir = tempfile::tempdir().unwrap();
+    let on = |re: &str, commands: &[&str]| {
+        let mut all = vec!["request routing-engine login re1"];
+        all.retain(|_| re == "re1");
+        all.extend(commands);
+        let run = common::commands(dir.path(), &all);
+        assert!(run.ok, "{re}: {}", run.stderr);
+        run.stdout
+    };
+    let system = |re: &str| {
+        let shown = on(re, &["show configuration system | display set"]);
+        shown.lines().filter(|l| l.starts_with("set ")).collect::<Vec<_>>().join("\n")
+    };
+    on("re0", &["configure", "set system domain-name one.example.net", "commit"]);
+    on("re0", &["configure", "set system location building b1", "commit"]);
+    assert!(!system("re1").contains("one.example.net"));
+    let synchronized = on("re0", &["configure", "set system location floor 3", "commit synchronize"]);
+    assert!(
+        synchronized
+            .contains("re0:\nconfiguration check succeeds\nre1:\ncommit complete\nre0:\ncommit complete\n"),
+        "{synchronized}"
+    );
+    assert!(system("re1").contains("set system domain-name one.example.net"), "{}", system("re1"));
+    assert_eq!(system("re1"), system("re0"));
+
+    on("re1", &["configure", "set system domain-name re1.example.net", "commit"]);
+    assert_ne!(system("re1"), system("re0"));
+    let synchronized = on("re0", &["configure", "set system location floor 4", "commit synchronize"]);
+    assert!(synchronized.contains("re1:\ncommit complete\nre0:\ncommit complete\n"), "{synchronized}");
+    assert!(system("re1").contains("set system domain-name one.example.net"), "{}", system("re1"));
+    assert_eq!(system("re1"), system("re0"));
+}

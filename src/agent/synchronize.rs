@@ -1,9 +1,14 @@
 //! `commit synchronize`: one commit on both Routing Engines. The RE the
-//! operator is on checks, has the other check and then commit, and commits
-//! last, so `commit complete` is said for each RE only once it has the
-//! configuration on disk. An RE that is not there is caught up when it is
-//! heard from again, unless it went on to a newer configuration meanwhile;
-//! an RE that is there but stops answering fails the commit everywhere.
+//! operator is on checks, has the other check (the costly part, done once)
+//! and then commit what it checked (a cheap go), and commits last, so
+//! `commit complete` is said for each RE only once it has the configuration
+//! on disk. The go is sent only while this RE still waits: an RE that took
+//! too long over its check never commits what this RE gave up on. The other
+//! RE gets the change from the configuration it has: this RE's, or one this
+//! RE's journal reaches back to; only past that, the whole configuration.
+//! An RE that is not there is caught up when it is heard from again, unless
+//! it went on to a newer configuration meanwhile; an RE that is there but
+//! stops answering fails the commit everywhere.
 
 use std::time::{Duration, Instant};
 
@@ -14,7 +19,9 @@ use super::mastership::KEEPALIVE_INTERVAL;
 use super::{Agent, blocking};
 use crate::config::tree::Node;
 use crate::config::version::Version;
-use crate::proto::{CommitReply, CommitRequest, RoutingEngineCommit, SynchronizeReply, SynchronizeRequest};
+use crate::proto::{
+    CommitReply, CommitRequest, ConfigDelta, RoutingEngineCommit, SynchronizeReply, SynchronizeRequest,
+};
 
 /// How long the other RE may go without a keepalive answered before a
 /// call that waits on it is given up: it answers one every second, each
@@ -39,11 +46,14 @@ impl Agent {
             ..Default::default()
         };
         let mut steps = vec![step(&local, true)];
-        let (delta, hash, base, base_hash) = blocking(|| {
+        let (delta, hash, base, base_hash, offered) = blocking(|| {
             let db = self.config();
             let (delta, hash) = db.delta_to(&tree);
-            (delta, hash, db.version(), db.hash())
+            (delta, hash, db.version(), db.hash(), db.version().next(self.mastership.term(), None))
         });
+        // The other RE checks with `offered` or a version newer than both
+        // REs' that it names, and keeps what it checked; the go that
+        // commits it is cheap, and sent only while this RE still waits.
         let ask = SynchronizeRequest {
             from_slot: self.slot.number(),
             delta: Some(delta),
@@ -57,20 +67,29 @@ impl Agent {
             comment: request.comment.clone(),
             confirmed_minutes: request.confirmed_minutes,
             client: request.client.clone(),
-            version: None,
+            version: Some(offered.into()),
+            newest: true,
+            checked: false,
         };
-        // Set by the check: newer than what either RE has.
-        let mut version = Version::default();
+        let mut version = offered;
         let phases: &[bool] = if request.check { &[true] } else { &[true, false] };
         for &check in phases {
-            let asked =
-                SynchronizeRequest { check, version: (!check).then(|| version.into()), ..ask.clone() };
-            match self.synchronize_peer(asked, &tree).await {
+            let answer = match check {
+                true => self.synchronize_peer(ask.clone(), &tree).await,
+                false => {
+                    let go = SynchronizeRequest {
+                        check: false,
+                        checked: true,
+                        delta: None,
+                        version: Some(version.into()),
+                        ..ask.clone()
+                    };
+                    self.while_peer_answers(self.peer_synchronizing.clone().synchronize(go)).await
+                }
+            };
+            match answer {
                 Ok(SynchronizeReply { errors, version: theirs, .. }) if errors.is_empty() => {
-                    if check {
-                        let theirs = theirs.map(Version::from);
-                        version = self.config().version().next(self.mastership.term(), theirs);
-                    }
+                    version = theirs.map(Version::from).unwrap_or(offered);
                 }
                 Ok(SynchronizeReply { errors, .. }) => {
                     steps.push(RoutingEngineCommit { errors, ..step(&other, check) });
@@ -132,7 +151,10 @@ impl Agent {
 
     /// Sends `asked` to the other RE as a change; when the other RE has
     /// another configuration than the one the change was made from, sends
-    /// `tree` whole instead, in pieces.
+    /// the change from the one it has if this RE's journal reaches back to
+    /// it, else `tree` whole, in pieces. A catch-up (not `newest`) goes no
+    /// further when the other RE has a configuration as new as the one sent:
+    /// the reply asking for the whole says so.
     async fn synchronize_peer(
         &self,
         asked: SynchronizeRequest,
@@ -142,6 +164,25 @@ impl Agent {
             self.while_peer_answers(self.peer_synchronizing.clone().synchronize(asked.clone())).await?;
         if !reply.whole_needed {
             return Ok(reply);
+        }
+        let theirs = reply.version.map(Version::from).unwrap_or_default();
+        let sent = asked.version.map(Version::from).unwrap_or_default();
+        if !asked.newest && theirs >= sent {
+            return Ok(reply);
+        }
+        let bridge = blocking(|| self.config().delta_from(theirs, reply.hash, tree));
+        if let Some(delta) = bridge {
+            let bridged = SynchronizeRequest {
+                delta: Some(delta),
+                base: Some(theirs.into()),
+                base_hash: reply.hash,
+                ..asked.clone()
+            };
+            let reply = self.while_peer_answers(self.peer_synchronizing.clone().synchronize(bridged)).await?;
+            // Moved on meanwhile (it committed on its own): the whole goes.
+            if !reply.whole_needed {
+                return Ok(reply);
+            }
         }
         let text = blocking(|| self.config().text_of(tree));
         self.synchronize_whole(SynchronizeRequest { delta: None, base: None, base_hash: 0, ..asked }, text)
@@ -177,14 +218,16 @@ impl Agent {
             let mut db = self.config();
             let before = self.settings_of(db.effective());
             let reply = match db.synchronized(request)? {
-                Synchronized::Checked(errors) => SynchronizeReply {
+                Synchronized::Checked(errors, version) => SynchronizeReply {
                     errors: wire_errors(errors),
-                    version: Some(db.version().into()),
+                    version: Some(version.into()),
                     whole_needed: false,
+                    hash: db.hash(),
                 },
                 Synchronized::WholeNeeded => SynchronizeReply {
                     whole_needed: true,
                     version: Some(db.version().into()),
+                    hash: db.hash(),
                     ..SynchronizeReply::default()
                 },
             };
@@ -246,33 +289,32 @@ impl Agent {
     }
 
     /// Called with the database lock held, so no commit comes between the
-    /// configuration sent and the mark cleared. The other RE checks the
-    /// configuration first and says what it has: one that went on without
-    /// this RE (it took over and committed) is not behind, and is left as it is.
+    /// configuration sent and the mark cleared. Sent as one commit, the
+    /// change from what the other RE has where this RE's journal reaches
+    /// back to it: one that went on without this RE (it took over and
+    /// committed) is not behind, and is left as it is.
     async fn catch_up_peer(&self) {
-        let Some((configuration, mine, hash)) = blocking(|| {
+        let Some((tree, mine, hash)) = blocking(|| {
             let db = self.config();
-            db.peer_behind().then(|| (db.committed_text(), db.version(), db.hash()))
+            db.peer_behind().then(|| (db.committed().clone(), db.version(), db.hash()))
         }) else {
             return;
         };
         let ask = SynchronizeRequest {
             from_slot: self.slot.number(),
+            delta: Some(ConfigDelta::default()),
+            base: Some(mine.into()),
+            base_hash: hash,
             hash,
-            check: true,
             user: "root".into(),
             comment: format!("synchronized from {}", self.slot),
             version: Some(mine.into()),
             ..SynchronizeRequest::default()
         };
         // Refused (its candidate is being edited, or it is committing): tried again in a second.
-        let checked = self.synchronize_whole(ask.clone(), configuration.clone()).await;
-        let Ok(SynchronizeReply { errors, version: Some(theirs), .. }) = checked else { return };
-        let theirs = Version::from(theirs);
-        if !errors.is_empty() {
-            return;
-        }
-        if theirs >= mine {
+        let Ok(reply) = self.synchronize_peer(ask, &tree).await else { return };
+        if reply.whole_needed {
+            let theirs = reply.version.map(Version::from).unwrap_or_default();
             self.log_message(
                 "mgd",
                 &format!(
@@ -280,13 +322,9 @@ impl Agent {
                     self.slot.other()
                 ),
             );
-            self.config().set_peer_behind(false);
-            return;
         }
-        let commit = SynchronizeRequest { check: false, ..ask };
-        match self.synchronize_whole(commit, configuration).await {
-            Ok(reply) if reply.errors.is_empty() => self.config().set_peer_behind(false),
-            _ => {}
+        if reply.errors.is_empty() {
+            self.config().set_peer_behind(false);
         }
     }
 }

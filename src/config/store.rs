@@ -261,6 +261,14 @@ impl Store {
         self.entries.first().map_or(0, |e| e.hash)
     }
 
+    /// Which rollback is the configuration committed as `version` with
+    /// `hash`, if the journal still reaches back to it: the other RE's,
+    /// when it is one this RE had, from which the commits since can be sent
+    /// as one change.
+    pub fn rollback_named(&self, version: Version, hash: u64) -> Option<usize> {
+        self.entries.iter().position(|e| e.hash == hash && e.record.version.unwrap_or_default() == version)
+    }
+
     /// The commits kept, newest first.
     pub fn history(&self) -> Vec<CommitRecord> {
         self.entries.iter().map(|e| e.record.clone()).collect()
@@ -1032,6 +1040,27 @@ mod tests {
         assert_eq!(open(b.path()).hash(), 42);
         one.commit(&host(4), record(3), None).unwrap();
         assert_ne!(one.hash(), 42);
+    }
+
+    #[test]
+    fn a_configuration_committed_before_is_found_by_its_version_and_hash_while_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = open(dir.path());
+        let mut named = Vec::new();
+        for n in 0..=KEPT as i64 {
+            store.commit(&host(n), record(n), None).unwrap();
+            named.push((store.version(), store.hash()));
+        }
+        let store = open(dir.path());
+        let (version, hash) = named[KEPT];
+        assert_eq!(store.rollback_named(version, hash), Some(0));
+        let (version, hash) = named[KEPT - 3];
+        assert_eq!(store.rollback_named(version, hash), Some(3));
+        assert_eq!(store.rollback(3).unwrap(), Some(host(KEPT - 3)));
+        assert_eq!(store.rollback_named(Version { term: 9, ..version }, hash), None, "another version");
+        assert_eq!(store.rollback_named(version, hash ^ 1), None, "another configuration");
+        let (version, hash) = named[0];
+        assert_eq!(store.rollback_named(version, hash), None, "older than the rollbacks kept");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The configuration tree: statements and the edits made to them (printing
-//! is in `print`, reading in `load`). Children are kept in an insertion-ordered map, so a lookup
-//! is one hash per level and an edit costs the depth of its path, not the size
-//! of the configuration; printing sorts siblings into schema order.
+//! is in `print`, reading in `load`). Children are kept in insertion order
+//! ([`Children`]), so a lookup is a short scan or one hash per level and an
+//! edit costs the depth of its path, not the size of the configuration;
+//! printing sorts siblings into schema order.
 //!
 //! Children are shared (`Arc`) and copied on write: a copy of a whole
 //! configuration (the committed one for a candidate, a candidate for a
@@ -10,17 +11,18 @@
 
 use std::sync::Arc;
 
-use indexmap::IndexMap;
-
 use super::path::{Resolved, Step};
 use super::schema::{Kind, Schema, SchemaId};
 pub use super::sym::{Sym, Values};
+pub use children::Children;
+
+mod children;
 
 /// One statement: a container, a list's entries, or a leaf with its values.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Node {
     /// Keyed by keyword, or by entry name under a list.
-    pub children: IndexMap<Sym, Arc<Node>>,
+    pub children: Children,
     /// A leaf's value, or a leaf-list's values.
     pub values: Values,
     /// `deactivate`d: kept and shown, but no part of the effective configuration.

@@ -217,7 +217,8 @@ impl<'a> Context<'a> {
                 },
             };
             let written = explicit.and_then(|e| e.children.get(key)).filter(|m| !m.inactive);
-            if let Some(written) = written.filter(|m| theirs.is_empty() && is_effective_as_written(m, &child)) {
+            if let Some(written) = written.filter(|m| theirs.is_empty() && is_effective_as_written(m, &child))
+            {
                 // Nothing inherited or left out: the effective statement is
                 // the written one, shared rather than held twice.
                 out.children.insert(sym, Arc::clone(written));

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::ops::{Index, IndexMut};
+use std::ops::{Index, IndexMut, Range};
 use std::sync::Arc;
 
 use super::Node;
@@ -75,28 +75,26 @@ impl Children {
         if let Some(i) = self.get_index_of(&key) {
             return (i, Some(std::mem::replace(&mut self.entries[i].1, value)));
         }
-        // Most statements have one child or a few: no room kept for more.
-        if self.entries.len() == self.entries.capacity() && self.entries.len() < SCANNED {
-            self.entries.reserve_exact(1);
-        }
         let at = self.entries.len();
+        self.make_room();
         self.entries.push((key, value));
-        match &mut self.index {
-            Some(index) => {
-                index.insert(key, at);
-            }
-            None if self.entries.len() > SCANNED => self.reindex(),
-            None => {}
-        }
+        self.placed(at..at + 1);
         (at, None)
     }
 
     /// Puts `key` at `at` (moving it there if it is present, with `value`);
     /// the old value.
     pub fn shift_insert(&mut self, at: usize, key: Sym, value: Arc<Node>) -> Option<Arc<Node>> {
-        let old = self.shift_remove(&key);
+        // Only the entries between the old place and the new one move.
+        let (moved, old) = match self.get_index_of(&key) {
+            Some(i) => (i.min(at)..i.max(at) + 1, Some(self.entries.remove(i).1)),
+            None => {
+                self.make_room();
+                (at..self.entries.len() + 1, None)
+            }
+        };
         self.entries.insert(at, (key, value));
-        self.reindex();
+        self.placed(moved);
         old
     }
 
@@ -108,11 +106,20 @@ impl Children {
     /// [`Children::shift_remove`], with the key's place and the key.
     pub fn shift_remove_full<K: AsRef<str> + ?Sized>(&mut self, key: &K) -> Option<(usize, Sym, Arc<Node>)> {
         let i = self.get_index_of(key)?;
-        let (key, value) = self.entries.remove(i);
-        if self.index.is_some() {
-            self.reindex();
+        self.shift_remove_index(i).map(|(key, value)| (i, key, value))
+    }
+
+    /// Removes the entry at `i`, the entries after it moving up one.
+    pub fn shift_remove_index(&mut self, i: usize) -> Option<(Sym, Arc<Node>)> {
+        if i >= self.entries.len() {
+            return None;
         }
-        Some((i, key, value))
+        let (key, value) = self.entries.remove(i);
+        if let Some(index) = &mut self.index {
+            index.remove(&key);
+        }
+        self.placed(i..self.entries.len());
+        Some((key, value))
     }
 
     /// Keeps the entries `keep` says to, in their order.
@@ -120,7 +127,8 @@ impl Children {
         let before = self.entries.len();
         self.entries.retain_mut(|(k, v)| keep(k, v));
         if self.entries.len() != before && self.index.is_some() {
-            self.reindex();
+            self.index = None;
+            self.placed(0..self.entries.len());
         }
     }
 
@@ -140,11 +148,27 @@ impl Children {
         self.entries.iter_mut().map(|(_, v)| v)
     }
 
-    /// The index of a node past `SCANNED` entries, made again after a
-    /// change of places (as costly as the change itself); none below.
-    fn reindex(&mut self) {
-        self.index = (self.entries.len() > SCANNED)
-            .then(|| Box::new(self.entries.iter().enumerate().map(|(i, (k, _))| (*k, i)).collect()));
+    /// Most statements have one child or a few: no room kept for more.
+    fn make_room(&mut self) {
+        if self.entries.len() == self.entries.capacity() && self.entries.len() < SCANNED {
+            self.entries.reserve_exact(1);
+        }
+    }
+
+    /// Brings the index up to date after the entries in `moved` (and only
+    /// they) took new places: a node past `SCANNED` entries has one, made
+    /// whole when it first gets there; a node below has none.
+    fn placed(&mut self, moved: Range<usize>) {
+        if self.entries.len() <= SCANNED {
+            self.index = None;
+            return;
+        }
+        let entries = &self.entries;
+        let index = self.index.get_or_insert_with(|| Box::new(HashMap::with_capacity(entries.len())));
+        let moved = if index.is_empty() { 0..entries.len() } else { moved };
+        for (i, (key, _)) in entries[moved.clone()].iter().enumerate() {
+            index.insert(*key, moved.start + i);
+        }
     }
 }
 
@@ -236,7 +260,8 @@ mod tests {
     }
 
     /// Random inserts, moves and removals, small and past the index, keep
-    /// the same keys, values and order as `IndexMap` given the same.
+    /// the same keys, values and order as `IndexMap` given the same, and an
+    /// index of every key exactly when there are more than `SCANNED`.
     #[test]
     fn edits_keep_the_order_and_lookups_of_an_index_map() {
         let mut rng = Rng::new(24);
@@ -246,7 +271,7 @@ mod tests {
             for step in 0..100 {
                 let key = Sym::new(&format!("k{}", rng.below(keys)));
                 let value = leaf(&format!("v{step}"));
-                match rng.below(5) {
+                match rng.below(6) {
                     0 | 1 => assert_eq!(ours.insert(key, value.clone()), theirs.insert(key, value)),
                     2 if !theirs.is_empty() => {
                         let at = rng.below(theirs.len());
@@ -255,6 +280,10 @@ mod tests {
                         theirs.shift_insert(at, key, value);
                     }
                     3 => assert_eq!(ours.shift_remove(&key), theirs.shift_remove(&key)),
+                    4 if !theirs.is_empty() => {
+                        let at = rng.below(theirs.len());
+                        assert_eq!(ours.shift_remove_index(at), theirs.shift_remove_index(at));
+                    }
                     _ => {
                         let drop = rng.below(keys);
                         ours.retain(|k, _| k.as_str() != format!("k{drop}"));
@@ -262,6 +291,12 @@ mod tests {
                     }
                 }
                 assert!(ours.iter().eq(theirs.iter()), "round {round} step {step}");
+                let indexed = ours.index.as_ref().map(|index| index.len());
+                assert_eq!(
+                    indexed,
+                    (ours.len() > SCANNED).then_some(ours.len()),
+                    "round {round} step {step}"
+                );
                 for n in 0..keys {
                     let key = format!("k{n}");
                     assert_eq!(ours.get_index_of(&key), theirs.get_index_of(key.as_str()));

@@ -134,7 +134,7 @@ impl Agent {
             state: role as i32,
             plane_since: self.mastership.master_since().map(|(since, _)| since).filter(|_| graceful),
             route_engine: Some(self.local_route_engine(self.configured_now())),
-            leaving: false,
+            leaving: self.mastership.leaving(),
         }
     }
 
@@ -157,10 +157,12 @@ impl Agent {
 
     /// Tells the other RE that this one stops serving, so that it shows this
     /// one present only from now, not as it last was until its deadline.
+    /// Keepalives and answers to the other RE's while the server winds down
+    /// say so too.
     pub(super) async fn say_leaving(&self) {
-        let status = PeerStatus { leaving: true, ..self.status() };
+        self.mastership.leave();
         let mut peer = self.peer.clone();
-        let _ = tokio::time::timeout(LEAVING_WAIT, self.to_peer(peer.keepalive(status))).await;
+        let _ = tokio::time::timeout(LEAVING_WAIT, self.to_peer(peer.keepalive(self.status()))).await;
     }
 
     /// The other RE's entry of `show chassis routing-engine`, as its

@@ -134,6 +134,9 @@ struct State {
     /// configuration (which a long commit may hold).
     configured: Option<MastershipState>,
     described: Described,
+    /// This RE stops serving: every message to the other RE says so from
+    /// now, so that none sent or answered on the way out shows it again.
+    leaving: bool,
 }
 
 /// The first term after `term` in which `slot` may be master.
@@ -183,6 +186,7 @@ impl Mastership {
                 checkpoint: None,
                 configured: None,
                 described: Described::Unknown,
+                leaving: false,
             }),
             log: Log { path: dir.join("log") },
             term_file,
@@ -305,6 +309,15 @@ impl Mastership {
     /// since the last time it resolved.
     pub async fn changed(&self) {
         self.changed.notified().await;
+    }
+
+    /// This RE stops serving (halt, reboot, stop).
+    pub fn leave(&self) {
+        self.lock().leaving = true;
+    }
+
+    pub fn leaving(&self) -> bool {
+        self.lock().leaving
     }
 
     /// What the other RE's keepalive says of it: its entry, or that it is

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Chassis, Process, agent, connected, free_port, reshell, shape, two_agents};
+use common::{Chassis, Process, agent, connected, eventually, free_port, reshell, shape, two_agents};
 use std::time::{Duration, Instant};
 
 #[test]
@@ -53,6 +53,28 @@ fn a_routing_engine_whose_peer_is_down_reports_itself() {
     let run = connected(&format!("re0={address}"), &["-c", "request routing-engine login re1"]);
     assert!(!run.ok);
     assert!(run.stderr.starts_with("error: could not connect to re1 : "), "{}", run.stderr);
+}
+
+/// The other RE's entry is what its keepalives last said, so a stopped RE
+/// holds up nobody's `show chassis routing-engine`: it is shown as it was
+/// until its keepalives are overdue, then as `Present`.
+#[test]
+fn the_other_re_is_shown_from_its_keepalives_until_they_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_re0, re1, connect) = two_agents(dir.path());
+    let re0_only = connect.split(',').next().unwrap();
+    let slot1 = || connected(re0_only, &["-c", "show chassis routing-engine 1"]).stdout;
+    let backup = "  Slot 1:\n    Current state                  Backup\n";
+    eventually(Duration::from_secs(10), "re0 shows re1 backup", || slot1().contains(backup));
+    let re1_pid = rustix::process::Pid::from_raw(re1.child.id() as i32).unwrap();
+    rustix::process::kill_process(re1_pid, rustix::process::Signal::STOP).unwrap();
+    let shown = slot1();
+    assert!(shown.contains(backup) && shown.contains("\n    Uptime "), "{shown}");
+    eventually(Duration::from_secs(10), "re0 shows re1 present only", || {
+        slot1().ends_with("  Slot 1:\n    Current state                  Present\n")
+    });
+    rustix::process::kill_process(re1_pid, rustix::process::Signal::CONT).unwrap();
+    eventually(Duration::from_secs(10), "re0 shows re1 again", || slot1().contains(backup));
 }
 
 #[test]

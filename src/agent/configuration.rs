@@ -1018,7 +1018,7 @@ fn load_into(
 /// `load update`: `candidate` becomes `loaded`, keeping its own nodes where
 /// they are equal, so that only what differs is new.
 fn update(candidate: &mut Node, loaded: Node) {
-    let mut children = indexmap::IndexMap::with_capacity(loaded.children.len());
+    let mut children = crate::config::tree::Children::with_capacity(loaded.children.len());
     for (key, child) in loaded.children {
         let child = match candidate.children.get(&key) {
             Some(old) if *old == child => old.clone(),

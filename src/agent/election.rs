@@ -9,10 +9,13 @@ use tonic::{Response, Status};
 use super::Agent;
 use super::configuration::ConfigDb;
 use super::lease::{LEASE_TIME, RENEW_EVERY};
-use super::mastership::{KEEPALIVE_INTERVAL, MAX_TRIES, RETRY_INTERVAL, Settings};
+use super::mastership::{KEEPALIVE_INTERVAL, MAX_TRIES, OtherRe, RETRY_INTERVAL, Settings};
 use crate::config::tree::Node;
 use crate::config::validate::CheckError;
-use crate::proto::{ClaimRequest, MastershipState, PeerStatus, change_mastership_request::Action};
+use crate::proto::{
+    ClaimRequest, GetLocalRouteEngineRequest, MastershipState, PeerStatus, RouteEngine,
+    change_mastership_request::Action,
+};
 use crate::slot::Slot;
 
 /// How long the claim made once the master is lost waits for an answer.
@@ -20,6 +23,9 @@ use crate::slot::Slot;
 /// open, nothing answered) costs no more than a dead one, whose connection
 /// is refused at once; a live RE answers within milliseconds.
 const CLAIM_AFTER_LOSS: Duration = Duration::from_millis(50);
+
+/// How long an RE going down waits to tell the other so: it goes anyway.
+const LEAVING_WAIT: Duration = Duration::from_millis(200);
 
 /// How a commit moves mastership, from this RE's side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,8 +121,10 @@ impl Agent {
         }
     }
 
-    /// What each keepalive says of this RE: with graceful switchover, a
-    /// master's also carries its forwarding plane's state to the backup.
+    /// What each keepalive says of this RE: its `show chassis
+    /// routing-engine` entry, which the other RE shows until the next; with
+    /// graceful switchover, a master's also carries its forwarding plane's
+    /// state to the backup.
     pub(super) fn status(&self) -> PeerStatus {
         let role = self.mastership.role();
         let graceful = role == MastershipState::Master && self.mastership.graceful();
@@ -125,6 +133,54 @@ impl Agent {
             term: self.mastership.term(),
             state: role as i32,
             plane_since: self.mastership.master_since().map(|(since, _)| since).filter(|_| graceful),
+            route_engine: Some(self.local_route_engine(self.configured_now())),
+            leaving: self.mastership.leaving(),
+        }
+    }
+
+    /// This RE's configured role without waiting behind a commit: keepalives
+    /// must go on meanwhile, with the role of the configuration before it.
+    fn configured_now(&self) -> Option<MastershipState> {
+        if let Ok(db) = self.config.try_lock() {
+            self.mastership.set_configured(self.redundancy_in(&db).configured);
+        }
+        self.mastership.configured_role()
+    }
+
+    /// The other RE's keepalive, or its answer to ours.
+    pub(super) fn heard(&self, status: PeerStatus) {
+        if !status.leaving {
+            self.mastership.heard(status.term, status.state(), status.plane_since);
+        }
+        self.mastership.described(status.route_engine, status.leaving);
+    }
+
+    /// Tells the other RE that this one stops serving, so that it shows this
+    /// one present only from now, not as it last was until its deadline.
+    /// Keepalives and answers to the other RE's while the server winds down
+    /// say so too.
+    pub(super) async fn say_leaving(&self) {
+        self.mastership.leave();
+        let mut peer = self.peer.clone();
+        let _ = tokio::time::timeout(LEAVING_WAIT, self.to_peer(peer.keepalive(self.status()))).await;
+    }
+
+    /// The other RE's entry of `show chassis routing-engine`, as its
+    /// keepalives described it. Until it has said anything (just after
+    /// start), it is asked. An RE in the other slot that does not answer is
+    /// still there: `Present`.
+    pub(super) async fn other_route_engine(&self) -> RouteEngine {
+        let absent =
+            || RouteEngine { slot: self.slot.other().number(), unresponsive: true, ..RouteEngine::default() };
+        match self.mastership.other_re() {
+            OtherRe::Current(entry) => *entry,
+            OtherRe::Absent => absent(),
+            OtherRe::Unknown => {
+                let asked = GetLocalRouteEngineRequest { from_slot: self.slot.number() };
+                self.to_peer(self.peer.clone().get_local_route_engine(asked))
+                    .await
+                    .unwrap_or_else(|_| absent())
+            }
         }
     }
 
@@ -219,10 +275,14 @@ impl Agent {
         let mut ticks = tokio::time::interval(KEEPALIVE_INTERVAL);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            ticks.tick().await;
+            // A change is told at once: the other RE shows this one as told.
+            tokio::select! {
+                _ = ticks.tick() => {}
+                () = self.mastership.changed() => {}
+            }
             self.unfrozen().await;
             match self.to_peer(self.peer.clone().keepalive(self.status())).await {
-                Ok(reply) => self.mastership.heard(reply.term, reply.state(), reply.plane_since),
+                Ok(reply) => self.heard(reply),
                 Err(_) => self.mastership.unheard(),
             }
         }
@@ -249,6 +309,7 @@ impl Agent {
             if let Ok(db) = self.config.try_lock() {
                 settings = self.redundancy_in(&db);
                 self.mastership.set_graceful(settings.graceful_switchover);
+                self.mastership.set_configured(settings.configured);
             }
             if self.mastership.alone_in_election() {
                 self.claim_mastership("E_REQ_C", None).await;
@@ -374,6 +435,7 @@ impl Agent {
     /// mastership, once the commit is complete: its handover (begun with the
     /// E_CFG_* event of the new role) or the E_CFG_* event alone.
     pub(super) async fn reconfigured(&self, old: &Settings, new: &Settings, handover: Option<Handover>) {
+        self.mastership.set_configured(new.configured);
         let role = new.role(self.slot);
         match handover {
             Some(Handover::GiveUp) => {

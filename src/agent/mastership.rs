@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use super::lease::{Lease, Refusal};
 use crate::durable::write_atomically;
-use crate::proto::MastershipState;
+use crate::proto::{MastershipState, RouteEngine};
 use crate::slot::Slot;
 
 /// How often each RE sends the other a keepalive.
@@ -32,6 +32,9 @@ pub const GRES_SWITCH_INTERVAL: Duration = Duration::from_secs(240);
 pub const GRES_DETECTION: Duration = Duration::from_secs(2);
 /// Missing keepalives are logged every this many seconds.
 const SILENCE_LOG_EVERY: u64 = 20;
+/// How long what the other RE last said of itself stands: a keepalive comes
+/// each second, and each may take the peer timeout.
+pub const STATUS_DEADLINE: Duration = KEEPALIVE_INTERVAL.saturating_add(super::PEER_TIMEOUT);
 
 /// What the committed configuration says about redundancy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +76,28 @@ pub struct Mastership {
     lease: Option<Lease>,
     /// The role after each transition, for those who follow it.
     roles: tokio::sync::watch::Sender<MastershipState>,
+    /// Raised when what this RE tells the other of itself changes: its
+    /// role (once settled) or its configured role.
+    changed: tokio::sync::Notify,
+}
+
+/// What the other RE last said of itself, for `show chassis routing-engine`.
+#[derive(Debug)]
+enum Described {
+    Unknown,
+    Heard { entry: Box<RouteEngine>, at: Instant },
+    Leaving,
+}
+
+/// The other RE as this one can show it without asking.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OtherRe {
+    /// It has said nothing of itself yet.
+    Unknown,
+    /// As its last keepalive said, its uptime counted on from then.
+    Current(Box<RouteEngine>),
+    /// It left, or its keepalives stopped longer ago than the deadline.
+    Absent,
 }
 
 #[derive(Debug)]
@@ -105,6 +130,13 @@ struct State {
     /// From the master, with graceful switchover: when its forwarding
     /// plane came up. A backup that takes over carries it on.
     checkpoint: Option<i64>,
+    /// This RE's configured role, as last seen in the committed
+    /// configuration (which a long commit may hold).
+    configured: Option<MastershipState>,
+    described: Described,
+    /// This RE stops serving: every message to the other RE says so from
+    /// now, so that none sent or answered on the way out shows it again.
+    leaving: bool,
 }
 
 /// The first term after `term` in which `slot` may be master.
@@ -152,11 +184,15 @@ impl Mastership {
                 claim_event: "",
                 graceful: false,
                 checkpoint: None,
+                configured: None,
+                described: Described::Unknown,
+                leaving: false,
             }),
             log: Log { path: dir.join("log") },
             term_file,
             lease: lease.map(|path| Lease::new(path, slot)),
             roles: tokio::sync::watch::channel(MastershipState::Backup).0,
+            changed: tokio::sync::Notify::new(),
         };
         if let Some(Err(Refusal::Io(e))) = mastership.lease.as_ref().map(Lease::release) {
             return Err(e);
@@ -252,6 +288,63 @@ impl Mastership {
         self.lock().graceful
     }
 
+    /// Notes this RE's configured role, as the committed configuration says.
+    pub fn set_configured(&self, configured: Option<MastershipState>) {
+        self.note_configured(&mut self.lock(), configured);
+    }
+
+    fn note_configured(&self, state: &mut State, configured: Option<MastershipState>) {
+        if state.configured != configured {
+            state.configured = configured;
+            self.changed.notify_one();
+        }
+    }
+
+    /// This RE's configured role, as last noted.
+    pub fn configured_role(&self) -> Option<MastershipState> {
+        self.lock().configured
+    }
+
+    /// Resolves when what this RE tells the other of itself has changed
+    /// since the last time it resolved.
+    pub async fn changed(&self) {
+        self.changed.notified().await;
+    }
+
+    /// This RE stops serving (halt, reboot, stop).
+    pub fn leave(&self) {
+        self.lock().leaving = true;
+    }
+
+    pub fn leaving(&self) -> bool {
+        self.lock().leaving
+    }
+
+    /// What the other RE's keepalive says of it: its entry, or that it is
+    /// leaving. A keepalive without either (an older agent) tells nothing.
+    pub fn described(&self, entry: Option<RouteEngine>, leaving: bool) {
+        let mut state = self.lock();
+        match entry {
+            _ if leaving => state.described = Described::Leaving,
+            Some(entry) => state.described = Described::Heard { entry: Box::new(entry), at: Instant::now() },
+            None => {}
+        }
+    }
+
+    /// The other RE as its keepalives have described it: current while
+    /// they come (uptime counted on since the last), absent once they stop.
+    pub fn other_re(&self) -> OtherRe {
+        let state = self.lock();
+        match &state.described {
+            Described::Unknown => OtherRe::Unknown,
+            Described::Heard { entry, at } if !state.link_down && at.elapsed() < STATUS_DEADLINE => {
+                let up = Duration::from_secs(entry.up_time_seconds) + at.elapsed();
+                OtherRe::Current(Box::new(RouteEngine { up_time_seconds: up.as_secs(), ..(**entry).clone() }))
+            }
+            Described::Heard { .. } | Described::Leaving => OtherRe::Absent,
+        }
+    }
+
     /// What a backup holds for a graceful switchover: the master's plane
     /// start, and whether it hears the master now.
     pub fn standby(&self) -> (Option<i64>, bool) {
@@ -337,6 +430,10 @@ impl Mastership {
         }
         state.role = next;
         self.roles.send_replace(next);
+        // Claim and giveup are on their way to a role: that one is told.
+        if !matches!(next, MastershipState::Claim | MastershipState::Giveup) {
+            self.changed.notify_one();
+        }
     }
 
     /// The term a new master takes, with the lease for it; backup when the
@@ -388,6 +485,7 @@ impl Mastership {
     pub fn configured(&self, settings: &Settings) -> MastershipState {
         let role = settings.role(self.slot);
         let mut state = self.lock();
+        self.note_configured(&mut state, settings.configured);
         let next = match role {
             MastershipState::Disabled => MastershipState::Disabled,
             _ if state.role == MastershipState::Disabled => MastershipState::Backup,
@@ -660,6 +758,47 @@ mod tests {
         assert!(m.alone_in_election());
         m.unheard();
         assert!(!m.alone_in_election(), "an RE not heard may yet come up as master");
+    }
+
+    #[test]
+    fn the_other_re_is_shown_as_last_described_while_it_is_heard() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = Mastership::open(Slot::RE0, dir.path(), None).unwrap();
+        assert_eq!(m.other_re(), OtherRe::Unknown);
+        let entry = RouteEngine { slot: 1, up_time_seconds: 100, ..RouteEngine::default() };
+        m.heard(0, MastershipState::Backup, None);
+        m.described(Some(entry.clone()), false);
+        let OtherRe::Current(shown) = m.other_re() else { panic!("{:?}", m.other_re()) };
+        assert_eq!(RouteEngine { up_time_seconds: 100, ..(*shown).clone() }, entry);
+        assert!(shown.up_time_seconds >= 100);
+        m.described(None, false);
+        assert!(matches!(m.other_re(), OtherRe::Current(_)), "an older agent's keepalive changes nothing");
+        m.unheard();
+        assert_eq!(m.other_re(), OtherRe::Absent, "its keepalives stopped");
+        m.heard(0, MastershipState::Backup, None);
+        assert!(matches!(m.other_re(), OtherRe::Current(_)));
+        m.described(Some(entry), true);
+        assert_eq!(m.other_re(), OtherRe::Absent, "it said it is leaving");
+    }
+
+    #[test]
+    fn a_change_of_configured_role_or_settled_role_is_told_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = Mastership::open(Slot::RE0, dir.path(), None).unwrap();
+        let told = |m: &Mastership| {
+            let changed = std::pin::pin!(m.changed());
+            let waker = std::task::Waker::noop();
+            changed.poll(&mut std::task::Context::from_waker(waker)).is_ready()
+        };
+        assert!(!told(&m));
+        m.set_configured(Some(MastershipState::Master));
+        assert!(told(&m));
+        m.set_configured(Some(MastershipState::Master));
+        assert!(!told(&m), "the same role is no change");
+        m.start_claim("E_REQ_C");
+        assert!(!told(&m), "a claim is on its way to a role");
+        m.resolve("E_NO_ORE", MastershipState::Master, 0);
+        assert!(told(&m));
     }
 
     #[test]

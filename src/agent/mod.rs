@@ -388,10 +388,10 @@ impl Agent {
         self.committed(&["system", "host-name"]).unwrap_or_else(|| model::default_host_name(self.slot))
     }
 
-    /// This Routing Engine's status, from the host where it can tell.
-    fn local_route_engine(&self) -> RouteEngine {
+    /// This Routing Engine's status, from the host where it can tell, with
+    /// the role its configuration asks for (`configured`).
+    fn local_route_engine(&self, configured: Option<MastershipState>) -> RouteEngine {
         let role = self.mastership();
-        let configured = self.redundancy().configured;
         let (temperature, cpu_temperature) = model::temperatures_celsius(self.slot);
         let memory = host::Memory::read();
         // A backup reports only its most recent CPU interval, as Junos does.
@@ -503,11 +503,13 @@ pub fn spawn(
     tasks.push(tokio::spawn(agent.clone().announce_identity()));
     let mut asked = exits.clone();
     let (stopping, stopped) = tokio::sync::watch::channel(false);
+    let leaving = agent.clone();
     let stop = async move {
         tokio::select! {
             () = shutdown => {}
             _ = asked.wait_for(Option::is_some) => {}
         }
+        leaving.say_leaving().await;
         // Streams that never end by themselves would keep the server from stopping.
         stopping.send_replace(true);
     };

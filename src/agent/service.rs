@@ -99,22 +99,10 @@ impl RoutingEngine for Agent {
             }
             None => Slot::ALL.to_vec(),
         };
-        // The other RE is asked first, and this one read while it answers.
-        let other = async {
-            if !wanted.contains(&self.slot.other()) {
-                return None;
-            }
-            let asked = GetLocalRouteEngineRequest { from_slot: self.slot.number() };
-            // Both slots hold an RE: one that does not answer is still there.
-            let answer = self.to_peer(self.peer.clone().get_local_route_engine(asked)).await;
-            Some(answer.unwrap_or_else(|_| RouteEngine {
-                slot: self.slot.other().number(),
-                unresponsive: true,
-                ..RouteEngine::default()
-            }))
-        };
-        let local = async { wanted.contains(&self.slot).then(|| self.local_route_engine()) };
-        let (other, local) = tokio::join!(other, local);
+        let local =
+            wanted.contains(&self.slot).then(|| self.local_route_engine(self.redundancy().configured));
+        let other =
+            if wanted.contains(&self.slot.other()) { Some(self.other_route_engine().await) } else { None };
         let mut route_engines: Vec<RouteEngine> = local.into_iter().chain(other).collect();
         route_engines.sort_by_key(|re| re.slot);
         Ok(Response::new(RouteEngineInformation { route_engines }))
@@ -621,14 +609,14 @@ impl Peer for Agent {
     ) -> Result<Response<RouteEngine>, Status> {
         self.admit_from_peer().await?;
         self.check_peer(request.into_inner().from_slot)?;
-        Ok(Response::new(self.local_route_engine()))
+        Ok(Response::new(self.local_route_engine(self.redundancy().configured)))
     }
 
     async fn keepalive(&self, request: Request<PeerStatus>) -> Result<Response<PeerStatus>, Status> {
         self.admit_from_peer().await?;
         let r = request.into_inner();
         self.check_peer(r.from_slot)?;
-        self.mastership.heard(r.term, r.state(), r.plane_since);
+        self.heard(r);
         Ok(Response::new(self.status()))
     }
 

@@ -123,8 +123,8 @@ fn entry_text(schema: &Schema, at: Option<SchemaId>, keyword: &str, name: &str, 
 /// `!  inactive: HEAD { ... }` when a block was deactivated (or `active:`
 /// when activated); its contents are compared on their own.
 fn activation(out: &mut String, head: &str, old: &Node, new: &Node) {
-    if old.inactive != new.inactive {
-        let state = if new.inactive { "inactive" } else { "active" };
+    if old.inactive() != new.inactive() {
+        let state = if new.inactive() { "inactive" } else { "active" };
         let _ = writeln!(out, "!  {state}: {head} {{ ... }}");
     }
 }

@@ -144,23 +144,13 @@ fn first_word(digest: &[u8]) -> u64 {
 }
 
 fn same_fields(a: &Node, b: &Node) -> bool {
-    a.values == b.values
-        && a.inactive == b.inactive
-        && a.annotation == b.annotation
-        && a.protected == b.protected
-        && a.group == b.group
+    a.values == b.values && a.marks() == b.marks()
 }
 
 /// A node's values and flags, without what it holds.
 fn fields(node: &Node) -> Arc<Node> {
-    Arc::new(Node {
-        children: Default::default(),
-        values: node.values.clone(),
-        inactive: node.inactive,
-        annotation: node.annotation.clone(),
-        protected: node.protected,
-        group: node.group,
-    })
+    let values = Node { values: node.values.clone(), ..Node::default() };
+    Arc::new(values.with_marks(node.marks().cloned().unwrap_or_default()))
 }
 
 fn diff_level(old: &Node, new: &Node, path: &mut Vec<String>, forward: &mut Delta, inverse: &mut Delta) {
@@ -288,10 +278,8 @@ fn apply(tree: &mut Node, change: &Change) -> Result<(), Misfit> {
 
 fn set_fields(node: &mut Node, fields: &Node) {
     node.values = fields.values.clone();
-    node.inactive = fields.inactive;
-    node.annotation = fields.annotation.clone();
-    node.protected = fields.protected;
-    node.group = fields.group;
+    let marks = fields.marks().cloned().unwrap_or_default();
+    node.mark(|m| *m = marks);
 }
 
 #[cfg(test)]
@@ -334,9 +322,12 @@ pub(crate) mod tests {
             }
             1 => {
                 let child = parent.child_mut(last).unwrap();
-                child.inactive = !child.inactive;
+                child.mark(|m| m.inactive = !m.inactive);
             }
-            2 => parent.child_mut(last).unwrap().annotation = format!("note {}", rng.below(9)).into(),
+            2 => parent
+                .child_mut(last)
+                .unwrap()
+                .mark(|m| m.annotation = format!("note {}", rng.below(9)).into()),
             3 => {
                 // Moved first, as `insert ... before` does.
                 let child = parent.children.shift_remove(last).unwrap();

@@ -251,6 +251,6 @@ mod tests {
         let effective = expand(&schema, &tree(&schema, 100), Slot::RE1);
         assert_eq!(effective.descend(["system", "host-name"]).unwrap().values, ["edge1-re1"]);
         let port = effective.descend(["interfaces", "ge-0/0/0", "mtu"]).unwrap();
-        assert_eq!((port.values.join(" "), port.group.as_str()), ("9192".to_owned(), "jumbo"));
+        assert_eq!((port.values.join(" "), port.group().as_str()), ("9192".to_owned(), "jumbo"));
     }
 }

@@ -98,7 +98,7 @@ impl<'a> Context<'a> {
     /// Group `name`'s statements at `path` (keys from the top), with its
     /// wildcard entries matching where they may.
     fn group_at(&self, name: &'a str, path: &[&str]) -> Vec<Source<'a>> {
-        let group = self.groups.and_then(|g| g.children.get(name)).filter(|g| !g.inactive);
+        let group = self.groups.and_then(|g| g.children.get(name)).filter(|g| !g.inactive());
         let Some(group) = group else { return Vec::new() };
         let mut found = vec![Source { group: name, node: group }];
         for key in path {
@@ -160,7 +160,7 @@ impl<'a> Context<'a> {
     ) -> Node {
         let mut out =
             Node { values: explicit.map(|e| e.values.clone()).unwrap_or_default(), ..Node::default() };
-        let active = |node: &'a Node| node.children.iter().filter(|(_, c)| !c.inactive).map(|(k, _)| *k);
+        let active = |node: &'a Node| node.children.iter().filter(|(_, c)| !c.inactive()).map(|(k, _)| *k);
         let mut keys: Vec<Sym> = explicit.map(|e| active(e).collect()).unwrap_or_default();
         let mut seen: HashSet<Sym> = keys.iter().copied().collect();
         for s in sources {
@@ -191,7 +191,7 @@ impl<'a> Context<'a> {
                 continue;
             }
             let previous = previous.and_then(|p| p.child(key));
-            let mine = explicit.and_then(|e| e.child(key)).filter(|m| !m.inactive);
+            let mine = explicit.and_then(|e| e.child(key)).filter(|m| !m.inactive());
             let theirs: Vec<Source<'a>> = sources.iter().flat_map(|s| matching(s, key)).collect();
             let mut child_path = path.to_vec();
             child_path.push(key);
@@ -216,7 +216,7 @@ impl<'a> Context<'a> {
                     (None, None) => continue,
                 },
             };
-            let written = explicit.and_then(|e| e.children.get(key)).filter(|m| !m.inactive);
+            let written = explicit.and_then(|e| e.children.get(key)).filter(|m| !m.inactive());
             if let Some(written) = written.filter(|m| theirs.is_empty() && is_effective_as_written(m, &child))
             {
                 // Nothing inherited or left out: the effective statement is
@@ -228,7 +228,9 @@ impl<'a> Context<'a> {
                 (None, Some(s)) => Sym::new(s.group),
                 _ => Sym::EMPTY,
             };
-            out.children.insert(sym, Arc::new(Node { group, ..child }));
+            let mut child = child;
+            child.mark(|m| m.group = group);
+            out.children.insert(sym, Arc::new(child));
         }
         out
     }
@@ -239,8 +241,8 @@ impl<'a> Context<'a> {
 /// nothing an effective configuration leaves out (comments, protection) is
 /// on it.
 fn is_effective_as_written(written: &Node, expanded: &Node) -> bool {
-    written.annotation.is_empty()
-        && !written.protected
+    written.annotation().is_empty()
+        && !written.protected()
         && written.values == expanded.values
         && written.children.len() == expanded.children.len()
         && written.children.iter().zip(&expanded.children).all(|((k, a), (l, b))| k == l && Arc::ptr_eq(a, b))
@@ -265,7 +267,7 @@ fn matching<'a>(source: &Source<'a>, key: &str) -> Vec<Source<'a>> {
         .iter()
         .filter(|(k, _)| is_pattern(k) && glob(&k[1..k.len() - 1], key))
         .map(|(_, node)| Source { group: source.group, node });
-    exact.into_iter().chain(wild).filter(|s| !s.node.inactive).collect()
+    exact.into_iter().chain(wild).filter(|s| !s.node.inactive()).collect()
 }
 
 /// `<pattern>`: a wildcard entry name.

@@ -61,17 +61,17 @@ fn marks_object<'a>(marks: impl Iterator<Item = (&'a str, String)>, depth: usize
 /// A statement's marks, if it has any.
 fn marks(node: &Node, depth: usize, key: &str) -> Option<String> {
     let mut marks = Vec::new();
-    if !node.annotation.is_empty() {
-        marks.push(("comment", string(&format!("/* {} */", node.annotation))));
+    if !node.annotation().is_empty() {
+        marks.push(("comment", string(&format!("/* {} */", node.annotation()))));
     }
-    if node.inactive {
+    if node.inactive() {
         marks.push(("inactive", "true".to_owned()));
     }
-    if node.protected {
+    if node.protected() {
         marks.push(("protect", "true".to_owned()));
     }
-    if !node.group.is_empty() {
-        marks.push(("junos:group", string(&node.group)));
+    if !node.group().is_empty() {
+        marks.push(("junos:group", string(&node.group())));
     }
     (!marks.is_empty()).then(|| marks_object(marks.into_iter(), depth, key))
 }

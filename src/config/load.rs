@@ -287,9 +287,11 @@ pub fn parse_tagged(schema: &Schema, text: &str) -> (Node, Vec<Tagged>, Vec<Load
                             // not to the words of a one-liner after it, nor to the
                             // inline container before it (`inactive: family inet`).
                             let node = root.entry(&head[..own(schema, level.len(), head)]);
-                            node.inactive = inactive;
-                            node.protected = protected;
-                            node.annotation = annotation.into();
+                            node.mark(|m| {
+                                m.inactive = inactive;
+                                m.protected = protected;
+                                m.annotation = annotation.into();
+                            });
                         }
                         if opens {
                             levels.push(Some(head.clone()));
@@ -800,15 +802,16 @@ mod tests {
 
     /// The annotations of a tree, which the set form does not carry, removed.
     fn without_annotations(node: &Node) -> Node {
-        Node {
+        let mut bare = Node {
             children: node
                 .children
                 .iter()
                 .map(|(k, c)| (*k, std::sync::Arc::new(without_annotations(c))))
                 .collect(),
-            annotation: Box::default(),
             ..node.clone()
-        }
+        };
+        bare.mark(|m| m.annotation = Box::default());
+        bare
     }
 
     #[test]
@@ -827,7 +830,7 @@ mod tests {
         );
         let system = &tree.children["system"];
         assert_eq!(
-            (&*system.children["host-name"].annotation, &*system.children["domain-name"].annotation),
+            (system.children["host-name"].annotation(), system.children["domain-name"].annotation()),
             ("", "kept")
         );
     }

@@ -218,8 +218,8 @@ impl<W: Write> Printer<'_, W> {
             // The keyword's node holds the entries: `unit 0 { ... }`, `unit 1 { ... }`.
             for (name, entry) in &node.children {
                 let head = format!("{lead}{} {}", s.name, shown_value(s, name));
-                if !(node.inactive || self.inline_entry(id, &head, entry, depth)) {
-                    self.block(id, &head, name, entry, node.inactive, depth);
+                if !(node.inactive() || self.inline_entry(id, &head, entry, depth)) {
+                    self.block(id, &head, name, entry, node.inactive(), depth);
                 }
             }
             return;
@@ -227,9 +227,9 @@ impl<W: Write> Printer<'_, W> {
         // A marked inline container keeps its own line, so that the mark has one.
         if s.kind == Kind::Container
             && s.inline
-            && !node.inactive
-            && !node.protected
-            && node.annotation.is_empty()
+            && !node.inactive()
+            && !node.protected()
+            && node.annotation().is_empty()
         {
             let inner = format!("{lead}{} ", s.name);
             for (child_id, child_key, child) in ordered(self.schema, Some(id), node) {
@@ -279,11 +279,11 @@ impl<W: Write> Printer<'_, W> {
     /// `community add A;`. `false` (nothing written) for an entry that is not
     /// so printed: empty, or marked, so that the mark has a line of its own.
     fn inline_entry(&mut self, id: SchemaId, head: &str, entry: &Node, depth: usize) -> bool {
-        let plain = entry.annotation.is_empty()
-            && (entry.group.is_empty() || self.inheritance == Inheritance::Unmarked);
+        let plain = entry.annotation().is_empty()
+            && (entry.group().is_empty() || self.inheritance == Inheritance::Unmarked);
         if !self.schema.node(id).inline
-            || entry.inactive
-            || entry.protected
+            || entry.inactive()
+            || entry.protected()
             || !plain
             || entry.children.is_empty()
         {
@@ -311,9 +311,9 @@ impl<W: Write> Printer<'_, W> {
             let comments = detail(self.schema.node(id), indent);
             self.put(&[&comments]);
         }
-        if !node.group.is_empty() && self.inheritance != Inheritance::Unmarked {
+        if !node.group().is_empty() && self.inheritance != Inheritance::Unmarked {
             for token in tokens {
-                let line = format!("{indent}## '{token}' was inherited from group '{}'\n", node.group);
+                let line = format!("{indent}## '{token}' was inherited from group '{}'\n", node.group());
                 if self.inheritance == Inheritance::Comments {
                     self.put(&[indent, "##\n", &line, indent, "##\n"]);
                 } else {
@@ -321,10 +321,10 @@ impl<W: Write> Printer<'_, W> {
                 }
             }
         }
-        if !node.annotation.is_empty() {
-            self.put(&[indent, "/* ", &node.annotation, " */\n"]);
+        if !node.annotation().is_empty() {
+            self.put(&[indent, "/* ", node.annotation(), " */\n"]);
         }
-        match (node.protected, node.inactive || inactive_above) {
+        match (node.protected(), node.inactive() || inactive_above) {
             (true, true) => "protect: inactive: ",
             (true, false) => "protect: ",
             (false, true) => "inactive: ",
@@ -417,10 +417,10 @@ fn one_line(schema: &Schema, id: SchemaId, node: &Node) -> Option<(String, bool)
     let mut secret = false;
     for (child_id, _, child) in ordered(schema, Some(id), node) {
         let s = schema.node(child_id);
-        if child.inactive
-            || child.protected
-            || !child.annotation.is_empty()
-            || child.group != node.group
+        if child.inactive()
+            || child.protected()
+            || !child.annotation().is_empty()
+            || child.group() != node.group()
             || (s.secret && !flat)
         {
             return None;
@@ -556,10 +556,10 @@ impl<W: Write> Sets<'_, W> {
 
     /// `deactivate PATH` and `protect PATH` after a statement's `set` lines.
     fn marks(&mut self, node: &Node) {
-        if node.inactive {
+        if node.inactive() {
             self.line("deactivate", None);
         }
-        if node.protected {
+        if node.protected() {
             self.line("protect", None);
         }
     }

@@ -52,8 +52,8 @@ fn walk<'a>(
     path: &mut Vec<&'a str>,
     out: &mut Vec<Protected>,
 ) {
-    if old.protected {
-        let unprotected = unprotect_allowed && new.is_some_and(|n| !n.protected);
+    if old.protected() {
+        let unprotected = unprotect_allowed && new.is_some_and(|n| !n.protected());
         if new != Some(old) && !unprotected {
             let at = words(path.iter().copied());
             out.push(Protected { protected: at.clone(), changed: at, verb: "modified" });

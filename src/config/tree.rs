@@ -1,7 +1,8 @@
 //! The configuration tree: statements and the edits made to them (printing
-//! is in `print`, reading in `load`). Children are kept in an insertion-ordered map, so a lookup
-//! is one hash per level and an edit costs the depth of its path, not the size
-//! of the configuration; printing sorts siblings into schema order.
+//! is in `print`, reading in `load`). Children are kept in insertion order
+//! ([`Children`]), so a lookup is a short scan or one hash per level and an
+//! edit costs the depth of its path, not the size of the configuration;
+//! printing sorts siblings into schema order.
 //!
 //! Children are shared (`Arc`) and copied on write: a copy of a whole
 //! configuration (the committed one for a candidate, a candidate for a
@@ -10,19 +11,33 @@
 
 use std::sync::Arc;
 
-use indexmap::IndexMap;
-
 use super::path::{Resolved, Step};
 use super::schema::{Kind, Schema, SchemaId};
 pub use super::sym::{Sym, Values};
+pub use children::Children;
+
+mod children;
 
 /// One statement: a container, a list's entries, or a leaf with its values.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Node {
     /// Keyed by keyword, or by entry name under a list.
-    pub children: IndexMap<Sym, Arc<Node>>,
+    pub children: Children,
     /// A leaf's value, or a leaf-list's values.
     pub values: Values,
+    /// Few statements carry any mark, so a node holds them apart.
+    pub marked: Marked,
+}
+
+/// A node's marks, boxed, and none when all are unset (never a box of unset
+/// marks, so that equal nodes are equal as values): only [`Node::mark`]
+/// changes them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Marked(Option<Box<Marks>>);
+
+/// What a statement may carry besides what it holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Marks {
     /// `deactivate`d: kept and shown, but no part of the effective configuration.
     pub inactive: bool,
     /// `annotate`: printed above the statement as `/* text */`.
@@ -64,6 +79,42 @@ impl Node {
         self.children.is_empty() && self.values.is_empty()
     }
 
+    /// Its marks, none when all are unset.
+    pub fn marks(&self) -> Option<&Marks> {
+        self.marked.0.as_deref()
+    }
+
+    pub fn inactive(&self) -> bool {
+        self.marks().is_some_and(|m| m.inactive)
+    }
+
+    pub fn protected(&self) -> bool {
+        self.marks().is_some_and(|m| m.protected)
+    }
+
+    pub fn annotation(&self) -> &str {
+        self.marks().map_or("", |m| &m.annotation)
+    }
+
+    pub fn group(&self) -> Sym {
+        self.marks().map_or(Sym::EMPTY, |m| m.group)
+    }
+
+    /// Changes its marks as `change` does.
+    pub fn mark(&mut self, change: impl FnOnce(&mut Marks)) {
+        let marks = self.marked.0.get_or_insert_default();
+        change(marks);
+        if **marks == Marks::default() {
+            self.marked.0 = None;
+        }
+    }
+
+    /// This node with `marks` in place of its own.
+    pub fn with_marks(mut self, marks: Marks) -> Node {
+        self.mark(|m| *m = marks);
+        self
+    }
+
     pub fn get_mut(&mut self, steps: &[Step]) -> Option<&mut Node> {
         steps.iter().try_fold(self, |node, step| node.child_mut(&step.key))
     }
@@ -103,12 +154,12 @@ impl Node {
 
     /// `deactivate`/`activate`. `false` when the statement is not there.
     pub fn set_inactive(&mut self, steps: &[Step], inactive: bool) -> bool {
-        self.get_mut(steps).map(|node| node.inactive = inactive).is_some()
+        self.get_mut(steps).map(|node| node.mark(|m| m.inactive = inactive)).is_some()
     }
 
     /// `protect`/`unprotect`. `false` when the statement is not there.
     pub fn set_protected(&mut self, steps: &[Step], protected: bool) -> bool {
-        self.get_mut(steps).map(|node| node.protected = protected).is_some()
+        self.get_mut(steps).map(|node| node.mark(|m| m.protected = protected)).is_some()
     }
 
     /// How many of `steps` lead to the first protected statement on the
@@ -117,7 +168,7 @@ impl Node {
         let mut node = self;
         for (n, step) in steps.iter().enumerate() {
             node = node.child(&step.key)?;
-            if node.protected {
+            if node.protected() {
                 return Some(n + 1);
             }
         }
@@ -126,12 +177,12 @@ impl Node {
 
     /// Whether a statement under this one (or this one) is protected.
     pub fn holds_protected(&self) -> bool {
-        self.protected || self.children.values().any(|c| c.holds_protected())
+        self.protected() || self.children.values().any(|c| c.holds_protected())
     }
 
     /// `annotate`; an empty text removes the comment.
     pub fn annotate(&mut self, steps: &[Step], text: &str) -> bool {
-        self.get_mut(steps).map(|node| node.annotation = text.into()).is_some()
+        self.get_mut(steps).map(|node| node.mark(|m| m.annotation = text.into())).is_some()
     }
 
     /// The list holding the entry `steps` ends at, and the entry's name.
@@ -335,7 +386,7 @@ impl Node {
 
 /// Removes what `node` holds that is not protected and holds nothing protected.
 fn keep_protected(node: &mut Node) {
-    if node.protected {
+    if node.protected() {
         return;
     }
     node.values.clear();
@@ -374,6 +425,23 @@ pub(crate) mod tests {
     use crate::config::path::{Word, resolve};
     use crate::config::print::to_set;
     use crate::grammar::{ParseError, tokenize};
+
+    /// A node's marks are held apart only while one is set: a statement
+    /// marked and unmarked again is equal to one never marked, and the
+    /// common node stays small.
+    #[test]
+    fn marks_set_and_unset_leave_a_plain_node() {
+        let mut node = Node::default();
+        node.mark(|m| m.annotation = "uplink".into());
+        node.mark(|m| m.inactive = true);
+        assert_eq!((node.annotation(), node.inactive(), node.protected()), ("uplink", true, false));
+        assert_ne!(node, Node::default());
+        node.mark(|m| m.annotation = Box::default());
+        node.mark(|m| m.inactive = false);
+        assert_eq!(node, Node::default());
+        assert!(node.marks().is_none());
+        assert_eq!(std::mem::size_of::<Node>(), 64);
+    }
 
     pub(crate) fn read(schema: &Schema, line: &str) -> Result<Resolved, ParseError> {
         let tokens = tokenize(line);

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::tree::{Node, Sym};
+use super::tree::{Marks, Node, Sym};
 use crate::proto::ConfigNode;
 
 pub fn to_wire(name: &str, node: &Node) -> ConfigNode {
@@ -10,10 +10,10 @@ pub fn to_wire(name: &str, node: &Node) -> ConfigNode {
         name: name.to_owned(),
         values: node.values.iter().map(|v| v.to_string()).collect(),
         children: node.children.iter().map(|(key, child)| to_wire(key, child)).collect(),
-        inactive: node.inactive,
-        annotation: node.annotation.to_string(),
-        group: node.group.to_string(),
-        protected: node.protected,
+        inactive: node.inactive(),
+        annotation: node.annotation().to_owned(),
+        group: node.group().to_string(),
+        protected: node.protected(),
     }
 }
 
@@ -31,12 +31,15 @@ pub fn keys_to_wire(name: &str, node: &Node) -> ConfigNode {
 }
 
 pub fn from_wire(wire: &ConfigNode) -> Node {
-    Node {
+    let node = Node {
         values: wire.values.iter().collect(),
         children: wire.children.iter().map(|c| (Sym::new(&c.name), Arc::new(from_wire(c)))).collect(),
+        ..Node::default()
+    };
+    node.with_marks(Marks {
         inactive: wire.inactive,
         annotation: wire.annotation.as_str().into(),
         group: Sym::new(&wire.group),
         protected: wire.protected,
-    }
+    })
 }

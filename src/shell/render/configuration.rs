@@ -55,12 +55,12 @@ impl View for ConfigView {
 fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Vec<Element> {
     let mut out = Vec::new();
     let push = |e: Element, node: &Node, out: &mut Vec<Element>| {
-        if !node.annotation.is_empty() {
-            out.push(Element::leaf("junos:comment", format!("/* {} */", node.annotation)));
+        if !node.annotation().is_empty() {
+            out.push(Element::leaf("junos:comment", format!("/* {} */", node.annotation())));
         }
-        let e = if node.inactive { e.attr("inactive", "inactive") } else { e };
-        let e = if node.protected { e.attr("protect", "protect") } else { e };
-        out.push(if node.group.is_empty() { e } else { e.attr("junos:group", node.group) });
+        let e = if node.inactive() { e.attr("inactive", "inactive") } else { e };
+        let e = if node.protected() { e.attr("protect", "protect") } else { e };
+        out.push(if node.group().is_empty() { e } else { e.attr("junos:group", node.group()) });
     };
     for (step, child) in sorted_children(schema, at, node) {
         let s = schema.node(step.schema);

@@ -1,0 +1,324 @@
+//! A node's children, keyed by interned name in insertion order: a plain
+//! vector for the few children most statements have, found by a scan, with
+//! a hash index added only once a node has many (a list of a thousand
+//! interfaces). The methods are the part of `IndexMap`'s the tree uses,
+//! with its meaning: an insert of a new key goes last, a replaced value
+//! keeps its place, and two sets of children are equal when they hold the
+//! same keys and values, in any order.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::{Index, IndexMut, Range};
+use std::sync::Arc;
+
+use super::Node;
+use crate::config::sym::Sym;
+
+/// Up to this many children are found by a scan; past it, by the index.
+const SCANNED: usize = 8;
+
+#[derive(Clone, Default)]
+pub struct Children {
+    entries: Vec<(Sym, Arc<Node>)>,
+    /// With more than `SCANNED` entries: each key's place in `entries`.
+    /// Boxed, so that the many nodes without one pay a word for it, not a map.
+    #[allow(clippy::box_collection)]
+    index: Option<Box<HashMap<Sym, usize>>>,
+}
+
+type Entry = (Sym, Arc<Node>);
+
+impl Children {
+    pub fn with_capacity(capacity: usize) -> Children {
+        Children { entries: Vec::with_capacity(capacity), index: None }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn get_index_of<K: AsRef<str> + ?Sized>(&self, key: &K) -> Option<usize> {
+        let key = key.as_ref();
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => self.entries.iter().position(|(k, _)| k.as_str() == key),
+        }
+    }
+
+    pub fn contains_key<K: AsRef<str> + ?Sized>(&self, key: &K) -> bool {
+        self.get_index_of(key).is_some()
+    }
+
+    pub fn get<K: AsRef<str> + ?Sized>(&self, key: &K) -> Option<&Arc<Node>> {
+        self.get_index_of(key).map(|i| &self.entries[i].1)
+    }
+
+    pub fn get_mut<K: AsRef<str> + ?Sized>(&mut self, key: &K) -> Option<&mut Arc<Node>> {
+        self.get_index_of(key).map(|i| &mut self.entries[i].1)
+    }
+
+    pub fn get_index(&self, index: usize) -> Option<(&Sym, &Arc<Node>)> {
+        self.entries.get(index).map(|(k, v)| (k, v))
+    }
+
+    /// Adds `key` last, or gives it `value` in its place; the old value.
+    pub fn insert(&mut self, key: Sym, value: Arc<Node>) -> Option<Arc<Node>> {
+        self.insert_full(key, value).1
+    }
+
+    /// [`Children::insert`], with the key's place.
+    pub fn insert_full(&mut self, key: Sym, value: Arc<Node>) -> (usize, Option<Arc<Node>>) {
+        if let Some(i) = self.get_index_of(&key) {
+            return (i, Some(std::mem::replace(&mut self.entries[i].1, value)));
+        }
+        let at = self.entries.len();
+        self.make_room();
+        self.entries.push((key, value));
+        self.placed(at..at + 1);
+        (at, None)
+    }
+
+    /// Puts `key` at `at` (moving it there if it is present, with `value`);
+    /// the old value.
+    pub fn shift_insert(&mut self, at: usize, key: Sym, value: Arc<Node>) -> Option<Arc<Node>> {
+        // Only the entries between the old place and the new one move.
+        let (moved, old) = match self.get_index_of(&key) {
+            Some(i) => (i.min(at)..i.max(at) + 1, Some(self.entries.remove(i).1)),
+            None => {
+                self.make_room();
+                (at..self.entries.len() + 1, None)
+            }
+        };
+        self.entries.insert(at, (key, value));
+        self.placed(moved);
+        old
+    }
+
+    /// Removes `key`, the entries after it moving up one.
+    pub fn shift_remove<K: AsRef<str> + ?Sized>(&mut self, key: &K) -> Option<Arc<Node>> {
+        self.shift_remove_full(key).map(|(_, _, value)| value)
+    }
+
+    /// [`Children::shift_remove`], with the key's place and the key.
+    pub fn shift_remove_full<K: AsRef<str> + ?Sized>(&mut self, key: &K) -> Option<(usize, Sym, Arc<Node>)> {
+        let i = self.get_index_of(key)?;
+        self.shift_remove_index(i).map(|(key, value)| (i, key, value))
+    }
+
+    /// Removes the entry at `i`, the entries after it moving up one.
+    pub fn shift_remove_index(&mut self, i: usize) -> Option<(Sym, Arc<Node>)> {
+        if i >= self.entries.len() {
+            return None;
+        }
+        let (key, value) = self.entries.remove(i);
+        if let Some(index) = &mut self.index {
+            index.remove(&key);
+        }
+        self.placed(i..self.entries.len());
+        Some((key, value))
+    }
+
+    /// Keeps the entries `keep` says to, in their order.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Sym, &mut Arc<Node>) -> bool) {
+        let before = self.entries.len();
+        self.entries.retain_mut(|(k, v)| keep(k, v));
+        if self.entries.len() != before && self.index.is_some() {
+            self.index = None;
+            self.placed(0..self.entries.len());
+        }
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&Sym, &Arc<Node>)> + ExactSizeIterator + Clone {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &Sym> + ExactSizeIterator + Clone {
+        self.entries.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &Arc<Node>> + ExactSizeIterator + Clone {
+        self.entries.iter().map(|(_, v)| v)
+    }
+
+    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut Arc<Node>> + ExactSizeIterator {
+        self.entries.iter_mut().map(|(_, v)| v)
+    }
+
+    /// Most statements have one child or a few: no room kept for more.
+    fn make_room(&mut self) {
+        if self.entries.len() == self.entries.capacity() && self.entries.len() < SCANNED {
+            self.entries.reserve_exact(1);
+        }
+    }
+
+    /// Brings the index up to date after the entries in `moved` (and only
+    /// they) took new places: a node past `SCANNED` entries has one, made
+    /// whole when it first gets there; a node below has none.
+    fn placed(&mut self, moved: Range<usize>) {
+        if self.entries.len() <= SCANNED {
+            self.index = None;
+            return;
+        }
+        let entries = &self.entries;
+        let index = self.index.get_or_insert_with(|| Box::new(HashMap::with_capacity(entries.len())));
+        let moved = if index.is_empty() { 0..entries.len() } else { moved };
+        for (i, (key, _)) in entries[moved.clone()].iter().enumerate() {
+            index.insert(*key, moved.start + i);
+        }
+    }
+}
+
+impl Index<usize> for Children {
+    type Output = Arc<Node>;
+    fn index(&self, index: usize) -> &Arc<Node> {
+        &self.entries[index].1
+    }
+}
+
+impl IndexMut<usize> for Children {
+    fn index_mut(&mut self, index: usize) -> &mut Arc<Node> {
+        &mut self.entries[index].1
+    }
+}
+
+impl Index<&Sym> for Children {
+    type Output = Arc<Node>;
+    fn index(&self, key: &Sym) -> &Arc<Node> {
+        self.get(key).unwrap_or_else(|| panic!("no child {key}"))
+    }
+}
+
+impl Index<&str> for Children {
+    type Output = Arc<Node>;
+    fn index(&self, key: &str) -> &Arc<Node> {
+        self.get(key).unwrap_or_else(|| panic!("no child {key}"))
+    }
+}
+
+/// Equal when both hold the same keys with equal values, in any order.
+impl PartialEq for Children {
+    fn eq(&self, other: &Children) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+impl Eq for Children {}
+
+impl fmt::Debug for Children {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl Extend<Entry> for Children {
+    fn extend<I: IntoIterator<Item = Entry>>(&mut self, entries: I) {
+        for (key, value) in entries {
+            self.insert(key, value);
+        }
+    }
+}
+
+impl FromIterator<Entry> for Children {
+    fn from_iter<I: IntoIterator<Item = Entry>>(entries: I) -> Children {
+        let entries = entries.into_iter();
+        let mut children = Children::with_capacity(entries.size_hint().0);
+        children.extend(entries);
+        children
+    }
+}
+
+impl IntoIterator for Children {
+    type Item = Entry;
+    type IntoIter = std::vec::IntoIter<Entry>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Children {
+    type Item = (&'a Sym, &'a Arc<Node>);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, Entry>, fn(&'a Entry) -> (&'a Sym, &'a Arc<Node>)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::random::Rng;
+    use indexmap::IndexMap;
+
+    fn leaf(value: &str) -> Arc<Node> {
+        let mut node = Node::default();
+        node.values.push(Sym::new(value));
+        Arc::new(node)
+    }
+
+    /// Random inserts, moves and removals, small and past the index, keep
+    /// the same keys, values and order as `IndexMap` given the same, and an
+    /// index of every key exactly when there are more than `SCANNED`.
+    #[test]
+    fn edits_keep_the_order_and_lookups_of_an_index_map() {
+        let mut rng = Rng::new(24);
+        for round in 0..200 {
+            let (mut ours, mut theirs) = (Children::default(), IndexMap::<Sym, Arc<Node>>::new());
+            let keys = 1 + round % 30;
+            for step in 0..100 {
+                let key = Sym::new(&format!("k{}", rng.below(keys)));
+                let value = leaf(&format!("v{step}"));
+                match rng.below(6) {
+                    0 | 1 => assert_eq!(ours.insert(key, value.clone()), theirs.insert(key, value)),
+                    2 if !theirs.is_empty() => {
+                        let at = rng.below(theirs.len());
+                        let at = if theirs.contains_key(&key) { at } else { at.min(theirs.len()) };
+                        ours.shift_insert(at, key, value.clone());
+                        theirs.shift_insert(at, key, value);
+                    }
+                    3 => assert_eq!(ours.shift_remove(&key), theirs.shift_remove(&key)),
+                    4 if !theirs.is_empty() => {
+                        let at = rng.below(theirs.len());
+                        assert_eq!(ours.shift_remove_index(at), theirs.shift_remove_index(at));
+                    }
+                    _ => {
+                        let drop = rng.below(keys);
+                        ours.retain(|k, _| k.as_str() != format!("k{drop}"));
+                        theirs.retain(|k, _| k.as_str() != format!("k{drop}"));
+                    }
+                }
+                assert!(ours.iter().eq(theirs.iter()), "round {round} step {step}");
+                let indexed = ours.index.as_ref().map(|index| index.len());
+                assert_eq!(
+                    indexed,
+                    (ours.len() > SCANNED).then_some(ours.len()),
+                    "round {round} step {step}"
+                );
+                for n in 0..keys {
+                    let key = format!("k{n}");
+                    assert_eq!(ours.get_index_of(&key), theirs.get_index_of(key.as_str()));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn equal_children_may_be_in_another_order() {
+        let a: Children = [(Sym::new("a"), leaf("1")), (Sym::new("b"), leaf("2"))].into_iter().collect();
+        let b: Children = [(Sym::new("b"), leaf("2")), (Sym::new("a"), leaf("1"))].into_iter().collect();
+        assert_eq!(a, b);
+        assert!(a.keys().eq(["a", "b"].iter()));
+        let c: Children = [(Sym::new("b"), leaf("2")), (Sym::new("a"), leaf("3"))].into_iter().collect();
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn a_node_holds_its_children_in_four_words() {
+        assert_eq!(std::mem::size_of::<Children>(), 32);
+        let one: Children = [(Sym::new("a"), leaf("1"))].into_iter().collect();
+        assert_eq!(one.entries.capacity(), 1, "no room kept for a second child");
+    }
+}

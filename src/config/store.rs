@@ -180,7 +180,7 @@ impl Store {
                 continue;
             }
             if record.sequence > base {
-                let forward = Delta::from_wire(&record.forward.clone().unwrap_or_default());
+                let forward = record.forward.as_ref().map(Delta::from_wire).unwrap_or_default();
                 // Before the first checkpoint, the first record holds the whole.
                 match forward.apply(self.committed.as_ref().unwrap_or(&empty)) {
                     Ok(tree) => self.committed = Some(tree),
@@ -454,7 +454,7 @@ fn entry(r: &JournalRecord) -> Entry {
             version: r.version.map(Version::from),
         },
         hash: r.hash,
-        inverse: Delta::from_wire(&r.inverse.clone().unwrap_or_default()),
+        inverse: r.inverse.as_ref().map(Delta::from_wire).unwrap_or_default(),
     }
 }
 

@@ -168,17 +168,26 @@ fn write_fsync(dir: &Path, text: &str) -> Duration {
     took
 }
 
-/// Parsing and validating both forms, in process, against a scan of the same bytes.
+/// Parsing and validating both forms, in process, against a scan of the
+/// same bytes: the generator's configuration, and one over the hierarchies
+/// of the full schema (`_full`).
 fn parse(sizes: &Sizes) {
     let schema = Schema::shipped().expect("schema");
     let lines = sizes.large;
     let set = generate::set_lines(lines);
     let curly = generate::curly(&schema, lines);
-    for (form, text) in [("set", &set), ("curly", &curly)] {
+    let full_set = generate::full_schema(lines);
+    let mut full_tree = Node::default();
+    assert!(apply_set_lines(&schema, &mut full_tree, &full_set).is_empty());
+    let full_curly = reshell::config::print::to_text(&schema, None, &full_tree);
+    drop(full_tree);
+    for (form, text) in
+        [("set", &set), ("curly", &curly), ("set_full", &full_set), ("curly_full", &full_curly)]
+    {
         let scan = byte_scan(text);
         let (errors, took) = timed(|| {
             let (tree, mut errors) = match form {
-                "set" => {
+                "set" | "set_full" => {
                     let mut root = Node::default();
                     let errors = apply_set_lines(&schema, &mut root, text);
                     (root, errors)
@@ -233,34 +242,41 @@ fn print(sizes: &Sizes) {
 
 /// The resident memory a configuration held as a tree costs per line, in
 /// process: the growth of this process's RSS while the larger configuration
-/// is read from `set` lines (the text itself made before). Measured in a
-/// fresh process of this benchmark: after other scenarios, the tree would
-/// take pages they freed and grow the RSS by nothing.
+/// is read from `set` lines (the text itself made before), the generator's
+/// and the full schema's (`_full`). Each measured in a fresh process of
+/// this benchmark: after other scenarios, the tree would take pages they
+/// freed and grow the RSS by nothing.
 fn tree_memory(sizes: &Sizes) {
     const FRESH: &str = "RESHELL_BENCH_FRESH_PROCESS";
-    if std::env::var_os(FRESH).is_none() {
-        let quick = std::ptr::eq(sizes, &QUICK);
-        let exe = std::env::current_exe().expect("this benchmark's path");
-        let mut fresh = Command::new(exe);
-        fresh.arg("tree_memory").env(FRESH, "1");
-        if quick {
-            fresh.arg("--quick");
+    let Some(form) = std::env::var_os(FRESH) else {
+        for form in ["generator", "full"] {
+            let quick = std::ptr::eq(sizes, &QUICK);
+            let exe = std::env::current_exe().expect("this benchmark's path");
+            let mut fresh = Command::new(exe);
+            fresh.arg("tree_memory").env(FRESH, form);
+            if quick {
+                fresh.arg("--quick");
+            }
+            let status = fresh.status().expect("run tree_memory in a fresh process");
+            assert!(status.success(), "tree_memory: {status}");
         }
-        let status = fresh.status().expect("run tree_memory in a fresh process");
-        assert!(status.success(), "tree_memory: {status}");
         return;
-    }
+    };
+    let full = form == "full";
     let schema = Schema::shipped().expect("schema");
     let lines = sizes.large;
-    let set = generate::set_lines(lines);
+    let set = if full { generate::full_schema(lines) } else { generate::set_lines(lines) };
     let before = resident_bytes();
     let mut root = Node::default();
     let errors = apply_set_lines(&schema, &mut root, &set);
     assert!(errors.is_empty(), "{errors:?}");
     let grown = resident_bytes().saturating_sub(before);
     std::hint::black_box(&root);
-    report("tree_node_size", std::mem::size_of::<Node>() as f64, "bytes");
-    report(&format!("tree_memory_per_line_{}", label(lines)), grown as f64 / lines as f64, "bytes");
+    let suffix = if full { "_full" } else { "" };
+    if !full {
+        report("tree_node_size", std::mem::size_of::<Node>() as f64, "bytes");
+    }
+    report(&format!("tree_memory_per_line_{}{suffix}", label(lines)), grown as f64 / lines as f64, "bytes");
 }
 
 /// This process's resident set, from `/proc/self/statm` (in pages of 4 KiB).

@@ -12,13 +12,14 @@
 
 use std::sync::Arc;
 
+use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint, key_len};
 use sha2::{Digest, Sha256};
 
 use super::print::write_text_to;
 use super::schema::Schema;
-use super::tree::{Node, Sym};
-use super::wire::{from_wire, to_wire};
-use crate::proto::{ConfigDelta, DeltaChange, delta_change};
+use super::tree::{Marks, Node, Sym};
+use super::wire::from_wire;
+use crate::proto::{ConfigDelta, DeltaChange, FlatNode, delta_change};
 
 /// One change, at `path` (keys from the top).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,25 +70,30 @@ impl Delta {
             .changes
             .iter()
             .map(|c| {
-                let (kind, node, after) = match &c.op {
-                    Op::Remove => (delta_change::Kind::Remove, None, None),
-                    Op::Insert { after, node } => {
-                        (delta_change::Kind::Insert, Some(to_wire("", node)), after.clone())
-                    }
-                    Op::Fields(node) => (delta_change::Kind::Fields, Some(to_wire("", node)), None),
+                let (kind, nodes, after) = match &c.op {
+                    Op::Remove => (delta_change::Kind::Remove, Vec::new(), None),
+                    Op::Insert { after, node } => (delta_change::Kind::Insert, flatten(node), after.clone()),
+                    Op::Fields(node) => (delta_change::Kind::Fields, flatten(node), None),
                 };
-                DeltaChange { path: c.path.clone(), kind: kind.into(), node, after }
+                DeltaChange { path: c.path.clone(), kind: kind.into(), node: None, after, nodes }
             })
             .collect();
         ConfigDelta { changes }
     }
 
+    /// Reads deltas of either layout: flat, or nested as the first journals
+    /// held them.
     pub fn from_wire(wire: &ConfigDelta) -> Delta {
         let changes = wire
             .changes
             .iter()
             .map(|c| {
-                let node = || Arc::new(c.node.as_ref().map(from_wire).unwrap_or_default());
+                let node = || {
+                    Arc::new(match &c.node {
+                        Some(nested) if c.nodes.is_empty() => from_wire(nested),
+                        _ => unflatten(&c.nodes),
+                    })
+                };
                 let op = match c.kind() {
                     delta_change::Kind::Remove => Op::Remove,
                     delta_change::Kind::Insert => Op::Insert { after: c.after.clone(), node: node() },
@@ -99,10 +105,151 @@ impl Delta {
         Delta { changes }
     }
 
-    /// The bytes the delta is sent and kept as.
+    /// The bytes the delta is sent and kept as: `ConfigDelta` as prost
+    /// encodes [`Delta::to_wire`], written from the tree directly, without
+    /// a message a node in between.
     pub fn encode(&self) -> Vec<u8> {
-        prost::Message::encode_to_vec(&self.to_wire())
+        let mut out = Vec::new();
+        let mut change = Vec::new();
+        for c in &self.changes {
+            change.clear();
+            for key in &c.path {
+                bytes_field(&mut change, 1, key.as_bytes());
+            }
+            let (kind, node, after) = match &c.op {
+                Op::Remove => (delta_change::Kind::Remove, None, None),
+                Op::Insert { after, node } => (delta_change::Kind::Insert, Some(node), after.as_ref()),
+                Op::Fields(node) => (delta_change::Kind::Fields, Some(node), None),
+            };
+            varint_field(&mut change, 2, kind as u64);
+            if let Some(after) = after {
+                // Present though empty: `optional`.
+                encode_key(4, WireType::LengthDelimited, &mut change);
+                encode_varint(after.len() as u64, &mut change);
+                change.extend_from_slice(after.as_bytes());
+            }
+            if let Some(node) = node {
+                encode_flat(0, "", node, &mut change);
+            }
+            encode_key(1, WireType::LengthDelimited, &mut out);
+            encode_varint(change.len() as u64, &mut out);
+            out.extend_from_slice(&change);
+        }
+        out
     }
+}
+
+/// A `FlatNode` (field 5 of `DeltaChange`) for `node` and each below it,
+/// in pre-order, as prost writes them.
+fn encode_flat(depth: u32, name: &str, node: &Node, out: &mut Vec<u8>) {
+    let string = |tag: u32, text: &str| match text.len() {
+        0 => 0,
+        n => key_len(tag) + encoded_len_varint(n as u64) + n,
+    };
+    let flag = |on: bool| if on { 2 } else { 0 };
+    let values: usize =
+        node.values.iter().map(|v| key_len(3) + encoded_len_varint(v.len() as u64) + v.len()).sum();
+    let depth_len = if depth == 0 { 0 } else { key_len(1) + encoded_len_varint(depth.into()) };
+    let len = depth_len
+        + string(2, name)
+        + values
+        + flag(node.inactive())
+        + string(5, node.annotation())
+        + string(6, &node.group())
+        + flag(node.protected());
+    encode_key(5, WireType::LengthDelimited, out);
+    encode_varint(len as u64, out);
+    varint_field(out, 1, depth.into());
+    bytes_field(out, 2, name.as_bytes());
+    for value in node.values.iter() {
+        encode_key(3, WireType::LengthDelimited, out);
+        encode_varint(value.len() as u64, out);
+        out.extend_from_slice(value.as_bytes());
+    }
+    varint_field(out, 4, node.inactive().into());
+    bytes_field(out, 5, node.annotation().as_bytes());
+    bytes_field(out, 6, node.group().as_bytes());
+    varint_field(out, 7, node.protected().into());
+    for (key, child) in &node.children {
+        encode_flat(depth + 1, key, child, out);
+    }
+}
+
+/// A proto3 length-delimited field, left out when empty as prost leaves it.
+fn bytes_field(out: &mut Vec<u8>, tag: u32, bytes: &[u8]) {
+    if !bytes.is_empty() {
+        encode_key(tag, WireType::LengthDelimited, out);
+        encode_varint(bytes.len() as u64, out);
+        out.extend_from_slice(bytes);
+    }
+}
+
+/// A proto3 varint field, left out when zero.
+fn varint_field(out: &mut Vec<u8>, tag: u32, value: u64) {
+    if value != 0 {
+        encode_key(tag, WireType::Varint, out);
+        encode_varint(value, out);
+    }
+}
+
+/// `node` and what it holds in pre-order, each with its depth: a list one
+/// level deep, which prost measures once, where a nested message is
+/// measured again at every level above it.
+fn flatten(node: &Node) -> Vec<FlatNode> {
+    fn walk(depth: u32, name: &str, node: &Node, out: &mut Vec<FlatNode>) {
+        out.push(FlatNode {
+            depth,
+            name: name.to_owned(),
+            values: node.values.iter().map(|v| v.to_string()).collect(),
+            inactive: node.inactive(),
+            annotation: node.annotation().to_owned(),
+            group: node.group().to_string(),
+            protected: node.protected(),
+        });
+        for (key, child) in &node.children {
+            walk(depth + 1, key, child, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(0, "", node, &mut out);
+    out
+}
+
+/// The node [`flatten`] made. A depth that skips levels is read as the
+/// level below the deepest statement open, so that any list reads.
+fn unflatten(nodes: &[FlatNode]) -> Node {
+    fn node(flat: &FlatNode) -> Node {
+        let node = Node { values: flat.values.iter().collect(), ..Node::default() };
+        node.with_marks(Marks {
+            inactive: flat.inactive,
+            annotation: flat.annotation.as_str().into(),
+            group: Sym::new(&flat.group),
+            protected: flat.protected,
+        })
+    }
+    // The statements open, from the top: each one's name and node.
+    let mut open: Vec<(Sym, Node)> = Vec::new();
+    let close = |open: &mut Vec<(Sym, Node)>| {
+        if open.len() > 1
+            && let Some((name, done)) = open.pop()
+            && let Some((_, parent)) = open.last_mut()
+        {
+            parent.children.insert(name, Arc::new(done));
+        }
+    };
+    let Some((top, rest)) = nodes.split_first() else { return Node::default() };
+    open.push((Sym::EMPTY, node(top)));
+    for flat in rest {
+        let depth = (flat.depth as usize).max(1);
+        while open.len() > depth {
+            close(&mut open);
+        }
+        open.push((Sym::new(&flat.name), node(flat)));
+    }
+    while open.len() > 1 {
+        close(&mut open);
+    }
+    open.pop().map(|(_, top)| top).unwrap_or_default()
 }
 
 /// The deltas from `old` to `new` and back.
@@ -405,6 +552,51 @@ pub(crate) mod tests {
         let (forward, _) = diff(&old, &moved);
         assert_eq!(forward.changes.len(), 2, "{forward:?}");
         assert!(Delta::default().apply(&old).unwrap() == old);
+    }
+
+    #[test]
+    fn a_delta_of_the_nested_layout_reads_as_the_flat_one() {
+        let schema = Schema::shipped().unwrap();
+        let mut rng = Rng::new(7);
+        let new = configuration(&schema, &mut rng, 40);
+        let (forward, _) = diff(&Node::default(), &new);
+        let mut nested = forward.to_wire();
+        for change in &mut nested.changes {
+            let node = unflatten(&std::mem::take(&mut change.nodes));
+            change.node = Some(crate::config::wire::to_wire("", &node));
+        }
+        assert!(identical(&Delta::from_wire(&nested).apply(&Node::default()).unwrap(), &new));
+    }
+
+    #[test]
+    fn a_delta_is_encoded_as_prost_encodes_its_message() {
+        let schema = Schema::shipped().unwrap();
+        for seed in 0..200 {
+            let mut rng = Rng::new(seed);
+            let size = rng.below(40);
+            let old = configuration(&schema, &mut rng, size);
+            let mut new = old.clone();
+            for _ in 0..1 + rng.below(4) {
+                random_edit(&schema, &mut rng, &mut new);
+            }
+            if let Some(node) = new.children.values_mut().next() {
+                Arc::make_mut(node).mark(|m| m.group = Sym::new("g"));
+            }
+            for delta in [diff(&old, &new).0, diff(&new, &old).0, diff(&Node::default(), &new).0] {
+                assert_eq!(delta.encode(), prost::Message::encode_to_vec(&delta.to_wire()), "seed {seed}");
+            }
+        }
+    }
+
+    #[test]
+    fn flat_nodes_of_any_depth_read_without_failing() {
+        let flat = |depth, name: &str| FlatNode { depth, name: name.into(), ..FlatNode::default() };
+        // A depth that skips levels is read under the deepest statement open.
+        let node = unflatten(&[flat(0, ""), flat(1, "a"), flat(7, "b"), flat(1, "c"), flat(0, "d")]);
+        let keys = |n: &Node| n.children.keys().map(|k| k.as_str()).collect::<Vec<_>>();
+        assert_eq!(keys(&node), ["a", "c", "d"]);
+        assert_eq!(keys(&node.children["a"]), ["b"]);
+        assert_eq!(unflatten(&[]), Node::default());
     }
 
     #[test]

@@ -568,11 +568,72 @@ fn deletions(schema: &Schema, at: Option<super::schema::SchemaId>, gone: &Node, 
     out
 }
 
+/// What the last line of a load read its leading words to: consecutive
+/// lines share most of their path (`set interfaces ge-0/0/0 unit 0 family
+/// inet ...`), which is then read through the schema once, not a line at a
+/// time. The walk is the same either way, so a line reads as it would alone.
+#[derive(Default)]
+struct Prefix {
+    /// The words of the last line read, after its verb, one after another,
+    /// and where each ends (kept in one buffer: no allocation a word).
+    text: String,
+    ends: Vec<usize>,
+    /// The steps its first statement read to, one a word up to its leaf.
+    steps: Vec<Step>,
+    /// After how many words the walk stood among statements, where a line
+    /// may be read on from: after a container or a list's entry.
+    stops: Vec<usize>,
+}
+
+impl Prefix {
+    fn resolve(
+        &mut self,
+        schema: &Schema,
+        tokens: &[crate::grammar::Word<'_>],
+        words: &[Word<'_>],
+    ) -> Result<Resolved, ParseError> {
+        let word = |n: usize| &self.text[if n == 0 { 0 } else { self.ends[n - 1] }..self.ends[n]];
+        let shared =
+            (0..self.ends.len().min(tokens.len())).take_while(|&n| word(n) == tokens[n].text).count();
+        let from = self.stops.iter().rev().find(|&&stop| stop <= shared).copied().unwrap_or(0);
+        let read = resolve_line(schema, &self.steps[..from], &words[from..]);
+        self.ends.truncate(shared);
+        self.text.truncate(self.ends.last().copied().unwrap_or(0));
+        for token in &tokens[shared..] {
+            self.text.push_str(&token.text);
+            self.ends.push(self.text.len());
+        }
+        self.steps.clear();
+        self.stops.clear();
+        if let Ok(path) = &read
+            && let Some((steps, _)) = path.statements().next()
+        {
+            self.steps.extend_from_slice(steps);
+            let mut at = 0;
+            while let Some(step) = steps.get(at) {
+                at += match schema.node(step.schema).kind {
+                    Kind::Container | Kind::List { keyword: false, .. } => 1,
+                    // A keyword and the entry's name: two words.
+                    Kind::List { keyword: true, .. }
+                        if steps.get(at + 1).is_some_and(|s| s.schema == step.schema) =>
+                    {
+                        2
+                    }
+                    _ => break,
+                };
+                self.stops.push(at);
+            }
+        }
+        read
+    }
+}
+
 /// Applies `set`, `delete`, `deactivate`, `activate`, `protect`, `unprotect`
 /// and `annotate` lines to `root`; `#`
 /// lines and blank lines are skipped. Other commands are errors.
 pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<LoadError> {
     let mut errors = Vec::new();
+    let mut previous = Prefix::default();
     for (n, line) in text.lines().enumerate() {
         let tokens = words(line);
         let Some((verb, rest)) = tokens.split_first() else {
@@ -625,7 +686,7 @@ pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<Load
                     }
                 }
             },
-            "set" | "delete" | "deactivate" | "activate" => match resolve_line(schema, &[], &words) {
+            "set" | "delete" | "deactivate" | "activate" => match previous.resolve(schema, rest, &words) {
                 Ok(path) if path.wanting.is_none() || verb.text != "set" => match &*verb.text {
                     "set" => root.set(schema, &path),
                     "delete" => {
@@ -798,6 +859,43 @@ mod tests {
                 LoadError { line: 3, column: 1, message: "syntax error: show".into() },
             ]
         );
+    }
+
+    /// Lines read on from the path the line before read to give what each
+    /// line read alone gives: the same tree, the same errors at the same places.
+    #[test]
+    fn a_line_reads_the_same_after_any_other() {
+        use crate::config::random::{Rng, configuration};
+        let schema = Schema::shipped().unwrap();
+        for seed in 0..200 {
+            let mut rng = Rng::new(seed);
+            let size = 1 + rng.below(40);
+            let set = to_set(&schema, None, &configuration(&schema, &mut rng, size), "");
+            let mut lines: Vec<String> = Vec::new();
+            for line in set.lines() {
+                let mut words: Vec<&str> = line.split(' ').collect();
+                let at = rng.below(words.len());
+                match rng.below(8) {
+                    0 => words[at] = "bogus",
+                    1 => words.truncate(1 + at),
+                    2 => words[0] = ["delete", "deactivate", "activate"][rng.below(3)],
+                    3 if words.len() > 2 => words[2] = words[2].get(..1).unwrap_or(words[2]),
+                    _ => {}
+                }
+                lines.push(words.join(" "));
+            }
+            let mut whole = Node::default();
+            let errors = apply_set_lines(&schema, &mut whole, &lines.join("\n"));
+            let mut alone = Node::default();
+            let mut expected = Vec::new();
+            for (n, line) in lines.iter().enumerate() {
+                for e in apply_set_lines(&schema, &mut alone, line) {
+                    expected.push(LoadError { line: n + 1, ..e });
+                }
+            }
+            assert_eq!(errors, expected, "seed {seed}:\n{}", lines.join("\n"));
+            assert!(crate::config::delta::tests::identical(&whole, &alone), "seed {seed}");
+        }
     }
 
     /// The annotations of a tree, which the set form does not carry, removed.

@@ -180,7 +180,7 @@ impl Store {
                 continue;
             }
             if record.sequence > base {
-                let forward = Delta::from_wire(&record.forward.clone().unwrap_or_default());
+                let forward = record.forward.as_ref().map(Delta::from_wire).unwrap_or_default();
                 // Before the first checkpoint, the first record holds the whole.
                 match forward.apply(self.committed.as_ref().unwrap_or(&empty)) {
                     Ok(tree) => self.committed = Some(tree),
@@ -278,7 +278,7 @@ impl Store {
     pub fn confirm(&mut self) -> io::Result<()> {
         if self.entries.iter().any(|e| e.record.pending) {
             let record = JournalRecord { confirm: true, ..JournalRecord::default() };
-            self.append(&frame(&record), |_| Ok(0))?;
+            self.append(&frame(&record, &[], &[]), |_| Ok(0))?;
             self.entries.iter_mut().for_each(|e| e.record.pending = false);
         }
         Ok(())
@@ -297,15 +297,13 @@ impl Store {
         let sequence = self.entries.first().map_or(1, |e| e.sequence + 1);
         let empty = Node::default();
         let (forward, inverse) = diff(self.committed.as_ref().unwrap_or(&empty), tree);
-        let forward_wire = forward.to_wire();
+        let forward_bytes = forward.encode();
         let hash = hash.unwrap_or_else(|| match &self.committed {
             None => tree_hash(&self.schema, tree),
-            Some(_) => chain(self.hash(), &forward_wire.encode_to_vec()),
+            Some(_) => chain(self.hash(), &forward_bytes),
         });
-        let mut wire = journal_record(sequence, &record, hash);
-        wire.forward = Some(forward_wire);
-        wire.inverse = Some(inverse.to_wire());
-        let bytes = frame(&wire);
+        let wire = journal_record(sequence, &record, hash);
+        let bytes = frame(&wire, &forward_bytes, &inverse.encode());
         self.append(&bytes, |file| {
             // Cut short here, a crash leaves a record the next opening drops.
             let (half, most) = (bytes.len() / 2, bytes.len() - 1);
@@ -376,11 +374,7 @@ impl Store {
             .entries
             .iter()
             .rev()
-            .flat_map(|e| {
-                let mut wire = journal_record(e.sequence, &e.record, e.hash);
-                wire.inverse = Some(e.inverse.to_wire());
-                frame(&wire)
-            })
+            .flat_map(|e| frame(&journal_record(e.sequence, &e.record, e.hash), &[], &e.inverse.encode()))
             .collect();
         write_atomically(&self.dir.join(JOURNAL), &journal)?;
         let before = self.checkpoint.replace((sequence, size));
@@ -469,17 +463,29 @@ fn entry(r: &JournalRecord) -> Entry {
             version: r.version.map(Version::from),
         },
         hash: r.hash,
-        inverse: Delta::from_wire(&r.inverse.clone().unwrap_or_default()),
+        inverse: r.inverse.as_ref().map(Delta::from_wire).unwrap_or_default(),
     }
 }
 
-/// A record as the journal holds it: length, checksum, the record.
-fn frame(record: &JournalRecord) -> Vec<u8> {
-    let payload = record.encode_to_vec();
-    let mut bytes = Vec::with_capacity(FRAME + payload.len());
-    bytes.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    bytes.extend_from_slice(&checksum(&payload).to_le_bytes());
-    bytes.extend_from_slice(&payload);
+/// A record as the journal holds it: length, checksum, the record. Its
+/// deltas, already encoded (see `Delta::encode`; empty: none), follow the
+/// other fields as `JournalRecord`'s `forward` (10) and `inverse` (11): a
+/// field may come anywhere in a message, and the largest part is written
+/// once, not copied into a message first.
+fn frame(record: &JournalRecord, forward: &[u8], inverse: &[u8]) -> Vec<u8> {
+    let deltas = [(10, forward), (11, inverse)];
+    let size = deltas.iter().map(|(_, d)| d.len() + 16).sum::<usize>();
+    let mut bytes = Vec::with_capacity(FRAME + record.encoded_len() + size);
+    bytes.resize(FRAME, 0);
+    record.encode_raw(&mut bytes);
+    for (tag, delta) in deltas.into_iter().filter(|(_, d)| !d.is_empty()) {
+        prost::encoding::encode_key(tag, prost::encoding::WireType::LengthDelimited, &mut bytes);
+        prost::encoding::encode_varint(delta.len() as u64, &mut bytes);
+        bytes.extend_from_slice(delta);
+    }
+    let payload = &bytes[FRAME..];
+    let head = [(payload.len() as u32).to_le_bytes().as_slice(), &checksum(payload).to_le_bytes()].concat();
+    bytes[..FRAME].copy_from_slice(&head);
     bytes
 }
 
@@ -657,9 +663,8 @@ mod previous {
             let text = std::fs::read_to_string(checkpoint(dir, sequence))?;
             let tree = parse_text(schema, &text).0;
             let (_, inverse) = diff(&before, &tree);
-            let mut wire = journal_record(sequence, &record, content_hash(&text));
-            wire.inverse = Some(inverse.to_wire());
-            journal.extend(frame(&wire));
+            let wire = journal_record(sequence, &record, content_hash(&text));
+            journal.extend(frame(&wire, &[], &inverse.encode()));
             before = tree;
         }
         write_atomically(&dir.join(JOURNAL), &journal)
@@ -911,6 +916,54 @@ mod tests {
         let reopened = open(dir.path());
         assert_eq!(rollbacks(&reopened), [host(2), host(1)]);
         assert!(!names(reopened.dir()).iter().any(|n| n.starts_with('.')));
+    }
+
+    /// A journal whose records hold their nodes nested, as the first
+    /// journals did, opens to the same configuration and rollbacks.
+    #[test]
+    fn a_journal_of_nested_records_is_read() {
+        let schema = schema();
+        let mut rng = Rng::new(3);
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = open(dir.path());
+        let mut tree = configuration(&schema, &mut rng, 30);
+        for n in 0..6 {
+            random_edit(&schema, &mut rng, &mut tree);
+            tree = parse_text(&schema, &to_text(&schema, None, &tree)).0;
+            store.commit(&tree, record(n), None).unwrap();
+        }
+        let journal = dir.path().join("config").join(JOURNAL);
+        let (records, _) = read_records(&std::fs::read(&journal).unwrap());
+        let nested = |delta: &mut Option<crate::proto::ConfigDelta>| {
+            for change in delta.iter_mut().flat_map(|d| &mut d.changes) {
+                if let Some(node) =
+                    Delta::from_wire(&crate::proto::ConfigDelta { changes: vec![change.clone()] })
+                        .changes
+                        .into_iter()
+                        .find_map(|c| match c.op {
+                            crate::config::delta::Op::Insert { node, .. }
+                            | crate::config::delta::Op::Fields(node) => Some(node),
+                            crate::config::delta::Op::Remove => None,
+                        })
+                {
+                    change.nodes.clear();
+                    change.node = Some(crate::config::wire::to_wire("", &node));
+                }
+            }
+        };
+        let old: Vec<u8> = records
+            .into_iter()
+            .flat_map(|(mut record, _)| {
+                nested(&mut record.forward);
+                nested(&mut record.inverse);
+                frame(&record, &[], &[])
+            })
+            .collect();
+        std::fs::write(&journal, old).unwrap();
+        let reopened = open(dir.path());
+        assert_eq!(texts(&reopened), texts(&store));
+        assert_eq!(reopened.history(), store.history());
+        assert!(identical(reopened.committed().unwrap(), &tree));
     }
 
     /// 49 rollbacks of one-statement changes to a large configuration

@@ -42,6 +42,12 @@ impl AtomicFile {
         Ok(AtomicFile { path: path.to_owned(), temporary, file: Some(file) })
     }
 
+    /// fsync what was written, so that the [`AtomicFile::commit`] after
+    /// costs only the rename: the slow part, done where no lock is held.
+    pub fn sync(&mut self) -> std::io::Result<()> {
+        self.file.as_ref().ok_or_else(|| std::io::Error::other("already committed"))?.sync_data()
+    }
+
     /// fsync, rename over the target, fsync the directory.
     pub fn commit(mut self) -> std::io::Result<()> {
         let file = self.file.take().ok_or_else(|| std::io::Error::other("already committed"))?;

@@ -30,7 +30,7 @@ use crate::config::path::{Resolved, Word, resolve, resolve_line};
 use crate::config::print::Inheritance;
 use crate::config::schema::{Kind, Schema};
 use crate::config::show::{Form, Pieces, Shown, Stamp};
-use crate::config::store::{CommitRecord, Scheduled, Store};
+use crate::config::store::{CandidateFile, CommitRecord, Scheduled, Store, write_candidate};
 use crate::config::tree::Node;
 
 use crate::config::print::to_text;
@@ -655,9 +655,11 @@ impl ConfigDb {
             client: client.to_owned(),
             comment: request.comment.clone(),
         };
-        let text = (self.shared != self.committed).then(|| to_text(&self.schema, None, &self.shared));
-        self.store
-            .save_candidate(text.as_deref())
+        let path = self.store.candidate_path();
+        (self.shared != self.committed)
+            .then(|| write_candidate(&self.schema, &path, &self.shared))
+            .transpose()
+            .and_then(|written| self.store.save_candidate(written))
             .and_then(|()| self.store.save_scheduled(Some(&scheduled)))
             .map_err(|source| AgentError::Write { what: "keep the pending commit", source })?;
         self.scheduled = Some(scheduled);
@@ -795,14 +797,14 @@ impl ConfigDb {
 
     /// Saves `text`, the shared candidate as of `edition`, unless a newer
     /// one was saved or a commit came since (which may have forgotten it).
-    pub(super) fn save_candidate(&mut self, edition: Edition, text: Option<&str>) {
-        if edition.generation == self.generation && edition > self.saved && self.save_shared(text) {
+    pub(super) fn save_candidate(&mut self, edition: Edition, written: Option<CandidateFile>) {
+        if edition.generation == self.generation && edition > self.saved && self.save_shared(written) {
             self.saved = edition;
         }
     }
 
-    fn save_shared(&self, text: Option<&str>) -> bool {
-        let saved = self.store.save_candidate(text);
+    fn save_shared(&self, written: Option<CandidateFile>) -> bool {
+        let saved = self.store.save_candidate(written);
         if let Err(e) = &saved {
             eprintln!("{}: cannot save the candidate configuration: {e}", self.slot);
         }
@@ -1149,17 +1151,19 @@ impl Agent {
         }
     }
 
-    /// Saves the shared candidate if it changed. Its text, the costly part,
-    /// is made without the database locked; the write is made with it, so
-    /// that no commit comes between.
+    /// Saves the shared candidate if it changed. Its file, the costly part,
+    /// is written without the database locked; it is put in place with it,
+    /// so that no commit comes between.
     pub(super) fn save_candidate(&self) {
-        let (schema, unsaved) = {
+        let (schema, path, unsaved) = {
             let db = self.config();
-            (db.schema.clone(), db.unsaved_candidate())
+            (db.schema.clone(), db.store.candidate_path(), db.unsaved_candidate())
         };
         let Some((edition, tree)) = unsaved else { return };
-        let text = tree.map(|tree| to_text(&schema, None, &tree));
-        self.config().save_candidate(edition, text.as_deref());
+        match tree.map(|tree| write_candidate(&schema, &path, &tree)).transpose() {
+            Ok(written) => self.config().save_candidate(edition, written),
+            Err(e) => eprintln!("{}: cannot save the candidate configuration: {e}", self.slot),
+        }
     }
 }
 

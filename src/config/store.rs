@@ -393,9 +393,19 @@ impl Store {
         read_if_there(&self.dir.join(CANDIDATE))
     }
 
-    /// Saves the shared candidate, or forgets it when it holds no changes.
-    pub fn save_candidate(&self, text: Option<&str>) -> io::Result<()> {
-        write_or_remove(&self.dir.join(CANDIDATE), text)
+    /// Where the shared candidate is kept; [`write_candidate`] writes it
+    /// beside.
+    pub fn candidate_path(&self) -> PathBuf {
+        self.dir.join(CANDIDATE)
+    }
+
+    /// Puts the shared candidate written in its place, or forgets the one
+    /// kept when it holds no changes (`None`).
+    pub fn save_candidate(&self, written: Option<CandidateFile>) -> io::Result<()> {
+        match written {
+            Some(CandidateFile(file)) => file.commit(),
+            None => write_or_remove(&self.candidate_path(), None),
+        }
     }
 
     /// The `commit at` waiting, if one is (an unreadable one is none).
@@ -514,6 +524,20 @@ fn read_records(bytes: &[u8]) -> (Vec<(JournalRecord, usize)>, usize) {
 }
 
 /// Writes `path` whole, or removes it (if there) for `None`.
+/// The shared candidate's text, written and synced beside its place but
+/// not in it yet.
+pub struct CandidateFile(AtomicFile);
+
+/// Writes `tree` as the shared candidate kept at `path` ([`Store::candidate_path`]):
+/// the costly part of saving it, printed straight into the file and synced,
+/// so that it needs neither the database's lock nor the text in memory.
+pub fn write_candidate(schema: &Schema, path: &Path, tree: &Node) -> io::Result<CandidateFile> {
+    let mut file = AtomicFile::create(path)?;
+    write_text_to(schema, tree, &mut file)?;
+    file.sync()?;
+    Ok(CandidateFile(file))
+}
+
 fn write_or_remove(path: &Path, text: Option<&str>) -> io::Result<()> {
     match text {
         Some(text) => write_atomically(path, text.as_bytes()),
@@ -1121,8 +1145,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = open(dir.path());
         assert_eq!(store.candidate().unwrap(), None);
-        store.save_candidate(Some("x\n")).unwrap();
-        assert_eq!(open(dir.path()).candidate().unwrap().as_deref(), Some("x\n"));
+        let schema = schema();
+        let tree = parse_text(&schema, "system { host-name x; }").0;
+        let written = write_candidate(&schema, &store.candidate_path(), &tree).unwrap();
+        assert_eq!(store.candidate().unwrap(), None, "written is not saved until put in place");
+        store.save_candidate(Some(written)).unwrap();
+        let text = to_text(&schema, None, &tree);
+        assert_eq!(open(dir.path()).candidate().unwrap(), Some(text));
         store.save_candidate(None).unwrap();
         store.save_candidate(None).unwrap();
         assert_eq!(store.candidate().unwrap(), None);

@@ -62,8 +62,14 @@ impl Lease {
     }
 
     /// The lease as it stands, for a look without taking it.
+    /// Read under the lock, shared: the writer empties the file before it
+    /// writes the line, and a read between would take the lease for free.
     pub fn read(&self) -> Option<Holder> {
-        parse(&std::fs::read_to_string(&self.path).ok()?)
+        let mut file = File::open(&self.path).ok()?;
+        lock(&file, File::try_lock_shared).ok()?;
+        let mut text = String::new();
+        file.read_to_string(&mut text).ok()?;
+        parse(&text)
     }
 
     /// Takes the lease for `term`, or renews it: allowed when it is free,
@@ -104,7 +110,7 @@ impl Lease {
             .truncate(false)
             .open(&self.path)
             .map_err(Refusal::Io)?;
-        lock(&file)?;
+        lock(&file, File::try_lock)?;
         let mut text = String::new();
         file.read_to_string(&mut text).map_err(Refusal::Io)?;
         if let Some(holder) = decide(parse(&text))? {
@@ -122,9 +128,9 @@ impl Lease {
 /// Takes the file's lock without blocking for long: the other agent holds it
 /// only for a read and a write, unless it was stopped in between, and a
 /// stopped agent must not stop this one.
-fn lock(file: &File) -> Result<(), Refusal> {
+fn lock(file: &File, try_lock: fn(&File) -> Result<(), TryLockError>) -> Result<(), Refusal> {
     for _ in 0..20 {
-        match file.try_lock() {
+        match try_lock(file) {
             Ok(()) => return Ok(()),
             Err(TryLockError::WouldBlock) => std::thread::sleep(Duration::from_micros(500)),
             Err(TryLockError::Error(e)) => return Err(Refusal::Io(e)),

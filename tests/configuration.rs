@@ -529,7 +529,8 @@ fn control_characters_are_refused_in_values() {
             "-c",
             "show version | match Hostname",
             "-c",
-            "show configuration system | match \"host-name|building|red\"",
+            // Each with a space, which no password hash holds (`match` ignores case).
+            "show configuration system | match \"host-name |building |red \"",
         ],
     );
     let refusals: Vec<&str> =

@@ -173,9 +173,12 @@ impl Agent {
         let absent =
             || RouteEngine { slot: self.slot.other().number(), unresponsive: true, ..RouteEngine::default() };
         match self.mastership.other_re() {
-            OtherRe::Current(entry) => *entry,
+            // Described before it had measured its CPU (its first keepalive
+            // after start), it is asked, so that the listing is the same
+            // one a moment later.
+            OtherRe::Current(entry) if !entry.cpu_utilization.is_empty() => *entry,
             OtherRe::Absent => absent(),
-            OtherRe::Unknown => {
+            OtherRe::Current(_) | OtherRe::Unknown => {
                 let asked = GetLocalRouteEngineRequest { from_slot: self.slot.number() };
                 self.to_peer(self.peer.clone().get_local_route_engine(asked))
                     .await

@@ -10,6 +10,7 @@
 //! their order: an entry comes in after the sibling it follows, and entries
 //! that changed places (`insert`) go and come in again.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint, key_len};
@@ -110,33 +111,56 @@ impl Delta {
     /// a message a node in between.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::new();
-        let mut change = Vec::new();
-        for c in &self.changes {
-            change.clear();
-            for key in &c.path {
-                bytes_field(&mut change, 1, key.as_bytes());
-            }
-            let (kind, node, after) = match &c.op {
-                Op::Remove => (delta_change::Kind::Remove, None, None),
-                Op::Insert { after, node } => (delta_change::Kind::Insert, Some(node), after.as_ref()),
-                Op::Fields(node) => (delta_change::Kind::Fields, Some(node), None),
-            };
-            varint_field(&mut change, 2, kind as u64);
-            if let Some(after) = after {
-                // Present though empty: `optional`.
-                encode_key(4, WireType::LengthDelimited, &mut change);
-                encode_varint(after.len() as u64, &mut change);
-                change.extend_from_slice(after.as_bytes());
-            }
-            if let Some(node) = node {
-                encode_flat(0, "", node, &mut change);
-            }
-            encode_key(1, WireType::LengthDelimited, &mut out);
-            encode_varint(change.len() as u64, &mut out);
-            out.extend_from_slice(&change);
-        }
+        self.encode_into(&mut out);
         out
     }
+
+    /// [`Delta::encode`] onto the end of `out`.
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        for c in &self.changes {
+            write_delimited(out, 1, |change| {
+                for key in &c.path {
+                    bytes_field(change, 1, key.as_bytes());
+                }
+                let (kind, node, after) = match &c.op {
+                    Op::Remove => (delta_change::Kind::Remove, None, None),
+                    Op::Insert { after, node } => (delta_change::Kind::Insert, Some(node), after.as_ref()),
+                    Op::Fields(node) => (delta_change::Kind::Fields, Some(node), None),
+                };
+                varint_field(change, 2, kind as u64);
+                if let Some(after) = after {
+                    // Present though empty: `optional`.
+                    encode_key(4, WireType::LengthDelimited, change);
+                    encode_varint(after.len() as u64, change);
+                    change.extend_from_slice(after.as_bytes());
+                }
+                if let Some(node) = node {
+                    encode_flat(0, "", node, change);
+                }
+            });
+        }
+    }
+}
+
+/// A length-delimited field `tag` whose content `write` appends to `out`
+/// where it stays: room for the longest length is left after the key and
+/// closed up once the length is known, so that a large field (a change of
+/// a million statements) is never built apart and copied. Returns where
+/// the content is in `out`.
+pub fn write_delimited(out: &mut Vec<u8>, tag: u32, write: impl FnOnce(&mut Vec<u8>)) -> Range<usize> {
+    const LONGEST: usize = 10;
+    encode_key(tag, WireType::LengthDelimited, out);
+    let room = out.len();
+    out.resize(room + LONGEST, 0);
+    write(out);
+    let len = out.len() - room - LONGEST;
+    let mut length = Vec::with_capacity(LONGEST);
+    encode_varint(len as u64, &mut length);
+    out[room..room + length.len()].copy_from_slice(&length);
+    out.copy_within(room + LONGEST.., room + length.len());
+    let start = room + length.len();
+    out.truncate(start + len);
+    start..start + len
 }
 
 /// A `FlatNode` (field 5 of `DeltaChange`) for `node` and each below it,

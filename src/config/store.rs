@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use prost::Message;
 
-use super::delta::{Delta, chain, content_hash, diff, tree_hash};
+use super::delta::{Delta, chain, content_hash, diff, tree_hash, write_delimited};
 use super::load::parse_text;
 use super::print::write_text_to;
 use super::schema::Schema;
@@ -278,7 +278,7 @@ impl Store {
     pub fn confirm(&mut self) -> io::Result<()> {
         if self.entries.iter().any(|e| e.record.pending) {
             let record = JournalRecord { confirm: true, ..JournalRecord::default() };
-            self.append(&frame(&record, &[], &[]), |_| Ok(0))?;
+            self.append(&frame(&record, &Delta::default()), |_| Ok(0))?;
             self.entries.iter_mut().for_each(|e| e.record.pending = false);
         }
         Ok(())
@@ -297,13 +297,18 @@ impl Store {
         let sequence = self.entries.first().map_or(1, |e| e.sequence + 1);
         let empty = Node::default();
         let (forward, inverse) = diff(self.committed.as_ref().unwrap_or(&empty), tree);
-        let forward_bytes = forward.encode();
+        // The change is encoded once, into the record itself, and named
+        // from there: at a large load it is the largest thing in memory.
+        let mut bytes = vec![0; FRAME];
+        let forward_at = put_delta(&mut bytes, 10, &forward);
         let hash = hash.unwrap_or_else(|| match &self.committed {
             None => tree_hash(&self.schema, tree),
-            Some(_) => chain(self.hash(), &forward_bytes),
+            Some(_) => chain(self.hash(), &bytes[forward_at]),
         });
-        let wire = journal_record(sequence, &record, hash);
-        let bytes = frame(&wire, &forward_bytes, &inverse.encode());
+        drop(forward);
+        put_delta(&mut bytes, 11, &inverse);
+        journal_record(sequence, &record, hash).encode_raw(&mut bytes);
+        let bytes = seal(bytes);
         self.append(&bytes, |file| {
             // Cut short here, a crash leaves a record the next opening drops.
             let (half, most) = (bytes.len() / 2, bytes.len() - 1);
@@ -374,7 +379,7 @@ impl Store {
             .entries
             .iter()
             .rev()
-            .flat_map(|e| frame(&journal_record(e.sequence, &e.record, e.hash), &[], &e.inverse.encode()))
+            .flat_map(|e| frame(&journal_record(e.sequence, &e.record, e.hash), &e.inverse))
             .collect();
         write_atomically(&self.dir.join(JOURNAL), &journal)?;
         let before = self.checkpoint.replace((sequence, size));
@@ -477,22 +482,29 @@ fn entry(r: &JournalRecord) -> Entry {
     }
 }
 
-/// A record as the journal holds it: length, checksum, the record. Its
-/// deltas, already encoded (see `Delta::encode`; empty: none), follow the
-/// other fields as `JournalRecord`'s `forward` (10) and `inverse` (11): a
-/// field may come anywhere in a message, and the largest part is written
-/// once, not copied into a message first.
-fn frame(record: &JournalRecord, forward: &[u8], inverse: &[u8]) -> Vec<u8> {
-    let deltas = [(10, forward), (11, inverse)];
-    let size = deltas.iter().map(|(_, d)| d.len() + 16).sum::<usize>();
-    let mut bytes = Vec::with_capacity(FRAME + record.encoded_len() + size);
-    bytes.resize(FRAME, 0);
+/// A record as the journal holds it: length, checksum, the record, its
+/// `inverse` delta (field 11) encoded in place after the other fields.
+fn frame(record: &JournalRecord, inverse: &Delta) -> Vec<u8> {
+    let mut bytes = vec![0; FRAME];
     record.encode_raw(&mut bytes);
-    for (tag, delta) in deltas.into_iter().filter(|(_, d)| !d.is_empty()) {
-        prost::encoding::encode_key(tag, prost::encoding::WireType::LengthDelimited, &mut bytes);
-        prost::encoding::encode_varint(delta.len() as u64, &mut bytes);
-        bytes.extend_from_slice(delta);
+    put_delta(&mut bytes, 11, inverse);
+    seal(bytes)
+}
+
+/// `delta` as field `tag` of the record being written into `bytes`
+/// (`JournalRecord`'s `forward`, 10, or `inverse`, 11), unless it changes
+/// nothing; returns where its encoding is (empty: nowhere). A field may
+/// come anywhere in a message, so the largest part is written where it
+/// stays, not copied into a message first.
+fn put_delta(bytes: &mut Vec<u8>, tag: u32, delta: &Delta) -> std::ops::Range<usize> {
+    if delta.is_empty() {
+        return bytes.len()..bytes.len();
     }
+    write_delimited(bytes, tag, |out| delta.encode_into(out))
+}
+
+/// Fills in the length and checksum in front of the record in `bytes`.
+fn seal(mut bytes: Vec<u8>) -> Vec<u8> {
     let payload = &bytes[FRAME..];
     let head = [(payload.len() as u32).to_le_bytes().as_slice(), &checksum(payload).to_le_bytes()].concat();
     bytes[..FRAME].copy_from_slice(&head);
@@ -688,7 +700,7 @@ mod previous {
             let tree = parse_text(schema, &text).0;
             let (_, inverse) = diff(&before, &tree);
             let wire = journal_record(sequence, &record, content_hash(&text));
-            journal.extend(frame(&wire, &[], &inverse.encode()));
+            journal.extend(frame(&wire, &inverse));
             before = tree;
         }
         write_atomically(&dir.join(JOURNAL), &journal)
@@ -980,7 +992,7 @@ mod tests {
             .flat_map(|(mut record, _)| {
                 nested(&mut record.forward);
                 nested(&mut record.inverse);
-                frame(&record, &[], &[])
+                frame(&record, &Delta::default())
             })
             .collect();
         std::fs::write(&journal, old).unwrap();

@@ -352,10 +352,11 @@ impl ConfigDb {
         }
     }
 
-    /// A private session remembers its changes to replay them at commit.
-    fn remember(&mut self, session: u64, change: Change) {
+    /// A private session remembers its changes to replay them at commit;
+    /// for any other, the change (a load's whole text) is not even copied.
+    fn remember(&mut self, session: u64, change: impl FnOnce() -> Change) {
         if let Some(Session { mode: Mode::Private(p), .. }) = self.editors.get_mut(&session) {
-            p.changes.push(change);
+            p.changes.push(change());
         }
     }
 
@@ -410,7 +411,7 @@ impl ConfigDb {
         let path = read_edit(&self.schema, request)?;
         let schema = self.schema.clone();
         let outcome = apply_edit(&schema, self.candidate_mut(session)?, request, &path)?;
-        self.remember(session, Change::Edit(request.clone()));
+        self.remember(session, || Change::Edit(request.clone()));
         Ok(outcome)
     }
 
@@ -435,7 +436,7 @@ impl ConfigDb {
             return Ok((Vec::new(), refused));
         }
         *candidate = loaded;
-        self.remember(session, Change::Load(action, text.to_owned()));
+        self.remember(session, || Change::Load(action, text.to_owned()));
         Ok((errors, Vec::new()))
     }
 

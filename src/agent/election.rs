@@ -173,12 +173,9 @@ impl Agent {
         let absent =
             || RouteEngine { slot: self.slot.other().number(), unresponsive: true, ..RouteEngine::default() };
         match self.mastership.other_re() {
-            // Described before it had measured its CPU (its first keepalive
-            // after start), it is asked, so that the listing is the same
-            // one a moment later.
-            OtherRe::Current(entry) if !entry.cpu_utilization.is_empty() => *entry,
+            OtherRe::Current(entry) => *entry,
             OtherRe::Absent => absent(),
-            OtherRe::Current(_) | OtherRe::Unknown => {
+            OtherRe::Unknown => {
                 let asked = GetLocalRouteEngineRequest { from_slot: self.slot.number() };
                 self.to_peer(self.peer.clone().get_local_route_engine(asked))
                     .await

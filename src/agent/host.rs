@@ -85,11 +85,17 @@ const KEEP_SAMPLES: usize = 15 * 60 + 1;
 
 impl CpuHistory {
     /// Starts the sampling task on the current runtime; it ends with the runtime.
+    /// The first sample is taken here, so that the RE's status has its CPU
+    /// from the start, whatever runs before the task does.
     pub fn start() -> CpuHistory {
         let history = CpuHistory::default();
+        if let Some(now) = CpuTimes::read() {
+            history.samples.lock().unwrap_or_else(|e| e.into_inner()).push_back((Instant::now(), now));
+        }
         let samples = Arc::downgrade(&history.samples);
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(SAMPLE_EVERY);
+            let start = tokio::time::Instant::now() + SAMPLE_EVERY;
+            let mut tick = tokio::time::interval_at(start, SAMPLE_EVERY);
             loop {
                 tick.tick().await;
                 let (Some(samples), Some(now)) = (samples.upgrade(), CpuTimes::read()) else {

@@ -77,13 +77,7 @@ impl Agent {
             let answer = match check {
                 true => self.synchronize_peer(ask.clone(), &tree).await,
                 false => {
-                    let go = SynchronizeRequest {
-                        check: false,
-                        checked: true,
-                        delta: None,
-                        version: Some(version.into()),
-                        ..ask.clone()
-                    };
+                    let go = SynchronizeRequest { check: false, checked: true, delta: None, ..ask.clone() };
                     self.while_peer_answers(self.peer_synchronizing.clone().synchronize(go)).await
                 }
             };

@@ -33,7 +33,7 @@ fn compare_level(
     }
     for (key, o) in &old.children {
         if !new.children.contains_key(key)
-            && let Some(step) = child_step(schema, at, key)
+            && let Some(step) = child_step(schema, at, *key)
         {
             steps.push((step, Some(o), None));
         }

@@ -30,7 +30,7 @@ pub fn conceal(schema: &Schema, steps: &[Step], node: Node) -> Node {
 fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node) -> Option<Node> {
     let mut changed: Option<Node> = None;
     for (key, child) in &node.children {
-        let Some(step) = child_step(schema, at, key) else { continue };
+        let Some(step) = child_step(schema, at, *key) else { continue };
         if let Some(new) = statement(schema, step.schema, child) {
             changed.get_or_insert_with(|| node.clone()).children.insert(*key, Arc::new(new));
         }
@@ -89,7 +89,7 @@ fn statements_differ(schema: &Schema, at: Option<SchemaId>, a: &Node, b: &Node) 
         {
             return false;
         }
-        child_step(schema, at, key).is_some_and(|step| {
+        child_step(schema, at, *key).is_some_and(|step| {
             statement_differs(schema, step.schema, x.map_or(&empty, |x| x), y.map_or(&empty, |y| y))
         })
     })

@@ -19,11 +19,10 @@
 //! same `Arc`), under the same groups applied the same way, expands to what
 //! it expanded to before, which is taken as it is.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::schema::{Kind, Schema, SchemaId};
-use super::tree::{Node, Sym, Values};
+use super::tree::{Children, Node, Sym, Values};
 use crate::slot::Slot;
 
 /// The effective configuration of `root` on the RE in `slot`: its active
@@ -43,7 +42,7 @@ pub fn expand_from(schema: &Schema, root: &Node, slot: Slot, previous: Option<(&
             (now, then) => now.is_none() && then.is_none(),
         };
     let previous = previous.filter(same_groups).map(|(explicit, effective)| Previous { explicit, effective });
-    let mut out = context.level(None, Some(root), &[], &[], &[], previous);
+    let mut out = context.level(None, Some(root), &[], &[], &mut Vec::new(), previous);
     // Groups are definitions, not configuration: kept as written.
     if let Some(groups) = root.children.get("groups") {
         out.children.insert("groups".into(), Arc::clone(groups));
@@ -81,7 +80,7 @@ impl<'a> Previous<'a> {
 /// A group's statements at the level being expanded.
 #[derive(Clone, Copy)]
 struct Source<'a> {
-    group: &'a str,
+    group: Sym,
     node: &'a Node,
 }
 
@@ -97,8 +96,8 @@ impl<'a> Context<'a> {
 
     /// Group `name`'s statements at `path` (keys from the top), with its
     /// wildcard entries matching where they may.
-    fn group_at(&self, name: &'a str, path: &[&str]) -> Vec<Source<'a>> {
-        let group = self.groups.and_then(|g| g.children.get(name)).filter(|g| !g.inactive());
+    fn group_at(&self, name: Sym, path: &[Sym]) -> Vec<Source<'a>> {
+        let group = self.groups.and_then(|g| g.children.get(&name)).filter(|g| !g.inactive());
         let Some(group) = group else { return Vec::new() };
         let mut found = vec![Source { group: name, node: group }];
         for key in path {
@@ -114,8 +113,8 @@ impl<'a> Context<'a> {
         at: Option<SchemaId>,
         explicit: Option<&'a Node>,
         inherited: &[Source<'a>],
-        excluded: &[&'a str],
-        path: &[&str],
+        excluded: &[Sym],
+        path: &mut Vec<Sym>,
         previous: Option<Previous<'a>>,
     ) -> Node {
         let values_of = |key: &str| explicit.and_then(|e| e.children.get(key)).map(|n| n.values.as_slice());
@@ -130,11 +129,11 @@ impl<'a> Context<'a> {
         };
         let previous = previous.filter(applied_alike);
         let mut excluded = excluded.to_vec();
-        excluded.extend(values_of("apply-groups-except").unwrap_or_default().iter().map(|v| v.as_str()));
+        excluded.extend(values_of("apply-groups-except").unwrap_or_default());
         // Groups applied here come before those applied above.
         let mut sources: Vec<Source<'a>> = Vec::new();
-        for name in values_of("apply-groups").unwrap_or_default() {
-            if self.applies(name) && !excluded.contains(&name.as_str()) {
+        for &name in values_of("apply-groups").unwrap_or_default() {
+            if self.applies(&name) && !excluded.contains(&name) {
                 sources.extend(self.group_at(name, path));
             }
         }
@@ -153,26 +152,35 @@ impl<'a> Context<'a> {
         at: Option<SchemaId>,
         explicit: Option<&'a Node>,
         sources: &[Source<'a>],
-        excluded: &[&'a str],
-        path: &[&str],
+        excluded: &[Sym],
+        path: &mut Vec<Sym>,
         entries: bool,
         previous: Option<Previous<'a>>,
     ) -> Node {
-        let mut out =
-            Node { values: explicit.map(|e| e.values.clone()).unwrap_or_default(), ..Node::default() };
         let active = |node: &'a Node| node.children.iter().filter(|(_, c)| !c.inactive()).map(|(k, _)| *k);
-        let mut keys: Vec<Sym> = explicit.map(|e| active(e).collect()).unwrap_or_default();
-        let mut seen: HashSet<Sym> = keys.iter().copied().collect();
-        for s in sources {
-            for key in active(s.node) {
-                // Groups do not nest: what a group applies is not inherited.
-                let applies = key == "apply-groups" || key == "apply-groups-except";
-                if !is_pattern(&key) && !applies && seen.insert(key) {
-                    keys.push(key);
+        let written = explicit.map_or(0, |e| e.children.len());
+        let mut inherited: Vec<Sym> = Vec::new();
+        if !sources.is_empty() {
+            let mut seen: foldhash::HashSet<Sym> = explicit.into_iter().flat_map(active).collect();
+            for s in sources {
+                for key in active(s.node) {
+                    // Groups do not nest: what a group applies is not inherited.
+                    let applies = key == "apply-groups" || key == "apply-groups-except";
+                    if !is_pattern(&key) && !applies && seen.insert(key) {
+                        inherited.push(key);
+                    }
                 }
             }
         }
-        for sym in keys {
+        let mut out = Node {
+            values: explicit.map(|e| e.values.clone()).unwrap_or_default(),
+            children: Children::with_capacity(written + inherited.len()),
+            ..Node::default()
+        };
+        let mine = explicit.into_iter().flat_map(|e| e.children.iter()).filter(|(_, c)| !c.inactive());
+        for (sym, written) in mine.map(|(k, c)| (*k, Some(c))).chain(inherited.into_iter().map(|k| (k, None)))
+        {
+            let mine = written.map(|w| &**w);
             let key = sym.as_str();
             if at.is_none() && key == "groups" {
                 continue;
@@ -180,7 +188,7 @@ impl<'a> Context<'a> {
             let (schema_id, child_entries) = if entries {
                 (at, false)
             } else {
-                let Some(step) = super::tree::child_step(self.schema, at, key) else { continue };
+                let Some(step) = super::tree::child_step(self.schema, at, sym) else { continue };
                 let keyword_list =
                     matches!(self.schema.node(step.schema).kind, Kind::List { keyword: true, .. });
                 (Some(step.schema), keyword_list)
@@ -191,16 +199,20 @@ impl<'a> Context<'a> {
                 continue;
             }
             let previous = previous.and_then(|p| p.child(key));
-            let mine = explicit.and_then(|e| e.child(key)).filter(|m| !m.inactive());
             let theirs: Vec<Source<'a>> = sources.iter().flat_map(|s| matching(s, key)).collect();
-            let mut child_path = path.to_vec();
-            child_path.push(key);
+            let leaf = matches!(self.schema.node(id).kind, Kind::Leaf(_) | Kind::Value(_) | Kind::Flag);
+            if let Some(written) = written.filter(|w| leaf && theirs.is_empty() && is_effective_leaf(w)) {
+                // The common case, decided before anything is built.
+                out.children.insert(sym, Arc::clone(written));
+                continue;
+            }
+            path.push(sym);
             let child = match &self.schema.node(id).kind {
                 _ if child_entries => {
-                    self.merge(Some(id), mine, &theirs, excluded, &child_path, true, previous)
+                    Some(self.merge(Some(id), mine, &theirs, excluded, path, true, previous))
                 }
                 Kind::Container | Kind::List { .. } => {
-                    self.level(Some(id), mine, &theirs, excluded, &child_path, previous)
+                    Some(self.level(Some(id), mine, &theirs, excluded, path, previous))
                 }
                 Kind::LeafList(_) => {
                     let mut node = Node::default();
@@ -208,15 +220,16 @@ impl<'a> Context<'a> {
                         merge_values(&mut node.values, &s.node.values);
                     }
                     merge_values(&mut node.values, mine.map_or(&[][..], |m| &m.values));
-                    node
+                    Some(node)
                 }
                 Kind::Leaf(_) | Kind::Value(_) | Kind::Flag => match (mine, theirs.first()) {
-                    (Some(m), _) => Node { values: m.values.clone(), ..Node::default() },
-                    (None, Some(s)) => Node { values: s.node.values.clone(), ..Node::default() },
-                    (None, None) => continue,
+                    (Some(m), _) => Some(Node { values: m.values.clone(), ..Node::default() }),
+                    (None, Some(s)) => Some(Node { values: s.node.values.clone(), ..Node::default() }),
+                    (None, None) => None,
                 },
             };
-            let written = explicit.and_then(|e| e.children.get(key)).filter(|m| !m.inactive());
+            path.pop();
+            let Some(child) = child else { continue };
             if let Some(written) = written.filter(|m| theirs.is_empty() && is_effective_as_written(m, &child))
             {
                 // Nothing inherited or left out: the effective statement is
@@ -225,7 +238,7 @@ impl<'a> Context<'a> {
                 continue;
             }
             let group = match (mine, theirs.first()) {
-                (None, Some(s)) => Sym::new(s.group),
+                (None, Some(s)) => s.group,
                 _ => Sym::EMPTY,
             };
             let mut child = child;
@@ -241,11 +254,16 @@ impl<'a> Context<'a> {
 /// nothing an effective configuration leaves out (comments, protection) is
 /// on it.
 fn is_effective_as_written(written: &Node, expanded: &Node) -> bool {
-    written.annotation().is_empty()
-        && !written.protected()
+    is_effective_leaf(written)
         && written.values == expanded.values
         && written.children.len() == expanded.children.len()
         && written.children.iter().zip(&expanded.children).all(|((k, a), (l, b))| k == l && Arc::ptr_eq(a, b))
+}
+
+/// Whether a statement with nothing inherited is effective as written, but
+/// for what its children hold.
+fn is_effective_leaf(written: &Node) -> bool {
+    written.annotation().is_empty() && !written.protected()
 }
 
 /// Leaf-list values of a lower-precedence source go first, as Junos lists
@@ -278,20 +296,45 @@ pub fn is_pattern(key: &str) -> bool {
 /// Shell-style matching: `*` any run, `?` one character, `[a-z0-9]` a class,
 /// `[!...]` its complement.
 pub fn glob(pattern: &str, name: &str) -> bool {
+    // Interface names are ASCII: matched as bytes, without a copy.
+    if pattern.is_ascii() && name.is_ascii() {
+        return glob_in(pattern.as_bytes(), name.as_bytes());
+    }
     let p: Vec<char> = pattern.chars().collect();
     let n: Vec<char> = name.chars().collect();
+    glob_in(&p, &n)
+}
+
+/// A character of a pattern or a name: a byte of ASCII text or a `char`.
+trait Letter: Copy + Ord {
+    fn is(self, c: u8) -> bool;
+}
+
+impl Letter for u8 {
+    fn is(self, c: u8) -> bool {
+        self == c
+    }
+}
+
+impl Letter for char {
+    fn is(self, c: u8) -> bool {
+        self == char::from(c)
+    }
+}
+
+fn glob_in<L: Letter>(p: &[L], n: &[L]) -> bool {
     // Classic two-pointer matching with backtracking to the last `*`.
     let (mut pi, mut ni) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ni < n.len() {
         let step = match p.get(pi) {
-            Some('*') => {
+            Some(c) if c.is(b'*') => {
                 star = Some((pi, ni));
                 pi += 1;
                 continue;
             }
-            Some('?') => Some(pi + 1),
-            Some('[') => class(&p, pi, n[ni]),
+            Some(c) if c.is(b'?') => Some(pi + 1),
+            Some(c) if c.is(b'[') => class(p, pi, n[ni]),
             Some(&c) if c == n[ni] => Some(pi + 1),
             _ => None,
         };
@@ -308,25 +351,25 @@ pub fn glob(pattern: &str, name: &str) -> bool {
             (None, None) => return false,
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|c| c.is(b'*'))
 }
 
 /// Matches `c` against the class starting at `p[at] == '['`: the position
 /// after the class when it matches.
-fn class(p: &[char], at: usize, c: char) -> Option<usize> {
+fn class<L: Letter>(p: &[L], at: usize, c: L) -> Option<usize> {
     let mut i = at + 1;
-    let negated = matches!(p.get(i), Some('!' | '^'));
+    let negated = p.get(i).is_some_and(|x| x.is(b'!') || x.is(b'^'));
     if negated {
         i += 1;
     }
     let mut matched = false;
     let mut first = true;
     while let Some(&x) = p.get(i) {
-        if x == ']' && !first {
+        if x.is(b']') && !first {
             return (matched != negated).then_some(i + 1);
         }
         first = false;
-        if p.get(i + 1) == Some(&'-') && p.get(i + 2).is_some_and(|&y| y != ']') {
+        if p.get(i + 1).is_some_and(|d| d.is(b'-')) && p.get(i + 2).is_some_and(|y| !y.is(b']')) {
             matched |= (x..=p[i + 2]).contains(&c);
             i += 3;
         } else {
@@ -335,7 +378,7 @@ fn class(p: &[char], at: usize, c: char) -> Option<usize> {
         }
     }
     // No closing bracket: the `[` is a plain character.
-    (c == '[').then_some(at + 1)
+    c.is(b'[').then_some(at + 1)
 }
 
 #[cfg(test)]

@@ -10,8 +10,9 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
+use super::path::Step;
 use super::schema::{Kind, Schema, SchemaId, SchemaNode};
-use super::tree::{Node, Sym};
+use super::tree::{Node, Sym, sorted_children};
 use crate::grammar::ArgType;
 
 /// Quotes a value the way Junos prints it: bare when it is one plain word.
@@ -67,41 +68,6 @@ fn indent(depth: usize) -> Cow<'static, str> {
         Some(spaces) => Cow::Borrowed(spaces),
         None => Cow::Owned(" ".repeat(depth * 4)),
     }
-}
-
-/// The statements under `node` (whose statement is `at`) in the order Junos
-/// prints them: schema order, then insertion order within a list. Each is
-/// `(schema statement, key, node)`; the keys are borrowed, and the entries
-/// of one list, all of one statement, look its place up once.
-pub fn ordered<'a>(
-    schema: &Schema,
-    at: Option<SchemaId>,
-    node: &'a Node,
-) -> Vec<(SchemaId, &'a str, &'a Node)> {
-    let mut unnamed = None;
-    let mut last: Option<(SchemaId, usize)> = None;
-    let mut children = Vec::with_capacity(node.children.len());
-    for (key, child) in &node.children {
-        let id = match schema.keyword(at, key) {
-            Some(id) => id,
-            None => match *unnamed.get_or_insert_with(|| schema.unnamed(at)) {
-                Some(id) => id,
-                None => continue,
-            },
-        };
-        let position = match last {
-            Some((seen, position)) if seen == id => position,
-            _ => {
-                let position = schema.position(at, id);
-                last = Some((id, position));
-                position
-            }
-        };
-        children.push((position, id, key.as_str(), &**child));
-    }
-    // Stable, and linear on what is already in order (a list's entries).
-    children.sort_by_key(|child| child.0);
-    children.into_iter().map(|(_, id, key, child)| (id, key, child)).collect()
 }
 
 /// How `| display inheritance` marks the statements a group gave.
@@ -205,8 +171,8 @@ impl<W: Write> Printer<'_, W> {
     }
 
     fn statements(&mut self, at: Option<SchemaId>, node: &Node, depth: usize) {
-        for (id, key, child) in ordered(self.schema, at, node) {
-            self.statement(id, key, child, depth, "");
+        for (Step { schema: id, key }, child) in sorted_children(self.schema, at, node) {
+            self.statement(id, &key, child, depth, "");
         }
     }
 
@@ -232,8 +198,10 @@ impl<W: Write> Printer<'_, W> {
             && node.annotation().is_empty()
         {
             let inner = format!("{lead}{} ", s.name);
-            for (child_id, child_key, child) in ordered(self.schema, Some(id), node) {
-                self.statement(child_id, child_key, child, depth, &inner);
+            for (Step { schema: child_id, key: child_key }, child) in
+                sorted_children(self.schema, Some(id), node)
+            {
+                self.statement(child_id, &child_key, child, depth, &inner);
             }
             if node.children.is_empty() {
                 self.put(&[&indent(depth), lead, &s.name, ";\n"]);
@@ -290,8 +258,8 @@ impl<W: Write> Printer<'_, W> {
             return false;
         }
         let lead = format!("{head} ");
-        for (child_id, key, child) in ordered(self.schema, Some(id), entry) {
-            self.statement(child_id, key, child, depth, &lead);
+        for (Step { schema: child_id, key }, child) in sorted_children(self.schema, Some(id), entry) {
+            self.statement(child_id, &key, child, depth, &lead);
         }
         true
     }
@@ -415,7 +383,7 @@ fn one_line(schema: &Schema, id: SchemaId, node: &Node) -> Option<(String, bool)
     let mut words = String::new();
     let mut statements = 0;
     let mut secret = false;
-    for (child_id, _, child) in ordered(schema, Some(id), node) {
+    for (Step { schema: child_id, .. }, child) in sorted_children(schema, Some(id), node) {
         let s = schema.node(child_id);
         if child.inactive()
             || child.protected()
@@ -505,7 +473,7 @@ impl<W: Write> Sets<'_, W> {
     }
 
     fn statements(&mut self, at: Option<SchemaId>, node: &Node) {
-        for (id, key, child) in ordered(self.schema, at, node) {
+        for (Step { schema: id, key }, child) in sorted_children(self.schema, at, node) {
             let s = self.schema.node(id);
             let before = match &s.kind {
                 Kind::Flag => {
@@ -539,7 +507,7 @@ impl<W: Write> Sets<'_, W> {
                     self.enter(&s.name)
                 }
                 Kind::List { keyword: false, .. } => {
-                    let before = self.enter(&entry_name(s, key));
+                    let before = self.enter(&entry_name(s, &key));
                     self.contents(id, child);
                     before
                 }

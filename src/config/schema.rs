@@ -351,11 +351,76 @@ pub struct Schema {
     references: Vec<Reference>,
     /// The members of each `choice`.
     choices: Vec<Vec<SchemaId>>,
-    /// The keyword statements of each node (the top level last), by name.
-    index: Vec<HashMap<String, SchemaId>>,
+    /// What each node (the top level last) holds, for lookups by name and
+    /// place: a tree looks a level up once per statement it holds.
+    levels: Vec<Level>,
+    /// What each node's subtree holds that a commit check looks for.
+    holds: Vec<Holds>,
     /// What finds secret values in text, made from this schema's secret
     /// statements the first time it is needed.
     pub(super) secret_patterns: std::sync::OnceLock<Vec<(regex::Regex, String)>>,
+}
+
+/// One node's statements, looked up: the keywords by name, the one without
+/// a keyword, and each one's place in schema order.
+#[derive(Debug, Clone, Default)]
+struct Level {
+    keywords: foldhash::HashMap<String, SchemaId>,
+    unnamed: Option<SchemaId>,
+    places: foldhash::HashMap<SchemaId, u32>,
+}
+
+impl Level {
+    fn of(schema: &Schema, parent: Option<SchemaId>) -> Level {
+        let children = schema.children(parent);
+        let keyword = |c: SchemaId| schema.node(c).has_keyword();
+        Level {
+            keywords: children
+                .iter()
+                .filter(|&&c| keyword(c))
+                .map(|&c| (schema.node(c).name.clone(), c))
+                .collect(),
+            unnamed: children.iter().copied().find(|&c| !keyword(c)),
+            // A statement placed twice at one level sorts at its first place.
+            places: children.iter().enumerate().rev().map(|(i, &c)| (c, i as u32)).collect(),
+        }
+    }
+}
+
+/// Whether a statement or one below it is mandatory, or names something
+/// defined elsewhere: the commit check walks only where these are.
+#[derive(Debug, Clone, Copy, Default)]
+struct Holds {
+    mandatory: bool,
+    reference: bool,
+}
+
+impl Holds {
+    fn of_every(schema: &Schema) -> Vec<Holds> {
+        let mut holds = vec![None; schema.nodes.len()];
+        for n in 0..schema.nodes.len() {
+            Holds::fill(schema, SchemaId(n), &mut holds);
+        }
+        holds.into_iter().map(Option::unwrap_or_default).collect()
+    }
+
+    fn fill(schema: &Schema, id: SchemaId, holds: &mut [Option<Holds>]) -> Holds {
+        if let Some(known) = holds[id.0] {
+            return known;
+        }
+        // Statements are shared, and `groups` entries hold the top level:
+        // a statement met again on its own way down adds nothing new.
+        holds[id.0] = Some(Holds::default());
+        let node = schema.node(id);
+        let mut all = Holds { mandatory: node.mandatory, reference: node.reference.is_some() };
+        for &c in &node.children {
+            let below = Holds::fill(schema, c, holds);
+            all.mandatory |= below.mandatory;
+            all.reference |= below.reference;
+        }
+        holds[id.0] = Some(all);
+        all
+    }
 }
 
 impl Schema {
@@ -399,17 +464,10 @@ impl Schema {
         schema.roots = schema.place(raws.into_iter().map(Member::Statement), &mut loader)?;
         loader.finish(&mut schema)?;
         schema.add_inheritance_points(&loader.top_level);
-        schema.index = (0..=schema.nodes.len())
-            .map(|n| {
-                let parent = (n < schema.nodes.len()).then_some(SchemaId(n));
-                schema
-                    .children(parent)
-                    .iter()
-                    .filter(|&&c| schema.node(c).has_keyword())
-                    .map(|&c| (schema.node(c).name.clone(), c))
-                    .collect()
-            })
+        schema.levels = (0..=schema.nodes.len())
+            .map(|n| Level::of(&schema, (n < schema.nodes.len()).then_some(SchemaId(n))))
             .collect();
+        schema.holds = Holds::of_every(&schema);
         Ok(schema)
     }
 
@@ -469,9 +527,8 @@ impl Schema {
 
     /// The keyword statement `name` directly under `parent`.
     pub fn keyword(&self, parent: Option<SchemaId>, name: &str) -> Option<SchemaId> {
-        let slot = parent.map_or(self.nodes.len(), |p| p.0);
-        match self.index.get(slot) {
-            Some(index) => index.get(name).copied(),
+        match self.level(parent) {
+            Some(level) => level.keywords.get(name).copied(),
             // While loading, before the index is made.
             None => self
                 .children(parent)
@@ -548,12 +605,33 @@ impl Schema {
 
     /// The list without a keyword (or the value) directly under `parent`.
     pub fn unnamed(&self, parent: Option<SchemaId>) -> Option<SchemaId> {
-        self.children(parent).iter().copied().find(|&c| !self.node(c).has_keyword())
+        match self.level(parent) {
+            Some(level) => level.unnamed,
+            None => self.children(parent).iter().copied().find(|&c| !self.node(c).has_keyword()),
+        }
     }
 
     /// Where a statement sorts among its siblings: Junos prints in schema order.
     pub fn position(&self, parent: Option<SchemaId>, id: SchemaId) -> usize {
-        self.children(parent).iter().position(|&c| c == id).unwrap_or(usize::MAX)
+        match self.level(parent) {
+            Some(level) => level.places.get(&id).map_or(usize::MAX, |&p| p as usize),
+            None => self.children(parent).iter().position(|&c| c == id).unwrap_or(usize::MAX),
+        }
+    }
+
+    /// Whether `id` or a statement below it is mandatory.
+    pub fn holds_mandatory(&self, id: SchemaId) -> bool {
+        self.holds.get(id.0).is_none_or(|h| h.mandatory)
+    }
+
+    /// Whether `id` or a statement below it names something defined elsewhere.
+    pub fn holds_reference(&self, id: SchemaId) -> bool {
+        self.holds.get(id.0).is_none_or(|h| h.reference)
+    }
+
+    /// The lookups of `parent`'s level; none while loading, before they are made.
+    fn level(&self, parent: Option<SchemaId>) -> Option<&Level> {
+        self.levels.get(parent.map_or(self.nodes.len(), |p| p.0))
     }
 
     /// Places the statements of one level, and checks their names.

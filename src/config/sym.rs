@@ -9,7 +9,6 @@
 //! one configuration's distinct words.
 
 use std::borrow::Borrow;
-use std::collections::HashSet;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::{Deref, DerefMut};
@@ -25,13 +24,13 @@ pub struct Sym(&'static str);
 const CHUNK: usize = 64 * 1024;
 
 struct Table {
-    words: HashSet<&'static str>,
+    words: foldhash::HashSet<&'static str>,
     /// What is left of the current chunk.
     free: &'static mut [u8],
 }
 
 static TABLE: LazyLock<Mutex<Table>> =
-    LazyLock::new(|| Mutex::new(Table { words: HashSet::new(), free: &mut [] }));
+    LazyLock::new(|| Mutex::new(Table { words: foldhash::HashSet::default(), free: &mut [] }));
 
 impl Sym {
     pub const EMPTY: Sym = Sym("");

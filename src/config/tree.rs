@@ -289,7 +289,7 @@ impl Node {
     /// loaded values; containers and entries merge inside.
     pub fn merge(&mut self, schema: &Schema, at: Option<SchemaId>, other: Node) {
         for (key, child) in other.children {
-            let Some(step) = child_step(schema, at, &key) else { continue };
+            let Some(step) = child_step(schema, at, key) else { continue };
             let target = self.child_entry(&key);
             let child = Arc::unwrap_or_clone(child);
             match &schema.node(step.schema).kind {
@@ -398,21 +398,39 @@ fn keep_protected(node: &mut Node) {
 
 /// The statements under `node` (whose statement is `at`) as steps, in the
 /// order Junos prints them: schema order, then insertion order within a list.
+/// The entries of one list, all of one statement, look its place up once.
 pub fn sorted_children<'a>(schema: &Schema, at: Option<SchemaId>, node: &'a Node) -> Vec<(Step, &'a Node)> {
-    let mut children: Vec<(Step, &Node)> = node
-        .children
-        .iter()
-        .filter_map(|(&key, child)| Some((Step { schema: child_schema(schema, at, &key)?, key }, &**child)))
-        .collect();
-    children.sort_by_key(|(step, _)| schema.position(at, step.schema));
-    children
+    let mut unnamed = None;
+    let mut last: Option<(SchemaId, usize)> = None;
+    let mut children = Vec::with_capacity(node.children.len());
+    for (&key, child) in &node.children {
+        let id = match schema.keyword(at, &key) {
+            Some(id) => id,
+            None => match *unnamed.get_or_insert_with(|| schema.unnamed(at)) {
+                Some(id) => id,
+                None => continue,
+            },
+        };
+        let position = match last {
+            Some((seen, position)) if seen == id => position,
+            _ => {
+                let position = schema.position(at, id);
+                last = Some((id, position));
+                position
+            }
+        };
+        children.push((position, Step { schema: id, key }, &**child));
+    }
+    // Stable, and linear on what is already in order (a list's entries).
+    children.sort_by_key(|child| child.0);
+    children.into_iter().map(|(_, step, child)| (step, child)).collect()
 }
 
 /// The schema statement a child key of `at` stands for: a keyword, or else
 /// an entry (or value) of the level's keyword-less statement. The entries of
 /// a keyword list are printed by the list itself and never looked up here.
-pub fn child_step(schema: &Schema, at: Option<SchemaId>, key: &str) -> Option<Step> {
-    Some(Step { schema: child_schema(schema, at, key)?, key: Sym::new(key) })
+pub fn child_step(schema: &Schema, at: Option<SchemaId>, key: Sym) -> Option<Step> {
+    Some(Step { schema: child_schema(schema, at, &key)?, key })
 }
 
 fn child_schema(schema: &Schema, at: Option<SchemaId>, key: &str) -> Option<SchemaId> {

@@ -86,7 +86,7 @@ fn references<'a>(
     errors: &mut Vec<CheckError>,
 ) {
     for (step, child) in sorted_children(schema, at, node) {
-        if at.is_none() && step.key == "groups" {
+        if at.is_none() && step.key == "groups" || !schema.holds_reference(step.schema) {
             continue;
         }
         let passed = passed.and_then(|p| p.child(&step.key));
@@ -275,7 +275,7 @@ fn mandatory(
 ) {
     for (step, child) in sorted_children(schema, at, node) {
         // A group is a fragment, complete only where it is applied.
-        if at.is_none() && step.key == "groups" {
+        if at.is_none() && step.key == "groups" || !schema.holds_mandatory(step.schema) {
             continue;
         }
         let passed = passed.and_then(|p| p.child(&step.key));

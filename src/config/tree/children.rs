@@ -6,7 +6,6 @@
 //! keeps its place, and two sets of children are equal when they hold the
 //! same keys and values, in any order.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::ops::{Index, IndexMut, Range};
 use std::sync::Arc;
@@ -23,7 +22,7 @@ pub struct Children {
     /// With more than `SCANNED` entries: each key's place in `entries`.
     /// Boxed, so that the many nodes without one pay a word for it, not a map.
     #[allow(clippy::box_collection)]
-    index: Option<Box<HashMap<Sym, usize>>>,
+    index: Option<Box<foldhash::HashMap<Sym, usize>>>,
 }
 
 type Entry = (Sym, Arc<Node>);
@@ -164,7 +163,9 @@ impl Children {
             return;
         }
         let entries = &self.entries;
-        let index = self.index.get_or_insert_with(|| Box::new(HashMap::with_capacity(entries.len())));
+        let index = self.index.get_or_insert_with(|| {
+            Box::new(foldhash::HashMap::with_capacity_and_hasher(entries.len(), Default::default()))
+        });
         let moved = if index.is_empty() { 0..entries.len() } else { moved };
         for (i, (key, _)) in entries[moved.clone()].iter().enumerate() {
             index.insert(*key, moved.start + i);

@@ -173,10 +173,11 @@ pub(super) struct Edition {
     shared_changes: u64,
 }
 
-/// How often the shared candidate is saved while it changes: an edit
-/// acknowledged this long before `kill -9` may be lost. Saving costs the
-/// candidate's text and a write, so it is not done at every edit.
-const CANDIDATE_SAVED_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+/// How often the shared candidate is saved while it changes (an edit
+/// acknowledged this long before `kill -9` may be lost) and a due checkpoint
+/// written. Saving costs the candidate's text and a write, so it is not done
+/// at every edit.
+const SAVED_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 fn locked(holder: &Session) -> AgentError {
     let editor = editor(holder);
@@ -1140,15 +1141,30 @@ pub(super) fn wire_errors(errors: Vec<CheckError>) -> Vec<CommitError> {
 }
 
 impl Agent {
-    /// Saves the shared candidate every [`CANDIDATE_SAVED_EVERY`] while it
-    /// changes, off the path of edits.
-    pub(super) async fn save_candidate_regularly(self: Arc<Self>) {
-        let mut tick = tokio::time::interval(CANDIDATE_SAVED_EVERY);
+    /// Every [`SAVED_EVERY`], off the path of edits and commits: saves the
+    /// shared candidate while it changes, and writes the checkpoint the
+    /// journal has grown enough for.
+    pub(super) async fn save_regularly(self: Arc<Self>) {
+        let mut tick = tokio::time::interval(SAVED_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
             let agent = self.clone();
-            let _ = tokio::task::spawn_blocking(move || agent.save_candidate()).await;
+            let _ = tokio::task::spawn_blocking(move || {
+                agent.save_candidate();
+                agent.write_checkpoint();
+            })
+            .await;
+        }
+    }
+
+    /// Writes the checkpoint due, if one is, with the database unlocked but
+    /// to put it in place.
+    fn write_checkpoint(&self) {
+        let Some(due) = self.config().store.due_checkpoint() else { return };
+        if let Err(e) = due.write().and_then(|written| self.config().store.put_checkpoint(written)) {
+            // The commits are durable without it; it is tried again.
+            eprintln!("{}: cannot write a checkpoint: {e}", self.slot);
         }
     }
 

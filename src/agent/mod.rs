@@ -498,7 +498,7 @@ pub fn spawn(
         .map(|daemon| tokio::spawn(agent.clone().supervise(daemon)))
         .collect();
     tasks.push(tokio::spawn(agent.clone().watch_shutdowns()));
-    tasks.push(tokio::spawn(agent.clone().save_candidate_regularly()));
+    tasks.push(tokio::spawn(agent.clone().save_regularly()));
     tasks.push(tokio::spawn(agent.clone().publish_links()));
     tasks.push(tokio::spawn(agent.clone().announce_identity()));
     let mut asked = exits.clone();

@@ -112,6 +112,9 @@ pub struct Store {
     journal_bytes: u64,
     since_checkpoint: usize,
     records: usize,
+    /// Whether the journal since the checkpoint has grown enough for the
+    /// next one.
+    due: bool,
 }
 
 impl Store {
@@ -150,6 +153,7 @@ impl Store {
             journal_bytes: whole as u64,
             since_checkpoint: 0,
             records: 0,
+            due: false,
         };
         store.replay(records)?;
         store.remove_unnamed()?;
@@ -329,16 +333,23 @@ impl Store {
             let _ = std::fs::remove_file(self.dir.join(OLD_VERSION));
         }
         let size = self.checkpoint.map_or(0, |(_, size)| size);
-        if self.checkpoint.is_none()
+        self.due = self.checkpoint.is_none()
             || self.since_checkpoint * CHECKPOINT_SHARE > size
-            || self.records > CHECKPOINT_RECORDS
-        {
-            // The commit is made: a checkpoint that fails is tried again at the next.
-            if let Err(e) = self.write_checkpoint() {
-                eprintln!("{}: cannot write a checkpoint: {e}", self.dir.display());
-            }
-        }
+            || self.records > CHECKPOINT_RECORDS;
         Ok(())
+    }
+
+    /// The checkpoint the journal has grown enough for, if it has: written
+    /// by [`DueCheckpoint::write`] off the path of commits, then put in
+    /// place by [`Store::put_checkpoint`]. A commit is durable without one.
+    pub fn due_checkpoint(&self) -> Option<DueCheckpoint> {
+        let (Some(tree), Some(newest)) = (&self.committed, self.entries.first()) else { return None };
+        self.due.then(|| DueCheckpoint {
+            sequence: newest.sequence,
+            tree: tree.clone(),
+            path: self.checkpoint_path(newest.sequence),
+            schema: self.schema.clone(),
+        })
     }
 
     /// Appends `bytes` to the journal and syncs it; `injected` writes a
@@ -368,12 +379,13 @@ impl Store {
     /// Writes the committed configuration whole, then the journal again
     /// with only what the kept rollbacks need, then removes the checkpoint
     /// before. A crash between leaves the old journal, which names the new
-    /// checkpoint too.
-    fn write_checkpoint(&mut self) -> io::Result<()> {
-        let (Some(tree), Some(newest)) = (&self.committed, self.entries.first()) else { return Ok(()) };
-        let sequence = newest.sequence;
-        let mut file = AtomicFile::create(&self.checkpoint_path(sequence))?;
-        let size = write_text_to(&self.schema, tree, &mut file)?;
+    /// checkpoint too. One of a configuration no longer the newest is
+    /// dropped: the journal after it holds changes a rewrite would lose.
+    pub fn put_checkpoint(&mut self, written: WrittenCheckpoint) -> io::Result<()> {
+        let WrittenCheckpoint { sequence, size, file } = written;
+        if self.entries.first().map(|e| e.sequence) != Some(sequence) {
+            return Ok(());
+        }
         file.commit()?;
         let journal: Vec<u8> = self
             .entries
@@ -386,6 +398,7 @@ impl Store {
         self.journal_bytes = journal.len() as u64;
         self.since_checkpoint = 0;
         self.records = self.entries.len();
+        self.due = false;
         if let Some((old, _)) = before.filter(|(old, _)| *old != sequence) {
             // One left behind goes when the store is next opened.
             let _ = std::fs::remove_file(self.checkpoint_path(old));
@@ -535,7 +548,32 @@ fn read_records(bytes: &[u8]) -> (Vec<(JournalRecord, usize)>, usize) {
     (records, at)
 }
 
-/// Writes `path` whole, or removes it (if there) for `None`.
+/// A checkpoint to write: the configuration committed as `sequence`.
+pub struct DueCheckpoint {
+    sequence: u64,
+    tree: Node,
+    path: PathBuf,
+    schema: Arc<Schema>,
+}
+
+/// A checkpoint's text, written and synced beside its place but not in it yet.
+pub struct WrittenCheckpoint {
+    sequence: u64,
+    size: usize,
+    file: AtomicFile,
+}
+
+impl DueCheckpoint {
+    /// The costly part of a checkpoint: printed straight into its file and
+    /// synced, needing neither the store nor the text in memory.
+    pub fn write(self) -> io::Result<WrittenCheckpoint> {
+        let mut file = AtomicFile::create(&self.path)?;
+        let size = write_text_to(&self.schema, &self.tree, &mut file)?;
+        file.sync()?;
+        Ok(WrittenCheckpoint { sequence: self.sequence, size, file })
+    }
+}
+
 /// The shared candidate's text, written and synced beside its place but
 /// not in it yet.
 pub struct CandidateFile(AtomicFile);
@@ -550,6 +588,7 @@ pub fn write_candidate(schema: &Schema, path: &Path, tree: &Node) -> io::Result<
     Ok(CandidateFile(file))
 }
 
+/// Writes `path` whole, or removes it (if there) for `None`.
 fn write_or_remove(path: &Path, text: Option<&str>) -> io::Result<()> {
     match text {
         Some(text) => write_atomically(path, text.as_bytes()),
@@ -806,17 +845,26 @@ mod tests {
         Store::open(dir, schema()).unwrap()
     }
 
+    /// A commit as the agent makes it: the checkpoint it makes due written
+    /// after it.
+    fn commit(store: &mut Store, tree: &Node, record: CommitRecord) {
+        store.commit(tree, record, None).unwrap();
+        if let Some(due) = store.due_checkpoint() {
+            store.put_checkpoint(due.write().unwrap()).unwrap();
+        }
+    }
+
     #[test]
     fn a_confirmed_commit_is_pending_until_confirmed_or_followed() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = open(dir.path());
         let confirmed = CommitRecord { confirmed: Some(5), pending: true, ..record(100) };
-        store.commit(&host("a"), confirmed.clone(), None).unwrap();
+        commit(&mut store, &host("a"), confirmed.clone());
         assert_eq!(store.history()[0].deadline(), Some(400));
         store.confirm().unwrap();
         assert_eq!(open(dir.path()).history()[0], CommitRecord { pending: false, ..confirmed.clone() });
-        store.commit(&host("b"), confirmed, None).unwrap();
-        store.commit(&host("c"), record(200), None).unwrap();
+        commit(&mut store, &host("b"), confirmed);
+        commit(&mut store, &host("c"), record(200));
         assert!(open(dir.path()).history().iter().all(|r| r.deadline().is_none()));
     }
 
@@ -844,7 +892,7 @@ mod tests {
         assert_eq!(store.rescue().unwrap(), None);
         store.save_rescue(Some("rescue\n")).unwrap();
         for n in 0..=KEPT as i64 {
-            store.commit(&host(n), record(n), None).unwrap();
+            commit(&mut store, &host(n), record(n));
         }
         let store = open(dir.path());
         assert_eq!(store.rescue().unwrap().as_deref(), Some("rescue\n"));
@@ -855,13 +903,33 @@ mod tests {
         assert_eq!(open(dir.path()).rescue().unwrap(), None);
     }
 
+    /// A checkpoint written while a commit came is not put in place: the
+    /// journal after it holds that commit's change, which a rewrite would
+    /// drop. The next one is.
+    #[test]
+    fn a_checkpoint_overtaken_by_a_commit_is_dropped_and_the_next_one_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = open(dir.path());
+        store.commit(&host(1), record(1), None).unwrap();
+        let overtaken = store.due_checkpoint().expect("a first commit makes one due").write().unwrap();
+        store.commit(&host(2), record(2), None).unwrap();
+        store.put_checkpoint(overtaken).unwrap();
+        assert_eq!(names(store.dir()), ["journal"]);
+        let reopened = open(dir.path());
+        assert_eq!(rollbacks(&reopened), [host(2), host(1)]);
+        store.put_checkpoint(store.due_checkpoint().expect("still due").write().unwrap()).unwrap();
+        assert_eq!(names(store.dir()), ["commit.2", "journal"]);
+        assert_eq!(store.due_checkpoint().map(|_| ()), None);
+        assert_eq!(rollbacks(&open(dir.path())), [host(2), host(1)]);
+    }
+
     #[test]
     fn commits_rotate_and_only_fifty_are_kept() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = open(dir.path());
         assert_eq!(store.rollback(0).unwrap(), None);
         for n in 0..255 {
-            store.commit(&host(n), record(n), None).unwrap();
+            commit(&mut store, &host(n), record(n));
         }
         let store = open(dir.path());
         assert_eq!(store.rollback(0).unwrap(), Some(host(254)));
@@ -890,7 +958,7 @@ mod tests {
                 }
                 // What can be committed: what the schema reads back.
                 tree = parse_text(&schema, &to_text(&schema, None, &tree)).0;
-                store.commit(&tree, record(n), None).unwrap();
+                commit(&mut store, &tree, record(n));
                 if rng.below(10) == 0 {
                     let reopened = open(dir.path());
                     assert_eq!(texts(&reopened), texts(&store), "seed {seed} commit {n}");
@@ -915,13 +983,13 @@ mod tests {
         let mut tree = configuration(&schema, &mut rng, 30);
         for n in 0..5 {
             random_edit(&schema, &mut rng, &mut tree);
-            store.commit(&tree, record(n), None).unwrap();
+            commit(&mut store, &tree, record(n));
         }
         let before = (texts(&store), store.history());
         let journal = dir.path().join("config").join(JOURNAL);
         let old = std::fs::read(&journal).unwrap();
         random_edit(&schema, &mut rng, &mut tree);
-        store.commit(&tree, record(5), None).unwrap();
+        commit(&mut store, &tree, record(5));
         let after = (texts(&store), store.history());
         let new = std::fs::read(&journal).unwrap();
         assert!(new.starts_with(&old), "no checkpoint came between");
@@ -946,9 +1014,9 @@ mod tests {
         // The checkpoint written aside, not renamed: the journal still has it all.
         let dir = tempfile::tempdir().unwrap();
         let mut store = open(dir.path());
-        store.commit(&host(1), record(1), None).unwrap();
+        commit(&mut store, &host(1), record(1));
         std::fs::write(store.dir().join(".commit.2.1.0.tmp"), "half").unwrap();
-        store.commit(&host(2), record(2), None).unwrap();
+        commit(&mut store, &host(2), record(2));
         let reopened = open(dir.path());
         assert_eq!(rollbacks(&reopened), [host(2), host(1)]);
         assert!(!names(reopened.dir()).iter().any(|n| n.starts_with('.')));
@@ -966,7 +1034,7 @@ mod tests {
         for n in 0..6 {
             random_edit(&schema, &mut rng, &mut tree);
             tree = parse_text(&schema, &to_text(&schema, None, &tree)).0;
-            store.commit(&tree, record(n), None).unwrap();
+            commit(&mut store, &tree, record(n));
         }
         let journal = dir.path().join("config").join(JOURNAL);
         let (records, _) = read_records(&std::fs::read(&journal).unwrap());
@@ -1012,12 +1080,12 @@ mod tests {
         let lines: Vec<String> =
             (0..3000).map(|n| format!("interfaces ge-0/0/{n} description d{n}")).collect();
         let mut tree = build(&schema, &lines.iter().map(String::as_str).collect::<Vec<_>>());
-        store.commit(&tree, record(0), None).unwrap();
+        commit(&mut store, &tree, record(0));
         let one = store.committed_bytes();
         for n in 1..KEPT as i64 {
             tree.child_entry("system").child_entry("domain-name").values =
                 [format!("d{n}.example.net")].iter().map(String::as_str).collect();
-            store.commit(&tree, record(n), None).unwrap();
+            commit(&mut store, &tree, record(n));
         }
         let disk: u64 =
             names(store.dir()).iter().map(|n| std::fs::metadata(store.dir().join(n)).unwrap().len()).sum();
@@ -1054,7 +1122,7 @@ mod tests {
         let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&config), 0o700);
         assert!(names(&config).iter().all(|name| mode(&config.join(name)) == 0o600));
-        store.commit(&host("d"), record(4), None).unwrap();
+        commit(&mut store, &host("d"), record(4));
         assert_eq!(rollbacks(&open(dir.path())), [host("d"), host("c"), host("b"), host("a")]);
     }
 
@@ -1098,7 +1166,7 @@ mod tests {
         assert_eq!(store.history().iter().map(|r| r.time).collect::<Vec<_>>(), [5, 4, 2, 1]);
         assert_eq!(store.version(), record(5).version.unwrap());
         assert_eq!(names(&config), ["commit.5", "journal"]);
-        store.commit(&host(6), record(6), None).unwrap();
+        commit(&mut store, &host(6), record(6));
         assert_eq!(rollbacks(&open(dir.path()))[..2], [host(6), host(5)]);
     }
 
@@ -1109,7 +1177,7 @@ mod tests {
         std::fs::write(config.join(OLD_VERSION), "4 7\n").unwrap();
         let mut store = open(dir.path());
         assert_eq!(store.version(), Version { term: 4, sequence: 7 });
-        store.commit(&host("b"), record(8), None).unwrap();
+        commit(&mut store, &host("b"), record(8));
         assert_eq!(open(dir.path()).version(), Version { term: 2, sequence: 8 });
         assert!(!config.join(OLD_VERSION).exists());
     }
@@ -1121,8 +1189,8 @@ mod tests {
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let (mut one, mut other) = (open(a.path()), open(b.path()));
         for store in [&mut one, &mut other] {
-            store.commit(&host(1), record(1), None).unwrap();
-            store.commit(&host(2), record(2), None).unwrap();
+            commit(store, &host(1), record(1));
+            commit(store, &host(2), record(2));
         }
         assert_eq!(one.hash(), other.hash());
         other.commit(&host(3), record(3), Some(42)).unwrap();
@@ -1137,7 +1205,7 @@ mod tests {
         let mut store = open(dir.path());
         let mut named = Vec::new();
         for n in 0..=KEPT as i64 {
-            store.commit(&host(n), record(n), None).unwrap();
+            commit(&mut store, &host(n), record(n));
             named.push((store.version(), store.hash()));
         }
         let store = open(dir.path());

@@ -9,7 +9,7 @@ use super::schema::{Kind, Schema};
 use super::tree::Node;
 use std::borrow::Cow;
 
-use crate::grammar::{ParseError, free_of_control, tokenize, words};
+use crate::grammar::{ParseError, free_of_control, tokenize, words_into};
 
 /// A statement that did not load: `terminal:4:(18) syntax error: metric`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -634,8 +634,10 @@ impl Prefix {
 pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<LoadError> {
     let mut errors = Vec::new();
     let mut previous = Prefix::default();
+    // Kept from line to line, so that its room is made once.
+    let mut tokens = Vec::new();
     for (n, line) in text.lines().enumerate() {
-        let tokens = words(line);
+        words_into(line, &mut tokens);
         let Some((verb, rest)) = tokens.split_first() else {
             continue;
         };

@@ -87,7 +87,8 @@ pub fn resolve_line(schema: &Schema, start: &[Step], words: &[Word<'_>]) -> Resu
 }
 
 fn walk(schema: &Schema, start: &[Step], words: &[Word<'_>], several: bool) -> Result<Resolved, ParseError> {
-    let mut steps = start.to_vec();
+    let mut steps = Vec::with_capacity(start.len() + words.len());
+    steps.extend_from_slice(start);
     let mut at = At::Statements(start.last().map(|s| s.schema));
     let mut values = Vec::new();
     let mut earlier = Vec::new();

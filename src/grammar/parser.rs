@@ -54,6 +54,14 @@ pub struct Word<'a> {
 /// allocation a line instead of one a word.
 pub fn words(line: &str) -> Vec<Word<'_>> {
     let mut words = Vec::new();
+    words_into(line, &mut words);
+    words
+}
+
+/// [`words`] into `words`, which a caller reading many lines keeps from one
+/// to the next.
+pub fn words_into<'a>(line: &'a str, words: &mut Vec<Word<'a>>) {
+    words.clear();
     let mut chars = line.char_indices().peekable();
     while let Some(&(start, c)) = chars.peek() {
         if c.is_whitespace() {
@@ -103,7 +111,6 @@ pub fn words(line: &str) -> Vec<Word<'_>> {
         let text = owned.map_or(Cow::Borrowed(&line[start..end]), Cow::Owned);
         words.push(Word { text, start, end, open_quote: in_quote, pipe: false });
     }
-    words
 }
 
 /// Whether the line's last `"` is still open, so that a `?` typed now is text.

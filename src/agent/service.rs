@@ -6,7 +6,8 @@ use super::transfer::{Chunks, file_status};
 use std::time::SystemTime;
 
 use super::auth::{Principal, principal_of, user_of};
-use super::configuration::{now, sees_secrets};
+use super::configuration::sees_secrets;
+use super::db::now;
 use super::forwarding::interfaces::{self, Home};
 use super::processes::{Daemon, not_running};
 use super::sessions::{Login, SessionStream};

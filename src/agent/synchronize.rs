@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use tonic::Status;
 
-use super::configuration::{Synchronized, wire_errors};
+use super::commit::wire_errors;
+use super::db::Synchronized;
 use super::mastership::KEEPALIVE_INTERVAL;
 use super::{Agent, blocking};
 use crate::config::tree::Node;

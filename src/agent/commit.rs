@@ -4,12 +4,12 @@
 
 use tonic::Status;
 
-use super::db::Prepared;
+use super::db::{Commit, Prepared};
 use super::{Agent, blocking};
 use crate::config::conceal::secrets_differ;
 use crate::config::store::Scheduled;
 use crate::config::validate::CheckError;
-use crate::proto::{CommitError, CommitReply, CommitRequest, RoutingEngineCommit};
+use crate::proto::{CommitError, CommitReply, RoutingEngineCommit};
 
 /// Why a commit that changes a secret value is refused to a class without
 /// `secret-control`.
@@ -40,7 +40,7 @@ impl Agent {
     pub(super) async fn commit(
         &self,
         session: u64,
-        request: CommitRequest,
+        request: Commit,
         secret_control: bool,
     ) -> Result<CommitReply, Status> {
         let _committing = self.committing.lock().await;
@@ -117,11 +117,11 @@ impl Agent {
     /// Commits the pending `commit at` once its time has come: the shared
     /// candidate, as its user's, as a commit of theirs would be made then.
     pub(super) async fn commit_scheduled(&self, scheduled: Scheduled) {
-        let request = CommitRequest {
+        let request = Commit {
             user: scheduled.user,
             client: scheduled.client,
             comment: scheduled.comment,
-            ..CommitRequest::default()
+            ..Commit::default()
         };
         // Whether its secrets may change was settled when it was scheduled.
         match self.commit(0, request, true).await {

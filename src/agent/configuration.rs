@@ -7,7 +7,8 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
 use super::auth::{principal_of, user_of};
-use super::db::{ConfigDb, checked};
+use super::db::{Commit, ConfigDb, Edit, LoadAction, OpenMode, Operation};
+use super::error::AgentError;
 use super::{Agent, blocking};
 use crate::config::compare::compare;
 use crate::config::conceal::{conceal, conceal_text};
@@ -24,7 +25,8 @@ use crate::proto::{
     ConfigurationText, EditReply, EditRequest, EditStretchReply, EditStretchRequest,
     GetCommitInformationRequest, GetConfigurationRequest, GetStatusRequest, LoadReply, LoadRequest,
     OpenReply, OpenRequest, PendingCommit, RescueReply, RescueRequest, RollbackReply, RollbackRequest,
-    SetLevelReply, SetLevelRequest, ShowConfigurationRequest, show_configuration_request,
+    SetLevelReply, SetLevelRequest, ShowConfigurationRequest, edit_request, load_request, open_request,
+    show_configuration_request,
 };
 
 /// The metadata entry that names the calling session.
@@ -148,8 +150,10 @@ impl Configuration for ConfigurationService {
             .sessions
             .login(session)
             .ok_or_else(|| Status::failed_precondition("configuration mode needs a logged-in session"))?;
-        let mode = request.into_inner().mode();
-        Ok(Response::new(self.lock().open_session(session, login, mode)))
+        let mode = OpenMode::from(request.into_inner().mode());
+        let opened = self.lock().open_session(session, login, mode);
+        let refused = opened.refused.unwrap_or_default();
+        Ok(Response::new(OpenReply { refused, editors: opened.editors, changed: opened.changed }))
     }
 
     async fn close(&self, request: Request<CloseRequest>) -> Result<Response<CloseReply>, Status> {
@@ -166,8 +170,7 @@ impl Configuration for ConfigurationService {
 
     async fn edit(&self, request: Request<EditRequest>) -> Result<Response<EditReply>, Status> {
         let session = self.session_of(&request);
-        let edit = request.into_inner();
-        checked(&edit)?;
+        let edit = Edit::try_from(request.into_inner())?;
         let warning = self.lock().edit(session, &edit)?;
         Ok(Response::new(EditReply { warning }))
     }
@@ -180,8 +183,8 @@ impl Configuration for ConfigurationService {
         let edits = request.into_inner().edits;
         let mut reply = EditStretchReply::default();
         let mut db = self.lock();
-        for (index, edit) in edits.iter().enumerate() {
-            match checked(edit).and_then(|()| db.edit(session, edit)) {
+        for (index, edit) in edits.into_iter().enumerate() {
+            match Edit::try_from(edit).and_then(|edit| db.edit(session, &edit)) {
                 Ok(warning) => reply.warnings.push(warning),
                 Err(error) => {
                     let status = Status::from(error);
@@ -261,11 +264,8 @@ impl Configuration for ConfigurationService {
         // changes them.
         let secret_control =
             principal_of(&request).is_some_and(|p| p.permissions.allows(Permission::SecretControl));
-        let request = CommitRequest { user, ..request.into_inner() };
-        // Both are printed by `show system commit`.
-        free_of_control(&request.comment).map_err(Status::invalid_argument)?;
-        free_of_control(&request.client).map_err(Status::invalid_argument)?;
-        self.agent.commit(session, request, secret_control).await.map(Response::new)
+        let commit = Commit { user, ..Commit::try_from(request.into_inner())? };
+        self.agent.commit(session, commit, secret_control).await.map(Response::new)
     }
 
     async fn rollback(&self, request: Request<RollbackRequest>) -> Result<Response<RollbackReply>, Status> {
@@ -291,7 +291,7 @@ impl Configuration for ConfigurationService {
                 crate::MAX_CONFIGURATION_BYTES
             )));
         }
-        let (errors, refused) = blocking(|| self.lock().load(session, r.action(), &r.text))?;
+        let (errors, refused) = blocking(|| self.lock().load(session, r.action().into(), &r.text))?;
         let warnings = refused.iter().map(ToString::to_string).collect();
         let errors = errors
             .into_iter()
@@ -323,6 +323,88 @@ impl Configuration for ConfigurationService {
     ) -> Result<Response<ClearCommitReply>, Status> {
         let cleared = blocking(|| self.lock().unschedule())?.is_some();
         Ok(Response::new(ClearCommitReply { cleared }))
+    }
+}
+
+impl TryFrom<EditRequest> for Edit {
+    type Error = AgentError;
+
+    /// What an edit must be before it is read against the schema.
+    fn try_from(edit: EditRequest) -> Result<Edit, AgentError> {
+        let size = edit.words.iter().map(String::len).sum::<usize>() + edit.target.len();
+        if size > crate::MAX_LINE_BYTES {
+            return Err(AgentError::Invalid(format!(
+                "statement too long ({size} bytes; at most {})",
+                crate::MAX_LINE_BYTES
+            )));
+        }
+        // Values are checked against their types; an annotation is free text,
+        // but no more able to carry a control character into a listing.
+        free_of_control(&edit.target).map_err(AgentError::Invalid)?;
+        Ok(Edit { operation: edit.operation().into(), words: edit.words, target: edit.target })
+    }
+}
+
+impl From<edit_request::Operation> for Operation {
+    fn from(operation: edit_request::Operation) -> Operation {
+        use edit_request::Operation as Wire;
+        match operation {
+            Wire::Set => Operation::Set,
+            Wire::Delete => Operation::Delete,
+            Wire::Deactivate => Operation::Deactivate,
+            Wire::Activate => Operation::Activate,
+            Wire::Annotate => Operation::Annotate,
+            Wire::Rename => Operation::Rename,
+            Wire::Copy => Operation::Copy,
+            Wire::InsertBefore => Operation::InsertBefore,
+            Wire::InsertAfter => Operation::InsertAfter,
+            Wire::Protect => Operation::Protect,
+            Wire::Unprotect => Operation::Unprotect,
+        }
+    }
+}
+
+impl From<open_request::Mode> for OpenMode {
+    fn from(mode: open_request::Mode) -> OpenMode {
+        match mode {
+            open_request::Mode::Shared => OpenMode::Shared,
+            open_request::Mode::Exclusive => OpenMode::Exclusive,
+            open_request::Mode::Private => OpenMode::Private,
+        }
+    }
+}
+
+impl From<load_request::Action> for LoadAction {
+    fn from(action: load_request::Action) -> LoadAction {
+        use load_request::Action as Wire;
+        match action {
+            Wire::Merge => LoadAction::Merge,
+            Wire::Override => LoadAction::Override,
+            Wire::Replace => LoadAction::Replace,
+            Wire::Set => LoadAction::Set,
+            Wire::Update => LoadAction::Update,
+            Wire::Patch => LoadAction::Patch,
+        }
+    }
+}
+
+impl TryFrom<CommitRequest> for Commit {
+    type Error = AgentError;
+
+    fn try_from(r: CommitRequest) -> Result<Commit, AgentError> {
+        // Both are printed by `show system commit`.
+        free_of_control(&r.comment).map_err(AgentError::Invalid)?;
+        free_of_control(&r.client).map_err(AgentError::Invalid)?;
+        Ok(Commit {
+            check: r.check,
+            user: r.user,
+            client: r.client,
+            comment: r.comment,
+            confirmed_minutes: r.confirmed_minutes,
+            synchronize: r.synchronize,
+            force: r.force,
+            at: r.at,
+        })
     }
 }
 

@@ -680,7 +680,7 @@ impl Peer for Agent {
         self.admit_from_peer().await?;
         let r = request.into_inner();
         self.check_peer(r.from_slot)?;
-        Ok(Response::new(self.synchronized(&r)?))
+        Ok(Response::new(self.synchronized(r)?))
     }
 
     async fn synchronize_whole(
@@ -700,7 +700,7 @@ impl Peer for Agent {
             }
             whole.configuration.push_str(&piece.configuration);
         }
-        Ok(Response::new(self.synchronized(&whole)?))
+        Ok(Response::new(self.synchronized(whole)?))
     }
 }
 

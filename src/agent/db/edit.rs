@@ -6,21 +6,32 @@ use crate::config::path::{Resolved, Word, resolve, resolve_line};
 use crate::config::protect::{Protected, check_edit};
 use crate::config::schema::{Kind, Schema};
 use crate::config::tree::Node;
-use crate::grammar::free_of_control;
-use crate::proto::{EditRequest, edit_request};
 
-/// What an edit must be before it is read against the schema.
-pub(in crate::agent) fn checked(edit: &EditRequest) -> Result<(), AgentError> {
-    let size = edit.words.iter().map(String::len).sum::<usize>() + edit.target.len();
-    if size > crate::MAX_LINE_BYTES {
-        return Err(AgentError::Invalid(format!(
-            "statement too long ({size} bytes; at most {})",
-            crate::MAX_LINE_BYTES
-        )));
-    }
-    // Values are checked against their types; an annotation is free text,
-    // but no more able to carry a control character into a listing.
-    free_of_control(&edit.target).map_err(AgentError::Invalid)
+/// One edit of a candidate, as the commands of configuration mode name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub operation: Operation,
+    /// The statement's path, with its values.
+    pub words: Vec<String>,
+    /// The annotation, the new name, or the entry to insert next to.
+    pub target: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Set,
+    Delete,
+    Deactivate,
+    Activate,
+    /// An empty text removes the comment.
+    Annotate,
+    Rename,
+    Copy,
+    /// Moves an entry within its list.
+    InsertBefore,
+    InsertAfter,
+    Protect,
+    Unprotect,
 }
 
 /// A path sent as words, read from the top.
@@ -31,11 +42,10 @@ pub(super) fn read(schema: &Schema, words: &[String]) -> Result<Resolved, AgentE
 
 /// The path of an edit; `set`, `delete`, `activate` and `deactivate` may
 /// name several statements in one line.
-pub(super) fn read_edit(schema: &Schema, edit: &EditRequest) -> Result<Resolved, AgentError> {
-    use edit_request::Operation;
+pub(super) fn read_edit(schema: &Schema, edit: &Edit) -> Result<Resolved, AgentError> {
     let words: Vec<Word<'_>> = edit.words.iter().map(|w| Word { text: w, column: 0, end: 0 }).collect();
     let several = matches!(
-        edit.operation(),
+        edit.operation,
         Operation::Set | Operation::Delete | Operation::Activate | Operation::Deactivate
     );
     let read = if several { resolve_line } else { resolve };
@@ -48,35 +58,35 @@ pub(super) fn read_edit(schema: &Schema, edit: &EditRequest) -> Result<Resolved,
 pub(super) fn apply_edit(
     schema: &Schema,
     candidate: &mut Node,
-    edit: &EditRequest,
+    edit: &Edit,
     path: &Resolved,
 ) -> Result<String, AgentError> {
     let (steps, target) = (&path.steps, edit.target.as_str());
-    if let Err(refused) = check_protection(candidate, edit.operation(), path) {
+    if let Err(refused) = check_protection(candidate, edit.operation, path) {
         return Ok(refused.to_string());
     }
-    let found = match edit.operation() {
-        edit_request::Operation::Set => {
+    let found = match edit.operation {
+        Operation::Set => {
             if path.wanting.is_some() {
                 return Err(AgentError::Invalid("missing argument.".into()));
             }
             candidate.set(schema, path);
             true
         }
-        edit_request::Operation::Delete => candidate.delete(schema, path),
-        edit_request::Operation::Deactivate => candidate.set_inactive_all(path, true),
-        edit_request::Operation::Activate => candidate.set_inactive_all(path, false),
-        edit_request::Operation::Annotate => candidate.annotate(steps, target),
-        edit_request::Operation::Protect => candidate.set_protected(steps, true),
-        edit_request::Operation::Unprotect => candidate.set_protected(steps, false),
+        Operation::Delete => candidate.delete(schema, path),
+        Operation::Deactivate => candidate.set_inactive_all(path, true),
+        Operation::Activate => candidate.set_inactive_all(path, false),
+        Operation::Annotate => candidate.annotate(steps, target),
+        Operation::Protect => candidate.set_protected(steps, true),
+        Operation::Unprotect => candidate.set_protected(steps, false),
         operation => {
             if let Some(Kind::List { key, .. }) = steps.last().map(|last| &schema.node(last.schema).kind) {
                 key.check(target).map_err(AgentError::Invalid)?;
             }
             match operation {
-                edit_request::Operation::Rename => candidate.rename(schema, steps, target),
-                edit_request::Operation::Copy => candidate.copy(schema, steps, target),
-                edit_request::Operation::InsertBefore => candidate.insert(schema, steps, true, target),
+                Operation::Rename => candidate.rename(schema, steps, target),
+                Operation::Copy => candidate.copy(schema, steps, target),
+                Operation::InsertBefore => candidate.insert(schema, steps, true, target),
                 _ => candidate.insert(schema, steps, false, target),
             }
             .map_err(|e| AgentError::Refused(e.to_string()))?;
@@ -89,12 +99,7 @@ pub(super) fn apply_edit(
 /// Refuses an edit of a protected statement or of one under it. The copy
 /// of an entry changes its list, not the entry; `unprotect` is refused only
 /// under a statement protected above it.
-fn check_protection(
-    candidate: &Node,
-    operation: edit_request::Operation,
-    path: &Resolved,
-) -> Result<(), Protected> {
-    use edit_request::Operation;
+fn check_protection(candidate: &Node, operation: Operation, path: &Resolved) -> Result<(), Protected> {
     let above = &path.steps[..path.steps.len().saturating_sub(1)];
     let verb = match operation {
         Operation::Protect => return Ok(()),

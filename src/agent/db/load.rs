@@ -8,32 +8,45 @@ use crate::config::load::{
 use crate::config::path::Resolved;
 use crate::config::schema::Schema;
 use crate::config::tree::Node;
-use crate::proto::load_request;
+
+/// How a `load` puts its text into the candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadAction {
+    Merge,
+    Override,
+    Replace,
+    /// `set` and `delete` lines.
+    Set,
+    /// As override, changing only what differs.
+    Update,
+    /// `show | compare` output: `[edit ...]` headers, `+`/`-` lines.
+    Patch,
+}
 
 pub(super) fn load_into(
     schema: &Schema,
     candidate: &mut Node,
-    action: load_request::Action,
+    action: LoadAction,
     text: &str,
 ) -> Vec<LoadError> {
     match (action, structured_lines(schema, text)) {
-        (load_request::Action::Set, _) => apply_set_lines(schema, candidate, text),
-        (load_request::Action::Patch, _) => apply_patch(schema, candidate, text),
-        (load_request::Action::Update, _) => {
+        (LoadAction::Set, _) => apply_set_lines(schema, candidate, text),
+        (LoadAction::Patch, _) => apply_patch(schema, candidate, text),
+        (LoadAction::Update, _) => {
             let mut loaded = Node::default();
-            let errors = load_into(schema, &mut loaded, load_request::Action::Override, text);
+            let errors = load_into(schema, &mut loaded, LoadAction::Override, text);
             update(candidate, loaded);
             errors
         }
         (_, Some(Err(error))) => vec![error],
-        (load_request::Action::Override, Some(Ok(lines))) => {
+        (LoadAction::Override, Some(Ok(lines))) => {
             let mut tree = Node::default();
             let errors = apply_set_lines(schema, &mut tree, &lines);
             *candidate = tree;
             errors
         }
         (_, Some(Ok(lines))) => apply_set_lines(schema, candidate, &lines),
-        (load_request::Action::Override, None) => {
+        (LoadAction::Override, None) => {
             let (tree, errors) = parse_text(schema, text);
             *candidate = tree;
             errors
@@ -42,7 +55,7 @@ pub(super) fn load_into(
         // contents of `replace:` ones; then the rest merges.
         (action, None) => {
             let (tree, tagged, errors) = parse_tagged(schema, text);
-            for tag in tagged.into_iter().filter(|t| t.delete || action == load_request::Action::Replace) {
+            for tag in tagged.into_iter().filter(|t| t.delete || action == LoadAction::Replace) {
                 let path =
                     Resolved { steps: tag.steps, values: Vec::new(), wanting: None, earlier: Vec::new() };
                 candidate.delete(schema, &path);

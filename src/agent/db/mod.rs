@@ -30,15 +30,58 @@ use crate::config::store::{CandidateFile, CommitRecord, Scheduled, Store, write_
 use crate::config::tree::Node;
 use crate::config::validate::{CheckError, check_from};
 use crate::config::version::Version;
-use crate::proto::{CommitRequest, EditRequest, Editor, OpenReply, load_request, open_request};
+// The lock's message and `status` describe sessions as the shell does.
+use crate::proto::Editor;
 use crate::slot::Slot;
-pub(super) use edit::checked;
+pub use edit::{Edit, Operation};
 use edit::{apply_edit, read, read_edit};
 pub use first::First;
 pub(super) use first::first_configuration;
+pub use load::LoadAction;
 use load::load_into;
 use synchronize::Checked;
 pub(super) use synchronize::Synchronized;
+pub use synchronize::{Asked, Offer, Sent, Synchronize};
+
+/// A commit as it was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Commit {
+    /// Check only: nothing is committed.
+    pub check: bool,
+    pub user: String,
+    /// `cli`, `netconf` or `other`; empty for `cli`.
+    pub client: String,
+    pub comment: String,
+    /// `commit confirmed [minutes]`: rolled back unless confirmed in time.
+    pub confirmed_minutes: Option<u32>,
+    /// `commit synchronize`, or a plain commit where `system commit
+    /// synchronize` is configured: on both REs.
+    pub synchronize: bool,
+    /// `commit synchronize force`: even over the other RE's lock or changes.
+    pub force: bool,
+    /// `commit at`: checked now, committed at this time (Unix seconds).
+    pub at: Option<i64>,
+}
+
+/// How a session opens the database: `configure`, `configure exclusive`,
+/// `configure private`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    Shared,
+    Exclusive,
+    Private,
+}
+
+/// What opening the database came to.
+pub struct Opened {
+    /// Why it cannot be opened in that mode (Junos text); the session
+    /// stays in operational mode.
+    pub refused: Option<String>,
+    /// The other sessions in configuration mode.
+    pub editors: Vec<Editor>,
+    /// The shared candidate has uncommitted changes.
+    pub changed: bool,
+}
 
 /// A commit ready to be made, or the errors that stop it.
 // Made once per commit and consumed at once: its size costs nothing.
@@ -71,8 +114,8 @@ struct Private {
 
 #[derive(Clone)]
 enum Change {
-    Edit(EditRequest),
-    Load(load_request::Action, String),
+    Edit(Edit),
+    Load(LoadAction, String),
 }
 
 pub struct ConfigDb {
@@ -324,23 +367,22 @@ impl ConfigDb {
         *self.candidate(session) != self.committed
     }
 
-    pub(super) fn open_session(&mut self, session: u64, login: Login, mode: open_request::Mode) -> OpenReply {
+    pub(super) fn open_session(&mut self, session: u64, login: Login, mode: OpenMode) -> Opened {
         let others: Vec<Editor> =
             self.editors.iter().filter(|(id, _)| **id != session).map(|(_, s)| editor(s)).collect();
         let changed = self.shared != self.committed;
-        let refused = match mode {
-            _ if self.lock_holder(session).is_some() && mode != open_request::Mode::Shared => {
-                self.lock_holder(session).map(|h| locked(h).to_string()).unwrap_or_default()
-            }
-            open_request::Mode::Exclusive if changed => "configuration database modified".to_owned(),
-            open_request::Mode::Private if changed => "shared configuration database modified".to_owned(),
-            _ => String::new(),
+        let refused = match (mode, self.lock_holder(session)) {
+            (OpenMode::Shared, _) => None,
+            (_, Some(holder)) => Some(locked(holder).to_string()),
+            (OpenMode::Exclusive, None) if changed => Some("configuration database modified".to_owned()),
+            (OpenMode::Private, None) if changed => Some("shared configuration database modified".to_owned()),
+            _ => None,
         };
-        if refused.is_empty() {
+        if refused.is_none() {
             let mode = match mode {
-                open_request::Mode::Shared => Mode::Shared,
-                open_request::Mode::Exclusive => Mode::Exclusive,
-                open_request::Mode::Private => Mode::Private(Private {
+                OpenMode::Shared => Mode::Shared,
+                OpenMode::Exclusive => Mode::Exclusive,
+                OpenMode::Private => Mode::Private(Private {
                     generation: self.generation,
                     candidate: self.committed.clone(),
                     changes: Vec::new(),
@@ -348,7 +390,7 @@ impl ConfigDb {
             };
             self.editors.insert(session, Session { login, level: Vec::new(), mode });
         }
-        OpenReply { refused, editors: others, changed }
+        Opened { refused, editors: others, changed }
     }
 
     /// A session leaves configuration mode (or ends): an exclusive session's
@@ -367,18 +409,18 @@ impl ConfigDb {
         read(&self.schema, words)
     }
 
-    pub(super) fn edit(&mut self, session: u64, request: &EditRequest) -> Result<String, AgentError> {
-        let path = read_edit(&self.schema, request)?;
+    pub(super) fn edit(&mut self, session: u64, edit: &Edit) -> Result<String, AgentError> {
+        let path = read_edit(&self.schema, edit)?;
         let schema = self.schema.clone();
-        let outcome = apply_edit(&schema, self.candidate_mut(session)?, request, &path)?;
-        self.remember(session, || Change::Edit(request.clone()));
+        let outcome = apply_edit(&schema, self.candidate_mut(session)?, edit, &path)?;
+        self.remember(session, || Change::Edit(edit.clone()));
         Ok(outcome)
     }
 
     pub(super) fn load(
         &mut self,
         session: u64,
-        action: load_request::Action,
+        action: LoadAction,
         text: &str,
     ) -> Result<(Vec<LoadError>, Vec<Protected>), AgentError> {
         let schema = self.schema.clone();
@@ -391,7 +433,7 @@ impl ConfigDb {
             return Ok((errors, Vec::new()));
         }
         // A load that would change a protected statement loads nothing.
-        let refused = protect::changed(candidate, &loaded, action == load_request::Action::Set);
+        let refused = protect::changed(candidate, &loaded, action == LoadAction::Set);
         if !refused.is_empty() {
             return Ok((Vec::new(), refused));
         }
@@ -402,7 +444,7 @@ impl ConfigDb {
 
     /// Everything a commit does before it changes anything: the lock, the
     /// candidate brought up to date, and the checks.
-    pub(super) fn prepare(&mut self, session: u64, request: &CommitRequest) -> Result<Prepared, AgentError> {
+    pub(super) fn prepare(&mut self, session: u64, request: &Commit) -> Result<Prepared, AgentError> {
         if let Some(holder) = self.lock_holder(session) {
             return Err(locked(holder));
         }
@@ -432,7 +474,7 @@ impl ConfigDb {
         session: u64,
         tree: Node,
         effective: Node,
-        request: &CommitRequest,
+        request: &Commit,
         version: Version,
         hash: Option<u64>,
     ) -> Result<(), AgentError> {
@@ -464,7 +506,7 @@ impl ConfigDb {
 
     /// `at` as `request`'s user's. Kept on disk, with the candidate, so that
     /// a restart still commits it.
-    pub(super) fn schedule(&mut self, request: &CommitRequest, at: i64) -> Result<(), AgentError> {
+    pub(super) fn schedule(&mut self, request: &Commit, at: i64) -> Result<(), AgentError> {
         if at <= now() {
             return Err(AgentError::Invalid("commit at: the time has passed".into()));
         }
@@ -696,7 +738,7 @@ impl ConfigDb {
             p.changes.clear();
             if n != Some(0) {
                 let text = to_text(&self.schema, None, &p.candidate);
-                p.changes.push(Change::Load(load_request::Action::Override, text));
+                p.changes.push(Change::Load(LoadAction::Override, text));
             }
         }
         Ok(())

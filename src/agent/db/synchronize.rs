@@ -2,14 +2,55 @@
 //! configuration sent, as a change or whole, checked and kept for the go
 //! that commits it; and the changes this RE sends.
 
-use super::{ConfigDb, Mode, locked};
+use super::{Commit, ConfigDb, Mode, locked};
 use crate::agent::error::AgentError;
 use crate::config::delta::{Delta, chain, diff};
 use crate::config::load::parse_text;
 use crate::config::tree::Node;
 use crate::config::validate::{CheckError, check_from};
 use crate::config::version::Version;
-use crate::proto::{CommitRequest, ConfigDelta, SynchronizeRequest};
+// The change sent is hashed as the journal keeps it: in its wire form.
+use crate::proto::ConfigDelta;
+
+/// A `commit synchronize` from the other RE.
+#[derive(Debug, Clone)]
+pub struct Synchronize {
+    /// The commit as the other RE's user asked it.
+    pub commit: Commit,
+    /// The committed configuration's hash once this is committed, kept so
+    /// that the next change can be sent as a change.
+    pub hash: u64,
+    pub asked: Asked,
+}
+
+#[derive(Debug, Clone)]
+pub enum Asked {
+    /// The go: commit what was checked here on the offer just before with
+    /// the same hash, unless anything else was asked or committed since.
+    Go,
+    Offer(Offer),
+}
+
+/// A configuration offered to commit (or check).
+#[derive(Debug, Clone)]
+pub struct Offer {
+    /// The version it is committed with: refused unless newer than this
+    /// RE's (see `newest`), or done already when it is the very
+    /// configuration and version this RE has.
+    pub version: Version,
+    /// A new commit, not a catch-up: where `version` is not newer than this
+    /// RE's, it commits with the next after both instead.
+    pub newest: bool,
+    pub sent: Sent,
+}
+
+#[derive(Debug, Clone)]
+pub enum Sent {
+    /// The change from the configuration of version `base` and hash `base_hash`.
+    Change { delta: Delta, base: Version, base_hash: u64 },
+    /// The whole configuration, as written (groups not yet applied).
+    Whole(String),
+}
 
 /// What this RE made of a `commit synchronize` from the other.
 pub(in crate::agent) enum Synchronized {
@@ -58,9 +99,10 @@ impl ConfigDb {
     /// configuration, is asked for.
     pub(in crate::agent) fn synchronized(
         &mut self,
-        request: &SynchronizeRequest,
+        request: &Synchronize,
     ) -> Result<Synchronized, AgentError> {
-        if !request.force {
+        let commit = &request.commit;
+        if !commit.force {
             if let Some(holder) = self.editors.values().find(|s| matches!(s.mode, Mode::Exclusive)) {
                 return Err(locked(holder));
             }
@@ -68,16 +110,16 @@ impl ConfigDb {
                 return Err(AgentError::Refused("configuration database modified".into()));
             }
         }
-        let (tree, effective, version) = match self.checked.take() {
-            Some(c) if request.checked && c.hash == request.hash => (c.tree, c.effective, c.version),
-            _ if request.checked => {
+        let (tree, effective, version) = match (self.checked.take(), &request.asked) {
+            (Some(c), Asked::Go) if c.hash == request.hash => (c.tree, c.effective, c.version),
+            (_, Asked::Go) => {
                 return Err(AgentError::Refused(
                     "configuration not checked here, or the committed configuration changed since its check"
                         .into(),
                 ));
             }
-            _ => {
-                let (tree, version) = match self.received(request)? {
+            (_, Asked::Offer(offer)) => {
+                let (tree, version) = match self.received(commit.check, request.hash, offer)? {
                     Received::Done => return Ok(Synchronized::Checked(Vec::new(), self.version)),
                     Received::WholeNeeded => return Ok(Synchronized::WholeNeeded),
                     Received::Configuration(tree, version) => (tree, version),
@@ -90,23 +132,12 @@ impl ConfigDb {
                 (tree, effective, version)
             }
         };
-        if request.check {
-            let checked =
-                Checked { hash: request.hash, tree: tree.clone(), effective: effective.clone(), version };
+        let hash = request.hash;
+        if commit.check {
+            let checked = Checked { hash, tree: tree.clone(), effective: effective.clone(), version };
             self.checked = Some(checked);
         }
-        let hash = request.hash;
-        let request = CommitRequest {
-            check: request.check,
-            comment: request.comment.clone(),
-            user: request.user.clone(),
-            client: request.client.clone(),
-            confirmed_minutes: request.confirmed_minutes,
-            synchronize: true,
-            force: request.force,
-            at: None,
-        };
-        if request.force {
+        if commit.force {
             for session in self.editors.values_mut() {
                 session.mode = Mode::Shared;
             }
@@ -114,30 +145,32 @@ impl ConfigDb {
         // The shared candidate follows before the commit, so that the commit
         // forgets the one saved: it would bring discarded changes back after
         // a crash.
-        if (self.shared == self.committed || request.force) && !request.check {
+        if (self.shared == self.committed || commit.force) && !commit.check {
             self.shared = tree.clone();
             self.shared_changes += 1;
         }
-        self.finish(0, tree, effective, &request, version, Some(hash))?;
+        self.finish(0, tree, effective, commit, version, Some(hash))?;
         Ok(Synchronized::Checked(Vec::new(), version))
     }
 
-    /// What a `commit synchronize` from the other RE gives this RE: the
-    /// configuration and the version it is committed with, read from the
-    /// change or the whole text; or nothing to do.
-    fn received(&self, request: &SynchronizeRequest) -> Result<Received, AgentError> {
-        let offered = request.version.map(Version::from).unwrap_or_default();
-        if !request.check && offered == self.version && request.hash == self.store.hash() {
+    /// What a `commit synchronize` from the other RE offers this RE (to
+    /// `check` only, or to commit with `hash`): the configuration and the
+    /// version it is committed with, read from the change or the whole
+    /// text; or nothing to do.
+    fn received(&self, check: bool, hash: u64, offer: &Offer) -> Result<Received, AgentError> {
+        let offered = offer.version;
+        if !check && offered == self.version && hash == self.store.hash() {
             return Ok(Received::Done);
         }
-        let base = request.base.map(Version::from).unwrap_or_default();
-        if request.delta.is_some() && (base != self.version || request.base_hash != self.store.hash()) {
+        if let Sent::Change { base, base_hash, .. } = &offer.sent
+            && (*base != self.version || *base_hash != self.store.hash())
+        {
             return Ok(Received::WholeNeeded);
         }
         let version = match offered > self.version {
             true => offered,
-            false if request.newest => self.version.next(offered.term, Some(offered)),
-            false if request.check => offered,
+            false if offer.newest => self.version.next(offered.term, Some(offered)),
+            false if check => offered,
             false => {
                 return Err(AgentError::Refused(format!(
                     "configuration not newer than the one committed ({offered}; committed: {})",
@@ -145,13 +178,13 @@ impl ConfigDb {
                 )));
             }
         };
-        let tree = match &request.delta {
-            Some(delta) => match Delta::from_wire(delta).apply(&self.committed) {
+        let tree = match &offer.sent {
+            Sent::Change { delta, .. } => match delta.apply(&self.committed) {
                 Ok(tree) => tree,
                 Err(_) => return Ok(Received::WholeNeeded),
             },
-            None => {
-                let (tree, errors) = parse_text(&self.schema, &request.configuration);
+            Sent::Whole(text) => {
+                let (tree, errors) = parse_text(&self.schema, text);
                 if let Some(e) = errors.first() {
                     return Err(AgentError::Invalid(format!("line {}: {}", e.line, e.message)));
                 }
@@ -231,17 +264,35 @@ mod tests {
 
     /// `tree` as `commit synchronize` first offers it: the change from the
     /// master's committed configuration.
-    fn offer(master: &ConfigDb, tree: &Node) -> SynchronizeRequest {
+    fn offer(master: &ConfigDb, tree: &Node) -> Synchronize {
         let (delta, hash) = master.delta_to(tree);
-        SynchronizeRequest {
-            delta: Some(delta),
-            base: Some(master.version().into()),
+        let sent = Sent::Change {
+            delta: Delta::from_wire(&delta),
+            base: master.version(),
             base_hash: master.hash(),
-            hash,
-            version: Some(master.version().next(2, None).into()),
-            newest: true,
-            ..SynchronizeRequest::default()
-        }
+        };
+        let offer = Offer { version: master.version().next(2, None), newest: true, sent };
+        Synchronize { commit: Commit::default(), hash, asked: Asked::Offer(offer) }
+    }
+
+    /// `request`, an offer, changed by `change`.
+    fn with_offer(request: &Synchronize, change: impl FnOnce(&mut Offer)) -> Synchronize {
+        let mut request = request.clone();
+        let Asked::Offer(offer) = &mut request.asked else { panic!("not an offer") };
+        change(offer);
+        request
+    }
+
+    /// What `peer` makes of `request`, an offer.
+    fn received(peer: &ConfigDb, request: &Synchronize) -> Result<Received, AgentError> {
+        let Asked::Offer(offer) = &request.asked else { panic!("not an offer") };
+        peer.received(request.commit.check, request.hash, offer)
+    }
+
+    /// `request` only to check.
+    fn checking(mut request: Synchronize) -> Synchronize {
+        request.commit.check = true;
+        request
     }
 
     fn configuration(received: Received) -> (Node, Version) {
@@ -261,18 +312,14 @@ mod tests {
         tree: &Node,
     ) -> ((Node, Version), Option<(Node, Version)>) {
         let offered = offer(master, tree);
-        let whole =
-            SynchronizeRequest { delta: None, configuration: master.text_of(tree), ..offered.clone() };
-        let whole = configuration(peer.received(&whole).unwrap());
-        let delta = match peer.received(&offered).unwrap() {
+        let whole = with_offer(&offered, |o| o.sent = Sent::Whole(master.text_of(tree)));
+        let whole = configuration(received(peer, &whole).unwrap());
+        let delta = match received(peer, &offered).unwrap() {
             Received::WholeNeeded => master.delta_from(peer.version(), peer.hash(), tree).map(|delta| {
-                let bridged = SynchronizeRequest {
-                    delta: Some(delta),
-                    base: Some(peer.version().into()),
-                    base_hash: peer.hash(),
-                    ..offered.clone()
-                };
-                configuration(peer.received(&bridged).unwrap())
+                let delta = Delta::from_wire(&delta);
+                let sent = Sent::Change { delta, base: peer.version(), base_hash: peer.hash() };
+                let bridged = with_offer(&offered, |o| o.sent = sent);
+                configuration(received(peer, &bridged).unwrap())
             }),
             received => Some(configuration(received)),
         };
@@ -355,8 +402,9 @@ mod tests {
     }
 
     /// The go of a `commit synchronize`: what commits what the check kept.
-    fn go(checked: &SynchronizeRequest) -> SynchronizeRequest {
-        SynchronizeRequest { check: false, checked: true, delta: None, ..checked.clone() }
+    fn go(checked: &Synchronize) -> Synchronize {
+        let commit = Commit { check: false, ..checked.commit.clone() };
+        Synchronize { commit, asked: Asked::Go, ..checked.clone() }
     }
 
     /// The other RE's check commits nothing and keeps what passed; the go
@@ -370,7 +418,7 @@ mod tests {
             assert_eq!((peer.version(), peer.hash()), before);
         };
         let before = (peer.version(), peer.hash());
-        let one = SynchronizeRequest { check: true, ..offer(&master, &on_floor(&master, 1)) };
+        let one = checking(offer(&master, &on_floor(&master, 1)));
         assert!(peer.synchronized(&go(&one)).is_err(), "nothing checked");
         let version = passed(peer.synchronized(&one));
         unchanged(&peer, before);
@@ -380,8 +428,8 @@ mod tests {
         assert!(peer.synchronized(&go(&one)).is_err(), "committed already");
 
         let before = (peer.version(), peer.hash());
-        let two = SynchronizeRequest { check: true, ..offer(&peer, &on_floor(&peer, 2)) };
-        let three = SynchronizeRequest { check: true, ..offer(&peer, &on_floor(&peer, 3)) };
+        let two = checking(offer(&peer, &on_floor(&peer, 2)));
+        let three = checking(offer(&peer, &on_floor(&peer, 3)));
         passed(peer.synchronized(&two));
         assert!(peer.synchronized(&go(&three)).is_err(), "another configuration");
         assert!(peer.synchronized(&go(&two)).is_err(), "asked something else since");
@@ -410,22 +458,17 @@ mod tests {
         for _ in 0..3 {
             commit_alone(&mut peer, &mut rng);
         }
-        let same = SynchronizeRequest {
-            version: Some(peer.version().into()),
-            hash: peer.hash(),
-            ..SynchronizeRequest::default()
-        };
-        assert!(matches!(peer.received(&same), Ok(Received::Done)));
+        let same = Offer { version: peer.version(), newest: false, sent: Sent::Whole(String::new()) };
+        let same = Synchronize { commit: Commit::default(), hash: peer.hash(), asked: Asked::Offer(same) };
+        assert!(matches!(received(&peer, &same), Ok(Received::Done)));
         let tree = master.committed.clone();
-        let catch_up = SynchronizeRequest {
-            newest: false,
-            delta: None,
-            configuration: master.text_of(&tree),
-            ..offer(&master, &tree)
-        };
-        assert!(peer.received(&catch_up).is_err(), "older than the peer's");
+        let catch_up = with_offer(&offer(&master, &tree), |o| {
+            o.newest = false;
+            o.sent = Sent::Whole(master.text_of(&tree));
+        });
+        assert!(received(&peer, &catch_up).is_err(), "older than the peer's");
         let (_, version) =
-            configuration(peer.received(&SynchronizeRequest { newest: true, ..catch_up }).unwrap());
+            configuration(received(&peer, &with_offer(&catch_up, |o| o.newest = true)).unwrap());
         assert!(version > peer.version() && version > master.version().next(2, None), "{version}");
     }
 }

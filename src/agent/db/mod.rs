@@ -3,18 +3,18 @@
 //! deadline), rollbacks and history. The agent reads every edit against the
 //! schema itself; the shell's own reading is only for fast feedback.
 
+mod commit;
 mod edit;
 mod first;
 mod load;
+mod rollback;
 mod synchronize;
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use chrono::DateTime;
 use tokio::sync::{Notify, watch};
 
 use super::error::AgentError;
@@ -26,13 +26,15 @@ use crate::config::path::Resolved;
 use crate::config::print::to_text;
 use crate::config::protect::{self, Protected};
 use crate::config::schema::Schema;
-use crate::config::store::{CandidateFile, CommitRecord, Scheduled, Store, write_candidate};
+use crate::config::store::{CandidateFile, CommitRecord, Scheduled, Store};
 use crate::config::tree::Node;
-use crate::config::validate::{CheckError, check_from};
 use crate::config::version::Version;
 // The lock's message and `status` describe sessions as the shell does.
 use crate::proto::Editor;
 use crate::slot::Slot;
+pub use commit::Commit;
+pub(super) use commit::Prepared;
+use commit::{pending, record};
 pub use edit::{Edit, Operation};
 use edit::{apply_edit, read, read_edit};
 pub use first::First;
@@ -42,26 +44,6 @@ use load::load_into;
 use synchronize::Checked;
 pub(super) use synchronize::Synchronized;
 pub use synchronize::{Asked, Offer, Sent, Synchronize};
-
-/// A commit as it was asked for.
-#[derive(Debug, Clone, Default)]
-pub struct Commit {
-    /// Check only: nothing is committed.
-    pub check: bool,
-    pub user: String,
-    /// `cli`, `netconf` or `other`; empty for `cli`.
-    pub client: String,
-    pub comment: String,
-    /// `commit confirmed [minutes]`: rolled back unless confirmed in time.
-    pub confirmed_minutes: Option<u32>,
-    /// `commit synchronize`, or a plain commit where `system commit
-    /// synchronize` is configured: on both REs.
-    pub synchronize: bool,
-    /// `commit synchronize force`: even over the other RE's lock or changes.
-    pub force: bool,
-    /// `commit at`: checked now, committed at this time (Unix seconds).
-    pub at: Option<i64>,
-}
 
 /// How a session opens the database: `configure`, `configure exclusive`,
 /// `configure private`.
@@ -81,14 +63,6 @@ pub struct Opened {
     pub editors: Vec<Editor>,
     /// The shared candidate has uncommitted changes.
     pub changed: bool,
-}
-
-/// A commit ready to be made, or the errors that stop it.
-// Made once per commit and consumed at once: its size costs nothing.
-#[allow(clippy::large_enum_variant)]
-pub(super) enum Prepared {
-    Refused(Vec<CheckError>),
-    Ready { tree: Node, effective: Node },
 }
 
 /// A session in configuration mode.
@@ -442,109 +416,6 @@ impl ConfigDb {
         Ok((errors, Vec::new()))
     }
 
-    /// Everything a commit does before it changes anything: the lock, the
-    /// candidate brought up to date, and the checks.
-    pub(super) fn prepare(&mut self, session: u64, request: &Commit) -> Result<Prepared, AgentError> {
-        if let Some(holder) = self.lock_holder(session) {
-            return Err(locked(holder));
-        }
-        let private = matches!(self.editors.get(&session).map(|s| &s.mode), Some(Mode::Private(_)));
-        if private && request.confirmed_minutes.is_some() {
-            return Err(AgentError::Refused("'commit confirmed' is not allowed in private mode".into()));
-        }
-        if private && request.at.is_some() {
-            return Err(AgentError::Refused("'commit at' is not allowed in private mode".into()));
-        }
-        if let Some(scheduled) = self.scheduled.as_ref().filter(|_| !request.check) {
-            return Err(pending(scheduled));
-        }
-        self.rebase(session);
-        let effective = self.effective_of(self.candidate(session));
-        let errors = check_from(&self.schema, &effective, Some(&self.effective));
-        if !errors.is_empty() {
-            return Ok(Prepared::Refused(errors));
-        }
-        Ok(Prepared::Ready { tree: self.candidate(session).clone(), effective })
-    }
-
-    /// Commits what `prepare` made ready as `version` (or, for a check,
-    /// confirms a pending `commit confirmed`, as a check does).
-    pub(super) fn finish(
-        &mut self,
-        session: u64,
-        tree: Node,
-        effective: Node,
-        request: &Commit,
-        version: Version,
-        hash: Option<u64>,
-    ) -> Result<(), AgentError> {
-        if request.check {
-            self.store.confirm()?;
-            self.set_deadline(None);
-            return Ok(());
-        }
-        let private = matches!(self.editors.get(&session).map(|s| &s.mode), Some(Mode::Private(_)));
-        let client = if request.client.is_empty() { "cli" } else { &request.client };
-        let mut record = record(&request.user, client, &request.comment, version);
-        record.confirmed = request.confirmed_minutes;
-        record.pending = request.confirmed_minutes.is_some();
-        // The shared candidate follows a private commit if it held no changes.
-        let follow = private && self.shared == self.committed;
-        self.install(tree, effective, record, hash)?;
-        if follow {
-            self.shared = self.committed.clone();
-        }
-        if let Some(Session { mode: Mode::Private(p), .. }) = self.editors.get_mut(&session) {
-            *p = Private {
-                generation: self.generation,
-                candidate: self.committed.clone(),
-                changes: Vec::new(),
-            };
-        }
-        Ok(())
-    }
-
-    /// `at` as `request`'s user's. Kept on disk, with the candidate, so that
-    /// a restart still commits it.
-    pub(super) fn schedule(&mut self, request: &Commit, at: i64) -> Result<(), AgentError> {
-        if at <= now() {
-            return Err(AgentError::Invalid("commit at: the time has passed".into()));
-        }
-        let client = if request.client.is_empty() { "cli" } else { &request.client };
-        let scheduled = Scheduled {
-            at,
-            user: request.user.clone(),
-            client: client.to_owned(),
-            comment: request.comment.clone(),
-        };
-        let path = self.store.candidate_path();
-        (self.shared != self.committed)
-            .then(|| write_candidate(&self.schema, &path, &self.shared))
-            .transpose()
-            .and_then(|written| self.store.save_candidate(written))
-            .and_then(|()| self.store.save_scheduled(Some(&scheduled)))
-            .map_err(|source| AgentError::Write { what: "keep the pending commit", source })?;
-        self.scheduled = Some(scheduled);
-        self.schedule_changed.notify_one();
-        Ok(())
-    }
-
-    /// The `commit at` waiting, if one is.
-    pub fn scheduled(&self) -> Option<&Scheduled> {
-        self.scheduled.as_ref()
-    }
-
-    /// Forgets the `commit at` waiting (`clear system commit`, or its time
-    /// came); `None` when none was.
-    pub fn unschedule(&mut self) -> Result<Option<Scheduled>, AgentError> {
-        if self.scheduled.is_none() {
-            return Ok(None);
-        }
-        self.store.save_scheduled(None)?;
-        self.schedule_changed.notify_one();
-        Ok(self.scheduled.take())
-    }
-
     /// Whether commits here synchronize by default (`system commit synchronize`).
     pub(super) fn synchronizes(&self, effective: &Node) -> bool {
         effective.descend(["system", "commit", "synchronize"]).is_some()
@@ -604,42 +475,6 @@ impl ConfigDb {
         }
     }
 
-    /// Makes `tree` the committed configuration, on disk first (with its
-    /// version, in `record`), and `effective` (what it means on this RE) the
-    /// one in effect.
-    fn install(
-        &mut self,
-        tree: Node,
-        effective: Node,
-        record: CommitRecord,
-        hash: Option<u64>,
-    ) -> Result<(), AgentError> {
-        // What the other RE had checked was checked on the configuration
-        // this one replaces: its go is refused from here on.
-        self.checked = None;
-        let deadline = record.deadline();
-        self.changed = record.time;
-        let version = record.version.unwrap_or_default();
-        self.store
-            .commit(&tree, record, hash)
-            .map_err(|source| AgentError::Write { what: "write the configuration", source })?;
-        self.version = version;
-        if tree == self.shared {
-            // Committed, the shared candidate holds no changes; one saved
-            // before would come back after a crash as changes undoing this
-            // commit.
-            let _ = self.save_shared(None);
-        }
-        self.effective = effective;
-        self.committed = tree;
-        self.generation += 1;
-        self.installed.send_replace(self.generation);
-        self.set_deadline(deadline);
-        // What the configuration before and the change cost is free now.
-        super::heap::give_back();
-        Ok(())
-    }
-
     fn edition(&self) -> Edition {
         Edition { generation: self.generation, shared_changes: self.shared_changes }
     }
@@ -671,104 +506,6 @@ impl ConfigDb {
             eprintln!("{}: cannot save the candidate configuration: {e}", self.slot);
         }
         saved.is_ok()
-    }
-
-    fn set_deadline(&mut self, deadline: Option<i64>) {
-        if self.deadline != deadline {
-            self.deadline = deadline;
-            self.deadline_changed.notify_one();
-        }
-    }
-
-    /// The deadline of a `commit confirmed` passed: the configuration before
-    /// it is committed again, by `root` via `other`, in mastership `term`.
-    /// `true` if it was rolled back.
-    pub fn roll_back_unconfirmed(&mut self, now: i64, term: u64) -> anyhow::Result<bool> {
-        if self.deadline.is_none_or(|d| d > now) {
-            return Ok(false);
-        }
-        let previous = self.store.rollback(1)?.unwrap_or_else(|| self.committed.clone());
-        let effective = self.effective_of(&previous);
-        let version = self.version.next(term, None);
-        // Uncommitted changes made on top of the unconfirmed commit go with
-        // it, the saved candidate too (see `synchronized`).
-        self.shared = previous.clone();
-        self.shared_changes += 1;
-        self.install(previous, effective, record("root", "other", "", version), None)?;
-        Ok(true)
-    }
-
-    /// The configuration a `show` names: rollback `n`, else the session's
-    /// candidate or the committed one.
-    pub(super) fn shown(
-        &self,
-        session: u64,
-        rollback: Option<u32>,
-        candidate: bool,
-    ) -> Result<Cow<'_, Node>, AgentError> {
-        Ok(match rollback {
-            Some(n) => Cow::Owned(self.rollback_tree(n)?),
-            None if candidate => Cow::Borrowed(self.candidate(session)),
-            None => Cow::Borrowed(&self.committed),
-        })
-    }
-
-    pub(super) fn rollback_tree(&self, n: u32) -> Result<Node, AgentError> {
-        self.store
-            .rollback(n as usize)
-            .map_err(AgentError::from)?
-            .ok_or_else(|| AgentError::NotFound(format!("rollback {n} does not exist")))
-    }
-
-    /// `rollback N` (`None`: `rollback rescue`) into the session's candidate.
-    pub(super) fn rollback(&mut self, session: u64, n: Option<u32>) -> Result<(), AgentError> {
-        let tree = match n {
-            Some(0) => self.committed.clone(),
-            Some(n) => self.rollback_tree(n)?,
-            None => {
-                let text = self.store.rescue()?;
-                let text =
-                    text.ok_or_else(|| AgentError::NotFound("rescue configuration is not set".into()))?;
-                parse_text(&self.schema, &text).0
-            }
-        };
-        *self.candidate_mut(session)? = tree;
-        if let Some(Session { mode: Mode::Private(p), .. }) = self.editors.get_mut(&session) {
-            // Replayed onto a newer commit, the copy is rollback N again.
-            p.changes.clear();
-            if n != Some(0) {
-                let text = to_text(&self.schema, None, &p.candidate);
-                p.changes.push(Change::Load(LoadAction::Override, text));
-            }
-        }
-        Ok(())
-    }
-
-    /// `request system configuration rescue save|delete`.
-    pub(super) fn rescue(&self, delete: bool) -> Result<(), AgentError> {
-        let text = if delete { None } else { Some(to_text(&self.schema, None, &self.committed)) };
-        Ok(self.store.save_rescue(text.as_deref())?)
-    }
-}
-
-/// Why the configuration cannot change, or be committed, while a `commit at` waits.
-fn pending(scheduled: &Scheduled) -> AgentError {
-    AgentError::Refused(format!(
-        "commit at {} is pending; 'clear system commit' cancels it",
-        DateTime::from_timestamp(scheduled.at, 0)
-            .map_or_else(|| scheduled.at.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-    ))
-}
-
-fn record(user: &str, client: &str, comment: &str, version: Version) -> CommitRecord {
-    CommitRecord {
-        time: now(),
-        user: user.to_owned(),
-        client: client.to_owned(),
-        comment: comment.to_owned(),
-        confirmed: None,
-        pending: false,
-        version: Some(version),
     }
 }
 

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::Agent;
-use super::configuration::ConfigDb;
-use super::configuration::now;
+use super::db::ConfigDb;
+use super::db::now;
 use super::processes::Daemon;
 use crate::config::tree::Node;
 use crate::proto::{PhysicalInterface, RouteTable};

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use tonic::{Response, Status};
 
 use super::Agent;
-use super::configuration::ConfigDb;
+use super::db::ConfigDb;
 use super::lease::{LEASE_TIME, RENEW_EVERY};
 use super::mastership::{KEEPALIVE_INTERVAL, MAX_TRIES, OtherRe, RETRY_INTERVAL, Settings};
 use crate::config::tree::Node;

@@ -2,8 +2,11 @@
 //! gRPC services through which shells and the other Routing Engine reach it.
 
 mod auth;
+mod candidate;
+mod commit;
 mod configuration;
 mod daemons;
+mod db;
 mod election;
 mod environment;
 mod error;
@@ -136,7 +139,7 @@ pub(crate) struct Agent {
     cpu: CpuHistory,
     sessions: sessions::Sessions,
     files: files::FileArea,
-    config: Arc<Mutex<configuration::ConfigDb>>,
+    config: Arc<Mutex<db::ConfigDb>>,
     /// The database lock: one commit at a time, held from a commit's checks
     /// to its last `commit complete`, across both REs' phases.
     committing: tokio::sync::Mutex<()>,
@@ -171,8 +174,8 @@ impl Agent {
             ),
             None => None,
         };
-        let first = configuration::First { startup: startup.as_deref(), host_name: options.node.as_deref() };
-        let config = configuration::ConfigDb::open(schema, options.slot, &options.state_dir, first)?;
+        let first = db::First { startup: startup.as_deref(), host_name: options.node.as_deref() };
+        let config = db::ConfigDb::open(schema, options.slot, &options.state_dir, first)?;
         if auth::holds_shipped_password(config.effective()) {
             eprintln!(
                 "{}: warning: system root-authentication holds the password hash earlier versions shipped; \
@@ -252,7 +255,7 @@ impl Agent {
 
     /// The configuration database. Waiting for it while a commit holds it
     /// is waiting behind heavy work, so it is done off the runtime's workers.
-    fn config(&self) -> std::sync::MutexGuard<'_, configuration::ConfigDb> {
+    fn config(&self) -> std::sync::MutexGuard<'_, db::ConfigDb> {
         match self.config.try_lock() {
             Ok(db) => db,
             Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
@@ -271,7 +274,7 @@ impl Agent {
                 mastership_state: self.mastership() as i32,
                 host_name: self.host_name(),
                 peer_address: self.peer_address.clone(),
-                rollback_pending_seconds: rollback_at.map(|at| (at - configuration::now()).max(0) as u64),
+                rollback_pending_seconds: rollback_at.map(|at| (at - db::now()).max(0) as u64),
                 graceful_switchover: self.redundancy().graceful_switchover,
             },
             rollback_at,
@@ -310,7 +313,7 @@ impl Agent {
                 changed.notified().await;
                 continue;
             };
-            let wait = (deadline - configuration::now()).max(0) as u64;
+            let wait = (deadline - db::now()).max(0) as u64;
             if wait > 0 {
                 tokio::select! {
                     () = tokio::time::sleep(Duration::from_secs(wait)) => {}
@@ -320,7 +323,7 @@ impl Agent {
             }
             let committing = self.committing.lock().await;
             let term = self.mastership.term();
-            let rolled_back = blocking(|| self.config().roll_back_unconfirmed(configuration::now(), term));
+            let rolled_back = blocking(|| self.config().roll_back_unconfirmed(db::now(), term));
             drop(committing);
             match rolled_back {
                 Ok(true) => {
@@ -350,7 +353,7 @@ impl Agent {
                 changed.notified().await;
                 continue;
             };
-            let wait = (at - configuration::now()).max(0) as u64;
+            let wait = (at - db::now()).max(0) as u64;
             if wait > 0 {
                 tokio::select! {
                     () = tokio::time::sleep(Duration::from_secs(wait)) => {}
@@ -443,9 +446,9 @@ fn unix_seconds(t: SystemTime) -> i64 {
 /// differ), without starting one: the error says the line and Junos's message.
 pub fn check_startup_config(text: &str, node: Option<&str>) -> anyhow::Result<()> {
     let schema = Schema::shipped()?;
-    let first = configuration::First { startup: Some(text), host_name: node };
+    let first = db::First { startup: Some(text), host_name: node };
     for slot in Slot::ALL {
-        configuration::first_configuration(&schema, slot, first)?;
+        db::first_configuration(&schema, slot, first)?;
     }
     Ok(())
 }

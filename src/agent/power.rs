@@ -9,7 +9,7 @@ use tokio::sync::{Notify, watch};
 use tonic::Status;
 
 use super::Agent;
-use super::configuration::now;
+use super::db::now;
 use super::transfer::peer_failed;
 use crate::proto::shutdown_request::{Kind, Target};
 use crate::proto::{

@@ -17,7 +17,7 @@ use tonic::Status;
 
 use prost::Message;
 
-use super::configuration::now;
+use super::db::now;
 use super::{Agent, forwarding, host, model, unix_seconds};
 use crate::proto::restart_process_request::Mode;
 use crate::proto::{

@@ -6,7 +6,8 @@ use super::transfer::{Chunks, file_status};
 use std::time::SystemTime;
 
 use super::auth::{Principal, principal_of, user_of};
-use super::configuration::{now, sees_secrets};
+use super::configuration::sees_secrets;
+use super::db::now;
 use super::forwarding::interfaces::{self, Home};
 use super::processes::{Daemon, not_running};
 use super::sessions::{Login, SessionStream};
@@ -679,7 +680,7 @@ impl Peer for Agent {
         self.admit_from_peer().await?;
         let r = request.into_inner();
         self.check_peer(r.from_slot)?;
-        Ok(Response::new(self.synchronized(&r)?))
+        Ok(Response::new(self.synchronized(r)?))
     }
 
     async fn synchronize_whole(
@@ -699,7 +700,7 @@ impl Peer for Agent {
             }
             whole.configuration.push_str(&piece.configuration);
         }
-        Ok(Response::new(self.synchronized(&whole)?))
+        Ok(Response::new(self.synchronized(whole)?))
     }
 }
 

@@ -172,7 +172,7 @@ fn take(
     total += count;
 
     let snapshot = Snapshot {
-        taken: super::configuration::now(),
+        taken: super::db::now(),
         junos_version: crate::JUNOS_VERSION.into(),
         host_name: host_name.into(),
         files: total.files,

@@ -14,14 +14,14 @@ use std::time::{Duration, Instant};
 
 use tonic::Status;
 
-use super::configuration::{Synchronized, wire_errors};
+use super::commit::wire_errors;
+use super::db::{Asked, Commit, Offer, Sent, Synchronize, Synchronized};
 use super::mastership::KEEPALIVE_INTERVAL;
 use super::{Agent, blocking};
+use crate::config::delta::Delta;
 use crate::config::tree::Node;
 use crate::config::version::Version;
-use crate::proto::{
-    CommitReply, CommitRequest, ConfigDelta, RoutingEngineCommit, SynchronizeReply, SynchronizeRequest,
-};
+use crate::proto::{CommitReply, ConfigDelta, RoutingEngineCommit, SynchronizeReply, SynchronizeRequest};
 
 /// How long the other RE may go without a keepalive answered before a
 /// call that waits on it is given up: it answers one every second, each
@@ -35,7 +35,7 @@ impl Agent {
     pub(super) async fn commit_synchronized(
         &self,
         session: u64,
-        request: &CommitRequest,
+        request: &Commit,
         tree: Node,
         effective: Node,
     ) -> Result<CommitReply, Status> {
@@ -119,7 +119,7 @@ impl Agent {
     fn commit_alone(
         &self,
         session: u64,
-        request: &CommitRequest,
+        request: &Commit,
         tree: Node,
         effective: Node,
         offered: Version,
@@ -204,14 +204,16 @@ impl Agent {
     /// `commit synchronize` from the other RE. Refused while this RE
     /// commits, rather than waited for: its commit may itself be waiting
     /// on the other RE.
-    pub(super) fn synchronized(&self, request: &SynchronizeRequest) -> Result<SynchronizeReply, Status> {
+    pub(super) fn synchronized(&self, request: SynchronizeRequest) -> Result<SynchronizeReply, Status> {
         let Ok(_committing) = self.committing.try_lock() else {
             return Err(Status::failed_precondition("configuration database locked by a commit in progress"));
         };
         let (reply, before, after) = blocking(|| {
+            // Read before the database is locked: a change is rebuilt from its wire form.
+            let request = Synchronize::from(request);
             let mut db = self.config();
             let before = self.settings_of(db.effective());
-            let reply = match db.synchronized(request)? {
+            let reply = match db.synchronized(&request)? {
                 Synchronized::Checked(errors, version) => SynchronizeReply {
                     errors: wire_errors(errors),
                     version: Some(version.into()),
@@ -320,6 +322,36 @@ impl Agent {
         if reply.errors.is_empty() {
             self.config().set_peer_behind(false);
         }
+    }
+}
+
+impl From<SynchronizeRequest> for Synchronize {
+    fn from(r: SynchronizeRequest) -> Synchronize {
+        let asked = if r.checked {
+            Asked::Go
+        } else {
+            let sent = match &r.delta {
+                Some(delta) => Sent::Change {
+                    delta: Delta::from_wire(delta),
+                    base: r.base.map(Version::from).unwrap_or_default(),
+                    base_hash: r.base_hash,
+                },
+                None => Sent::Whole(r.configuration),
+            };
+            let version = r.version.map(Version::from).unwrap_or_default();
+            Asked::Offer(Offer { version, newest: r.newest, sent })
+        };
+        let commit = Commit {
+            check: r.check,
+            user: r.user,
+            client: r.client,
+            comment: r.comment,
+            confirmed_minutes: r.confirmed_minutes,
+            synchronize: true,
+            force: r.force,
+            at: None,
+        };
+        Synchronize { commit, hash: r.hash, asked }
     }
 }
 

@@ -219,7 +219,7 @@ fn match_statement(
         }
         let key = match schema.node(unnamed).kind {
             // A value is stored under its placeholder; an entry under its name.
-            Kind::Value(_) => Sym::new(&schema.node(unnamed).name),
+            Kind::Value(_) => schema.node(unnamed).key,
             _ => Sym::new(word.text),
         };
         return Ok(Step { schema: unnamed, key });
@@ -231,7 +231,7 @@ fn match_statement(
 /// words of a stored configuration are whole keywords.
 fn exact_keyword(schema: &Schema, parent: Option<SchemaId>, word: &Word<'_>) -> Option<Step> {
     let id = schema.keyword(parent, word.text).filter(|&id| schema.node(id).has_keyword())?;
-    Some(Step { schema: id, key: Sym::new(word.text) })
+    Some(Step { schema: id, key: schema.node(id).key })
 }
 
 /// The keywords under `parent` that `word` abbreviates.
@@ -247,10 +247,10 @@ fn keywords_matching(schema: &Schema, parent: Option<SchemaId>, word: &Word<'_>)
 /// The keyword `word` names exactly, or else the only one it abbreviates.
 fn keyword_step(schema: &Schema, keywords: &[SchemaId], word: &Word<'_>) -> Result<Step, ParseError> {
     if let Some(&exact) = keywords.iter().find(|&&c| schema.node(c).name == word.text) {
-        return Ok(Step { schema: exact, key: Sym::new(word.text) });
+        return Ok(Step { schema: exact, key: schema.node(exact).key });
     }
     match keywords {
-        [only] => Ok(Step { schema: *only, key: Sym::new(&schema.node(*only).name) }),
+        [only] => Ok(Step { schema: *only, key: schema.node(*only).key }),
         [] => Err(ParseError::Syntax { column: word.column }),
         _ => Err(ParseError::Ambiguous {
             column: word.end,

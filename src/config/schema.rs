@@ -84,6 +84,7 @@ use std::sync::{Arc, OnceLock};
 
 use nom::multi::many0;
 
+use super::sym::Sym;
 use crate::grammar::ArgType;
 use crate::grammar::GrammarError;
 use crate::grammar::syntax::{locate, parse_all};
@@ -269,6 +270,8 @@ pub enum Kind {
 pub struct SchemaNode {
     /// The keyword; for lists without one and for values, the placeholder name.
     pub name: String,
+    /// `name` interned: the key a statement is stored under, ready.
+    pub key: Sym,
     /// How `?` names the value: `unit <logical-unit-number>`, `<interface-name>`.
     pub placeholder: String,
     pub kind: Kind,
@@ -478,6 +481,7 @@ impl Schema {
         let Some(apply) = self.keyword(None, "apply-groups") else { return };
         let except = SchemaNode {
             name: "apply-groups-except".into(),
+            key: Sym::new("apply-groups-except"),
             placeholder: "<apply-groups-except>".into(),
             help: "Don't inherit configuration data from these groups".into(),
             ..self.node(apply).clone()
@@ -722,6 +726,7 @@ impl Schema {
         };
         self.nodes.push(SchemaNode {
             name: r.name.to_owned(),
+            key: Sym::new(r.name),
             placeholder,
             kind,
             help: r.help.clone(),

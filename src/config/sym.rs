@@ -10,7 +10,7 @@
 
 use std::borrow::Borrow;
 use std::fmt;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::ops::{Deref, DerefMut};
 use std::sync::{LazyLock, Mutex};
 
@@ -24,13 +24,16 @@ pub struct Sym(&'static str);
 const CHUNK: usize = 64 * 1024;
 
 struct Table {
-    words: foldhash::HashSet<&'static str>,
+    /// Each word once, found by its hash: one probe finds it or its place.
+    words: hashbrown::HashTable<&'static str>,
+    hasher: foldhash::fast::RandomState,
     /// What is left of the current chunk.
     free: &'static mut [u8],
 }
 
-static TABLE: LazyLock<Mutex<Table>> =
-    LazyLock::new(|| Mutex::new(Table { words: foldhash::HashSet::default(), free: &mut [] }));
+static TABLE: LazyLock<Mutex<Table>> = LazyLock::new(|| {
+    Mutex::new(Table { words: hashbrown::HashTable::new(), hasher: Default::default(), free: &mut [] })
+});
 
 impl Sym {
     pub const EMPTY: Sym = Sym("");
@@ -43,12 +46,12 @@ impl Sym {
         // A panic elsewhere while the table was held leaves it whole: a word
         // is added in one step.
         let mut table = TABLE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(&word) = table.words.get(text) {
-            return Sym(word);
+        let Table { words, hasher, free } = &mut *table;
+        let hash = hasher.hash_one(text);
+        match words.entry(hash, |word| *word == text, |word| hasher.hash_one(word)) {
+            hashbrown::hash_table::Entry::Occupied(found) => Sym(found.get()),
+            hashbrown::hash_table::Entry::Vacant(place) => Sym(place.insert(store(free, text)).get()),
         }
-        let word = table.store(text);
-        table.words.insert(word);
-        Sym(word)
     }
 
     pub fn as_str(&self) -> &'static str {
@@ -56,21 +59,21 @@ impl Sym {
     }
 }
 
-impl Table {
-    fn store(&mut self, text: &str) -> &'static str {
-        let bytes: &'static mut [u8] = if text.len() > CHUNK / 8 {
-            Box::leak(text.as_bytes().to_vec().into_boxed_slice())
-        } else {
-            if self.free.len() < text.len() {
-                self.free = Box::leak(vec![0; CHUNK].into_boxed_slice());
-            }
-            let (word, rest) = std::mem::take(&mut self.free).split_at_mut(text.len());
-            self.free = rest;
-            word.copy_from_slice(text.as_bytes());
-            word
-        };
-        std::str::from_utf8(bytes).unwrap_or_else(|_| unreachable!("copied from a str"))
-    }
+/// Copies `text` into what is left of the current chunk, `free`, or into a
+/// new one.
+fn store(free: &mut &'static mut [u8], text: &str) -> &'static str {
+    let bytes: &'static mut [u8] = if text.len() > CHUNK / 8 {
+        Box::leak(text.as_bytes().to_vec().into_boxed_slice())
+    } else {
+        if free.len() < text.len() {
+            *free = Box::leak(vec![0; CHUNK].into_boxed_slice());
+        }
+        let (word, rest) = std::mem::take(free).split_at_mut(text.len());
+        *free = rest;
+        word.copy_from_slice(text.as_bytes());
+        word
+    };
+    std::str::from_utf8(bytes).unwrap_or_else(|_| unreachable!("copied from a str"))
 }
 
 impl Default for Sym {

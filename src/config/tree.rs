@@ -140,7 +140,7 @@ impl Node {
 
     /// [`Node::child_entry`] for a key already interned.
     pub fn child_entry_sym(&mut self, key: Sym) -> &mut Node {
-        let index = match self.children.get_index_of(key.as_str()) {
+        let index = match self.children.index_of_sym(key) {
             Some(index) => index,
             None => self.children.insert_full(key, Arc::default()).0,
         };
@@ -262,7 +262,7 @@ impl Node {
         let mut node = self;
         for step in steps {
             // A statement of a `choice` replaces the one set before it.
-            if step.key == schema.node(step.schema).name {
+            if step.key == schema.node(step.schema).key {
                 for rival in schema.rivals(step.schema) {
                     node.children.shift_remove(schema.node(rival).name.as_str());
                 }

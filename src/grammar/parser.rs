@@ -62,45 +62,52 @@ pub fn words(line: &str) -> Vec<Word<'_>> {
 /// to the next.
 pub fn words_into<'a>(line: &'a str, words: &mut Vec<Word<'a>>) {
     words.clear();
-    let mut chars = line.char_indices().peekable();
-    while let Some(&(start, c)) = chars.peek() {
+    let bytes = line.as_bytes();
+    let mut at = 0;
+    while let Some(c) = char_at(line, at) {
+        let start = at;
+        at += c.len_utf8();
         if c.is_whitespace() {
-            chars.next();
             continue;
         }
         if c == '|' {
-            chars.next();
-            words.push(Word {
-                text: Cow::Borrowed("|"),
-                start,
-                end: start + 1,
-                open_quote: false,
-                pipe: true,
-            });
+            words.push(Word { text: Cow::Borrowed("|"), start, end: at, open_quote: false, pipe: true });
             continue;
         }
         // Made only when a quote is met: the text so far, then each character.
         let mut owned: Option<String> = None;
-        let mut in_quote = false;
+        let mut in_quote = c == '"';
+        if in_quote {
+            owned = Some(String::new());
+        }
         let mut end = line.len();
-        while let Some(&(i, c)) = chars.peek() {
+        loop {
+            if owned.is_none() {
+                // Most words are plain ASCII: skipped over a byte at a time.
+                at += bytes[at..]
+                    .iter()
+                    .take_while(|&&b| b.is_ascii_graphic() && b != b'|' && b != b'"')
+                    .count();
+            }
+            let Some(c) = char_at(line, at) else { break };
             if !in_quote && (c.is_whitespace() || c == '|') {
-                end = i;
+                end = at;
                 break;
             }
-            chars.next();
+            let here = at;
+            at += c.len_utf8();
             let text = match (&mut owned, c) {
                 (Some(text), _) => text,
-                (None, '"') => owned.insert(line[start..i].to_owned()),
+                (None, '"') => owned.insert(line[start..here].to_owned()),
                 (None, _) => continue,
             };
             match c {
                 '"' => in_quote = !in_quote,
                 // Only `\"` and `\\` are escapes; any other backslash is text
                 // (`"line one\nline two"`), as Junos keeps it.
-                '\\' if in_quote => match chars.peek() {
-                    Some(&(_, escaped @ ('"' | '\\'))) => {
-                        chars.next();
+                '\\' if in_quote => match char_at(line, at) {
+                    Some(escaped @ ('"' | '\\')) => {
+                        at += 1;
                         text.push(escaped);
                     }
                     _ => text.push(c),
@@ -110,6 +117,14 @@ pub fn words_into<'a>(line: &'a str, words: &mut Vec<Word<'a>>) {
         }
         let text = owned.map_or(Cow::Borrowed(&line[start..end]), Cow::Owned);
         words.push(Word { text, start, end, open_quote: in_quote, pipe: false });
+    }
+}
+
+/// The character at byte `at` of `line` (a character's start), if any.
+fn char_at(line: &str, at: usize) -> Option<char> {
+    match line.as_bytes().get(at) {
+        Some(&b) if b.is_ascii() => Some(char::from(b)),
+        _ => line.get(at..)?.chars().next(),
     }
 }
 

@@ -32,6 +32,11 @@ impl Children {
         Children { entries: Vec::with_capacity(capacity), index: None }
     }
 
+    /// The entries in order, as a slice.
+    pub fn entries(&self) -> &[(Sym, Arc<Node>)] {
+        &self.entries
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -45,6 +50,15 @@ impl Children {
         match &self.index {
             Some(index) => index.get(key).copied(),
             None => self.entries.iter().position(|(k, _)| k.as_str() == key),
+        }
+    }
+
+    /// [`Children::get_index_of`] for an interned key: a scan compares
+    /// addresses, not text.
+    pub fn index_of_sym(&self, key: Sym) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(&key).copied(),
+            None => self.entries.iter().position(|(k, _)| *k == key),
         }
     }
 

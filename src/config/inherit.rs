@@ -35,14 +35,16 @@ pub fn expand(schema: &Schema, root: &Node, slot: Slot) -> Node {
 /// the same RE) has in common with `root`.
 pub fn expand_from(schema: &Schema, root: &Node, slot: Slot, previous: Option<(&Node, &Node)>) -> Node {
     let groups = root.child("groups");
-    let context = Context { schema, groups, slot };
+    let applying = [Sym::new("apply-groups"), Sym::new("apply-groups-except")];
+    let context = Context { schema, groups, slot, applying };
     let same_groups =
         |(before, _): &(&Node, &Node)| match (root.children.get("groups"), before.children.get("groups")) {
             (Some(now), Some(then)) => Arc::ptr_eq(now, then),
             (now, then) => now.is_none() && then.is_none(),
         };
     let previous = previous.filter(same_groups).map(|(explicit, effective)| Previous { explicit, effective });
-    let mut out = context.level(None, Some(root), &[], &[], &mut Vec::new(), previous);
+    let expanded = context.level(None, Some(root), &[], &[], &mut Vec::new(), previous);
+    let mut out = expanded.unwrap_or_else(|| root.clone());
     // Groups are definitions, not configuration: kept as written.
     if let Some(groups) = root.children.get("groups") {
         out.children.insert("groups".into(), Arc::clone(groups));
@@ -54,6 +56,9 @@ struct Context<'a> {
     schema: &'a Schema,
     groups: Option<&'a Node>,
     slot: Slot,
+    /// `apply-groups` and `apply-groups-except`, found at every level by
+    /// address rather than by text.
+    applying: [Sym; 2],
 }
 
 /// The last expansion at the place being expanded: the node as it was
@@ -107,7 +112,8 @@ impl<'a> Context<'a> {
     }
 
     /// The effective node at `path` (whose statement is `at`): `explicit` with
-    /// what `inherited` (in precedence order) gives it.
+    /// what `inherited` (in precedence order) gives it; `None` when that is
+    /// `explicit` as it is.
     fn level(
         &self,
         at: Option<SchemaId>,
@@ -116,23 +122,22 @@ impl<'a> Context<'a> {
         excluded: &[Sym],
         path: &mut Vec<Sym>,
         previous: Option<Previous<'a>>,
-    ) -> Node {
-        let values_of = |key: &str| explicit.and_then(|e| e.children.get(key)).map(|n| n.values.as_slice());
+    ) -> Option<Node> {
+        let [apply, except] = self.applying;
+        let applied = |node: &'a Node, key: Sym| {
+            node.children.index_of_sym(key).map(|i| node.children[i].values.as_slice())
+        };
+        let values_of = |key: Sym| explicit.and_then(|e| applied(e, key));
         // What was expanded before holds only if the same groups apply here.
         let applied_alike = |p: &Previous<'a>| {
-            let applied = |node: &Node, key: &str| node.child(key).map(|n| n.values.clone());
-            explicit.is_some_and(|e| {
-                ["apply-groups", "apply-groups-except"]
-                    .iter()
-                    .all(|k| applied(e, k) == applied(p.explicit, k))
-            })
+            explicit.is_some_and(|e| self.applying.iter().all(|&k| applied(e, k) == applied(p.explicit, k)))
         };
         let previous = previous.filter(applied_alike);
         let mut excluded = excluded.to_vec();
-        excluded.extend(values_of("apply-groups-except").unwrap_or_default());
+        excluded.extend(values_of(except).unwrap_or_default());
         // Groups applied here come before those applied above.
         let mut sources: Vec<Source<'a>> = Vec::new();
-        for &name in values_of("apply-groups").unwrap_or_default() {
+        for &name in values_of(apply).unwrap_or_default() {
             if self.applies(&name) && !excluded.contains(&name) {
                 sources.extend(self.group_at(name, path));
             }
@@ -143,7 +148,9 @@ impl<'a> Context<'a> {
 
     /// The children of one node: the explicit ones, then new ones from the
     /// sources. `entries`: the node is a keyword list, whose children are
-    /// its entries.
+    /// its entries. `None` when the effective node is `explicit` itself:
+    /// nothing is built for what is effective as written, most of a large
+    /// configuration.
     // The walk's state at one level, passed down as it is; a struct for it
     // would be rebuilt at every level for nothing.
     #[allow(clippy::too_many_arguments)]
@@ -156,97 +163,156 @@ impl<'a> Context<'a> {
         path: &mut Vec<Sym>,
         entries: bool,
         previous: Option<Previous<'a>>,
-    ) -> Node {
+    ) -> Option<Node> {
         let active = |node: &'a Node| node.children.iter().filter(|(_, c)| !c.inactive()).map(|(k, _)| *k);
-        let written = explicit.map_or(0, |e| e.children.len());
         let mut inherited: Vec<Sym> = Vec::new();
         if !sources.is_empty() {
             let mut seen: foldhash::HashSet<Sym> = explicit.into_iter().flat_map(active).collect();
             for s in sources {
                 for key in active(s.node) {
                     // Groups do not nest: what a group applies is not inherited.
-                    let applies = key == "apply-groups" || key == "apply-groups-except";
+                    let applies = self.applying.contains(&key);
                     if !is_pattern(&key) && !applies && seen.insert(key) {
                         inherited.push(key);
                     }
                 }
             }
         }
-        let mut out = Node {
-            values: explicit.map(|e| e.values.clone()).unwrap_or_default(),
-            children: Children::with_capacity(written + inherited.len()),
-            ..Node::default()
+        let written_children = explicit.map_or(&[][..], |e| e.children.entries());
+        // Made at the first child that is not the written one, with the
+        // written ones before it.
+        let mut out: Option<Node> = None;
+        let made = |upto: usize| {
+            let mut node = Node {
+                values: explicit.map(|e| e.values.clone()).unwrap_or_default(),
+                children: Children::with_capacity(written_children.len() + inherited.len()),
+                ..Node::default()
+            };
+            for (key, child) in &written_children[..upto] {
+                node.children.insert(*key, Arc::clone(child));
+            }
+            node
         };
-        let mine = explicit.into_iter().flat_map(|e| e.children.iter()).filter(|(_, c)| !c.inactive());
-        for (sym, written) in mine.map(|(k, c)| (*k, Some(c))).chain(inherited.into_iter().map(|k| (k, None)))
-        {
-            let mine = written.map(|w| &**w);
-            let key = sym.as_str();
-            if at.is_none() && key == "groups" {
-                continue;
-            }
-            let (schema_id, child_entries) = if entries {
-                (at, false)
-            } else {
-                let Some(step) = super::tree::child_step(self.schema, at, sym) else { continue };
-                let keyword_list =
-                    matches!(self.schema.node(step.schema).kind, Kind::List { keyword: true, .. });
-                (Some(step.schema), keyword_list)
+        let mine = written_children.iter().enumerate().map(|(n, (k, c))| (n, *k, Some(c)));
+        let theirs_only = inherited.iter().map(|&k| (written_children.len(), k, None));
+        for (n, sym, written) in mine.chain(theirs_only) {
+            let child = self.child(at, explicit, written, sym, sources, excluded, path, entries, previous);
+            let differs = match child {
+                Child::AsWritten => false,
+                Child::Left => written.is_some(),
+                Child::Made(_) => true,
             };
-            let Some(id) = schema_id else { continue };
-            if let Some(made) = previous.zip(explicit).and_then(|(p, e)| p.unchanged(e, key)) {
-                out.children.insert(sym, Arc::clone(made));
-                continue;
+            if differs && out.is_none() {
+                out = Some(made(n));
             }
-            let previous = previous.and_then(|p| p.child(key));
-            let theirs: Vec<Source<'a>> = sources.iter().flat_map(|s| matching(s, key)).collect();
-            let leaf = matches!(self.schema.node(id).kind, Kind::Leaf(_) | Kind::Value(_) | Kind::Flag);
-            if let Some(written) = written.filter(|w| leaf && theirs.is_empty() && is_effective_leaf(w)) {
-                // The common case, decided before anything is built.
-                out.children.insert(sym, Arc::clone(written));
-                continue;
+            match (child, &mut out, written) {
+                (Child::AsWritten, Some(out), Some(written)) => {
+                    out.children.insert(sym, Arc::clone(written));
+                }
+                (Child::Made(node), Some(out), _) => {
+                    out.children.insert(sym, node);
+                }
+                _ => {}
             }
-            path.push(sym);
-            let child = match &self.schema.node(id).kind {
-                _ if child_entries => {
-                    Some(self.merge(Some(id), mine, &theirs, excluded, path, true, previous))
-                }
-                Kind::Container | Kind::List { .. } => {
-                    Some(self.level(Some(id), mine, &theirs, excluded, path, previous))
-                }
-                Kind::LeafList(_) => {
-                    let mut node = Node::default();
-                    for s in theirs.iter().rev() {
-                        merge_values(&mut node.values, &s.node.values);
-                    }
-                    merge_values(&mut node.values, mine.map_or(&[][..], |m| &m.values));
-                    Some(node)
-                }
-                Kind::Leaf(_) | Kind::Value(_) | Kind::Flag => match (mine, theirs.first()) {
-                    (Some(m), _) => Some(Node { values: m.values.clone(), ..Node::default() }),
-                    (None, Some(s)) => Some(Node { values: s.node.values.clone(), ..Node::default() }),
-                    (None, None) => None,
-                },
-            };
-            path.pop();
-            let Some(child) = child else { continue };
-            if let Some(written) = written.filter(|m| theirs.is_empty() && is_effective_as_written(m, &child))
-            {
-                // Nothing inherited or left out: the effective statement is
-                // the written one, shared rather than held twice.
-                out.children.insert(sym, Arc::clone(written));
-                continue;
-            }
-            let group = match (mine, theirs.first()) {
-                (None, Some(s)) => s.group,
-                _ => Sym::EMPTY,
-            };
-            let mut child = child;
-            child.mark(|m| m.group = group);
-            out.children.insert(sym, Arc::new(child));
         }
-        out
+        match (out, explicit) {
+            (None, Some(e)) if is_effective_leaf(e) => None,
+            (None, _) => Some(made(written_children.len())),
+            (Some(out), _) => Some(out),
+        }
     }
+
+    /// The effective statement `sym` of the node being merged: `written`
+    /// (its statement there, if any) with what `sources` give it.
+    #[allow(clippy::too_many_arguments)]
+    fn child(
+        &self,
+        at: Option<SchemaId>,
+        explicit: Option<&'a Node>,
+        written: Option<&'a Arc<Node>>,
+        sym: Sym,
+        sources: &[Source<'a>],
+        excluded: &[Sym],
+        path: &mut Vec<Sym>,
+        entries: bool,
+        previous: Option<Previous<'a>>,
+    ) -> Child {
+        let mine = written.map(|w| &**w).filter(|w| !w.inactive());
+        if written.is_some() && mine.is_none() {
+            return Child::Left;
+        }
+        let key = sym.as_str();
+        if at.is_none() && key == "groups" {
+            return Child::Left;
+        }
+        let (schema_id, child_entries) = if entries {
+            (at, false)
+        } else {
+            let Some(step) = super::tree::child_step(self.schema, at, sym) else { return Child::Left };
+            let keyword_list = matches!(self.schema.node(step.schema).kind, Kind::List { keyword: true, .. });
+            (Some(step.schema), keyword_list)
+        };
+        let Some(id) = schema_id else { return Child::Left };
+        let shared = |made: &Arc<Node>| match written {
+            Some(written) if Arc::ptr_eq(written, made) => Child::AsWritten,
+            _ => Child::Made(Arc::clone(made)),
+        };
+        if let Some(made) = previous.zip(explicit).and_then(|(p, e)| p.unchanged(e, key)) {
+            return shared(made);
+        }
+        let previous = previous.and_then(|p| p.child(key));
+        let theirs: Vec<Source<'a>> = sources.iter().flat_map(|s| matching(s, key)).collect();
+        let kind = &self.schema.node(id).kind;
+        let leaf = matches!(kind, Kind::Leaf(_) | Kind::Value(_) | Kind::Flag);
+        if mine.is_some_and(|m| leaf && theirs.is_empty() && is_effective_leaf(m)) {
+            // The common case, decided before anything is built.
+            return Child::AsWritten;
+        }
+        path.push(sym);
+        let child = match kind {
+            _ if child_entries => self.merge(Some(id), mine, &theirs, excluded, path, true, previous),
+            Kind::Container | Kind::List { .. } => {
+                self.level(Some(id), mine, &theirs, excluded, path, previous)
+            }
+            Kind::LeafList(_) => {
+                let mut node = Node::default();
+                for s in theirs.iter().rev() {
+                    merge_values(&mut node.values, &s.node.values);
+                }
+                merge_values(&mut node.values, mine.map_or(&[][..], |m| &m.values));
+                Some(node)
+            }
+            Kind::Leaf(_) | Kind::Value(_) | Kind::Flag => match (mine, theirs.first()) {
+                (Some(m), _) => Some(Node { values: m.values.clone(), ..Node::default() }),
+                (None, Some(s)) => Some(Node { values: s.node.values.clone(), ..Node::default() }),
+                (None, None) => return Child::Left,
+            },
+        };
+        path.pop();
+        let Some(child) = child else { return Child::AsWritten };
+        if mine.is_some_and(|m| theirs.is_empty() && is_effective_as_written(m, &child)) {
+            // Nothing inherited or left out: the effective statement is
+            // the written one, shared rather than held twice.
+            return Child::AsWritten;
+        }
+        let group = match (mine, theirs.first()) {
+            (None, Some(s)) => s.group,
+            _ => Sym::EMPTY,
+        };
+        let mut child = child;
+        child.mark(|m| m.group = group);
+        Child::Made(Arc::new(child))
+    }
+}
+
+/// What one statement of a node comes to in the effective configuration.
+enum Child {
+    /// The statement as written, shared.
+    AsWritten,
+    /// Another statement: inherited, or with something inherited or left out.
+    Made(Arc<Node>),
+    /// None: inactive, a group definition, or unknown to the schema.
+    Left,
 }
 
 /// Whether `expanded`, made from `written` with nothing inherited, is the

@@ -1,8 +1,9 @@
 //! Checks a whole configuration at commit: what a single `set` cannot see.
 
 use super::expression;
+use super::path::Step;
 use super::schema::{Kind, Reference, Schema, SchemaId};
-use super::tree::{Node, Sym, sorted_children};
+use super::tree::{Node, Sym, child_step, sorted_children};
 
 use super::print::quote;
 
@@ -66,7 +67,7 @@ pub fn check_from(schema: &Schema, root: &Node, passed: Option<&Node>) -> Vec<Ch
     passwords(root, &mut errors);
     login_classes(root, &mut errors);
     let kept = passed.filter(|p| keeps_definitions(schema, root, p));
-    references(schema, None, root, kept, root, &mut Vec::new(), &mut errors);
+    references(schema, root, kept, &mut errors);
     groups(root, passed, &mut errors);
     errors
 }
@@ -76,27 +77,76 @@ pub fn check_from(schema: &Schema, root: &Node, passed: Option<&Node>) -> Vec<Ch
 /// definition breaks statements left unchanged, so a subtree shared with the
 /// configuration that passed is skipped only while its scope keeps every
 /// name it defined.
-fn references<'a>(
-    schema: &'a Schema,
-    at: Option<SchemaId>,
-    node: &'a Node,
-    passed: Option<&Node>,
-    scope: &Node,
-    trail: &mut Vec<&'a str>,
-    errors: &mut Vec<CheckError>,
-) {
-    for (step, child) in sorted_children(schema, at, node) {
+///
+/// Statements are looked at in the order they are stored, which needs no
+/// sorting; errors, rare, are then found again in the order Junos prints
+/// statements, the order they are reported in.
+fn references(schema: &Schema, root: &Node, passed: Option<&Node>, errors: &mut Vec<CheckError>) {
+    let mut found = Vec::new();
+    let mut walk = References { schema, ordered: false, errors: &mut found };
+    walk.level(None, root, passed, root, &mut Vec::new());
+    if !found.is_empty() {
+        found.clear();
+        let mut walk = References { schema, ordered: true, errors: &mut found };
+        walk.level(None, root, passed, root, &mut Vec::new());
+    }
+    errors.append(&mut found);
+}
+
+struct References<'s, 'e> {
+    schema: &'s Schema,
+    /// Whether statements are looked at in schema order.
+    ordered: bool,
+    errors: &'e mut Vec<CheckError>,
+}
+
+impl<'s> References<'s, '_> {
+    fn level<'a>(
+        &mut self,
+        at: Option<SchemaId>,
+        node: &'a Node,
+        passed: Option<&Node>,
+        scope: &Node,
+        trail: &mut Vec<&'a str>,
+    ) where
+        's: 'a,
+    {
+        if self.ordered {
+            for (step, child) in sorted_children(self.schema, at, node) {
+                self.statement(at, step, child, passed, scope, trail);
+            }
+        } else {
+            for (&key, child) in &node.children {
+                if let Some(step) = child_step(self.schema, at, key) {
+                    self.statement(at, step, child, passed, scope, trail);
+                }
+            }
+        }
+    }
+
+    fn statement<'a>(
+        &mut self,
+        at: Option<SchemaId>,
+        step: Step,
+        child: &'a Node,
+        passed: Option<&Node>,
+        scope: &Node,
+        trail: &mut Vec<&'a str>,
+    ) where
+        's: 'a,
+    {
+        let schema = self.schema;
         if at.is_none() && step.key == "groups" || !schema.holds_reference(step.schema) {
-            continue;
+            return;
         }
         let passed = passed.and_then(|p| p.child(&step.key));
         if passed.is_some_and(|p| std::ptr::eq(p, child)) {
-            continue;
+            return;
         }
         let s = schema.node(step.schema);
         match &s.kind {
             Kind::Leaf(_) | Kind::LeafList(_) => {
-                let Some(reference) = schema.reference(step.schema) else { continue };
+                let Some(reference) = schema.reference(step.schema) else { return };
                 for value in &child.values {
                     // Each policy of an expression is checked as if named alone.
                     let names = if s.expressions { expression::names(value) } else { vec![value.as_str()] };
@@ -106,7 +156,7 @@ fn references<'a>(
                         } else {
                             s.name.clone()
                         };
-                        errors.push(CheckError {
+                        self.errors.push(CheckError {
                             path: render(trail),
                             statement,
                             message: reference.error(name),
@@ -117,30 +167,31 @@ fn references<'a>(
             }
             Kind::Container => {
                 trail.push(&s.name);
-                references(schema, Some(step.schema), child, passed, scope, trail, errors);
+                self.level(Some(step.schema), child, passed, scope, trail);
                 trail.pop();
             }
             Kind::List { keyword: false, .. } => {
-                undefined_entries(schema, step.schema, [step.key.as_str()], scope, trail, "", errors);
+                undefined_entries(schema, step.schema, [step.key.as_str()], scope, trail, "", self.errors);
                 trail.push(step.key.as_str());
                 if s.scope {
                     let passed = passed.filter(|p| keeps_definitions(schema, child, p));
-                    references(schema, Some(step.schema), child, passed, child, trail, errors);
+                    self.level(Some(step.schema), child, passed, child, trail);
                 } else {
-                    references(schema, Some(step.schema), child, passed, scope, trail, errors);
+                    self.level(Some(step.schema), child, passed, scope, trail);
                 }
                 trail.pop();
             }
             Kind::List { keyword: true, .. } => {
                 let names = child.children.keys().map(Sym::as_str);
-                undefined_entries(schema, step.schema, names, scope, trail, &format!("{} ", s.name), errors);
+                let keyword = format!("{} ", s.name);
+                undefined_entries(schema, step.schema, names, scope, trail, &keyword, self.errors);
                 for (name, entry) in &child.children {
                     let passed = passed.and_then(|p| p.child(name));
                     if passed.is_some_and(|p| std::ptr::eq(p, &**entry)) {
                         continue;
                     }
                     trail.extend([s.name.as_str(), name.as_str()]);
-                    references(schema, Some(step.schema), entry, passed, scope, trail, errors);
+                    self.level(Some(step.schema), entry, passed, scope, trail);
                     trail.truncate(trail.len() - 2);
                 }
             }
@@ -487,6 +538,33 @@ mod tests {
             compared += 1;
         }
         assert!(compared > 300, "only {compared} random configurations passed a check");
+    }
+
+    /// Statements are first looked at in the order they were set; the
+    /// errors come in the order Junos prints the statements all the same.
+    #[test]
+    fn undefined_references_are_reported_in_schema_order_whatever_order_they_were_set_in() {
+        let schema = Schema::shipped().unwrap();
+        let root = build(
+            &schema,
+            &[
+                "system root-authentication encrypted-password x",
+                "policy-options policy-statement out term t from prefix-list gone",
+                "protocols bgp group peers export missing",
+                "interfaces ge-0/0/1 unit 0 family inet filter input later",
+                "interfaces ge-0/0/0 unit 0 family inet filter input nowhere",
+            ],
+        );
+        let paths: Vec<String> = check(&schema, &root).into_iter().map(|e| e.path).collect();
+        assert_eq!(
+            paths,
+            [
+                " interfaces ge-0/0/1 unit 0 family inet filter",
+                " interfaces ge-0/0/0 unit 0 family inet filter",
+                " protocols bgp group peers",
+                " policy-options policy-statement out term t from",
+            ]
+        );
     }
 
     #[test]

@@ -631,8 +631,83 @@ impl Prefix {
 /// Applies `set`, `delete`, `deactivate`, `activate`, `protect`, `unprotect`
 /// and `annotate` lines to `root`; `#`
 /// lines and blank lines are skipped. Other commands are errors.
+///
+/// Reading a line (its words, its path through the schema) needs nothing
+/// of the tree, so a large text is read on this thread while another puts
+/// what was read into the tree, in order: the two halves of the work take
+/// about as long as each other.
 pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<LoadError> {
     let mut errors = Vec::new();
+    if text.len() < READ_APART_BYTES {
+        read_set_lines(schema, text, &mut errors, |edit| edit.apply(schema, root));
+        return errors;
+    }
+    std::thread::scope(|scope| {
+        let (batches, received) = std::sync::mpsc::sync_channel::<Vec<LineEdit>>(BATCHES_AHEAD);
+        let applier = scope.spawn(move || {
+            for batch in received {
+                for edit in batch {
+                    edit.apply(schema, root);
+                }
+            }
+        });
+        let mut batch = Vec::with_capacity(BATCH_LINES);
+        read_set_lines(schema, text, &mut errors, |edit| {
+            batch.push(edit);
+            if batch.len() == BATCH_LINES {
+                // Only a panic of the applier closes the channel; it is
+                // raised from the join below.
+                let _ = batches.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH_LINES)));
+            }
+        });
+        let _ = batches.send(batch);
+        drop(batches);
+        if let Err(panic) = applier.join() {
+            std::panic::resume_unwind(panic);
+        }
+    });
+    errors
+}
+
+/// Text this long or longer is read and applied on two threads.
+const READ_APART_BYTES: usize = 1 << 20;
+/// Lines handed from the reader to the applier at a time, and how many such
+/// batches may wait.
+const BATCH_LINES: usize = 1024;
+const BATCHES_AHEAD: usize = 8;
+
+/// One line read: what it does to the tree.
+enum LineEdit {
+    Set(Resolved),
+    Delete(Resolved),
+    Activate(Resolved, bool),
+    Protect(Vec<Step>, bool),
+    Annotate(Vec<Step>, String),
+}
+
+impl LineEdit {
+    fn apply(self, schema: &Schema, root: &mut Node) {
+        match self {
+            LineEdit::Set(path) => root.set(schema, &path),
+            LineEdit::Delete(path) => {
+                root.delete(schema, &path);
+            }
+            LineEdit::Activate(path, inactive) => {
+                root.set_inactive_all(&path, inactive);
+            }
+            LineEdit::Protect(steps, protected) => {
+                root.set_protected(&steps, protected);
+            }
+            LineEdit::Annotate(steps, text) => {
+                root.annotate(&steps, &text);
+            }
+        }
+    }
+}
+
+/// Reads `text` line by line: each edit to `apply`, in order, each error
+/// into `errors`.
+fn read_set_lines(schema: &Schema, text: &str, errors: &mut Vec<LoadError>, mut apply: impl FnMut(LineEdit)) {
     let mut previous = Prefix::default();
     // Kept from line to line, so that its room is made once.
     let mut tokens = Vec::new();
@@ -662,9 +737,7 @@ pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<Load
                 let text = comment.text.trim_start_matches("/*").trim_end_matches("*/").trim();
                 match resolve(schema, &[], path) {
                     Ok(path) => match free_of_control(text) {
-                        Ok(()) => {
-                            root.annotate(&path.steps, text);
-                        }
+                        Ok(()) => apply(LineEdit::Annotate(path.steps, text.to_owned())),
                         Err(message) => {
                             errors.push(LoadError { line: n + 1, column: comment.column + 1, message })
                         }
@@ -677,9 +750,7 @@ pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<Load
                 }
             }
             "protect" | "unprotect" => match resolve(schema, &[], &words) {
-                Ok(path) => {
-                    root.set_protected(&path.steps, verb.text == "protect");
-                }
+                Ok(path) => apply(LineEdit::Protect(path.steps, verb.text == "protect")),
                 Err(e) => {
                     let i = e.column().and_then(|c| words.iter().position(|w| w.column == c)).unwrap_or(0);
                     match words.get(i) {
@@ -689,15 +760,11 @@ pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<Load
                 }
             },
             "set" | "delete" | "deactivate" | "activate" => match previous.resolve(schema, rest, &words) {
-                Ok(path) if path.wanting.is_none() || verb.text != "set" => match &*verb.text {
-                    "set" => root.set(schema, &path),
-                    "delete" => {
-                        root.delete(schema, &path);
-                    }
-                    other => {
-                        root.set_inactive_all(&path, other == "deactivate");
-                    }
-                },
+                Ok(path) if path.wanting.is_none() || verb.text != "set" => apply(match &*verb.text {
+                    "set" => LineEdit::Set(path),
+                    "delete" => LineEdit::Delete(path),
+                    other => LineEdit::Activate(path, other == "deactivate"),
+                }),
                 Ok(_) => errors.push(LoadError {
                     line: n + 1,
                     column: column(line.trim_end().len()) + 1,
@@ -714,7 +781,6 @@ pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<Load
             _ => errors.push(bad_verb()),
         }
     }
-    errors
 }
 
 #[cfg(test)]
@@ -739,6 +805,34 @@ mod tests {
                 "protocols ospf area 0.0.0.0 interface ge-0/0/0.0 passive",
             ],
         )
+    }
+
+    /// A large text, read on one thread and applied on another, gives the
+    /// tree and the errors reading and applying each line in turn gives.
+    #[test]
+    fn a_large_text_loads_as_it_would_a_line_at_a_time() {
+        let schema = Schema::shipped().unwrap();
+        let mut text = crate::config::generate::full_schema(12_000);
+        text.push_str(&crate::config::generate::set_lines(8_000));
+        text.push_str(
+            "delete interfaces ge-0/0/1 unit 0\n\
+             deactivate system syslog\n\
+             protect system services\n\
+             annotate system \"kept\"\n\
+             set interfaces ge-0/0/2 mtu lots\n\
+             set bogus\n\
+             activate system syslog\n",
+        );
+        assert!(text.len() >= READ_APART_BYTES, "{} bytes", text.len());
+        let mut apart = Node::default();
+        let errors = apply_set_lines(&schema, &mut apart, &text);
+        let mut in_turn = Node::default();
+        let mut expected = Vec::new();
+        read_set_lines(&schema, &text, &mut expected, |edit| edit.apply(&schema, &mut in_turn));
+        assert_eq!(errors, expected);
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(apart == in_turn, "the trees differ");
+        assert_eq!(to_text(&schema, None, &apart), to_text(&schema, None, &in_turn));
     }
 
     #[test]

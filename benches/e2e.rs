@@ -487,6 +487,22 @@ struct Session {
 }
 
 impl Session {
+    /// The median of three commits of one changed statement each (a
+    /// domain name starting `prefix`), synchronized or not.
+    fn one_statement_commits(&self, prefix: &str, synchronize: bool) -> Duration {
+        let mut took: Vec<Duration> = (0..3)
+            .map(|n| {
+                timed(|| {
+                    self.set(&format!("system domain-name {prefix}{n}.example.net"));
+                    self.commit(synchronize);
+                })
+                .1
+            })
+            .collect();
+        took.sort();
+        took[1]
+    }
+
     fn open(&self) {
         let reply = self.client.open(open_request::Mode::Shared).expect("configure");
         assert!(reply.refused.is_empty(), "{}", reply.refused);
@@ -541,16 +557,7 @@ fn commits(sizes: &Sizes) {
         }
         let floor = write_fsync(pair.dir.path(), &generate::set_lines(lines));
         report(&format!("write_fsync_{}", label(lines)), seconds(floor), "s");
-        let mut local = Vec::new();
-        for n in 0..3 {
-            let (_, took) = timed(|| {
-                session.set(&format!("system domain-name d{n}.example.net"));
-                session.commit(false);
-            });
-            local.push(took);
-        }
-        local.sort();
-        let local = local[1];
+        let local = session.one_statement_commits("d", false);
         report(&format!("commit_one_statement_{}", label(lines)), millis(local), "ms");
         let other = pair.checkpoint(1);
         let (_, synchronized) = timed(|| {
@@ -565,17 +572,7 @@ fn commits(sizes: &Sizes) {
             "x",
         );
         // The other RE now has the same base: the next one sends the change.
-        let mut deltas: Vec<Duration> = (0..3)
-            .map(|n| {
-                timed(|| {
-                    session.set(&format!("system domain-name delta{n}.example.net"));
-                    session.commit(true);
-                })
-                .1
-            })
-            .collect();
-        deltas.sort();
-        let delta = deltas[1];
+        let delta = session.one_statement_commits("delta", true);
         report(&format!("commit_synchronize_delta_{}", label(lines)), seconds(delta), "s");
         report(
             &format!("commit_synchronize_delta_{}_vs_local", label(lines)),
@@ -606,17 +603,8 @@ fn growth(sizes: &Sizes) {
         session.load_set(generate::set_lines(lines));
         session.commit(false);
         pair.checkpointed_after(0, before);
-        let mut took: Vec<Duration> = (0..3)
-            .map(|n| {
-                timed(|| {
-                    session.set(&format!("system domain-name g{n}.example.net"));
-                    session.commit(false);
-                })
-                .1
-            })
-            .collect();
-        took.sort();
-        report(&format!("commit_growth_one_statement_{}", label(lines)), millis(took[1]), "ms");
+        let took = session.one_statement_commits("g", false);
+        report(&format!("commit_growth_one_statement_{}", label(lines)), millis(took), "ms");
     }
 }
 

@@ -802,8 +802,10 @@ fn memory(sizes: &Sizes) {
     let pair = Pair::start();
     let session = pair.session(0);
     session.open();
+    let before = pair.checkpoint(0);
     session.load_set(generate::set_lines(sizes.large));
     session.commit(false);
+    pair.checkpointed_after(0, before);
     for n in 0..sizes.rollbacks {
         session.set(&format!("system domain-name r{n}.example.net"));
         session.commit(false);

@@ -157,6 +157,9 @@ impl Store {
         };
         store.replay(records)?;
         store.remove_unnamed()?;
+        // A journal grown past a checkpoint's worth before a restart gets
+        // its checkpoint without waiting for another commit.
+        store.due = store.checkpoint_due();
         Ok(store)
     }
 
@@ -332,11 +335,17 @@ impl Store {
             // Read no more: the record has the version now.
             let _ = std::fs::remove_file(self.dir.join(OLD_VERSION));
         }
-        let size = self.checkpoint.map_or(0, |(_, size)| size);
-        self.due = self.checkpoint.is_none()
-            || self.since_checkpoint * CHECKPOINT_SHARE > size
-            || self.records > CHECKPOINT_RECORDS;
+        self.due = self.checkpoint_due();
         Ok(())
+    }
+
+    /// Whether the journal since the last checkpoint has grown enough for
+    /// the next one.
+    fn checkpoint_due(&self) -> bool {
+        let size = self.checkpoint.map_or(0, |(_, size)| size);
+        self.checkpoint.is_none()
+            || self.since_checkpoint * CHECKPOINT_SHARE > size
+            || self.records > CHECKPOINT_RECORDS
     }
 
     /// The checkpoint the journal has grown enough for, if it has: written
@@ -921,6 +930,19 @@ mod tests {
         assert_eq!(names(store.dir()), ["commit.2", "journal"]);
         assert_eq!(store.due_checkpoint().map(|_| ()), None);
         assert_eq!(rollbacks(&open(dir.path())), [host(2), host(1)]);
+    }
+
+    #[test]
+    fn a_store_reopened_with_the_checkpoint_unwritten_has_it_due() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = open(dir.path());
+        store.commit(&host(1), record(1), None).unwrap();
+        drop(store);
+        let mut reopened = open(dir.path());
+        let due = reopened.due_checkpoint().expect("due after a restart");
+        reopened.put_checkpoint(due.write().unwrap()).unwrap();
+        assert_eq!(names(reopened.dir()), ["commit.1", "journal"]);
+        assert!(open(dir.path()).due_checkpoint().is_none());
     }
 
     #[test]

@@ -299,8 +299,9 @@ impl Store {
     /// Makes `tree` rollback 0: the older ones move up one and the 50th goes.
     /// A new commit confirms any earlier one. `hash` names the result when
     /// the other RE committed it first. Returns once the record is on disk;
-    /// until then, nothing has changed.
-    pub fn commit(&mut self, tree: &Node, record: CommitRecord, hash: Option<u64>) -> io::Result<()> {
+    /// until then, nothing has changed. Returns the size of the record: what
+    /// the change came to.
+    pub fn commit(&mut self, tree: &Node, record: CommitRecord, hash: Option<u64>) -> io::Result<usize> {
         let sequence = self.entries.first().map_or(1, |e| e.sequence + 1);
         let empty = Node::default();
         let (forward, inverse) = diff(self.committed.as_ref().unwrap_or(&empty), tree);
@@ -336,7 +337,7 @@ impl Store {
             let _ = std::fs::remove_file(self.dir.join(OLD_VERSION));
         }
         self.due = self.checkpoint_due();
-        Ok(())
+        Ok(bytes.len())
     }
 
     /// Whether the journal since the last checkpoint has grown enough for

@@ -112,9 +112,6 @@ pub struct Store {
     journal_bytes: u64,
     since_checkpoint: usize,
     records: usize,
-    /// Whether the journal since the checkpoint has grown enough for the
-    /// next one.
-    due: bool,
 }
 
 impl Store {
@@ -153,13 +150,9 @@ impl Store {
             journal_bytes: whole as u64,
             since_checkpoint: 0,
             records: 0,
-            due: false,
         };
         store.replay(records)?;
         store.remove_unnamed()?;
-        // A journal grown past a checkpoint's worth before a restart gets
-        // its checkpoint without waiting for another commit.
-        store.due = store.checkpoint_due();
         Ok(store)
     }
 
@@ -336,7 +329,6 @@ impl Store {
             // Read no more: the record has the version now.
             let _ = std::fs::remove_file(self.dir.join(OLD_VERSION));
         }
-        self.due = self.checkpoint_due();
         Ok(bytes.len())
     }
 
@@ -349,12 +341,13 @@ impl Store {
             || self.records > CHECKPOINT_RECORDS
     }
 
-    /// The checkpoint the journal has grown enough for, if it has: written
-    /// by [`DueCheckpoint::write`] off the path of commits, then put in
-    /// place by [`Store::put_checkpoint`]. A commit is durable without one.
+    /// The checkpoint the journal has grown enough for, if it has (after a
+    /// commit, or a restart that replayed as much): written by
+    /// [`DueCheckpoint::write`] off the path of commits, then put in place
+    /// by [`Store::put_checkpoint`]. A commit is durable without one.
     pub fn due_checkpoint(&self) -> Option<DueCheckpoint> {
         let (Some(tree), Some(newest)) = (&self.committed, self.entries.first()) else { return None };
-        self.due.then(|| DueCheckpoint {
+        self.checkpoint_due().then(|| DueCheckpoint {
             sequence: newest.sequence,
             tree: tree.clone(),
             path: self.checkpoint_path(newest.sequence),
@@ -408,7 +401,6 @@ impl Store {
         self.journal_bytes = journal.len() as u64;
         self.since_checkpoint = 0;
         self.records = self.entries.len();
-        self.due = false;
         if let Some((old, _)) = before.filter(|(old, _)| *old != sequence) {
             // One left behind goes when the store is next opened.
             let _ = std::fs::remove_file(self.checkpoint_path(old));

@@ -21,6 +21,13 @@ impl Addresses {
     pub fn set(&mut self, slot: Slot, address: String) {
         self.by_slot[slot.number() as usize] = Some(address);
     }
+
+    /// These addresses but `slot`'s.
+    pub fn without(&self, slot: Slot) -> Addresses {
+        let mut rest = self.clone();
+        rest.by_slot[slot.number() as usize] = None;
+        rest
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

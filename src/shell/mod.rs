@@ -691,11 +691,15 @@ impl Engine {
         if !self.at_console() {
             return None;
         }
+        // Not the RE that went away: while it goes down it may still answer
+        // a login, and the session would go down with it.
+        let gone = Slot::new(self.sessions[0].known.get().slot);
+        let addresses = gone.map_or_else(|| self.addresses.clone(), |slot| self.addresses.without(slot));
         self.bulletin.start_over();
         let (session, _) = Engine::first_session(
             &self.rt,
             &self.credentials,
-            &self.addresses,
+            &addresses,
             self.tls.as_ref(),
             (&self.bulletin, &self.interrupt),
         )

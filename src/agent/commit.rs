@@ -2,6 +2,8 @@
 //! handover the other RE cannot take part in, scheduled, synchronized with
 //! the other RE, or made here alone.
 
+use std::sync::Arc;
+
 use tonic::Status;
 
 use super::db::{Commit, Prepared};
@@ -38,7 +40,7 @@ impl Agent {
     /// or without the right to change secrets; a `commit at` is checked
     /// and kept for its time.
     pub(super) async fn commit(
-        &self,
+        self: &Arc<Self>,
         session: u64,
         request: Commit,
         secret_control: bool,
@@ -116,7 +118,7 @@ impl Agent {
 
     /// Commits the pending `commit at` once its time has come: the shared
     /// candidate, as its user's, as a commit of theirs would be made then.
-    pub(super) async fn commit_scheduled(&self, scheduled: Scheduled) {
+    pub(super) async fn commit_scheduled(self: &Arc<Self>, scheduled: Scheduled) {
         let request = Commit {
             user: scheduled.user,
             client: scheduled.client,

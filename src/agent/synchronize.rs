@@ -1,8 +1,10 @@
 //! `commit synchronize`: one commit on both Routing Engines. The RE the
 //! operator is on checks, has the other check (the costly part, done once)
-//! and then commit what it checked (a cheap go), and commits last, so
-//! `commit complete` is said for each RE only once it has the configuration
-//! on disk. The go is sent only while this RE still waits: an RE that took
+//! and then commit what it checked (a cheap go), while it writes its own
+//! record; it commits once the other has, so `commit complete` is said for
+//! each RE only once both have the configuration on disk, and a go that
+//! fails takes this RE's record back. The go is sent only while this RE
+//! still waits: an RE that took
 //! too long over its check never commits what this RE gave up on. The other
 //! RE gets the change from the configuration it has: this RE's, or one this
 //! RE's journal reaches back to; only past that, the whole configuration.
@@ -10,12 +12,13 @@
 //! it went on to a newer configuration meanwhile; an RE that is there but
 //! stops answering fails the commit everywhere.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tonic::Status;
 
 use super::commit::wire_errors;
-use super::db::{Asked, Commit, Offer, Sent, Synchronize, Synchronized};
+use super::db::{Asked, Commit, Offer, Recorded, Sent, Synchronize, Synchronized};
 use super::mastership::KEEPALIVE_INTERVAL;
 use super::{Agent, blocking};
 use crate::config::delta::Delta;
@@ -33,7 +36,7 @@ impl Agent {
     /// alone with a warning when the other is not there. The caller holds
     /// the database lock.
     pub(super) async fn commit_synchronized(
-        &self,
+        self: &Arc<Self>,
         session: u64,
         request: &Commit,
         tree: Node,
@@ -71,44 +74,57 @@ impl Agent {
             newest: true,
             checked: false,
         };
-        let mut version = offered;
-        let phases: &[bool] = if request.check { &[true] } else { &[true, false] };
-        for &check in phases {
-            let answer = match check {
-                true => self.synchronize_peer(ask.clone(), &tree).await,
-                false => {
-                    let go = SynchronizeRequest { check: false, checked: true, delta: None, ..ask.clone() };
-                    self.while_peer_answers(self.peer_synchronizing.clone().synchronize(go)).await
-                }
-            };
-            match answer {
-                Ok(SynchronizeReply { errors, version: theirs, .. }) if errors.is_empty() => {
-                    version = theirs.map(Version::from).unwrap_or(offered);
-                }
-                Ok(SynchronizeReply { errors, .. }) => {
-                    steps.push(RoutingEngineCommit { errors, ..step(&other, check) });
-                    return Ok(CommitReply { routing_engines: steps, ..CommitReply::default() });
-                }
-                Err(status) if crate::is_unreachable(&status) => {
-                    return self.commit_alone(session, request, tree, effective, version, &status);
-                }
-                Err(status) => {
-                    let refusal = status.message().to_owned();
-                    steps.push(RoutingEngineCommit { refusal, ..step(&other, check) });
-                    return Ok(CommitReply { routing_engines: steps, ..CommitReply::default() });
-                }
+        let checked = self.synchronize_peer(ask.clone(), &tree).await;
+        let version = match peer_answer(checked, step(&other, true), offered) {
+            PeerAnswer::Agreed(version) => version,
+            PeerAnswer::Refused(refused) => {
+                steps.push(refused);
+                return Ok(CommitReply { routing_engines: steps, ..CommitReply::default() });
+            }
+            PeerAnswer::Away(status) => {
+                return self.commit_alone(session, request, tree, effective, offered, &status);
+            }
+        };
+        if request.check {
+            steps.push(step(&other, true));
+            blocking(|| self.config().finish(session, tree, effective, request, version, Some(hash)))?;
+            return Ok(CommitReply { routing_engines: steps, ..CommitReply::default() });
+        }
+        // The go is sent and this RE's record written at once: the two
+        // commits cost one wait for a disk, not one after the other. The
+        // record is taken back if the other RE does not commit: as if this
+        // RE had waited to write it.
+        let go = SynchronizeRequest { check: false, checked: true, delta: None, ..ask };
+        let agent = Arc::clone(self);
+        let going = tokio::spawn(async move {
+            agent.while_peer_answers(agent.peer_synchronizing.clone().synchronize(go)).await
+        });
+        let recorded =
+            blocking(|| self.config().record(session, tree, effective, request, version, Some(hash)))?;
+        let waiting = Unanswered { agent: self, recorded: Some(recorded) };
+        let answer =
+            going.await.unwrap_or_else(|e| Err(Status::internal(format!("commit synchronize: {e}"))));
+        let recorded = waiting.answered();
+        match peer_answer(answer, step(&other, false), version) {
+            PeerAnswer::Agreed(_) => {
+                blocking(|| {
+                    let mut db = self.config();
+                    db.publish(recorded);
+                    db.set_peer_behind(false);
+                });
+                steps.extend([step(&other, false), step(&local, false)]);
+                Ok(CommitReply { routing_engines: steps, ..CommitReply::default() })
+            }
+            PeerAnswer::Refused(refused) => {
+                blocking(|| self.config().withdraw(recorded))?;
+                steps.push(refused);
+                Ok(CommitReply { routing_engines: steps, ..CommitReply::default() })
+            }
+            PeerAnswer::Away(status) => {
+                let (tree, effective) = blocking(|| self.config().withdraw(recorded))?;
+                self.commit_alone(session, request, tree, effective, version, &status)
             }
         }
-        steps.push(step(&other, request.check));
-        blocking(|| {
-            let mut db = self.config();
-            db.finish(session, tree, effective, request, version, Some(hash))?;
-            if !request.check {
-                db.set_peer_behind(false);
-                steps.push(step(&local, false));
-            }
-            Ok(CommitReply { routing_engines: steps, ..CommitReply::default() })
-        })
     }
 
     /// The other RE is away: the commit goes ahead here, and the other RE
@@ -321,6 +337,59 @@ impl Agent {
         }
         if reply.errors.is_empty() {
             self.config().set_peer_behind(false);
+        }
+    }
+}
+
+/// What the other RE made of a check or a go.
+enum PeerAnswer {
+    /// Done, with the version it has (or would commit with).
+    Agreed(Version),
+    /// Errors or a refusal, in the step of the reply that names it.
+    Refused(RoutingEngineCommit),
+    /// Not there: the commit goes ahead here alone.
+    Away(Status),
+}
+
+/// `answer` to the step `asked` (a check or a commit of the other RE);
+/// `offered` is the version it was asked to commit with.
+fn peer_answer(
+    answer: Result<SynchronizeReply, Status>,
+    asked: RoutingEngineCommit,
+    offered: Version,
+) -> PeerAnswer {
+    match answer {
+        Ok(SynchronizeReply { errors, version, .. }) if errors.is_empty() => {
+            PeerAnswer::Agreed(version.map(Version::from).unwrap_or(offered))
+        }
+        Ok(SynchronizeReply { errors, .. }) => PeerAnswer::Refused(RoutingEngineCommit { errors, ..asked }),
+        Err(status) if crate::is_unreachable(&status) => PeerAnswer::Away(status),
+        Err(status) => {
+            PeerAnswer::Refused(RoutingEngineCommit { refusal: status.message().to_owned(), ..asked })
+        }
+    }
+}
+
+/// A commit recorded here while the other RE's answer to the go is
+/// awaited. Should the wait be given up (the client went away), the
+/// record is taken back: the store is never left with one unpublished.
+struct Unanswered<'a> {
+    agent: &'a Agent,
+    recorded: Option<Recorded>,
+}
+
+impl Unanswered<'_> {
+    fn answered(mut self) -> Recorded {
+        self.recorded.take().unwrap_or_else(|| unreachable!("taken only here"))
+    }
+}
+
+impl Drop for Unanswered<'_> {
+    fn drop(&mut self) {
+        if let Some(recorded) = self.recorded.take()
+            && let Err(e) = blocking(|| self.agent.config().withdraw(recorded))
+        {
+            eprintln!("{}: {e}", self.agent.slot);
         }
     }
 }

@@ -112,6 +112,17 @@ pub struct Store {
     journal_bytes: u64,
     since_checkpoint: usize,
     records: usize,
+    /// A record is written and waits to be published or withdrawn.
+    written: bool,
+}
+
+/// A commit's record on disk whose configuration is not yet the one
+/// committed (see [`Store::write`]).
+#[must_use = "a written record is published or withdrawn"]
+pub struct Written {
+    entry: Entry,
+    tree: Node,
+    size: usize,
 }
 
 impl Store {
@@ -150,6 +161,7 @@ impl Store {
             journal_bytes: whole as u64,
             since_checkpoint: 0,
             records: 0,
+            written: false,
         };
         store.replay(records)?;
         store.remove_unnamed()?;
@@ -295,6 +307,18 @@ impl Store {
     /// until then, nothing has changed. Returns the size of the record: what
     /// the change came to.
     pub fn commit(&mut self, tree: &Node, record: CommitRecord, hash: Option<u64>) -> io::Result<usize> {
+        let written = self.write(tree, record, hash)?;
+        Ok(self.publish(written))
+    }
+
+    /// The first half of [`Store::commit`]: the record on disk, and nothing
+    /// else changed, so that the other RE can write its own meanwhile. It
+    /// is [`Store::publish`]ed once the other RE has committed, or
+    /// [`Store::withdraw`]n when it has not; nothing else is written between.
+    pub fn write(&mut self, tree: &Node, record: CommitRecord, hash: Option<u64>) -> io::Result<Written> {
+        if self.written {
+            return Err(io::Error::other("a commit's record waits to be published or withdrawn"));
+        }
         let sequence = self.entries.first().map_or(1, |e| e.sequence + 1);
         let empty = Node::default();
         let (forward, inverse) = diff(self.committed.as_ref().unwrap_or(&empty), tree);
@@ -319,17 +343,47 @@ impl Store {
             crash_point(CrashPoint::History);
             Ok(most)
         })?;
+        self.written = true;
+        let entry = Entry { sequence, record, hash, inverse };
+        Ok(Written { entry, tree: tree.clone(), size: bytes.len() })
+    }
+
+    /// Makes the configuration of a record [`Store::write`] wrote rollback 0.
+    /// Returns the size of the record.
+    pub fn publish(&mut self, written: Written) -> usize {
+        let Written { entry, tree, size } = written;
         crash_point(CrashPoint::Pruning);
-        self.since_checkpoint += bytes.len();
+        self.written = false;
+        self.since_checkpoint += size;
         self.entries.iter_mut().for_each(|e| e.record.pending = false);
-        self.entries.insert(0, Entry { sequence, record, hash, inverse });
+        self.entries.insert(0, entry);
         self.entries.truncate(KEPT);
-        self.committed = Some(tree.clone());
+        self.committed = Some(tree);
         if self.entries[0].record.version.is_some() {
             // Read no more: the record has the version now.
             let _ = std::fs::remove_file(self.dir.join(OLD_VERSION));
         }
-        Ok(bytes.len())
+        size
+    }
+
+    /// Takes back the record [`Store::write`] wrote, the last in the
+    /// journal: the store is as before it. Should that fail, the record
+    /// stays on disk and is published: a commit made, though not here
+    /// reported, is better than a journal that disagrees with memory.
+    pub fn withdraw(&mut self, written: Written) -> io::Result<()> {
+        let before = self.journal_bytes - written.size as u64;
+        let cut = std::fs::OpenOptions::new()
+            .write(true)
+            .open(self.dir.join(JOURNAL))
+            .and_then(|file| file.set_len(before).and_then(|()| file.sync_data()));
+        if let Err(e) = cut {
+            self.publish(written);
+            return Err(e);
+        }
+        self.written = false;
+        self.journal_bytes = before;
+        self.records -= 1;
+        Ok(())
     }
 
     /// Whether the journal since the last checkpoint has grown enough for
@@ -347,7 +401,7 @@ impl Store {
     /// by [`Store::put_checkpoint`]. A commit is durable without one.
     pub fn due_checkpoint(&self) -> Option<DueCheckpoint> {
         let (Some(tree), Some(newest)) = (&self.committed, self.entries.first()) else { return None };
-        self.checkpoint_due().then(|| DueCheckpoint {
+        (self.checkpoint_due() && !self.written).then(|| DueCheckpoint {
             sequence: newest.sequence,
             tree: tree.clone(),
             path: self.checkpoint_path(newest.sequence),
@@ -386,7 +440,8 @@ impl Store {
     /// dropped: the journal after it holds changes a rewrite would lose.
     pub fn put_checkpoint(&mut self, written: WrittenCheckpoint) -> io::Result<()> {
         let WrittenCheckpoint { sequence, size, file } = written;
-        if self.entries.first().map(|e| e.sequence) != Some(sequence) {
+        // The journal written again would leave out a record waiting to be published.
+        if self.entries.first().map(|e| e.sequence) != Some(sequence) || self.written {
             return Ok(());
         }
         file.commit()?;
@@ -923,6 +978,39 @@ mod tests {
         assert_eq!(names(store.dir()), ["commit.2", "journal"]);
         assert_eq!(store.due_checkpoint().map(|_| ()), None);
         assert_eq!(rollbacks(&open(dir.path())), [host(2), host(1)]);
+    }
+
+    /// A record written while the other RE commits: withdrawn, the store
+    /// and its journal are as before, in memory and reopened; published,
+    /// as after a commit. A checkpoint meanwhile is not put in place, nor is
+    /// another record written.
+    #[test]
+    fn a_written_record_withdrawn_leaves_no_trace_and_published_is_a_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = open(dir.path());
+        commit(&mut store, &host(1), record(1));
+        store.commit(&host(2), record(2), None).unwrap();
+        let journal = std::fs::read(dir.path().join("config").join(JOURNAL)).unwrap();
+        let due = store.due_checkpoint().expect("a change as large as the configuration").write().unwrap();
+        let written = store.write(&host(3), record(3), None).unwrap();
+        assert!(store.due_checkpoint().is_none());
+        assert!(store.write(&host(4), record(4), None).is_err());
+        assert_eq!(rollbacks(&store), [host(2), host(1)]);
+        assert_eq!(rollbacks(&open(dir.path())), [host(3), host(2), host(1)], "on disk already");
+        store.withdraw(written).unwrap();
+        assert_eq!(std::fs::read(dir.path().join("config").join(JOURNAL)).unwrap(), journal);
+        assert_eq!(rollbacks(&store), [host(2), host(1)]);
+        assert_eq!(rollbacks(&open(dir.path())), [host(2), host(1)]);
+
+        let written = store.write(&host(3), record(3), None).unwrap();
+        store.put_checkpoint(due).unwrap();
+        assert_eq!(names(store.dir()), ["commit.1", "journal"]);
+        assert_eq!(store.publish(written), store.journal_bytes as usize - journal.len());
+        assert_eq!(store.history()[0], record(3));
+        assert_eq!(rollbacks(&store), [host(3), host(2), host(1)]);
+        assert_eq!(rollbacks(&open(dir.path())), [host(3), host(2), host(1)]);
+        commit(&mut store, &host(4), record(4));
+        assert_eq!(rollbacks(&open(dir.path())), [host(4), host(3), host(2), host(1)]);
     }
 
     #[test]

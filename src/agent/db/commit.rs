@@ -5,7 +5,7 @@ use chrono::DateTime;
 
 use super::{ConfigDb, Mode, Private, Session, locked, now};
 use crate::agent::error::AgentError;
-use crate::config::store::{CommitRecord, Scheduled, write_candidate};
+use crate::config::store::{CommitRecord, Scheduled, Written, write_candidate};
 use crate::config::tree::Node;
 use crate::config::validate::{CheckError, check_from};
 use crate::config::version::Version;
@@ -32,6 +32,24 @@ pub struct Commit {
     pub force: bool,
     /// `commit at`: checked now, committed at this time (Unix seconds).
     pub at: Option<i64>,
+}
+
+/// A commit whose record is on disk, waiting to be published or withdrawn
+/// (see [`ConfigDb::record`]).
+#[must_use = "a recorded commit is published or withdrawn"]
+pub(in crate::agent) struct Recorded {
+    session: u64,
+    written: Written,
+    installing: Installing,
+}
+
+/// A configuration on its way to being the committed one.
+struct Installing {
+    tree: Node,
+    effective: Node,
+    version: Version,
+    deadline: Option<i64>,
+    time: i64,
 }
 
 /// A commit ready to be made, or the errors that stop it.
@@ -88,14 +106,39 @@ impl ConfigDb {
             self.set_deadline(None);
             return Ok(());
         }
-        let private = matches!(self.editors.get(&session).map(|s| &s.mode), Some(Mode::Private(_)));
+        let recorded = self.record(session, tree, effective, request, version, hash)?;
+        self.publish(recorded);
+        Ok(())
+    }
+
+    /// The first half of a commit (not a check): its record on disk, and
+    /// nothing else changed, while the other RE commits it too. Then it is
+    /// [`ConfigDb::publish`]ed, or [`ConfigDb::withdraw`]n if the other RE
+    /// did not commit; no other commit comes between.
+    pub(in crate::agent) fn record(
+        &mut self,
+        session: u64,
+        tree: Node,
+        effective: Node,
+        request: &Commit,
+        version: Version,
+        hash: Option<u64>,
+    ) -> Result<Recorded, AgentError> {
         let client = if request.client.is_empty() { "cli" } else { &request.client };
         let mut record = record(&request.user, client, &request.comment, version);
         record.confirmed = request.confirmed_minutes;
         record.pending = request.confirmed_minutes.is_some();
+        let (written, installing) = self.write(tree, effective, record, hash)?;
+        Ok(Recorded { session, written, installing })
+    }
+
+    /// Makes the configuration `record` wrote the committed one.
+    pub(in crate::agent) fn publish(&mut self, recorded: Recorded) {
+        let Recorded { session, written, installing } = recorded;
+        let private = matches!(self.editors.get(&session).map(|s| &s.mode), Some(Mode::Private(_)));
         // The shared candidate follows a private commit if it held no changes.
         let follow = private && self.shared == self.committed;
-        self.install(tree, effective, record, hash)?;
+        self.install_written(Some(written), installing);
         if follow {
             self.shared = self.committed.clone();
         }
@@ -106,7 +149,21 @@ impl ConfigDb {
                 changes: Vec::new(),
             };
         }
-        Ok(())
+    }
+
+    /// Takes back what `record` wrote: as if the commit had not been
+    /// asked. Returns the configuration it would have committed, and what
+    /// it means here. Should the journal not be cut back, the commit is made
+    /// after all, as the journal has it, and the error returned.
+    pub(in crate::agent) fn withdraw(&mut self, recorded: Recorded) -> Result<(Node, Node), AgentError> {
+        let Recorded { written, installing, .. } = recorded;
+        match self.store.withdraw(written) {
+            Ok(()) => Ok((installing.tree, installing.effective)),
+            Err(source) => {
+                self.install_written(None, installing);
+                Err(AgentError::Write { what: "take back the commit's record", source })
+            }
+        }
     }
 
     /// `at` as `request`'s user's. Kept on disk, with the candidate, so that
@@ -160,16 +217,37 @@ impl ConfigDb {
         record: CommitRecord,
         hash: Option<u64>,
     ) -> Result<(), AgentError> {
+        let (written, installing) = self.write(tree, effective, record, hash)?;
+        self.install_written(Some(written), installing);
+        Ok(())
+    }
+
+    /// `tree`'s record on disk, with its version; nothing else changed yet.
+    fn write(
+        &mut self,
+        tree: Node,
+        effective: Node,
+        record: CommitRecord,
+        hash: Option<u64>,
+    ) -> Result<(Written, Installing), AgentError> {
+        let (version, deadline, time) = (record.version.unwrap_or_default(), record.deadline(), record.time);
+        let written = self
+            .store
+            .write(&tree, record, hash)
+            .map_err(|source| AgentError::Write { what: "write the configuration", source })?;
+        Ok((written, Installing { tree, effective, version, deadline, time }))
+    }
+
+    /// Makes the configuration written the committed one and the one in
+    /// effect: the store's `written` record too, unless the store made it
+    /// so already.
+    fn install_written(&mut self, written: Option<Written>, installing: Installing) {
+        let Installing { tree, effective, version, deadline, time } = installing;
         // What the other RE had checked was checked on the configuration
         // this one replaces: its go is refused from here on.
         self.checked = None;
-        let deadline = record.deadline();
-        self.changed = record.time;
-        let version = record.version.unwrap_or_default();
-        let change = self
-            .store
-            .commit(&tree, record, hash)
-            .map_err(|source| AgentError::Write { what: "write the configuration", source })?;
+        self.changed = time;
+        let change = written.map_or(0, |written| self.store.publish(written));
         self.version = version;
         if tree == self.shared {
             // Committed, the shared candidate holds no changes; one saved
@@ -188,7 +266,6 @@ impl ConfigDb {
         if change >= GIVE_BACK_PAST {
             crate::agent::heap::give_back();
         }
-        Ok(())
     }
 
     fn set_deadline(&mut self, deadline: Option<i64>) {

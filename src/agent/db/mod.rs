@@ -33,7 +33,7 @@ use crate::config::version::Version;
 use crate::proto::Editor;
 use crate::slot::Slot;
 pub use commit::Commit;
-pub(super) use commit::Prepared;
+pub(super) use commit::{Prepared, Recorded};
 use commit::{pending, record};
 pub use edit::{Edit, Operation};
 use edit::{apply_edit, read, read_edit};

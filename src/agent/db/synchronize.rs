@@ -407,6 +407,44 @@ mod tests {
         Synchronize { commit, asked: Asked::Go, ..checked.clone() }
     }
 
+    /// This RE's half of `commit synchronize`, recorded while the other RE
+    /// commits: withdrawn, the RE is as if it had not been asked, also
+    /// once reopened; published, as a commit made at once would leave it.
+    #[test]
+    fn a_commit_recorded_then_withdrawn_is_as_if_not_asked_and_published_as_if_made() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (mut master, mut alone) = (open(a.path(), Slot::RE0), open(b.path(), Slot::RE0));
+        let state = |db: &ConfigDb| (db.text_of(&db.committed), db.version(), db.hash(), db.history());
+        let before = state(&master);
+        let tree = on_floor(&master, 1);
+        let (_, hash) = master.delta_to(&tree);
+        let version = master.version().next(2, None);
+        let request = Commit { user: "lab".into(), ..Commit::default() };
+        let effective = master.effective_of(&tree);
+        let recorded =
+            master.record(0, tree.clone(), effective.clone(), &request, version, Some(hash)).unwrap();
+        assert_eq!(state(&master), before, "nothing changes before it is published");
+        let (back, _) = master.withdraw(recorded).unwrap();
+        assert!(identical(&back, &tree));
+        assert_eq!(state(&master), before);
+        drop(master);
+        let mut master = open(a.path(), Slot::RE0);
+        assert_eq!(state(&master), before, "nor on disk");
+
+        let recorded =
+            master.record(0, tree.clone(), effective.clone(), &request, version, Some(hash)).unwrap();
+        master.publish(recorded);
+        alone.finish(0, tree, effective, &request, version, Some(hash)).unwrap();
+        let without_time = |db: &ConfigDb| {
+            let (text, version, hash, mut history) = state(db);
+            history.iter_mut().for_each(|r| r.time = 0);
+            (text, version, hash, history)
+        };
+        assert_eq!(without_time(&master), without_time(&alone));
+        drop(master);
+        assert_eq!(without_time(&open(a.path(), Slot::RE0)), without_time(&alone));
+    }
+
     /// The other RE's check commits nothing and keeps what passed; the go
     /// commits it. A go for another configuration, or after anything else
     /// was asked or committed here, is refused and leaves the RE as it was.

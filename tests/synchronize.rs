@@ -91,6 +91,46 @@ fn a_configuration_the_other_re_rejects_is_committed_on_neither() {
     }
 }
 
+/// The other RE checks while this one does; when this RE's check fails,
+/// what the other checked is never committed, and the commit made right
+/// after the fix goes through on both.
+#[test]
+fn a_configuration_this_re_rejects_is_committed_on_neither_and_the_fix_on_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = commands(
+        dir.path(),
+        &[
+            "configure",
+            "set groups re0 system login user bob uid 2000",
+            "set apply-groups re0",
+            "commit synchronize",
+        ],
+    );
+    assert!(!refused.ok);
+    assert_eq!(
+        refused.stderr,
+        "re0:\n[edit system login]\n  'user bob'\n    Missing mandatory statement: 'class'\n\
+             error: configuration check-out failed: (missing mandatory statements)\n"
+    );
+    let done = commands(
+        dir.path(),
+        &["configure", "set groups re0 system login user bob class super-user", "commit synchronize"],
+    );
+    assert!(
+        done.stdout
+            .contains("re0:\nconfiguration check succeeds\nre1:\ncommit complete\nre0:\ncommit complete\n"),
+        "{}\n{}",
+        done.stdout,
+        done.stderr
+    );
+    for commands in
+        [vec!["show system commit"], vec!["request routing-engine login re1", "show system commit"]]
+    {
+        let history = common::commands(dir.path(), &commands).stdout;
+        assert_eq!(history.matches(" by ").count(), 2, "the factory commit and the fix: {history}");
+    }
+}
+
 #[test]
 fn commit_synchronize_without_the_other_re_warns_and_it_catches_up_on_return() {
     let dir = tempfile::tempdir().unwrap();

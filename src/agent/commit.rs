@@ -7,6 +7,7 @@ use std::sync::Arc;
 use tonic::Status;
 
 use super::db::{Commit, Prepared};
+use super::synchronize::Offered;
 use super::{Agent, blocking};
 use crate::config::conceal::secrets_differ;
 use crate::config::store::Scheduled;
@@ -46,8 +47,35 @@ impl Agent {
         secret_control: bool,
     ) -> Result<CommitReply, Status> {
         let _committing = self.committing.lock().await;
+        let mut early = None;
+        let reply = self.commit_checking(session, request, secret_control, &mut early).await;
+        // Not taken up: this RE's check failed, or the commit is not
+        // synchronized after all.
+        if let Some(unused) = early {
+            unused.call_off();
+        }
+        reply
+    }
+
+    /// [`Agent::commit`]; `early` is the other RE's check if it was sent
+    /// before this RE's own, and taken from there if used.
+    async fn commit_checking(
+        self: &Arc<Self>,
+        session: u64,
+        request: Commit,
+        secret_control: bool,
+        early: &mut Option<Offered>,
+    ) -> Result<CommitReply, Status> {
         let (prepared, synchronize, before) = blocking(|| {
             let mut db = self.config();
+            // A commit that will likely be synchronized has the other RE
+            // check while this RE checks: the two cost one wait, not two.
+            // Sent under the same lock as this RE's check, it is of the very
+            // candidate checked.
+            if request.at.is_none() && (request.synchronize || db.synchronizes(db.effective())) {
+                let tree = db.candidate_to_commit(session);
+                *early = Some(self.offer_to_peer(&db, &request, tree));
+            }
             let prepared = db.prepare(session, &request)?;
             if let Prepared::Ready { tree, .. } = &prepared
                 && !secret_control
@@ -99,7 +127,7 @@ impl Agent {
                 CommitReply { errors: wire_errors(errors), ..CommitReply::default() }
             }
             Prepared::Ready { tree, effective } if synchronize => {
-                self.commit_synchronized(session, &request, tree, effective).await?
+                self.commit_synchronized(session, &request, tree, effective, early.take()).await?
             }
             Prepared::Ready { tree, effective } => blocking(|| {
                 let mut db = self.config();

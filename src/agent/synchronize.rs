@@ -1,24 +1,26 @@
 //! `commit synchronize`: one commit on both Routing Engines. The RE the
-//! operator is on checks, has the other check (the costly part, done once)
-//! and then commit what it checked (a cheap go), while it writes its own
-//! record; it commits once the other has, so `commit complete` is said for
-//! each RE only once both have the configuration on disk, and a go that
-//! fails takes this RE's record back. The go is sent only while this RE
-//! still waits: an RE that took
-//! too long over its check never commits what this RE gave up on. The other
-//! RE gets the change from the configuration it has: this RE's, or one this
-//! RE's journal reaches back to; only past that, the whole configuration.
-//! An RE that is not there is caught up when it is heard from again, unless
-//! it went on to a newer configuration meanwhile; an RE that is there but
-//! stops answering fails the commit everywhere.
+//! operator is on checks while the other checks too (the costly part, done
+//! once); then the other commits what it checked (a cheap go) while this RE
+//! writes its own record, and this RE commits once the other has. So
+//! `commit complete` is said for each RE only once both have the
+//! configuration on disk, and a go that fails takes this RE's record back.
+//! The go is sent only while this RE still waits: an RE that took too long
+//! over its check never commits what this RE gave up on, nor what this RE's
+//! own check refused. The other RE gets the change from the configuration
+//! it has: this RE's, or one this RE's journal reaches back to; only past
+//! that, the whole configuration. An RE that is not there is caught up when
+//! it is heard from again, unless it went on to a newer configuration
+//! meanwhile; an RE that is there but stops answering fails the commit
+//! everywhere.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tokio::task::JoinHandle;
 use tonic::Status;
 
 use super::commit::wire_errors;
-use super::db::{Asked, Commit, Offer, Recorded, Sent, Synchronize, Synchronized};
+use super::db::{Asked, Commit, ConfigDb, Offer, Recorded, Sent, Synchronize, Synchronized};
 use super::mastership::KEEPALIVE_INTERVAL;
 use super::{Agent, blocking};
 use crate::config::delta::Delta;
@@ -32,28 +34,12 @@ use crate::proto::{CommitReply, ConfigDelta, RoutingEngineCommit, SynchronizeRep
 const PEER_SILENCE: Duration = Duration::from_secs(3);
 
 impl Agent {
-    /// Commits `tree` (checked here already) on both REs, or on this one
-    /// alone with a warning when the other is not there. The caller holds
-    /// the database lock.
-    pub(super) async fn commit_synchronized(
-        self: &Arc<Self>,
-        session: u64,
-        request: &Commit,
-        tree: Node,
-        effective: Node,
-    ) -> Result<CommitReply, Status> {
-        let (local, other) = (self.slot.to_string(), self.slot.other().to_string());
-        let step = |name: &str, check: bool| RoutingEngineCommit {
-            name: name.to_owned(),
-            check,
-            ..Default::default()
-        };
-        let mut steps = vec![step(&local, true)];
-        let (delta, hash, base, base_hash, offered) = blocking(|| {
-            let db = self.config();
-            let (delta, hash) = db.delta_to(&tree);
-            (delta, hash, db.version(), db.hash(), db.version().next(self.mastership.term(), None))
-        });
+    /// Has the other RE check `tree`, the candidate `request` commits,
+    /// while this RE goes on (checks it too): the check is sent at once.
+    pub(super) fn offer_to_peer(self: &Arc<Self>, db: &ConfigDb, request: &Commit, tree: Node) -> Offered {
+        let (delta, hash) = db.delta_to(&tree);
+        let (base, base_hash) = (db.version(), db.hash());
+        let offered = base.next(self.mastership.term(), None);
         // The other RE checks with `offered` or a version newer than both
         // REs' that it names, and keeps what it checked; the go that
         // commits it is cheap, and sent only while this RE still waits.
@@ -74,7 +60,36 @@ impl Agent {
             newest: true,
             checked: false,
         };
-        let checked = self.synchronize_peer(ask.clone(), &tree).await;
+        let agent = Arc::clone(self);
+        let asked = ask.clone();
+        let checking = tokio::spawn(async move { agent.synchronize_peer(asked, &tree).await });
+        Offered { ask, hash, offered, checking }
+    }
+
+    /// Commits `tree` (checked here already) on both REs, or on this one
+    /// alone with a warning when the other is not there; `early`, the
+    /// other RE's check of it if it was sent already. The caller holds
+    /// the database lock.
+    pub(super) async fn commit_synchronized(
+        self: &Arc<Self>,
+        session: u64,
+        request: &Commit,
+        tree: Node,
+        effective: Node,
+        early: Option<Offered>,
+    ) -> Result<CommitReply, Status> {
+        let (local, other) = (self.slot.to_string(), self.slot.other().to_string());
+        let step = |name: &str, check: bool| RoutingEngineCommit {
+            name: name.to_owned(),
+            check,
+            ..Default::default()
+        };
+        let mut steps = vec![step(&local, true)];
+        let Offered { ask, hash, offered, checking } = match early {
+            Some(offer) => offer,
+            None => blocking(|| self.offer_to_peer(&self.config(), request, tree.clone())),
+        };
+        let checked = answered(checking).await;
         let version = match peer_answer(checked, step(&other, true), offered) {
             PeerAnswer::Agreed(version) => version,
             PeerAnswer::Refused(refused) => {
@@ -339,6 +354,29 @@ impl Agent {
             self.config().set_peer_behind(false);
         }
     }
+}
+
+/// A configuration offered to the other RE, whose check is under way.
+pub(super) struct Offered {
+    ask: SynchronizeRequest,
+    /// What the committed configuration's hash will be.
+    hash: u64,
+    /// The version asked for.
+    offered: Version,
+    checking: JoinHandle<Result<SynchronizeReply, Status>>,
+}
+
+impl Offered {
+    /// Gives up an offer not taken up: a transfer still under way stops,
+    /// and what the other RE checked is never committed (no go follows).
+    pub(super) fn call_off(self) {
+        self.checking.abort();
+    }
+}
+
+/// The answer of a call to the other RE made in a task of its own.
+async fn answered(call: JoinHandle<Result<SynchronizeReply, Status>>) -> Result<SynchronizeReply, Status> {
+    call.await.unwrap_or_else(|e| Err(Status::internal(format!("commit synchronize: {e}"))))
 }
 
 /// What the other RE made of a check or a go.

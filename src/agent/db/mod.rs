@@ -312,6 +312,13 @@ impl ConfigDb {
             .map(|(_, s)| s)
     }
 
+    /// The candidate `session` commits, brought up to date with the
+    /// commits made since it was copied (as a commit does first).
+    pub(super) fn candidate_to_commit(&mut self, session: u64) -> Node {
+        self.rebase(session);
+        self.candidate(session).clone()
+    }
+
     fn candidate(&self, session: u64) -> &Node {
         match self.editors.get(&session).map(|s| &s.mode) {
             Some(Mode::Private(p)) => &p.candidate,

@@ -664,20 +664,32 @@ fn read_apart(schema: &Schema, root: &mut Node, len: usize, read: impl FnOnce(&m
     }
     std::thread::scope(|scope| {
         let (batches, received) = std::sync::mpsc::sync_channel::<Vec<LineEdit>>(BATCHES_AHEAD);
+        // Applied batches come back to be emptied here: what a line read
+        // holds was allocated on this thread, and freeing it on the other
+        // would take this thread's allocator lock from under it.
+        let (applied, emptied) = std::sync::mpsc::channel::<Vec<LineEdit>>();
         let applier = scope.spawn(move || {
             for batch in received {
-                for edit in batch {
+                for edit in &batch {
                     edit.apply(schema, root);
                 }
+                let _ = applied.send(batch);
             }
         });
         let mut batch = Vec::with_capacity(BATCH_LINES);
         read(&mut |edit| {
             batch.push(edit);
             if batch.len() == BATCH_LINES {
+                let next = match emptied.try_recv() {
+                    Ok(mut done) => {
+                        done.clear();
+                        done
+                    }
+                    Err(_) => Vec::with_capacity(BATCH_LINES),
+                };
                 // Only a panic of the applier closes the channel; it is
                 // raised from the join below.
-                let _ = batches.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH_LINES)));
+                let _ = batches.send(std::mem::replace(&mut batch, next));
             }
         });
         let _ = batches.send(batch);
@@ -708,27 +720,27 @@ enum LineEdit {
 }
 
 impl LineEdit {
-    fn apply(self, schema: &Schema, root: &mut Node) {
+    fn apply(&self, schema: &Schema, root: &mut Node) {
         match self {
-            LineEdit::Set(path) => root.set(schema, &path),
+            LineEdit::Set(path) => root.set(schema, path),
             LineEdit::Mark(steps, marks) => {
-                root.entry(&steps).mark(|m| {
+                root.entry(steps).mark(|m| {
                     m.inactive = marks.inactive;
                     m.protected = marks.protected;
-                    m.annotation = marks.annotation;
+                    m.annotation = marks.annotation.clone();
                 });
             }
             LineEdit::Delete(path) => {
-                root.delete(schema, &path);
+                root.delete(schema, path);
             }
             LineEdit::Activate(path, inactive) => {
-                root.set_inactive_all(&path, inactive);
+                root.set_inactive_all(path, *inactive);
             }
             LineEdit::Protect(steps, protected) => {
-                root.set_protected(&steps, protected);
+                root.set_protected(steps, *protected);
             }
             LineEdit::Annotate(steps, text) => {
-                root.annotate(&steps, &text);
+                root.annotate(steps, text);
             }
         }
     }
@@ -740,6 +752,7 @@ fn read_set_lines(schema: &Schema, text: &str, errors: &mut Vec<LoadError>, appl
     let mut previous = Prefix::default();
     // Kept from line to line, so that its room is made once.
     let mut tokens = Vec::new();
+    let mut spare = Vec::new();
     for (n, line) in text.lines().enumerate() {
         words_into(line, &mut tokens);
         let Some((verb, rest)) = tokens.split_first() else {
@@ -750,10 +763,12 @@ fn read_set_lines(schema: &Schema, text: &str, errors: &mut Vec<LoadError>, appl
         }
         let ascii = line.is_ascii();
         let column = |byte: usize| if ascii { byte } else { line[..byte].chars().count() };
-        let words: Vec<Word<'_>> = rest
-            .iter()
-            .map(|t| Word { text: &t.text, column: column(t.start), end: column(t.end) })
-            .collect();
+        let mut words = emptied(std::mem::take(&mut spare));
+        words.extend(rest.iter().map(|t| Word {
+            text: &t.text,
+            column: column(t.start),
+            end: column(t.end),
+        }));
         let bad_verb = || LoadError {
             line: n + 1,
             column: column(verb.start) + 1,
@@ -809,7 +824,15 @@ fn read_set_lines(schema: &Schema, text: &str, errors: &mut Vec<LoadError>, appl
             },
             _ => errors.push(bad_verb()),
         }
+        spare = emptied(words);
     }
+}
+
+/// `words` emptied, its room kept to hold words of another line.
+fn emptied<'b>(mut words: Vec<Word<'_>>) -> Vec<Word<'b>> {
+    words.clear();
+    // Collected in place: the vector's own allocation, with nothing in it.
+    words.into_iter().map(|_| unreachable!("emptied")).collect()
 }
 
 #[cfg(test)]

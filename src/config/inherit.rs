@@ -20,6 +20,7 @@
 //! it expanded to before, which is taken as it is.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::schema::{Kind, Schema, SchemaId};
 use super::tree::{Children, Node, Sym, Values};
@@ -34,9 +35,28 @@ pub fn expand(schema: &Schema, root: &Node, slot: Slot) -> Node {
 /// `expand`, reusing what `previous` (a configuration and its expansion on
 /// the same RE) has in common with `root`.
 pub fn expand_from(schema: &Schema, root: &Node, slot: Slot, previous: Option<(&Node, &Node)>) -> Node {
+    // Counted at the second level: the first has a few statements whatever
+    // the size of the configuration.
+    let large = root.children.values().map(|c| c.children.len()).sum::<usize>() >= APART_SECOND_LEVEL;
+    expand_in(schema, root, slot, previous, large)
+}
+
+/// A configuration with this many statements at its second level is
+/// expanded on two threads.
+const APART_SECOND_LEVEL: usize = 1024;
+
+/// [`expand_from`], the top level's statements expanded on two threads
+/// when `apart`.
+fn expand_in(
+    schema: &Schema,
+    root: &Node,
+    slot: Slot,
+    previous: Option<(&Node, &Node)>,
+    apart: bool,
+) -> Node {
     let groups = root.child("groups");
     let applying = [Sym::new("apply-groups"), Sym::new("apply-groups-except")];
-    let context = Context { schema, groups, slot, applying };
+    let context = Context { schema, groups, slot, applying, apart };
     let same_groups =
         |(before, _): &(&Node, &Node)| match (root.children.get("groups"), before.children.get("groups")) {
             (Some(now), Some(then)) => Arc::ptr_eq(now, then),
@@ -59,6 +79,8 @@ struct Context<'a> {
     /// `apply-groups` and `apply-groups-except`, found at every level by
     /// address rather than by text.
     applying: [Sym; 2],
+    /// Whether the top level's statements are expanded on two threads.
+    apart: bool,
 }
 
 /// The last expansion at the place being expanded: the node as it was
@@ -195,8 +217,17 @@ impl<'a> Context<'a> {
         };
         let mine = written_children.iter().enumerate().map(|(n, (k, c))| (n, *k, Some(c)));
         let theirs_only = inherited.iter().map(|&k| (written_children.len(), k, None));
+        let mut ready = (at.is_none() && self.apart).then(|| {
+            let all: Vec<_> =
+                mine.clone().chain(theirs_only.clone()).map(|(_, sym, written)| (sym, written)).collect();
+            self.apart(&all, at, explicit, sources, excluded, entries, previous).into_iter()
+        });
         for (n, sym, written) in mine.chain(theirs_only) {
-            let child = self.child(at, explicit, written, sym, sources, excluded, path, entries, previous);
+            let child = match &mut ready {
+                // As many as there are children.
+                Some(ready) => ready.next().unwrap_or(Child::Left),
+                None => self.child(at, explicit, written, sym, sources, excluded, path, entries, previous),
+            };
             let differs = match child {
                 Child::AsWritten => false,
                 Child::Left => written.is_some(),
@@ -220,6 +251,44 @@ impl<'a> Context<'a> {
             (None, _) => Some(made(written_children.len())),
             (Some(out), _) => Some(out),
         }
+    }
+
+    /// What each of `children` (of the top level, `explicit`, by key and
+    /// as written) comes to, in order, worked out on two threads. Each takes
+    /// the next not yet taken, so that one large statement (`interfaces`)
+    /// and many small ones even out.
+    #[allow(clippy::too_many_arguments)]
+    fn apart(
+        &self,
+        children: &[(Sym, Option<&'a Arc<Node>>)],
+        at: Option<SchemaId>,
+        explicit: Option<&'a Node>,
+        sources: &[Source<'a>],
+        excluded: &[Sym],
+        entries: bool,
+        previous: Option<Previous<'a>>,
+    ) -> Vec<Child> {
+        let next = AtomicUsize::new(0);
+        let work = || {
+            let (mut done, mut path) = (Vec::new(), Vec::new());
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&(sym, written)) = children.get(n) else { return done };
+                let child =
+                    self.child(at, explicit, written, sym, sources, excluded, &mut path, entries, previous);
+                done.push((n, child));
+            }
+        };
+        let (mut done, other) = std::thread::scope(|scope| {
+            let other = scope.spawn(work);
+            (work(), other.join())
+        });
+        match other {
+            Ok(other) => done.extend(other),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        done.sort_unstable_by_key(|&(n, _)| n);
+        done.into_iter().map(|(_, child)| child).collect()
     }
 
     /// The effective statement `sym` of the node being merged: `written`
@@ -472,6 +541,30 @@ mod tests {
             }
         }
     }
+    /// The top level expanded on two threads gives what it does on one,
+    /// from scratch and from a previous expansion.
+    #[test]
+    fn expanding_apart_gives_the_same_as_in_turn() {
+        use crate::config::delta::tests::identical;
+        use crate::config::random::{Rng, configuration};
+        let schema = Schema::shipped().unwrap();
+        for seed in 0..300 {
+            let mut rng = Rng::new(seed);
+            let size = 1 + rng.below(60);
+            let before = configuration(&schema, &mut rng, size);
+            let mut after = before.clone();
+            let size = 1 + rng.below(5);
+            after.merge(&schema, None, configuration(&schema, &mut rng, size));
+            for slot in [Slot::RE0, Slot::RE1] {
+                let expanded = expand_in(&schema, &before, slot, None, true);
+                assert!(identical(&expanded, &expand_in(&schema, &before, slot, None, false)), "seed {seed}");
+                let previous = Some((&before, &expanded));
+                let apart = expand_in(&schema, &after, slot, previous, true);
+                assert!(identical(&apart, &expand_in(&schema, &after, slot, previous, false)), "seed {seed}");
+            }
+        }
+    }
+
     use crate::config::print::to_set;
     use crate::config::tree::tests::build;
 

@@ -6,7 +6,7 @@
 use super::path::{Resolved, Step, Word, resolve, resolve_line};
 use super::print::quote;
 use super::schema::{Kind, Schema};
-use super::tree::Node;
+use super::tree::{Marks, Node};
 use std::borrow::Cow;
 
 use crate::grammar::{ParseError, free_of_control, tokenize, words_into};
@@ -56,89 +56,94 @@ enum LexemeKind {
 
 /// Splits curly text into words, punctuation, `inactive:` markers and
 /// `/* */` annotations, dropping `#` comments. Columns count characters.
-fn lex<'a>(text: &'a str) -> Vec<Lexeme<'a>> {
-    let mut out = Vec::new();
+/// Made as they are read: a large text's words are never all held at once.
+fn lex<'a>(text: &'a str) -> impl Iterator<Item = Lexeme<'a>> {
     let bytes = text.as_bytes();
     // The byte where the current line starts, and whether the text is
     // ASCII, so that a column is a subtraction.
     let ascii = text.is_ascii();
     let (mut line, mut line_start) = (1, 0);
-    let column_of = |at: usize, line_start: usize| {
+    let column_of = move |at: usize, line_start: usize| {
         if ascii { at - line_start } else { text[line_start..at].chars().count() }
     };
     let mut at = 0;
-    while at < bytes.len() {
-        let c = bytes[at];
-        let column = column_of(at, line_start);
-        let lexeme = |text: Cow<'a, str>, kind| Lexeme { text, line, column, kind };
-        match c {
-            b'\n' => {
-                at += 1;
-                line += 1;
-                line_start = at;
-            }
-            b' ' | b'\t' | b'\r' | 0x0b | 0x0c => at += 1,
-            b'#' => at = memchr_or_end(b'\n', bytes, at),
-            b'/' if bytes.get(at + 1) == Some(&b'*') => {
-                // The comment runs to the first `*/` after its `/*`.
-                let close = text[at + 2..].find("*/").map_or(text.len(), |i| at + 2 + i + 2);
-                let inner = text[at..close].trim_start_matches("/*").trim_end_matches("*/").trim();
-                out.push(lexeme(Cow::Borrowed(inner), LexemeKind::Comment));
-                let (newlines, last) = lines_in(&bytes[at..close]);
-                if newlines > 0 {
-                    line += newlines;
-                    line_start = at + last + 1;
+    std::iter::from_fn(move || {
+        while at < bytes.len() {
+            let c = bytes[at];
+            let column = column_of(at, line_start);
+            let lexeme = |text: Cow<'a, str>, kind| Lexeme { text, line, column, kind };
+            match c {
+                b'\n' => {
+                    at += 1;
+                    line += 1;
+                    line_start = at;
                 }
-                at = close;
-            }
-            b'{' | b'}' | b';' => {
-                out.push(lexeme(Cow::Borrowed(&text[at..at + 1]), LexemeKind::Punctuation));
-                at += 1;
-            }
-            b'"' => {
-                let body = at + 1;
-                let mut end = body;
-                let mut escaped = false;
-                while end < bytes.len() && bytes[end] != b'"' {
-                    // As in a `set` line, only `\"` and `\\` are escapes.
-                    if bytes[end] == b'\\' && matches!(bytes.get(end + 1), Some(b'"' | b'\\')) {
-                        escaped = true;
+                b' ' | b'\t' | b'\r' | 0x0b | 0x0c => at += 1,
+                b'#' => at = memchr_or_end(b'\n', bytes, at),
+                b'/' if bytes.get(at + 1) == Some(&b'*') => {
+                    // The comment runs to the first `*/` after its `/*`.
+                    let close = text[at + 2..].find("*/").map_or(text.len(), |i| at + 2 + i + 2);
+                    let inner = text[at..close].trim_start_matches("/*").trim_end_matches("*/").trim();
+                    let found = lexeme(Cow::Borrowed(inner), LexemeKind::Comment);
+                    let (newlines, last) = lines_in(&bytes[at..close]);
+                    if newlines > 0 {
+                        line += newlines;
+                        line_start = at + last + 1;
+                    }
+                    at = close;
+                    return Some(found);
+                }
+                b'{' | b'}' | b';' => {
+                    let found = lexeme(Cow::Borrowed(&text[at..at + 1]), LexemeKind::Punctuation);
+                    at += 1;
+                    return Some(found);
+                }
+                b'"' => {
+                    let body = at + 1;
+                    let mut end = body;
+                    let mut escaped = false;
+                    while end < bytes.len() && bytes[end] != b'"' {
+                        // As in a `set` line, only `\"` and `\\` are escapes.
+                        if bytes[end] == b'\\' && matches!(bytes.get(end + 1), Some(b'"' | b'\\')) {
+                            escaped = true;
+                            end += 1;
+                        }
                         end += 1;
                     }
-                    end += 1;
+                    let end = end.min(bytes.len());
+                    let raw = &text[body..end];
+                    let word = if escaped { Cow::Owned(unescape(raw)) } else { Cow::Borrowed(raw) };
+                    let found = lexeme(word, LexemeKind::Word);
+                    let (newlines, last) = lines_in(&bytes[at..end]);
+                    if newlines > 0 {
+                        line += newlines;
+                        line_start = at + last + 1;
+                    }
+                    at = (end + 1).min(bytes.len());
+                    return Some(found);
                 }
-                let end = end.min(bytes.len());
-                let raw = &text[body..end];
-                let word = if escaped { Cow::Owned(unescape(raw)) } else { Cow::Borrowed(raw) };
-                out.push(lexeme(word, LexemeKind::Word));
-                let (newlines, last) = lines_in(&bytes[at..end]);
-                if newlines > 0 {
-                    line += newlines;
-                    line_start = at + last + 1;
+                _ if c >= 0x80 && text[at..].starts_with(char::is_whitespace) => {
+                    at += text[at..].chars().next().map_or(1, char::len_utf8);
                 }
-                at = (end + 1).min(bytes.len());
-            }
-            _ if c >= 0x80 && text[at..].starts_with(char::is_whitespace) => {
-                at += text[at..].chars().next().map_or(1, char::len_utf8);
-            }
-            _ => {
-                let end = text[at..]
-                    .find(|c: char| c.is_whitespace() || matches!(c, '{' | '}' | ';' | '"'))
-                    .map_or(text.len(), |i| at + i);
-                let word = &text[at..end];
-                let kind = match word {
-                    "inactive:" => LexemeKind::Inactive,
-                    "protect:" => LexemeKind::Protect,
-                    "replace:" => LexemeKind::Replace,
-                    "delete:" => LexemeKind::Delete,
-                    _ => LexemeKind::Word,
-                };
-                out.push(lexeme(Cow::Borrowed(word), kind));
-                at = end;
+                _ => {
+                    let end = text[at..]
+                        .find(|c: char| c.is_whitespace() || matches!(c, '{' | '}' | ';' | '"'))
+                        .map_or(text.len(), |i| at + i);
+                    let word = &text[at..end];
+                    let kind = match word {
+                        "inactive:" => LexemeKind::Inactive,
+                        "protect:" => LexemeKind::Protect,
+                        "replace:" => LexemeKind::Replace,
+                        "delete:" => LexemeKind::Delete,
+                        _ => LexemeKind::Word,
+                    };
+                    at = end;
+                    return Some(lexeme(Cow::Borrowed(word), kind));
+                }
             }
         }
-    }
-    out
+        None
+    })
 }
 
 /// Where the next `byte` at or after `from` is, or the end.
@@ -185,10 +190,24 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
 /// Reads curly-brace text into a tree, with the statements tagged
 /// `replace:` or `delete:`.
 pub fn parse_tagged(schema: &Schema, text: &str) -> (Node, Vec<Tagged>, Vec<LoadError>) {
-    let mut tagged = Vec::new();
-    let mut tag = None;
     let mut root = Node::default();
-    let mut errors = Vec::new();
+    let (mut tagged, mut errors) = (Vec::new(), Vec::new());
+    read_apart(schema, &mut root, text.len(), |apply| {
+        read_curly(schema, text, &mut tagged, &mut errors, apply)
+    });
+    (root, tagged, errors)
+}
+
+/// Reads curly text statement by statement: each edit to `apply`, in
+/// order, each tagged statement into `tagged`, each error into `errors`.
+fn read_curly(
+    schema: &Schema,
+    text: &str,
+    tagged: &mut Vec<Tagged>,
+    errors: &mut Vec<LoadError>,
+    apply: &mut dyn FnMut(LineEdit),
+) {
+    let mut tag = None;
     // The levels entered with `{`; `None` for a block being skipped after an error.
     let mut levels: Vec<Option<Vec<Step>>> = Vec::new();
     let mut words: Vec<Lexeme<'_>> = Vec::new();
@@ -249,17 +268,15 @@ pub fn parse_tagged(schema: &Schema, text: &str) -> (Node, Vec<Tagged>, Vec<Load
                         }
                         continue;
                     }
-                    Some(Some(level)) => level.clone(),
-                    None => Vec::new(),
+                    Some(Some(level)) => level.as_slice(),
+                    None => &[],
                 };
-                let read = read_statement(schema, &level, &statement);
+                let read = read_statement(schema, level, &statement);
+                let depth = level.len();
                 if let (Some(true), Ok(paths)) = (tagged_as, &read) {
                     // Deleted, not loaded: a leaf needs no value here.
                     let head = &paths[0].steps;
-                    tagged.push(Tagged {
-                        steps: head[..own(schema, level.len(), head)].to_vec(),
-                        delete: true,
-                    });
+                    tagged.push(Tagged { steps: head[..own(schema, depth, head)].to_vec(), delete: true });
                     if opens {
                         levels.push(None);
                     }
@@ -267,34 +284,33 @@ pub fn parse_tagged(schema: &Schema, text: &str) -> (Node, Vec<Tagged>, Vec<Load
                 }
                 if let (Some(false), Ok(paths)) = (tagged_as, &read) {
                     let head = &paths[0].steps;
-                    tagged.push(Tagged {
-                        steps: head[..own(schema, level.len(), head)].to_vec(),
-                        delete: false,
-                    });
+                    tagged.push(Tagged { steps: head[..own(schema, depth, head)].to_vec(), delete: false });
                 }
                 match read {
                     Ok(paths) if paths.iter().all(|p| p.wanting.is_none()) => {
-                        for path in &paths {
+                        let head = &paths[0].steps;
+                        // The marks belong to the statement opened at this level,
+                        // not to the words of a one-liner after it, nor to the
+                        // inline container before it (`inactive: family inet`).
+                        let marked = (inactive || protected || !annotation.is_empty())
+                            .then(|| head[..own(schema, depth, head)].to_vec());
+                        let opened = opens.then(|| head.clone());
+                        for path in paths {
                             // An empty container means nothing until something is
                             // set in it; a list entry or presence container does.
                             if !opens || path.steps.last().is_some_and(|s| meaningful_when_empty(schema, s)) {
-                                root.set(schema, path);
+                                apply(LineEdit::Set(path));
                             }
                         }
-                        let head = &paths[0].steps;
-                        if inactive || protected || !annotation.is_empty() {
-                            // The marks belong to the statement opened at this level,
-                            // not to the words of a one-liner after it, nor to the
-                            // inline container before it (`inactive: family inet`).
-                            let node = root.entry(&head[..own(schema, level.len(), head)]);
-                            node.mark(|m| {
-                                m.inactive = inactive;
-                                m.protected = protected;
-                                m.annotation = annotation.into();
-                            });
+                        if let Some(steps) = marked {
+                            let annotation = annotation.into();
+                            apply(LineEdit::Mark(
+                                steps,
+                                Marks { inactive, protected, annotation, ..Marks::default() },
+                            ));
                         }
-                        if opens {
-                            levels.push(Some(head.clone()));
+                        if opened.is_some() {
+                            levels.push(opened);
                         }
                     }
                     Ok(_) => {
@@ -326,7 +342,6 @@ pub fn parse_tagged(schema: &Schema, text: &str) -> (Node, Vec<Tagged>, Vec<Load
             message: format!("syntax error: {}", w.text),
         });
     }
-    (root, tagged, errors)
 }
 
 /// How many steps of `head`, a statement read at a level `level` deep,
@@ -367,7 +382,7 @@ fn read_statement(
         })
         .collect();
     let mut paths = Vec::new();
-    let mut start = level.to_vec();
+    let mut start = Cow::Borrowed(level);
     let mut rest = &words[..];
     loop {
         let e = match resolve(schema, &start, rest) {
@@ -383,7 +398,7 @@ fn read_statement(
         {
             let one_liner = path.steps.iter().rposition(|s| schema.node(s.schema).oneliner);
             if let (None, Some(cut)) = (&path.wanting, one_liner.filter(|&cut| cut + 1 >= start.len())) {
-                start = path.steps[..=cut].to_vec();
+                start = Cow::Owned(path.steps[..=cut].to_vec());
                 paths.push(path);
                 rest = &rest[i..];
                 continue;
@@ -631,33 +646,50 @@ impl Prefix {
 /// Applies `set`, `delete`, `deactivate`, `activate`, `protect`, `unprotect`
 /// and `annotate` lines to `root`; `#`
 /// lines and blank lines are skipped. Other commands are errors.
-///
-/// Reading a line (its words, its path through the schema) needs nothing
-/// of the tree, so a large text is read on this thread while another puts
-/// what was read into the tree, in order: the two halves of the work take
-/// about as long as each other.
 pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<LoadError> {
     let mut errors = Vec::new();
-    if text.len() < READ_APART_BYTES {
-        read_set_lines(schema, text, &mut errors, |edit| edit.apply(schema, root));
-        return errors;
+    read_apart(schema, root, text.len(), |apply| read_set_lines(schema, text, &mut errors, apply));
+    errors
+}
+
+/// Applies to `root`, in order, the edits `read` makes of a text `len`
+/// bytes long. Reading a statement (its words, its path through the schema)
+/// needs nothing of the tree, so a large text is read on this thread while
+/// another puts what was read into the tree: the two halves of the work
+/// take about as long as each other.
+fn read_apart(schema: &Schema, root: &mut Node, len: usize, read: impl FnOnce(&mut dyn FnMut(LineEdit))) {
+    if len < READ_APART_BYTES {
+        read(&mut |edit| edit.apply(schema, root));
+        return;
     }
     std::thread::scope(|scope| {
         let (batches, received) = std::sync::mpsc::sync_channel::<Vec<LineEdit>>(BATCHES_AHEAD);
+        // Applied batches come back to be emptied here: what a line read
+        // holds was allocated on this thread, and freeing it on the other
+        // would take this thread's allocator lock from under it.
+        let (applied, emptied) = std::sync::mpsc::channel::<Vec<LineEdit>>();
         let applier = scope.spawn(move || {
             for batch in received {
-                for edit in batch {
+                for edit in &batch {
                     edit.apply(schema, root);
                 }
+                let _ = applied.send(batch);
             }
         });
         let mut batch = Vec::with_capacity(BATCH_LINES);
-        read_set_lines(schema, text, &mut errors, |edit| {
+        read(&mut |edit| {
             batch.push(edit);
             if batch.len() == BATCH_LINES {
+                let next = match emptied.try_recv() {
+                    Ok(mut done) => {
+                        done.clear();
+                        done
+                    }
+                    Err(_) => Vec::with_capacity(BATCH_LINES),
+                };
                 // Only a panic of the applier closes the channel; it is
                 // raised from the join below.
-                let _ = batches.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH_LINES)));
+                let _ = batches.send(std::mem::replace(&mut batch, next));
             }
         });
         let _ = batches.send(batch);
@@ -666,7 +698,6 @@ pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<Load
             std::panic::resume_unwind(panic);
         }
     });
-    errors
 }
 
 /// Text this long or longer is read and applied on two threads.
@@ -676,9 +707,12 @@ const READ_APART_BYTES: usize = 1 << 20;
 const BATCH_LINES: usize = 1024;
 const BATCHES_AHEAD: usize = 8;
 
-/// One line read: what it does to the tree.
+/// One line or statement read: what it does to the tree.
 enum LineEdit {
     Set(Resolved),
+    /// A curly statement's marks, which replace those it had; the
+    /// statement is made if it is not there.
+    Mark(Vec<Step>, Marks),
     Delete(Resolved),
     Activate(Resolved, bool),
     Protect(Vec<Step>, bool),
@@ -686,20 +720,27 @@ enum LineEdit {
 }
 
 impl LineEdit {
-    fn apply(self, schema: &Schema, root: &mut Node) {
+    fn apply(&self, schema: &Schema, root: &mut Node) {
         match self {
-            LineEdit::Set(path) => root.set(schema, &path),
+            LineEdit::Set(path) => root.set(schema, path),
+            LineEdit::Mark(steps, marks) => {
+                root.entry(steps).mark(|m| {
+                    m.inactive = marks.inactive;
+                    m.protected = marks.protected;
+                    m.annotation = marks.annotation.clone();
+                });
+            }
             LineEdit::Delete(path) => {
-                root.delete(schema, &path);
+                root.delete(schema, path);
             }
             LineEdit::Activate(path, inactive) => {
-                root.set_inactive_all(&path, inactive);
+                root.set_inactive_all(path, *inactive);
             }
             LineEdit::Protect(steps, protected) => {
-                root.set_protected(&steps, protected);
+                root.set_protected(steps, *protected);
             }
             LineEdit::Annotate(steps, text) => {
-                root.annotate(&steps, &text);
+                root.annotate(steps, text);
             }
         }
     }
@@ -707,10 +748,11 @@ impl LineEdit {
 
 /// Reads `text` line by line: each edit to `apply`, in order, each error
 /// into `errors`.
-fn read_set_lines(schema: &Schema, text: &str, errors: &mut Vec<LoadError>, mut apply: impl FnMut(LineEdit)) {
+fn read_set_lines(schema: &Schema, text: &str, errors: &mut Vec<LoadError>, apply: &mut dyn FnMut(LineEdit)) {
     let mut previous = Prefix::default();
     // Kept from line to line, so that its room is made once.
     let mut tokens = Vec::new();
+    let mut spare = Vec::new();
     for (n, line) in text.lines().enumerate() {
         words_into(line, &mut tokens);
         let Some((verb, rest)) = tokens.split_first() else {
@@ -721,10 +763,12 @@ fn read_set_lines(schema: &Schema, text: &str, errors: &mut Vec<LoadError>, mut 
         }
         let ascii = line.is_ascii();
         let column = |byte: usize| if ascii { byte } else { line[..byte].chars().count() };
-        let words: Vec<Word<'_>> = rest
-            .iter()
-            .map(|t| Word { text: &t.text, column: column(t.start), end: column(t.end) })
-            .collect();
+        let mut words = emptied(std::mem::take(&mut spare));
+        words.extend(rest.iter().map(|t| Word {
+            text: &t.text,
+            column: column(t.start),
+            end: column(t.end),
+        }));
         let bad_verb = || LoadError {
             line: n + 1,
             column: column(verb.start) + 1,
@@ -780,7 +824,15 @@ fn read_set_lines(schema: &Schema, text: &str, errors: &mut Vec<LoadError>, mut 
             },
             _ => errors.push(bad_verb()),
         }
+        spare = emptied(words);
     }
+}
+
+/// `words` emptied, its room kept to hold words of another line.
+fn emptied<'b>(mut words: Vec<Word<'_>>) -> Vec<Word<'b>> {
+    words.clear();
+    // Collected in place: the vector's own allocation, with nothing in it.
+    words.into_iter().map(|_| unreachable!("emptied")).collect()
 }
 
 #[cfg(test)]
@@ -828,18 +880,49 @@ mod tests {
         let errors = apply_set_lines(&schema, &mut apart, &text);
         let mut in_turn = Node::default();
         let mut expected = Vec::new();
-        read_set_lines(&schema, &text, &mut expected, |edit| edit.apply(&schema, &mut in_turn));
+        read_set_lines(&schema, &text, &mut expected, &mut |edit| edit.apply(&schema, &mut in_turn));
         assert_eq!(errors, expected);
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(apart == in_turn, "the trees differ");
         assert_eq!(to_text(&schema, None, &apart), to_text(&schema, None, &in_turn));
     }
 
+    /// A large curly text, read on one thread and applied on another, gives
+    /// the tree, the tagged statements and the errors reading and applying
+    /// each statement in turn gives.
+    #[test]
+    fn a_large_curly_text_loads_as_it_would_a_statement_at_a_time() {
+        let schema = Schema::shipped().unwrap();
+        let mut tree = Node::default();
+        let full = crate::config::generate::full_schema(20_000);
+        assert_eq!(apply_set_lines(&schema, &mut tree, &full), []);
+        let mut text = to_text(&schema, None, &tree);
+        text.push_str(
+            "system {\n    /* kept */\n    inactive: protect: syslog;\n    bogus 1;\n}\n\
+             interfaces {\n    replace: ge-0/0/2 {\n        mtu lots;\n        unit 3;\n    }\n    \
+             delete: ge-0/0/1;\n}\n}\n",
+        );
+        assert!(text.len() >= READ_APART_BYTES, "{} bytes", text.len());
+        let (apart, tagged, errors) = parse_tagged(&schema, &text);
+        let mut in_turn = Node::default();
+        let (mut expected_tagged, mut expected) = (Vec::new(), Vec::new());
+        read_curly(&schema, &text, &mut expected_tagged, &mut expected, &mut |edit| {
+            edit.apply(&schema, &mut in_turn)
+        });
+        assert_eq!(errors, expected);
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert_eq!(tagged, expected_tagged);
+        assert_eq!(tagged.len(), 2, "{tagged:?}");
+        assert!(crate::config::delta::tests::identical(&apart, &in_turn), "the trees differ");
+        assert_eq!(to_text(&schema, None, &apart), to_text(&schema, None, &in_turn));
+        assert_eq!(apart.children["system"].children["syslog"].annotation(), "kept");
+    }
+
     #[test]
     fn curly_words_keep_their_lines_and_columns() {
         let text = "a {\n  /* two\n lines */ b \"x\n y\" c;\n\u{e9}\u{e9} \"q\\\"\\\\\" # rest\n}";
         let read: Vec<(String, usize, usize)> =
-            lex(text).into_iter().map(|l| (l.text.into_owned(), l.line, l.column)).collect();
+            lex(text).map(|l| (l.text.into_owned(), l.line, l.column)).collect();
         let expected = [
             ("a", 1, 0),
             ("{", 1, 2),

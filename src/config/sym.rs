@@ -286,6 +286,15 @@ impl From<Vec<Sym>> for Values {
     }
 }
 
+impl From<&[Sym]> for Values {
+    fn from(all: &[Sym]) -> Values {
+        match all {
+            [one] => Values::One(*one),
+            _ => Values::Many(all.to_vec()),
+        }
+    }
+}
+
 impl<S: Into<Sym>> FromIterator<S> for Values {
     fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Values {
         iter.into_iter().map(Into::into).collect::<Vec<Sym>>().into()

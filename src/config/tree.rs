@@ -278,7 +278,7 @@ impl Node {
                         }
                     }
                 }
-                _ if !values.is_empty() => node.values = values.to_vec().into(),
+                _ if !values.is_empty() => node.values = values.into(),
                 _ => {}
             }
         }

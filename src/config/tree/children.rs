@@ -85,7 +85,7 @@ impl Children {
 
     /// [`Children::insert`], with the key's place.
     pub fn insert_full(&mut self, key: Sym, value: Arc<Node>) -> (usize, Option<Arc<Node>>) {
-        if let Some(i) = self.get_index_of(&key) {
+        if let Some(i) = self.index_of_sym(key) {
             return (i, Some(std::mem::replace(&mut self.entries[i].1, value)));
         }
         let at = self.entries.len();

@@ -35,14 +35,20 @@ pub fn expand(schema: &Schema, root: &Node, slot: Slot) -> Node {
 /// `expand`, reusing what `previous` (a configuration and its expansion on
 /// the same RE) has in common with `root`.
 pub fn expand_from(schema: &Schema, root: &Node, slot: Slot, previous: Option<(&Node, &Node)>) -> Node {
-    // Counted at the second level: the first has a few statements whatever
-    // the size of the configuration.
-    let large = root.children.values().map(|c| c.children.len()).sum::<usize>() >= APART_SECOND_LEVEL;
+    // Counted at the second level (the first has a few statements whatever
+    // the size of the configuration), and only where the configuration is
+    // not the previous one's: a commit's expansion redoes only what changed.
+    let before = previous.map(|(before, _)| before).filter(|before| same_groups(root, before));
+    let redone = |(key, child): (&Sym, &Arc<Node>)| match before.and_then(|b| b.children.get(key)) {
+        Some(before) if Arc::ptr_eq(before, child) => 0,
+        _ => child.children.len(),
+    };
+    let large = root.children.iter().map(redone).sum::<usize>() >= APART_SECOND_LEVEL;
     expand_in(schema, root, slot, previous, large)
 }
 
-/// A configuration with this many statements at its second level is
-/// expanded on two threads.
+/// A configuration with this many statements to expand at its second
+/// level is expanded on two threads.
 const APART_SECOND_LEVEL: usize = 1024;
 
 /// [`expand_from`], the top level's statements expanded on two threads
@@ -57,12 +63,9 @@ fn expand_in(
     let groups = root.child("groups");
     let applying = [Sym::new("apply-groups"), Sym::new("apply-groups-except")];
     let context = Context { schema, groups, slot, applying, apart };
-    let same_groups =
-        |(before, _): &(&Node, &Node)| match (root.children.get("groups"), before.children.get("groups")) {
-            (Some(now), Some(then)) => Arc::ptr_eq(now, then),
-            (now, then) => now.is_none() && then.is_none(),
-        };
-    let previous = previous.filter(same_groups).map(|(explicit, effective)| Previous { explicit, effective });
+    let previous = previous
+        .filter(|(before, _)| same_groups(root, before))
+        .map(|(explicit, effective)| Previous { explicit, effective });
     let expanded = context.level(None, Some(root), &[], &[], &mut Vec::new(), previous);
     let mut out = expanded.unwrap_or_else(|| root.clone());
     // Groups are definitions, not configuration: kept as written.
@@ -70,6 +73,15 @@ fn expand_in(
         out.children.insert("groups".into(), Arc::clone(groups));
     }
     out
+}
+
+/// Whether `root` has the very groups `before` had: only then is what
+/// `before` expanded to of use.
+fn same_groups(root: &Node, before: &Node) -> bool {
+    match (root.children.get("groups"), before.children.get("groups")) {
+        (Some(now), Some(then)) => Arc::ptr_eq(now, then),
+        (now, then) => now.is_none() && then.is_none(),
+    }
 }
 
 struct Context<'a> {

@@ -67,22 +67,31 @@ pub fn check_from(schema: &Schema, root: &Node, passed: Option<&Node>) -> Vec<Ch
     passwords(root, &mut errors);
     login_classes(root, &mut errors);
     let kept = passed.filter(|p| keeps_definitions(schema, root, p));
-    // The two walks of the whole tree, most of the work, read it apart and
-    // take about as long as each other: one is made on another thread, and
-    // their errors are put in their order.
-    let (referenced, grouped) = std::thread::scope(|scope| {
-        let referencing = scope.spawn(|| {
-            let mut found = Vec::new();
-            references(schema, root, kept, &mut found);
-            found
-        });
-        let mut grouped = Vec::new();
-        groups(root, passed, &mut grouped);
-        match referencing.join() {
-            Ok(referenced) => (referenced, grouped),
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
-    });
+    // The two walks of the whole tree, most of a whole check, read it
+    // apart and take about as long as each other: one is made on another
+    // thread, and their errors are put in their order. A commit's check,
+    // which walks only what changed, is not worth a thread.
+    let referencing = || {
+        let mut found = Vec::new();
+        references(schema, root, kept, &mut found);
+        found
+    };
+    let grouping = || {
+        let mut found = Vec::new();
+        groups(root, passed, &mut found);
+        found
+    };
+    let (referenced, grouped) = match kept {
+        Some(_) => (referencing(), grouping()),
+        None => std::thread::scope(|scope| {
+            let referenced = scope.spawn(referencing);
+            let grouped = grouping();
+            match referenced.join() {
+                Ok(referenced) => (referenced, grouped),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }),
+    };
     errors.extend(referenced);
     errors.extend(grouped);
     errors

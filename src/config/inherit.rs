@@ -532,17 +532,23 @@ fn class<L: Letter>(p: &[L], at: usize, c: L) -> Option<usize> {
 mod tests {
     use super::*;
 
+    /// A random configuration, and it with a few statements more.
+    fn before_and_after(schema: &Schema, seed: u64) -> (Node, Node) {
+        use crate::config::random::{Rng, configuration};
+        let mut rng = Rng::new(seed);
+        let size = 1 + rng.below(60);
+        let before = configuration(schema, &mut rng, size);
+        let mut after = before.clone();
+        let size = 1 + rng.below(5);
+        after.merge(schema, None, configuration(schema, &mut rng, size));
+        (before, after)
+    }
+
     #[test]
     fn expanding_from_a_previous_expansion_gives_the_same_as_from_scratch() {
-        use crate::config::random::{Rng, configuration};
         let schema = Schema::shipped().unwrap();
         for seed in 0..300 {
-            let mut rng = Rng::new(seed);
-            let size = 1 + rng.below(60);
-            let before = configuration(&schema, &mut rng, size);
-            let mut after = before.clone();
-            let size = 1 + rng.below(5);
-            after.merge(&schema, None, configuration(&schema, &mut rng, size));
+            let (before, after) = before_and_after(&schema, seed);
             for slot in [Slot::RE0, Slot::RE1] {
                 let expanded = expand(&schema, &before, slot);
                 assert_eq!(
@@ -553,20 +559,15 @@ mod tests {
             }
         }
     }
+
     /// The top level expanded on two threads gives what it does on one,
     /// from scratch and from a previous expansion.
     #[test]
     fn expanding_apart_gives_the_same_as_in_turn() {
         use crate::config::delta::tests::identical;
-        use crate::config::random::{Rng, configuration};
         let schema = Schema::shipped().unwrap();
         for seed in 0..300 {
-            let mut rng = Rng::new(seed);
-            let size = 1 + rng.below(60);
-            let before = configuration(&schema, &mut rng, size);
-            let mut after = before.clone();
-            let size = 1 + rng.below(5);
-            after.merge(&schema, None, configuration(&schema, &mut rng, size));
+            let (before, after) = before_and_after(&schema, seed);
             for slot in [Slot::RE0, Slot::RE1] {
                 let expanded = expand_in(&schema, &before, slot, None, true);
                 assert!(identical(&expanded, &expand_in(&schema, &before, slot, None, false)), "seed {seed}");

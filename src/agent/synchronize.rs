@@ -117,8 +117,7 @@ impl Agent {
         let recorded =
             blocking(|| self.config().record(session, tree, effective, request, version, Some(hash)))?;
         let waiting = Unanswered { agent: self, recorded: Some(recorded) };
-        let answer =
-            going.await.unwrap_or_else(|e| Err(Status::internal(format!("commit synchronize: {e}"))));
+        let answer = answered(going).await;
         let recorded = waiting.answered();
         match peer_answer(answer, step(&other, false), version) {
             PeerAnswer::Agreed(_) => {

@@ -159,32 +159,13 @@ pub struct Management {
 }
 
 impl Management {
-    /// Binds each address asked for and relays it to the master of the REs
-    /// whose gRPC and SSH (or NETCONF) addresses are given, by slot; says
-    /// where they were bound.
-    async fn serve(
-        self,
-        grpc: [String; 2],
-        ssh: [Option<SocketAddr>; 2],
-        netconf: [Option<SocketAddr>; 2],
-        secret: ChassisSecret,
-    ) -> anyhow::Result<Management> {
-        let mut bound = Management::default();
-        for (name, address, services, bound) in
-            [("ssh", self.ssh, ssh, &mut bound.ssh), ("netconf", self.netconf, netconf, &mut bound.netconf)]
-        {
-            let Some(address) = address else { continue };
-            let [Some(re0), Some(re1)] = services else {
-                anyhow::bail!("the Routing Engines serve no {name} to relay {address} to")
-            };
-            let listener =
-                TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address}"))?;
-            *bound = Some(listener.local_addr()?);
-            let engines = [
-                management::Engine { grpc: grpc[0].clone(), service: re0 },
-                management::Engine { grpc: grpc[1].clone(), service: re1 },
-            ];
-            tokio::spawn(management::serve(listener, engines, secret.clone()));
+    /// Binds each address asked for.
+    async fn bind(self) -> anyhow::Result<ManagementListeners> {
+        let mut bound = ManagementListeners { ssh: None, netconf: None };
+        for (address, listener) in [(self.ssh, &mut bound.ssh), (self.netconf, &mut bound.netconf)] {
+            if let Some(address) = address {
+                *listener = Some(bind(address).await?);
+            }
         }
         Ok(bound)
     }
@@ -199,6 +180,41 @@ impl Management {
 
     fn any(&self) -> bool {
         self.ssh.is_some() || self.netconf.is_some()
+    }
+}
+
+/// The management addresses, bound and not yet relayed.
+struct ManagementListeners {
+    ssh: Option<TcpListener>,
+    netconf: Option<TcpListener>,
+}
+
+impl ManagementListeners {
+    /// Relays each address to the master of the REs whose gRPC and SSH (or
+    /// NETCONF) addresses are given, by slot; says where they were bound.
+    fn relay(
+        self,
+        grpc: [String; 2],
+        ssh: [Option<SocketAddr>; 2],
+        netconf: [Option<SocketAddr>; 2],
+        secret: ChassisSecret,
+    ) -> anyhow::Result<Management> {
+        let mut bound = Management::default();
+        for (name, listener, services, bound) in
+            [("ssh", self.ssh, ssh, &mut bound.ssh), ("netconf", self.netconf, netconf, &mut bound.netconf)]
+        {
+            let Some(listener) = listener else { continue };
+            *bound = Some(listener.local_addr()?);
+            let [Some(re0), Some(re1)] = services else {
+                anyhow::bail!("the Routing Engines serve no {name} to relay {} to", listener.local_addr()?)
+            };
+            let engines = [
+                management::Engine { grpc: grpc[0].clone(), service: re0 },
+                management::Engine { grpc: grpc[1].clone(), service: re1 },
+            ];
+            tokio::spawn(management::serve(listener, engines, secret.clone()));
+        }
+        Ok(bound)
     }
 }
 
@@ -284,7 +300,8 @@ pub async fn start_embedded(chassis: Embedded) -> anyhow::Result<Started> {
         tokio::spawn(serve_until_halted(running, address, re));
         addresses.set(slot, address.to_string());
     }
-    let management = management.serve(bound.map(|a| a.to_string()), ssh, netconf, secret.clone()).await?;
+    let management =
+        management.bind().await?.relay(bound.map(|a| a.to_string()), ssh, netconf, secret.clone())?;
     settle(&bound, &secret).await;
     Ok(Started { addresses, grpc: bound, secret, management })
 }
@@ -320,11 +337,12 @@ async fn settle(agents: &[SocketAddr; 2], secret: &ChassisSecret) {
     management::find_master(&grpc, secret, settled, std::time::Duration::from_millis(10)).await;
 }
 
-/// A free loopback port, found by binding to port 0. The agents need each
+/// A free loopback port, held by binding to port 0. The agents need each
 /// other's address before either starts, so the port is chosen here and
-/// released for the child to bind; on loopback the window is a few milliseconds.
-fn free_loopback_port() -> anyhow::Result<SocketAddr> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?)
+/// released for the child to bind. Held until then, it cannot be given to
+/// this process's own listeners; on loopback the window is a few milliseconds.
+fn reserve_loopback_port() -> anyhow::Result<std::net::TcpListener> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?)
 }
 
 /// How `reshell chassis` starts one RE's agent: the same ports each time, so
@@ -476,13 +494,20 @@ pub async fn run_children(
     management: Management,
     startup_config: Option<&Path>,
 ) -> anyhow::Result<()> {
+    let reserved: Vec<std::net::TcpListener> =
+        (0..6).map(|_| reserve_loopback_port()).collect::<Result<_, _>>()?;
+    let ports: Vec<SocketAddr> = reserved.iter().map(|r| r.local_addr()).collect::<Result<_, _>>()?;
+    // The management addresses are bound while the REs' ports are held,
+    // so that port 0 there cannot pick one an agent is about to bind.
+    let listeners = management.bind().await?;
+    drop(reserved);
     let agent = Arc::new(AgentCommand {
         exe: std::env::current_exe().context("cannot find the reshell binary")?,
         state_dir: state_dir.to_path_buf(),
         lease: lease_file(state_dir)?,
-        grpc: [free_loopback_port()?, free_loopback_port()?],
-        ssh: [free_loopback_port()?, free_loopback_port()?],
-        netconf: [free_loopback_port()?, free_loopback_port()?],
+        grpc: [ports[0], ports[1]],
+        ssh: [ports[2], ports[3]],
+        netconf: [ports[4], ports[5]],
         fault_injection,
         startup_config: startup_config.map(Path::to_path_buf),
     });
@@ -495,7 +520,7 @@ pub async fn run_children(
         let secret = ChassisSecret::open_or_create(&secret_file(state_dir))?;
         let grpc = agent.grpc.map(|a| a.to_string());
         let (ssh, netconf) = (agent.ssh.map(Some), agent.netconf.map(Some));
-        for line in management.serve(grpc, ssh, netconf, secret).await?.lines() {
+        for line in listeners.relay(grpc, ssh, netconf, secret)?.lines() {
             println!("{line}");
         }
     }

@@ -203,9 +203,31 @@ pub fn eventually(within: Duration, what: &str, mut check: impl FnMut() -> bool)
 }
 
 /// A free loopback port, for an agent that must be told its peer's address
-/// before the peer starts.
+/// before the peer starts. Taken below the kernel's range for port 0, so
+/// that no listener bound to port 0 (by this test or one running beside
+/// it) takes it before the peer binds it; counted on, so that no two tests
+/// of this binary are given one port.
 pub fn free_port() -> String {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string()
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let first_ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32768);
+    let span = 8000.min(first_ephemeral.saturating_sub(1024));
+    if span == 0 {
+        return std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
+    }
+    // Binaries that run one after another start apart, clear of ports an
+    // earlier one left in TIME_WAIT.
+    let start = std::process::id() * 97 % span;
+    for _ in 0..span {
+        let port =
+            first_ephemeral - span + (start + NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) % span;
+        if let Ok(listener) = std::net::TcpListener::bind(("127.0.0.1", port as u16)) {
+            return listener.local_addr().unwrap().to_string();
+        }
+    }
+    panic!("no free port below {first_ephemeral}");
 }
 
 /// Starts `reshell agent` for `slot` and returns it with its real address.

@@ -23,17 +23,23 @@ pub struct Sym(&'static str);
 /// and not an allocation of its own.
 const CHUNK: usize = 64 * 1024;
 
-struct Table {
-    /// Each word once, found by its hash: one probe finds it or its place.
-    words: hashbrown::HashTable<&'static str>,
-    hasher: foldhash::fast::RandomState,
-    /// What is left of the current chunk.
-    free: &'static mut [u8],
+/// Each word once, found by its hash: one probe finds it or its place.
+type Table = hashbrown::HashTable<&'static str>;
+
+/// The table is split by hash into shards, each locked on its own, so that
+/// threads reading parts of one text apart rarely wait for each other.
+const SHARDS: usize = 16;
+
+static TABLES: LazyLock<[Mutex<Table>; SHARDS]> =
+    LazyLock::new(|| std::array::from_fn(|_| Mutex::new(Table::new())));
+
+thread_local! {
+    /// What is left of this thread's current chunk: the words one thread
+    /// adds (a text it reads) lie side by side, whatever their shards.
+    static FREE: std::cell::Cell<&'static mut [u8]> = const { std::cell::Cell::new(&mut []) };
 }
 
-static TABLE: LazyLock<Mutex<Table>> = LazyLock::new(|| {
-    Mutex::new(Table { words: hashbrown::HashTable::new(), hasher: Default::default(), free: &mut [] })
-});
+static HASHER: LazyLock<foldhash::fast::RandomState> = LazyLock::new(Default::default);
 
 impl Sym {
     pub const EMPTY: Sym = Sym("");
@@ -43,14 +49,25 @@ impl Sym {
         if text.is_empty() {
             return Sym::EMPTY;
         }
+        let hasher = &*HASHER;
+        let hash = hasher.hash_one(text);
+        // Bits the shard's own table does not place by (it uses the low
+        // bits for the bucket and the top seven to tell words apart).
+        let shard = (hash >> 32) as usize % SHARDS;
         // A panic elsewhere while the table was held leaves it whole: a word
         // is added in one step.
-        let mut table = TABLE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let Table { words, hasher, free } = &mut *table;
-        let hash = hasher.hash_one(text);
+        let mut words = TABLES[shard].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         match words.entry(hash, |word| *word == text, |word| hasher.hash_one(word)) {
             hashbrown::hash_table::Entry::Occupied(found) => Sym(found.get()),
-            hashbrown::hash_table::Entry::Vacant(place) => Sym(place.insert(store(free, text)).get()),
+            hashbrown::hash_table::Entry::Vacant(place) => {
+                let word = FREE.with(|free| {
+                    let mut rest = free.take();
+                    let word = store(&mut rest, text);
+                    free.set(rest);
+                    word
+                });
+                Sym(place.insert(word).get())
+            }
         }
     }
 

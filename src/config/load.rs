@@ -6,8 +6,9 @@
 use super::path::{Resolved, Step, Word, resolve, resolve_line};
 use super::print::quote;
 use super::schema::{Kind, Schema};
-use super::tree::{Marks, Node};
+use super::tree::{Marks, Node, Replaced};
 use std::borrow::Cow;
+use std::ops::ControlFlow;
 
 use crate::grammar::{ParseError, free_of_control, tokenize, words_into};
 
@@ -190,12 +191,151 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
 /// Reads curly-brace text into a tree, with the statements tagged
 /// `replace:` or `delete:`.
 pub fn parse_tagged(schema: &Schema, text: &str) -> (Node, Vec<Tagged>, Vec<LoadError>) {
+    let halves = parts(text).len() > 1;
+    if let Some(read) = halves
+        .then(|| curly_cut(text, text.len() / 2))
+        .flatten()
+        .and_then(|cut| read_halves(schema, text, &cut))
+    {
+        return read;
+    }
     let mut root = Node::default();
     let (mut tagged, mut errors) = (Vec::new(), Vec::new());
     read_apart(schema, &mut root, text.len(), |apply| {
-        read_curly(schema, text, &mut tagged, &mut errors, apply)
+        read_curly(schema, text, Levels::new(), &mut tagged, &mut errors, apply);
     });
     (root, tagged, errors)
+}
+
+/// Where curly text laid out as Junos prints it (four spaces a level) may
+/// be cut in two: before a statement inside another, the first after
+/// `from`, and the lines that open the statements it is inside
+/// (`routing-options {`, `    static {`).
+#[derive(Debug, Clone)]
+struct Cut {
+    at: usize,
+    header: String,
+}
+
+/// How far past the middle a place to cut curly text is looked for.
+const CUT_WITHIN: usize = 1 << 20;
+
+fn curly_cut(text: &str, from: usize) -> Option<Cut> {
+    let bytes = text.as_bytes();
+    let indent = |start: usize| bytes[start..].iter().take_while(|&&b| b == b' ').count();
+    let line_before = |at: usize| {
+        let end = at.checked_sub(1)?;
+        let start = bytes[..end].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        Some((start, &text[start..end]))
+    };
+    // A statement inside another, not after its own annotation.
+    let inside = |at: usize| {
+        let depth = indent(at);
+        let comment = line_before(at).is_some_and(|(_, line)| {
+            let line = line.trim();
+            line.starts_with("/*") || line.ends_with("*/")
+        });
+        depth >= 4
+            && depth % 4 == 0
+            && bytes.get(at + depth).is_some_and(u8::is_ascii_alphanumeric)
+            && !comment
+    };
+    let mut at = memchr_or_end(b'\n', bytes, from) + 1;
+    while !inside(at) {
+        if at >= bytes.len() || at > from + CUT_WITHIN {
+            return None;
+        }
+        at = memchr_or_end(b'\n', bytes, at) + 1;
+    }
+    // Back to each line that opens a level above: a sibling's block, closed
+    // by a `}` at the same depth, is passed over.
+    let mut opening = Vec::new();
+    let (mut want, mut closed, mut before) = (indent(at), false, at);
+    while want > 0 {
+        let (start, line) = line_before(before)?;
+        before = start;
+        let depth = indent(start).min(line.len());
+        let words = line.trim();
+        if words.is_empty() || depth > want - 4 {
+            continue;
+        }
+        if depth < want - 4 {
+            return None;
+        }
+        match words {
+            "}" => closed = true,
+            _ if !words.ends_with(" {") => {}
+            _ if closed => closed = false,
+            _ => {
+                let plain = !words.contains(": ") && !words.contains(['"', '#']) && !words.contains("/*");
+                if !plain {
+                    return None;
+                }
+                opening.push(line);
+                want -= 4;
+            }
+        }
+    }
+    opening.reverse();
+    Some(Cut { at, header: opening.join("\n") })
+}
+
+/// Curly text read in two halves at once, cut at `cut`: the first here,
+/// the second into a tree of its own after reading its header, joined to
+/// the first's. `None`, for the text to be read whole, unless the first
+/// half ends inside the header's statements and nowhere else (the text was
+/// laid out as it looked).
+fn read_halves(schema: &Schema, text: &str, cut: &Cut) -> Option<(Node, Vec<Tagged>, Vec<LoadError>)> {
+    let (first, second) = text.split_at(cut.at);
+    std::thread::scope(|scope| {
+        let apart = scope.spawn(|| CurlyApart::read(schema, &cut.header, second, first));
+        let mut root = Node::default();
+        let (mut tagged, mut errors) = (Vec::new(), Vec::new());
+        let open = read_curly(schema, first, Levels::new(), &mut tagged, &mut errors, &mut |edit| {
+            edit.apply(schema, &mut root)
+        });
+        let apart = apart.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        if open != (Open { levels: apart.levels, unfinished: false }) {
+            return None;
+        }
+        root.join(schema, apart.tree, &apart.replaced);
+        tagged.extend(apart.tagged);
+        errors.extend(apart.errors);
+        Some((root, tagged, errors))
+    })
+}
+
+/// The second half of curly text, read into a tree of its own.
+struct CurlyApart {
+    tree: Node,
+    replaced: Replaced,
+    /// The levels the header opened, where the half was read from.
+    levels: Levels,
+    tagged: Vec<Tagged>,
+    /// Numbered as lines of the whole text.
+    errors: Vec<LoadError>,
+}
+
+impl CurlyApart {
+    /// `None` when the header does not read as a statement opened.
+    fn read(schema: &Schema, header: &str, half: &str, before: &str) -> Option<CurlyApart> {
+        let (mut tree, mut replaced) = (Node::default(), Replaced::new());
+        let mut apply = |edit: LineEdit| match edit {
+            LineEdit::Set(path) => tree.set_apart(schema, &path, &mut replaced),
+            other => other.apply(schema, &mut tree),
+        };
+        let (mut tagged, mut errors) = (Vec::new(), Vec::new());
+        let opened = read_curly(schema, header, Levels::new(), &mut tagged, &mut errors, &mut apply);
+        if !errors.is_empty() || !tagged.is_empty() || opened.unfinished {
+            return None;
+        }
+        read_curly(schema, half, opened.levels.clone(), &mut tagged, &mut errors, &mut apply);
+        let lines = lines_in(before.as_bytes()).0;
+        for error in errors.iter_mut().filter(|e| e.line > 0) {
+            error.line += lines;
+        }
+        Some(CurlyApart { tree, replaced, levels: opened.levels, tagged, errors })
+    }
 }
 
 /// Reads curly text statement by statement: each edit to `apply`, in
@@ -203,13 +343,12 @@ pub fn parse_tagged(schema: &Schema, text: &str) -> (Node, Vec<Tagged>, Vec<Load
 fn read_curly(
     schema: &Schema,
     text: &str,
+    mut levels: Levels,
     tagged: &mut Vec<Tagged>,
     errors: &mut Vec<LoadError>,
     apply: &mut dyn FnMut(LineEdit),
-) {
+) -> Open {
     let mut tag = None;
-    // The levels entered with `{`; `None` for a block being skipped after an error.
-    let mut levels: Vec<Option<Vec<Step>>> = Vec::new();
     let mut words: Vec<Lexeme<'_>> = Vec::new();
     // The markers of the statement being read.
     let mut inactive = false;
@@ -342,6 +481,20 @@ fn read_curly(
             message: format!("syntax error: {}", w.text),
         });
     }
+    let unfinished = !words.is_empty() || inactive || protected || !annotation.is_empty() || tag.is_some();
+    Open { levels, unfinished }
+}
+
+/// The levels of curly text entered with `{` and not yet left, outermost
+/// first; `None` for a block being skipped after an error.
+type Levels = Vec<Option<Vec<Step>>>;
+
+/// Where a reading of curly text stands at its end: the levels still open,
+/// and whether a statement was begun (a word, a mark, a tag) and not ended.
+#[derive(Debug, PartialEq)]
+struct Open {
+    levels: Levels,
+    unfinished: bool,
 }
 
 /// How many steps of `head`, a statement read at a level `level` deep,
@@ -646,10 +799,86 @@ impl Prefix {
 /// Applies `set`, `delete`, `deactivate`, `activate`, `protect`, `unprotect`
 /// and `annotate` lines to `root`; `#`
 /// lines and blank lines are skipped. Other commands are errors.
+///
+/// A large text is cut into parts, one for each core: the first is read
+/// into `root` on this thread while the others are each read into a tree of
+/// their own, joined to `root` in order. Lines of `set` commute (but for
+/// the statements of a `choice`, which [`Node::join`] sees to), so a part
+/// is read apart only up to its first other edit; the rest of it is read
+/// here, in turn, once what comes before is in `root`.
 pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<LoadError> {
+    apply_in_parts(schema, root, &parts(text))
+}
+
+/// [`apply_set_lines`] of the text that is `parts` one after another.
+fn apply_in_parts(schema: &Schema, root: &mut Node, parts: &[&str]) -> Vec<LoadError> {
     let mut errors = Vec::new();
-    read_apart(schema, root, text.len(), |apply| read_set_lines(schema, text, &mut errors, apply));
+    let in_turn = |root: &mut Node, text: &str, before: usize, errors: &mut Vec<LoadError>| {
+        read_set_lines(schema, text, before, errors, &mut |edit| {
+            edit.apply(schema, root);
+            ControlFlow::Continue(())
+        })
+        .lines
+    };
+    let Some((first, others)) = parts.split_first() else { return errors };
+    std::thread::scope(|scope| {
+        let apart: Vec<_> = others.iter().map(|part| scope.spawn(|| Apart::read(schema, part))).collect();
+        let mut lines = in_turn(root, first, 0, &mut errors);
+        for (part, apart) in others.iter().zip(apart) {
+            let apart = apart.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            root.join(schema, apart.tree, &apart.replaced);
+            errors.extend(apart.errors.into_iter().map(|e| LoadError { line: lines + e.line, ..e }));
+            lines += apart.read.lines;
+            if let Some(stopped) = apart.read.stopped {
+                lines += in_turn(root, &part[stopped..], lines, &mut errors);
+            }
+        }
+    });
     errors
+}
+
+/// `text` cut after line ends into parts of about one size to read at once:
+/// as many as there are cores, each at least [`READ_APART_BYTES`] long.
+fn parts(text: &str) -> Vec<&str> {
+    let most = text.len() / READ_APART_BYTES;
+    let count = match most {
+        0 | 1 => 1,
+        _ => std::thread::available_parallelism().map_or(1, usize::from).min(most),
+    };
+    let mut parts = Vec::with_capacity(count);
+    let mut rest = text;
+    for left in (1..count).rev() {
+        let end = memchr_or_end(b'\n', rest.as_bytes(), rest.len() / (left + 1));
+        let (part, after) = rest.split_at((end + 1).min(rest.len()));
+        parts.push(part);
+        rest = after;
+    }
+    parts.push(rest);
+    parts.retain(|part| !part.is_empty());
+    parts
+}
+
+/// A part of a text read into a tree of its own, up to its first edit
+/// other than `set`; its errors numbered from its first line.
+struct Apart {
+    tree: Node,
+    replaced: Replaced,
+    errors: Vec<LoadError>,
+    read: Read,
+}
+
+impl Apart {
+    fn read(schema: &Schema, text: &str) -> Apart {
+        let (mut tree, mut replaced, mut errors) = (Node::default(), Replaced::new(), Vec::new());
+        let read = read_set_lines(schema, text, 0, &mut errors, &mut |edit| match edit {
+            LineEdit::Set(path) => {
+                tree.set_apart(schema, &path, &mut replaced);
+                ControlFlow::Continue(())
+            }
+            _ => ControlFlow::Break(()),
+        });
+        Apart { tree, replaced, errors, read }
+    }
 }
 
 /// Applies to `root`, in order, the edits `read` makes of a text `len`
@@ -746,14 +975,30 @@ impl LineEdit {
     }
 }
 
-/// Reads `text` line by line: each edit to `apply`, in order, each error
-/// into `errors`.
-fn read_set_lines(schema: &Schema, text: &str, errors: &mut Vec<LoadError>, apply: &mut dyn FnMut(LineEdit)) {
+/// How far [`read_set_lines`] read: how many lines, and where the line
+/// whose edit was refused starts, if one was.
+struct Read {
+    lines: usize,
+    stopped: Option<usize>,
+}
+
+/// Reads `text`, which comes after `before` lines, line by line: each edit
+/// to `apply`, in order, until it refuses one; each error into `errors`.
+fn read_set_lines(
+    schema: &Schema,
+    text: &str,
+    before: usize,
+    errors: &mut Vec<LoadError>,
+    apply: &mut dyn FnMut(LineEdit) -> ControlFlow<()>,
+) -> Read {
     let mut previous = Prefix::default();
     // Kept from line to line, so that its room is made once.
     let mut tokens = Vec::new();
     let mut spare = Vec::new();
+    let mut lines = 0;
     for (n, line) in text.lines().enumerate() {
+        lines = n + 1;
+        let number = before + lines;
         words_into(line, &mut tokens);
         let Some((verb, rest)) = tokens.split_first() else {
             continue;
@@ -769,8 +1014,10 @@ fn read_set_lines(schema: &Schema, text: &str, errors: &mut Vec<LoadError>, appl
             column: column(t.start),
             end: column(t.end),
         }));
+        let mut refused = false;
+        let mut apply = |edit| refused |= apply(edit).is_break();
         let bad_verb = || LoadError {
-            line: n + 1,
+            line: number,
             column: column(verb.start) + 1,
             message: format!("syntax error: {}", verb.text),
         };
@@ -783,13 +1030,13 @@ fn read_set_lines(schema: &Schema, text: &str, errors: &mut Vec<LoadError>, appl
                     Ok(path) => match free_of_control(text) {
                         Ok(()) => apply(LineEdit::Annotate(path.steps, text.to_owned())),
                         Err(message) => {
-                            errors.push(LoadError { line: n + 1, column: comment.column + 1, message })
+                            errors.push(LoadError { line: number, column: comment.column + 1, message })
                         }
                     },
                     Err(e) => {
                         let i =
                             e.column().and_then(|c| words.iter().position(|w| w.column == c)).unwrap_or(0);
-                        errors.push(LoadError::at(n + 1, &words[i], &e));
+                        errors.push(LoadError::at(number, &words[i], &e));
                     }
                 }
             }
@@ -798,7 +1045,7 @@ fn read_set_lines(schema: &Schema, text: &str, errors: &mut Vec<LoadError>, appl
                 Err(e) => {
                     let i = e.column().and_then(|c| words.iter().position(|w| w.column == c)).unwrap_or(0);
                     match words.get(i) {
-                        Some(w) => errors.push(LoadError::at(n + 1, w, &e)),
+                        Some(w) => errors.push(LoadError::at(number, w, &e)),
                         None => errors.push(bad_verb()),
                     }
                 }
@@ -810,22 +1057,27 @@ fn read_set_lines(schema: &Schema, text: &str, errors: &mut Vec<LoadError>, appl
                     other => LineEdit::Activate(path, other == "deactivate"),
                 }),
                 Ok(_) => errors.push(LoadError {
-                    line: n + 1,
+                    line: number,
                     column: column(line.trim_end().len()) + 1,
                     message: "missing argument".into(),
                 }),
                 Err(e) => {
                     let i = e.column().and_then(|c| words.iter().position(|w| w.column == c)).unwrap_or(0);
                     match words.get(i) {
-                        Some(w) => errors.push(LoadError::at(n + 1, w, &e)),
+                        Some(w) => errors.push(LoadError::at(number, w, &e)),
                         None => errors.push(bad_verb()),
                     }
                 }
             },
             _ => errors.push(bad_verb()),
         }
+        if refused {
+            let start = line.as_ptr() as usize - text.as_ptr() as usize;
+            return Read { lines: n, stopped: Some(start) };
+        }
         spare = emptied(words);
     }
+    Read { lines, stopped: None }
 }
 
 /// `words` emptied, its room kept to hold words of another line.
@@ -880,11 +1132,74 @@ mod tests {
         let errors = apply_set_lines(&schema, &mut apart, &text);
         let mut in_turn = Node::default();
         let mut expected = Vec::new();
-        read_set_lines(&schema, &text, &mut expected, &mut |edit| edit.apply(&schema, &mut in_turn));
+        read_set_lines(&schema, &text, 0, &mut expected, &mut |edit| {
+            edit.apply(&schema, &mut in_turn);
+            ControlFlow::Continue(())
+        });
         assert_eq!(errors, expected);
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(apart == in_turn, "the trees differ");
         assert_eq!(to_text(&schema, None, &apart), to_text(&schema, None, &in_turn));
+    }
+
+    /// A text cut into parts anywhere gives the tree and the errors it gives
+    /// read whole, a line at a time: `set` lines read apart, statements of a
+    /// `choice` replacing each other across parts, other edits after them.
+    #[test]
+    fn a_text_read_in_parts_reads_as_in_turn() {
+        use crate::config::random::{Rng, configuration};
+        let schema = Schema::shipped().unwrap();
+        let mut rng = Rng::new(24);
+        let term =
+            |rng: &mut Rng| format!("firewall family inet filter f{} term t{}", rng.below(2), rng.below(3));
+        let actions = [
+            "then accept",
+            "then discard",
+            "then discard accounting a1",
+            "then next term",
+            "then count c1",
+            "then policer p1",
+            "then three-color-policer single-rate s1",
+            "then three-color-policer two-rate s2",
+            "from destination-class d1",
+            "from destination-class-except d2",
+        ];
+        for seed in 0..300 {
+            let random = configuration(&schema, &mut rng, 12);
+            let mut lines: Vec<String> =
+                to_set(&schema, None, &random, "").lines().map(String::from).collect();
+            for _ in 0..30 {
+                let action = actions[rng.below(actions.len())];
+                lines.push(format!("set {} {action}", term(&mut rng)));
+            }
+            lines.extend(["set bogus 1".to_owned(), "delete firewall family inet filter f1".to_owned()]);
+            for i in (1..lines.len()).rev() {
+                lines.swap(i, rng.below(i + 1));
+            }
+            let text = lines.join("\n") + "\n";
+            let mut cuts: Vec<usize> = (0..1 + rng.below(3)).map(|_| rng.below(lines.len())).collect();
+            cuts.sort();
+            let ends: Vec<usize> = text.match_indices('\n').map(|(i, _)| i + 1).collect();
+            let mut parts = Vec::new();
+            let mut from = 0;
+            for cut in cuts {
+                parts.push(&text[from..ends[cut].max(from)]);
+                from = ends[cut].max(from);
+            }
+            parts.push(&text[from..]);
+
+            let mut apart = Node::default();
+            let errors = apply_in_parts(&schema, &mut apart, &parts);
+            let mut in_turn = Node::default();
+            let expected = apply_in_parts(&schema, &mut in_turn, &[&text]);
+            assert_eq!(errors, expected, "seed {seed}");
+            assert!(
+                crate::config::delta::tests::identical(&apart, &in_turn),
+                "seed {seed}: {parts:#?}\n{}\n{}",
+                to_set(&schema, None, &apart, ""),
+                to_set(&schema, None, &in_turn, "")
+            );
+        }
     }
 
     /// A large curly text, read on one thread and applied on another, gives
@@ -906,7 +1221,7 @@ mod tests {
         let (apart, tagged, errors) = parse_tagged(&schema, &text);
         let mut in_turn = Node::default();
         let (mut expected_tagged, mut expected) = (Vec::new(), Vec::new());
-        read_curly(&schema, &text, &mut expected_tagged, &mut expected, &mut |edit| {
+        read_curly(&schema, &text, Levels::new(), &mut expected_tagged, &mut expected, &mut |edit| {
             edit.apply(&schema, &mut in_turn)
         });
         assert_eq!(errors, expected);
@@ -916,6 +1231,53 @@ mod tests {
         assert!(crate::config::delta::tests::identical(&apart, &in_turn), "the trees differ");
         assert_eq!(to_text(&schema, None, &apart), to_text(&schema, None, &in_turn));
         assert_eq!(apart.children["system"].children["syslog"].annotation(), "kept");
+    }
+
+    /// Curly text cut in two before a statement four spaces in gives the
+    /// tree, the tagged statements and the errors it gives read whole; text
+    /// not laid out as it looks is read whole.
+    #[test]
+    fn curly_text_read_in_halves_reads_as_in_turn() {
+        use crate::config::random::{Rng, configuration};
+        let schema = Schema::shipped().unwrap();
+        let in_turn = |text: &str| {
+            let mut tree = Node::default();
+            let (mut tagged, mut errors) = (Vec::new(), Vec::new());
+            read_curly(&schema, text, Levels::new(), &mut tagged, &mut errors, &mut |edit| {
+                edit.apply(&schema, &mut tree)
+            });
+            (tree, tagged, errors)
+        };
+        let mut rng = Rng::new(9);
+        let mut halves = 0;
+        for seed in 0..300 {
+            let mut text = to_text(&schema, None, &configuration(&schema, &mut rng, 30));
+            // Statements again, marked, tagged, wrong, replacing their rivals.
+            text.push_str(&to_text(&schema, None, &configuration(&schema, &mut rng, 10)));
+            text.push_str(
+                "system {\n    replace: host-name h;\n    bogus 1;\n}\n\
+                 firewall {\n    family inet {\n        filter f {\n            term t {\n                \
+                 then {\n                    next term;\n                }\n            }\n        }\n    }\n}\n",
+            );
+            let Some(cut) = curly_cut(&text, rng.below(text.len())) else { continue };
+            let Some((tree, tagged, errors)) = read_halves(&schema, &text, &cut) else {
+                panic!("seed {seed}: not read in halves at {cut:?}:\n{text}");
+            };
+            halves += 1;
+            let (expected_tree, expected_tagged, expected) = in_turn(&text);
+            assert_eq!(errors, expected, "seed {seed}");
+            assert_eq!(tagged, expected_tagged, "seed {seed}");
+            assert!(
+                crate::config::delta::tests::identical(&tree, &expected_tree),
+                "seed {seed}, cut at {cut:?}:\n{text}"
+            );
+        }
+        assert!(halves > 200, "{halves} read in halves");
+
+        let text = "system {\n    login {\n        message \"first\n    looks-like-a-statement {\nlast\";\n    }\n}\n";
+        let cut = curly_cut(text, text.find("first").unwrap()).unwrap();
+        assert_eq!(cut.header, "system {");
+        assert!(read_halves(&schema, text, &cut).is_none());
     }
 
     #[test]

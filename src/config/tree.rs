@@ -254,18 +254,34 @@ impl Node {
     /// gains the values it lacks).
     pub fn set(&mut self, schema: &Schema, path: &Resolved) {
         for (steps, values) in path.statements() {
-            self.set_one(schema, steps, values);
+            self.set_one(schema, steps, values, &mut |_, _| {});
         }
     }
 
-    fn set_one(&mut self, schema: &Schema, steps: &[Step], values: &[Sym]) {
+    /// [`Node::set`] in a tree of its own, for [`Node::join`]: where a
+    /// statement of a `choice` replaces another, it is noted.
+    pub fn set_apart(&mut self, schema: &Schema, path: &Resolved, replaced: &mut Replaced) {
+        for (steps, values) in path.statements() {
+            self.set_one(schema, steps, values, &mut |above, member| {
+                replaced.push((above.iter().map(|s| s.key).collect(), member))
+            });
+        }
+    }
+
+    /// `replacing`: told of each statement of a `choice` that replaced
+    /// another, and the steps above it.
+    fn set_one(
+        &mut self,
+        schema: &Schema,
+        steps: &[Step],
+        values: &[Sym],
+        replacing: &mut dyn FnMut(&[Step], SchemaId),
+    ) {
         let mut node = self;
-        for step in steps {
+        for (depth, step) in steps.iter().enumerate() {
             // A statement of a `choice` replaces the one set before it.
-            if step.key == schema.node(step.schema).key {
-                for rival in schema.rivals(step.schema) {
-                    node.children.shift_remove(schema.node(rival).name.as_str());
-                }
+            if step.key == schema.node(step.schema).key && take_rivals(schema, node, step.schema) {
+                replacing(&steps[..depth], step.schema);
             }
             node = node.child_entry_sym(step.key);
         }
@@ -284,14 +300,38 @@ impl Node {
         }
     }
 
+    /// Joins to this tree one made by [`Node::set_apart`] of the lines that
+    /// follow those this tree was made of: the same tree as if they had
+    /// been set here in turn. Lines of `set` commute but for a `choice`:
+    /// where a statement of one replaced another there, what this tree
+    /// has of that `choice` goes too; the merge sees to the rest.
+    pub fn join(&mut self, schema: &Schema, other: Node, replaced: &Replaced) {
+        for (keys, member) in replaced {
+            if keys.iter().try_fold(&*self, |node, key| node.child(key)).is_none() {
+                continue;
+            }
+            if let Some(node) = keys.iter().try_fold(&mut *self, |node, key| node.child_mut(key)) {
+                take_rivals(schema, node, *member);
+                node.children.shift_remove(schema.node(*member).name.as_str());
+            }
+        }
+        self.merge(schema, None, other);
+    }
+
     /// `load merge`: `other`'s statements join this tree, where both are
-    /// statements of `at`. A leaf takes the loaded value; a leaf-list gains the
-    /// loaded values; containers and entries merge inside.
+    /// statements of `at`. A statement this tree lacks comes as loaded,
+    /// marks and all; one it has takes the loaded marks, if any; one of a
+    /// `choice` replaces its rivals; a leaf takes the loaded value; a
+    /// leaf-list gains the loaded values; containers and entries merge
+    /// inside.
     pub fn merge(&mut self, schema: &Schema, at: Option<SchemaId>, other: Node) {
+        self.children.reserve(other.children.len());
         for (key, child) in other.children {
             let Some(step) = child_step(schema, at, key) else { continue };
-            let target = self.child_entry(&key);
-            let child = Arc::unwrap_or_clone(child);
+            if key == schema.node(step.schema).key {
+                take_rivals(schema, self, step.schema);
+            }
+            let Some((target, child)) = joining(&mut self.children, key, child) else { continue };
             match &schema.node(step.schema).kind {
                 Kind::LeafList(_) => {
                     for value in child.values {
@@ -303,12 +343,11 @@ impl Node {
                 Kind::Leaf(_) | Kind::Value(_) => target.values = child.values,
                 Kind::Flag => {}
                 Kind::List { keyword: true, .. } => {
+                    target.children.reserve(child.children.len());
                     for (name, entry) in child.children {
-                        target.child_entry(&name).merge(
-                            schema,
-                            Some(step.schema),
-                            Arc::unwrap_or_clone(entry),
-                        );
+                        if let Some((target, entry)) = joining(&mut target.children, name, entry) {
+                            target.merge(schema, Some(step.schema), entry);
+                        }
                     }
                 }
                 Kind::Container | Kind::List { keyword: false, .. } => {
@@ -393,6 +432,40 @@ fn keep_protected(node: &mut Node) {
     node.children.retain(|_, child| child.holds_protected());
     for child in node.children.values_mut() {
         keep_protected(Arc::make_mut(child));
+    }
+}
+
+/// Where, in a tree made by [`Node::set_apart`], a statement of a `choice`
+/// replaced another: the keys above it, and the statement.
+pub type Replaced = Vec<(Vec<Sym>, SchemaId)>;
+
+/// Takes out of `node` the rivals of its statement `member`: whether there
+/// was one.
+fn take_rivals(schema: &Schema, node: &mut Node, member: SchemaId) -> bool {
+    let mut taken = false;
+    for rival in schema.rivals(member) {
+        taken |= node.children.shift_remove(schema.node(rival).name.as_str()).is_some();
+    }
+    taken
+}
+
+/// `child` put under `key` in `children` if it is not there (taken whole);
+/// else the node there, made this tree's own and given `child`'s marks if
+/// it has any, and `child`, to merge into it.
+fn joining(children: &mut Children, key: Sym, child: Arc<Node>) -> Option<(&mut Node, Node)> {
+    match children.index_of_sym(key) {
+        Some(i) => {
+            let target = Arc::make_mut(&mut children[i]);
+            let child = Arc::unwrap_or_clone(child);
+            if child.marks().is_some() {
+                target.marked = child.marked.clone();
+            }
+            Some((target, child))
+        }
+        None => {
+            children.insert(key, child);
+            None
+        }
     }
 }
 
@@ -499,19 +572,35 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn merge_replaces_leaves_and_joins_lists_and_entries() {
+    fn merge_replaces_leaves_and_rivals_and_joins_lists_and_entries() {
         let schema = Schema::shipped().unwrap();
+        let term = "firewall family inet filter f term t then";
         let mut root = build(
             &schema,
-            &["system host-name two", "apply-groups a", "interfaces ge-0/0/0 unit 0 description x"],
+            &[
+                "system host-name two",
+                "apply-groups a",
+                "interfaces ge-0/0/0 unit 0 description x",
+                &format!("{term} accept"),
+            ],
         );
-        let loaded =
-            build(&schema, &["system host-name one", "apply-groups b", "interfaces ge-0/0/0 unit 1 disable"]);
+        let mut loaded = build(
+            &schema,
+            &[
+                "system host-name one",
+                "apply-groups b",
+                "interfaces ge-0/0/0 unit 1 disable",
+                &format!("{term} discard"),
+            ],
+        );
+        loaded.set_inactive(&read(&schema, "interfaces ge-0/0/0 unit 1").unwrap().steps, true);
         root.merge(&schema, None, loaded);
         assert_eq!(
             to_set(&schema, None, &root, ""),
             "set apply-groups a\nset apply-groups b\nset system host-name one\n\
-             set interfaces ge-0/0/0 unit 0 description x\nset interfaces ge-0/0/0 unit 1 disable\n"
+             set interfaces ge-0/0/0 unit 0 description x\nset interfaces ge-0/0/0 unit 1 disable\n\
+             deactivate interfaces ge-0/0/0 unit 1\n\
+             set firewall family inet filter f term t then discard\n"
         );
     }
 

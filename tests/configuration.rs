@@ -235,6 +235,45 @@ fn load_merge_takes_the_loaded_values() {
     );
 }
 
+/// Loaded statements join those the candidate has as Junos joins them: a
+/// statement of a `choice` replaces the other, and the marks loaded with a
+/// statement (`inactive:`, an annotation) are kept, on a new one as on an
+/// old one.
+#[test]
+fn load_merge_replaces_a_choice_and_keeps_the_loaded_marks() {
+    let dir = state_dir();
+    let run = commands(
+        dir.path(),
+        &[
+            "configure",
+            "set firewall family inet filter f term t then accept",
+            "set interfaces ge-0/0/1 description one",
+            "commit",
+            "load merge terminal",
+            "firewall { family inet { filter f { term t { then discard; } } } }",
+            "interfaces {",
+            "    inactive: ge-0/0/1 { mtu 9000; }",
+            "    /* new one */",
+            "    inactive: ge-0/0/2 { description two; }",
+            "}",
+            "^D",
+            "show firewall | display set",
+            "show interfaces",
+        ],
+    );
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stdout.ends_with(
+            "load complete\n\
+             set firewall family inet filter f term t then discard\n\
+             inactive: ge-0/0/1 {\n    description one;\n    mtu 9000;\n}\n\
+             /* new one */\ninactive: ge-0/0/2 {\n    description two;\n}\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
 #[test]
 fn operational_compare_reads_the_committed_configuration() {
     let dir = state_dir();

@@ -617,7 +617,7 @@ pub(crate) mod tests {
         let flat = |depth, name: &str| FlatNode { depth, name: name.into(), ..FlatNode::default() };
         // A depth that skips levels is read under the deepest statement open.
         let node = unflatten(&[flat(0, ""), flat(1, "a"), flat(7, "b"), flat(1, "c"), flat(0, "d")]);
-        let keys = |n: &Node| n.children.keys().map(|k| k.as_str()).collect::<Vec<_>>();
+        let keys = |n: &Node| n.children.keys().map(|k| k.to_string()).collect::<Vec<_>>();
         assert_eq!(keys(&node), ["a", "c", "d"]);
         assert_eq!(keys(&node.children["a"]), ["b"]);
         assert_eq!(unflatten(&[]), Node::default());

@@ -88,8 +88,8 @@ struct Context<'a> {
     schema: &'a Schema,
     groups: Option<&'a Node>,
     slot: Slot,
-    /// `apply-groups` and `apply-groups-except`, found at every level by
-    /// address rather than by text.
+    /// `apply-groups` and `apply-groups-except`, found at every level as
+    /// symbols rather than by text.
     applying: [Sym; 2],
     /// Whether the top level's statements are expanded on two threads.
     apart: bool,

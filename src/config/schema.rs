@@ -270,7 +270,7 @@ pub enum Kind {
 pub struct SchemaNode {
     /// The keyword; for lists without one and for values, the placeholder name.
     pub name: String,
-    /// `name` interned: the key a statement is stored under, ready.
+    /// `name` as a symbol: the key a statement is stored under, ready.
     pub key: Sym,
     /// How `?` names the value: `unit <logical-unit-number>`, `<interface-name>`.
     pub placeholder: String,

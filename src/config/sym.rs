@@ -1,12 +1,14 @@
-//! Interned strings for the configuration tree: every key and value is held
-//! once per process, and a tree holds a two-word [`Sym`] for it, so a
-//! million-line configuration has no allocation per key or value and two
-//! keys compare by address.
+//! Symbols for the configuration tree's keys and values: a [`Sym`] is two
+//! words, copied freely. Text of up to fifteen bytes (most of a
+//! configuration's names, addresses and numbers) is held in the symbol
+//! itself; longer text is interned, held once per process, and the symbol
+//! holds its address. Either way a million-line configuration has no
+//! allocation per key or value, and two symbols compare as two words.
 //!
 //! The table only grows: a string once configured stays for the life of the
 //! process. A router's configurations (the committed one, candidates,
 //! rollbacks) share most of their words, so the table stays near the size of
-//! one configuration's distinct words.
+//! one configuration's distinct long words.
 
 use std::borrow::Borrow;
 use std::fmt;
@@ -14,10 +16,29 @@ use std::hash::{BuildHasher, Hash, Hasher};
 use std::ops::{Deref, DerefMut};
 use std::sync::{LazyLock, Mutex};
 
-/// An interned string: copied freely, compared by address, hashed and
-/// ordered as its text (so a map keyed by `Sym` is looked up by `&str`).
+/// A string held in place or interned: copied freely, compared as its two
+/// words, hashed and ordered as its text (so a map keyed by `Sym` is looked
+/// up by `&str`).
 #[derive(Clone, Copy)]
-pub struct Sym(&'static str);
+pub struct Sym(Repr);
+
+/// The two words of a symbol. The last byte tells them apart: for text held
+/// in place, [`HELD`] and the length; for interned text, the top byte of its
+/// length, which is zero (no text is 2^56 bytes long).
+#[derive(Clone, Copy)]
+#[repr(C)]
+union Repr {
+    interned: &'static str,
+    held: [u8; 16],
+}
+
+// The last byte is the top byte of an interned text's length only where a
+// `&str` is two little-endian words.
+const _: () = assert!(std::mem::size_of::<&str>() == 16 && cfg!(target_endian = "little"));
+
+/// Text this long or shorter is held in the symbol, never in the table.
+const INLINE: usize = 15;
+const HELD: u8 = 0x80;
 
 /// Strings are copied into chunks this big, so that a word costs its bytes
 /// and not an allocation of its own.
@@ -33,21 +54,22 @@ const SHARDS: usize = 16;
 static TABLES: LazyLock<[Mutex<Table>; SHARDS]> =
     LazyLock::new(|| std::array::from_fn(|_| Mutex::new(Table::new())));
 
+static HASHER: LazyLock<foldhash::fast::RandomState> = LazyLock::new(Default::default);
+
 thread_local! {
     /// What is left of this thread's current chunk: the words one thread
     /// adds (a text it reads) lie side by side, whatever their shards.
     static FREE: std::cell::Cell<&'static mut [u8]> = const { std::cell::Cell::new(&mut []) };
 }
 
-static HASHER: LazyLock<foldhash::fast::RandomState> = LazyLock::new(Default::default);
-
 impl Sym {
-    pub const EMPTY: Sym = Sym("");
+    pub const EMPTY: Sym = Sym::held(b"");
 
-    /// The symbol for `text`, added to the table if new.
+    /// The symbol for `text`: held in place if short, else added to the
+    /// table if new.
     pub fn new(text: &str) -> Sym {
-        if text.is_empty() {
-            return Sym::EMPTY;
+        if text.len() <= INLINE {
+            return Sym::held(text.as_bytes());
         }
         let hasher = &*HASHER;
         let hash = hasher.hash_one(text);
@@ -57,8 +79,8 @@ impl Sym {
         // A panic elsewhere while the table was held leaves it whole: a word
         // is added in one step.
         let mut words = TABLES[shard].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        match words.entry(hash, |word| *word == text, |word| hasher.hash_one(word)) {
-            hashbrown::hash_table::Entry::Occupied(found) => Sym(found.get()),
+        let word = match words.entry(hash, |word| *word == text, |word| hasher.hash_one(word)) {
+            hashbrown::hash_table::Entry::Occupied(found) => *found.get(),
             hashbrown::hash_table::Entry::Vacant(place) => {
                 let word = FREE.with(|free| {
                     let mut rest = free.take();
@@ -66,13 +88,44 @@ impl Sym {
                     free.set(rest);
                     word
                 });
-                Sym(place.insert(word).get())
+                *place.insert(word).get()
             }
-        }
+        };
+        Sym(Repr { interned: word })
     }
 
-    pub fn as_str(&self) -> &'static str {
-        self.0
+    /// `bytes`, of a str and at most [`INLINE`] long, held in place; the
+    /// bytes after them zero, so that equal text is equal words.
+    const fn held(bytes: &[u8]) -> Sym {
+        let mut held = [0; 16];
+        let mut i = 0;
+        while i < bytes.len() {
+            held[i] = bytes[i];
+            i += 1;
+        }
+        held[15] = HELD | bytes.len() as u8;
+        Sym(Repr { held })
+    }
+
+    fn words(&self) -> [u8; 16] {
+        // SAFETY: both views are sixteen initialised bytes: a `&str` has no
+        // padding, and its bytes are read as bytes, not as a pointer.
+        unsafe { self.0.held }
+    }
+
+    pub fn as_str(&self) -> &str {
+        let words = self.words();
+        let tag = words[15];
+        if tag & HELD != 0 {
+            let len = usize::from(tag & !HELD);
+            // SAFETY: `held` copied `len` bytes of a str here, and `self`
+            // holds them for as long as the borrow.
+            unsafe { std::str::from_utf8_unchecked(&self.0.held[..len]) }
+        } else {
+            // SAFETY: a symbol whose last byte is clear was made of an
+            // interned `&'static str`.
+            unsafe { self.0.interned }
+        }
     }
 }
 
@@ -101,8 +154,9 @@ impl Default for Sym {
 
 impl PartialEq for Sym {
     fn eq(&self, other: &Sym) -> bool {
-        // Each text is stored once; an empty one is not stored at all.
-        self.0.len() == other.0.len() && (self.0.is_empty() || self.0.as_ptr() == other.0.as_ptr())
+        // Short text is held in place, the rest once in the table: the
+        // same text makes the same words.
+        self.words() == other.words()
     }
 }
 
@@ -110,7 +164,7 @@ impl Eq for Sym {}
 
 impl Hash for Sym {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.hash(state)
+        self.as_str().hash(state)
     }
 }
 
@@ -122,38 +176,38 @@ impl PartialOrd for Sym {
 
 impl Ord for Sym {
     fn cmp(&self, other: &Sym) -> std::cmp::Ordering {
-        self.0.cmp(other.0)
+        self.as_str().cmp(other.as_str())
     }
 }
 
 impl Deref for Sym {
     type Target = str;
     fn deref(&self) -> &str {
-        self.0
+        self.as_str()
     }
 }
 
 impl Borrow<str> for Sym {
     fn borrow(&self) -> &str {
-        self.0
+        self.as_str()
     }
 }
 
 impl AsRef<str> for Sym {
     fn as_ref(&self) -> &str {
-        self.0
+        self.as_str()
     }
 }
 
 impl fmt::Display for Sym {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for Sym {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.0, f)
+        fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
@@ -177,43 +231,43 @@ impl From<String> for Sym {
 
 impl From<Sym> for String {
     fn from(sym: Sym) -> String {
-        sym.0.to_owned()
+        sym.as_str().to_owned()
     }
 }
 
 impl PartialEq<str> for Sym {
     fn eq(&self, other: &str) -> bool {
-        self.0 == other
+        self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for Sym {
     fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
+        self.as_str() == *other
     }
 }
 
 impl PartialEq<String> for Sym {
     fn eq(&self, other: &String) -> bool {
-        self.0 == other
+        self.as_str() == other
     }
 }
 
 impl PartialEq<Sym> for str {
     fn eq(&self, other: &Sym) -> bool {
-        self == other.0
+        self == other.as_str()
     }
 }
 
 impl PartialEq<Sym> for &str {
     fn eq(&self, other: &Sym) -> bool {
-        *self == other.0
+        *self == other.as_str()
     }
 }
 
 impl PartialEq<Sym> for String {
     fn eq(&self, other: &Sym) -> bool {
-        self == other.0
+        self == other.as_str()
     }
 }
 
@@ -358,16 +412,29 @@ mod tests {
 
     #[test]
     fn one_text_is_one_symbol_looked_up_by_its_text() {
-        let (a, b) = (Sym::new("ge-0/0/0"), Sym::new(&String::from("ge-0/0/0")));
-        assert_eq!(a, b);
-        assert_eq!(a.as_ptr(), b.as_ptr());
-        assert_ne!(a, Sym::new("ge-0/0/1"));
+        for text in ["ge-0/0/0", "fifteen bytes !", "sixteen bytes !!", "ge-0/0/0.32767 long name"] {
+            let (a, b) = (Sym::new(text), Sym::new(&String::from(text)));
+            assert_eq!(a, b);
+            assert_eq!(a.as_str(), text);
+            assert_ne!(a, Sym::new(&format!("{text}1")));
+            assert_ne!(a, Sym::new(&text[1..]));
+            let mut map = indexmap::IndexMap::new();
+            map.insert(a, 1);
+            assert_eq!(map.get(text), Some(&1));
+        }
+        // Long text is held once; short text in the symbol itself.
+        let long = "ge-0/0/0.32767 long name";
+        assert_eq!(Sym::new(long).as_ptr(), Sym::new(&String::from(long)).as_ptr());
+        let short = Sym::new("ge-0/0/0");
+        assert!(std::ptr::eq(short.as_ptr(), std::ptr::from_ref(&short).cast()));
         assert_eq!(Sym::new(""), Sym::default());
-        let long = "x".repeat(CHUNK);
-        assert_eq!(Sym::new(&long).as_str(), long);
-        let mut map = indexmap::IndexMap::new();
-        map.insert(a, 1);
-        assert_eq!(map.get("ge-0/0/0"), Some(&1));
+        assert_eq!(Sym::default().as_str(), "");
+        let huge = "x".repeat(CHUNK);
+        assert_eq!(Sym::new(&huge).as_str(), huge);
+        let mut sorted = [Sym::new("b"), Sym::new(long), Sym::new("a"), Sym::new("ge-0/0/0")];
+        sorted.sort();
+        assert_eq!(sorted.map(String::from), ["a", "b", "ge-0/0/0", long]);
+        assert_eq!(std::mem::size_of::<Sym>(), 16);
     }
 
     #[test]

@@ -138,7 +138,7 @@ impl Node {
         Arc::make_mut(&mut self.children[index])
     }
 
-    /// [`Node::child_entry`] for a key already interned.
+    /// [`Node::child_entry`] for a key already a symbol.
     pub fn child_entry_sym(&mut self, key: Sym) -> &mut Node {
         let index = match self.children.index_of_sym(key) {
             Some(index) => index,

@@ -132,7 +132,7 @@ impl<'s> References<'s, '_> {
         node: &'a Node,
         passed: Option<&Node>,
         scope: &Node,
-        trail: &mut Vec<&'a str>,
+        trail: &mut Vec<Sym>,
     ) where
         's: 'a,
     {
@@ -156,7 +156,7 @@ impl<'s> References<'s, '_> {
         child: &'a Node,
         passed: Option<&Node>,
         scope: &Node,
-        trail: &mut Vec<&'a str>,
+        trail: &mut Vec<Sym>,
     ) where
         's: 'a,
     {
@@ -191,13 +191,13 @@ impl<'s> References<'s, '_> {
                 }
             }
             Kind::Container => {
-                trail.push(&s.name);
+                trail.push(s.key);
                 self.level(Some(step.schema), child, passed, scope, trail);
                 trail.pop();
             }
             Kind::List { keyword: false, .. } => {
                 undefined_entries(schema, step.schema, [step.key.as_str()], scope, trail, "", self.errors);
-                trail.push(step.key.as_str());
+                trail.push(step.key);
                 if s.scope {
                     let passed = passed.filter(|p| keeps_definitions(schema, child, p));
                     self.level(Some(step.schema), child, passed, child, trail);
@@ -215,7 +215,7 @@ impl<'s> References<'s, '_> {
                     if passed.is_some_and(|p| std::ptr::eq(p, &**entry)) {
                         continue;
                     }
-                    trail.extend([s.name.as_str(), name.as_str()]);
+                    trail.extend([s.key, *name]);
                     self.level(Some(step.schema), entry, passed, scope, trail);
                     trail.truncate(trail.len() - 2);
                 }
@@ -227,8 +227,8 @@ impl<'s> References<'s, '_> {
 
 /// The path to a statement as Junos prints it (`[edit` ... `]`), made only
 /// for an error.
-fn render(trail: &[&str]) -> String {
-    trail.iter().map(|word| format!(" {}", quote(word))).collect()
+fn render(trail: &[impl AsRef<str>]) -> String {
+    trail.iter().map(|word| format!(" {}", quote(word.as_ref()))).collect()
 }
 
 /// The entries of list `id` named by something undefined, when its entries
@@ -238,7 +238,7 @@ fn undefined_entries<'n>(
     id: SchemaId,
     names: impl IntoIterator<Item = &'n str>,
     scope: &Node,
-    trail: &[&str],
+    trail: &[Sym],
     keyword: &str,
     errors: &mut Vec<CheckError>,
 ) {

@@ -1,4 +1,4 @@
-//! A node's children, keyed by interned name in insertion order: a plain
+//! A node's children, keyed by symbol in insertion order: a plain
 //! vector for the few children most statements have, found by a scan, with
 //! a hash index added only once a node has many (a list of a thousand
 //! interfaces). The methods are the part of `IndexMap`'s the tree uses,
@@ -53,8 +53,8 @@ impl Children {
         }
     }
 
-    /// [`Children::get_index_of`] for an interned key: a scan compares
-    /// addresses, not text.
+    /// [`Children::get_index_of`] for a key already a symbol: a scan
+    /// compares two words, not text.
     pub fn index_of_sym(&self, key: Sym) -> Option<usize> {
         match &self.index {
             Some(index) => index.get(&key).copied(),

@@ -189,10 +189,10 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
 }
 
 /// Reads curly-brace text into a tree, with the statements tagged
-/// `replace:` or `delete:`.
+/// `replace:` or `delete:`. A large text laid out as Junos prints it is read
+/// in two halves at once.
 pub fn parse_tagged(schema: &Schema, text: &str) -> (Node, Vec<Tagged>, Vec<LoadError>) {
-    let halves = parts(text).len() > 1;
-    if let Some(read) = halves
+    if let Some(read) = (readers(text.len()) > 1)
         .then(|| curly_cut(text, text.len() / 2))
         .flatten()
         .and_then(|cut| read_halves(schema, text, &cut))
@@ -837,14 +837,19 @@ fn apply_in_parts(schema: &Schema, root: &mut Node, parts: &[&str]) -> Vec<LoadE
     errors
 }
 
-/// `text` cut after line ends into parts of about one size to read at once:
-/// as many as there are cores, each at least [`READ_APART_BYTES`] long.
-fn parts(text: &str) -> Vec<&str> {
-    let most = text.len() / READ_APART_BYTES;
-    let count = match most {
+/// How many threads read a text `len` bytes long at once: one for each
+/// core, each with at least [`READ_APART_BYTES`] to read.
+fn readers(len: usize) -> usize {
+    match len / READ_APART_BYTES {
         0 | 1 => 1,
-        _ => std::thread::available_parallelism().map_or(1, usize::from).min(most),
-    };
+        most => std::thread::available_parallelism().map_or(1, usize::from).min(most),
+    }
+}
+
+/// `text` cut after line ends into parts of about one size, one for each
+/// of its [`readers`].
+fn parts(text: &str) -> Vec<&str> {
+    let count = readers(text.len());
     let mut parts = Vec::with_capacity(count);
     let mut rest = text;
     for left in (1..count).rev() {
@@ -929,7 +934,8 @@ fn read_apart(schema: &Schema, root: &mut Node, len: usize, read: impl FnOnce(&m
     });
 }
 
-/// Text this long or longer is read and applied on two threads.
+/// Text this long or longer is read on one thread and applied on another;
+/// a text read in parts has at least this much in each.
 const READ_APART_BYTES: usize = 1 << 20;
 /// Lines handed from the reader to the applier at a time, and how many such
 /// batches may wait.
@@ -1111,13 +1117,13 @@ mod tests {
         )
     }
 
-    /// A large text, read on one thread and applied on another, gives the
-    /// tree and the errors reading and applying each line in turn gives.
+    /// A large text, read in parts at once, gives the tree and the errors
+    /// reading and applying each line in turn gives.
     #[test]
     fn a_large_text_loads_as_it_would_a_line_at_a_time() {
         let schema = Schema::shipped().unwrap();
-        let mut text = crate::config::generate::full_schema(12_000);
-        text.push_str(&crate::config::generate::set_lines(8_000));
+        let mut text = crate::config::generate::full_schema(24_000);
+        text.push_str(&crate::config::generate::set_lines(16_000));
         text.push_str(
             "delete interfaces ge-0/0/1 unit 0\n\
              deactivate system syslog\n\
@@ -1127,7 +1133,7 @@ mod tests {
              set bogus\n\
              activate system syslog\n",
         );
-        assert!(text.len() >= READ_APART_BYTES, "{} bytes", text.len());
+        assert!(text.len() >= 2 * READ_APART_BYTES, "{} bytes", text.len());
         let mut apart = Node::default();
         let errors = apply_set_lines(&schema, &mut apart, &text);
         let mut in_turn = Node::default();

@@ -325,7 +325,6 @@ impl Node {
     /// leaf-list gains the loaded values; containers and entries merge
     /// inside.
     pub fn merge(&mut self, schema: &Schema, at: Option<SchemaId>, other: Node) {
-        self.children.reserve(other.children.len());
         for (key, child) in other.children {
             let Some(step) = child_step(schema, at, key) else { continue };
             if key == schema.node(step.schema).key {
@@ -343,7 +342,6 @@ impl Node {
                 Kind::Leaf(_) | Kind::Value(_) => target.values = child.values,
                 Kind::Flag => {}
                 Kind::List { keyword: true, .. } => {
-                    target.children.reserve(child.children.len());
                     for (name, entry) in child.children {
                         if let Some((target, entry)) = joining(&mut target.children, name, entry) {
                             target.merge(schema, Some(step.schema), entry);

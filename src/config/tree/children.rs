@@ -161,17 +161,6 @@ impl Children {
         self.entries.iter_mut().map(|(_, v)| v)
     }
 
-    /// Room for `additional` more entries, where that takes the node past
-    /// a scan (a list joined to another).
-    pub fn reserve(&mut self, additional: usize) {
-        if self.entries.len() + additional > SCANNED {
-            self.entries.reserve(additional);
-            if let Some(index) = &mut self.index {
-                index.reserve(additional);
-            }
-        }
-    }
-
     /// Most statements have one child or a few: no room kept for more.
     fn make_room(&mut self) {
         if self.entries.len() == self.entries.capacity() && self.entries.len() < SCANNED {

@@ -44,23 +44,22 @@ const HELD: u8 = 0x80;
 /// and not an allocation of its own.
 const CHUNK: usize = 64 * 1024;
 
-/// Each word once, found by its hash: one probe finds it or its place.
-type Table = hashbrown::HashTable<&'static str>;
+struct Table {
+    /// Each word once, found by its hash: one probe finds it or its place.
+    words: hashbrown::HashTable<&'static str>,
+    /// What is left of the shard's current chunk.
+    free: &'static mut [u8],
+}
 
 /// The table is split by hash into shards, each locked on its own, so that
 /// threads reading parts of one text apart rarely wait for each other.
 const SHARDS: usize = 16;
 
-static TABLES: LazyLock<[Mutex<Table>; SHARDS]> =
-    LazyLock::new(|| std::array::from_fn(|_| Mutex::new(Table::new())));
+static TABLES: LazyLock<[Mutex<Table>; SHARDS]> = LazyLock::new(|| {
+    std::array::from_fn(|_| Mutex::new(Table { words: hashbrown::HashTable::new(), free: &mut [] }))
+});
 
 static HASHER: LazyLock<foldhash::fast::RandomState> = LazyLock::new(Default::default);
-
-thread_local! {
-    /// What is left of this thread's current chunk: the words one thread
-    /// adds (a text it reads) lie side by side, whatever their shards.
-    static FREE: std::cell::Cell<&'static mut [u8]> = const { std::cell::Cell::new(&mut []) };
-}
 
 impl Sym {
     pub const EMPTY: Sym = Sym::held(b"");
@@ -78,18 +77,11 @@ impl Sym {
         let shard = (hash >> 32) as usize % SHARDS;
         // A panic elsewhere while the table was held leaves it whole: a word
         // is added in one step.
-        let mut words = TABLES[shard].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut table = TABLES[shard].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Table { words, free } = &mut *table;
         let word = match words.entry(hash, |word| *word == text, |word| hasher.hash_one(word)) {
             hashbrown::hash_table::Entry::Occupied(found) => *found.get(),
-            hashbrown::hash_table::Entry::Vacant(place) => {
-                let word = FREE.with(|free| {
-                    let mut rest = free.take();
-                    let word = store(&mut rest, text);
-                    free.set(rest);
-                    word
-                });
-                *place.insert(word).get()
-            }
+            hashbrown::hash_table::Entry::Vacant(place) => *place.insert(store(free, text)).get(),
         };
         Sym(Repr { interned: word })
     }

@@ -204,9 +204,10 @@ impl ManagementListeners {
             [("ssh", self.ssh, ssh, &mut bound.ssh), ("netconf", self.netconf, netconf, &mut bound.netconf)]
         {
             let Some(listener) = listener else { continue };
-            *bound = Some(listener.local_addr()?);
+            let address = listener.local_addr()?;
+            *bound = Some(address);
             let [Some(re0), Some(re1)] = services else {
-                anyhow::bail!("the Routing Engines serve no {name} to relay {} to", listener.local_addr()?)
+                anyhow::bail!("the Routing Engines serve no {name} to relay {address} to")
             };
             let engines = [
                 management::Engine { grpc: grpc[0].clone(), service: re0 },

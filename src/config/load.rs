@@ -10,7 +10,7 @@ use super::tree::{Marks, Node, Replaced};
 use std::borrow::Cow;
 use std::ops::ControlFlow;
 
-use crate::grammar::{ParseError, free_of_control, tokenize, words_into};
+use crate::grammar::{ParseError, free_of_control, next_words_into, tokenize};
 
 /// A statement that did not load: `terminal:4:(18) syntax error: metric`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -291,9 +291,10 @@ fn read_halves(schema: &Schema, text: &str, cut: &Cut) -> Option<(Node, Vec<Tagg
         let apart = scope.spawn(|| CurlyApart::read(schema, &cut.header, second, first));
         let mut root = Node::default();
         let (mut tagged, mut errors) = (Vec::new(), Vec::new());
-        let open = read_curly(schema, first, Levels::new(), &mut tagged, &mut errors, &mut |edit| {
-            edit.apply(schema, &mut root)
-        });
+        let mut runs = Runs::new(schema, &mut root, None);
+        let open =
+            read_curly(schema, first, Levels::new(), &mut tagged, &mut errors, &mut |edit| runs.push(edit));
+        drop(runs);
         let apart = apart.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
         if open != (Open { levels: apart.levels, unfinished: false }) {
             return None;
@@ -320,16 +321,15 @@ impl CurlyApart {
     /// `None` when the header does not read as a statement opened.
     fn read(schema: &Schema, header: &str, half: &str, before: &str) -> Option<CurlyApart> {
         let (mut tree, mut replaced) = (Node::default(), Replaced::new());
-        let mut apply = |edit: LineEdit| match edit {
-            LineEdit::Set(path) => tree.set_apart(schema, &path, &mut replaced),
-            other => other.apply(schema, &mut tree),
-        };
+        let mut runs = Runs::new(schema, &mut tree, Some(&mut replaced));
+        let mut apply = |edit: LineEdit| runs.push(edit);
         let (mut tagged, mut errors) = (Vec::new(), Vec::new());
         let opened = read_curly(schema, header, Levels::new(), &mut tagged, &mut errors, &mut apply);
         if !errors.is_empty() || !tagged.is_empty() || opened.unfinished {
             return None;
         }
         read_curly(schema, half, opened.levels.clone(), &mut tagged, &mut errors, &mut apply);
+        drop(runs);
         let lines = lines_in(before.as_bytes()).0;
         for error in errors.iter_mut().filter(|e| e.line > 0) {
             error.line += lines;
@@ -742,10 +742,6 @@ fn deletions(schema: &Schema, at: Option<super::schema::SchemaId>, gone: &Node, 
 /// time. The walk is the same either way, so a line reads as it would alone.
 #[derive(Default)]
 struct Prefix {
-    /// The words of the last line read, after its verb, one after another,
-    /// and where each ends (kept in one buffer: no allocation a word).
-    text: String,
-    ends: Vec<usize>,
     /// The steps its first statement read to, one a word up to its leaf.
     steps: Vec<Step>,
     /// After how many words the walk stood among statements, where a line
@@ -754,25 +750,17 @@ struct Prefix {
 }
 
 impl Prefix {
+    /// Reads `words`, of which the first `shared` are those the last line
+    /// this read began with.
     fn resolve(
         &mut self,
         schema: &Schema,
-        tokens: &[crate::grammar::Word<'_>],
+        shared: usize,
         words: &[Word<'_>],
     ) -> Result<Resolved, ParseError> {
-        let word = |n: usize| &self.text[if n == 0 { 0 } else { self.ends[n - 1] }..self.ends[n]];
-        let shared =
-            (0..self.ends.len().min(tokens.len())).take_while(|&n| word(n) == tokens[n].text).count();
         let from = self.stops.iter().rev().find(|&&stop| stop <= shared).copied().unwrap_or(0);
         let read = resolve_line(schema, &self.steps[..from], &words[from..]);
-        self.ends.truncate(shared);
-        self.text.truncate(self.ends.last().copied().unwrap_or(0));
-        for token in &tokens[shared..] {
-            self.text.push_str(&token.text);
-            self.ends.push(self.text.len());
-        }
-        self.steps.clear();
-        self.stops.clear();
+        self.forget();
         if let Ok(path) = &read
             && let Some((steps, _)) = path.statements().next()
         {
@@ -794,6 +782,12 @@ impl Prefix {
         }
         read
     }
+
+    /// Nothing to read on from: the next line is read whole.
+    fn forget(&mut self) {
+        self.steps.clear();
+        self.stops.clear();
+    }
 }
 
 /// Applies `set`, `delete`, `deactivate`, `activate`, `protect`, `unprotect`
@@ -814,8 +808,9 @@ pub fn apply_set_lines(schema: &Schema, root: &mut Node, text: &str) -> Vec<Load
 fn apply_in_parts(schema: &Schema, root: &mut Node, parts: &[&str]) -> Vec<LoadError> {
     let mut errors = Vec::new();
     let in_turn = |root: &mut Node, text: &str, before: usize, errors: &mut Vec<LoadError>| {
+        let mut runs = Runs::new(schema, root, None);
         read_set_lines(schema, text, before, errors, &mut |edit| {
-            edit.apply(schema, root);
+            runs.push(edit);
             ControlFlow::Continue(())
         })
         .lines
@@ -875,13 +870,15 @@ struct Apart {
 impl Apart {
     fn read(schema: &Schema, text: &str) -> Apart {
         let (mut tree, mut replaced, mut errors) = (Node::default(), Replaced::new(), Vec::new());
+        let mut runs = Runs::new(schema, &mut tree, Some(&mut replaced));
         let read = read_set_lines(schema, text, 0, &mut errors, &mut |edit| match edit {
-            LineEdit::Set(path) => {
-                tree.set_apart(schema, &path, &mut replaced);
+            LineEdit::Set(_) => {
+                runs.push(edit);
                 ControlFlow::Continue(())
             }
             _ => ControlFlow::Break(()),
         });
+        drop(runs);
         Apart { tree, replaced, errors, read }
     }
 }
@@ -893,7 +890,8 @@ impl Apart {
 /// take about as long as each other.
 fn read_apart(schema: &Schema, root: &mut Node, len: usize, read: impl FnOnce(&mut dyn FnMut(LineEdit))) {
     if len < READ_APART_BYTES {
-        read(&mut |edit| edit.apply(schema, root));
+        let mut runs = Runs::new(schema, root, None);
+        read(&mut |edit| runs.push(edit));
         return;
     }
     std::thread::scope(|scope| {
@@ -904,9 +902,7 @@ fn read_apart(schema: &Schema, root: &mut Node, len: usize, read: impl FnOnce(&m
         let (applied, emptied) = std::sync::mpsc::channel::<Vec<LineEdit>>();
         let applier = scope.spawn(move || {
             for batch in received {
-                for edit in &batch {
-                    edit.apply(schema, root);
-                }
+                apply_in_runs(schema, root, &batch, None);
                 let _ = applied.send(batch);
             }
         });
@@ -941,6 +937,63 @@ const READ_APART_BYTES: usize = 1 << 20;
 /// batches may wait.
 const BATCH_LINES: usize = 1024;
 const BATCHES_AHEAD: usize = 8;
+
+/// Edits read in turn, held back and put into a tree a run at a time (when
+/// dropped, what is still held): `set`s in a row share most of their path,
+/// which is then walked once for them all ([`Node::set_all`]).
+struct Runs<'t> {
+    schema: &'t Schema,
+    tree: &'t mut Node,
+    /// Where a statement of a `choice` replaced another, noted for a tree
+    /// read apart ([`Node::set_apart`]).
+    replaced: Option<&'t mut Replaced>,
+    held: Vec<LineEdit>,
+}
+
+/// How many edits [`Runs`] holds back at most.
+const RUN_LINES: usize = 256;
+
+impl<'t> Runs<'t> {
+    fn new(schema: &'t Schema, tree: &'t mut Node, replaced: Option<&'t mut Replaced>) -> Runs<'t> {
+        Runs { schema, tree, replaced, held: Vec::with_capacity(RUN_LINES) }
+    }
+
+    fn push(&mut self, edit: LineEdit) {
+        self.held.push(edit);
+        if self.held.len() == RUN_LINES {
+            self.put();
+        }
+    }
+
+    fn put(&mut self) {
+        apply_in_runs(self.schema, self.tree, &self.held, self.replaced.as_deref_mut());
+        self.held.clear();
+    }
+}
+
+impl Drop for Runs<'_> {
+    fn drop(&mut self) {
+        self.put();
+    }
+}
+
+/// Applies `edits` to `tree` in turn, each run of `set`s together.
+fn apply_in_runs(schema: &Schema, tree: &mut Node, edits: &[LineEdit], replaced: Option<&mut Replaced>) {
+    fn sets(run: &[LineEdit]) -> impl Iterator<Item = &Resolved> {
+        run.iter().filter_map(|edit| match edit {
+            LineEdit::Set(path) => Some(path),
+            _ => None,
+        })
+    }
+    let mut replaced = replaced;
+    for run in edits.chunk_by(|a, b| matches!((a, b), (LineEdit::Set(_), LineEdit::Set(_)))) {
+        match (run, replaced.as_deref_mut()) {
+            ([LineEdit::Set(_), ..], Some(replaced)) => tree.set_apart(schema, sets(run), replaced),
+            ([LineEdit::Set(_), ..], None) => tree.set_all(schema, sets(run), &mut |_, _| {}),
+            _ => run.iter().for_each(|edit| edit.apply(schema, tree)),
+        }
+    }
+}
 
 /// One line or statement read: what it does to the tree.
 enum LineEdit {
@@ -998,18 +1051,25 @@ fn read_set_lines(
     apply: &mut dyn FnMut(LineEdit) -> ControlFlow<()>,
 ) -> Read {
     let mut previous = Prefix::default();
-    // Kept from line to line, so that its room is made once.
+    // Kept from line to line: the room is made once, and the words a line
+    // begins with as the last one did are not read again.
     let mut tokens = Vec::new();
+    let mut last_line = "";
     let mut spare = Vec::new();
     let mut lines = 0;
     for (n, line) in text.lines().enumerate() {
         lines = n + 1;
         let number = before + lines;
-        words_into(line, &mut tokens);
+        // The words after the verb that this line shares with the last one
+        // `previous` read.
+        let shared = next_words_into(last_line, line, &mut tokens).saturating_sub(1);
+        last_line = line;
         let Some((verb, rest)) = tokens.split_first() else {
+            previous.forget();
             continue;
         };
         if verb.text.starts_with('#') {
+            previous.forget();
             continue;
         }
         let ascii = line.is_ascii();
@@ -1027,6 +1087,10 @@ fn read_set_lines(
             column: column(verb.start) + 1,
             message: format!("syntax error: {}", verb.text),
         };
+        let resolved_on = matches!(&*verb.text, "set" | "delete" | "deactivate" | "activate");
+        if !resolved_on {
+            previous.forget();
+        }
         match &*verb.text {
             // `annotate PATH "comment"`, the path from the top.
             "annotate" if words.len() >= 2 => {
@@ -1056,7 +1120,7 @@ fn read_set_lines(
                     }
                 }
             },
-            "set" | "delete" | "deactivate" | "activate" => match previous.resolve(schema, rest, &words) {
+            "set" | "delete" | "deactivate" | "activate" => match previous.resolve(schema, shared, &words) {
                 Ok(path) if path.wanting.is_none() || verb.text != "set" => apply(match &*verb.text {
                     "set" => LineEdit::Set(path),
                     "delete" => LineEdit::Delete(path),
@@ -1179,7 +1243,9 @@ mod tests {
                 lines.push(format!("set {} {action}", term(&mut rng)));
             }
             lines.extend(["set bogus 1".to_owned(), "delete firewall family inet filter f1".to_owned()]);
-            for i in (1..lines.len()).rev() {
+            // Half the texts in the order printed, where lines in a row share
+            // their path.
+            for i in (1..lines.len()).rev().filter(|_| seed % 2 == 0) {
                 lines.swap(i, rng.below(i + 1));
             }
             let text = lines.join("\n") + "\n";
@@ -1205,6 +1271,12 @@ mod tests {
                 to_set(&schema, None, &apart, ""),
                 to_set(&schema, None, &in_turn, "")
             );
+            // Each line put into the tree on its own, from the top.
+            let mut one_by_one = Node::default();
+            for line in &lines {
+                apply_in_parts(&schema, &mut one_by_one, &[line]);
+            }
+            assert!(crate::config::delta::tests::identical(&one_by_one, &in_turn), "seed {seed}");
         }
     }
 

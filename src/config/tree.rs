@@ -253,50 +253,80 @@ impl Node {
     /// `set`: creates each path of the line and sets its value (a leaf-list
     /// gains the values it lacks).
     pub fn set(&mut self, schema: &Schema, path: &Resolved) {
-        for (steps, values) in path.statements() {
-            self.set_one(schema, steps, values, &mut |_, _| {});
-        }
+        self.set_all(schema, std::slice::from_ref(path), &mut |_, _| {});
     }
 
-    /// [`Node::set`] in a tree of its own, for [`Node::join`]: where a
-    /// statement of a `choice` replaces another, it is noted.
-    pub fn set_apart(&mut self, schema: &Schema, path: &Resolved, replaced: &mut Replaced) {
-        for (steps, values) in path.statements() {
-            self.set_one(schema, steps, values, &mut |above, member| {
-                replaced.push((above.iter().map(|s| s.key).collect(), member))
-            });
-        }
-    }
-
-    /// `replacing`: told of each statement of a `choice` that replaced
-    /// another, and the steps above it.
-    fn set_one(
+    /// [`Node::set`] of lines in turn, in a tree of its own, for
+    /// [`Node::join`]: where a statement of a `choice` replaces another, it is
+    /// noted.
+    pub fn set_apart<'p>(
         &mut self,
         schema: &Schema,
-        steps: &[Step],
-        values: &[Sym],
+        paths: impl IntoIterator<Item = &'p Resolved>,
+        replaced: &mut Replaced,
+    ) {
+        self.set_all(schema, paths, &mut |above, member| {
+            replaced.push((above.iter().map(|s| s.key).collect(), member))
+        });
+    }
+
+    /// [`Node::set`] of lines in turn. `replacing`: told of each statement of
+    /// a `choice` that replaced another, and the steps above it.
+    pub fn set_all<'p>(
+        &mut self,
+        schema: &Schema,
+        paths: impl IntoIterator<Item = &'p Resolved>,
         replacing: &mut dyn FnMut(&[Step], SchemaId),
     ) {
-        let mut node = self;
-        for (depth, step) in steps.iter().enumerate() {
-            // A statement of a `choice` replaces the one set before it.
-            if step.key == schema.node(step.schema).key && take_rivals(schema, node, step.schema) {
+        let statements: Vec<_> = paths.into_iter().flat_map(Resolved::statements).collect();
+        self.set_run(schema, 0, &statements, replacing);
+    }
+
+    /// Sets `statements` in turn under this node, where the first `depth`
+    /// steps of each lead. Statements in a row that go on by the same step
+    /// (lines share most of their path) go down it once, together: the
+    /// tree is the same as if each went down from the top.
+    fn set_run(
+        &mut self,
+        schema: &Schema,
+        depth: usize,
+        statements: &[(&[Step], &[Sym])],
+        replacing: &mut dyn FnMut(&[Step], SchemaId),
+    ) {
+        let mut rest = statements;
+        while let Some(&(steps, values)) = rest.first() {
+            let Some(step) = steps.get(depth) else {
+                if let Some(last) = steps.last() {
+                    self.set_values(schema, last.schema, values);
+                }
+                rest = &rest[1..];
+                continue;
+            };
+            let run =
+                rest.iter().take_while(|(s, _)| s.get(depth).is_some_and(|s| s.key == step.key)).count();
+            // A statement of a `choice` replaces the one set before it; the
+            // others of the run are under it, and replace nothing more here.
+            if step.key == schema.node(step.schema).key && take_rivals(schema, self, step.schema) {
                 replacing(&steps[..depth], step.schema);
             }
-            node = node.child_entry_sym(step.key);
+            self.child_entry_sym(step.key).set_run(schema, depth + 1, &rest[..run], replacing);
+            rest = &rest[run..];
         }
-        if let Some(last) = steps.last() {
-            match schema.node(last.schema).kind {
-                Kind::LeafList(_) => {
-                    for value in values {
-                        if !node.values.contains(value) {
-                            node.values.push(*value);
-                        }
+    }
+
+    /// Gives this node, a statement `statement` of the schema, `values`: a
+    /// leaf-list gains those it lacks, a leaf takes them.
+    fn set_values(&mut self, schema: &Schema, statement: SchemaId, values: &[Sym]) {
+        match schema.node(statement).kind {
+            Kind::LeafList(_) => {
+                for value in values {
+                    if !self.values.contains(value) {
+                        self.values.push(*value);
                     }
                 }
-                _ if !values.is_empty() => node.values = values.into(),
-                _ => {}
             }
+            _ if !values.is_empty() => self.values = values.into(),
+            _ => {}
         }
     }
 

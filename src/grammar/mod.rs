@@ -9,7 +9,7 @@ mod types;
 
 pub use parser::{
     ArgumentError, CommandLine, Completion, Completions, Language, ParseError, Parsed, Token, Word, in_quote,
-    tokenize, words, words_into,
+    next_words_into, tokenize, words, words_into,
 };
 pub use syntax::GrammarError;
 

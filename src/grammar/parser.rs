@@ -62,8 +62,34 @@ pub fn words(line: &str) -> Vec<Word<'_>> {
 /// to the next.
 pub fn words_into<'a>(line: &'a str, words: &mut Vec<Word<'a>>) {
     words.clear();
+    words_from(line, 0, words);
+}
+
+/// [`words_into`] of `line`, where `words` holds the words of `previous`,
+/// a line of the same text: the words that lie within the bytes the two
+/// lines begin with, up to a separator, are the same, and are kept. Lines
+/// of a configuration share most of their start (`set interfaces ge-0/0/0
+/// unit 0 ...`), so only the rest of each is read. How many words were kept.
+pub fn next_words_into<'a>(previous: &str, line: &'a str, words: &mut Vec<Word<'a>>) -> usize {
+    let shared = shared_start(previous.as_bytes(), line.as_bytes());
+    // A word ended where `previous` has a separator (or a line's end); within
+    // the shared bytes, `line` has the same separator there.
+    let kept = words.iter().take_while(|w| w.end < shared).count();
+    words.truncate(kept);
+    words_from(line, words.last().map_or(0, |w| w.end), words);
+    kept
+}
+
+/// How many bytes `a` and `b` begin with alike.
+fn shared_start(a: &[u8], b: &[u8]) -> usize {
+    const CHUNK: usize = 16;
+    let whole = a.chunks_exact(CHUNK).zip(b.chunks_exact(CHUNK)).take_while(|(x, y)| x == y).count() * CHUNK;
+    whole + a[whole..].iter().zip(&b[whole..]).take_while(|(x, y)| x == y).count()
+}
+
+/// The words of `line` from byte `at` (outside any word), added to `words`.
+fn words_from<'a>(line: &'a str, mut at: usize, words: &mut Vec<Word<'a>>) {
     let bytes = line.as_bytes();
-    let mut at = 0;
     while let Some(c) = char_at(line, at) {
         let start = at;
         at += c.len_utf8();
@@ -989,5 +1015,23 @@ mod tests {
         let expected =
             [(true, "set"), (false, "ab cd"), (false, "x\"y"), (true, "plain"), (true, "|"), (true, "g")];
         assert_eq!(read, expected.map(|(b, t)| (b, t.to_owned())));
+    }
+
+    #[test]
+    fn a_line_read_after_another_reads_as_it_does_alone() {
+        // Lines of a few words and of every character that changes how a
+        // line splits, each read after the one before it.
+        let pieces = ["set", "a", "ab", "\"", "\\", " ", "  ", "|", "é", "\t", "x y", "\"q r\""];
+        let mut rng = crate::config::random::Rng::new(7);
+        let lines: Vec<String> =
+            (0..5000).map(|_| (0..rng.below(8)).map(|_| pieces[rng.below(pieces.len())]).collect()).collect();
+        let mut read = Vec::new();
+        let mut last = "";
+        for line in &lines {
+            let kept = next_words_into(last, line, &mut read);
+            assert_eq!(read, words(line), "{line:?} after {last:?}");
+            assert!(kept <= read.len());
+            last = line;
+        }
     }
 }

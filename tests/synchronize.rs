@@ -337,6 +337,31 @@ fn the_old_masters_catch_up_does_not_overwrite_what_the_new_master_committed() {
     assert_eq!(kept, "domain-name new.example.net;\n");
 }
 
+/// RE0 owes RE1 a commit, and RE1, alone and still backup, commits one of
+/// its own: RE0, master on its return, catches RE1 up with what it owed,
+/// and RE1 keeps its own commit as a rollback.
+#[test]
+fn what_the_backup_committed_alone_gives_way_to_what_the_master_owed_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let Owing { re0, re0_port, re1_port, re0_dir, re1_dir, spec0: _, spec1 } =
+        re0_owes_re1(dir.path(), "master.example.net");
+    drop(re0);
+    let (_re1, _) = agent(1, &re1_port, &re0_port, &re1_dir);
+    let alone = run(&spec1, &["configure", "set system location building b1", "commit"]);
+    assert!(alone.stdout.contains("commit complete"), "{}{}", alone.stdout, alone.stderr);
+
+    let (_re0, _) = agent(0, &re0_port, &re1_port, &re0_dir);
+    eventually(Duration::from_secs(15), "re1 caught up", || {
+        run(&spec1, &["show configuration system domain-name"]).stdout == "domain-name master.example.net;\n"
+    });
+    assert_eq!(run(&spec1, &["show configuration system location"]).stdout, "");
+    let commits = run(&spec1, &["show system commit"]).stdout;
+    assert!(commits.starts_with("0   "), "{commits}");
+    assert!(commits.contains("    synchronized from re0\n1   "), "{commits}");
+    let kept = run(&spec1, &["show system rollback 1 | match \"building b1\""]).stdout;
+    assert_eq!(kept.trim(), "building b1;");
+}
+
 /// A commit cut short by a crash leaves the RE on its old configuration
 /// with its old version: the other RE, which owes it a newer one, still
 /// catches it up.

@@ -263,6 +263,27 @@ fn commands_on_standard_input_run_in_order() {
     assert!(version < status);
 }
 
+/// Terminal input on standard input ends at a line of `^D` or of the
+/// control character itself, as a script playing a terminal writes it; the
+/// commands after it run.
+#[test]
+fn terminal_input_ends_at_the_control_character_too() {
+    let dir = state_dir();
+    let mut child = embedded(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let script = "configure\nload set terminal\nset system host-name typed\n\u{4}\nshow system host-name\n";
+    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let expected = "Entering configuration mode\n[Type ^D at a new line to end input]\n^Dload complete\n\
+                    host-name typed;\n";
+    assert!(stdout.starts_with(expected), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+}
+
 #[test]
 fn the_user_flag_names_the_prompt_user() {
     let dir = state_dir();

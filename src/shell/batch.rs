@@ -37,14 +37,16 @@ pub fn run(engine: &mut Engine, options: &ShellOptions) -> anyhow::Result<bool> 
         println!("{before}{question} {}", if answer { "yes" } else { "no" });
         answer
     }));
-    // `load ... terminal` takes the lines after it, up to one that is `^D`.
+    // `load ... terminal` takes the lines after it, up to one that is `^D`,
+    // written out or the control character itself (as a script that plays
+    // a terminal sends it).
     let lines = Rc::new(RefCell::new(lines));
     let input = lines.clone();
     engine.set_reader(Box::new(move |banner| {
         print!("{banner}");
         let mut text = String::new();
         while let Some(Ok(line)) = input.borrow_mut().next() {
-            if line.trim() == "^D" {
+            if matches!(line.trim(), "^D" | "\u{4}") {
                 break;
             }
             super::take_typed(&mut text, &line);

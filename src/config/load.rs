@@ -1087,8 +1087,7 @@ fn read_set_lines(
             column: column(verb.start) + 1,
             message: format!("syntax error: {}", verb.text),
         };
-        let resolved_on = matches!(&*verb.text, "set" | "delete" | "deactivate" | "activate");
-        if !resolved_on {
+        if !matches!(&*verb.text, "set" | "delete" | "deactivate" | "activate") {
             previous.forget();
         }
         match &*verb.text {

@@ -8,7 +8,8 @@
 //! configuration is written only at a checkpoint, `commit.SEQUENCE` (its
 //! text as `show configuration` prints it), when the journal since the last
 //! one has grown to a share of the configuration: then the journal is
-//! written again with only what the kept rollbacks need. Opening reads the
+//! written again with only what the kept rollbacks need, and the records
+//! of any commits made while the checkpoint was written. Opening reads the
 //! newest checkpoint the journal knows and replays the records after it;
 //! a record cut short (a crash while it was written, so never acknowledged)
 //! is dropped. Rollback N is the committed configuration with the last N
@@ -97,6 +98,8 @@ struct Entry {
     record: CommitRecord,
     hash: u64,
     inverse: Delta,
+    /// Where its record begins in the journal.
+    at: u64,
 }
 
 pub struct Store {
@@ -186,7 +189,9 @@ impl Store {
         let base = self.checkpoint.map_or(0, |(sequence, _)| sequence);
         self.records = records.len();
         let empty = Node::default();
+        let mut at = 0;
         for (record, size) in records {
+            at += size as u64;
             if record.confirm {
                 self.entries.iter_mut().for_each(|e| e.record.pending = false);
                 continue;
@@ -207,7 +212,7 @@ impl Store {
                 }
                 self.since_checkpoint += size;
             }
-            self.entries.insert(0, entry(&record));
+            self.entries.insert(0, entry(&record, at - size as u64));
         }
         self.entries.truncate(KEPT);
         Ok(())
@@ -344,7 +349,7 @@ impl Store {
             Ok(most)
         })?;
         self.written = true;
-        let entry = Entry { sequence, record, hash, inverse };
+        let entry = Entry { sequence, record, hash, inverse, at: self.journal_bytes - bytes.len() as u64 };
         Ok(Written { entry, tree: tree.clone(), size: bytes.len() })
     }
 
@@ -436,25 +441,47 @@ impl Store {
     /// Writes the committed configuration whole, then the journal again
     /// with only what the kept rollbacks need, then removes the checkpoint
     /// before. A crash between leaves the old journal, which names the new
-    /// checkpoint too. One of a configuration no longer the newest is
-    /// dropped: the journal after it holds changes a rewrite would lose.
+    /// checkpoint too. A checkpoint that commits overtook while it was
+    /// written is put in place all the same, the records of those commits
+    /// (their changes forward) kept as they are after it: under commits in
+    /// a row, each faster than a checkpoint, the journal would otherwise
+    /// only grow.
     pub fn put_checkpoint(&mut self, written: WrittenCheckpoint) -> io::Result<()> {
         let WrittenCheckpoint { sequence, size, file } = written;
-        // The journal written again would leave out a record waiting to be published.
-        if self.entries.first().map(|e| e.sequence) != Some(sequence) || self.written {
+        // The journal written again would leave out a record waiting to be
+        // published; a checkpoint of a configuration no longer kept names
+        // nothing the journal has.
+        let Some(newer) = self.entries.iter().position(|e| e.sequence == sequence) else { return Ok(()) };
+        if self.written {
             return Ok(());
         }
+        let path = self.dir.join(JOURNAL);
+        // Everything from the oldest record after the checkpoint's on.
+        let after = self.entries[..newer].last().map_or(self.journal_bytes, |e| e.at);
         file.commit()?;
-        let journal: Vec<u8> = self
-            .entries
-            .iter()
-            .rev()
-            .flat_map(|e| frame(&journal_record(e.sequence, &e.record, e.hash), &e.inverse))
-            .collect();
-        write_atomically(&self.dir.join(JOURNAL), &journal)?;
+        let mut journal = AtomicFile::create(&path)?;
+        let mut at = Vec::with_capacity(self.entries.len());
+        let mut bytes = 0;
+        for e in self.entries[newer..].iter().rev() {
+            let record = frame(&journal_record(e.sequence, &e.record, e.hash), &e.inverse);
+            journal.write_all(&record)?;
+            at.push(bytes);
+            bytes += record.len() as u64;
+        }
+        let mut old = std::fs::File::open(&path)?;
+        std::io::Seek::seek(&mut old, io::SeekFrom::Start(after))?;
+        let kept = io::copy(&mut old.take(self.journal_bytes - after), &mut journal)?;
+        journal.commit()?;
+        for (e, at) in self.entries[newer..].iter_mut().rev().zip(at) {
+            e.at = at;
+        }
+        for e in &mut self.entries[..newer] {
+            e.at = e.at - after + bytes;
+        }
         let before = self.checkpoint.replace((sequence, size));
-        self.journal_bytes = journal.len() as u64;
-        self.since_checkpoint = 0;
+        self.journal_bytes = bytes + kept;
+        self.since_checkpoint = kept as usize;
+        // Confirmations after the checkpoint, if any, are not counted.
         self.records = self.entries.len();
         if let Some((old, _)) = before.filter(|(old, _)| *old != sequence) {
             // One left behind goes when the store is next opened.
@@ -535,8 +562,9 @@ fn journal_record(sequence: u64, r: &CommitRecord, hash: u64) -> JournalRecord {
     }
 }
 
-fn entry(r: &JournalRecord) -> Entry {
+fn entry(r: &JournalRecord, at: u64) -> Entry {
     Entry {
+        at,
         sequence: r.sequence,
         record: CommitRecord {
             time: r.time,
@@ -960,24 +988,80 @@ mod tests {
         assert_eq!(open(dir.path()).rescue().unwrap(), None);
     }
 
-    /// A checkpoint written while a commit came is not put in place: the
-    /// journal after it holds that commit's change, which a rewrite would
-    /// drop. The next one is.
+    /// A checkpoint written while commits came is put in place, the records
+    /// of those commits kept after it: the store reopens with them, and the
+    /// next checkpoint takes them in.
     #[test]
-    fn a_checkpoint_overtaken_by_a_commit_is_dropped_and_the_next_one_kept() {
+    fn a_checkpoint_overtaken_by_commits_is_put_in_place_with_them_after_it() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = open(dir.path());
         store.commit(&host(1), record(1), None).unwrap();
         let overtaken = store.due_checkpoint().expect("a first commit makes one due").write().unwrap();
         store.commit(&host(2), record(2), None).unwrap();
+        store.confirm().unwrap();
+        store.commit(&host(3), record(3), None).unwrap();
         store.put_checkpoint(overtaken).unwrap();
-        assert_eq!(names(store.dir()), ["journal"]);
-        let reopened = open(dir.path());
-        assert_eq!(rollbacks(&reopened), [host(2), host(1)]);
+        assert_eq!(names(store.dir()), ["commit.1", "journal"]);
+        assert_eq!(rollbacks(&open(dir.path())), [host(3), host(2), host(1)]);
+        // A record withdrawn after it cuts the journal where it began.
+        let written = store.write(&host(4), record(4), None).unwrap();
+        store.withdraw(written).unwrap();
+        store.commit(&host(5), record(5), None).unwrap();
+        assert_eq!(rollbacks(&open(dir.path())), [host(5), host(3), host(2), host(1)]);
         store.put_checkpoint(store.due_checkpoint().expect("still due").write().unwrap()).unwrap();
-        assert_eq!(names(store.dir()), ["commit.2", "journal"]);
+        // The withdrawn record's sequence went to the next commit.
+        assert_eq!(names(store.dir()), ["commit.4", "journal"]);
         assert_eq!(store.due_checkpoint().map(|_| ()), None);
-        assert_eq!(rollbacks(&open(dir.path())), [host(2), host(1)]);
+        assert_eq!(rollbacks(&open(dir.path())), [host(5), host(3), host(2), host(1)]);
+    }
+
+    /// A crash once an overtaken checkpoint is in place, before the journal
+    /// is written again: the old journal names it, and has the changes after it.
+    #[test]
+    fn a_crash_between_an_overtaken_checkpoint_and_its_journal_loses_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = open(dir.path());
+        store.commit(&host(1), record(1), None).unwrap();
+        store.commit(&host(2), record(2), None).unwrap();
+        let overtaken = store.due_checkpoint().expect("due").write().unwrap();
+        store.commit(&host(3), record(3), None).unwrap();
+        overtaken.file.commit().unwrap();
+        assert_eq!(names(store.dir()), ["commit.2", "journal"]);
+        let reopened = open(dir.path());
+        assert_eq!(rollbacks(&reopened), [host(3), host(2), host(1)]);
+        assert_eq!(reopened.checkpoint.map(|(sequence, _)| sequence), Some(2));
+    }
+
+    /// Commits that each come while the checkpoint before them is written
+    /// leave a journal no larger than commits that wait for each
+    /// checkpoint: what the kept rollbacks need, and the commits since the
+    /// last checkpoint put in place.
+    #[test]
+    fn checkpoints_overtaken_each_time_still_bound_the_journal() {
+        let largest = |overtaken: bool| {
+            let dir = tempfile::tempdir().unwrap();
+            let mut store = open(dir.path());
+            let mut most = 0;
+            for n in 0..400 {
+                let due = store.due_checkpoint().map(|due| due.write().unwrap());
+                if !overtaken && let Some(written) = due {
+                    store.put_checkpoint(written).unwrap();
+                    commit(&mut store, &host(n), record(n));
+                } else {
+                    store.commit(&host(n), record(n), None).unwrap();
+                    if let Some(written) = due {
+                        store.put_checkpoint(written).unwrap();
+                    }
+                }
+                most = most.max(store.journal_bytes);
+            }
+            let reopened = open(dir.path());
+            assert_eq!(rollbacks(&reopened).first(), Some(&host(399)));
+            assert_eq!(rollbacks(&reopened).len(), KEPT);
+            most
+        };
+        let (waiting, overtaken) = (largest(false), largest(true));
+        assert!(overtaken < 2 * waiting, "journal up to {overtaken} bytes, {waiting} when commits wait");
     }
 
     /// A record written while the other RE commits: withdrawn, the store

@@ -72,9 +72,10 @@ pub fn words_into<'a>(line: &'a str, words: &mut Vec<Word<'a>>) {
 /// unit 0 ...`), so only the rest of each is read. How many words were kept.
 pub fn next_words_into<'a>(previous: &str, line: &'a str, words: &mut Vec<Word<'a>>) -> usize {
     let shared = shared_start(previous.as_bytes(), line.as_bytes());
-    // A word ended where `previous` has a separator (or a line's end); within
-    // the shared bytes, `line` has the same separator there.
-    let kept = words.iter().take_while(|w| w.end < shared).count();
+    // A word ended where `previous` has a separator (or a line's end); the
+    // whole of it within the shared bytes, `line` has the same one there.
+    let separated = |end: usize| previous[end..].chars().next().is_some_and(|c| end + c.len_utf8() <= shared);
+    let kept = words.iter().take_while(|w| separated(w.end)).count();
     words.truncate(kept);
     words_from(line, words.last().map_or(0, |w| w.end), words);
     kept
@@ -1021,10 +1022,19 @@ mod tests {
     fn a_line_read_after_another_reads_as_it_does_alone() {
         // Lines of a few words and of every character that changes how a
         // line splits, each read after the one before it.
-        let pieces = ["set", "a", "ab", "\"", "\\", " ", "  ", "|", "é", "\t", "x y", "\"q r\""];
+        let pieces = [
+            "set", "a", "ab", "\"", "\\", " ", "  ", "|", "é", "\t", "x y", "\"q r\"", "\u{2003}", "\u{2022}",
+        ];
         let mut rng = crate::config::random::Rng::new(7);
-        let lines: Vec<String> =
-            (0..5000).map(|_| (0..rng.below(8)).map(|_| pieces[rng.below(pieces.len())]).collect()).collect();
+        // Each line the start of the one before and pieces of its own.
+        let mut line: Vec<&str> = Vec::new();
+        let lines: Vec<String> = (0..20000)
+            .map(|_| {
+                line.truncate(rng.below(line.len() + 1));
+                line.extend((0..rng.below(4)).map(|_| pieces[rng.below(pieces.len())]));
+                line.concat()
+            })
+            .collect();
         let mut read = Vec::new();
         let mut last = "";
         for line in &lines {

@@ -245,17 +245,18 @@ fn a_file_of_commands_skips_blank_lines_and_comments() {
     assert!(missing.stderr.contains("cannot read /nonexistent/commands"), "{}", missing.stderr);
 }
 
+/// Runs the embedded chassis with `script` on standard input.
+fn on_stdin(dir: &std::path::Path, script: &str) -> std::process::Output {
+    let mut child =
+        embedded(dir).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 #[test]
 fn commands_on_standard_input_run_in_order() {
     let dir = state_dir();
-    let mut child = embedded(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"show version\nshow chassis routing-engine 0\n").unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = on_stdin(dir.path(), "show version\nshow chassis routing-engine 0\n");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8(out.stdout).unwrap();
     let version = stdout.find("Hostname: re0").unwrap();
@@ -269,15 +270,8 @@ fn commands_on_standard_input_run_in_order() {
 #[test]
 fn terminal_input_ends_at_the_control_character_too() {
     let dir = state_dir();
-    let mut child = embedded(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     let script = "configure\nload set terminal\nset system host-name typed\n\u{4}\nshow system host-name\n";
-    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = on_stdin(dir.path(), script);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let expected = "Entering configuration mode\n[Type ^D at a new line to end input]\n^Dload complete\n\
                     host-name typed;\n";

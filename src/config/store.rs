@@ -459,18 +459,24 @@ impl Store {
         // Everything from the oldest record after the checkpoint's on.
         let after = self.entries[..newer].last().map_or(self.journal_bytes, |e| e.at);
         file.commit()?;
-        let mut journal = AtomicFile::create(&path)?;
+        let mut rewritten = Vec::new();
         let mut at = Vec::with_capacity(self.entries.len());
-        let mut bytes = 0;
         for e in self.entries[newer..].iter().rev() {
-            let record = frame(&journal_record(e.sequence, &e.record, e.hash), &e.inverse);
-            journal.write_all(&record)?;
-            at.push(bytes);
-            bytes += record.len() as u64;
+            at.push(rewritten.len() as u64);
+            rewritten.extend(frame(&journal_record(e.sequence, &e.record, e.hash), &e.inverse));
         }
-        let mut old = std::fs::File::open(&path)?;
-        std::io::Seek::seek(&mut old, io::SeekFrom::Start(after))?;
-        let kept = io::copy(&mut old.take(self.journal_bytes - after), &mut journal)?;
+        let bytes = rewritten.len() as u64;
+        let mut journal = AtomicFile::create(&path)?;
+        journal.write_all(&rewritten)?;
+        // Mostly none: the checkpoint is of the newest configuration.
+        let kept = match self.journal_bytes - after {
+            0 => 0,
+            tail => {
+                let mut old = std::fs::File::open(&path)?;
+                std::io::Seek::seek(&mut old, io::SeekFrom::Start(after))?;
+                io::copy(&mut old.take(tail), &mut journal)?
+            }
+        };
         journal.commit()?;
         for (e, at) in self.entries[newer..].iter_mut().rev().zip(at) {
             e.at = at;

@@ -369,6 +369,8 @@ pub struct Schema {
 #[derive(Debug, Clone, Default)]
 struct Level {
     keywords: foldhash::HashMap<String, SchemaId>,
+    /// The same keywords by their symbols' [`Sym::bits`].
+    keyword_bits: foldhash::HashMap<u128, SchemaId>,
     unnamed: Option<SchemaId>,
     places: foldhash::HashMap<SchemaId, u32>,
 }
@@ -382,6 +384,11 @@ impl Level {
                 .iter()
                 .filter(|&&c| keyword(c))
                 .map(|&c| (schema.node(c).name.clone(), c))
+                .collect(),
+            keyword_bits: children
+                .iter()
+                .filter(|&&c| keyword(c))
+                .map(|&c| (schema.node(c).key.bits(), c))
                 .collect(),
             unnamed: children.iter().copied().find(|&c| !keyword(c)),
             // A statement placed twice at one level sorts at its first place.
@@ -539,6 +546,15 @@ impl Schema {
                 .iter()
                 .copied()
                 .find(|&c| self.node(c).has_keyword() && self.node(c).name == name),
+        }
+    }
+
+    /// [`Schema::keyword`] of a name that is a symbol already (a key of the
+    /// tree): found by the symbol's words, not by hashing its text.
+    pub fn keyword_sym(&self, parent: Option<SchemaId>, name: Sym) -> Option<SchemaId> {
+        match self.level(parent) {
+            Some(level) => level.keyword_bits.get(&name.bits()).copied(),
+            None => self.keyword(parent, &name),
         }
     }
 
@@ -856,6 +872,23 @@ mod tests {
         let order: Vec<&str> = ORDER.lines().filter(|l| names.contains(l)).collect();
         assert_eq!(names, order);
         assert_eq!(names[..5], ["version", "groups", "apply-groups", "system", "logical-systems"]);
+    }
+
+    /// A keyword found by its symbol is the keyword found by its text, at
+    /// every level of the shipped schema; an entry's name is none.
+    #[test]
+    fn keywords_are_found_alike_by_symbol_and_by_text() {
+        let s = Schema::shipped().unwrap();
+        let parents = std::iter::once(None).chain((0..s.nodes.len()).map(|n| Some(SchemaId(n))));
+        for parent in parents {
+            for &child in s.children(parent) {
+                let node = s.node(child);
+                let by_text = s.keyword(parent, &node.name);
+                assert_eq!(s.keyword_sym(parent, Sym::new(&node.name)), by_text, "{}", node.name);
+                assert_eq!(by_text.is_some(), node.has_keyword(), "{}", node.name);
+            }
+            assert_eq!(s.keyword_sym(parent, Sym::new("ge-0/0/0.32767 long name")), None);
+        }
     }
 
     #[test]

@@ -86,6 +86,18 @@ impl Sym {
         Sym(Repr { interned: word })
     }
 
+    /// The symbol for `text` if there is one: held in place if short, else
+    /// only if the table has it. A text never interned is no key of any tree.
+    pub fn existing(text: &str) -> Option<Sym> {
+        if text.len() <= INLINE {
+            return Some(Sym::held(text.as_bytes()));
+        }
+        let hash = HASHER.hash_one(text);
+        let table =
+            TABLES[(hash >> 32) as usize % SHARDS].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        table.words.find(hash, |word| *word == text).map(|&word| Sym(Repr { interned: word }))
+    }
+
     /// `bytes`, of a str and at most [`INLINE`] long, held in place; the
     /// bytes after them zero, so that equal text is equal words.
     const fn held(bytes: &[u8]) -> Sym {
@@ -103,6 +115,12 @@ impl Sym {
         // SAFETY: both views are sixteen initialised bytes: a `&str` has no
         // padding, and its bytes are read as bytes, not as a pointer.
         unsafe { self.0.held }
+    }
+
+    /// The symbol's two words as one number: equal for equal text, so a
+    /// map of symbols keyed by it finds one without hashing its text.
+    pub fn bits(&self) -> u128 {
+        u128::from_le_bytes(self.words())
     }
 
     pub fn as_str(&self) -> &str {
@@ -413,7 +431,10 @@ mod tests {
             let mut map = indexmap::IndexMap::new();
             map.insert(a, 1);
             assert_eq!(map.get(text), Some(&1));
+            assert_eq!(Sym::existing(text).map(|s| s.bits()), Some(a.bits()));
         }
+        assert_eq!(Sym::existing("text of no symbol, too long to hold"), None);
+        assert_eq!(Sym::existing("short").map(String::from).as_deref(), Some("short"));
         // Long text is held once; short text in the symbol itself.
         let long = "ge-0/0/0.32767 long name";
         assert_eq!(Sym::new(long).as_ptr(), Sym::new(&String::from(long)).as_ptr());

@@ -505,7 +505,7 @@ pub fn sorted_children<'a>(schema: &Schema, at: Option<SchemaId>, node: &'a Node
     let mut last: Option<(SchemaId, usize)> = None;
     let mut children = Vec::with_capacity(node.children.len());
     for (&key, child) in &node.children {
-        let id = match schema.keyword(at, &key) {
+        let id = match schema.keyword_sym(at, key) {
             Some(id) => id,
             None => match *unnamed.get_or_insert_with(|| schema.unnamed(at)) {
                 Some(id) => id,
@@ -531,11 +531,11 @@ pub fn sorted_children<'a>(schema: &Schema, at: Option<SchemaId>, node: &'a Node
 /// an entry (or value) of the level's keyword-less statement. The entries of
 /// a keyword list are printed by the list itself and never looked up here.
 pub fn child_step(schema: &Schema, at: Option<SchemaId>, key: Sym) -> Option<Step> {
-    Some(Step { schema: child_schema(schema, at, &key)?, key })
+    Some(Step { schema: child_schema(schema, at, key)?, key })
 }
 
-fn child_schema(schema: &Schema, at: Option<SchemaId>, key: &str) -> Option<SchemaId> {
-    schema.keyword(at, key).or_else(|| schema.unnamed(at))
+fn child_schema(schema: &Schema, at: Option<SchemaId>, key: Sym) -> Option<SchemaId> {
+    schema.keyword_sym(at, key).or_else(|| schema.unnamed(at))
 }
 
 #[cfg(test)]

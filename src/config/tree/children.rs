@@ -19,10 +19,23 @@ const SCANNED: usize = 8;
 #[derive(Clone, Default)]
 pub struct Children {
     entries: Vec<(Sym, Arc<Node>)>,
-    /// With more than `SCANNED` entries: each key's place in `entries`.
+    /// With more than `SCANNED` entries: each key's place in `entries`,
+    /// found by the key's words ([`Sym::bits`]) rather than by its text.
     /// Boxed, so that the many nodes without one pay a word for it, not a map.
     #[allow(clippy::box_collection)]
-    index: Option<Box<foldhash::HashMap<Sym, usize>>>,
+    index: Option<Box<foldhash::HashMap<Bits, usize>>>,
+}
+
+/// A key's [`Sym::bits`] as two words, so that an index entry takes three
+/// words and not four.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Bits(u64, u64);
+
+impl Bits {
+    fn of(key: Sym) -> Bits {
+        let bits = key.bits();
+        Bits(bits as u64, (bits >> 64) as u64)
+    }
 }
 
 type Entry = (Sym, Arc<Node>);
@@ -48,7 +61,7 @@ impl Children {
     pub fn get_index_of<K: AsRef<str> + ?Sized>(&self, key: &K) -> Option<usize> {
         let key = key.as_ref();
         match &self.index {
-            Some(index) => index.get(key).copied(),
+            Some(index) => index.get(&Bits::of(Sym::existing(key)?)).copied(),
             None => self.entries.iter().position(|(k, _)| k.as_str() == key),
         }
     }
@@ -57,7 +70,7 @@ impl Children {
     /// compares two words, not text.
     pub fn index_of_sym(&self, key: Sym) -> Option<usize> {
         match &self.index {
-            Some(index) => index.get(&key).copied(),
+            Some(index) => index.get(&Bits::of(key)).copied(),
             None => self.entries.iter().position(|(k, _)| *k == key),
         }
     }
@@ -129,7 +142,7 @@ impl Children {
         }
         let (key, value) = self.entries.remove(i);
         if let Some(index) = &mut self.index {
-            index.remove(&key);
+            index.remove(&Bits::of(key));
         }
         self.placed(i..self.entries.len());
         Some((key, value))
@@ -182,7 +195,7 @@ impl Children {
         });
         let moved = if index.is_empty() { 0..entries.len() } else { moved };
         for (i, (key, _)) in entries[moved.clone()].iter().enumerate() {
-            index.insert(*key, moved.start + i);
+            index.insert(Bits::of(*key), moved.start + i);
         }
     }
 }
@@ -274,6 +287,11 @@ mod tests {
         Arc::new(node)
     }
 
+    /// Half the keys are held in their symbols, half interned.
+    fn name(n: usize) -> String {
+        if n.is_multiple_of(2) { format!("k{n}") } else { format!("a key too long to hold in place {n}") }
+    }
+
     /// Random inserts, moves and removals, small and past the index, keep
     /// the same keys, values and order as `IndexMap` given the same, and an
     /// index of every key exactly when there are more than `SCANNED`.
@@ -284,7 +302,7 @@ mod tests {
             let (mut ours, mut theirs) = (Children::default(), IndexMap::<Sym, Arc<Node>>::new());
             let keys = 1 + round % 30;
             for step in 0..100 {
-                let key = Sym::new(&format!("k{}", rng.below(keys)));
+                let key = Sym::new(&name(rng.below(keys)));
                 let value = leaf(&format!("v{step}"));
                 match rng.below(6) {
                     0 | 1 => assert_eq!(ours.insert(key, value.clone()), theirs.insert(key, value)),
@@ -301,8 +319,8 @@ mod tests {
                     }
                     _ => {
                         let drop = rng.below(keys);
-                        ours.retain(|k, _| k.as_str() != format!("k{drop}"));
-                        theirs.retain(|k, _| k.as_str() != format!("k{drop}"));
+                        ours.retain(|k, _| k.as_str() != name(drop));
+                        theirs.retain(|k, _| k.as_str() != name(drop));
                     }
                 }
                 assert!(ours.iter().eq(theirs.iter()), "round {round} step {step}");
@@ -313,9 +331,11 @@ mod tests {
                     "round {round} step {step}"
                 );
                 for n in 0..keys {
-                    let key = format!("k{n}");
+                    let key = name(n);
                     assert_eq!(ours.get_index_of(&key), theirs.get_index_of(key.as_str()));
                 }
+                // Text no symbol was ever made of is found nowhere.
+                assert_eq!(ours.get_index_of("a key this test never makes a symbol of"), None);
             }
         }
     }

@@ -1,8 +1,8 @@
 //! Symbols for the configuration tree's keys and values: a [`Sym`] is two
-//! words, copied freely. Text of up to fifteen bytes (most of a
-//! configuration's names, addresses and numbers) is held in the symbol
-//! itself; longer text is interned, held once per process, and the symbol
-//! holds its address. Either way a million-line configuration has no
+//! words, copied freely. Text of up to sixteen bytes (most of a
+//! configuration's names, addresses, prefixes and numbers) is held in the
+//! symbol itself; longer text is interned, held once per process, and the
+//! symbol holds its address. Either way a million-line configuration has no
 //! allocation per key or value, and two symbols compare as two words.
 //!
 //! The table only grows: a string once configured stays for the life of the
@@ -22,9 +22,11 @@ use std::sync::{LazyLock, Mutex};
 #[derive(Clone, Copy)]
 pub struct Sym(Repr);
 
-/// The two words of a symbol. The last byte tells them apart: for text held
-/// in place, [`HELD`] and the length; for interned text, the top byte of its
-/// length, which is zero (no text is 2^56 bytes long).
+/// The two words of a symbol. The last byte tells them apart: for text of
+/// up to fifteen bytes held in place, [`HELD`] and the length; for sixteen
+/// bytes held in place, the last of them, an ASCII character other than NUL;
+/// for interned text, the top byte of its length, which is zero (no text is
+/// 2^56 bytes long).
 #[derive(Clone, Copy)]
 #[repr(C)]
 union Repr {
@@ -36,9 +38,16 @@ union Repr {
 // `&str` is two little-endian words.
 const _: () = assert!(std::mem::size_of::<&str>() == 16 && cfg!(target_endian = "little"));
 
-/// Text this long or shorter is held in the symbol, never in the table.
+/// Text this long or shorter is held in the symbol with its length, never
+/// in the table.
 const INLINE: usize = 15;
 const HELD: u8 = 0x80;
+
+/// Whether `text` is held in the symbol: fifteen bytes or fewer, or sixteen
+/// whose last byte cannot be mistaken for a tag (see [`Repr`]).
+const fn held_in_place(text: &[u8]) -> bool {
+    text.len() <= INLINE || (text.len() == 16 && matches!(text[15], 0x01..=0x7f))
+}
 
 /// Strings are copied into chunks this big, so that a word costs its bytes
 /// and not an allocation of its own.
@@ -67,7 +76,7 @@ impl Sym {
     /// The symbol for `text`: held in place if short, else added to the
     /// table if new.
     pub fn new(text: &str) -> Sym {
-        if text.len() <= INLINE {
+        if held_in_place(text.as_bytes()) {
             return Sym::held(text.as_bytes());
         }
         let hasher = &*HASHER;
@@ -89,7 +98,7 @@ impl Sym {
     /// The symbol for `text` if there is one: held in place if short, else
     /// only if the table has it. A text never interned is no key of any tree.
     pub fn existing(text: &str) -> Option<Sym> {
-        if text.len() <= INLINE {
+        if held_in_place(text.as_bytes()) {
             return Some(Sym::held(text.as_bytes()));
         }
         let hash = HASHER.hash_one(text);
@@ -98,8 +107,8 @@ impl Sym {
         table.words.find(hash, |word| *word == text).map(|&word| Sym(Repr { interned: word }))
     }
 
-    /// `bytes`, of a str and at most [`INLINE`] long, held in place; the
-    /// bytes after them zero, so that equal text is equal words.
+    /// `bytes`, of a str and [`held_in_place`], held in place; the bytes
+    /// after them zero, so that equal text is equal words.
     const fn held(bytes: &[u8]) -> Sym {
         let mut held = [0; 16];
         let mut i = 0;
@@ -107,7 +116,9 @@ impl Sym {
             held[i] = bytes[i];
             i += 1;
         }
-        held[15] = HELD | bytes.len() as u8;
+        if bytes.len() <= INLINE {
+            held[15] = HELD | bytes.len() as u8;
+        }
         Sym(Repr { held })
     }
 
@@ -126,15 +137,15 @@ impl Sym {
     pub fn as_str(&self) -> &str {
         let words = self.words();
         let tag = words[15];
-        if tag & HELD != 0 {
-            let len = usize::from(tag & !HELD);
-            // SAFETY: `held` copied `len` bytes of a str here, and `self`
-            // holds them for as long as the borrow.
-            unsafe { std::str::from_utf8_unchecked(&self.0.held[..len]) }
-        } else {
+        if tag == 0 {
             // SAFETY: a symbol whose last byte is clear was made of an
             // interned `&'static str`.
             unsafe { self.0.interned }
+        } else {
+            let len = if tag & HELD != 0 { usize::from(tag & !HELD) } else { 16 };
+            // SAFETY: `held` copied `len` bytes of a str here, and `self`
+            // holds them for as long as the borrow.
+            unsafe { std::str::from_utf8_unchecked(&self.0.held[..len]) }
         }
     }
 }
@@ -440,6 +451,20 @@ mod tests {
         assert_eq!(Sym::new(long).as_ptr(), Sym::new(&String::from(long)).as_ptr());
         let short = Sym::new("ge-0/0/0");
         assert!(std::ptr::eq(short.as_ptr(), std::ptr::from_ref(&short).cast()));
+        // Sixteen bytes are held in place when the last is plain ASCII, and
+        // interned when it could be taken for a tag.
+        for text in ["192.168.100.0/24", "fifteen bytes !\u{7f}"] {
+            let held = Sym::new(text);
+            assert_eq!((held.as_str(), held), (text, Sym::new(&String::from(text))));
+            assert!(std::ptr::eq(held.as_ptr(), std::ptr::from_ref(&held).cast()));
+        }
+        for text in ["thirteen byte é", "fifteen bytes !\0"] {
+            assert_eq!(text.len(), 16);
+            let sym = Sym::new(text);
+            assert_eq!(sym.as_str(), text);
+            assert_eq!(sym.as_ptr(), Sym::new(&String::from(text)).as_ptr());
+            assert!(!std::ptr::eq(sym.as_ptr(), std::ptr::from_ref(&sym).cast()));
+        }
         assert_eq!(Sym::new(""), Sym::default());
         assert_eq!(Sym::default().as_str(), "");
         let huge = "x".repeat(CHUNK);

@@ -81,12 +81,7 @@ impl Sym {
         }
         let hasher = &*HASHER;
         let hash = hasher.hash_one(text);
-        // Bits the shard's own table does not place by (it uses the low
-        // bits for the bucket and the top seven to tell words apart).
-        let shard = (hash >> 32) as usize % SHARDS;
-        // A panic elsewhere while the table was held leaves it whole: a word
-        // is added in one step.
-        let mut table = TABLES[shard].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut table = shard(hash);
         let Table { words, free } = &mut *table;
         let word = match words.entry(hash, |word| *word == text, |word| hasher.hash_one(word)) {
             hashbrown::hash_table::Entry::Occupied(found) => *found.get(),
@@ -102,9 +97,7 @@ impl Sym {
             return Some(Sym::held(text.as_bytes()));
         }
         let hash = HASHER.hash_one(text);
-        let table =
-            TABLES[(hash >> 32) as usize % SHARDS].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        table.words.find(hash, |word| *word == text).map(|&word| Sym(Repr { interned: word }))
+        shard(hash).words.find(hash, |word| *word == text).map(|&word| Sym(Repr { interned: word }))
     }
 
     /// `bytes`, of a str and [`held_in_place`], held in place; the bytes
@@ -148,6 +141,14 @@ impl Sym {
             unsafe { std::str::from_utf8_unchecked(&self.0.held[..len]) }
         }
     }
+}
+
+/// The shard of the table that holds text of `hash`, locked: picked by
+/// bits its own table does not place by (it uses the low bits for the
+/// bucket and the top seven to tell words apart). A panic elsewhere while
+/// it was held leaves it whole: a word is added in one step.
+fn shard(hash: u64) -> std::sync::MutexGuard<'static, Table> {
+    TABLES[(hash >> 32) as usize % SHARDS].lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Copies `text` into what is left of the current chunk, `free`, or into a

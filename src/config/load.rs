@@ -6,7 +6,7 @@
 use super::path::{Resolved, Step, Word, resolve, resolve_line};
 use super::print::quote;
 use super::schema::{Kind, Schema};
-use super::tree::{Marks, Node, Replaced};
+use super::tree::{Marks, Node, Replaced, TakeMarks};
 use std::borrow::Cow;
 use std::ops::ControlFlow;
 
@@ -299,7 +299,7 @@ fn read_halves(schema: &Schema, text: &str, cut: &Cut) -> Option<(Node, Vec<Tagg
         if open != (Open { levels: apart.levels, unfinished: false }) {
             return None;
         }
-        root.join(schema, apart.tree, &apart.replaced);
+        root.join(schema, apart.tree, &apart.replaced, TakeMarks::Replace);
         tagged.extend(apart.tagged);
         errors.extend(apart.errors);
         Some((root, tagged, errors))
@@ -821,7 +821,7 @@ fn apply_in_parts(schema: &Schema, root: &mut Node, parts: &[&str]) -> Vec<LoadE
         let mut lines = in_turn(root, first, 0, &mut errors);
         for (part, apart) in others.iter().zip(apart) {
             let apart = apart.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            root.join(schema, apart.tree, &apart.replaced);
+            root.join(schema, apart.tree, &apart.replaced, TakeMarks::Deactivation);
             errors.extend(apart.errors.into_iter().map(|e| LoadError { line: lines + e.line, ..e }));
             lines += apart.read.lines;
             if let Some(stopped) = apart.read.stopped {
@@ -859,7 +859,8 @@ fn parts(text: &str) -> Vec<&str> {
 }
 
 /// A part of a text read into a tree of its own, up to its first edit
-/// other than `set`; its errors numbered from its first line.
+/// other than `set` or a `deactivate` of a statement the part made; its
+/// errors numbered from its first line.
 struct Apart {
     tree: Node,
     replaced: Replaced,
@@ -876,6 +877,9 @@ impl Apart {
                 runs.push(edit);
                 ControlFlow::Continue(())
             }
+            // `display set` writes one after the lines of an inactive
+            // statement: read apart when its statement is made in this part.
+            LineEdit::Activate(path, true) if runs.deactivate_present(&path) => ControlFlow::Continue(()),
             _ => ControlFlow::Break(()),
         });
         drop(runs);
@@ -968,6 +972,14 @@ impl<'t> Runs<'t> {
     fn put(&mut self) {
         apply_in_runs(self.schema, self.tree, &self.held, self.replaced.as_deref_mut());
         self.held.clear();
+    }
+
+    /// `deactivate` of `path`, after the edits held, if every statement it
+    /// names is in the tree by then; whether it was.
+    fn deactivate_present(&mut self, path: &Resolved) -> bool {
+        self.put();
+        path.statements().all(|(steps, _)| self.tree.get(steps).is_some())
+            && self.tree.set_inactive_all(path, true)
     }
 }
 
@@ -1213,7 +1225,8 @@ mod tests {
 
     /// A text cut into parts anywhere gives the tree and the errors it gives
     /// read whole, a line at a time: `set` lines read apart, statements of a
-    /// `choice` replacing each other across parts, other edits after them.
+    /// `choice` replacing each other across parts, `deactivate` of statements
+    /// made in the same part or another, other edits after them.
     #[test]
     fn a_text_read_in_parts_reads_as_in_turn() {
         use crate::config::random::{Rng, configuration};
@@ -1239,7 +1252,16 @@ mod tests {
                 to_set(&schema, None, &random, "").lines().map(String::from).collect();
             for _ in 0..30 {
                 let action = actions[rng.below(actions.len())];
-                lines.push(format!("set {} {action}", term(&mut rng)));
+                let line = match rng.below(8) {
+                    // Of statements made in this part or another, or not made.
+                    0 => format!("deactivate {}", term(&mut rng)),
+                    1 => format!("deactivate {} then", term(&mut rng)),
+                    2 => format!("activate {}", term(&mut rng)),
+                    // Marks that a deactivation in a later part adds to.
+                    3 => format!("protect {}", term(&mut rng)),
+                    _ => format!("set {} {action}", term(&mut rng)),
+                };
+                lines.push(line);
             }
             lines.extend(["set bogus 1".to_owned(), "delete firewall family inet filter f1".to_owned()]);
             // Half the texts in the order printed, where lines in a row share

@@ -62,6 +62,18 @@ pub enum EditError {
     NotAnEntry,
 }
 
+/// How a statement on both sides of a merge takes the marks of the one
+/// merged into it.
+#[derive(Debug, Clone, Copy)]
+pub enum TakeMarks {
+    /// The marks merged, if it has any, replace its own (`load merge`, and
+    /// the second half of a text, whose statements it marks as written).
+    Replace,
+    /// Lines of `set` read apart, whose only mark is `deactivate`: that is
+    /// added to its own marks.
+    Deactivation,
+}
+
 /// Whether `steps` ends at an entry of a list (`interfaces ge-0/0/0`,
 /// `unit 0`) rather than at a keyword or statement.
 pub fn ends_at_entry(schema: &Schema, steps: &[Step]) -> bool {
@@ -334,8 +346,9 @@ impl Node {
     /// follow those this tree was made of: the same tree as if they had
     /// been set here in turn. Lines of `set` commute but for a `choice`:
     /// where a statement of one replaced another there, what this tree
-    /// has of that `choice` goes too; the merge sees to the rest.
-    pub fn join(&mut self, schema: &Schema, other: Node, replaced: &Replaced) {
+    /// has of that `choice` goes too; the merge sees to the rest, a
+    /// statement on both sides taking the other's marks as `take` says.
+    pub fn join(&mut self, schema: &Schema, other: Node, replaced: &Replaced, take: TakeMarks) {
         for (keys, member) in replaced {
             if keys.iter().try_fold(&*self, |node, key| node.child(key)).is_none() {
                 continue;
@@ -345,7 +358,7 @@ impl Node {
                 node.children.shift_remove(schema.node(*member).name.as_str());
             }
         }
-        self.merge(schema, None, other);
+        self.merge_taking(schema, None, other, take);
     }
 
     /// `load merge`: `other`'s statements join this tree, where both are
@@ -355,12 +368,18 @@ impl Node {
     /// leaf-list gains the loaded values; containers and entries merge
     /// inside.
     pub fn merge(&mut self, schema: &Schema, at: Option<SchemaId>, other: Node) {
+        self.merge_taking(schema, at, other, TakeMarks::Replace);
+    }
+
+    /// [`Node::merge`], a statement on both sides taking the loaded one's
+    /// marks as `take` says.
+    fn merge_taking(&mut self, schema: &Schema, at: Option<SchemaId>, other: Node, take: TakeMarks) {
         for (key, child) in other.children {
             let Some(step) = child_step(schema, at, key) else { continue };
             if key == schema.node(step.schema).key {
                 take_rivals(schema, self, step.schema);
             }
-            let Some((target, child)) = joining(&mut self.children, key, child) else { continue };
+            let Some((target, child)) = joining(&mut self.children, key, child, take) else { continue };
             match &schema.node(step.schema).kind {
                 Kind::LeafList(_) => {
                     for value in child.values {
@@ -373,13 +392,13 @@ impl Node {
                 Kind::Flag => {}
                 Kind::List { keyword: true, .. } => {
                     for (name, entry) in child.children {
-                        if let Some((target, entry)) = joining(&mut target.children, name, entry) {
-                            target.merge(schema, Some(step.schema), entry);
+                        if let Some((target, entry)) = joining(&mut target.children, name, entry, take) {
+                            target.merge_taking(schema, Some(step.schema), entry, take);
                         }
                     }
                 }
                 Kind::Container | Kind::List { keyword: false, .. } => {
-                    target.merge(schema, Some(step.schema), child)
+                    target.merge_taking(schema, Some(step.schema), child, take)
                 }
             }
         }
@@ -480,13 +499,20 @@ fn take_rivals(schema: &Schema, node: &mut Node, member: SchemaId) -> bool {
 /// `child` put under `key` in `children` if it is not there (taken whole);
 /// else the node there, made this tree's own and given `child`'s marks if
 /// it has any, and `child`, to merge into it.
-fn joining(children: &mut Children, key: Sym, child: Arc<Node>) -> Option<(&mut Node, Node)> {
+fn joining(
+    children: &mut Children,
+    key: Sym,
+    child: Arc<Node>,
+    take: TakeMarks,
+) -> Option<(&mut Node, Node)> {
     match children.index_of_sym(key) {
         Some(i) => {
             let target = Arc::make_mut(&mut children[i]);
             let child = Arc::unwrap_or_clone(child);
-            if child.marks().is_some() {
-                target.marked = child.marked.clone();
+            match take {
+                TakeMarks::Replace if child.marks().is_some() => target.marked = child.marked.clone(),
+                TakeMarks::Deactivation if child.inactive() => target.mark(|m| m.inactive = true),
+                TakeMarks::Replace | TakeMarks::Deactivation => {}
             }
             Some((target, child))
         }

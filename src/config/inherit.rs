@@ -43,22 +43,43 @@ pub fn expand_from(schema: &Schema, root: &Node, slot: Slot, previous: Option<(&
         Some(before) if Arc::ptr_eq(before, child) => 0,
         _ => child.children.len(),
     };
-    let large = root.children.iter().map(redone).sum::<usize>() >= APART_SECOND_LEVEL;
-    expand_in(schema, root, slot, previous, large)
+    let counts: Vec<(Sym, usize)> =
+        root.children.iter().map(|(&key, child)| (key, redone((&key, child)))).collect();
+    let total = counts.iter().map(|&(_, count)| count).sum::<usize>();
+    let most = counts.into_iter().max_by_key(|&(_, count)| count);
+    let apart = match most {
+        _ if total < APART_SECOND_LEVEL => Apart::Not,
+        Some((key, count)) if count >= APART_SECOND_LEVEL => Apart::Within(key),
+        _ => Apart::Top,
+    };
+    expand_in(schema, root, slot, previous, apart)
 }
 
 /// A configuration with this many statements to expand at its second
 /// level is expanded on two threads.
 const APART_SECOND_LEVEL: usize = 1024;
 
-/// [`expand_from`], the top level's statements expanded on two threads
-/// when `apart`.
+/// Which statements of a configuration are expanded on two threads.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Apart {
+    /// None: a small configuration, or a small change of a large one.
+    Not,
+    /// The top level's.
+    Top,
+    /// The top level's, and those of the top-level statement named, the
+    /// largest: one statement can be most of a configuration (the
+    /// interfaces of a router with many), and the thread that takes it
+    /// would be left to do it alone.
+    Within(Sym),
+}
+
+/// [`expand_from`], with the statements `apart` says expanded on two threads.
 fn expand_in(
     schema: &Schema,
     root: &Node,
     slot: Slot,
     previous: Option<(&Node, &Node)>,
-    apart: bool,
+    apart: Apart,
 ) -> Node {
     let groups = root.child("groups");
     let applying = [Sym::new("apply-groups"), Sym::new("apply-groups-except")];
@@ -91,8 +112,7 @@ struct Context<'a> {
     /// `apply-groups` and `apply-groups-except`, found at every level as
     /// symbols rather than by text.
     applying: [Sym; 2],
-    /// Whether the top level's statements are expanded on two threads.
-    apart: bool,
+    apart: Apart,
 }
 
 /// The last expansion at the place being expanded: the node as it was
@@ -229,10 +249,15 @@ impl<'a> Context<'a> {
         };
         let mine = written_children.iter().enumerate().map(|(n, (k, c))| (n, *k, Some(c)));
         let theirs_only = inherited.iter().map(|&k| (written_children.len(), k, None));
-        let mut ready = (at.is_none() && self.apart).then(|| {
+        let apart = match self.apart {
+            Apart::Not => false,
+            Apart::Top => at.is_none(),
+            Apart::Within(key) => at.is_none() || path[..] == [key],
+        };
+        let mut ready = apart.then(|| {
             let all: Vec<_> =
                 mine.clone().chain(theirs_only.clone()).map(|(_, sym, written)| (sym, written)).collect();
-            self.apart(&all, at, explicit, sources, excluded, entries, previous).into_iter()
+            self.apart(&all, at, explicit, sources, excluded, path, entries, previous).into_iter()
         });
         for (n, sym, written) in mine.chain(theirs_only) {
             let child = match &mut ready {
@@ -277,12 +302,13 @@ impl<'a> Context<'a> {
         explicit: Option<&'a Node>,
         sources: &[Source<'a>],
         excluded: &[Sym],
+        path: &[Sym],
         entries: bool,
         previous: Option<Previous<'a>>,
     ) -> Vec<Child> {
         let next = AtomicUsize::new(0);
         let work = || {
-            let (mut done, mut path) = (Vec::new(), Vec::new());
+            let (mut done, mut path) = (Vec::new(), path.to_vec());
             loop {
                 let n = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&(sym, written)) = children.get(n) else { return done };
@@ -560,20 +586,32 @@ mod tests {
         }
     }
 
-    /// The top level expanded on two threads gives what it does on one,
-    /// from scratch and from a previous expansion.
+    /// The top level, or the statements of any top-level statement,
+    /// expanded on two threads gives what it does on one, from scratch and
+    /// from a previous expansion.
     #[test]
     fn expanding_apart_gives_the_same_as_in_turn() {
         use crate::config::delta::tests::identical;
         let schema = Schema::shipped().unwrap();
+        let ways = |tree: &Node| {
+            std::iter::once(Apart::Top)
+                .chain(tree.children.keys().map(|&key| Apart::Within(key)))
+                .collect::<Vec<_>>()
+        };
         for seed in 0..300 {
             let (before, after) = before_and_after(&schema, seed);
             for slot in [Slot::RE0, Slot::RE1] {
-                let expanded = expand_in(&schema, &before, slot, None, true);
-                assert!(identical(&expanded, &expand_in(&schema, &before, slot, None, false)), "seed {seed}");
+                let expanded = expand_in(&schema, &before, slot, None, Apart::Not);
+                for apart in ways(&before) {
+                    let apart = expand_in(&schema, &before, slot, None, apart);
+                    assert!(identical(&apart, &expanded), "seed {seed}");
+                }
                 let previous = Some((&before, &expanded));
-                let apart = expand_in(&schema, &after, slot, previous, true);
-                assert!(identical(&apart, &expand_in(&schema, &after, slot, previous, false)), "seed {seed}");
+                let in_turn = expand_in(&schema, &after, slot, previous, Apart::Not);
+                for apart in ways(&after) {
+                    let apart = expand_in(&schema, &after, slot, previous, apart);
+                    assert!(identical(&apart, &in_turn), "seed {seed}");
+                }
             }
         }
     }

@@ -39,15 +39,12 @@ pub fn expand_from(schema: &Schema, root: &Node, slot: Slot, previous: Option<(&
     // the size of the configuration), and only where the configuration is
     // not the previous one's: a commit's expansion redoes only what changed.
     let before = previous.map(|(before, _)| before).filter(|before| same_groups(root, before));
-    let redone = |(key, child): (&Sym, &Arc<Node>)| match before.and_then(|b| b.children.get(key)) {
-        Some(before) if Arc::ptr_eq(before, child) => 0,
-        _ => child.children.len(),
-    };
-    let counts: Vec<(Sym, usize)> =
-        root.children.iter().map(|(&key, child)| (key, redone((&key, child)))).collect();
-    let total = counts.iter().map(|&(_, count)| count).sum::<usize>();
-    let most = counts.into_iter().max_by_key(|&(_, count)| count);
-    let apart = match most {
+    let counts = root.children.iter().map(|(&key, child)| match before.and_then(|b| b.children.get(&key)) {
+        Some(before) if Arc::ptr_eq(before, child) => (key, 0),
+        _ => (key, child.children.len()),
+    });
+    let total = counts.clone().map(|(_, count)| count).sum::<usize>();
+    let apart = match counts.max_by_key(|&(_, count)| count) {
         _ if total < APART_SECOND_LEVEL => Apart::Not,
         Some((key, count)) if count >= APART_SECOND_LEVEL => Apart::Within(key),
         _ => Apart::Top,

@@ -974,12 +974,13 @@ impl<'t> Runs<'t> {
         self.held.clear();
     }
 
-    /// `deactivate` of `path`, after the edits held, if every statement it
-    /// names is in the tree by then; whether it was.
+    /// `deactivate` of `path`, after the edits held; whether every
+    /// statement it names was in the tree. One that was not leaves the line
+    /// to be read again in turn, on the whole tree: a deactivation made
+    /// twice is made once.
     fn deactivate_present(&mut self, path: &Resolved) -> bool {
         self.put();
-        path.statements().all(|(steps, _)| self.tree.get(steps).is_some())
-            && self.tree.set_inactive_all(path, true)
+        self.tree.set_inactive_all(path, true)
     }
 }
 

@@ -500,10 +500,15 @@ impl Session {
     /// The median of commits of one changed statement each (a domain name
     /// starting `prefix`), synchronized or not.
     fn one_statement_commits(&self, prefix: &str, synchronize: bool) -> Duration {
+        self.commits_of(|n| format!("system domain-name {prefix}{n}.example.net"), synchronize)
+    }
+
+    /// The median of commits of one statement each, the `n`th `statement(n)`.
+    fn commits_of(&self, statement: impl Fn(usize) -> String, synchronize: bool) -> Duration {
         let mut took: Vec<Duration> = (0..ONE_STATEMENT_COMMITS)
             .map(|n| {
                 timed(|| {
-                    self.set(&format!("system domain-name {prefix}{n}.example.net"));
+                    self.set(&statement(n));
                     self.commit(synchronize);
                 })
                 .1
@@ -603,7 +608,9 @@ fn commits(sizes: &Sizes) {
 }
 
 /// The cost of one commit as the configuration grows: a one-statement
-/// change committed on each size (the median of several).
+/// change committed on each size (the median of several), of a statement
+/// with few siblings (`system`) and of one among all the interfaces, the
+/// largest list, as most changes are.
 fn growth(sizes: &Sizes) {
     for &lines in sizes.growth {
         let pair = Pair::start();
@@ -615,6 +622,10 @@ fn growth(sizes: &Sizes) {
         pair.checkpointed_after(0, before);
         let took = session.one_statement_commits("g", false);
         report(&format!("commit_growth_one_statement_{}", label(lines)), millis(took), "ms");
+        // ge-0/0/0 to ge-0/0/47 are generated at every size.
+        let took =
+            session.commits_of(|n| format!("interfaces ge-0/0/{} description changed-{n}", n % 48), false);
+        report(&format!("commit_growth_one_interface_{}", label(lines)), millis(took), "ms");
     }
 }
 

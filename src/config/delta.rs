@@ -329,7 +329,7 @@ fn diff_level(old: &Node, new: &Node, path: &mut Vec<String>, forward: &mut Delt
         forward.changes.push(Change { path: path.clone(), op: Op::Fields(fields(new)) });
         inverse.changes.push(Change { path: path.clone(), op: Op::Fields(fields(old)) });
     }
-    let stays = staying(old, new);
+    let Staying { olds, news } = staying(old, new);
     let at = |key: &str| {
         let mut p = path.clone();
         p.push(key.to_owned());
@@ -337,19 +337,18 @@ fn diff_level(old: &Node, new: &Node, path: &mut Vec<String>, forward: &mut Delt
     };
     // What goes (or moves) first, then what comes in order, so that the
     // sibling an entry follows is there when it comes.
-    for (key, _) in old.children.iter().filter(|(k, _)| !stays(k)) {
+    for ((key, _), _) in old.children.iter().zip(&olds).filter(|(_, stays)| !**stays) {
         forward.changes.push(Change { path: at(key), op: Op::Remove });
     }
-    for (key, _) in new.children.iter().filter(|(k, _)| !stays(k)) {
+    for ((key, _), _) in new.children.iter().zip(&news).filter(|(_, place)| place.is_none()) {
         inverse.changes.push(Change { path: at(key), op: Op::Remove });
     }
-    insertions(new, &stays, &at, forward);
-    insertions(old, &stays, &at, inverse);
-    for (key, before) in &old.children {
-        if !stays(key) {
-            continue;
-        }
-        let after = &new.children[key.as_str()];
+    insertions(new, news.iter().map(Option::is_some), &at, forward);
+    insertions(old, olds.iter().copied(), &at, inverse);
+    // Those that stay are in the same order in both.
+    for ((key, after), place) in new.children.iter().zip(&news) {
+        let Some(place) = *place else { continue };
+        let before = &old.children[place];
         if !Arc::ptr_eq(before, after) {
             path.push(key.to_string());
             diff_level(before, after, path, forward, inverse);
@@ -358,17 +357,17 @@ fn diff_level(old: &Node, new: &Node, path: &mut Vec<String>, forward: &mut Delt
     }
 }
 
-/// The children of `to` that do not stay come in, each after the sibling
-/// before it in `to`.
+/// The children of `to` that do not stay (`stays`, in their order) come
+/// in, each after the sibling before it in `to`.
 fn insertions(
     to: &Node,
-    stays: &impl Fn(&str) -> bool,
+    stays: impl Iterator<Item = bool>,
     at: &impl Fn(&str) -> Vec<String>,
     delta: &mut Delta,
 ) {
     let mut previous: Option<Sym> = None;
-    for (key, node) in &to.children {
-        if !stays(key) {
+    for ((key, node), stays) in to.children.iter().zip(stays) {
+        if !stays {
             let op = Op::Insert { after: previous.map(String::from), node: node.clone() };
             delta.changes.push(Change { path: at(key), op });
         }
@@ -376,21 +375,42 @@ fn insertions(
     }
 }
 
+/// Which children of a node stay in place from `old` to `new`, by place.
+struct Staying {
+    /// For each child of `old`, whether it stays.
+    olds: Vec<bool>,
+    /// For each child of `new`, its place in `old` if it stays.
+    news: Vec<Option<usize>>,
+}
+
 /// Which children of `old` stay in place in `new`: those in both, in the
 /// same order, as many as can (a longest increasing run of their places in
 /// `old`, in `new`'s order); the others go, and come in again where `new`
-/// has them.
-fn staying<'a>(old: &'a Node, new: &'a Node) -> impl Fn(&str) -> bool + 'a {
-    let places: Vec<usize> = new.children.keys().filter_map(|k| old.children.get_index_of(k)).collect();
-    let in_order = places.windows(2).all(|w| w[0] < w[1]);
-    let kept: Option<std::collections::HashSet<usize>> = (!in_order).then(|| longest_run(&places));
-    move |key: &str| {
-        new.children.contains_key(key)
-            && old
-                .children
-                .get_index_of(key)
-                .is_some_and(|i| kept.as_ref().is_none_or(|kept| kept.contains(&i)))
+/// has them. A child is looked for first where the one before it was
+/// found: a change of one statement among a hundred thousand siblings
+/// walks them in order, and looks none up.
+fn staying(old: &Node, new: &Node) -> Staying {
+    let mut news = Vec::with_capacity(new.children.len());
+    let mut next = 0;
+    for key in new.children.keys() {
+        let place = old.children.index_of_near(*key, next);
+        if let Some(place) = place {
+            next = place + 1;
+        }
+        news.push(place);
     }
+    let places: Vec<usize> = news.iter().flatten().copied().collect();
+    if !places.windows(2).all(|w| w[0] < w[1]) {
+        let kept = longest_run(&places);
+        for place in &mut news {
+            *place = place.filter(|p| kept.contains(p));
+        }
+    }
+    let mut olds = vec![false; old.children.len()];
+    for &place in news.iter().flatten() {
+        olds[place] = true;
+    }
+    Staying { olds, news }
 }
 
 /// The values of a longest strictly increasing subsequence.

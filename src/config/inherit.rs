@@ -125,11 +125,17 @@ impl<'a> Previous<'a> {
         Some(Previous { explicit: self.explicit.child(key)?, effective: self.effective.child(key)? })
     }
 
-    /// What `key` expanded to, if it is still the very subtree it was.
-    fn unchanged(self, explicit: &Node, key: &str) -> Option<&'a Arc<Node>> {
-        let now = explicit.children.get(key)?;
-        let then = self.explicit.children.get(key)?;
-        Arc::ptr_eq(now, then).then(|| self.effective.children.get(key)).flatten()
+    /// What `key`, now `written` at `place` among its siblings, expanded
+    /// to, if it is still the very subtree it was. Each is looked for first
+    /// at that place: unless statements came or went before it, it is
+    /// there, and a commit among many siblings probes no index for them.
+    fn unchanged(self, written: &Arc<Node>, key: Sym, place: usize) -> Option<&'a Arc<Node>> {
+        let then = self.explicit.children.index_of_near(key, place)?;
+        if !Arc::ptr_eq(written, &self.explicit.children[then]) {
+            return None;
+        }
+        let made = self.effective.children.index_of_near(key, place)?;
+        Some(&self.effective.children[made])
     }
 }
 
@@ -230,19 +236,18 @@ impl<'a> Context<'a> {
             }
         }
         let written_children = explicit.map_or(&[][..], |e| e.children.entries());
-        // Made at the first child that is not the written one, with the
-        // written ones before it.
-        let mut out: Option<Node> = None;
+        // The effective node's children, begun at the first child that is
+        // not the written one, with the written ones before it.
+        let mut out: Option<Vec<(Sym, Arc<Node>)>> = None;
         let made = |upto: usize| {
-            let mut node = Node {
-                values: explicit.map(|e| e.values.clone()).unwrap_or_default(),
-                children: Children::with_capacity(written_children.len() + inherited.len()),
-                ..Node::default()
-            };
-            for (key, child) in &written_children[..upto] {
-                node.children.insert(*key, Arc::clone(child));
-            }
-            node
+            let mut children = Vec::with_capacity(written_children.len() + inherited.len());
+            children.extend(written_children[..upto].iter().map(|(key, child)| (*key, Arc::clone(child))));
+            children
+        };
+        let node = |children| Node {
+            values: explicit.map(|e| e.values.clone()).unwrap_or_default(),
+            children: Children::from_entries(children),
+            ..Node::default()
         };
         let mine = written_children.iter().enumerate().map(|(n, (k, c))| (n, *k, Some(c)));
         let theirs_only = inherited.iter().map(|&k| (written_children.len(), k, None));
@@ -252,15 +257,14 @@ impl<'a> Context<'a> {
             Apart::Within(key) => at.is_none() || path[..] == [key],
         };
         let mut ready = apart.then(|| {
-            let all: Vec<_> =
-                mine.clone().chain(theirs_only.clone()).map(|(_, sym, written)| (sym, written)).collect();
-            self.apart(&all, at, explicit, sources, excluded, path, entries, previous).into_iter()
+            let all: Vec<_> = mine.clone().chain(theirs_only.clone()).collect();
+            self.apart(&all, at, sources, excluded, path, entries, previous).into_iter()
         });
         for (n, sym, written) in mine.chain(theirs_only) {
             let child = match &mut ready {
                 // As many as there are children.
                 Some(ready) => ready.next().unwrap_or(Child::Left),
-                None => self.child(at, explicit, written, sym, sources, excluded, path, entries, previous),
+                None => self.child(at, written, sym, n, sources, excluded, path, entries, previous),
             };
             let differs = match child {
                 Child::AsWritten => false,
@@ -271,32 +275,27 @@ impl<'a> Context<'a> {
                 out = Some(made(n));
             }
             match (child, &mut out, written) {
-                (Child::AsWritten, Some(out), Some(written)) => {
-                    out.children.insert(sym, Arc::clone(written));
-                }
-                (Child::Made(node), Some(out), _) => {
-                    out.children.insert(sym, node);
-                }
+                (Child::AsWritten, Some(out), Some(written)) => out.push((sym, Arc::clone(written))),
+                (Child::Made(made), Some(out), _) => out.push((sym, made)),
                 _ => {}
             }
         }
         match (out, explicit) {
             (None, Some(e)) if is_effective_leaf(e) => None,
-            (None, _) => Some(made(written_children.len())),
-            (Some(out), _) => Some(out),
+            (None, _) => Some(node(made(written_children.len()))),
+            (Some(out), _) => Some(node(out)),
         }
     }
 
-    /// What each of `children` (of the top level, `explicit`, by key and
-    /// as written) comes to, in order, worked out on two threads. Each takes
-    /// the next not yet taken, so that one large statement (`interfaces`)
+    /// What each of `children` (of the node being merged, by place, key
+    /// and as written) comes to, in order, worked out on two threads. Each
+    /// takes the next not yet taken, so that one large statement (`interfaces`)
     /// and many small ones even out.
     #[allow(clippy::too_many_arguments)]
     fn apart(
         &self,
-        children: &[(Sym, Option<&'a Arc<Node>>)],
+        children: &[(usize, Sym, Option<&'a Arc<Node>>)],
         at: Option<SchemaId>,
-        explicit: Option<&'a Node>,
         sources: &[Source<'a>],
         excluded: &[Sym],
         path: &[Sym],
@@ -308,9 +307,9 @@ impl<'a> Context<'a> {
             let (mut done, mut path) = (Vec::new(), path.to_vec());
             loop {
                 let n = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&(sym, written)) = children.get(n) else { return done };
+                let Some(&(place, sym, written)) = children.get(n) else { return done };
                 let child =
-                    self.child(at, explicit, written, sym, sources, excluded, &mut path, entries, previous);
+                    self.child(at, written, sym, place, sources, excluded, &mut path, entries, previous);
                 done.push((n, child));
             }
         };
@@ -327,14 +326,15 @@ impl<'a> Context<'a> {
     }
 
     /// The effective statement `sym` of the node being merged: `written`
-    /// (its statement there, if any) with what `sources` give it.
+    /// (its statement there, if any, at `place` among its siblings) with
+    /// what `sources` give it.
     #[allow(clippy::too_many_arguments)]
     fn child(
         &self,
         at: Option<SchemaId>,
-        explicit: Option<&'a Node>,
         written: Option<&'a Arc<Node>>,
         sym: Sym,
+        place: usize,
         sources: &[Source<'a>],
         excluded: &[Sym],
         path: &mut Vec<Sym>,
@@ -361,7 +361,7 @@ impl<'a> Context<'a> {
             Some(written) if Arc::ptr_eq(written, made) => Child::AsWritten,
             _ => Child::Made(Arc::clone(made)),
         };
-        if let Some(made) = previous.zip(explicit).and_then(|(p, e)| p.unchanged(e, key)) {
+        if let Some(made) = previous.zip(written).and_then(|(p, w)| p.unchanged(w, sym, place)) {
             return shared(made);
         }
         let previous = previous.and_then(|p| p.child(key));

@@ -135,6 +135,13 @@ impl Node {
         self.children.get(key).map(|child| &**child)
     }
 
+    /// The child under `key`, looked for first at `place` among the
+    /// children ([`Children::index_of_near`]): for a walk of another node's
+    /// children in the same order.
+    pub fn child_near(&self, key: Sym, place: usize) -> Option<&Node> {
+        self.children.index_of_near(key, place).map(|i| &*self.children[i])
+    }
+
     /// The child under `key`, made this tree's own to change.
     pub fn child_mut(&mut self, key: &str) -> Option<&mut Node> {
         self.children.get_mut(key).map(Arc::make_mut)

@@ -137,18 +137,23 @@ impl<'s> References<'s, '_> {
         's: 'a,
     {
         if self.ordered {
-            for (step, child) in sorted_children(self.schema, at, node) {
+            // In schema order: a list's entries keep their places.
+            for (place, (step, child)) in sorted_children(self.schema, at, node).into_iter().enumerate() {
+                let passed = passed.and_then(|p| p.child_near(step.key, place));
                 self.statement(at, step, child, passed, scope, trail);
             }
         } else {
-            for (&key, child) in &node.children {
+            for (place, (&key, child)) in node.children.iter().enumerate() {
                 if let Some(step) = child_step(self.schema, at, key) {
+                    let passed = passed.and_then(|p| p.child_near(key, place));
                     self.statement(at, step, child, passed, scope, trail);
                 }
             }
         }
     }
 
+    /// `step`'s references checked in `child`; `passed`, the same
+    /// statement in the configuration that passed, if it had it.
     fn statement<'a>(
         &mut self,
         at: Option<SchemaId>,
@@ -164,7 +169,6 @@ impl<'s> References<'s, '_> {
         if at.is_none() && step.key == "groups" || !schema.holds_reference(step.schema) {
             return;
         }
-        let passed = passed.and_then(|p| p.child(&step.key));
         if passed.is_some_and(|p| std::ptr::eq(p, child)) {
             return;
         }
@@ -210,8 +214,8 @@ impl<'s> References<'s, '_> {
                 let names = child.children.keys().map(Sym::as_str);
                 let keyword = format!("{} ", s.name);
                 undefined_entries(schema, step.schema, names, scope, trail, &keyword, self.errors);
-                for (name, entry) in &child.children {
-                    let passed = passed.and_then(|p| p.child(name));
+                for (place, (name, entry)) in child.children.iter().enumerate() {
+                    let passed = passed.and_then(|p| p.child_near(*name, place));
                     if passed.is_some_and(|p| std::ptr::eq(p, &**entry)) {
                         continue;
                     }
@@ -316,8 +320,8 @@ fn groups(root: &Node, passed: Option<&Node>, errors: &mut Vec<CheckError>) {
         defines: &dyn Fn(&str) -> bool,
         errors: &mut Vec<CheckError>,
     ) {
-        for (key, child) in &node.children {
-            let passed = passed.and_then(|p| p.child(key));
+        for (place, (key, child)) in node.children.iter().enumerate() {
+            let passed = passed.and_then(|p| p.child_near(*key, place));
             if passed.is_some_and(|p| std::ptr::eq(p, &**child)) {
                 continue;
             }
@@ -349,30 +353,31 @@ fn mandatory(
     path: &str,
     errors: &mut Vec<CheckError>,
 ) {
-    for (step, child) in sorted_children(schema, at, node) {
+    for (place, (step, child)) in sorted_children(schema, at, node).into_iter().enumerate() {
         // A group is a fragment, complete only where it is applied.
         if at.is_none() && step.key == "groups" || !schema.holds_mandatory(step.schema) {
             continue;
         }
-        let passed = passed.and_then(|p| p.child(&step.key));
+        let passed = passed.and_then(|p| p.child_near(step.key, place));
         if passed.is_some_and(|p| std::ptr::eq(p, child)) {
             continue;
         }
         let s = schema.node(step.schema);
-        let (statement, inner, entries): (String, String, Vec<(&str, &Node)>) = match s.kind {
-            Kind::Container => (s.name.clone(), format!("{path} {}", s.name), vec![("", child)]),
+        let (statement, inner, entries): (String, String, Vec<(Sym, &Node)>) = match s.kind {
+            Kind::Container => (s.name.clone(), format!("{path} {}", s.name), vec![(Sym::EMPTY, child)]),
             Kind::List { keyword: true, .. } => (
                 String::new(),
                 path.to_owned(),
-                child.children.iter().map(|(name, entry)| (name.as_str(), &**entry)).collect(),
+                child.children.iter().map(|(name, entry)| (*name, &**entry)).collect(),
             ),
             Kind::List { keyword: false, .. } => {
-                (quote(&step.key), format!("{path} {}", quote(&step.key)), vec![("", child)])
+                (quote(&step.key), format!("{path} {}", quote(&step.key)), vec![(Sym::EMPTY, child)])
             }
             _ => continue,
         };
-        for (name, entry) in entries {
-            let passed = if name.is_empty() { passed } else { passed.and_then(|p| p.child(name)) };
+        for (place, (key, entry)) in entries.into_iter().enumerate() {
+            let name = key.as_str();
+            let passed = if name.is_empty() { passed } else { passed.and_then(|p| p.child_near(key, place)) };
             if !name.is_empty() && passed.is_some_and(|p| std::ptr::eq(p, entry)) {
                 continue;
             }

@@ -45,6 +45,21 @@ impl Children {
         Children { entries: Vec::with_capacity(capacity), index: None }
     }
 
+    /// Children of `entries` in their order, the index (if it needs one)
+    /// made once at its size rather than grown an insert at a time. Keys
+    /// given twice are taken as [`Children::insert`] takes them.
+    pub fn from_entries(entries: Vec<Entry>) -> Children {
+        if entries.len() <= SCANNED {
+            return entries.into_iter().collect();
+        }
+        let mut children = Children { entries, index: None };
+        children.placed(0..children.entries.len());
+        if children.index.as_ref().is_some_and(|index| index.len() != children.entries.len()) {
+            return children.entries.into_iter().collect();
+        }
+        children
+    }
+
     /// The entries in order, as a slice.
     pub fn entries(&self) -> &[(Sym, Arc<Node>)] {
         &self.entries
@@ -72,6 +87,17 @@ impl Children {
         match &self.index {
             Some(index) => index.get(&Bits::of(key)).copied(),
             None => self.entries.iter().position(|(k, _)| *k == key),
+        }
+    }
+
+    /// [`Children::index_of_sym`], looking first at `near`: where a walk
+    /// of other children in the same order expects `key`. A walk of two
+    /// large nodes side by side then compares keys in place rather than
+    /// probing the index, whose entries are far apart in memory.
+    pub fn index_of_near(&self, key: Sym, near: usize) -> Option<usize> {
+        match self.entries.get(near) {
+            Some((k, _)) if *k == key => Some(near),
+            _ => self.index_of_sym(key),
         }
     }
 
@@ -333,10 +359,31 @@ mod tests {
                 for n in 0..keys {
                     let key = name(n);
                     assert_eq!(ours.get_index_of(&key), theirs.get_index_of(key.as_str()));
+                    let near = rng.below(ours.len() + 1);
+                    assert_eq!(ours.index_of_near(Sym::new(&key), near), theirs.get_index_of(key.as_str()));
                 }
+                let rebuilt = Children::from_entries(ours.entries.clone());
+                assert!(rebuilt.iter().eq(ours.iter()), "round {round} step {step}");
+                assert_eq!(rebuilt.index.as_ref().map(|index| index.len()), indexed);
                 // Text no symbol was ever made of is found nowhere.
                 assert_eq!(ours.get_index_of("a key this test never makes a symbol of"), None);
             }
+        }
+    }
+
+    /// A key given twice keeps its first place and takes its last value,
+    /// as inserts would, with or without an index.
+    #[test]
+    fn children_made_at_once_take_a_key_given_twice_as_inserts_do() {
+        for count in [3, SCANNED + 3] {
+            let mut entries: Vec<Entry> = (0..count).map(|n| (Sym::new(&name(n)), leaf("first"))).collect();
+            entries.push((Sym::new(&name(1)), leaf("last")));
+            let inserted: Children = entries.clone().into_iter().collect();
+            let made = Children::from_entries(entries);
+            assert!(made.iter().eq(inserted.iter()));
+            assert_eq!(made.len(), count);
+            assert_eq!(made.get(&name(1)), Some(&leaf("last")));
+            assert_eq!(made.index.as_ref().map(|index| index.len()), (count > SCANNED).then_some(count));
         }
     }
 

@@ -129,13 +129,17 @@ impl<'a> Previous<'a> {
     /// to, if it is still the very subtree it was. Each is looked for first
     /// at that place: unless statements came or went before it, it is
     /// there, and a commit among many siblings probes no index for them.
+    ///
+    /// `written` itself is not read: a statement inactive then (and so
+    /// now) made nothing, unless a group gave the same statement, which
+    /// the group's name on it tells.
     fn unchanged(self, written: &Arc<Node>, key: Sym, place: usize) -> Option<&'a Arc<Node>> {
         let then = self.explicit.children.index_of_near(key, place)?;
         if !Arc::ptr_eq(written, &self.explicit.children[then]) {
             return None;
         }
-        let made = self.effective.children.index_of_near(key, place)?;
-        Some(&self.effective.children[made])
+        let made = &self.effective.children[self.effective.children.index_of_near(key, place)?];
+        made.marks().is_none_or(|m| m.group == Sym::EMPTY).then_some(made)
     }
 }
 
@@ -222,16 +226,20 @@ impl<'a> Context<'a> {
         previous: Option<Previous<'a>>,
     ) -> Option<Node> {
         let active = |node: &'a Node| node.children.iter().filter(|(_, c)| !c.inactive()).map(|(k, _)| *k);
+        // What the groups have here that is not written here: each of
+        // their statements looked up among the written ones, which may be
+        // many more (the interfaces of a router, the groups a few).
+        let written_active = |key: Sym| {
+            explicit.is_some_and(|e| e.children.index_of_sym(key).is_some_and(|i| !e.children[i].inactive()))
+        };
         let mut inherited: Vec<Sym> = Vec::new();
-        if !sources.is_empty() {
-            let mut seen: foldhash::HashSet<Sym> = explicit.into_iter().flat_map(active).collect();
-            for s in sources {
-                for key in active(s.node) {
-                    // Groups do not nest: what a group applies is not inherited.
-                    let applies = self.applying.contains(&key);
-                    if !is_pattern(&key) && !applies && seen.insert(key) {
-                        inherited.push(key);
-                    }
+        let mut seen: foldhash::HashSet<Sym> = foldhash::HashSet::default();
+        for s in sources {
+            for key in active(s.node) {
+                // Groups do not nest: what a group applies is not inherited.
+                let applies = self.applying.contains(&key);
+                if !is_pattern(&key) && !applies && !written_active(key) && seen.insert(key) {
+                    inherited.push(key);
                 }
             }
         }
@@ -244,9 +252,11 @@ impl<'a> Context<'a> {
             children.extend(written_children[..upto].iter().map(|(key, child)| (*key, Arc::clone(child))));
             children
         };
+        // What this node expanded to before has, most often, the same keys.
+        let like = previous.map(|p| &p.effective.children);
         let node = |children| Node {
             values: explicit.map(|e| e.values.clone()).unwrap_or_default(),
-            children: Children::from_entries(children),
+            children: Children::from_entries(children, like),
             ..Node::default()
         };
         let mine = written_children.iter().enumerate().map(|(n, (k, c))| (n, *k, Some(c)));
@@ -341,12 +351,20 @@ impl<'a> Context<'a> {
         entries: bool,
         previous: Option<Previous<'a>>,
     ) -> Child {
-        let mine = written.map(|w| &**w).filter(|w| !w.inactive());
-        if written.is_some() && mine.is_none() {
-            return Child::Left;
-        }
         let key = sym.as_str();
         if at.is_none() && key == "groups" {
+            return Child::Left;
+        }
+        // Most of a large node is as it was: decided before the statement
+        // is read, each of many a miss of the cache.
+        if let Some(made) = previous.zip(written).and_then(|(p, w)| p.unchanged(w, sym, place)) {
+            return match written {
+                Some(written) if Arc::ptr_eq(written, made) => Child::AsWritten,
+                _ => Child::Made(Arc::clone(made)),
+            };
+        }
+        let mine = written.map(|w| &**w).filter(|w| !w.inactive());
+        if written.is_some() && mine.is_none() {
             return Child::Left;
         }
         let (schema_id, child_entries) = if entries {
@@ -357,13 +375,6 @@ impl<'a> Context<'a> {
             (Some(step.schema), keyword_list)
         };
         let Some(id) = schema_id else { return Child::Left };
-        let shared = |made: &Arc<Node>| match written {
-            Some(written) if Arc::ptr_eq(written, made) => Child::AsWritten,
-            _ => Child::Made(Arc::clone(made)),
-        };
-        if let Some(made) = previous.zip(written).and_then(|(p, w)| p.unchanged(w, sym, place)) {
-            return shared(made);
-        }
         let previous = previous.and_then(|p| p.child(key));
         let theirs: Vec<Source<'a>> = sources.iter().flat_map(|s| matching(s, key)).collect();
         let kind = &self.schema.node(id).kind;
@@ -580,6 +591,31 @@ mod tests {
                     "seed {seed}"
                 );
             }
+        }
+    }
+
+    /// A statement written inactive that a group also has: the group's is
+    /// inherited in its place among what groups give, from a previous
+    /// expansion as from scratch, however many its siblings.
+    #[test]
+    fn an_inactive_statement_a_group_also_has_expands_alike_from_before() {
+        use crate::config::delta::tests::identical;
+        let schema = Schema::shipped().unwrap();
+        for count in [3, 20] {
+            let mut lines =
+                vec!["groups g interfaces ge-0/0/1 mtu 1500".to_owned(), "apply-groups g".to_owned()];
+            lines.extend((0..count).map(|n| format!("interfaces ge-0/0/{n} description d{n}")));
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let mut before = crate::config::tree::tests::build(&schema, &lines);
+            let interfaces = before.child_mut("interfaces").unwrap();
+            interfaces.child_mut("ge-0/0/1").unwrap().mark(|m| m.inactive = true);
+            let expanded = expand(&schema, &before, Slot::RE0);
+            let mut after = before.clone();
+            let interfaces = after.child_mut("interfaces").unwrap();
+            interfaces.child_mut("ge-0/0/2").unwrap().child_entry("mtu").values =
+                ["9000"].into_iter().collect();
+            let from_before = expand_from(&schema, &after, Slot::RE0, Some((&before, &expanded)));
+            assert!(identical(&from_before, &expand(&schema, &after, Slot::RE0)), "{count}: {from_before:?}");
         }
     }
 

@@ -21,9 +21,11 @@ pub struct Children {
     entries: Vec<(Sym, Arc<Node>)>,
     /// With more than `SCANNED` entries: each key's place in `entries`,
     /// found by the key's words ([`Sym::bits`]) rather than by its text.
-    /// Boxed, so that the many nodes without one pay a word for it, not a map.
-    #[allow(clippy::box_collection)]
-    index: Option<Box<foldhash::HashMap<Bits, usize>>>,
+    /// Behind a pointer, so that the many nodes without one pay a word for
+    /// it, not a map; shared, so that a copy of a large node (the first
+    /// edit of it after a commit) and its expansion, whose keys are the
+    /// same in the same places, do not copy or make it again.
+    index: Option<Arc<Places>>,
 }
 
 /// A key's [`Sym::bits`] as two words, so that an index entry takes three
@@ -39,6 +41,7 @@ impl Bits {
 }
 
 type Entry = (Sym, Arc<Node>);
+type Places = foldhash::HashMap<Bits, usize>;
 
 impl Children {
     pub fn with_capacity(capacity: usize) -> Children {
@@ -46,11 +49,15 @@ impl Children {
     }
 
     /// Children of `entries` in their order, the index (if it needs one)
-    /// made once at its size rather than grown an insert at a time. Keys
-    /// given twice are taken as [`Children::insert`] takes them.
-    pub fn from_entries(entries: Vec<Entry>) -> Children {
+    /// made once at its size rather than grown an insert at a time, or
+    /// shared with `like` when it has the same keys in the same places.
+    /// Keys given twice are taken as [`Children::insert`] takes them.
+    pub fn from_entries(entries: Vec<Entry>, like: Option<&Children>) -> Children {
         if entries.len() <= SCANNED {
             return entries.into_iter().collect();
+        }
+        if let Some(like) = like.filter(|like| like.keys().eq(entries.iter().map(|(key, _)| key))) {
+            return Children { entries, index: like.index.clone() };
         }
         let mut children = Children { entries, index: None };
         children.placed(0..children.entries.len());
@@ -168,7 +175,7 @@ impl Children {
         }
         let (key, value) = self.entries.remove(i);
         if let Some(index) = &mut self.index {
-            index.remove(&Bits::of(key));
+            Arc::make_mut(index).remove(&Bits::of(key));
         }
         self.placed(i..self.entries.len());
         Some((key, value))
@@ -216,9 +223,9 @@ impl Children {
             return;
         }
         let entries = &self.entries;
-        let index = self.index.get_or_insert_with(|| {
-            Box::new(foldhash::HashMap::with_capacity_and_hasher(entries.len(), Default::default()))
-        });
+        let index = Arc::make_mut(self.index.get_or_insert_with(|| {
+            Arc::new(Places::with_capacity_and_hasher(entries.len(), Default::default()))
+        }));
         let moved = if index.is_empty() { 0..entries.len() } else { moved };
         for (i, (key, _)) in entries[moved.clone()].iter().enumerate() {
             index.insert(Bits::of(*key), moved.start + i);
@@ -362,7 +369,7 @@ mod tests {
                     let near = rng.below(ours.len() + 1);
                     assert_eq!(ours.index_of_near(Sym::new(&key), near), theirs.get_index_of(key.as_str()));
                 }
-                let rebuilt = Children::from_entries(ours.entries.clone());
+                let rebuilt = Children::from_entries(ours.entries.clone(), None);
                 assert!(rebuilt.iter().eq(ours.iter()), "round {round} step {step}");
                 assert_eq!(rebuilt.index.as_ref().map(|index| index.len()), indexed);
                 // Text no symbol was ever made of is found nowhere.
@@ -379,7 +386,7 @@ mod tests {
             let mut entries: Vec<Entry> = (0..count).map(|n| (Sym::new(&name(n)), leaf("first"))).collect();
             entries.push((Sym::new(&name(1)), leaf("last")));
             let inserted: Children = entries.clone().into_iter().collect();
-            let made = Children::from_entries(entries);
+            let made = Children::from_entries(entries, None);
             assert!(made.iter().eq(inserted.iter()));
             assert_eq!(made.len(), count);
             assert_eq!(made.get(&name(1)), Some(&leaf("last")));

@@ -74,6 +74,17 @@ pub enum TakeMarks {
     Deactivation,
 }
 
+/// The empty statement: many of a configuration's statements are one,
+/// each held as this thread's one node rather than an allocation of its
+/// own (an edit of one copies it, as it would any shared node). One for
+/// each thread, so that threads reading apart do not share its count.
+fn empty_node() -> Arc<Node> {
+    thread_local! {
+        static EMPTY: Arc<Node> = Arc::default();
+    }
+    EMPTY.with(Arc::clone)
+}
+
 /// Whether `steps` ends at an entry of a list (`interfaces ge-0/0/0`,
 /// `unit 0`) rather than at a keyword or statement.
 pub fn ends_at_entry(schema: &Schema, steps: &[Step]) -> bool {
@@ -328,7 +339,16 @@ impl Node {
             if step.key == schema.node(step.schema).key && take_rivals(schema, self, step.schema) {
                 replacing(&steps[..depth], step.schema);
             }
-            self.child_entry_sym(step.key).set_run(schema, depth + 1, &rest[..run], replacing);
+            // A statement that ends here and holds nothing (a flag, most of
+            // a list's entries) is added as the one empty node, shared.
+            let empty = rest[..run].iter().all(|(s, values)| s.len() == depth + 1 && values.is_empty());
+            if empty {
+                if self.children.index_of_sym(step.key).is_none() {
+                    self.children.insert_full(step.key, empty_node());
+                }
+            } else {
+                self.child_entry_sym(step.key).set_run(schema, depth + 1, &rest[..run], replacing);
+            }
             rest = &rest[run..];
         }
     }
@@ -630,6 +650,28 @@ pub(crate) mod tests {
         assert_eq!(partial.steps.iter().map(|s| s.key.as_str()).collect::<Vec<_>>(), ["system", "host-name"]);
         assert!(partial.wanting.is_some());
         assert!(matches!(read(&schema, "system s"), Err(ParseError::Ambiguous { .. })));
+    }
+
+    /// Empty statements are one shared node; an edit of one is made to a
+    /// copy and leaves the others as they were.
+    #[test]
+    fn empty_statements_share_a_node_that_edits_copy() {
+        let schema = Schema::shipped().unwrap();
+        let inet = "interfaces ge-0/0/0 unit 0 family inet address";
+        let mut root = build(&schema, &[&format!("{inet} 10.0.0.1/24"), &format!("{inet} 10.0.1.1/24")]);
+        let steps = |line: &str| read(&schema, line).unwrap().steps;
+        let addresses = root.get(&steps(&format!("{inet} 10.0.0.1/24"))[..7]).unwrap();
+        let (first, second) = (&addresses.children.entries()[0].1, &addresses.children.entries()[1].1);
+        assert!(Arc::ptr_eq(first, second));
+        assert!(root.set_inactive(&steps(&format!("{inet} 10.0.1.1/24")), true));
+        root.set(&schema, &read(&schema, &format!("{inet} 10.0.2.1/24 primary")).unwrap());
+        assert_eq!(
+            to_set(&schema, None, &root, ""),
+            format!(
+                "set {inet} 10.0.0.1/24\nset {inet} 10.0.1.1/24\ndeactivate {inet} 10.0.1.1/24\n\
+                 set {inet} 10.0.2.1/24 primary\n"
+            )
+        );
     }
 
     #[test]

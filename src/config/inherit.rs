@@ -379,8 +379,13 @@ impl<'a> Context<'a> {
         let theirs: Vec<Source<'a>> = sources.iter().flat_map(|s| matching(s, key)).collect();
         let kind = &self.schema.node(id).kind;
         let leaf = matches!(kind, Kind::Leaf(_) | Kind::Value(_) | Kind::Flag);
-        if mine.is_some_and(|m| leaf && theirs.is_empty() && is_effective_leaf(m)) {
-            // The common case, decided before anything is built.
+        let holder = matches!(kind, Kind::Container | Kind::List { .. });
+        if mine.is_some_and(|m| {
+            (leaf || holder && m.children.plain()) && theirs.is_empty() && is_effective_leaf(m)
+        }) {
+            // The common case, decided before anything is built: a leaf, or
+            // a statement known to hold nothing marked nor applying groups,
+            // that no group gives anything.
             return Child::AsWritten;
         }
         path.push(sym);
@@ -645,6 +650,53 @@ mod tests {
                     let apart = expand_in(&schema, &after, slot, previous, apart);
                     assert!(identical(&apart, &in_turn), "seed {seed}");
                 }
+            }
+        }
+    }
+
+    /// `node` as it is, but with nothing known of it: each node's children
+    /// made again, so that none is known to be plain.
+    fn forgotten(node: &Node) -> Node {
+        Node {
+            children: node.children.iter().map(|(&key, child)| (key, Arc::new(forgotten(child)))).collect(),
+            values: node.values.clone(),
+            marked: node.marked.clone(),
+        }
+    }
+
+    /// What is known to be plain spares expansion and the groups check the
+    /// walk of it, and changes neither: random configurations (marks,
+    /// `apply-groups` among them) and one with groups applied by wildcard,
+    /// per slot and deeper down, some of it deactivated or annotated.
+    #[test]
+    fn statements_known_plain_expand_and_check_as_from_nothing_known() {
+        use crate::config::delta::tests::identical;
+        use crate::config::validate::check;
+        let schema = Schema::shipped().unwrap();
+        let mut trees: Vec<Node> = (0..300).map(|seed| before_and_after(&schema, seed).1).collect();
+        let lines = crate::config::generate::set_lines(3000);
+        let mut generated = Node::default();
+        assert!(crate::config::load::apply_set_lines(&schema, &mut generated, &lines).is_empty());
+        trees.push(generated.clone());
+        let marked = [
+            "deactivate interfaces ge-0/0/3",
+            "annotate interfaces ge-0/0/4 \"uplink\"",
+            "deactivate interfaces ge-0/0/5 unit 0 family inet",
+            "set interfaces ge-0/0/6 apply-groups jumbo",
+            "set interfaces ge-0/0/7 unit 0 apply-groups-except jumbo",
+            "set interfaces ge-0/0/8 apply-groups missing",
+        ];
+        let mut edited = generated;
+        assert!(crate::config::load::apply_set_lines(&schema, &mut edited, &marked.join("\n")).is_empty());
+        trees.push(edited);
+        for (n, tree) in trees.iter().enumerate() {
+            let unknown = forgotten(tree);
+            for slot in [Slot::RE0, Slot::RE1] {
+                let (known, from_nothing) = (expand(&schema, tree, slot), expand(&schema, &unknown, slot));
+                assert!(identical(&known, &from_nothing), "tree {n}");
+                let errors =
+                    |tree: &Node| check(&schema, tree).into_iter().map(|e| e.message).collect::<Vec<_>>();
+                assert_eq!(errors(&known), errors(&from_nothing), "tree {n}");
             }
         }
     }

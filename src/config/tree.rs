@@ -74,6 +74,9 @@ pub enum TakeMarks {
     Deactivation,
 }
 
+/// The statements that apply groups where they are.
+pub const APPLYING: [&str; 2] = ["apply-groups", "apply-groups-except"];
+
 /// The empty statement: many of a configuration's statements are one,
 /// each held as this thread's one node rather than an allocation of its
 /// own (an edit of one copies it, as it would any shared node). One for
@@ -323,6 +326,9 @@ impl Node {
         statements: &[(&[Step], &[Sym])],
         replacing: &mut dyn FnMut(&[Step], SchemaId),
     ) {
+        // What is set here is known: plain children stay plain unless it
+        // applies groups (lines of `set` carry no marks).
+        let mut plain = self.children.plain();
         let mut rest = statements;
         while let Some(&(steps, values)) = rest.first() {
             let Some(step) = steps.get(depth) else {
@@ -342,15 +348,19 @@ impl Node {
             // A statement that ends here and holds nothing (a flag, most of
             // a list's entries) is added as the one empty node, shared.
             let empty = rest[..run].iter().all(|(s, values)| s.len() == depth + 1 && values.is_empty());
+            plain &= !APPLYING.contains(&step.key.as_str());
             if empty {
                 if self.children.index_of_sym(step.key).is_none() {
                     self.children.insert_full(step.key, empty_node());
                 }
             } else {
-                self.child_entry_sym(step.key).set_run(schema, depth + 1, &rest[..run], replacing);
+                let child = self.child_entry_sym(step.key);
+                child.set_run(schema, depth + 1, &rest[..run], replacing);
+                plain &= child.marks().is_none() && child.children.plain();
             }
             rest = &rest[run..];
         }
+        self.children.set_plain(plain);
     }
 
     /// Gives this node, a statement `statement` of the schema, `values`: a
@@ -612,7 +622,7 @@ pub(crate) mod tests {
         node.mark(|m| m.inactive = false);
         assert_eq!(node, Node::default());
         assert!(node.marks().is_none());
-        assert_eq!(std::mem::size_of::<Node>(), 64);
+        assert_eq!(std::mem::size_of::<Node>(), 72);
     }
 
     pub(crate) fn read(schema: &Schema, line: &str) -> Result<Resolved, ParseError> {

@@ -334,7 +334,7 @@ fn groups(root: &Node, passed: Option<&Node>, errors: &mut Vec<CheckError>) {
                         missing_mandatory: false,
                     });
                 }
-            } else if !(trail.is_empty() && key == "groups") {
+            } else if !(child.children.plain() || trail.is_empty() && key == "groups") {
                 trail.push(key.as_str());
                 walk(child, passed, trail, defines, errors);
                 trail.pop();

@@ -26,6 +26,11 @@ pub struct Children {
     /// edit of it after a commit) and its expansion, whose keys are the
     /// same in the same places, do not copy or make it again.
     index: Option<Arc<Places>>,
+    /// Known to hold nothing that expansion or the groups check must look
+    /// inside for ([`Children::plain`]). Any change through `&mut` forgets
+    /// it; only [`Children::set_plain`], by a caller that knows what it
+    /// added, sets it.
+    plain: bool,
 }
 
 /// A key's [`Sym::bits`] as two words, so that an index entry takes three
@@ -45,7 +50,7 @@ type Places = foldhash::HashMap<Bits, usize>;
 
 impl Children {
     pub fn with_capacity(capacity: usize) -> Children {
-        Children { entries: Vec::with_capacity(capacity), index: None }
+        Children { entries: Vec::with_capacity(capacity), index: None, plain: false }
     }
 
     /// Children of `entries` in their order, the index (if it needs one)
@@ -57,14 +62,29 @@ impl Children {
             return entries.into_iter().collect();
         }
         if let Some(like) = like.filter(|like| like.keys().eq(entries.iter().map(|(key, _)| key))) {
-            return Children { entries, index: like.index.clone() };
+            return Children { entries, index: like.index.clone(), plain: false };
         }
-        let mut children = Children { entries, index: None };
+        let mut children = Children { entries, index: None, plain: false };
         children.placed(0..children.entries.len());
         if children.index.as_ref().is_some_and(|index| index.len() != children.entries.len()) {
             return children.entries.into_iter().collect();
         }
         children
+    }
+
+    /// Whether no statement here or below carries a mark (inactive,
+    /// annotation, protection) or applies groups: what these children hold
+    /// is effective as written wherever no group gives them anything, and
+    /// holds no `apply-groups` to check. None is always plain; otherwise
+    /// only when known, and `false` when not.
+    pub fn plain(&self) -> bool {
+        self.plain || self.entries.is_empty()
+    }
+
+    /// Says that [`Children::plain`] holds, or may not: for a caller that
+    /// knows each child it added or changed.
+    pub fn set_plain(&mut self, plain: bool) {
+        self.plain = plain;
     }
 
     /// The entries in order, as a slice.
@@ -117,6 +137,7 @@ impl Children {
     }
 
     pub fn get_mut<K: AsRef<str> + ?Sized>(&mut self, key: &K) -> Option<&mut Arc<Node>> {
+        self.plain = false;
         self.get_index_of(key).map(|i| &mut self.entries[i].1)
     }
 
@@ -131,6 +152,7 @@ impl Children {
 
     /// [`Children::insert`], with the key's place.
     pub fn insert_full(&mut self, key: Sym, value: Arc<Node>) -> (usize, Option<Arc<Node>>) {
+        self.plain = false;
         if let Some(i) = self.index_of_sym(key) {
             return (i, Some(std::mem::replace(&mut self.entries[i].1, value)));
         }
@@ -144,6 +166,7 @@ impl Children {
     /// Puts `key` at `at` (moving it there if it is present, with `value`);
     /// the old value.
     pub fn shift_insert(&mut self, at: usize, key: Sym, value: Arc<Node>) -> Option<Arc<Node>> {
+        self.plain = false;
         // Only the entries between the old place and the new one move.
         let (moved, old) = match self.get_index_of(&key) {
             Some(i) => (i.min(at)..i.max(at) + 1, Some(self.entries.remove(i).1)),
@@ -183,6 +206,7 @@ impl Children {
 
     /// Keeps the entries `keep` says to, in their order.
     pub fn retain(&mut self, mut keep: impl FnMut(&Sym, &mut Arc<Node>) -> bool) {
+        self.plain = false;
         let before = self.entries.len();
         self.entries.retain_mut(|(k, v)| keep(k, v));
         if self.entries.len() != before && self.index.is_some() {
@@ -204,6 +228,7 @@ impl Children {
     }
 
     pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut Arc<Node>> + ExactSizeIterator {
+        self.plain = false;
         self.entries.iter_mut().map(|(_, v)| v)
     }
 
@@ -242,6 +267,7 @@ impl Index<usize> for Children {
 
 impl IndexMut<usize> for Children {
     fn index_mut(&mut self, index: usize) -> &mut Arc<Node> {
+        self.plain = false;
         &mut self.entries[index].1
     }
 }
@@ -404,9 +430,34 @@ mod tests {
         assert_ne!(a, c);
     }
 
+    /// Plain is known only as told, and forgotten by any change that could
+    /// add or alter a child; none are always plain, and a removal keeps it.
     #[test]
-    fn a_node_holds_its_children_in_four_words() {
-        assert_eq!(std::mem::size_of::<Children>(), 32);
+    fn plain_is_forgotten_by_what_could_change_a_child() {
+        let mut children = Children::default();
+        assert!(children.plain());
+        children.insert(Sym::new("a"), leaf("1"));
+        assert!(!children.plain());
+        let changes: [fn(&mut Children); 5] = [
+            |c| drop(c.insert(Sym::new("b"), leaf("2"))),
+            |c| _ = c.get_mut("a"),
+            |c| _ = &mut c[0],
+            |c| _ = c.values_mut(),
+            |c| c.retain(|_, _| true),
+        ];
+        for change in changes {
+            children.set_plain(true);
+            change(&mut children);
+            assert!(!children.plain());
+        }
+        children.set_plain(true);
+        children.shift_remove("a");
+        assert!(children.plain());
+    }
+
+    #[test]
+    fn a_node_holds_its_children_in_five_words() {
+        assert_eq!(std::mem::size_of::<Children>(), 40);
         let one: Children = [(Sym::new("a"), leaf("1"))].into_iter().collect();
         assert_eq!(one.entries.capacity(), 1, "no room kept for a second child");
     }

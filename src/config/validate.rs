@@ -1,5 +1,7 @@
 //! Checks a whole configuration at commit: what a single `set` cannot see.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use super::expression;
 use super::path::Step;
 use super::schema::{Kind, Reference, Schema, SchemaId};
@@ -108,14 +110,69 @@ pub fn check_from(schema: &Schema, root: &Node, passed: Option<&Node>) -> Vec<Ch
 /// statements, the order they are reported in.
 fn references(schema: &Schema, root: &Node, passed: Option<&Node>, errors: &mut Vec<CheckError>) {
     let mut found = Vec::new();
-    let mut walk = References { schema, ordered: false, errors: &mut found };
-    walk.level(None, root, passed, root, &mut Vec::new());
-    if !found.is_empty() {
+    let any = match passed {
+        None if statements_below(root) >= APART_STATEMENTS => any_reference_unmet_apart(schema, root),
+        _ => {
+            let mut walk = References { schema, ordered: false, errors: &mut found };
+            walk.level(None, root, passed, root, &mut Vec::new());
+            !found.is_empty()
+        }
+    };
+    if any {
         found.clear();
         let mut walk = References { schema, ordered: true, errors: &mut found };
         walk.level(None, root, passed, root, &mut Vec::new());
     }
     errors.append(&mut found);
+}
+
+/// A whole configuration with this many statements at its second level
+/// has its references looked at on two threads.
+const APART_STATEMENTS: usize = 1024;
+
+fn statements_below(root: &Node) -> usize {
+    root.children.values().map(|child| child.children.len()).sum()
+}
+
+/// Whether any reference of a whole configuration names nothing defined:
+/// the first look, in any order, taken on two threads. Each takes the next
+/// top-level statement not yet taken, or the next statement within a large
+/// top-level container (all of which share the top level's scope), so that
+/// one large statement (`policy-options`) and many small ones even out.
+fn any_reference_unmet_apart(schema: &Schema, root: &Node) -> bool {
+    let mut units: Vec<(Option<SchemaId>, Step, &Node)> = Vec::new();
+    for (&key, child) in &root.children {
+        let Some(step) = child_step(schema, None, key) else { continue };
+        let container = schema.node(step.schema).kind == Kind::Container;
+        if container && key != "groups" && child.children.len() >= APART_STATEMENTS / 8 {
+            if schema.holds_reference(step.schema) {
+                let inner = child.children.iter().filter_map(|(&key, grandchild)| {
+                    Some((Some(step.schema), child_step(schema, Some(step.schema), key)?, &**grandchild))
+                });
+                units.extend(inner);
+            }
+        } else {
+            units.push((None, step, &**child));
+        }
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut found = Vec::new();
+        let mut walk = References { schema, ordered: false, errors: &mut found };
+        while walk.errors.is_empty() {
+            let Some((at, step, node)) = units.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
+            walk.statement(*at, step.clone(), node, None, root, &mut Vec::new());
+        }
+        !found.is_empty()
+    };
+    std::thread::scope(|scope| {
+        let other = scope.spawn(work);
+        let mine = work();
+        match other.join() {
+            Ok(other) => mine || other,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
 }
 
 struct References<'s, 'e> {
@@ -568,6 +625,58 @@ mod tests {
             compared += 1;
         }
         assert!(compared > 300, "only {compared} random configurations passed a check");
+    }
+
+    /// The first look for unmet references, taken on two threads over the
+    /// top level and the statements of its large containers, finds one
+    /// exactly when the look on one thread does.
+    #[test]
+    fn looking_for_unmet_references_apart_finds_what_one_look_finds() {
+        use crate::config::random::Rng;
+        let schema = Schema::shipped().unwrap();
+        let mut found = [0, 0];
+        for seed in 0..200 {
+            let mut rng = Rng::new(seed);
+            let mut root = Node::default();
+            // Every name defined, then named: only what goes after is unmet.
+            for scope in ["", "logical-systems ls0 ", "logical-systems ls1 "] {
+                for i in 0..3 {
+                    for line in [
+                        format!("{scope}policy-options policy-statement p{i} then accept"),
+                        format!("{scope}policy-options prefix-list l{i} 192.0.2.0/24"),
+                        format!("{scope}policy-options community c{i} members 64500:{i}"),
+                        format!("{scope}firewall family inet filter f{i} term t then accept"),
+                        format!("groups g{i} system host-name h{i}"),
+                    ] {
+                        root.set(&schema, &read(&schema, &line).unwrap());
+                    }
+                }
+            }
+            for _ in 0..40 {
+                root.set(&schema, &read(&schema, &naming_statement(&mut rng)).unwrap());
+            }
+            // Containers large enough to be shared out statement by statement.
+            for n in 0..APART_STATEMENTS / 4 {
+                let filter = if rng.below(500) == 0 { "nowhere".to_owned() } else { format!("f{}", n % 3) };
+                let line = format!("interfaces ge-1/0/{n} unit 0 family inet filter input {filter}");
+                root.set(&schema, &read(&schema, &line).unwrap());
+            }
+            for _ in 0..rng.below(3) {
+                remove_one(&mut root, &mut rng);
+            }
+            let mut one = Vec::new();
+            References { schema: &schema, ordered: false, errors: &mut one }.level(
+                None,
+                &root,
+                None,
+                &root,
+                &mut Vec::new(),
+            );
+            let apart = any_reference_unmet_apart(&schema, &root);
+            assert_eq!(apart, !one.is_empty(), "seed {seed}");
+            found[usize::from(apart)] += 1;
+        }
+        assert!(found.iter().all(|&n| n > 20), "{found:?}");
     }
 
     /// Statements are first looked at in the order they were set; the

@@ -454,3 +454,39 @@ fn an_re_on_another_configuration_ends_with_the_same_after_commit_synchronize() 
     assert!(system("re1").contains("set system domain-name one.example.net"), "{}", system("re1"));
     assert_eq!(system("re1"), system("re0"));
 }
+
+/// A change as large as the configuration (a first load of thousands of
+/// statements) reaches the other RE as the whole configuration; the small
+/// change after it, as a change from it. Both end with the same each time.
+#[test]
+fn a_large_change_and_a_small_one_after_it_reach_the_other_re_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut script = String::from("configure\nload set terminal\n");
+    for n in 0..3000 {
+        script.push_str(&format!("set interfaces ge-{}/0/{} description \"port {n}\"\n", n / 48, n % 48));
+    }
+    script.push_str(
+        "^D\ncommit synchronize\nset interfaces ge-0/0/1 description changed\ncommit synchronize\n",
+    );
+    let file = dir.path().join("large.txt");
+    std::fs::write(&file, script).unwrap();
+    let loaded = batch(dir.path(), &["-f", file.to_str().unwrap()]);
+    assert!(loaded.ok, "{}", loaded.stderr);
+    let both = "re0:\nconfiguration check succeeds\nre1:\ncommit complete\nre0:\ncommit complete\n";
+    assert_eq!(loaded.stdout.matches(both).count(), 2, "{}", loaded.stdout);
+    let interfaces = |login: &[&str]| {
+        let mut all = login.to_vec();
+        all.push("show configuration interfaces | display set");
+        let run = common::commands(dir.path(), &all);
+        assert!(run.ok, "{}", run.stderr);
+        run.stdout
+            .lines()
+            .filter(|l| l.starts_with("set interfaces ge-"))
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    let re0 = interfaces(&[]);
+    assert_eq!(re0.len(), 3000);
+    assert!(re0.contains(&"set interfaces ge-0/0/1 description changed".to_owned()), "{re0:?}");
+    assert_eq!(interfaces(&["request routing-engine login other-routing-engine"]), re0);
+}

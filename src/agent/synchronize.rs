@@ -38,6 +38,8 @@ impl Agent {
     /// while this RE goes on (checks it too): the check is sent at once.
     pub(super) fn offer_to_peer(self: &Arc<Self>, db: &ConfigDb, request: &Commit, tree: Node) -> Offered {
         let (delta, hash) = db.delta_to(&tree);
+        // A change as large as the configuration goes whole, at once.
+        let delta = delta.worth_sending(&tree).then(|| delta.to_wire());
         let (base, base_hash) = (db.version(), db.hash());
         let offered = base.next(self.mastership.term(), None);
         // The other RE checks with `offered` or a version newer than both
@@ -45,7 +47,7 @@ impl Agent {
         // commits it is cheap, and sent only while this RE still waits.
         let ask = SynchronizeRequest {
             from_slot: self.slot.number(),
-            delta: Some(delta),
+            delta,
             base: Some(base.into()),
             base_hash,
             hash,
@@ -176,14 +178,19 @@ impl Agent {
     /// Sends `asked` to the other RE as a change; when the other RE has
     /// another configuration than the one the change was made from, sends
     /// the change from the one it has if this RE's journal reaches back to
-    /// it, else `tree` whole, in pieces. A catch-up (not `newest`) goes no
-    /// further when the other RE has a configuration as new as the one sent:
-    /// the reply asking for the whole says so.
+    /// it, else `tree` whole, in pieces. An offer without a change (one
+    /// not worth sending, [`Delta::worth_sending`]) goes whole at once. A
+    /// catch-up (not `newest`) goes no further when the other RE has a
+    /// configuration as new as the one sent: the reply asking for the whole
+    /// says so.
     async fn synchronize_peer(
         &self,
         asked: SynchronizeRequest,
         tree: &Node,
     ) -> Result<SynchronizeReply, Status> {
+        if asked.delta.is_none() {
+            return self.synchronize_whole(asked, tree).await;
+        }
         let reply =
             self.while_peer_answers(self.peer_synchronizing.clone().synchronize(asked.clone())).await?;
         if !reply.whole_needed {
@@ -194,7 +201,10 @@ impl Agent {
         if !asked.newest && theirs >= sent {
             return Ok(reply);
         }
-        let bridge = blocking(|| self.config().delta_from(theirs, reply.hash, tree));
+        let bridge = blocking(|| {
+            let delta = self.config().delta_from(theirs, reply.hash, tree)?;
+            delta.worth_sending(tree).then(|| delta.to_wire())
+        });
         if let Some(delta) = bridge {
             let bridged = SynchronizeRequest {
                 delta: Some(delta),
@@ -208,17 +218,17 @@ impl Agent {
                 return Ok(reply);
             }
         }
-        let text = blocking(|| self.config().text_of(tree));
-        self.synchronize_whole(SynchronizeRequest { delta: None, base: None, base_hash: 0, ..asked }, text)
-            .await
+        self.synchronize_whole(asked, tree).await
     }
 
-    /// `asked` with the whole configuration `text`, sent in pieces.
+    /// `asked` with the whole configuration `tree` in its place, in text,
+    /// sent in pieces.
     async fn synchronize_whole(
         &self,
         asked: SynchronizeRequest,
-        text: String,
+        tree: &Node,
     ) -> Result<SynchronizeReply, Status> {
+        let text = blocking(|| self.config().text_of(tree));
         let mut pieces: Vec<SynchronizeRequest> = pieces(&text)
             .map(|piece| SynchronizeRequest {
                 configuration: piece.to_owned(),
@@ -226,7 +236,9 @@ impl Agent {
             })
             .collect();
         let first = if pieces.is_empty() { String::new() } else { pieces.remove(0).configuration };
-        pieces.insert(0, SynchronizeRequest { configuration: first, ..asked });
+        let whole =
+            SynchronizeRequest { configuration: first, delta: None, base: None, base_hash: 0, ..asked };
+        pieces.insert(0, whole);
         let stream = tokio_stream::iter(pieces);
         self.while_peer_answers(self.peer_synchronizing.clone().synchronize_whole(stream)).await
     }

@@ -47,6 +47,25 @@ pub struct Delta {
     pub changes: Vec<Change>,
 }
 
+/// A change of fewer statements than this goes to the other RE as itself,
+/// however small the configuration: either way costs less than the call.
+const SENT_AS_CHANGE: usize = 4096;
+
+/// How many statements `node` holds at any depth, counted up to a little
+/// past `enough`.
+fn statements_in(node: &Node, enough: usize) -> usize {
+    let mut count = 0;
+    let mut open = vec![node];
+    while let Some(node) = open.pop() {
+        count += node.children.len();
+        if count > enough {
+            break;
+        }
+        open.extend(node.children.values().map(|child| &**child));
+    }
+    count
+}
+
 /// A delta that does not fit the configuration it is applied to.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the change does not fit the configuration: nothing at {0}")]
@@ -64,6 +83,23 @@ impl Delta {
             apply(&mut tree, change)?;
         }
         Ok(tree)
+    }
+
+    /// Whether the change is worth sending to the other RE as itself
+    /// rather than as the configuration it makes, `made`, in text: a
+    /// statement costs about twice as much to send and read back as part
+    /// of a change as in text (flattened, encoded and decoded a field at a
+    /// time), so a change that carries half of `made` or more goes as
+    /// `made`. One of fewer than [`SENT_AS_CHANGE`] statements always goes
+    /// as itself. Counted as far as the answer needs: the cost of a small
+    /// change, not of the configuration.
+    pub fn worth_sending(&self, made: &Node) -> bool {
+        let carried = self.changes.iter().map(|change| match &change.op {
+            Op::Insert { node, .. } => 1 + statements_in(node, usize::MAX),
+            Op::Remove | Op::Fields(_) => 1,
+        });
+        let carried = carried.fold(0, usize::saturating_add);
+        carried < SENT_AS_CHANGE || statements_in(made, carried.saturating_mul(2)) > carried.saturating_mul(2)
     }
 
     pub fn to_wire(&self) -> ConfigDelta {
@@ -478,6 +514,36 @@ pub(crate) mod tests {
     use super::*;
     use crate::config::random::{Rng, configuration};
     use crate::config::schema::Schema;
+
+    /// A change goes as itself while it carries fewer statements than
+    /// half of the configuration it makes, or fewer than
+    /// `SENT_AS_CHANGE`; each statement it brings counts, and each it
+    /// removes or changes in place.
+    #[test]
+    fn a_change_is_worth_sending_while_it_carries_less_than_half_the_configuration() {
+        let schema = Schema::shipped().unwrap();
+        // Each interface a statement and its description another.
+        let interfaces = |range: std::ops::Range<usize>| {
+            let mut tree = Node::default();
+            let lines: String =
+                range.map(|n| format!("set interfaces ge-1/0/{n} description d{n}\n")).collect();
+            assert!(crate::config::load::apply_set_lines(&schema, &mut tree, &lines).is_empty());
+            tree
+        };
+        let worth = |old: &Node, new: &Node| diff(old, new).0.worth_sending(new);
+        let half = SENT_AS_CHANGE / 2;
+        // A small change of a small configuration.
+        assert!(worth(&interfaces(0..10), &interfaces(0..20)));
+        assert!(worth(&Node::default(), &interfaces(0..half - 1)));
+        // The whole configuration, once it is not small.
+        assert!(!worth(&Node::default(), &interfaces(0..half)));
+        // Less than half of it, or half or more.
+        assert!(worth(&interfaces(0..3 * half), &interfaces(0..5 * half)));
+        assert!(!worth(&interfaces(0..half), &interfaces(0..5 * half)));
+        // Removals count one a statement removed.
+        assert!(worth(&interfaces(0..12 * half), &interfaces(3 * half..12 * half)));
+        assert!(!worth(&interfaces(0..3 * half), &interfaces(2 * half..3 * half)));
+    }
 
     /// Equal, and in the same order throughout (which `==` does not look at).
     pub(crate) fn identical(a: &Node, b: &Node) -> bool {

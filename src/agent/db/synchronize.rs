@@ -9,8 +9,6 @@ use crate::config::load::parse_text;
 use crate::config::tree::Node;
 use crate::config::validate::{CheckError, check_from};
 use crate::config::version::Version;
-// The change sent is hashed as the journal keeps it: in its wire form.
-use crate::proto::ConfigDelta;
 
 /// A `commit synchronize` from the other RE.
 #[derive(Debug, Clone)]
@@ -201,25 +199,21 @@ impl ConfigDb {
     }
 
     /// The change from the committed configuration to `tree`, and the hash
-    /// `tree` has once committed.
-    pub(in crate::agent) fn delta_to(&self, tree: &Node) -> (ConfigDelta, u64) {
-        let delta = diff(&self.committed, tree).0.to_wire();
-        let hash = chain(self.store.hash(), &prost::Message::encode_to_vec(&delta));
+    /// `tree` has once committed: the change hashed as the journal keeps
+    /// it, in its wire form.
+    pub(in crate::agent) fn delta_to(&self, tree: &Node) -> (Delta, u64) {
+        let delta = diff(&self.committed, tree).0;
+        let hash = chain(self.store.hash(), &delta.encode());
         (delta, hash)
     }
 
     /// The change to `tree` from the configuration this RE committed as
     /// `version` with `hash` (the other RE's), if the journal still holds
     /// it: the commits since, as one change.
-    pub(in crate::agent) fn delta_from(
-        &self,
-        version: Version,
-        hash: u64,
-        tree: &Node,
-    ) -> Option<ConfigDelta> {
+    pub(in crate::agent) fn delta_from(&self, version: Version, hash: u64, tree: &Node) -> Option<Delta> {
         let n = self.store.rollback_named(version, hash)?;
         let base = self.store.rollback(n).ok()??;
-        Some(diff(&base, tree).0.to_wire())
+        Some(diff(&base, tree).0)
     }
 }
 
@@ -267,7 +261,7 @@ mod tests {
     fn offer(master: &ConfigDb, tree: &Node) -> Synchronize {
         let (delta, hash) = master.delta_to(tree);
         let sent = Sent::Change {
-            delta: Delta::from_wire(&delta),
+            delta: Delta::from_wire(&delta.to_wire()),
             base: master.version(),
             base_hash: master.hash(),
         };
@@ -316,7 +310,7 @@ mod tests {
         let whole = configuration(received(peer, &whole).unwrap());
         let delta = match received(peer, &offered).unwrap() {
             Received::WholeNeeded => master.delta_from(peer.version(), peer.hash(), tree).map(|delta| {
-                let delta = Delta::from_wire(&delta);
+                let delta = Delta::from_wire(&delta.to_wire());
                 let sent = Sent::Change { delta, base: peer.version(), base_hash: peer.hash() };
                 let bridged = with_offer(&offered, |o| o.sent = sent);
                 configuration(received(peer, &bridged).unwrap())

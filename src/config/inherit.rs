@@ -331,7 +331,9 @@ impl<'a> Context<'a> {
             Ok(other) => done.extend(other),
             Err(panic) => std::panic::resume_unwind(panic),
         }
-        done.sort_unstable_by_key(|&(n, _)| n);
+        // Each thread's are in order: a stable sort finds the two runs and
+        // merges them, where an unstable one sorts them all over again.
+        done.sort_by_key(|&(n, _)| n);
         done.into_iter().map(|(_, child)| child).collect()
     }
 

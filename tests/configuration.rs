@@ -667,7 +667,7 @@ fn the_shared_candidate_survives_kill_9_and_goes_once_committed() {
     assert!(run.ok, "{}", run.stderr);
     // Saved within a second, off the path of edits.
     eventually(Duration::from_secs(10), "the candidate saved", || {
-        dir.path().join("config/candidate").exists()
+        dir.path().join("config/candidate.change").exists()
     });
     re0.child.kill().unwrap();
     re0.child.wait().unwrap();

@@ -401,7 +401,7 @@ fn changes_a_forced_synchronize_discarded_do_not_come_back_after_a_crash() {
     let edited = run(&spec1, &["configure", "set system host-name discarded"]);
     assert!(edited.ok, "{}", edited.stderr);
     eventually(Duration::from_secs(10), "re1's candidate saved", || {
-        re1_dir.join("config/candidate").exists()
+        re1_dir.join("config/candidate.change").exists()
     });
 
     let spec = format!("re0={re0_address},{spec1}");

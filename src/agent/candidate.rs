@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use super::Agent;
-use crate::config::store::write_candidate;
 
 /// How often the shared candidate is saved while it changes (an edit
 /// acknowledged this long before `kill -9` may be lost) and a due checkpoint
@@ -44,12 +43,12 @@ impl Agent {
     /// is written without the database locked; it is put in place with it,
     /// so that no commit comes between.
     pub(super) fn save_candidate(&self) {
-        let (schema, path, unsaved) = {
+        let (path, unsaved) = {
             let db = self.config();
-            (db.schema(), db.candidate_path(), db.unsaved_candidate())
+            (db.candidate_path(), db.unsaved_candidate())
         };
-        let Some((edition, tree)) = unsaved else { return };
-        match tree.map(|tree| write_candidate(&schema, &path, &tree)).transpose() {
+        let Some((edition, change)) = unsaved else { return };
+        match change.map(|change| change.write(&path)).transpose() {
             Ok(written) => self.config().save_candidate(edition, written),
             Err(e) => eprintln!("{}: cannot save the candidate configuration: {e}", self.slot),
         }

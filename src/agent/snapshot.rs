@@ -30,8 +30,9 @@ const CONFIG: &str = "config";
 const FILES: &str = "files";
 const MASTERSHIP_LOG: &str = "mastership/log";
 /// The store's mark that the other RE missed a commit, and the shared
-/// candidate, describe now, not then.
-const NOT_KEPT: [&str; 2] = ["peer-behind", "candidate"];
+/// candidate (as a change, or whole as earlier layouts kept it), describe
+/// now, not then.
+const NOT_KEPT: [&str; 3] = ["peer-behind", "candidate.change", "candidate"];
 
 pub struct Snapshots {
     state_dir: PathBuf,
@@ -364,6 +365,7 @@ mod tests {
         write(&state.join("config/juniper.conf"), "old");
         write(&state.join("config/peer-behind"), "");
         write(&state.join("config/candidate"), "uncommitted");
+        write(&state.join("config/candidate.change"), "uncommitted");
         write(&state.join("files/var/tmp/a"), "a");
         write(&state.join("mastership/log"), "log before\n");
         write(&state.join("mastership/term"), "4");
@@ -385,6 +387,7 @@ mod tests {
         assert_eq!(read(&state.join("config/juniper.conf")), "old");
         assert!(!state.join("config/peer-behind").exists());
         assert!(!state.join("config/candidate").exists());
+        assert!(!state.join("config/candidate.change").exists());
         assert!(state.join("files/var/tmp/a").exists() && !state.join("files/var/tmp/b").exists());
         assert_eq!(read(&state.join("mastership/term")), "6", "terms only grow");
         assert_eq!(recover_if_asked(state).unwrap(), None, "done once");

@@ -13,7 +13,9 @@
 //! newest checkpoint the journal knows and replays the records after it;
 //! a record cut short (a crash while it was written, so never acknowledged)
 //! is dropped. Rollback N is the committed configuration with the last N
-//! changes undone. Everything is readable by its owner only.
+//! changes undone. The shared candidate, while it holds changes, is kept
+//! as the change from the configuration committed when it was saved: its
+//! size, not the configuration's. Everything is readable by its owner only.
 
 use std::collections::HashSet;
 use std::io::{self, Read, Write};
@@ -30,7 +32,7 @@ use super::schema::Schema;
 use super::tree::Node;
 use super::version::Version;
 use crate::durable::{AtomicFile, CrashPoint, crash_point, is_temporary, write_atomically};
-use crate::proto::JournalRecord;
+use crate::proto::{JournalRecord, SavedCandidate};
 
 /// Configurations kept: rollback 0 (the committed one) through 49.
 pub const KEPT: usize = 50;
@@ -39,7 +41,9 @@ pub const KEPT: usize = 50;
 pub const JOURNAL: &str = "journal";
 /// The history of the layout before the journal (see `previous`).
 const HISTORY: &str = "history";
-const CANDIDATE: &str = "candidate";
+const CANDIDATE: &str = "candidate.change";
+/// The shared candidate as earlier layouts kept it: its whole text.
+const CANDIDATE_TEXT: &str = "candidate";
 /// The configuration `rollback rescue` loads, kept apart from the rollbacks.
 const RESCUE: &str = "rescue";
 const CHECKPOINT: &str = "commit.";
@@ -496,9 +500,41 @@ impl Store {
         Ok(())
     }
 
-    /// The shared candidate as last saved, if it held changes.
-    pub fn candidate(&self) -> io::Result<Option<String>> {
-        read_if_there(&self.dir.join(CANDIDATE))
+    /// The shared candidate as last saved, if it held changes: its change
+    /// applied to the configuration it was made from, the committed one or
+    /// one kept before it. One that no longer reads is left out, and said
+    /// so.
+    pub fn candidate(&self) -> io::Result<Option<Node>> {
+        let left_out = |why: &str| {
+            eprintln!("{}: the saved candidate configuration is left out: {why}", self.dir.display());
+            Ok(None)
+        };
+        let Some(bytes) = read_bytes_if_there(&self.candidate_path())? else {
+            let Some(text) = read_if_there(&self.dir.join(CANDIDATE_TEXT))? else { return Ok(None) };
+            let (tree, errors) = parse_text(&self.schema, &text);
+            for e in errors {
+                eprintln!(
+                    "{}: saved candidate, line {}: {} (left out)",
+                    self.dir.display(),
+                    e.line,
+                    e.message
+                );
+            }
+            return Ok(Some(tree));
+        };
+        let Ok(saved) = SavedCandidate::decode(bytes.as_slice()) else { return left_out("unreadable") };
+        let base = saved.base.map(Version::from).unwrap_or_default();
+        let from = match (base, saved.base_hash) == (self.version(), self.hash()) {
+            true => Some(0),
+            false => self.rollback_named(base, saved.base_hash),
+        };
+        let Some(tree) = from.map(|n| self.rollback(n)).transpose()?.flatten() else {
+            return left_out(&format!("the configuration it changes ({base}) is no longer kept"));
+        };
+        match Delta::from_wire(&saved.change.unwrap_or_default()).apply(&tree) {
+            Ok(candidate) => Ok(Some(candidate)),
+            Err(e) => left_out(&e.to_string()),
+        }
     }
 
     /// Where the shared candidate is kept; [`write_candidate`] writes it
@@ -508,12 +544,14 @@ impl Store {
     }
 
     /// Puts the shared candidate written in its place, or forgets the one
-    /// kept when it holds no changes (`None`).
+    /// kept when it holds no changes (`None`); one kept as earlier layouts
+    /// kept it goes either way.
     pub fn save_candidate(&self, written: Option<CandidateFile>) -> io::Result<()> {
         match written {
-            Some(CandidateFile(file)) => file.commit(),
-            None => write_or_remove(&self.candidate_path(), None),
+            Some(CandidateFile(file)) => file.commit()?,
+            None => write_or_remove(&self.candidate_path(), None)?,
         }
+        write_or_remove(&self.dir.join(CANDIDATE_TEXT), None)
     }
 
     /// The `commit at` waiting, if one is (an unreadable one is none).
@@ -665,16 +703,22 @@ impl DueCheckpoint {
     }
 }
 
-/// The shared candidate's text, written and synced beside its place but
-/// not in it yet.
+/// The shared candidate, written and synced beside its place but not in it
+/// yet.
 pub struct CandidateFile(AtomicFile);
 
-/// Writes `tree` as the shared candidate kept at `path` ([`Store::candidate_path`]):
-/// the costly part of saving it, printed straight into the file and synced,
-/// so that it needs neither the database's lock nor the text in memory.
-pub fn write_candidate(schema: &Schema, path: &Path, tree: &Node) -> io::Result<CandidateFile> {
+/// Writes the shared candidate, `change` from the configuration committed
+/// as `base` with `base_hash`, to be kept at `path` ([`Store::candidate_path`]):
+/// the costly part of saving it, done without the database's lock.
+pub fn write_candidate(
+    path: &Path,
+    base: Version,
+    base_hash: u64,
+    change: &Delta,
+) -> io::Result<CandidateFile> {
+    let saved = SavedCandidate { base: Some(base.into()), base_hash, change: Some(change.to_wire()) };
     let mut file = AtomicFile::create(path)?;
-    write_text_to(schema, tree, &mut file)?;
+    file.write_all(&saved.encode_to_vec())?;
     file.sync()?;
     Ok(CandidateFile(file))
 }
@@ -692,6 +736,14 @@ fn write_or_remove(path: &Path, text: Option<&str>) -> io::Result<()> {
 
 fn checkpoint(dir: &Path, sequence: u64) -> PathBuf {
     dir.join(format!("{CHECKPOINT}{sequence}"))
+}
+
+fn read_bytes_if_there(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 fn read_if_there(path: &Path) -> io::Result<Option<String>> {
@@ -1413,20 +1465,68 @@ mod tests {
         assert_eq!(store.rollback_named(version, hash), None, "older than the rollbacks kept");
     }
 
+    /// The shared candidate is saved as the change from the configuration
+    /// committed (its file the change's size), and read back as that
+    /// configuration changed, until it holds no changes.
     #[test]
     fn the_shared_candidate_is_kept_until_it_holds_no_changes() {
         let dir = tempfile::tempdir().unwrap();
-        let store = open(dir.path());
+        let mut store = open(dir.path());
         assert_eq!(store.candidate().unwrap(), None);
         let schema = schema();
-        let tree = parse_text(&schema, "system { host-name x; }").0;
-        let written = write_candidate(&schema, &store.candidate_path(), &tree).unwrap();
+        let lines: Vec<String> =
+            (0..2000).map(|n| format!("interfaces ge-1/0/{n} description d{n}")).collect();
+        let committed = build(&schema, &lines.iter().map(String::as_str).collect::<Vec<_>>());
+        commit(&mut store, &committed, record(1));
+        let mut tree = committed.clone();
+        tree.merge(&schema, None, host("x"));
+        let change = diff(&committed, &tree).0;
+        let written =
+            write_candidate(&store.candidate_path(), store.version(), store.hash(), &change).unwrap();
         assert_eq!(store.candidate().unwrap(), None, "written is not saved until put in place");
         store.save_candidate(Some(written)).unwrap();
-        let text = to_text(&schema, None, &tree);
-        assert_eq!(open(dir.path()).candidate().unwrap(), Some(text));
+        assert!(std::fs::metadata(store.candidate_path()).unwrap().len() < 200);
+        assert!(identical(&open(dir.path()).candidate().unwrap().unwrap(), &tree));
         store.save_candidate(None).unwrap();
         store.save_candidate(None).unwrap();
         assert_eq!(store.candidate().unwrap(), None);
+    }
+
+    /// A candidate saved before a commit it did not go into (a private
+    /// session's) is the change from a configuration kept before the one
+    /// committed: it reads as that one changed. One from a configuration no
+    /// longer kept, or unreadable, is left out; one kept as text, as
+    /// earlier layouts kept it, reads, and goes once saved again.
+    #[test]
+    fn a_saved_candidate_reads_from_the_configuration_it_was_made_from() {
+        let schema = schema();
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = open(dir.path());
+        commit(&mut store, &host(1), record(1));
+        let mut tree = host(1);
+        tree.merge(&schema, None, build(&schema, &["system domain-name kept.example.net"]));
+        let change = diff(&host(1), &tree).0;
+        let written =
+            write_candidate(&store.candidate_path(), store.version(), store.hash(), &change).unwrap();
+        store.save_candidate(Some(written)).unwrap();
+        commit(&mut store, &host(2), record(2));
+        assert!(identical(&open(dir.path()).candidate().unwrap().unwrap(), &tree));
+        for n in 3..=KEPT as i64 + 1 {
+            commit(&mut store, &host(n), record(n));
+        }
+        assert_eq!(open(dir.path()).candidate().unwrap(), None, "its configuration is no longer kept");
+        std::fs::write(store.candidate_path(), b"\xff\xff not a change").unwrap();
+        assert_eq!(open(dir.path()).candidate().unwrap(), None, "unreadable");
+
+        std::fs::remove_file(store.candidate_path()).unwrap();
+        std::fs::write(dir.path().join("config").join(CANDIDATE_TEXT), to_text(&schema, None, &tree))
+            .unwrap();
+        assert_eq!(open(dir.path()).candidate().unwrap(), Some(tree.clone()));
+        let change = diff(&host(KEPT + 1), &tree).0;
+        let written =
+            write_candidate(&store.candidate_path(), store.version(), store.hash(), &change).unwrap();
+        store.save_candidate(Some(written)).unwrap();
+        assert!(!dir.path().join("config").join(CANDIDATE_TEXT).exists());
+        assert!(identical(&open(dir.path()).candidate().unwrap().unwrap(), &tree));
     }
 }

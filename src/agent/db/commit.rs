@@ -5,7 +5,7 @@ use chrono::DateTime;
 
 use super::{ConfigDb, Mode, Private, Session, locked, now};
 use crate::agent::error::AgentError;
-use crate::config::store::{CommitRecord, Scheduled, Written, write_candidate};
+use crate::config::store::{CommitRecord, Scheduled, Written};
 use crate::config::tree::Node;
 use crate::config::validate::{CheckError, check_from};
 use crate::config::version::Version;
@@ -180,8 +180,8 @@ impl ConfigDb {
             comment: request.comment.clone(),
         };
         let path = self.store.candidate_path();
-        (self.shared != self.committed)
-            .then(|| write_candidate(&self.schema, &path, &self.shared))
+        self.shared_change()
+            .map(|saved| saved.write(&path))
             .transpose()
             .and_then(|written| self.store.save_candidate(written))
             .and_then(|()| self.store.save_scheduled(Some(&scheduled)))

@@ -19,14 +19,17 @@ use tokio::sync::{Notify, watch};
 
 use super::error::AgentError;
 use super::sessions::Login;
+use crate::config::delta::{Delta, diff};
 use crate::config::editors::describe;
 use crate::config::inherit::{expand, expand_from};
-use crate::config::load::{LoadError, parse_text};
+use crate::config::load::LoadError;
 use crate::config::path::Resolved;
 use crate::config::print::to_text;
 use crate::config::protect::{self, Protected};
 use crate::config::schema::Schema;
-use crate::config::store::{CandidateFile, CommitRecord, DueCheckpoint, Scheduled, Store, WrittenCheckpoint};
+use crate::config::store::{
+    CandidateFile, CommitRecord, DueCheckpoint, Scheduled, Store, WrittenCheckpoint, write_candidate,
+};
 use crate::config::tree::Node;
 use crate::config::version::Version;
 // The lock's message and `status` describe sessions as the shell does.
@@ -183,16 +186,7 @@ impl ConfigDb {
         let deadline = store.history().first().and_then(CommitRecord::deadline);
         let scheduled = store.scheduled()?;
         let peer_behind = store.dir().join("peer-behind").exists();
-        let shared = match store.candidate()? {
-            Some(text) => {
-                let (tree, errors) = parse_text(&schema, &text);
-                for e in errors {
-                    eprintln!("{slot}: saved candidate, line {}: {} (left out)", e.line, e.message);
-                }
-                tree
-            }
-            None => committed.clone(),
-        };
+        let shared = store.candidate()?.unwrap_or_else(|| committed.clone());
         Ok(ConfigDb {
             changed: store.history().first().map_or(0, |c| c.time),
             peer_behind,
@@ -496,17 +490,27 @@ impl ConfigDb {
         Edition { generation: self.generation, shared_changes: self.shared_changes }
     }
 
-    /// The shared candidate if it changed since it was saved: `None` inside
-    /// when it holds no changes, or only an exclusive session's, which go
-    /// with the session. The copy costs little: it shares its structure.
-    pub(super) fn unsaved_candidate(&self) -> Option<(Edition, Option<Node>)> {
+    /// The shared candidate if it changed since it was saved, as the
+    /// change from the committed configuration (with its version and
+    /// hash): `None` inside when it holds no changes, or only an exclusive
+    /// session's, which go with the session. The change costs what it
+    /// holds: the two share the rest.
+    pub(super) fn unsaved_candidate(&self) -> Option<(Edition, Option<CandidateChange>)> {
         let edition = self.edition();
         if edition == self.saved {
             return None;
         }
         let exclusive = self.editors.values().any(|s| matches!(s.mode, Mode::Exclusive));
-        let changed = !exclusive && self.shared != self.committed;
-        Some((edition, changed.then(|| self.shared.clone())))
+        Some((edition, (!exclusive).then(|| self.shared_change()).flatten()))
+    }
+
+    /// The shared candidate as the change from the committed configuration,
+    /// with that configuration's version and hash; `None` when it holds no
+    /// changes.
+    fn shared_change(&self) -> Option<CandidateChange> {
+        let change = diff(&self.committed, &self.shared).0;
+        let (base, base_hash) = (self.store.version(), self.store.hash());
+        (!change.is_empty()).then_some(CandidateChange { base, base_hash, change })
     }
 
     /// Saves `text`, the shared candidate as of `edition`, unless a newer
@@ -523,6 +527,21 @@ impl ConfigDb {
             eprintln!("{}: cannot save the candidate configuration: {e}", self.slot);
         }
         saved.is_ok()
+    }
+}
+
+/// The shared candidate as it is saved: the change from the configuration
+/// committed as `base` with `base_hash`.
+pub(super) struct CandidateChange {
+    pub base: Version,
+    pub base_hash: u64,
+    pub change: Delta,
+}
+
+impl CandidateChange {
+    /// Writes it beside `path`, to be put in place.
+    pub fn write(&self, path: &Path) -> std::io::Result<CandidateFile> {
+        write_candidate(path, self.base, self.base_hash, &self.change)
     }
 }
 

@@ -747,11 +747,8 @@ fn read_bytes_if_there(path: &Path) -> io::Result<Option<Vec<u8>>> {
 }
 
 fn read_if_there(path: &Path) -> io::Result<Option<String>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
+    let text = read_bytes_if_there(path)?.map(String::from_utf8).transpose();
+    text.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
 /// Time, user, client, confirmed minutes, `pending`, comment, and the

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::schema::{Kind, Schema, SchemaId};
-use super::tree::{Children, Node, Sym, Values};
+use super::tree::{APPLYING, Children, Node, Sym, Values};
 use crate::slot::Slot;
 
 /// The effective configuration of `root` on the RE in `slot`: its active
@@ -79,7 +79,7 @@ fn expand_in(
     apart: Apart,
 ) -> Node {
     let groups = root.child("groups");
-    let applying = [Sym::new("apply-groups"), Sym::new("apply-groups-except")];
+    let applying = APPLYING.map(Sym::new);
     let context = Context { schema, groups, slot, applying, apart };
     let previous = previous
         .filter(|(before, _)| same_groups(root, before))

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::expression;
 use super::path::Step;
 use super::schema::{Kind, Reference, Schema, SchemaId};
-use super::tree::{Node, Sym, child_step, sorted_children};
+use super::tree::{APPLYING, Node, Sym, child_step, sorted_children};
 
 use super::print::quote;
 
@@ -70,9 +70,11 @@ pub fn check_from(schema: &Schema, root: &Node, passed: Option<&Node>) -> Vec<Ch
     login_classes(root, &mut errors);
     let kept = passed.filter(|p| keeps_definitions(schema, root, p));
     // The two walks of the whole tree, most of a whole check, read it
-    // apart and take about as long as each other: one is made on another
-    // thread, and their errors are put in their order. A commit's check,
-    // which walks only what changed, is not worth a thread.
+    // apart: the one for references is made on another thread (and splits
+    // again when large), and their errors are put in their order. The
+    // groups walk skips what is known plain, but a tree not read from text
+    // may be known to be none of it. A commit's check, which walks only
+    // what changed, is not worth a thread.
     let referencing = || {
         let mut found = Vec::new();
         references(schema, root, kept, &mut found);
@@ -382,7 +384,7 @@ fn groups(root: &Node, passed: Option<&Node>, errors: &mut Vec<CheckError>) {
             if passed.is_some_and(|p| std::ptr::eq(p, &**child)) {
                 continue;
             }
-            if key == "apply-groups" || key == "apply-groups-except" {
+            if APPLYING.contains(&key.as_str()) {
                 for name in child.values.iter().filter(|n| !defines(n)) {
                     errors.push(CheckError {
                         path: render(trail),

@@ -365,7 +365,10 @@ fn diff_level(old: &Node, new: &Node, path: &mut Vec<String>, forward: &mut Delt
         forward.changes.push(Change { path: path.clone(), op: Op::Fields(fields(new)) });
         inverse.changes.push(Change { path: path.clone(), op: Op::Fields(fields(old)) });
     }
-    let Staying { olds, news } = staying(old, new);
+    // Chunks of children both share at the start and at the end stay as
+    // they are, unread: a change among many siblings walks only its chunk.
+    let (lead, trail) = old.children.shared_ends(&new.children);
+    let Staying { olds, news } = staying(old, new, lead, trail);
     let at = |key: &str| {
         let mut p = path.clone();
         p.push(key.to_owned());
@@ -373,16 +376,16 @@ fn diff_level(old: &Node, new: &Node, path: &mut Vec<String>, forward: &mut Delt
     };
     // What goes (or moves) first, then what comes in order, so that the
     // sibling an entry follows is there when it comes.
-    for ((key, _), _) in old.children.iter().zip(&olds).filter(|(_, stays)| !**stays) {
+    for ((key, _), _) in old.children.iter_from(lead).zip(&olds).filter(|(_, stays)| !**stays) {
         forward.changes.push(Change { path: at(key), op: Op::Remove });
     }
-    for ((key, _), _) in new.children.iter().zip(&news).filter(|(_, place)| place.is_none()) {
+    for ((key, _), _) in new.children.iter_from(lead).zip(&news).filter(|(_, place)| place.is_none()) {
         inverse.changes.push(Change { path: at(key), op: Op::Remove });
     }
-    insertions(new, news.iter().map(Option::is_some), &at, forward);
-    insertions(old, olds.iter().copied(), &at, inverse);
+    insertions(new, lead, news.iter().map(Option::is_some), &at, forward);
+    insertions(old, lead, olds.iter().copied(), &at, inverse);
     // Those that stay are in the same order in both.
-    for ((key, after), place) in new.children.iter().zip(&news) {
+    for ((key, after), place) in new.children.iter_from(lead).zip(&news) {
         let Some(place) = *place else { continue };
         let before = &old.children[place];
         if !Arc::ptr_eq(before, after) {
@@ -393,16 +396,18 @@ fn diff_level(old: &Node, new: &Node, path: &mut Vec<String>, forward: &mut Delt
     }
 }
 
-/// The children of `to` that do not stay (`stays`, in their order) come
-/// in, each after the sibling before it in `to`.
+/// The children of `to` from place `lead` on that do not stay (`stays`,
+/// in their order) come in, each after the sibling before it in `to`.
 fn insertions(
     to: &Node,
+    lead: usize,
     stays: impl Iterator<Item = bool>,
     at: &impl Fn(&str) -> Vec<String>,
     delta: &mut Delta,
 ) {
-    let mut previous: Option<Sym> = None;
-    for ((key, node), stays) in to.children.iter().zip(stays) {
+    let mut previous: Option<Sym> =
+        lead.checked_sub(1).and_then(|i| to.children.get_index(i)).map(|(key, _)| *key);
+    for ((key, node), stays) in to.children.iter_from(lead).zip(stays) {
         if !stays {
             let op = Op::Insert { after: previous.map(String::from), node: node.clone() };
             delta.changes.push(Change { path: at(key), op });
@@ -411,11 +416,12 @@ fn insertions(
     }
 }
 
-/// Which children of a node stay in place from `old` to `new`, by place.
+/// Which children of a node stay in place from `old` to `new`, by place,
+/// of those between the ones both share at the start and at the end.
 struct Staying {
-    /// For each child of `old`, whether it stays.
+    /// For each of those children of `old`, whether it stays.
     olds: Vec<bool>,
-    /// For each child of `new`, its place in `old` if it stays.
+    /// For each of those children of `new`, its place in `old` if it stays.
     news: Vec<Option<usize>>,
 }
 
@@ -425,10 +431,13 @@ struct Staying {
 /// has them. A child is looked for first where the one before it was
 /// found: a change of one statement among a hundred thousand siblings
 /// walks them in order, and looks none up.
-fn staying(old: &Node, new: &Node) -> Staying {
-    let mut news = Vec::with_capacity(new.children.len());
-    let mut next = 0;
-    for key in new.children.keys() {
+///
+/// The first `lead` and the last `trail` children of both are the same:
+/// the keys of the rest of `new` are those of the rest of `old` or new.
+fn staying(old: &Node, new: &Node, lead: usize, trail: usize) -> Staying {
+    let mut news = Vec::with_capacity(new.children.len() - lead - trail);
+    let mut next = lead;
+    for (key, _) in new.children.iter_from(lead).take(new.children.len() - lead - trail) {
         let place = old.children.index_of_near(*key, next);
         if let Some(place) = place {
             next = place + 1;
@@ -442,9 +451,9 @@ fn staying(old: &Node, new: &Node) -> Staying {
             *place = place.filter(|p| kept.contains(p));
         }
     }
-    let mut olds = vec![false; old.children.len()];
+    let mut olds = vec![false; old.children.len() - lead - trail];
     for &place in news.iter().flatten() {
-        olds[place] = true;
+        olds[place - lead] = true;
     }
     Staying { olds, news }
 }
@@ -599,6 +608,77 @@ pub(crate) mod tests {
                 let size = 1 + rng.below(4);
                 tree.merge(schema, None, configuration(schema, rng, size));
             }
+        }
+    }
+
+    /// A random configuration with a list of hundreds of interfaces (some
+    /// inactive, some given statements by a group, on some seeds), so that
+    /// its children are held in chunks.
+    pub(crate) fn large_configuration(schema: &Schema, rng: &mut Rng) -> Node {
+        let size = 1 + rng.below(30);
+        let mut tree = configuration(schema, rng, size);
+        let count = 300 + rng.below(500);
+        let mut lines: Vec<String> =
+            (0..count).map(|n| format!("interfaces ge-0/0/{n} description d{n}")).collect();
+        if rng.below(2) == 0 {
+            lines.extend([
+                "groups g interfaces <ge-0/0/1*> mtu 1500".to_owned(),
+                "groups g interfaces ge-0/0/3 unit 0 family inet".to_owned(),
+                "apply-groups g".to_owned(),
+            ]);
+        }
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        tree.merge(schema, None, crate::config::tree::tests::build(schema, &lines));
+        if let Some(list) = tree.child_mut("interfaces") {
+            for _ in 0..rng.below(4) {
+                let n = rng.below(list.children.len());
+                Arc::make_mut(&mut list.children[n]).mark(|m| m.inactive = true);
+            }
+        }
+        tree
+    }
+
+    /// One random change of the list of `large_configuration`: a statement
+    /// of an entry changed, an entry (de)activated, taken out, added last
+    /// or put among the others.
+    pub(crate) fn random_list_edit(rng: &mut Rng, tree: &mut Node) {
+        let Some(list) = tree.child_mut("interfaces") else { return };
+        let n = rng.below(list.children.len().max(1));
+        let fresh = Sym::from(format!("xe-9/9/{}", rng.below(1_000_000)));
+        let mut entry = Node::default();
+        entry.child_entry("description").values =
+            [Sym::from(format!("x{}", rng.below(9)))].into_iter().collect();
+        match (rng.below(5), list.children.is_empty()) {
+            (0, false) => {
+                Arc::make_mut(&mut list.children[n]).child_entry("description").values =
+                    [Sym::from(format!("e{}", rng.below(99)))].into_iter().collect()
+            }
+            (1, false) => Arc::make_mut(&mut list.children[n]).mark(|m| m.inactive = !m.inactive),
+            (2, false) => drop(list.children.shift_remove_index(n)),
+            (3, _) => drop(list.children.insert(fresh, Arc::new(entry))),
+            _ => drop(list.children.shift_insert(n.min(list.children.len()), fresh, Arc::new(entry))),
+        }
+    }
+
+    #[test]
+    fn a_delta_of_a_large_list_turns_the_old_into_the_new_and_its_inverse_back() {
+        let schema = Schema::shipped().unwrap();
+        for seed in 0..60 {
+            let mut rng = Rng::new(seed);
+            let old = large_configuration(&schema, &mut rng);
+            let mut new = old.clone();
+            for _ in 0..1 + rng.below(4) {
+                if rng.below(3) == 0 {
+                    random_edit(&schema, &mut rng, &mut new);
+                } else {
+                    random_list_edit(&mut rng, &mut new);
+                }
+            }
+            let (forward, inverse) = diff(&old, &new);
+            let sent = Delta::from_wire(&forward.to_wire());
+            assert!(identical(&sent.apply(&old).unwrap(), &new), "seed {seed}: {forward:?}");
+            assert!(identical(&inverse.apply(&new).unwrap(), &old), "seed {seed}: {inverse:?}");
+            assert_eq!(forward.is_empty(), identical(&old, &new), "seed {seed}");
         }
     }
 

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::schema::{Kind, Schema, SchemaId};
-use super::tree::{APPLYING, Children, Node, Sym, Values};
+use super::tree::{APPLYING, Building, Children, Node, Run, Sym, Values};
 use crate::slot::Slot;
 
 /// The effective configuration of `root` on the RE in `slot`: its active
@@ -37,11 +37,13 @@ pub fn expand(schema: &Schema, root: &Node, slot: Slot) -> Node {
 pub fn expand_from(schema: &Schema, root: &Node, slot: Slot, previous: Option<(&Node, &Node)>) -> Node {
     // Counted at the second level (the first has a few statements whatever
     // the size of the configuration), and only where the configuration is
-    // not the previous one's: a commit's expansion redoes only what changed.
+    // not shared with the previous one: a commit's expansion redoes only
+    // what changed.
     let before = previous.map(|(before, _)| before).filter(|before| same_groups(root, before));
     let counts = root.children.iter().map(|(&key, child)| match before.and_then(|b| b.children.get(&key)) {
         Some(before) if Arc::ptr_eq(before, child) => (key, 0),
-        _ => (key, child.children.len()),
+        Some(before) => (key, child.children.unshared_len(&before.children)),
+        None => (key, child.children.len()),
     });
     let total = counts.clone().map(|(_, count)| count).sum::<usize>();
     let apart = match counts.max_by_key(|&(_, count)| count) {
@@ -243,57 +245,71 @@ impl<'a> Context<'a> {
                 }
             }
         }
-        let written_children = explicit.map_or(&[][..], |e| e.children.entries());
-        // The effective node's children, begun at the first child that is
-        // not the written one, with the written ones before it.
-        let mut out: Option<Vec<(Sym, Arc<Node>)>> = None;
-        let made = |upto: usize| {
-            let mut children = Vec::with_capacity(written_children.len() + inherited.len());
-            children.extend(written_children[..upto].iter().map(|(key, child)| (*key, Arc::clone(child))));
-            children
+        let written = explicit.map(|e| &e.children);
+        let written_len = written.map_or(0, Children::len);
+        let runs = || written.into_iter().flat_map(Children::runs);
+        // A chunk of children written as it was at the last expansion comes
+        // to what it came to then (the last expansion's chunk made from it,
+        // or it itself): taken whole, its entries unread.
+        let made: Vec<Option<Run<'a>>> = match previous {
+            Some(p) => {
+                let mut next = 0;
+                runs().map(|run| p.effective.children.made_from(&run, &mut next)).collect()
+            }
+            None => Vec::new(),
         };
+        let made = |k: usize| made.get(k).copied().flatten();
         // What this node expanded to before has, most often, the same keys.
         let like = previous.map(|p| &p.effective.children);
         let node = |children| Node {
             values: explicit.map(|e| e.values.clone()).unwrap_or_default(),
-            children: Children::from_entries(children, like),
+            children,
             ..Node::default()
         };
-        let mine = written_children.iter().enumerate().map(|(n, (k, c))| (n, *k, Some(c)));
-        let theirs_only = inherited.iter().map(|&k| (written_children.len(), k, None));
         let apart = match self.apart {
             Apart::Not => false,
             Apart::Top => at.is_none(),
             Apart::Within(key) => at.is_none() || path[..] == [key],
         };
         let mut ready = apart.then(|| {
-            let all: Vec<_> = mine.clone().chain(theirs_only.clone()).collect();
+            let mine = runs().enumerate().filter(|&(k, _)| made(k).is_none()).flat_map(|(_, run)| {
+                run.entries.iter().enumerate().map(move |(i, (k, c))| (run.start + i, *k, Some(c)))
+            });
+            let theirs_only = inherited.iter().map(|&k| (written_len, k, None));
+            let all: Vec<_> = mine.chain(theirs_only).collect();
             self.apart(&all, at, sources, excluded, path, entries, previous).into_iter()
         });
-        for (n, sym, written) in mine.chain(theirs_only) {
-            let child = match &mut ready {
-                // As many as there are children.
-                Some(ready) => ready.next().unwrap_or(Child::Left),
-                None => self.child(at, written, sym, n, sources, excluded, path, entries, previous),
-            };
-            let differs = match child {
-                Child::AsWritten => false,
-                Child::Left => written.is_some(),
-                Child::Made(_) => true,
-            };
-            if differs && out.is_none() {
-                out = Some(made(n));
+        // The effective node's children, begun at the first child that is
+        // not the written one, with the written ones before it.
+        let mut out = Effective { written, capacity: written_len + inherited.len(), out: None };
+        for (k, run) in runs().enumerate() {
+            if let Some(made) = made(k) {
+                out.reuse(run, made);
+                continue;
             }
-            match (child, &mut out, written) {
-                (Child::AsWritten, Some(out), Some(written)) => out.push((sym, Arc::clone(written))),
-                (Child::Made(made), Some(out), _) => out.push((sym, made)),
-                _ => {}
+            out.begin();
+            for (i, (sym, w)) in run.entries.iter().enumerate() {
+                let n = run.start + i;
+                let child = match &mut ready {
+                    // As many as there are children.
+                    Some(ready) => ready.next().unwrap_or(Child::Left),
+                    None => self.child(at, Some(w), *sym, n, sources, excluded, path, entries, previous),
+                };
+                out.place(n, *sym, Some(w), child);
             }
+            out.end(run);
         }
-        match (out, explicit) {
+        for &sym in &inherited {
+            let child = match &mut ready {
+                Some(ready) => ready.next().unwrap_or(Child::Left),
+                None => self.child(at, None, sym, written_len, sources, excluded, path, entries, previous),
+            };
+            out.place(written_len, sym, None, child);
+        }
+        match (out.out, explicit) {
             (None, Some(e)) if is_effective_leaf(e) => None,
-            (None, _) => Some(node(made(written_children.len()))),
-            (Some(out), _) => Some(node(out)),
+            (None, _) => Some(node(written.cloned().unwrap_or_default())),
+            (Some(out), _) => Some(node(out.finish(like))),
         }
     }
 
@@ -427,6 +443,66 @@ impl<'a> Context<'a> {
     }
 }
 
+/// The children of an effective node as they are worked out: none made
+/// while each is the written one.
+struct Effective<'w> {
+    written: Option<&'w Children>,
+    capacity: usize,
+    out: Option<Building>,
+}
+
+impl Effective<'_> {
+    /// What the child at `n` (`sym`, written as `written`) came to.
+    fn place(&mut self, n: usize, sym: Sym, written: Option<&Arc<Node>>, child: Child) {
+        let differs = match child {
+            Child::AsWritten => false,
+            Child::Left => written.is_some(),
+            Child::Made(_) => true,
+        };
+        if differs && self.out.is_none() {
+            self.out = Some(self.begun(n));
+        }
+        match (child, &mut self.out, written) {
+            (Child::AsWritten, Some(out), Some(written)) => out.push(sym, Arc::clone(written)),
+            (Child::Made(made), Some(out), _) => out.push(sym, made),
+            _ => {}
+        }
+    }
+
+    /// The children made, begun at the `n`th written child: those before
+    /// it are as written.
+    fn begun(&self, n: usize) -> Building {
+        match self.written {
+            Some(all) => Building::prefix(all, n, self.capacity),
+            None => Building::with_capacity(self.capacity),
+        }
+    }
+
+    /// `run`, a chunk of written children, came to `made` before, and
+    /// does again.
+    fn reuse(&mut self, run: Run<'_>, made: Run<'_>) {
+        if self.out.is_none() && !made.is(&run) {
+            self.out = Some(self.begun(run.start));
+        }
+        if let Some(out) = &mut self.out {
+            out.push_run(made);
+        }
+    }
+
+    /// What `run`'s children come to, placed from here to [`Effective::end`].
+    fn begin(&mut self) {
+        if let Some(out) = &mut self.out {
+            out.begin_run();
+        }
+    }
+
+    fn end(&mut self, run: Run<'_>) {
+        if let Some(out) = &mut self.out {
+            out.end_run(run);
+        }
+    }
+}
+
 /// What one statement of a node comes to in the effective configuration.
 enum Child {
     /// The statement as written, shared.
@@ -444,8 +520,7 @@ enum Child {
 fn is_effective_as_written(written: &Node, expanded: &Node) -> bool {
     is_effective_leaf(written)
         && written.values == expanded.values
-        && written.children.len() == expanded.children.len()
-        && written.children.iter().zip(&expanded.children).all(|((k, a), (l, b))| k == l && Arc::ptr_eq(a, b))
+        && written.children.same_entries(&expanded.children)
 }
 
 /// Whether a statement with nothing inherited is effective as written, but
@@ -599,6 +674,63 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Commits one after another of configurations with a list in chunks,
+    /// each expanded from the last: the same, in the same order, as each
+    /// expanded from scratch, on one thread or two.
+    #[test]
+    fn expanding_large_lists_commit_after_commit_gives_the_same_as_from_scratch() {
+        use crate::config::delta::tests::{identical, large_configuration, random_edit, random_list_edit};
+        use crate::config::random::Rng;
+        let schema = Schema::shipped().unwrap();
+        for seed in 0..20 {
+            let mut rng = Rng::new(seed);
+            let mut tree = large_configuration(&schema, &mut rng);
+            let slot = if seed % 2 == 0 { Slot::RE0 } else { Slot::RE1 };
+            let mut expanded = expand(&schema, &tree, slot);
+            for commit in 0..12 {
+                let mut after = tree.clone();
+                for _ in 0..1 + rng.below(3) {
+                    if rng.below(4) == 0 {
+                        random_edit(&schema, &mut rng, &mut after);
+                    } else {
+                        random_list_edit(&mut rng, &mut after);
+                    }
+                }
+                let previous = Some((&tree, &expanded));
+                let whole = expand(&schema, &after, slot);
+                let from_before = expand_from(&schema, &after, slot, previous);
+                assert!(identical(&from_before, &whole), "seed {seed} commit {commit}");
+                let within = expand_in(&schema, &after, slot, previous, Apart::Within("interfaces".into()));
+                assert!(identical(&within, &whole), "seed {seed} commit {commit}");
+                (tree, expanded) = (after, from_before);
+            }
+        }
+    }
+
+    /// One entry changed among thousands that a group gives a statement
+    /// each: the expansion shares all the last one's chunks but that
+    /// entry's, so a commit costs that chunk, not the list.
+    #[test]
+    fn one_entry_changed_among_thousands_expands_one_chunk_again() {
+        let schema = Schema::shipped().unwrap();
+        let mut lines =
+            vec!["groups jumbo interfaces <ge-*> mtu 9192".to_owned(), "apply-groups jumbo".to_owned()];
+        lines.extend((0..3000).map(|n| format!("interfaces ge-0/0/{n} description d{n}")));
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let before = build(&schema, &lines);
+        let expanded = expand(&schema, &before, Slot::RE0);
+        let mut after = before.clone();
+        let list = after.child_mut("interfaces").unwrap();
+        list.child_mut("ge-0/0/1500").unwrap().child_entry("description").values =
+            ["changed"].into_iter().collect();
+        let again = expand_from(&schema, &after, Slot::RE0, Some((&before, &expanded)));
+        let (then, now) = (&expanded.children["interfaces"].children, &again.children["interfaces"].children);
+        assert_eq!(now.len(), 3000);
+        assert!(now.unshared_len(then) < 256, "{} of 3000 made again", now.unshared_len(then));
+        assert!(now["ge-0/0/1500"].child("mtu").is_some());
+        assert_eq!(again, expand(&schema, &after, Slot::RE0));
     }
 
     /// A statement written inactive that a group also has: the group's is

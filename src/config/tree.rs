@@ -14,7 +14,7 @@ use std::sync::Arc;
 use super::path::{Resolved, Step};
 use super::schema::{Kind, Schema, SchemaId};
 pub use super::sym::{Sym, Values};
-pub use children::Children;
+pub use children::{Building, Children, Run};
 
 mod children;
 
@@ -671,7 +671,7 @@ pub(crate) mod tests {
         let mut root = build(&schema, &[&format!("{inet} 10.0.0.1/24"), &format!("{inet} 10.0.1.1/24")]);
         let steps = |line: &str| read(&schema, line).unwrap().steps;
         let addresses = root.get(&steps(&format!("{inet} 10.0.0.1/24"))[..7]).unwrap();
-        let (first, second) = (&addresses.children.entries()[0].1, &addresses.children.entries()[1].1);
+        let (first, second) = (&addresses.children[0], &addresses.children[1]);
         assert!(Arc::ptr_eq(first, second));
         assert!(root.set_inactive(&steps(&format!("{inet} 10.0.1.1/24")), true));
         root.set(&schema, &read(&schema, &format!("{inet} 10.0.2.1/24 primary")).unwrap());

@@ -202,7 +202,8 @@ impl<'s> References<'s, '_> {
                 self.statement(at, step, child, passed, scope, trail);
             }
         } else {
-            for (place, (&key, child)) in node.children.iter().enumerate() {
+            // A chunk of children shared with what passed is checked already.
+            for (place, &key, child) in node.children.unshared(passed.map(|p| &p.children)) {
                 if let Some(step) = child_step(self.schema, at, key) {
                     let passed = passed.and_then(|p| p.child_near(key, place));
                     self.statement(at, step, child, passed, scope, trail);
@@ -273,7 +274,7 @@ impl<'s> References<'s, '_> {
                 let names = child.children.keys().map(Sym::as_str);
                 let keyword = format!("{} ", s.name);
                 undefined_entries(schema, step.schema, names, scope, trail, &keyword, self.errors);
-                for (place, (name, entry)) in child.children.iter().enumerate() {
+                for (place, name, entry) in child.children.unshared(passed.map(|p| &p.children)) {
                     let passed = passed.and_then(|p| p.child_near(*name, place));
                     if passed.is_some_and(|p| std::ptr::eq(p, &**entry)) {
                         continue;
@@ -379,7 +380,7 @@ fn groups(root: &Node, passed: Option<&Node>, errors: &mut Vec<CheckError>) {
         defines: &dyn Fn(&str) -> bool,
         errors: &mut Vec<CheckError>,
     ) {
-        for (place, (key, child)) in node.children.iter().enumerate() {
+        for (place, key, child) in node.children.unshared(passed.map(|p| &p.children)) {
             let passed = passed.and_then(|p| p.child_near(*key, place));
             if passed.is_some_and(|p| std::ptr::eq(p, &**child)) {
                 continue;
@@ -554,6 +555,51 @@ mod tests {
             compared += 1;
         }
         assert!(compared > 30, "only {compared} random configurations passed a check");
+    }
+
+    /// A check from a configuration that passed, of one with a list held in
+    /// chunks (entries naming filters and groups among them) edited: what
+    /// a whole check finds, whatever the edits share with what passed.
+    #[test]
+    fn checking_a_large_list_from_a_configuration_that_passed_finds_what_a_whole_check_finds() {
+        use crate::config::delta::tests::random_list_edit;
+        use crate::config::inherit::expand;
+        use crate::config::random::Rng;
+        use crate::slot::Slot;
+        let schema = Schema::shipped().unwrap();
+        let mut failed = 0;
+        for seed in 0..60 {
+            let mut rng = Rng::new(seed);
+            let mut lines = vec![
+                "system root-authentication encrypted-password x".to_owned(),
+                "firewall family inet filter f0 term t then accept".to_owned(),
+                "groups g0 system host-name h0".to_owned(),
+            ];
+            for n in 0..300 + rng.below(300) {
+                lines.push(format!("interfaces ge-0/0/{n} description d{n}"));
+                if rng.below(20) == 0 {
+                    lines.push(format!("interfaces ge-0/0/{n} unit 0 family inet filter input f0"));
+                }
+                if rng.below(20) == 0 {
+                    lines.push(format!("interfaces ge-0/0/{n} apply-groups g0"));
+                }
+            }
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let before = expand(&schema, &build(&schema, &lines), Slot::RE0);
+            assert!(check(&schema, &before).is_empty(), "seed {seed}");
+            let mut after = before.clone();
+            for _ in 0..1 + rng.below(4) {
+                match rng.below(4) {
+                    0 => after.merge(&schema, None, build(&schema, &[&naming_statement(&mut rng)])),
+                    1 => remove_one(&mut after, &mut rng),
+                    _ => random_list_edit(&mut rng, &mut after),
+                }
+            }
+            let whole = check(&schema, &after);
+            failed += usize::from(!whole.is_empty());
+            assert_eq!(check_from(&schema, &after, Some(&before)), whole, "seed {seed}");
+        }
+        assert!(failed > 3, "only {failed} edited configurations failed a check");
     }
 
     /// Statements that define names and statements that name them, over a

@@ -456,7 +456,7 @@ impl Children {
 
     /// Whether `run`, of other children, is one of these children's chunks,
     /// at the same places: the same keys there with the very same nodes.
-    pub fn has_run(&self, run: &Run<'_>) -> bool {
+    fn has_run(&self, run: &Run<'_>) -> bool {
         let (Entries::Chunked(chunks), Some(chunk)) = (&self.entries, run.chunk) else { return false };
         chunks.starts.binary_search(&run.start).is_ok_and(|c| Arc::ptr_eq(&chunks.list[c], chunk))
     }

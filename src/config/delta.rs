@@ -660,6 +660,18 @@ pub(crate) mod tests {
         }
     }
 
+    /// One to four random changes of a `large_configuration`, most of them
+    /// in its list.
+    pub(crate) fn random_large_edits(schema: &Schema, rng: &mut Rng, tree: &mut Node) {
+        for _ in 0..1 + rng.below(4) {
+            if rng.below(3) == 0 {
+                random_edit(schema, rng, tree);
+            } else {
+                random_list_edit(rng, tree);
+            }
+        }
+    }
+
     #[test]
     fn a_delta_of_a_large_list_turns_the_old_into_the_new_and_its_inverse_back() {
         let schema = Schema::shipped().unwrap();
@@ -667,13 +679,7 @@ pub(crate) mod tests {
             let mut rng = Rng::new(seed);
             let old = large_configuration(&schema, &mut rng);
             let mut new = old.clone();
-            for _ in 0..1 + rng.below(4) {
-                if rng.below(3) == 0 {
-                    random_edit(&schema, &mut rng, &mut new);
-                } else {
-                    random_list_edit(&mut rng, &mut new);
-                }
-            }
+            random_large_edits(&schema, &mut rng, &mut new);
             let (forward, inverse) = diff(&old, &new);
             let sent = Delta::from_wire(&forward.to_wire());
             assert!(identical(&sent.apply(&old).unwrap(), &new), "seed {seed}: {forward:?}");

@@ -681,7 +681,7 @@ mod tests {
     /// expanded from scratch, on one thread or two.
     #[test]
     fn expanding_large_lists_commit_after_commit_gives_the_same_as_from_scratch() {
-        use crate::config::delta::tests::{identical, large_configuration, random_edit, random_list_edit};
+        use crate::config::delta::tests::{identical, large_configuration, random_large_edits};
         use crate::config::random::Rng;
         let schema = Schema::shipped().unwrap();
         for seed in 0..20 {
@@ -691,13 +691,7 @@ mod tests {
             let mut expanded = expand(&schema, &tree, slot);
             for commit in 0..12 {
                 let mut after = tree.clone();
-                for _ in 0..1 + rng.below(3) {
-                    if rng.below(4) == 0 {
-                        random_edit(&schema, &mut rng, &mut after);
-                    } else {
-                        random_list_edit(&mut rng, &mut after);
-                    }
-                }
+                random_large_edits(&schema, &mut rng, &mut after);
                 let previous = Some((&tree, &expanded));
                 let whole = expand(&schema, &after, slot);
                 let from_before = expand_from(&schema, &after, slot, previous);

@@ -358,16 +358,13 @@ impl Children {
 
     /// Children of `entries` in their order, the index (if it needs one)
     /// made once at its size rather than grown an insert at a time, or
-    /// shared with `like` when it has the same keys in the same places.
-    /// Keys given twice are taken as [`Children::insert`] takes them.
+    /// shared with `like` ([`Children::indexed`]). Keys given twice are
+    /// taken as [`Children::insert`] takes them.
     fn from_entries(entries: Vec<Entry>, like: Option<&Children>) -> Children {
         if entries.len() <= SCANNED {
             return entries.into_iter().collect();
         }
-        if let Some(like) = like.filter(|like| like.keys().eq(entries.iter().map(|(key, _)| key))) {
-            return Children { entries: Entries::from_vec(entries), index: like.index.clone(), plain: false };
-        }
-        Children { entries: Entries::from_vec(entries), index: None, plain: false }.indexed(None)
+        Children { entries: Entries::from_vec(entries), index: None, plain: false }.indexed(like)
     }
 
     /// These children with their index: `like`'s, when its keys are the
@@ -434,8 +431,8 @@ impl Children {
             Entries::Chunked(chunks) => (&[][..], Some(&**chunks)),
         };
         let flat = (!flat.is_empty()).then_some(Run { start: 0, entries: flat, chunk: None, from: None });
-        let count = chunks.map_or(0, |chunks| chunks.list.len());
-        flat.into_iter().chain((0..count).filter_map(move |c| chunks.map(|chunks| chunks.run(c))))
+        let chunks = chunks.into_iter().flat_map(|chunks| (0..chunks.list.len()).map(|c| chunks.run(c)));
+        flat.into_iter().chain(chunks)
     }
 
     /// These children (an expansion's) made from `run`, a chunk of written

@@ -35,7 +35,7 @@ const PATIENCE: Duration = Duration::from_secs(600);
 /// taken: each takes about a millisecond, and the machine's noise is of that
 /// order. (Far fewer than the records after which the whole configuration is
 /// checkpointed, which would be timed with them.)
-const ONE_STATEMENT_COMMITS: usize = 9;
+const ONE_STATEMENT_COMMITS: usize = 41;
 
 struct Sizes {
     /// Lines of the smaller and the larger configuration.

@@ -55,9 +55,10 @@ const OLD_VERSION: &str = "version";
 const FRAME: usize = 12;
 /// A checkpoint is written once the journal since the last one holds this
 /// share of the configuration's size (so 49 small changes cost far less
-/// than one configuration more), or this many records.
+/// than one configuration more), or this many commits, which an opening
+/// replays.
 const CHECKPOINT_SHARE: usize = 4;
-const CHECKPOINT_RECORDS: usize = 2 * KEPT;
+const CHECKPOINT_COMMITS: usize = 2 * KEPT;
 
 /// Who committed, when, how, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,10 +116,11 @@ pub struct Store {
     committed: Option<Node>,
     /// The newest checkpoint's sequence and size.
     checkpoint: Option<(u64, usize)>,
-    /// The journal's size, and how much of it came since the checkpoint.
+    /// The journal's size, and how much of it came since the checkpoint,
+    /// in bytes and in commits.
     journal_bytes: u64,
     since_checkpoint: usize,
-    records: usize,
+    commits_since: usize,
     /// A record is written and waits to be published or withdrawn.
     written: bool,
 }
@@ -167,7 +169,7 @@ impl Store {
             checkpoint: None,
             journal_bytes: whole as u64,
             since_checkpoint: 0,
-            records: 0,
+            commits_since: 0,
             written: false,
         };
         store.replay(records)?;
@@ -191,7 +193,6 @@ impl Store {
             self.checkpoint = Some((sequence, text.len()));
         }
         let base = self.checkpoint.map_or(0, |(sequence, _)| sequence);
-        self.records = records.len();
         let empty = Node::default();
         let mut at = 0;
         for (record, size) in records {
@@ -215,6 +216,7 @@ impl Store {
                     }
                 }
                 self.since_checkpoint += size;
+                self.commits_since += 1;
             }
             self.entries.insert(0, entry(&record, at - size as u64));
         }
@@ -364,6 +366,7 @@ impl Store {
         crash_point(CrashPoint::Pruning);
         self.written = false;
         self.since_checkpoint += size;
+        self.commits_since += 1;
         self.entries.iter_mut().for_each(|e| e.record.pending = false);
         self.entries.insert(0, entry);
         self.entries.truncate(KEPT);
@@ -391,7 +394,6 @@ impl Store {
         }
         self.written = false;
         self.journal_bytes = before;
-        self.records -= 1;
         Ok(())
     }
 
@@ -401,7 +403,7 @@ impl Store {
         let size = self.checkpoint.map_or(0, |(_, size)| size);
         self.checkpoint.is_none()
             || self.since_checkpoint * CHECKPOINT_SHARE > size
-            || self.records > CHECKPOINT_RECORDS
+            || self.commits_since > CHECKPOINT_COMMITS
     }
 
     /// The checkpoint the journal has grown enough for, if it has (after a
@@ -438,7 +440,6 @@ impl Store {
             return Err(e);
         }
         self.journal_bytes += bytes.len() as u64;
-        self.records += 1;
         Ok(())
     }
 
@@ -491,8 +492,8 @@ impl Store {
         let before = self.checkpoint.replace((sequence, size));
         self.journal_bytes = bytes + kept;
         self.since_checkpoint = kept as usize;
-        // Confirmations after the checkpoint, if any, are not counted.
-        self.records = self.entries.len();
+        // The commits that overtook it.
+        self.commits_since = newer;
         if let Some((old, _)) = before.filter(|(old, _)| *old != sequence) {
             // One left behind goes when the store is next opened.
             let _ = std::fs::remove_file(self.checkpoint_path(old));
@@ -1150,6 +1151,49 @@ mod tests {
         assert_eq!(rollbacks(&open(dir.path())), [host(3), host(2), host(1)]);
         commit(&mut store, &host(4), record(4));
         assert_eq!(rollbacks(&open(dir.path())), [host(4), host(3), host(2), host(1)]);
+    }
+
+    /// Small commits of a large configuration make a checkpoint due every
+    /// `CHECKPOINT_COMMITS` and one, counted from the last checkpoint (not
+    /// with the kept rollbacks' records it wrote again), and counted alike
+    /// across a restart.
+    #[test]
+    fn small_commits_make_a_checkpoint_due_after_as_many_since_the_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = open(dir.path());
+        let lines: Vec<String> =
+            (0..3000).map(|n| format!("interfaces ge-0/0/{n} description d{n}")).collect();
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let base = build(&store.schema, &lines);
+        let changed = |n: i64| {
+            let mut tree = base.clone();
+            let list = tree.child_mut("interfaces").unwrap();
+            list.child_mut("ge-0/0/1").unwrap().child_entry("description").values =
+                [format!("c{n}").as_str()].into_iter().collect();
+            tree
+        };
+        commit(&mut store, &base, record(1));
+        let mut gaps = Vec::new();
+        let mut since = 0;
+        for n in 2..=360 {
+            store.commit(&changed(n), record(n), None).unwrap();
+            since += 1;
+            if let Some(due) = store.due_checkpoint() {
+                store.put_checkpoint(due.write().unwrap()).unwrap();
+                gaps.push(std::mem::take(&mut since));
+            }
+        }
+        assert_eq!(gaps, [CHECKPOINT_COMMITS + 1; 3]);
+        let mut reopened = open(dir.path());
+        assert!(reopened.due_checkpoint().is_none(), "{since} commits since the last");
+        for n in 361.. {
+            reopened.commit(&changed(n), record(n), None).unwrap();
+            since += 1;
+            if reopened.due_checkpoint().is_some() {
+                break;
+            }
+        }
+        assert_eq!(since, CHECKPOINT_COMMITS + 1);
     }
 
     #[test]

@@ -1,20 +1,25 @@
-//! `commit synchronize`: one commit on both Routing Engines. The RE the
-//! operator is on checks while the other checks too (the costly part, done
-//! once); then the other commits what it checked (a cheap go) while this RE
-//! writes its own record, and this RE commits once the other has. So
+//! `commit synchronize`: one commit on both Routing Engines. A change
+//! from the configuration both REs have (the usual one) goes to the other
+//! RE once this RE's check passed, as a commit, while this RE writes its
+//! own record: one call and one wait for a disk. Anything larger has the
+//! other RE check while this RE checks too (the costly part, done once);
+//! then the other commits what it checked (a cheap go) while this RE
+//! writes its record. Either way this RE commits once the other has, so
 //! `commit complete` is said for each RE only once both have the
-//! configuration on disk, and a go that fails takes this RE's record back.
-//! The go is sent only while this RE still waits: an RE that took too long
-//! over its check never commits what this RE gave up on, nor what this RE's
-//! own check refused. The other RE gets the change from the configuration
-//! it has: this RE's, or one this RE's journal reaches back to; only past
-//! that, the whole configuration. An RE that is not there is caught up when
-//! it is heard from again, unless it went on to a newer configuration
-//! meanwhile; an RE that is there but stops answering fails the commit
-//! everywhere.
+//! configuration on disk, and a commit the other RE refuses takes this
+//! RE's record back. The other RE makes a commit only while this RE still
+//! waits: the go is sent only then, and a commit sent at once is refused
+//! there once its time ([`COMMIT_WITHIN`]) has passed, well before this RE
+//! gives up; so an RE that took too long never commits what this RE gave
+//! up on, nor what this RE's own check refused. The other RE gets the
+//! change from the configuration it has: this RE's, or one this RE's
+//! journal reaches back to; only past that, the whole configuration. An
+//! RE that is not there is caught up when it is heard from again, unless
+//! it went on to a newer configuration meanwhile; an RE that is there but
+//! stops answering fails the commit everywhere.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use tokio::task::JoinHandle;
 use tonic::Status;
@@ -33,18 +38,24 @@ use crate::proto::{CommitReply, ConfigDelta, RoutingEngineCommit, SynchronizeRep
 /// allowed the peer timeout (2 s).
 const PEER_SILENCE: Duration = Duration::from_secs(3);
 
+/// How long the other RE has to make a commit sent without a check
+/// before it: well within [`PEER_SILENCE`], the least this RE waits for
+/// its answer before giving up.
+const COMMIT_WITHIN: Duration = Duration::from_secs(1);
+
 impl Agent {
-    /// Has the other RE check `tree`, the candidate `request` commits,
-    /// while this RE goes on (checks it too): the check is sent at once.
+    /// The other RE's part in committing `tree`, the candidate `request`
+    /// commits. A change from the configuration both REs have goes once
+    /// this RE's check passed, as a commit: one call to the other RE. Any
+    /// other (the whole, a check, an RE known to be behind) has the other
+    /// RE check while this RE checks too, sent at once; a go follows.
     pub(super) fn offer_to_peer(self: &Arc<Self>, db: &ConfigDb, request: &Commit, tree: Node) -> Offered {
         let (delta, hash) = db.delta_to(&tree);
         // A change as large as the configuration goes whole, at once.
         let delta = delta.worth_sending(&tree).then(|| delta.to_wire());
+        let at_once = delta.is_some() && !request.check && !db.peer_behind();
         let (base, base_hash) = (db.version(), db.hash());
         let offered = base.next(self.mastership.term(), None);
-        // The other RE checks with `offered` or a version newer than both
-        // REs' that it names, and keeps what it checked; the go that
-        // commits it is cheap, and sent only while this RE still waits.
         let ask = SynchronizeRequest {
             from_slot: self.slot.number(),
             delta,
@@ -61,17 +72,28 @@ impl Agent {
             version: Some(offered.into()),
             newest: true,
             checked: false,
+            commit_by: 0,
         };
-        let agent = Arc::clone(self);
-        let asked = ask.clone();
-        let checking = tokio::spawn(async move { agent.synchronize_peer(asked, &tree).await });
+        let checking = (!at_once).then(|| self.check_on_peer(ask.clone(), tree));
         Offered { ask, hash, offered, checking }
+    }
+
+    /// Has the other RE check `asked`, of `tree`, with `offered` or a
+    /// version newer than both REs' that it names, and keep what it checked
+    /// for the go.
+    fn check_on_peer(
+        self: &Arc<Self>,
+        asked: SynchronizeRequest,
+        tree: Node,
+    ) -> JoinHandle<Result<SynchronizeReply, Status>> {
+        let agent = Arc::clone(self);
+        tokio::spawn(async move { agent.synchronize_peer(asked, &tree).await })
     }
 
     /// Commits `tree` (checked here already) on both REs, or on this one
     /// alone with a warning when the other is not there; `early`, the
-    /// other RE's check of it if it was sent already. The caller holds
-    /// the database lock.
+    /// other RE's part if it was made ready already. The caller holds the
+    /// database lock.
     pub(super) async fn commit_synchronized(
         self: &Arc<Self>,
         session: u64,
@@ -81,15 +103,21 @@ impl Agent {
         early: Option<Offered>,
     ) -> Result<CommitReply, Status> {
         let (local, other) = (self.slot.to_string(), self.slot.other().to_string());
-        let step = |name: &str, check: bool| RoutingEngineCommit {
-            name: name.to_owned(),
-            check,
-            ..Default::default()
-        };
         let mut steps = vec![step(&local, true)];
         let Offered { ask, hash, offered, checking } = match early {
             Some(offer) => offer,
             None => blocking(|| self.offer_to_peer(&self.config(), request, tree.clone())),
+        };
+        let (checking, tree, effective) = match checking {
+            Some(checking) => (checking, tree, effective),
+            None => {
+                match self.commit_at_once(session, request, &ask, (tree, effective), steps.clone()).await? {
+                    AtOnce::Made(reply) => return Ok(reply),
+                    AtOnce::NotMade(tree, effective) => {
+                        (self.check_on_peer(ask.clone(), tree.clone()), tree, effective)
+                    }
+                }
+            }
         };
         let checked = answered(checking).await;
         let version = match peer_answer(checked, step(&other, true), offered) {
@@ -107,21 +135,81 @@ impl Agent {
             blocking(|| self.config().finish(session, tree, effective, request, version, Some(hash)))?;
             return Ok(CommitReply { routing_engines: steps, ..CommitReply::default() });
         }
-        // The go is sent and this RE's record written at once: the two
-        // commits cost one wait for a disk, not one after the other. The
-        // record is taken back if the other RE does not commit: as if this
-        // RE had waited to write it.
         let go = SynchronizeRequest { check: false, checked: true, delta: None, ..ask };
+        let (recorded, answer) =
+            self.recorded_while_sent(go, session, request, (tree, effective), version, hash).await?;
+        self.settle(session, request, recorded, answer, step(&other, false), version, steps)
+    }
+
+    /// Sends `ask` to the other RE as a commit of `configuration` (the
+    /// tree and its effective form), to be made there only before
+    /// [`COMMIT_WITHIN`] has passed, while this RE writes its own record:
+    /// the two commits cost one wait for a disk. Nothing is done there
+    /// when it has another configuration than the change was made from, or
+    /// the commit reached it too late: this RE's record is then taken
+    /// back, for the check to go first. `steps`, this RE's so far.
+    async fn commit_at_once(
+        self: &Arc<Self>,
+        session: u64,
+        request: &Commit,
+        ask: &SynchronizeRequest,
+        (tree, effective): (Node, Node),
+        steps: Vec<RoutingEngineCommit>,
+    ) -> Result<AtOnce, Status> {
+        let (hash, offered) = (ask.hash, ask.version.map(Version::from).unwrap_or_default());
+        let commit_by = unix_millis(SystemTime::now() + COMMIT_WITHIN);
+        let sent = SynchronizeRequest { check: false, commit_by, ..ask.clone() };
+        let (recorded, answer) =
+            self.recorded_while_sent(sent, session, request, (tree, effective), offered, hash).await?;
+        if matches!(&answer, Ok(reply) if reply.whole_needed || reply.late) {
+            let (tree, effective) = blocking(|| self.config().withdraw(recorded))?;
+            return Ok(AtOnce::NotMade(tree, effective));
+        }
+        let asked = step(&self.slot.other().to_string(), true);
+        self.settle(session, request, recorded, answer, asked, offered, steps).map(AtOnce::Made)
+    }
+
+    /// Sends `sent`, a commit, to the other RE while this RE writes its
+    /// own record of `configuration` with `version`: the two commits cost
+    /// one wait for a disk, not one after the other. The record, and the
+    /// other RE's answer.
+    async fn recorded_while_sent(
+        self: &Arc<Self>,
+        sent: SynchronizeRequest,
+        session: u64,
+        request: &Commit,
+        (tree, effective): (Node, Node),
+        version: Version,
+        hash: u64,
+    ) -> Result<(Recorded, Result<SynchronizeReply, Status>), Status> {
         let agent = Arc::clone(self);
-        let going = tokio::spawn(async move {
-            agent.while_peer_answers(agent.peer_synchronizing.clone().synchronize(go)).await
+        let sending = tokio::spawn(async move {
+            agent.while_peer_answers(agent.peer_synchronizing.clone().synchronize(sent)).await
         });
         let recorded =
             blocking(|| self.config().record(session, tree, effective, request, version, Some(hash)))?;
         let waiting = Unanswered { agent: self, recorded: Some(recorded) };
-        let answer = answered(going).await;
-        let recorded = waiting.answered();
-        match peer_answer(answer, step(&other, false), version) {
+        let answer = answered(sending).await;
+        Ok((waiting.answered(), answer))
+    }
+
+    /// This RE's `recorded` commit, once the other RE answered its own
+    /// (`asked`, the step that names it): published when the other RE
+    /// committed, taken back when it refused, made here alone when it is
+    /// away; `steps`, this RE's so far.
+    #[allow(clippy::too_many_arguments)]
+    fn settle(
+        &self,
+        session: u64,
+        request: &Commit,
+        recorded: Recorded,
+        answer: Result<SynchronizeReply, Status>,
+        asked: RoutingEngineCommit,
+        version: Version,
+        mut steps: Vec<RoutingEngineCommit>,
+    ) -> Result<CommitReply, Status> {
+        let (local, other) = (self.slot.to_string(), self.slot.other().to_string());
+        match peer_answer(answer, asked, version) {
             PeerAnswer::Agreed(_) => {
                 blocking(|| {
                     let mut db = self.config();
@@ -259,11 +347,17 @@ impl Agent {
                 Synchronized::Checked(errors, version) => SynchronizeReply {
                     errors: wire_errors(errors),
                     version: Some(version.into()),
-                    whole_needed: false,
                     hash: db.hash(),
+                    ..SynchronizeReply::default()
                 },
                 Synchronized::WholeNeeded => SynchronizeReply {
                     whole_needed: true,
+                    version: Some(db.version().into()),
+                    hash: db.hash(),
+                    ..SynchronizeReply::default()
+                },
+                Synchronized::Late => SynchronizeReply {
+                    late: true,
                     version: Some(db.version().into()),
                     hash: db.hash(),
                     ..SynchronizeReply::default()
@@ -374,15 +468,37 @@ pub(super) struct Offered {
     hash: u64,
     /// The version asked for.
     offered: Version,
-    checking: JoinHandle<Result<SynchronizeReply, Status>>,
+    /// The other RE's check, under way; none for a change sent as a
+    /// commit once this RE's check passed.
+    checking: Option<JoinHandle<Result<SynchronizeReply, Status>>>,
 }
 
 impl Offered {
     /// Gives up an offer not taken up: a transfer still under way stops,
     /// and what the other RE checked is never committed (no go follows).
     pub(super) fn call_off(self) {
-        self.checking.abort();
+        if let Some(checking) = self.checking {
+            checking.abort();
+        }
     }
+}
+
+/// A commit sent to the other RE at once.
+enum AtOnce {
+    /// Made or refused there, and settled here.
+    Made(CommitReply),
+    /// Not made there (another configuration, or too late); this RE's
+    /// record taken back.
+    NotMade(Node, Node),
+}
+
+/// One RE's step in the reply: its check, or its commit.
+fn step(name: &str, check: bool) -> RoutingEngineCommit {
+    RoutingEngineCommit { name: name.to_owned(), check, ..Default::default() }
+}
+
+fn unix_millis(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// The answer of a call to the other RE made in a task of its own.
@@ -419,7 +535,7 @@ fn peer_answer(
     }
 }
 
-/// A commit recorded here while the other RE's answer to the go is
+/// A commit recorded here while the other RE's answer to its commit is
 /// awaited. Should the wait be given up (the client went away), the
 /// record is taken back: the store is never left with one unpublished.
 struct Unanswered<'a> {
@@ -469,7 +585,9 @@ impl From<SynchronizeRequest> for Synchronize {
             force: r.force,
             at: None,
         };
-        Synchronize { commit, hash: r.hash, asked }
+        let commit_by =
+            (r.commit_by != 0).then(|| SystemTime::UNIX_EPOCH + Duration::from_millis(r.commit_by));
+        Synchronize { commit, hash: r.hash, asked, commit_by }
     }
 }
 

@@ -2,6 +2,8 @@
 //! configuration sent, as a change or whole, checked and kept for the go
 //! that commits it; and the changes this RE sends.
 
+use std::time::SystemTime;
+
 use super::{Commit, ConfigDb, Mode, locked};
 use crate::agent::error::AgentError;
 use crate::config::delta::{Delta, chain, diff};
@@ -19,6 +21,9 @@ pub struct Synchronize {
     /// that the next change can be sent as a change.
     pub hash: u64,
     pub asked: Asked,
+    /// A commit sent without a check before it is made only before this
+    /// time: after it, the other RE may have given up waiting.
+    pub commit_by: Option<SystemTime>,
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +62,8 @@ pub(in crate::agent) enum Synchronized {
     Checked(Vec<CheckError>, Version),
     /// The change sent was made from another configuration than this RE's.
     WholeNeeded,
+    /// A commit that came at or after its time: nothing was done.
+    Late,
 }
 
 /// What a `commit synchronize` from the other RE comes to on this RE.
@@ -130,6 +137,11 @@ impl ConfigDb {
                 (tree, effective, version)
             }
         };
+        // Looked at last, once only writing is left: what took long here
+        // is counted too.
+        if !commit.check && request.commit_by.is_some_and(|by| SystemTime::now() >= by) {
+            return Ok(Synchronized::Late);
+        }
         let hash = request.hash;
         if commit.check {
             let checked = Checked { hash, tree: tree.clone(), effective: effective.clone(), version };
@@ -266,7 +278,7 @@ mod tests {
             base_hash: master.hash(),
         };
         let offer = Offer { version: master.version().next(2, None), newest: true, sent };
-        Synchronize { commit: Commit::default(), hash, asked: Asked::Offer(offer) }
+        Synchronize { commit: Commit::default(), hash, asked: Asked::Offer(offer), commit_by: None }
     }
 
     /// `request`, an offer, changed by `change`.
@@ -391,6 +403,7 @@ mod tests {
             Ok(Synchronized::Checked(errors, version)) if errors.is_empty() => version,
             Ok(Synchronized::Checked(errors, _)) => panic!("{errors:?}"),
             Ok(Synchronized::WholeNeeded) => panic!("the whole asked for"),
+            Ok(Synchronized::Late) => panic!("late"),
             Err(status) => panic!("{status}"),
         }
     }
@@ -479,6 +492,27 @@ mod tests {
         unchanged(&peer, before);
     }
 
+    /// A commit sent without a check is made while its time has not
+    /// come, and leaves the RE as it was once it has; a check is made
+    /// whenever it comes.
+    #[test]
+    fn a_commit_that_comes_after_its_time_is_not_made() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (master, mut peer) = (open(a.path(), Slot::RE0), open(b.path(), Slot::RE1));
+        let before = (peer.version(), peer.hash());
+        let past =
+            Synchronize { commit_by: Some(SystemTime::now()), ..offer(&master, &on_floor(&master, 1)) };
+        assert!(matches!(peer.synchronized(&past), Ok(Synchronized::Late)));
+        assert_eq!((peer.version(), peer.hash()), before);
+        passed(peer.synchronized(&checking(past.clone())));
+        assert_eq!((peer.version(), peer.hash()), before);
+        let later = SystemTime::now() + std::time::Duration::from_secs(60);
+        let in_time = Synchronize { commit_by: Some(later), ..past };
+        let version = passed(peer.synchronized(&in_time));
+        assert_eq!((peer.version(), peer.hash()), (version, in_time.hash));
+        assert!(identical(&peer.committed, &on_floor(&master, 1)));
+    }
+
     /// A catch-up of what the peer has already is done; one older than
     /// the peer's is refused; a new commit not newer than the peer's takes
     /// the next version after both.
@@ -491,7 +525,12 @@ mod tests {
             commit_alone(&mut peer, &mut rng);
         }
         let same = Offer { version: peer.version(), newest: false, sent: Sent::Whole(String::new()) };
-        let same = Synchronize { commit: Commit::default(), hash: peer.hash(), asked: Asked::Offer(same) };
+        let same = Synchronize {
+            commit: Commit::default(),
+            hash: peer.hash(),
+            asked: Asked::Offer(same),
+            commit_by: None,
+        };
         assert!(matches!(received(&peer, &same), Ok(Received::Done)));
         let tree = master.committed.clone();
         let catch_up = with_offer(&offer(&master, &tree), |o| {

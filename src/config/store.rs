@@ -13,13 +13,15 @@
 //! newest checkpoint the journal knows and replays the records after it;
 //! a record cut short (a crash while it was written, so never acknowledged)
 //! is dropped. Rollback N is the committed configuration with the last N
-//! changes undone. The shared candidate, while it holds changes, is kept
+//! changes undone: each change held in memory while small, a larger one
+//! read back from its record. The shared candidate, while it holds changes, is kept
 //! as the change from the configuration committed when it was saved: its
 //! size, not the configuration's. Everything is readable by its owner only.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -32,7 +34,7 @@ use super::schema::Schema;
 use super::tree::Node;
 use super::version::Version;
 use crate::durable::{AtomicFile, CrashPoint, crash_point, is_temporary, write_atomically};
-use crate::proto::{JournalRecord, SavedCandidate};
+use crate::proto::{ConfigDelta, JournalRecord, SavedCandidate};
 
 /// Configurations kept: rollback 0 (the committed one) through 49.
 pub const KEPT: usize = 50;
@@ -102,10 +104,17 @@ struct Entry {
     sequence: u64,
     record: CommitRecord,
     hash: u64,
-    inverse: Delta,
+    /// The change that undoes it, held while small; a larger one (a load
+    /// that changed much) is read from its record when a rollback needs it.
+    inverse: Option<Delta>,
     /// Where its record begins in the journal.
     at: u64,
 }
+
+/// The largest change that undoes a commit held in memory, encoded: fifty
+/// at most cost a few megabytes, where a load that changes a fifth of a
+/// million lines encodes to some 10 MB and is held at eight times that.
+const HELD_INVERSE_BYTES: usize = 64 << 10;
 
 pub struct Store {
     dir: PathBuf,
@@ -263,9 +272,49 @@ impl Store {
         }
         let mut tree = committed.clone();
         for entry in &self.entries[..n] {
-            tree = entry.inverse.apply(&tree).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            let inverse = match &entry.inverse {
+                Some(held) => Cow::Borrowed(held),
+                None => Cow::Owned(self.inverse_read(entry.at)?),
+            };
+            tree = inverse.apply(&tree).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         }
         Ok(Some(tree))
+    }
+
+    /// The change that undoes the commit whose record is `at` in the journal.
+    fn inverse_read(&self, at: u64) -> io::Result<Delta> {
+        let payload = self.record_read(at)?;
+        let wire = match field(&payload, INVERSE)? {
+            Some(field) => ConfigDelta::decode(&payload[field.value]).map_err(invalid)?,
+            None => ConfigDelta::default(),
+        };
+        Ok(Delta::from_wire(&wire))
+    }
+
+    /// `record` framed with the change that undoes it as the record `at`
+    /// in the journal has it encoded, copied, not read.
+    fn framed_again(&self, record: &JournalRecord, at: u64) -> io::Result<Vec<u8>> {
+        let payload = self.record_read(at)?;
+        let mut bytes = vec![0; FRAME];
+        record.encode_raw(&mut bytes);
+        if let Some(field) = field(&payload, INVERSE)? {
+            bytes.extend_from_slice(&payload[field.whole]);
+        }
+        Ok(seal(bytes))
+    }
+
+    /// The record `at` in the journal, checked, without its frame.
+    fn record_read(&self, at: u64) -> io::Result<Vec<u8>> {
+        let file = std::fs::File::open(self.dir.join(JOURNAL))?;
+        let mut bytes = vec![0; FRAME];
+        file.read_exact_at(&mut bytes, at)?;
+        let length = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
+        bytes.resize(FRAME + length, 0);
+        file.read_exact_at(&mut bytes[FRAME..], at + FRAME as u64)?;
+        match framed(&bytes) {
+            Some(payload) => Ok(payload.to_vec()),
+            None => Err(invalid(format!("the journal's record at {at} does not read"))),
+        }
     }
 
     /// The committed configuration's version: its record's, or for one
@@ -336,13 +385,14 @@ impl Store {
         // The change is encoded once, into the record itself, and named
         // from there: at a large load it is the largest thing in memory.
         let mut bytes = vec![0; FRAME];
-        let forward_at = put_delta(&mut bytes, 10, &forward);
+        let forward_at = put_delta(&mut bytes, FORWARD, &forward);
         let hash = hash.unwrap_or_else(|| match &self.committed {
             None => tree_hash(&self.schema, tree),
             Some(_) => chain(self.hash(), &bytes[forward_at]),
         });
         drop(forward);
-        put_delta(&mut bytes, 11, &inverse);
+        let inverse_at = put_delta(&mut bytes, INVERSE, &inverse);
+        let inverse = (inverse_at.len() <= HELD_INVERSE_BYTES).then_some(inverse);
         journal_record(sequence, &record, hash).encode_raw(&mut bytes);
         let bytes = seal(bytes);
         self.append(&bytes, |file| {
@@ -464,15 +514,20 @@ impl Store {
         // Everything from the oldest record after the checkpoint's on.
         let after = self.entries[..newer].last().map_or(self.journal_bytes, |e| e.at);
         file.commit()?;
-        let mut rewritten = Vec::new();
+        // Written as it is made: the records of large changes add up.
+        let mut journal = AtomicFile::create(&path)?;
+        let mut bytes = 0;
         let mut at = Vec::with_capacity(self.entries.len());
         for e in self.entries[newer..].iter().rev() {
-            at.push(rewritten.len() as u64);
-            rewritten.extend(frame(&journal_record(e.sequence, &e.record, e.hash), &e.inverse));
+            at.push(bytes);
+            let record = journal_record(e.sequence, &e.record, e.hash);
+            let framed = match &e.inverse {
+                Some(inverse) => frame(&record, inverse),
+                None => self.framed_again(&record, e.at)?,
+            };
+            journal.write_all(&framed)?;
+            bytes += framed.len() as u64;
         }
-        let bytes = rewritten.len() as u64;
-        let mut journal = AtomicFile::create(&path)?;
-        journal.write_all(&rewritten)?;
         // Mostly none: the checkpoint is of the newest configuration.
         let kept = match self.journal_bytes - after {
             0 => 0,
@@ -621,7 +676,10 @@ fn entry(r: &JournalRecord, at: u64) -> Entry {
             version: r.version.map(Version::from),
         },
         hash: r.hash,
-        inverse: r.inverse.as_ref().map(Delta::from_wire).unwrap_or_default(),
+        inverse: match &r.inverse {
+            Some(inverse) if inverse.encoded_len() > HELD_INVERSE_BYTES => None,
+            inverse => Some(inverse.as_ref().map(Delta::from_wire).unwrap_or_default()),
+        },
     }
 }
 
@@ -630,8 +688,51 @@ fn entry(r: &JournalRecord, at: u64) -> Entry {
 fn frame(record: &JournalRecord, inverse: &Delta) -> Vec<u8> {
     let mut bytes = vec![0; FRAME];
     record.encode_raw(&mut bytes);
-    put_delta(&mut bytes, 11, inverse);
+    put_delta(&mut bytes, INVERSE, inverse);
     seal(bytes)
+}
+
+/// `JournalRecord`'s fields that hold its changes.
+const FORWARD: u32 = 10;
+const INVERSE: u32 = 11;
+
+/// Where a field of a record is: all of it, and its value.
+struct Field {
+    whole: std::ops::Range<usize>,
+    value: std::ops::Range<usize>,
+}
+
+/// Field `tag`, length-delimited, of the record `payload`, found by
+/// stepping over the fields before it, none of them read.
+fn field(payload: &[u8], tag: u32) -> io::Result<Option<Field>> {
+    use prost::encoding::{WireType, decode_key, decode_varint};
+    let mut rest = payload;
+    while !rest.is_empty() {
+        let start = payload.len() - rest.len();
+        let (found, wire) = decode_key(&mut rest).map_err(invalid)?;
+        let length = match wire {
+            WireType::Varint => {
+                decode_varint(&mut rest).map_err(invalid)?;
+                0
+            }
+            WireType::SixtyFourBit => 8,
+            WireType::ThirtyTwoBit => 4,
+            WireType::LengthDelimited => decode_varint(&mut rest).map_err(invalid)? as usize,
+            WireType::StartGroup | WireType::EndGroup => return Err(invalid("a group in a journal record")),
+        };
+        let value = payload.len() - rest.len();
+        let end = value.checked_add(length).filter(|&end| end <= payload.len());
+        let end = end.ok_or_else(|| invalid("a journal record's field runs past it"))?;
+        if found == tag && wire == WireType::LengthDelimited {
+            return Ok(Some(Field { whole: start..end, value: value..end }));
+        }
+        rest = &payload[end..];
+    }
+    Ok(None)
+}
+
+fn invalid(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e)
 }
 
 /// `delta` as field `tag` of the record being written into `bytes`
@@ -663,19 +764,23 @@ fn checksum(payload: &[u8]) -> u64 {
 fn read_records(bytes: &[u8]) -> (Vec<(JournalRecord, usize)>, usize) {
     let mut records = Vec::new();
     let mut at = 0;
-    while let Some(head) = bytes.get(at..at + FRAME) {
-        let length = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
-        let mut sum = [0; 8];
-        sum.copy_from_slice(&head[4..]);
-        let Some(payload) = bytes.get(at + FRAME..at + FRAME + length) else { break };
-        if checksum(payload) != u64::from_le_bytes(sum) {
-            break;
-        }
+    while let Some(payload) = framed(&bytes[at..]) {
         let Ok(record) = JournalRecord::decode(payload) else { break };
-        records.push((record, FRAME + length));
-        at += FRAME + length;
+        records.push((record, FRAME + payload.len()));
+        at += FRAME + payload.len();
     }
     (records, at)
+}
+
+/// The record framed at the start of `bytes`, if it is whole and its
+/// checksum agrees.
+fn framed(bytes: &[u8]) -> Option<&[u8]> {
+    let head = bytes.get(..FRAME)?;
+    let length = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
+    let mut sum = [0; 8];
+    sum.copy_from_slice(&head[4..]);
+    let payload = bytes.get(FRAME..FRAME.checked_add(length)?)?;
+    (checksum(payload) == u64::from_le_bytes(sum)).then_some(payload)
 }
 
 /// A checkpoint to write: the configuration committed as `sequence`.
@@ -1255,6 +1360,44 @@ mod tests {
             }
             assert!(identical(store.committed().unwrap(), &tree), "seed {seed}");
         }
+    }
+
+    /// A commit that changed much keeps the change that undoes it only in
+    /// its record, a small one in memory too: each rollback is the
+    /// configuration it was, after checkpoints wrote the journal again
+    /// (copying the large records) and after reopening.
+    #[test]
+    fn a_large_change_is_undone_from_its_record_and_a_small_one_from_memory() {
+        let schema = schema();
+        // Every other commit relabels 3000 interfaces; the others rename the host.
+        let tree = |n: usize| {
+            let mut lines: Vec<String> = (0..3000)
+                .map(|i| format!("set interfaces ge-0/0/{i} description \"label {} of {i}\"", n / 2))
+                .collect();
+            lines.push(format!("set system host-name h{n}"));
+            let mut tree = Node::default();
+            assert!(crate::config::load::apply_set_lines(&schema, &mut tree, &lines.join("\n")).is_empty());
+            // What can be committed: what the schema reads back.
+            parse_text(&schema, &to_text(&schema, None, &tree)).0
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = open(dir.path());
+        let mut made = Vec::new();
+        for n in 0..70 {
+            made.insert(0, to_text(&schema, None, &tree(n)));
+            made.truncate(KEPT);
+            commit(&mut store, &tree(n), record(n as i64));
+            if n == 40 {
+                store = open(dir.path());
+            }
+        }
+        let held = |store: &Store| store.entries.iter().filter(|e| e.inverse.is_some()).count();
+        assert_eq!(held(&store), KEPT / 2, "the small changes, and only they");
+        assert_eq!(texts(&store), made);
+        let reopened = open(dir.path());
+        assert_eq!(held(&reopened), KEPT / 2);
+        assert_eq!(texts(&reopened), made);
+        assert_eq!(reopened.history(), store.history());
     }
 
     /// A crash at any byte of a commit's record, or before the checkpoint

@@ -56,9 +56,10 @@ const OLD_VERSION: &str = "version";
 /// A record's frame: its length and the first 8 bytes of its SHA-256.
 const FRAME: usize = 12;
 /// A checkpoint is written once the journal since the last one holds this
-/// share of the configuration's size (so 49 small changes cost far less
-/// than one configuration more), or this many commits, which an opening
-/// replays.
+/// share of what the checkpoint writes: the configuration, and the kept
+/// records written again (so 49 small changes cost far less than one
+/// configuration more, and large ones do not each write all the large
+/// ones kept again); or this many commits, which an opening replays.
 const CHECKPOINT_SHARE: usize = 4;
 const CHECKPOINT_COMMITS: usize = 2 * KEPT;
 
@@ -451,8 +452,9 @@ impl Store {
     /// the next one.
     fn checkpoint_due(&self) -> bool {
         let size = self.checkpoint.map_or(0, |(_, size)| size);
+        let kept = (self.journal_bytes as usize).saturating_sub(self.since_checkpoint);
         self.checkpoint.is_none()
-            || self.since_checkpoint * CHECKPOINT_SHARE > size
+            || self.since_checkpoint * CHECKPOINT_SHARE > size + kept
             || self.commits_since > CHECKPOINT_COMMITS
     }
 
@@ -1362,6 +1364,40 @@ mod tests {
         }
     }
 
+    /// 3000 interfaces, each with a description that names `label`, and
+    /// the host name `h{host}`, as the schema reads it back.
+    fn labelled(schema: &Schema, label: usize, host: usize) -> Node {
+        let mut lines: Vec<String> = (0..3000)
+            .map(|i| format!("set interfaces ge-0/0/{i} description \"label {label} of {i}\""))
+            .collect();
+        lines.push(format!("set system host-name h{host}"));
+        let mut tree = Node::default();
+        assert!(crate::config::load::apply_set_lines(schema, &mut tree, &lines.join("\n")).is_empty());
+        parse_text(schema, &to_text(schema, None, &tree)).0
+    }
+
+    /// Commits that each change most of the configuration make a
+    /// checkpoint due less often as their kept records grow: each would
+    /// otherwise write every large record kept again.
+    #[test]
+    fn large_commits_make_checkpoints_due_less_often_as_their_records_are_kept() {
+        let schema = schema();
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = open(dir.path());
+        let mut checkpoints = Vec::new();
+        for n in 0..100 {
+            commit(&mut store, &labelled(&schema, n, 0), record(n as i64));
+            if store.checkpoint.is_some_and(|(sequence, _)| sequence == n as u64 + 1) {
+                checkpoints.push(n);
+            }
+        }
+        let (early, late) = checkpoints.split_at(checkpoints.partition_point(|&n| n < 50));
+        assert!(late.len() * 2 < early.len(), "checkpoints after commits {checkpoints:?}");
+        assert!(late.len() >= 3, "checkpoints after commits {checkpoints:?}");
+        let reopened = open(dir.path());
+        assert_eq!(texts(&reopened), texts(&store));
+    }
+
     /// A commit that changed much keeps the change that undoes it only in
     /// its record, a small one in memory too: each rollback is the
     /// configuration it was, after checkpoints wrote the journal again
@@ -1369,17 +1405,8 @@ mod tests {
     #[test]
     fn a_large_change_is_undone_from_its_record_and_a_small_one_from_memory() {
         let schema = schema();
-        // Every other commit relabels 3000 interfaces; the others rename the host.
-        let tree = |n: usize| {
-            let mut lines: Vec<String> = (0..3000)
-                .map(|i| format!("set interfaces ge-0/0/{i} description \"label {} of {i}\"", n / 2))
-                .collect();
-            lines.push(format!("set system host-name h{n}"));
-            let mut tree = Node::default();
-            assert!(crate::config::load::apply_set_lines(&schema, &mut tree, &lines.join("\n")).is_empty());
-            // What can be committed: what the schema reads back.
-            parse_text(&schema, &to_text(&schema, None, &tree)).0
-        };
+        // Every other commit relabels the interfaces; the others rename the host.
+        let tree = |n: usize| labelled(&schema, n / 2, n);
         let dir = tempfile::tempdir().unwrap();
         let mut store = open(dir.path());
         let mut made = Vec::new();

@@ -290,6 +290,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 node: None,
             };
             let ended = rt.block_on(chassis::run_agent(listen, options, ssh))?;
+            // The agent has stopped; its tasks end with the process, as
+            // at a crash, which its store is made for. Torn down one by
+            // one, a task caught in a blocking section would run on into a
+            // runtime already shut down, and panic.
+            std::mem::forget(rt);
             Ok(ExitCode::from(ended.exit_status()))
         }
         Some(Run::Chassis { state_dir, fault_injection, ssh_listen, netconf_listen, startup_config }) => {

@@ -14,9 +14,10 @@
 //! a record cut short (a crash while it was written, so never acknowledged)
 //! is dropped. Rollback N is the committed configuration with the last N
 //! changes undone: each change held in memory while small, a larger one
-//! read back from its record. The shared candidate, while it holds changes, is kept
-//! as the change from the configuration committed when it was saved: its
-//! size, not the configuration's. Everything is readable by its owner only.
+//! read back from its record. The shared candidate, while it holds
+//! changes, is kept as the change from the configuration committed when it
+//! was saved: its size, not the configuration's. Everything is readable by
+//! its owner only.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -277,7 +278,7 @@ impl Store {
                 Some(held) => Cow::Borrowed(held),
                 None => Cow::Owned(self.inverse_read(entry.at)?),
             };
-            tree = inverse.apply(&tree).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            tree = inverse.apply(&tree).map_err(invalid)?;
         }
         Ok(Some(tree))
     }
@@ -310,6 +311,9 @@ impl Store {
         let mut bytes = vec![0; FRAME];
         file.read_exact_at(&mut bytes, at)?;
         let length = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
+        if at + (FRAME + length) as u64 > file.metadata()?.len() {
+            return Err(invalid(format!("the journal's record at {at} runs past it")));
+        }
         bytes.resize(FRAME + length, 0);
         file.read_exact_at(&mut bytes[FRAME..], at + FRAME as u64)?;
         match framed(&bytes) {

@@ -680,12 +680,19 @@ pub(crate) mod tests {
             let old = large_configuration(&schema, &mut rng);
             let mut new = old.clone();
             random_large_edits(&schema, &mut rng, &mut new);
-            let (forward, inverse) = diff(&old, &new);
-            let sent = Delta::from_wire(&forward.to_wire());
-            assert!(identical(&sent.apply(&old).unwrap(), &new), "seed {seed}: {forward:?}");
-            assert!(identical(&inverse.apply(&new).unwrap(), &old), "seed {seed}: {inverse:?}");
-            assert_eq!(forward.is_empty(), identical(&old, &new), "seed {seed}");
+            turns_both_ways(&old, &new, seed);
         }
+    }
+
+    /// The change from `old` to `new`, sent over the wire, turns `old`
+    /// into `new`; its inverse turns `new` back; it is empty only when
+    /// they are the same.
+    fn turns_both_ways(old: &Node, new: &Node, seed: u64) {
+        let (forward, inverse) = diff(old, new);
+        let sent = Delta::from_wire(&forward.to_wire());
+        assert!(identical(&sent.apply(old).unwrap(), new), "seed {seed}: {forward:?}");
+        assert!(identical(&inverse.apply(new).unwrap(), old), "seed {seed}: {inverse:?}");
+        assert_eq!(forward.is_empty(), identical(old, new), "seed {seed}");
     }
 
     #[test]
@@ -713,11 +720,7 @@ pub(crate) mod tests {
             for _ in 0..1 + rng.below(4) {
                 random_edit(&schema, &mut rng, &mut new);
             }
-            let (forward, inverse) = diff(&old, &new);
-            let sent = Delta::from_wire(&forward.to_wire());
-            assert!(identical(&sent.apply(&old).unwrap(), &new), "seed {seed}: {forward:?}");
-            assert!(identical(&inverse.apply(&new).unwrap(), &old), "seed {seed}: {inverse:?}");
-            assert_eq!(forward.is_empty(), identical(&old, &new), "seed {seed}");
+            turns_both_ways(&old, &new, seed);
         }
     }
 

@@ -79,7 +79,13 @@ fn lex<'a>(text: &'a str) -> impl Iterator<Item = Lexeme<'a>> {
                     line += 1;
                     line_start = at;
                 }
-                b' ' | b'\t' | b'\r' | 0x0b | 0x0c => at += 1,
+                // An indentation is passed over at once.
+                b' ' | b'\t' | b'\r' | 0x0b | 0x0c => {
+                    at += bytes[at..]
+                        .iter()
+                        .take_while(|&&b| matches!(b, b' ' | b'\t' | b'\r' | 0x0b | 0x0c))
+                        .count()
+                }
                 b'#' => at = memchr_or_end(b'\n', bytes, at),
                 b'/' if bytes.get(at + 1) == Some(&b'*') => {
                     // The comment runs to the first `*/` after its `/*`.
@@ -127,9 +133,7 @@ fn lex<'a>(text: &'a str) -> impl Iterator<Item = Lexeme<'a>> {
                     at += text[at..].chars().next().map_or(1, char::len_utf8);
                 }
                 _ => {
-                    let end = text[at..]
-                        .find(|c: char| c.is_whitespace() || matches!(c, '{' | '}' | ';' | '"'))
-                        .map_or(text.len(), |i| at + i);
+                    let end = word_end(text, at);
                     let word = &text[at..end];
                     let kind = match word {
                         "inactive:" => LexemeKind::Inactive,
@@ -145,6 +149,26 @@ fn lex<'a>(text: &'a str) -> impl Iterator<Item = Lexeme<'a>> {
         }
         None
     })
+}
+
+/// Where the unquoted word of curly text that starts at `from` ends: at
+/// whitespace, punctuation or a quote, or the end. Read a byte at a time;
+/// a character past ASCII is decoded only to ask whether it is whitespace.
+fn word_end(text: &str, from: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut at = from;
+    while let Some(&b) = bytes.get(at) {
+        match b {
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | b'{' | b'}' | b';' | b'"' => return at,
+            0x80.. => match text[at..].chars().next() {
+                Some(c) if c.is_whitespace() => return at,
+                Some(c) => at += c.len_utf8(),
+                None => return at,
+            },
+            _ => at += 1,
+        }
+    }
+    at
 }
 
 /// Where the next `byte` at or after `from` is, or the end.
@@ -349,7 +373,9 @@ fn read_curly(
     apply: &mut dyn FnMut(LineEdit),
 ) -> Open {
     let mut tag = None;
-    let mut words: Vec<Lexeme<'_>> = Vec::new();
+    // The words of the statement being read, and of the one read last.
+    let (mut words, mut statement): (Vec<Lexeme<'_>>, Vec<Lexeme<'_>>) = Default::default();
+    let mut room = Room::default();
     // The markers of the statement being read.
     let mut inactive = false;
     let mut protected = false;
@@ -384,7 +410,8 @@ fn read_curly(
             }
             LexemeKind::Punctuation => {}
         }
-        let statement = std::mem::take(&mut words);
+        statement.clear();
+        std::mem::swap(&mut statement, &mut words);
         let (inactive, annotation) = (std::mem::take(&mut inactive), std::mem::take(&mut annotation));
         let protected = std::mem::take(&mut protected);
         let tagged_as = tag.take();
@@ -410,9 +437,10 @@ fn read_curly(
                     Some(Some(level)) => level.as_slice(),
                     None => &[],
                 };
-                let read = read_statement(schema, level, &statement);
+                let read = read_statement(schema, level, &statement, &mut room);
+                let paths = &mut room.paths;
                 let depth = level.len();
-                if let (Some(true), Ok(paths)) = (tagged_as, &read) {
+                if let (Some(true), Ok(())) = (tagged_as, &read) {
                     // Deleted, not loaded: a leaf needs no value here.
                     let head = &paths[0].steps;
                     tagged.push(Tagged { steps: head[..own(schema, depth, head)].to_vec(), delete: true });
@@ -421,12 +449,12 @@ fn read_curly(
                     }
                     continue;
                 }
-                if let (Some(false), Ok(paths)) = (tagged_as, &read) {
+                if let (Some(false), Ok(())) = (tagged_as, &read) {
                     let head = &paths[0].steps;
                     tagged.push(Tagged { steps: head[..own(schema, depth, head)].to_vec(), delete: false });
                 }
                 match read {
-                    Ok(paths) if paths.iter().all(|p| p.wanting.is_none()) => {
+                    Ok(()) if paths.iter().all(|p| p.wanting.is_none()) => {
                         let head = &paths[0].steps;
                         // The marks belong to the statement opened at this level,
                         // not to the words of a one-liner after it, nor to the
@@ -434,7 +462,7 @@ fn read_curly(
                         let marked = (inactive || protected || !annotation.is_empty())
                             .then(|| head[..own(schema, depth, head)].to_vec());
                         let opened = opens.then(|| head.clone());
-                        for path in paths {
+                        for path in paths.drain(..) {
                             // An empty container means nothing until something is
                             // set in it; a list entry or presence container does.
                             if !opens || path.steps.last().is_some_and(|s| meaningful_when_empty(schema, s)) {
@@ -522,26 +550,27 @@ fn read_statement(
     schema: &Schema,
     level: &[Step],
     statement: &[Lexeme<'_>],
-) -> Result<Vec<Resolved>, LoadError> {
+    room: &mut Room,
+) -> Result<(), LoadError> {
     // A statement may span lines, so its words are placed as if on one line
     // (each column unique), and an error is reported at its lexeme's place.
     let mut column = 0;
-    let words: Vec<Word<'_>> = statement
-        .iter()
-        .map(|l| {
-            let word = Word { text: &l.text, column, end: column + l.text.chars().count() };
-            column = word.end + 1;
-            word
-        })
-        .collect();
-    let mut paths = Vec::new();
+    let mut words = emptied(std::mem::take(&mut room.words));
+    words.extend(statement.iter().map(|l| {
+        let length = if l.text.is_ascii() { l.text.len() } else { l.text.chars().count() };
+        let word = Word { text: &l.text, column, end: column + length };
+        column = word.end + 1;
+        word
+    }));
+    let paths = &mut room.paths;
+    paths.clear();
     let mut start = Cow::Borrowed(level);
     let mut rest = &words[..];
-    loop {
+    let read = loop {
         let e = match resolve(schema, &start, rest) {
             Ok(path) => {
                 paths.push(path);
-                return Ok(paths);
+                break Ok(());
             }
             Err(e) => e,
         };
@@ -558,11 +587,22 @@ fn read_statement(
             }
         }
         let bad = e.column().and_then(|c| words.iter().position(|w| w.column == c)).unwrap_or(0);
-        return Err(match statement.get(bad) {
+        break Err(match statement.get(bad) {
             Some(l) => LoadError { column: l.column + 1, ..LoadError::at(l.line, &words[bad], &e) },
             None => LoadError { line: 0, column: 0, message: e.to_string() },
         });
-    }
+    };
+    room.words = emptied(words);
+    read
+}
+
+/// Room kept from statement to statement of curly text, made once.
+#[derive(Default)]
+struct Room {
+    /// The words of a statement placed as on one line.
+    words: Vec<Word<'static>>,
+    /// The paths a statement read to.
+    paths: Vec<Resolved>,
 }
 
 /// A configuration in JSON (`{"configuration" : ...}`) or XML (`<configuration>`,
@@ -1399,6 +1439,19 @@ mod tests {
         ];
         let expected: Vec<(String, usize, usize)> =
             expected.iter().map(|&(t, l, c)| (t.to_owned(), l, c)).collect();
+        assert_eq!(read, expected);
+    }
+
+    /// A word runs through letters past ASCII and ends at any whitespace,
+    /// punctuation or quote; indentation of any blanks is passed over.
+    #[test]
+    fn curly_words_end_at_whitespace_of_any_kind() {
+        let text = "\t \x0b\x0cd\u{e9}j\u{e0}\u{a0}vu\u{3000}x;y{z}w\"q\"\r\n";
+        let read: Vec<(String, usize)> = lex(text).map(|l| (l.text.into_owned(), l.column)).collect();
+        let expected = [("d\u{e9}j\u{e0}", 4), ("vu", 9), ("x", 12), (";", 13), ("y", 14), ("{", 15)];
+        let rest = [("z", 16), ("}", 17), ("w", 18), ("q", 19)];
+        let expected: Vec<(String, usize)> =
+            expected.iter().chain(&rest).map(|&(t, c)| (t.to_owned(), c)).collect();
         assert_eq!(read, expected);
     }
 

@@ -3,7 +3,7 @@
 //! (`load set`). A statement that does not read is reported with its line and
 //! column and skipped; the rest still loads.
 
-use super::path::{Resolved, Step, Word, resolve, resolve_line};
+use super::path::{Resolved, Step, Word, resolve, resolve_in, resolve_line_in};
 use super::print::quote;
 use super::schema::{Kind, Schema};
 use super::tree::{Marks, Node, Replaced, TakeMarks};
@@ -370,7 +370,7 @@ fn read_curly(
     mut levels: Levels,
     tagged: &mut Vec<Tagged>,
     errors: &mut Vec<LoadError>,
-    apply: &mut dyn FnMut(LineEdit),
+    apply: &mut dyn FnMut(LineEdit) -> Option<Resolved>,
 ) -> Open {
     let mut tag = None;
     // The words of the statement being read, and of the one read last.
@@ -466,7 +466,9 @@ fn read_curly(
                             // An empty container means nothing until something is
                             // set in it; a list entry or presence container does.
                             if !opens || path.steps.last().is_some_and(|s| meaningful_when_empty(schema, s)) {
-                                apply(LineEdit::Set(path));
+                                room.spent.extend(apply(LineEdit::Set(path)));
+                            } else {
+                                room.spent.push(path);
                             }
                         }
                         if let Some(steps) = marked {
@@ -567,7 +569,7 @@ fn read_statement(
     let mut start = Cow::Borrowed(level);
     let mut rest = &words[..];
     let read = loop {
-        let e = match resolve(schema, &start, rest) {
+        let e = match resolve_in(schema, &start, rest, room.spent.pop().unwrap_or_default()) {
             Ok(path) => {
                 paths.push(path);
                 break Ok(());
@@ -603,6 +605,8 @@ struct Room {
     words: Vec<Word<'static>>,
     /// The paths a statement read to.
     paths: Vec<Resolved>,
+    /// Paths applied and done with, read into again.
+    spent: Vec<Resolved>,
 }
 
 /// A configuration in JSON (`{"configuration" : ...}`) or XML (`<configuration>`,
@@ -797,9 +801,10 @@ impl Prefix {
         schema: &Schema,
         shared: usize,
         words: &[Word<'_>],
+        spent: Resolved,
     ) -> Result<Resolved, ParseError> {
         let from = self.stops.iter().rev().find(|&&stop| stop <= shared).copied().unwrap_or(0);
-        let read = resolve_line(schema, &self.steps[..from], &words[from..]);
+        let read = resolve_line_in(schema, &self.steps[..from], &words[from..], spent);
         self.forget();
         if let Ok(path) = &read
             && let Some((steps, _)) = path.statements().next()
@@ -849,11 +854,7 @@ fn apply_in_parts(schema: &Schema, root: &mut Node, parts: &[&str]) -> Vec<LoadE
     let mut errors = Vec::new();
     let in_turn = |root: &mut Node, text: &str, before: usize, errors: &mut Vec<LoadError>| {
         let mut runs = Runs::new(schema, root, None);
-        read_set_lines(schema, text, before, errors, &mut |edit| {
-            runs.push(edit);
-            ControlFlow::Continue(())
-        })
-        .lines
+        read_set_lines(schema, text, before, errors, &mut |edit| ControlFlow::Continue(runs.push(edit))).lines
     };
     let Some((first, others)) = parts.split_first() else { return errors };
     std::thread::scope(|scope| {
@@ -913,13 +914,10 @@ impl Apart {
         let (mut tree, mut replaced, mut errors) = (Node::default(), Replaced::new(), Vec::new());
         let mut runs = Runs::new(schema, &mut tree, Some(&mut replaced));
         let read = read_set_lines(schema, text, 0, &mut errors, &mut |edit| match edit {
-            LineEdit::Set(_) => {
-                runs.push(edit);
-                ControlFlow::Continue(())
-            }
+            LineEdit::Set(_) => ControlFlow::Continue(runs.push(edit)),
             // `display set` writes one after the lines of an inactive
             // statement: read apart when its statement is made in this part.
-            LineEdit::Activate(path, true) if runs.deactivate_present(&path) => ControlFlow::Continue(()),
+            LineEdit::Activate(path, true) if runs.deactivate_present(&path) => ControlFlow::Continue(None),
             _ => ControlFlow::Break(()),
         });
         drop(runs);
@@ -932,7 +930,12 @@ impl Apart {
 /// needs nothing of the tree, so a large text is read on this thread while
 /// another puts what was read into the tree: the two halves of the work
 /// take about as long as each other.
-fn read_apart(schema: &Schema, root: &mut Node, len: usize, read: impl FnOnce(&mut dyn FnMut(LineEdit))) {
+fn read_apart(
+    schema: &Schema,
+    root: &mut Node,
+    len: usize,
+    read: impl FnOnce(&mut dyn FnMut(LineEdit) -> Option<Resolved>),
+) {
     if len < READ_APART_BYTES {
         let mut runs = Runs::new(schema, root, None);
         read(&mut |edit| runs.push(edit));
@@ -951,12 +954,16 @@ fn read_apart(schema: &Schema, root: &mut Node, len: usize, read: impl FnOnce(&m
             }
         });
         let mut batch = Vec::with_capacity(BATCH_LINES);
+        let mut spent = Vec::new();
         read(&mut |edit| {
             batch.push(edit);
             if batch.len() == BATCH_LINES {
                 let next = match emptied.try_recv() {
                     Ok(mut done) => {
-                        done.clear();
+                        spent.extend(done.drain(..).filter_map(|edit| match edit {
+                            LineEdit::Set(path) => Some(path),
+                            _ => None,
+                        }));
                         done
                     }
                     Err(_) => Vec::with_capacity(BATCH_LINES),
@@ -965,6 +972,7 @@ fn read_apart(schema: &Schema, root: &mut Node, len: usize, read: impl FnOnce(&m
                 // raised from the join below.
                 let _ = batches.send(std::mem::replace(&mut batch, next));
             }
+            spent.pop()
         });
         let _ = batches.send(batch);
         drop(batches);
@@ -992,6 +1000,8 @@ struct Runs<'t> {
     /// read apart ([`Node::set_apart`]).
     replaced: Option<&'t mut Replaced>,
     held: Vec<LineEdit>,
+    /// The paths of edits put, whose room the next reads take.
+    spent: Vec<Resolved>,
 }
 
 /// How many edits [`Runs`] holds back at most.
@@ -999,19 +1009,24 @@ const RUN_LINES: usize = 256;
 
 impl<'t> Runs<'t> {
     fn new(schema: &'t Schema, tree: &'t mut Node, replaced: Option<&'t mut Replaced>) -> Runs<'t> {
-        Runs { schema, tree, replaced, held: Vec::with_capacity(RUN_LINES) }
+        Runs { schema, tree, replaced, held: Vec::with_capacity(RUN_LINES), spent: Vec::new() }
     }
 
-    fn push(&mut self, edit: LineEdit) {
+    /// Holds `edit`; gives back a path put before, done with, if one is.
+    fn push(&mut self, edit: LineEdit) -> Option<Resolved> {
         self.held.push(edit);
         if self.held.len() == RUN_LINES {
             self.put();
         }
+        self.spent.pop()
     }
 
     fn put(&mut self) {
         apply_in_runs(self.schema, self.tree, &self.held, self.replaced.as_deref_mut());
-        self.held.clear();
+        self.spent.extend(self.held.drain(..).filter_map(|edit| match edit {
+            LineEdit::Set(path) => Some(path),
+            _ => None,
+        }));
     }
 
     /// `deactivate` of `path`, after the edits held; whether every
@@ -1096,14 +1111,17 @@ struct Read {
 
 /// Reads `text`, which comes after `before` lines, line by line: each edit
 /// to `apply`, in order, until it refuses one; each error into `errors`.
+/// `apply` may give back a path it is done with, read into again.
 fn read_set_lines(
     schema: &Schema,
     text: &str,
     before: usize,
     errors: &mut Vec<LoadError>,
-    apply: &mut dyn FnMut(LineEdit) -> ControlFlow<()>,
+    apply: &mut dyn FnMut(LineEdit) -> ControlFlow<(), Option<Resolved>>,
 ) -> Read {
     let mut previous = Prefix::default();
+    // A path applied and done with, given back to be read into again.
+    let mut spent = None;
     // Kept from line to line: the room is made once, and the words a line
     // begins with as the last one did are not read again.
     let mut tokens = Vec::new();
@@ -1133,8 +1151,12 @@ fn read_set_lines(
             column: column(t.start),
             end: column(t.end),
         }));
+        let room = spent.take().unwrap_or_default();
         let mut refused = false;
-        let mut apply = |edit| refused |= apply(edit).is_break();
+        let mut apply = |edit| match apply(edit) {
+            ControlFlow::Continue(path) => spent = path,
+            ControlFlow::Break(()) => refused = true,
+        };
         let bad_verb = || LoadError {
             line: number,
             column: column(verb.start) + 1,
@@ -1172,7 +1194,9 @@ fn read_set_lines(
                     }
                 }
             },
-            "set" | "delete" | "deactivate" | "activate" => match previous.resolve(schema, shared, &words) {
+            "set" | "delete" | "deactivate" | "activate" => match previous
+                .resolve(schema, shared, &words, room)
+            {
                 Ok(path) if path.wanting.is_none() || verb.text != "set" => apply(match &*verb.text {
                     "set" => LineEdit::Set(path),
                     "delete" => LineEdit::Delete(path),
@@ -1256,7 +1280,7 @@ mod tests {
         let mut expected = Vec::new();
         read_set_lines(&schema, &text, 0, &mut expected, &mut |edit| {
             edit.apply(&schema, &mut in_turn);
-            ControlFlow::Continue(())
+            ControlFlow::Continue(None)
         });
         assert_eq!(errors, expected);
         assert_eq!(errors.len(), 2, "{errors:?}");
@@ -1362,7 +1386,8 @@ mod tests {
         let mut in_turn = Node::default();
         let (mut expected_tagged, mut expected) = (Vec::new(), Vec::new());
         read_curly(&schema, &text, Levels::new(), &mut expected_tagged, &mut expected, &mut |edit| {
-            edit.apply(&schema, &mut in_turn)
+            edit.apply(&schema, &mut in_turn);
+            None
         });
         assert_eq!(errors, expected);
         assert_eq!(errors.len(), 3, "{errors:?}");
@@ -1384,7 +1409,8 @@ mod tests {
             let mut tree = Node::default();
             let (mut tagged, mut errors) = (Vec::new(), Vec::new());
             read_curly(&schema, text, Levels::new(), &mut tagged, &mut errors, &mut |edit| {
-                edit.apply(&schema, &mut tree)
+                edit.apply(&schema, &mut tree);
+                None
             });
             (tree, tagged, errors)
         };

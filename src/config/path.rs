@@ -16,7 +16,7 @@ pub struct Step {
 }
 
 /// A path read to its end.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Resolved {
     pub steps: Vec<Step>,
     /// The value given for a leaf or keyword-less value; a leaf-list may be
@@ -75,7 +75,18 @@ enum At {
 /// Reads `words` from the level `start` (the `edit` level) as one path, as
 /// `edit` and `show` take it.
 pub fn resolve(schema: &Schema, start: &[Step], words: &[Word<'_>]) -> Result<Resolved, ParseError> {
-    walk(schema, start, words, false)
+    walk(schema, start, words, false, Resolved::default())
+}
+
+/// [`resolve`] into the room of `spent`, a path read before and done with:
+/// for a reader of many statements, which then allocates for few.
+pub fn resolve_in(
+    schema: &Schema,
+    start: &[Step],
+    words: &[Word<'_>],
+    spent: Resolved,
+) -> Result<Resolved, ParseError> {
+    walk(schema, start, words, false, spent)
 }
 
 /// Reads the words of `set`, `delete`, `activate` and `deactivate`, which
@@ -83,15 +94,33 @@ pub fn resolve(schema: &Schema, start: &[Step], words: &[Word<'_>]) -> Result<Re
 /// statement (a leaf and its value, a flag) is a sibling of it, and the line
 /// applies to each (`area 0.0.0.0 interface ge-0/0/0.0 passive metric 10`).
 pub fn resolve_line(schema: &Schema, start: &[Step], words: &[Word<'_>]) -> Result<Resolved, ParseError> {
-    walk(schema, start, words, true)
+    walk(schema, start, words, true, Resolved::default())
 }
 
-fn walk(schema: &Schema, start: &[Step], words: &[Word<'_>], several: bool) -> Result<Resolved, ParseError> {
-    let mut steps = Vec::with_capacity(start.len() + words.len());
+/// [`resolve_line`] into the room of `spent`, as [`resolve_in`].
+pub fn resolve_line_in(
+    schema: &Schema,
+    start: &[Step],
+    words: &[Word<'_>],
+    spent: Resolved,
+) -> Result<Resolved, ParseError> {
+    walk(schema, start, words, true, spent)
+}
+
+fn walk(
+    schema: &Schema,
+    start: &[Step],
+    words: &[Word<'_>],
+    several: bool,
+    room: Resolved,
+) -> Result<Resolved, ParseError> {
+    let Resolved { mut steps, mut values, mut earlier, .. } = room;
+    steps.clear();
+    values.clear();
+    earlier.clear();
+    steps.reserve_exact(start.len() + words.len());
     steps.extend_from_slice(start);
     let mut at = At::Statements(start.last().map(|s| s.schema));
-    let mut values = Vec::new();
-    let mut earlier = Vec::new();
     let mut words = words.iter();
     while let Some(word) = words.next() {
         if let (At::Done, true) = (&at, several) {
@@ -284,7 +313,7 @@ pub fn completions(
     partial: &str,
     several: bool,
 ) -> Result<Vec<Completion>, ParseError> {
-    let resolved = walk(schema, start, words, several)?;
+    let resolved = walk(schema, start, words, several, Resolved::default())?;
     let mut items = Vec::new();
     match resolved.wanting {
         Some(Wanting::Key(id) | Wanting::Value(id)) => {

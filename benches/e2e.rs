@@ -82,6 +82,8 @@ const QUICK: Sizes = Sizes {
 type Scenario = fn(&Sizes);
 
 fn main() {
+    // The agents' allocator, for the scenarios read in process.
+    reshell::heap::tune();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let sizes = if args.iter().any(|a| a == "--quick") { &QUICK } else { &FULL };
     let picked: Vec<&str> = args.iter().filter(|a| !a.starts_with('-')).map(String::as_str).collect();

@@ -11,6 +11,7 @@ pub mod frontends;
 #[doc(hidden)]
 pub mod fuzz_targets;
 pub mod grammar;
+pub mod heap;
 pub mod lab;
 pub mod management;
 pub mod netconf;

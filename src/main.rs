@@ -375,6 +375,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn main() -> ExitCode {
+    reshell::heap::tune();
     match run(Cli::parse()) {
         Ok(code) => code,
         Err(e) => {

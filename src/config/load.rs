@@ -1237,7 +1237,7 @@ fn emptied<'b>(mut words: Vec<Word<'_>>) -> Vec<Word<'b>> {
 mod tests {
     use super::*;
     use crate::config::print::{to_set, to_text};
-    use crate::config::tree::tests::build;
+    use crate::config::tree::tests::{build, plain_where_said};
 
     fn sample(schema: &Schema) -> Node {
         build(
@@ -1357,6 +1357,7 @@ mod tests {
                 to_set(&schema, None, &apart, ""),
                 to_set(&schema, None, &in_turn, "")
             );
+            assert!(plain_where_said(&apart) && plain_where_said(&in_turn), "seed {seed}");
             // Each line put into the tree on its own, from the top.
             let mut one_by_one = Node::default();
             for line in &lines {
@@ -1364,6 +1365,29 @@ mod tests {
             }
             assert!(crate::config::delta::tests::identical(&one_by_one, &in_turn), "seed {seed}");
         }
+    }
+
+    /// Statements in both parts of a text are joined as plain as they are
+    /// read in turn: expansion and the groups check pass over them whole.
+    #[test]
+    fn statements_read_in_parts_are_as_plain_as_read_in_turn() {
+        fn plain(node: &Node) -> Vec<bool> {
+            let below = node.children.values().flat_map(|c| plain(c));
+            std::iter::once(node.children.plain()).chain(below).collect()
+        }
+        let schema = Schema::shipped().unwrap();
+        let first = "set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24\n\
+                     set protocols ospf area 0.0.0.0 interface ge-0/0/0.0\n";
+        let second = "set interfaces ge-0/0/0 description uplink\n\
+                      set interfaces ge-0/0/1 unit 0 family inet address 10.0.1.1/24\n\
+                      set protocols ospf area 0.0.0.0 interface ge-0/0/1.0 passive\n";
+        let mut apart = Node::default();
+        assert!(apply_in_parts(&schema, &mut apart, &[first, second]).is_empty());
+        let mut in_turn = Node::default();
+        assert!(apply_in_parts(&schema, &mut in_turn, &[&format!("{first}{second}")]).is_empty());
+        assert!(crate::config::delta::tests::identical(&apart, &in_turn));
+        assert_eq!(plain(&apart), plain(&in_turn));
+        assert!(plain(&apart).iter().all(|&p| p), "{:?}", plain(&apart));
     }
 
     /// A large curly text, read on one thread and applied on another, gives

@@ -411,6 +411,9 @@ impl Node {
     /// [`Node::merge`], a statement on both sides taking the loaded one's
     /// marks as `take` says.
     fn merge_taking(&mut self, schema: &Schema, at: Option<SchemaId>, other: Node, take: TakeMarks) {
+        // What two plain sides make is plain: no mark comes from either,
+        // and a statement removed for a `choice` takes none with it.
+        let plain = self.children.plain() && other.children.plain();
         for (key, child) in other.children {
             let Some(step) = child_step(schema, at, key) else { continue };
             if key == schema.node(step.schema).key {
@@ -428,17 +431,20 @@ impl Node {
                 Kind::Leaf(_) | Kind::Value(_) => target.values = child.values,
                 Kind::Flag => {}
                 Kind::List { keyword: true, .. } => {
+                    let plain = target.children.plain() && child.children.plain();
                     for (name, entry) in child.children {
                         if let Some((target, entry)) = joining(&mut target.children, name, entry, take) {
                             target.merge_taking(schema, Some(step.schema), entry, take);
                         }
                     }
+                    target.children.set_plain(plain);
                 }
                 Kind::Container | Kind::List { keyword: false, .. } => {
                     target.merge_taking(schema, Some(step.schema), child, take)
                 }
             }
         }
+        self.children.set_plain(plain);
     }
 
     /// `delete`: removes each path of the line (or one value of a
@@ -607,6 +613,17 @@ pub(crate) mod tests {
     use crate::config::path::{Word, resolve};
     use crate::config::print::to_set;
     use crate::grammar::{ParseError, tokenize};
+
+    /// Whether every node said to hold plain children does: none of its
+    /// statements, nor any below, carries a mark or applies groups.
+    pub(crate) fn plain_where_said(node: &Node) -> bool {
+        fn holds_none(node: &Node) -> bool {
+            node.children.iter().all(|(key, child)| {
+                child.marks().is_none() && !APPLYING.contains(&key.as_str()) && holds_none(child)
+            })
+        }
+        (!node.children.plain() || holds_none(node)) && node.children.values().all(|c| plain_where_said(c))
+    }
 
     /// A node's marks are held apart only while one is set: a statement
     /// marked and unmarked again is equal to one never marked, and the

@@ -265,6 +265,9 @@ fn exact_keyword(schema: &Schema, parent: Option<SchemaId>, word: &Word<'_>) -> 
 
 /// The keywords under `parent` that `word` abbreviates.
 fn keywords_matching(schema: &Schema, parent: Option<SchemaId>, word: &Word<'_>) -> Vec<SchemaId> {
+    if !schema.may_abbreviate(parent, word.text) {
+        return Vec::new();
+    }
     schema
         .children(parent)
         .iter()

@@ -369,6 +369,10 @@ pub struct Schema {
 #[derive(Debug, Clone, Default)]
 struct Level {
     keywords: foldhash::HashMap<String, SchemaId>,
+    /// The first bytes of the keywords, as bits: most words read at a
+    /// level of entries (`ge-0/0/0`, `10.0.0.1`) abbreviate none, told
+    /// without a look at each keyword.
+    initials: [u64; 4],
     /// The same keywords by their symbols' [`Sym::bits`].
     keyword_bits: foldhash::HashMap<u128, SchemaId>,
     unnamed: Option<SchemaId>,
@@ -385,6 +389,12 @@ impl Level {
                 .filter(|&&c| keyword(c))
                 .map(|&c| (schema.node(c).name.clone(), c))
                 .collect(),
+            initials: children.iter().filter(|&&c| keyword(c)).fold([0; 4], |mut bits, &c| {
+                if let Some(&b) = schema.node(c).name.as_bytes().first() {
+                    bits[usize::from(b / 64)] |= 1 << (b % 64);
+                }
+                bits
+            }),
             keyword_bits: children
                 .iter()
                 .filter(|&&c| keyword(c))
@@ -539,13 +549,26 @@ impl Schema {
     /// The keyword statement `name` directly under `parent`.
     pub fn keyword(&self, parent: Option<SchemaId>, name: &str) -> Option<SchemaId> {
         match self.level(parent) {
-            Some(level) => level.keywords.get(name).copied(),
+            // A short word is a symbol made in place, found by its words.
+            Some(level) => match Sym::in_place(name) {
+                Some(sym) => level.keyword_bits.get(&sym.bits()).copied(),
+                None => level.keywords.get(name).copied(),
+            },
             // While loading, before the index is made.
             None => self
                 .children(parent)
                 .iter()
                 .copied()
                 .find(|&c| self.node(c).has_keyword() && self.node(c).name == name),
+        }
+    }
+
+    /// Whether `word` may abbreviate a keyword under `parent`: `false` when
+    /// no keyword there begins with its first byte.
+    pub fn may_abbreviate(&self, parent: Option<SchemaId>, word: &str) -> bool {
+        match (self.level(parent), word.as_bytes().first()) {
+            (Some(level), Some(&b)) => level.initials[usize::from(b / 64)] & (1 << (b % 64)) != 0,
+            _ => true,
         }
     }
 

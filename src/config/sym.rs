@@ -90,6 +90,11 @@ impl Sym {
         Sym(Repr { interned: word })
     }
 
+    /// The symbol for `text` if it is held in place: made without the table.
+    pub fn in_place(text: &str) -> Option<Sym> {
+        held_in_place(text.as_bytes()).then(|| Sym::held(text.as_bytes()))
+    }
+
     /// The symbol for `text` if there is one: held in place if short, else
     /// only if the table has it. A text never interned is no key of any tree.
     pub fn existing(text: &str) -> Option<Sym> {
@@ -104,11 +109,7 @@ impl Sym {
     /// after them zero, so that equal text is equal words.
     const fn held(bytes: &[u8]) -> Sym {
         let mut held = [0; 16];
-        let mut i = 0;
-        while i < bytes.len() {
-            held[i] = bytes[i];
-            i += 1;
-        }
+        held.split_at_mut(bytes.len()).0.copy_from_slice(bytes);
         if bytes.len() <= INLINE {
             held[15] = HELD | bytes.len() as u8;
         }

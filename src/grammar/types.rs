@@ -43,7 +43,11 @@ pub enum ArgType {
 /// in a value, an annotation or a commit comment would land in every prompt,
 /// log line and listing that prints it.
 pub fn free_of_control(value: &str) -> Result<(), String> {
-    if value.chars().any(char::is_control) {
+    // Bytes first: those of ASCII's controls are never part of another
+    // character; C1 controls (U+0080 to U+009F) only past ASCII.
+    // Folded rather than stopped at the first: a whole value at a time.
+    let ascii_control = value.bytes().fold(false, |found, b| found | (b < 0x20) | (b == 0x7f));
+    if ascii_control || !value.is_ascii() && value.chars().any(char::is_control) {
         return Err(format!("invalid value: '{}': control characters are not allowed", value.escape_debug()));
     }
     Ok(())
@@ -274,6 +278,10 @@ mod tests {
             );
         }
         assert_eq!(ArgType::String.check("ré-1 \"quoted\""), Ok(()));
+        // DEL, and a C1 control past ASCII, are controls too.
+        assert!(ArgType::String.check("a\x7fb").is_err());
+        assert!(ArgType::String.check("é\u{85}").is_err());
+        assert_eq!(ArgType::String.check("é\u{a0}\u{100}"), Ok(()));
     }
 
     #[test]

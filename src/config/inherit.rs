@@ -247,6 +247,7 @@ impl<'a> Context<'a> {
         }
         let written = explicit.map(|e| &e.children);
         let written_len = written.map_or(0, Children::len);
+        let plain = written.is_some_and(Children::plain);
         let runs = || written.into_iter().flat_map(Children::runs);
         // A chunk of children written as it was at the last expansion comes
         // to what it came to then (the last expansion's chunk made from it,
@@ -277,7 +278,7 @@ impl<'a> Context<'a> {
             });
             let theirs_only = inherited.iter().map(|&k| (written_len, k, None));
             let all: Vec<_> = mine.chain(theirs_only).collect();
-            self.apart(&all, at, sources, excluded, path, entries, previous).into_iter()
+            self.apart(&all, at, sources, excluded, path, entries, previous, plain).into_iter()
         });
         // The effective node's children, begun at the first child that is
         // not the written one, with the written ones before it.
@@ -293,7 +294,9 @@ impl<'a> Context<'a> {
                 let child = match &mut ready {
                     // As many as there are children.
                     Some(ready) => ready.next().unwrap_or(Child::Left),
-                    None => self.child(at, Some(w), *sym, n, sources, excluded, path, entries, previous),
+                    None => {
+                        self.child(at, Some(w), *sym, n, sources, excluded, path, entries, previous, plain)
+                    }
                 };
                 out.place(n, *sym, Some(w), child);
             }
@@ -302,7 +305,9 @@ impl<'a> Context<'a> {
         for &sym in &inherited {
             let child = match &mut ready {
                 Some(ready) => ready.next().unwrap_or(Child::Left),
-                None => self.child(at, None, sym, written_len, sources, excluded, path, entries, previous),
+                None => {
+                    self.child(at, None, sym, written_len, sources, excluded, path, entries, previous, plain)
+                }
             };
             out.place(written_len, sym, None, child);
         }
@@ -327,6 +332,7 @@ impl<'a> Context<'a> {
         path: &[Sym],
         entries: bool,
         previous: Option<Previous<'a>>,
+        plain: bool,
     ) -> Vec<Child> {
         let next = AtomicUsize::new(0);
         let work = || {
@@ -334,8 +340,8 @@ impl<'a> Context<'a> {
             loop {
                 let n = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&(place, sym, written)) = children.get(n) else { return done };
-                let child =
-                    self.child(at, written, sym, place, sources, excluded, &mut path, entries, previous);
+                let child = self
+                    .child(at, written, sym, place, sources, excluded, &mut path, entries, previous, plain);
                 done.push((n, child));
             }
         };
@@ -368,6 +374,7 @@ impl<'a> Context<'a> {
         path: &mut Vec<Sym>,
         entries: bool,
         previous: Option<Previous<'a>>,
+        plain: bool,
     ) -> Child {
         let key = sym.as_str();
         if at.is_none() && key == "groups" {
@@ -381,10 +388,6 @@ impl<'a> Context<'a> {
                 _ => Child::Made(Arc::clone(made)),
             };
         }
-        let mine = written.map(|w| &**w).filter(|w| !w.inactive());
-        if written.is_some() && mine.is_none() {
-            return Child::Left;
-        }
         let (schema_id, child_entries) = if entries {
             (at, false)
         } else {
@@ -393,9 +396,20 @@ impl<'a> Context<'a> {
             (Some(step.schema), keyword_list)
         };
         let Some(id) = schema_id else { return Child::Left };
-        let previous = previous.and_then(|p| p.child(key));
         let theirs: Vec<Source<'a>> = sources.iter().flat_map(|s| matching(s, key)).collect();
         let kind = &self.schema.node(id).kind;
+        // Written among plain siblings (so neither marked nor applying
+        // groups, nor anything below it), and given nothing by a group:
+        // effective as written, told without reading it, a miss of the
+        // cache each among the many entries of a list a group gives to.
+        if plain && written.is_some() && theirs.is_empty() && !matches!(kind, Kind::LeafList(_)) {
+            return Child::AsWritten;
+        }
+        let mine = written.map(|w| &**w).filter(|w| !w.inactive());
+        if written.is_some() && mine.is_none() {
+            return Child::Left;
+        }
+        let previous = previous.and_then(|p| p.child(key));
         let leaf = matches!(kind, Kind::Leaf(_) | Kind::Value(_) | Kind::Flag);
         let holder = matches!(kind, Kind::Container | Kind::List { .. });
         if mine.is_some_and(|m| {
@@ -674,6 +688,36 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A tree known to be plain where it is (read from lines, merged)
+    /// expands as the same tree not known to be: what a group gives goes
+    /// where it goes, and what it does not is shared unread.
+    #[test]
+    fn a_tree_known_plain_expands_as_the_same_tree_not_known_plain() {
+        use crate::config::delta::tests::{identical, large_configuration};
+        use crate::config::random::Rng;
+        fn forget_plain(node: &mut Node) {
+            for i in 0..node.children.len() {
+                forget_plain(Arc::make_mut(&mut node.children[i]));
+            }
+            node.children.set_plain(false);
+        }
+        let schema = Schema::shipped().unwrap();
+        let mut known = 0;
+        for seed in 0..40 {
+            let tree = large_configuration(&schema, &mut Rng::new(seed));
+            known += usize::from(tree.children.get("interfaces").is_some_and(|i| i.children.plain()));
+            let mut unknown = tree.clone();
+            forget_plain(&mut unknown);
+            for slot in [Slot::RE0, Slot::RE1] {
+                assert!(
+                    identical(&expand(&schema, &tree, slot), &expand(&schema, &unknown, slot)),
+                    "seed {seed}"
+                );
+            }
+        }
+        assert!(known > 0, "no list of interfaces was known plain");
     }
 
     /// Commits one after another of configurations with a list in chunks,

@@ -960,10 +960,7 @@ fn read_apart(
             if batch.len() == BATCH_LINES {
                 let next = match emptied.try_recv() {
                     Ok(mut done) => {
-                        spent.extend(done.drain(..).filter_map(|edit| match edit {
-                            LineEdit::Set(path) => Some(path),
-                            _ => None,
-                        }));
+                        spent.extend(done.drain(..).filter_map(LineEdit::into_set));
                         done
                     }
                     Err(_) => Vec::with_capacity(BATCH_LINES),
@@ -1023,10 +1020,7 @@ impl<'t> Runs<'t> {
 
     fn put(&mut self) {
         apply_in_runs(self.schema, self.tree, &self.held, self.replaced.as_deref_mut());
-        self.spent.extend(self.held.drain(..).filter_map(|edit| match edit {
-            LineEdit::Set(path) => Some(path),
-            _ => None,
-        }));
+        self.spent.extend(self.held.drain(..).filter_map(LineEdit::into_set));
     }
 
     /// `deactivate` of `path`, after the edits held; whether every
@@ -1076,6 +1070,14 @@ enum LineEdit {
 }
 
 impl LineEdit {
+    /// The path of a `set`, done with: its room is read into again.
+    fn into_set(self) -> Option<Resolved> {
+        match self {
+            LineEdit::Set(path) => Some(path),
+            _ => None,
+        }
+    }
+
     fn apply(&self, schema: &Schema, root: &mut Node) {
         match self {
             LineEdit::Set(path) => root.set(schema, path),

@@ -15,7 +15,6 @@ mod faults;
 mod files;
 mod forwarding;
 mod gate;
-mod heap;
 mod host;
 mod lease;
 mod logins;

@@ -269,7 +269,7 @@ impl ConfigDb {
         free_later(move || {
             drop(replaced);
             if give_back {
-                crate::agent::heap::give_back();
+                crate::heap::give_back();
             }
         });
     }

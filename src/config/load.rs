@@ -3,7 +3,7 @@
 //! (`load set`). A statement that does not read is reported with its line and
 //! column and skipped; the rest still loads.
 
-use super::path::{Resolved, Step, Word, resolve, resolve_in, resolve_line_in};
+use super::path::{Resolved, Step, Word, resolve, resolve_into};
 use super::print::quote;
 use super::schema::{Kind, Schema};
 use super::tree::{Marks, Node, Replaced, TakeMarks};
@@ -569,7 +569,7 @@ fn read_statement(
     let mut start = Cow::Borrowed(level);
     let mut rest = &words[..];
     let read = loop {
-        let e = match resolve_in(schema, &start, rest, room.spent.pop().unwrap_or_default()) {
+        let e = match resolve_into(schema, &start, rest, false, room.spent.pop().unwrap_or_default()) {
             Ok(path) => {
                 paths.push(path);
                 break Ok(());
@@ -804,7 +804,7 @@ impl Prefix {
         spent: Resolved,
     ) -> Result<Resolved, ParseError> {
         let from = self.stops.iter().rev().find(|&&stop| stop <= shared).copied().unwrap_or(0);
-        let read = resolve_line_in(schema, &self.steps[..from], &words[from..], spent);
+        let read = resolve_into(schema, &self.steps[..from], &words[from..], true, spent);
         self.forget();
         if let Ok(path) = &read
             && let Some((steps, _)) = path.statements().next()

@@ -75,18 +75,7 @@ enum At {
 /// Reads `words` from the level `start` (the `edit` level) as one path, as
 /// `edit` and `show` take it.
 pub fn resolve(schema: &Schema, start: &[Step], words: &[Word<'_>]) -> Result<Resolved, ParseError> {
-    walk(schema, start, words, false, Resolved::default())
-}
-
-/// [`resolve`] into the room of `spent`, a path read before and done with:
-/// for a reader of many statements, which then allocates for few.
-pub fn resolve_in(
-    schema: &Schema,
-    start: &[Step],
-    words: &[Word<'_>],
-    spent: Resolved,
-) -> Result<Resolved, ParseError> {
-    walk(schema, start, words, false, spent)
+    resolve_into(schema, start, words, false, Resolved::default())
 }
 
 /// Reads the words of `set`, `delete`, `activate` and `deactivate`, which
@@ -94,20 +83,13 @@ pub fn resolve_in(
 /// statement (a leaf and its value, a flag) is a sibling of it, and the line
 /// applies to each (`area 0.0.0.0 interface ge-0/0/0.0 passive metric 10`).
 pub fn resolve_line(schema: &Schema, start: &[Step], words: &[Word<'_>]) -> Result<Resolved, ParseError> {
-    walk(schema, start, words, true, Resolved::default())
+    resolve_into(schema, start, words, true, Resolved::default())
 }
 
-/// [`resolve_line`] into the room of `spent`, as [`resolve_in`].
-pub fn resolve_line_in(
-    schema: &Schema,
-    start: &[Step],
-    words: &[Word<'_>],
-    spent: Resolved,
-) -> Result<Resolved, ParseError> {
-    walk(schema, start, words, true, spent)
-}
-
-fn walk(
+/// [`resolve`], or [`resolve_line`] when `several`, into the vectors of
+/// `room`, a path read before and done with: for a reader of many
+/// statements, which then allocates for few.
+pub fn resolve_into(
     schema: &Schema,
     start: &[Step],
     words: &[Word<'_>],
@@ -316,7 +298,7 @@ pub fn completions(
     partial: &str,
     several: bool,
 ) -> Result<Vec<Completion>, ParseError> {
-    let resolved = walk(schema, start, words, several, Resolved::default())?;
+    let resolved = resolve_into(schema, start, words, several, Resolved::default())?;
     let mut items = Vec::new();
     match resolved.wanting {
         Some(Wanting::Key(id) | Wanting::Value(id)) => {

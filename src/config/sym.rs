@@ -77,7 +77,7 @@ impl Sym {
     /// table if new.
     pub fn new(text: &str) -> Sym {
         if held_in_place(text.as_bytes()) {
-            return Sym::held(text.as_bytes());
+            return Sym::held_now(text.as_bytes());
         }
         let hasher = &*HASHER;
         let hash = hasher.hash_one(text);
@@ -92,17 +92,35 @@ impl Sym {
 
     /// The symbol for `text` if it is held in place: made without the table.
     pub fn in_place(text: &str) -> Option<Sym> {
-        held_in_place(text.as_bytes()).then(|| Sym::held(text.as_bytes()))
+        held_in_place(text.as_bytes()).then(|| Sym::held_now(text.as_bytes()))
     }
 
     /// The symbol for `text` if there is one: held in place if short, else
     /// only if the table has it. A text never interned is no key of any tree.
     pub fn existing(text: &str) -> Option<Sym> {
         if held_in_place(text.as_bytes()) {
-            return Some(Sym::held(text.as_bytes()));
+            return Some(Sym::held_now(text.as_bytes()));
         }
         let hash = HASHER.hash_one(text);
         shard(hash).words.find(hash, |word| *word == text).map(|&word| Sym(Repr { interned: word }))
+    }
+
+    /// [`Sym::held`] at run time: the bytes read as words, at most two,
+    /// overlapping where they are fewer than the words hold. Copied onto
+    /// the stack a length unknown and read back as words, they would wait
+    /// on the copy's bytes (most of a keyword's lookup, measured).
+    fn held_now(bytes: &[u8]) -> Sym {
+        let word = |at: usize| bytes[at..].first_chunk().map_or(0, |&b| u64::from_le_bytes(b));
+        let half = |at: usize| bytes[at..].first_chunk().map_or(0, |&b| u64::from(u32::from_le_bytes(b)));
+        let len = bytes.len();
+        let (low, high) = match len {
+            8.. => (word(0), word(len - 8).checked_shr(((16 - len) * 8) as u32).unwrap_or(0)),
+            4.. => (half(0) | half(len - 4) << ((len - 4) * 8), 0),
+            _ => (bytes.iter().rev().fold(0, |low, &b| low << 8 | u64::from(b)), 0),
+        };
+        let tag = if len <= INLINE { u64::from(HELD | len as u8) << 56 } else { 0 };
+        let bits = u128::from(high | tag) << 64 | u128::from(low);
+        Sym(Repr { held: bits.to_le_bytes() })
     }
 
     /// `bytes`, of a str and [`held_in_place`], held in place; the bytes
@@ -432,6 +450,18 @@ impl<T: AsRef<str>> PartialEq<Vec<T>> for Values {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_read_as_words_is_held_as_text_copied() {
+        let text = "abcdefghijklmnop";
+        for end in 0..=16 {
+            for start in 0..=end {
+                let bytes = &text.as_bytes()[start..end];
+                assert_eq!(Sym::held_now(bytes).bits(), Sym::held(bytes).bits(), "{:?}", &text[start..end]);
+                assert_eq!(Sym::held_now(bytes).as_str(), &text[start..end]);
+            }
+        }
+    }
 
     #[test]
     fn one_text_is_one_symbol_looked_up_by_its_text() {

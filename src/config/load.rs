@@ -1644,6 +1644,43 @@ mod tests {
         }
     }
 
+    /// Lines of two configurations shuffled together, so that they go from
+    /// one hierarchy to another and back and name rival statements of a
+    /// `choice` in turn, make the tree, its entries in the same order, that
+    /// they make a line at a time.
+    #[test]
+    fn lines_in_any_order_read_together_as_a_line_at_a_time() {
+        use crate::config::random::{Rng, configuration};
+        let schema = Schema::shipped().unwrap();
+        for seed in 0..200 {
+            let mut rng = Rng::new(seed);
+            let mut lines: Vec<String> = Vec::new();
+            for _ in 0..2 {
+                let size = 1 + rng.below(60);
+                let set = to_set(&schema, None, &configuration(&schema, &mut rng, size), "");
+                lines.extend(set.lines().map(str::to_owned));
+            }
+            for _ in 0..6 {
+                let flag = ["retain", "no-retain", "install", "no-install"][rng.below(4)];
+                lines.push(format!("set routing-options static route 10.9.9.0/24 {flag}"));
+            }
+            for i in (1..lines.len()).rev() {
+                lines.swap(i, rng.below(i + 1));
+            }
+            let mut whole = Node::default();
+            assert!(apply_set_lines(&schema, &mut whole, &lines.join("\n")).is_empty());
+            let mut alone = Node::default();
+            for line in &lines {
+                assert!(apply_set_lines(&schema, &mut alone, line).is_empty());
+            }
+            assert!(
+                crate::config::delta::tests::identical(&whole, &alone),
+                "seed {seed}:\n{}",
+                lines.join("\n")
+            );
+        }
+    }
+
     /// The annotations of a tree, which the set form does not carry, removed.
     fn without_annotations(node: &Node) -> Node {
         let mut bare = Node {

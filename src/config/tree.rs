@@ -311,7 +311,8 @@ impl Node {
         paths: impl IntoIterator<Item = &'p Resolved>,
         replacing: &mut dyn FnMut(&[Step], SchemaId),
     ) {
-        let statements: Vec<_> = paths.into_iter().flat_map(Resolved::statements).collect();
+        let mut statements: Vec<_> = paths.into_iter().flat_map(Resolved::statements).collect();
+        Grouping::default().group(schema, &mut statements, 0);
         self.set_run(schema, 0, &statements, replacing);
     }
 
@@ -323,7 +324,7 @@ impl Node {
         &mut self,
         schema: &Schema,
         depth: usize,
-        statements: &[(&[Step], &[Sym])],
+        statements: &[Statement<'_>],
         replacing: &mut dyn FnMut(&[Step], SchemaId),
     ) {
         // What is set here is known: plain children stay plain unless it
@@ -528,6 +529,136 @@ fn keep_protected(node: &mut Node) {
 /// Where, in a tree made by [`Node::set_apart`], a statement of a `choice`
 /// replaced another: the keys above it, and the statement.
 pub type Replaced = Vec<(Vec<Sym>, SchemaId)>;
+
+/// A statement to set: its steps from the top and its values.
+type Statement<'p> = (&'p [Step], &'p [Sym]);
+
+/// Puts together the statements that go on by the same step: each group
+/// where its first statement was, its statements in their order. The tree
+/// they make is the same, each list's entries in the order first named,
+/// and it is made a subtree at a time: lines of `set` that go from one
+/// hierarchy to another and back (an interface, its OSPF interface, its
+/// BGP neighbour, the next interface) walk each subtree once, and its
+/// nodes are allocated together, so that later walks of the tree (its
+/// expansion and check) read memory in order rather than all over.
+#[derive(Default)]
+struct Grouping<'p> {
+    /// Each step's group at one level, numbered from 1 as first met.
+    groups: foldhash::HashMap<u128, u32>,
+    /// Each statement's group at that level: 0 for one that ends above it.
+    of: Vec<u32>,
+    /// Where each group starts among the statements sorted.
+    starts: Vec<u32>,
+    /// Statements in their groups' order, copied back.
+    sorted: Vec<Statement<'p>>,
+}
+
+impl<'p> Grouping<'p> {
+    /// Groups `statements`, whose first `depth` steps are the same, by the
+    /// step where they part, and the statements of each group that was
+    /// apart by the step where they part, and so on down: below a level
+    /// laid out in groups, each in one piece, the text is taken to be laid
+    /// out so too. A level where a step is a statement of a `choice` is
+    /// left in order: which of its statements is set last is the one that
+    /// stays.
+    fn group(&mut self, schema: &Schema, statements: &mut [Statement<'p>], depth: usize) {
+        let Some(&(first, _)) = statements.iter().find(|(steps, _)| steps.len() > depth) else { return };
+        // Where they part: the first step not all take, among those that
+        // go on past it (one that ends above sets a value, anywhere).
+        let parted = statements.iter().fold(first.len(), |parted, &(steps, _)| {
+            let same = first.iter().zip(steps).take(parted).skip(depth).take_while(|(a, b)| a.key == b.key);
+            let same = depth + same.count();
+            if same >= steps.len() { parted } else { same }
+        });
+        match self.number(schema, statements, parted) {
+            Level::Ends | Level::Together => {}
+            Level::One => self.group(schema, statements, parted + 1),
+            Level::Apart => {
+                self.sort(statements);
+                let key = |statement: &Statement<'_>| statement.0.get(parted).map(|step| step.key);
+                for run in statements.chunk_by_mut(|a, b| key(a) == key(b)) {
+                    if run.len() > 1 {
+                        self.group(schema, run, parted + 1);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Numbers the groups of `statements` by their steps at `depth`.
+    fn number(&mut self, schema: &Schema, statements: &[Statement<'_>], depth: usize) -> Level {
+        self.groups.clear();
+        self.of.clear();
+        let mut together = true;
+        let mut last = None;
+        for &(steps, _) in statements {
+            let Some(step) = steps.get(depth) else {
+                self.of.push(0);
+                continue;
+            };
+            if let Some((key, group)) = last
+                && key == step.key
+            {
+                self.of.push(group);
+                continue;
+            }
+            let next = self.groups.len() as u32 + 1;
+            let group = match self.groups.entry(step.key.bits()) {
+                std::collections::hash_map::Entry::Occupied(group) => {
+                    together = false;
+                    *group.get()
+                }
+                std::collections::hash_map::Entry::Vacant(group) => {
+                    if step.key == schema.node(step.schema).key && schema.rivals(step.schema).next().is_some()
+                    {
+                        return Level::Together;
+                    }
+                    *group.insert(next)
+                }
+            };
+            last = Some((step.key, group));
+            self.of.push(group);
+        }
+        match self.groups.len() {
+            0 => Level::Ends,
+            1 => Level::One,
+            _ if together => Level::Together,
+            _ => Level::Apart,
+        }
+    }
+
+    /// Sorts `statements` into the groups [`Grouping::number`] numbered.
+    fn sort(&mut self, statements: &mut [Statement<'p>]) {
+        self.starts.clear();
+        self.starts.resize(self.groups.len() + 2, 0);
+        for &group in &self.of {
+            self.starts[group as usize + 1] += 1;
+        }
+        for i in 1..self.starts.len() {
+            self.starts[i] += self.starts[i - 1];
+        }
+        self.sorted.clear();
+        self.sorted.resize(statements.len(), (&[], &[]));
+        for (statement, &group) in statements.iter().zip(&self.of) {
+            let at = &mut self.starts[group as usize];
+            self.sorted[*at as usize] = *statement;
+            *at += 1;
+        }
+        statements.copy_from_slice(&self.sorted);
+    }
+}
+
+/// What a level of statements to group holds.
+enum Level {
+    /// No step: every statement ends above it.
+    Ends,
+    /// One step, for all that go on.
+    One,
+    /// Steps each in one piece, or a `choice`'s: left as they are.
+    Together,
+    /// Steps met again after others.
+    Apart,
+}
 
 /// Takes out of `node` the rivals of its statement `member`: whether there
 /// was one.
@@ -752,6 +883,39 @@ pub(crate) mod tests {
         let mut root = build(&schema, &["interfaces ge-0/0/0 unit 0 description a"]);
         assert!(root.delete(&schema, &read(&schema, "interfaces ge-0/0/0 unit 0 description").unwrap()));
         assert_eq!(to_set(&schema, None, &root, ""), "set interfaces ge-0/0/0 unit 0\n");
+    }
+
+    /// Lines set together, going from one hierarchy to another and back,
+    /// some ending where others go on, make the tree they make one at a
+    /// time, its entries in the order first named.
+    #[test]
+    fn lines_set_together_make_the_tree_of_lines_set_in_turn() {
+        let schema = Schema::shipped().unwrap();
+        let lines = [
+            "interfaces ge-0/0/1",
+            "interfaces ge-0/0/1 unit 0 family inet address 10.0.1.1/30",
+            "protocols ospf area 0.0.0.0 interface ge-0/0/1.0",
+            "interfaces ge-0/0/0 unit 0 family inet",
+            "protocols isis interface ge-0/0/1.0",
+            "interfaces ge-0/0/1 description first",
+            "protocols ospf area 0.0.0.0 interface ge-0/0/0.0",
+            "interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/30",
+            "routing-options static route 10.9.0.0/16 retain",
+            "interfaces ge-0/0/1 unit 0",
+            "routing-options static route 10.9.0.0/16 install",
+            "routing-options static route 10.9.0.0/16 no-retain",
+            "interfaces ge-0/0/1 unit 0 family inet address 10.0.1.5/30",
+            "routing-options static route 10.9.0.0/16 retain",
+            "interfaces ge-0/0/2 unit 1",
+            "interfaces ge-0/0/2 unit 1 description second",
+        ];
+        let paths: Vec<Resolved> = lines.iter().map(|line| read(&schema, line).unwrap()).collect();
+        for start in 0..lines.len() {
+            let mut together = build(&schema, &lines[..start]);
+            together.set_all(&schema, &paths[start..], &mut |_, _| {});
+            let in_turn = build(&schema, &lines);
+            assert!(crate::config::delta::tests::identical(&together, &in_turn), "from line {start}");
+        }
     }
 
     #[test]

@@ -12,6 +12,8 @@ use std::ops::ControlFlow;
 
 use crate::grammar::{ParseError, free_of_control, next_words_into, tokenize};
 
+mod ranges;
+
 /// A statement that did not load: `terminal:4:(18) syntax error: metric`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadError {
@@ -214,13 +216,10 @@ pub fn parse_text(schema: &Schema, text: &str) -> (Node, Vec<LoadError>) {
 
 /// Reads curly-brace text into a tree, with the statements tagged
 /// `replace:` or `delete:`. A large text laid out as Junos prints it is read
-/// in two halves at once.
+/// in ranges, on a thread for each core.
 pub fn parse_tagged(schema: &Schema, text: &str) -> (Node, Vec<Tagged>, Vec<LoadError>) {
-    if let Some(read) = (readers(text.len()) > 1)
-        .then(|| curly_cut(text, text.len() / 2))
-        .flatten()
-        .and_then(|cut| read_halves(schema, text, &cut))
-    {
+    let readers = readers(text.len());
+    if let Some(read) = (readers > 1).then(|| ranges::read_in_ranges(schema, text, readers)).flatten() {
         return read;
     }
     let mut root = Node::default();
@@ -234,17 +233,22 @@ pub fn parse_tagged(schema: &Schema, text: &str) -> (Node, Vec<Tagged>, Vec<Load
 /// Where curly text laid out as Junos prints it (four spaces a level) may
 /// be cut in two: before a statement inside another, the first after
 /// `from`, and the lines that open the statements it is inside
-/// (`routing-options {`, `    static {`).
+/// (`routing-options {`, `    static {`), from below the levels kept of
+/// those open where the search stopped (its floor).
 #[derive(Debug, Clone)]
 struct Cut {
     at: usize,
     header: String,
+    kept: usize,
 }
 
 /// How far past the middle a place to cut curly text is looked for.
 const CUT_WITHIN: usize = 1 << 20;
 
-fn curly_cut(text: &str, from: usize) -> Option<Cut> {
+/// The search goes back no further than `floor`, a line start where
+/// `open` levels are open: those it has not passed the opening of by then
+/// are kept.
+fn curly_cut(text: &str, from: usize, floor: usize, open: usize) -> Option<Cut> {
     let bytes = text.as_bytes();
     let indent = |start: usize| bytes[start..].iter().take_while(|&&b| b == b' ').count();
     let line_before = |at: usize| {
@@ -277,6 +281,12 @@ fn curly_cut(text: &str, from: usize) -> Option<Cut> {
     let (mut want, mut closed, mut before) = (indent(at), false, at);
     while want > 0 {
         let (start, line) = line_before(before)?;
+        if start < floor {
+            if closed || want / 4 > open {
+                return None;
+            }
+            break;
+        }
         before = start;
         let depth = indent(start).min(line.len());
         let words = line.trim();
@@ -301,65 +311,7 @@ fn curly_cut(text: &str, from: usize) -> Option<Cut> {
         }
     }
     opening.reverse();
-    Some(Cut { at, header: opening.join("\n") })
-}
-
-/// Curly text read in two halves at once, cut at `cut`: the first here,
-/// the second into a tree of its own after reading its header, joined to
-/// the first's. `None`, for the text to be read whole, unless the first
-/// half ends inside the header's statements and nowhere else (the text was
-/// laid out as it looked).
-fn read_halves(schema: &Schema, text: &str, cut: &Cut) -> Option<(Node, Vec<Tagged>, Vec<LoadError>)> {
-    let (first, second) = text.split_at(cut.at);
-    std::thread::scope(|scope| {
-        let apart = scope.spawn(|| CurlyApart::read(schema, &cut.header, second, first));
-        let mut root = Node::default();
-        let (mut tagged, mut errors) = (Vec::new(), Vec::new());
-        let mut runs = Runs::new(schema, &mut root, None);
-        let open =
-            read_curly(schema, first, Levels::new(), &mut tagged, &mut errors, &mut |edit| runs.push(edit));
-        drop(runs);
-        let apart = apart.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-        if open != (Open { levels: apart.levels, unfinished: false }) {
-            return None;
-        }
-        root.join(schema, apart.tree, &apart.replaced, TakeMarks::Replace);
-        tagged.extend(apart.tagged);
-        errors.extend(apart.errors);
-        Some((root, tagged, errors))
-    })
-}
-
-/// The second half of curly text, read into a tree of its own.
-struct CurlyApart {
-    tree: Node,
-    replaced: Replaced,
-    /// The levels the header opened, where the half was read from.
-    levels: Levels,
-    tagged: Vec<Tagged>,
-    /// Numbered as lines of the whole text.
-    errors: Vec<LoadError>,
-}
-
-impl CurlyApart {
-    /// `None` when the header does not read as a statement opened.
-    fn read(schema: &Schema, header: &str, half: &str, before: &str) -> Option<CurlyApart> {
-        let (mut tree, mut replaced) = (Node::default(), Replaced::new());
-        let mut runs = Runs::new(schema, &mut tree, Some(&mut replaced));
-        let mut apply = |edit: LineEdit| runs.push(edit);
-        let (mut tagged, mut errors) = (Vec::new(), Vec::new());
-        let opened = read_curly(schema, header, Levels::new(), &mut tagged, &mut errors, &mut apply);
-        if !errors.is_empty() || !tagged.is_empty() || opened.unfinished {
-            return None;
-        }
-        read_curly(schema, half, opened.levels.clone(), &mut tagged, &mut errors, &mut apply);
-        drop(runs);
-        let lines = lines_in(before.as_bytes()).0;
-        for error in errors.iter_mut().filter(|e| e.line > 0) {
-            error.line += lines;
-        }
-        Some(CurlyApart { tree, replaced, levels: opened.levels, tagged, errors })
-    }
+    Some(Cut { at, header: opening.join("\n"), kept: want / 4 })
 }
 
 /// Reads curly text statement by statement: each edit to `apply`, in
@@ -1422,54 +1374,6 @@ mod tests {
         assert!(crate::config::delta::tests::identical(&apart, &in_turn), "the trees differ");
         assert_eq!(to_text(&schema, None, &apart), to_text(&schema, None, &in_turn));
         assert_eq!(apart.children["system"].children["syslog"].annotation(), "kept");
-    }
-
-    /// Curly text cut in two before a statement four spaces in gives the
-    /// tree, the tagged statements and the errors it gives read whole; text
-    /// not laid out as it looks is read whole.
-    #[test]
-    fn curly_text_read_in_halves_reads_as_in_turn() {
-        use crate::config::random::{Rng, configuration};
-        let schema = Schema::shipped().unwrap();
-        let in_turn = |text: &str| {
-            let mut tree = Node::default();
-            let (mut tagged, mut errors) = (Vec::new(), Vec::new());
-            read_curly(&schema, text, Levels::new(), &mut tagged, &mut errors, &mut |edit| {
-                edit.apply(&schema, &mut tree);
-                None
-            });
-            (tree, tagged, errors)
-        };
-        let mut rng = Rng::new(9);
-        let mut halves = 0;
-        for seed in 0..300 {
-            let mut text = to_text(&schema, None, &configuration(&schema, &mut rng, 30));
-            // Statements again, marked, tagged, wrong, replacing their rivals.
-            text.push_str(&to_text(&schema, None, &configuration(&schema, &mut rng, 10)));
-            text.push_str(
-                "system {\n    replace: host-name h;\n    bogus 1;\n}\n\
-                 firewall {\n    family inet {\n        filter f {\n            term t {\n                \
-                 then {\n                    next term;\n                }\n            }\n        }\n    }\n}\n",
-            );
-            let Some(cut) = curly_cut(&text, rng.below(text.len())) else { continue };
-            let Some((tree, tagged, errors)) = read_halves(&schema, &text, &cut) else {
-                panic!("seed {seed}: not read in halves at {cut:?}:\n{text}");
-            };
-            halves += 1;
-            let (expected_tree, expected_tagged, expected) = in_turn(&text);
-            assert_eq!(errors, expected, "seed {seed}");
-            assert_eq!(tagged, expected_tagged, "seed {seed}");
-            assert!(
-                crate::config::delta::tests::identical(&tree, &expected_tree),
-                "seed {seed}, cut at {cut:?}:\n{text}"
-            );
-        }
-        assert!(halves > 200, "{halves} read in halves");
-
-        let text = "system {\n    login {\n        message \"first\n    looks-like-a-statement {\nlast\";\n    }\n}\n";
-        let cut = curly_cut(text, text.find("first").unwrap()).unwrap();
-        assert_eq!(cut.header, "system {");
-        assert!(read_halves(&schema, text, &cut).is_none());
     }
 
     #[test]

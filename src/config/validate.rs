@@ -260,7 +260,7 @@ impl<'s> References<'s, '_> {
                 trail.pop();
             }
             Kind::List { keyword: false, .. } => {
-                undefined_entries(schema, step.schema, [step.key.as_str()], scope, trail, "", self.errors);
+                undefined_entries(schema, step.schema, [step.key.as_str()], scope, trail, None, self.errors);
                 trail.push(step.key);
                 if s.scope {
                     let passed = passed.filter(|p| keeps_definitions(schema, child, p));
@@ -272,8 +272,7 @@ impl<'s> References<'s, '_> {
             }
             Kind::List { keyword: true, .. } => {
                 let names = child.children.keys().map(Sym::as_str);
-                let keyword = format!("{} ", s.name);
-                undefined_entries(schema, step.schema, names, scope, trail, &keyword, self.errors);
+                undefined_entries(schema, step.schema, names, scope, trail, Some(&s.name), self.errors);
                 for (place, name, entry) in child.children.unshared(passed.map(|p| &p.children)) {
                     let passed = passed.and_then(|p| p.child_near(*name, place));
                     if passed.is_some_and(|p| std::ptr::eq(p, &**entry)) {
@@ -296,21 +295,25 @@ fn render(trail: &[impl AsRef<str>]) -> String {
 }
 
 /// The entries of list `id` named by something undefined, when its entries
-/// are references (`from prefix-list NAME`, `then community add NAME`).
+/// are references (`from prefix-list NAME`, `then community add NAME`),
+/// each named after its `keyword` if the list has one.
 fn undefined_entries<'n>(
     schema: &Schema,
     id: SchemaId,
     names: impl IntoIterator<Item = &'n str>,
     scope: &Node,
     trail: &[Sym],
-    keyword: &str,
+    keyword: Option<&str>,
     errors: &mut Vec<CheckError>,
 ) {
     let Some(reference) = schema.reference(id) else { return };
     for name in names.into_iter().filter(|n| !defines(schema, reference, scope, n)) {
         errors.push(CheckError {
             path: render(trail),
-            statement: format!("{keyword}{}", quote(name)),
+            statement: match keyword {
+                Some(keyword) => format!("{keyword} {}", quote(name)),
+                None => quote(name),
+            },
             message: reference.error(name),
             missing_mandatory: false,
         });

@@ -235,7 +235,7 @@ pub fn parse_tagged(schema: &Schema, text: &str) -> (Node, Vec<Tagged>, Vec<Load
 /// `from`, and the lines that open the statements it is inside
 /// (`routing-options {`, `    static {`), from below the levels kept of
 /// those open where the search stopped (its floor).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Cut {
     at: usize,
     header: String,
@@ -473,7 +473,7 @@ type Levels = Vec<Option<Vec<Step>>>;
 
 /// Where a reading of curly text stands at its end: the levels still open,
 /// and whether a statement was begun (a word, a mark, a tag) and not ended.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 struct Open {
     levels: Levels,
     unfinished: bool,

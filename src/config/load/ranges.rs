@@ -10,7 +10,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
-use super::{Levels, LoadError, Runs, Tagged, curly_cut, lines_in, read_curly};
+use super::{Levels, LoadError, Runs, Tagged, curly_cut, lines_in, memchr_or_end, read_curly};
 use crate::config::schema::Schema;
 use crate::config::tree::{Node, Replaced, TakeMarks};
 
@@ -163,13 +163,18 @@ impl Work {
             levels = opened.levels;
         }
         let began = levels.clone();
+        // Lines before a place: counted only once a piece has an error, and
+        // from there on only past where they were counted to.
+        let mut counted = (0, 0);
         let mut at = start;
         while at < end {
             let stop = piece_end(text, at + self.piece, end);
             let before = errors.len();
             let open = read_curly(schema, &text[at..stop], levels, &mut tagged, &mut errors, &mut apply);
             if errors.len() > before {
-                let lines = lines_in(&text.as_bytes()[..at]).0;
+                let (from, lines) = counted;
+                let lines = lines + lines_in(&text.as_bytes()[from..at]).0;
+                counted = (at, lines);
                 for error in errors[before..].iter_mut().filter(|e| e.line > 0) {
                     error.line += lines;
                 }
@@ -200,16 +205,19 @@ impl Work {
 /// first line start after `from` that follows a statement's or a block's
 /// end, or at `end`.
 fn piece_end(text: &str, from: usize, end: usize) -> usize {
-    let bytes = text.as_bytes();
+    let bytes = &text.as_bytes()[..end];
     let mut at = from.min(end);
-    while let Some(newline) = bytes[at..end].iter().position(|&b| b == b'\n').map(|i| at + i) {
+    loop {
+        let newline = memchr_or_end(b'\n', bytes, at);
+        if newline == end {
+            return end;
+        }
         let last = bytes[..newline].iter().rposition(|b| !b.is_ascii_whitespace());
         if last.is_some_and(|i| matches!(bytes[i], b';' | b'{' | b'}')) {
             return newline + 1;
         }
         at = newline + 1;
     }
-    end
 }
 
 /// The pieces joined in order into the first; `None` unless each began
@@ -269,7 +277,9 @@ mod tests {
         let mut rng = Rng::new(9);
         let (mut read, mut ranges) = (0, 0);
         for seed in 0..300 {
+            // Wrong statements all through, in many pieces of one range.
             let mut text = to_text(&schema, None, &configuration(&schema, &mut rng, 30));
+            text.push_str("system {\n    bogus 2;\n}\n");
             // Statements again, marked, tagged, wrong, replacing their rivals.
             text.push_str(&to_text(&schema, None, &configuration(&schema, &mut rng, 10)));
             text.push_str(

@@ -175,13 +175,13 @@ fn word_end(text: &str, from: usize) -> usize {
 
 /// Where the next `byte` at or after `from` is, or the end.
 fn memchr_or_end(byte: u8, bytes: &[u8], from: usize) -> usize {
-    bytes[from..].iter().position(|&b| b == byte).map_or(bytes.len(), |i| from + i)
+    memchr::memchr(byte, &bytes[from..]).map_or(bytes.len(), |i| from + i)
 }
 
 /// How many line feeds `bytes` holds, and where the last one is.
 fn lines_in(bytes: &[u8]) -> (usize, usize) {
-    let count = bytes.iter().filter(|&&b| b == b'\n').count();
-    (count, bytes.iter().rposition(|&b| b == b'\n').unwrap_or(0))
+    let count = memchr::memchr_iter(b'\n', bytes).count();
+    (count, memchr::memrchr(b'\n', bytes).unwrap_or(0))
 }
 
 /// A quoted string's text with `\"` and `\\` resolved.
@@ -253,7 +253,7 @@ fn curly_cut(text: &str, from: usize, floor: usize, open: usize) -> Option<Cut> 
     let indent = |start: usize| bytes[start..].iter().take_while(|&&b| b == b' ').count();
     let line_before = |at: usize| {
         let end = at.checked_sub(1)?;
-        let start = bytes[..end].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let start = memchr::memrchr(b'\n', &bytes[..end]).map_or(0, |i| i + 1);
         Some((start, &text[start..end]))
     };
     // A statement inside another, not after its own annotation.
@@ -288,9 +288,14 @@ fn curly_cut(text: &str, from: usize, floor: usize, open: usize) -> Option<Cut> 
             break;
         }
         before = start;
+        // Most lines passed are inside a sibling's block, deeper than any
+        // looked for: their indentation is all that is read of them.
         let depth = indent(start).min(line.len());
+        if depth > want - 4 {
+            continue;
+        }
         let words = line.trim();
-        if words.is_empty() || depth > want - 4 {
+        if words.is_empty() {
             continue;
         }
         if depth < want - 4 {

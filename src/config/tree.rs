@@ -679,22 +679,15 @@ fn joining(
     child: Arc<Node>,
     take: TakeMarks,
 ) -> Option<(&mut Node, Node)> {
-    match children.index_of_sym(key) {
-        Some(i) => {
-            let target = Arc::make_mut(&mut children[i]);
-            let child = Arc::unwrap_or_clone(child);
-            match take {
-                TakeMarks::Replace if child.marks().is_some() => target.marked = child.marked.clone(),
-                TakeMarks::Deactivation if child.inactive() => target.mark(|m| m.inactive = true),
-                TakeMarks::Replace | TakeMarks::Deactivation => {}
-            }
-            Some((target, child))
-        }
-        None => {
-            children.insert(key, child);
-            None
-        }
+    let (i, child) = children.find_or_push(key, child)?;
+    let target = Arc::make_mut(&mut children[i]);
+    let child = Arc::unwrap_or_clone(child);
+    match take {
+        TakeMarks::Replace if child.marks().is_some() => target.marked = child.marked.clone(),
+        TakeMarks::Deactivation if child.inactive() => target.mark(|m| m.inactive = true),
+        TakeMarks::Replace | TakeMarks::Deactivation => {}
     }
+    Some((target, child))
 }
 
 /// The statements under `node` (whose statement is `at`) as steps, in the

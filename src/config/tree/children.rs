@@ -14,6 +14,7 @@
 //! over a chunk both share ([`Children::runs`], [`Children::has_run`])
 //! without reading what it holds.
 
+use std::collections::hash_map;
 use std::fmt;
 use std::ops::{Index, IndexMut, Range};
 use std::sync::Arc;
@@ -578,6 +579,33 @@ impl Children {
         (at, None)
     }
 
+    /// Where `key` is, `value` handed back; or, if it is not there,
+    /// `value` put last under it. The index is probed once for both: a
+    /// merge of one large list into another (trees read apart, joined)
+    /// mostly puts, and each probe of a large index is a miss of the cache.
+    pub fn find_or_push(&mut self, key: Sym, value: Arc<Node>) -> Option<(usize, Arc<Node>)> {
+        let at = self.len();
+        let indexed = match self.index.as_mut().and_then(Arc::get_mut) {
+            Some(places) => match places.entry(Bits::of(key)) {
+                hash_map::Entry::Occupied(place) => return Some((*place.get(), value)),
+                hash_map::Entry::Vacant(place) => {
+                    place.insert(at);
+                    true
+                }
+            },
+            None => match self.index_of_sym(key) {
+                Some(i) => return Some((i, value)),
+                None => false,
+            },
+        };
+        self.entries.push((key, value));
+        self.plain = false;
+        if !indexed {
+            self.placed(at..at + 1);
+        }
+        None
+    }
+
     /// Puts `key` at `at` (moving it there if it is present, with `value`);
     /// the old value.
     pub fn shift_insert(&mut self, at: usize, key: Sym, value: Arc<Node>) -> Option<Arc<Node>> {
@@ -973,7 +1001,8 @@ mod tests {
 
     /// Random inserts, moves and removals, small, past the index and past a
     /// chunk, keep the same keys, values and order as `IndexMap` given the
-    /// same, on children copied as they go (so that chunks are shared).
+    /// same, on children copied as they go (so that chunks and the index are
+    /// shared, and a change copies what it changes).
     #[test]
     fn edits_keep_the_order_and_lookups_of_an_index_map() {
         let mut rng = Rng::new(24);
@@ -984,8 +1013,13 @@ mod tests {
             for step in 0..if round < 200 { 100 } else { 1500 } {
                 let key = Sym::new(&name(rng.below(keys)));
                 let value = leaf(&format!("v{step}"));
-                match rng.below(8) {
+                match rng.below(9) {
                     0..=3 => assert_eq!(ours.insert(key, value.clone()), theirs.insert(key, value)),
+                    7 => match (ours.find_or_push(key, value.clone()), theirs.get_index_of(&key)) {
+                        (Some((at, back)), Some(place)) => assert!(at == place && Arc::ptr_eq(&back, &value)),
+                        (None, None) => drop(theirs.insert(key, value)),
+                        (found, place) => panic!("found {:?}, in the map at {place:?}", found.map(|f| f.0)),
+                    },
                     4 if !theirs.is_empty() => {
                         let at = rng.below(theirs.len());
                         let at = if theirs.contains_key(&key) { at } else { at.min(theirs.len()) };
@@ -1004,7 +1038,7 @@ mod tests {
                     }
                 }
                 if step % 10 == 0 {
-                    copies.push(ours.clone());
+                    copies.push((ours.clone(), theirs.clone()));
                 }
                 if round >= 200 && step % 50 != 0 {
                     continue;
@@ -1026,8 +1060,9 @@ mod tests {
                 // Text no symbol was ever made of is found nowhere.
                 assert_eq!(ours.get_index_of("a key this test never makes a symbol of"), None);
             }
-            // An edit of a copy is never seen in what it was copied from.
-            for copy in &copies {
+            // An edit of the children is never seen in a copy made before.
+            for (copy, then) in &copies {
+                assert!(copy.iter().eq(then.iter()), "round {round}");
                 well_formed(copy);
             }
         }

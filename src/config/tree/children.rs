@@ -19,7 +19,7 @@ use std::fmt;
 use std::ops::{Index, IndexMut, Range};
 use std::sync::Arc;
 
-use super::Node;
+use super::{Node, own, own_if_alone};
 use crate::config::sym::Sym;
 
 /// Up to this many children are found by a scan; past it, by the index.
@@ -147,7 +147,7 @@ impl Entries {
             Entries::Chunked(chunks) => (i < chunks.len).then(|| {
                 chunks.from.clear();
                 let (c, at) = chunks.locate(i);
-                &mut Arc::make_mut(&mut chunks.list[c])[at]
+                &mut own(&mut chunks.list[c])[at]
             }),
         }
     }
@@ -297,7 +297,7 @@ impl Chunks {
     fn push(&mut self, entry: Entry) {
         self.from.clear();
         match self.list.last_mut() {
-            Some(last) if last.len() < CHUNK => Arc::make_mut(last).push(entry),
+            Some(last) if last.len() < CHUNK => own(last).push(entry),
             _ => {
                 let mut chunk = Vec::with_capacity(CHUNK);
                 chunk.push(entry);
@@ -585,7 +585,7 @@ impl Children {
     /// mostly puts, and each probe of a large index is a miss of the cache.
     pub fn find_or_push(&mut self, key: Sym, value: Arc<Node>) -> Option<(usize, Arc<Node>)> {
         let at = self.len();
-        let indexed = match self.index.as_mut().and_then(Arc::get_mut) {
+        let indexed = match self.index.as_mut().and_then(own_if_alone) {
             Some(places) => match places.entry(Bits::of(key)) {
                 hash_map::Entry::Occupied(place) => return Some((*place.get(), value)),
                 hash_map::Entry::Vacant(place) => {
@@ -692,10 +692,9 @@ impl Children {
             self.index = None;
             return;
         }
-        let index = Arc::make_mut(
-            self.index
-                .get_or_insert_with(|| Arc::new(Places::with_capacity_and_hasher(len, Default::default()))),
-        );
+        let index = own(self
+            .index
+            .get_or_insert_with(|| Arc::new(Places::with_capacity_and_hasher(len, Default::default()))));
         let moved = if index.is_empty() { 0..len } else { moved };
         for (i, (key, _)) in self.entries.iter_from(moved.start).take(moved.len()).enumerate() {
             index.insert(Bits::of(*key), moved.start + i);

@@ -366,6 +366,17 @@ impl Node {
         // What is set here is known: plain children stay plain unless it
         // applies groups (lines of `set` carry no marks).
         let mut plain = self.children.plain();
+        if self.children.is_empty() {
+            // A node made here takes its children at once (statements that
+            // go on by one step are together): room is made for them all,
+            // not a child at a time.
+            let steps = statements.iter().filter_map(|(steps, _)| steps.get(depth));
+            let (keys, _) = steps.fold((0, None), |(keys, last), step| match last {
+                Some(key) if key == step.key => (keys, last),
+                _ => (keys + 1, Some(step.key)),
+            });
+            self.children.reserve(keys);
+        }
         let mut rest = statements;
         while let Some(&(steps, values)) = rest.first() {
             let Some(step) = steps.get(depth) else {

@@ -579,6 +579,13 @@ impl Children {
         (at, None)
     }
 
+    /// Room for `more` entries, as many as fit in one vector.
+    pub fn reserve(&mut self, more: usize) {
+        if let Entries::Flat(entries) = &mut self.entries {
+            entries.reserve_exact(more.min(CHUNK.saturating_sub(entries.len())));
+        }
+    }
+
     /// Where `key` is, `value` handed back; or, if it is not there,
     /// `value` put last under it. The index is probed once for both: a
     /// merge of one large list into another (trees read apart, joined)
@@ -1193,6 +1200,26 @@ mod tests {
         children.set_plain(true);
         children.shift_remove("a");
         assert!(children.plain());
+    }
+
+    /// Room made for children about to be put is what they take, and
+    /// never more than one vector holds.
+    #[test]
+    fn room_is_made_for_the_children_to_come_within_a_vector() {
+        let mut children = Children::default();
+        children.reserve(3);
+        for n in 0..3 {
+            children.insert(Sym::new(&name(n)), leaf("1"));
+        }
+        let Entries::Flat(entries) = &children.entries else { panic!("three children, chunked") };
+        assert_eq!(entries.capacity(), 3);
+        children.reserve(10 * CHUNK);
+        let Entries::Flat(entries) = &children.entries else { panic!("three children, chunked") };
+        assert_eq!(entries.capacity(), CHUNK);
+        let mut large = many(2 * CHUNK);
+        large.reserve(CHUNK);
+        assert!(large.keys().eq(many(2 * CHUNK).keys()));
+        well_formed(&large);
     }
 
     #[test]

@@ -569,14 +569,10 @@ impl Children {
 
     /// [`Children::insert`], with the key's place.
     pub fn insert_full(&mut self, key: Sym, value: Arc<Node>) -> (usize, Option<Arc<Node>>) {
-        self.plain = false;
-        if let Some(i) = self.index_of_sym(key) {
-            return (i, Some(std::mem::replace(&mut self[i], value)));
+        match self.find_or_push(key, value) {
+            Some((i, value)) => (i, Some(std::mem::replace(&mut self[i], value))),
+            None => (self.len() - 1, None),
         }
-        let at = self.len();
-        self.entries.push((key, value));
-        self.placed(at..at + 1);
-        (at, None)
     }
 
     /// Room for `more` entries, as many as fit in one vector.

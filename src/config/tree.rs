@@ -209,10 +209,7 @@ impl Node {
 
     /// [`Node::child_entry`] for a key already a symbol.
     pub fn child_entry_sym(&mut self, key: Sym) -> &mut Node {
-        let index = match self.children.index_of_sym(key) {
-            Some(index) => index,
-            None => self.children.insert_full(key, Arc::default()).0,
-        };
+        let (Ok(index) | Err(index)) = self.children.find_or_push(key, Arc::default);
         own(&mut self.children[index])
     }
 
@@ -398,9 +395,7 @@ impl Node {
             let empty = rest[..run].iter().all(|(s, values)| s.len() == depth + 1 && values.is_empty());
             plain &= !APPLYING.contains(&step.key.as_str());
             if empty {
-                if self.children.index_of_sym(step.key).is_none() {
-                    self.children.insert_full(step.key, empty_node());
-                }
+                let _ = self.children.find_or_push(step.key, empty_node);
             } else {
                 let child = self.child_entry_sym(step.key);
                 child.set_run(schema, depth + 1, &rest[..run], replacing);
@@ -726,9 +721,11 @@ fn joining(
     child: Arc<Node>,
     take: TakeMarks,
 ) -> Option<(&mut Node, Node)> {
-    let (i, child) = children.find_or_push(key, child)?;
+    // Taken only where the key is not: then it is put whole.
+    let mut child = Some(child);
+    let i = children.find_or_push(key, || child.take().unwrap_or_default()).ok()?;
     let target = own(&mut children[i]);
-    let child = Arc::unwrap_or_clone(child);
+    let child = Arc::unwrap_or_clone(child?);
     match take {
         TakeMarks::Replace if child.marks().is_some() => target.marked = child.marked.clone(),
         TakeMarks::Deactivation if child.inactive() => target.mark(|m| m.inactive = true),

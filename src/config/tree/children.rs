@@ -569,9 +569,12 @@ impl Children {
 
     /// [`Children::insert`], with the key's place.
     pub fn insert_full(&mut self, key: Sym, value: Arc<Node>) -> (usize, Option<Arc<Node>>) {
-        match self.find_or_push(key, value) {
-            Some((i, value)) => (i, Some(std::mem::replace(&mut self[i], value))),
-            None => (self.len() - 1, None),
+        // `make` is called only where the key is not, so the value is
+        // taken once at most, and is still there where it is.
+        let mut value = Some(value);
+        match self.find_or_push(key, || value.take().unwrap_or_default()) {
+            Ok(i) => (i, value.map(|value| std::mem::replace(&mut self[i], value))),
+            Err(i) => (i, None),
         }
     }
 
@@ -582,31 +585,31 @@ impl Children {
         }
     }
 
-    /// Where `key` is, `value` handed back; or, if it is not there,
-    /// `value` put last under it. The index is probed once for both: a
-    /// merge of one large list into another (trees read apart, joined)
-    /// mostly puts, and each probe of a large index is a miss of the cache.
-    pub fn find_or_push(&mut self, key: Sym, value: Arc<Node>) -> Option<(usize, Arc<Node>)> {
+    /// Where `key` is (`Ok`), or where what `make` makes was put last
+    /// under it (`Err`). The index is probed once for both: most keys a
+    /// large text names are new, and each probe of a large index is a miss
+    /// of the cache.
+    pub fn find_or_push(&mut self, key: Sym, make: impl FnOnce() -> Arc<Node>) -> Result<usize, usize> {
         let at = self.len();
         let indexed = match self.index.as_mut().and_then(own_if_alone) {
             Some(places) => match places.entry(Bits::of(key)) {
-                hash_map::Entry::Occupied(place) => return Some((*place.get(), value)),
+                hash_map::Entry::Occupied(place) => return Ok(*place.get()),
                 hash_map::Entry::Vacant(place) => {
                     place.insert(at);
                     true
                 }
             },
             None => match self.index_of_sym(key) {
-                Some(i) => return Some((i, value)),
+                Some(i) => return Ok(i),
                 None => false,
             },
         };
-        self.entries.push((key, value));
+        self.entries.push((key, make()));
         self.plain = false;
         if !indexed {
             self.placed(at..at + 1);
         }
-        None
+        Err(at)
     }
 
     /// Puts `key` at `at` (moving it there if it is present, with `value`);
@@ -1017,10 +1020,10 @@ mod tests {
                 let value = leaf(&format!("v{step}"));
                 match rng.below(9) {
                     0..=3 => assert_eq!(ours.insert(key, value.clone()), theirs.insert(key, value)),
-                    7 => match (ours.find_or_push(key, value.clone()), theirs.get_index_of(&key)) {
-                        (Some((at, back)), Some(place)) => assert!(at == place && Arc::ptr_eq(&back, &value)),
-                        (None, None) => drop(theirs.insert(key, value)),
-                        (found, place) => panic!("found {:?}, in the map at {place:?}", found.map(|f| f.0)),
+                    7 => match (ours.find_or_push(key, || value.clone()), theirs.get_index_of(&key)) {
+                        (Ok(at), Some(place)) => assert_eq!(at, place),
+                        (Err(at), None) => assert_eq!(theirs.insert_full(key, value), (at, None)),
+                        (found, place) => panic!("{found:?}, in the map at {place:?}"),
                     },
                     4 if !theirs.is_empty() => {
                         let at = rng.below(theirs.len());

@@ -21,7 +21,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::process::Command;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 
 /// One Routing Engine: its agent, and its SSH server while the agent serves.
 struct Re {
@@ -191,13 +191,15 @@ struct ManagementListeners {
 
 impl ManagementListeners {
     /// Relays each address to the master of the REs whose gRPC and SSH (or
-    /// NETCONF) addresses are given, by slot; says where they were bound.
+    /// NETCONF) addresses are given, by slot, in tasks of `relays`; says
+    /// where they were bound.
     fn relay(
         self,
         grpc: [String; 2],
         ssh: [Option<SocketAddr>; 2],
         netconf: [Option<SocketAddr>; 2],
         secret: ChassisSecret,
+        relays: &mut JoinSet<()>,
     ) -> anyhow::Result<Management> {
         let mut bound = Management::default();
         for (name, listener, services, bound) in
@@ -213,7 +215,7 @@ impl ManagementListeners {
                 management::Engine { grpc: grpc[0].clone(), service: re0 },
                 management::Engine { grpc: grpc[1].clone(), service: re1 },
             ];
-            tokio::spawn(management::serve(listener, engines, secret.clone()));
+            relays.spawn(management::serve(listener, engines, secret.clone()));
         }
         Ok(bound)
     }
@@ -258,10 +260,40 @@ pub struct Started {
     pub secret: ChassisSecret,
     /// The management addresses, as bound.
     pub management: Management,
+    pub serving: Serving,
+}
+
+/// An embedded chassis's REs and management relays, served while this is
+/// held. Its end stops them as the end of `reshell agent` does: each RE
+/// saves its shared candidate, tells the other it is leaving and ends its
+/// sessions. Left to the runtime's end instead, they would be cut off in
+/// the middle of whatever they were doing.
+pub struct Serving {
+    stop: watch::Sender<bool>,
+    engines: Vec<JoinHandle<()>>,
+    relays: JoinSet<()>,
+}
+
+impl Serving {
+    /// Stops the chassis and waits until its REs have stopped.
+    pub async fn stop(self) {
+        let Serving { stop, engines, mut relays } = self;
+        relays.shutdown().await;
+        stop.send_replace(true);
+        for engine in engines {
+            let _ = engine.await;
+        }
+    }
+}
+
+/// Resolves when the chassis is to stop: its `Serving` asked to, or dropped.
+async fn until_stopped(mut asked: watch::Receiver<bool>) {
+    let _ = asked.wait_for(|stop| *stop).await;
 }
 
 /// Starts both agents on this runtime, each with its own gRPC server, and
-/// the management addresses asked for; they run until the runtime stops.
+/// the management addresses asked for; they run while the `Serving` of
+/// what is returned is held.
 pub async fn start_embedded(chassis: Embedded) -> anyhow::Result<Started> {
     let Embedded { state_dir, management, startup_config, grpc, node, fabric } = chassis;
     let listeners = [bind(grpc[0]).await?, bind(grpc[1]).await?];
@@ -271,6 +303,7 @@ pub async fn start_embedded(chassis: Embedded) -> anyhow::Result<Started> {
     let secret = ChassisSecret::open_or_create(&secret_file(&state_dir))?;
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
     let (mut ssh, mut netconf) = ([None; 2], [None; 2]);
+    let mut serving = Serving { stop: watch::channel(false).0, engines: Vec::new(), relays: JoinSet::new() };
     for (slot, listener) in Slot::ALL.into_iter().zip(listeners) {
         let agent = AgentOptions {
             slot,
@@ -294,17 +327,19 @@ pub async fn start_embedded(chassis: Embedded) -> anyhow::Result<Started> {
         };
         let mut re = Re { agent, ssh: ssh_options };
         let address = bound[slot.number() as usize];
-        let running = re.start(listener, std::future::pending()).await?;
+        let running = re.start(listener, until_stopped(serving.stop.subscribe())).await?;
         let n = slot.number() as usize;
         // A reboot serves SSH again there, where the management address relays.
         (ssh[n], netconf[n]) = (running.ssh.ssh, running.ssh.netconf);
-        tokio::spawn(serve_until_halted(running, address, re));
+        let asked = serving.stop.subscribe();
+        serving.engines.push(tokio::spawn(serve_until_halted(running, address, re, asked)));
         addresses.set(slot, address.to_string());
     }
+    let grpc = bound.map(|a| a.to_string());
     let management =
-        management.bind().await?.relay(bound.map(|a| a.to_string()), ssh, netconf, secret.clone())?;
+        management.bind().await?.relay(grpc, ssh, netconf, secret.clone(), &mut serving.relays)?;
     settle(&bound, &secret).await;
-    Ok(Started { addresses, grpc: bound, secret, management })
+    Ok(Started { addresses, grpc: bound, secret, management, serving })
 }
 
 async fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
@@ -312,11 +347,16 @@ async fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
 }
 
 /// An embedded RE that reboots comes back on its address with its state
-/// on disk; one that halts stays down.
-async fn serve_until_halted(mut running: Running, address: SocketAddr, mut re: Re) {
+/// on disk; one that halts stays down, and so does one stopped (`asked`).
+async fn serve_until_halted(
+    mut running: Running,
+    address: SocketAddr,
+    mut re: Re,
+    asked: watch::Receiver<bool>,
+) {
     while let Ok(Exit::Rebooted) = running.ended().await {
         let restarted = match TcpListener::bind(address).await {
-            Ok(listener) => re.start(listener, std::future::pending()).await,
+            Ok(listener) => re.start(listener, until_stopped(asked.clone())).await,
             Err(e) => Err(e.into()),
         };
         running = match restarted {
@@ -513,7 +553,8 @@ pub async fn run_children(
         startup_config: startup_config.map(Path::to_path_buf),
     });
     let (stop_tx, stop) = watch::channel(false);
-    let mut running = tokio::task::JoinSet::new();
+    let mut running = JoinSet::new();
+    let mut relays = JoinSet::new();
     for slot in Slot::ALL {
         running.spawn(keep_running(agent.clone(), slot, stop.clone()));
     }
@@ -521,7 +562,7 @@ pub async fn run_children(
         let secret = ChassisSecret::open_or_create(&secret_file(state_dir))?;
         let grpc = agent.grpc.map(|a| a.to_string());
         let (ssh, netconf) = (agent.ssh.map(Some), agent.netconf.map(Some));
-        for line in listeners.relay(grpc, ssh, netconf, secret)?.lines() {
+        for line in listeners.relay(grpc, ssh, netconf, secret, &mut relays)?.lines() {
             println!("{line}");
         }
     }
@@ -533,6 +574,7 @@ pub async fn run_children(
             done = running.join_next() => if done.is_none() { break },
         }
     }
+    relays.shutdown().await;
     let _ = stop_tx.send(true);
     while running.join_next().await.is_some() {}
     Ok(())

@@ -340,6 +340,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 console: cli.secret.as_deref().map(console_secret).transpose()?,
                 ..Credentials::default()
             };
+            let mut serving = None;
             let addresses = match cli.connect {
                 Some(addresses) => addresses,
                 None => {
@@ -358,6 +359,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                     // The chassis runs in this process: its shell is at the console.
                     credentials.console = Some(started.secret);
+                    serving = Some(started.serving);
                     started.addresses
                 }
             };
@@ -369,7 +371,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 file: cli.file,
                 batch: BatchOptions { echo: cli.echo, keep_going: cli.keep_going, yes: cli.yes },
             };
-            shell::run(rt.handle(), options)
+            let ended = shell::run(rt.handle(), options);
+            if let Some(chassis) = serving {
+                rt.block_on(chassis.stop());
+            }
+            ended
         }
     }
 }

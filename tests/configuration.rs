@@ -692,6 +692,25 @@ fn the_shared_candidate_survives_kill_9_and_goes_once_committed() {
     assert!(run.stdout.contains("domain-name example.net;"), "{}", run.stdout);
 }
 
+/// The shell's end stops its embedded chassis as `reshell agent` stops at
+/// SIGTERM: each RE saves the shared candidate, and nothing is cut off in
+/// the middle to say so on standard error.
+#[test]
+fn the_shared_candidate_outlives_the_embedded_chassis() {
+    let dir = state_dir();
+    let run = commands(dir.path(), &["configure", "set system host-name uncommitted"]);
+    assert_eq!((run.ok, run.stderr.as_str()), (true, ""));
+    let run = commands(dir.path(), &["configure", "show | compare"]);
+    assert_eq!(
+        run.stdout,
+        "Entering configuration mode\nThe configuration has been changed but not committed\n\
+         [edit system]\n+  host-name uncommitted;\n",
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr, "");
+}
+
 /// Every file under `dir`, with its mode.
 fn modes(dir: &Path, found: &mut Vec<(String, u32)>) {
     for entry in std::fs::read_dir(dir).unwrap() {

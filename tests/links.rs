@@ -8,15 +8,16 @@ use std::time::Duration;
 
 use common::{connected_commands, eventually, fault, startup_config_with, until_master};
 use reshell::agent::{Endpoint, Fabric};
-use reshell::chassis::{Embedded, start_embedded};
+use reshell::chassis::{Embedded, Serving, start_embedded};
 use reshell::slot::Slot;
 
 const WITHIN: Duration = Duration::from_secs(20);
 
-/// A running node: its REs' gRPC addresses.
+/// A running node: its REs' gRPC addresses; served while it is held.
 struct Node {
     re0: String,
     re1: String,
+    _serving: Serving,
 }
 
 impl Node {
@@ -48,9 +49,9 @@ fn start(
             fabric: fabric.attach(name),
             ..Embedded::new(&dir.join(name))
         };
-        let addresses = runtime.block_on(start_embedded(chassis)).unwrap().addresses;
-        let grpc = |slot| addresses.get(slot).unwrap().to_owned();
-        started.push(Node { re0: grpc(Slot::RE0), re1: grpc(Slot::RE1) });
+        let chassis = runtime.block_on(start_embedded(chassis)).unwrap();
+        let grpc = |slot| chassis.addresses.get(slot).unwrap().to_owned();
+        started.push(Node { re0: grpc(Slot::RE0), re1: grpc(Slot::RE1), _serving: chassis.serving });
     }
     for node in &started {
         until_master(&format!("re0={}", node.re0));

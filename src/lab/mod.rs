@@ -156,9 +156,12 @@ pub async fn run(topology: &Topology, state_dir: &Path, fresh: bool) -> anyhow::
         });
     }
     let mut nodes = IndexMap::new();
+    let mut serving = Vec::new();
     while let Some(started) = starting.join_next().await {
-        let (name, reach) = started?;
-        nodes.insert(name, reach?);
+        let (name, started) = started?;
+        let (reach, node) = started?;
+        nodes.insert(name, reach);
+        serving.push(node);
     }
     nodes.sort_by_cached_key(|name, _| topology.nodes.iter().position(|n| &n.name == name));
     let width = nodes.keys().map(String::len).max().unwrap_or(0);
@@ -172,6 +175,8 @@ pub async fn run(topology: &Topology, state_dir: &Path, fresh: bool) -> anyhow::
     runtime.write(state_dir)?;
     println!("lab {} ready: {} nodes", topology.name, runtime.nodes.len());
     crate::shutdown::requested().await;
+    let mut stopping: tokio::task::JoinSet<()> = serving.into_iter().map(chassis::Serving::stop).collect();
+    while stopping.join_next().await.is_some() {}
     // Kept for the addresses a restart serves again.
     runtime.pid = None;
     runtime.write(state_dir)
@@ -197,13 +202,14 @@ fn open_files_for(nodes: usize) {
 }
 
 /// Starts one node: a two-RE chassis with its state in `dir`, on the
-/// addresses it had last time where they are free.
+/// addresses it had last time where they are free; served while what is
+/// returned with its addresses is held.
 pub async fn start_node(
     node: &Node,
     dir: &Path,
     last: Option<Reach>,
     fabric: Option<Attachment>,
-) -> anyhow::Result<Reach> {
+) -> anyhow::Result<(Reach, chassis::Serving)> {
     // Private from the start: its REs' state and the chassis secret go in it.
     std::fs::DirBuilder::new()
         .recursive(true)
@@ -225,7 +231,7 @@ pub async fn start_node(
     let (Some(ssh), Some(netconf)) = (started.management.ssh, started.management.netconf) else {
         anyhow::bail!("serves no SSH or NETCONF");
     };
-    Ok(Reach { ssh, netconf, grpc: started.grpc })
+    Ok((Reach { ssh, netconf, grpc: started.grpc }, started.serving))
 }
 
 /// `last` when it can be bound again, else any free loopback port.

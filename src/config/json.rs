@@ -4,9 +4,12 @@
 //! flag or an empty container `[null]`. Marks go in `"@"` objects: inside
 //! the object they describe, or as `"@leaf"` beside a leaf.
 
-use serde_json::Value;
+use std::borrow::Cow;
+use std::fmt::Write;
 
-use super::print::quote;
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use super::print::{indent, quoted};
 use super::schema::{Kind, Schema, SchemaId};
 use super::tree::{Node, Sym, sorted_children};
 use crate::grammar::ArgType;
@@ -14,162 +17,346 @@ use crate::grammar::ArgType;
 /// `{"configuration" : {...}}` for the statements under `node` (whose
 /// statement is `at`), wrapped in `path`: the words of the statements above
 /// it, as `(element, entry name)` pairs. `attributes` go in the
-/// configuration's own `"@"` (`junos:changed-seconds`, ...).
-pub fn to_json(
+/// configuration's own `"@"` (`junos:changed-seconds`, ...). Written into
+/// `out` as it goes, so that a large configuration is sent in pieces while
+/// the rest is printed, and written once, not joined again at every level.
+pub fn write_json<W: Write>(
+    out: &mut W,
     schema: &Schema,
     at: Option<SchemaId>,
     node: &Node,
     path: &[(String, Option<String>)],
     attributes: &[(String, String)],
-) -> String {
-    let mut out = String::from("{\n    \"configuration\" : {\n");
-    let mut members = Vec::new();
+) {
+    let mut w = Writer { out, schema };
+    w.put("{\n    \"configuration\" : {\n");
+    let mut members = Members::open("");
     if !attributes.is_empty() {
-        members.push(marks_object(attributes.iter().map(|(k, v)| (k.as_str(), string(v))), 2, "@"));
+        members.next(&mut w);
+        w.marks_object(attributes.iter().map(|(k, v)| (k.as_str(), Scalar::String(v))), 2, "@");
     }
-    let mut inner = statements(schema, at, node, 2 + path.len());
-    // The path shown is wrapped in its ancestors, a list entry by its name.
-    for (depth, (element, name)) in path.iter().enumerate().rev() {
-        let indent = "    ".repeat(2 + depth);
-        let body = match name {
-            Some(name) => {
-                let mut entry = vec![format!("{indent}    \"name\" : {}", string(name))];
-                entry.extend(inner);
-                format!(
-                    "{indent}{} : [\n{indent}{{\n{}\n{indent}}}\n{indent}]",
-                    string(element),
-                    entry.join(",\n")
-                )
+    w.wrapped(at, node, path, 2, &mut members);
+    w.put("\n    }\n}\n");
+}
+
+/// The members of the object being written: the first opens it, each next
+/// one follows a comma.
+struct Members {
+    opener: &'static str,
+    written: usize,
+}
+
+impl Members {
+    fn open(opener: &'static str) -> Members {
+        Members { opener, written: 0 }
+    }
+
+    /// Members after a first one written already (an entry's `"name"`).
+    fn after_first() -> Members {
+        Members { opener: "", written: 1 }
+    }
+
+    fn next<W: Write>(&mut self, w: &mut Writer<'_, W>) {
+        w.put(if self.written == 0 { self.opener } else { ",\n" });
+        self.written += 1;
+    }
+}
+
+/// A value as written: a number bare, anything else a string.
+#[derive(Clone, Copy)]
+enum Scalar<'v> {
+    Bare(&'v str),
+    String(&'v str),
+}
+
+impl<'v> Scalar<'v> {
+    /// A number bare where the statement holds numbers, else a string.
+    fn of(t: &ArgType, value: &'v str) -> Scalar<'v> {
+        match t {
+            ArgType::Int { .. } if value.parse::<i64>().is_ok() => Scalar::Bare(value),
+            _ => Scalar::String(value),
+        }
+    }
+}
+
+/// The JSON writer: where it writes, and the schema it writes by.
+struct Writer<'w, W> {
+    out: &'w mut W,
+    schema: &'w Schema,
+}
+
+impl<W: Write> Writer<'_, W> {
+    fn put(&mut self, text: &str) {
+        let _ = self.out.write_str(text);
+    }
+
+    fn indent(&mut self, depth: usize) {
+        let _ = self.out.write_str(&indent(depth));
+    }
+
+    /// `text` as a JSON string, escaped as serde_json escapes it.
+    fn string(&mut self, text: &str) {
+        self.put("\"");
+        let mut plain = 0;
+        for (i, b) in text.bytes().enumerate() {
+            let escaped = match b {
+                b'"' => "\\\"",
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'\r' => "\\r",
+                b'\t' => "\\t",
+                0x08 => "\\b",
+                0x0c => "\\f",
+                0..0x20 => "",
+                _ => continue,
+            };
+            self.put(&text[plain..i]);
+            if escaped.is_empty() {
+                let _ = write!(self.out, "\\u{b:04x}");
+            } else {
+                self.put(escaped);
             }
-            None => format!("{indent}{} : {{\n{}\n{indent}}}", string(element), inner.join(",\n")),
+            plain = i + 1;
+        }
+        self.put(&text[plain..]);
+        self.put("\"");
+    }
+
+    fn scalar(&mut self, value: Scalar<'_>) {
+        match value {
+            Scalar::Bare(text) => self.put(text),
+            Scalar::String(text) => self.string(text),
+        }
+    }
+
+    /// The statements under `node` at `depth`, inside the elements of `path`.
+    fn wrapped(
+        &mut self,
+        at: Option<SchemaId>,
+        node: &Node,
+        path: &[(String, Option<String>)],
+        depth: usize,
+        members: &mut Members,
+    ) {
+        let Some(((element, name), inner)) = path.split_first() else {
+            return self.statements(at, node, depth, members);
         };
-        inner = vec![body];
-    }
-    members.extend(inner);
-    out.push_str(&members.join(",\n"));
-    out.push_str("\n    }\n}\n");
-    out
-}
-
-/// `"@" : { "inactive" : true }` and the like, at `depth`.
-fn marks_object<'a>(marks: impl Iterator<Item = (&'a str, String)>, depth: usize, key: &str) -> String {
-    let indent = "    ".repeat(depth);
-    let lines: Vec<String> = marks.map(|(k, v)| format!("{indent}    {} : {v}", string(k))).collect();
-    format!("{indent}{} : {{\n{}\n{indent}}}", string(key), lines.join(",\n"))
-}
-
-/// A statement's marks, if it has any.
-fn marks(node: &Node, depth: usize, key: &str) -> Option<String> {
-    let mut marks = Vec::new();
-    if !node.annotation().is_empty() {
-        marks.push(("comment", string(&format!("/* {} */", node.annotation()))));
-    }
-    if node.inactive() {
-        marks.push(("inactive", "true".to_owned()));
-    }
-    if node.protected() {
-        marks.push(("protect", "true".to_owned()));
-    }
-    if !node.group().is_empty() {
-        marks.push(("junos:group", string(&node.group())));
-    }
-    (!marks.is_empty()).then(|| marks_object(marks.into_iter(), depth, key))
-}
-
-/// The members for the statements under `node`, each at `depth`.
-fn statements(schema: &Schema, at: Option<SchemaId>, node: &Node, depth: usize) -> Vec<String> {
-    let indent = "    ".repeat(depth);
-    let mut members = Vec::new();
-    let push = |name: &str, value: String, child: &Node, members: &mut Vec<String>| {
-        members.push(format!("{indent}{} : {value}", string(name)));
-        members.extend(marks(child, depth, &format!("@{name}")));
-    };
-    let children = sorted_children(schema, at, node);
-    // The entries of a keyword-less list are siblings in the tree, together in schema order.
-    for group in children.chunk_by(|a, b| a.0.schema == b.0.schema) {
-        let (step, child) = (&group[0].0, group[0].1);
-        let s = schema.node(step.schema);
-        match &s.kind {
-            Kind::Flag => push(&s.name, "[null]".into(), child, &mut members),
-            Kind::Value(t) => {
-                for v in &child.values {
-                    match s.value_word(v) {
-                        Some(word) => push(word, "[null]".into(), child, &mut members),
-                        None => push(&s.name, scalar(t, v), child, &mut members),
-                    }
-                }
+        members.next(self);
+        self.indent(depth);
+        self.string(element);
+        match name {
+            // A list entry, by its name.
+            Some(name) => {
+                self.put(" : [\n");
+                self.indent(depth);
+                self.put("{\n");
+                self.indent(depth + 1);
+                self.put("\"name\" : ");
+                self.string(name);
+                self.wrapped(at, node, inner, depth + 1, &mut Members::after_first());
+                self.put("\n");
+                self.indent(depth);
+                self.put("}\n");
+                self.indent(depth);
+                self.put("]");
             }
-            Kind::Leaf(t) => {
-                let value = child.values.first().map(|v| scalar(t, v)).unwrap_or_else(|| "[null]".into());
-                push(&s.name, value, child, &mut members);
-            }
-            Kind::LeafList(t) => {
-                let values: Vec<String> = child.values.iter().map(|v| scalar(t, v)).collect();
-                push(&s.name, format!("[{}]", values.join(", ")), child, &mut members);
-            }
-            // Its entries, as an array named after it.
-            Kind::Container if s.unwrapped => {
-                let objects: Vec<String> = sorted_children(schema, Some(step.schema), child)
-                    .into_iter()
-                    .map(|(entry, node)| {
-                        let key = match &schema.node(entry.schema).kind {
-                            Kind::List { key, .. } => scalar(key, &entry.key),
-                            _ => string(&entry.key),
-                        };
-                        let name = format!("{indent}    \"name\" : {key}");
-                        format!("{indent}{}", object(schema, entry.schema, node, depth, vec![name]))
-                    })
-                    .collect();
-                members.push(format!("{indent}{} : [\n{}\n{indent}]", string(&s.name), objects.join(",\n")));
-            }
-            Kind::Container => {
-                let body = object(schema, step.schema, child, depth, Vec::new());
-                members.push(format!("{indent}{} : {body}", string(&schema.element_name(step.schema))));
-            }
-            Kind::List { keyword, key } => {
-                let entries: Vec<(&Sym, &Node)> = if *keyword {
-                    child.children.iter().map(|(k, c)| (k, &**c)).collect()
-                } else {
-                    group.iter().map(|(step, entry)| (&step.key, *entry)).collect()
-                };
-                let objects: Vec<String> = entries
-                    .into_iter()
-                    .map(|(name, entry)| {
-                        let name = format!("{indent}    \"name\" : {}", scalar(key, name));
-                        format!("{indent}{}", object(schema, step.schema, entry, depth, vec![name]))
-                    })
-                    .collect();
-                let element = string(schema.list_element(step.schema));
-                members.push(format!("{indent}{element} : [\n{}\n{indent}]", objects.join(",\n")));
+            None => {
+                self.put(" : {\n");
+                self.wrapped(at, node, inner, depth + 1, &mut Members::open(""));
+                self.put("\n");
+                self.indent(depth);
+                self.put("}");
             }
         }
     }
-    members
-}
 
-/// `{ ... }` for a container or entry at `depth`, `first` (its name) before its statements.
-fn object(schema: &Schema, id: SchemaId, node: &Node, depth: usize, first: Vec<String>) -> String {
-    let indent = "    ".repeat(depth);
-    // The marks first, as the attributes of an XML element come before its children.
-    let mut members: Vec<String> = marks(node, depth + 1, "@").into_iter().collect();
-    members.extend(first);
-    members.extend(statements(schema, Some(id), node, depth + 1));
-    if members.is_empty() {
-        return "[null]".into();
+    /// `"@" : { "inactive" : true }` and the like, at `depth`.
+    fn marks_object<'m>(
+        &mut self,
+        marks: impl Iterator<Item = (&'m str, Scalar<'m>)>,
+        depth: usize,
+        key: &str,
+    ) {
+        self.indent(depth);
+        self.string(key);
+        self.put(" : {\n");
+        for (i, (k, v)) in marks.enumerate() {
+            if i > 0 {
+                self.put(",\n");
+            }
+            self.indent(depth + 1);
+            self.string(k);
+            self.put(" : ");
+            self.scalar(v);
+        }
+        self.put("\n");
+        self.indent(depth);
+        self.put("}");
     }
-    format!("{{\n{}\n{indent}}}", members.join(",\n"))
-}
 
-/// A value: a number bare where the statement holds numbers, else a string.
-fn scalar(t: &ArgType, value: &str) -> String {
-    match t {
-        ArgType::Int { .. } if value.parse::<i64>().is_ok() => value.to_owned(),
-        _ => string(value),
+    /// A statement's marks as a member, if it has any.
+    fn marks(&mut self, node: &Node, depth: usize, key: &str, members: &mut Members) {
+        let comment = (!node.annotation().is_empty()).then(|| format!("/* {} */", node.annotation()));
+        let group = node.group();
+        let marks = [
+            comment.as_deref().map(|c| ("comment", Scalar::String(c))),
+            node.inactive().then_some(("inactive", Scalar::Bare("true"))),
+            node.protected().then_some(("protect", Scalar::Bare("true"))),
+            (!group.is_empty()).then_some(("junos:group", Scalar::String(&group))),
+        ];
+        if marks.iter().any(Option::is_some) {
+            members.next(self);
+            self.marks_object(marks.into_iter().flatten(), depth, key);
+        }
+    }
+
+    /// A leaf-like member: `"name" : value`, then its marks as `"@name"`.
+    fn leaf(
+        &mut self,
+        name: &str,
+        value: impl FnOnce(&mut Self),
+        child: &Node,
+        depth: usize,
+        members: &mut Members,
+    ) {
+        members.next(self);
+        self.indent(depth);
+        self.string(name);
+        self.put(" : ");
+        value(self);
+        if node_marked(child) {
+            self.marks(child, depth, &format!("@{name}"), members);
+        }
+    }
+
+    /// The members for the statements under `node`, each at `depth`.
+    fn statements(&mut self, at: Option<SchemaId>, node: &Node, depth: usize, members: &mut Members) {
+        let schema = self.schema;
+        let children = sorted_children(schema, at, node);
+        // The entries of a keyword-less list are siblings in the tree, together in schema order.
+        for group in children.chunk_by(|a, b| a.0.schema == b.0.schema) {
+            let (step, child) = (&group[0].0, group[0].1);
+            let s = schema.node(step.schema);
+            let null = |w: &mut Self| w.put("[null]");
+            match &s.kind {
+                Kind::Flag => self.leaf(&s.name, null, child, depth, members),
+                Kind::Value(t) => {
+                    for v in &child.values {
+                        match s.value_word(v) {
+                            Some(word) => self.leaf(word, null, child, depth, members),
+                            None => self.leaf(&s.name, |w| w.scalar(Scalar::of(t, v)), child, depth, members),
+                        }
+                    }
+                }
+                Kind::Leaf(t) => {
+                    let value = |w: &mut Self| match child.values.first() {
+                        Some(v) => w.scalar(Scalar::of(t, v)),
+                        None => w.put("[null]"),
+                    };
+                    self.leaf(&s.name, value, child, depth, members);
+                }
+                Kind::LeafList(t) => {
+                    let values = |w: &mut Self| {
+                        w.put("[");
+                        for (i, v) in child.values.iter().enumerate() {
+                            if i > 0 {
+                                w.put(", ");
+                            }
+                            w.scalar(Scalar::of(t, v));
+                        }
+                        w.put("]");
+                    };
+                    self.leaf(&s.name, values, child, depth, members);
+                }
+                // Its entries, as an array named after it.
+                Kind::Container if s.unwrapped => {
+                    let entries = sorted_children(schema, Some(step.schema), child);
+                    self.array(
+                        &s.name,
+                        depth,
+                        members,
+                        entries.iter().map(|(entry, node)| {
+                            let key = match &schema.node(entry.schema).kind {
+                                Kind::List { key, .. } => Scalar::of(key, entry.key.as_str()),
+                                _ => Scalar::String(entry.key.as_str()),
+                            };
+                            (entry.schema, key, *node)
+                        }),
+                    );
+                }
+                Kind::Container => {
+                    members.next(self);
+                    self.indent(depth);
+                    self.string(&schema.element_name(step.schema));
+                    self.put(" : ");
+                    self.object(step.schema, child, depth, None);
+                }
+                Kind::List { keyword, key } => {
+                    let entries: Vec<(&Sym, &Node)> = if *keyword {
+                        child.children.iter().map(|(k, c)| (k, &**c)).collect()
+                    } else {
+                        group.iter().map(|(step, entry)| (&step.key, *entry)).collect()
+                    };
+                    let element = schema.list_element(step.schema);
+                    let entries = entries
+                        .into_iter()
+                        .map(|(name, entry)| (step.schema, Scalar::of(key, name.as_str()), entry));
+                    self.array(element, depth, members, entries);
+                }
+            }
+        }
+    }
+
+    /// `"element" : [ {...}, ... ]` of list entries (their statement, name and contents).
+    fn array<'n>(
+        &mut self,
+        element: &str,
+        depth: usize,
+        members: &mut Members,
+        entries: impl Iterator<Item = (SchemaId, Scalar<'n>, &'n Node)>,
+    ) {
+        members.next(self);
+        self.indent(depth);
+        self.string(element);
+        self.put(" : [\n");
+        for (i, (id, name, entry)) in entries.enumerate() {
+            if i > 0 {
+                self.put(",\n");
+            }
+            self.indent(depth);
+            self.object(id, entry, depth, Some(name));
+        }
+        self.put("\n");
+        self.indent(depth);
+        self.put("]");
+    }
+
+    /// `{ ... }` for a container or entry at `depth`, its name first, or
+    /// `[null]` when it holds nothing.
+    fn object(&mut self, id: SchemaId, node: &Node, depth: usize, name: Option<Scalar<'_>>) {
+        let mut members = Members::open("{\n");
+        // The marks first, as the attributes of an XML element come before its children.
+        self.marks(node, depth + 1, "@", &mut members);
+        if let Some(name) = name {
+            members.next(self);
+            self.indent(depth + 1);
+            self.put("\"name\" : ");
+            self.scalar(name);
+        }
+        self.statements(Some(id), node, depth + 1, &mut members);
+        if members.written == 0 {
+            self.put("[null]");
+        } else {
+            self.put("\n");
+            self.indent(depth);
+            self.put("}");
+        }
     }
 }
 
-fn string(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
+/// Whether a statement has marks to write.
+fn node_marked(node: &Node) -> bool {
+    !node.annotation().is_empty() || node.inactive() || node.protected() || !node.group().is_empty()
 }
 
 /// Why a JSON document cannot be read as configuration.
@@ -186,124 +373,277 @@ pub enum JsonError {
 }
 
 /// The `set`, `deactivate` and `annotate` lines for a JSON configuration
-/// (`{"configuration" : {...}}`, or the object inside it).
-pub fn to_statements(schema: &Schema, text: &str) -> Result<Vec<String>, JsonError> {
-    let document: Value = serde_json::from_str(text).map_err(|e| JsonError::Syntax {
+/// (`{"configuration" : {...}}`, or the object inside it), each ended by a
+/// newline.
+pub fn to_statements(schema: &Schema, text: &str) -> Result<String, JsonError> {
+    let document: Json<'_> = serde_json::from_str(text).map_err(|e| JsonError::Syntax {
         line: e.line(),
         column: e.column(),
         message: format!("syntax error: {e}"),
     })?;
     let configuration = document.get("configuration").unwrap_or(&document);
-    let mut lines = Vec::new();
-    walk(schema, None, configuration, &[], &mut lines)?;
-    Ok(lines)
+    let mut lines = Lines { out: String::with_capacity(text.len() / 2), prefix: String::new() };
+    lines.walk(schema, None, configuration)?;
+    Ok(lines.out)
 }
 
-fn walk(
-    schema: &Schema,
-    at: Option<SchemaId>,
-    object: &Value,
-    prefix: &[String],
-    lines: &mut Vec<String>,
-) -> Result<(), JsonError> {
-    let Some(object) = object.as_object() else {
-        // `[null]` or `{}`: a statement of its own.
-        return Ok(());
-    };
-    for (name, value) in object {
-        if name.starts_with('@') || (name == "name" && at.is_some_and(|id| is_list(schema, id))) {
-            continue;
+/// A JSON value read in place: a key or string without escapes is a slice
+/// of the document, and an object keeps its members in the document's
+/// order. A configuration's document is mostly keys and short strings, so
+/// reading it into owned maps spent most of a load allocating.
+#[derive(Debug)]
+enum Json<'a> {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    String(Cow<'a, str>),
+    Array(Vec<Json<'a>>),
+    Object(Vec<(Cow<'a, str>, Json<'a>)>),
+}
+
+impl<'a> Json<'a> {
+    fn get(&self, key: &str) -> Option<&Json<'a>> {
+        match self {
+            Json::Object(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
         }
-        let unknown = || JsonError::Unknown { name: name.clone(), path: edit_path(prefix) };
-        let id = schema.by_element(at, name).ok_or_else(unknown)?;
-        let s = schema.node(id);
-        match &s.kind {
-            Kind::Flag | Kind::Value(_) => {
-                let word = match s.kind {
-                    Kind::Value(_) if s.value_word(name).is_none() => {
-                        quote(&text_of(value).ok_or_else(|| JsonError::BadValue(name.clone()))?)
+    }
+
+    /// The values of an array; none of anything else.
+    fn array(&self) -> &[Json<'a>] {
+        match self {
+            Json::Array(values) => values,
+            _ => &[],
+        }
+    }
+
+    /// A string or number as the text of a value.
+    fn text(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Json::String(s) => Some(Cow::Borrowed(s)),
+            Json::Number(n) => Some(Cow::Owned(n.to_string())),
+            _ => None,
+        }
+    }
+
+    /// `true`, or the word itself (`"inactive" : "inactive"`), as a mark is set.
+    fn marks(&self, word: &str) -> bool {
+        match self {
+            Json::Bool(set) => *set,
+            Json::String(s) => s == word,
+            _ => false,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Json<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Json<'de>, D::Error> {
+        deserializer.deserialize_any(JsonVisitor)
+    }
+}
+
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Json<'de>, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Json<'de>, E> {
+        Ok(Json::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Json<'de>, E> {
+        Ok(Json::Number(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Json<'de>, E> {
+        Ok(Json::Number(v.into()))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Json<'de>, E> {
+        serde_json::Number::from_f64(v).map(Json::Number).ok_or_else(|| E::custom("not a finite number"))
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Owned(v)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
+        let mut values = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(value) = seq.next_element()? {
+            values.push(value);
+        }
+        Ok(Json::Array(values))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
+        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some(Key(key)) = map.next_key()? {
+            members.push((key, map.next_value()?));
+        }
+        Ok(Json::Object(members))
+    }
+}
+
+/// An object's key, borrowed where it has no escapes (serde's own `Cow`
+/// always copies).
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Key<'de>, D::Error> {
+        match deserializer.deserialize_str(JsonVisitor)? {
+            Json::String(key) => Ok(Key(key)),
+            _ => Err(serde::de::Error::custom("a key is a string")),
+        }
+    }
+}
+
+/// The lines read so far, and the words of the statement being read.
+struct Lines {
+    out: String,
+    /// The words above the current object, each followed by a space.
+    prefix: String,
+}
+
+impl Lines {
+    fn walk(&mut self, schema: &Schema, at: Option<SchemaId>, object: &Json<'_>) -> Result<(), JsonError> {
+        let Json::Object(members) = object else {
+            // `[null]` or `{}`: a statement of its own.
+            return Ok(());
+        };
+        for (name, value) in members {
+            let name: &str = name;
+            if name.starts_with('@') || (name == "name" && at.is_some_and(|id| is_list(schema, id))) {
+                continue;
+            }
+            let unknown = || JsonError::Unknown { name: name.to_owned(), path: self.edit_path() };
+            let id = schema.by_element(at, name).ok_or_else(unknown)?;
+            let s = schema.node(id);
+            let bad = || JsonError::BadValue(name.to_owned());
+            let marks = members.iter().find(|(k, _)| k.strip_prefix('@') == Some(name)).map(|(_, v)| v);
+            let depth = self.prefix.len();
+            match &s.kind {
+                Kind::Flag | Kind::Value(_) => {
+                    match s.kind {
+                        Kind::Value(_) if s.value_word(name).is_none() => {
+                            self.word(&value.text().ok_or_else(bad)?);
+                        }
+                        _ => self.word(name),
                     }
-                    _ => quote(name),
-                };
-                let words = with(prefix, &[&word]);
-                lines.push(format!("set {}", words.join(" ")));
-                marked(&words, object.get(&format!("@{name}")), lines);
-            }
-            Kind::Leaf(_) | Kind::LeafList(_) => {
-                let values = match value {
-                    Value::Array(values) => values.iter().map(text_of).collect::<Option<Vec<_>>>(),
-                    value => text_of(value).map(|v| vec![v]),
+                    self.set("");
+                    self.marked(marks);
                 }
-                .ok_or_else(|| JsonError::BadValue(name.clone()))?;
-                for v in &values {
-                    lines.push(format!("set {} {}", with(prefix, &[name.as_str()]).join(" "), quote(v)));
-                }
-                marked(&with(prefix, &[name.as_str()]), object.get(&format!("@{name}")), lines);
-            }
-            Kind::Container if s.unwrapped && value.is_array() => {
-                let list = schema.unnamed(Some(id)).ok_or_else(unknown)?;
-                for e in value.as_array().into_iter().flatten() {
-                    let key = e
-                        .get("name")
-                        .and_then(text_of)
-                        .ok_or_else(|| JsonError::MissingName(name.clone()))?;
-                    entry(schema, list, e, &with(prefix, &[name.as_str(), &quote(&key)]), lines)?;
-                }
-            }
-            Kind::Container => {
-                let words = with(prefix, &[s.name.as_str()]);
-                entry(schema, id, value, &words, lines)?;
-            }
-            Kind::List { keyword, .. } => {
-                let entries = value.as_array().ok_or_else(|| JsonError::BadValue(name.clone()))?;
-                for e in entries {
-                    let key = e
-                        .get("name")
-                        .and_then(text_of)
-                        .ok_or_else(|| JsonError::MissingName(name.clone()))?;
-                    let words = if *keyword {
-                        with(prefix, &[name.as_str(), &quote(&key)])
-                    } else {
-                        with(prefix, &[&quote(&key)])
+                Kind::Leaf(_) | Kind::LeafList(_) => {
+                    self.word(name);
+                    let values = match value {
+                        Json::Array(values) => values.as_slice(),
+                        value => std::slice::from_ref(value),
                     };
-                    entry(schema, id, e, &words, lines)?;
+                    for value in values {
+                        self.set(&quoted(&value.text().ok_or_else(bad)?));
+                    }
+                    self.marked(marks);
+                }
+                Kind::Container if s.unwrapped && matches!(value, Json::Array(_)) => {
+                    let list = schema.unnamed(Some(id)).ok_or_else(unknown)?;
+                    self.word(name);
+                    let named = self.prefix.len();
+                    for entry in value.array() {
+                        let key = entry.get("name").and_then(Json::text);
+                        self.word(&key.ok_or_else(|| JsonError::MissingName(name.to_owned()))?);
+                        self.entry(schema, list, entry)?;
+                        self.prefix.truncate(named);
+                    }
+                }
+                Kind::Container => {
+                    self.word(&s.name);
+                    self.entry(schema, id, value)?;
+                }
+                Kind::List { keyword, .. } => {
+                    let Json::Array(entries) = value else { return Err(bad()) };
+                    if *keyword {
+                        self.word(name);
+                    }
+                    let named = self.prefix.len();
+                    for entry in entries {
+                        let key = entry.get("name").and_then(Json::text);
+                        self.word(&key.ok_or_else(|| JsonError::MissingName(name.to_owned()))?);
+                        self.entry(schema, id, entry)?;
+                        self.prefix.truncate(named);
+                    }
                 }
             }
+            self.prefix.truncate(depth);
+        }
+        Ok(())
+    }
+
+    /// A container or list entry (its words in the prefix): its contents,
+    /// or itself when it holds none; then its marks.
+    fn entry(&mut self, schema: &Schema, id: SchemaId, value: &Json<'_>) -> Result<(), JsonError> {
+        let before = self.out.len();
+        self.walk(schema, Some(id), value)?;
+        if self.out.len() == before {
+            self.set("");
+        }
+        self.marked(value.get("@"));
+        Ok(())
+    }
+
+    /// Adds a word, quoted where it needs to be, to the prefix.
+    fn word(&mut self, word: &str) {
+        self.prefix.push_str(&quoted(word));
+        self.prefix.push(' ');
+    }
+
+    /// `verb PREFIX`, then ` tail` unless `tail` is empty.
+    fn line(&mut self, verb: &str, tail: &str) {
+        self.out.push_str(verb);
+        self.out.push(' ');
+        self.out.push_str(self.prefix.trim_end());
+        if !tail.is_empty() {
+            self.out.push(' ');
+            self.out.push_str(tail);
+        }
+        self.out.push('\n');
+    }
+
+    fn set(&mut self, tail: &str) {
+        self.line("set", tail);
+    }
+
+    fn marked(&mut self, marks: Option<&Json<'_>>) {
+        let Some(marks) = marks else { return };
+        for verb in ["inactive", "protect", "unprotect"] {
+            if marks.get(verb).is_some_and(|mark| mark.marks(verb)) {
+                self.line(if verb == "inactive" { "deactivate" } else { verb }, "");
+            }
+        }
+        if let Some(Json::String(comment)) = marks.get("comment") {
+            self.line("annotate", &quoted(comment));
         }
     }
-    Ok(())
-}
 
-/// A container or list entry: its contents, or itself when it holds none;
-/// then its marks.
-fn entry(
-    schema: &Schema,
-    id: SchemaId,
-    value: &Value,
-    words: &[String],
-    lines: &mut Vec<String>,
-) -> Result<(), JsonError> {
-    let before = lines.len();
-    walk(schema, Some(id), value, words, lines)?;
-    if lines.len() == before {
-        lines.push(format!("set {}", words.join(" ")));
-    }
-    marked(words, value.get("@"), lines);
-    Ok(())
-}
-
-fn marked(words: &[String], marks: Option<&Value>, lines: &mut Vec<String>) {
-    let Some(marks) = marks else { return };
-    if marks.get("inactive").is_some_and(|v| v == &Value::Bool(true) || v == "inactive") {
-        lines.push(format!("deactivate {}", words.join(" ")));
-    }
-    for verb in ["protect", "unprotect"] {
-        if marks.get(verb).is_some_and(|v| v == &Value::Bool(true) || v == verb) {
-            lines.push(format!("{verb} {}", words.join(" ")));
+    fn edit_path(&self) -> String {
+        match self.prefix.trim_end() {
+            "" => String::new(),
+            path => format!(" {path}"),
         }
-    }
-    if let Some(comment) = marks.get("comment").and_then(Value::as_str) {
-        lines.push(format!("annotate {} {}", words.join(" "), quote(comment)));
     }
 }
 
@@ -311,18 +651,78 @@ fn is_list(schema: &Schema, id: SchemaId) -> bool {
     matches!(schema.node(id).kind, Kind::List { .. })
 }
 
-fn text_of(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::load::{apply_set_lines, parse_text, structured_lines};
+
+    fn shown(schema: &Schema, node: &Node) -> String {
+        let mut out = String::new();
+        write_json(&mut out, schema, None, node, &[], &[]);
+        out
     }
-}
 
-fn with(prefix: &[String], words: &[&str]) -> Vec<String> {
-    prefix.iter().cloned().chain(words.iter().map(|w| (*w).to_owned())).collect()
-}
+    fn loaded(schema: &Schema, json: &str) -> Node {
+        let lines = structured_lines(schema, json).expect("JSON").expect("read");
+        let mut node = Node::default();
+        let errors = apply_set_lines(schema, &mut node, &lines);
+        assert!(errors.is_empty(), "{errors:?}\n{lines}");
+        node
+    }
 
-fn edit_path(prefix: &[String]) -> String {
-    prefix.iter().map(|w| format!(" {w}")).collect()
+    #[test]
+    fn marks_and_escapes_load_back_to_the_configuration_shown() {
+        let schema = Schema::shipped().unwrap();
+        let text = "/* top \"note\" \\ here */\nsystem {\n    inactive: host-name r1;\n    \
+                    protect: domain-name \"a b\\\"c\";\n    ntp {\n        inactive: server 10.0.0.1;\n    }\n}\n\
+                    interfaces {\n    ge-0/0/0 {\n        description \"tab\\there\";\n        \
+                    unit 0 {\n            family inet {\n                address 10.0.0.1/24;\n            }\n        }\n    }\n}\n";
+        let (node, errors) = parse_text(&schema, text);
+        assert!(errors.is_empty(), "{errors:?}");
+        let json = shown(&schema, &node);
+        assert!(
+            json.contains("\"@host-name\" : {\n                \"inactive\" : true\n            }"),
+            "{json}"
+        );
+        assert!(json.contains("\"comment\" : \"/* top \\\"note\\\" \\\\ here */\""), "{json}");
+        assert!(json.contains("\"name\" : 0,"), "a unit is a number: {json}");
+        assert_eq!(loaded(&schema, &json), node);
+    }
+
+    #[test]
+    fn members_are_read_in_any_order_and_keys_with_escapes() {
+        let schema = Schema::shipped().unwrap();
+        let json = r#"{"configuration": {"interfaces": {"interface": [
+            {"unit": [{"family": {"inet": {"address": [{"name": "10.0.0.1/24"}]}}, "name": 0}],
+             "descr\u0069ption": "x\"y", "name": "ge-0/0/0", "@": {"inactive": "inactive"}}]}}}"#;
+        let (node, errors) = parse_text(
+            &schema,
+            "interfaces {\n    inactive: ge-0/0/0 {\n        description \"x\\\"y\";\n        \
+             unit 0 {\n            family inet {\n                address 10.0.0.1/24;\n            }\n        }\n    }\n}\n",
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(loaded(&schema, json), node);
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let schema = Schema::shipped().unwrap();
+        let mut w = Writer { out: &mut String::new(), schema: &schema };
+        let text: String = (0u8..0x80).map(char::from).chain("é\u{2028}".chars()).collect();
+        w.string(&text);
+        assert_eq!(*w.out, serde_json::to_string(&text).unwrap());
+    }
+
+    #[test]
+    fn what_is_not_configuration_is_named() {
+        let schema = Schema::shipped().unwrap();
+        let error = |json: &str| to_statements(&schema, json).unwrap_err().to_string();
+        assert_eq!(error(r#"{"system": {"host-nam": "r1"}}"#), "syntax error: host-nam at [edit system]");
+        assert_eq!(
+            error(r#"{"interfaces": {"interface": [{"mtu": 1500}]}}"#),
+            "missing \"name\" in an entry of interface"
+        );
+        assert_eq!(error(r#"{"system": {"host-name": {"a": 1}}}"#), "invalid value for host-name");
+        assert!(error("{\"system\": ").starts_with("syntax error: EOF while parsing"));
+    }
 }

@@ -22,7 +22,7 @@ pub fn quote(value: &str) -> String {
     quoted(value).into_owned()
 }
 
-fn quoted(value: &str) -> Cow<'_, str> {
+pub(super) fn quoted(value: &str) -> Cow<'_, str> {
     let plain = !value.is_empty()
         && value.chars().all(|c| {
             !c.is_whitespace()
@@ -62,7 +62,7 @@ fn shown_value<'v>(s: &SchemaNode, value: &'v str) -> Cow<'v, str> {
 }
 
 /// Four spaces a level, sliced from one run of them.
-fn indent(depth: usize) -> Cow<'static, str> {
+pub(super) fn indent(depth: usize) -> Cow<'static, str> {
     const SPACES: &str = "                                                                                                                                ";
     match SPACES.get(..depth * 4) {
         Some(spaces) => Cow::Borrowed(spaces),

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use chrono::DateTime;
 
-use super::json::to_json;
+use super::json::write_json;
 use super::path::Step;
 use super::print::{Inheritance, write_set, write_text};
 use super::schema::{Kind, Schema, SchemaId};
@@ -140,9 +140,8 @@ impl Shown {
             }
             Form::Json => {
                 let (node, at, path) = self.printable(true);
-                let json =
-                    to_json(&self.schema, at, &node, &wrapping(&self.schema, path), &self.attributes());
-                let _ = out.write_str(&json);
+                let path = wrapping(&self.schema, path);
+                write_json(out, &self.schema, at, &node, &path, &self.attributes());
             }
         }
     }

@@ -15,6 +15,7 @@ use super::path::Step;
 use super::print::{Inheritance, write_set, write_text};
 use super::schema::{Kind, Schema, SchemaId};
 use super::tree::Node;
+use super::xml::write_configuration;
 
 /// `2004-04-15 18:45:12 UTC`, from seconds since the epoch.
 pub fn junos_time(seconds: i64) -> String {
@@ -29,6 +30,8 @@ pub enum Form {
     Text,
     Set,
     Json,
+    /// The `<configuration>` element inside the CLI's `<rpc-reply>`.
+    Xml,
 }
 
 /// The statement a path names, with its contents.
@@ -142,6 +145,11 @@ impl Shown {
                 let (node, at, path) = self.printable(true);
                 let path = wrapping(&self.schema, path);
                 write_json(out, &self.schema, at, &node, &path, &self.attributes());
+            }
+            Form::Xml => {
+                let (node, at, path) = self.printable(true);
+                let path = wrapping(&self.schema, path);
+                write_configuration(out, &self.schema, at, &node, &path, &self.attributes(), 1);
             }
         }
     }

@@ -5,10 +5,13 @@
 //! named by the value. The statements come out as `set`/`delete` lines,
 //! walked against the schema so that they read as the CLI expects them.
 
+use std::fmt::Write;
+
 use roxmltree::Node as Element;
 
-use super::print::quote;
+use super::print::{indent, quote};
 use super::schema::{Kind, Schema, SchemaId};
+use super::tree::{Node, Sym, sorted_children};
 
 /// Why an element cannot be read as configuration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -270,6 +273,222 @@ pub fn filter_path(schema: &Schema, configuration: Element<'_, '_>) -> Result<Ve
         at = Some(statement.id);
         parent = element;
     }
+}
+
+/// The `<configuration>` element for the statements under `node` (whose
+/// statement is `at`), wrapped in the elements of `path` (`(element, entry
+/// name)`, outermost first), with `attributes`, at `depth`; written into
+/// `out` as it goes, so that a large configuration is sent in pieces. List
+/// entries are elements named for their list with a `<name>` child, flags
+/// empty elements, leaf-lists one element per value; an annotation is a
+/// `<junos:comment>` before its statement, an inactive statement says so,
+/// and an inherited one names its group.
+pub fn write_configuration<W: Write>(
+    out: &mut W,
+    schema: &Schema,
+    at: Option<SchemaId>,
+    node: &Node,
+    path: &[(String, Option<String>)],
+    attributes: &[(String, String)],
+    depth: usize,
+) {
+    let mut w = Writer { out, schema, open: false };
+    w.start(depth, "configuration", attributes.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    for (level, (name, key)) in path.iter().enumerate() {
+        let depth = depth + 1 + level;
+        w.start(depth, name, std::iter::empty());
+        if let Some(key) = key {
+            w.leaf(depth + 1, "name", key, std::iter::empty());
+        }
+    }
+    let inner = depth + 1 + path.len();
+    w.statements(at, node, inner, None);
+    for (level, (name, _)) in path.iter().enumerate().rev() {
+        w.end(depth + 1 + level, name);
+    }
+    w.end(depth, "configuration");
+}
+
+/// The XML writer. An element's start tag is left open (`open`) until its
+/// first child, so that one without any closes as `<name/>`.
+struct Writer<'w, W> {
+    out: &'w mut W,
+    schema: &'w Schema,
+    open: bool,
+}
+
+impl<W: Write> Writer<'_, W> {
+    fn put(&mut self, text: &str) {
+        let _ = self.out.write_str(text);
+    }
+
+    /// `<name attributes`, at `depth`, left open.
+    fn start<'a>(&mut self, depth: usize, name: &str, attributes: impl Iterator<Item = (&'a str, &'a str)>) {
+        if self.open {
+            self.put(">\n");
+        }
+        self.put(&indent(depth));
+        self.put("<");
+        self.put(name);
+        for (attribute, value) in attributes {
+            self.put(" ");
+            self.put(attribute);
+            self.put("=\"");
+            write_escaped(self.out, value, true);
+            self.put("\"");
+        }
+        self.open = true;
+    }
+
+    fn end(&mut self, depth: usize, name: &str) {
+        if std::mem::take(&mut self.open) {
+            self.put("/>\n");
+        } else {
+            self.put(&indent(depth));
+            self.put("</");
+            self.put(name);
+            self.put(">\n");
+        }
+    }
+
+    /// `<name attributes>text</name>`.
+    fn leaf<'a>(
+        &mut self,
+        depth: usize,
+        name: &str,
+        text: &str,
+        attributes: impl Iterator<Item = (&'a str, &'a str)>,
+    ) {
+        self.start(depth, name, attributes);
+        self.put(">");
+        write_escaped(self.out, text, false);
+        self.put("</");
+        self.put(name);
+        self.put(">\n");
+        self.open = false;
+    }
+
+    /// The start of a statement's element: its annotation before it, its
+    /// marks as attributes.
+    fn start_statement(&mut self, depth: usize, name: &str, node: &Node) {
+        self.comment(depth, node);
+        let group = node.group();
+        self.start(depth, name, marks(node, &group));
+    }
+
+    fn comment(&mut self, depth: usize, node: &Node) {
+        if !node.annotation().is_empty() {
+            let comment = format!("/* {} */", node.annotation());
+            self.leaf(depth, "junos:comment", &comment, std::iter::empty());
+        }
+    }
+
+    /// A statement's empty element (a flag, a value written as a word).
+    fn empty_statement(&mut self, depth: usize, name: &str, node: &Node) {
+        self.start_statement(depth, name, node);
+        self.end(depth, name);
+    }
+
+    /// A statement's element holding `text`.
+    fn text_statement(&mut self, depth: usize, name: &str, text: &str, node: &Node) {
+        self.comment(depth, node);
+        let group = node.group();
+        self.leaf(depth, name, text, marks(node, &group));
+    }
+
+    /// The elements for the statements under `node`, at `depth`; those
+    /// named `rename.0` are named `rename.1` (the entries of an unwrapped
+    /// container carry its name).
+    fn statements(&mut self, at: Option<SchemaId>, node: &Node, depth: usize, rename: Option<(&str, &str)>) {
+        let schema = self.schema;
+        let named = |name| renamed(name, rename);
+        for (step, child) in sorted_children(schema, at, node) {
+            let s = schema.node(step.schema);
+            match &s.kind {
+                Kind::Flag => self.empty_statement(depth, named(&s.name), child),
+                Kind::Leaf(_) | Kind::LeafList(_) => {
+                    for v in &child.values {
+                        self.text_statement(depth, named(&s.name), v, child);
+                    }
+                }
+                Kind::Value(_) => {
+                    for v in &child.values {
+                        match s.value_word(v) {
+                            Some(word) => self.empty_statement(depth, named(word), child),
+                            None => self.text_statement(depth, named(&s.name), v, child),
+                        }
+                    }
+                }
+                Kind::Container if s.unwrapped => {
+                    let entry = schema.unnamed(Some(step.schema)).map(|list| schema.list_element(list));
+                    let rename = entry.map(|entry| (entry, s.name.as_str()));
+                    self.statements(Some(step.schema), child, depth, rename);
+                }
+                Kind::Container => {
+                    let element = schema.element_name(step.schema);
+                    let name = renamed(&element, rename);
+                    self.start_statement(depth, name, child);
+                    self.statements(Some(step.schema), child, depth + 1, None);
+                    self.end(depth, name);
+                }
+                Kind::List { keyword, .. } => {
+                    let entries: Vec<(&Sym, &Node)> = if *keyword {
+                        child.children.iter().map(|(k, c)| (k, &**c)).collect()
+                    } else {
+                        vec![(&step.key, child)]
+                    };
+                    let name = named(schema.list_element(step.schema));
+                    for (key, entry) in entries {
+                        self.start_statement(depth, name, entry);
+                        self.leaf(depth + 1, "name", key.as_str(), std::iter::empty());
+                        self.statements(Some(step.schema), entry, depth + 1, None);
+                        self.end(depth, name);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `name`, or the name `rename` gives it.
+fn renamed<'n>(name: &'n str, rename: Option<(&str, &'n str)>) -> &'n str {
+    match rename {
+        Some((from, to)) if from == name => to,
+        _ => name,
+    }
+}
+
+/// A statement's marks as attributes, in the order Junos writes them.
+fn marks<'a>(node: &Node, group: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + use<'a> {
+    [
+        node.inactive().then_some(("inactive", "inactive")),
+        node.protected().then_some(("protect", "protect")),
+        (!group.is_empty()).then_some(("junos:group", group)),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// Text as XML character data (or, `attribute`, a double-quoted attribute
+/// value): the markup characters escaped, and characters XML 1.0 cannot
+/// carry replaced, so that whatever a command printed stays well-formed.
+pub fn write_escaped<W: Write + ?Sized>(out: &mut W, text: &str, attribute: bool) {
+    let mut plain = 0;
+    for (i, c) in text.char_indices() {
+        let escaped = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' if attribute => "&quot;",
+            '\t' | '\n' | '\r' => continue,
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => "\u{fffd}",
+            _ => continue,
+        };
+        let _ = out.write_str(&text[plain..i]);
+        let _ = out.write_str(escaped);
+        plain = i + c.len_utf8();
+    }
+    let _ = out.write_str(&text[plain..]);
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use super::commands::Outcome;
 use super::complete::entry_names;
 use super::pipe::{Format, Pipeline};
 use super::render::{ConfigView, Stamp};
-use super::view::{Element, View};
+use super::view::{Element, View, xml_reply_end, xml_reply_start};
 use super::{Engine, Failure};
 use crate::config::editors::users_block;
 use crate::config::path::{Resolved, Step, Word, resolve, resolve_line};
@@ -391,6 +391,7 @@ impl Engine {
             Format::Text if pipeline.as_text => Printed::Text,
             Format::Set { .. } if pipeline.as_text => Printed::Set,
             Format::Json if pipeline.as_text => Printed::Json,
+            Format::Xml if pipeline.as_text => Printed::Xml,
             _ => {
                 return show(self.configuration(
                     candidate,
@@ -417,8 +418,15 @@ impl Engine {
             relative_to: relative_to as u32,
         };
         let mut piped = pipeline.filtering(self.page_length());
+        let xml = format == Printed::Xml;
+        if xml {
+            piped.feed(&xml_reply_start());
+        }
         for piece in self.session().client.show_configuration(request)? {
             piped.feed(&piece?);
+        }
+        if xml {
+            piped.feed(&xml_reply_end(&self.prompt().role));
         }
         Ok(Outcome::Piped(piped.finish()))
     }

@@ -74,8 +74,20 @@ impl Element {
 
 /// `| display xml`: the element inside an `rpc-reply`, with the role banner.
 pub fn to_xml(element: &Element, banner: &str) -> String {
-    let mut out = format!("<rpc-reply xmlns:junos=\"http://xml.juniper.net/junos/{JUNOS_VERSION}/junos\">\n");
+    let mut out = xml_reply_start();
     write_xml(&mut out, element, 1);
+    out.push_str(&xml_reply_end(banner));
+    out
+}
+
+/// What `| display xml` writes before the reply's element.
+pub fn xml_reply_start() -> String {
+    format!("<rpc-reply xmlns:junos=\"http://xml.juniper.net/junos/{JUNOS_VERSION}/junos\">\n")
+}
+
+/// What `| display xml` writes after the reply's element: the role banner.
+pub fn xml_reply_end(banner: &str) -> String {
+    let mut out = String::new();
     write_xml(&mut out, &Element::new("cli").child(Element::leaf("banner", banner)), 1);
     out.push_str("</rpc-reply>\n");
     out
@@ -115,17 +127,7 @@ fn write_xml(out: &mut String, e: &Element, depth: usize) {
 /// carry replaced, so that whatever a command printed stays well-formed.
 pub fn escape_xml(text: &str, attribute: bool) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if attribute => out.push_str("&quot;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
-            _ => out.push(c),
-        }
-    }
+    crate::config::xml::write_escaped(&mut out, text, attribute);
     out
 }
 

@@ -181,7 +181,7 @@ mod tests {
     use super::*;
     use crate::config::load::{apply_set_lines, parse_text, structured_lines};
     use crate::config::print::Inheritance;
-    use crate::shell::view::to_xml;
+    use crate::shell::view::{to_xml, xml_reply_end, xml_reply_start};
 
     /// A configuration with each printing rule in it, made from the
     /// `set`, `deactivate` and `annotate` lines of `shapes.load`.
@@ -204,8 +204,13 @@ mod tests {
         }
     }
 
+    /// The XML of `view`, as NETCONF's element and as the RE streams it
+    /// for a typed line (wrapped as the shell wraps it), which agree.
     fn xml(view: &ConfigView) -> String {
-        to_xml(&view.element(), "{master:0}")
+        let element = to_xml(&view.element(), "{master:0}");
+        let streamed = xml_reply_start() + &view.printed(Form::Xml) + &xml_reply_end("{master:0}");
+        assert_eq!(streamed, element);
+        element
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::fmt::Write;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use super::lines::Lines;
 use super::print::{indent, quoted};
 use super::schema::{Kind, Schema, SchemaId};
 use super::tree::{Node, Sym, sorted_children};
@@ -382,9 +383,9 @@ pub fn to_statements(schema: &Schema, text: &str) -> Result<String, JsonError> {
         message: format!("syntax error: {e}"),
     })?;
     let configuration = document.get("configuration").unwrap_or(&document);
-    let mut lines = Lines { out: String::with_capacity(text.len() / 2), prefix: String::new() };
-    lines.walk(schema, None, configuration)?;
-    Ok(lines.out)
+    let mut reader = Reader { lines: Lines::for_document(text.len()) };
+    reader.walk(schema, None, configuration)?;
+    Ok(reader.lines.into_text())
 }
 
 /// A JSON value read in place: a key or string without escapes is a slice
@@ -513,14 +514,12 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-/// The lines read so far, and the words of the statement being read.
-struct Lines {
-    out: String,
-    /// The words above the current object, each followed by a space.
-    prefix: String,
+/// Walks a document into its lines.
+struct Reader {
+    lines: Lines,
 }
 
-impl Lines {
+impl Reader {
     fn walk(&mut self, schema: &Schema, at: Option<SchemaId>, object: &Json<'_>) -> Result<(), JsonError> {
         let Json::Object(members) = object else {
             // `[null]` or `{}`: a statement of its own.
@@ -531,25 +530,25 @@ impl Lines {
             if name.starts_with('@') || (name == "name" && at.is_some_and(|id| is_list(schema, id))) {
                 continue;
             }
-            let unknown = || JsonError::Unknown { name: name.to_owned(), path: self.edit_path() };
+            let unknown = || JsonError::Unknown { name: name.to_owned(), path: self.lines.edit_path() };
             let id = schema.by_element(at, name).ok_or_else(unknown)?;
             let s = schema.node(id);
             let bad = || JsonError::BadValue(name.to_owned());
             let marks = members.iter().find(|(k, _)| k.strip_prefix('@') == Some(name)).map(|(_, v)| v);
-            let depth = self.prefix.len();
+            let depth = self.lines.depth();
             match &s.kind {
                 Kind::Flag | Kind::Value(_) => {
                     match s.kind {
                         Kind::Value(_) if s.value_word(name).is_none() => {
-                            self.word(&value.text().ok_or_else(bad)?);
+                            self.lines.word(&value.text().ok_or_else(bad)?);
                         }
-                        _ => self.word(name),
+                        _ => self.lines.word(name),
                     }
                     self.set("");
                     self.marked(marks);
                 }
                 Kind::Leaf(_) | Kind::LeafList(_) => {
-                    self.word(name);
+                    self.lines.word(name);
                     let values = match value {
                         Json::Array(values) => values.as_slice(),
                         value => std::slice::from_ref(value),
@@ -561,34 +560,34 @@ impl Lines {
                 }
                 Kind::Container if s.unwrapped && matches!(value, Json::Array(_)) => {
                     let list = schema.unnamed(Some(id)).ok_or_else(unknown)?;
-                    self.word(name);
-                    let named = self.prefix.len();
+                    self.lines.word(name);
+                    let named = self.lines.depth();
                     for entry in value.array() {
                         let key = entry.get("name").and_then(Json::text);
-                        self.word(&key.ok_or_else(|| JsonError::MissingName(name.to_owned()))?);
+                        self.lines.word(&key.ok_or_else(|| JsonError::MissingName(name.to_owned()))?);
                         self.entry(schema, list, entry)?;
-                        self.prefix.truncate(named);
+                        self.lines.cut(named);
                     }
                 }
                 Kind::Container => {
-                    self.word(&s.name);
+                    self.lines.word(&s.name);
                     self.entry(schema, id, value)?;
                 }
                 Kind::List { keyword, .. } => {
                     let Json::Array(entries) = value else { return Err(bad()) };
                     if *keyword {
-                        self.word(name);
+                        self.lines.word(name);
                     }
-                    let named = self.prefix.len();
+                    let named = self.lines.depth();
                     for entry in entries {
                         let key = entry.get("name").and_then(Json::text);
-                        self.word(&key.ok_or_else(|| JsonError::MissingName(name.to_owned()))?);
+                        self.lines.word(&key.ok_or_else(|| JsonError::MissingName(name.to_owned()))?);
                         self.entry(schema, id, entry)?;
-                        self.prefix.truncate(named);
+                        self.lines.cut(named);
                     }
                 }
             }
-            self.prefix.truncate(depth);
+            self.lines.cut(depth);
         }
         Ok(())
     }
@@ -596,53 +595,28 @@ impl Lines {
     /// A container or list entry (its words in the prefix): its contents,
     /// or itself when it holds none; then its marks.
     fn entry(&mut self, schema: &Schema, id: SchemaId, value: &Json<'_>) -> Result<(), JsonError> {
-        let before = self.out.len();
+        let before = self.lines.written();
         self.walk(schema, Some(id), value)?;
-        if self.out.len() == before {
+        if self.lines.written() == before {
             self.set("");
         }
         self.marked(value.get("@"));
         Ok(())
     }
 
-    /// Adds a word, quoted where it needs to be, to the prefix.
-    fn word(&mut self, word: &str) {
-        self.prefix.push_str(&quoted(word));
-        self.prefix.push(' ');
-    }
-
-    /// `verb PREFIX`, then ` tail` unless `tail` is empty.
-    fn line(&mut self, verb: &str, tail: &str) {
-        self.out.push_str(verb);
-        self.out.push(' ');
-        self.out.push_str(self.prefix.trim_end());
-        if !tail.is_empty() {
-            self.out.push(' ');
-            self.out.push_str(tail);
-        }
-        self.out.push('\n');
-    }
-
     fn set(&mut self, tail: &str) {
-        self.line("set", tail);
+        self.lines.line("set", tail);
     }
 
     fn marked(&mut self, marks: Option<&Json<'_>>) {
         let Some(marks) = marks else { return };
         for verb in ["inactive", "protect", "unprotect"] {
             if marks.get(verb).is_some_and(|mark| mark.marks(verb)) {
-                self.line(if verb == "inactive" { "deactivate" } else { verb }, "");
+                self.lines.line(if verb == "inactive" { "deactivate" } else { verb }, "");
             }
         }
         if let Some(Json::String(comment)) = marks.get("comment") {
-            self.line("annotate", &quoted(comment));
-        }
-    }
-
-    fn edit_path(&self) -> String {
-        match self.prefix.trim_end() {
-            "" => String::new(),
-            path => format!(" {path}"),
+            self.lines.line("annotate", &quoted(comment));
         }
     }
 }

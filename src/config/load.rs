@@ -573,12 +573,10 @@ struct Room {
 pub fn structured_lines(schema: &Schema, text: &str) -> Option<Result<String, LoadError>> {
     let error = |line: usize, column: usize, message: String| LoadError { line, column, message };
     let lines = match text.trim_start().chars().next()? {
-        '{' => {
-            return Some(super::json::to_statements(schema, text).map_err(|e| match e {
-                super::json::JsonError::Syntax { line, column, message } => error(line, column, message),
-                e => error(0, 0, e.to_string()),
-            }));
-        }
+        '{' => super::json::to_statements(schema, text).map_err(|e| match e {
+            super::json::JsonError::Syntax { line, column, message } => error(line, column, message),
+            e => error(0, 0, e.to_string()),
+        }),
         '<' => match roxmltree::Document::parse(text) {
             Ok(document) => {
                 let configuration =
@@ -593,7 +591,7 @@ pub fn structured_lines(schema: &Schema, text: &str) -> Option<Result<String, Lo
         },
         _ => return None,
     };
-    Some(lines.map(|lines| lines.join("\n")))
+    Some(lines)
 }
 
 /// `load patch`: applies what `show | compare` prints. Under each `[edit

@@ -9,6 +9,7 @@ pub mod expression;
 pub mod generate;
 pub mod inherit;
 pub mod json;
+mod lines;
 pub mod load;
 pub mod path;
 pub mod print;

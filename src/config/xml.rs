@@ -9,6 +9,7 @@ use std::fmt::Write;
 
 use roxmltree::Node as Element;
 
+use super::lines::Lines;
 use super::print::{indent, quote};
 use super::schema::{Kind, Schema, SchemaId};
 use super::tree::{Node, Sym, sorted_children};
@@ -58,71 +59,76 @@ pub enum Operation {
 }
 
 /// What one element stands for.
-struct Statement {
+struct Statement<'a> {
     id: SchemaId,
-    /// The element's words in a `set` line: `unit 0`, `ge-0/0/0`, `master`.
-    words: Vec<String>,
+    /// The element's words in a `set` line, unquoted: `unit 0`,
+    /// `ge-0/0/0`, `master`.
+    words: Vec<&'a str>,
 }
 
 /// The `set`, `delete`, `deactivate` and `activate` lines for the
 /// statements under `configuration` (the `<configuration>` element), each
-/// applied as its marks say or else as `default` says.
+/// applied as its marks say or else as `default` says; each line ends with
+/// a newline.
 pub fn to_statements(
     schema: &Schema,
     configuration: Element<'_, '_>,
     default: Operation,
-) -> Result<Vec<String>, XmlError> {
-    let mut lines = Vec::new();
-    walk(schema, None, configuration, &[], default, &mut lines)?;
-    Ok(lines)
+) -> Result<String, XmlError> {
+    let size = configuration.range().len();
+    let mut lines = Lines::for_document(size);
+    walk(schema, None, configuration, default, &mut lines)?;
+    Ok(lines.into_text())
 }
 
 fn walk(
     schema: &Schema,
     at: Option<SchemaId>,
     parent: Element<'_, '_>,
-    prefix: &[String],
     inherited: Operation,
-    lines: &mut Vec<String>,
+    lines: &mut Lines,
 ) -> Result<(), XmlError> {
     for element in statements_in(schema, at, parent) {
-        let statement = statement(schema, at, element, prefix)?;
+        let level = lines.depth();
+        let statement = statement(schema, at, element, &|| lines.edit_path())?;
         let operation = operation(element)?.unwrap_or(inherited);
-        let mut words = prefix.to_vec();
-        words.extend(statement.words);
-        let path = words.join(" ");
+        for word in statement.words {
+            lines.word(word);
+        }
         match operation {
             Operation::Delete => {
-                lines.push(format!("delete {path}"));
+                lines.line("delete", "");
+                lines.cut(level);
                 continue;
             }
             // A leaf's value replaces the old one by itself.
-            Operation::Replace if !is_leaf(schema, statement.id) => lines.push(format!("delete {path}")),
+            Operation::Replace if !is_leaf(schema, statement.id) => lines.line("delete", ""),
             _ => {}
         }
         let setting = operation != Operation::None;
         let holds = matches!(schema.node(statement.id).kind, Kind::Container | Kind::List { .. });
-        if holds && !statements_in(schema, Some(statement.id), element).is_empty() {
+        if holds && statements_in(schema, Some(statement.id), element).next().is_some() {
             let inner = if setting { Operation::Merge } else { Operation::None };
-            walk(schema, Some(statement.id), element, &words, inner, lines)?;
+            walk(schema, Some(statement.id), element, inner, lines)?;
         } else if setting {
             // A leaf, or an empty container or entry: a statement of its own.
-            lines.push(format!("set {path}"));
+            lines.line("set", "");
         }
         match (element.attribute("inactive"), element.attribute("active")) {
-            (Some(_), _) => lines.push(format!("deactivate {path}")),
-            (None, Some(_)) => lines.push(format!("activate {path}")),
+            (Some(_), _) => lines.line("deactivate", ""),
+            (None, Some(_)) => lines.line("activate", ""),
             (None, None) => {}
         }
         for verb in ["protect", "unprotect"] {
             if element.attribute(verb).is_some() {
-                lines.push(format!("{verb} {path}"));
+                lines.line(verb, "");
             }
         }
         if let Some(comment) = element.prev_sibling_element().filter(|e| is_comment(e)) {
             let text = comment.text().unwrap_or_default();
-            lines.push(format!("annotate {path} {}", quote(text.trim())));
+            lines.line("annotate", &quote(text.trim()));
         }
+        lines.cut(level);
     }
     Ok(())
 }
@@ -143,43 +149,44 @@ fn statements_in<'a, 'input>(
     schema: &Schema,
     at: Option<SchemaId>,
     parent: Element<'a, 'input>,
-) -> Vec<Element<'a, 'input>> {
+) -> impl Iterator<Item = Element<'a, 'input>> {
     let entry = at.is_some_and(|id| matches!(schema.node(id).kind, Kind::List { .. }));
-    let mut children: Vec<Element<'a, 'input>> =
-        parent.children().filter(|c| c.is_element() && !is_comment(c)).collect();
-    if entry && let Some(key) = children.iter().position(|c| c.tag_name().name() == "name") {
-        children.remove(key);
-    }
-    children
+    // The first `<name>` of an entry is its key.
+    let mut key = entry;
+    parent.children().filter(|c| c.is_element() && !is_comment(c)).filter(move |c| {
+        let is_key = key && c.tag_name().name() == "name";
+        key &= !is_key;
+        !is_key
+    })
 }
 
 /// The statement of `at` that `element` stands for, and its words.
-fn statement(
-    schema: &Schema,
+fn statement<'a>(
+    schema: &'a Schema,
     at: Option<SchemaId>,
-    element: Element<'_, '_>,
-    prefix: &[String],
-) -> Result<Statement, XmlError> {
+    element: Element<'a, 'a>,
+    edit_path: &dyn Fn() -> String,
+) -> Result<Statement<'a>, XmlError> {
     let name = element.tag_name().name();
     let id = schema
         .by_element(at, name)
-        .ok_or_else(|| XmlError::UnknownElement { element: name.to_owned(), path: edit_path(prefix) })?;
+        .ok_or_else(|| XmlError::UnknownElement { element: name.to_owned(), path: edit_path() })?;
     // An element named after a `unwrapped` container is one of its entries.
     if schema.node(id).unwrapped
         && let Some(list) = schema.unnamed(Some(id))
         && let Ok(key) = key(element)
     {
-        return Ok(Statement { id: list, words: vec![name.to_owned(), quote(&key)] });
+        return Ok(Statement { id: list, words: vec![name, key] });
     }
     let words = match &schema.node(id).kind {
-        Kind::Container | Kind::Flag => vec![schema.node(id).name.clone()],
-        Kind::Value(_) if schema.node(id).value_word(name).is_some() => vec![quote(name)],
-        Kind::Value(_) => vec![quote(&value(element)?)],
+        Kind::Container | Kind::Flag => vec![schema.node(id).name.as_str()],
+        Kind::Value(_) if schema.node(id).value_word(name).is_some() => vec![name],
+        Kind::Value(_) => vec![value(element)?],
         // A leaf without a value names the leaf (to delete it, or in a filter).
-        Kind::Leaf(_) | Kind::LeafList(_) if element.text().is_none() => vec![name.to_owned()],
-        Kind::Leaf(_) | Kind::LeafList(_) => vec![name.to_owned(), quote(&value(element)?)],
-        Kind::List { keyword: true, .. } => vec![name.to_owned(), quote(&key(element)?)],
-        Kind::List { keyword: false, .. } => vec![quote(&key(element)?)],
+        Kind::Leaf(_) | Kind::LeafList(_) if element.text().is_none() => vec![name],
+        Kind::Leaf(_) | Kind::LeafList(_) => vec![name, value(element)?],
+        Kind::List { keyword: true, .. } => vec![name, key(element)?],
+        Kind::List { keyword: false, .. } => vec![key(element)?],
     };
     Ok(Statement { id, words })
 }
@@ -190,7 +197,7 @@ fn edit_path(prefix: &[String]) -> String {
 }
 
 /// The text of a leaf, which one `set` line must hold.
-fn value(element: Element<'_, '_>) -> Result<String, XmlError> {
+fn value<'a>(element: Element<'a, 'a>) -> Result<&'a str, XmlError> {
     let text = element.text().unwrap_or_default();
     if text.contains(['\n', '\r']) {
         return Err(XmlError::BadValue {
@@ -198,11 +205,11 @@ fn value(element: Element<'_, '_>) -> Result<String, XmlError> {
             message: "a value cannot span lines".into(),
         });
     }
-    Ok(text.to_owned())
+    Ok(text)
 }
 
 /// A list entry's `<name>`.
-fn key(element: Element<'_, '_>) -> Result<String, XmlError> {
+fn key<'a>(element: Element<'a, 'a>) -> Result<&'a str, XmlError> {
     let name = element
         .children()
         .find(|c| c.is_element() && c.tag_name().name() == "name")
@@ -243,7 +250,8 @@ pub fn filter_path(schema: &Schema, configuration: Element<'_, '_>) -> Result<Ve
     let mut at = None;
     let mut parent = configuration;
     loop {
-        let [element] = statements_in(schema, at, parent)[..] else { return Ok(words) };
+        let mut elements = statements_in(schema, at, parent);
+        let (Some(element), None) = (elements.next(), elements.next()) else { return Ok(words) };
         let name = element.tag_name().name();
         let named = element.children().any(|c| c.is_element() && c.tag_name().name() == "name");
         // A list without an entry named selects the whole list.
@@ -257,16 +265,16 @@ pub fn filter_path(schema: &Schema, configuration: Element<'_, '_>) -> Result<Ve
                 _ => {}
             }
         }
-        let statement = statement(schema, at, element, &words)?;
+        let statement = statement(schema, at, element, &|| edit_path(&words))?;
         match schema.node(statement.id).kind {
-            Kind::Container | Kind::List { .. } => words.extend(statement.words),
+            Kind::Container | Kind::List { .. } => words.extend(statement.words.into_iter().map(quote)),
             // A leaf selects itself, whatever value the filter gives it.
             Kind::Leaf(_) | Kind::LeafList(_) => {
                 words.push(name.to_owned());
                 return Ok(words);
             }
             Kind::Flag | Kind::Value(_) => {
-                words.extend(statement.words);
+                words.extend(statement.words.into_iter().map(quote));
                 return Ok(words);
             }
         }
@@ -503,6 +511,7 @@ mod tests {
         let schema = Schema::shipped().unwrap();
         let document = roxmltree::Document::parse(xml).unwrap();
         to_statements(&schema, document.root_element(), default)
+            .map(|text| text.lines().map(str::to_owned).collect())
     }
 
     /// The XML `| display xml` writes for a configuration with each shape

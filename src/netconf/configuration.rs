@@ -275,7 +275,7 @@ fn load_xml(
         Operation::Replace => (true, Operation::Merge),
         other => (false, other),
     };
-    let lines = to_statements(schema, configuration, marks).map_err(|e| vec![xml_error(&e)])?.join("\n");
+    let lines = to_statements(schema, configuration, marks).map_err(|e| vec![xml_error(&e)])?;
     if !replace {
         return run_load(
             cli,

@@ -9,6 +9,7 @@ use tonic::{Request, Response, Status};
 use super::auth::{principal_of, user_of};
 use super::db::{Commit, ConfigDb, Edit, LoadAction, OpenMode, Operation};
 use super::error::AgentError;
+use super::transfer::file_status;
 use super::{Agent, blocking};
 use crate::config::compare::compare;
 use crate::config::conceal::{conceal, conceal_text};
@@ -284,6 +285,7 @@ impl Configuration for ConfigurationService {
 
     async fn load(&self, request: Request<LoadRequest>) -> Result<Response<LoadReply>, Status> {
         let session = self.session_of(&request);
+        let user = user_of(&request, &request.get_ref().user);
         let r = request.into_inner();
         if r.text.len() > crate::MAX_CONFIGURATION_BYTES {
             return Err(Status::resource_exhausted(format!(
@@ -292,7 +294,13 @@ impl Configuration for ConfigurationService {
                 crate::MAX_CONFIGURATION_BYTES
             )));
         }
-        let (errors, refused) = blocking(|| self.lock().load(session, r.action().into(), &r.text))?;
+        let action = r.action().into();
+        let text = match r.file.as_str() {
+            "" => r.text,
+            // Read before the database is locked: a big file takes a while.
+            file => blocking(|| self.agent.files.read(&user, file)).map_err(file_status)?.1,
+        };
+        let (errors, refused) = blocking(|| self.lock().load(session, action, &text))?;
         let warnings = refused.iter().map(ToString::to_string).collect();
         let errors = errors
             .into_iter()

@@ -284,7 +284,10 @@ impl FileArea {
         if bytes.len() > limit {
             return Err(FileError::TooLarge { path: shown, size: bytes.len() as u64, limit });
         }
-        Ok((shown, String::from_utf8_lossy(&bytes).into_owned()))
+        // Valid UTF-8, as nearly every file is, is kept without a copy.
+        let text =
+            String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        Ok((shown, text))
     }
 }
 

@@ -553,7 +553,21 @@ impl AgentClient {
     }
 
     pub fn load(&self, action: load_request::Action, text: String) -> Result<LoadReply, ClientError> {
-        let request = LoadRequest { action: action as i32, text };
+        self.load_request(LoadRequest { action: action as i32, text, ..Default::default() })
+    }
+
+    /// Loads `file` of `user`'s file area on the RE, read there.
+    pub fn load_file(
+        &self,
+        action: load_request::Action,
+        user: &str,
+        file: &str,
+    ) -> Result<LoadReply, ClientError> {
+        let (file, user) = (file.to_owned(), user.to_owned());
+        self.load_request(LoadRequest { action: action as i32, file, user, ..Default::default() })
+    }
+
+    fn load_request(&self, request: LoadRequest) -> Result<LoadReply, ClientError> {
         self.wait(self.patient_config.clone().load(self.request(request)))
     }
 

@@ -293,9 +293,16 @@ impl Engine {
         if self.config.is_none() {
             return Err(not_configuring());
         }
+        let client = self.session().client.clone();
+        let action = load.request_action();
         let (name, text, typed) = match &load.source {
             LoadSource::Text(text) => ("terminal".to_owned(), text.clone(), false),
-            LoadSource::File(file) => (file.clone(), self.read_file(file)?, false),
+            // The RE reads its own file: a large one is not carried here and back.
+            LoadSource::File(file) => {
+                let user = self.user.clone();
+                let reply = self.busy_with("Loading", || client.load_file(action, &user, file))?;
+                return Ok(Some(Loaded { reply, name: file.clone(), typed: false }));
+            }
             LoadSource::Terminal => match self.read_terminal("[Type ^D at a new line to end input]\n") {
                 Some(text) => ("terminal".to_owned(), text, true),
                 None => return Ok(None),
@@ -307,8 +314,6 @@ impl Engine {
                 crate::MAX_CONFIGURATION_BYTES
             )));
         }
-        let client = self.session().client.clone();
-        let action = load.request_action();
         let reply = self.busy_with("Loading", || client.load(action, text))?;
         Ok(Some(Loaded { reply, name, typed }))
     }

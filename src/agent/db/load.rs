@@ -29,15 +29,18 @@ pub(super) fn load_into(
     action: LoadAction,
     text: &str,
 ) -> Vec<LoadError> {
-    match (action, structured_lines(schema, text)) {
-        (LoadAction::Set, _) => apply_set_lines(schema, candidate, text),
-        (LoadAction::Patch, _) => apply_patch(schema, candidate, text),
-        (LoadAction::Update, _) => {
+    let structured = match action {
+        LoadAction::Set => return apply_set_lines(schema, candidate, text),
+        LoadAction::Patch => return apply_patch(schema, candidate, text),
+        LoadAction::Update => {
             let mut loaded = Node::default();
             let errors = load_into(schema, &mut loaded, LoadAction::Override, text);
             update(candidate, loaded);
-            errors
+            return errors;
         }
+        LoadAction::Merge | LoadAction::Override | LoadAction::Replace => structured_lines(schema, text),
+    };
+    match (action, structured) {
         (_, Some(Err(error))) => vec![error],
         (LoadAction::Override, Some(Ok(lines))) => {
             let mut tree = Node::default();

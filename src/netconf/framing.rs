@@ -13,6 +13,12 @@ const END_OF_MESSAGE: &[u8] = b"]]>]]>";
 /// The largest chunk RFC 6242 allows (its `chunk-size` is at most 4294967295).
 const MAX_CHUNK: u64 = 4_294_967_295;
 
+/// The largest chunk written. Clients that look for the next chunk header
+/// by decoding all they hold of the current chunk at every read (ncclient,
+/// and PyEZ over it, read 4 KiB at a time) take time in the square of the
+/// chunk's size: a 60 MB reply as one chunk took them minutes.
+const CHUNK: usize = 16 << 10;
+
 /// The largest message read; beyond it the message is refused, never
 /// buffered. Each session may hold one such message, its parse, and its
 /// input window, so this bounds a session's memory: 4 MiB (tonic's default
@@ -254,9 +260,11 @@ impl<'a> FrameWriter<'a> {
     pub fn send(&mut self, message: &str) -> std::io::Result<()> {
         let mut framed = Vec::with_capacity(message.len() + 16);
         if self.chunked {
-            // Sent as one chunk: the messages are never empty.
-            framed.extend_from_slice(format!("\n#{}\n", message.len()).as_bytes());
-            framed.extend_from_slice(message.as_bytes());
+            // The messages are never empty, so there is at least one chunk.
+            for chunk in chunks(message, CHUNK) {
+                framed.extend_from_slice(format!("\n#{}\n", chunk.len()).as_bytes());
+                framed.extend_from_slice(chunk.as_bytes());
+            }
             framed.extend_from_slice(b"\n##\n");
         } else {
             framed.extend_from_slice(message.as_bytes());
@@ -267,6 +275,23 @@ impl<'a> FrameWriter<'a> {
         self.output.write_all(&framed)?;
         self.output.flush()
     }
+}
+
+/// `text` in pieces of at most `size` bytes (`size` at least 4), each cut
+/// between characters: clients decode each chunk on its own.
+fn chunks(mut text: &str, size: usize) -> impl Iterator<Item = &str> {
+    std::iter::from_fn(move || {
+        if text.is_empty() {
+            return None;
+        }
+        let mut end = text.len().min(size);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let (chunk, rest) = text.split_at(end);
+        text = rest;
+        Some(chunk)
+    })
 }
 
 #[cfg(test)]
@@ -373,5 +398,19 @@ mod tests {
         writer.use_chunks();
         writer.send("<rpc-reply/>").unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "<hello/>]]>]]>\n#12\n<rpc-reply/>\n##\n");
+    }
+
+    #[test]
+    fn a_long_message_goes_in_chunks_cut_between_characters() {
+        let message = format!("<rpc-reply>{}</rpc-reply>", "é".repeat(CHUNK));
+        let mut out = Vec::new();
+        let mut writer = FrameWriter::new(&mut out);
+        writer.use_chunks();
+        writer.send(&message).unwrap();
+        assert_eq!(messages(&out, true, usize::MAX), [Ok(message.clone())]);
+        let sizes: Vec<usize> = chunks(&message, CHUNK).map(str::len).collect();
+        // `<rpc-reply>` is 11 bytes: a cut at CHUNK would split an `é`.
+        assert_eq!(sizes, [CHUNK - 1, CHUNK, 24]);
+        assert!(chunks(&message, 5).all(|c| c.len() <= 5 && !c.is_empty()));
     }
 }

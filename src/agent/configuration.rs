@@ -225,7 +225,7 @@ impl Configuration for ConfigurationService {
             show_configuration_request::Format::Text => Form::Text,
             show_configuration_request::Format::Set => Form::Set,
             show_configuration_request::Format::Json => Form::Json,
-            show_configuration_request::Format::Xml => Form::Xml,
+            show_configuration_request::Format::Xml => Form::Xml { depth: usize::from(!r.xml_at_margin) },
         };
         let mut shown = blocking(|| self.shown(session, &r))?;
         let (tx, rx) = tokio::sync::mpsc::channel(4);

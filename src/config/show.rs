@@ -23,15 +23,17 @@ pub fn junos_time(seconds: i64) -> String {
         .map_or_else(|| seconds.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
 }
 
-/// The forms the RE prints a configuration in (XML is built as elements,
-/// by the shell).
+/// The forms the RE prints a configuration in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Form {
     Text,
     Set,
     Json,
-    /// The `<configuration>` element inside the CLI's `<rpc-reply>`.
-    Xml,
+    /// The `<configuration>` element, indented `depth` levels: 1 inside the
+    /// CLI's `<rpc-reply>`, 0 in a NETCONF reply.
+    Xml {
+        depth: usize,
+    },
 }
 
 /// The statement a path names, with its contents.
@@ -146,10 +148,10 @@ impl Shown {
                 let path = wrapping(&self.schema, path);
                 write_json(out, &self.schema, at, &node, &path, &self.attributes());
             }
-            Form::Xml => {
+            Form::Xml { depth } => {
                 let (node, at, path) = self.printable(true);
                 let path = wrapping(&self.schema, path);
-                write_configuration(out, &self.schema, at, &node, &path, &self.attributes(), 1);
+                write_configuration(out, &self.schema, at, &node, &path, &self.attributes(), depth);
             }
         }
     }

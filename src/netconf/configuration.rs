@@ -11,6 +11,7 @@ use super::message::{child, child_text, escape, has_child, leaf};
 use crate::config::load::apply_set_lines;
 use crate::config::print::to_text;
 use crate::config::schema::Schema;
+use crate::config::show::Form;
 use crate::config::tree::Node as Tree;
 use crate::config::xml::{Operation, XmlError, filter_path, to_statements};
 use crate::proto::CommitError;
@@ -109,16 +110,40 @@ pub fn get_configuration(cli: &mut Cli<'_>, schema: &Schema, operation: Node<'_,
     if !["xml", "text", "set", "json"].contains(&format) {
         return Err(vec![bad_attribute("format", format)]);
     }
-    let view = configuration(cli, &show)?;
     if compare.is_some() {
         // PyEZ reads a lone newline as "no differences".
-        let diff = view.as_ref().map_or(String::new(), |v| v.text());
+        let diff = configuration(cli, &show)?.map_or(String::new(), |v| v.text());
         return Ok(format!(
             "<configuration-information>\n<configuration-output>\n{}</configuration-output>\n</configuration-information>\n",
             escape(&diff)
         ));
     }
-    Ok(configuration_reply(view.as_deref(), format))
+    let form = match format {
+        "text" => Form::Text,
+        "set" => Form::Set,
+        "json" => Form::Json,
+        _ => Form::Xml { depth: 0 },
+    };
+    Ok(configuration_reply(printed(cli, &show, form)?, form))
+}
+
+/// The configuration `show` names in `form`, or `None` where a filter
+/// matches nothing. The whole of it the RE prints: a large configuration
+/// is never made a tree here.
+fn printed(cli: &mut Cli<'_>, show: &ShowConfiguration, form: Form) -> Result<Option<String>, Vec<RpcError>> {
+    if !show.words.is_empty() {
+        let view = configuration(cli, show)?;
+        return Ok(view.map(|v| match form {
+            Form::Text => v.text(),
+            Form::Set => v.set_form().unwrap_or_default(),
+            Form::Json => v.json().unwrap_or_default(),
+            Form::Xml { .. } => element_xml(&v.element()),
+        }));
+    }
+    if show.candidate {
+        cli.ensure_open()?;
+    }
+    cli.with(|engine| engine.printed_configuration(show.candidate, show.inherit, form)).map(Some)
 }
 
 /// The configuration `show` names, or `None` where a filter matches nothing.
@@ -140,18 +165,16 @@ fn configuration(
 }
 
 /// A configuration in `format`; nothing matched is an empty one.
-fn configuration_reply(view: Option<&dyn View>, format: &str) -> String {
-    let text = |f: fn(&dyn View) -> String| view.map(f).unwrap_or_default();
-    match format {
-        "text" => format!("<configuration-text>\n{}</configuration-text>\n", escape(&text(|v| v.text()))),
-        "set" => format!(
-            "<configuration-set>\n{}</configuration-set>\n",
-            escape(&text(|v| v.set_form().unwrap_or_default()))
-        ),
-        "json" => escape(
-            &view.and_then(|v| v.json()).unwrap_or_else(|| "{\n    \"configuration\" : {\n    }\n}\n".into()),
-        ),
-        _ => view.map_or_else(|| "<configuration/>\n".into(), |v| element_xml(&v.element())),
+fn configuration_reply(printed: Option<String>, form: Form) -> String {
+    match form {
+        Form::Text => {
+            format!("<configuration-text>\n{}</configuration-text>\n", escape(&printed.unwrap_or_default()))
+        }
+        Form::Set => {
+            format!("<configuration-set>\n{}</configuration-set>\n", escape(&printed.unwrap_or_default()))
+        }
+        Form::Json => escape(&printed.unwrap_or_else(|| "{\n    \"configuration\" : {\n    }\n}\n".into())),
+        Form::Xml { .. } => printed.unwrap_or_else(|| "<configuration/>\n".into()),
     }
 }
 
@@ -180,8 +203,8 @@ pub fn get_config(cli: &mut Cli<'_>, schema: &Schema, operation: Node<'_, '_>, h
         }
     }
     let show = ShowConfiguration { candidate: !committed, words: path, inherit: false, compare: None };
-    let view = configuration(cli, &show)?;
-    Ok(format!("<data>\n{}</data>\n", configuration_reply(view.as_deref(), "xml")))
+    let form = Form::Xml { depth: 0 };
+    Ok(format!("<data>\n{}</data>\n", configuration_reply(printed(cli, &show, form)?, form)))
 }
 
 /// `<load-configuration [action=merge|replace|override|update|set|patch]

@@ -12,6 +12,7 @@ use super::{Engine, Failure};
 use crate::config::editors::users_block;
 use crate::config::path::{Resolved, Step, Word, resolve, resolve_line};
 use crate::config::schema::Kind;
+use crate::config::show::Form;
 use crate::config::tree::ends_at_entry;
 
 use crate::config::print::{Inheritance, quote};
@@ -416,6 +417,7 @@ impl Engine {
             inheritance: inheritance as i32,
             detail: pipeline.detail,
             relative_to: relative_to as u32,
+            xml_at_margin: false,
         };
         let mut piped = pipeline.filtering(self.page_length());
         let xml = format == Printed::Xml;
@@ -429,6 +431,35 @@ impl Engine {
             piped.feed(&xml_reply_end(&self.prompt().role));
         }
         Ok(Outcome::Piped(piped.finish()))
+    }
+
+    /// The whole configuration as the RE prints it in `form`, for a front
+    /// end that sends it whole (NETCONF): a large one is not made a tree here.
+    pub fn printed_configuration(
+        &self,
+        candidate: bool,
+        inherit: bool,
+        form: Form,
+    ) -> Result<String, Failure> {
+        use show_configuration_request::{Format as Printed, Inheritance as Marks};
+        let format = match form {
+            Form::Text => Printed::Text,
+            Form::Set => Printed::Set,
+            Form::Json => Printed::Json,
+            Form::Xml { .. } => Printed::Xml,
+        };
+        let request = ShowConfigurationRequest {
+            candidate,
+            format: format as i32,
+            inheritance: if inherit { Marks::Unmarked } else { Marks::None } as i32,
+            xml_at_margin: form == Form::Xml { depth: 0 },
+            ..Default::default()
+        };
+        let mut out = String::new();
+        for piece in self.session().client.show_configuration(request)? {
+            out.push_str(&piece?);
+        }
+        Ok(out)
     }
 
     /// The configuration at `steps` as a tree, to print here.

@@ -181,7 +181,7 @@ mod tests {
     use super::*;
     use crate::config::load::{apply_set_lines, parse_text, structured_lines};
     use crate::config::print::Inheritance;
-    use crate::shell::view::{to_xml, xml_reply_end, xml_reply_start};
+    use crate::shell::view::{element_xml, to_xml, xml_reply_end, xml_reply_start};
 
     /// A configuration with each printing rule in it, made from the
     /// `set`, `deactivate` and `annotate` lines of `shapes.load`.
@@ -208,8 +208,11 @@ mod tests {
     /// for a typed line (wrapped as the shell wraps it), which agree.
     fn xml(view: &ConfigView) -> String {
         let element = to_xml(&view.element(), "{master:0}");
-        let streamed = xml_reply_start() + &view.printed(Form::Xml) + &xml_reply_end("{master:0}");
+        let streamed =
+            xml_reply_start() + &view.printed(Form::Xml { depth: 1 }) + &xml_reply_end("{master:0}");
         assert_eq!(streamed, element);
+        // As a NETCONF reply holds it.
+        assert_eq!(view.printed(Form::Xml { depth: 0 }), element_xml(&view.element()));
         element
     }
 

@@ -374,9 +374,9 @@ impl Engine {
     }
 
     /// The configuration at `steps`, or with `| compare` the candidate's
-    /// changes. For a typed line the RE prints text, `set` and JSON, and
-    /// the pieces go through the filters as they come; XML, and a view for
-    /// a front end to render, are made here from the tree.
+    /// changes. For a typed line the RE prints text, `set`, JSON and XML,
+    /// and the pieces go through the filters as they come; a view for a
+    /// front end to render is made here from the tree.
     fn show_configuration(
         &self,
         candidate: bool,
@@ -387,12 +387,11 @@ impl Engine {
         if let Some(rollback) = pipeline.compare {
             return show(self.compared(candidate, rollback)?);
         }
-        use show_configuration_request::{Format as Printed, Inheritance as Marks};
-        let format = match pipeline.format {
-            Format::Text if pipeline.as_text => Printed::Text,
-            Format::Set { .. } if pipeline.as_text => Printed::Set,
-            Format::Json if pipeline.as_text => Printed::Json,
-            Format::Xml if pipeline.as_text => Printed::Xml,
+        let form = match pipeline.format {
+            Format::Text if pipeline.as_text => Form::Text,
+            Format::Set { .. } if pipeline.as_text => Form::Set,
+            Format::Json if pipeline.as_text => Form::Json,
+            Format::Xml if pipeline.as_text => Form::Xml { depth: 1 },
             _ => {
                 return show(self.configuration(
                     candidate,
@@ -403,24 +402,14 @@ impl Engine {
                 )?);
             }
         };
-        let inheritance = match pipeline.inheritance {
-            None => Marks::None,
-            Some(Inheritance::Unmarked) => Marks::Unmarked,
-            Some(Inheritance::Comments) => Marks::Comments,
-            Some(Inheritance::Brief) => Marks::Brief,
-        };
+        let words = steps.into_iter().map(|s| s.key.to_string()).collect();
         let request = ShowConfigurationRequest {
-            candidate,
-            words: steps.into_iter().map(|s| s.key.to_string()).collect(),
-            rollback: None,
-            format: format as i32,
-            inheritance: inheritance as i32,
             detail: pipeline.detail,
             relative_to: relative_to as u32,
-            xml_at_margin: false,
+            ..printing(candidate, words, form, pipeline.inheritance)
         };
         let mut piped = pipeline.filtering(self.page_length());
-        let xml = format == Printed::Xml;
+        let xml = matches!(form, Form::Xml { .. });
         if xml {
             piped.feed(&xml_reply_start());
         }
@@ -441,20 +430,8 @@ impl Engine {
         inherit: bool,
         form: Form,
     ) -> Result<String, Failure> {
-        use show_configuration_request::{Format as Printed, Inheritance as Marks};
-        let format = match form {
-            Form::Text => Printed::Text,
-            Form::Set => Printed::Set,
-            Form::Json => Printed::Json,
-            Form::Xml { .. } => Printed::Xml,
-        };
-        let request = ShowConfigurationRequest {
-            candidate,
-            format: format as i32,
-            inheritance: if inherit { Marks::Unmarked } else { Marks::None } as i32,
-            xml_at_margin: form == Form::Xml { depth: 0 },
-            ..Default::default()
-        };
+        let inheritance = inherit.then_some(Inheritance::Unmarked);
+        let request = printing(candidate, Vec::new(), form, inheritance);
         let mut out = String::new();
         for piece in self.session().client.show_configuration(request)? {
             out.push_str(&piece?);
@@ -795,6 +772,36 @@ fn commit_errors(errors: Vec<CommitError>, commit: bool) -> String {
         })
         .collect();
     CheckError::report(&errors, commit)
+}
+
+/// The request for the RE to print the configuration at `words` in `form`.
+fn printing(
+    candidate: bool,
+    words: Vec<String>,
+    form: Form,
+    inheritance: Option<Inheritance>,
+) -> ShowConfigurationRequest {
+    use show_configuration_request::{Format as Printed, Inheritance as Marks};
+    let format = match form {
+        Form::Text => Printed::Text,
+        Form::Set => Printed::Set,
+        Form::Json => Printed::Json,
+        Form::Xml { .. } => Printed::Xml,
+    };
+    let inheritance = match inheritance {
+        None => Marks::None,
+        Some(Inheritance::Unmarked) => Marks::Unmarked,
+        Some(Inheritance::Comments) => Marks::Comments,
+        Some(Inheritance::Brief) => Marks::Brief,
+    };
+    ShowConfigurationRequest {
+        candidate,
+        words,
+        format: format as i32,
+        inheritance: inheritance as i32,
+        xml_at_margin: form == Form::Xml { depth: 0 },
+        ..Default::default()
+    }
 }
 
 #[cfg(test)]

@@ -296,7 +296,10 @@ async fn until_stopped(mut asked: watch::Receiver<bool>) {
 /// what is returned is held.
 pub async fn start_embedded(chassis: Embedded) -> anyhow::Result<Started> {
     let Embedded { state_dir, management, startup_config, grpc, node, fabric } = chassis;
+    // Every address asked for is bound before the REs start: their
+    // connections take free ports as their own, perhaps one asked for.
     let listeners = [bind(grpc[0]).await?, bind(grpc[1]).await?];
+    let management_listeners = management.bind().await?;
     let bound = [listeners[0].local_addr()?, listeners[1].local_addr()?];
     let mut addresses = Addresses::default();
     let lease = lease_file(&state_dir)?;
@@ -320,8 +323,8 @@ pub async fn start_embedded(chassis: Embedded) -> anyhow::Result<Started> {
             node: node.clone(),
         };
         let ssh_options = SshOptions {
-            ssh: management.ssh.map(|_| loopback),
-            netconf: management.netconf.map(|_| loopback),
+            ssh: management_listeners.ssh.as_ref().map(|_| loopback),
+            netconf: management_listeners.netconf.as_ref().map(|_| loopback),
             host_key: host_key_file(&state_dir),
             login_grace_time: crate::admission::LOGIN_GRACE_TIME,
         };
@@ -336,8 +339,7 @@ pub async fn start_embedded(chassis: Embedded) -> anyhow::Result<Started> {
         addresses.set(slot, address.to_string());
     }
     let grpc = bound.map(|a| a.to_string());
-    let management =
-        management.bind().await?.relay(grpc, ssh, netconf, secret.clone(), &mut serving.relays)?;
+    let management = management_listeners.relay(grpc, ssh, netconf, secret.clone(), &mut serving.relays)?;
     settle(&bound, &secret).await;
     Ok(Started { addresses, grpc: bound, secret, management, serving })
 }

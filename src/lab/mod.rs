@@ -145,11 +145,13 @@ pub async fn run(topology: &Topology, state_dir: &Path, fresh: bool) -> anyhow::
     let fabric = Fabric::new(topology.nodes.iter().map(|n| n.name.clone()), links)?;
     let mut starting = tokio::task::JoinSet::new();
     for node in &topology.nodes {
-        let (node, dir, last) = (node.clone(), state_dir.join(&node.name), last.get(&node.name).copied());
+        let (node, dir) = (node.clone(), state_dir.join(&node.name));
+        // Held from now: the nodes that start first must not take them.
+        let reserved = Reserved::again(last.get(&node.name).copied());
         let (room, attachment) = (room.clone(), fabric.attach(&node.name));
         starting.spawn(async move {
             let _place = room.acquire_owned().await;
-            let reach = start_node(&node, &dir, last, attachment)
+            let reach = start_node(&node, &dir, reserved, attachment)
                 .await
                 .with_context(|| format!("node {}", node.name));
             (node.name, reach)
@@ -201,13 +203,40 @@ fn open_files_for(nodes: usize) {
     }
 }
 
+/// The addresses a node had last time, each held bound until the node
+/// starts, or any free port where one cannot be bound again. Nodes start
+/// side by side, and the connections of one take free ports as their own:
+/// an address let go early may be another's local port when its node binds it.
+pub struct Reserved {
+    reach: Reach,
+    held: Vec<std::net::TcpListener>,
+}
+
+impl Reserved {
+    pub fn again(last: Option<Reach>) -> Reserved {
+        let mut held = Vec::new();
+        let mut hold = |address: Option<SocketAddr>| {
+            let listener = address.and_then(|address| std::net::TcpListener::bind(address).ok());
+            let bound = listener.as_ref().and_then(|l| l.local_addr().ok());
+            held.extend(listener);
+            bound.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)))
+        };
+        let reach = Reach {
+            ssh: hold(last.map(|l| l.ssh)),
+            netconf: hold(last.map(|l| l.netconf)),
+            grpc: [0, 1].map(|n| hold(last.map(|l| l.grpc[n]))),
+        };
+        Reserved { reach, held }
+    }
+}
+
 /// Starts one node: a two-RE chassis with its state in `dir`, on the
-/// addresses it had last time where they are free; served while what is
-/// returned with its addresses is held.
+/// addresses `reserved` for it; served while what is returned with its
+/// addresses is held.
 pub async fn start_node(
     node: &Node,
     dir: &Path,
-    last: Option<Reach>,
+    reserved: Reserved,
     fabric: Option<Attachment>,
 ) -> anyhow::Result<(Reach, chassis::Serving)> {
     // Private from the start: its REs' state and the chassis secret go in it.
@@ -216,30 +245,22 @@ pub async fn start_node(
         .mode(0o700)
         .create(dir)
         .with_context(|| format!("cannot create {}", dir.display()))?;
+    let Reserved { reach, held } = reserved;
     let chassis = Embedded {
-        management: Management {
-            ssh: Some(free_or_any(last.map(|l| l.ssh))),
-            netconf: Some(free_or_any(last.map(|l| l.netconf))),
-        },
+        management: Management { ssh: Some(reach.ssh), netconf: Some(reach.netconf) },
         startup_config: node.startup_config.clone(),
-        grpc: [0, 1].map(|n| free_or_any(last.map(|l| l.grpc[n]))),
+        grpc: reach.grpc,
         node: Some(node.name.clone()),
         fabric,
         ..Embedded::new(dir)
     };
+    // Let go where the chassis binds them at once.
+    drop(held);
     let started = chassis::start_embedded(chassis).await?;
     let (Some(ssh), Some(netconf)) = (started.management.ssh, started.management.netconf) else {
         anyhow::bail!("serves no SSH or NETCONF");
     };
     Ok((Reach { ssh, netconf, grpc: started.grpc }, started.serving))
-}
-
-/// `last` when it can be bound again, else any free loopback port.
-fn free_or_any(last: Option<SocketAddr>) -> SocketAddr {
-    match last {
-        Some(address) if std::net::TcpListener::bind(address).is_ok() => address,
-        _ => SocketAddr::from(([127, 0, 0, 1], 0)),
-    }
 }
 
 /// How long `lab health` waits for an answer.
